@@ -1,0 +1,1 @@
+"""Pure helpers shared by every feature: clock, ids, canonical JSON."""

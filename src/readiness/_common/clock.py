@@ -1,0 +1,48 @@
+"""An injectable clock: core code receives one, never calls ``datetime.now()`` itself."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Anything that tells the current time as an aware UTC datetime."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real wall clock, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FrozenClock:
+    """A clock that stands still until told to move; for tests and reproducible demos."""
+
+    def __init__(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError(f"FrozenClock needs an aware datetime (got naive {at.isoformat()})")
+        self._at = at.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._at
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the clock forward by ``delta``."""
+        self._at = self._at + delta
+
+    def set(self, at: datetime) -> None:
+        """Jump to ``at`` (aware)."""
+        if at.tzinfo is None:
+            raise ValueError(f"FrozenClock.set needs an aware datetime (got {at.isoformat()})")
+        self._at = at.astimezone(UTC)
+
+
+def utc(dt: datetime) -> datetime:
+    """Return ``dt`` as aware UTC; naive values (as SQLite returns them) are taken as UTC."""
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)

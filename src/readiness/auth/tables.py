@@ -1,0 +1,24 @@
+"""The token table (state database). Tokens are stored as SHA-256 digests, never in clear."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from readiness.storage.metadata import state_metadata
+
+TZ = sa.DateTime(timezone=True)
+
+api_tokens = sa.Table(
+    "rd_tokens",
+    state_metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.Column("expires_at", TZ),
+    sa.Column("revoked_at", TZ),
+    sa.Column("last_used_at", TZ),
+)

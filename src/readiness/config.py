@@ -1,0 +1,181 @@
+"""Settings: ``[tool.readiness]`` in ``pyproject.toml`` or ``readiness.toml``, then ``READINESS_*``.
+
+Precedence (last wins): defaults, the file, environment variables. Nested sections are reached
+from the environment with a double underscore: ``READINESS_TESTHEALTH__FLIP_ACTIVATION=0.3``.
+Secrets never live in the file: it names the files that hold them (``secret_key_file``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from readiness.errors import ConfigError
+
+ENV_PREFIX = "READINESS_"
+
+
+class TestHealthSettings(BaseModel):
+    """Thresholds of flaky-test detection; each is explained in docs/testhealth.md."""
+
+    __test__ = False  # not a pytest test class
+    model_config = ConfigDict(extra="forbid")
+
+    quarantine_file: str = ".readiness/quarantine.toml"
+    codeowners_file: str | None = None
+    window_runs: int = Field(default=50, ge=2, description="recent default-branch runs examined")
+    flip_activation: float = Field(default=0.2, gt=0, le=1)
+    flip_resolution: float = Field(default=0.05, ge=0, le=1)
+    min_runs_for_flip: int = Field(default=8, ge=2)
+    broken_streak: int = Field(default=3, ge=1, description="consecutive failures that mean broken")
+    infra_failure_ratio: float = Field(default=0.5, gt=0, le=1)
+    infra_min_tests: int = Field(default=10, ge=1)
+    new_test_runs: int = Field(default=5, ge=1, description="runs a test counts as new")
+    early_flake_reruns: int = Field(default=5, ge=0, description="reruns of never-seen tests")
+    fix_alpha: float = Field(default=0.05, gt=0, lt=1)
+    fix_min_runs: int = Field(default=20, ge=1)
+    fix_max_runs: int = Field(default=1000, ge=1)
+    quarantine_default_days: int = Field(default=30, ge=1)
+    slow_share: float = Field(default=0.05, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _resolution_below_activation(self) -> TestHealthSettings:
+        if self.flip_resolution >= self.flip_activation:
+            raise ValueError(
+                f"flip_resolution ({self.flip_resolution}) must be below flip_activation "
+                f"({self.flip_activation}) so a test does not flap between flaky and healthy"
+            )
+        return self
+
+
+class ServerSettings(BaseModel):
+    """The HTTP server and dashboard."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8400, ge=0, le=65535)
+    secret_key_file: str = ".readiness/secrets/session.key"  # noqa: S105 - a path
+    session_hours: int = Field(default=12, ge=1)
+
+
+class Settings(BaseModel):
+    """All settings of one project."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    root: Path = Path()
+    data_dir: str = ".readiness"
+    state_url: str | None = None
+    audit_url: str | None = None
+    url: str | None = Field(default=None, description="a shared Readiness server")
+    token: str | None = Field(default=None, repr=False)
+    token_file: str | None = None
+    project: str = "default"
+    default_branch: str = "main"
+    testhealth: TestHealthSettings = Field(default_factory=TestHealthSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+
+    def path(self, relative: str) -> Path:
+        """A path from the settings, resolved against the project root."""
+        p = Path(relative)
+        return p if p.is_absolute() else self.root / p
+
+    @property
+    def resolved_state_url(self) -> str:
+        return self.state_url or f"sqlite:///{self.path(self.data_dir) / 'state.db'}"
+
+    @property
+    def resolved_audit_url(self) -> str:
+        return self.audit_url or f"sqlite:///{self.path(self.data_dir) / 'audit.db'}"
+
+    @property
+    def is_remote(self) -> bool:
+        return bool(self.url)
+
+    def resolved_token(self) -> str | None:
+        """The API token, from READINESS_TOKEN or the file named by ``token_file``."""
+        if self.token:
+            return self.token
+        if self.token_file:
+            p = self.path(self.token_file)
+            try:
+                return p.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(
+                    f"token_file {p}: cannot be read ({exc.strerror}); "
+                    "create it or set READINESS_TOKEN"
+                ) from exc
+        return None
+
+
+def _file_section(root: Path) -> tuple[dict[str, Any], Path | None]:
+    for name in ("readiness.toml", "pyproject.toml"):
+        path = root / name
+        if not path.is_file():
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax") from exc
+        section = data.get("tool", {}).get("readiness") if name == "pyproject.toml" else data
+        if name == "readiness.toml" and "tool" in data:
+            section = data["tool"].get("readiness", {})
+        if section is None:
+            continue
+        if not isinstance(section, dict):
+            raise ConfigError(f"{path}: [tool.readiness] must be a table")
+        return dict(section), path
+    return {}, None
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in environ.items():
+        if not key.startswith(ENV_PREFIX) or key == "READINESS_TEST_PG_URL":
+            continue
+        parts = key[len(ENV_PREFIX) :].lower().split("__")
+        target = out
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = value
+    return out
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_settings(
+    root: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Load and validate the settings of the project at ``root`` (default: the working dir)."""
+    root = (root or Path.cwd()).resolve()
+    env = os.environ if environ is None else environ
+    section, source = _file_section(root)
+    data = _merge(_merge(section, _env_overrides(env)), dict(overrides or {}))
+    data["root"] = root
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        origin = str(source) if source else "environment"
+        raise ConfigError(
+            f"configuration ({origin}): {where}: {first['msg']} (got {first.get('input')!r}); "
+            "see `readiness init` for a commented example",
+            details={"field": where, "source": origin},
+        ) from exc

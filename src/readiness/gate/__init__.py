@@ -1,0 +1,1 @@
+"""The checklist runner: merge, deploy and verify gates."""

@@ -1,0 +1,42 @@
+"""Every hook Readiness offers, in one place (like pytest's ``hookspec.py``).
+
+Built-in features implement these as default plugins; third parties register a module or object
+under the ``readiness`` entry-point group. Hook implementations import their heavy dependencies
+(Typer, FastAPI) lazily, inside the hook, so importing a feature never imports the server.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from readiness.gate.model import Check, Gate
+
+hookspec = pluggy.HookspecMarker("readiness")
+
+
+@hookspec
+def readiness_gate_checks(gate: Gate) -> list[Check]:  # type: ignore[empty-body]
+    """Return the checks this plugin contributes to ``gate`` (merge, deploy or verify)."""
+
+
+@hookspec
+def readiness_cli_apps() -> list[tuple[str, Any]]:  # type: ignore[empty-body]
+    """Return ``(name, typer.Typer)`` pairs mounted as ``readiness <name> ...``."""
+
+
+@hookspec
+def readiness_api_routers() -> list[Any]:  # type: ignore[empty-body]
+    """Return FastAPI ``APIRouter`` objects mounted under ``/api/v1``."""
+
+
+@hookspec
+def readiness_dashboard_pages() -> list[Any]:  # type: ignore[empty-body]
+    """Return ``readiness.server.pages.DashboardPage`` objects (navigation entry + router)."""
+
+
+@hookspec
+def readiness_gate_services(settings: Any, stores: Any) -> dict[str, Any]:  # type: ignore[empty-body]
+    """Return named services checks need (``{"testhealth": TestHealthService(...)}``)."""

@@ -1,0 +1,25 @@
+"""The plugin manager: built-in features first, then ``readiness`` entry points."""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+
+import pluggy
+
+from readiness.plugins import hookspecs
+
+hookimpl = pluggy.HookimplMarker("readiness")
+
+BUILTIN_PLUGINS = ("readiness.testhealth.plugin",)
+
+
+@cache
+def get_plugin_manager() -> pluggy.PluginManager:
+    """The process-wide plugin manager with built-ins and installed third-party plugins."""
+    pm = pluggy.PluginManager("readiness")
+    pm.add_hookspecs(hookspecs)
+    for name in BUILTIN_PLUGINS:
+        pm.register(importlib.import_module(name), name=name)
+    pm.load_setuptools_entrypoints("readiness")
+    return pm

@@ -1,0 +1,20 @@
+"""The two SQLAlchemy ``MetaData`` objects: state (test history, tokens, ...) and audit.
+
+Feature ``tables`` modules attach their tables to one of these; Alembic histories under
+``alembic_state/`` and ``alembic_audit/`` create them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+state_metadata = MetaData(naming_convention=NAMING)
+audit_metadata = MetaData(naming_convention=NAMING)

@@ -1,0 +1,1 @@
+"""testhealth: trust in the test suite (flaky-test detection, quarantine, fix verification)."""

@@ -1,0 +1,184 @@
+"""Data types of testhealth, shared by the parser, detection, the plugin and the surfaces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum, StrEnum
+from typing import Any
+
+
+class Outcome(IntEnum):
+    """Outcome of one execution of a test (stored as a small integer)."""
+
+    PASSED = 0
+    FAILED = 1
+    ERROR = 2
+    SKIPPED = 3
+
+    @property
+    def is_failure(self) -> bool:
+        return self in (Outcome.FAILED, Outcome.ERROR)
+
+
+class TestStatus(StrEnum):
+    """What testhealth concludes about one test."""
+
+    __test__ = False
+
+    HEALTHY = "healthy"
+    FLAKY = "flaky"
+    BROKEN = "broken"
+    QUARANTINED = "quarantined"
+    FIXED = "fixed"
+
+
+class FailureKind(StrEnum):
+    """Coarse kind of a failure, from its type and message."""
+
+    ASSERTION = "assertion"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class RunMeta:
+    """Metadata of one CI run, given on ingest (CLI flags, API body or the pytest plugin)."""
+
+    commit: str | None = None
+    branch: str | None = None
+    run_id: str | None = None
+    attempt: int = 1
+    job: str | None = None
+    timestamp: datetime | None = None
+    tree: str | None = None
+    seed: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    """One execution of one test case, as read from a report.
+
+    ``attempt`` is 0 for the first execution and n for the n-th rerun inside the same run
+    (Surefire ``rerunFailure``/``flakyFailure``, pytest-rerunfailures, ``--readiness-repeat``).
+    """
+
+    test_id: str
+    suite: str | None
+    name: str
+    file: str | None
+    outcome: Outcome
+    duration_s: float
+    attempt: int = 0
+    message: str | None = None
+    failure_type: str | None = None
+    failure_kind: FailureKind | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What one ingested file produced."""
+
+    source: str
+    run_key: str
+    format: str
+    tests: int
+    results: int
+    failed: int
+    duplicate: bool
+    infra_failure: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    """Why a rule fired for a test, in words a reviewer can check."""
+
+    rule: str
+    explanation: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FailureGroup:
+    """Failures of one test that share a normalised message."""
+
+    fingerprint: str
+    kind: str | None
+    message: str
+    count: int
+    last_seen: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TestHealth:
+    """The verdict on one test."""
+
+    __test__ = False
+
+    test_id: str
+    status: TestStatus
+    runs: int
+    failures: int
+    flake_rate: float
+    flake_rate_low: float
+    flake_rate_high: float
+    first_seen: datetime | None
+    last_seen: datetime | None
+    is_new: bool
+    rules: tuple[RuleHit, ...] = ()
+    failure_groups: tuple[FailureGroup, ...] = ()
+    broken_since: str | None = None
+    mean_duration_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineEntry:
+    """One quarantined test (from the reviewed file or the server)."""
+
+    test_id: str
+    owner: str | None
+    reason: str
+    issue: str | None
+    created: datetime
+    expires: datetime
+    created_by: str = "unknown"
+    source: str = "file"
+
+    def is_expired(self, now: datetime) -> bool:
+        return now >= self.expires
+
+
+@dataclass(frozen=True, slots=True)
+class FixVerification:
+    """Outcome of ``readiness tests verify-fix``."""
+
+    test_id: str
+    flake_rate: float
+    alpha: float
+    required_runs: int
+    runs: int
+    failures: int
+    verdict: str  # "fixed" | "still-flaky"
+
+
+@dataclass(frozen=True, slots=True)
+class Hint:
+    """A static determinism hint found in a test's source."""
+
+    kind: str
+    line: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """Outcome of ``readiness tests classify``."""
+
+    test_id: str
+    label: str  # order-dependent-victim | brittle | non-idempotent | non-order-dependent | stable
+    polluters: tuple[str, ...]
+    hints: tuple[Hint, ...]
+    failure_kind: str | None
+    runs: dict[str, str]  # experiment name -> outcome summary
