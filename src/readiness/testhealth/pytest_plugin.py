@@ -1,0 +1,1 @@
+"""pytest plugin of testhealth (registered through the ``pytest11`` entry point)."""
