@@ -114,7 +114,14 @@ def verify_chain(engine: Engine) -> tuple[bool, int | None]:
     prev = GENESIS
     with engine.connect() as conn:
         for row in conn.execute(sa.select(audit_events).order_by(audit_events.c.seq)):
-            expected = event_hash(prev, row.at, row.actor, row.action, row.target, row.details)
+            expected = event_hash(
+                prev,
+                at=row.at,
+                actor=row.actor,
+                action=row.action,
+                target=row.target,
+                details=row.details,
+            )
             if row.prev_hash != prev or row.hash != expected:
                 return False, int(row.seq)
             prev = row.hash
