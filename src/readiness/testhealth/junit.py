@@ -1,0 +1,442 @@
+"""Streaming reader of JUnit XML reports (pytest, jest-junit, Maven Surefire, go-junit-report).
+
+The reader drives expat directly with the same guards defusedxml installs (no DTD, no entity
+declarations, no external references), which refuses XML bombs and external entities at the
+``<!DOCTYPE`` line; it is several times faster than ``defusedxml.ElementTree.iterparse`` (see
+``benchmarks/junit_ingest.py``). No tree is built: each ``<testcase>`` becomes
+:class:`CaseResult` objects as soon as it closes, so memory stays bounded on files of any size,
+and character data is only collected inside failure elements.
+
+Test identity (``CaseResult.test_id``), one rule per format:
+
+- pytest: ``path/to/test_file.py::TestClass::test_name`` from the ``file`` attribute when present,
+  else from the dotted classname (trailing capitalised segments are classes, the rest the module).
+- surefire: ``classname#name`` (the Java ``Class#method`` convention).
+- jest, go, junit: ``classname::name``; when the classname is missing or equals the name
+  (jest-junit's default templates) the ``file`` attribute, else the suite name, takes its place.
+
+Attempts: Surefire ``flakyFailure``/``flakyError``/``rerunFailure``/``rerunError`` children are
+earlier attempts (0..n-1), the testcase's own outcome is attempt n. Consecutive testcases with
+the same id continue the attempt count (pytest-rerunfailures, ``go test -count``); in pytest
+reports the childless earlier copies are rerun failures, since pytest-rerunfailures writes each
+rerun as an empty ``<testcase>`` and only reruns failed tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import BinaryIO, NoReturn
+from xml.parsers import expat
+
+from readiness.errors import JUnitParseError
+from readiness.testhealth.failures import classify_failure, first_meaningful_line
+from readiness.testhealth.model import CaseResult, Outcome
+
+FORMATS = ("pytest", "jest", "surefire", "go", "junit")
+CHUNK = 1 << 16
+MAX_MESSAGE = 2000
+_MAX_CAPTURE = 4096
+_TAIL = 300
+SEED_PROPERTIES = ("readiness.seed", "random_seed", "randomly_seed", "seed")
+
+_OUTCOME_CHILDREN = {"failure": Outcome.FAILED, "error": Outcome.ERROR, "skipped": Outcome.SKIPPED}
+_ATTEMPT_CHILDREN = {
+    "flakyFailure": Outcome.FAILED,
+    "flakyError": Outcome.ERROR,
+    "rerunFailure": Outcome.FAILED,
+    "rerunError": Outcome.ERROR,
+}
+# go-junit-report and others put a placeholder in ``message``; the text says more.
+_CAPTURED = frozenset({"failure", "error", "stackTrace", *_ATTEMPT_CHILDREN})
+_GENERIC_MESSAGES = frozenset({"", "failed", "error", "failure"})
+# pytest ends a failure's text with "path.py:12: ErrorType"; that names the exception.
+_PYTEST_TYPE_LINE = re.compile(r"^\S+:\d+: ([A-Za-z_][\w.]*)\s*$")
+_JS_EXT = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs")
+_GO_TEST_NAME = re.compile(r"^(?:Test|Benchmark|Example|Fuzz)\w*(?:/|$)")
+_REFUSED = "DTDs and entity declarations are not allowed (XML bomb or external entity?)"
+
+
+@dataclass(slots=True)
+class _Failure:
+    """Outcome details of one attempt while its element is open."""
+
+    outcome: Outcome
+    message: str | None
+    failure_type: str | None
+    duration_s: float | None = None
+    head: list[str] = field(default_factory=list)
+    head_len: int = 0
+    tail: str = ""
+
+    def add_text(self, data: str) -> None:
+        if self.head_len < _MAX_CAPTURE:
+            self.head.append(data)
+            self.head_len += len(data)
+        self.tail = (self.tail + data)[-_TAIL:]
+
+    def final_message(self) -> str | None:
+        text = "".join(self.head)
+        message = self.message
+        if (message is None or message.strip().lower() in _GENERIC_MESSAGES) and text.strip():
+            message = first_meaningful_line(text) or message
+        return message[:MAX_MESSAGE] if message else None
+
+    def final_type(self) -> str | None:
+        if self.failure_type:
+            return self.failure_type
+        lines = self.tail.strip().splitlines()
+        match = _PYTEST_TYPE_LINE.match(lines[-1].strip()) if lines else None
+        return match.group(1) if match else None
+
+
+@dataclass(slots=True)
+class _Hints:
+    root_name: str = ""
+    suite_attrs: dict[str, str] = field(default_factory=dict)
+
+
+def _parse_time(value: str | None) -> float:
+    if not value:
+        return 0.0
+    try:
+        seconds = float(value.replace(",", ""))
+    except ValueError:
+        return 0.0
+    return seconds if 0.0 <= seconds < 1e9 else 0.0
+
+
+def _parse_timestamp(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def guess_format(
+    root_name: str,
+    suite_attrs: dict[str, str],
+    properties: dict[str, str],
+    case_attrs: dict[str, str],
+    case_children: set[str],
+) -> str:
+    """The producer of a report, from its root, first suite, properties and first testcase."""
+    classname = case_attrs.get("classname", "")
+    name = case_attrs.get("name", "")
+    file = case_attrs.get("file", "")
+    schema = " ".join(v for k, v in suite_attrs.items() if "schema" in k.lower())
+    if (
+        "surefire" in schema
+        or case_children & _ATTEMPT_CHILDREN.keys()
+        or any(p.startswith(("java.", "surefire", "maven.")) for p in properties)
+    ):
+        return "surefire"
+    if "go.version" in properties or (
+        _GO_TEST_NAME.match(name) and classname and classname == suite_attrs.get("name")
+    ):
+        return "go"
+    if root_name == "jest tests" or file.endswith(_JS_EXT):
+        return "jest"
+    if (
+        root_name == "pytest tests"
+        or suite_attrs.get("name") == "pytest"
+        or file.endswith(".py")
+        or (name.startswith("test") and classname.split(".")[-1].startswith(("test_", "Test")))
+    ):
+        return "pytest"
+    if " " in classname:
+        return "jest"
+    return "junit"
+
+
+def _pytest_id(classname: str, name: str, file: str | None) -> tuple[str, str | None]:
+    parts = [p for p in classname.split(".") if p]
+    if file:
+        path = file.replace("\\", "/")
+        module = path.removesuffix(".py").replace("/", ".")
+        if classname == module:
+            classes: list[str] = []
+        elif classname.startswith(module + "."):
+            classes = classname[len(module) + 1 :].split(".")
+        else:
+            classes = _trailing_classes(parts)
+        return "::".join([path, *classes, name]), path
+    classes = _trailing_classes(parts)
+    module_parts = parts[: len(parts) - len(classes)]
+    guessed = "/".join(module_parts) + ".py" if module_parts else None
+    return "::".join([p for p in (guessed, *classes, name) if p]), guessed
+
+
+def _trailing_classes(parts: list[str]) -> list[str]:
+    n = 0
+    for part in reversed(parts):
+        if not part[:1].isupper():
+            break
+        n += 1
+    return parts[len(parts) - n :]
+
+
+def make_test_id(
+    fmt: str, classname: str, name: str, file: str | None, suite: str | None
+) -> tuple[str, str | None]:
+    """``(test_id, file)`` of a testcase under the identity rule of ``fmt`` (module docstring)."""
+    if fmt == "pytest":
+        return _pytest_id(classname, name, file)
+    if fmt == "surefire":
+        return (f"{classname}#{name}" if classname else name), file
+    prefix = classname if classname and classname != name else (file or suite)
+    return (f"{prefix}::{name}" if prefix else name), file
+
+
+class ParsedReport:
+    """One report being read: iterate it for :class:`CaseResult`; report-level facts fill in.
+
+    ``format``, ``properties``, ``timestamp`` and ``suite`` are known once the first testcase has
+    been read (and complete after the iteration ends).
+    """
+
+    def __init__(self, stream: BinaryIO, source: str) -> None:
+        self.source = source
+        self.format: str | None = None
+        self.properties: dict[str, str] = {}
+        self.timestamp: datetime | None = None
+        self.suite: str | None = None
+        self._stream = stream
+        self._started = False
+        self._parser = expat.ParserCreate()
+        self._out: list[CaseResult] = []
+        self._pending: CaseResult | None = None
+        self._stack: list[str] = []
+        self._suites: list[str | None] = []
+        self._hints = _Hints()
+        self._case: dict[str, str] | None = None
+        self._case_line = 0
+        self._case_children: set[str] = set()
+        self._final: _Failure | None = None
+        self._attempts: list[_Failure] = []
+        self._capture: _Failure | None = None
+        self._setup_parser()
+
+    @property
+    def seed(self) -> str | None:
+        """The random seed the report recorded, if any (``readiness.seed``, ``random_seed``...)."""
+        for key in SEED_PROPERTIES:
+            if self.properties.get(key):
+                return self.properties[key]
+        return None
+
+    def _setup_parser(self) -> None:
+        p = self._parser
+        p.buffer_text = True
+        p.buffer_size = CHUNK
+        p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        p.StartDoctypeDeclHandler = self._refuse
+        p.EntityDeclHandler = self._refuse
+        p.UnparsedEntityDeclHandler = self._refuse
+        p.ExternalEntityRefHandler = self._refuse
+        p.StartElementHandler = self._start
+        p.EndElementHandler = self._end
+
+    def _refuse(self, *_args: object) -> NoReturn:
+        raise JUnitParseError(self.source, self._parser.CurrentLineNumber, _REFUSED)
+
+    def _error(self, problem: str) -> JUnitParseError:
+        return JUnitParseError(self.source, self._parser.CurrentLineNumber, problem)
+
+    def __iter__(self) -> Iterator[CaseResult]:
+        if self._started:
+            raise RuntimeError("a ParsedReport can be iterated only once")
+        self._started = True
+        return self._iterate()
+
+    def _iterate(self) -> Iterator[CaseResult]:
+        parser = self._parser
+        read = self._stream.read
+        try:
+            while True:
+                chunk = read(CHUNK)
+                if not chunk:
+                    parser.Parse(b"", True)
+                    break
+                parser.Parse(chunk, False)
+                if self._out:
+                    yield from self._out
+                    self._out.clear()
+        except expat.ExpatError as exc:
+            raise JUnitParseError(
+                self.source, exc.lineno, expat.errors.messages[exc.code]
+            ) from None
+        except (ValueError, LookupError) as exc:  # e.g. an encoding expat cannot decode
+            raise self._error(f"unreadable XML ({exc})") from None
+        if self._pending is not None:
+            self._out.append(self._pending)
+            self._pending = None
+        if self.format is None:
+            self.format = self._detect({}, set())
+        yield from self._out
+        self._out.clear()
+
+    def _detect(self, case_attrs: dict[str, str], children: set[str]) -> str:
+        return guess_format(
+            self._hints.root_name, self._hints.suite_attrs, self.properties, case_attrs, children
+        )
+
+    # -- expat callbacks -------------------------------------------------------------------
+
+    def _start(self, name: str, attrs: dict[str, str]) -> None:
+        stack = self._stack
+        if self._case is not None:
+            self._start_in_case(name, attrs)
+            return
+        if not stack:
+            if name == "testsuites":
+                self._hints.root_name = attrs.get("name", "")
+            elif name != "testsuite":
+                raise self._error(f"expected <testsuites> or <testsuite> root, got <{name}>")
+        if name == "testcase":
+            self._case = attrs
+            self._case_line = self._parser.CurrentLineNumber
+            self._case_children = set()
+            self._final = None
+            self._attempts = []
+        elif name == "testsuite":
+            if not self._suites:
+                self._hints.suite_attrs = attrs
+                self.timestamp = _parse_timestamp(attrs.get("timestamp"))
+                self.suite = attrs.get("name")
+            self._suites.append(attrs.get("name"))
+        elif name == "property" and stack[-1:] == ["properties"]:
+            prop = attrs.get("name")
+            if prop:
+                self.properties.setdefault(prop, attrs.get("value", ""))
+        stack.append(name)
+
+    def _start_in_case(self, name: str, attrs: dict[str, str]) -> None:
+        parent = self._stack[-1]
+        if parent == "testcase":
+            self._case_children.add(name)
+            outcome = _OUTCOME_CHILDREN.get(name)
+            if outcome is not None:
+                if self._final is None:  # the first outcome element wins (failure, then error)
+                    self._final = _Failure(outcome, attrs.get("message"), attrs.get("type"))
+                    if outcome is not Outcome.SKIPPED:
+                        self._begin_capture(self._final)
+            else:
+                outcome = _ATTEMPT_CHILDREN.get(name)
+                if outcome is not None:
+                    attempt = _Failure(
+                        outcome,
+                        attrs.get("message"),
+                        attrs.get("type"),
+                        _parse_time(attrs.get("time")) if "time" in attrs else None,
+                    )
+                    self._attempts.append(attempt)
+                    self._begin_capture(attempt)
+        elif parent in _ATTEMPT_CHILDREN and self._attempts:
+            # Surefire nests the trace in <stackTrace>; its <system-out> is not the message.
+            if name == "stackTrace":
+                self._begin_capture(self._attempts[-1])
+            else:
+                self._end_capture()
+        self._stack.append(name)
+
+    def _begin_capture(self, target: _Failure) -> None:
+        self._capture = target
+        self._parser.CharacterDataHandler = target.add_text
+
+    def _end_capture(self) -> None:
+        if self._capture is not None:
+            self._capture = None
+            self._parser.CharacterDataHandler = None
+
+    def _end(self, name: str) -> None:
+        self._stack.pop()
+        if name in _CAPTURED:
+            self._end_capture()
+        if name == "testcase" and self._case is not None and self._stack[-1:] != ["testcase"]:
+            self._finish_case()
+        elif name == "testsuite" and self._case is None and self._suites:
+            self._suites.pop()
+
+    def _finish_case(self) -> None:
+        attrs = self._case
+        assert attrs is not None  # set by _start before any end of testcase
+        self._case = None
+        name = attrs.get("name")
+        if not name:
+            raise JUnitParseError(
+                self.source,
+                self._case_line,
+                "<testcase> has no name attribute; every testcase needs one",
+            )
+        if self.format is None:
+            self.format = self._detect(attrs, self._case_children)
+        fmt = self.format
+        suite = self._suites[-1] if self._suites else None
+        test_id, file = make_test_id(
+            fmt, attrs.get("classname", ""), name, attrs.get("file"), suite
+        )
+        duration = _parse_time(attrs.get("time"))
+        first_attempt = 0
+        pending = self._pending
+        if pending is not None:
+            if pending.test_id == test_id:
+                first_attempt = pending.attempt + 1
+                if fmt == "pytest" and pending.outcome is Outcome.PASSED:
+                    pending = replace(pending, outcome=Outcome.FAILED)
+            self._out.append(pending)
+        base = CaseResult(test_id, suite, name, file, Outcome.PASSED, duration, first_attempt)
+        attempt = first_attempt
+        for earlier in self._attempts:
+            self._out.append(
+                _with_failure(base, earlier, attempt=attempt, duration=earlier.duration_s or 0.0)
+            )
+            attempt += 1
+        if self._final is None:
+            self._pending = base if attempt == first_attempt else replace(base, attempt=attempt)
+        else:
+            self._pending = _with_failure(base, self._final, attempt=attempt, duration=duration)
+
+
+def _with_failure(
+    base: CaseResult, failure: _Failure, *, attempt: int, duration: float
+) -> CaseResult:
+    message = failure.final_message()
+    if failure.outcome is Outcome.SKIPPED:
+        return replace(
+            base, outcome=Outcome.SKIPPED, attempt=attempt, duration_s=duration, message=message
+        )
+    failure_type = failure.final_type()
+    return replace(
+        base,
+        outcome=failure.outcome,
+        attempt=attempt,
+        duration_s=duration,
+        message=message,
+        failure_type=failure_type,
+        failure_kind=classify_failure(failure_type, message or "".join(failure.head)),
+    )
+
+
+def parse_report(stream: BinaryIO, source: str) -> ParsedReport:
+    """A report read lazily from ``stream``; ``source`` names it in errors."""
+    return ParsedReport(stream, source)
+
+
+def iter_cases(stream: BinaryIO, source: str) -> Iterator[CaseResult]:
+    """Every execution of every testcase in the report, in file order."""
+    return iter(parse_report(stream, source))
+
+
+def detect_format(stream: BinaryIO, source: str = "<stream>") -> str:
+    """The producer of the report in ``stream`` (one of ``FORMATS``); reads up to the first case."""
+    report = parse_report(stream, source)
+    for _case in report:
+        break
+    assert report.format is not None  # set before the first case is yielded
+    return report.format
