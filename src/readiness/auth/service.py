@@ -1,0 +1,127 @@
+"""Token use cases: create, list, revoke, authenticate. Creation and revocation are audited."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import timedelta
+
+from readiness._common.clock import Clock
+from readiness.audit.service import record_event
+from readiness.auth import store
+from readiness.auth.core import (
+    TOKEN_BYTES,
+    TokenInfo,
+    display_prefix,
+    hash_token,
+    make_token,
+    validate_role,
+)
+from readiness.errors import AuthError, InputError, NotFoundError
+from readiness.storage.engine import Stores
+
+# Writing last_used_at on every request would turn every read into a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class TokenService:
+    """API tokens of one deployment, stored hashed in the state database."""
+
+    def __init__(
+        self,
+        *,
+        stores: Stores,
+        clock: Clock,
+        actor: str = "cli",
+        random_bytes: Callable[[int], bytes] = os.urandom,
+    ) -> None:
+        self._stores = stores
+        self._clock = clock
+        self._actor = actor
+        self._random = random_bytes
+
+    def create(
+        self, *, name: str, role: str, expires_days: int | None = None
+    ) -> tuple[str, TokenInfo]:
+        """Create a token; the clear token is returned once and never stored."""
+        validate_role(role)
+        if not name.strip():
+            raise InputError("token name is empty; give --name a short description of its use")
+        if expires_days is not None and expires_days < 1:
+            raise InputError(
+                f"expires_days must be at least 1 (got {expires_days}); omit it for no expiry"
+            )
+        now = self._clock.now()
+        token = make_token(self._random(TOKEN_BYTES))
+        info = store.insert_token(
+            self._stores.state,
+            name=name.strip(),
+            role=role,
+            token_hash=hash_token(token),
+            prefix=display_prefix(token),
+            created_at=now,
+            created_by=self._actor,
+            expires_at=now + timedelta(days=expires_days) if expires_days else None,
+        )
+        record_event(
+            self._stores.audit,
+            clock=self._clock,
+            actor=self._actor,
+            action="token.create",
+            target=f"token:{info.id}",
+            details={
+                "name": info.name,
+                "role": role,
+                "prefix": info.prefix,
+                "expires_at": info.expires_at.isoformat() if info.expires_at else None,
+            },
+        )
+        return token, info
+
+    def list(self) -> list[TokenInfo]:
+        """Every token (without secrets), oldest first."""
+        return store.list_tokens(self._stores.state)
+
+    def get(self, token_id: int) -> TokenInfo:
+        """The token with ``token_id``; NotFoundError if there is none."""
+        info = store.get_by_id(self._stores.state, token_id)
+        if info is None:
+            raise NotFoundError(
+                f"token {token_id} does not exist; `readiness tokens list` shows the ids"
+            )
+        return info
+
+    def revoke(self, token_id: int) -> TokenInfo:
+        """Revoke a token for good; revoking twice is a no-op that is not audited again."""
+        self.get(token_id)
+        if store.mark_revoked(self._stores.state, token_id, self._clock.now()):
+            record_event(
+                self._stores.audit,
+                clock=self._clock,
+                actor=self._actor,
+                action="token.revoke",
+                target=f"token:{token_id}",
+                details={},
+            )
+        return self.get(token_id)
+
+    def authenticate(self, token: str) -> TokenInfo:
+        """The active token matching ``token``; AuthError when unknown, revoked or expired."""
+        info = store.get_by_hash(self._stores.state, hash_token(token))
+        return self._check_active(info)
+
+    def authenticate_id(self, token_id: int) -> TokenInfo:
+        """The active token with ``token_id`` (for dashboard sessions)."""
+        return self._check_active(store.get_by_id(self._stores.state, token_id))
+
+    def _check_active(self, info: TokenInfo | None) -> TokenInfo:
+        now = self._clock.now()
+        if info is None:
+            raise AuthError("token is not valid; create one with `readiness tokens create`")
+        if info.revoked_at is not None:
+            raise AuthError(f"token {info.prefix}… was revoked; ask an admin for a new one")
+        if info.expires_at is not None and now >= info.expires_at:
+            raise AuthError(f"token {info.prefix}… expired; ask an admin for a new one")
+        if info.last_used_at is None or now - info.last_used_at >= LAST_USED_RESOLUTION:
+            store.touch_last_used(self._stores.state, info.id, now)
+        return info

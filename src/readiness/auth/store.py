@@ -1,0 +1,104 @@
+"""Queries on ``rd_tokens`` (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from readiness._common.clock import utc
+from readiness.auth.core import TokenInfo
+from readiness.auth.tables import api_tokens
+
+
+def _opt(dt: datetime | None) -> datetime | None:
+    return utc(dt) if dt is not None else None
+
+
+def _info(row: Any) -> TokenInfo:
+    return TokenInfo(
+        id=int(row.id),
+        name=row.name,
+        role=row.role,
+        prefix=row.prefix,
+        created_at=utc(row.created_at),
+        created_by=row.created_by,
+        expires_at=_opt(row.expires_at),
+        revoked_at=_opt(row.revoked_at),
+        last_used_at=_opt(row.last_used_at),
+    )
+
+
+_COLUMNS = [c for c in api_tokens.c if c.name != "token_hash"]
+
+
+def insert_token(
+    engine: Engine,
+    *,
+    name: str,
+    role: str,
+    token_hash: str,
+    prefix: str,
+    created_at: datetime,
+    created_by: str,
+    expires_at: datetime | None,
+) -> TokenInfo:
+    """Store a new token digest and return it."""
+    with engine.begin() as conn:
+        new_id = conn.execute(
+            api_tokens.insert()
+            .values(
+                name=name,
+                role=role,
+                token_hash=token_hash,
+                prefix=prefix,
+                created_at=created_at,
+                created_by=created_by,
+                expires_at=expires_at,
+            )
+            .returning(api_tokens.c.id)
+        ).scalar_one()
+        row = conn.execute(sa.select(*_COLUMNS).where(api_tokens.c.id == new_id)).one()
+    return _info(row)
+
+
+def get_by_hash(engine: Engine, token_hash: str) -> TokenInfo | None:
+    """The token stored under ``token_hash``, if any."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(*_COLUMNS).where(api_tokens.c.token_hash == token_hash)
+        ).one_or_none()
+    return _info(row) if row is not None else None
+
+
+def get_by_id(engine: Engine, token_id: int) -> TokenInfo | None:
+    """The token with ``token_id``, if any."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(*_COLUMNS).where(api_tokens.c.id == token_id)).one_or_none()
+    return _info(row) if row is not None else None
+
+
+def list_tokens(engine: Engine) -> list[TokenInfo]:
+    """Every token, oldest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(*_COLUMNS).order_by(api_tokens.c.id)).all()
+    return [_info(r) for r in rows]
+
+
+def mark_revoked(engine: Engine, token_id: int, at: datetime) -> bool:
+    """Set ``revoked_at`` once; False when the token does not exist or was already revoked."""
+    with engine.begin() as conn:
+        result = conn.execute(
+            api_tokens.update()
+            .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+    return result.rowcount == 1
+
+
+def touch_last_used(engine: Engine, token_id: int, at: datetime) -> None:
+    """Record that a token was used at ``at``."""
+    with engine.begin() as conn:
+        conn.execute(api_tokens.update().where(api_tokens.c.id == token_id).values(last_used_at=at))
