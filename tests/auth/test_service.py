@@ -84,7 +84,7 @@ def test_revoking_an_unknown_token_is_not_found(stores: Stores, clock: FrozenClo
 
 
 @pytest.mark.parametrize(
-    ("request", "message"),
+    ("fields", "message"),
     [
         (("ci", "root", None), "role 'root' is not known"),
         (("  ", "reader", None), "token name is empty"),
@@ -92,9 +92,9 @@ def test_revoking_an_unknown_token_is_not_found(stores: Stores, clock: FrozenClo
     ],
 )
 def test_invalid_token_requests_are_input_errors(
-    stores: Stores, clock: FrozenClock, request: tuple[str, str, int | None], message: str
+    stores: Stores, clock: FrozenClock, fields: tuple[str, str, int | None], message: str
 ) -> None:
-    name, role, days = request
+    name, role, days = fields
     with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
         _service(stores, clock).create(name=name, role=role, expires_days=days)
 
