@@ -1,0 +1,346 @@
+"""The merge-gate checks of testhealth: a green suite, no new flaky tests, quarantine kept short.
+
+The checks do no I/O: they read facts from ``context.services["testhealth"]``, an object that
+implements :class:`TestHealthFacts` (the testhealth service does; tests pass a fake).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from readiness.errors import GateError
+from readiness.gate.model import Check, CheckResult, CheckStatus, Gate, GateContext
+from readiness.testhealth.model import Hint, QuarantineEntry, TestHealth, TestStatus
+
+__all__ = [
+    "EXPIRY_WARNING",
+    "SERVICE_NAME",
+    "DeterminismHintsCheck",
+    "NoNewFlakyCheck",
+    "QuarantineExpiredCheck",
+    "RunFailures",
+    "TestHealthFacts",
+    "TestHints",
+    "TestsPassedCheck",
+    "testhealth_checks",
+]
+
+SERVICE_NAME = "testhealth"
+EXPIRY_WARNING = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class RunFailures:
+    """Final outcomes of the latest run(s) of one commit.
+
+    ``tests`` counts distinct tests; ``failed`` lists (sorted) the non-quarantined tests whose
+    final attempt failed or errored, ``quarantined_failed`` the quarantined ones.
+    """
+
+    commit: str | None
+    run_keys: tuple[str, ...]
+    tests: int
+    failed: tuple[str, ...]
+    quarantined_failed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TestHints:
+    """Static determinism hints of one test, and the repository-relative file they are in."""
+
+    __test__ = False  # not a pytest test class
+
+    file: str | None
+    hints: tuple[Hint, ...]
+
+
+class TestHealthFacts(Protocol):
+    """What the testhealth checks read; implemented by the testhealth service."""
+
+    def latest_run_failures(self, commit: str | None) -> RunFailures | None:
+        """Outcomes of the latest run of every CI job for ``commit`` (None: latest run of all).
+
+        ``None`` when no run is recorded for ``commit``.
+        """
+        ...
+
+    def health(self, commit: str | None) -> Sequence[TestHealth]:
+        """Verdicts from the history up to the runs of ``commit`` (None: the whole history).
+
+        ``is_new`` marks tests first seen within ``new_test_runs`` runs of that point; tests in
+        quarantine have status ``quarantined``. Empty when ``commit`` has no recorded run.
+        """
+        ...
+
+    def quarantine_entries(self) -> Sequence[QuarantineEntry]:
+        """Every active quarantine entry (file and server), expired ones included."""
+        ...
+
+    def hints_for_tests(self, test_ids: Collection[str]) -> Mapping[str, TestHints]:
+        """Static determinism hints for each of ``test_ids`` whose source could be found."""
+        ...
+
+
+TestHealthFacts.__test__ = False  # type: ignore[attr-defined]  # not a pytest test class
+
+
+def _facts(context: GateContext) -> TestHealthFacts:
+    facts = context.services.get(SERVICE_NAME)
+    if facts is None:
+        raise GateError(
+            f"gate context has no {SERVICE_NAME!r} service (services: "
+            f"{', '.join(sorted(context.services)) or 'none'}); register the testhealth plugin "
+            "so its readiness_gate_services hook provides one"
+        )
+    return facts  # type: ignore[no-any-return]  # services is a Mapping[str, Any] by design
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _short(ids: Sequence[str], limit: int = 3) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown if len(ids) <= limit else f"{shown} and {len(ids) - limit} more"
+
+
+class TestsPassedCheck:
+    """Fails when a non-quarantined test's final attempt failed in the latest run of head."""
+
+    __test__ = False
+
+    id: str = "tests.passed"
+    title: str = "The test suite passed"
+    checklist_item: str = (
+        "Quarantine: move known-flaky tests to a separate suite that runs but does not block "
+        "the pipeline. This restores trust in the main suite immediately while you investigate."
+    )
+    gates: tuple[Gate, ...] = (Gate.MERGE,)
+
+    def run(self, context: GateContext) -> CheckResult:
+        run = _facts(context).latest_run_failures(context.head)
+        if run is None:
+            where = f"commit {context.head}" if context.head else "this project"
+            return CheckResult(
+                CheckStatus.SKIP,
+                f"No test run recorded for {where}",
+                {"commit": context.head},
+                remediation="Ingest the CI test report with `readiness tests ingest`.",
+            )
+        quarantined = len(run.quarantined_failed)
+        ignored = f" ({_plural(quarantined, 'quarantined failure')} ignored)" if quarantined else ""
+        evidence: dict[str, Any] = {
+            "commit": run.commit,
+            "runs": list(run.run_keys),
+            "tests": run.tests,
+            "failed": list(run.failed),
+            "quarantined_failed": list(run.quarantined_failed),
+        }
+        if not run.failed:
+            return CheckResult(CheckStatus.PASS, f"All {run.tests} tests passed{ignored}", evidence)
+        return CheckResult(
+            CheckStatus.FAIL,
+            f"{len(run.failed)} of {run.tests} tests failed: {_short(run.failed)}{ignored}",
+            evidence,
+            remediation=(
+                "Fix the failing tests. A test that fails only sometimes belongs in quarantine "
+                "(with an owner and an expiry), not in a re-run."
+            ),
+        )
+
+
+def _flaky_evidence(health: TestHealth) -> dict[str, Any]:
+    return {
+        "test_id": health.test_id,
+        "flake_rate": round(health.flake_rate, 4),
+        "runs": health.runs,
+        "failures": health.failures,
+        "rules": [hit.rule for hit in health.rules],
+    }
+
+
+class NoNewFlakyCheck:
+    """Fails on a flaky new test; warns when an existing test became flaky since base."""
+
+    __test__ = False
+
+    id: str = "tests.no_new_flaky"
+    title: str = "No test became flaky"
+    checklist_item: str = (
+        "Prevent recurrence: add deterministic ordering to CI, enforce test isolation in code "
+        "review, and track flaky-test metrics on your engineering dashboard."
+    )
+    gates: tuple[Gate, ...] = (Gate.MERGE,)
+
+    def run(self, context: GateContext) -> CheckResult:
+        facts = _facts(context)
+        current = facts.health(context.head)
+        if not current:
+            return CheckResult(CheckStatus.SKIP, "No test history recorded yet")
+        flaky = sorted(
+            (h for h in current if h.status is TestStatus.FLAKY), key=lambda h: h.test_id
+        )
+        # Without a base there is nothing to compare with: every existing flaky test is reported.
+        before = (
+            {h.test_id for h in facts.health(context.base) if h.status is TestStatus.FLAKY}
+            if context.base is not None
+            else set()
+        )
+        new = [h for h in flaky if h.is_new]
+        became = [h for h in flaky if not h.is_new and h.test_id not in before]
+        evidence: dict[str, Any] = {
+            "base": context.base,
+            "head": context.head,
+            "new_flaky": [_flaky_evidence(h) for h in new],
+            "became_flaky": [_flaky_evidence(h) for h in became],
+        }
+        if new:
+            return CheckResult(
+                CheckStatus.FAIL,
+                f"{_plural(len(new), 'new test')} {'is' if len(new) == 1 else 'are'} flaky: "
+                f"{_short([h.test_id for h in new])}",
+                evidence,
+                remediation=(
+                    "Make the new test deterministic before merging: inject the clock, wait on "
+                    "conditions instead of sleeping, stub the network, isolate shared state."
+                ),
+            )
+        if became:
+            ids = _short([h.test_id for h in became])
+            return CheckResult(
+                CheckStatus.WARN,
+                f"{_plural(len(became), 'existing test')} became flaky: {ids}",
+                evidence,
+                remediation=(
+                    "Investigate (could it be a real race in the code?), then fix it or "
+                    "quarantine it with an owner and an expiry."
+                ),
+            )
+        return CheckResult(
+            CheckStatus.PASS, f"No test became flaky ({_plural(len(current), 'test')} known)"
+        )
+
+
+def _entry_evidence(entry: QuarantineEntry) -> dict[str, Any]:
+    return {
+        "test_id": entry.test_id,
+        "owner": entry.owner,
+        "issue": entry.issue,
+        "expires": entry.expires.isoformat(),
+    }
+
+
+class QuarantineExpiredCheck:
+    """Fails when a quarantine entry has expired; warns when one expires within 7 days."""
+
+    __test__ = False
+
+    id: str = "tests.quarantine_expired"
+    title: str = "No quarantine entry has expired"
+    checklist_item: str = (
+        "Mean time to fix a flaky test, from when a test is quarantined to when it is fixed "
+        "and restored, tracks whether flaky test fixing is actually happening or just being "
+        "deferred."
+    )
+    gates: tuple[Gate, ...] = (Gate.MERGE,)
+
+    def run(self, context: GateContext) -> CheckResult:
+        entries = sorted(_facts(context).quarantine_entries(), key=lambda e: e.test_id)
+        if not entries:
+            return CheckResult(CheckStatus.PASS, "No test is quarantined")
+        now = context.clock.now()
+        expired = [e for e in entries if e.is_expired(now)]
+        soon = [e for e in entries if not e.is_expired(now) and e.expires - now <= EXPIRY_WARNING]
+        evidence: dict[str, Any] = {
+            "now": now.isoformat(),
+            "expired": [_entry_evidence(e) for e in expired],
+            "expiring_soon": [_entry_evidence(e) for e in soon],
+        }
+        if expired:
+            ids = _short([e.test_id for e in expired])
+            return CheckResult(
+                CheckStatus.FAIL,
+                f"{_plural(len(expired), 'quarantine entry', 'quarantine entries')} expired: {ids}",
+                evidence,
+                remediation=(
+                    "Fix the test and verify the fix with `readiness tests verify-fix`, or "
+                    "extend the entry with a reason its owner signs off."
+                ),
+            )
+        if soon:
+            ids = _short([e.test_id for e in soon])
+            return CheckResult(
+                CheckStatus.WARN,
+                f"{_plural(len(soon), 'quarantine entry', 'quarantine entries')} "
+                f"{'expires' if len(soon) == 1 else 'expire'} within 7 days: {ids}",
+                evidence,
+                remediation="Ask the owners to fix these tests before their quarantine expires.",
+            )
+        return CheckResult(
+            CheckStatus.PASS,
+            f"{_plural(len(entries), 'quarantine entry', 'quarantine entries')}, "
+            "none expiring within 7 days",
+            evidence,
+        )
+
+
+class DeterminismHintsCheck:
+    """Warns when a new test shows static signs of non-determinism (sleep, clock, network...)."""
+
+    __test__ = False
+
+    id: str = "tests.determinism_hints"
+    title: str = "New tests look deterministic"
+    checklist_item: str = (
+        "Does the test have a sleep, hardcoded port, shared global state, or direct Date.now() "
+        "call? If yes, the test is the likely culprit."
+    )
+    gates: tuple[Gate, ...] = (Gate.MERGE,)
+
+    def run(self, context: GateContext) -> CheckResult:
+        facts = _facts(context)
+        new_ids = sorted(h.test_id for h in facts.health(context.head) if h.is_new)
+        if not new_ids:
+            return CheckResult(CheckStatus.PASS, "No new tests")
+        found = facts.hints_for_tests(new_ids)
+        locations = [
+            {
+                "test_id": test_id,
+                "file": found[test_id].file,
+                "line": hint.line,
+                "kind": hint.kind,
+                "text": hint.text,
+                "message": f"{test_id}: {hint.kind} ({hint.text})",
+            }
+            for test_id in new_ids
+            if test_id in found
+            for hint in sorted(found[test_id].hints, key=lambda h: (h.line, h.kind))
+        ]
+        if not locations:
+            return CheckResult(
+                CheckStatus.PASS, f"No determinism hints in {_plural(len(new_ids), 'new test')}"
+            )
+        flagged = [t for t in new_ids if t in found and found[t].hints]
+        return CheckResult(
+            CheckStatus.WARN,
+            f"{_plural(len(locations), 'determinism hint')} in "
+            f"{_plural(len(flagged), 'new test')}: {_short(flagged)}",
+            {"tests": flagged, "locations": locations},
+            remediation=(
+                "Inject the clock and seeded randomness, wait on conditions instead of sleeping, "
+                "stub the network, use free ports and per-test temp dirs, reset module state."
+            ),
+        )
+
+
+def testhealth_checks() -> list[Check]:
+    """The four merge-gate checks of testhealth, for the plugin's ``readiness_gate_checks``."""
+    return [
+        TestsPassedCheck(),
+        NoNewFlakyCheck(),
+        QuarantineExpiredCheck(),
+        DeterminismHintsCheck(),
+    ]
