@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import BinaryIO, NoReturn
+from typing import NoReturn, Protocol
 from xml.parsers import expat
 
 from readiness.errors import JUnitParseError
@@ -57,6 +57,12 @@ _PYTEST_TYPE_LINE = re.compile(r"^\S+:\d+: ([A-Za-z_][\w.]*)\s*$")
 _JS_EXT = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs")
 _GO_TEST_NAME = re.compile(r"^(?:Test|Benchmark|Example|Fuzz)\w*(?:/|$)")
 _REFUSED = "DTDs and entity declarations are not allowed (XML bomb or external entity?)"
+
+
+class BinaryReader(Protocol):
+    """Anything with ``read(size) -> bytes``: an open file, an upload, a hashing wrapper."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 @dataclass(slots=True)
@@ -200,7 +206,7 @@ class ParsedReport:
     been read (and complete after the iteration ends).
     """
 
-    def __init__(self, stream: BinaryIO, source: str) -> None:
+    def __init__(self, stream: BinaryReader, source: str) -> None:
         self.source = source
         self.format: str | None = None
         self.properties: dict[str, str] = {}
@@ -423,17 +429,17 @@ def _with_failure(
     )
 
 
-def parse_report(stream: BinaryIO, source: str) -> ParsedReport:
+def parse_report(stream: BinaryReader, source: str) -> ParsedReport:
     """A report read lazily from ``stream``; ``source`` names it in errors."""
     return ParsedReport(stream, source)
 
 
-def iter_cases(stream: BinaryIO, source: str) -> Iterator[CaseResult]:
+def iter_cases(stream: BinaryReader, source: str) -> Iterator[CaseResult]:
     """Every execution of every testcase in the report, in file order."""
     return iter(parse_report(stream, source))
 
 
-def detect_format(stream: BinaryIO, source: str = "<stream>") -> str:
+def detect_format(stream: BinaryReader, source: str = "<stream>") -> str:
     """The producer of the report in ``stream`` (one of ``FORMATS``); reads up to the first case."""
     report = parse_report(stream, source)
     for _case in report:
