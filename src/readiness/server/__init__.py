@@ -1,0 +1,1 @@
+"""The HTTP server and dashboard: ``create_app(settings)`` builds the FastAPI application."""

@@ -1,0 +1,114 @@
+"""The application factory: ``create_app(settings)`` wires auth, errors, plugins and pages."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+import readiness
+from readiness._common.clock import Clock, SystemClock
+from readiness.config import Settings
+from readiness.errors import ConfigError
+from readiness.server.errors import install_error_handlers
+from readiness.server.limits import UPLOAD_LIMIT, BodyLimitMiddleware
+from readiness.server.pages import DashboardPage, make_templates
+from readiness.server.routes import meta, session, tokens
+from readiness.storage.engine import Stores, open_stores
+
+STATIC_DIR = Path(__file__).parent / "static"
+KEY_BYTES = 32
+API_PREFIX = "/api/v1"
+
+
+def load_session_key(path: Path) -> bytes:
+    """The dashboard signing key; created with 32 random bytes (mode 0600) when missing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(os.urandom(KEY_BYTES))
+    try:
+        key = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            f"server.secret_key_file {path}: cannot be read ({exc.strerror}); fix its permissions"
+        ) from exc
+    if len(key) < KEY_BYTES:
+        raise ConfigError(
+            f"server.secret_key_file {path}: holds {len(key)} bytes, expected at least "
+            f"{KEY_BYTES}; delete it to have a new key generated"
+        )
+    return key
+
+
+def _mount_path(path: str) -> str:
+    return "" if path == "/" else path.rstrip("/")
+
+
+def create_app(
+    settings: Settings,
+    *,
+    stores: Stores | None = None,
+    clock: Clock | None = None,
+    pm: Any = None,
+    extra_routers: Sequence[APIRouter] = (),
+    extra_pages: Sequence[DashboardPage] = (),
+) -> FastAPI:
+    """Build the server: API routers and dashboard pages come from plugins (``pm``)."""
+    if pm is None:
+        from readiness.plugins import get_plugin_manager
+
+        pm = get_plugin_manager()
+    routers: list[APIRouter] = [r for group in pm.hook.readiness_api_routers() for r in group]
+    routers.extend(extra_routers)
+    pages: list[DashboardPage] = [p for group in pm.hook.readiness_dashboard_pages() for p in group]
+    pages.extend(extra_pages)
+
+    app = FastAPI(
+        title="Readiness",
+        version=readiness.__version__,
+        description="Production-readiness platform: flaky tests, contracts, audit, gates.",
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.stores = stores if stores is not None else open_stores(settings)
+    app.state.owns_stores = stores is None
+    app.state.clock = clock or SystemClock()
+    app.state.session_key = load_session_key(settings.path(settings.server.secret_key_file))
+    app.state.templates = make_templates()
+    app.state.version = readiness.__version__
+    app.state.nav = [
+        {"title": p.title, "path": p.path}
+        for p in sorted(pages, key=lambda p: (p.nav_order or 0, p.title))
+        if p.nav_order is not None
+    ]
+
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, prefixes={f"{API_PREFIX}/tests/runs": UPLOAD_LIMIT})
+
+    app.include_router(meta.router)
+    app.include_router(session.router)
+    app.include_router(tokens.router, prefix=API_PREFIX)
+    for router in routers:
+        app.include_router(router, prefix=API_PREFIX)
+    for page in pages:
+        app.include_router(page.router, prefix=_mount_path(page.path), include_in_schema=False)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    if app.state.owns_stores:
+        app.state.stores.dispose()

@@ -1,0 +1,1 @@
+"""Routers of the server's own endpoints; feature routers come from plugins."""

@@ -1,0 +1,59 @@
+"""Token administration (admin role): ``/api/v1/tokens``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from readiness.auth.core import TokenInfo
+from readiness.server.deps import Principal, require_admin, token_service
+
+router = APIRouter(prefix="/tokens", tags=["tokens"])
+
+Admin = Annotated[Principal, Depends(require_admin)]
+
+
+class TokenRequest(BaseModel):
+    """Body of ``POST /api/v1/tokens``."""
+
+    name: str = Field(min_length=1, max_length=200)
+    role: str
+    expires_days: int | None = Field(default=None, ge=1)
+
+
+def token_view(info: TokenInfo) -> dict[str, Any]:
+    """A token without its secret."""
+    return {
+        "id": info.id,
+        "name": info.name,
+        "role": info.role,
+        "prefix": info.prefix,
+        "created_at": info.created_at.isoformat(),
+        "created_by": info.created_by,
+        "expires_at": info.expires_at.isoformat() if info.expires_at else None,
+        "revoked_at": info.revoked_at.isoformat() if info.revoked_at else None,
+        "last_used_at": info.last_used_at.isoformat() if info.last_used_at else None,
+    }
+
+
+@router.get("")
+def list_tokens(request: Request, _: Admin) -> list[dict[str, Any]]:
+    """Every token, without secrets."""
+    return [token_view(t) for t in token_service(request).list()]
+
+
+@router.post("", status_code=201)
+def create_token(request: Request, body: TokenRequest, who: Admin) -> dict[str, Any]:
+    """Create a token; the response is the only time its secret is shown."""
+    token, info = token_service(request, who.actor).create(
+        name=body.name, role=body.role, expires_days=body.expires_days
+    )
+    return {"token": token, **token_view(info)}
+
+
+@router.delete("/{token_id}")
+def revoke_token(request: Request, token_id: int, who: Admin) -> dict[str, Any]:
+    """Revoke a token for good."""
+    return token_view(token_service(request, who.actor).revoke(token_id))
