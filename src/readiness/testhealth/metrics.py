@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from readiness.testhealth.model import FailureGroup
+from readiness.testhealth.model import FailureGroup, Outcome
 
 #: Characters of :attr:`TestEvidence.window`, one per default-branch run (oldest first).
 WINDOW_PASSED = "P"  # the first attempt passed
@@ -153,3 +153,19 @@ class SuiteHealth:
     mean_time_to_fix_s: float | None
     slow_tests: tuple[SlowTest, ...] = field(default=())
     slow_runtime_share: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One run of one test, for the per-test page (newest first in lists)."""
+
+    run_key: str
+    started_at: datetime
+    commit: str | None
+    branch: str | None
+    ci_run_id: str | None
+    ci_attempt: int
+    infra_failure: bool
+    outcomes: tuple[Outcome, ...]  # by attempt: first execution, then reruns
+    duration_s: float  # of the first execution
+    message: str | None  # of the first failing execution

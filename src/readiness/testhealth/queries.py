@@ -1,0 +1,468 @@
+"""SQL behind flaky-test detection and suite health (SQLAlchemy Core, SQLite and PostgreSQL).
+
+Aggregation happens in the database: one ``GROUP BY test`` pass yields counts and, for the
+default-branch window, bit masks (one bit per run, ``SUM`` of distinct powers of two) that
+Python unpacks into :attr:`TestEvidence.window`. Rare signals (failures, reruns) are found
+with narrow queries that only touch failing or rerun rows. Runs flagged ``infra_failure``
+are never counted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from readiness.errors import NotFoundError
+from readiness.testhealth.metrics import (
+    WINDOW_ABSENT,
+    WINDOW_FAILED,
+    WINDOW_PASSED,
+    WINDOW_RETRY_PASSED,
+    HistoryEntry,
+    QuarantineSpan,
+    RunSummary,
+    SuiteHealthInputs,
+    TestDuration,
+    TestEvidence,
+)
+from readiness.testhealth.model import FailureGroup, Outcome
+from readiness.testhealth.tables import fix_verifications, quarantine, results, runs, tests
+
+BITS = 62  # bits per mask column: sums of distinct powers of two stay inside a signed BIGINT
+FAILING = (int(Outcome.FAILED), int(Outcome.ERROR))
+COUNTED = (int(Outcome.PASSED), *FAILING)
+
+
+@contextmanager
+def _connect(conn_or_engine: Connection | Engine) -> Iterator[Connection]:
+    if isinstance(conn_or_engine, Engine):
+        with conn_or_engine.connect() as conn:
+            yield conn
+    else:
+        yield conn_or_engine
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    # SQLite returns naive datetimes for timezone-aware columns; they were stored as UTC.
+    if at is None or at.tzinfo is not None:
+        return at
+    return at.replace(tzinfo=UTC)
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _counted_runs(project: str) -> list[sa.ColumnElement[bool]]:
+    return [runs.c.project == project, runs.c.infra_failure == sa.false()]
+
+
+def _window(project: str, default_branch: str, window_runs: int) -> sa.Select[Any]:
+    """The last ``window_runs`` counted default-branch runs; k = 0 is the newest."""
+    order = (runs.c.started_at.desc(), runs.c.id.desc())
+    return (
+        sa.select(
+            runs.c.id,
+            runs.c.commit_sha,
+            (sa.func.row_number().over(order_by=order) - 1).label("k"),
+        )
+        .where(*_counted_runs(project), runs.c.branch == default_branch)
+        .order_by(*order)
+        .limit(window_runs)
+    )
+
+
+def _mask_string(masks: list[int], n: int) -> str:
+    """Bits (k = 0 newest) of the per-chunk masks as a '0'/'1' string, oldest first."""
+    parts = []
+    for j in range(len(masks) - 1, -1, -1):
+        width = min(BITS, n - BITS * j)
+        parts.append(format(masks[j], f"0{width}b"))
+    return "".join(parts)
+
+
+_ABSENT_OR_PASSED = str.maketrans({"0": WINDOW_ABSENT, "1": WINDOW_PASSED})
+
+
+def load_evidence(
+    conn_or_engine: Connection | Engine,
+    *,
+    project: str,
+    default_branch: str,
+    window_runs: int,
+    test_key: str | None = None,
+) -> list[TestEvidence]:
+    """Evidence for every test of ``project`` (or only ``test_key``), sorted by test key."""
+    with _connect(conn_or_engine) as conn:
+        return _load_evidence(conn, project, default_branch, window_runs, test_key)
+
+
+def _load_evidence(
+    conn: Connection, project: str, default_branch: str, window_runs: int, test_key: str | None
+) -> list[TestEvidence]:
+    win_rows = conn.execute(_window(project, default_branch, window_runs)).all()
+    n = len(win_rows)
+    commits = tuple(r.commit_sha for r in reversed(win_rows))
+    position = {r.id: n - 1 - r.k for r in win_rows}  # run id -> index, oldest first
+    chunks = max(1, -(-n // BITS))
+
+    test_q = sa.select(tests.c.id, tests.c.test_key, tests.c.first_seen, tests.c.last_seen).where(
+        tests.c.project == project
+    )
+    if test_key is not None:
+        test_q = test_q.where(tests.c.test_key == test_key)
+    meta = {r.id: r for r in conn.execute(test_q)}
+    if not meta:
+        return []
+    only: list[sa.ColumnElement[bool]] = []
+    if test_key is not None:
+        only = [results.c.test_id.in_(list(meta))]
+
+    win = _window(project, default_branch, window_runs).subquery()
+    shift = sa.cast(win.c.k % BITS, sa.Integer)
+    bit = sa.cast(sa.literal(1), sa.BigInteger).op("<<", return_type=sa.BigInteger)(shift)
+    first = results.c.attempt == 0
+    fail = results.c.outcome.in_(FAILING)
+    columns: list[Any] = [
+        results.c.test_id,
+        sa.func.sum(sa.case((first, 1), else_=0)).label("runs"),
+        sa.func.sum(sa.case((first & fail, 1), else_=0)).label("failures"),
+        sa.func.sum(sa.case((first, results.c.duration_s), else_=0.0)).label("duration"),
+        sa.func.max(sa.case((fail, runs.c.started_at))).label("last_failure"),
+    ]
+    for j in range(chunks):
+        in_chunk = sa.cast(win.c.k // BITS, sa.Integer) == j
+        counted = first & in_chunk & results.c.outcome.in_(COUNTED)
+        columns.append(sa.func.sum(sa.case((counted, bit), else_=0)).label(f"present{j}"))
+        columns.append(sa.func.sum(sa.case((counted & fail, bit), else_=0)).label(f"fail{j}"))
+    main = (
+        sa.select(*columns)
+        .select_from(
+            results.join(runs, runs.c.id == results.c.run_id).outerjoin(
+                win, win.c.id == results.c.run_id
+            )
+        )
+        .where(*_counted_runs(project), *only)
+        .group_by(results.c.test_id)
+    )
+    retries = _retry_passes(conn, project, only)
+    same_commit, same_tree = _same_source(conn, project, only)
+    groups = _failure_groups(conn, project, only)
+    fixed_q = (
+        sa.select(fix_verifications.c.test_key, sa.func.max(fix_verifications.c.at))
+        .where(fix_verifications.c.project == project, fix_verifications.c.verdict == "fixed")
+        .group_by(fix_verifications.c.test_key)
+    )
+    # Result objects have .keys(), so dict() would treat them as mappings: unpack explicitly.
+    fixed = {key: at for key, at in conn.execute(fixed_q).tuples()}
+
+    out: list[TestEvidence] = []
+    for row in conn.execute(main):
+        t = meta.get(row.test_id)
+        if t is None:
+            continue
+        present = _mask_string([int(getattr(row, f"present{j}") or 0) for j in range(chunks)], n)
+        failed = _mask_string([int(getattr(row, f"fail{j}") or 0) for j in range(chunks)], n)
+        test_retries = retries.get(row.test_id, set())
+        if "1" not in failed:
+            window = present.translate(_ABSENT_OR_PASSED)
+        else:
+            retried = {position[r] for r in test_retries if r in position}
+            window = "".join(
+                WINDOW_ABSENT
+                if p == "0"
+                else WINDOW_PASSED
+                if f == "0"
+                else WINDOW_RETRY_PASSED
+                if i in retried
+                else WINDOW_FAILED
+                for i, (p, f) in enumerate(zip(present, failed, strict=True))
+            )
+        out.append(
+            TestEvidence(
+                test_key=t.test_key,
+                runs=int(row.runs),
+                failures=int(row.failures),
+                window=window,
+                window_commits=commits,
+                same_commit=tuple(sorted(same_commit.get(row.test_id, ()))),
+                same_tree=tuple(sorted(same_tree.get(row.test_id, ()))),
+                retry_passes=len(test_retries),
+                first_seen=_utc(t.first_seen),
+                last_seen=_utc(t.last_seen),
+                last_failure_at=_utc(row.last_failure),
+                fixed_at=_utc(fixed.get(t.test_key)),
+                total_duration_s=float(row.duration or 0.0),
+                failure_groups=groups.get(row.test_id, ()),
+            )
+        )
+    return sorted(out, key=lambda e: e.test_key)
+
+
+def _retry_passes(
+    conn: Connection, project: str, only: list[sa.ColumnElement[bool]]
+) -> dict[int, set[int]]:
+    """Test id -> run ids in which a rerun passed after an earlier attempt failed."""
+    earlier = results.alias("earlier")
+    failed_before = (
+        sa.select(sa.literal(1))
+        .where(
+            earlier.c.test_id == results.c.test_id,
+            earlier.c.run_id == results.c.run_id,
+            earlier.c.attempt < results.c.attempt,
+            earlier.c.outcome.in_(FAILING),
+        )
+        .exists()
+    )
+    q = (
+        sa.select(results.c.test_id, results.c.run_id)
+        .distinct()
+        .select_from(results.join(runs, runs.c.id == results.c.run_id))
+        .where(
+            *_counted_runs(project),
+            *only,
+            results.c.attempt > 0,
+            results.c.outcome == int(Outcome.PASSED),
+            failed_before,
+        )
+    )
+    out: dict[int, set[int]] = defaultdict(set)
+    for test_id, run_id in conn.execute(q).tuples():
+        out[test_id].add(run_id)
+    return out
+
+
+def _same_source(
+    conn: Connection, project: str, only: list[sa.ColumnElement[bool]]
+) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
+    """Commits (and trees across commits) on which each test both passed and failed."""
+    failing = (
+        sa.select(results.c.test_id, runs.c.commit_sha, runs.c.tree_sha)
+        .distinct()
+        .select_from(results.join(runs, runs.c.id == results.c.run_id))
+        .where(*_counted_runs(project), *only, results.c.outcome.in_(FAILING))
+        .subquery()
+    )
+    passed = results.alias("passed")
+    prun = runs.alias("prun")
+
+    def passed_where(*cond: sa.ColumnElement[bool]) -> sa.Exists:
+        return (
+            sa.select(sa.literal(1))
+            .select_from(passed.join(prun, prun.c.id == passed.c.run_id))
+            .where(
+                passed.c.test_id == failing.c.test_id,
+                passed.c.outcome == int(Outcome.PASSED),
+                prun.c.project == project,
+                prun.c.infra_failure == sa.false(),
+                *cond,
+            )
+            .exists()
+        )
+
+    commit_q = sa.select(failing.c.test_id, failing.c.commit_sha).where(
+        failing.c.commit_sha.is_not(None), passed_where(prun.c.commit_sha == failing.c.commit_sha)
+    )
+    tree_q = sa.select(failing.c.test_id, failing.c.tree_sha).where(
+        failing.c.tree_sha.is_not(None),
+        passed_where(
+            prun.c.tree_sha == failing.c.tree_sha, prun.c.commit_sha != failing.c.commit_sha
+        ),
+    )
+    by_commit: dict[int, set[str]] = defaultdict(set)
+    for test_id, sha in conn.execute(commit_q).tuples():
+        by_commit[test_id].add(sha)
+    by_tree: dict[int, set[str]] = defaultdict(set)
+    for test_id, sha in conn.execute(tree_q).tuples():
+        by_tree[test_id].add(sha)
+    return by_commit, by_tree
+
+
+def _failure_groups(
+    conn: Connection, project: str, only: list[sa.ColumnElement[bool]]
+) -> dict[int, tuple[FailureGroup, ...]]:
+    """Failing executions (any attempt) per test and fingerprint, most frequent first."""
+    fp = sa.func.coalesce(results.c.fingerprint, "")
+    q = (
+        sa.select(
+            results.c.test_id,
+            fp.label("fp"),
+            sa.func.max(results.c.failure_kind).label("kind"),
+            sa.func.min(results.c.message).label("message"),
+            sa.func.count().label("n"),
+            sa.func.max(runs.c.started_at).label("last_seen"),
+        )
+        .select_from(results.join(runs, runs.c.id == results.c.run_id))
+        .where(*_counted_runs(project), *only, results.c.outcome.in_(FAILING))
+        .group_by(results.c.test_id, fp)
+    )
+    grouped: dict[int, list[FailureGroup]] = defaultdict(list)
+    for r in conn.execute(q):
+        grouped[r.test_id].append(
+            FailureGroup(r.fp, r.kind, r.message or "", int(r.n), _utc(r.last_seen))
+        )
+    return {
+        k: tuple(sorted(v, key=lambda g: (-g.count, g.fingerprint))) for k, v in grouped.items()
+    }
+
+
+def load_clusters_input(
+    conn_or_engine: Connection | Engine,
+    *,
+    project: str,
+    window_runs: int,
+    branch: str | None = None,
+) -> dict[str, frozenset[int]]:
+    """Test key -> ids of the last ``window_runs`` counted runs where its first attempt failed."""
+    recent = sa.select(runs.c.id).where(*_counted_runs(project))
+    if branch is not None:
+        recent = recent.where(runs.c.branch == branch)
+    recent_sq = recent.order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(window_runs)
+    q = (
+        sa.select(tests.c.test_key, results.c.run_id)
+        .select_from(results.join(tests, tests.c.id == results.c.test_id))
+        .where(
+            results.c.run_id.in_(recent_sq.scalar_subquery()),
+            results.c.attempt == 0,
+            results.c.outcome.in_(FAILING),
+        )
+    )
+    out: dict[str, set[int]] = defaultdict(set)
+    with _connect(conn_or_engine) as conn:
+        for key, run_id in conn.execute(q).tuples():
+            out[key].add(run_id)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def load_suite_health_inputs(
+    conn_or_engine: Connection | Engine,
+    *,
+    project: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    branch: str | None = None,
+    job: str | None = None,
+) -> SuiteHealthInputs:
+    """Counted runs in ``[since, until)`` (optionally one branch/job), quarantine and fixes."""
+    cond = _counted_runs(project)
+    if since is not None:
+        cond.append(runs.c.started_at >= since)
+    if until is not None:
+        cond.append(runs.c.started_at < until)
+    if branch is not None:
+        cond.append(runs.c.branch == branch)
+    if job is not None:
+        cond.append(runs.c.job == job)
+    run_q = sa.select(
+        runs.c.id,
+        runs.c.ci_run_id,
+        runs.c.attempt,
+        runs.c.commit_sha,
+        runs.c.started_at,
+        runs.c.duration_s,
+        runs.c.failed,
+        runs.c.reruns,
+    ).where(*cond)
+    dur_q = (
+        sa.select(
+            tests.c.test_key,
+            sa.func.avg(results.c.duration_s).label("mean"),
+            sa.func.count().label("n"),
+        )
+        .select_from(
+            results.join(runs, runs.c.id == results.c.run_id).join(
+                tests, tests.c.id == results.c.test_id
+            )
+        )
+        .where(*cond, results.c.attempt == 0)
+        .group_by(tests.c.test_key)
+    )
+    q_q = sa.select(quarantine.c.test_key, quarantine.c.created_at, quarantine.c.removed_at).where(
+        quarantine.c.project == project
+    )
+    fix_q = sa.select(fix_verifications.c.test_key, fix_verifications.c.at).where(
+        fix_verifications.c.project == project, fix_verifications.c.verdict == "fixed"
+    )
+    with _connect(conn_or_engine) as conn:
+        run_rows = tuple(
+            RunSummary(i, ci, a, c, _aware(at), float(d), f, rr)
+            for i, ci, a, c, at, d, f, rr in conn.execute(run_q).tuples()
+        )
+        durations = tuple(
+            TestDuration(k, float(m), int(n)) for k, m, n in conn.execute(dur_q).tuples()
+        )
+        spans = tuple(
+            QuarantineSpan(k, _aware(c), _utc(r)) for k, c, r in conn.execute(q_q).tuples()
+        )
+        fixes = tuple((k, _aware(at)) for k, at in conn.execute(fix_q).tuples())
+    return SuiteHealthInputs(run_rows, spans, fixes, durations)
+
+
+def load_test_history(
+    conn_or_engine: Connection | Engine, project: str, test_key: str, limit: int = 100
+) -> list[HistoryEntry]:
+    """The last ``limit`` runs of one test (infra failures included and flagged), newest first."""
+    with _connect(conn_or_engine) as conn:
+        test_id = conn.execute(
+            sa.select(tests.c.id).where(tests.c.project == project, tests.c.test_key == test_key)
+        ).scalar()
+        if test_id is None:
+            raise NotFoundError(
+                f"test {test_key!r} has no history in project {project!r}; "
+                "check the test id (see `readiness tests report`)"
+            )
+        recent = (
+            sa.select(results.c.run_id)
+            .join(runs, runs.c.id == results.c.run_id)
+            .where(results.c.test_id == test_id, results.c.attempt == 0)
+            .order_by(runs.c.started_at.desc(), runs.c.id.desc())
+            .limit(limit)
+            .scalar_subquery()
+        )
+        q = (
+            sa.select(
+                runs.c.id,
+                runs.c.run_key,
+                runs.c.started_at,
+                runs.c.commit_sha,
+                runs.c.branch,
+                runs.c.ci_run_id,
+                runs.c.attempt.label("ci_attempt"),
+                runs.c.infra_failure,
+                results.c.attempt,
+                results.c.outcome,
+                results.c.duration_s,
+                results.c.message,
+            )
+            .select_from(results.join(runs, runs.c.id == results.c.run_id))
+            .where(results.c.test_id == test_id, results.c.run_id.in_(recent))
+            .order_by(runs.c.started_at.desc(), runs.c.id.desc(), results.c.attempt)
+        )
+        by_run: dict[int, list[Any]] = {}
+        for r in conn.execute(q):
+            by_run.setdefault(r.id, []).append(r)
+    out = []
+    for rows in by_run.values():
+        head = rows[0]
+        message = next((r.message for r in rows if r.outcome in FAILING), None)
+        out.append(
+            HistoryEntry(
+                run_key=head.run_key,
+                started_at=_aware(head.started_at),
+                commit=head.commit_sha,
+                branch=head.branch,
+                ci_run_id=head.ci_run_id,
+                ci_attempt=head.ci_attempt,
+                infra_failure=bool(head.infra_failure),
+                outcomes=tuple(Outcome(r.outcome) for r in rows),
+                duration_s=float(head.duration_s),
+                message=message,
+            )
+        )
+    return out
