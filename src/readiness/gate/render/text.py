@@ -14,10 +14,11 @@ _INDENT = " " * 6  # under the summary's start for the widest status label
 def counts_line(report: GateReport) -> str:
     """``2 passed, 1 warned, 1 failed, 0 skipped, 0 errors`` for ``report``."""
     counts = Counter(o.result.status for o in report.outcomes)
+    errors = counts[CheckStatus.ERROR]
     return (
         f"{counts[CheckStatus.PASS]} passed, {counts[CheckStatus.WARN]} warned, "
         f"{counts[CheckStatus.FAIL]} failed, {counts[CheckStatus.SKIP]} skipped, "
-        f"{counts[CheckStatus.ERROR]} errors"
+        f"{errors} {'error' if errors == 1 else 'errors'}"
     )
 
 

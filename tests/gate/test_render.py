@@ -1,0 +1,340 @@
+"""Renderers of a gate report: text, Markdown, JSON and JUnit XML (SARIF has its own file)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from defusedxml import ElementTree as SafeET
+from hypothesis import given
+from hypothesis import strategies as st
+
+from readiness.errors import InputError
+from readiness.gate.model import CheckOutcome, CheckResult, CheckStatus, Gate, GateReport
+from readiness.gate.render import FORMATS, render
+
+
+def sample_report() -> GateReport:
+    """One check of every status; the warn summary has a pipe, the warn evidence a datetime."""
+    return GateReport(
+        Gate.MERGE,
+        (
+            CheckOutcome(
+                "tests.passed",
+                "The test suite passed",
+                "Quarantine known-flaky tests.",
+                CheckResult(
+                    CheckStatus.PASS,
+                    "All 412 tests passed (3 quarantined failures ignored)",
+                    {"tests": 412},
+                ),
+                0.125,
+            ),
+            CheckOutcome(
+                "tests.no_new_flaky",
+                "No test became flaky",
+                "Prevent recurrence.",
+                CheckResult(
+                    CheckStatus.FAIL,
+                    "1 new test is flaky: test_x",
+                    {"new_flaky": ("tests/test_a.py::test_x",)},
+                    "Make it deterministic.",
+                ),
+                0.5,
+            ),
+            CheckOutcome(
+                "tests.quarantine_expired",
+                "No quarantine entry has expired",
+                "Fix promptly.",
+                CheckResult(
+                    CheckStatus.WARN,
+                    "1 entry expires soon: t | x",
+                    {"expires": datetime(2026, 3, 12, tzinfo=UTC)},
+                    "Ask the owner.",
+                ),
+                0.0,
+            ),
+            CheckOutcome(
+                "flags.stale",
+                "No stale flags",
+                "Remove flags.",
+                CheckResult(CheckStatus.SKIP, "No flags configured"),
+                0.0,
+            ),
+            CheckOutcome(
+                "db.reachable",
+                "Database reachable",
+                "Two databases.",
+                CheckResult(
+                    CheckStatus.ERROR,
+                    "ConnectionError: refused",
+                    {"exception": "ConnectionError"},
+                    "Fix the environment.",
+                ),
+                1.0,
+            ),
+        ),
+    )
+
+
+def one(
+    status: CheckStatus, summary: str = "s", evidence: dict[str, object] | None = None
+) -> GateReport:
+    result = CheckResult(status, summary, evidence or {}, "fix it")
+    return GateReport(Gate.DEPLOY, (CheckOutcome("x.y", "T", "I", result, 0.0),))
+
+
+# --- text -------------------------------------------------------------------------------------
+
+
+def test_text_has_one_aligned_line_per_check_remediation_indented_and_a_verdict() -> None:
+    assert render(sample_report(), "text") == (
+        "PASS  tests.passed              All 412 tests passed (3 quarantined failures ignored)\n"
+        "FAIL  tests.no_new_flaky        1 new test is flaky: test_x\n"
+        "      Make it deterministic.\n"
+        "WARN  tests.quarantine_expired  1 entry expires soon: t | x\n"
+        "      Ask the owner.\n"
+        "SKIP  flags.stale               No flags configured\n"
+        "ERROR db.reachable              ConnectionError: refused\n"
+        "      Fix the environment.\n"
+        "merge gate: ERROR (1 passed, 1 warned, 1 failed, 1 skipped, 1 error)\n"
+    )
+
+
+def test_text_shows_no_remediation_for_a_passing_check() -> None:
+    assert render(one(CheckStatus.PASS, "fine"), "text") == (
+        "PASS  x.y  fine\ndeploy gate: PASS (1 passed, 0 warned, 0 failed, 0 skipped, 0 errors)\n"
+    )
+
+
+def test_text_of_an_empty_gate_says_no_checks_ran() -> None:
+    assert render(GateReport(Gate.VERIFY, ()), "text") == (
+        "no checks ran in the verify gate\n"
+        "verify gate: PASS (0 passed, 0 warned, 0 failed, 0 skipped, 0 errors)\n"
+    )
+
+
+def test_text_has_no_ansi_escapes() -> None:
+    assert "\x1b" not in render(sample_report(), "text")
+
+
+# --- markdown ---------------------------------------------------------------------------------
+
+EXPECTED_MARKDOWN = """\
+## 💥 Readiness merge gate: error
+
+1 passed, 1 warned, 1 failed, 1 skipped, 1 error
+
+| Status | Check | Summary |
+| --- | --- | --- |
+| ✅ pass | `tests.passed` | All 412 tests passed (3 quarantined failures ignored) |
+| ❌ fail | `tests.no_new_flaky` | 1 new test is flaky: test_x |
+| ⚠️ warn | `tests.quarantine_expired` | 1 entry expires soon: t \\| x |
+| ⏭️ skip | `flags.stale` | No flags configured |
+| 💥 error | `db.reachable` | ConnectionError: refused |
+
+<details>
+<summary>❌ <code>tests.no_new_flaky</code> (fail): 1 new test is flaky: test_x</summary>
+
+Checklist item: Prevent recurrence.
+
+**Remediation:** Make it deterministic.
+
+```json
+{
+  "new_flaky": [
+    "tests/test_a.py::test_x"
+  ]
+}
+```
+
+</details>
+
+<details>
+<summary>⚠️ <code>tests.quarantine_expired</code> (warn): 1 entry expires soon: t | x</summary>
+
+Checklist item: Fix promptly.
+
+**Remediation:** Ask the owner.
+
+```json
+{
+  "expires": "2026-03-12T00:00:00+00:00"
+}
+```
+
+</details>
+
+<details>
+<summary>⏭️ <code>flags.stale</code> (skip): No flags configured</summary>
+
+Checklist item: Remove flags.
+
+</details>
+
+<details>
+<summary>💥 <code>db.reachable</code> (error): ConnectionError: refused</summary>
+
+Checklist item: Two databases.
+
+**Remediation:** Fix the environment.
+
+```json
+{
+  "exception": "ConnectionError"
+}
+```
+
+</details>
+"""
+
+
+def test_markdown_is_a_pr_comment_with_a_table_and_details_for_every_non_pass() -> None:
+    assert render(sample_report(), "markdown") == EXPECTED_MARKDOWN
+
+
+def test_markdown_escapes_html_and_keeps_a_multiline_summary_in_one_table_row() -> None:
+    text = render(one(CheckStatus.PASS, "uses <script>\nand | pipes"), "markdown")
+
+    assert "| ✅ pass | `x.y` | uses &lt;script&gt; and \\| pipes |" in text.splitlines()
+
+
+def test_markdown_fence_outlasts_backticks_inside_the_evidence() -> None:
+    text = render(one(CheckStatus.FAIL, evidence={"code": "```python"}), "markdown")
+
+    assert "````json" in text.splitlines()
+    assert text.splitlines().count("````") == 1
+
+
+# --- json -------------------------------------------------------------------------------------
+
+
+def test_json_has_the_gate_the_verdict_and_every_check_with_iso_datetimes() -> None:
+    document = json.loads(render(sample_report(), "json"))
+
+    assert document["gate"] == "merge"
+    assert document["verdict"] == "error"
+    assert [c["id"] for c in document["checks"]] == [
+        "tests.passed",
+        "tests.no_new_flaky",
+        "tests.quarantine_expired",
+        "flags.stale",
+        "db.reachable",
+    ]
+    assert document["checks"][2] == {
+        "id": "tests.quarantine_expired",
+        "title": "No quarantine entry has expired",
+        "checklist_item": "Fix promptly.",
+        "status": "warn",
+        "summary": "1 entry expires soon: t | x",
+        "evidence": {"expires": "2026-03-12T00:00:00+00:00"},
+        "remediation": "Ask the owner.",
+        "duration_s": 0.0,
+    }
+    assert document["checks"][1]["evidence"] == {"new_flaky": ["tests/test_a.py::test_x"]}
+    assert document["checks"][3]["remediation"] is None
+
+
+def test_json_verdict_is_fail_when_a_check_failed_and_none_errored() -> None:
+    assert json.loads(render(one(CheckStatus.FAIL), "json"))["verdict"] == "fail"
+
+
+# --- junit ------------------------------------------------------------------------------------
+
+
+def test_junit_has_one_suite_named_after_the_gate_with_exact_counts() -> None:
+    root = SafeET.fromstring(render(sample_report(), "junit"))
+
+    counts = {"tests": "5", "failures": "1", "errors": "1", "skipped": "1", "time": "1.625"}
+    assert (root.tag, root.attrib) == ("testsuites", {"name": "readiness", **counts})
+    [suite] = list(root)
+    assert (suite.tag, suite.attrib) == ("testsuite", {"name": "readiness.gate.merge", **counts})
+
+
+def test_junit_maps_each_status_to_its_element() -> None:
+    suite = SafeET.fromstring(render(sample_report(), "junit"))[0]
+
+    cases = [(case.attrib, [(child.tag, child.attrib) for child in case]) for case in suite]
+    classname = "readiness.gate.merge"
+    assert cases == [
+        ({"classname": classname, "name": "tests.passed", "time": "0.125"}, []),
+        (
+            {"classname": classname, "name": "tests.no_new_flaky", "time": "0.500"},
+            [
+                (
+                    "failure",
+                    {"message": "1 new test is flaky: test_x", "type": "fail"},
+                )
+            ],
+        ),
+        (
+            {"classname": classname, "name": "tests.quarantine_expired", "time": "0.000"},
+            [("system-out", {})],
+        ),
+        (
+            {"classname": classname, "name": "flags.stale", "time": "0.000"},
+            [("skipped", {"message": "No flags configured"})],
+        ),
+        (
+            {"classname": classname, "name": "db.reachable", "time": "1.000"},
+            [("error", {"message": "ConnectionError: refused", "type": "error"})],
+        ),
+    ]
+
+
+def test_junit_failure_text_carries_evidence_and_remediation() -> None:
+    suite = SafeET.fromstring(render(sample_report(), "junit"))[0]
+
+    assert suite[1][0].text == (
+        "1 new test is flaky: test_x\n\n"
+        'Evidence:\n{\n  "new_flaky": [\n    "tests/test_a.py::test_x"\n  ]\n}\n\n'
+        "Remediation: Make it deterministic."
+    )
+    assert suite[2][0].text == (
+        "WARN 1 entry expires soon: t | x\n\n"
+        'Evidence:\n{\n  "expires": "2026-03-12T00:00:00+00:00"\n}\n\n'
+        "Remediation: Ask the owner."
+    )
+
+
+def test_junit_replaces_characters_xml_cannot_carry() -> None:
+    root = SafeET.fromstring(render(one(CheckStatus.FAIL, "bell \x07 here"), "junit"))
+
+    assert root[0][0][0].attrib["message"] == "bell \ufffd here"
+
+
+@given(st.text(max_size=40))
+def test_junit_stays_well_formed_and_keeps_every_xml_safe_summary(summary: str) -> None:
+    root = SafeET.fromstring(render(one(CheckStatus.FAIL, summary), "junit"))
+
+    message = root[0][0][0].attrib["message"]
+    assert len(message) == len(summary)
+    assert all(m in (s, "\ufffd") for m, s in zip(message, summary, strict=True))
+
+
+@given(st.text(max_size=40), st.sampled_from(list(CheckStatus)))
+def test_json_round_trips_any_summary(summary: str, status: CheckStatus) -> None:
+    document = json.loads(render(one(status, summary), "json"))
+
+    assert (document["checks"][0]["summary"], document["checks"][0]["status"]) == (
+        summary,
+        status.value,
+    )
+
+
+# --- dispatch ---------------------------------------------------------------------------------
+
+
+def test_every_format_renders_the_sample() -> None:
+    assert FORMATS == ("text", "markdown", "json", "junit", "sarif")
+    assert all(render(sample_report(), fmt).endswith("\n") for fmt in FORMATS)
+
+
+def test_an_unknown_format_is_an_input_error_listing_the_formats() -> None:
+    with pytest.raises(InputError) as raised:
+        render(sample_report(), "html")
+
+    assert str(raised.value) == (
+        "gate output format 'html' is not supported; use one of text, markdown, json, junit, sarif"
+    )
