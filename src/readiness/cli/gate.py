@@ -1,0 +1,77 @@
+"""``readiness gate merge|deploy|verify``: run the checklist of one gate and report it."""
+
+from __future__ import annotations
+
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from readiness.cli._output import console, state
+from readiness.gate.model import Gate
+
+
+class GateFormat(StrEnum):
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    JSON = "json"
+    JUNIT = "junit"
+    SARIF = "sarif"
+
+
+def gate_cmd(
+    ctx: typer.Context,
+    gate: Annotated[Gate, typer.Argument(help="merge, deploy or verify.")],
+    base: Annotated[
+        str | None, typer.Option(help="Base revision (what the change starts from).")
+    ] = None,
+    head: Annotated[
+        str | None, typer.Option(help="Head revision (the change under review).")
+    ] = None,
+    environment: Annotated[
+        str | None, typer.Option(help="Target environment (deploy/verify).")
+    ] = None,
+    select: Annotated[
+        list[str] | None, typer.Option(help="Only checks matching these globs.")
+    ] = None,
+    skip: Annotated[
+        list[str] | None, typer.Option(help="Skip checks matching these globs.")
+    ] = None,
+    fmt: Annotated[
+        GateFormat, typer.Option("--format", "-f", help="Report format.")
+    ] = GateFormat.TEXT,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here.")
+    ] = None,
+) -> None:
+    """Run the checks of GATE; exit 0 when nothing failed, 1 on a failed check, 2 on an error."""
+    from readiness.gate.service import run_gate_for
+
+    cli = state(ctx)
+    report = run_gate_for(
+        gate,
+        settings=cli.settings,
+        clock=cli.clock,
+        base=base,
+        head=head,
+        environment=environment,
+        select=select or (),
+        skip=skip or (),
+        timer=time.perf_counter,
+    )
+    from readiness.gate.render import render
+    from readiness.gate.runner import exit_code
+
+    text = render(report, fmt.value)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {fmt.value} report to {output}")
+    else:
+        typer.echo(text, nl=not text.endswith("\n"))
+    raise typer.Exit(exit_code(report))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("gate")(gate_cmd)

@@ -1,0 +1,282 @@
+"""``readiness demo``: a realistic CI history of the bundled example service, then the findings.
+
+The example's pytest suite really runs (in subprocesses, with the Readiness pytest plugin writing
+JUnit XML including reruns); environment switches reproduce what CI sees over two weeks: a race
+that fails now and then, a test-order pollution, an infrastructure outage, a regression that
+breaks a test for good, and a pull request that adds a flaky test. Everything is deterministic.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from readiness._common.canonical import to_jsonable
+from readiness._common.clock import FrozenClock
+from readiness.config import Settings, load_settings
+from readiness.errors import ReadinessError
+from readiness.testhealth.model import RunMeta
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+FLAKY_TEST = "tests/test_payments.py::test_webhook_is_acknowledged"
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One CI run of the example: where it ran and which conditions it reproduces."""
+
+    commit: str
+    branch: str
+    run_id: str
+    attempt: int
+    day: int
+    env: dict[str, str]
+    order_seed: int
+    with_pr_test: bool = False
+
+
+@dataclass
+class DemoReport:
+    directory: Path
+    settings: Settings
+    token: str
+    ingested: list[dict[str, Any]] = field(default_factory=list)
+    flaky: list[dict[str, Any]] = field(default_factory=list)
+    quarantine: list[dict[str, Any]] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)
+    gate: dict[str, Any] = field(default_factory=dict)
+    gate_text: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = to_jsonable(
+            {
+                "directory": str(self.directory),
+                "admin_token": self.token,
+                "runs": len(self.ingested),
+                "ingested": self.ingested,
+                "flaky": self.flaky,
+                "quarantine": self.quarantine,
+                "report": self.report,
+                "gate": self.gate,
+            }
+        )
+        return data
+
+
+def example_source() -> Path:
+    """The example shop: ``examples/shop`` of a source checkout, or the copy in the wheel."""
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[2] / "examples" / "shop", here.parent / "_examples" / "shop"):
+        if (candidate / "tests").is_dir():
+            return candidate
+    raise ReadinessError("the example project is missing from this installation; reinstall")
+
+
+def plan_runs() -> list[PlannedRun]:
+    """Two weeks of CI on main plus a pull request, as (commit, conditions) pairs."""
+    runs: list[PlannedRun] = []
+    for n in range(1, 13):
+        env = {"SHOP_FLAKE_SEED": str(n)}
+        if n >= 9:
+            env["SHOP_BUG_REFUND"] = "1"  # the regression lands in commit 9
+        commit = f"{n:02d}" + "a1c3e5" * 6 + "0f"
+        if n == 7:  # the database of the CI runner was down: most tests fail
+            runs.append(
+                PlannedRun(commit, "main", f"ci-{n}", 1, n, {**env, "SHOP_DB_DOWN": "1"}, n)
+            )
+            runs.append(PlannedRun(commit, "main", f"ci-{n}", 2, n, env, n))
+            continue
+        runs.append(PlannedRun(commit, "main", f"ci-{n}", 1, n, env, n))
+        if n in (3, 10):  # the webhook race failed: somebody pressed "retry"
+            retry_env = {**env, "SHOP_FLAKE_SEED": f"{n}-retry"}
+            runs.append(PlannedRun(commit, "main", f"ci-{n}", 2, n, retry_env, n + 100))
+    for k in range(1, 5):
+        env = {"SHOP_FLAKE_SEED": f"pr-{k}", "SHOP_INVOICE_SEED": f"pr-{k}", "SHOP_BUG_REFUND": "1"}
+        commit = "ee" + f"{k:02d}" + "b2d4f6" * 6
+        runs.append(PlannedRun(commit, "feature/invoices", f"pr-{k}", 1, 12, env, 200 + k, True))
+    return runs
+
+
+def _collect(root: Path, env: dict[str, str]) -> list[str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:randomly", "tests"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    ids = [line for line in proc.stdout.splitlines() if "::" in line]
+    if not ids:
+        raise ReadinessError(f"demo: collecting the example tests failed:\n{proc.stdout[-2000:]}")
+    return ids
+
+
+def _execute(root: Path, run: PlannedRun, ids: list[str], out: Path) -> Path:
+    order = list(ids)
+    random.Random(run.order_seed).shuffle(order)  # noqa: S311 - a reproducible test order
+    env = {**_base_env(), **run.env}
+    junit = out / f"{run.run_id}-{run.attempt}.xml"
+    subprocess.run(  # noqa: S603 - our own interpreter running pytest on our example
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:randomly",
+            f"--readiness-junit={junit}",
+            *order,
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    if not junit.is_file():
+        raise ReadinessError(f"demo: the example run {run.run_id} wrote no JUnit report")
+    return junit
+
+
+def _base_env() -> dict[str, str]:
+    keep = ("PATH", "HOME", "LANG", "SYSTEMROOT", "VIRTUAL_ENV", "TMPDIR")
+    env = {k: os.environ[k] for k in keep if k in os.environ}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def prepare_project(directory: Path | None) -> Path:
+    """Copy the example into ``directory`` (or a new temp dir) and initialise Readiness there."""
+    from readiness.initproject import init_project
+
+    root = directory or Path(tempfile.mkdtemp(prefix="readiness-demo-"))
+    root.mkdir(parents=True, exist_ok=True)
+    if (root / ".readiness" / "state.db").exists():
+        raise ReadinessError(f"demo: {root} already holds a Readiness history; pick an empty --dir")
+    shutil.copytree(example_source(), root, dirs_exist_ok=True)
+    init_project(root)
+    return root
+
+
+def run_demo(
+    directory: Path | None = None,
+    *,
+    progress: bool = True,
+    echo: Callable[[str], None] | None = None,
+) -> DemoReport:
+    """Build the history, quarantine the known flaky test, and gather what a user sees."""
+    from readiness.auth.service import TokenService
+    from readiness.gate.model import Gate
+    from readiness.gate.render import render
+    from readiness.gate.service import run_gate_for
+    from readiness.storage import open_stores
+    from readiness.testhealth.service import TestHealthService
+    from readiness.testhealth.views import health_view, ingest_view, quarantine_view
+
+    say = echo or (Console(stderr=True).print if progress else (lambda _msg: None))
+    root = prepare_project(directory)
+    settings = load_settings(root, environ={})
+    plan = plan_runs()
+    base_ids = _collect(root, _base_env())
+    out = root / ".readiness" / "demo-junit"
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copy(root / "pr" / "test_invoices.py", root / "tests" / "test_invoices.py")
+    pr_ids = [*base_ids, "tests/test_invoices.py::test_invoice_number_is_unique"]
+    main_plan = [r for r in plan if not r.with_pr_test]
+    pr_plan = [r for r in plan if r.with_pr_test]
+    say(f"Running the example's test suite {len(plan)} times (two weeks of CI) in {root} ...")
+    # The PR test exists only on its branch: hide it from main's runs by naming the ids.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        files = list(pool.map(lambda r: _execute(root, r, base_ids, out), main_plan))
+        files += list(pool.map(lambda r: _execute(root, r, pr_ids, out), pr_plan))
+
+    clock = FrozenClock(START)
+    stores = open_stores(settings)
+    try:
+        service = TestHealthService(settings=settings, stores=stores, clock=clock, actor="demo")
+        report = DemoReport(directory=root, settings=settings, token="")
+        for run, junit in zip([*main_plan, *pr_plan], files, strict=True):
+            at = START + timedelta(days=run.day - 1, minutes=run.attempt * 20)
+            clock.set(at)
+            meta = RunMeta(
+                commit=run.commit,
+                branch=run.branch,
+                run_id=run.run_id,
+                attempt=run.attempt,
+                job="pytest",
+                timestamp=at,
+                tags={"python": "3.11"},
+            )
+            report.ingested.append(ingest_view(service.ingest_files([junit], meta=meta)[0]))
+        clock.set(START + timedelta(days=4))
+        service.quarantine_add(
+            FLAKY_TEST,
+            reason="webhook races the payment worker; fails ~1 in 4 runs",
+            issue="https://tracker.example/PAY-412",
+            expires=START + timedelta(days=16),
+        )
+        clock.set(START + timedelta(days=13))
+        token, _info = TokenService(stores=stores, clock=clock, actor="demo").create(
+            name="demo admin", role="admin"
+        )
+        report.token = token
+        report.flaky = [health_view(h) for h in service.flaky()]
+        report.quarantine = [quarantine_view(e) for e in service.quarantine_entries()]
+        report.report = to_jsonable(service.report())
+    finally:
+        stores.dispose()
+    gate = run_gate_for(
+        Gate.MERGE,
+        settings=settings,
+        clock=clock,
+        head=pr_plan[-1].commit,
+        timer=_ticks(),
+    )
+    report.gate = {"verdict": "fail" if gate.failed else "pass", "report": render(gate, "json")}
+    report.gate_text = render(gate, "text")
+    return report
+
+
+def _ticks() -> Callable[[], float]:
+    counter = iter(range(1_000_000))
+    return lambda: float(next(counter)) / 1000
+
+
+def render_demo_text(report: DemoReport, console: Console) -> None:
+    """What a user should see after the demo, in words."""
+    from readiness.testhealth.textreport import render_flaky_table, render_report
+
+    console.print(f"\n[bold]Readiness demo[/] — project in {report.directory}")
+    runs = len(report.ingested)
+    infra = sum(1 for r in report.ingested if r["infra_failure"])
+    results = sum(r["results"] for r in report.ingested)
+    console.print(
+        f"Ingested {runs} CI runs ({results} test results); {infra} infrastructure-failure run(s) "
+        "left out of every statistic."
+    )
+    console.print("\n[bold]Tests that need attention[/]")
+    render_flaky_table(report.flaky, console)
+    console.print("\n[bold]Suite health[/]")
+    render_report(report.report, console)
+    console.print(
+        f"\n[bold]Merge gate for the pull request[/] (feature/invoices)\n{report.gate_text}"
+    )
+    console.print(
+        "\nTry next, in that directory:\n"
+        f"  readiness -C {report.directory} tests show {FLAKY_TEST}\n"
+        f"  readiness -C {report.directory} tests classify "
+        "tests/test_currency.py::test_prices_default_to_usd\n"
+        f"  readiness -C {report.directory} serve   (admin token: {report.token})"
+    )

@@ -1,0 +1,99 @@
+"""``readiness init``: a commented starter configuration and generated secret keys (idempotent)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STARTER = """\
+# Readiness configuration. Every key can be overridden by an environment variable:
+# READINESS_<KEY>, and READINESS_<SECTION>__<KEY> for keys of a section.
+# Secrets never live here: this file names the files that hold them.
+{header}
+# Where the embedded SQLite databases live (state.db and audit.db).
+data_dir = ".readiness"
+# Use PostgreSQL instead (needs `pip install readiness[postgres]`):
+# state_url = "postgresql+psycopg://readiness@db.internal/readiness_state"
+# audit_url = "postgresql+psycopg://readiness@db.internal/readiness_audit"
+
+# A shared Readiness server that CI uploads to (token in READINESS_TOKEN or token_file):
+# url = "https://readiness.internal"
+# token_file = ".readiness/secrets/api.token"
+
+# The branch whose history decides flakiness by flip rate.
+default_branch = "main"
+
+{section}testhealth]
+# The reviewed quarantine list: quarantined tests run, their failures never block.
+quarantine_file = ".readiness/quarantine.toml"
+# Recent default-branch runs examined, and the flip-rate thresholds: a test turns flaky at
+# flip_activation and is healthy again only at or below flip_resolution (no flapping).
+window_runs = 50
+flip_activation = 0.2
+flip_resolution = 0.05
+# Runs where this share of tests fail are infrastructure failures and are not counted.
+infra_failure_ratio = 0.5
+# The pytest plugin reruns never-seen tests this many times (early flake detection).
+early_flake_reruns = 5
+# Days a new quarantine entry lasts before the merge gate flags it as expired.
+quarantine_default_days = 30
+
+{section}server]
+host = "127.0.0.1"
+port = 8400
+# HMAC key of dashboard sessions; `readiness init` generates it.
+secret_key_file = ".readiness/secrets/session.key"
+"""
+
+DATA_GITIGNORE = (
+    "# databases and secrets stay local; quarantine.toml is reviewed and committed\n"
+    "*.db\n*.db-*\nsecrets/\ndemo-junit/\n"
+)
+
+
+@dataclass
+class InitResult:
+    config_file: str
+    created: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+def _write_secret(path: Path) -> bool:
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32) + "\n")
+    return True
+
+
+def init_project(root: Path) -> InitResult:
+    """Write the starter configuration and key files under ``root``; never overwrite anything."""
+    pyproject = root / "pyproject.toml"
+    readiness_toml = root / "readiness.toml"
+    if readiness_toml.exists() or (
+        pyproject.exists() and "[tool.readiness]" in pyproject.read_text(encoding="utf-8")
+    ):
+        target = readiness_toml if readiness_toml.exists() else pyproject
+        result = InitResult(config_file=str(target), kept=[str(target)])
+    elif pyproject.exists():
+        text = pyproject.read_text(encoding="utf-8")
+        starter = STARTER.format(header="[tool.readiness]", section="[tool.readiness.")
+        pyproject.write_text(text.rstrip("\n") + "\n\n" + starter, encoding="utf-8")
+        result = InitResult(config_file=str(pyproject), created=[f"{pyproject} [tool.readiness]"])
+    else:
+        readiness_toml.write_text(STARTER.format(header="", section="["), encoding="utf-8")
+        result = InitResult(config_file=str(readiness_toml), created=[str(readiness_toml)])
+
+    data_dir = root / ".readiness"
+    data_dir.mkdir(exist_ok=True)
+    ignore = data_dir / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text(DATA_GITIGNORE, encoding="utf-8")
+        result.created.append(str(ignore))
+    key = data_dir / "secrets" / "session.key"
+    (result.created if _write_secret(key) else result.kept).append(str(key))
+    return result

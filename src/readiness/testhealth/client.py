@@ -1,0 +1,281 @@
+"""One interface for the CLI, two implementations: the local embedded store or a shared server.
+
+Both return JSON-ready dicts (the views of ``views.py``), so ``--format json`` output is the same
+whether a command ran locally or against ``READINESS_URL``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+
+from readiness._common.canonical import to_jsonable
+from readiness._common.clock import Clock
+from readiness.config import Settings
+from readiness.errors import AuthError, ConfigError, InputError, NotFoundError, RemoteError
+from readiness.testhealth.checks import RunFailures, TestHints
+from readiness.testhealth.model import QuarantineEntry, RunMeta, TestHealth
+from readiness.testhealth.views import health_from_view, quarantine_from_view
+
+
+class TestHealthClient(Protocol):
+    """What the ``readiness tests`` commands need, local or remote."""
+
+    def ingest(self, paths: Sequence[Path], meta: RunMeta) -> list[dict[str, Any]]: ...
+    def flaky(self, *, include_healthy: bool = False) -> list[dict[str, Any]]: ...
+    def show(self, test_id: str) -> dict[str, Any]: ...
+    def report(self) -> dict[str, Any]: ...
+    def known(self) -> list[str]: ...
+    def quarantine_list(self) -> list[dict[str, Any]]: ...
+    def quarantine_add(
+        self,
+        test_id: str,
+        *,
+        reason: str,
+        owner: str | None,
+        issue: str | None,
+        expires: datetime | None,
+    ) -> dict[str, Any]: ...
+    def quarantine_remove(self, test_id: str, *, reason: str) -> None: ...
+    def close(self) -> None: ...
+
+
+TestHealthClient.__test__ = False  # type: ignore[attr-defined]  # not a pytest test class
+
+
+class LocalTestHealth:
+    """The embedded store (SQLite by default) of the project in ``settings.root``."""
+
+    __test__ = False
+
+    def __init__(self, settings: Settings, clock: Clock, actor: str) -> None:
+        from readiness.storage import open_stores
+        from readiness.testhealth.service import TestHealthService
+
+        self.stores = open_stores(settings)
+        self.service = TestHealthService(
+            settings=settings, stores=self.stores, clock=clock, actor=actor
+        )
+
+    def ingest(self, paths: Sequence[Path], meta: RunMeta) -> list[dict[str, Any]]:
+        from readiness.testhealth.views import ingest_view
+
+        return [ingest_view(r) for r in self.service.ingest_files(paths, meta=meta)]
+
+    def flaky(self, *, include_healthy: bool = False) -> list[dict[str, Any]]:
+        from readiness.testhealth.views import health_view
+
+        found = self.service.health() if include_healthy else self.service.flaky()
+        return [health_view(h) for h in found]
+
+    def show(self, test_id: str) -> dict[str, Any]:
+        from readiness.testhealth.views import health_view
+
+        view = health_view(self.service.health(test_id=test_id)[0])
+        view["history"] = to_jsonable(self.service.test_history(test_id))
+        return view
+
+    def report(self) -> dict[str, Any]:
+        report: dict[str, Any] = to_jsonable(self.service.report())
+        return report
+
+    def known(self) -> list[str]:
+        return self.service.known_test_ids()
+
+    def quarantine_list(self) -> list[dict[str, Any]]:
+        from readiness.testhealth.views import quarantine_view
+
+        return [quarantine_view(e) for e in self.service.quarantine_entries()]
+
+    def quarantine_add(
+        self,
+        test_id: str,
+        *,
+        reason: str,
+        owner: str | None,
+        issue: str | None,
+        expires: datetime | None,
+    ) -> dict[str, Any]:
+        from readiness.testhealth.views import quarantine_view
+
+        entry = self.service.quarantine_add(
+            test_id, reason=reason, owner=owner, issue=issue, expires=expires
+        )
+        return quarantine_view(entry)
+
+    def quarantine_remove(self, test_id: str, *, reason: str) -> None:
+        self.service.quarantine_remove(test_id, reason=reason)
+
+    def close(self) -> None:
+        self.stores.dispose()
+
+
+class RemoteTestHealth:
+    """A shared Readiness server (``READINESS_URL`` + ``READINESS_TOKEN``)."""
+
+    __test__ = False
+
+    def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> None:
+        token = settings.resolved_token()
+        if not token:
+            raise ConfigError(
+                f"READINESS_URL is set ({settings.url}) but no token: set READINESS_TOKEN "
+                "or token_file (create one with `readiness tokens create --role writer`)"
+            )
+        self.base = str(settings.url).rstrip("/")
+        self.http = httpx.Client(
+            base_url=f"{self.base}/api/v1/tests",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=httpx.Timeout(300.0, connect=10.0),
+            transport=transport,
+        )
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise RemoteError(f"Readiness server {self.base} unreachable: {exc}") from exc
+        if response.status_code >= 400:
+            try:
+                message = response.json()["error"]["message"]
+            except (ValueError, KeyError, TypeError):
+                message = response.text[:200] or response.reason_phrase
+            error = {400: InputError, 401: AuthError, 403: AuthError, 404: NotFoundError}.get(
+                response.status_code, RemoteError
+            )
+            raise error(f"server {self.base}: {message}")
+        return None if response.status_code == 204 else response.json()
+
+    def ingest(self, paths: Sequence[Path], meta: RunMeta) -> list[dict[str, Any]]:
+        params: list[tuple[str, str | int]] = [
+            (k, v)
+            for k, v in (
+                ("commit", meta.commit),
+                ("branch", meta.branch),
+                ("run_id", meta.run_id),
+                ("job", meta.job),
+                ("tree", meta.tree),
+                ("seed", meta.seed),
+                ("timestamp", meta.timestamp.isoformat() if meta.timestamp else None),
+            )
+            if v is not None
+        ]
+        params.append(("attempt", meta.attempt))
+        params += [("tag", f"{k}:{v}") for k, v in meta.tags.items()]
+        out: list[dict[str, Any]] = []
+        for path in paths:
+            try:
+                body = path.read_bytes()
+            except OSError as exc:
+                raise InputError(f"JUnit XML {path}: cannot be read ({exc.strerror})") from exc
+            result = self._call(
+                "POST",
+                "/runs",
+                params=[*params, ("source", path.name)],
+                content=body,
+                headers={"Content-Type": "application/xml"},
+            )
+            out.extend(result if isinstance(result, list) else [result])
+        return out
+
+    def flaky(self, *, include_healthy: bool = False) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/health" if include_healthy else "/flaky")
+        return result
+
+    def show(self, test_id: str) -> dict[str, Any]:
+        found = self._call("GET", "/health", params={"test_id": test_id})
+        view: dict[str, Any] = found[0]
+        view["history"] = self._call("GET", f"/tests/{test_id}/history")
+        return view
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "suite_health": self._call("GET", "/suite-health"),
+            "clusters": self._call("GET", "/clusters"),
+        }
+
+    def known(self) -> list[str]:
+        return [h["test_id"] for h in self._call("GET", "/health")]
+
+    def quarantine_list(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/quarantine")
+        return result
+
+    def quarantine_add(
+        self,
+        test_id: str,
+        *,
+        reason: str,
+        owner: str | None,
+        issue: str | None,
+        expires: datetime | None,
+    ) -> dict[str, Any]:
+        body = {
+            "test_id": test_id,
+            "reason": reason,
+            "owner": owner,
+            "issue": issue,
+            "expires": expires.isoformat() if expires else None,
+        }
+        result: dict[str, Any] = self._call("POST", "/quarantine", json=body)
+        return result
+
+    def quarantine_remove(self, test_id: str, *, reason: str) -> None:
+        self._call("DELETE", f"/quarantine/{test_id}", params={"reason": reason})
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def open_client(settings: Settings, clock: Clock, *, actor: str) -> TestHealthClient:
+    """The remote client when a server URL is configured, else the local store."""
+    if settings.is_remote:
+        return RemoteTestHealth(settings)
+    return LocalTestHealth(settings, clock, actor)
+
+
+class RemoteGateFacts:
+    """The merge-gate facts (``checks.TestHealthFacts``) read from a shared server.
+
+    Results and quarantine come from the server; determinism hints are read from the local
+    checkout, which is where CI runs the gate.
+    """
+
+    def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> None:
+        self.settings = settings
+        self.remote = RemoteTestHealth(settings, transport=transport)
+
+    def latest_run_failures(self, commit: str | None) -> RunFailures | None:
+        params = {"commit": commit} if commit else {}
+        data = self.remote._call("GET", "/gate/latest-run", params=params)
+        if data is None or not data.get("run_keys"):
+            return None
+        return RunFailures(
+            commit=data["commit"],
+            run_keys=tuple(data["run_keys"]),
+            tests=int(data["tests"]),
+            failed=tuple(data["failed"]),
+            quarantined_failed=tuple(data["quarantined_failed"]),
+        )
+
+    def health(self, commit: str | None) -> Sequence[TestHealth]:
+        return [health_from_view(v) for v in self.remote._call("GET", "/health")]
+
+    def quarantine_entries(self) -> Sequence[QuarantineEntry]:
+        return [quarantine_from_view(v) for v in self.remote.quarantine_list()]
+
+    def hints_for_tests(self, test_ids: Collection[str]) -> Mapping[str, TestHints]:
+        from readiness.testhealth.hints import hints_for_file
+
+        out: dict[str, TestHints] = {}
+        for test_id in test_ids:
+            path = self.settings.root / test_id.split("::", 1)[0]
+            if path.is_file() and path.suffix == ".py":
+                found = tuple(hints_for_file(path, test_id))
+                if found:
+                    out[test_id] = TestHints(file=test_id.split("::", 1)[0], hints=found)
+        return out

@@ -1,0 +1,528 @@
+"""testhealth use cases: the only API the CLI, the server, the gate and the plugin call.
+
+Wires the pure rules (``core``), the parser/ingest and queries (``ingest``, ``queries``), the
+quarantine file (``quarantine``) and the audit trail. Time comes from the injected clock.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import asdict, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
+
+import sqlalchemy as sa
+
+from readiness._common.clock import Clock, utc
+from readiness.audit.service import record_event
+from readiness.config import Settings
+from readiness.errors import InputError, NotFoundError
+from readiness.storage.engine import Stores
+from readiness.testhealth import store, tables
+from readiness.testhealth.checks import RunFailures, TestHints
+from readiness.testhealth.metrics import Cluster, SuiteHealth
+from readiness.testhealth.model import (
+    Classification,
+    FixVerification,
+    Hint,
+    IngestResult,
+    Outcome,
+    QuarantineEntry,
+    RunMeta,
+    TestHealth,
+    TestStatus,
+)
+
+QuarantineBackend = Literal["file", "db"]
+
+
+class TestHealthService:
+    """Flaky-test management for one project on one pair of stores."""
+
+    __test__ = False
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        stores: Stores,
+        clock: Clock,
+        actor: str = "cli",
+        quarantine_backend: QuarantineBackend = "file",
+    ) -> None:
+        self.settings = settings
+        self.stores = stores
+        self.clock = clock
+        self.actor = actor
+        self.quarantine_backend = quarantine_backend
+        self.project = settings.project
+        self.th = settings.testhealth
+
+    # ----------------------------------------------------------------- ingest
+
+    def ingest_bytes(self, data: bytes | BinaryIO, *, source: str, meta: RunMeta) -> IngestResult:
+        """Ingest one JUnit XML document (bytes or a binary stream) in one transaction."""
+        from readiness.testhealth.ingest import ingest_stream
+
+        stream: BinaryIO = io.BytesIO(data) if isinstance(data, bytes) else data
+        result = ingest_stream(
+            self.stores.state,
+            stream,
+            source=source,
+            meta=meta,
+            project=self.project,
+            now=self.clock.now(),
+            infra_failure_ratio=self.th.infra_failure_ratio,
+            infra_min_tests=self.th.infra_min_tests,
+        )
+        if not result.duplicate:
+            record_event(
+                self.stores.audit,
+                clock=self.clock,
+                actor=self.actor,
+                action="tests.run.ingested",
+                target=result.run_key,
+                details={
+                    "source": source,
+                    "results": result.results,
+                    "commit": meta.commit,
+                    "branch": meta.branch,
+                    "run_id": meta.run_id,
+                },
+            )
+        return result
+
+    def ingest_files(self, paths: Sequence[Path], *, meta: RunMeta) -> list[IngestResult]:
+        """Ingest each file in its own transaction; a bad file stops before the next one."""
+        results = []
+        for path in paths:
+            try:
+                handle = path.open("rb")
+            except OSError as exc:
+                raise InputError(
+                    f"JUnit XML {path}: cannot be read ({exc.strerror}); check the path"
+                ) from exc
+            with handle:
+                results.append(self.ingest_bytes(handle, source=str(path), meta=meta))
+        return results
+
+    # -------------------------------------------------------------- detection
+
+    def _evidence(self, test_id: str | None = None) -> list[Any]:
+        from readiness.testhealth.queries import load_evidence
+
+        return load_evidence(
+            self.stores.state,
+            project=self.project,
+            default_branch=self.settings.default_branch,
+            window_runs=self.th.window_runs,
+            test_key=test_id,
+        )
+
+    def health(self, *, test_id: str | None = None) -> list[TestHealth]:
+        """Every known test (or one) with its status, flake rate and the rules that fired."""
+        from readiness.testhealth.core import assess
+
+        verdicts = assess(
+            self._evidence(test_id),
+            settings=self.th,
+            quarantine=self.quarantine_entries(),
+            now=self.clock.now(),
+        )
+        if test_id is not None and not verdicts:
+            raise NotFoundError(
+                f"test {test_id!r} has no recorded results; "
+                "check the id with `readiness tests flaky --all`"
+            )
+        return verdicts
+
+    def flaky(self) -> list[TestHealth]:
+        """The tests that need attention: flaky, broken or quarantined (worst first)."""
+        order = {
+            TestStatus.BROKEN: 0,
+            TestStatus.FLAKY: 1,
+            TestStatus.QUARANTINED: 2,
+            TestStatus.FIXED: 3,
+        }
+        found = [h for h in self.health() if h.status in order]
+        return sorted(found, key=lambda h: (order[h.status], -h.flake_rate, h.test_id))
+
+    def known_test_ids(self) -> list[str]:
+        """Every test id ever seen (the pytest plugin's early flake detection uses it)."""
+        return store.known_test_keys(self.stores.state, project=self.project)
+
+    def test_history(self, test_id: str, *, limit: int = 100) -> list[dict[str, Any]]:
+        """The last ``limit`` runs of one test, newest first, each with its attempts."""
+        from readiness.testhealth.queries import load_test_history
+
+        return [
+            {
+                "run_key": h.run_key,
+                "started_at": h.started_at,
+                "commit": h.commit,
+                "branch": h.branch,
+                "run_id": h.ci_run_id,
+                "ci_attempt": h.ci_attempt,
+                "infra_failure": h.infra_failure,
+                "attempts": [Outcome(o).name.lower() for o in h.outcomes],
+                "duration_s": h.duration_s,
+                "message": h.message,
+            }
+            for h in load_test_history(self.stores.state, self.project, test_id, limit)
+        ]
+
+    def suite_health(self, *, days: int = 14) -> SuiteHealth:
+        """The five suite-health metrics over the last ``days`` days."""
+        from readiness.testhealth.core import suite_health
+        from readiness.testhealth.queries import load_suite_health_inputs
+
+        now = self.clock.now()
+        since = now - timedelta(days=days)
+        inputs = load_suite_health_inputs(self.stores.state, project=self.project, since=since)
+        day_list = [(since + timedelta(days=n + 1)).date() for n in range(days)]
+        return suite_health(inputs, slow_share=self.th.slow_share, days=day_list)
+
+    def clusters(self) -> list[Cluster]:
+        """Tests that fail together in the same runs: one outage is one item."""
+        from readiness.testhealth.core import cluster_co_failures
+        from readiness.testhealth.queries import load_clusters_input
+
+        failing = load_clusters_input(
+            self.stores.state, project=self.project, window_runs=self.th.window_runs
+        )
+        return list(cluster_co_failures(failing))
+
+    def report(self) -> dict[str, Any]:
+        """Suite health plus co-failure clusters, as ``readiness tests report`` shows them."""
+        return {
+            "suite_health": asdict(self.suite_health()),
+            "clusters": [asdict(c) for c in self.clusters()],
+        }
+
+    def runs(self, *, limit: int = 50) -> list[store.RunRow]:
+        """The most recent ingested runs."""
+        return store.list_runs(self.stores.state, project=self.project, limit=limit)
+
+    # ------------------------------------------------------------- quarantine
+
+    def _file_path(self) -> Path:
+        return self.settings.path(self.th.quarantine_file)
+
+    def _db_entries(self) -> list[QuarantineEntry]:
+        q = tables.quarantine
+        with self.stores.state.connect() as conn:
+            rows = conn.execute(
+                sa.select(q)
+                .where(q.c.project == self.project, q.c.removed_at.is_(None))
+                .order_by(q.c.test_key)
+            )
+            return [
+                QuarantineEntry(
+                    test_id=r.test_key,
+                    owner=r.owner,
+                    reason=r.reason,
+                    issue=r.issue,
+                    created=utc(r.created_at),
+                    expires=utc(r.expires_at),
+                    created_by=r.created_by,
+                    source="server",
+                )
+                for r in rows
+            ]
+
+    def quarantine_entries(self) -> list[QuarantineEntry]:
+        """The active quarantine list: the reviewed file plus entries held by the server."""
+        from readiness.testhealth.quarantine import load_quarantine_file
+
+        merged: dict[str, QuarantineEntry] = {e.test_id: e for e in self._db_entries()}
+        for entry in load_quarantine_file(self._file_path()):
+            merged[entry.test_id] = entry  # the reviewed file wins
+        return [merged[k] for k in sorted(merged)]
+
+    def _default_owner(self, test_id: str) -> str | None:
+        from readiness.testhealth.codeowners import find_codeowners, parse_codeowners
+
+        found = find_codeowners(self.settings.root)
+        if found is None:
+            return None
+        codeowners = parse_codeowners(found.read_text(encoding="utf-8"))
+        owners = codeowners.owners_for(test_id.split("::", 1)[0])
+        return owners[0] if owners else None
+
+    def quarantine_add(
+        self,
+        test_id: str,
+        *,
+        reason: str,
+        owner: str | None = None,
+        issue: str | None = None,
+        expires: datetime | None = None,
+    ) -> QuarantineEntry:
+        """Quarantine ``test_id`` (it still runs; its failures stop blocking) and record why."""
+        if not reason.strip():
+            raise InputError("quarantine needs a reason (--reason 'why it is quarantined')")
+        now = self.clock.now()
+        expiry = utc(expires) if expires else now + timedelta(days=self.th.quarantine_default_days)
+        if expiry <= now:
+            raise InputError(
+                f"quarantine expiry {expiry.date().isoformat()} is not in the future; "
+                "give a later --expires date"
+            )
+        entry = QuarantineEntry(
+            test_id=test_id,
+            owner=owner or self._default_owner(test_id),
+            reason=reason.strip(),
+            issue=issue,
+            created=now,
+            expires=expiry,
+            created_by=self.actor,
+            source=self.quarantine_backend,
+        )
+        if self.quarantine_backend == "file":
+            from readiness.testhealth.quarantine import (
+                add_entry,
+                load_quarantine_file,
+                write_quarantine_file,
+            )
+
+            path = self._file_path()
+            write_quarantine_file(path, add_entry(load_quarantine_file(path), entry))
+        else:
+            q = tables.quarantine
+            with self.stores.state.begin() as conn:
+                conn.execute(
+                    q.update()
+                    .where(
+                        q.c.project == self.project,
+                        q.c.test_key == test_id,
+                        q.c.removed_at.is_(None),
+                    )
+                    .values(removed_at=now, removed_by=self.actor, remove_reason="replaced")
+                )
+                conn.execute(
+                    q.insert().values(
+                        project=self.project,
+                        test_key=test_id,
+                        owner=entry.owner,
+                        reason=entry.reason,
+                        issue=issue,
+                        created_at=now,
+                        expires_at=expiry,
+                        created_by=self.actor,
+                    )
+                )
+        self._quarantine_event(
+            test_id, "add", reason, {"owner": entry.owner, "issue": issue, "expires": expiry}
+        )
+        return entry
+
+    def quarantine_remove(self, test_id: str, *, reason: str, action: str = "remove") -> None:
+        """Take ``test_id`` out of quarantine and record why."""
+        if self.quarantine_backend == "file":
+            from readiness.testhealth.quarantine import (
+                load_quarantine_file,
+                remove_entry,
+                write_quarantine_file,
+            )
+
+            path = self._file_path()
+            write_quarantine_file(path, remove_entry(load_quarantine_file(path), test_id))
+        else:
+            q = tables.quarantine
+            with self.stores.state.begin() as conn:
+                changed = conn.execute(
+                    q.update()
+                    .where(
+                        q.c.project == self.project,
+                        q.c.test_key == test_id,
+                        q.c.removed_at.is_(None),
+                    )
+                    .values(
+                        removed_at=self.clock.now(), removed_by=self.actor, remove_reason=reason
+                    )
+                ).rowcount
+            if not changed:
+                raise NotFoundError(
+                    f"test {test_id!r} is not quarantined; see `readiness tests quarantine list`"
+                )
+        self._quarantine_event(test_id, action, reason, {})
+
+    def _quarantine_event(
+        self, test_id: str, action: str, reason: str, details: Mapping[str, Any]
+    ) -> None:
+        from readiness._common.canonical import to_jsonable
+
+        payload = to_jsonable(dict(details))
+        with self.stores.state.begin() as conn:
+            conn.execute(
+                tables.quarantine_events.insert().values(
+                    project=self.project,
+                    test_key=test_id,
+                    action=action,
+                    actor=self.actor,
+                    at=self.clock.now(),
+                    reason=reason,
+                    details=payload,
+                )
+            )
+        record_event(
+            self.stores.audit,
+            clock=self.clock,
+            actor=self.actor,
+            action=f"tests.quarantine.{action}",
+            target=test_id,
+            details={"reason": reason, **payload},
+        )
+
+    def quarantine_history(self, *, test_id: str | None = None) -> list[dict[str, Any]]:
+        """Who changed the quarantine list, when and why (newest first)."""
+        ev = tables.quarantine_events
+        query = sa.select(ev).where(ev.c.project == self.project).order_by(ev.c.id.desc())
+        if test_id:
+            query = query.where(ev.c.test_key == test_id)
+        with self.stores.state.connect() as conn:
+            return [
+                {
+                    "test_id": r.test_key,
+                    "action": r.action,
+                    "actor": r.actor,
+                    "at": utc(r.at),
+                    "reason": r.reason,
+                    "details": r.details,
+                }
+                for r in conn.execute(query)
+            ]
+
+    # ------------------------------------------------- fix verification, classify
+
+    def required_fix_runs(self, test_id: str) -> tuple[float, int]:
+        """The test's measured flake rate and the reruns needed to trust a fix."""
+        from readiness.testhealth.core import required_runs
+
+        verdicts = self.health(test_id=test_id)
+        rate = verdicts[0].flake_rate
+        return rate, required_runs(
+            rate, self.th.fix_alpha, self.th.fix_min_runs, self.th.fix_max_runs
+        )
+
+    def verify_fix(self, test_id: str, *, runner: Any, rng: random.Random) -> FixVerification:
+        """Rerun the test as often as its flake rate demands; on success mark it fixed."""
+        from readiness.testhealth.experiments import verify_fix
+
+        rate, needed = self.required_fix_runs(test_id)
+        outcome: FixVerification = verify_fix(runner, test_id, needed, rng=rng)
+        outcome = replace(outcome, flake_rate=rate, alpha=self.th.fix_alpha)
+        with self.stores.state.begin() as conn:
+            conn.execute(
+                tables.fix_verifications.insert().values(
+                    project=self.project,
+                    test_key=test_id,
+                    at=self.clock.now(),
+                    actor=self.actor,
+                    flake_rate=rate,
+                    required_runs=outcome.required_runs,
+                    runs=outcome.runs,
+                    failures=outcome.failures,
+                    verdict=outcome.verdict,
+                )
+            )
+        record_event(
+            self.stores.audit,
+            clock=self.clock,
+            actor=self.actor,
+            action="tests.fix.verified",
+            target=test_id,
+            details={
+                "verdict": outcome.verdict,
+                "runs": outcome.runs,
+                "failures": outcome.failures,
+            },
+        )
+        if outcome.verdict == "fixed" and any(
+            e.test_id == test_id for e in self.quarantine_entries()
+        ):
+            self.quarantine_remove(
+                test_id,
+                reason=f"fix verified: {outcome.runs} runs without a failure",
+                action="fixed",
+            )
+        return outcome
+
+    def classify(
+        self,
+        test_id: str,
+        *,
+        runner: Any,
+        rng: random.Random,
+        module_tests: Sequence[str],
+        original_order: Sequence[str],
+    ) -> Classification:
+        """Find the root cause by experiment: order dependence, brittleness, idempotence."""
+        from readiness.testhealth.experiments import classify
+
+        found: Classification = classify(
+            runner,
+            test_id,
+            module_tests=module_tests,
+            original_order=original_order,
+            rng=rng,
+            source_root=self.settings.root,
+        )
+        return found
+
+    def hints_for_tests(self, test_ids: Iterable[str]) -> dict[str, list[Hint]]:
+        """Static determinism hints of each test whose source file is in the project."""
+        from readiness.testhealth.hints import hints_for_file
+
+        out: dict[str, list[Hint]] = {}
+        for test_id in test_ids:
+            path = self.settings.root / test_id.split("::", 1)[0]
+            if path.is_file() and path.suffix == ".py":
+                found = hints_for_file(path, test_id)
+                if found:
+                    out[test_id] = list(found)
+        return out
+
+
+class GateFacts:
+    """The testhealth service as the merge-gate checks read it (``checks.TestHealthFacts``)."""
+
+    def __init__(self, service: TestHealthService) -> None:
+        self.service = service
+
+    def latest_run_failures(self, commit: str | None) -> RunFailures | None:
+        svc = self.service
+        chosen = store.latest_runs_of(svc.stores.state, project=svc.project, commit=commit)
+        if not chosen:
+            return None
+        outcomes = store.final_outcomes(svc.stores.state, [run_id for run_id, _ in chosen])
+        now = svc.clock.now()
+        quarantined = {e.test_id for e in svc.quarantine_entries() if not e.is_expired(now)}
+        failing = sorted(k for k, o in outcomes.items() if o.is_failure)
+        return RunFailures(
+            commit=commit,
+            run_keys=tuple(key for _, key in chosen),
+            tests=len(outcomes),
+            failed=tuple(k for k in failing if k not in quarantined),
+            quarantined_failed=tuple(k for k in failing if k in quarantined),
+        )
+
+    def health(self, commit: str | None) -> Sequence[TestHealth]:
+        """Verdicts over the whole recorded history (CI calls the gate right after ingest)."""
+        if commit is not None and not store.latest_runs_of(
+            self.service.stores.state, project=self.service.project, commit=commit
+        ):
+            return []
+        return self.service.health()
+
+    def quarantine_entries(self) -> Sequence[QuarantineEntry]:
+        return self.service.quarantine_entries()
+
+    def hints_for_tests(self, test_ids: Collection[str]) -> Mapping[str, TestHints]:
+        return {
+            test_id: TestHints(file=test_id.split("::", 1)[0], hints=tuple(found))
+            for test_id, found in self.service.hints_for_tests(test_ids).items()
+        }

@@ -1,0 +1,91 @@
+"""Text rendering of testhealth results for the terminal (rich), from their JSON views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+STATUS_STYLE = {
+    "broken": "bold red",
+    "flaky": "yellow",
+    "quarantined": "magenta",
+    "fixed": "green",
+    "healthy": "green",
+}
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float]) -> str:
+    """A one-line trend: ▁ for the smallest value, █ for the largest."""
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    return "".join(
+        SPARK[min(len(SPARK) - 1, int((v - low) / span * (len(SPARK) - 1)))] for v in values
+    )
+
+
+def render_flaky_table(found: list[dict[str, Any]], console: Console) -> None:
+    """The flaky/broken/quarantined list as a table, one row per test."""
+    if not found:
+        console.print("No flaky or broken tests.")
+        return
+    table = Table("status", "test", "flake rate (95% CI)", "runs", "fails", "rules")
+    for h in found:
+        low, high = h["flake_rate_interval"]
+        table.add_row(
+            f"[{STATUS_STYLE.get(h['status'], '')}]{h['status']}[/]",
+            h["test_id"] + (" [dim](new)[/]" if h.get("is_new") else ""),
+            f"{h['flake_rate']:.1%} ({low:.1%}–{high:.1%})",
+            str(h["runs"]),
+            str(h["failures"]),
+            ", ".join(r["rule"] for r in h["rules"]) or "-",
+        )
+    console.print(table)
+
+
+def render_report(report: dict[str, Any], console: Console) -> None:
+    """The five suite-health metrics, slowest tests and co-failure clusters."""
+    health = report.get("suite_health") or {}
+    trend = health.get("duration_trend") or []
+    if trend:
+        last = trend[-1]
+        console.print(
+            f"  suite duration p50 {last['p50_s']:.1f}s, p95 {last['p95_s']:.1f}s "
+            f"(last day), trend {sparkline([p['p50_s'] for p in trend])}"
+        )
+    console.print(
+        f"  flaky run rate {health.get('flaky_run_rate', 0):.1%} "
+        f"({health.get('flaky_runs', 0)} of {health.get('runs', 0)} runs failed on a commit "
+        "that later passed)"
+    )
+    sizes = [p["size"] for p in health.get("quarantine_trend") or []]
+    if sizes:
+        console.print(
+            f"  quarantine size {sizes[-1]} now, trend {sparkline([float(s) for s in sizes])}"
+        )
+    console.print(
+        f"  CI retry rate {health.get('ci_retry_rate', 0):.1%} of {health.get('ci_runs', 0)} "
+        f"CI runs; in-run rerun rate {health.get('rerun_rate', 0):.1%}"
+    )
+    mttf = health.get("mean_time_to_fix_s")
+    console.print(
+        "  mean time to fix a flaky test: "
+        + (f"{mttf / 3600:.1f} h over {health.get('fixes', 0)} fixes" if mttf else "no fix yet")
+    )
+    slow = health.get("slow_tests") or []
+    if slow:
+        console.print(
+            f"  slowest {len(slow)} test(s) take {health.get('slow_runtime_share', 0):.0%} "
+            "of the suite's runtime:"
+        )
+        for s in slow[:5]:
+            console.print(f"    {s['mean_duration_s']:.2f}s  {s['test_key']}")
+    for cluster in report.get("clusters") or []:
+        console.print(
+            f"  co-failing cluster of {len(cluster['tests'])} tests in {len(cluster['runs'])} "
+            f"runs: {', '.join(cluster['tests'][:4])}"
+        )

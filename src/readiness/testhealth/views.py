@@ -1,0 +1,124 @@
+"""JSON views of testhealth results, shared by the CLI (``--format json``) and the HTTP API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from readiness._common.canonical import to_jsonable
+from readiness.testhealth.model import (
+    Classification,
+    FixVerification,
+    IngestResult,
+    QuarantineEntry,
+    RuleHit,
+    TestHealth,
+    TestStatus,
+)
+
+
+def health_view(h: TestHealth) -> dict[str, Any]:
+    """One test's verdict; the keys scripts rely on come first."""
+    return to_jsonable(
+        {
+            "test_id": h.test_id,
+            "status": h.status.value,
+            "flake_rate": round(h.flake_rate, 6),
+            "flake_rate_interval": [round(h.flake_rate_low, 6), round(h.flake_rate_high, 6)],
+            "runs": h.runs,
+            "failures": h.failures,
+            "rules": [
+                {"rule": r.rule, "explanation": r.explanation, "evidence": r.evidence}
+                for r in h.rules
+            ],
+            "is_new": h.is_new,
+            "broken_since": h.broken_since,
+            "first_seen": h.first_seen,
+            "last_seen": h.last_seen,
+            "mean_duration_s": round(h.mean_duration_s, 6),
+            "failure_groups": [asdict(g) for g in h.failure_groups],
+        }
+    )
+
+
+def quarantine_view(e: QuarantineEntry) -> dict[str, Any]:
+    return to_jsonable(
+        {
+            "test_id": e.test_id,
+            "owner": e.owner,
+            "reason": e.reason,
+            "issue": e.issue,
+            "created": e.created,
+            "expires": e.expires,
+            "created_by": e.created_by,
+            "source": e.source,
+        }
+    )
+
+
+def ingest_view(r: IngestResult) -> dict[str, Any]:
+    return to_jsonable(asdict(r))
+
+
+def fix_view(v: FixVerification) -> dict[str, Any]:
+    return to_jsonable(asdict(v))
+
+
+def classification_view(c: Classification) -> dict[str, Any]:
+    return to_jsonable(
+        {
+            "test_id": c.test_id,
+            "label": c.label,
+            "polluters": list(c.polluters),
+            "hints": [asdict(h) for h in c.hints],
+            "failure_kind": c.failure_kind,
+            "runs": c.runs,
+        }
+    )
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def health_from_view(view: Mapping[str, Any]) -> TestHealth:
+    """Rebuild a :class:`TestHealth` from its JSON view (what the server sends)."""
+    low, high = view["flake_rate_interval"]
+    return TestHealth(
+        test_id=view["test_id"],
+        status=TestStatus(view["status"]),
+        runs=int(view["runs"]),
+        failures=int(view["failures"]),
+        flake_rate=float(view["flake_rate"]),
+        flake_rate_low=float(low),
+        flake_rate_high=float(high),
+        first_seen=_when(view.get("first_seen")),
+        last_seen=_when(view.get("last_seen")),
+        is_new=bool(view.get("is_new")),
+        rules=tuple(
+            RuleHit(r["rule"], r["explanation"], dict(r.get("evidence") or {}))
+            for r in view.get("rules") or []
+        ),
+        broken_since=view.get("broken_since"),
+        mean_duration_s=float(view.get("mean_duration_s") or 0.0),
+    )
+
+
+def quarantine_from_view(view: Mapping[str, Any]) -> QuarantineEntry:
+    """Rebuild a :class:`QuarantineEntry` from its JSON view."""
+    created = _when(view["created"])
+    expires = _when(view["expires"])
+    if created is None or expires is None:
+        raise ValueError(f"quarantine entry {view.get('test_id')!r} lacks created/expires")
+    return QuarantineEntry(
+        test_id=view["test_id"],
+        owner=view.get("owner"),
+        reason=view["reason"],
+        issue=view.get("issue"),
+        created=created,
+        expires=expires,
+        created_by=view.get("created_by") or "unknown",
+        source=view.get("source") or "server",
+    )
