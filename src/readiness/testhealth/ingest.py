@@ -95,6 +95,10 @@ class _Writer:
         self.started_at = started_at
         self.totals = _Totals()
         self._sqlite = conn.dialect.name == "sqlite"
+        # The text SQLAlchemy itself would store for this instant, computed once.
+        column_type = tables.tests.c.first_seen.type.dialect_impl(conn.dialect)
+        process = column_type.bind_processor(conn.dialect)
+        self._sqlite_time = process(started_at) if process else started_at
 
     def write(self, batch: Sequence[CaseResult]) -> None:
         first: dict[str, CaseResult] = {}
@@ -150,10 +154,17 @@ class _Writer:
         key_list = list(keys)
         for i in range(0, len(key_list), _LOOKUP_CHUNK):
             chunk = key_list[i : i + _LOOKUP_CHUNK]
-            query = sa.select(t.c.test_key, t.c.id).where(
-                t.c.project == self.project, t.c.test_key.in_(chunk)
-            )
-            found.update((key, int(id_)) for key, id_ in self.conn.execute(query))
+            if self._sqlite:
+                marks = ",".join("?" * len(chunk))
+                where = f"project = ? AND test_key IN ({marks})"
+                sql = "SELECT test_key, id FROM th_tests WHERE " + where  # noqa: S608 - placeholders only
+                rows = self.conn.exec_driver_sql(sql, (self.project, *chunk)).fetchall()
+            else:
+                query = sa.select(t.c.test_key, t.c.id).where(
+                    t.c.project == self.project, t.c.test_key.in_(chunk)
+                )
+                rows = self.conn.execute(query).fetchall()
+            found.update((key, int(id_)) for key, id_ in rows)
         return found
 
     def _resolve_tests(self, first: dict[str, CaseResult]) -> dict[str, int]:
@@ -162,7 +173,13 @@ class _Writer:
             self._touch(list(ids.values()))
         missing = [key for key in first if key not in ids]
         if missing:
-            at, commit = self.started_at, _clip(self.meta.commit, 64)
+            ids.update(self._insert_tests(missing, first))
+        return ids
+
+    def _insert_tests(self, missing: list[str], first: dict[str, CaseResult]) -> dict[str, int]:
+        commit = _clip(self.meta.commit, 64)
+        if not self._sqlite:
+            at = self.started_at
             self.conn.execute(
                 tables.tests.insert(),
                 [
@@ -179,8 +196,35 @@ class _Writer:
                     for key in missing
                 ],
             )
-            ids.update(self._lookup(missing))
-        return ids
+            return self._lookup(missing)
+        at_text = self._sqlite_time
+        before = self.conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM th_tests").scalar_one()
+        self.conn.exec_driver_sql(
+            "INSERT INTO th_tests (project, test_key, suite, name, file, first_seen, last_seen, "
+            "first_commit) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    self.project,
+                    key,
+                    _clip(first[key].suite),
+                    _clip(first[key].name) or "",
+                    _clip(first[key].file),
+                    at_text,
+                    at_text,
+                    commit,
+                )
+                for key in missing
+            ],
+        )
+        # SQLite gives a new row max(rowid)+1, and this transaction holds the write lock, so the
+        # new ids are consecutive in insertion order; checked, with a lookup as the fallback.
+        n = len(missing)
+        count, low, high = self.conn.exec_driver_sql(
+            "SELECT count(*), min(id), max(id) FROM th_tests WHERE id > ?", (before,)
+        ).one()
+        if (count, low, high) == (n, before + 1, before + n):
+            return dict(zip(missing, range(before + 1, before + n + 1), strict=True))
+        return self._lookup(missing)
 
     def _touch(self, test_ids: list[int]) -> None:
         """Widen first_seen/last_seen of known tests to include this run."""

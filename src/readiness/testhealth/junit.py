@@ -40,6 +40,7 @@ CHUNK = 1 << 16
 MAX_MESSAGE = 2000
 _MAX_CAPTURE = 4096
 _TAIL = 300
+_PREFIX_CACHE = 4096
 SEED_PROPERTIES = ("readiness.seed", "random_seed", "randomly_seed", "seed")
 
 _OUTCOME_CHILDREN = {"failure": Outcome.FAILED, "error": Outcome.ERROR, "skipped": Outcome.SKIPPED}
@@ -108,9 +109,12 @@ def _parse_time(value: str | None) -> float:
     if not value:
         return 0.0
     try:
-        seconds = float(value.replace(",", ""))
+        seconds = float(value)
     except ValueError:
-        return 0.0
+        try:
+            seconds = float(value.replace(",", ""))  # "1,234.5" from some producers
+        except ValueError:
+            return 0.0
     return seconds if 0.0 <= seconds < 1e9 else 0.0
 
 
@@ -187,6 +191,23 @@ def _trailing_classes(parts: list[str]) -> list[str]:
     return parts[len(parts) - n :]
 
 
+def id_prefix(
+    fmt: str, classname: str, file: str | None, suite: str | None
+) -> tuple[str | None, str | None]:
+    """``(prefix, file)`` such that ``prefix + name`` is the test id; ``None`` when it depends
+    on the name (a jest-junit classname that may equal the name)."""
+    if fmt == "pytest":
+        marker = "\x00"
+        test_id, path = _pytest_id(classname, marker, file)
+        return test_id[: -len(marker)], path
+    if fmt == "surefire":
+        return (f"{classname}#" if classname else ""), file
+    if classname:
+        return None, file
+    prefix = file or suite
+    return (f"{prefix}::" if prefix else ""), file
+
+
 def make_test_id(
     fmt: str, classname: str, name: str, file: str | None, suite: str | None
 ) -> tuple[str, str | None]:
@@ -221,7 +242,8 @@ class ParsedReport:
         self._suites: list[str | None] = []
         self._hints = _Hints()
         self._case: dict[str, str] | None = None
-        self._case_line = 0
+        self._inner: list[str] = []
+        self._prefixes: dict[tuple[str, str | None, str | None], tuple[str | None, str | None]] = {}
         self._case_children: set[str] = set()
         self._final: _Failure | None = None
         self._attempts: list[_Failure] = []
@@ -292,40 +314,43 @@ class ParsedReport:
             self._hints.root_name, self._hints.suite_attrs, self.properties, case_attrs, children
         )
 
-    # -- expat callbacks -------------------------------------------------------------------
+    # -- expat callbacks (the hot path: keep them lean) -----------------------------------
 
     def _start(self, name: str, attrs: dict[str, str]) -> None:
-        stack = self._stack
         if self._case is not None:
             self._start_in_case(name, attrs)
+            return
+        stack = self._stack
+        if name == "testcase" and stack:
+            self._case = attrs
+            self._final = None
+            if self._attempts:
+                self._attempts = []
+            if self.format is None:
+                self._case_children = set()
             return
         if not stack:
             if name == "testsuites":
                 self._hints.root_name = attrs.get("name", "")
             elif name != "testsuite":
                 raise self._error(f"expected <testsuites> or <testsuite> root, got <{name}>")
-        if name == "testcase":
-            self._case = attrs
-            self._case_line = self._parser.CurrentLineNumber
-            self._case_children = set()
-            self._final = None
-            self._attempts = []
-        elif name == "testsuite":
+        if name == "testsuite":
             if not self._suites:
                 self._hints.suite_attrs = attrs
                 self.timestamp = _parse_timestamp(attrs.get("timestamp"))
                 self.suite = attrs.get("name")
             self._suites.append(attrs.get("name"))
-        elif name == "property" and stack[-1:] == ["properties"]:
+        elif name == "property" and stack and stack[-1] == "properties":
             prop = attrs.get("name")
             if prop:
                 self.properties.setdefault(prop, attrs.get("value", ""))
         stack.append(name)
 
     def _start_in_case(self, name: str, attrs: dict[str, str]) -> None:
-        parent = self._stack[-1]
-        if parent == "testcase":
-            self._case_children.add(name)
+        inner = self._inner
+        if not inner:  # a direct child of <testcase>
+            if self.format is None:
+                self._case_children.add(name)
             outcome = _OUTCOME_CHILDREN.get(name)
             if outcome is not None:
                 if self._final is None:  # the first outcome element wins (failure, then error)
@@ -343,13 +368,13 @@ class ParsedReport:
                     )
                     self._attempts.append(attempt)
                     self._begin_capture(attempt)
-        elif parent in _ATTEMPT_CHILDREN and self._attempts:
+        elif inner[-1] in _ATTEMPT_CHILDREN and self._attempts:
             # Surefire nests the trace in <stackTrace>; its <system-out> is not the message.
             if name == "stackTrace":
                 self._begin_capture(self._attempts[-1])
             else:
                 self._end_capture()
-        self._stack.append(name)
+        inner.append(name)
 
     def _begin_capture(self, target: _Failure) -> None:
         self._capture = target
@@ -361,13 +386,33 @@ class ParsedReport:
             self._parser.CharacterDataHandler = None
 
     def _end(self, name: str) -> None:
+        if self._case is not None:
+            if self._inner:
+                self._inner.pop()
+                if name in _CAPTURED:
+                    self._end_capture()
+            else:  # expat guarantees this is the </testcase> we opened
+                self._finish_case()
+            return
         self._stack.pop()
-        if name in _CAPTURED:
-            self._end_capture()
-        if name == "testcase" and self._case is not None and self._stack[-1:] != ["testcase"]:
-            self._finish_case()
-        elif name == "testsuite" and self._case is None and self._suites:
+        if name == "testsuite" and self._suites:
             self._suites.pop()
+
+    def _identify(
+        self, fmt: str, attrs: dict[str, str], name: str, suite: str | None
+    ) -> tuple[str, str | None]:
+        classname = attrs.get("classname", "")
+        file = attrs.get("file")
+        cache_key = (classname, file, suite)
+        cached = self._prefixes.get(cache_key)
+        if cached is None:
+            if len(self._prefixes) > _PREFIX_CACHE:
+                self._prefixes.clear()
+            cached = self._prefixes[cache_key] = id_prefix(fmt, classname, file, suite)
+        prefix, file = cached
+        if prefix is None:
+            return make_test_id(fmt, classname, name, file, suite)
+        return prefix + name, file
 
     def _finish_case(self) -> None:
         attrs = self._case
@@ -375,18 +420,13 @@ class ParsedReport:
         self._case = None
         name = attrs.get("name")
         if not name:
-            raise JUnitParseError(
-                self.source,
-                self._case_line,
-                "<testcase> has no name attribute; every testcase needs one",
-            )
-        if self.format is None:
-            self.format = self._detect(attrs, self._case_children)
+            raise self._error("<testcase> has no name attribute; every testcase needs one")
         fmt = self.format
-        suite = self._suites[-1] if self._suites else None
-        test_id, file = make_test_id(
-            fmt, attrs.get("classname", ""), name, attrs.get("file"), suite
-        )
+        if fmt is None:
+            fmt = self.format = self._detect(attrs, self._case_children)
+        suites = self._suites
+        suite = suites[-1] if suites else None
+        test_id, file = self._identify(fmt, attrs, name, suite)
         duration = _parse_time(attrs.get("time"))
         first_attempt = 0
         pending = self._pending
@@ -397,6 +437,9 @@ class ParsedReport:
                     pending = replace(pending, outcome=Outcome.FAILED)
             self._out.append(pending)
         base = CaseResult(test_id, suite, name, file, Outcome.PASSED, duration, first_attempt)
+        if not self._attempts and self._final is None:
+            self._pending = base
+            return
         attempt = first_attempt
         for earlier in self._attempts:
             self._out.append(
@@ -404,7 +447,7 @@ class ParsedReport:
             )
             attempt += 1
         if self._final is None:
-            self._pending = base if attempt == first_attempt else replace(base, attempt=attempt)
+            self._pending = replace(base, attempt=attempt)
         else:
             self._pending = _with_failure(base, self._final, attempt=attempt, duration=duration)
 
