@@ -6,15 +6,17 @@ the dashboard pages. The lead's built-in plugin returns ``api_router()`` and
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Any, BinaryIO, Protocol, cast
+from typing import Annotated, Any, BinaryIO, Protocol
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from readiness._common.canonical import to_jsonable
 from readiness.errors import InputError
 from readiness.server.deps import (
     Principal,
@@ -25,6 +27,7 @@ from readiness.server.deps import (
     require_writer,
 )
 from readiness.server.pages import DashboardPage
+from readiness.testhealth.metrics import Cluster, SuiteHealth
 from readiness.testhealth.model import IngestResult, QuarantineEntry, RunMeta, TestHealth
 from readiness.testhealth.views import health_view, ingest_view, quarantine_view
 
@@ -41,9 +44,9 @@ class TestHealthAPI(Protocol):
     def health(self, *, test_id: str | None = None) -> list[TestHealth]: ...
     def flaky(self) -> list[TestHealth]: ...
     def test_history(self, test_id: str, *, limit: int = 100) -> list[dict[str, Any]]: ...
-    def clusters(self) -> list[dict[str, Any]]: ...
-    def suite_health(self) -> dict[str, Any]: ...
-    def runs(self, *, limit: int = 50) -> list[dict[str, Any]]: ...
+    def clusters(self) -> Sequence[Cluster]: ...
+    def suite_health(self) -> SuiteHealth: ...
+    def runs(self, *, limit: int = 50) -> Sequence[Any]: ...
     def quarantine_entries(self) -> list[QuarantineEntry]: ...
     def quarantine_add(
         self,
@@ -60,16 +63,12 @@ class TestHealthAPI(Protocol):
 def _service(request: Request, actor: str) -> TestHealthAPI:
     from readiness.testhealth.service import TestHealthService
 
-    # cast until the service grows every method of the protocol (test_history, clusters, ...)
-    service = cast(
-        "TestHealthAPI",
-        TestHealthService(
-            settings=get_settings(request),
-            stores=get_stores(request),
-            clock=get_clock(request),
-            actor=actor,
-            quarantine_backend="db",  # the server has no repository for the reviewed file
-        ),
+    service: TestHealthAPI = TestHealthService(
+        settings=get_settings(request),
+        stores=get_stores(request),
+        clock=get_clock(request),
+        actor=actor,
+        quarantine_backend="db",  # the server has no repository for the reviewed file
     )
     return service
 
@@ -199,24 +198,26 @@ def api_router() -> APIRouter:
         service: Reader, test_id: str, limit: Annotated[int, Query(ge=1, le=1000)] = 100
     ) -> list[dict[str, Any]]:
         """One entry per run of ``test_id``, newest first."""
-        return service.test_history(test_id, limit=limit)
+        result: list[dict[str, Any]] = to_jsonable(service.test_history(test_id, limit=limit))
+        return result
 
     @router.get("/clusters")
     def clusters(service: Reader) -> list[dict[str, Any]]:
         """Tests that fail together (infrastructure or shared cause)."""
-        return service.clusters()
+        return [to_jsonable(asdict(c)) for c in service.clusters()]
 
     @router.get("/suite-health")
     def suite_health(service: Reader) -> dict[str, Any]:
         """The five suite metrics and their trends."""
-        return service.suite_health()
+        result: dict[str, Any] = to_jsonable(asdict(service.suite_health()))
+        return result
 
     @router.get("/runs")
     def runs(
         service: Reader, limit: Annotated[int, Query(ge=1, le=1000)] = 50
     ) -> list[dict[str, Any]]:
         """Recent runs."""
-        return service.runs(limit=limit)
+        return [to_jsonable(asdict(r)) for r in service.runs(limit=limit)]
 
     @router.get("/quarantine")
     def quarantine(service: Reader) -> list[dict[str, Any]]:

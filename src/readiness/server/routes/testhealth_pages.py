@@ -8,33 +8,37 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
 from readiness.errors import InputError, NotFoundError, ReadinessError
 from readiness.server import charts
 from readiness.server.deps import get_clock
 from readiness.server.pages import DashboardPage, is_htmx, render
 from readiness.server.routes.testhealth import Reader, Writer
+from readiness.testhealth.metrics import SuiteHealth
 from readiness.testhealth.model import TestHealth, TestStatus
 
 STATUS_ORDER = [s.value for s in TestStatus]
 
 
-def _series(points: Any, key: str) -> tuple[list[str], list[float | None]]:
-    """Days and values of a trend given as ``[{"day": ..., key: ...}, ...]``."""
-    if not isinstance(points, list):
-        return [], []
-    days = [str(p.get("day", "")) for p in points if isinstance(p, dict)]
-    values = [p.get(key) for p in points if isinstance(p, dict)]
-    return days, [float(v) if isinstance(v, int | float) else None for v in values]
+def _duration_chart(suite: SuiteHealth) -> Markup:
+    trend = suite.duration_trend
+    return charts.line_chart(
+        [t.bucket for t in trend],
+        {"p50": [t.p50_s for t in trend], "p95": [t.p95_s for t in trend]},
+        title="Suite duration per day",
+        unit="s",
+    )
 
 
-def _headline(value: Any, key: str) -> float | None:
-    """The latest value of a metric given as a number or as a trend."""
-    if isinstance(value, int | float):
-        return float(value)
-    _, values = _series(value, key)
-    known = [v for v in values if v is not None]
-    return known[-1] if known else None
+def _headline(suite: SuiteHealth) -> dict[str, Any]:
+    mttf = suite.mean_time_to_fix_s
+    return {
+        "flaky_rate": suite.flaky_run_rate,
+        "retry_rate": suite.ci_retry_rate,
+        "mttf_hours": mttf / 3600 if mttf is not None else None,
+        "quarantine_size": suite.quarantine_trend[-1].size if suite.quarantine_trend else None,
+    }
 
 
 def _filter(tests: list[TestHealth], q: str, status: str) -> list[TestHealth]:
@@ -54,22 +58,14 @@ def _overview_router() -> APIRouter:
         tests = service.health()
         counts = Counter(t.status.value for t in tests)
         suite = service.suite_health()
-        days, p50 = _series(suite.get("duration"), "p50")
-        _, p95 = _series(suite.get("duration"), "p95")
-        chart = charts.line_chart(
-            days, {"p50": p50, "p95": p95}, title="Suite duration per day", unit="s"
-        )
         return render(
             request,
             "overview.html",
             {
                 "counts": [(s, counts.get(s, 0)) for s in STATUS_ORDER],
                 "total": len(tests),
-                "flaky_rate": _headline(suite.get("flaky_rate"), "rate"),
-                "retry_rate": _headline(suite.get("retry_rate"), "rate"),
-                "mttf_hours": _headline(suite.get("mttf_hours"), "hours"),
-                "quarantine_size": _headline(suite.get("quarantine_size"), "size"),
-                "duration_chart": chart,
+                **_headline(suite),
+                "duration_chart": _duration_chart(suite),
             },
         )
 
@@ -125,25 +121,20 @@ def _suite_router() -> APIRouter:
     @router.get("")
     def suite(request: Request, service: Reader) -> Response:
         data = service.suite_health()
-        days, p50 = _series(data.get("duration"), "p50")
-        _, p95 = _series(data.get("duration"), "p95")
-        metric_charts = [
-            charts.line_chart(
-                days, {"p50": p50, "p95": p95}, title="Suite duration per day", unit="s"
-            )
-        ]
-        for key, value_key, title in (
-            ("flaky_rate", "rate", "Flaky rate per day"),
-            ("quarantine_size", "size", "Quarantined tests per day"),
-            ("retry_rate", "rate", "Retry rate per day"),
-            ("mttf_hours", "hours", "Mean time to fix flaky tests (hours)"),
-        ):
-            xs, ys = _series(data.get(key), value_key)
-            metric_charts.append(charts.line_chart(xs, {key: ys}, title=title))
-        slowest = [s for s in data.get("slowest", []) if isinstance(s, dict)]
-        bars = charts.bar_chart(
-            [str(s.get("test_id")) for s in slowest],
-            [float(s.get("mean_s") or 0.0) for s in slowest],
+        quarantine = charts.line_chart(
+            [q.day for q in data.quarantine_trend],
+            {"quarantined": [float(q.size) for q in data.quarantine_trend]},
+            title="Quarantined tests per day",
+        )
+        rates = charts.bar_chart(
+            ["flaky runs", "CI retries", "runs with reruns"],
+            [data.flaky_run_rate * 100, data.ci_retry_rate * 100, data.rerun_rate * 100],
+            title="Flaky, retry and rerun rates",
+            unit="%",
+        )
+        slowest = charts.bar_chart(
+            [s.test_key for s in data.slow_tests],
+            [s.mean_duration_s for s in data.slow_tests],
             title="Slowest tests (mean duration)",
             unit="s",
         )
@@ -156,15 +147,13 @@ def _suite_router() -> APIRouter:
             request,
             "suite_health.html",
             {
-                "charts": metric_charts,
-                "slowest_chart": bars,
+                "suite": data,
+                "headline": _headline(data),
+                "duration_chart": _duration_chart(data),
+                "quarantine_chart": quarantine,
+                "rates_chart": rates,
+                "slowest_chart": slowest,
                 "duration_histogram": spread,
-                "slowest_share": data.get("slowest_share"),
-                "headline": {
-                    "flaky_rate": _headline(data.get("flaky_rate"), "rate"),
-                    "retry_rate": _headline(data.get("retry_rate"), "rate"),
-                    "mttf_hours": _headline(data.get("mttf_hours"), "hours"),
-                },
             },
         )
 
