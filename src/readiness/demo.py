@@ -100,12 +100,28 @@ def plan_runs() -> list[PlannedRun]:
             continue
         runs.append(PlannedRun(commit, "main", f"ci-{n}", 1, n, env, n))
         if n in (3, 10):  # the webhook race failed: somebody pressed "retry"
-            retry_env = {**env, "SHOP_FLAKE_SEED": f"{n}-retry"}
+            retry_env = {**env, "SHOP_FLAKE_SEED": f"{n}-again"}
             runs.append(PlannedRun(commit, "main", f"ci-{n}", 2, n, retry_env, n + 100))
-    for k in range(1, 5):
-        env = {"SHOP_FLAKE_SEED": f"pr-{k}", "SHOP_INVOICE_SEED": f"pr-{k}", "SHOP_BUG_REFUND": "1"}
-        commit = "ee" + f"{k:02d}" + "b2d4f6" * 6
-        runs.append(PlannedRun(commit, "feature/invoices", f"pr-{k}", 1, 12, env, 200 + k, True))
+    # The pull request adds a test that depends on chance; its head commit needed a CI retry.
+    pr_commits = ["ee01" + "b2d4f6" * 6, "ee02" + "b2d4f6" * 6]
+    for commit, run_id, attempt, seed in (
+        (pr_commits[0], "pr-1", 1, "pr-1"),
+        (pr_commits[1], "pr-2", 1, "pr-2"),
+        (pr_commits[1], "pr-2", 2, "pr-4"),
+    ):
+        env = {"SHOP_FLAKE_SEED": seed, "SHOP_INVOICE_SEED": seed, "SHOP_BUG_REFUND": "1"}
+        runs.append(
+            PlannedRun(
+                commit,
+                "feature/invoices",
+                run_id,
+                attempt,
+                12,
+                env,
+                200 + attempt,
+                with_pr_test=True,
+            )
+        )
     return runs
 
 
