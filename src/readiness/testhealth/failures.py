@@ -20,7 +20,7 @@ _CONNECTION_TYPE = re.compile(
     re.IGNORECASE,
 )
 _CONNECTION_TEXT = re.compile(
-    r"connection (?:refused|reset|aborted)|ECONNREFUSED|ECONNRESET|ENOTFOUND|"
+    r"connection (?:refused|reset|aborted|failed)|ECONNREFUSED|ECONNRESET|ENOTFOUND|"
     r"name or service not known|temporary failure in name resolution|\bgaierror\b|"
     r"could not connect|failed to establish a new connection|ConnectionError",
     re.IGNORECASE,
@@ -48,8 +48,8 @@ _TMP_PATH = re.compile(
     r"|\bpytest-of-[^\s'\",:)\]]*"
 )
 _QUOTED = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
-_LONG_HEX = re.compile(r"\b[0-9a-f]{12,}\b", re.IGNORECASE)
-_NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?![\w])", re.IGNORECASE)
+_LONG_HEX = re.compile(r"\b(?=[0-9a-f]*[a-f])[0-9a-f]{12,}\b", re.IGNORECASE)
+_NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 _PYTEST_E_PREFIX = re.compile(r"^E\s+")
 MAX_NORMALISED = 500
@@ -95,7 +95,7 @@ def normalise_message(msg: str | None) -> str:
     line = first_meaningful_line(msg or "")
     line = _UUID.sub("<uuid>", line)
     line = _TMP_PATH.sub("<tmp>", line)
-    line = _HEX.sub("0x?", line)
+    line = _HEX.sub("<hex>", line)
     line = _QUOTED.sub("<str>", line)
     line = _LONG_HEX.sub("<hex>", line)
     line = _NUMBER.sub("<n>", line)

@@ -468,7 +468,8 @@ def _with_failure(
         duration_s=duration,
         message=message,
         failure_type=failure_type,
-        failure_kind=classify_failure(failure_type, message or "".join(failure.head)),
+        # The message alone can hide the cause ("failed on setup with ..."); the text names it.
+        failure_kind=classify_failure(failure_type, f"{message or ''}\n{''.join(failure.head)}"),
     )
 
 
