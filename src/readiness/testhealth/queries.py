@@ -78,6 +78,23 @@ def _window(project: str, default_branch: str, window_runs: int) -> sa.Select[An
     )
 
 
+def _bit_lookup(
+    column: sa.ColumnElement[int], pairs: list[tuple[int, int]]
+) -> sa.ColumnElement[int]:
+    """``CASE`` mapping run ids to bits, nested as a binary search.
+
+    SQLite would rescan a joined window subquery for every result row and evaluates a flat
+    ``CASE`` linearly; a balanced tree costs ~log2(window) comparisons per row on both backends.
+    """
+    if len(pairs) <= 4:
+        return sa.case(dict(pairs), value=column, else_=0)
+    mid = len(pairs) // 2
+    return sa.case(
+        (column < pairs[mid][0], _bit_lookup(column, pairs[:mid])),
+        else_=_bit_lookup(column, pairs[mid:]),
+    )
+
+
 def _mask_string(masks: list[int], n: int) -> str:
     """Bits (k = 0 newest) of the per-chunk masks as a '0'/'1' string, oldest first."""
     parts = []
@@ -124,9 +141,10 @@ def _load_evidence(
     if test_key is not None:
         only = [results.c.test_id.in_(list(meta))]
 
-    win = _window(project, default_branch, window_runs).subquery()
-    shift = sa.cast(win.c.k % BITS, sa.Integer)
-    bit = sa.cast(sa.literal(1), sa.BigInteger).op("<<", return_type=sa.BigInteger)(shift)
+    def bits_of(j: int) -> sa.ColumnElement[int] | None:
+        pairs = sorted((r.id, 1 << (r.k % BITS)) for r in win_rows if r.k // BITS == j)
+        return _bit_lookup(results.c.run_id, pairs) if pairs else None
+
     first = results.c.attempt == 0
     fail = results.c.outcome.in_(FAILING)
     columns: list[Any] = [
@@ -137,17 +155,16 @@ def _load_evidence(
         sa.func.max(sa.case((fail, runs.c.started_at))).label("last_failure"),
     ]
     for j in range(chunks):
-        in_chunk = sa.cast(win.c.k // BITS, sa.Integer) == j
-        counted = first & in_chunk & results.c.outcome.in_(COUNTED)
+        bit = bits_of(j)
+        counted = first & results.c.outcome.in_(COUNTED)
+        if bit is None:
+            columns += [sa.literal(0).label(f"present{j}"), sa.literal(0).label(f"fail{j}")]
+            continue
         columns.append(sa.func.sum(sa.case((counted, bit), else_=0)).label(f"present{j}"))
-        columns.append(sa.func.sum(sa.case((counted & fail, bit), else_=0)).label(f"fail{j}"))
+        columns.append(sa.func.sum(sa.case((first & fail, bit), else_=0)).label(f"fail{j}"))
     main = (
         sa.select(*columns)
-        .select_from(
-            results.join(runs, runs.c.id == results.c.run_id).outerjoin(
-                win, win.c.id == results.c.run_id
-            )
-        )
+        .select_from(results.join(runs, runs.c.id == results.c.run_id))
         .where(*_counted_runs(project), *only)
         .group_by(results.c.test_id)
     )
@@ -159,8 +176,7 @@ def _load_evidence(
         .where(fix_verifications.c.project == project, fix_verifications.c.verdict == "fixed")
         .group_by(fix_verifications.c.test_key)
     )
-    # Result objects have .keys(), so dict() would treat them as mappings: unpack explicitly.
-    fixed = {key: at for key, at in conn.execute(fixed_q).tuples()}
+    fixed = dict(conn.execute(fixed_q).tuples().all())
 
     out: list[TestEvidence] = []
     for row in conn.execute(main):
@@ -221,8 +237,8 @@ def _retry_passes(
         .exists()
     )
     q = (
+        # No DISTINCT: it makes SQLite walk the (test_id, run_id) index with a lookup per row.
         sa.select(results.c.test_id, results.c.run_id)
-        .distinct()
         .select_from(results.join(runs, runs.c.id == results.c.run_id))
         .where(
             *_counted_runs(project),
