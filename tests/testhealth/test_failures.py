@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from readiness.testhealth.failures import (
     classify_failure,
-    first_meaningful_line,
     fingerprint,
+    first_meaningful_line,
     normalise_message,
 )
 from readiness.testhealth.model import FailureKind

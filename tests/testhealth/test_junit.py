@@ -254,7 +254,8 @@ def test_detect_format_names_the_producer(name: str, expected: str) -> None:
 
 
 def test_an_unknown_producer_is_plain_junit_with_classname_ids() -> None:
-    xml = '<testsuites><testsuite name="s"><testcase classname="A" name="b"/></testsuite></testsuites>'
+    xml = '<testsuites><testsuite name="s"><testcase classname="A" name="b"/></testsuite>'
+    xml += "</testsuites>"
     report = parse_report(_xml(xml), "x.xml")
     assert ([c.test_id for c in report], report.format) == (["A::b"], "junit")
 

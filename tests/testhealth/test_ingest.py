@@ -1,0 +1,280 @@
+"""Ingesting JUnit XML into the testhealth tables, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from readiness.errors import JUnitParseError
+from readiness.storage.engine import Stores
+from readiness.testhealth import tables
+from readiness.testhealth.ingest import compute_run_key, ingest_stream
+from readiness.testhealth.model import IngestResult, RunMeta
+
+DATA = Path(__file__).parent / "data" / "junit"
+NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
+
+
+def _ingest(
+    engine: Engine,
+    data: bytes,
+    *,
+    meta: RunMeta | None = None,
+    source: str = "report.xml",
+    ratio: float = 0.5,
+    min_tests: int = 10,
+    now: datetime = NOW,
+) -> IngestResult:
+    return ingest_stream(
+        engine,
+        io.BytesIO(data),
+        source=source,
+        meta=meta or RunMeta(run_id="101", job="unit"),
+        project="shop",
+        now=now,
+        infra_failure_ratio=ratio,
+        infra_min_tests=min_tests,
+    )
+
+
+def _rows(engine: Engine, table: sa.Table, *order: str) -> list[Any]:
+    with engine.connect() as conn:
+        query = sa.select(table).order_by(*(table.c[o] for o in order or ("id",)))
+        return list(conn.execute(query).mappings())
+
+
+def _counts(engine: Engine) -> tuple[int, int, int]:
+    with engine.connect() as conn:
+        return tuple(  # type: ignore[return-value]
+            conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+            for t in (tables.runs, tables.tests, tables.results)
+        )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _pytest_report(cases: int, *, failing: int = 0, tail: str = "") -> bytes:
+    lines = ['<testsuites name="pytest tests"><testsuite name="pytest">']
+    for i in range(cases):
+        body = '<failure message="assert 1 == 2"/>' if i < failing else ""
+        lines.append(
+            f'<testcase classname="tests.test_bulk" name="test_{i}" time="0.5">{body}</testcase>'
+        )
+    lines.append("</testsuite></testsuites>")
+    return ("\n".join(lines) + tail).encode()
+
+
+def test_surefire_report_fills_runs_tests_and_results(stores: Stores) -> None:
+    data = (DATA / "surefire.xml").read_bytes()
+    result = _ingest(stores.state, data)
+    run_key = compute_run_key(
+        "shop", RunMeta(run_id="101", job="unit"), hashlib.sha256(data).hexdigest()
+    )
+    assert result == IngestResult(
+        source="report.xml",
+        run_key=run_key,
+        format="surefire",
+        tests=4,
+        results=8,
+        failed=1,
+        duplicate=False,
+        infra_failure=False,
+    )
+    (run,) = _rows(stores.state, tables.runs)
+    assert {k: run[k] for k in ("total", "failed", "skipped", "reruns", "seed", "format")} == {
+        "total": 4,
+        "failed": 1,
+        "skipped": 1,
+        "reruns": 4,
+        "seed": "98765",
+        "format": "surefire",
+    }
+    assert (run["ci_run_id"], run["job"], run["attempt"], run["source_digest"]) == (
+        "101",
+        "unit",
+        1,
+        hashlib.sha256(data).hexdigest(),
+    )
+    assert run["duration_s"] == pytest.approx(0.051 + 0.12 + 0.3 + 0.01)
+    assert (_aware(run["started_at"]), run["infra_failure"]) == (NOW, False)
+
+
+def test_results_keep_attempts_and_messages_only_for_failures(stores: Stores) -> None:
+    _ingest(stores.state, (DATA / "surefire.xml").read_bytes())
+    tests = {t["id"]: t["test_key"] for t in _rows(stores.state, tables.tests)}
+    results = [
+        (
+            tests[r["test_id"]].split("#")[1],
+            r["attempt"],
+            r["outcome"],
+            r["failure_kind"],
+            r["message"],
+        )
+        for r in _rows(stores.state, tables.results)
+    ]
+    assert results == [
+        ("createsOrder", 0, 0, None, None),
+        ("cancelsOrder", 0, 1, "assertion", "expected: <CANCELLED> but was: <OPEN>"),
+        ("cancelsOrder", 1, 2, "timeout", "java.net.SocketTimeoutException: Read timed out"),
+        ("cancelsOrder", 2, 0, None, None),
+        ("paysOrder", 0, 1, "connection", "Connection refused"),
+        ("paysOrder", 1, 1, "connection", "Connection refused"),
+        ("paysOrder", 2, 1, "connection", "Connection refused"),
+        ("shipsOrder()", 0, 3, None, None),
+    ]
+    fingerprints = [r["fingerprint"] for r in _rows(stores.state, tables.results)]
+    assert fingerprints[4] == fingerprints[5] == fingerprints[6]
+    assert [fingerprints[i] is None for i in (0, 3, 7)] == [True, True, True]
+    assert len(fingerprints[1] or "") == 16
+
+
+def test_reingesting_the_same_file_is_a_duplicate_that_writes_nothing(stores: Stores) -> None:
+    data = (DATA / "pytest_rerunfailures.xml").read_bytes()
+    first = _ingest(stores.state, data)
+    counts = _counts(stores.state)
+    again = _ingest(stores.state, data, now=NOW + timedelta(hours=1))
+    assert again == IngestResult(
+        source="report.xml",
+        run_key=first.run_key,
+        format="pytest",
+        tests=5,
+        results=11,
+        failed=2,
+        duplicate=True,
+        infra_failure=False,
+    )
+    assert _counts(stores.state) == counts == (1, 5, 11)
+
+
+def test_a_ci_retry_of_the_same_file_is_a_new_run_of_the_same_tests(stores: Stores) -> None:
+    data = (DATA / "jest_junit.xml").read_bytes()
+    _ingest(stores.state, data)
+    retry = _ingest(stores.state, data, meta=RunMeta(run_id="101", job="unit", attempt=2))
+    assert (retry.duplicate, _counts(stores.state)) == (False, (2, 4, 8))
+
+
+def test_tests_keep_first_seen_and_widen_last_seen(stores: Stores) -> None:
+    data = (DATA / "go_junit_report.xml").read_bytes()
+    later = datetime(2026, 3, 12, tzinfo=UTC)
+    _ingest(stores.state, data, meta=RunMeta(run_id="1", commit="aaa"))
+    _ingest(stores.state, data, meta=RunMeta(run_id="2", commit="bbb", timestamp=later))
+    rows = _rows(stores.state, tables.tests)
+    assert {(r["first_commit"], _aware(r["first_seen"]), _aware(r["last_seen"])) for r in rows} == {
+        ("aaa", datetime(2026, 3, 10, 9, 5, tzinfo=UTC), later)
+    }
+    assert [r["test_key"] for r in rows] == [
+        "github.com/acme/shop/cart::TestAdd",
+        "github.com/acme/shop/cart::TestAdd/negative_quantity",
+        "github.com/acme/shop/cart::TestTotal",
+        "github.com/acme/shop/cart::TestSync",
+    ]
+
+
+def test_run_metadata_is_stored_and_meta_seed_wins_over_the_report(stores: Stores) -> None:
+    meta = RunMeta(
+        commit="c0ffee",
+        branch="main",
+        run_id="9",
+        attempt=3,
+        job="py311",
+        timestamp=datetime(2026, 3, 9, 23, 0, tzinfo=UTC),
+        tree="7ree",
+        seed="42",
+        tags={"os": "linux", "python": "3.11"},
+    )
+    _ingest(stores.state, (DATA / "pytest_xunit1.xml").read_bytes(), meta=meta)
+    (run,) = _rows(stores.state, tables.runs)
+    assert (
+        run["commit_sha"],
+        run["branch"],
+        run["ci_run_id"],
+        run["attempt"],
+        run["job"],
+        run["tree_sha"],
+        run["seed"],
+        run["tags"],
+        _aware(run["started_at"]),
+        _aware(run["ingested_at"]),
+    ) == (
+        "c0ffee",
+        "main",
+        "9",
+        3,
+        "py311",
+        "7ree",
+        "42",
+        {"os": "linux", "python": "3.11"},
+        datetime(2026, 3, 9, 23, 0, tzinfo=UTC),
+        NOW,
+    )
+
+
+def test_report_seed_and_timestamp_are_used_when_meta_has_none(stores: Stores) -> None:
+    _ingest(stores.state, (DATA / "pytest_xunit1.xml").read_bytes(), meta=RunMeta())
+    (run,) = _rows(stores.state, tables.runs)
+    assert (run["seed"], _aware(run["started_at"])) == (
+        "1234567",
+        datetime(2026, 3, 10, 8, 15, 0, 123456, tzinfo=UTC),
+    )
+
+
+def test_a_file_broken_at_the_end_leaves_nothing_behind(stores: Stores) -> None:
+    data = _pytest_report(25_000, tail="\n<oops>")
+    with pytest.raises(JUnitParseError) as info:
+        _ingest(stores.state, data, source="ci/junit.xml")
+    assert (info.value.source, info.value.line, info.value.problem) == (
+        "ci/junit.xml",
+        25_003,
+        "junk after document element",
+    )
+    assert _counts(stores.state) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("name", ["billion_laughs.xml", "external_entity.xml"])
+def test_xml_bombs_and_external_entities_are_refused_with_one_line(
+    stores: Stores, name: str
+) -> None:
+    with pytest.raises(JUnitParseError) as info:
+        _ingest(stores.state, (DATA / name).read_bytes(), source=name)
+    assert str(info.value) == (
+        f"JUnit XML {name} line 2: DTDs and entity declarations are not allowed "
+        "(XML bomb or external entity?); nothing from this file was ingested"
+    )
+    assert _counts(stores.state) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("failing", "min_tests", "expected"),
+    [(5, 10, True), (4, 10, False), (9, 11, False)],
+)
+def test_runs_where_most_tests_fail_are_marked_infra_failures(
+    stores: Stores, failing: int, min_tests: int, expected: bool
+) -> None:
+    result = _ingest(
+        stores.state, _pytest_report(10, failing=failing), ratio=0.5, min_tests=min_tests
+    )
+    (run,) = _rows(stores.state, tables.runs)
+    assert (result.failed, result.infra_failure, run["infra_failure"]) == (
+        failing,
+        expected,
+        expected,
+    )
+
+
+def test_batches_larger_than_one_insert_chunk_keep_every_result(stores: Stores) -> None:
+    result = _ingest(stores.state, _pytest_report(12_345, failing=3))
+    assert (result.tests, result.results, result.failed, _counts(stores.state)) == (
+        12_345,
+        12_345,
+        3,
+        (1, 12_345, 12_345),
+    )
