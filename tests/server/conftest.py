@@ -1,0 +1,80 @@
+"""A real app on SQLite with one token per role and a little ingested history."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pluggy
+import pytest
+from starlette.exceptions import StarletteDeprecationWarning
+
+from readiness._common.clock import FrozenClock
+from readiness.auth.service import TokenService
+from readiness.config import Settings
+from readiness.plugins import hookspecs
+from readiness.server.app import create_app
+from readiness.server.routes.testhealth import api_router, dashboard_pages
+from readiness.storage.engine import Stores, open_stores
+
+with warnings.catch_warnings():
+    # Starlette 1.0 deprecates plain httpx for its TestClient in favour of httpx2, which is
+    # not a dependency here; the client itself works unchanged.
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from starlette.testclient import TestClient
+
+JUNIT = b"""<?xml version="1.0"?>
+<testsuite name="shop" tests="2">
+  <testcase classname="tests.test_orders" name="test_create" time="0.25"/>
+  <testcase classname="tests.test_orders" name="test_pay" time="1.5">
+    <failure message="assert 500 == 200">AssertionError</failure>
+  </testcase>
+</testsuite>
+"""
+
+
+@dataclass
+class Server:
+    client: TestClient
+    tokens: dict[str, str]
+    stores: Stores
+    clock: FrozenClock
+    junit: bytes = JUNIT
+
+    def auth(self, role: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
+
+
+def empty_plugin_manager() -> pluggy.PluginManager:
+    pm = pluggy.PluginManager("readiness")
+    pm.add_hookspecs(hookspecs)
+    return pm
+
+
+@pytest.fixture
+def server(settings: Settings, clock: FrozenClock) -> Iterator[Server]:
+    stores = open_stores(settings)
+    svc = TokenService(stores=stores, clock=clock, actor="setup")
+    tokens = {
+        role: svc.create(name=f"{role}-bot", role=role)[0]
+        for role in ("reader", "writer", "admin", "auditor")
+    }
+    app = create_app(
+        settings,
+        stores=stores,
+        clock=clock,
+        pm=empty_plugin_manager(),
+        extra_routers=[api_router()],
+        extra_pages=dashboard_pages(),
+    )
+    with TestClient(app, raise_server_exceptions=False) as client:
+        server = Server(client, tokens, stores, clock)
+        response = client.post(
+            "/api/v1/tests/runs?commit=abc123&branch=main&run_id=1",
+            content=JUNIT,
+            headers={**server.auth("writer"), "Content-Type": "application/xml"},
+        )
+        assert response.status_code == 200, response.text
+        yield server
+    stores.dispose()
