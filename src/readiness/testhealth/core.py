@@ -65,8 +65,8 @@ def required_runs(p_hat: float, alpha: float, min_runs: int, max_runs: int) -> i
         return max_runs
     if p_hat >= 1:
         return min_runs
-    needed = math.ceil(math.log(alpha) / math.log1p(-p_hat))
-    return max(min_runs, min(max_runs, needed))
+    needed = math.log(alpha) / math.log1p(-p_hat)  # inf when p_hat is denormal-small
+    return max(min_runs, min(max_runs, math.ceil(min(needed, float(max_runs)))))
 
 
 def flip_verdict(
