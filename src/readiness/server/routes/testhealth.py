@@ -122,8 +122,12 @@ async def _chunks(request: Request) -> AsyncIterator[bytes]:
 
 async def _spool_body(request: Request) -> BinaryIO:
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - returned open
-    async for chunk in _chunks(request):
-        spool.write(chunk)
+    try:
+        async for chunk in _chunks(request):
+            spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
     spool.seek(0)
     return spool  # type: ignore[return-value] # SpooledTemporaryFile is a binary file
 
@@ -161,18 +165,18 @@ def api_router() -> APIRouter:
         ctype = request.headers.get("content-type", "")
         results: list[IngestResult] = []
         if ctype.startswith("multipart/form-data"):
-            form = await request.form(max_files=MAX_FILES)
-            files = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
-            if not files:
-                raise InputError(
-                    "multipart upload has no 'file' part; send each report as a part named file"
-                )
-            for upload in files:
-                name = upload.filename or source
-                data: BinaryIO = upload.file
-                results.append(
-                    await run_in_threadpool(service.ingest_bytes, data, source=name, meta=meta)
-                )
+            async with request.form(max_files=MAX_FILES) as form:
+                files = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
+                if not files:
+                    raise InputError(
+                        "multipart upload has no 'file' part; send each report as a part named file"
+                    )
+                for upload in files:
+                    data: BinaryIO = upload.file
+                    name = upload.filename or source
+                    results.append(
+                        await run_in_threadpool(service.ingest_bytes, data, source=name, meta=meta)
+                    )
         else:
             body = await _spool_body(request)
             try:
