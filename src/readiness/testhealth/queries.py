@@ -176,7 +176,7 @@ def _load_evidence(
         .where(fix_verifications.c.project == project, fix_verifications.c.verdict == "fixed")
         .group_by(fix_verifications.c.test_key)
     )
-    fixed = dict(conn.execute(fixed_q).tuples().all())
+    fixed = {row[0]: row[1] for row in conn.execute(fixed_q)}
 
     out: list[TestEvidence] = []
     for row in conn.execute(main):
@@ -249,7 +249,7 @@ def _retry_passes(
         )
     )
     out: dict[int, set[int]] = defaultdict(set)
-    for test_id, run_id in conn.execute(q).tuples():
+    for test_id, run_id in conn.execute(q):
         out[test_id].add(run_id)
     return out
 
@@ -292,10 +292,10 @@ def _same_source(
         ),
     )
     by_commit: dict[int, set[str]] = defaultdict(set)
-    for test_id, sha in conn.execute(commit_q).tuples():
+    for test_id, sha in conn.execute(commit_q):
         by_commit[test_id].add(sha)
     by_tree: dict[int, set[str]] = defaultdict(set)
-    for test_id, sha in conn.execute(tree_q).tuples():
+    for test_id, sha in conn.execute(tree_q):
         by_tree[test_id].add(sha)
     return by_commit, by_tree
 
@@ -351,7 +351,7 @@ def load_clusters_input(
     )
     out: dict[str, set[int]] = defaultdict(set)
     with _connect(conn_or_engine) as conn:
-        for key, run_id in conn.execute(q).tuples():
+        for key, run_id in conn.execute(q):
             out[key].add(run_id)
     return {k: frozenset(v) for k, v in out.items()}
 
@@ -408,15 +408,11 @@ def load_suite_health_inputs(
     with _connect(conn_or_engine) as conn:
         run_rows = tuple(
             RunSummary(i, ci, a, c, _aware(at), float(d), f, rr)
-            for i, ci, a, c, at, d, f, rr in conn.execute(run_q).tuples()
+            for i, ci, a, c, at, d, f, rr in conn.execute(run_q)
         )
-        durations = tuple(
-            TestDuration(k, float(m), int(n)) for k, m, n in conn.execute(dur_q).tuples()
-        )
-        spans = tuple(
-            QuarantineSpan(k, _aware(c), _utc(r)) for k, c, r in conn.execute(q_q).tuples()
-        )
-        fixes = tuple((k, _aware(at)) for k, at in conn.execute(fix_q).tuples())
+        durations = tuple(TestDuration(k, float(m), int(n)) for k, m, n in conn.execute(dur_q))
+        spans = tuple(QuarantineSpan(k, _aware(c), _utc(r)) for k, c, r in conn.execute(q_q))
+        fixes = tuple((k, _aware(at)) for k, at in conn.execute(fix_q))
     return SuiteHealthInputs(run_rows, spans, fixes, durations)
 
 
