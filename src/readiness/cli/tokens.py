@@ -1,0 +1,98 @@
+"""``readiness tokens``: create, list and revoke API tokens (stored hashed, audited)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from readiness.auth.core import ROLES, TokenInfo
+from readiness.auth.service import TokenService
+from readiness.cli._output import Format, FormatOption, console, emit_json, state
+from readiness.storage import Stores, open_stores
+
+app = typer.Typer(no_args_is_help=True)
+
+
+def _service(ctx: typer.Context) -> tuple[TokenService, Stores]:
+    st = state(ctx)
+    stores = open_stores(st.settings)
+    return TokenService(stores=stores, clock=st.clock, actor=st.actor), stores
+
+
+def _view(info: TokenInfo) -> dict[str, object]:
+    return {
+        "id": info.id,
+        "name": info.name,
+        "role": info.role,
+        "prefix": info.prefix,
+        "created_at": info.created_at,
+        "created_by": info.created_by,
+        "expires_at": info.expires_at,
+        "revoked_at": info.revoked_at,
+        "last_used_at": info.last_used_at,
+    }
+
+
+@app.command("create")
+def create_cmd(
+    ctx: typer.Context,
+    role: Annotated[str, typer.Option("--role", help=f"One of {', '.join(ROLES)}.")],
+    name: Annotated[str, typer.Option("--name", help="What the token is for (shown in lists).")],
+    expires_days: Annotated[
+        int | None, typer.Option("--expires-days", help="Days until it expires (default never).")
+    ] = None,
+    fmt: Format = FormatOption,
+) -> None:
+    """Create a token and print it once; only its SHA-256 digest is stored."""
+    service, stores = _service(ctx)
+    try:
+        token, info = service.create(name=name, role=role, expires_days=expires_days)
+    finally:
+        stores.dispose()
+    if fmt is Format.JSON:
+        emit_json({"token": token, "id": info.id, "role": info.role, "name": info.name})
+        return
+    console.print(token)
+    console.print(
+        f"token {info.id} ({info.role}, {info.name!r}) created; it is shown only this once",
+        style="dim",
+    )
+
+
+@app.command("list")
+def list_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
+    """List tokens (never their secrets)."""
+    service, stores = _service(ctx)
+    try:
+        tokens = service.list()
+    finally:
+        stores.dispose()
+    if fmt is Format.JSON:
+        emit_json([_view(t) for t in tokens])
+        return
+    if not tokens:
+        console.print("no tokens; create one with `readiness tokens create --role R --name N`")
+    now = state(ctx).clock.now()
+    for t in tokens:
+        status = "active" if t.is_active(now) else ("revoked" if t.revoked_at else "expired")
+        expires = f"expires {t.expires_at:%Y-%m-%d}" if t.expires_at else "no expiry"
+        console.print(f"{t.id:>4}  {t.prefix}…  {t.role:<8} {status:<8} {expires:<18} {t.name}")
+
+
+@app.command("revoke")
+def revoke_cmd(
+    ctx: typer.Context,
+    token_id: Annotated[int, typer.Argument(metavar="ID", help="The id from `tokens list`.")],
+    fmt: Format = FormatOption,
+) -> None:
+    """Revoke a token for good."""
+    service, stores = _service(ctx)
+    try:
+        info = service.revoke(token_id)
+    finally:
+        stores.dispose()
+    if fmt is Format.JSON:
+        emit_json(_view(info))
+        return
+    console.print(f"token {info.id} ({info.name!r}) revoked")
