@@ -218,8 +218,12 @@ class ReadinessPlugin:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         if self.order is None:
             return
-        rank = {test_id: i for i, test_id in reversed(list(enumerate(self.order)))}
-        items.sort(key=lambda item: rank.get(item.nodeid, len(rank)))
+        # An id listed twice runs twice (the same item again, like a rerun): fix verification
+        # interleaves many rounds of a module in one process this way.
+        by_id = {item.nodeid: item for item in items}
+        listed = [by_id[test_id] for test_id in self.order if test_id in by_id]
+        named = set(self.order)
+        items[:] = listed + [item for item in items if item.nodeid not in named]
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(
