@@ -5,6 +5,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import httpx
+import hypothesis  # noqa: F401 - imported once here; else every inline pytester run re-imports it
 import pytest
 
 from readiness.errors import RemoteError
