@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from readiness.errors import ConfigError
 
 ENV_PREFIX = "READINESS_"
+# Variables with the prefix that are not settings: who acts (audit), the test database.
+NOT_SETTINGS = frozenset({"READINESS_ACTOR", "READINESS_TEST_PG_URL", "READINESS_DEBUG"})
 
 
 class TestHealthSettings(BaseModel):
@@ -137,7 +139,7 @@ def _file_section(root: Path) -> tuple[dict[str, Any], Path | None]:
 def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in environ.items():
-        if not key.startswith(ENV_PREFIX) or key == "READINESS_TEST_PG_URL":
+        if not key.startswith(ENV_PREFIX) or key in NOT_SETTINGS:
             continue
         parts = key[len(ENV_PREFIX) :].lower().split("__")
         target = out

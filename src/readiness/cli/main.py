@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from readiness import __version__
@@ -69,11 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning user mistakes into one-line errors and exit code 2."""
     try:
         result = app(args=argv, standalone_mode=False, prog_name="readiness")
-    except click.exceptions.Abort:
+    except typer.Abort:
         err_console.print("aborted")
         return 130
-    except click.ClickException as exc:
-        err_console.print(f"[bold red]error:[/] {exc.format_message()}", markup=True)
+    except typer.TyperException as exc:  # usage errors: unknown option, missing argument, ...
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        err_console.print(f"[bold red]error:[/] {message}", markup=True)
         return 2
     except ReadinessError as exc:
         err_console.print(f"[bold red]error:[/] {exc.message}", markup=True)
