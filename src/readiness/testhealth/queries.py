@@ -162,12 +162,15 @@ def _load_evidence(
             continue
         columns.append(sa.func.sum(sa.case((counted, bit), else_=0)).label(f"present{j}"))
         columns.append(sa.func.sum(sa.case((first & fail, bit), else_=0)).label(f"fail{j}"))
-    main = (
-        sa.select(*columns)
+    main = sa.select(*columns).where(*only).group_by(results.c.test_id)
+    if conn.dialect.name == "sqlite":
         # IN rather than a join: SQLite then scans results once instead of per-run lookups.
-        .where(results.c.run_id.in_(counted_ids), *only)
-        .group_by(results.c.test_id)
-    )
+        main = main.where(results.c.run_id.in_(counted_ids))
+    else:
+        # PostgreSQL hash-joins the (small) runs table, which measured faster than IN.
+        main = main.join_from(results, runs, runs.c.id == results.c.run_id).where(
+            *_counted_runs(project)
+        )
     retries = _retry_passes(conn, project, only)
     same_commit, same_tree = _same_source(conn, project, only)
     groups = _failure_groups(conn, project, only)
