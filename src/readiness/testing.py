@@ -98,7 +98,8 @@ def junit_xml(
             ET.SubElement(case, "skipped", message="skipped")
         elif final != "passed":
             raise ValueError(f"junit_xml: unknown outcome {final!r} for {test_id}")
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    xml: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return xml
 
 
 def captured_audit_events(stores: Stores, *, action_prefix: str | None = None) -> list[AuditEvent]:

@@ -211,6 +211,7 @@ def test_gate_merge_fails_with_exit_1_when_the_latest_run_failed(
 
     report = json.loads(out)
     statuses = {c["id"]: c["status"] for c in report["checks"]}
+    assert [c["summary"] for c in report["checks"] if c["status"] == "error"] == []
     assert code == 1
     assert report["verdict"] == "fail"
     assert statuses["tests.passed"] == "fail"

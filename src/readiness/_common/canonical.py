@@ -25,3 +25,11 @@ def canonical_json(value: Any) -> bytes:
 def to_jsonable(value: Any) -> Any:
     """``value`` with datetimes as ISO strings and tuples/sets as lists, for JSON output."""
     return json.loads(canonical_json(value))
+
+
+def jsonable_dict(value: Any) -> dict[str, Any]:
+    """:func:`to_jsonable` for a mapping or dataclass-like dict; the result is a ``dict``."""
+    out = to_jsonable(value)
+    if not isinstance(out, dict):
+        raise TypeError(f"expected a mapping, got {type(value).__name__}")
+    return out

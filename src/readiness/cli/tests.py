@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
@@ -253,3 +254,69 @@ def quarantine_remove_cmd(
         emit_json({"test_id": test_id, "removed": True})
     else:
         console.print(f"released {test_id} from quarantine")
+
+
+@app.command("verify-fix")
+def verify_fix_cmd(
+    ctx: typer.Context,
+    test_id: Annotated[str, typer.Argument(help="The test whose fix to verify.")],
+    runs: Annotated[
+        int | None, typer.Option(min=1, help="Override the computed number of reruns.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the random orders (reproducible).")] = 0,
+    fmt: Format = FormatOption,
+) -> None:
+    """Rerun a test n = ceil(ln α / ln(1 − p̂)) times; on zero failures mark it fixed."""
+    from readiness.testhealth.service import verify_fix_locally
+    from readiness.testhealth.views import fix_view
+
+    cli = state(ctx)
+    with _client(ctx) as client:
+        rate = float(client.show(test_id)["flake_rate"])
+        if fmt is not Format.JSON:
+            console.print(f"{test_id}: measured flake rate {rate:.1%}; rerunning ...")
+        outcome = verify_fix_locally(
+            cli.settings,
+            test_id,
+            flake_rate=rate,
+            runs=runs,
+            rng=random.Random(seed),  # noqa: S311
+        )
+        client.record_fix(outcome)
+    view = fix_view(outcome)
+    if fmt is Format.JSON:
+        emit_json(view)
+    else:
+        console.print(
+            f"{view['verdict']}: {view['failures']} failures in {view['runs']} runs "
+            f"(required {view['required_runs']} at α = {view['alpha']})"
+        )
+    raise typer.Exit(0 if outcome.verdict == "fixed" else 1)
+
+
+@app.command("classify")
+def classify_cmd(
+    ctx: typer.Context,
+    test_id: Annotated[str, typer.Argument(help="The flaky test to investigate.")],
+    seed: Annotated[int, typer.Option(help="Seed of the random orders (reproducible).")] = 0,
+    fmt: Format = FormatOption,
+) -> None:
+    """Root cause by experiment: order-dependent victim (and polluter), brittle, ..."""
+    from readiness.testhealth.service import classify_locally
+    from readiness.testhealth.views import classification_view
+
+    cli = state(ctx)
+    found = classify_locally(cli.settings, test_id, rng=random.Random(seed))  # noqa: S311
+    view = classification_view(found)
+    if fmt is Format.JSON:
+        emit_json(view)
+        return
+    console.print(f"{test_id}: [bold]{view['label']}[/]")
+    if view["polluters"]:
+        console.print(f"  polluter(s): {', '.join(view['polluters'])}")
+    if view["failure_kind"]:
+        console.print(f"  failure kind: {view['failure_kind']}")
+    for name, summary in view["runs"].items():
+        console.print(f"  {name}: {summary}")
+    for hint in view["hints"]:
+        console.print(f"  hint line {hint['line']} [{hint['kind']}]: {hint['text']}")

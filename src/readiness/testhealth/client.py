@@ -18,7 +18,7 @@ from readiness._common.clock import Clock
 from readiness.config import Settings
 from readiness.errors import AuthError, ConfigError, InputError, NotFoundError, RemoteError
 from readiness.testhealth.checks import RunFailures, TestHints
-from readiness.testhealth.model import QuarantineEntry, RunMeta, TestHealth
+from readiness.testhealth.model import FixVerification, QuarantineEntry, RunMeta, TestHealth
 from readiness.testhealth.views import health_from_view, quarantine_from_view
 
 
@@ -41,6 +41,7 @@ class TestHealthClient(Protocol):
         expires: datetime | None,
     ) -> dict[str, Any]: ...
     def quarantine_remove(self, test_id: str, *, reason: str) -> None: ...
+    def record_fix(self, verification: FixVerification) -> dict[str, Any]: ...
     def close(self) -> None: ...
 
 
@@ -109,6 +110,11 @@ class LocalTestHealth:
 
     def quarantine_remove(self, test_id: str, *, reason: str) -> None:
         self.service.quarantine_remove(test_id, reason=reason)
+
+    def record_fix(self, verification: FixVerification) -> dict[str, Any]:
+        from readiness.testhealth.views import fix_view
+
+        return fix_view(self.service.record_fix_verification(verification))
 
     def close(self) -> None:
         self.stores.dispose()
@@ -226,6 +232,14 @@ class RemoteTestHealth:
 
     def quarantine_remove(self, test_id: str, *, reason: str) -> None:
         self._call("DELETE", f"/quarantine/{test_id}", params={"reason": reason})
+
+    def record_fix(self, verification: FixVerification) -> dict[str, Any]:
+        from readiness.testhealth.views import fix_view
+
+        result: dict[str, Any] = self._call(
+            "POST", "/fix-verifications", json=fix_view(verification)
+        )
+        return result
 
     def close(self) -> None:
         self.http.close()

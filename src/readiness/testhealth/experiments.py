@@ -144,6 +144,39 @@ class PytestRunner:
             per_test = self._read_junit(junit)
         return _in_execution_order(ids, per_test, repeat)
 
+    def collect(self, paths: Sequence[str]) -> list[str]:
+        """Test ids pytest collects from ``paths`` (files or node ids), in file order."""
+        command = [
+            self.python,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:randomly",
+            "-p",
+            "no:cacheprovider",
+            f"--rootdir={self.root}",
+            *self.extra_args,
+            *paths,
+        ]
+        done = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+            command,
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=self.timeout_s,
+            check=False,
+        )
+        ids = [line.strip() for line in done.stdout.splitlines() if "::" in line]
+        if done.returncode != 0 or not ids:
+            tail = (done.stdout + done.stderr).strip().splitlines()[-2:]
+            raise InputError(
+                f"pytest could not collect {', '.join(paths)} in {self.root}: "
+                f"{' | '.join(tail)}; check the test id"
+            )
+        return ids
+
     def _read_junit(self, path: Path) -> dict[str, list[Outcome]]:
         from defusedxml import ElementTree
 

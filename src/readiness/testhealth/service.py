@@ -9,10 +9,10 @@ from __future__ import annotations
 import io
 import random
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 import sqlalchemy as sa
 
@@ -35,6 +35,9 @@ from readiness.testhealth.model import (
     TestHealth,
     TestStatus,
 )
+
+if TYPE_CHECKING:
+    from readiness.testhealth.experiments import PytestRunner
 
 QuarantineBackend = Literal["file", "db"]
 
@@ -398,31 +401,16 @@ class TestHealthService:
 
     # ------------------------------------------------- fix verification, classify
 
-    def required_fix_runs(self, test_id: str) -> tuple[float, int]:
-        """The test's measured flake rate and the reruns needed to trust a fix."""
-        from readiness.testhealth.core import required_runs
-
-        verdicts = self.health(test_id=test_id)
-        rate = verdicts[0].flake_rate
-        return rate, required_runs(
-            rate, self.th.fix_alpha, self.th.fix_min_runs, self.th.fix_max_runs
-        )
-
-    def verify_fix(self, test_id: str, *, runner: Any, rng: random.Random) -> FixVerification:
-        """Rerun the test as often as its flake rate demands; on success mark it fixed."""
-        from readiness.testhealth.experiments import verify_fix
-
-        rate, needed = self.required_fix_runs(test_id)
-        outcome: FixVerification = verify_fix(runner, test_id, needed, rng=rng)
-        outcome = replace(outcome, flake_rate=rate, alpha=self.th.fix_alpha)
+    def record_fix_verification(self, outcome: FixVerification) -> FixVerification:
+        """Store a verification; a "fixed" verdict releases the test from quarantine."""
         with self.stores.state.begin() as conn:
             conn.execute(
                 tables.fix_verifications.insert().values(
                     project=self.project,
-                    test_key=test_id,
+                    test_key=outcome.test_id,
                     at=self.clock.now(),
                     actor=self.actor,
-                    flake_rate=rate,
+                    flake_rate=outcome.flake_rate,
                     required_runs=outcome.required_runs,
                     runs=outcome.runs,
                     failures=outcome.failures,
@@ -434,44 +422,44 @@ class TestHealthService:
             clock=self.clock,
             actor=self.actor,
             action="tests.fix.verified",
-            target=test_id,
+            target=outcome.test_id,
             details={
                 "verdict": outcome.verdict,
                 "runs": outcome.runs,
                 "failures": outcome.failures,
+                "required_runs": outcome.required_runs,
+                "flake_rate": outcome.flake_rate,
             },
         )
         if outcome.verdict == "fixed" and any(
-            e.test_id == test_id for e in self.quarantine_entries()
+            e.test_id == outcome.test_id for e in self.quarantine_entries()
         ):
             self.quarantine_remove(
-                test_id,
+                outcome.test_id,
                 reason=f"fix verified: {outcome.runs} runs without a failure",
                 action="fixed",
             )
         return outcome
 
-    def classify(
-        self,
-        test_id: str,
-        *,
-        runner: Any,
-        rng: random.Random,
-        module_tests: Sequence[str],
-        original_order: Sequence[str],
-    ) -> Classification:
-        """Find the root cause by experiment: order dependence, brittleness, idempotence."""
-        from readiness.testhealth.experiments import classify
+    def latest_run_failures(self, commit: str | None) -> RunFailures | None:
+        """Final outcomes of the latest run of every CI job of ``commit`` (None: newest commit).
 
-        found: Classification = classify(
-            runner,
-            test_id,
-            module_tests=module_tests,
-            original_order=original_order,
-            rng=rng,
-            source_root=self.settings.root,
+        Failures of tests in (unexpired) quarantine are listed apart: they never block.
+        """
+        chosen = store.latest_runs_of(self.stores.state, project=self.project, commit=commit)
+        if not chosen:
+            return None
+        outcomes = store.final_outcomes(self.stores.state, [run_id for run_id, _ in chosen])
+        now = self.clock.now()
+        quarantined = {e.test_id for e in self.quarantine_entries() if not e.is_expired(now)}
+        failing = sorted(k for k, o in outcomes.items() if o.is_failure)
+        return RunFailures(
+            commit=commit,
+            run_keys=tuple(key for _, key in chosen),
+            tests=len(outcomes),
+            failed=tuple(k for k in failing if k not in quarantined),
+            quarantined_failed=tuple(k for k in failing if k in quarantined),
         )
-        return found
 
     def hints_for_tests(self, test_ids: Iterable[str]) -> dict[str, list[Hint]]:
         """Static determinism hints of each test whose source file is in the project."""
@@ -487,6 +475,58 @@ class TestHealthService:
         return out
 
 
+def verify_fix_locally(
+    settings: Settings,
+    test_id: str,
+    *,
+    flake_rate: float,
+    runs: int | None = None,
+    rng: random.Random,
+    runner: PytestRunner | None = None,
+) -> FixVerification:
+    """Rerun ``test_id`` in the project checkout as often as its flake rate demands.
+
+    ``runs`` overrides the computed n = ceil(ln alpha / ln(1 - p)); ``runner`` defaults to a
+    real :class:`~readiness.testhealth.experiments.PytestRunner` on ``settings.root``.
+    """
+    from readiness.testhealth.core import required_runs
+    from readiness.testhealth.experiments import PytestRunner, verify_fix
+
+    th = settings.testhealth
+    needed = runs or required_runs(flake_rate, th.fix_alpha, th.fix_min_runs, th.fix_max_runs)
+    real = runner or PytestRunner(settings.root)
+    module_tests = real.collect([test_id.split("::", 1)[0]])
+    outcome: FixVerification = verify_fix(
+        real,
+        test_id,
+        needed,
+        rng=rng,
+        module_tests=module_tests,
+        flake_rate=flake_rate,
+        alpha=th.fix_alpha,
+    )
+    return outcome
+
+
+def classify_locally(
+    settings: Settings, test_id: str, *, rng: random.Random, runner: PytestRunner | None = None
+) -> Classification:
+    """Run the iDFlakies-style experiments on ``test_id`` in the project checkout."""
+    from readiness.testhealth.experiments import PytestRunner, classify
+
+    real = runner or PytestRunner(settings.root)
+    module_tests = real.collect([test_id.split("::", 1)[0]])
+    found: Classification = classify(
+        real,
+        test_id,
+        module_tests=module_tests,
+        original_order=module_tests,
+        rng=rng,
+        source_root=settings.root,
+    )
+    return found
+
+
 class GateFacts:
     """The testhealth service as the merge-gate checks read it (``checks.TestHealthFacts``)."""
 
@@ -494,21 +534,7 @@ class GateFacts:
         self.service = service
 
     def latest_run_failures(self, commit: str | None) -> RunFailures | None:
-        svc = self.service
-        chosen = store.latest_runs_of(svc.stores.state, project=svc.project, commit=commit)
-        if not chosen:
-            return None
-        outcomes = store.final_outcomes(svc.stores.state, [run_id for run_id, _ in chosen])
-        now = svc.clock.now()
-        quarantined = {e.test_id for e in svc.quarantine_entries() if not e.is_expired(now)}
-        failing = sorted(k for k, o in outcomes.items() if o.is_failure)
-        return RunFailures(
-            commit=commit,
-            run_keys=tuple(key for _, key in chosen),
-            tests=len(outcomes),
-            failed=tuple(k for k in failing if k not in quarantined),
-            quarantined_failed=tuple(k for k in failing if k in quarantined),
-        )
+        return self.service.latest_run_failures(commit)
 
     def health(self, commit: str | None) -> Sequence[TestHealth]:
         """Verdicts over the whole recorded history (CI calls the gate right after ingest)."""

@@ -120,7 +120,7 @@ def final_outcomes(engine: Engine, run_ids: list[int]) -> dict[str, Outcome]:
     )
     out: dict[str, Outcome] = {}
     with engine.connect() as conn:
-        for key, outcome in conn.execute(query).tuples():
+        for key, outcome in conn.execute(query):
             previous = out.get(key)
             if previous is None or not previous.is_failure:
                 out[key] = Outcome(outcome)

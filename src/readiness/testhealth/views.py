@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from readiness._common.canonical import to_jsonable
+from readiness._common.canonical import jsonable_dict
 from readiness.testhealth.model import (
     Classification,
     FixVerification,
@@ -21,7 +21,7 @@ from readiness.testhealth.model import (
 
 def health_view(h: TestHealth) -> dict[str, Any]:
     """One test's verdict; the keys scripts rely on come first."""
-    return to_jsonable(
+    return jsonable_dict(
         {
             "test_id": h.test_id,
             "status": h.status.value,
@@ -44,7 +44,7 @@ def health_view(h: TestHealth) -> dict[str, Any]:
 
 
 def quarantine_view(e: QuarantineEntry) -> dict[str, Any]:
-    return to_jsonable(
+    return jsonable_dict(
         {
             "test_id": e.test_id,
             "owner": e.owner,
@@ -59,15 +59,15 @@ def quarantine_view(e: QuarantineEntry) -> dict[str, Any]:
 
 
 def ingest_view(r: IngestResult) -> dict[str, Any]:
-    return to_jsonable(asdict(r))
+    return jsonable_dict(asdict(r))
 
 
 def fix_view(v: FixVerification) -> dict[str, Any]:
-    return to_jsonable(asdict(v))
+    return jsonable_dict(asdict(v))
 
 
 def classification_view(c: Classification) -> dict[str, Any]:
-    return to_jsonable(
+    return jsonable_dict(
         {
             "test_id": c.test_id,
             "label": c.label,

@@ -9,14 +9,14 @@ import tempfile
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Any, BinaryIO, Protocol
+from typing import Annotated, Any, BinaryIO, Literal, Protocol
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from readiness._common.canonical import to_jsonable
+from readiness._common.canonical import jsonable_dict, to_jsonable
 from readiness.errors import InputError
 from readiness.server.deps import (
     Principal,
@@ -27,9 +27,16 @@ from readiness.server.deps import (
     require_writer,
 )
 from readiness.server.pages import DashboardPage
+from readiness.testhealth.checks import RunFailures
 from readiness.testhealth.metrics import Cluster, SuiteHealth
-from readiness.testhealth.model import IngestResult, QuarantineEntry, RunMeta, TestHealth
-from readiness.testhealth.views import health_view, ingest_view, quarantine_view
+from readiness.testhealth.model import (
+    FixVerification,
+    IngestResult,
+    QuarantineEntry,
+    RunMeta,
+    TestHealth,
+)
+from readiness.testhealth.views import fix_view, health_view, ingest_view, quarantine_view
 
 SPOOL_BYTES = 1 << 20  # uploads past 1 MiB go to disk, never whole into memory
 MAX_FILES = 100
@@ -58,6 +65,8 @@ class TestHealthAPI(Protocol):
         expires: datetime | None = None,
     ) -> QuarantineEntry: ...
     def quarantine_remove(self, test_id: str, *, reason: str) -> None: ...
+    def record_fix_verification(self, outcome: FixVerification) -> FixVerification: ...
+    def latest_run_failures(self, commit: str | None) -> RunFailures | None: ...
 
 
 def _service(request: Request, actor: str) -> TestHealthAPI:
@@ -105,6 +114,18 @@ def parse_tags(tags: list[str]) -> dict[str, str]:
     return out
 
 
+class FixVerificationRequest(BaseModel):
+    """Body of ``POST /api/v1/tests/fix-verifications`` (what ``verify-fix`` measured)."""
+
+    test_id: str = Field(min_length=1, max_length=2000)
+    flake_rate: float = Field(ge=0, le=1)
+    alpha: float = Field(gt=0, lt=1)
+    required_runs: int = Field(ge=1)
+    runs: int = Field(ge=0)
+    failures: int = Field(ge=0)
+    verdict: Literal["fixed", "still-flaky"]
+
+
 class QuarantineRequest(BaseModel):
     """Body of ``POST /api/v1/tests/quarantine``."""
 
@@ -148,6 +169,7 @@ def api_router() -> APIRouter:
         job: str | None = None,
         tree: str | None = None,
         timestamp: datetime | None = None,
+        seed: str | None = None,
         source: str = "upload.xml",
         tag: Annotated[list[str] | None, Query()] = None,
     ) -> list[dict[str, Any]]:
@@ -160,6 +182,7 @@ def api_router() -> APIRouter:
             job=job,
             tree=tree,
             timestamp=timestamp,
+            seed=seed,
             tags=parse_tags(tag or []),
         )
         ctype = request.headers.get("content-type", "")
@@ -239,6 +262,18 @@ def api_router() -> APIRouter:
             expires=body.expires,
         )
         return quarantine_view(entry)
+
+    @router.post("/fix-verifications", status_code=201)
+    def fix_verification(service: Writer, body: FixVerificationRequest) -> dict[str, Any]:
+        """Record a fix verification run by ``readiness tests verify-fix`` in a checkout."""
+        outcome = FixVerification(**body.model_dump())
+        return fix_view(service.record_fix_verification(outcome))
+
+    @router.get("/gate/latest-run")
+    def gate_latest_run(service: Reader, commit: str | None = None) -> dict[str, Any] | None:
+        """What the merge gate's ``tests.passed`` reads: the latest run's final outcomes."""
+        found = service.latest_run_failures(commit)
+        return None if found is None else jsonable_dict(asdict(found))
 
     @router.delete("/quarantine/{test_id:path}")
     def quarantine_remove(
