@@ -24,12 +24,20 @@ from typing import Any
 from rich.console import Console
 
 from readiness._common.canonical import to_jsonable
-from readiness._common.clock import FrozenClock
+from readiness._common.clock import FrozenClock, SystemClock
 from readiness.config import Settings, load_settings
 from readiness.errors import ReadinessError
 from readiness.testhealth.model import RunMeta
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+HISTORY_DAYS = 13  # the demo's CI history ends "today", so dates in it stay meaningful
+
+
+def history_start(now: datetime) -> datetime:
+    """09:00 UTC, ``HISTORY_DAYS`` days before ``now``: the first day of the demo's history."""
+    day = (now - timedelta(days=HISTORY_DAYS)).date()
+    return datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
+
+
 FLAKY_TEST = "tests/test_payments.py::test_webhook_is_acknowledged"
 
 
@@ -191,6 +199,7 @@ def run_demo(
     *,
     progress: bool = True,
     echo: Callable[[str], None] | None = None,
+    now: datetime | None = None,
 ) -> DemoReport:
     """Build the history, quarantine the known flaky test, and gather what a user sees."""
     from readiness.auth.service import TokenService
@@ -218,13 +227,14 @@ def run_demo(
         files = list(pool.map(lambda r: _execute(root, r, base_ids, out), main_plan))
         files += list(pool.map(lambda r: _execute(root, r, pr_ids, out), pr_plan))
 
-    clock = FrozenClock(START)
+    start = history_start(now or SystemClock().now())
+    clock = FrozenClock(start)
     stores = open_stores(settings)
     try:
         service = TestHealthService(settings=settings, stores=stores, clock=clock, actor="demo")
         report = DemoReport(directory=root, settings=settings, token="")
         for run, junit in zip([*main_plan, *pr_plan], files, strict=True):
-            at = START + timedelta(days=run.day - 1, minutes=run.attempt * 20)
+            at = start + timedelta(days=run.day - 1, minutes=run.attempt * 20)
             clock.set(at)
             meta = RunMeta(
                 commit=run.commit,
@@ -236,14 +246,14 @@ def run_demo(
                 tags={"python": "3.11"},
             )
             report.ingested.append(ingest_view(service.ingest_files([junit], meta=meta)[0]))
-        clock.set(START + timedelta(days=4))
+        clock.set(start + timedelta(days=4))
         service.quarantine_add(
             FLAKY_TEST,
             reason="webhook races the payment worker; fails ~1 in 4 runs",
             issue="https://tracker.example/PAY-412",
-            expires=START + timedelta(days=16),
+            expires=start + timedelta(days=HISTORY_DAYS + 5),
         )
-        clock.set(START + timedelta(days=13))
+        clock.set(start + timedelta(days=HISTORY_DAYS, hours=1))
         token, _info = TokenService(stores=stores, clock=clock, actor="demo").create(
             name="demo admin", role="admin"
         )

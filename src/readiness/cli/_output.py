@@ -16,7 +16,8 @@ from readiness._common.canonical import to_jsonable
 from readiness._common.clock import Clock, SystemClock
 from readiness.config import Settings, load_settings
 
-console = Console(highlight=False, soft_wrap=True)
+# Piped output (CI logs, files) gets a wide console so tables never truncate test ids.
+console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 

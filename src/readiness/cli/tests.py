@@ -141,11 +141,12 @@ def show_cmd(
     for rule in view["rules"]:
         console.print(f"  • {rule['rule']}: {rule['explanation']}")
     for group in view["failure_groups"]:
-        console.print(f"  ✗ {group['count']}× [{group['kind']}] {group['message']}")
+        first_line = (group["message"] or "").splitlines()[0] if group["message"] else ""
+        console.print(f"  {group['count']}× [{group['kind']}] {first_line}", markup=False)
     history = view.get("history") or []
     if history:
         cells = "".join(_history_cell(run) for run in history[::-1])
-        console.print(f"  history (oldest → newest): {cells}")
+        console.print(f"  history (oldest → newest; ✓ pass, ✗ fail, ↻ pass on retry): {cells}")
 
 
 def _history_cell(run: dict[str, Any]) -> str:
@@ -153,12 +154,12 @@ def _history_cell(run: dict[str, Any]) -> str:
     if not attempts:
         return "·"
     if all(a == "passed" for a in attempts):
-        return "[green]●[/]"
+        return "[green]✓[/]"
     if attempts[-1] == "passed":
-        return "[yellow]◐[/]"
+        return "[yellow]↻[/]"
     if all(a == "skipped" for a in attempts):
         return "[dim]○[/]"
-    return "[red]●[/]"
+    return "[red]✗[/]"
 
 
 @app.command("report")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import random
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
@@ -23,7 +23,7 @@ from readiness.errors import InputError, NotFoundError
 from readiness.storage.engine import Stores
 from readiness.testhealth import store, tables
 from readiness.testhealth.checks import RunFailures, TestHints
-from readiness.testhealth.metrics import Cluster, SuiteHealth
+from readiness.testhealth.metrics import Cluster, QuarantineSpan, SuiteHealth
 from readiness.testhealth.model import (
     Classification,
     FixVerification,
@@ -185,8 +185,38 @@ class TestHealthService:
         now = self.clock.now()
         since = now - timedelta(days=days)
         inputs = load_suite_health_inputs(self.stores.state, project=self.project, since=since)
+        inputs = replace(inputs, quarantine=inputs.quarantine + self._file_quarantine_spans())
         day_list = [(since + timedelta(days=n + 1)).date() for n in range(days)]
         return suite_health(inputs, slow_share=self.th.slow_share, days=day_list)
+
+    def _file_quarantine_spans(self) -> tuple[QuarantineSpan, ...]:
+        """Life spans of entries of the reviewed file, from the recorded changes.
+
+        Entries written into the file by hand (no recorded change) count from their creation.
+        """
+        ev = tables.quarantine_events
+        spans: list[QuarantineSpan] = []
+        open_since: dict[str, datetime] = {}
+        with self.stores.state.connect() as conn:
+            rows = conn.execute(
+                sa.select(ev.c.test_key, ev.c.action, ev.c.at, ev.c.details)
+                .where(ev.c.project == self.project)
+                .order_by(ev.c.at, ev.c.id)
+            ).all()
+        for key, action, at, details in rows:
+            if (details or {}).get("backend", "file") != "file":
+                continue
+            if action == "add":
+                open_since.setdefault(key, utc(at))
+            elif key in open_since:
+                spans.append(QuarantineSpan(key, open_since.pop(key), utc(at)))
+        from readiness.testhealth.quarantine import load_quarantine_file
+
+        for entry in load_quarantine_file(self._file_path()):
+            spans.append(
+                QuarantineSpan(entry.test_id, open_since.pop(entry.test_id, entry.created), None)
+            )
+        return tuple(spans)
 
     def clusters(self) -> list[Cluster]:
         """Tests that fail together in the same runs: one outage is one item."""
@@ -318,7 +348,15 @@ class TestHealthService:
                     )
                 )
         self._quarantine_event(
-            test_id, "add", reason, {"owner": entry.owner, "issue": issue, "expires": expiry}
+            test_id,
+            "add",
+            reason,
+            {
+                "owner": entry.owner,
+                "issue": issue,
+                "expires": expiry,
+                "backend": self.quarantine_backend,
+            },
         )
         return entry
 
@@ -351,7 +389,7 @@ class TestHealthService:
                 raise NotFoundError(
                     f"test {test_id!r} is not quarantined; see `readiness tests quarantine list`"
                 )
-        self._quarantine_event(test_id, action, reason, {})
+        self._quarantine_event(test_id, action, reason, {"backend": self.quarantine_backend})
 
     def _quarantine_event(
         self, test_id: str, action: str, reason: str, details: Mapping[str, Any]
