@@ -39,7 +39,7 @@ def _pg_available() -> str | None:
     return None
 
 
-_PG_PROBLEM: str | None | bool = False  # False = not probed yet
+_PG_PROBLEM: str | bool | None = False  # False = not probed yet
 
 
 def require_postgres() -> None:
