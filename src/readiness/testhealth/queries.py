@@ -59,11 +59,16 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
-def _counted_runs(project: str) -> list[sa.ColumnElement[bool]]:
-    return [runs.c.project == project, runs.c.infra_failure == sa.false()]
+def _counted_runs(project: str, until: datetime | None = None) -> list[sa.ColumnElement[bool]]:
+    cond = [runs.c.project == project, runs.c.infra_failure == sa.false()]
+    if until is not None:
+        cond.append(runs.c.started_at <= until)
+    return cond
 
 
-def _window(project: str, default_branch: str, window_runs: int) -> sa.Select[Any]:
+def _window(
+    project: str, default_branch: str, window_runs: int, until: datetime | None = None
+) -> sa.Select[Any]:
     """The last ``window_runs`` counted default-branch runs; k = 0 is the newest."""
     order = (runs.c.started_at.desc(), runs.c.id.desc())
     return (
@@ -72,7 +77,7 @@ def _window(project: str, default_branch: str, window_runs: int) -> sa.Select[An
             runs.c.commit_sha,
             (sa.func.row_number().over(order_by=order) - 1).label("k"),
         )
-        .where(*_counted_runs(project), runs.c.branch == default_branch)
+        .where(*_counted_runs(project, until), runs.c.branch == default_branch)
         .order_by(*order)
         .limit(window_runs)
     )
@@ -114,16 +119,26 @@ def load_evidence(
     default_branch: str,
     window_runs: int,
     test_key: str | None = None,
+    until: datetime | None = None,
 ) -> list[TestEvidence]:
-    """Evidence for every test of ``project`` (or only ``test_key``), sorted by test key."""
+    """Evidence for every test of ``project`` (or only ``test_key``), sorted by test key.
+
+    ``until`` limits the history to runs started at or before it (the gate's view of a commit).
+    """
     with _connect(conn_or_engine) as conn:
-        return _load_evidence(conn, project, default_branch, window_runs, test_key)
+        return _load_evidence(conn, project, default_branch, window_runs, test_key, until=until)
 
 
 def _load_evidence(
-    conn: Connection, project: str, default_branch: str, window_runs: int, test_key: str | None
+    conn: Connection,
+    project: str,
+    default_branch: str,
+    window_runs: int,
+    test_key: str | None,
+    *,
+    until: datetime | None = None,
 ) -> list[TestEvidence]:
-    win_rows = conn.execute(_window(project, default_branch, window_runs)).all()
+    win_rows = conn.execute(_window(project, default_branch, window_runs, until)).all()
     n = len(win_rows)
     commits = tuple(r.commit_sha for r in reversed(win_rows))
     position = {r.id: n - 1 - r.k for r in win_rows}  # run id -> index, oldest first
@@ -145,7 +160,7 @@ def _load_evidence(
         pairs = sorted((r.id, 1 << (r.k % BITS)) for r in win_rows if r.k // BITS == j)
         return _bit_lookup(results.c.run_id, pairs) if pairs else None
 
-    counted_ids = sa.select(runs.c.id).where(*_counted_runs(project)).scalar_subquery()
+    counted_ids = sa.select(runs.c.id).where(*_counted_runs(project, until)).scalar_subquery()
     first = results.c.attempt == 0
     fail = results.c.outcome.in_(FAILING)
     columns: list[Any] = [
@@ -169,11 +184,11 @@ def _load_evidence(
     else:
         # PostgreSQL hash-joins the (small) runs table, which measured faster than IN.
         main = main.join_from(results, runs, runs.c.id == results.c.run_id).where(
-            *_counted_runs(project)
+            *_counted_runs(project, until)
         )
-    retries = _retry_passes(conn, project, only)
-    same_commit, same_tree = _same_source(conn, project, only)
-    groups = _failure_groups(conn, project, only)
+    retries = _retry_passes(conn, project, only, until)
+    same_commit, same_tree = _same_source(conn, project, only, until)
+    groups = _failure_groups(conn, project, only, until)
     fixed_q = (
         sa.select(fix_verifications.c.test_key, sa.func.max(fix_verifications.c.at))
         .where(fix_verifications.c.project == project, fix_verifications.c.verdict == "fixed")
@@ -228,7 +243,10 @@ def _load_evidence(
 
 
 def _retry_passes(
-    conn: Connection, project: str, only: list[sa.ColumnElement[bool]]
+    conn: Connection,
+    project: str,
+    only: list[sa.ColumnElement[bool]],
+    until: datetime | None = None,
 ) -> dict[int, set[int]]:
     """Test id -> run ids in which a rerun passed after an earlier attempt failed."""
     earlier = results.alias("earlier")
@@ -247,7 +265,7 @@ def _retry_passes(
         sa.select(results.c.test_id, results.c.run_id)
         .select_from(results.join(runs, runs.c.id == results.c.run_id))
         .where(
-            *_counted_runs(project),
+            *_counted_runs(project, until),
             *only,
             results.c.attempt > 0,
             results.c.outcome == int(Outcome.PASSED),
@@ -261,14 +279,17 @@ def _retry_passes(
 
 
 def _same_source(
-    conn: Connection, project: str, only: list[sa.ColumnElement[bool]]
+    conn: Connection,
+    project: str,
+    only: list[sa.ColumnElement[bool]],
+    until: datetime | None = None,
 ) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
     """Commits (and trees across commits) on which each test both passed and failed."""
     failing = (
         sa.select(results.c.test_id, runs.c.commit_sha, runs.c.tree_sha)
         .distinct()
         .select_from(results.join(runs, runs.c.id == results.c.run_id))
-        .where(*_counted_runs(project), *only, results.c.outcome.in_(FAILING))
+        .where(*_counted_runs(project, until), *only, results.c.outcome.in_(FAILING))
         .subquery()
     )
     passed = results.alias("passed")
@@ -283,6 +304,7 @@ def _same_source(
                 passed.c.outcome == int(Outcome.PASSED),
                 prun.c.project == project,
                 prun.c.infra_failure == sa.false(),
+                *([prun.c.started_at <= until] if until is not None else []),
                 *cond,
             )
             .exists()
@@ -307,7 +329,10 @@ def _same_source(
 
 
 def _failure_groups(
-    conn: Connection, project: str, only: list[sa.ColumnElement[bool]]
+    conn: Connection,
+    project: str,
+    only: list[sa.ColumnElement[bool]],
+    until: datetime | None = None,
 ) -> dict[int, tuple[FailureGroup, ...]]:
     """Failing executions (any attempt) per test and fingerprint, most frequent first."""
     fp = sa.func.coalesce(results.c.fingerprint, "")
@@ -321,7 +346,7 @@ def _failure_groups(
             sa.func.max(runs.c.started_at).label("last_seen"),
         )
         .select_from(results.join(runs, runs.c.id == results.c.run_id))
-        .where(*_counted_runs(project), *only, results.c.outcome.in_(FAILING))
+        .where(*_counted_runs(project, until), *only, results.c.outcome.in_(FAILING))
         .group_by(results.c.test_id, fp)
     )
     grouped: dict[int, list[FailureGroup]] = defaultdict(list)

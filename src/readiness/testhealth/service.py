@@ -114,23 +114,26 @@ class TestHealthService:
 
     # -------------------------------------------------------------- detection
 
-    def _evidence(self, test_id: str | None = None) -> list[Any]:
+    def health(
+        self, *, test_id: str | None = None, until: datetime | None = None
+    ) -> list[TestHealth]:
+        """Every known test (or one) with its status, flake rate and the rules that fired.
+
+        ``until`` judges the history as it stood then (runs started at or before it).
+        """
+        from readiness.testhealth.core import assess
         from readiness.testhealth.queries import load_evidence
 
-        return load_evidence(
+        evidence = load_evidence(
             self.stores.state,
             project=self.project,
             default_branch=self.settings.default_branch,
             window_runs=self.th.window_runs,
             test_key=test_id,
+            until=until,
         )
-
-    def health(self, *, test_id: str | None = None) -> list[TestHealth]:
-        """Every known test (or one) with its status, flake rate and the rules that fired."""
-        from readiness.testhealth.core import assess
-
         verdicts = assess(
-            self._evidence(test_id),
+            evidence,
             settings=self.th,
             quarantine=self.quarantine_entries(),
             now=self.clock.now(),
@@ -575,12 +578,13 @@ class GateFacts:
         return self.service.latest_run_failures(commit)
 
     def health(self, commit: str | None) -> Sequence[TestHealth]:
-        """Verdicts over the whole recorded history (CI calls the gate right after ingest)."""
-        if commit is not None and not store.latest_runs_of(
+        """Verdicts from the history up to the last run of ``commit`` (None: all of it)."""
+        if commit is None:
+            return self.service.health()
+        until = store.last_run_at(
             self.service.stores.state, project=self.service.project, commit=commit
-        ):
-            return []
-        return self.service.health()
+        )
+        return [] if until is None else self.service.health(until=until)
 
     def quarantine_entries(self) -> Sequence[QuarantineEntry]:
         return self.service.quarantine_entries()

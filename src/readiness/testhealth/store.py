@@ -136,3 +136,14 @@ def known_test_keys(engine: Engine, *, project: str) -> list[str]:
                 .order_by(tests.c.test_key)
             ).scalars()
         )
+
+
+def last_run_at(engine: Engine, *, project: str, commit: str) -> datetime | None:
+    """When the newest run of ``commit`` started (None: no run of it is recorded)."""
+    with engine.connect() as conn:
+        at = conn.execute(
+            sa.select(sa.func.max(runs.c.started_at)).where(
+                runs.c.project == project, runs.c.commit_sha == commit
+            )
+        ).scalar()
+    return None if at is None else utc(at)
