@@ -8,22 +8,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from readiness._common.clock import SystemClock
 from readiness.auth.service import TokenService
 from readiness.config import load_settings
 from readiness.server.app import create_app
 from readiness.storage.engine import open_stores
+from tests._live import live_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -53,20 +50,6 @@ def _report(pay_outcome: str) -> bytes:
 </testsuite>""".encode()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_until(condition: object, what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.02)  # polling a condition, not waiting for time to pass
-
-
 @dataclass
 class Live:
     url: str
@@ -82,28 +65,20 @@ def live(tmp_path: Path) -> Iterator[Live]:
         name="dashboard-e2e", role="writer"
     )
     app = create_app(settings, stores=stores, clock=clock)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     try:
-        _wait_until(lambda: server.started, "uvicorn to start")
-        url = f"http://127.0.0.1:{port}"
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {writer}"}) as client:
-            # Same commit failing then passing: the textbook flaky signal.
-            for n, outcome in enumerate(["failed", "passed", "failed", "passed"], start=1):
-                response = client.post(
-                    f"/api/v1/tests/runs?commit=c0ffee{(n + 1) // 2}&branch=main&run_id={n}",
-                    content=_report(outcome),
-                    headers={"Content-Type": "application/xml"},
-                )
-                assert response.status_code == 200, response.text
-        yield Live(url, writer)
+        with live_server(app) as url:
+            headers = {"Authorization": f"Bearer {writer}"}
+            with httpx.Client(base_url=url, headers=headers) as client:
+                # Same commit failing then passing: the textbook flaky signal.
+                for n, outcome in enumerate(["failed", "passed", "failed", "passed"], start=1):
+                    response = client.post(
+                        f"/api/v1/tests/runs?commit=c0ffee{(n + 1) // 2}&branch=main&run_id={n}",
+                        content=_report(outcome),
+                        headers={"Content-Type": "application/xml"},
+                    )
+                    assert response.status_code == 200, response.text
+            yield Live(url, writer)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         stores.dispose()
 
 
