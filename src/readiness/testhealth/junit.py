@@ -26,14 +26,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from typing import NoReturn, Protocol
 from xml.parsers import expat
 
 from readiness.errors import JUnitParseError
 from readiness.testhealth.failures import classify_failure, first_meaningful_line
-from readiness.testhealth.model import CaseResult, Outcome
+from readiness.testhealth.model import CaseResult, FailureKind, Outcome
+
+# One execution, as the ingest consumes it: the fields of CaseResult in order, with the outcome
+# as a plain int (cheaper to build and to bind than CaseResult and IntEnum).
+Row = tuple[
+    str, str | None, str, str | None, int, float, int, str | None, str | None, FailureKind | None
+]
+_OUTCOMES = tuple(Outcome)
 
 FORMATS = ("pytest", "jest", "surefire", "go", "junit")
 CHUNK = 1 << 16
@@ -79,9 +87,11 @@ class _Failure:
     tail: str = ""
 
     def add_text(self, data: str) -> None:
+        # Exactly the first _MAX_CAPTURE characters, however the text arrives in pieces.
         if self.head_len < _MAX_CAPTURE:
-            self.head.append(data)
-            self.head_len += len(data)
+            piece = data[: _MAX_CAPTURE - self.head_len]
+            self.head.append(piece)
+            self.head_len += len(piece)
         self.tail = (self.tail + data)[-_TAIL:]
 
     def final_message(self) -> str | None:
@@ -227,7 +237,7 @@ class ParsedReport:
     been read (and complete after the iteration ends).
     """
 
-    def __init__(self, stream: BinaryReader, source: str) -> None:
+    def __init__(self, stream: BinaryReader, source: str, *, fast: bool = True) -> None:
         self.source = source
         self.format: str | None = None
         self.properties: dict[str, str] = {}
@@ -236,8 +246,11 @@ class ParsedReport:
         self._stream = stream
         self._started = False
         self._parser = expat.ParserCreate()
-        self._out: list[CaseResult] = []
-        self._pending: CaseResult | None = None
+        self._fast = fast
+        self._exact = not fast
+        self.fast_fallback: str | None = None  # why the fast reader handed over, if it did
+        self._out: list[Row] = []
+        self._pending: Row | None = None
         self._stack: list[str] = []
         self._suites: list[str | None] = []
         self._hints = _Hints()
@@ -267,8 +280,14 @@ class ParsedReport:
         p.EntityDeclHandler = self._refuse
         p.UnparsedEntityDeclHandler = self._refuse
         p.ExternalEntityRefHandler = self._refuse
-        p.StartElementHandler = self._start
-        p.EndElementHandler = self._end
+        if self._exact:
+            self._use_handlers()
+
+    def _use_handlers(self) -> None:
+        """Exact mode: expat calls back for every element (the fast reader drives them itself)."""
+        self._exact = True
+        self._parser.StartElementHandler = self._start
+        self._parser.EndElementHandler = self._end
 
     def _refuse(self, *_args: object) -> NoReturn:
         raise JUnitParseError(self.source, self._parser.CurrentLineNumber, _REFUSED)
@@ -277,37 +296,60 @@ class ParsedReport:
         return JUnitParseError(self.source, self._parser.CurrentLineNumber, problem)
 
     def __iter__(self) -> Iterator[CaseResult]:
+        return _case_results(self.rows())
+
+    def rows(self) -> Iterator[Row]:
+        """The executions as plain tuples (the fields of :class:`CaseResult`, outcome an int)."""
+        return chain.from_iterable(self.batches())
+
+    def batches(self) -> Iterator[list[Row]]:
+        """The rows in file order, a list at a time (what the ingest consumes)."""
         if self._started:
             raise RuntimeError("a ParsedReport can be iterated only once")
         self._started = True
         return self._iterate()
 
-    def _iterate(self) -> Iterator[CaseResult]:
-        parser = self._parser
-        read = self._stream.read
+    def _iterate(self) -> Iterator[list[Row]]:
         try:
-            while True:
-                chunk = read(CHUNK)
-                if not chunk:
-                    parser.Parse(b"", True)
-                    break
-                parser.Parse(chunk, False)
-                if self._out:
-                    yield from self._out
-                    self._out.clear()
+            rest = b""
+            if self._fast:
+                from readiness.testhealth.junit_fast import fast_rows
+
+                handed_over = yield from fast_rows(self)
+                if handed_over is None:
+                    return
+                rest = handed_over
+                self._use_handlers()
+            yield from self._exact_rows(rest)
         except expat.ExpatError as exc:
             raise JUnitParseError(
                 self.source, exc.lineno, expat.errors.messages[exc.code]
             ) from None
         except (ValueError, LookupError) as exc:  # e.g. an encoding expat cannot decode
             raise self._error(f"unreadable XML ({exc})") from None
+
+    def _exact_rows(self, first: bytes) -> Iterator[list[Row]]:
+        parser = self._parser
+        read = self._stream.read
+        chunk = first or read(CHUNK)
+        while chunk:
+            parser.Parse(chunk, False)
+            if self._out:
+                yield self._out
+                self._out = []
+            chunk = read(CHUNK)
+        parser.Parse(b"", True)
+        yield self._finish()
+
+    def _finish(self) -> list[Row]:
+        """The held-back last case once the document is known to be complete."""
         if self._pending is not None:
             self._out.append(self._pending)
             self._pending = None
         if self.format is None:
             self.format = self._detect({}, set())
-        yield from self._out
-        self._out.clear()
+        out, self._out = self._out, []
+        return out
 
     def _detect(self, case_attrs: dict[str, str], children: set[str]) -> str:
         return guess_format(
@@ -378,12 +420,14 @@ class ParsedReport:
 
     def _begin_capture(self, target: _Failure) -> None:
         self._capture = target
-        self._parser.CharacterDataHandler = target.add_text
+        if self._exact:
+            self._parser.CharacterDataHandler = target.add_text
 
     def _end_capture(self) -> None:
         if self._capture is not None:
             self._capture = None
-            self._parser.CharacterDataHandler = None
+            if self._exact:
+                self._parser.CharacterDataHandler = None
 
     def _end(self, name: str) -> None:
         if self._case is not None:
@@ -431,51 +475,88 @@ class ParsedReport:
         first_attempt = 0
         pending = self._pending
         if pending is not None:
-            if pending.test_id == test_id:
-                first_attempt = pending.attempt + 1
-                if fmt == "pytest" and pending.outcome is Outcome.PASSED:
-                    pending = replace(pending, outcome=Outcome.FAILED)
+            if pending[0] == test_id:
+                first_attempt = pending[6] + 1
+                if fmt == "pytest" and pending[4] == 0:  # a passed copy: a rerun failure
+                    pending = (*pending[:4], 1, *pending[5:])
             self._out.append(pending)
-        base = CaseResult(test_id, suite, name, file, Outcome.PASSED, duration, first_attempt)
         if not self._attempts and self._final is None:
-            self._pending = base
+            self._pending = (
+                test_id,
+                suite,
+                name,
+                file,
+                0,
+                duration,
+                first_attempt,
+                None,
+                None,
+                None,
+            )
             return
         attempt = first_attempt
+        head = (test_id, suite, name, file)
         for earlier in self._attempts:
-            self._out.append(
-                _with_failure(base, earlier, attempt=attempt, duration=earlier.duration_s or 0.0)
-            )
+            self._out.append(_with_failure(head, earlier, attempt, earlier.duration_s or 0.0))
             attempt += 1
         if self._final is None:
-            self._pending = replace(base, attempt=attempt)
+            self._pending = (*head, 0, duration, attempt, None, None, None)
         else:
-            self._pending = _with_failure(base, self._final, attempt=attempt, duration=duration)
+            self._pending = _with_failure(head, self._final, attempt, duration)
+
+    # -- state the fast reader saves before a region and restores when it hands over ---------
+
+    def _snapshot(self) -> tuple[object, ...]:
+        h = self._hints
+        return (
+            len(self._out), self._pending, self.format, dict(self.properties), self.timestamp,
+            self.suite, list(self._stack), list(self._suites), h.root_name, h.suite_attrs,
+        )  # fmt: skip
+
+    def _restore(self, saved: tuple[object, ...]) -> None:
+        n, pending, fmt, props, timestamp, suite, stack, suites, root, suite_attrs = saved
+        assert isinstance(n, int)
+        del self._out[n:]
+        self._pending = pending  # type: ignore[assignment]  # exactly what _snapshot saved
+        self.format = fmt  # type: ignore[assignment]
+        self.properties = props  # type: ignore[assignment]
+        self.timestamp = timestamp  # type: ignore[assignment]
+        self.suite = suite  # type: ignore[assignment]
+        self._stack = stack  # type: ignore[assignment]
+        self._suites = suites  # type: ignore[assignment]
+        self._hints = _Hints(root, suite_attrs)  # type: ignore[arg-type]
+        self._case = None
+        self._inner = []
+        self._final = None
+        self._attempts = []
+        self._capture = None
 
 
 def _with_failure(
-    base: CaseResult, failure: _Failure, *, attempt: int, duration: float
-) -> CaseResult:
+    head: tuple[str, str | None, str, str | None], failure: _Failure, attempt: int, duration: float
+) -> Row:
     message = failure.final_message()
     if failure.outcome is Outcome.SKIPPED:
-        return replace(
-            base, outcome=Outcome.SKIPPED, attempt=attempt, duration_s=duration, message=message
-        )
+        return (*head, 3, duration, attempt, message, None, None)
     failure_type = failure.final_type()
-    return replace(
-        base,
-        outcome=failure.outcome,
-        attempt=attempt,
-        duration_s=duration,
-        message=message,
-        failure_type=failure_type,
-        # The message alone can hide the cause ("failed on setup with ..."); the text names it.
-        failure_kind=classify_failure(failure_type, f"{message or ''}\n{''.join(failure.head)}"),
-    )
+    # The message alone can hide the cause ("failed on setup with ..."); the text names it.
+    kind = classify_failure(failure_type, f"{message or ''}\n{''.join(failure.head)}")
+    return (*head, int(failure.outcome), duration, attempt, message, failure_type, kind)
 
 
-def parse_report(stream: BinaryReader, source: str) -> ParsedReport:
-    """A report read lazily from ``stream``; ``source`` names it in errors."""
-    return ParsedReport(stream, source)
+def _case_results(rows: Iterator[Row]) -> Iterator[CaseResult]:
+    outcomes = _OUTCOMES
+    for r in rows:
+        yield CaseResult(r[0], r[1], r[2], r[3], outcomes[r[4]], r[5], r[6], r[7], r[8], r[9])
+
+
+def parse_report(stream: BinaryReader, source: str, *, fast: bool = True) -> ParsedReport:
+    """A report read lazily from ``stream``; ``source`` names it in errors.
+
+    ``fast`` (the default) lets :mod:`readiness.testhealth.junit_fast` read it; ``fast=False``
+    drives every element through expat callbacks. Both give the same results and errors.
+    """
+    return ParsedReport(stream, source, fast=fast)
 
 
 def iter_cases(stream: BinaryReader, source: str) -> Iterator[CaseResult]:

@@ -1,0 +1,381 @@
+"""The fast reader behind :class:`readiness.testhealth.junit.ParsedReport`: two layers, one read.
+
+Layer one is the same guarded expat parser as the exact reader, but without per-element
+callbacks: it checks every byte (well-formedness, and DTDs, entities and external references are
+refused through its rare declaration callbacks) at C speed. Layer two finds the ``<testcase>``
+elements with compiled regular expressions over the same bytes and builds the rows, whole regions
+at a time with C-level ``map``/``zip``; cases with children, reruns and everything between
+testcases (suites, properties) go through the exact reader's own handlers, driven by a small tag
+tokenizer instead of expat.
+
+The input is read in chunks; a region ends before the last ``<testcase`` seen, so no element is
+ever split, and expat is fed exactly the regions already turned into rows. Whenever the reader
+meets something it does not reproduce exactly (comments, CDATA, processing instructions, an
+encoding other than UTF-8, a testcase inside a testcase, an error to report, an oversized
+element) it restores the state saved before the region and hands the rest of the input to the
+exact reader, whose expat parser stands at exactly that byte.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Generator, Sequence
+from itertools import compress, islice, repeat
+from operator import add, eq
+from typing import TYPE_CHECKING
+
+from readiness.testhealth.junit import CHUNK, Row, _parse_time, id_prefix
+
+if TYPE_CHECKING:
+    from readiness.testhealth.junit import ParsedReport
+
+MAX_CARRY = 1 << 22  # a region this long without a cut goes to the exact reader (bounded memory)
+_NAME = r"[A-Za-z_:][\w.:-]*"
+_ATTR = rf"\s+{_NAME}\s*=\s*(?:\"[^\"<]*\"|'[^'<]*')"
+_ATTRS = re.compile(rf"((?:{_ATTR})*)\s*(/?)")
+_ATTR_PAIR = re.compile(rf"({_NAME})\s*=\s*(?:\"([^\"<]*)\"|'([^'<]*)')")
+_TAG = re.compile(rf"<(/?)({_NAME})([^>]*)>")
+_CASE = re.compile(r"<testcase(?=[\s/>])([^>]*)>(?:(?<=/>)|(.*?)</testcase\s*>)", re.S)
+_DECL = re.compile(rb"(\xef\xbb\xbf)?(?:<\?xml\s[^<>]*?\?>)?")
+_ENCODING = re.compile(rb"encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+_REF = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z]+);")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_SPECIAL = ("&", "\t", "\n", "\r")
+_USED = frozenset({"classname", "name", "file", "time"})  # the attributes _finish_case reads
+_PREFIX_CACHE = 1 << 16
+
+
+class _HandOver(Exception):
+    """The region holds something only the exact reader reproduces exactly."""
+
+
+def _ref(match: re.Match[str]) -> str:
+    ref = match.group(1)
+    if ref[0] != "#":
+        if ref not in _NAMED:
+            raise _HandOver("entity")
+        return _NAMED[ref]
+    code = int(ref[2:], 16) if ref[1] == "x" else int(ref[1:])
+    if not 0 < code <= 0x10FFFF:
+        raise _HandOver("char ref")
+    return chr(code)
+
+
+def _attr_value(raw: str) -> str:
+    """What expat reports for an attribute value: whitespace normalised, references replaced."""
+    if "\r" in raw:
+        raw = raw.replace("\r\n", " ").replace("\r", " ")
+    if "\n" in raw or "\t" in raw:
+        raw = raw.replace("\n", " ").replace("\t", " ")
+    return _refs(raw) if "&" in raw else raw
+
+
+def _refs(raw: str) -> str:
+    if raw.count("&") != len(_REF.findall(raw)):
+        raise _HandOver("ampersand")
+    return _REF.sub(_ref, raw)
+
+
+def _text(raw: str) -> str:
+    """What expat reports for character data: line ends normalised, references replaced."""
+    if "\r" in raw:
+        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    return _refs(raw) if "&" in raw else raw
+
+
+def _attrs(raw: str) -> tuple[dict[str, str], bool]:
+    """The attributes of a start tag's inside and whether it closes itself; strict."""
+    m = _ATTRS.fullmatch(raw)
+    if m is None:
+        raise _HandOver("tag")
+    # One of the two quoted groups is empty: the value is the other one.
+    attrs = {name: _attr_value(dq or sq) for name, dq, sq in _ATTR_PAIR.findall(m.group(1))}
+    return attrs, bool(m.group(2))
+
+
+class _Reader:
+    """Turns regions (strings of complete elements) into rows on ``report``."""
+
+    def __init__(self, report: ParsedReport) -> None:
+        self.report = report
+        self.templates: dict[tuple[str, ...], tuple[tuple[str, ...], re.Pattern[str]]] = {}
+        self.prefixes: dict[tuple[str, str | None, str | None], tuple[str | None, str | None]] = {}
+
+    # -- markup outside testcases and inside one: the exact handlers, driven by tokens ------
+
+    def tags(self, text: str) -> None:
+        """Tags between testcases (suites, properties); their text is never used."""
+        if "<" not in text:
+            return
+        report = self.report
+        n = 0
+        for close, name, inside in _TAG.findall(text):
+            n += 1
+            if close:
+                if inside.strip():
+                    raise _HandOver("end tag")
+                report._end(name)
+                continue
+            attrs, empty = _attrs(inside)
+            if name == "testcase":
+                raise _HandOver("testcase")
+            report._start(name, attrs)
+            if empty:
+                report._end(name)
+        if n != text.count("<"):
+            raise _HandOver("markup")
+
+    def case(self, inside: str, body: str | None) -> None:
+        """One testcase through the exact handlers (children, captured text, reruns)."""
+        attrs, _empty = _attrs(inside)
+        self.report._start("testcase", attrs)
+        self.case_body(body or "")
+
+    # -- regions ----------------------------------------------------------------------------
+
+    def region(self, text: str) -> None:
+        if not self.bulk(text):
+            self.generic(text)
+
+    def generic(self, text: str) -> None:
+        pos = 0
+        count = 0
+        for m in _CASE.finditer(text):
+            count += 1
+            self.tags(text[pos : m.start()])
+            self.case(m.group(1), m.group(2))
+            pos = m.end()
+        self.tags(text[pos:])
+        if count != text.count("<testcase"):
+            raise _HandOver("testcase")
+
+    def _template(self, text: str) -> tuple[tuple[str, ...], re.Pattern[str]] | None:
+        first = _CASE.search(text)
+        if first is None:
+            return None
+        inside = first.group(1)
+        parts = inside.removesuffix("/").split('"')
+        keys = tuple(parts[0::2])
+        if len(parts) < 3 or "'" in inside or ">" in inside or keys[-1].strip():
+            return None
+        found = self.templates.get(keys)
+        if found is None:
+            if any(not re.fullmatch(rf"\s+{_NAME}\s*=\s*", k) for k in keys[:-1]):
+                return None
+            names = [k.strip().rstrip("=").strip() for k in keys[:-1]]
+            if len(set(names)) != len(names):
+                return None
+            # Only what the reader uses is captured: fewer groups, faster findall.
+            body = "".join(
+                re.escape(k) + ('"([^"]*)"' if name in _USED else '"[^"]*"')
+                for k, name in zip(keys, names, strict=False)
+            )
+            pattern = re.compile(
+                rf"<testcase{body}{re.escape(keys[-1])}(?:(/)>|>(.*?)</testcase\s*>)", re.S
+            )
+            found = self.templates[keys] = (tuple(n for n in names if n in _USED), pattern)
+        return found
+
+    def bulk(self, text: str) -> bool:  # noqa: PLR0911, PLR0915 - one region, in C-level steps
+        """All testcases of the region at once, when they share one attribute layout, no tags
+        lie between them and the format is known; ``False`` leaves the region to ``generic``."""
+        report = self.report
+        fmt = report.format
+        if fmt is None:
+            return False
+        found = self._template(text)
+        if found is None:
+            return False
+        names, pattern = found
+        matches = pattern.findall(text)
+        n = len(matches)
+        if not n or n != text.count("<testcase"):
+            return False
+        columns = list(zip(*matches, strict=True))
+        bodies: Sequence[str] = columns[-1]
+        closed = n - columns[-2].count("/")  # cases with an end tag
+        with_body = [i for i in compress(range(n), bodies) if "<" in bodies[i]]
+        inner = sum(bodies[i].count("<") for i in with_body)
+        if text.count("<") != n + closed + inner:
+            return False  # tags between testcases (a suite boundary): the generic path
+        values: dict[str, Sequence[str]] = {}
+        for name, column in zip(names, columns, strict=False):
+            joined = "".join(column)
+            special_chars = any(c in joined for c in _SPECIAL)
+            values[name] = list(map(_attr_value, column)) if special_chars else column
+        if "name" not in values or "" in values["name"]:
+            return False
+        case_names = values["name"]
+        classnames: Sequence[str] | repeat[str] = values.get("classname", repeat(""))
+        files: Sequence[str | None] | repeat[None] = values.get("file", repeat(None))
+        suites = report._suites
+        suite = suites[-1] if suites else None
+        prefixes: dict[tuple[str, str | None], str] = {}
+        paths: dict[tuple[str, str | None], str | None] = {}
+        cache = self.prefixes
+        if len(cache) > _PREFIX_CACHE:
+            cache.clear()
+        keys = list(zip(classnames, files, strict=False))
+        for key in set(keys):
+            cached = cache.get((*key, suite))
+            if cached is None:
+                cached = cache[(*key, suite)] = id_prefix(fmt, key[0], key[1], suite)
+            prefix, path = cached
+            if prefix is None:
+                return False  # the id depends on the name (jest, go): the generic path
+            prefixes[key] = prefix
+            paths[key] = path
+        ids = list(map(add, map(prefixes.__getitem__, keys), case_names))
+        durations = _durations(values.get("time"), n)
+        rows: list[Row] = list(
+            zip(
+                ids,
+                repeat(suite),
+                case_names,
+                map(paths.__getitem__, keys),
+                repeat(0),
+                durations,
+                repeat(0),
+                repeat(None),
+                repeat(None),
+                repeat(None),
+            )
+        )
+        special = set(with_body)
+        special.update(compress(range(1, n), map(eq, islice(ids, 1, None), ids)))
+        pending = report._pending
+        if pending is not None and pending[0] == ids[0]:
+            special.add(0)
+        last = 0
+        for i in sorted(special):
+            self._block(rows[last:i])
+            attrs = dict(zip(names, (column[i] for column in values.values()), strict=True))
+            report._start("testcase", attrs)
+            self.case_body(bodies[i])
+            last = i + 1
+        self._block(rows[last:])
+        return True
+
+    def case_body(self, body: str) -> None:
+        """The children and text of the open testcase, then its end."""
+        report = self.report
+        if "<" not in body:  # text directly inside <testcase> is never used
+            report._end("testcase")
+            return
+        if "<testcase" in body:
+            raise _HandOver("nested testcase")
+        pos = n = 0
+        for m in _TAG.finditer(body):
+            n += 1
+            capture = report._capture
+            if capture is not None and m.start() > pos:
+                capture.add_text(_text(body[pos : m.start()]))
+            pos = m.end()
+            close, name, rest = m.groups()
+            if close:
+                if rest.strip():
+                    raise _HandOver("end tag")
+                report._end(name)
+                continue
+            child, child_empty = _attrs(rest)
+            report._start(name, child)
+            if child_empty:
+                report._end(name)
+        if n != body.count("<"):
+            raise _HandOver("markup")
+        capture = report._capture
+        if capture is not None and pos < len(body):
+            capture.add_text(_text(body[pos:]))
+        report._end("testcase")
+
+    def _block(self, rows: list[Row]) -> None:
+        """Passed single executions, none a rerun of its predecessor."""
+        if not rows:
+            return
+        report = self.report
+        if report._pending is not None:
+            report._out.append(report._pending)
+        report._out.extend(rows[:-1])
+        report._pending = rows[-1]
+
+
+def _durations(times: Sequence[str] | None, n: int) -> list[float]:
+    if times is None:
+        return [0.0] * n
+    try:
+        values = list(map(float, times))
+        total = math.fsum(values)
+    except (ValueError, OverflowError):
+        return list(map(_parse_time, times))
+    if math.isfinite(total) and values and min(values) >= 0.0 and max(values) < 1e9:
+        return values
+    return list(map(_parse_time, times))
+
+
+def _utf8_prolog(head: bytes) -> int | None:
+    """Where the content after a UTF-8 BOM and XML declaration starts; ``None`` for any
+    other encoding (the exact reader lets expat decode those)."""
+    m = _DECL.match(head)
+    assert m is not None  # every part is optional
+    decl = head[m.start() : m.end()]
+    if head[m.end() : m.end() + 2] == b"<?":
+        return None
+    enc = _ENCODING.search(decl)
+    if enc is not None and enc.group(1).lower() != b"utf-8":
+        return None
+    if m.end() == 0 and head[:1] in (b"\xfe", b"\xff", b"\x00"):
+        return None
+    return m.end()
+
+
+def fast_rows(report: ParsedReport) -> Generator[list[Row], None, bytes | None]:
+    """Yield the report's rows a list at a time; return ``None`` when done, or the unread
+    input from where the exact reader must take over (its parser has seen every byte before)."""
+    parser = report._parser
+    read = report._stream.read
+    reader = _Reader(report)
+    carry = b""
+    started = False
+    while True:
+        chunk = read(CHUNK)
+        buf = carry + chunk if carry else chunk
+        if chunk:
+            cut = buf.rfind(b"<testcase")
+            if cut < 0:
+                cut = buf.rfind(b"<")
+            if cut <= 0:
+                if len(buf) > MAX_CARRY:
+                    report.fast_fallback = "element too large"
+                    return buf
+                carry = buf
+                continue
+        else:
+            cut = len(buf)
+        region, carry = buf[:cut], buf[cut:]
+        skip = 0
+        if not started:
+            started = True
+            prolog = _utf8_prolog(region)
+            if prolog is None:
+                report.fast_fallback = "encoding"
+                return buf
+            skip = prolog
+        saved = report._snapshot()
+        try:
+            reader.region(region[skip:].decode("utf-8"))
+        except Exception as exc:
+            # _HandOver, undecodable bytes, or an error to report (a testcase without a name):
+            # the exact reader reproduces the rows, or the error with its line, from here.
+            report._restore(saved)
+            report.fast_fallback = f"{type(exc).__name__}: {exc}"
+            return buf
+        parser.Parse(region, False)
+        if report._out:
+            yield report._out
+            report._out = []
+        if not chunk:
+            break
+    parser.Parse(b"", True)
+    yield report._finish()
+    return None
