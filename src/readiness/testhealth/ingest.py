@@ -14,6 +14,8 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import compress
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,8 +24,8 @@ from sqlalchemy.exc import IntegrityError
 
 from readiness.testhealth import tables
 from readiness.testhealth.failures import fingerprint, normalise_message
-from readiness.testhealth.junit import BinaryReader, ParsedReport, parse_report
-from readiness.testhealth.model import CaseResult, IngestResult, RunMeta
+from readiness.testhealth.junit import BinaryReader, ParsedReport, Row, parse_report
+from readiness.testhealth.model import IngestResult, RunMeta
 
 BATCH = 10_000
 _LOOKUP_CHUNK = 5_000
@@ -40,6 +42,9 @@ _RESULT_COLUMNS = (
     "fingerprint",
 )
 _FAILED = (1, 2)  # Outcome.FAILED, Outcome.ERROR
+_OUTCOME = itemgetter(4)
+_DURATION = itemgetter(5)
+_ATTEMPT = itemgetter(6)
 
 
 class _HashingReader:
@@ -100,37 +105,29 @@ class _Writer:
         process = column_type.bind_processor(conn.dialect)
         self._sqlite_time = process(started_at) if process else started_at
 
-    def write(self, batch: Sequence[CaseResult]) -> None:
-        first: dict[str, CaseResult] = {}
-        for case in batch:
-            first.setdefault(_test_key(case.test_id), case)
-        ids = self._resolve_tests(first)
-        rows: list[tuple[Any, ...]] = []
-        totals = self.totals
+    def write(self, batch: Sequence[Row]) -> None:
+        first: dict[str, Row] = {}
+        for row in batch:
+            if row[0] not in first:
+                first[row[0]] = row
+        by_key = self._resolve_tests({_test_key(t): r for t, r in first.items()})
+        ids = {t: by_key[_test_key(t)] for t in first}
         run_id = self.run_id
-        for case in batch:
-            outcome = int(case.outcome)
-            message = kind = fp = None
-            if outcome in _FAILED:
-                message = case.message
-                kind = case.failure_kind.value if case.failure_kind is not None else None
-                if message or case.failure_type:
-                    fp = fingerprint(kind, normalise_message(message or case.failure_type))
-            if case.attempt:
-                totals.reruns += 1
-            totals.duration_s += case.duration_s
-            rows.append(
-                (
-                    run_id,
-                    ids[_test_key(case.test_id)],
-                    case.attempt,
-                    outcome,
-                    case.duration_s,
-                    kind,
-                    message,
-                    fp,
-                )
-            )
+        # Passed and skipped rows carry no message, kind or fingerprint (NULL).
+        rows: list[tuple[Any, ...]] = [
+            (run_id, ids[r[0]], r[6], r[4], r[5], None, None, None) for r in batch
+        ]
+        for i in compress(range(len(batch)), map(_FAILED.__contains__, map(_OUTCOME, batch))):
+            r = batch[i]
+            message, failure_type, failure_kind = r[7], r[8], r[9]
+            kind = failure_kind.value if failure_kind is not None else None
+            fp = None
+            if message or failure_type:
+                fp = fingerprint(kind, normalise_message(message or failure_type))
+            rows[i] = (run_id, ids[r[0]], r[6], r[4], r[5], kind, message, fp)
+        totals = self.totals
+        totals.reruns += len(batch) - list(map(_ATTEMPT, batch)).count(0)
+        totals.duration_s += sum(map(_DURATION, batch))
         totals.results += len(rows)
         self._insert_results(rows)
 
@@ -167,7 +164,7 @@ class _Writer:
             found.update((key, int(id_)) for key, id_ in rows)
         return found
 
-    def _resolve_tests(self, first: dict[str, CaseResult]) -> dict[str, int]:
+    def _resolve_tests(self, first: dict[str, Row]) -> dict[str, int]:
         ids = self._lookup(first)
         if ids:
             self._touch(list(ids.values()))
@@ -176,7 +173,7 @@ class _Writer:
             ids.update(self._insert_tests(missing, first))
         return ids
 
-    def _insert_tests(self, missing: list[str], first: dict[str, CaseResult]) -> dict[str, int]:
+    def _insert_tests(self, missing: list[str], first: dict[str, Row]) -> dict[str, int]:
         commit = _clip(self.meta.commit, 64)
         if not self._sqlite:
             at = self.started_at
@@ -186,9 +183,9 @@ class _Writer:
                     {
                         "project": self.project,
                         "test_key": key,
-                        "suite": _clip(first[key].suite),
-                        "name": _clip(first[key].name) or "",
-                        "file": _clip(first[key].file),
+                        "suite": _clip(first[key][1]),
+                        "name": _clip(first[key][2]) or "",
+                        "file": _clip(first[key][3]),
                         "first_seen": at,
                         "last_seen": at,
                         "first_commit": commit,
@@ -206,9 +203,9 @@ class _Writer:
                 (
                     self.project,
                     key,
-                    _clip(first[key].suite),
-                    _clip(first[key].name) or "",
-                    _clip(first[key].file),
+                    _clip(first[key][1]),
+                    _clip(first[key][2]) or "",
+                    _clip(first[key][3]),
                     at_text,
                     at_text,
                     commit,
@@ -340,9 +337,9 @@ def ingest_stream(
                 .returning(runs.c.id)
             ).scalar_one()
             writer: _Writer | None = None
-            batch: list[CaseResult] = []
-            for case in report:
-                batch.append(case)
+            batch: list[Row] = []
+            for rows in report.batches():
+                batch += rows
                 if len(batch) >= BATCH:
                     writer = writer or _new_writer(
                         conn, project=project, run_id=run_id, meta=meta, report=report, now=now
