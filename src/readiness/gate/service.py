@@ -29,8 +29,8 @@ def run_gate_for(
 
     pm = get_plugin_manager()
     stores = None if settings.is_remote else open_stores(settings)
+    services: dict[str, Any] = {}
     try:
-        services: dict[str, Any] = {}
         for contributed in pm.hook.readiness_gate_services(settings=settings, stores=stores):
             services.update(contributed or {})
         context = GateContext(
@@ -46,5 +46,9 @@ def run_gate_for(
         checks = collect_checks(pm, gate)
         return run_gate(gate, checks, context, timer=timer, select=select, skip=skip)
     finally:
+        for service in services.values():
+            close = getattr(service, "close", None)
+            if callable(close):
+                close()  # remote clients hold connections to the server
         if stores is not None:
             stores.dispose()

@@ -282,14 +282,10 @@ class RemoteGateFacts:
     def quarantine_entries(self) -> Sequence[QuarantineEntry]:
         return [quarantine_from_view(v) for v in self.remote.quarantine_list()]
 
-    def hints_for_tests(self, test_ids: Collection[str]) -> Mapping[str, TestHints]:
-        from readiness.testhealth.hints import hints_for_file
+    def close(self) -> None:
+        self.remote.close()
 
-        out: dict[str, TestHints] = {}
-        for test_id in test_ids:
-            path = self.settings.root / test_id.split("::", 1)[0]
-            if path.is_file() and path.suffix == ".py":
-                found = tuple(hints_for_file(path, test_id))
-                if found:
-                    out[test_id] = TestHints(file=test_id.split("::", 1)[0], hints=found)
-        return out
+    def hints_for_tests(self, test_ids: Collection[str]) -> Mapping[str, TestHints]:
+        from readiness.testhealth.service import source_hints
+
+        return source_hints(self.settings.root, test_ids)

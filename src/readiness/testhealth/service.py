@@ -27,7 +27,6 @@ from readiness.testhealth.metrics import Cluster, QuarantineSpan, SuiteHealth
 from readiness.testhealth.model import (
     Classification,
     FixVerification,
-    Hint,
     IngestResult,
     Outcome,
     QuarantineEntry,
@@ -502,18 +501,24 @@ class TestHealthService:
             quarantined_failed=tuple(k for k in failing if k in quarantined),
         )
 
-    def hints_for_tests(self, test_ids: Iterable[str]) -> dict[str, list[Hint]]:
+    def hints_for_tests(self, test_ids: Iterable[str]) -> dict[str, TestHints]:
         """Static determinism hints of each test whose source file is in the project."""
-        from readiness.testhealth.hints import hints_for_file
+        return source_hints(self.settings.root, test_ids)
 
-        out: dict[str, list[Hint]] = {}
-        for test_id in test_ids:
-            path = self.settings.root / test_id.split("::", 1)[0]
-            if path.is_file() and path.suffix == ".py":
-                found = hints_for_file(path, test_id)
-                if found:
-                    out[test_id] = list(found)
-        return out
+
+def source_hints(root: Path, test_ids: Iterable[str]) -> dict[str, TestHints]:
+    """Determinism hints of the tests (among ``test_ids``) whose Python source is under ``root``."""
+    from readiness.testhealth.hints import hints_for_file
+
+    out: dict[str, TestHints] = {}
+    for test_id in test_ids:
+        relative = test_id.split("::", 1)[0]
+        path = root / relative
+        if path.is_file() and path.suffix == ".py":
+            found = tuple(hints_for_file(path, test_id))
+            if found:
+                out[test_id] = TestHints(file=relative, hints=found)
+    return out
 
 
 def verify_fix_locally(
@@ -590,7 +595,4 @@ class GateFacts:
         return self.service.quarantine_entries()
 
     def hints_for_tests(self, test_ids: Collection[str]) -> Mapping[str, TestHints]:
-        return {
-            test_id: TestHints(file=test_id.split("::", 1)[0], hints=tuple(found))
-            for test_id, found in self.service.hints_for_tests(test_ids).items()
-        }
+        return self.service.hints_for_tests(test_ids)
