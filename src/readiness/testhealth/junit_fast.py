@@ -207,8 +207,8 @@ class _Reader:
         if "name" not in values or "" in values["name"]:
             return False
         case_names = values["name"]
-        classnames: Sequence[str] | repeat[str] = values.get("classname", repeat(""))
-        files: Sequence[str | None] | repeat[None] = values.get("file", repeat(None))
+        classnames: Sequence[str] = values.get("classname") or [""] * n
+        files: Sequence[str | None] = values.get("file") or [None] * n
         suites = report._suites
         suite = suites[-1] if suites else None
         prefixes: dict[tuple[str, str | None], str] = {}

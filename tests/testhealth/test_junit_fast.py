@@ -1,0 +1,153 @@
+"""The fast reader gives exactly what the exact (callback) reader gives, rows and errors."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from readiness.errors import JUnitParseError
+from readiness.testhealth.junit import Row, parse_report
+
+DATA = Path(__file__).parent / "data" / "junit"
+FIXTURES = sorted(p.name for p in DATA.glob("*.xml"))
+
+
+def _read(data: bytes, *, fast: bool) -> tuple[list[Row], tuple[object, ...]] | tuple[str, ...]:
+    report = parse_report(io.BytesIO(data), "r.xml", fast=fast)
+    try:
+        rows = list(report.rows())
+    except JUnitParseError as exc:
+        return ("error", str(exc))
+    facts = (report.format, report.properties, report.seed, report.suite, report.timestamp)
+    return rows, facts
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_every_fixture_reads_the_same_on_both_paths(name: str) -> None:
+    data = (DATA / name).read_bytes()
+    assert _read(data, fast=True) == _read(data, fast=False)
+
+
+@pytest.mark.parametrize(
+    "name", ["pytest_xunit1.xml", "pytest_rerunfailures.xml", "jest_junit.xml", "surefire.xml"]
+)
+def test_common_reports_stay_on_the_fast_path(name: str) -> None:
+    report = parse_report(io.BytesIO((DATA / name).read_bytes()), name)
+    list(report.rows())
+    assert report.fast_fallback is None
+
+
+def test_cdata_hands_the_rest_of_the_file_to_the_exact_reader() -> None:
+    report = parse_report(io.BytesIO((DATA / "go_junit_report.xml").read_bytes()), "go.xml")
+    list(report.rows())
+    assert report.fast_fallback == "_HandOver: markup"
+
+
+_TEXT = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | st.sampled_from("\n\t\r&<>\"'"),
+    max_size=12,
+)
+_CHILD = st.sampled_from(
+    [
+        "",
+        '<failure message={m} type="AssertionError">{t}</failure>',
+        "<failure>{t}</failure>",
+        "<error message={m}>{t}<system-out>{t}</system-out></error>",
+        "<skipped message={m}/>",
+        "<skipped>{t}</skipped>",
+        '<flakyFailure message={m} type="java.net.SocketTimeoutException" time="0.2">'
+        "<stackTrace>{t}</stackTrace><system-out>{t}</system-out></flakyFailure>",
+        "<rerunError>{t}<system-err>x</system-err>{t}</rerunError>",
+        "<system-out>{t}</system-out>",
+        "<properties><property name={m} value={m}/></properties>",
+    ]
+)
+
+
+@st.composite
+def _case(draw: st.DrawFn, classnames: list[str], names: list[str]) -> str:
+    attrs = [("classname", draw(st.sampled_from(classnames)))] if draw(st.booleans()) else []
+    attrs.insert(draw(st.integers(0, len(attrs))), ("name", draw(st.sampled_from(names))))
+    if draw(st.booleans()):
+        attrs.append(("file", draw(st.sampled_from(["tests/test_a.py", "src/a.test.ts", ""]))))
+    if draw(st.booleans()):
+        attrs.append(("time", draw(st.sampled_from(["0.5", "1,234.5", "", "nan", "-1", "2"]))))
+    tag = "<testcase" + "".join(f" {k}={quoteattr(v)}" for k, v in attrs)
+    children = draw(st.lists(_CHILD, max_size=3))
+    if not any(children):
+        return tag + "/>"
+    body = "".join(c.format(m=quoteattr(draw(_TEXT)), t=_escape(draw(_TEXT))) for c in children)
+    return f"{tag}>{body}</testcase>"
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@st.composite
+def reports(draw: st.DrawFn) -> bytes:
+    root = draw(st.sampled_from(["pytest tests", "jest tests", "", "suites"]))
+    classnames = draw(
+        st.sampled_from(
+            [
+                ["tests.test_a.TestX", "tests.test_a", "pkg.tests.test_b.TestY.TestZ"],
+                ["com.acme.ShopTest", "com.acme.OrderTest"],
+                ["github.com/acme/cart", "Cart", "checkout flow"],
+                ["A", "b c", "ünï&cödé"],
+            ]
+        )
+    )
+    names = draw(st.lists(st.sampled_from(["test_a", "TestB/sub", "adds <x>", "t[1]"]), min_size=1))
+    suites = []
+    for s in range(draw(st.integers(1, 3))):
+        props = '<properties><property name="random_seed" value="7"/></properties>'
+        cases = draw(st.lists(_case(classnames, names), max_size=8))
+        name = quoteattr(draw(st.sampled_from(["pytest", f"suite{s}", "github.com/acme/cart"])))
+        suites.append(
+            f'<testsuite name={name} timestamp="2026-03-10T09:00:00">{props}'
+            + "\n".join(cases)
+            + "</testsuite>"
+        )
+    decl = draw(st.sampled_from(["", '<?xml version="1.0" encoding="utf-8"?>\n']))
+    return (
+        decl + f"<testsuites name={quoteattr(root)}>\n" + "\n".join(suites) + "\n</testsuites>\n"
+    ).encode()
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(reports())
+def test_generated_reports_read_the_same_on_both_paths(data: bytes) -> None:
+    assert _read(data, fast=True) == _read(data, fast=False)
+
+
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@given(reports(), st.integers(1, 4096))
+def test_read_sizes_do_not_change_what_the_fast_path_reads(data: bytes, size: int) -> None:
+    class Trickle(io.BytesIO):
+        def read(self, n: int | None = -1, /) -> bytes:
+            return super().read(size)
+
+    trickled = parse_report(Trickle(data), "r.xml")
+    assert list(trickled.rows()) == list(parse_report(io.BytesIO(data), "r.xml").rows())
+
+
+def test_a_big_uniform_report_is_read_in_bulk_and_matches_the_exact_reader() -> None:
+    lines = ['<testsuites name="pytest tests"><testsuite name="pytest">']
+    for i in range(30_000):
+        body = (
+            '<failure message="boom &amp; more">E  assert 1 == 2</failure>' if i % 97 == 0 else ""
+        )
+        cls = f"tests.test_m{i // 500}.TestC{i % 20}"
+        attrs = f'classname="{cls}" name="test_{i // (2 if i % 500 == 3 else 1)}" time="0.01"'
+        lines.append(f"<testcase {attrs}>{body}</testcase>" if body else f"<testcase {attrs}/>")
+    lines.append("</testsuite></testsuites>")
+    data = "\n".join(lines).encode()
+    fast = parse_report(io.BytesIO(data), "big.xml")
+    rows = list(fast.rows())
+    assert (len(rows), fast.fast_fallback) == (30_000, None)
+    assert rows == list(parse_report(io.BytesIO(data), "big.xml", fast=False).rows())
