@@ -1,7 +1,8 @@
 """How fast is JUnit XML parsed and ingested, and how much memory does an ingest take?
 
-Prints one JSON line: our parse rate (cases/s), junitparser's and defusedxml.ElementTree.iterparse's
-on the same file, the ingest rate into a fresh SQLite database (results/s) and into one that
+Prints one JSON line: our parse rate (cases/s: row batches as the ingest reads them, the exact
+callback path, and the public ``iter_cases`` of CaseResult objects), junitparser's and
+defusedxml.ElementTree.iterparse's on the same file, the ingest rate into a fresh SQLite database (results/s) and into one that
 already knows the tests, and the peak RSS of an ingest measured in a subprocess of its own.
 
     .venv/bin/python benchmarks/junit_ingest.py            # 200k results (~26 MB)
@@ -25,7 +26,18 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _gen_junit import DATA, generate
 
 
-def parse_ours(path: Path) -> tuple[int, float]:
+def parse_ours(path: Path, *, fast: bool = True) -> tuple[int, float]:
+    """Row tuples, a list at a time: what the ingest consumes."""
+    from readiness.testhealth.junit import parse_report
+
+    start = time.perf_counter()
+    with path.open("rb") as f:
+        n = sum(map(len, parse_report(f, str(path), fast=fast).batches()))
+    return n, time.perf_counter() - start
+
+
+def parse_ours_cases(path: Path) -> tuple[int, float]:
+    """The public iter_cases: one frozen CaseResult per execution."""
     from readiness.testhealth.junit import iter_cases
 
     start = time.perf_counter()
@@ -138,6 +150,8 @@ def main() -> None:
     ingest = run_child(path, twice=True)
     big_figures = run_child(_big_file(), twice=False) if args.big else None
     ours_n, ours_s = parse_ours(path)
+    exact_n, exact_s = parse_ours(path, fast=False)
+    cases_n, cases_s = parse_ours_cases(path)
     peer_n, peer_s = parse_junitparser(path)
     defused_n, defused_s = parse_defusedxml(path)
     report: dict[str, object] = {
@@ -147,6 +161,9 @@ def main() -> None:
         "ours_parse_cases_per_s": round(ours_n / ours_s),
         "junitparser_cases_per_s": round(peer_n / peer_s),
         "ours_over_junitparser": round((ours_n / ours_s) / (peer_n / peer_s), 2),
+        "ours_exact_path_cases_per_s": round(exact_n / exact_s),
+        "ours_iter_cases_per_s": round(cases_n / cases_s),
+        "ours_iter_cases_over_junitparser": round((cases_n / cases_s) / (peer_n / peer_s), 2),
         "defusedxml_iterparse_cases_per_s": round(defused_n / defused_s),
         "ingest_fresh_sqlite_results_per_s": ingest["ingest_fresh_results_per_s"],
         "ingest_known_tests_results_per_s": ingest["ingest_known_tests_results_per_s"],
