@@ -2,8 +2,9 @@
 
 Prints one JSON line: our parse rate (cases/s: row batches as the ingest reads them, the exact
 callback path, and the public ``iter_cases`` of CaseResult objects), junitparser's and
-defusedxml.ElementTree.iterparse's on the same file, the ingest rate into a fresh SQLite database (results/s) and into one that
-already knows the tests, and the peak RSS of an ingest measured in a subprocess of its own.
+defusedxml.ElementTree.iterparse's on the same file, the ingest rate into a fresh SQLite
+database (results/s) and into one that already knows the tests, and the peak RSS of an ingest
+measured in a subprocess of its own.
 
     .venv/bin/python benchmarks/junit_ingest.py            # 200k results (~26 MB)
     .venv/bin/python benchmarks/junit_ingest.py --big      # plus RSS on a ~200 MB file
