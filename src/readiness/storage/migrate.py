@@ -26,6 +26,22 @@ def _config(kind: str, engine: Engine) -> Config:
     return cfg
 
 
+def run_migrations_in_env() -> None:
+    """Body of both histories' ``env.py``: migrate the engine handed over in the config."""
+    from alembic import context
+
+    cfg = context.config
+    engine: Engine = cfg.attributes["engine"]
+    with engine.begin() as connection:
+        context.configure(
+            connection=connection,
+            version_table=cfg.attributes["version_table"],
+            render_as_batch=engine.dialect.name == "sqlite",
+            transactional_ddl=True,
+        )
+        context.run_migrations()
+
+
 def upgrade(kind: str, engine: Engine, revision: str = "head") -> None:
     """Upgrade the ``kind`` database (``state`` or ``audit``) to ``revision``."""
     command.upgrade(_config(kind, engine), revision)
