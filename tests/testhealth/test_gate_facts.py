@@ -7,8 +7,9 @@ from datetime import timedelta
 from readiness._common.clock import FrozenClock
 from readiness.config import Settings
 from readiness.storage.engine import Stores
+from readiness.testhealth.facts import GateFacts
 from readiness.testhealth.model import RunMeta, TestStatus
-from readiness.testhealth.service import GateFacts, TestHealthService
+from readiness.testhealth.service import TestHealthService
 from readiness.testing import junit_xml
 
 WEBHOOK = "tests/test_pay.py::test_webhook"

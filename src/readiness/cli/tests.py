@@ -268,7 +268,7 @@ def verify_fix_cmd(
     fmt: Format = FormatOption,
 ) -> None:
     """Rerun a test n = ceil(ln α / ln(1 − p̂)) times; on zero failures mark it fixed."""
-    from readiness.testhealth.service import verify_fix_locally
+    from readiness.testhealth.experiments import verify_fix_locally
     from readiness.testhealth.views import fix_view
 
     cli = state(ctx)
@@ -303,7 +303,7 @@ def classify_cmd(
     fmt: Format = FormatOption,
 ) -> None:
     """Root cause by experiment: order-dependent victim (and polluter), brittle, ..."""
-    from readiness.testhealth.service import classify_locally
+    from readiness.testhealth.experiments import classify_locally
     from readiness.testhealth.views import classification_view
 
     cli = state(ctx)

@@ -6,7 +6,7 @@ whether a command ran locally or against ``READINESS_URL``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,9 +17,7 @@ from readiness._common.canonical import to_jsonable
 from readiness._common.clock import Clock
 from readiness.config import Settings
 from readiness.errors import AuthError, ConfigError, InputError, NotFoundError, RemoteError
-from readiness.testhealth.checks import RunFailures, TestHints
-from readiness.testhealth.model import FixVerification, QuarantineEntry, RunMeta, TestHealth
-from readiness.testhealth.views import health_from_view, quarantine_from_view
+from readiness.testhealth.model import FixVerification, RunMeta
 
 
 class TestHealthClient(Protocol):
@@ -140,7 +138,8 @@ class RemoteTestHealth:
             transport=transport,
         )
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One API call; errors become ReadinessErrors with the server's message."""
         try:
             response = self.http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
@@ -178,7 +177,7 @@ class RemoteTestHealth:
                 body = path.read_bytes()
             except OSError as exc:
                 raise InputError(f"JUnit XML {path}: cannot be read ({exc.strerror})") from exc
-            result = self._call(
+            result = self.call(
                 "POST",
                 "/runs",
                 params=[*params, ("source", path.name)],
@@ -189,26 +188,26 @@ class RemoteTestHealth:
         return out
 
     def flaky(self, *, include_healthy: bool = False) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._call("GET", "/health" if include_healthy else "/flaky")
+        result: list[dict[str, Any]] = self.call("GET", "/health" if include_healthy else "/flaky")
         return result
 
     def show(self, test_id: str) -> dict[str, Any]:
-        found = self._call("GET", "/health", params={"test_id": test_id})
+        found = self.call("GET", "/health", params={"test_id": test_id})
         view: dict[str, Any] = found[0]
-        view["history"] = self._call("GET", f"/tests/{test_id}/history")
+        view["history"] = self.call("GET", f"/tests/{test_id}/history")
         return view
 
     def report(self) -> dict[str, Any]:
         return {
-            "suite_health": self._call("GET", "/suite-health"),
-            "clusters": self._call("GET", "/clusters"),
+            "suite_health": self.call("GET", "/suite-health"),
+            "clusters": self.call("GET", "/clusters"),
         }
 
     def known(self) -> list[str]:
-        return [h["test_id"] for h in self._call("GET", "/health")]
+        return [h["test_id"] for h in self.call("GET", "/health")]
 
     def quarantine_list(self) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self._call("GET", "/quarantine")
+        result: list[dict[str, Any]] = self.call("GET", "/quarantine")
         return result
 
     def quarantine_add(
@@ -227,16 +226,16 @@ class RemoteTestHealth:
             "issue": issue,
             "expires": expires.isoformat() if expires else None,
         }
-        result: dict[str, Any] = self._call("POST", "/quarantine", json=body)
+        result: dict[str, Any] = self.call("POST", "/quarantine", json=body)
         return result
 
     def quarantine_remove(self, test_id: str, *, reason: str) -> None:
-        self._call("DELETE", f"/quarantine/{test_id}", params={"reason": reason})
+        self.call("DELETE", f"/quarantine/{test_id}", params={"reason": reason})
 
     def record_fix(self, verification: FixVerification) -> dict[str, Any]:
         from readiness.testhealth.views import fix_view
 
-        result: dict[str, Any] = self._call(
+        result: dict[str, Any] = self.call(
             "POST", "/fix-verifications", json=fix_view(verification)
         )
         return result
@@ -250,42 +249,3 @@ def open_client(settings: Settings, clock: Clock, *, actor: str) -> TestHealthCl
     if settings.is_remote:
         return RemoteTestHealth(settings)
     return LocalTestHealth(settings, clock, actor)
-
-
-class RemoteGateFacts:
-    """The merge-gate facts (``checks.TestHealthFacts``) read from a shared server.
-
-    Results and quarantine come from the server; determinism hints are read from the local
-    checkout, which is where CI runs the gate.
-    """
-
-    def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> None:
-        self.settings = settings
-        self.remote = RemoteTestHealth(settings, transport=transport)
-
-    def latest_run_failures(self, commit: str | None) -> RunFailures | None:
-        params = {"commit": commit} if commit else {}
-        data = self.remote._call("GET", "/gate/latest-run", params=params)
-        if data is None or not data.get("run_keys"):
-            return None
-        return RunFailures(
-            commit=data["commit"],
-            run_keys=tuple(data["run_keys"]),
-            tests=int(data["tests"]),
-            failed=tuple(data["failed"]),
-            quarantined_failed=tuple(data["quarantined_failed"]),
-        )
-
-    def health(self, commit: str | None) -> Sequence[TestHealth]:
-        return [health_from_view(v) for v in self.remote._call("GET", "/health")]
-
-    def quarantine_entries(self) -> Sequence[QuarantineEntry]:
-        return [quarantine_from_view(v) for v in self.remote.quarantine_list()]
-
-    def close(self) -> None:
-        self.remote.close()
-
-    def hints_for_tests(self, test_ids: Collection[str]) -> Mapping[str, TestHints]:
-        from readiness.testhealth.service import source_hints
-
-        return source_hints(self.settings.root, test_ids)

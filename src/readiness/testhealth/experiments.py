@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
+from readiness.config import Settings
 from readiness.errors import GateError, InputError
 from readiness.testhealth.model import Classification, FixVerification, Hint, Outcome
 
@@ -421,3 +422,52 @@ def _decide(
         return "brittle", culprits
     runs["polluter-check"] = "failed" if culprits else "no single polluter"
     return "order-dependent-victim", culprits
+
+
+def verify_fix_locally(
+    settings: Settings,
+    test_id: str,
+    *,
+    flake_rate: float,
+    runs: int | None = None,
+    rng: random.Random,
+    runner: PytestRunner | None = None,
+) -> FixVerification:
+    """Rerun ``test_id`` in the project checkout as often as its flake rate demands.
+
+    ``runs`` overrides the computed n = ceil(ln alpha / ln(1 - p)); ``runner`` defaults to a
+    real :class:`~readiness.testhealth.experiments.PytestRunner` on ``settings.root``.
+    """
+    from readiness.testhealth.core import required_runs
+
+    th = settings.testhealth
+    needed = runs or required_runs(flake_rate, th.fix_alpha, th.fix_min_runs, th.fix_max_runs)
+    real = runner or PytestRunner(settings.root)
+    module_tests = real.collect([test_id.split("::", 1)[0]])
+    outcome: FixVerification = verify_fix(
+        real,
+        test_id,
+        needed,
+        rng=rng,
+        module_tests=module_tests,
+        flake_rate=flake_rate,
+        alpha=th.fix_alpha,
+    )
+    return outcome
+
+
+def classify_locally(
+    settings: Settings, test_id: str, *, rng: random.Random, runner: PytestRunner | None = None
+) -> Classification:
+    """Run the iDFlakies-style experiments on ``test_id`` in the project checkout."""
+    real = runner or PytestRunner(settings.root)
+    module_tests = real.collect([test_id.split("::", 1)[0]])
+    found: Classification = classify(
+        real,
+        test_id,
+        module_tests=module_tests,
+        original_order=module_tests,
+        rng=rng,
+        source_root=settings.root,
+    )
+    return found

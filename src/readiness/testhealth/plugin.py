@@ -18,11 +18,10 @@ def readiness_gate_checks(gate: Gate) -> list[Check]:
 @hookimpl
 def readiness_gate_services(settings: Any, stores: Any) -> dict[str, Any]:
     from readiness._common.clock import SystemClock
-    from readiness.testhealth.service import GateFacts, TestHealthService
+    from readiness.testhealth.facts import GateFacts, RemoteGateFacts
+    from readiness.testhealth.service import TestHealthService
 
     if stores is None:
-        from readiness.testhealth.client import RemoteGateFacts
-
         return {"testhealth": RemoteGateFacts(settings)}
     service = TestHealthService(settings=settings, stores=stores, clock=SystemClock())
     return {"testhealth": GateFacts(service)}
