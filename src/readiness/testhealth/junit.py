@@ -65,6 +65,10 @@ _GENERIC_MESSAGES = frozenset({"", "failed", "error", "failure"})
 _PYTEST_TYPE_LINE = re.compile(r"^\S+:\d+: ([A-Za-z_][\w.]*)\s*$")
 _JS_EXT = (".js", ".jsx", ".ts", ".tsx", ".mjs", ".cjs")
 _GO_TEST_NAME = re.compile(r"^(?:Test|Benchmark|Example|Fuzz)\w*(?:/|$)")
+# Our pytest plugin lists every attempt's outcome here when a test ran more than once; earlier
+# passing attempts have no Surefire child to express them.
+OUTCOMES_PROPERTY = "readiness.outcomes"
+_LISTED = {o.name.lower(): o for o in Outcome}
 _REFUSED = "DTDs and entity declarations are not allowed (XML bomb or external entity?)"
 
 
@@ -150,6 +154,10 @@ def guess_format(
     name = case_attrs.get("name", "")
     file = case_attrs.get("file", "")
     schema = " ".join(v for k, v in suite_attrs.items() if "schema" in k.lower())
+    # Our own plugin (and readiness.testing.junit_xml) writes reruns as Surefire children, so
+    # these strong pytest signals win over the children.
+    if root_name == "pytest tests" or suite_attrs.get("name") == "pytest" or file.endswith(".py"):
+        return "pytest"
     if (
         "surefire" in schema
         or case_children & _ATTEMPT_CHILDREN.keys()
@@ -162,16 +170,9 @@ def guess_format(
         return "go"
     if root_name == "jest tests" or file.endswith(_JS_EXT):
         return "jest"
-    if (
-        root_name == "pytest tests"
-        or suite_attrs.get("name") == "pytest"
-        or file.endswith(".py")
-        or (name.startswith("test") and classname.split(".")[-1].startswith(("test_", "Test")))
-    ):
+    if name.startswith("test") and classname.split(".")[-1].startswith(("test_", "Test")):
         return "pytest"
-    if " " in classname:
-        return "jest"
-    return "junit"
+    return "jest" if " " in classname else "junit"
 
 
 def _pytest_id(classname: str, name: str, file: str | None) -> tuple[str, str | None]:
@@ -261,6 +262,7 @@ class ParsedReport:
         self._final: _Failure | None = None
         self._attempts: list[_Failure] = []
         self._capture: _Failure | None = None
+        self._listed: str | None = None  # the testcase's readiness.outcomes property
         self._setup_parser()
 
     @property
@@ -366,6 +368,7 @@ class ParsedReport:
         if name == "testcase" and stack:
             self._case = attrs
             self._final = None
+            self._listed = None
             if self._attempts:
                 self._attempts = []
             if self.format is None:
@@ -410,6 +413,9 @@ class ParsedReport:
                     )
                     self._attempts.append(attempt)
                     self._begin_capture(attempt)
+        elif name == "property" and inner[-1] == "properties" and len(inner) == 1:
+            if attrs.get("name") == OUTCOMES_PROPERTY:
+                self._listed = attrs.get("value")
         elif inner[-1] in _ATTEMPT_CHILDREN and self._attempts:
             # Surefire nests the trace in <stackTrace>; its <system-out> is not the message.
             if name == "stackTrace":
@@ -480,7 +486,7 @@ class ParsedReport:
                 if fmt == "pytest" and pending[4] == 0:  # a passed copy: a rerun failure
                     pending = (*pending[:4], 1, *pending[5:])
             self._out.append(pending)
-        if not self._attempts and self._final is None:
+        if not self._attempts and self._final is None and self._listed is None:
             self._pending = (
                 test_id,
                 suite,
@@ -496,8 +502,12 @@ class ParsedReport:
             return
         attempt = first_attempt
         head = (test_id, suite, name, file)
-        for earlier in self._attempts:
-            self._out.append(_with_failure(head, earlier, attempt, earlier.duration_s or 0.0))
+        listed = _listed_attempts(self._listed, self._attempts, self._final)
+        for earlier in self._attempts if listed is None else listed:
+            if isinstance(earlier, _Failure):
+                self._out.append(_with_failure(head, earlier, attempt, earlier.duration_s or 0.0))
+            else:
+                self._out.append((*head, earlier, 0.0, attempt, None, None, None))
             attempt += 1
         if self._final is None:
             self._pending = (*head, 0, duration, attempt, None, None, None)
@@ -530,6 +540,34 @@ class ParsedReport:
         self._final = None
         self._attempts = []
         self._capture = None
+        self._listed = None
+
+
+def _listed_attempts(
+    listed: str | None, attempts: list[_Failure], final: _Failure | None
+) -> list[_Failure | int] | None:
+    """The earlier attempts in the order ``readiness.outcomes`` lists them: the failing ones are
+    the Surefire children (in order), the others plain outcomes; ``None`` when the list does not
+    agree with the children and the final outcome (then the children alone count)."""
+    if not listed:
+        return None
+    outcomes = [_LISTED.get(o.strip()) for o in listed.split(",")]
+    final_outcome = final.outcome if final is not None else Outcome.PASSED
+    if None in outcomes or outcomes[-1] is not final_outcome:
+        return None
+    failing = iter(attempts)
+    out: list[_Failure | int] = []
+    for outcome in outcomes[:-1]:
+        if outcome in (Outcome.FAILED, Outcome.ERROR):
+            child = next(failing, None)
+            if child is None or child.outcome is not outcome:
+                return None
+            out.append(child)
+        else:
+            out.append(int(outcome))  # type: ignore[arg-type]  # never None: checked above
+    if next(failing, None) is not None:
+        return None
+    return out
 
 
 def _with_failure(
