@@ -52,6 +52,7 @@ class _HashingReader:
 
     def __init__(self, stream: BinaryReader) -> None:
         self._stream = stream
+        self.wrapped = stream  # lets the reader see a real file behind it
         self._hash = hashlib.sha256()
 
     def read(self, size: int = -1, /) -> bytes:

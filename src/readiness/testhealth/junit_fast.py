@@ -14,18 +14,32 @@ meets something it does not reproduce exactly (comments, CDATA, processing instr
 encoding other than UTF-8, a testcase inside a testcase, an error to report, an oversized
 element) it restores the state saved before the region and hands the rest of the input to the
 exact reader, whose expat parser stands at exactly that byte.
+
+A real file of at least ``APART_MIN`` bytes is checked by expat in a second process instead
+(pyexpat holds the GIL, so a thread would not help): the rows stream out meanwhile, and the
+verdict is awaited once the input is read; a malformed file or a DTD raises the same
+``JUnitParseError`` then, after the rows (a consumer such as the ingest rolls them back). The
+rows are safe before the verdict because this reader never expands an entity: it only replaces
+the five predefined ones and character references. On a hand-over the in-process parser first
+catches up on the bytes already read, from the file itself.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
+import subprocess
+import sys
 from collections.abc import Generator, Sequence
 from itertools import compress, islice, repeat
 from operator import add, eq
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from readiness.testhealth.junit import CHUNK, Row, _parse_time, id_prefix
+from readiness.errors import JUnitParseError
+from readiness.testhealth.junit import _REFUSED, CHUNK, BinaryReader, Row, _parse_time, id_prefix
 
 if TYPE_CHECKING:
     from readiness.testhealth.junit import ParsedReport
@@ -44,6 +58,32 @@ _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _SPECIAL = ("&", "\t", "\n", "\r")
 _USED = frozenset({"classname", "name", "file", "time"})  # the attributes _finish_case reads
 _PREFIX_CACHE = 1 << 16
+APART_MIN = 4 << 20  # smaller inputs are checked in-process (a second process costs ~15 ms)
+# The checker run in the second process: the same guards as the in-process parser.
+_CHECKER = """
+import sys
+from xml.parsers import expat
+p = expat.ParserCreate()
+p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+class Refused(Exception):
+    pass
+def refuse(*args):
+    raise Refused
+p.StartDoctypeDeclHandler = p.EntityDeclHandler = refuse
+p.UnparsedEntityDeclHandler = p.ExternalEntityRefHandler = refuse
+try:
+    with open(sys.argv[1], "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            p.Parse(chunk, False)
+    p.Parse(b"", True)
+    print("ok")
+except Refused:
+    print("refused", p.CurrentLineNumber)
+except expat.ExpatError as exc:
+    print("error", exc.lineno, exc.code)
+except (ValueError, LookupError) as exc:
+    print("unreadable", p.CurrentLineNumber, str(exc).replace(chr(10), " "))
+"""
 
 
 class _HandOver(Exception):
@@ -329,14 +369,104 @@ def _utf8_prolog(head: bytes) -> int | None:
     return m.end()
 
 
+def real_file(stream: BinaryReader) -> Path | None:
+    """The path of ``stream`` when it is a regular file of at least ``APART_MIN`` bytes read from
+    its start (a wrapper names what it wraps as ``wrapped``)."""
+    inner: Any = getattr(stream, "wrapped", stream)
+    name = getattr(inner, "name", None)
+    if not isinstance(name, str):
+        return None
+    path = Path(name)
+    try:
+        if inner.tell() != 0:
+            return None
+        st = os.fstat(inner.fileno())
+        same = path.stat()
+    except (AttributeError, OSError, ValueError):
+        return None
+    if (st.st_dev, st.st_ino) != (same.st_dev, same.st_ino) or st.st_size < APART_MIN:
+        return None
+    return path if stat.S_ISREG(st.st_mode) else None
+
+
+class _Checker:
+    """expat over the whole file in a second process."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and code, a file path
+            [sys.executable, "-I", "-S", "-c", _CHECKER, str(path)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def stop(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+    def verdict(self, report: ParsedReport) -> bool:
+        """Raise the file's parse error, if any; ``False`` when the checker gave no verdict."""
+        out, _ = self.proc.communicate()
+        word, *rest = out.decode("utf-8", "replace").strip().split(" ", 2)
+        if word == "ok":
+            return True
+        if word == "refused":
+            raise JUnitParseError(report.source, int(rest[0]), _REFUSED)
+        if word == "error":
+            from xml.parsers import expat
+
+            raise JUnitParseError(report.source, int(rest[0]), expat.errors.messages[int(rest[1])])
+        if word == "unreadable":
+            raise JUnitParseError(report.source, int(rest[0]), f"unreadable XML ({rest[1]})")
+        return False
+
+    def catch_up(self, report: ParsedReport, size: int) -> None:
+        """Feed the in-process parser the first ``size`` bytes of the file."""
+        self.stop()
+        with self.path.open("rb") as f:
+            while size > 0:
+                chunk = f.read(min(size, 1 << 20))
+                if not chunk:
+                    break
+                report._parser.Parse(chunk, False)
+                size -= len(chunk)
+
+
 def fast_rows(report: ParsedReport) -> Generator[list[Row], None, bytes | None]:
     """Yield the report's rows a list at a time; return ``None`` when done, or the unread
     input from where the exact reader must take over (its parser has seen every byte before)."""
+    path = real_file(report._stream)
+    checker = _Checker(path) if path is not None else None
+    try:
+        rest, done = yield from _fast_rows(report, checked_apart=checker is not None)
+        if checker is not None and (rest is not None or not checker.verdict(report)):
+            # A hand-over, or no verdict (the checker died): the parser checks it all here.
+            checker.catch_up(report, done)
+            checker = None
+        if rest is not None:
+            return rest
+        if checker is None:
+            report._parser.Parse(b"", True)
+        yield report._finish()
+        return None
+    finally:
+        if checker is not None:
+            checker.stop()
+
+
+def _fast_rows(
+    report: ParsedReport, *, checked_apart: bool
+) -> Generator[list[Row], None, tuple[bytes | None, int]]:
+    """The rows until the input ends or must be handed over: ``(unread input or None, bytes
+    already given to the parser or the checker)``."""
     parser = report._parser
     read = report._stream.read
     reader = _Reader(report)
     carry = b""
     started = False
+    done = 0
     while True:
         chunk = read(CHUNK)
         buf = carry + chunk if carry else chunk
@@ -347,7 +477,7 @@ def fast_rows(report: ParsedReport) -> Generator[list[Row], None, bytes | None]:
             if cut <= 0:
                 if len(buf) > MAX_CARRY:
                     report.fast_fallback = "element too large"
-                    return buf
+                    return buf, done
                 carry = buf
                 continue
         else:
@@ -359,7 +489,7 @@ def fast_rows(report: ParsedReport) -> Generator[list[Row], None, bytes | None]:
             prolog = _utf8_prolog(region)
             if prolog is None:
                 report.fast_fallback = "encoding"
-                return buf
+                return buf, done
             skip = prolog
         saved = report._snapshot()
         try:
@@ -369,13 +499,12 @@ def fast_rows(report: ParsedReport) -> Generator[list[Row], None, bytes | None]:
             # the exact reader reproduces the rows, or the error with its line, from here.
             report._restore(saved)
             report.fast_fallback = f"{type(exc).__name__}: {exc}"
-            return buf
-        parser.Parse(region, False)
+            return buf, done
+        if not checked_apart:
+            parser.Parse(region, False)
+        done += len(region)
         if report._out:
             yield report._out
             report._out = []
         if not chunk:
-            break
-    parser.Parse(b"", True)
-    yield report._finish()
-    return None
+            return None, done
