@@ -11,8 +11,8 @@ import re
 import xml.etree.ElementTree as ET  # only builds and serialises; parsing uses defusedxml
 from collections import Counter
 
+from readiness._common.canonical import to_jsonable
 from readiness.gate.model import CheckOutcome, CheckStatus, GateReport
-from readiness.gate.render.json import to_jsonable
 
 # Characters XML 1.0 cannot carry at all; a stray one in a summary would make the file unreadable.
 _INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

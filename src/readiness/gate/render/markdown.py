@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 import json
 
+from readiness._common.canonical import to_jsonable
 from readiness.gate.model import CheckOutcome, CheckStatus, GateReport
-from readiness.gate.render.json import to_jsonable
 from readiness.gate.render.text import counts_line
 from readiness.gate.runner import verdict
 

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import readiness
+from readiness._common.canonical import to_jsonable
 from readiness.gate.model import CheckOutcome, CheckStatus, GateReport
-from readiness.gate.render.json import to_jsonable
 
 SARIF_SCHEMA: Final = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION: Final = "2.1.0"
