@@ -278,3 +278,20 @@ def test_batches_larger_than_one_insert_chunk_keep_every_result(stores: Stores) 
         3,
         (1, 12_345, 12_345),
     )
+
+
+def test_a_test_met_again_in_a_later_batch_of_a_new_project_keeps_its_one_row(
+    stores: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from readiness.testhealth import ingest
+
+    monkeypatch.setattr(ingest, "BATCH", 1)
+    body = "".join(
+        f'<testcase classname="m" name="{n}" file="m.py"/>\n' for n in ("t1", "t2", "t1", "t3")
+    )
+    data = f'<testsuite name="pytest">\n{body}</testsuite>'.encode()
+
+    result = _ingest(stores.state, data)
+
+    keys = [r["test_key"] for r in _rows(stores.state, tables.tests, "id")]
+    assert (result.tests, result.results, keys) == (3, 4, ["m.py::t1", "m.py::t2", "m.py::t3"])

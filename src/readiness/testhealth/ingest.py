@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import compress
+from itertools import chain, compress, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -45,6 +45,8 @@ _FAILED = (1, 2)  # Outcome.FAILED, Outcome.ERROR
 _OUTCOME = itemgetter(4)
 _DURATION = itemgetter(5)
 _ATTEMPT = itemgetter(6)
+_TEST_ID = itemgetter(0)
+_TEST_FIELDS = itemgetter(1, 2, 3)  # suite, name, file
 
 
 class _HashingReader:
@@ -101,23 +103,43 @@ class _Writer:
         self.started_at = started_at
         self.totals = _Totals()
         self._sqlite = conn.dialect.name == "sqlite"
+        # On SQLite this transaction already holds the write lock (the run row is written), so
+        # a project without tests gains only the tests this ingest inserts: no lookups needed.
+        self._new_project: dict[str, int] | None = None
+        if self._sqlite:
+            known = conn.exec_driver_sql(
+                "SELECT 1 FROM th_tests WHERE project = ? LIMIT 1", (project,)
+            ).first()
+            self._new_project = {} if known is None else None
         # The text SQLAlchemy itself would store for this instant, computed once.
         column_type = tables.tests.c.first_seen.type.dialect_impl(conn.dialect)
         process = column_type.bind_processor(conn.dialect)
         self._sqlite_time = process(started_at) if process else started_at
 
     def write(self, batch: Sequence[Row]) -> None:
-        first: dict[str, Row] = {}
-        for row in batch:
-            if row[0] not in first:
-                first[row[0]] = row
-        by_key = self._resolve_tests({_test_key(t): r for t, r in first.items()})
-        ids = {t: by_key[_test_key(t)] for t in first}
+        # Test ids in file order, each with its first row (the dict built from the end).
+        order = dict.fromkeys(map(_TEST_ID, batch))
+        earliest = {r[0]: r for r in reversed(batch)}
+        first: dict[str, Row] = dict(zip(order, map(earliest.__getitem__, order), strict=True))
+        if max(map(len, first)) <= _KEY_MAX:
+            ids = self._resolve_tests(first)
+        else:
+            by_key = self._resolve_tests({_test_key(t): r for t, r in first.items()})
+            ids = {t: by_key[_test_key(t)] for t in first}
         run_id = self.run_id
         # Passed and skipped rows carry no message, kind or fingerprint (NULL).
-        rows: list[tuple[Any, ...]] = [
-            (run_id, ids[r[0]], r[6], r[4], r[5], None, None, None) for r in batch
-        ]
+        rows: list[tuple[Any, ...]] = list(
+            zip(
+                repeat(run_id),
+                map(ids.__getitem__, map(_TEST_ID, batch)),
+                map(_ATTEMPT, batch),
+                map(_OUTCOME, batch),
+                map(_DURATION, batch),
+                repeat(None),
+                repeat(None),
+                repeat(None),
+            )
+        )
         for i in compress(range(len(batch)), map(_FAILED.__contains__, map(_OUTCOME, batch))):
             r = batch[i]
             message, failure_type, failure_kind = r[7], r[8], r[9]
@@ -166,6 +188,15 @@ class _Writer:
         return found
 
     def _resolve_tests(self, first: dict[str, Row]) -> dict[str, int]:
+        inserted = self._new_project
+        if inserted is not None:
+            ids = {key: inserted[key] for key in first if key in inserted}
+            missing = [key for key in first if key not in ids]
+            if missing:
+                added = self._insert_tests(missing, first)
+                inserted.update(added)
+                ids.update(added)
+            return ids
         ids = self._lookup(first)
         if ids:
             self._touch(list(ids.values()))
@@ -196,22 +227,17 @@ class _Writer:
             )
             return self._lookup(missing)
         at_text = self._sqlite_time
+        fields = list(map(_TEST_FIELDS, map(first.__getitem__, missing)))
+        longest = max(map(len, filter(None, chain.from_iterable(fields))), default=0)
+        if longest > _TEXT_MAX:
+            fields = [(_clip(a), _clip(b) or "", _clip(c)) for a, b, c in fields]
         before = self.conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM th_tests").scalar_one()
         self.conn.exec_driver_sql(
             "INSERT INTO th_tests (project, test_key, suite, name, file, first_seen, last_seen, "
             "first_commit) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (
-                    self.project,
-                    key,
-                    _clip(first[key][1]),
-                    _clip(first[key][2]) or "",
-                    _clip(first[key][3]),
-                    at_text,
-                    at_text,
-                    commit,
-                )
-                for key in missing
+                (self.project, key, *f, at_text, at_text, commit)
+                for key, f in zip(missing, fields, strict=True)
             ],
         )
         # SQLite gives a new row max(rowid)+1, and this transaction holds the write lock, so the
