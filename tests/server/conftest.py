@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pluggy
 import pytest
@@ -37,6 +38,7 @@ JUNIT = b"""<?xml version="1.0"?>
 @dataclass
 class Server:
     client: TestClient
+    app: Any
     tokens: dict[str, str]
     stores: Stores
     clock: FrozenClock
@@ -69,7 +71,7 @@ def server(settings: Settings, clock: FrozenClock) -> Iterator[Server]:
         extra_pages=dashboard_pages(),
     )
     with TestClient(app, raise_server_exceptions=False) as client:
-        server = Server(client, tokens, stores, clock)
+        server = Server(client, app, tokens, stores, clock)
         response = client.post(
             "/api/v1/tests/runs?commit=abc123&branch=main&run_id=1",
             content=JUNIT,

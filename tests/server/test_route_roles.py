@@ -11,6 +11,7 @@ GRANTS = {
     "reader": {"reader", "writer", "admin", "auditor"},
     "writer": {"writer", "admin"},
     "admin": {"admin"},
+    "auditor": {"auditor", "admin"},
 }
 T = "tests/test_orders.py::test_pay"
 
@@ -31,6 +32,25 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ),
     ("POST", "/api/v1/tests/quarantine", "writer", {"json": {"test_id": T, "reason": "flaky"}}),
     ("DELETE", f"/api/v1/tests/quarantine/{T}?reason=fixed", "writer", {}),
+    (
+        "POST",
+        "/api/v1/tests/fix-verifications",
+        "writer",
+        {
+            "json": {
+                "test_id": T,
+                "flake_rate": 0.05,
+                "alpha": 0.05,
+                "required_runs": 59,
+                "runs": 59,
+                "failures": 0,
+                "verdict": "fixed",
+            }
+        },
+    ),
+    ("GET", "/api/v1/tests/gate/latest-run", "reader", {}),
+    ("GET", "/api/v1/audit/events", "auditor", {}),
+    ("GET", "/api/v1/audit/verify", "auditor", {}),
     ("GET", "/api/v1/tokens", "admin", {}),
     ("POST", "/api/v1/tokens", "admin", {"json": {"name": "x", "role": "reader"}}),
     ("DELETE", "/api/v1/tokens/1", "admin", {}),
@@ -86,3 +106,29 @@ def test_health_and_version_are_the_only_anonymous_routes(server: Any, path: str
     response = server.client.get(path)
     assert response.status_code == 200
     assert set(response.json()) == ({"status"} if path == "/healthz" else {"version"})
+
+
+def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
+    # API routes from the (authenticated) OpenAPI document, pages from their routers.
+    from readiness.server.routes.testhealth import dashboard_pages
+
+    schema = server.client.get("/openapi.json", headers=server.auth("reader")).json()
+    found = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops}
+    for page in dashboard_pages():
+        prefix = "" if page.path == "/" else page.path.rstrip("/")
+        for route in page.router.routes:
+            for method in getattr(route, "methods", set()) - {"HEAD"}:
+                found.add((method, prefix + route.path if route.path != "/" else page.path))
+    concrete = {
+        (m, p.replace("{test_id}", T).replace("{test_id:path}", T).replace("{token_id}", "1"))
+        for m, p in found
+    }
+    listed = {(m, p.split("?")[0]) for m, p, _, _ in ROUTES}
+    anonymous = {("GET", "/healthz"), ("GET", "/version")}
+    assert sorted(concrete - listed - anonymous) == []
+    assert len(concrete) >= 20
+
+
+def test_the_openapi_document_needs_a_token_and_there_is_no_cdn_swagger_ui(server: Any) -> None:
+    assert server.client.get("/openapi.json").status_code == 401
+    assert server.client.get("/docs").status_code == 404

@@ -52,10 +52,12 @@ app.add_typer(db_cli.app, name="db", help="Database schema: upgrade, current rev
 
 
 def _mount_plugins() -> None:
+    from readiness.cli import audit as audit_cli
     from readiness.cli import tokens as tokens_cli
     from readiness.plugins import get_plugin_manager
 
     app.add_typer(tokens_cli.app, name="tokens", help="API tokens: create, list, revoke.")
+    app.add_typer(audit_cli.app, name="audit")
     for pairs in get_plugin_manager().hook.readiness_cli_apps():
         for name, sub in pairs:
             app.add_typer(sub, name=name)

@@ -6,19 +6,20 @@ import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 import readiness
 from readiness._common.clock import Clock, SystemClock
 from readiness.config import Settings
 from readiness.errors import ConfigError
+from readiness.server.deps import Principal, require_reader
 from readiness.server.errors import install_error_handlers
 from readiness.server.limits import UPLOAD_LIMIT, BodyLimitMiddleware
 from readiness.server.pages import DashboardPage, make_templates
-from readiness.server.routes import meta, session, tokens
+from readiness.server.routes import audit, meta, session, tokens
 from readiness.storage.engine import Stores, open_stores
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -78,6 +79,10 @@ def create_app(
         version=readiness.__version__,
         description="Production-readiness platform: flaky tests, contracts, audit, gates.",
         lifespan=_lifespan,
+        # The schema is served below behind a token; no Swagger UI (it loads from a CDN).
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.stores = stores if stores is not None else open_stores(settings)
@@ -98,11 +103,17 @@ def create_app(
     app.include_router(meta.router)
     app.include_router(session.router)
     app.include_router(tokens.router, prefix=API_PREFIX)
+    app.include_router(audit.router, prefix=API_PREFIX)
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
     for page in pages:
         app.include_router(page.router, prefix=_mount_path(page.path), include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(_: Annotated[Principal, Depends(require_reader)]) -> dict[str, Any]:
+        """The OpenAPI document of every API route (reader role)."""
+        return app.openapi()
 
     return app
 

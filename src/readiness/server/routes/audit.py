@@ -1,0 +1,53 @@
+"""The audit trail over HTTP (auditor role): ``/api/v1/audit``. Reading it is itself audited."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from readiness._common.canonical import jsonable_dict
+from readiness.audit.service import list_events, record_event, verify_chain
+from readiness.server.deps import Principal, get_clock, get_stores, require_auditor
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+Auditor = Annotated[Principal, Depends(require_auditor)]
+
+
+@router.get("/events")
+def events(
+    request: Request,
+    who: Auditor,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    action: str | None = None,
+) -> list[dict[str, Any]]:
+    """The newest audit events first, optionally only actions starting with ``action``."""
+    stores = get_stores(request)
+    found = list_events(stores.audit, limit=limit, action_prefix=action)
+    record_event(
+        stores.audit,
+        clock=get_clock(request),
+        actor=who.actor,
+        action="audit.read",
+        target="audit_events",
+        details={"limit": limit, "action": action, "returned": len(found)},
+    )
+    return [jsonable_dict(asdict(e)) for e in found]
+
+
+@router.get("/verify")
+def verify(request: Request, who: Auditor) -> dict[str, Any]:
+    """Recompute the hash chain: ``intact`` and the first broken event, if any."""
+    stores = get_stores(request)
+    intact, broken_at = verify_chain(stores.audit)
+    record_event(
+        stores.audit,
+        clock=get_clock(request),
+        actor=who.actor,
+        action="audit.verify",
+        target="audit_events",
+        details={"intact": intact, "broken_at": broken_at},
+    )
+    return {"intact": intact, "broken_at": broken_at}
