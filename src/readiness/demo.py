@@ -243,6 +243,7 @@ def run_demo(
                 attempt=run.attempt,
                 job="pytest",
                 timestamp=at,
+                seed=str(run.order_seed),  # the seed that shuffled this run's test order
                 tags={"python": "3.11"},
             )
             report.ingested.append(ingest_view(service.ingest_files([junit], meta=meta)[0]))

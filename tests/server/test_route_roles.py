@@ -60,6 +60,7 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("GET", f"/tests/t/{T}", "reader", {}),
     ("GET", "/tests/health", "reader", {}),
     ("GET", "/tests/quarantine", "reader", {}),
+    ("GET", "/tests/runs", "reader", {}),
     ("POST", "/tests/quarantine", "writer", {"data": {"test_id": T, "reason": "flaky"}}),
 ]
 CASES = [

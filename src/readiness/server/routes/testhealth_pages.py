@@ -1,4 +1,4 @@
-"""testhealth dashboard pages: overview, flaky tests, one test, suite health, quarantine."""
+"""testhealth dashboard pages: overview, flaky tests, one test, suite health, quarantine, runs."""
 
 from __future__ import annotations
 
@@ -160,6 +160,20 @@ def _suite_router() -> APIRouter:
     return router
 
 
+def _runs_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("")
+    def runs(request: Request, service: Reader) -> Response:
+        return render(
+            request,
+            "runs.html",
+            {"runs": service.runs(limit=100), "clusters": service.clusters()},
+        )
+
+    return router
+
+
 def _quarantine_router() -> APIRouter:
     router = APIRouter()
 
@@ -218,4 +232,5 @@ def pages() -> list[DashboardPage]:
         DashboardPage("Test", "/tests/t", None, _test_router()),
         DashboardPage("Suite health", "/tests/health", 20, _suite_router()),
         DashboardPage("Quarantine", "/tests/quarantine", 30, _quarantine_router()),
+        DashboardPage("Runs", "/tests/runs", 40, _runs_router()),
     ]
