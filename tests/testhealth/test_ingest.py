@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from readiness.errors import JUnitParseError
@@ -295,3 +297,68 @@ def test_a_test_met_again_in_a_later_batch_of_a_new_project_keeps_its_one_row(
 
     keys = [r["test_key"] for r in _rows(stores.state, tables.tests, "id")]
     assert (result.tests, result.results, keys) == (3, 4, ["m.py::t1", "m.py::t2", "m.py::t3"])
+
+
+_CASE_BODIES = ["", '<failure message="boom"/>', '<skipped message="later"/>', "<error/>"]
+
+
+@st.composite
+def _case_sequence(draw: st.DrawFn) -> list[tuple[str, str]]:
+    names = draw(st.lists(st.sampled_from(["t1", "t2", "t3", "t4"]), min_size=1, max_size=12))
+    return [(name, draw(st.sampled_from(_CASE_BODIES))) for name in names]
+
+
+def _final_counts_by_sql(engine: Engine) -> tuple[int, int, int]:
+    r = tables.results
+    ranked = sa.select(
+        r.c.outcome,
+        sa.func.row_number()
+        .over(partition_by=r.c.test_id, order_by=(r.c.attempt.desc(), r.c.id.desc()))
+        .label("rn"),
+    ).subquery()
+    with engine.connect() as conn:
+        outcomes = conn.execute(sa.select(ranked.c.outcome).where(ranked.c.rn == 1)).scalars()
+        final = list(outcomes)
+    return len(final), sum(o in (1, 2) for o in final), final.count(3)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(cases=_case_sequence())
+def test_run_totals_count_each_tests_final_attempt_like_a_window_query(
+    stores: Stores, cases: list[tuple[str, str]]
+) -> None:
+    body = "".join(
+        f'<testcase classname="m" name="{name}" file="m.py">{child}</testcase>\n'
+        for name, child in cases
+    )
+    data = f'<testsuite name="pytest">\n{body}</testsuite>'.encode()
+    with stores.state.begin() as conn:
+        for table in (tables.results, tables.runs, tables.tests):
+            conn.execute(table.delete())
+
+    result = _ingest(stores.state, data)
+
+    (run,) = _rows(stores.state, tables.runs)
+    assert (result.tests, result.failed, run["skipped"]) == _final_counts_by_sql(stores.state)
+    assert (run["total"], run["failed"]) == (result.tests, result.failed)
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(times=st.lists(st.floats(0, 1e8, allow_nan=False), min_size=1, max_size=30))
+def test_durations_are_stored_exactly_as_read(stores: Stores, times: list[float]) -> None:
+    body = "".join(
+        f'<testcase classname="m" name="t{i}" file="m.py" time="{t!r}"/>\n'
+        for i, t in enumerate(times)
+    )
+    data = f'<testsuite name="pytest">\n{body}</testsuite>'.encode()
+    with stores.state.begin() as conn:
+        for table in (tables.results, tables.runs, tables.tests):
+            conn.execute(table.delete())
+
+    _ingest(stores.state, data)
+
+    assert [r["duration_s"] for r in _rows(stores.state, tables.results)] == times

@@ -10,12 +10,17 @@ parse error rolls back everything the file had written.
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from itertools import chain, compress, repeat
-from operator import itemgetter
+from operator import itemgetter, or_
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,6 +52,26 @@ _DURATION = itemgetter(5)
 _ATTEMPT = itemgetter(6)
 _TEST_ID = itemgetter(0)
 _TEST_FIELDS = itemgetter(1, 2, 3)  # suite, name, file
+_JSON_SQLITE = (3, 38, 0)  # the ->> operator
+_TESTS_SQL = (
+    "INSERT INTO th_tests (id, project, test_key, suite, name, file, first_seen, last_seen, "
+    "first_commit) SELECT ? + j.key, ?, j.value ->> 0, j.value ->> 1, j.value ->> 2, "
+    "j.value ->> 3, ?, ?, ? FROM json_each(?) AS j"
+)
+# Passed first executions: [test_id, duration] at their place in the batch, null elsewhere.
+_PLAIN_RESULTS_SQL = (
+    "INSERT INTO th_results (id, run_id, test_id, attempt, outcome, duration_s, quarantined) "
+    "SELECT ? + j.key, ?, j.value ->> 0, 0, 0, j.value ->> 1, 0 FROM json_each(?) AS j "
+    "WHERE j.type = 'array'"
+)
+_DETAILED_RESULTS_SQL = (
+    "INSERT INTO th_results (id, run_id, test_id, attempt, outcome, duration_s, failure_kind, "
+    "message, fingerprint, quarantined) SELECT j.value ->> 0, ?, j.value ->> 1, j.value ->> 2, "
+    "j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6, j.value ->> 7, 0 "
+    "FROM json_each(?) AS j"
+)
+# Durations are finite (the reader clamps them); SQLite reads JSON numbers back exactly.
+_json = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
 
 
 class _HashingReader:
@@ -90,8 +115,91 @@ class _Totals:
     duration_s: float = 0.0
 
 
+class _Final:
+    """The outcome of each test's final attempt (highest attempt, then latest row), as rows
+    stream: the run's totals without a window query over what was just written."""
+
+    def __init__(self) -> None:
+        self._last: dict[int, int] = {}
+        self._higher: dict[int, tuple[int, int]] = {}
+
+    def add(self, test_ids: list[int], outcomes: list[int], attempts: list[int]) -> None:
+        self._last.update(zip(test_ids, outcomes, strict=True))
+        if attempts.count(0) == len(attempts):
+            return
+        higher = self._higher
+        for i in compress(range(len(attempts)), attempts):
+            test_id, attempt = test_ids[i], attempts[i]
+            seen = higher.get(test_id)
+            if seen is None or attempt >= seen[0]:
+                higher[test_id] = (attempt, outcomes[i])
+        # A later attempt-0 row of a test with reruns never decides its final outcome.
+
+    def counts(self) -> tuple[int, int, int]:
+        """(tests, tests whose final attempt failed, tests whose final attempt was skipped)."""
+        final = self._last
+        final.update((t, outcome) for t, (_a, outcome) in self._higher.items())
+        counted = Counter(final.values())
+        return len(final), counted[1] + counted[2], counted[3]
+
+
+Job = Callable[[], object]
+
+
+class _Pipeline:
+    """Runs the statements of one batch in a worker thread while the caller parses the next.
+
+    SQLite releases the GIL inside ``sqlite3_step``, and each batch is a handful of statements,
+    so the inserts overlap the parsing. One batch in flight at most; the connection is used by
+    one thread at a time (``wait`` before any other use).
+    """
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: Future[None] | None = None
+
+    def submit(self, jobs: list[Job]) -> None:
+        self.wait()
+        if jobs:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="readiness-ingest")
+            self._pending = self._pool.submit(_run_all, jobs)
+
+    def run_here(self, jobs: list[Job]) -> None:
+        self.wait()
+        _run_all(jobs)
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def __enter__(self) -> _Pipeline:
+        return self
+
+    def __exit__(self, exc_type: object, *_exc: object) -> None:
+        try:
+            if exc_type is None:
+                self.wait()
+            elif self._pending is not None:
+                wait_futures([self._pending])  # its error, if any, is secondary
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+
+
+def _run_all(jobs: list[Job]) -> None:
+    for job in jobs:
+        job()
+
+
 class _Writer:
-    """Batches results of one run; resolves test ids in bulk, inserting unknown tests."""
+    """Batches results of one run; resolves test ids in bulk, inserting unknown tests.
+
+    On SQLite (3.38+) each batch is one statement per table: the rows travel as one JSON text
+    (built by ``json.dumps`` in C) and SQLite unpacks them with ``json_each``, with ids assigned
+    here; this transaction holds the write lock, so ``max(id) + 1..`` are free.
+    """
 
     def __init__(
         self, conn: Connection, *, project: str, run_id: int, meta: RunMeta, started_at: datetime
@@ -102,7 +210,13 @@ class _Writer:
         self.meta = meta
         self.started_at = started_at
         self.totals = _Totals()
+        self.final = _Final()
+        self.sync: Job = _no_wait  # called before reading the connection (see _Pipeline)
+        self._jobs: list[Job] = []
         self._sqlite = conn.dialect.name == "sqlite"
+        version = conn.dialect.server_version_info or ()
+        self._json = self._sqlite and tuple(version) >= _JSON_SQLITE
+        self._next_test = self._next_result = 0
         # On SQLite this transaction already holds the write lock (the run row is written), so
         # a project without tests gains only the tests this ingest inserts: no lookups needed.
         self._new_project: dict[str, int] | None = None
@@ -111,12 +225,18 @@ class _Writer:
                 "SELECT 1 FROM th_tests WHERE project = ? LIMIT 1", (project,)
             ).first()
             self._new_project = {} if known is None else None
+        if self._json:
+            self._next_test, self._next_result = conn.exec_driver_sql(
+                "SELECT (SELECT coalesce(max(id), 0) FROM th_tests) + 1, "
+                "(SELECT coalesce(max(id), 0) FROM th_results) + 1"
+            ).one()
         # The text SQLAlchemy itself would store for this instant, computed once.
         column_type = tables.tests.c.first_seen.type.dialect_impl(conn.dialect)
         process = column_type.bind_processor(conn.dialect)
         self._sqlite_time = process(started_at) if process else started_at
 
-    def write(self, batch: Sequence[Row]) -> None:
+    def write(self, batch: Sequence[Row]) -> list[Job]:
+        """Write ``batch``; on SQLite with JSON, return the statements to run instead."""
         # Test ids in file order, each with its first row (the dict built from the end).
         order = dict.fromkeys(map(_TEST_ID, batch))
         earliest = {r[0]: r for r in reversed(batch)}
@@ -126,33 +246,72 @@ class _Writer:
         else:
             by_key = self._resolve_tests({_test_key(t): r for t, r in first.items()})
             ids = {t: by_key[_test_key(t)] for t in first}
+        test_ids = list(map(ids.__getitem__, map(_TEST_ID, batch)))
+        outcomes = list(map(_OUTCOME, batch))
+        attempts = list(map(_ATTEMPT, batch))
+        durations = list(map(_DURATION, batch))
+        # Passed first executions carry no message, kind or fingerprint (NULL); the rest do.
+        special = list(compress(range(len(batch)), map(or_, outcomes, attempts)))
+        details = [self._details(batch[i], test_ids[i]) for i in special]
+        totals = self.totals
+        totals.reruns += len(batch) - attempts.count(0)
+        totals.duration_s += sum(durations)
+        totals.results += len(batch)
+        self.final.add(test_ids, outcomes, attempts)
+        if self._json:
+            self._insert_results_json(test_ids, durations, special, details)
+            jobs, self._jobs = self._jobs, []
+            return jobs
         run_id = self.run_id
-        # Passed and skipped rows carry no message, kind or fingerprint (NULL).
         rows: list[tuple[Any, ...]] = list(
             zip(
                 repeat(run_id),
-                map(ids.__getitem__, map(_TEST_ID, batch)),
-                map(_ATTEMPT, batch),
-                map(_OUTCOME, batch),
-                map(_DURATION, batch),
+                test_ids,
+                attempts,
+                outcomes,
+                durations,
                 repeat(None),
                 repeat(None),
                 repeat(None),
             )
         )
-        for i in compress(range(len(batch)), map(_FAILED.__contains__, map(_OUTCOME, batch))):
-            r = batch[i]
-            message, failure_type, failure_kind = r[7], r[8], r[9]
-            kind = failure_kind.value if failure_kind is not None else None
-            fp = None
-            if message or failure_type:
-                fp = fingerprint(kind, normalise_message(message or failure_type))
-            rows[i] = (run_id, ids[r[0]], r[6], r[4], r[5], kind, message, fp)
-        totals = self.totals
-        totals.reruns += len(batch) - list(map(_ATTEMPT, batch)).count(0)
-        totals.duration_s += sum(map(_DURATION, batch))
-        totals.results += len(rows)
+        for i, row in zip(special, details, strict=True):
+            rows[i] = (run_id, *row)
         self._insert_results(rows)
+        return []
+
+    def _emit(self, sql: str, params: tuple[Any, ...]) -> None:
+        self._jobs.append(partial(self.conn.exec_driver_sql, sql, params))
+
+    @staticmethod
+    def _details(r: Row, test_id: int) -> tuple[Any, ...]:
+        """(test_id, attempt, outcome, duration, kind, message, fingerprint) of one row."""
+        if r[4] not in _FAILED:
+            return (test_id, r[6], r[4], r[5], None, None, None)
+        message, failure_type, failure_kind = r[7], r[8], r[9]
+        kind = failure_kind.value if failure_kind is not None else None
+        fp = None
+        if message or failure_type:
+            fp = fingerprint(kind, normalise_message(message or failure_type))
+        return (test_id, r[6], r[4], r[5], kind, message, fp)
+
+    def _insert_results_json(
+        self,
+        test_ids: list[int],
+        durations: list[float],
+        special: list[int],
+        details: list[tuple[Any, ...]],
+    ) -> None:
+        base = self._next_result
+        self._next_result += len(test_ids)
+        plain: list[tuple[int, float] | None] = list(zip(test_ids, durations, strict=True))
+        for i in special:
+            plain[i] = None
+        if len(special) < len(plain):
+            self._emit(_PLAIN_RESULTS_SQL, (base, self.run_id, _json(plain)))
+        if special:
+            rows = [(base + i, *row) for i, row in zip(special, details, strict=True)]
+            self._emit(_DETAILED_RESULTS_SQL, (self.run_id, _json(rows)))
 
     def _insert_results(self, rows: list[tuple[Any, ...]]) -> None:
         if self._sqlite:
@@ -169,6 +328,7 @@ class _Writer:
         )
 
     def _lookup(self, keys: Iterable[str]) -> dict[str, int]:
+        self.sync()
         t = tables.tests
         found: dict[str, int] = {}
         key_list = list(keys)
@@ -199,7 +359,11 @@ class _Writer:
             return ids
         ids = self._lookup(first)
         if ids:
-            self._touch(list(ids.values()))
+            touched = list(ids.values())
+            if self._json:
+                self._jobs.append(partial(self._touch, touched))
+            else:
+                self._touch(touched)
         missing = [key for key in first if key not in ids]
         if missing:
             ids.update(self._insert_tests(missing, first))
@@ -231,6 +395,13 @@ class _Writer:
         longest = max(map(len, filter(None, chain.from_iterable(fields))), default=0)
         if longest > _TEXT_MAX:
             fields = [(_clip(a), _clip(b) or "", _clip(c)) for a, b, c in fields]
+        n = len(missing)
+        if self._json:
+            base = self._next_test
+            self._next_test += n
+            values = _json([(key, *f) for key, f in zip(missing, fields, strict=True)])
+            self._emit(_TESTS_SQL, (base, self.project, at_text, at_text, commit, values))
+            return dict(zip(missing, range(base, base + n), strict=True))
         before = self.conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM th_tests").scalar_one()
         self.conn.exec_driver_sql(
             "INSERT INTO th_tests (project, test_key, suite, name, file, first_seen, last_seen, "
@@ -242,7 +413,6 @@ class _Writer:
         )
         # SQLite gives a new row max(rowid)+1, and this transaction holds the write lock, so the
         # new ids are consecutive in insertion order; checked, with a lookup as the fallback.
-        n = len(missing)
         count, low, high = self.conn.exec_driver_sql(
             "SELECT count(*), min(id), max(id) FROM th_tests WHERE id > ?", (before,)
         ).one()
@@ -266,26 +436,8 @@ class _Writer:
             )
 
 
-def _final_counts(conn: Connection, run_id: int) -> tuple[int, int, int]:
-    """(tests, tests whose final attempt failed, tests whose final attempt was skipped)."""
-    r = tables.results
-    ranked = (
-        sa.select(
-            r.c.outcome,
-            sa.func.row_number()
-            .over(partition_by=r.c.test_id, order_by=(r.c.attempt.desc(), r.c.id.desc()))
-            .label("rn"),
-        )
-        .where(r.c.run_id == run_id)
-        .subquery()
-    )
-    query = sa.select(
-        sa.func.count(),
-        sa.func.coalesce(sa.func.sum(sa.case((ranked.c.outcome.in_(_FAILED), 1), else_=0)), 0),
-        sa.func.coalesce(sa.func.sum(sa.case((ranked.c.outcome == 3, 1), else_=0)), 0),
-    ).where(ranked.c.rn == 1)
-    total, failed, skipped = conn.execute(query).one()
-    return int(total), int(failed), int(skipped)
+def _no_wait() -> None:
+    pass
 
 
 def _existing(conn: Connection, project: str, run_key: str, source: str) -> IngestResult | None:
@@ -365,25 +517,34 @@ def ingest_stream(
             ).scalar_one()
             writer: _Writer | None = None
             batch: list[Row] = []
-            for rows in report.batches():
-                batch += rows
-                if len(batch) >= BATCH:
-                    writer = writer or _new_writer(
-                        conn, project=project, run_id=run_id, meta=meta, report=report, now=now
-                    )
-                    writer.write(batch)
-                    batch = []
-            writer = writer or _new_writer(
-                conn, project=project, run_id=run_id, meta=meta, report=report, now=now
-            )
-            if batch:
-                writer.write(batch)
+            with _Pipeline() as pipeline:
+                for rows in report.batches():
+                    batch += rows
+                    if len(batch) >= BATCH:
+                        if writer is None:
+                            writer = _new_writer(
+                                conn,
+                                project=project,
+                                run_id=run_id,
+                                meta=meta,
+                                report=report,
+                                now=now,
+                            )
+                            writer.sync = pipeline.wait
+                        pipeline.submit(writer.write(batch))
+                        batch = []
+                pipeline.wait()
+                writer = writer or _new_writer(
+                    conn, project=project, run_id=run_id, meta=meta, report=report, now=now
+                )
+                if batch:
+                    pipeline.run_here(writer.write(batch))
             run_key = compute_run_key(project, meta, reader.hexdigest())
             duplicate = _existing(conn, project, run_key, source)
             if duplicate is not None:
                 trans.rollback()
                 return duplicate
-            total, failed, skipped = _final_counts(conn, run_id)
+            total, failed, skipped = writer.final.counts()
             infra = total >= infra_min_tests and total > 0 and failed / total >= infra_failure_ratio
             seed = meta.seed or report.seed
             fmt = report.format or "junit"
