@@ -362,3 +362,39 @@ def test_durations_are_stored_exactly_as_read(stores: Stores, times: list[float]
     _ingest(stores.state, data)
 
     assert [r["duration_s"] for r in _rows(stores.state, tables.results)] == times
+
+
+def test_a_nul_byte_in_a_large_file_is_a_parse_error_not_a_database_error(
+    stores: Stores, tmp_path: Path
+) -> None:
+    # Large files are checked by expat in a second process while rows already reach the
+    # database; PostgreSQL refuses the NUL first, yet the file's own error must be reported.
+    from readiness.testhealth.junit_fast import APART_MIN
+
+    path = tmp_path / "big.xml"
+    filler = "".join(
+        f'<testcase classname="t.m{i % 40}" name="test_{i}" file="t/m{i % 40}.py" time="0.01"/>\n'
+        for i in range((APART_MIN // 70) + 1000)
+    )
+    path.write_bytes(
+        b'<?xml version="1.0"?>\n<testsuite name="pytest">\n'
+        b'<testcase classname="t.a" name="bad\x00name" file="t/a.py" time="0.1"/>\n'
+        + filler.encode()
+        + b"</testsuite>\n"
+    )
+    assert path.stat().st_size >= APART_MIN
+
+    with path.open("rb") as handle, pytest.raises(JUnitParseError) as caught:
+        ingest_stream(
+            stores.state,
+            handle,
+            source=str(path),
+            meta=RunMeta(commit="c1"),
+            project="default",
+            now=datetime(2026, 3, 1, tzinfo=UTC),
+            infra_failure_ratio=0.5,
+            infra_min_tests=10,
+        )
+
+    assert (caught.value.line, caught.value.problem) == (3, "not well-formed (invalid token)")
+    assert _counts(stores.state) == (0, 0, 0)

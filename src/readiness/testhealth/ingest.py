@@ -25,11 +25,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from readiness.errors import JUnitParseError, StorageError
 from readiness.testhealth import tables
 from readiness.testhealth.failures import fingerprint, normalise_message
 from readiness.testhealth.junit import BinaryReader, ParsedReport, Row, parse_report
+from readiness.testhealth.junit_fast import check_whole_file
 from readiness.testhealth.model import IngestResult, RunMeta
 
 BATCH = 10_000
@@ -575,6 +577,17 @@ def ingest_stream(
             if found is None:
                 raise
             return found
+        except JUnitParseError:
+            trans.rollback()
+            raise
+        except SQLAlchemyError as exc:
+            trans.rollback()
+            check_whole_file(report)  # a malformed file is reported as such, not as a DB error
+            cause = getattr(exc, "orig", None) or exc
+            raise StorageError(
+                f"JUnit XML {source}: storing it failed ({type(cause).__name__}: "
+                f"{str(cause).splitlines()[0]}); nothing from this file was ingested"
+            ) from exc
         except BaseException:
             trans.rollback()
             raise

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
+from pathlib import Path
 from typing import NoReturn, Protocol
 from xml.parsers import expat
 
@@ -250,6 +251,7 @@ class ParsedReport:
         self._fast = fast
         self._exact = not fast
         self.fast_fallback: str | None = None  # why the fast reader handed over, if it did
+        self.checked_apart: Path | None = None  # the file a second process checks, if any
         self._out: list[Row] = []
         self._pending: Row | None = None
         self._stack: list[str] = []

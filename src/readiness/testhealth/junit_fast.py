@@ -434,11 +434,23 @@ class _Checker:
                 size -= len(chunk)
 
 
+def check_whole_file(report: ParsedReport) -> None:
+    """Raise the file's ``JUnitParseError`` if a file checked in a second process is malformed.
+
+    Rows of such a file reach the writer before its verdict; when the writer fails first (for
+    example PostgreSQL refusing a NUL byte that expat would have refused too), the file's own
+    error is the one to report.
+    """
+    if report.checked_apart is not None:
+        _Checker(report.checked_apart).verdict(report)
+
+
 def fast_rows(report: ParsedReport) -> Generator[list[Row], None, bytes | None]:
     """Yield the report's rows a list at a time; return ``None`` when done, or the unread
     input from where the exact reader must take over (its parser has seen every byte before)."""
     path = real_file(report._stream)
     checker = _Checker(path) if path is not None else None
+    report.checked_apart = path
     try:
         rest, done = yield from _fast_rows(report, checked_apart=checker is not None)
         if checker is not None and (rest is not None or not checker.verdict(report)):
