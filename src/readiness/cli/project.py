@@ -11,7 +11,7 @@ from readiness.cli._output import Format, FormatOption, console, emit_json, stat
 
 
 def init_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
-    """Write a commented [tool.readiness] starter and generate secret keys (idempotent)."""
+    """Write a commented tool.readiness configuration and generate secret keys (idempotent)."""
     from readiness.initproject import init_project
 
     root = (state(ctx).project_dir or Path.cwd()).resolve()
