@@ -299,6 +299,60 @@ def test_a_test_met_again_in_a_later_batch_of_a_new_project_keeps_its_one_row(
     assert (result.tests, result.results, keys) == (3, 4, ["m.py::t1", "m.py::t2", "m.py::t3"])
 
 
+def test_a_known_project_gains_new_tests_widens_known_ones_and_links_every_result(
+    stores: Stores, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from readiness.testhealth import ingest
+
+    monkeypatch.setattr(ingest, "BATCH", 2)
+
+    def report(*cases: tuple[str, str]) -> bytes:
+        body = "".join(
+            f'<testcase classname="m" name="{n}" file="m.py">{b}</testcase>\n' for n, b in cases
+        )
+        return f'<testsuite name="pytest">\n{body}</testsuite>'.encode()
+
+    early, late = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 20, tzinfo=UTC)
+    _ingest(
+        stores.state,
+        report(("t1", ""), ("t2", "")),
+        meta=RunMeta(run_id="1", commit="bbb", timestamp=late),
+    )
+    second = report(("t2", "<failure/>"), ("t3", ""), ("t2", ""), ("t4", "<skipped/>"), ("t1", ""))
+    result = _ingest(stores.state, second, meta=RunMeta(run_id="2", commit="aaa", timestamp=early))
+
+    tests = {
+        r["test_key"]: (r["first_commit"], _aware(r["first_seen"]), _aware(r["last_seen"]))
+        for r in _rows(stores.state, tables.tests)
+    }
+    names = {r["id"]: r["test_key"] for r in _rows(stores.state, tables.tests)}
+    run2 = [
+        (names[r["test_id"]], r["outcome"])
+        for r in _rows(stores.state, tables.results)
+        if r["run_id"] == _run_id(stores.state, "2")
+    ]
+    assert (result.tests, result.results, result.failed) == (4, 5, 0)
+    assert tests == {
+        "m.py::t1": ("aaa", early, late),
+        "m.py::t2": ("aaa", early, late),
+        "m.py::t3": ("aaa", early, early),
+        "m.py::t4": ("aaa", early, early),
+    }
+    assert run2 == [
+        ("m.py::t2", 1),
+        ("m.py::t3", 0),
+        ("m.py::t2", 0),
+        ("m.py::t4", 3),
+        ("m.py::t1", 0),
+    ]
+
+
+def _run_id(engine: Engine, ci_run_id: str) -> int:
+    with engine.connect() as conn:
+        t = tables.runs
+        return int(conn.execute(sa.select(t.c.id).where(t.c.ci_run_id == ci_run_id)).scalar_one())
+
+
 _CASE_BODIES = ["", '<failure message="boom"/>', '<skipped message="later"/>', "<error/>"]
 
 

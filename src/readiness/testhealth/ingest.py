@@ -13,7 +13,7 @@ import hashlib
 import json
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
@@ -55,22 +55,32 @@ _ATTEMPT = itemgetter(6)
 _TEST_ID = itemgetter(0)
 _TEST_FIELDS = itemgetter(1, 2, 3)  # suite, name, file
 _JSON_SQLITE = (3, 38, 0)  # the ->> operator
+# One statement per batch inserts the batch's new tests and widens first_seen/last_seen of the
+# known ones; the result statements then find every test id through the unique index, all in the
+# writer thread, so the parser never waits for a lookup.
 _TESTS_SQL = (
-    "INSERT INTO th_tests (id, project, test_key, suite, name, file, first_seen, last_seen, "
-    "first_commit) SELECT ? + j.key, ?, j.value ->> 0, j.value ->> 1, j.value ->> 2, "
-    "j.value ->> 3, ?, ?, ? FROM json_each(?) AS j"
+    "INSERT INTO th_tests (project, test_key, suite, name, file, first_seen, last_seen, "
+    "first_commit) SELECT ?1, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, ?2, ?2, "
+    "?3 FROM json_each(?4) AS j WHERE true ON CONFLICT (project, test_key) DO UPDATE SET "
+    "last_seen = max(th_tests.last_seen, excluded.last_seen), "
+    "first_commit = CASE WHEN excluded.first_seen < th_tests.first_seen "
+    "THEN excluded.first_commit ELSE th_tests.first_commit END, "
+    "first_seen = min(th_tests.first_seen, excluded.first_seen) "
+    "WHERE excluded.last_seen > th_tests.last_seen OR excluded.first_seen < th_tests.first_seen"
 )
-# Passed first executions: [test_id, duration] at their place in the batch, null elsewhere.
+# Passed first executions: [test_key, duration] at their place in the batch, null elsewhere.
 _PLAIN_RESULTS_SQL = (
     "INSERT INTO th_results (id, run_id, test_id, attempt, outcome, duration_s, quarantined) "
-    "SELECT ? + j.key, ?, j.value ->> 0, 0, 0, j.value ->> 1, 0 FROM json_each(?) AS j "
+    "SELECT ?1 + j.key, ?2, t.id, 0, 0, j.value ->> 1, 0 FROM json_each(?4) AS j "
+    "CROSS JOIN th_tests AS t ON t.project = ?3 AND t.test_key = j.value ->> 0 "
     "WHERE j.type = 'array'"
 )
 _DETAILED_RESULTS_SQL = (
     "INSERT INTO th_results (id, run_id, test_id, attempt, outcome, duration_s, failure_kind, "
-    "message, fingerprint, quarantined) SELECT j.value ->> 0, ?, j.value ->> 1, j.value ->> 2, "
+    "message, fingerprint, quarantined) SELECT j.value ->> 0, ?1, t.id, j.value ->> 2, "
     "j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6, j.value ->> 7, 0 "
-    "FROM json_each(?) AS j"
+    "FROM json_each(?3) AS j "
+    "CROSS JOIN th_tests AS t ON t.project = ?2 AND t.test_key = j.value ->> 1"
 )
 # Durations are finite (the reader clamps them); SQLite reads JSON numbers back exactly.
 _json = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
@@ -122,10 +132,10 @@ class _Final:
     stream: the run's totals without a window query over what was just written."""
 
     def __init__(self) -> None:
-        self._last: dict[int, int] = {}
-        self._higher: dict[int, tuple[int, int]] = {}
+        self._last: dict[Hashable, int] = {}
+        self._higher: dict[Hashable, tuple[int, int]] = {}
 
-    def add(self, test_ids: list[int], outcomes: list[int], attempts: list[int]) -> None:
+    def add(self, test_ids: Sequence[Hashable], outcomes: list[int], attempts: list[int]) -> None:
         self._last.update(zip(test_ids, outcomes, strict=True))
         if attempts.count(0) == len(attempts):
             return
@@ -199,8 +209,9 @@ class _Writer:
     """Batches results of one run; resolves test ids in bulk, inserting unknown tests.
 
     On SQLite (3.38+) each batch is one statement per table: the rows travel as one JSON text
-    (built by ``json.dumps`` in C) and SQLite unpacks them with ``json_each``, with ids assigned
-    here; this transaction holds the write lock, so ``max(id) + 1..`` are free.
+    (built by ``json.dumps`` in C) and SQLite unpacks them with ``json_each``; tests are upserted
+    and their ids joined in by key in the writer thread, and result ids assigned here (this
+    transaction holds the write lock, so ``max(id) + 1..`` are free).
     """
 
     def __init__(
@@ -218,20 +229,19 @@ class _Writer:
         self._sqlite = conn.dialect.name == "sqlite"
         version = conn.dialect.server_version_info or ()
         self._json = self._sqlite and tuple(version) >= _JSON_SQLITE
-        self._next_test = self._next_result = 0
+        self._next_result = 0
         # On SQLite this transaction already holds the write lock (the run row is written), so
         # a project without tests gains only the tests this ingest inserts: no lookups needed.
         self._new_project: dict[str, int] | None = None
-        if self._sqlite:
+        if self._sqlite and not self._json:
             known = conn.exec_driver_sql(
                 "SELECT 1 FROM th_tests WHERE project = ? LIMIT 1", (project,)
             ).first()
             self._new_project = {} if known is None else None
         if self._json:
-            self._next_test, self._next_result = conn.exec_driver_sql(
-                "SELECT (SELECT coalesce(max(id), 0) FROM th_tests) + 1, "
-                "(SELECT coalesce(max(id), 0) FROM th_results) + 1"
-            ).one()
+            self._next_result = conn.exec_driver_sql(
+                "SELECT coalesce(max(id), 0) + 1 FROM th_results"
+            ).scalar_one()
         # The text SQLAlchemy itself would store for this instant, computed once.
         column_type = tables.tests.c.first_seen.type.dialect_impl(conn.dialect)
         process = column_type.bind_processor(conn.dialect)
@@ -239,6 +249,8 @@ class _Writer:
 
     def write(self, batch: Sequence[Row]) -> list[Job]:
         """Write ``batch``; on SQLite with JSON, return the statements to run instead."""
+        if self._json:
+            return self._write_json(batch)
         # Test ids in file order, each with its first row (the dict built from the end).
         order = dict.fromkeys(map(_TEST_ID, batch))
         earliest = {r[0]: r for r in reversed(batch)}
@@ -260,10 +272,6 @@ class _Writer:
         totals.duration_s += sum(durations)
         totals.results += len(batch)
         self.final.add(test_ids, outcomes, attempts)
-        if self._json:
-            self._insert_results_json(test_ids, durations, special, details)
-            jobs, self._jobs = self._jobs, []
-            return jobs
         run_id = self.run_id
         rows: list[tuple[Any, ...]] = list(
             zip(
@@ -286,7 +294,7 @@ class _Writer:
         self._jobs.append(partial(self.conn.exec_driver_sql, sql, params))
 
     @staticmethod
-    def _details(r: Row, test_id: int) -> tuple[Any, ...]:
+    def _details(r: Row, test_id: object) -> tuple[Any, ...]:
         """(test_id, attempt, outcome, duration, kind, message, fingerprint) of one row."""
         if r[4] not in _FAILED:
             return (test_id, r[6], r[4], r[5], None, None, None)
@@ -297,23 +305,44 @@ class _Writer:
             fp = fingerprint(kind, normalise_message(message or failure_type))
         return (test_id, r[6], r[4], r[5], kind, message, fp)
 
-    def _insert_results_json(
-        self,
-        test_ids: list[int],
-        durations: list[float],
-        special: list[int],
-        details: list[tuple[Any, ...]],
-    ) -> None:
+    def _write_json(self, batch: Sequence[Row]) -> list[Job]:
+        """The batch as three statements keyed by test key; ids are found in the writer."""
+        keys: list[str] = list(map(_TEST_ID, batch))
+        if max(map(len, keys)) > _KEY_MAX:
+            keys = list(map(_test_key, keys))
+        # Tests in file order, each with the fields of its first row (the dict built from the end).
+        earliest = dict(zip(reversed(keys), reversed(batch), strict=True))
+        order = list(dict.fromkeys(keys))
+        fields = list(map(_TEST_FIELDS, map(earliest.__getitem__, order)))
+        del earliest
+        longest = max(map(len, filter(None, chain.from_iterable(fields))), default=0)
+        if longest > _TEXT_MAX:
+            fields = [(_clip(a), _clip(b) or "", _clip(c)) for a, b, c in fields]
+        tests = _json([(key, *f) for key, f in zip(order, fields, strict=True)])
+        del order, fields
+        at_text = self._sqlite_time
+        self._emit(_TESTS_SQL, (self.project, at_text, _clip(self.meta.commit, 64), tests))
+        outcomes = list(map(_OUTCOME, batch))
+        attempts = list(map(_ATTEMPT, batch))
+        durations = list(map(_DURATION, batch))
+        special = list(compress(range(len(batch)), map(or_, outcomes, attempts)))
+        totals = self.totals
+        totals.reruns += len(batch) - attempts.count(0)
+        totals.duration_s += sum(durations)
+        totals.results += len(batch)
+        self.final.add(keys, outcomes, attempts)
         base = self._next_result
-        self._next_result += len(test_ids)
-        plain: list[tuple[int, float] | None] = list(zip(test_ids, durations, strict=True))
-        for i in special:
-            plain[i] = None
-        if len(special) < len(plain):
-            self._emit(_PLAIN_RESULTS_SQL, (base, self.run_id, _json(plain)))
+        self._next_result += len(batch)
+        if len(special) < len(batch):
+            plain: list[tuple[str, float] | None] = list(zip(keys, durations, strict=True))
+            for i in special:
+                plain[i] = None
+            self._emit(_PLAIN_RESULTS_SQL, (base, self.run_id, self.project, _json(plain)))
         if special:
-            rows = [(base + i, *row) for i, row in zip(special, details, strict=True)]
-            self._emit(_DETAILED_RESULTS_SQL, (self.run_id, _json(rows)))
+            rows = [(base + i, *self._details(batch[i], keys[i])) for i in special]
+            self._emit(_DETAILED_RESULTS_SQL, (self.run_id, self.project, _json(rows)))
+        jobs, self._jobs = self._jobs, []
+        return jobs
 
     def _insert_results(self, rows: list[tuple[Any, ...]]) -> None:
         if self._sqlite:
@@ -361,11 +390,7 @@ class _Writer:
             return ids
         ids = self._lookup(first)
         if ids:
-            touched = list(ids.values())
-            if self._json:
-                self._jobs.append(partial(self._touch, touched))
-            else:
-                self._touch(touched)
+            self._touch(list(ids.values()))
         missing = [key for key in first if key not in ids]
         if missing:
             ids.update(self._insert_tests(missing, first))
@@ -398,12 +423,6 @@ class _Writer:
         if longest > _TEXT_MAX:
             fields = [(_clip(a), _clip(b) or "", _clip(c)) for a, b, c in fields]
         n = len(missing)
-        if self._json:
-            base = self._next_test
-            self._next_test += n
-            values = _json([(key, *f) for key, f in zip(missing, fields, strict=True)])
-            self._emit(_TESTS_SQL, (base, self.project, at_text, at_text, commit, values))
-            return dict(zip(missing, range(base, base + n), strict=True))
         before = self.conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM th_tests").scalar_one()
         self.conn.exec_driver_sql(
             "INSERT INTO th_tests (project, test_key, suite, name, file, first_seen, last_seen, "
