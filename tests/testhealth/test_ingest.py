@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -397,6 +398,34 @@ def test_run_totals_count_each_tests_final_attempt_like_a_window_query(
     (run,) = _rows(stores.state, tables.runs)
     assert (result.tests, result.failed, run["skipped"]) == _final_counts_by_sql(stores.state)
     assert (run["total"], run["failed"]) == (result.tests, result.failed)
+
+
+@settings(max_examples=300)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from("abc"), st.sampled_from([0, 0, 1, 2, 3]), st.sampled_from([0, 0, 0, 1])
+        ),
+        max_size=30,
+    ),
+    cuts=st.lists(st.integers(0, 30), max_size=4),
+)
+def test_sparse_final_outcomes_streamed_in_batches_equal_the_full_per_test_tally(
+    rows: list[tuple[str, int, int]], cuts: list[int]
+) -> None:
+    from readiness.testhealth.ingest import _Final, _SparseFinal
+
+    full, sparse = _Final(), _SparseFinal()
+    full.add([k for k, _o, _a in rows], [o for _k, o, _a in rows], [a for _k, _o, a in rows])
+    bounds = [0, *sorted(c for c in cuts if c < len(rows)), len(rows)]
+    for lo, hi in pairwise(bounds):
+        keys = [k for k, _o, _a in rows[lo:hi]]
+        outcomes = [o for _k, o, _a in rows[lo:hi]]
+        attempts = [a for _k, _o, a in rows[lo:hi]]
+        special = [i for i, (o, a) in enumerate(zip(outcomes, attempts, strict=True)) if o or a]
+        sparse.add(keys, outcomes, attempts, special)
+
+    assert sparse.counts(len({k for k, _o, _a in rows})) == full.counts()
 
 
 @settings(

@@ -155,6 +155,41 @@ class _Final:
         return len(final), counted[1] + counted[2], counted[3]
 
 
+class _SparseFinal:
+    """The final outcomes of only the tests that had a failed, skipped or rerun row: every other
+    test's final outcome is a pass, so the per-test state stays small (the distinct count of tests
+    comes from the database)."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, int] = {}  # attempt-0 rows, from a test's first special row on
+        self._higher: dict[str, tuple[int, int]] = {}
+
+    def add(
+        self, keys: list[str], outcomes: list[int], attempts: list[int], special: list[int]
+    ) -> None:
+        last = self._last
+        tracked = last.keys() & set(keys) if last else set()
+        tracked.update(map(keys.__getitem__, special))
+        if not tracked:
+            return
+        higher = self._higher
+        for i in compress(range(len(keys)), map(tracked.__contains__, keys)):
+            key, attempt = keys[i], attempts[i]
+            if not attempt:
+                last[key] = outcomes[i]
+                continue
+            seen = higher.get(key)
+            if seen is None or attempt >= seen[0]:
+                higher[key] = (attempt, outcomes[i])
+
+    def counts(self, tests: int) -> tuple[int, int, int]:
+        """(tests, tests whose final attempt failed, tests whose final attempt was skipped)."""
+        final = dict(self._last)
+        final.update((t, outcome) for t, (_a, outcome) in self._higher.items())
+        counted = Counter(final.values())
+        return tests, counted[1] + counted[2], counted[3]
+
+
 Job = Callable[[], object]
 
 
@@ -224,6 +259,7 @@ class _Writer:
         self.started_at = started_at
         self.totals = _Totals()
         self.final = _Final()
+        self.sparse = _SparseFinal()  # instead of final on SQLite with JSON
         self.sync: Job = _no_wait  # called before reading the connection (see _Pipeline)
         self._jobs: list[Job] = []
         self._sqlite = conn.dialect.name == "sqlite"
@@ -305,6 +341,15 @@ class _Writer:
             fp = fingerprint(kind, normalise_message(message or failure_type))
         return (test_id, r[6], r[4], r[5], kind, message, fp)
 
+    def counts(self) -> tuple[int, int, int]:
+        """(tests, tests whose final attempt failed, tests whose final attempt was skipped)."""
+        if not self._json:
+            return self.final.counts()
+        tests = self.conn.exec_driver_sql(
+            "SELECT count(DISTINCT test_id) FROM th_results WHERE run_id = ?", (self.run_id,)
+        ).scalar_one()
+        return self.sparse.counts(int(tests))
+
     def _write_json(self, batch: Sequence[Row]) -> list[Job]:
         """The batch as three statements keyed by test key; ids are found in the writer."""
         keys: list[str] = list(map(_TEST_ID, batch))
@@ -330,7 +375,7 @@ class _Writer:
         totals.reruns += len(batch) - attempts.count(0)
         totals.duration_s += sum(durations)
         totals.results += len(batch)
-        self.final.add(keys, outcomes, attempts)
+        self.sparse.add(keys, outcomes, attempts, special)
         base = self._next_result
         self._next_result += len(batch)
         if len(special) < len(batch):
@@ -565,7 +610,7 @@ def ingest_stream(
             if duplicate is not None:
                 trans.rollback()
                 return duplicate
-            total, failed, skipped = writer.final.counts()
+            total, failed, skipped = writer.counts()
             infra = total >= infra_min_tests and total > 0 and failed / total >= infra_failure_ratio
             seed = meta.seed or report.seed
             fmt = report.format or "junit"
