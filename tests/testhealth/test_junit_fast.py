@@ -151,3 +151,38 @@ def test_a_big_uniform_report_is_read_in_bulk_and_matches_the_exact_reader() -> 
     rows = list(fast.rows())
     assert (len(rows), fast.fast_fallback) == (30_000, None)
     assert rows == list(parse_report(io.BytesIO(data), "big.xml", fast=False).rows())
+
+
+@pytest.mark.parametrize(
+    ("body", "message", "failure_type"),
+    [
+        (
+            "<failure>\r\n  E  x &amp; y &#x41;\r\nt.py:3: KeyError\r\n</failure>",
+            "x & y A",
+            "KeyError",
+        ),
+        (
+            '<error message="failed" type="OSError">E  disk &lt;full&gt;</error>',
+            "disk <full>",
+            "OSError",
+        ),
+        (
+            '<skipped message="later &amp; maybe">ignored &amp; text</skipped>',
+            "later & maybe",
+            None,
+        ),
+        ('\n  <failure message="boom"/>\n', "boom", None),
+    ],
+)
+def test_a_single_outcome_child_reads_its_message_and_type_like_the_exact_reader(
+    body: str, message: str, failure_type: str | None
+) -> None:
+    cases = [f'<testcase classname="tests.test_a" name="test_{i}"/>' for i in range(3)]
+    cases.insert(2, f'<testcase classname="tests.test_a" name="test_x">{body}</testcase>')
+    data = f'<testsuite name="pytest">{"".join(cases)}</testsuite>'.encode()
+
+    fast = parse_report(io.BytesIO(data), "r.xml")
+    rows = list(fast.rows())
+
+    assert (rows[2][7], rows[2][8], fast.fast_fallback) == (message, failure_type, None)
+    assert rows == list(parse_report(io.BytesIO(data), "r.xml", fast=False).rows())

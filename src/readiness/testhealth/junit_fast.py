@@ -39,7 +39,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from readiness.errors import JUnitParseError
-from readiness.testhealth.junit import _REFUSED, CHUNK, BinaryReader, Row, _parse_time, id_prefix
+from readiness.testhealth.junit import (
+    _OUTCOME_CHILDREN,
+    _REFUSED,
+    CHUNK,
+    BinaryReader,
+    Row,
+    _Failure,
+    _parse_time,
+    id_prefix,
+)
+from readiness.testhealth.model import Outcome
 
 if TYPE_CHECKING:
     from readiness.testhealth.junit import ParsedReport
@@ -53,6 +63,8 @@ _TAG = re.compile(rf"<(/?)({_NAME})([^>]*)>")
 _CASE = re.compile(r"<testcase(?=[\s/>])([^>]*)>(?:(?<=/>)|(.*?)</testcase\s*>)", re.S)
 _DECL = re.compile(rb"(\xef\xbb\xbf)?(?:<\?xml\s[^<>]*?\?>)?")
 _ENCODING = re.compile(rb"encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+# A testcase body of one outcome child and text without markup around it (the common failure).
+_ONE_CHILD = re.compile(r"[^<]*<(failure|error|skipped)([^<>]*)>(?:([^<]*)</\1\s*>)?[^<]*")
 _REF = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z]+);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _SPECIAL = ("&", "\t", "\n", "\r")
@@ -140,7 +152,7 @@ class _Reader:
     def __init__(self, report: ParsedReport) -> None:
         self.report = report
         self.templates: dict[tuple[str, ...], tuple[tuple[str, ...], re.Pattern[str]]] = {}
-        self.prefixes: dict[tuple[str, str | None, str | None], tuple[str | None, str | None]] = {}
+        self.prefixes = report._prefixes  # shared with the exact handlers (same key, same value)
 
     # -- markup outside testcases and inside one: the exact handlers, driven by tokens ------
 
@@ -305,6 +317,18 @@ class _Reader:
             return
         if "<testcase" in body:
             raise _HandOver("nested testcase")
+        one = _ONE_CHILD.fullmatch(body) if report.format is not None else None
+        if one is not None:
+            name, inside, text = one.groups()
+            attrs, empty = _attrs(inside)
+            if empty == (text is None):
+                # What _start_in_case and the capture do for this child, without the tokens.
+                failure = _Failure(_OUTCOME_CHILDREN[name], attrs.get("message"), attrs.get("type"))
+                report._final = failure
+                if text and failure.outcome is not Outcome.SKIPPED:
+                    failure.add_text(_text(text))
+                report._end("testcase")
+                return
         pos = n = 0
         for m in _TAG.finditer(body):
             n += 1
