@@ -26,13 +26,6 @@ from readiness.errors import GateError, InputError
 from readiness.testhealth.model import Classification, FixVerification, Hint, Outcome
 
 Order = Literal["given", "random"]
-_OUTCOMES = {
-    "passed": Outcome.PASSED,
-    "failed": Outcome.FAILED,
-    "error": Outcome.ERROR,
-    "skipped": Outcome.SKIPPED,
-}
-_FAILURE_TAGS = ("failure", "error", "rerunFailure", "rerunError", "flakyFailure", "flakyError")
 
 
 class Runner(Protocol):
@@ -59,12 +52,6 @@ class FailureSeen:
     test_id: str
     failure_type: str | None
     message: str | None
-
-
-def _test_id(file: str, classname: str, name: str) -> str:
-    module = file.removesuffix(".py").replace("/", ".")
-    classes = classname[len(module) + 1 :].split(".") if classname.startswith(module + ".") else []
-    return "::".join([file, *[c for c in classes if c], name])
 
 
 class PytestRunner:
@@ -179,34 +166,15 @@ class PytestRunner:
         return ids
 
     def _read_junit(self, path: Path) -> dict[str, list[Outcome]]:
-        from defusedxml import ElementTree
+        """Outcomes of every attempt of every test in our plugin's report, via our own reader."""
+        from readiness.testhealth.junit import iter_cases
 
         per_test: dict[str, list[Outcome]] = {}
-        root = ElementTree.parse(path).getroot()
-        for case in root.iter("testcase") if root is not None else ():
-            test_id = _test_id(
-                case.get("file", ""), case.get("classname", ""), case.get("name", "")
-            )
-            props = {p.get("name"): p.get("value") for p in case.iter("property")}
-            if props.get("readiness.outcomes"):
-                outcomes = [_OUTCOMES[o] for o in str(props["readiness.outcomes"]).split(",")]
-            else:
-                tags = {child.tag for child in case}
-                outcomes = [
-                    Outcome.FAILED
-                    if "failure" in tags
-                    else Outcome.ERROR
-                    if "error" in tags
-                    else Outcome.SKIPPED
-                    if "skipped" in tags
-                    else Outcome.PASSED
-                ]
-            per_test[test_id] = outcomes
-            for child in case:
-                if child.tag in _FAILURE_TAGS:
-                    self.failures.append(
-                        FailureSeen(test_id, child.get("type"), child.get("message"))
-                    )
+        with path.open("rb") as handle:
+            for case in iter_cases(handle, str(path)):
+                per_test.setdefault(case.test_id, []).append(case.outcome)
+                if case.outcome.is_failure:
+                    self.failures.append(FailureSeen(case.test_id, case.failure_type, case.message))
         return per_test
 
 
