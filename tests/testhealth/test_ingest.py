@@ -413,7 +413,7 @@ def test_run_totals_count_each_tests_final_attempt_like_a_window_query(
 def test_sparse_final_outcomes_streamed_in_batches_equal_the_full_per_test_tally(
     rows: list[tuple[str, int, int]], cuts: list[int]
 ) -> None:
-    from readiness.testhealth.ingest import _Final, _SparseFinal
+    from readiness.testhealth.ingest_writer import _Final, _SparseFinal
 
     full, sparse = _Final(), _SparseFinal()
     full.add([k for k, _o, _a in rows], [o for _k, o, _a in rows], [a for _k, _o, a in rows])

@@ -10,18 +10,8 @@ parse error rolls back everything the file had written.
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
-from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as wait_futures
-from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
-from itertools import chain, compress, repeat
-from operator import itemgetter, or_
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -29,61 +19,10 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from readiness.errors import JUnitParseError, StorageError
 from readiness.testhealth import tables
-from readiness.testhealth.failures import fingerprint, normalise_message
-from readiness.testhealth.junit import BinaryReader, ParsedReport, Row, parse_report
+from readiness.testhealth.ingest_writer import BATCH, Pipeline, Writer, clip, new_writer
+from readiness.testhealth.junit import BinaryReader, Row, parse_report
 from readiness.testhealth.junit_fast import check_whole_file
 from readiness.testhealth.model import IngestResult, RunMeta
-
-BATCH = 10_000
-_LOOKUP_CHUNK = 5_000
-_KEY_MAX = 2000
-_TEXT_MAX = 1000
-_RESULT_COLUMNS = (
-    "run_id",
-    "test_id",
-    "attempt",
-    "outcome",
-    "duration_s",
-    "failure_kind",
-    "message",
-    "fingerprint",
-)
-_FAILED = (1, 2)  # Outcome.FAILED, Outcome.ERROR
-_OUTCOME = itemgetter(4)
-_DURATION = itemgetter(5)
-_ATTEMPT = itemgetter(6)
-_TEST_ID = itemgetter(0)
-_TEST_FIELDS = itemgetter(1, 2, 3)  # suite, name, file
-_JSON_SQLITE = (3, 38, 0)  # the ->> operator
-# One statement per batch inserts the batch's new tests and widens first_seen/last_seen of the
-# known ones; the result statements then find every test id through the unique index, all in the
-# writer thread, so the parser never waits for a lookup.
-_TESTS_SQL = (
-    "INSERT INTO th_tests (project, test_key, suite, name, file, first_seen, last_seen, "
-    "first_commit) SELECT ?1, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, ?2, ?2, "
-    "?3 FROM json_each(?4) AS j WHERE true ON CONFLICT (project, test_key) DO UPDATE SET "
-    "last_seen = max(th_tests.last_seen, excluded.last_seen), "
-    "first_commit = CASE WHEN excluded.first_seen < th_tests.first_seen "
-    "THEN excluded.first_commit ELSE th_tests.first_commit END, "
-    "first_seen = min(th_tests.first_seen, excluded.first_seen) "
-    "WHERE excluded.last_seen > th_tests.last_seen OR excluded.first_seen < th_tests.first_seen"
-)
-# Passed first executions: [test_key, duration] at their place in the batch, null elsewhere.
-_PLAIN_RESULTS_SQL = (
-    "INSERT INTO th_results (id, run_id, test_id, attempt, outcome, duration_s, quarantined) "
-    "SELECT ?1 + j.key, ?2, t.id, 0, 0, j.value ->> 1, 0 FROM json_each(?4) AS j "
-    "CROSS JOIN th_tests AS t ON t.project = ?3 AND t.test_key = j.value ->> 0 "
-    "WHERE j.type = 'array'"
-)
-_DETAILED_RESULTS_SQL = (
-    "INSERT INTO th_results (id, run_id, test_id, attempt, outcome, duration_s, failure_kind, "
-    "message, fingerprint, quarantined) SELECT j.value ->> 0, ?1, t.id, j.value ->> 2, "
-    "j.value ->> 3, j.value ->> 4, j.value ->> 5, j.value ->> 6, j.value ->> 7, 0 "
-    "FROM json_each(?3) AS j "
-    "CROSS JOIN th_tests AS t ON t.project = ?2 AND t.test_key = j.value ->> 1"
-)
-# Durations are finite (the reader clamps them); SQLite reads JSON numbers back exactly.
-_json = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
 
 
 class _HashingReader:
@@ -109,403 +48,6 @@ def compute_run_key(project: str, meta: RunMeta, digest: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _test_key(test_id: str) -> str:
-    if len(test_id) <= _KEY_MAX:
-        return test_id
-    # Keep very long ids unique within the column limit.
-    return test_id[: _KEY_MAX - 17] + "~" + hashlib.sha256(test_id.encode()).hexdigest()[:16]
-
-
-def _clip(value: str | None, limit: int = _TEXT_MAX) -> str | None:
-    return value[:limit] if value is not None else None
-
-
-@dataclass
-class _Totals:
-    results: int = 0
-    reruns: int = 0
-    duration_s: float = 0.0
-
-
-class _Final:
-    """The outcome of each test's final attempt (highest attempt, then latest row), as rows
-    stream: the run's totals without a window query over what was just written."""
-
-    def __init__(self) -> None:
-        self._last: dict[Hashable, int] = {}
-        self._higher: dict[Hashable, tuple[int, int]] = {}
-
-    def add(self, test_ids: Sequence[Hashable], outcomes: list[int], attempts: list[int]) -> None:
-        self._last.update(zip(test_ids, outcomes, strict=True))
-        if attempts.count(0) == len(attempts):
-            return
-        higher = self._higher
-        for i in compress(range(len(attempts)), attempts):
-            test_id, attempt = test_ids[i], attempts[i]
-            seen = higher.get(test_id)
-            if seen is None or attempt >= seen[0]:
-                higher[test_id] = (attempt, outcomes[i])
-        # A later attempt-0 row of a test with reruns never decides its final outcome.
-
-    def counts(self) -> tuple[int, int, int]:
-        """(tests, tests whose final attempt failed, tests whose final attempt was skipped)."""
-        final = self._last
-        final.update((t, outcome) for t, (_a, outcome) in self._higher.items())
-        counted = Counter(final.values())
-        return len(final), counted[1] + counted[2], counted[3]
-
-
-class _SparseFinal:
-    """The final outcomes of only the tests that had a failed, skipped or rerun row: every other
-    test's final outcome is a pass, so the per-test state stays small (the distinct count of tests
-    comes from the database)."""
-
-    def __init__(self) -> None:
-        self._last: dict[str, int] = {}  # attempt-0 rows, from a test's first special row on
-        self._higher: dict[str, tuple[int, int]] = {}
-
-    def add(
-        self, keys: list[str], outcomes: list[int], attempts: list[int], special: list[int]
-    ) -> None:
-        last = self._last
-        tracked = last.keys() & set(keys) if last else set()
-        tracked.update(map(keys.__getitem__, special))
-        if not tracked:
-            return
-        higher = self._higher
-        for i in compress(range(len(keys)), map(tracked.__contains__, keys)):
-            key, attempt = keys[i], attempts[i]
-            if not attempt:
-                last[key] = outcomes[i]
-                continue
-            seen = higher.get(key)
-            if seen is None or attempt >= seen[0]:
-                higher[key] = (attempt, outcomes[i])
-
-    def counts(self, tests: int) -> tuple[int, int, int]:
-        """(tests, tests whose final attempt failed, tests whose final attempt was skipped)."""
-        final = dict(self._last)
-        final.update((t, outcome) for t, (_a, outcome) in self._higher.items())
-        counted = Counter(final.values())
-        return tests, counted[1] + counted[2], counted[3]
-
-
-Job = Callable[[], object]
-
-
-class _Pipeline:
-    """Runs the statements of one batch in a worker thread while the caller parses the next.
-
-    SQLite releases the GIL inside ``sqlite3_step``, and each batch is a handful of statements,
-    so the inserts overlap the parsing. One batch in flight at most; the connection is used by
-    one thread at a time (``wait`` before any other use).
-    """
-
-    def __init__(self) -> None:
-        self._pool: ThreadPoolExecutor | None = None
-        self._pending: Future[None] | None = None
-
-    def submit(self, jobs: list[Job]) -> None:
-        self.wait()
-        if jobs:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(1, thread_name_prefix="readiness-ingest")
-            self._pending = self._pool.submit(_run_all, jobs)
-
-    def run_here(self, jobs: list[Job]) -> None:
-        self.wait()
-        _run_all(jobs)
-
-    def wait(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.result()
-
-    def __enter__(self) -> _Pipeline:
-        return self
-
-    def __exit__(self, exc_type: object, *_exc: object) -> None:
-        try:
-            if exc_type is None:
-                self.wait()
-            elif self._pending is not None:
-                wait_futures([self._pending])  # its error, if any, is secondary
-        finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True)
-
-
-def _run_all(jobs: list[Job]) -> None:
-    for job in jobs:
-        job()
-
-
-class _Writer:
-    """Batches results of one run; resolves test ids in bulk, inserting unknown tests.
-
-    On SQLite (3.38+) each batch is one statement per table: the rows travel as one JSON text
-    (built by ``json.dumps`` in C) and SQLite unpacks them with ``json_each``; tests are upserted
-    and their ids joined in by key in the writer thread, and result ids assigned here (this
-    transaction holds the write lock, so ``max(id) + 1..`` are free).
-    """
-
-    def __init__(
-        self, conn: Connection, *, project: str, run_id: int, meta: RunMeta, started_at: datetime
-    ) -> None:
-        self.conn = conn
-        self.project = project
-        self.run_id = run_id
-        self.meta = meta
-        self.started_at = started_at
-        self.totals = _Totals()
-        self.final = _Final()
-        self.sparse = _SparseFinal()  # instead of final on SQLite with JSON
-        self.sync: Job = _no_wait  # called before reading the connection (see _Pipeline)
-        self._jobs: list[Job] = []
-        self._sqlite = conn.dialect.name == "sqlite"
-        version = conn.dialect.server_version_info or ()
-        self._json = self._sqlite and tuple(version) >= _JSON_SQLITE
-        self._next_result = 0
-        # On SQLite this transaction already holds the write lock (the run row is written), so
-        # a project without tests gains only the tests this ingest inserts: no lookups needed.
-        self._new_project: dict[str, int] | None = None
-        if self._sqlite and not self._json:
-            known = conn.exec_driver_sql(
-                "SELECT 1 FROM th_tests WHERE project = ? LIMIT 1", (project,)
-            ).first()
-            self._new_project = {} if known is None else None
-        if self._json:
-            self._next_result = conn.exec_driver_sql(
-                "SELECT coalesce(max(id), 0) + 1 FROM th_results"
-            ).scalar_one()
-        # The text SQLAlchemy itself would store for this instant, computed once.
-        column_type = tables.tests.c.first_seen.type.dialect_impl(conn.dialect)
-        process = column_type.bind_processor(conn.dialect)
-        self._sqlite_time = process(started_at) if process else started_at
-
-    def write(self, batch: Sequence[Row]) -> list[Job]:
-        """Write ``batch``; on SQLite with JSON, return the statements to run instead."""
-        if self._json:
-            return self._write_json(batch)
-        # Test ids in file order, each with its first row (the dict built from the end).
-        order = dict.fromkeys(map(_TEST_ID, batch))
-        earliest = {r[0]: r for r in reversed(batch)}
-        first: dict[str, Row] = dict(zip(order, map(earliest.__getitem__, order), strict=True))
-        if max(map(len, first)) <= _KEY_MAX:
-            ids = self._resolve_tests(first)
-        else:
-            by_key = self._resolve_tests({_test_key(t): r for t, r in first.items()})
-            ids = {t: by_key[_test_key(t)] for t in first}
-        test_ids = list(map(ids.__getitem__, map(_TEST_ID, batch)))
-        outcomes = list(map(_OUTCOME, batch))
-        attempts = list(map(_ATTEMPT, batch))
-        durations = list(map(_DURATION, batch))
-        # Passed first executions carry no message, kind or fingerprint (NULL); the rest do.
-        special = list(compress(range(len(batch)), map(or_, outcomes, attempts)))
-        details = [self._details(batch[i], test_ids[i]) for i in special]
-        totals = self.totals
-        totals.reruns += len(batch) - attempts.count(0)
-        totals.duration_s += sum(durations)
-        totals.results += len(batch)
-        self.final.add(test_ids, outcomes, attempts)
-        run_id = self.run_id
-        rows: list[tuple[Any, ...]] = list(
-            zip(
-                repeat(run_id),
-                test_ids,
-                attempts,
-                outcomes,
-                durations,
-                repeat(None),
-                repeat(None),
-                repeat(None),
-            )
-        )
-        for i, row in zip(special, details, strict=True):
-            rows[i] = (run_id, *row)
-        self._insert_results(rows)
-        return []
-
-    def _emit(self, sql: str, params: tuple[Any, ...]) -> None:
-        self._jobs.append(partial(self.conn.exec_driver_sql, sql, params))
-
-    @staticmethod
-    def _details(r: Row, test_id: object) -> tuple[Any, ...]:
-        """(test_id, attempt, outcome, duration, kind, message, fingerprint) of one row."""
-        if r[4] not in _FAILED:
-            return (test_id, r[6], r[4], r[5], None, None, None)
-        message, failure_type, failure_kind = r[7], r[8], r[9]
-        kind = failure_kind.value if failure_kind is not None else None
-        fp = None
-        if message or failure_type:
-            fp = fingerprint(kind, normalise_message(message or failure_type))
-        return (test_id, r[6], r[4], r[5], kind, message, fp)
-
-    def counts(self) -> tuple[int, int, int]:
-        """(tests, tests whose final attempt failed, tests whose final attempt was skipped)."""
-        if not self._json:
-            return self.final.counts()
-        tests = self.conn.exec_driver_sql(
-            "SELECT count(DISTINCT test_id) FROM th_results WHERE run_id = ?", (self.run_id,)
-        ).scalar_one()
-        return self.sparse.counts(int(tests))
-
-    def _write_json(self, batch: Sequence[Row]) -> list[Job]:
-        """The batch as three statements keyed by test key; ids are found in the writer."""
-        keys: list[str] = list(map(_TEST_ID, batch))
-        if max(map(len, keys)) > _KEY_MAX:
-            keys = list(map(_test_key, keys))
-        # Tests in file order, each with the fields of its first row (the dict built from the end).
-        earliest = dict(zip(reversed(keys), reversed(batch), strict=True))
-        order = list(dict.fromkeys(keys))
-        fields = list(map(_TEST_FIELDS, map(earliest.__getitem__, order)))
-        del earliest
-        longest = max(map(len, filter(None, chain.from_iterable(fields))), default=0)
-        if longest > _TEXT_MAX:
-            fields = [(_clip(a), _clip(b) or "", _clip(c)) for a, b, c in fields]
-        tests = _json([(key, *f) for key, f in zip(order, fields, strict=True)])
-        del order, fields
-        at_text = self._sqlite_time
-        self._emit(_TESTS_SQL, (self.project, at_text, _clip(self.meta.commit, 64), tests))
-        outcomes = list(map(_OUTCOME, batch))
-        attempts = list(map(_ATTEMPT, batch))
-        durations = list(map(_DURATION, batch))
-        special = list(compress(range(len(batch)), map(or_, outcomes, attempts)))
-        totals = self.totals
-        totals.reruns += len(batch) - attempts.count(0)
-        totals.duration_s += sum(durations)
-        totals.results += len(batch)
-        self.sparse.add(keys, outcomes, attempts, special)
-        base = self._next_result
-        self._next_result += len(batch)
-        if len(special) < len(batch):
-            plain: list[tuple[str, float] | None] = list(zip(keys, durations, strict=True))
-            for i in special:
-                plain[i] = None
-            self._emit(_PLAIN_RESULTS_SQL, (base, self.run_id, self.project, _json(plain)))
-        if special:
-            rows = [(base + i, *self._details(batch[i], keys[i])) for i in special]
-            self._emit(_DETAILED_RESULTS_SQL, (self.run_id, self.project, _json(rows)))
-        jobs, self._jobs = self._jobs, []
-        return jobs
-
-    def _insert_results(self, rows: list[tuple[Any, ...]]) -> None:
-        if self._sqlite:
-            # The DBAPI executemany loop runs in C; Core adds per-row parameter processing.
-            self.conn.exec_driver_sql(
-                "INSERT INTO th_results (run_id, test_id, attempt, outcome, duration_s, "
-                "failure_kind, message, fingerprint, quarantined) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
-                rows,
-            )
-            return
-        self.conn.execute(
-            tables.results.insert(), [dict(zip(_RESULT_COLUMNS, r, strict=True)) for r in rows]
-        )
-
-    def _lookup(self, keys: Iterable[str]) -> dict[str, int]:
-        self.sync()
-        t = tables.tests
-        found: dict[str, int] = {}
-        key_list = list(keys)
-        for i in range(0, len(key_list), _LOOKUP_CHUNK):
-            chunk = key_list[i : i + _LOOKUP_CHUNK]
-            if self._sqlite:
-                marks = ",".join("?" * len(chunk))
-                where = f"project = ? AND test_key IN ({marks})"
-                sql = "SELECT test_key, id FROM th_tests WHERE " + where  # noqa: S608 - placeholders only
-                rows = self.conn.exec_driver_sql(sql, (self.project, *chunk)).fetchall()
-            else:
-                query = sa.select(t.c.test_key, t.c.id).where(
-                    t.c.project == self.project, t.c.test_key.in_(chunk)
-                )
-                rows = self.conn.execute(query).fetchall()
-            found.update((key, int(id_)) for key, id_ in rows)
-        return found
-
-    def _resolve_tests(self, first: dict[str, Row]) -> dict[str, int]:
-        inserted = self._new_project
-        if inserted is not None:
-            ids = {key: inserted[key] for key in first if key in inserted}
-            missing = [key for key in first if key not in ids]
-            if missing:
-                added = self._insert_tests(missing, first)
-                inserted.update(added)
-                ids.update(added)
-            return ids
-        ids = self._lookup(first)
-        if ids:
-            self._touch(list(ids.values()))
-        missing = [key for key in first if key not in ids]
-        if missing:
-            ids.update(self._insert_tests(missing, first))
-        return ids
-
-    def _insert_tests(self, missing: list[str], first: dict[str, Row]) -> dict[str, int]:
-        commit = _clip(self.meta.commit, 64)
-        if not self._sqlite:
-            at = self.started_at
-            self.conn.execute(
-                tables.tests.insert(),
-                [
-                    {
-                        "project": self.project,
-                        "test_key": key,
-                        "suite": _clip(first[key][1]),
-                        "name": _clip(first[key][2]) or "",
-                        "file": _clip(first[key][3]),
-                        "first_seen": at,
-                        "last_seen": at,
-                        "first_commit": commit,
-                    }
-                    for key in missing
-                ],
-            )
-            return self._lookup(missing)
-        at_text = self._sqlite_time
-        fields = list(map(_TEST_FIELDS, map(first.__getitem__, missing)))
-        longest = max(map(len, filter(None, chain.from_iterable(fields))), default=0)
-        if longest > _TEXT_MAX:
-            fields = [(_clip(a), _clip(b) or "", _clip(c)) for a, b, c in fields]
-        n = len(missing)
-        before = self.conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM th_tests").scalar_one()
-        self.conn.exec_driver_sql(
-            "INSERT INTO th_tests (project, test_key, suite, name, file, first_seen, last_seen, "
-            "first_commit) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (self.project, key, *f, at_text, at_text, commit)
-                for key, f in zip(missing, fields, strict=True)
-            ],
-        )
-        # SQLite gives a new row max(rowid)+1, and this transaction holds the write lock, so the
-        # new ids are consecutive in insertion order; checked, with a lookup as the fallback.
-        count, low, high = self.conn.exec_driver_sql(
-            "SELECT count(*), min(id), max(id) FROM th_tests WHERE id > ?", (before,)
-        ).one()
-        if (count, low, high) == (n, before + 1, before + n):
-            return dict(zip(missing, range(before + 1, before + n + 1), strict=True))
-        return self._lookup(missing)
-
-    def _touch(self, test_ids: list[int]) -> None:
-        """Widen first_seen/last_seen of known tests to include this run."""
-        t = tables.tests
-        at = self.started_at
-        for i in range(0, len(test_ids), _LOOKUP_CHUNK):
-            chunk = test_ids[i : i + _LOOKUP_CHUNK]
-            self.conn.execute(
-                t.update().where(t.c.id.in_(chunk), t.c.last_seen < at).values(last_seen=at)
-            )
-            self.conn.execute(
-                t.update()
-                .where(t.c.id.in_(chunk), t.c.first_seen > at)
-                .values(first_seen=at, first_commit=_clip(self.meta.commit, 64))
-            )
-
-
-def _no_wait() -> None:
-    pass
-
-
 def _existing(conn: Connection, project: str, run_key: str, source: str) -> IngestResult | None:
     t = tables.runs
     row = conn.execute(
@@ -529,10 +71,6 @@ def _existing(conn: Connection, project: str, run_key: str, source: str) -> Inge
         duplicate=True,
         infra_failure=bool(row.infra_failure),
     )
-
-
-def _started_at(meta: RunMeta, report: ParsedReport, now: datetime) -> datetime:
-    return meta.timestamp or report.timestamp or now
 
 
 def ingest_stream(
@@ -562,12 +100,12 @@ def ingest_stream(
                 .values(
                     project=project,
                     run_key=f"pending-{uuid.uuid4().hex}",
-                    ci_run_id=_clip(meta.run_id, 200),
+                    ci_run_id=clip(meta.run_id, 200),
                     attempt=meta.attempt,
-                    job=_clip(meta.job, 200),
-                    commit_sha=_clip(meta.commit, 64),
-                    tree_sha=_clip(meta.tree, 64),
-                    branch=_clip(meta.branch, 255),
+                    job=clip(meta.job, 200),
+                    commit_sha=clip(meta.commit, 64),
+                    tree_sha=clip(meta.tree, 64),
+                    branch=clip(meta.branch, 255),
                     started_at=now,
                     ingested_at=now,
                     source=source[:1000],
@@ -581,14 +119,14 @@ def ingest_stream(
                 )
                 .returning(runs.c.id)
             ).scalar_one()
-            writer: _Writer | None = None
+            writer: Writer | None = None
             batch: list[Row] = []
-            with _Pipeline() as pipeline:
+            with Pipeline() as pipeline:
                 for rows in report.batches():
                     batch += rows
                     if len(batch) >= BATCH:
                         if writer is None:
-                            writer = _new_writer(
+                            writer = new_writer(
                                 conn,
                                 project=project,
                                 run_id=run_id,
@@ -600,7 +138,7 @@ def ingest_stream(
                         pipeline.submit(writer.write(batch))
                         batch = []
                 pipeline.wait()
-                writer = writer or _new_writer(
+                writer = writer or new_writer(
                     conn, project=project, run_id=run_id, meta=meta, report=report, now=now
                 )
                 if batch:
@@ -621,7 +159,7 @@ def ingest_stream(
                     run_key=run_key,
                     source_digest=reader.hexdigest(),
                     format=fmt,
-                    seed=_clip(seed, 64),
+                    seed=clip(seed, 64),
                     started_at=writer.started_at,
                     total=total,
                     failed=failed,
@@ -664,23 +202,4 @@ def ingest_stream(
         failed=failed,
         duplicate=False,
         infra_failure=infra,
-    )
-
-
-def _new_writer(
-    conn: Connection,
-    *,
-    project: str,
-    run_id: int,
-    meta: RunMeta,
-    report: ParsedReport,
-    now: datetime,
-) -> _Writer:
-    # The report's timestamp is read with its first <testsuite>, before any testcase.
-    return _Writer(
-        conn,
-        project=project,
-        run_id=run_id,
-        meta=meta,
-        started_at=_started_at(meta, report, now),
     )
