@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpcore  # noqa: F401 - see below
 import pytest
 import sqlalchemy as sa
 
@@ -21,6 +22,10 @@ from readiness._common.clock import FrozenClock
 from readiness.config import Settings, load_settings
 from readiness.storage.engine import Stores, create_engine_for
 from readiness.storage.migrate import upgrade_all
+
+# httpx imports httpcore lazily and maps its exceptions by class. pytester's in-process runs drop
+# modules first imported inside them, so a later re-import would make new classes that httpx
+# no longer maps (a refused connection then escapes as httpcore.ConnectError). Import it once here.
 
 PG_URL = os.environ.get(
     "READINESS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
