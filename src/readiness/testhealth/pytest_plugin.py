@@ -14,22 +14,22 @@ lazily, so the plugin costs nothing in projects that do not use it.
 from __future__ import annotations
 
 import os
-import platform
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
+from readiness.testhealth.plugin_remote import fetch_quarantine, upload_junit
+from readiness.testhealth.plugin_report import QUARANTINED_PROPERTY, _Attempt, _Case, render_junit
+
 if TYPE_CHECKING:
     import httpx
 
     from readiness.testhealth.model import QuarantineEntry
 
-QUARANTINE_API = "/api/v1/tests/quarantine"
-RUNS_API = "/api/v1/tests/runs"
-QUARANTINED_PROPERTY = "readiness.quarantined"
+__all__ = ["PLUGIN_NAME", "QUARANTINED_PROPERTY", "fetch_quarantine", "upload_junit"]
+
 PLUGIN_NAME = "readiness-session"
 _MAX_TEXT = 20_000
 
@@ -91,23 +91,6 @@ def pytest_configure(config: pytest.Config) -> None:
     plugin = ReadinessPlugin(config, settings=settings, record=record)
     if plugin.active:
         config.pluginmanager.register(plugin, PLUGIN_NAME)
-
-
-@dataclass
-class _Attempt:
-    outcome: str = "passed"  # passed | failed | error | skipped
-    duration: float = 0.0
-    message: str | None = None
-    failure_type: str | None = None
-    text: str | None = None
-
-
-@dataclass
-class _Case:
-    nodeid: str
-    location: tuple[str, int | None, str]
-    attempts: list[_Attempt] = field(default_factory=list)
-    quarantined: str | None = None
 
 
 def _failure_details(report: pytest.TestReport) -> tuple[str | None, str | None, str]:
@@ -404,158 +387,3 @@ def _read_known(path: Path) -> set[str]:
 
 def _read_order(path: Path) -> list[str]:
     return [s for s in (x.strip() for x in path.read_text(encoding="utf-8").splitlines()) if s]
-
-
-def _classname(nodeid: str) -> tuple[str, str]:
-    parts = nodeid.split("::")
-    module = parts[0].removesuffix(".py").replace("/", ".").replace("\\", ".")
-    return ".".join([module, *parts[1:-1]]), parts[-1]
-
-
-def render_junit(cases: list[_Case], properties: dict[str, str], timestamp: datetime) -> bytes:
-    """JUnit XML in pytest's schema, with earlier attempts as Surefire rerun/flaky children."""
-    import xml.etree.ElementTree as ET
-
-    root = ET.Element("testsuites", name="pytest tests")
-    suite = ET.SubElement(root, "testsuite", name="pytest")
-    if properties:
-        props = ET.SubElement(suite, "properties")
-        for name, value in properties.items():
-            ET.SubElement(props, "property", name=name, value=value)
-    counts = {"failed": 0, "error": 0, "skipped": 0}
-    total = 0.0
-    # Readers guess the producer from the first testcase; one with Surefire attempt children
-    # looks like Maven's. Cases with a single clean attempt go first (stable otherwise).
-    ordered = sorted(cases, key=lambda c: any(a.outcome in _FAILING for a in c.attempts[:-1]))
-    for case in ordered:
-        if not case.attempts:
-            continue
-        final = case.attempts[-1]
-        counts[final.outcome] = counts.get(final.outcome, 0) + 1
-        duration = sum(a.duration for a in case.attempts)
-        total += duration
-        classname, name = _classname(case.nodeid)
-        attrs = {"classname": classname, "name": name, "file": case.location[0]}
-        if case.location[1] is not None:
-            attrs["line"] = str(case.location[1])
-        attrs["time"] = f"{duration:.3f}"
-        element = ET.SubElement(suite, "testcase", attrs)
-        if len(case.attempts) > 1 or case.quarantined is not None:
-            props = ET.SubElement(element, "properties")
-            ET.SubElement(
-                props, "property", name="readiness.attempts", value=str(len(case.attempts))
-            )
-            outcomes = ",".join(a.outcome for a in case.attempts)
-            ET.SubElement(props, "property", name="readiness.outcomes", value=outcomes)
-            if case.quarantined is not None:
-                ET.SubElement(props, "property", name=QUARANTINED_PROPERTY, value=case.quarantined)
-        earlier = "rerun" if final.outcome in ("failed", "error") else "flaky"
-        for attempt in case.attempts[:-1]:
-            if attempt.outcome in ("failed", "error"):
-                tag = earlier + ("Failure" if attempt.outcome == "failed" else "Error")
-                child = ET.SubElement(element, tag, _message_attrs(attempt))
-                child.set("time", f"{attempt.duration:.3f}")
-                ET.SubElement(child, "stackTrace").text = attempt.text
-        if final.outcome in ("failed", "error"):
-            tag = "failure" if final.outcome == "failed" else "error"
-            ET.SubElement(element, tag, _message_attrs(final)).text = final.text
-        elif final.outcome == "skipped":
-            ET.SubElement(element, "skipped", type="pytest.skip", message=final.message or "")
-    suite.set("errors", str(counts["error"]))
-    suite.set("failures", str(counts["failed"]))
-    suite.set("skipped", str(counts["skipped"]))
-    suite.set("tests", str(sum(1 for c in cases if c.attempts)))
-    suite.set("time", f"{total:.3f}")
-    suite.set("timestamp", timestamp.isoformat())
-    suite.set("hostname", platform.node())
-    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return data
-
-
-_FAILING = ("failed", "error")
-
-
-def _message_attrs(attempt: _Attempt) -> dict[str, str]:
-    attrs = {"message": (attempt.message or "")[:2000]}
-    if attempt.failure_type:
-        attrs["type"] = attempt.failure_type
-    return attrs
-
-
-def _remote_error(action: str, exc: Exception) -> Exception:
-    from readiness.errors import RemoteError
-
-    return RemoteError(f"{action}: {exc}; check READINESS_URL and that the server is up")
-
-
-def fetch_quarantine(client: httpx.Client) -> list[QuarantineEntry]:
-    """GET the server's quarantine list (entries with ``source="server"``)."""
-    import httpx
-
-    from readiness.errors import RemoteError
-    from readiness.testhealth.model import QuarantineEntry
-
-    try:
-        response = client.get(QUARANTINE_API)
-    except httpx.HTTPError as exc:
-        raise _remote_error(f"GET {QUARANTINE_API}", exc) from exc
-    if response.status_code != 200:
-        raise RemoteError(
-            f"GET {QUARANTINE_API}: server answered {response.status_code}; "
-            "check READINESS_TOKEN and the server log"
-        )
-    try:
-        return [
-            QuarantineEntry(
-                test_id=str(item["test_id"]),
-                owner=item.get("owner"),
-                reason=str(item["reason"]),
-                issue=item.get("issue"),
-                created=_aware(item["created"]),
-                expires=_aware(item["expires"]),
-                created_by=str(item.get("created_by") or "unknown"),
-                source="server",
-            )
-            for item in response.json()
-        ]
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise RemoteError(
-            f"GET {QUARANTINE_API}: expected a JSON list of entries with test_id, reason, "
-            f"created, expires ({type(exc).__name__}: {exc}); is READINESS_URL a Readiness server?"
-        ) from exc
-
-
-def _aware(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def upload_junit(client: httpx.Client, xml_bytes: bytes, meta: dict[str, Any]) -> dict[str, Any]:
-    """POST the JUnit XML (raw body) with the run metadata as query parameters."""
-    import httpx
-
-    from readiness.errors import RemoteError
-
-    params = {k: str(v) for k, v in meta.items() if v is not None and k in _META_KEYS}
-    try:
-        response = client.post(
-            RUNS_API,
-            content=xml_bytes,
-            params=params,
-            headers={"Content-Type": "application/xml"},
-        )
-    except httpx.HTTPError as exc:
-        raise _remote_error(f"POST {RUNS_API}", exc) from exc
-    if response.status_code >= 300:
-        raise RemoteError(
-            f"POST {RUNS_API}: server answered {response.status_code} "
-            f"({response.text[:200]}); check READINESS_TOKEN and the server log"
-        )
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {"result": body}
-
-
-_META_KEYS = ("commit", "branch", "run_id", "attempt", "job")

@@ -1,0 +1,96 @@
+"""The pytest plugin's calls to a Readiness server: its quarantine list and report uploads.
+
+``httpx`` and the platform are imported inside the functions, so the plugin stays cheap to load.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+
+    from readiness.testhealth.model import QuarantineEntry
+
+QUARANTINE_API = "/api/v1/tests/quarantine"
+RUNS_API = "/api/v1/tests/runs"
+
+
+def _remote_error(action: str, exc: Exception) -> Exception:
+    from readiness.errors import RemoteError
+
+    return RemoteError(f"{action}: {exc}; check READINESS_URL and that the server is up")
+
+
+def fetch_quarantine(client: httpx.Client) -> list[QuarantineEntry]:
+    """GET the server's quarantine list (entries with ``source="server"``)."""
+    import httpx
+
+    from readiness.errors import RemoteError
+    from readiness.testhealth.model import QuarantineEntry
+
+    try:
+        response = client.get(QUARANTINE_API)
+    except httpx.HTTPError as exc:
+        raise _remote_error(f"GET {QUARANTINE_API}", exc) from exc
+    if response.status_code != 200:
+        raise RemoteError(
+            f"GET {QUARANTINE_API}: server answered {response.status_code}; "
+            "check READINESS_TOKEN and the server log"
+        )
+    try:
+        return [
+            QuarantineEntry(
+                test_id=str(item["test_id"]),
+                owner=item.get("owner"),
+                reason=str(item["reason"]),
+                issue=item.get("issue"),
+                created=_aware(item["created"]),
+                expires=_aware(item["expires"]),
+                created_by=str(item.get("created_by") or "unknown"),
+                source="server",
+            )
+            for item in response.json()
+        ]
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise RemoteError(
+            f"GET {QUARANTINE_API}: expected a JSON list of entries with test_id, reason, "
+            f"created, expires ({type(exc).__name__}: {exc}); is READINESS_URL a Readiness server?"
+        ) from exc
+
+
+def _aware(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def upload_junit(client: httpx.Client, xml_bytes: bytes, meta: dict[str, Any]) -> dict[str, Any]:
+    """POST the JUnit XML (raw body) with the run metadata as query parameters."""
+    import httpx
+
+    from readiness.errors import RemoteError
+
+    params = {k: str(v) for k, v in meta.items() if v is not None and k in _META_KEYS}
+    try:
+        response = client.post(
+            RUNS_API,
+            content=xml_bytes,
+            params=params,
+            headers={"Content-Type": "application/xml"},
+        )
+    except httpx.HTTPError as exc:
+        raise _remote_error(f"POST {RUNS_API}", exc) from exc
+    if response.status_code >= 300:
+        raise RemoteError(
+            f"POST {RUNS_API}: server answered {response.status_code} "
+            f"({response.text[:200]}); check READINESS_TOKEN and the server log"
+        )
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {"result": body}
+
+
+_META_KEYS = ("commit", "branch", "run_id", "attempt", "job")
