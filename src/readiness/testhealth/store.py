@@ -12,8 +12,6 @@ from readiness._common.clock import utc
 from readiness.testhealth.model import Outcome
 from readiness.testhealth.tables import results, runs, tests
 
-FAILING = (int(Outcome.FAILED), int(Outcome.ERROR))
-
 
 @dataclass(frozen=True, slots=True)
 class RunRow:
