@@ -132,20 +132,14 @@ class History:
                     test_key=key,
                     name=key.rsplit("::", 1)[-1],
                     first_seen=at,
-                    last_seen=at,
                     first_commit=commit,
                 )
             ).inserted_primary_key[0]
             return self.test_ids[key]
         test_id = self.test_ids[key]
-        row = conn.execute(
-            sa.select(tests.c.first_seen, tests.c.last_seen).where(tests.c.id == test_id)
-        ).one()
+        row = conn.execute(sa.select(tests.c.first_seen).where(tests.c.id == test_id)).one()
         first = min(_aware(row.first_seen), at)
-        last = max(_aware(row.last_seen), at)
-        conn.execute(
-            tests.update().where(tests.c.id == test_id).values(first_seen=first, last_seen=last)
-        )
+        conn.execute(tests.update().where(tests.c.id == test_id).values(first_seen=first))
         return test_id
 
     def quarantine(

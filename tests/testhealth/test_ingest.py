@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 
 from readiness.errors import JUnitParseError
 from readiness.storage.engine import Stores
-from readiness.testhealth import tables
+from readiness.testhealth import queries, tables
 from readiness.testhealth.ingest import compute_run_key, ingest_stream
 from readiness.testhealth.model import IngestResult, RunMeta
 
@@ -51,6 +51,21 @@ def _rows(engine: Engine, table: sa.Table, *order: str) -> list[Any]:
     with engine.connect() as conn:
         query = sa.select(table).order_by(*(table.c[o] for o in order or ("id",)))
         return list(conn.execute(query).mappings())
+
+
+def _seen(engine: Engine) -> dict[str, tuple[str | None, datetime | None, datetime | None]]:
+    """(first_commit, first_seen, last_seen) per test key: th_tests and the evidence query."""
+    first = {
+        r["test_key"]: (r["first_commit"], _aware(r["first_seen"]))
+        for r in _rows(engine, tables.tests)
+    }
+    last = {
+        e.test_key: e.last_seen
+        for e in queries.load_evidence(
+            engine, project="shop", default_branch="main", window_runs=10
+        )
+    }
+    return {key: (*f, last.get(key)) for key, f in first.items()}
 
 
 def _counts(engine: Engine) -> tuple[int, int, int]:
@@ -170,10 +185,10 @@ def test_tests_keep_first_seen_and_widen_last_seen(stores: Stores) -> None:
     later = datetime(2026, 3, 12, tzinfo=UTC)
     _ingest(stores.state, data, meta=RunMeta(run_id="1", commit="aaa"))
     _ingest(stores.state, data, meta=RunMeta(run_id="2", commit="bbb", timestamp=later))
-    rows = _rows(stores.state, tables.tests)
-    assert {(r["first_commit"], _aware(r["first_seen"]), _aware(r["last_seen"])) for r in rows} == {
+    assert set(_seen(stores.state).values()) == {
         ("aaa", datetime(2026, 3, 10, 9, 5, tzinfo=UTC), later)
     }
+    rows = _rows(stores.state, tables.tests)
     assert [r["test_key"] for r in rows] == [
         "github.com/acme/shop/cart::TestAdd",
         "github.com/acme/shop/cart::TestAdd/negative_quantity",
@@ -322,10 +337,7 @@ def test_a_known_project_gains_new_tests_widens_known_ones_and_links_every_resul
     second = report(("t2", "<failure/>"), ("t3", ""), ("t2", ""), ("t4", "<skipped/>"), ("t1", ""))
     result = _ingest(stores.state, second, meta=RunMeta(run_id="2", commit="aaa", timestamp=early))
 
-    tests = {
-        r["test_key"]: (r["first_commit"], _aware(r["first_seen"]), _aware(r["last_seen"]))
-        for r in _rows(stores.state, tables.tests)
-    }
+    tests = _seen(stores.state)
     names = {r["id"]: r["test_key"] for r in _rows(stores.state, tables.tests)}
     run2 = [
         (names[r["test_id"]], r["outcome"])

@@ -144,7 +144,7 @@ def _load_evidence(
     position = {r.id: n - 1 - r.k for r in win_rows}  # run id -> index, oldest first
     chunks = max(1, -(-n // BITS))
 
-    test_q = sa.select(tests.c.id, tests.c.test_key, tests.c.first_seen, tests.c.last_seen).where(
+    test_q = sa.select(tests.c.id, tests.c.test_key, tests.c.first_seen).where(
         tests.c.project == project
     )
     if test_key is not None:
@@ -189,12 +189,8 @@ def _load_evidence(
     retries = _retry_passes(conn, project, only, until)
     same_commit, same_tree = _same_source(conn, project, only, until)
     groups = _failure_groups(conn, project, only, until)
-    fixed_q = (
-        sa.select(fix_verifications.c.test_key, sa.func.max(fix_verifications.c.at))
-        .where(fix_verifications.c.project == project, fix_verifications.c.verdict == "fixed")
-        .group_by(fix_verifications.c.test_key)
-    )
-    fixed = {row[0]: row[1] for row in conn.execute(fixed_q)}
+    last_seen = _last_seen(conn, project, only, until)
+    fixed = _fixed_at(conn, project)
 
     out: list[TestEvidence] = []
     for row in conn.execute(main):
@@ -230,7 +226,7 @@ def _load_evidence(
                 same_tree=tuple(sorted(same_tree.get(row.test_id, ()))),
                 retry_passes=len(test_retries),
                 first_seen=_utc(t.first_seen),
-                last_seen=_utc(t.last_seen),
+                last_seen=_utc(last_seen.get(row.test_id)),
                 last_failure_at=max(
                     (g.last_seen for g in test_groups if g.last_seen), default=None
                 ),
@@ -326,6 +322,36 @@ def _same_source(
     for test_id, sha in conn.execute(tree_q):
         by_tree[test_id].add(sha)
     return by_commit, by_tree
+
+
+def _fixed_at(conn: Connection, project: str) -> dict[str, datetime]:
+    """When each test's fix was last verified (``tests verify-fix`` said fixed)."""
+    q = (
+        sa.select(fix_verifications.c.test_key, sa.func.max(fix_verifications.c.at))
+        .where(fix_verifications.c.project == project, fix_verifications.c.verdict == "fixed")
+        .group_by(fix_verifications.c.test_key)
+    )
+    return {row[0]: row[1] for row in conn.execute(q)}
+
+
+def _last_seen(
+    conn: Connection,
+    project: str,
+    only: list[sa.ColumnElement[bool]],
+    until: datetime | None = None,
+) -> dict[int, datetime]:
+    """When each test last ran: the latest start of a run (infrastructure failures included)
+    with a result of it."""
+    cond = [runs.c.project == project, *only]
+    if until is not None:
+        cond.append(runs.c.started_at <= until)
+    q = (
+        sa.select(results.c.test_id, sa.func.max(runs.c.started_at))
+        .select_from(results.join(runs, runs.c.id == results.c.run_id))
+        .where(*cond)
+        .group_by(results.c.test_id)
+    )
+    return {row[0]: row[1] for row in conn.execute(q)}
 
 
 def _failure_groups(

@@ -3,6 +3,10 @@
 ``th_results`` holds one row per execution of a test: reruns inside one CI run are separate rows
 (``attempt`` 0 is the first execution, 1.. the reruns), so pass-on-retry stays visible.
 Outcomes are small integers (see ``model.Outcome``) to keep the 1M-row aggregates cheap.
+
+``th_tests`` keeps what is fixed about a test (its key, names, and the first run it was seen in,
+widened when an older report is ingested later); when a test was last seen is read from its
+results, so an ingest of known tests inserts results and rewrites no test row.
 """
 
 from __future__ import annotations
@@ -54,7 +58,6 @@ tests = sa.Table(
     sa.Column("name", sa.String(1000), nullable=False),
     sa.Column("file", sa.String(1000)),
     sa.Column("first_seen", TZ, nullable=False),
-    sa.Column("last_seen", TZ, nullable=False),
     sa.Column("first_commit", sa.String(64)),
     sa.UniqueConstraint("project", "test_key"),
 )

@@ -144,7 +144,6 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=1000), nullable=False),
         sa.Column("file", sa.String(length=1000), nullable=True),
         sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
         sa.Column("first_commit", sa.String(length=64), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_th_tests")),
         sa.UniqueConstraint("project", "test_key", name=op.f("uq_th_tests_project_test_key")),
