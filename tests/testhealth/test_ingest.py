@@ -459,11 +459,25 @@ def test_durations_are_stored_exactly_as_read(stores: Stores, times: list[float]
     assert [r["duration_s"] for r in _rows(stores.state, tables.results)] == times
 
 
-def test_a_nul_byte_in_a_large_file_is_a_parse_error_not_a_database_error(
-    stores: Stores, tmp_path: Path
+@pytest.mark.parametrize(
+    ("bad", "problem"),
+    [
+        # PostgreSQL would refuse the NUL first; orjson would refuse the lone surrogate.
+        (
+            b'<testcase classname="t.a" name="bad\x00name" file="t/a.py" time="0.1"/>',
+            "not well-formed (invalid token)",
+        ),
+        (
+            b'<testcase classname="t.a" name="a"><failure message="&#xD800;"/></testcase>',
+            "reference to invalid character number",
+        ),
+    ],
+)
+def test_a_bad_character_in_a_large_file_is_a_parse_error_not_a_database_error(
+    stores: Stores, tmp_path: Path, bad: bytes, problem: str
 ) -> None:
     # Large files are checked by expat in a second process while rows already reach the
-    # database; PostgreSQL refuses the NUL first, yet the file's own error must be reported.
+    # database, yet the file's own error must be reported and nothing kept.
     from readiness.testhealth.junit_fast import APART_MIN
 
     path = tmp_path / "big.xml"
@@ -473,7 +487,8 @@ def test_a_nul_byte_in_a_large_file_is_a_parse_error_not_a_database_error(
     )
     path.write_bytes(
         b'<?xml version="1.0"?>\n<testsuite name="pytest">\n'
-        b'<testcase classname="t.a" name="bad\x00name" file="t/a.py" time="0.1"/>\n'
+        + bad
+        + b"\n"
         + filler.encode()
         + b"</testsuite>\n"
     )
@@ -491,5 +506,5 @@ def test_a_nul_byte_in_a_large_file_is_a_parse_error_not_a_database_error(
             infra_min_tests=10,
         )
 
-    assert (caught.value.line, caught.value.problem) == (3, "not well-formed (invalid token)")
+    assert (caught.value.line, caught.value.problem) == (3, problem)
     assert _counts(stores.state) == (0, 0, 0)

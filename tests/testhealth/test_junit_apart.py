@@ -22,6 +22,8 @@ MALFORMED = [
     "<testsuite/>\n<junk/>",
     '<testsuite>\n<testcase name="a"/>\n<!-- late --><testcase name="b"/>\n<oops></testsuite>',
     '<testsuite>\n<testcase name="a"/>\n<testcase name="b" x="&bad;"/></testsuite>',
+    '<testsuite>\n<testcase name="a"><failure message="&#xD800;"/></testcase></testsuite>',
+    '<testsuite>\n<testcase name="a"><failure>&#1;</failure></testcase></testsuite>',
 ]
 
 Outcome = tuple[list[Row], object] | tuple[str, str]

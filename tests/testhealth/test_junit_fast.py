@@ -172,6 +172,7 @@ def test_a_big_uniform_report_is_read_in_bulk_and_matches_the_exact_reader() -> 
             None,
         ),
         ('\n  <failure message="boom"/>\n', "boom", None),
+        ('<failure message="a &amp;lt; b &quot;c&apos;">x</failure>', "a &lt; b \"c'", None),
     ],
 )
 def test_a_single_outcome_child_reads_its_message_and_type_like_the_exact_reader(
@@ -186,3 +187,17 @@ def test_a_single_outcome_child_reads_its_message_and_type_like_the_exact_reader
 
     assert (rows[2][7], rows[2][8], fast.fast_fallback) == (message, failure_type, None)
     assert rows == list(parse_report(io.BytesIO(data), "r.xml", fast=False).rows())
+
+
+@pytest.mark.parametrize("ref", ["&#xD800;", "&#1;", "&#xFFFE;", "&#0;"])
+def test_a_character_xml_forbids_is_the_exact_readers_error_on_the_fast_path(ref: str) -> None:
+    cases = "".join(f'<testcase classname="m" name="t{i}"/>\n' for i in range(3))
+    bad = f'<testcase classname="m" name="t"><failure message="x {ref}">y</failure></testcase>'
+    data = f'<testsuite name="pytest">\n{cases}{bad}\n</testsuite>'.encode()
+    errors = []
+    for fast in (True, False):
+        with pytest.raises(JUnitParseError) as caught:
+            list(parse_report(io.BytesIO(data), "r.xml", fast=fast).rows())
+        errors.append(str(caught.value))
+    assert errors[0] == errors[1]
+    assert "r.xml line 5" in errors[0]

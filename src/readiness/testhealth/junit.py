@@ -49,7 +49,7 @@ CHUNK = 1 << 16
 MAX_MESSAGE = 2000
 _MAX_CAPTURE = 4096
 _TAIL = 300
-_PREFIX_CACHE = 4096
+PREFIX_CACHE = 1 << 16  # (classname, file, suite) -> id prefix, shared with junit_fast
 SEED_PROPERTIES = ("readiness.seed", "random_seed", "randomly_seed", "seed")
 
 _OUTCOME_CHILDREN = {"failure": Outcome.FAILED, "error": Outcome.ERROR, "skipped": Outcome.SKIPPED}
@@ -458,7 +458,7 @@ class ParsedReport:
         cache_key = (classname, file, suite)
         cached = self._prefixes.get(cache_key)
         if cached is None:
-            if len(self._prefixes) > _PREFIX_CACHE:
+            if len(self._prefixes) > PREFIX_CACHE:
                 self._prefixes.clear()
             cached = self._prefixes[cache_key] = id_prefix(fmt, classname, file, suite)
         prefix, file = cached

@@ -32,9 +32,9 @@ import re
 import stat
 import subprocess
 import sys
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from itertools import compress, islice, repeat
-from operator import add, eq
+from operator import add, eq, itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,10 +43,12 @@ from readiness.testhealth.junit import (
     _OUTCOME_CHILDREN,
     _REFUSED,
     CHUNK,
+    PREFIX_CACHE,
     BinaryReader,
     Row,
     _Failure,
     _parse_time,
+    _with_failure,
     id_prefix,
 )
 from readiness.testhealth.model import Outcome
@@ -67,9 +69,9 @@ _ENCODING = re.compile(rb"encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 _ONE_CHILD = re.compile(r"[^<]*<(failure|error|skipped)([^<>]*)>(?:([^<]*)</\1\s*>)?[^<]*")
 _REF = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z]+);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_NAMED_REFS = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&amp;": "&"}  # amp last
 _SPECIAL = ("&", "\t", "\n", "\r")
 _USED = frozenset({"classname", "name", "file", "time"})  # the attributes _finish_case reads
-_PREFIX_CACHE = 1 << 16
 APART_MIN = 4 << 20  # smaller inputs are checked in-process (a second process costs ~15 ms)
 # The checker run in the second process: the same guards as the in-process parser.
 _CHECKER = """
@@ -109,9 +111,16 @@ def _ref(match: re.Match[str]) -> str:
             raise _HandOver("entity")
         return _NAMED[ref]
     code = int(ref[2:], 16) if ref[1] == "x" else int(ref[1:])
-    if not 0 < code <= 0x10FFFF:
-        raise _HandOver("char ref")
+    if not _xml_char(code):
+        raise _HandOver("char ref")  # expat refuses it: the exact reader reports where
     return chr(code)
+
+
+def _xml_char(code: int) -> bool:
+    """Whether XML 1.0 allows the character (no NUL, controls, surrogates or U+FFFE/U+FFFF)."""
+    if code < 0x20:
+        return code in (0x9, 0xA, 0xD)
+    return code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
 
 
 def _attr_value(raw: str) -> str:
@@ -124,6 +133,14 @@ def _attr_value(raw: str) -> str:
 
 
 def _refs(raw: str) -> str:
+    if "&#" not in raw:
+        # Only the five predefined entities (the usual case): C-level replaces, &amp; last so
+        # that "&amp;lt;" stays "&lt;".
+        n = raw.count("&")
+        if n == sum(map(raw.count, _NAMED_REFS)):
+            for ref, char in _NAMED_REFS.items():
+                raw = raw.replace(ref, char)
+            return raw
     if raw.count("&") != len(_REF.findall(raw)):
         raise _HandOver("ampersand")
     return _REF.sub(_ref, raw)
@@ -229,7 +246,7 @@ class _Reader:
             found = self.templates[keys] = (tuple(n for n in names if n in _USED), pattern)
         return found
 
-    def bulk(self, text: str) -> bool:  # noqa: PLR0911, PLR0915 - one region, in C-level steps
+    def bulk(self, text: str) -> bool:  # noqa: PLR0911 - one region, in C-level steps
         """All testcases of the region at once, when they share one attribute layout, no tags
         lie between them and the format is known; ``False`` leaves the region to ``generic``."""
         report = self.report
@@ -266,7 +283,7 @@ class _Reader:
         prefixes: dict[tuple[str, str | None], str] = {}
         paths: dict[tuple[str, str | None], str | None] = {}
         cache = self.prefixes
-        if len(cache) > _PREFIX_CACHE:
+        if len(cache) > PREFIX_CACHE:
             cache.clear()
         keys = list(zip(classnames, files, strict=False))
         for key in set(keys):
@@ -294,20 +311,58 @@ class _Reader:
                 repeat(None),
             )
         )
-        special = set(with_body)
-        special.update(compress(range(1, n), map(eq, islice(ids, 1, None), ids)))
+        self._emit(
+            rows,
+            with_body,
+            bodies,
+            lambda i: dict(zip(names, (c[i] for c in values.values()), strict=True)),
+        )
+        return True
+
+    def _emit(
+        self,
+        rows: list[Row],
+        with_body: list[int],
+        bodies: Sequence[str],
+        attrs_of: Callable[[int], dict[str, str]],
+    ) -> None:
+        """The region's rows in order: plain ones in blocks, the common failure or skip built
+        here, and reruns (a case repeating its predecessor's id, which continues its attempts)
+        and any other body through the exact handlers."""
+        report = self.report
+        ids = list(map(itemgetter(0), rows))
+        reruns = set(compress(range(1, len(ids)), map(eq, islice(ids, 1, None), ids)))
         pending = report._pending
         if pending is not None and pending[0] == ids[0]:
-            special.add(0)
+            reruns.add(0)
         last = 0
-        for i in sorted(special):
+        for i in sorted(reruns.union(with_body)):
             self._block(rows[last:i])
-            attrs = dict(zip(names, (column[i] for column in values.values()), strict=True))
-            report._start("testcase", attrs)
-            self.case_body(bodies[i])
+            failure = None if i in reruns else self._one_child(bodies[i])
+            if failure is not None:
+                self._block([_with_failure(rows[i][:4], failure, 0, rows[i][5])])
+            else:
+                report._start("testcase", attrs_of(i))
+                self.case_body(bodies[i])
             last = i + 1
         self._block(rows[last:])
-        return True
+
+    @staticmethod
+    def _one_child(body: str) -> _Failure | None:
+        """The outcome of a testcase body that is one ``failure``/``error``/``skipped`` element
+        and text around it; ``None`` for any other body."""
+        one = _ONE_CHILD.fullmatch(body)
+        if one is None:
+            return None
+        name, inside, text = one.groups()
+        attrs, empty = _attrs(inside)
+        if empty != (text is None):
+            return None
+        # What _start_in_case and the capture do for this child, without the tokens.
+        failure = _Failure(_OUTCOME_CHILDREN[name], attrs.get("message"), attrs.get("type"))
+        if text and failure.outcome is not Outcome.SKIPPED:
+            failure.add_text(_text(text))
+        return failure
 
     def case_body(self, body: str) -> None:
         """The children and text of the open testcase, then its end."""
@@ -317,18 +372,11 @@ class _Reader:
             return
         if "<testcase" in body:
             raise _HandOver("nested testcase")
-        one = _ONE_CHILD.fullmatch(body) if report.format is not None else None
-        if one is not None:
-            name, inside, text = one.groups()
-            attrs, empty = _attrs(inside)
-            if empty == (text is None):
-                # What _start_in_case and the capture do for this child, without the tokens.
-                failure = _Failure(_OUTCOME_CHILDREN[name], attrs.get("message"), attrs.get("type"))
-                report._final = failure
-                if text and failure.outcome is not Outcome.SKIPPED:
-                    failure.add_text(_text(text))
-                report._end("testcase")
-                return
+        failure = self._one_child(body) if report.format is not None else None
+        if failure is not None:
+            report._final = failure
+            report._end("testcase")
+            return
         pos = n = 0
         for m in _TAG.finditer(body):
             n += 1
