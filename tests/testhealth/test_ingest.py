@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from readiness.errors import JUnitParseError
-from readiness.storage.engine import Stores
+from readiness.storage.engine import Stores, create_engine_for
+from readiness.storage.migrate import upgrade
 from readiness.testhealth import queries, tables
 from readiness.testhealth.ingest import compute_run_key, ingest_stream
 from readiness.testhealth.model import IngestResult, RunMeta
@@ -508,3 +509,24 @@ def test_a_bad_character_in_a_large_file_is_a_parse_error_not_a_database_error(
 
     assert (caught.value.line, caught.value.problem) == (3, problem)
     assert _counts(stores.state) == (0, 0, 0)
+
+
+def test_sqlite_enforces_foreign_keys_again_after_an_ingest_succeeds_or_fails(
+    tmp_path: Path,
+) -> None:
+    # The ingest skips per-row foreign-key probes (its references are valid by construction);
+    # the pooled connection must come back enforcing them, whatever happened.
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'state.db'}")
+    upgrade("state", engine)
+    good = (DATA / "pytest_xunit1.xml").read_bytes()
+    _ingest(engine, good)
+    with pytest.raises(JUnitParseError):
+        _ingest(engine, b"<testsuite><testcase name='a'>", source="bad.xml")
+    with engine.connect() as conn:
+        enforced = conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one()
+        with pytest.raises(sa.exc.IntegrityError):
+            conn.execute(
+                tables.results.insert().values(run_id=999, test_id=999, attempt=0, outcome=0)
+            )
+    engine.dispose()
+    assert enforced == 1

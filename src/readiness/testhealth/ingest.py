@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -73,6 +76,23 @@ def _existing(conn: Connection, project: str, run_key: str, source: str) -> Inge
     )
 
 
+@contextmanager
+def _references_by_construction(conn: Connection) -> Iterator[None]:
+    """SQLite: no per-row foreign-key probes while one ingest runs (about a fifth of the results
+    insert). Its rows reference the run it inserted first and test ids it joined from th_tests,
+    and its transaction holds the write lock throughout, so no reference can dangle."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    dbapi: Any = conn.connection.dbapi_connection  # outside any transaction, as SQLite requires
+    enforced = dbapi.execute("PRAGMA foreign_keys").fetchone()[0]
+    dbapi.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        dbapi.execute(f"PRAGMA foreign_keys = {'ON' if enforced else 'OFF'}")
+
+
 def ingest_stream(
     engine: Engine,
     stream: BinaryReader,
@@ -92,7 +112,7 @@ def ingest_stream(
     reader = _HashingReader(stream)
     report = parse_report(reader, source)
     runs = tables.runs
-    with engine.connect() as conn:
+    with engine.connect() as conn, _references_by_construction(conn):
         trans = conn.begin()
         try:
             run_id = conn.execute(
