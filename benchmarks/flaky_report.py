@@ -58,7 +58,7 @@ def generate(n_tests: int, n_runs: int, seed: int) -> dict[str, Any]:
     infra_run = n_runs // 3
     tests_rows = [
         {"id": t + 1, "project": "bench", "test_key": f"tests/test_m{t // 50}.py::test_{t}",
-         "name": f"test_{t}", "first_seen": T0, "last_seen": T0 + timedelta(hours=n_runs)}
+         "first_seen": T0}
         for t in range(n_tests)
     ]  # fmt: skip
     runs_rows, results_rows = [], []

@@ -130,7 +130,6 @@ class History:
                 tests.insert().values(
                     project=self.project,
                     test_key=key,
-                    name=key.rsplit("::", 1)[-1],
                     first_seen=at,
                     first_commit=commit,
                 )

@@ -23,6 +23,13 @@ from readiness.testhealth.ingest import compute_run_key, ingest_stream
 from readiness.testhealth.model import IngestResult, RunMeta
 
 DATA = Path(__file__).parent / "data" / "junit"
+REPORTS = [
+    "go_junit_report.xml",
+    "jest_junit.xml",
+    "pytest_rerunfailures.xml",
+    "pytest_xunit1.xml",
+    "surefire.xml",
+]
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 
 
@@ -530,3 +537,44 @@ def test_sqlite_enforces_foreign_keys_again_after_an_ingest_succeeds_or_fails(
             )
     engine.dispose()
     assert enforced == 1
+
+
+def _stored(engine: Engine) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return [
+            tuple(row)
+            for row in conn.execute(
+                sa.select(
+                    tables.tests.c.test_key,
+                    tables.tests.c.first_commit,
+                    tables.results.c.attempt,
+                    tables.results.c.outcome,
+                    tables.results.c.duration_s,
+                    tables.results.c.failure_kind,
+                    tables.results.c.message,
+                    tables.results.c.fingerprint,
+                )
+                .join_from(tables.results, tables.tests)
+                .order_by(tables.results.c.id)
+            )
+        ]
+
+
+def test_sqlite_without_json_operators_stores_exactly_what_the_fast_path_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite before 3.38 (Ubuntu 22.04 ships 3.37) takes the executemany path.
+    from readiness.testhealth import ingest_writer
+
+    stored = []
+    for label, floor in (("fast", ingest_writer._JSON_SQLITE), ("old", (99, 0, 0))):
+        monkeypatch.setattr(ingest_writer, "_JSON_SQLITE", floor)
+        engine = create_engine_for(f"sqlite:///{tmp_path / label}.db")
+        upgrade("state", engine)
+        for n, name in enumerate(REPORTS):
+            _ingest(engine, (DATA / name).read_bytes(), meta=RunMeta(run_id=str(n), commit="c1"))
+        _ingest(engine, (DATA / REPORTS[0]).read_bytes(), meta=RunMeta(run_id="again"))
+        stored.append(_stored(engine))
+        engine.dispose()
+    assert len(stored[0]) == 37
+    assert stored[0] == stored[1]

@@ -15,7 +15,7 @@ from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from itertools import chain, compress, repeat
+from itertools import compress, repeat
 from operator import itemgetter, or_
 from typing import Any
 
@@ -47,25 +47,22 @@ _OUTCOME = itemgetter(4)
 _DURATION = itemgetter(5)
 _ATTEMPT = itemgetter(6)
 _TEST_ID = itemgetter(0)
-_TEST_FIELDS = itemgetter(1, 2, 3)  # suite, name, file
 _JSON_SQLITE = (3, 38, 0)  # the ->> operator
-_TEST_ROW = itemgetter(0, 1, 2, 3)  # test id, suite, name, file
-# A batch travels as two JSON arrays: [test_key, suite, name, file] and [test_key, duration] per
-# row (null for rows with details). The tests statement inserts the tests the project does not
-# know yet (a test's first row names it; a known test costs one index probe and no write); the
-# result statements then find every test id through the unique index, all in the writer thread,
-# so the parser never waits for a lookup.
+# A batch travels as two JSON arrays: its test keys, and [test_key, duration] per row (null for
+# rows with details). The tests statement inserts the keys the project does not know yet (a
+# known test costs one index probe and no write; SQLite reads a plain string of json_each without
+# parsing it again); the result statements then find every test id through the unique index,
+# all in the writer thread, so the parser never waits for a lookup.
 _TESTS_SQL = (
-    "INSERT INTO th_tests (project, test_key, suite, name, file, first_seen, first_commit) "
-    "SELECT ?1, j.value ->> 0, substr(j.value ->> 1, 1, 1000), substr(j.value ->> 2, 1, 1000), "
-    "substr(j.value ->> 3, 1, 1000), ?2, ?3 FROM json_each(?4) AS j WHERE NOT EXISTS "
-    "(SELECT 1 FROM th_tests AS t WHERE t.project = ?1 AND t.test_key = j.value ->> 0) "
+    "INSERT INTO th_tests (project, test_key, first_seen, first_commit) "
+    "SELECT ?1, j.value, ?2, ?3 FROM json_each(?4) AS j WHERE NOT EXISTS "
+    "(SELECT 1 FROM th_tests AS t WHERE t.project = ?1 AND t.test_key = j.value) "
     "ON CONFLICT (project, test_key) DO NOTHING"
 )
 # Only for a report older than a run already stored: its known tests were first seen here.
 _OLDER_SQL = (
     "UPDATE th_tests SET first_seen = ?2, first_commit = ?3 WHERE project = ?1 "
-    "AND first_seen > ?2 AND test_key IN (SELECT j.value ->> 0 FROM json_each(?4) AS j)"
+    "AND first_seen > ?2 AND test_key IN (SELECT j.value FROM json_each(?4) AS j)"
 )
 _PLAIN_RESULTS_SQL = (
     "INSERT INTO th_results (id, run_id, test_id, attempt, outcome, duration_s, quarantined) "
@@ -275,15 +272,12 @@ class Writer:
         """Write ``batch``; on SQLite with JSON, return the statements to run instead."""
         if self._json:
             return self._write_json(batch)
-        # Test ids in file order, each with its first row (the dict built from the end).
-        order = dict.fromkeys(map(_TEST_ID, batch))
-        earliest = {r[0]: r for r in reversed(batch)}
-        first: dict[str, Row] = dict(zip(order, map(earliest.__getitem__, order), strict=True))
-        if max(map(len, first)) <= _KEY_MAX:
-            ids = self._resolve_tests(first)
+        order = list(dict.fromkeys(map(_TEST_ID, batch)))  # the batch's tests in file order
+        if max(map(len, order)) <= _KEY_MAX:
+            ids = self._resolve_tests(order)
         else:
-            by_key = self._resolve_tests({_test_key(t): r for t, r in first.items()})
-            ids = {t: by_key[_test_key(t)] for t in first}
+            by_key = self._resolve_tests(list(dict.fromkeys(map(_test_key, order))))
+            ids = {t: by_key[_test_key(t)] for t in order}
         test_ids = list(map(ids.__getitem__, map(_TEST_ID, batch)))
         outcomes = list(map(_OUTCOME, batch))
         attempts = list(map(_ATTEMPT, batch))
@@ -342,10 +336,8 @@ class Writer:
         """The batch as two JSON payloads and up to four statements keyed by test key; ids are
         found in the writer thread."""
         keys: list[str] = list(map(_TEST_ID, batch))
-        described: list[tuple[Any, ...]] = list(map(_TEST_ROW, batch))
         if max(map(len, keys)) > _KEY_MAX:
             keys = list(map(_test_key, keys))
-            described = [(k, *d[1:]) for k, d in zip(keys, described, strict=True)]
         outcomes = list(map(_OUTCOME, batch))
         attempts = list(map(_ATTEMPT, batch))
         durations = list(map(_DURATION, batch))
@@ -355,9 +347,7 @@ class Writer:
         totals.duration_s += sum(durations)
         totals.results += len(batch)
         self.sparse.add(keys, outcomes, attempts, special)
-        tests = _json_text(described)
-        del described
-        head = (self.project, self._sqlite_time, clip(self.meta.commit, 64), tests)
+        head = (self.project, self._sqlite_time, clip(self.meta.commit, 64), _json_text(keys))
         self._emit(_TESTS_SQL, head)
         if self._older:
             self._emit(_OLDER_SQL, head)
@@ -408,25 +398,25 @@ class Writer:
             found.update((key, int(id_)) for key, id_ in rows)
         return found
 
-    def _resolve_tests(self, first: dict[str, Row]) -> dict[str, int]:
+    def _resolve_tests(self, keys: list[str]) -> dict[str, int]:
         inserted = self._new_project
         if inserted is not None:
-            ids = {key: inserted[key] for key in first if key in inserted}
-            missing = [key for key in first if key not in ids]
+            ids = {key: inserted[key] for key in keys if key in inserted}
+            missing = [key for key in keys if key not in ids]
             if missing:
-                added = self._insert_tests(missing, first)
+                added = self._insert_tests(missing)
                 inserted.update(added)
                 ids.update(added)
             return ids
-        ids = self._lookup(first)
+        ids = self._lookup(keys)
         if ids:
             self._touch(list(ids.values()))
-        missing = [key for key in first if key not in ids]
+        missing = [key for key in keys if key not in ids]
         if missing:
-            ids.update(self._insert_tests(missing, first))
+            ids.update(self._insert_tests(missing))
         return ids
 
-    def _insert_tests(self, missing: list[str], first: dict[str, Row]) -> dict[str, int]:
+    def _insert_tests(self, missing: list[str]) -> dict[str, int]:
         commit = clip(self.meta.commit, 64)
         if not self._sqlite:
             at = self.started_at
@@ -436,9 +426,6 @@ class Writer:
                     {
                         "project": self.project,
                         "test_key": key,
-                        "suite": clip(first[key][1]),
-                        "name": clip(first[key][2]) or "",
-                        "file": clip(first[key][3]),
                         "first_seen": at,
                         "first_commit": commit,
                     }
@@ -447,19 +434,12 @@ class Writer:
             )
             return self._lookup(missing)
         at_text = self._sqlite_time
-        fields = list(map(_TEST_FIELDS, map(first.__getitem__, missing)))
-        longest = max(map(len, filter(None, chain.from_iterable(fields))), default=0)
-        if longest > _TEXT_MAX:
-            fields = [(clip(a), clip(b) or "", clip(c)) for a, b, c in fields]
         n = len(missing)
         before = self.conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM th_tests").scalar_one()
         self.conn.exec_driver_sql(
-            "INSERT INTO th_tests (project, test_key, suite, name, file, first_seen, first_commit) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (self.project, key, *f, at_text, commit)
-                for key, f in zip(missing, fields, strict=True)
-            ],
+            "INSERT INTO th_tests (project, test_key, first_seen, first_commit) "
+            "VALUES (?, ?, ?, ?)",
+            [(self.project, key, at_text, commit) for key in missing],
         )
         # SQLite gives a new row max(rowid)+1, and this transaction holds the write lock, so the
         # new ids are consecutive in insertion order; checked, with a lookup as the fallback.

@@ -4,9 +4,10 @@
 (``attempt`` 0 is the first execution, 1.. the reruns), so pass-on-retry stays visible.
 Outcomes are small integers (see ``model.Outcome``) to keep the 1M-row aggregates cheap.
 
-``th_tests`` keeps what is fixed about a test (its key, names, and the first run it was seen in,
-widened when an older report is ingested later); when a test was last seen is read from its
-results, so an ingest of known tests inserts results and rewrites no test row.
+``th_tests`` keeps what is fixed about a test: its key (which carries its file, classes and name,
+see ``junit``) and the first run it was seen in, moved back when an older report is ingested
+later. When it was last seen is read from its results, so an ingest of known tests inserts
+results and writes no test row, and a new test is one short row.
 """
 
 from __future__ import annotations
@@ -54,9 +55,6 @@ tests = sa.Table(
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("project", sa.String(200), nullable=False, server_default="default"),
     sa.Column("test_key", sa.String(2000), nullable=False),
-    sa.Column("suite", sa.String(1000)),
-    sa.Column("name", sa.String(1000), nullable=False),
-    sa.Column("file", sa.String(1000)),
     sa.Column("first_seen", TZ, nullable=False),
     sa.Column("first_commit", sa.String(64)),
     sa.UniqueConstraint("project", "test_key"),
