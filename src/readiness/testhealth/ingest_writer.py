@@ -64,12 +64,16 @@ _OLDER_SQL = (
     "UPDATE th_tests SET first_seen = ?2, first_commit = ?3 WHERE project = ?1 "
     "AND first_seen > ?2 AND test_key IN (SELECT j.value FROM json_each(?4) AS j)"
 )
+# Passed first executions: "duration|test_key" strings at their place in the batch, null
+# elsewhere (string functions on a plain json_each string cost less than parsing an array).
 _PLAIN_RESULTS_SQL = (
     "INSERT INTO th_results (id, run_id, test_id, attempt, outcome, duration_s, quarantined) "
-    "SELECT ?1 + j.key, ?2, t.id, 0, 0, j.value ->> 1, 0 FROM json_each(?4) AS j "
-    "CROSS JOIN th_tests AS t ON t.project = ?3 AND t.test_key = j.value ->> 0 "
-    "WHERE j.type = 'array'"
+    "SELECT ?1 + j.key, ?2, t.id, 0, 0, "
+    "CAST(substr(j.value, 1, instr(j.value, '|') - 1) AS REAL), 0 FROM json_each(?4) AS j "
+    "CROSS JOIN th_tests AS t ON t.project = ?3 "
+    "AND t.test_key = substr(j.value, instr(j.value, '|') + 1) WHERE j.type = 'text'"
 )
+_PLAIN = "{!r}|{}".format  # repr: the shortest text that reads back as the same float
 _DETAILED_RESULTS_SQL = (
     "INSERT INTO th_results (id, run_id, test_id, attempt, outcome, duration_s, failure_kind, "
     "message, fingerprint, quarantined) SELECT j.value ->> 0, ?1, t.id, j.value ->> 2, "
@@ -133,8 +137,8 @@ class _Final:
 
 class _SparseFinal:
     """The final outcomes of only the tests that had a failed, skipped or rerun row: every other
-    test's final outcome is a pass, so the per-test state stays small (the distinct count of tests
-    comes from the database)."""
+    test's final outcome is a pass, so the per-test state stays small (the writer counts the
+    distinct tests)."""
 
     def __init__(self) -> None:
         self._last: dict[str, int] = {}  # attempt-0 rows, from a test's first special row on
@@ -236,6 +240,7 @@ class Writer:
         self.totals = _Totals()
         self.final = _Final()
         self.sparse = _SparseFinal()  # instead of final on SQLite with JSON
+        self._keys: set[str] = set()  # the run's distinct tests (SQLite with JSON)
         self.sync: Job = _no_wait  # called before reading the connection (see Pipeline)
         self._jobs: list[Job] = []
         self._sqlite = conn.dialect.name == "sqlite"
@@ -327,10 +332,7 @@ class Writer:
         """(tests, tests whose final attempt failed, tests whose final attempt was skipped)."""
         if not self._json:
             return self.final.counts()
-        tests = self.conn.exec_driver_sql(
-            "SELECT count(DISTINCT test_id) FROM th_results WHERE run_id = ?", (self.run_id,)
-        ).scalar_one()
-        return self.sparse.counts(int(tests))
+        return self.sparse.counts(len(self._keys))
 
     def _write_json(self, batch: Sequence[Row]) -> list[Job]:
         """The batch as two JSON payloads and up to four statements keyed by test key; ids are
@@ -347,6 +349,7 @@ class Writer:
         totals.duration_s += sum(durations)
         totals.results += len(batch)
         self.sparse.add(keys, outcomes, attempts, special)
+        self._keys.update(keys)
         head = (self.project, self._sqlite_time, clip(self.meta.commit, 64), _json_text(keys))
         self._emit(_TESTS_SQL, head)
         if self._older:
@@ -354,7 +357,7 @@ class Writer:
         base = self._next_result
         self._next_result += len(batch)
         if len(special) < len(batch):
-            plain: list[tuple[str, float] | None] = list(zip(keys, durations, strict=True))
+            plain: list[str | None] = list(map(_PLAIN, durations, keys))
             for i in special:
                 plain[i] = None
             self._emit(_PLAIN_RESULTS_SQL, (base, self.run_id, self.project, _json_text(plain)))
