@@ -48,15 +48,14 @@ _DURATION = itemgetter(5)
 _ATTEMPT = itemgetter(6)
 _TEST_ID = itemgetter(0)
 _JSON_SQLITE = (3, 38, 0)  # the ->> operator
-# A batch travels as two JSON arrays: its test keys, and [test_key, duration] per row (null for
-# rows with details). The tests statement inserts the keys the project does not know yet (a
-# known test costs one index probe and no write; SQLite reads a plain string of json_each without
-# parsing it again); the result statements then find every test id through the unique index,
-# all in the writer thread, so the parser never waits for a lookup.
+# A batch travels as two JSON arrays: its test keys, and "duration|test_key" per passed first
+# execution (null for rows with details). The tests statement inserts the keys the project does
+# not know yet (a known one costs an index probe and no write; SQLite takes a plain string from
+# json_each without parsing it again); the result statements then find every test id through
+# the unique index, all in the writer thread, so the parser never waits for a lookup.
 _TESTS_SQL = (
     "INSERT INTO th_tests (project, test_key, first_seen, first_commit) "
-    "SELECT ?1, j.value, ?2, ?3 FROM json_each(?4) AS j WHERE NOT EXISTS "
-    "(SELECT 1 FROM th_tests AS t WHERE t.project = ?1 AND t.test_key = j.value) "
+    "SELECT ?1, j.value, ?2, ?3 FROM json_each(?4) AS j WHERE true "
     "ON CONFLICT (project, test_key) DO NOTHING"
 )
 # Only for a report older than a run already stored: its known tests were first seen here.
@@ -64,8 +63,7 @@ _OLDER_SQL = (
     "UPDATE th_tests SET first_seen = ?2, first_commit = ?3 WHERE project = ?1 "
     "AND first_seen > ?2 AND test_key IN (SELECT j.value FROM json_each(?4) AS j)"
 )
-# Passed first executions: "duration|test_key" strings at their place in the batch, null
-# elsewhere (string functions on a plain json_each string cost less than parsing an array).
+# String functions on a plain json_each string cost less than parsing an array per row.
 _PLAIN_RESULTS_SQL = (
     "INSERT INTO th_results (id, run_id, test_id, attempt, outcome, duration_s, quarantined) "
     "SELECT ?1 + j.key, ?2, t.id, 0, 0, "
