@@ -11,10 +11,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from readiness.errors import JUnitParseError
+from readiness.testhealth import junit_fast
 from readiness.testhealth.junit import Row, parse_report
 
 DATA = Path(__file__).parent / "data" / "junit"
 FIXTURES = sorted(p.name for p in DATA.glob("*.xml"))
+
+
+@pytest.fixture(autouse=True, params=["speedups", "pure-python"])
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs with the C accelerator and without it."""
+    if request.param == "pure-python":
+        monkeypatch.setattr(junit_fast, "_speedups", None)
+    elif junit_fast._speedups is None:
+        pytest.skip("the C accelerator (readiness-speedups) is not installed")
+    return str(request.param)
 
 
 def _read(data: bytes, *, fast: bool) -> tuple[list[Row], tuple[object, ...]] | tuple[str, ...]:
@@ -119,13 +130,19 @@ def reports(draw: st.DrawFn) -> bytes:
     ).encode()
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(reports())
 def test_generated_reports_read_the_same_on_both_paths(data: bytes) -> None:
     assert _read(data, fast=True) == _read(data, fast=False)
 
 
-@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=100,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(reports(), st.integers(1, 4096))
 def test_read_sizes_do_not_change_what_the_fast_path_reads(data: bytes, size: int) -> None:
     class Trickle(io.BytesIO):

@@ -26,6 +26,7 @@ catches up on the bytes already read, from the file itself.
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
 import re
@@ -36,7 +37,7 @@ from collections.abc import Callable, Generator, Sequence
 from itertools import compress, islice, repeat
 from operator import add, eq, itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from readiness.errors import JUnitParseError
 from readiness.testhealth.junit import (
@@ -98,6 +99,31 @@ except expat.ExpatError as exc:
 except (ValueError, LookupError) as exc:
     print("unreadable", p.CurrentLineNumber, str(exc).replace(chr(10), " "))
 """
+
+
+class _Scanner(Protocol):
+    """The optional C accelerator (``native/`` in the repository, ``readiness[speedups]``)."""
+
+    def scan(
+        self,
+        text: str,
+        suite: str | None,
+        prefix_of: Callable[[str, str | None], tuple[str, str | None] | None],
+        parse_time: Callable[[str], float],
+    ) -> tuple[list[Row], list[int], dict[int, tuple[str, dict[str, str]]]] | None: ...
+
+
+def _load_speedups() -> _Scanner | None:
+    if os.environ.get("READINESS_PURE_PYTHON"):
+        return None
+    try:
+        module: _Scanner = importlib.import_module("_readiness_speedups")
+    except ImportError:
+        return None
+    return module
+
+
+_speedups = _load_speedups()
 
 
 class _HandOver(Exception):
@@ -253,6 +279,8 @@ class _Reader:
         fmt = report.format
         if fmt is None:
             return False
+        if _speedups is not None and self._scan(text, fmt):
+            return True
         found = self._template(text)
         if found is None:
             return False
@@ -314,16 +342,39 @@ class _Reader:
         self._emit(
             rows,
             with_body,
-            bodies,
+            bodies.__getitem__,
             lambda i: dict(zip(names, (c[i] for c in values.values()), strict=True)),
         )
+        return True
+
+    def _scan(self, text: str, fmt: str) -> bool:
+        """The region through the C accelerator; ``False`` when it leaves the region to us."""
+        suites = self.report._suites
+        suite = suites[-1] if suites else None
+        cache = self.prefixes
+        if len(cache) > PREFIX_CACHE:
+            cache.clear()
+
+        def prefix_of(classname: str, file: str | None) -> tuple[str, str | None] | None:
+            key = (classname, file, suite)
+            cached = cache.get(key)
+            if cached is None:
+                cached = cache[key] = id_prefix(fmt, classname, file, suite)
+            return None if cached[0] is None else cached  # type: ignore[return-value]
+
+        assert _speedups is not None
+        found = _speedups.scan(text, suite, prefix_of, _parse_time)
+        if found is None:
+            return False
+        rows, special, held = found
+        self._emit(rows, special, lambda i: held[i][0], lambda i: held[i][1])
         return True
 
     def _emit(
         self,
         rows: list[Row],
         with_body: list[int],
-        bodies: Sequence[str],
+        body_of: Callable[[int], str],
         attrs_of: Callable[[int], dict[str, str]],
     ) -> None:
         """The region's rows in order: plain ones in blocks, the common failure or skip built
@@ -338,12 +389,12 @@ class _Reader:
         last = 0
         for i in sorted(reruns.union(with_body)):
             self._block(rows[last:i])
-            failure = None if i in reruns else self._one_child(bodies[i])
+            failure = None if i in reruns else self._one_child(body_of(i))
             if failure is not None:
                 self._block([_with_failure(rows[i][:4], failure, 0, rows[i][5])])
             else:
                 report._start("testcase", attrs_of(i))
-                self.case_body(bodies[i])
+                self.case_body(body_of(i))
             last = i + 1
         self._block(rows[last:])
 

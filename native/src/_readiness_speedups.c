@@ -1,0 +1,323 @@
+/* Optional accelerator for readiness.testhealth.junit_fast: the rows of a region of plain
+ * <testcase> elements, built in one pass over the text.
+ *
+ * scan(text, suite, prefix_of, parse_time) returns (rows, special, held) or None.
+ * None means "not this region": the caller's pure-Python reader takes it (anything but
+ * testcases and text between them, non-ASCII text, attribute values that need normalising
+ * (&, tab, CR, LF), a testcase inside a testcase, a missing or empty name, more than
+ * MAX_ATTRS attributes, or prefix_of answering None). The text is never trusted to be
+ * well-formed: every index is bounds-checked, and well-formedness itself is expat's job.
+ *
+ * rows[i] is (id, suite, name, file, 0, duration, 0, None, None, None) with
+ * id = prefix + name, (prefix, file) = prefix_of(classname, file attribute or None),
+ * duration = the time attribute read as a float (parse_time(value) whenever that is not a
+ * plain finite float in [0, 1e9)). special lists the indices of testcases whose body holds
+ * markup; held maps those, the first testcase and every testcase repeating its predecessor's
+ * id (a rerun) to (body, attribute dict), for the exact handlers.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <string.h>
+
+#define MAX_ATTRS 32
+#define TIME_BUF 64
+
+typedef struct {
+    Py_ssize_t name, name_len, value, value_len;
+} Attr;
+
+static int name_start(unsigned char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == ':';
+}
+
+static int name_char(unsigned char c) {
+    return name_start(c) || (c >= '0' && c <= '9') || c == '.' || c == '-';
+}
+
+static int space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+static int is(const char *s, const Attr *a, const char *word) {
+    size_t len = strlen(word);
+    return (size_t)a->name_len == len && memcmp(s + a->name, word, len) == 0;
+}
+
+/* Index of the first occurrence of needle in s[from:n], or -1. */
+static Py_ssize_t find(const char *s, Py_ssize_t from, Py_ssize_t n, const char *needle) {
+    Py_ssize_t len = (Py_ssize_t)strlen(needle);
+    while (from + len <= n) {
+        const char *lt = memchr(s + from, needle[0], (size_t)(n - from));
+        if (lt == NULL) return -1;
+        from = lt - s;
+        if (from + len > n) return -1;
+        if (memcmp(s + from, needle, (size_t)len) == 0) return from;
+        from++;
+    }
+    return -1;
+}
+
+static PyObject *duration(const char *s, const Attr *t, PyObject *parse_time) {
+    if (t == NULL) return PyFloat_FromDouble(0.0);
+    if (t->value_len > 0 && t->value_len < TIME_BUF) {
+        char buf[TIME_BUF];
+        char *end = NULL;
+        memcpy(buf, s + t->value, (size_t)t->value_len);
+        buf[t->value_len] = '\0';
+        double v = PyOS_string_to_double(buf, &end, NULL);
+        if (v == -1.0 && PyErr_Occurred()) {
+            PyErr_Clear();
+        } else if (end == buf + t->value_len && isfinite(v) && v >= 0.0 && v < 1e9) {
+            return PyFloat_FromDouble(v);
+        }
+    }
+    PyObject *text = PyUnicode_FromStringAndSize(s + t->value, t->value_len);
+    if (text == NULL) return NULL;
+    PyObject *v = PyObject_CallOneArg(parse_time, text);
+    Py_DECREF(text);
+    return v;
+}
+
+static PyObject *attr_dict(const char *s, const Attr *attrs, int count) {
+    PyObject *d = PyDict_New();
+    if (d == NULL) return NULL;
+    for (int i = 0; i < count; i++) {
+        PyObject *k = PyUnicode_FromStringAndSize(s + attrs[i].name, attrs[i].name_len);
+        PyObject *v = PyUnicode_FromStringAndSize(s + attrs[i].value, attrs[i].value_len);
+        if (k == NULL || v == NULL || PyDict_SetItem(d, k, v) < 0) {
+            Py_XDECREF(k);
+            Py_XDECREF(v);
+            Py_DECREF(d);
+            return NULL;
+        }
+        Py_DECREF(k);
+        Py_DECREF(v);
+    }
+    return d;
+}
+
+/* The id: prefix + name, without a second copy of name when the prefix is ASCII. */
+static PyObject *make_id(PyObject *prefix, const char *name, Py_ssize_t len) {
+    if (!PyUnicode_IS_ASCII(prefix)) {
+        PyObject *n = PyUnicode_FromStringAndSize(name, len);
+        if (n == NULL) return NULL;
+        PyObject *id = PyUnicode_Concat(prefix, n);
+        Py_DECREF(n);
+        return id;
+    }
+    Py_ssize_t plen = PyUnicode_GET_LENGTH(prefix);
+    PyObject *id = PyUnicode_New(plen + len, 127);
+    if (id == NULL) return NULL;
+    memcpy(PyUnicode_1BYTE_DATA(id), PyUnicode_1BYTE_DATA(prefix), (size_t)plen);
+    memcpy(PyUnicode_1BYTE_DATA(id) + plen, name, (size_t)len);
+    return id;
+}
+
+typedef struct {
+    PyObject *rows, *special, *held;
+    PyObject *prefix, *path;             /* of the last (classname, file) */
+    Py_ssize_t cls, cls_len, file, file_len; /* that classname and file; file -1 when absent */
+} Out;
+
+static void out_clear(Out *o) {
+    Py_XDECREF(o->rows);
+    Py_XDECREF(o->special);
+    Py_XDECREF(o->held);
+    Py_XDECREF(o->prefix);
+    Py_XDECREF(o->path);
+}
+
+/* 1 done, 0 not this region, -1 error. */
+static int lookup_prefix(Out *o, const char *s, const Attr *cls, const Attr *file,
+                         PyObject *prefix_of) {
+    Py_ssize_t c = cls ? cls->value : 0, cl = cls ? cls->value_len : 0;
+    Py_ssize_t f = file ? file->value : -1, fl = file ? file->value_len : 0;
+    if (o->prefix != NULL && cl == o->cls_len && memcmp(s + c, s + o->cls, (size_t)cl) == 0 &&
+        (f < 0) == (o->file < 0) && (f < 0 || (fl == o->file_len &&
+                                               memcmp(s + f, s + o->file, (size_t)fl) == 0)))
+        return 1;
+    PyObject *cname = PyUnicode_FromStringAndSize(s + c, cl);
+    PyObject *fname = f < 0 ? Py_NewRef(Py_None) : PyUnicode_FromStringAndSize(s + f, fl);
+    if (cname == NULL || fname == NULL) {
+        Py_XDECREF(cname);
+        Py_XDECREF(fname);
+        return -1;
+    }
+    PyObject *found = PyObject_CallFunctionObjArgs(prefix_of, cname, fname, NULL);
+    Py_DECREF(cname);
+    Py_DECREF(fname);
+    if (found == NULL) return -1;
+    if (found == Py_None) {
+        Py_DECREF(found);
+        return 0;
+    }
+    if (!PyTuple_Check(found) || PyTuple_GET_SIZE(found) != 2 ||
+        !PyUnicode_Check(PyTuple_GET_ITEM(found, 0))) {
+        Py_DECREF(found);
+        PyErr_SetString(PyExc_TypeError, "prefix_of must return None or (str, str | None)");
+        return -1;
+    }
+    Py_XSETREF(o->prefix, Py_NewRef(PyTuple_GET_ITEM(found, 0)));
+    Py_XSETREF(o->path, Py_NewRef(PyTuple_GET_ITEM(found, 1)));
+    Py_DECREF(found);
+    o->cls = c;
+    o->cls_len = cl;
+    o->file = f;
+    o->file_len = fl;
+    return 1;
+}
+
+static PyObject *scan(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *text, *suite, *prefix_of, *parse_time;
+    if (!PyArg_ParseTuple(args, "UOOO", &text, &suite, &prefix_of, &parse_time)) return NULL;
+    if (!PyUnicode_IS_ASCII(text)) Py_RETURN_NONE;
+    const char *s = (const char *)PyUnicode_1BYTE_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), pos = 0;
+    Out o = {PyList_New(0), PyList_New(0), PyDict_New(), NULL, NULL, 0, 0, -1, 0};
+    PyObject *previous = NULL; /* borrowed: the id of the last row */
+    if (!o.rows || !o.special || !o.held) goto error;
+
+    for (;;) {
+        const char *lt = pos < n ? memchr(s + pos, '<', (size_t)(n - pos)) : NULL;
+        if (lt == NULL) break; /* text after the last testcase is never used */
+        pos = lt - s;
+        if (n - pos < 10 || memcmp(s + pos, "<testcase", 9) != 0) goto other;
+        pos += 9;
+        if (!(space((unsigned char)s[pos]) || s[pos] == '/' || s[pos] == '>')) goto other;
+
+        Attr attrs[MAX_ATTRS];
+        int count = 0, closed = 0;
+        const Attr *cls = NULL, *name = NULL, *file = NULL, *time = NULL;
+        for (;;) {
+            Py_ssize_t before = pos;
+            while (pos < n && space((unsigned char)s[pos])) pos++;
+            if (pos >= n) goto other;
+            if (s[pos] == '/') {
+                if (pos + 1 >= n || s[pos + 1] != '>') goto other;
+                pos += 2;
+                closed = 1;
+                break;
+            }
+            if (s[pos] == '>') {
+                pos++;
+                break;
+            }
+            if (pos == before || count == MAX_ATTRS || !name_start((unsigned char)s[pos]))
+                goto other;
+            Attr *a = &attrs[count];
+            a->name = pos;
+            while (pos < n && name_char((unsigned char)s[pos])) pos++;
+            a->name_len = pos - a->name;
+            while (pos < n && space((unsigned char)s[pos])) pos++;
+            if (pos >= n || s[pos] != '=') goto other;
+            pos++;
+            while (pos < n && space((unsigned char)s[pos])) pos++;
+            if (pos >= n || (s[pos] != '"' && s[pos] != '\'')) goto other;
+            const char *q = memchr(s + pos + 1, s[pos], (size_t)(n - pos - 1));
+            if (q == NULL) goto other;
+            a->value = pos + 1;
+            a->value_len = (q - s) - a->value;
+            pos = (q - s) + 1;
+            for (Py_ssize_t i = a->value; i < a->value + a->value_len; i++) {
+                char c = s[i];
+                if (c == '<' || c == '&' || c == '\t' || c == '\n' || c == '\r') goto other;
+            }
+            for (int j = 0; j < count; j++) {
+                if (attrs[j].name_len == a->name_len &&
+                    memcmp(s + attrs[j].name, s + a->name, (size_t)a->name_len) == 0)
+                    goto other;
+            }
+            if (is(s, a, "classname")) cls = a;
+            else if (is(s, a, "name")) name = a;
+            else if (is(s, a, "file")) file = a;
+            else if (is(s, a, "time")) time = a;
+            count++;
+        }
+        if (name == NULL || name->value_len == 0) goto other;
+
+        Py_ssize_t body = pos, body_end = pos;
+        if (!closed) {
+            Py_ssize_t end = find(s, pos, n, "</testcase");
+            if (end < 0) goto other;
+            body_end = end;
+            pos = end + 10;
+            while (pos < n && space((unsigned char)s[pos])) pos++;
+            if (pos >= n || s[pos] != '>') goto other;
+            pos++;
+            if (find(s, body, body_end, "<testcase") >= 0) goto other;
+        }
+        int found = lookup_prefix(&o, s, cls, file, prefix_of);
+        if (found < 0) goto error;
+        if (found == 0) goto other;
+
+        PyObject *row = PyTuple_New(10);
+        if (row == NULL) goto error;
+        PyObject *id = make_id(o.prefix, s + name->value, name->value_len);
+        PyObject *nm = PyUnicode_FromStringAndSize(s + name->value, name->value_len);
+        PyObject *dur = duration(s, time, parse_time);
+        if (id == NULL || nm == NULL || dur == NULL) {
+            Py_XDECREF(id);
+            Py_XDECREF(nm);
+            Py_XDECREF(dur);
+            Py_DECREF(row);
+            goto error;
+        }
+        PyObject *zero = PyLong_FromLong(0);
+        PyTuple_SET_ITEM(row, 0, id);
+        PyTuple_SET_ITEM(row, 1, Py_NewRef(suite));
+        PyTuple_SET_ITEM(row, 2, nm);
+        PyTuple_SET_ITEM(row, 3, Py_NewRef(o.path));
+        PyTuple_SET_ITEM(row, 4, zero);
+        PyTuple_SET_ITEM(row, 5, dur);
+        PyTuple_SET_ITEM(row, 6, Py_NewRef(zero));
+        PyTuple_SET_ITEM(row, 7, Py_NewRef(Py_None));
+        PyTuple_SET_ITEM(row, 8, Py_NewRef(Py_None));
+        PyTuple_SET_ITEM(row, 9, Py_NewRef(Py_None));
+        Py_ssize_t index = PyList_GET_SIZE(o.rows);
+        int rerun = previous != NULL && PyUnicode_Compare(id, previous) == 0;
+        int failed = PyList_Append(o.rows, row);
+        Py_DECREF(row);
+        if (failed < 0) goto error;
+        previous = id; /* the list holds the row, the row holds the id */
+
+        int markup = body_end > body && memchr(s + body, '<', (size_t)(body_end - body)) != NULL;
+        if (markup || rerun || index == 0) {
+            PyObject *i = PyLong_FromSsize_t(index);
+            PyObject *b = PyUnicode_FromStringAndSize(s + body, body_end - body);
+            PyObject *d = attr_dict(s, attrs, count);
+            PyObject *pair = (b && d) ? PyTuple_Pack(2, b, d) : NULL;
+            int bad = i == NULL || pair == NULL || PyDict_SetItem(o.held, i, pair) < 0 ||
+                      (markup && PyList_Append(o.special, i) < 0);
+            Py_XDECREF(i);
+            Py_XDECREF(b);
+            Py_XDECREF(d);
+            Py_XDECREF(pair);
+            if (bad) goto error;
+        }
+    }
+    if (PyList_GET_SIZE(o.rows) == 0) goto other;
+    PyObject *result = PyTuple_Pack(3, o.rows, o.special, o.held);
+    out_clear(&o);
+    return result;
+
+other:
+    out_clear(&o);
+    Py_RETURN_NONE;
+error:
+    out_clear(&o);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"scan", scan, METH_VARARGS,
+     "scan(text, suite, prefix_of, parse_time) -> (rows, special, held) or None"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_readiness_speedups",
+    "Optional accelerator for readiness.testhealth.junit_fast.", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__readiness_speedups(void) { return PyModule_Create(&module); }
