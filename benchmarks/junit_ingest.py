@@ -1,10 +1,11 @@
 """How fast is JUnit XML parsed and ingested, and how much memory does an ingest take?
 
-Prints one JSON line: our parse rate (cases/s: row batches as the ingest reads them, the exact
-callback path, and the public ``iter_cases`` of CaseResult objects), junitparser's and
-defusedxml.ElementTree.iterparse's on the same file, the ingest rate into a fresh SQLite
-database (results/s) and into one that already knows the tests, and the peak RSS of an ingest
-measured in a subprocess of its own.
+Prints one JSON line: our parse rate (cases/s: row batches as the ingest reads them, with and
+without the C accelerator, the exact callback path, and the public ``iter_cases`` of CaseResult
+objects), junitparser's and defusedxml.ElementTree.iterparse's on the same file, the ingest rate
+into a fresh SQLite database (results/s) and into one that already knows the tests, and the peak
+RSS of an ingest measured in a subprocess of its own. Parse rates and ingest figures are medians
+of ``--repeat`` runs (ours and junitparser interleaved); the machine is shared and noisy.
 
     .venv/bin/python benchmarks/junit_ingest.py            # 200k results (~26 MB)
     .venv/bin/python benchmarks/junit_ingest.py --big      # plus RSS on a ~200 MB file
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -132,9 +134,25 @@ def run_child(path: Path, *, twice: bool) -> dict[str, float]:
     return figures
 
 
+def _median_rate(runs: list[tuple[int, float]]) -> float:
+    return statistics.median(n / seconds for n, seconds in runs)
+
+
+def _pure_python(path: Path) -> tuple[int, float]:
+    """Our reader without the C accelerator (what a plain ``pip install readiness`` runs)."""
+    from readiness.testhealth import junit_fast
+
+    saved, junit_fast._speedups = junit_fast._speedups, None
+    try:
+        return parse_ours(path)
+    finally:
+        junit_fast._speedups = saved
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=5, help="runs per figure (medians)")
     parser.add_argument("--big", action="store_true", help="also ingest a ~200 MB file for RSS")
     parser.add_argument("--child-ingest", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--twice", action="store_true", help=argparse.SUPPRESS)
@@ -146,30 +164,43 @@ def main() -> None:
     path = DATA / f"junit_{args.cases}.xml"
     if not path.exists():
         generate(path, args.cases)
-    # Ingest first, in a child started while this process is still small: Linux carries the
+    # Ingest first, in children started while this process is still small: Linux carries the
     # parent's RSS high-water mark into a forked child's ru_maxrss.
-    ingest = run_child(path, twice=True)
+    ingests = [run_child(path, twice=True) for _ in range(args.repeat)]
     big_figures = run_child(_big_file(), twice=False) if args.big else None
-    ours_n, ours_s = parse_ours(path)
+    # Interleaved, so that a slow spell of this shared machine hits both readers alike.
+    ours, pure, peer = [], [], []
+    for _ in range(args.repeat):
+        ours.append(parse_ours(path))
+        pure.append(_pure_python(path))
+        peer.append(parse_junitparser(path))
     exact_n, exact_s = parse_ours(path, fast=False)
     cases_n, cases_s = parse_ours_cases(path)
-    peer_n, peer_s = parse_junitparser(path)
     defused_n, defused_s = parse_defusedxml(path)
+    ours_rate, pure_rate, peer_rate = map(_median_rate, (ours, pure, peer))
+
+    def median(key: str) -> float:
+        return statistics.median(float(figures[key]) for figures in ingests)
+
     report: dict[str, object] = {
         "benchmark": "junit_ingest",
         "file_mb": round(path.stat().st_size / 1e6, 1),
-        "cases": ours_n,
-        "ours_parse_cases_per_s": round(ours_n / ours_s),
-        "junitparser_cases_per_s": round(peer_n / peer_s),
-        "ours_over_junitparser": round((ours_n / ours_s) / (peer_n / peer_s), 2),
+        "cases": ours[0][0],
+        "repeat": args.repeat,
+        "ours_parse_cases_per_s": round(ours_rate),
+        "junitparser_cases_per_s": round(peer_rate),
+        "ours_over_junitparser": round(ours_rate / peer_rate, 2),
+        "ours_pure_python_cases_per_s": round(pure_rate),
+        "ours_pure_python_over_junitparser": round(pure_rate / peer_rate, 2),
         "ours_exact_path_cases_per_s": round(exact_n / exact_s),
         "ours_iter_cases_per_s": round(cases_n / cases_s),
-        "ours_iter_cases_over_junitparser": round((cases_n / cases_s) / (peer_n / peer_s), 2),
         "defusedxml_iterparse_cases_per_s": round(defused_n / defused_s),
-        "ingest_fresh_sqlite_results_per_s": ingest["ingest_fresh_results_per_s"],
-        "ingest_known_tests_results_per_s": ingest["ingest_known_tests_results_per_s"],
-        "ingest_peak_rss_mb": ingest["peak_rss_mb"],
-        "ingest_vm_hwm_mb": ingest["vm_hwm_mb"],
+        "ingest_fresh_sqlite_results_per_s": round(median("ingest_fresh_results_per_s")),
+        "ingest_known_tests_results_per_s": round(median("ingest_known_tests_results_per_s")),
+        "ingest_fresh_s": median("ingest_fresh_s"),
+        "ingest_known_tests_s": median("ingest_known_tests_s"),
+        "ingest_peak_rss_mb": max(float(f["peak_rss_mb"]) for f in ingests),
+        "ingest_vm_hwm_mb": max(float(f["vm_hwm_mb"]) for f in ingests),
     }
     if big_figures is not None:
         report |= {
