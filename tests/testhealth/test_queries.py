@@ -194,3 +194,12 @@ def test_cluster_input_holds_failing_first_attempts_of_recent_counted_runs(store
         "b": frozenset({ids[2]}),
         "c": frozenset({ids[3]}),
     }
+
+
+def test_last_seen_is_the_latest_counted_run_of_the_test(stores: Stores) -> None:
+    h = History(stores.state)
+    h.series({"a": "PP", "b": "P-"})  # runs at T0 and T0+1h; b only in the first
+    h.run({"a": "F", "b": "F"}, infra=True)  # T0+2h: an infrastructure failure, not counted
+    ev = evidence(stores)
+    assert (ev["a"].last_seen, ev["b"].last_seen) == (T0 + timedelta(hours=1), T0)
+    assert evidence(stores, until=T0)["a"].last_seen == T0

@@ -177,19 +177,24 @@ def _load_evidence(
             continue
         columns.append(sa.func.sum(sa.case((counted, bit), else_=0)).label(f"present{j}"))
         columns.append(sa.func.sum(sa.case((first & fail, bit), else_=0)).label(f"fail{j}"))
-    main = sa.select(*columns).where(*only).group_by(results.c.test_id)
+    last_seen: dict[int, datetime] = {}
     if conn.dialect.name == "sqlite":
-        # IN rather than a join: SQLite then scans results once instead of per-run lookups.
-        main = main.where(results.c.run_id.in_(counted_ids))
+        # IN rather than a join: SQLite then scans results once instead of per-run lookups;
+        # when each test last ran is a query of its own (it needs the runs).
+        main = sa.select(*columns).where(*only, results.c.run_id.in_(counted_ids))
+        last_seen = _last_seen(conn, project, only, until)
     else:
         # PostgreSQL hash-joins the (small) runs table, which measured faster than IN.
-        main = main.join_from(results, runs, runs.c.id == results.c.run_id).where(
-            *_counted_runs(project, until)
+        columns.append(sa.func.max(runs.c.started_at).label("last_seen"))
+        main = (
+            sa.select(*columns)
+            .join_from(results, runs, runs.c.id == results.c.run_id)
+            .where(*only, *_counted_runs(project, until))
         )
+    main = main.group_by(results.c.test_id)
     retries = _retry_passes(conn, project, only, until)
     same_commit, same_tree = _same_source(conn, project, only, until)
     groups = _failure_groups(conn, project, only, until)
-    last_seen = _last_seen(conn, project, only, until)
     fixed = _fixed_at(conn, project)
 
     out: list[TestEvidence] = []
@@ -201,32 +206,19 @@ def _load_evidence(
         failed = _mask_string([int(getattr(row, f"fail{j}") or 0) for j in range(chunks)], n)
         test_retries = retries.get(row.test_id, set())
         test_groups = groups.get(row.test_id, ())
-        if "1" not in failed:
-            window = present.translate(_ABSENT_OR_PASSED)
-        else:
-            retried = {position[r] for r in test_retries if r in position}
-            window = "".join(
-                WINDOW_ABSENT
-                if p == "0"
-                else WINDOW_PASSED
-                if f == "0"
-                else WINDOW_RETRY_PASSED
-                if i in retried
-                else WINDOW_FAILED
-                for i, (p, f) in enumerate(zip(present, failed, strict=True))
-            )
+        retried = {position[r] for r in test_retries if r in position}
         out.append(
             TestEvidence(
                 test_key=t.test_key,
                 runs=int(row.runs),
                 failures=int(row.failures),
-                window=window,
+                window=_window_string(present, failed, retried),
                 window_commits=commits,
                 same_commit=tuple(sorted(same_commit.get(row.test_id, ()))),
                 same_tree=tuple(sorted(same_tree.get(row.test_id, ()))),
                 retry_passes=len(test_retries),
                 first_seen=_utc(t.first_seen),
-                last_seen=_utc(last_seen.get(row.test_id)),
+                last_seen=_utc(last_seen.get(row.test_id, getattr(row, "last_seen", None))),
                 last_failure_at=max(
                     (g.last_seen for g in test_groups if g.last_seen), default=None
                 ),
@@ -324,6 +316,22 @@ def _same_source(
     return by_commit, by_tree
 
 
+def _window_string(present: str, failed: str, retried: set[int]) -> str:
+    """One letter per window run (oldest first) from its presence and failure bits."""
+    if "1" not in failed:
+        return present.translate(_ABSENT_OR_PASSED)
+    return "".join(
+        WINDOW_ABSENT
+        if p == "0"
+        else WINDOW_PASSED
+        if f == "0"
+        else WINDOW_RETRY_PASSED
+        if i in retried
+        else WINDOW_FAILED
+        for i, (p, f) in enumerate(zip(present, failed, strict=True))
+    )
+
+
 def _fixed_at(conn: Connection, project: str) -> dict[str, datetime]:
     """When each test's fix was last verified (``tests verify-fix`` said fixed)."""
     q = (
@@ -340,15 +348,12 @@ def _last_seen(
     only: list[sa.ColumnElement[bool]],
     until: datetime | None = None,
 ) -> dict[int, datetime]:
-    """When each test last ran: the latest start of a run (infrastructure failures included)
-    with a result of it."""
-    cond = [runs.c.project == project, *only]
-    if until is not None:
-        cond.append(runs.c.started_at <= until)
+    """When each test last ran: the latest start of a counted run (infrastructure failures
+    are not) with a result of it."""
     q = (
         sa.select(results.c.test_id, sa.func.max(runs.c.started_at))
         .select_from(results.join(runs, runs.c.id == results.c.run_id))
-        .where(*cond)
+        .where(*_counted_runs(project, until), *only)
         .group_by(results.c.test_id)
     )
     return {row[0]: row[1] for row in conn.execute(q)}
