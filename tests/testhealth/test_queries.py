@@ -198,8 +198,14 @@ def test_cluster_input_holds_failing_first_attempts_of_recent_counted_runs(store
 
 def test_last_seen_is_the_latest_counted_run_of_the_test(stores: Stores) -> None:
     h = History(stores.state)
-    h.series({"a": "PP", "b": "P-"})  # runs at T0 and T0+1h; b only in the first
-    h.run({"a": "F", "b": "F"}, infra=True)  # T0+2h: an infrastructure failure, not counted
+    # Runs hourly from T0; b ran only in the first, older than the newest runs read one by one.
+    h.series({"a": "PPPPP", "b": "P----", "c": "--P--"})
+    h.run({"a": "F", "b": "F"}, infra=True)  # an infrastructure failure is not counted
     ev = evidence(stores)
-    assert (ev["a"].last_seen, ev["b"].last_seen) == (T0 + timedelta(hours=1), T0)
-    assert evidence(stores, until=T0)["a"].last_seen == T0
+    assert [ev[k].last_seen for k in "abc"] == [
+        T0 + timedelta(hours=4),
+        T0,
+        T0 + timedelta(hours=2),
+    ]
+    assert evidence(stores, until=T0 + timedelta(hours=1))["a"].last_seen == T0 + timedelta(hours=1)
+    assert evidence(stores, test_key="b")["b"].last_seen == T0

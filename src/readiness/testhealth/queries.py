@@ -10,7 +10,7 @@ are never counted.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +34,8 @@ from readiness.testhealth.metrics import (
 from readiness.testhealth.model import FailureGroup, Outcome
 from readiness.testhealth.tables import fix_verifications, quarantine, results, runs, tests
 
+_LAST_SEEN_RUNS = 3  # newest runs read one by one before aggregating what is left
+_LOOKUP_CHUNK = 5_000  # ids per IN list
 BITS = 62  # bits per mask column: sums of distinct powers of two stay inside a signed BIGINT
 FAILING = (int(Outcome.FAILED), int(Outcome.ERROR))
 COUNTED = (int(Outcome.PASSED), *FAILING)
@@ -182,7 +184,7 @@ def _load_evidence(
         # IN rather than a join: SQLite then scans results once instead of per-run lookups;
         # when each test last ran is a query of its own (it needs the runs).
         main = sa.select(*columns).where(*only, results.c.run_id.in_(counted_ids))
-        last_seen = _last_seen(conn, project, only, until)
+        last_seen = _last_seen(conn, project, meta, until)
     else:
         # PostgreSQL hash-joins the (small) runs table, which measured faster than IN.
         columns.append(sa.func.max(runs.c.started_at).label("last_seen"))
@@ -345,18 +347,42 @@ def _fixed_at(conn: Connection, project: str) -> dict[str, datetime]:
 def _last_seen(
     conn: Connection,
     project: str,
-    only: list[sa.ColumnElement[bool]],
+    test_ids: Iterable[int],
     until: datetime | None = None,
 ) -> dict[int, datetime]:
-    """When each test last ran: the latest start of a counted run (infrastructure failures
-    are not) with a result of it."""
-    q = (
-        sa.select(results.c.test_id, sa.func.max(runs.c.started_at))
-        .select_from(results.join(runs, runs.c.id == results.c.run_id))
-        .where(*_counted_runs(project, until), *only)
-        .group_by(results.c.test_id)
+    """When each of ``test_ids`` last ran: the latest start of a counted run (infrastructure
+    failures are not) with a result of it.
+
+    The newest runs name almost every test, so they are read first, one at a time through the
+    run index; the few tests left (removed ones) are aggregated through the test index.
+    """
+    left = set(test_ids)
+    found: dict[int, datetime] = {}
+    newest = (
+        sa.select(runs.c.id, runs.c.started_at)
+        .where(*_counted_runs(project, until))
+        .order_by(runs.c.started_at.desc(), runs.c.id.desc())
+        .limit(_LAST_SEEN_RUNS)
     )
-    return {row[0]: row[1] for row in conn.execute(q)}
+    for run_id, started_at in conn.execute(newest).all():
+        if not left:
+            return found
+        in_run = conn.execute(sa.select(results.c.test_id).where(results.c.run_id == run_id))
+        seen = left.intersection(in_run.scalars())
+        found.update(dict.fromkeys(seen, started_at))
+        left -= seen
+    ids = sorted(left)
+    for i in range(0, len(ids), _LOOKUP_CHUNK):
+        q = (
+            sa.select(results.c.test_id, sa.func.max(runs.c.started_at))
+            .select_from(results.join(runs, runs.c.id == results.c.run_id))
+            .where(
+                *_counted_runs(project, until), results.c.test_id.in_(ids[i : i + _LOOKUP_CHUNK])
+            )
+            .group_by(results.c.test_id)
+        )
+        found.update((row[0], row[1]) for row in conn.execute(q))
+    return found
 
 
 def _failure_groups(
