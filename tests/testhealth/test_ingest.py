@@ -518,25 +518,28 @@ def test_a_bad_character_in_a_large_file_is_a_parse_error_not_a_database_error(
     assert _counts(stores.state) == (0, 0, 0)
 
 
-def test_sqlite_enforces_foreign_keys_again_after_an_ingest_succeeds_or_fails(
+def test_sqlite_settings_of_an_ingest_are_restored_whether_it_succeeds_or_fails(
     tmp_path: Path,
 ) -> None:
-    # The ingest skips per-row foreign-key probes (its references are valid by construction);
-    # the pooled connection must come back enforcing them, whatever happened.
+    # The ingest skips per-row foreign-key probes (its references are valid by construction) and
+    # enlarges the page cache; the pooled connection must come back as it was, whatever happened.
     engine = create_engine_for(f"sqlite:///{tmp_path / 'state.db'}")
     upgrade("state", engine)
     good = (DATA / "pytest_xunit1.xml").read_bytes()
+    with engine.connect() as conn:
+        before = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
     _ingest(engine, good)
     with pytest.raises(JUnitParseError):
         _ingest(engine, b"<testsuite><testcase name='a'>", source="bad.xml")
     with engine.connect() as conn:
         enforced = conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one()
+        cache = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
         with pytest.raises(sa.exc.IntegrityError):
             conn.execute(
                 tables.results.insert().values(run_id=999, test_id=999, attempt=0, outcome=0)
             )
     engine.dispose()
-    assert enforced == 1
+    assert (enforced, cache) == (1, before)
 
 
 def _stored(engine: Engine) -> list[tuple[Any, ...]]:

@@ -1,6 +1,6 @@
 """The SQLite/PostgreSQL side of a JUnit ingest: batched writes of tests and results.
 
-On SQLite 3.38+ each batch is one JSON statement per table (``json_each``), run in a worker
+On SQLite 3.38+ each batch is a few statements over JSON text (``json_each``), run in a worker
 thread while the parser reads the next batch; elsewhere rows go through ``executemany``. Ids are
 assigned under the transaction's write lock. Run totals are counted while rows stream.
 """
@@ -221,10 +221,10 @@ def _run_all(jobs: list[Job]) -> None:
 class Writer:
     """Batches results of one run; resolves test ids in bulk, inserting unknown tests.
 
-    On SQLite (3.38+) each batch is one statement per table: the rows travel as one JSON text
-    (built by orjson) and SQLite unpacks them with ``json_each``; tests are upserted
-    and their ids joined in by key in the writer thread, and result ids assigned here (this
-    transaction holds the write lock, so ``max(id) + 1..`` are free).
+    On SQLite (3.38+) each batch is a few statements: the rows travel as JSON text (built by
+    orjson) that SQLite unpacks with ``json_each``; tests are upserted and their ids joined in
+    by key in the writer thread, and result ids assigned here (this transaction holds the write
+    lock, so ``max(id) + 1..`` are free).
     """
 
     def __init__(
