@@ -8,6 +8,11 @@ at a time with C-level ``map``/``zip``; cases with children, reruns and everythi
 testcases (suites, properties) go through the exact reader's own handlers, driven by a small tag
 tokenizer instead of expat.
 
+When the optional C accelerator (``native/``, installed as ``readiness[speedups]``) is present,
+it builds the rows of a region of plain testcases in one pass instead of the regular
+expressions; it declines anything else (returns ``None``) and the regions it declines take the
+path above, so every path gives the same rows. ``READINESS_PURE_PYTHON=1`` turns it off.
+
 The input is read in chunks; a region ends before the last ``<testcase`` seen, so no element is
 ever split, and expat is fed exactly the regions already turned into rows. Whenever the reader
 meets something it does not reproduce exactly (comments, CDATA, processing instructions, an
