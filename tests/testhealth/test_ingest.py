@@ -486,7 +486,7 @@ def test_a_bad_character_in_a_large_file_is_a_parse_error_not_a_database_error(
 ) -> None:
     # Large files are checked by expat in a second process while rows already reach the
     # database, yet the file's own error must be reported and nothing kept.
-    from readiness.testhealth.junit_fast import APART_MIN
+    from readiness.testhealth.junit_apart import APART_MIN
 
     path = tmp_path / "big.xml"
     filler = "".join(

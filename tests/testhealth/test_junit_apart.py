@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from readiness.errors import JUnitParseError
-from readiness.testhealth import junit_fast
+from readiness.testhealth import junit_apart
 from readiness.testhealth.junit import Row, parse_report
 
 DATA = Path(__file__).parent / "data" / "junit"
@@ -45,7 +45,7 @@ def _apart(path: Path) -> Outcome:
 
 @pytest.fixture
 def apart_always(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(junit_fast, "APART_MIN", 0)
+    monkeypatch.setattr(junit_apart, "APART_MIN", 0)
 
 
 @pytest.mark.usefixtures("apart_always")
@@ -74,7 +74,7 @@ def test_malformed_files_checked_apart_raise_the_exact_readers_error(
 def test_a_checker_that_dies_without_a_verdict_leaves_the_check_to_this_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(junit_fast, "_CHECKER", "import sys; sys.exit(3)")
+    monkeypatch.setattr(junit_apart, "_CHECKER", "import sys; sys.exit(3)")
     path = tmp_path / "bad.xml"
     path.write_text('<testsuite>\n<testcase name="a"/>\n<oops></testsuite>', encoding="utf-8")
 
@@ -87,16 +87,16 @@ def test_a_checker_that_dies_without_a_verdict_leaves_the_check_to_this_process(
 def test_only_regular_files_from_their_start_above_the_threshold_are_checked_apart(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(junit_fast, "APART_MIN", 10)
+    monkeypatch.setattr(junit_apart, "APART_MIN", 10)
     big, small = tmp_path / "big.xml", tmp_path / "small.xml"
     big.write_bytes(b"<testsuite/>" * 2)
     small.write_bytes(b"<a/>")
 
     with big.open("rb") as f, small.open("rb") as g:
-        found = [junit_fast.real_file(f), junit_fast.real_file(g)]
+        found = [junit_apart.real_file(f), junit_apart.real_file(g)]
         f.read(1)
-        found.append(junit_fast.real_file(f))
-    found.append(junit_fast.real_file(io.BytesIO(b"<testsuite/>" * 2)))
+        found.append(junit_apart.real_file(f))
+    found.append(junit_apart.real_file(io.BytesIO(b"<testsuite/>" * 2)))
 
     assert found == [big, None, None, None]
 
@@ -106,13 +106,13 @@ def test_a_well_formed_file_takes_the_second_processes_verdict(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     verdicts: list[bool] = []
-    original = junit_fast._Checker.verdict
+    original = junit_apart.Checker.verdict
 
-    def spy(self: junit_fast._Checker, report: object) -> bool:
+    def spy(self: junit_apart.Checker, report: object) -> bool:
         verdicts.append(original(self, report))  # type: ignore[arg-type]
         return verdicts[-1]
 
-    monkeypatch.setattr(junit_fast._Checker, "verdict", spy)
+    monkeypatch.setattr(junit_apart.Checker, "verdict", spy)
 
     rows, _facts = _apart(DATA / "pytest_xunit1.xml")
 

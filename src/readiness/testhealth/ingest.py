@@ -24,7 +24,7 @@ from readiness.errors import JUnitParseError, StorageError
 from readiness.testhealth import tables
 from readiness.testhealth.ingest_writer import BATCH, Pipeline, Writer, clip, new_writer
 from readiness.testhealth.junit import BinaryReader, Row, parse_report
-from readiness.testhealth.junit_fast import check_whole_file
+from readiness.testhealth.junit_apart import check_whole_file
 from readiness.testhealth.model import IngestResult, RunMeta
 
 INGEST_CACHE_KIB = 64 * 1024  # SQLite page cache of a connection while it ingests

@@ -20,13 +20,8 @@ encoding other than UTF-8, a testcase inside a testcase, an error to report, an 
 element) it restores the state saved before the region and hands the rest of the input to the
 exact reader, whose expat parser stands at exactly that byte.
 
-A real file of at least ``APART_MIN`` bytes is checked by expat in a second process instead
-(pyexpat holds the GIL, so a thread would not help): the rows stream out meanwhile, and the
-verdict is awaited once the input is read; a malformed file or a DTD raises the same
-``JUnitParseError`` then, after the rows (a consumer such as the ingest rolls them back). The
-rows are safe before the verdict because this reader never expands an entity: it only replaces
-the five predefined ones and character references. On a hand-over the in-process parser first
-catches up on the bytes already read, from the file itself.
+A real file of at least ``junit_apart.APART_MIN`` bytes is checked by expat in a second process
+instead (see :mod:`readiness.testhealth.junit_apart`).
 """
 
 from __future__ import annotations
@@ -35,28 +30,22 @@ import importlib
 import math
 import os
 import re
-import stat
-import subprocess
-import sys
 from collections.abc import Callable, Generator, Sequence
 from itertools import compress, islice, repeat
 from operator import add, eq, itemgetter
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from readiness.errors import JUnitParseError
 from readiness.testhealth.junit import (
     _OUTCOME_CHILDREN,
-    _REFUSED,
     CHUNK,
     PREFIX_CACHE,
-    BinaryReader,
     Row,
     _Failure,
     _parse_time,
     _with_failure,
     id_prefix,
 )
+from readiness.testhealth.junit_apart import Checker, real_file
 from readiness.testhealth.model import Outcome
 
 if TYPE_CHECKING:
@@ -78,32 +67,6 @@ _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _NAMED_REFS = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&amp;": "&"}  # amp last
 _SPECIAL = ("&", "\t", "\n", "\r")
 _USED = frozenset({"classname", "name", "file", "time"})  # the attributes _finish_case reads
-APART_MIN = 4 << 20  # smaller inputs are checked in-process (a second process costs ~15 ms)
-# The checker run in the second process: the same guards as the in-process parser.
-_CHECKER = """
-import sys
-from xml.parsers import expat
-p = expat.ParserCreate()
-p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-class Refused(Exception):
-    pass
-def refuse(*args):
-    raise Refused
-p.StartDoctypeDeclHandler = p.EntityDeclHandler = refuse
-p.UnparsedEntityDeclHandler = p.ExternalEntityRefHandler = refuse
-try:
-    with open(sys.argv[1], "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            p.Parse(chunk, False)
-    p.Parse(b"", True)
-    print("ok")
-except Refused:
-    print("refused", p.CurrentLineNumber)
-except expat.ExpatError as exc:
-    print("error", exc.lineno, exc.code)
-except (ValueError, LookupError) as exc:
-    print("unreadable", p.CurrentLineNumber, str(exc).replace(chr(10), " "))
-"""
 
 
 class _Scanner(Protocol):
@@ -497,87 +460,11 @@ def _utf8_prolog(head: bytes) -> int | None:
     return m.end()
 
 
-def real_file(stream: BinaryReader) -> Path | None:
-    """The path of ``stream`` when it is a regular file of at least ``APART_MIN`` bytes read from
-    its start (a wrapper names what it wraps as ``wrapped``)."""
-    inner: Any = getattr(stream, "wrapped", stream)
-    name = getattr(inner, "name", None)
-    if not isinstance(name, str):
-        return None
-    path = Path(name)
-    try:
-        if inner.tell() != 0:
-            return None
-        st = os.fstat(inner.fileno())
-        same = path.stat()
-    except (AttributeError, OSError, ValueError):
-        return None
-    if (st.st_dev, st.st_ino) != (same.st_dev, same.st_ino) or st.st_size < APART_MIN:
-        return None
-    return path if stat.S_ISREG(st.st_mode) else None
-
-
-class _Checker:
-    """expat over the whole file in a second process."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and code, a file path
-            [sys.executable, "-I", "-S", "-c", _CHECKER, str(path)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-
-    def stop(self) -> None:
-        if self.proc.returncode is None:
-            self.proc.kill()
-            self.proc.communicate()
-
-    def verdict(self, report: ParsedReport) -> bool:
-        """Raise the file's parse error, if any; ``False`` when the checker gave no verdict."""
-        out, _ = self.proc.communicate()
-        word, *rest = out.decode("utf-8", "replace").strip().split(" ", 2)
-        if word == "ok":
-            return True
-        if word == "refused":
-            raise JUnitParseError(report.source, int(rest[0]), _REFUSED)
-        if word == "error":
-            from xml.parsers import expat
-
-            raise JUnitParseError(report.source, int(rest[0]), expat.errors.messages[int(rest[1])])
-        if word == "unreadable":
-            raise JUnitParseError(report.source, int(rest[0]), f"unreadable XML ({rest[1]})")
-        return False
-
-    def catch_up(self, report: ParsedReport, size: int) -> None:
-        """Feed the in-process parser the first ``size`` bytes of the file."""
-        self.stop()
-        with self.path.open("rb") as f:
-            while size > 0:
-                chunk = f.read(min(size, 1 << 20))
-                if not chunk:
-                    break
-                report._parser.Parse(chunk, False)
-                size -= len(chunk)
-
-
-def check_whole_file(report: ParsedReport) -> None:
-    """Raise the file's ``JUnitParseError`` if a file checked in a second process is malformed.
-
-    Rows of such a file reach the writer before its verdict; when the writer fails first (for
-    example PostgreSQL refusing a NUL byte that expat would have refused too), the file's own
-    error is the one to report.
-    """
-    if report.checked_apart is not None:
-        _Checker(report.checked_apart).verdict(report)
-
-
 def fast_rows(report: ParsedReport) -> Generator[list[Row], None, bytes | None]:
     """Yield the report's rows a list at a time; return ``None`` when done, or the unread
     input from where the exact reader must take over (its parser has seen every byte before)."""
     path = real_file(report._stream)
-    checker = _Checker(path) if path is not None else None
+    checker = Checker(path) if path is not None else None
     report.checked_apart = path
     try:
         rest, done = yield from _fast_rows(report, checked_apart=checker is not None)
