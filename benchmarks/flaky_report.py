@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from readiness.config import TestHealthSettings
 from readiness.storage.engine import Stores, create_engine_for
 from readiness.storage.migrate import upgrade_all
-from readiness.testhealth import core, queries
+from readiness.testhealth import core, history_queries, queries
 from readiness.testhealth.model import TestStatus
 
 FLAKEFLAGGER = Path("/work/shared/data/flakeflagger/test_results.csv")
@@ -148,7 +148,9 @@ def measure(engine: sa.Engine, data: dict[str, Any], repeat: int = 3) -> dict[st
     failed_once = {e.test_key for e in evidence if e.failures} & data["flaky"]
     true_pos = len(flagged & data["flaky"])
     clusters = core.cluster_co_failures(
-        queries.load_clusters_input(engine, project="bench", window_runs=settings.window_runs)
+        history_queries.load_clusters_input(
+            engine, project="bench", window_runs=settings.window_runs
+        )
     )
     outside = flagged - {t for c in clusters for t in c.tests}
     return {

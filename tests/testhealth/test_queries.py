@@ -10,7 +10,7 @@ import pytest
 from readiness.config import TestHealthSettings
 from readiness.errors import NotFoundError
 from readiness.storage.engine import Stores
-from readiness.testhealth import queries
+from readiness.testhealth import history_queries, queries
 from readiness.testhealth.core import assess
 from readiness.testhealth.metrics import HistoryEntry, TestEvidence
 from readiness.testhealth.model import FailureGroup, Outcome, TestStatus
@@ -160,7 +160,7 @@ def test_test_history_lists_each_run_with_its_attempts_newest_first(stores: Stor
     h.run({"a": "P"}, ci_run_id="ci-1")
     h.run({"a": "FP"}, ci_run_id="ci-2", ci_attempt=2, branch="dev")
     h.run({"a": "F"}, infra=True)
-    history = queries.load_test_history(stores.state, "default", "a", limit=2)
+    history = history_queries.load_test_history(stores.state, "default", "a", limit=2)
     assert [(e.commit, e.outcomes, e.infra_failure) for e in history] == [
         ("c002", (Outcome.FAILED,), True),
         ("c001", (Outcome.FAILED, Outcome.PASSED), False),
@@ -181,14 +181,14 @@ def test_test_history_lists_each_run_with_its_attempts_newest_first(stores: Stor
 
 def test_test_history_of_an_unknown_test_says_so(stores: Stores) -> None:
     with pytest.raises(NotFoundError, match="test 'nope' has no history in project 'default'"):
-        queries.load_test_history(stores.state, "default", "nope")
+        history_queries.load_test_history(stores.state, "default", "nope")
 
 
 def test_cluster_input_holds_failing_first_attempts_of_recent_counted_runs(stores: Stores) -> None:
     h = History(stores.state)
     ids = h.series({"a": "FPFF", "b": "FPFP", "c": "PPPF"})
     h.run({"a": "F", "b": "F", "c": "F"}, infra=True)
-    got = queries.load_clusters_input(stores.state, project="default", window_runs=3)
+    got = history_queries.load_clusters_input(stores.state, project="default", window_runs=3)
     assert got == {
         "a": frozenset({ids[2], ids[3]}),
         "b": frozenset({ids[2]}),

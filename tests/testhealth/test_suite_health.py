@@ -8,7 +8,7 @@ import pytest
 
 from readiness.errors import InputError
 from readiness.storage.engine import Stores
-from readiness.testhealth import queries
+from readiness.testhealth import history_queries
 from readiness.testhealth.core import percentile, quarantine_trend, suite_health
 from readiness.testhealth.metrics import (
     QuarantinePoint,
@@ -143,7 +143,7 @@ def test_suite_health_inputs_load_counted_runs_quarantine_fixes_and_durations(
     h.quarantine("a", T0, T0 + timedelta(days=2))
     h.fix("a", T0 + timedelta(days=1))
     h.fix("b", T0 + timedelta(days=1), verdict="still-flaky")
-    inputs = queries.load_suite_health_inputs(stores.state, project="default")
+    inputs = history_queries.load_suite_health_inputs(stores.state, project="default")
     health = suite_health(inputs, slow_share=0.5, days=[T0.date()])
     assert sorted((r.commit, r.attempt, r.failed) for r in inputs.runs) == [
         ("x", 1, 1),
@@ -162,7 +162,7 @@ def test_suite_health_inputs_load_counted_runs_quarantine_fixes_and_durations(
 def test_suite_health_inputs_can_be_limited_to_a_time_range(stores: Stores) -> None:
     h = History(stores.state)
     h.series({"a": "PPP"})
-    inputs = queries.load_suite_health_inputs(
+    inputs = history_queries.load_suite_health_inputs(
         stores.state,
         project="default",
         since=T0 + timedelta(hours=1),

@@ -159,7 +159,7 @@ class TestHealthService:
 
     def test_history(self, test_id: str, *, limit: int = 100) -> list[dict[str, Any]]:
         """The last ``limit`` runs of one test, newest first, each with its attempts."""
-        from readiness.testhealth.queries import load_test_history
+        from readiness.testhealth.history_queries import load_test_history
 
         return [
             {
@@ -180,7 +180,7 @@ class TestHealthService:
     def suite_health(self, *, days: int = 14) -> SuiteHealth:
         """The five suite-health metrics over the last ``days`` days."""
         from readiness.testhealth.core import suite_health
-        from readiness.testhealth.queries import load_suite_health_inputs
+        from readiness.testhealth.history_queries import load_suite_health_inputs
 
         now = self.clock.now()
         since = now - timedelta(days=days)
@@ -192,7 +192,7 @@ class TestHealthService:
     def clusters(self) -> list[Cluster]:
         """Tests that fail together in the same runs: one outage is one item."""
         from readiness.testhealth.core import cluster_co_failures
-        from readiness.testhealth.queries import load_clusters_input
+        from readiness.testhealth.history_queries import load_clusters_input
 
         failing = load_clusters_input(
             self.stores.state, project=self.project, window_runs=self.th.window_runs
