@@ -61,7 +61,8 @@ def generate(n_tests: int, n_runs: int, seed: int) -> dict[str, Any]:
          "first_seen": T0}
         for t in range(n_tests)
     ]  # fmt: skip
-    runs_rows, results_rows = [], []
+    runs_rows: list[dict[str, Any]] = []
+    results_rows: list[tuple[Any, ...]] = []
     commit = 0
     for r in range(n_runs):
         retry = r > 0 and rng.random() < 0.2  # CI re-triggered on the same commit

@@ -118,8 +118,9 @@ def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
     for page in dashboard_pages():
         prefix = "" if page.path == "/" else page.path.rstrip("/")
         for route in page.router.routes:
+            path: str = getattr(route, "path", "")
             for method in getattr(route, "methods", set()) - {"HEAD"}:
-                found.add((method, prefix + route.path if route.path != "/" else page.path))
+                found.add((method, prefix + path if path != "/" else page.path))
     concrete = {
         (m, p.replace("{test_id}", T).replace("{test_id:path}", T).replace("{token_id}", "1"))
         for m, p in found

@@ -79,7 +79,8 @@ class History:
         outcomes = {k: [LETTERS[c] for c in v] for k, v in spec.results.items()}
         with self.engine.begin() as conn:
             run_id = conn.execute(
-                runs.insert().values(
+                runs.insert()
+                .values(
                     project=self.project,
                     run_key=f"run-{len(self.run_ids)}-{spec.commit}-{at.isoformat()}",
                     ci_run_id=spec.ci_run_id,
@@ -101,7 +102,8 @@ class History:
                     duration_s=spec.duration_s,
                     infra_failure=spec.infra,
                 )
-            ).inserted_primary_key[0]
+                .returning(runs.c.id)
+            ).scalar_one()
             rows = []
             for key, attempts in outcomes.items():
                 test_id = self._test(conn, key, at, spec.commit)
@@ -127,13 +129,15 @@ class History:
     def _test(self, conn: sa.Connection, key: str, at: datetime, commit: str | None) -> int:
         if key not in self.test_ids:
             self.test_ids[key] = conn.execute(
-                tests.insert().values(
+                tests.insert()
+                .values(
                     project=self.project,
                     test_key=key,
                     first_seen=at,
                     first_commit=commit,
                 )
-            ).inserted_primary_key[0]
+                .returning(tests.c.id)
+            ).scalar_one()
             return self.test_ids[key]
         test_id = self.test_ids[key]
         row = conn.execute(sa.select(tests.c.first_seen).where(tests.c.id == test_id)).one()

@@ -17,11 +17,22 @@ from readiness.testhealth.model import FailureGroup, Outcome, TestStatus
 from tests.testhealth._history import T0, History, RunSpec, insert_all
 
 
-def evidence(stores: Stores, window_runs: int = 50, **kw: object) -> dict[str, TestEvidence]:
-    project = str(kw.pop("project", "default"))
+def evidence(
+    stores: Stores,
+    window_runs: int = 50,
+    *,
+    project: str = "default",
+    test_key: str | None = None,
+    until: datetime | None = None,
+) -> dict[str, TestEvidence]:
     out = queries.load_evidence(
-        stores.state, project=project, default_branch="main", window_runs=window_runs, **kw
-    )  # type: ignore[arg-type]
+        stores.state,
+        project=project,
+        default_branch="main",
+        window_runs=window_runs,
+        test_key=test_key,
+        until=until,
+    )
     return {e.test_key: e for e in out}
 
 
@@ -117,7 +128,7 @@ def test_detection_over_a_stored_history_gives_each_status(stores: Stores) -> No
     now = datetime(2026, 3, 10, tzinfo=UTC)
     out = {
         t.test_id: t
-        for t in assess(evidence(stores).values(), settings=settings, quarantine=[], now=now)
+        for t in assess(list(evidence(stores).values()), settings=settings, quarantine=[], now=now)
     }
     assert {k: v.status for k, v in out.items()} == {
         "broken": TestStatus.BROKEN,
@@ -148,7 +159,9 @@ def test_detection_does_not_depend_on_the_order_rows_were_inserted(stores: Store
     settings = TestHealthSettings(min_runs_for_flip=4)
     now = datetime(2026, 3, 10, tzinfo=UTC)
     ordered, mixed = (
-        assess(evidence(stores, project=p).values(), settings=settings, quarantine=[], now=now)
+        assess(
+            list(evidence(stores, project=p).values()), settings=settings, quarantine=[], now=now
+        )
         for p in ("ordered", "shuffled")
     )
     assert mixed == ordered
