@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
@@ -452,6 +452,8 @@ def test_sparse_final_outcomes_streamed_in_batches_equal_the_full_per_test_tally
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(times=st.lists(st.floats(0, 1e8, allow_nan=False), min_size=1, max_size=30))
+# SQLite's CAST(text AS REAL) reads both 1 ulp off; its JSON reader reads them exactly.
+@example(times=[211.025582, 6.072163848665468e-306])
 def test_durations_are_stored_exactly_as_read(stores: Stores, times: list[float]) -> None:
     body = "".join(
         f'<testcase classname="m" name="t{i}" file="m.py" time="{t!r}"/>\n'
