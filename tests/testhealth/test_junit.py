@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from readiness.errors import JUnitParseError
-from readiness.testhealth.junit import detect_format, iter_cases, make_test_id, parse_report
+from readiness.testhealth.junit import detect_format, iter_cases, parse_report
+from readiness.testhealth.junit_ids import make_test_id
 from readiness.testhealth.model import CaseResult, FailureKind, Outcome
 
 DATA = Path(__file__).parent / "data" / "junit"

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from readiness.errors import JUnitParseError
-from readiness.testhealth.junit import FORMATS, parse_report
+from readiness.testhealth.junit import parse_report
+from readiness.testhealth.junit_ids import FORMATS
 
 DATA = Path(__file__).parent / "data" / "junit"
 VALID = [

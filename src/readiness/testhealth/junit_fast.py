@@ -43,9 +43,9 @@ from readiness.testhealth.junit import (
     _Failure,
     _parse_time,
     _with_failure,
-    id_prefix,
 )
 from readiness.testhealth.junit_apart import Checker, real_file
+from readiness.testhealth.junit_ids import id_prefix
 from readiness.testhealth.model import Outcome
 
 if TYPE_CHECKING:
