@@ -12,7 +12,8 @@
  * id = prefix + name, (prefix, file) = prefix_of(classname, file attribute or None),
  * duration = the time attribute read as a float (parse_time(value) whenever that is not a
  * plain finite float in [0, 1e9)). special lists the indices of testcases whose body holds
- * markup; held maps those, the first testcase and every testcase repeating its predecessor's
+ * markup other than <system-out>/<system-err> of plain text (captured output, never used);
+ * held maps those, the first testcase and every testcase repeating its predecessor's
  * id (a rerun) to (body, attribute dict), for the exact handlers.
  */
 #define PY_SSIZE_T_CLEAN
@@ -54,6 +55,38 @@ static Py_ssize_t find(const char *s, Py_ssize_t from, Py_ssize_t n, const char 
         from++;
     }
     return -1;
+}
+
+/* Whether s[b:e] holds only text and <system-out>/<system-err> elements of plain text: captured
+ * output, which the reader never uses, so the testcase is a plain row. */
+static int only_output(const char *s, Py_ssize_t b, Py_ssize_t e) {
+    static const char *const tags[] = {"system-out", "system-err"};
+    Py_ssize_t pos = b;
+    for (;;) {
+        const char *lt = pos < e ? memchr(s + pos, '<', (size_t)(e - pos)) : NULL;
+        if (lt == NULL) return 1;
+        pos = lt - s + 1;
+        int matched = 0;
+        for (int t = 0; t < 2 && !matched; t++) {
+            Py_ssize_t len = (Py_ssize_t)strlen(tags[t]);
+            if (e - pos < len + 1 || memcmp(s + pos, tags[t], (size_t)len) != 0) continue;
+            Py_ssize_t after = pos + len;
+            if (s[after] == '/' && after + 1 < e && s[after + 1] == '>') {
+                pos = after + 2; /* <system-out/> */
+                matched = 1;
+            } else if (s[after] == '>') {
+                const char *end = memchr(s + after, '<', (size_t)(e - after));
+                if (end == NULL) return 0;
+                Py_ssize_t close = end - s; /* must be </tag> */
+                if (e - close < len + 3 || s[close + 1] != '/' ||
+                    memcmp(s + close + 2, tags[t], (size_t)len) != 0 || s[close + 2 + len] != '>')
+                    return 0;
+                pos = close + 3 + len;
+                matched = 1;
+            }
+        }
+        if (!matched) return 0;
+    }
 }
 
 static PyObject *duration(const char *s, const Attr *t, PyObject *parse_time) {
@@ -280,7 +313,8 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         if (failed < 0) goto error;
         previous = id; /* the list holds the row, the row holds the id */
 
-        int markup = body_end > body && memchr(s + body, '<', (size_t)(body_end - body)) != NULL;
+        int markup = body_end > body && memchr(s + body, '<', (size_t)(body_end - body)) != NULL &&
+                     !only_output(s, body, body_end);
         if (markup || rerun || index == 0) {
             PyObject *i = PyLong_FromSsize_t(index);
             PyObject *b = PyUnicode_FromStringAndSize(s + body, body_end - body);

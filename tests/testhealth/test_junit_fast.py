@@ -153,6 +153,35 @@ def test_read_sizes_do_not_change_what_the_fast_path_reads(data: bytes, size: in
     assert list(trickled.rows()) == list(parse_report(io.BytesIO(data), "r.xml").rows())
 
 
+def test_captured_output_reads_as_the_exact_reader_reads_it() -> None:
+    outputs = [
+        "<system-out>started &amp; done\n</system-out>",
+        "<system-out/><system-err>warn</system-err>",
+        '<system-out>x</system-out><failure message="boom">E  1 != 2</failure>',
+        "<system-out>x</system-out>",  # then rerun: same id again
+    ]
+    names = ["test_0", "test_1", "test_2", "test_2"]
+    cases = [
+        f'<testcase classname="tests.test_a" name="{n}" time="0.5">{o}</testcase>'
+        for n, o in zip(names, outputs, strict=True)
+    ]
+    data = f'<testsuite name="pytest">{"".join(cases)}</testsuite>'.encode()
+
+    fast = parse_report(io.BytesIO(data), "r.xml")
+    rows = list(fast.rows())
+
+    assert [(r[0], r[4], r[6]) for r in rows] == [
+        ("tests/test_a.py::test_0", 0, 0),
+        ("tests/test_a.py::test_1", 0, 0),
+        ("tests/test_a.py::test_2", 1, 0),
+        ("tests/test_a.py::test_2", 0, 1),
+    ]
+    assert (rows, fast.fast_fallback) == (
+        list(parse_report(io.BytesIO(data), "r.xml", fast=False).rows()),
+        None,
+    )
+
+
 def test_a_big_uniform_report_is_read_in_bulk_and_matches_the_exact_reader() -> None:
     lines = ['<testsuites name="pytest tests"><testsuite name="pytest">']
     for i in range(30_000):

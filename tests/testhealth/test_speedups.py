@@ -48,6 +48,22 @@ def test_plain_cases_become_rows_and_cases_with_markup_are_held_for_the_handlers
     }
 
 
+def test_captured_output_alone_leaves_a_plain_row() -> None:
+    text = (
+        '<testcase classname="m" name="a"><system-out>log &amp; more\n</system-out>'
+        "<system-err/></testcase>"
+        '<testcase classname="m" name="b"><system-out>x</system-out><skipped/></testcase>'
+        '<testcase classname="m" name="c"><system-out a="1">x</system-out></testcase>'
+        '<testcase classname="m" name="d"><system-out>x</system-err></testcase>'
+    )
+
+    rows, special, held = _scan(text)
+
+    assert [r[0] for r in rows] == ["m::a", "m::b", "m::c", "m::d"]
+    assert special == [1, 2, 3]  # a failure or skip, attributes, a mismatched end: the handlers
+    assert sorted(held) == [0, 1, 2, 3]
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -94,6 +110,9 @@ _PIECES = st.sampled_from(
         "</testcase>",
         "</testcase",
         "<failure/>",
+        "<system-out>",
+        "</system-out>",
+        "<system-err/>",
         "<",
         "&amp;",
         "é",

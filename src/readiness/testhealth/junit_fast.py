@@ -62,6 +62,8 @@ _DECL = re.compile(rb"(\xef\xbb\xbf)?(?:<\?xml\s[^<>]*?\?>)?")
 _ENCODING = re.compile(rb"encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 # A testcase body of one outcome child and text without markup around it (the common failure).
 _ONE_CHILD = re.compile(r"[^<]*<(failure|error|skipped)([^<>]*)>(?:([^<]*)</\1\s*>)?[^<]*")
+# A testcase body of captured output only (<system-out>/<system-err> of plain text).
+_OUTPUT_ONLY = re.compile(r"(?:[^<]*<(system-out|system-err)(?:/>|>[^<]*</\1>))*[^<]*")
 _REF = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z]+);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _NAMED_REFS = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&amp;": "&"}  # amp last
@@ -260,10 +262,12 @@ class _Reader:
         columns = list(zip(*matches, strict=True))
         bodies: Sequence[str] = columns[-1]
         closed = n - columns[-2].count("/")  # cases with an end tag
-        with_body = [i for i in compress(range(n), bodies) if "<" in bodies[i]]
-        inner = sum(bodies[i].count("<") for i in with_body)
+        marked = [i for i in compress(range(n), bodies) if "<" in bodies[i]]
+        inner = sum(bodies[i].count("<") for i in marked)
         if text.count("<") != n + closed + inner:
             return False  # tags between testcases (a suite boundary): the generic path
+        # Captured output alone is never used: those cases are plain rows.
+        with_body = [i for i in marked if not _OUTPUT_ONLY.fullmatch(bodies[i])]
         values: dict[str, Sequence[str]] = {}
         for name, column in zip(names, columns, strict=False):
             joined = "".join(column)
