@@ -26,8 +26,10 @@ import sqlalchemy as sa
 from readiness.config import TestHealthSettings
 from readiness.storage.engine import Stores, create_engine_for
 from readiness.storage.migrate import upgrade_all
-from readiness.testhealth import core, history_queries, queries
+from readiness.testhealth.detection import rules, suite
 from readiness.testhealth.model import TestStatus
+from readiness.testhealth.store import evidence as queries
+from readiness.testhealth.store import history as history_queries
 
 FLAKEFLAGGER = Path("/work/shared/data/flakeflagger/test_results.csv")
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -110,7 +112,7 @@ def generate(n_tests: int, n_runs: int, seed: int) -> dict[str, Any]:
 
 def load(engine: sa.Engine, data: dict[str, Any]) -> None:
     """Bulk insert: executemany on SQLite, COPY on PostgreSQL."""
-    from readiness.testhealth.tables import runs, tests
+    from readiness.testhealth.store.tables import runs, tests
 
     with engine.begin() as conn:
         conn.execute(tests.insert(), data["tests"])
@@ -141,14 +143,14 @@ def measure(engine: sa.Engine, data: dict[str, Any], repeat: int = 3) -> dict[st
             engine, project="bench", default_branch="main", window_runs=settings.window_runs
         )
         loaded = time.perf_counter()
-        health = core.assess(evidence, settings=settings, quarantine=[], now=now)
+        health = rules.assess(evidence, settings=settings, quarantine=[], now=now)
         timings.append((time.perf_counter() - start, loaded - start))
     total, sql = min(timings)
     flagged = {h.test_id for h in health if h.status is TestStatus.FLAKY}
     broken = {h.test_id for h in health if h.status is TestStatus.BROKEN}
     failed_once = {e.test_key for e in evidence if e.failures} & data["flaky"]
     true_pos = len(flagged & data["flaky"])
-    clusters = core.cluster_co_failures(
+    clusters = suite.cluster_co_failures(
         history_queries.load_clusters_input(
             engine, project="bench", window_runs=settings.window_runs
         )

@@ -31,7 +31,7 @@ from _gen_junit import DATA, generate
 
 def parse_ours(path: Path, *, fast: bool = True) -> tuple[int, float]:
     """Row tuples, a list at a time: what the ingest consumes."""
-    from readiness.testhealth.junit import parse_report
+    from readiness.testhealth.junit.reader import parse_report
 
     start = time.perf_counter()
     with path.open("rb") as f:
@@ -41,7 +41,7 @@ def parse_ours(path: Path, *, fast: bool = True) -> tuple[int, float]:
 
 def parse_ours_cases(path: Path) -> tuple[int, float]:
     """The public iter_cases: one frozen CaseResult per execution."""
-    from readiness.testhealth.junit import iter_cases
+    from readiness.testhealth.junit.reader import iter_cases
 
     start = time.perf_counter()
     with path.open("rb") as f:
@@ -84,7 +84,7 @@ def ingest_child(path: Path, twice: bool) -> None:
     """Run in a subprocess: ingest ``path`` into a fresh SQLite file, print figures as JSON."""
     from readiness.storage.engine import create_engine_for
     from readiness.storage.migrate import upgrade
-    from readiness.testhealth.ingest import ingest_stream
+    from readiness.testhealth.ingest.pipeline import ingest_stream
     from readiness.testhealth.model import RunMeta
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -140,7 +140,7 @@ def _median_rate(runs: list[tuple[int, float]]) -> float:
 
 def _pure_python(path: Path) -> tuple[int, float]:
     """Our reader without the C accelerator (what a plain ``pip install readiness`` runs)."""
-    from readiness.testhealth import junit_fast
+    from readiness.testhealth.junit import fast as junit_fast
 
     saved, junit_fast._speedups = junit_fast._speedups, None
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from readiness.testhealth.junit import iter_cases
+from readiness.testhealth.junit.reader import iter_cases
 from readiness.testhealth.model import Outcome, RunMeta, TestStatus
 from readiness.testing import (
     FrozenClock,

@@ -19,7 +19,7 @@ from readiness.auth.service import TokenService
 from readiness.cli.main import main
 from readiness.config import load_settings
 from readiness.server.app import create_app
-from readiness.storage.engine import open_stores
+from readiness.storage import open_stores
 from readiness.testing import junit_xml
 from tests._live import live_server
 

@@ -16,8 +16,9 @@ from readiness.auth.service import TokenService
 from readiness.config import Settings
 from readiness.plugins import hookspecs
 from readiness.server.app import create_app
-from readiness.server.routes.testhealth import api_router, dashboard_pages
-from readiness.storage.engine import Stores, open_stores
+from readiness.storage import Stores, open_stores
+from readiness.testhealth.api import api_router
+from readiness.testhealth.pages import dashboard_pages
 
 with warnings.catch_warnings():
     # Starlette 1.0 deprecates plain httpx for its TestClient in favour of httpx2, which is

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from hypothesis import given
 from hypothesis import strategies as st
 
-from readiness.server.charts import bar_chart, histogram, histogram_bins, line_chart, sparkline
+from readiness.web.charts import bar_chart, histogram, histogram_bins, line_chart, sparkline
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -13,8 +13,8 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from readiness.errors import ConfigError
 from readiness.server.app import load_session_key
-from readiness.server.errors import install_error_handlers
-from readiness.server.limits import BodyLimitMiddleware
+from readiness.web.errors import install_error_handlers
+from readiness.web.limits import BodyLimitMiddleware
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)  # httpx2 is not a dependency

@@ -111,7 +111,7 @@ def test_health_and_version_are_the_only_anonymous_routes(server: Any, path: str
 
 def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
     # API routes from the (authenticated) OpenAPI document, pages from their routers.
-    from readiness.server.routes.testhealth import dashboard_pages
+    from readiness.testhealth.pages import dashboard_pages
 
     schema = server.client.get("/openapi.json", headers=server.auth("reader")).json()
     found = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops}

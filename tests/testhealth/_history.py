@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from readiness.testhealth.model import Outcome
-from readiness.testhealth.tables import fix_verifications, quarantine, results, runs, tests
+from readiness.testhealth.store.tables import fix_verifications, quarantine, results, runs, tests
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 LETTERS = {"P": Outcome.PASSED, "F": Outcome.FAILED, "E": Outcome.ERROR, "S": Outcome.SKIPPED}

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from readiness.cli._output import Format, FormatOption, console, emit_json, state
+from readiness.console import Format, FormatOption, console, emit_json, state
 
 app = typer.Typer(no_args_is_help=True, help="The audit trail: events, chain verification.")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from readiness.cli._output import Format, FormatOption, console, emit_json, state
+from readiness.console import Format, FormatOption, console, emit_json, state
 from readiness.storage import open_stores
 from readiness.storage.migrate import current_revision, head_revision, upgrade_all
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from readiness.cli._output import console, state
+from readiness.console import console, state
 from readiness.gate.model import Gate
 
 

@@ -12,7 +12,7 @@ from readiness import __version__
 from readiness.cli import db as db_cli
 from readiness.cli import gate as gate_cli
 from readiness.cli import project as project_cli
-from readiness.cli._output import CliState, err_console
+from readiness.console import CliState, err_console
 from readiness.errors import ReadinessError
 
 app = typer.Typer(

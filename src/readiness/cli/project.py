@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from readiness.cli._output import Format, FormatOption, console, emit_json, state
+from readiness.console import Format, FormatOption, console, emit_json, state
 
 
 def init_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:

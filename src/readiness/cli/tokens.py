@@ -8,7 +8,7 @@ import typer
 
 from readiness.auth.core import ROLES, TokenInfo
 from readiness.auth.service import TokenService
-from readiness.cli._output import Format, FormatOption, console, emit_json, state
+from readiness.console import Format, FormatOption, console, emit_json, state
 from readiness.storage import Stores, open_stores
 
 app = typer.Typer(no_args_is_help=True)

@@ -34,7 +34,7 @@ def readiness_api_routers() -> list[Any]:  # type: ignore[empty-body]
 
 @hookspec
 def readiness_dashboard_pages() -> list[Any]:  # type: ignore[empty-body]
-    """Return ``readiness.server.pages.DashboardPage`` objects (navigation entry + router)."""
+    """Return ``readiness.web.pages.DashboardPage`` objects (navigation entry + router)."""
 
 
 @hookspec

@@ -15,14 +15,14 @@ import readiness
 from readiness._common.clock import Clock, SystemClock
 from readiness.config import Settings
 from readiness.errors import ConfigError
-from readiness.server.deps import Principal, require_reader
-from readiness.server.errors import install_error_handlers
-from readiness.server.limits import UPLOAD_LIMIT, BodyLimitMiddleware
-from readiness.server.pages import DashboardPage, make_templates
 from readiness.server.routes import audit, meta, session, tokens
-from readiness.storage.engine import Stores, open_stores
+from readiness.storage import Stores, open_stores
+from readiness.web.deps import Principal, require_reader
+from readiness.web.errors import install_error_handlers
+from readiness.web.limits import UPLOAD_LIMIT, BodyLimitMiddleware
+from readiness.web.pages import DashboardPage, make_templates
 
-STATIC_DIR = Path(__file__).parent / "static"
+STATIC_DIR = Path(__file__).parent.parent / "web" / "static"
 KEY_BYTES = 32
 API_PREFIX = "/api/v1"
 
@@ -89,7 +89,7 @@ def create_app(
     app.state.owns_stores = stores is None
     app.state.clock = clock or SystemClock()
     app.state.session_key = load_session_key(settings.path(settings.server.secret_key_file))
-    app.state.templates = make_templates()
+    app.state.templates = make_templates(p.templates for p in pages if p.templates)
     app.state.version = readiness.__version__
     app.state.nav = [
         {"title": p.title, "path": p.path}

@@ -1,4 +1,7 @@
-"""Engine factory for SQLite (embedded default) and PostgreSQL, and the pair of stores."""
+"""Engine factory for SQLite (embedded default) and PostgreSQL, and the pair of stores.
+
+Opening (and migrating) both stores of a project is :func:`readiness.storage.stores.open_stores`.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from readiness.config import Settings
-from readiness.errors import ConfigError, StorageError
+from readiness.errors import ConfigError
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -64,27 +66,3 @@ class Stores:
     def dispose(self) -> None:
         self.state.dispose()
         self.audit.dispose()
-
-
-def open_stores(settings: Settings, *, upgrade: bool | None = None) -> Stores:
-    """Open both databases; the embedded SQLite default is migrated automatically.
-
-    ``upgrade=None`` upgrades only SQLite databases; PostgreSQL is upgraded explicitly with
-    ``readiness db upgrade`` (a shared server's schema is an operator's decision).
-    """
-    from readiness.storage.migrate import upgrade_all
-
-    stores = Stores(
-        state=create_engine_for(settings.resolved_state_url),
-        audit=create_engine_for(settings.resolved_audit_url),
-    )
-    do_upgrade = upgrade if upgrade is not None else is_sqlite(stores.state)
-    try:
-        if do_upgrade:
-            upgrade_all(stores)
-    except OperationalError as exc:
-        stores.dispose()
-        raise StorageError(
-            f"database unreachable: {exc.orig}; check state_url/audit_url in the configuration"
-        ) from exc
-    return stores

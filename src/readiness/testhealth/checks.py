@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from readiness.errors import GateError
 from readiness.gate.model import Check, CheckResult, CheckStatus, Gate, GateContext
-from readiness.testhealth.model import Hint, QuarantineEntry, TestHealth, TestStatus
+from readiness.testhealth.model import QuarantineEntry, TestHealth, TestHints, TestStatus
 
 __all__ = [
     "EXPIRY_WARNING",
@@ -45,16 +45,6 @@ class RunFailures:
     tests: int
     failed: tuple[str, ...]
     quarantined_failed: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class TestHints:
-    """Static determinism hints of one test, and the repository-relative file they are in."""
-
-    __test__ = False  # not a pytest test class
-
-    file: str | None
-    hints: tuple[Hint, ...]
 
 
 class TestHealthFacts(Protocol):

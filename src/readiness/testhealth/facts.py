@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Collection, Mapping, Sequence
 
 import httpx
 
 from readiness.config import Settings
-from readiness.testhealth import store
-from readiness.testhealth.checks import RunFailures, TestHints
+from readiness.testhealth.checks import RunFailures
 from readiness.testhealth.client import RemoteTestHealth
-from readiness.testhealth.model import QuarantineEntry, TestHealth
+from readiness.testhealth.experiments.hints import source_hints
+from readiness.testhealth.model import QuarantineEntry, TestHealth, TestHints
 from readiness.testhealth.service import TestHealthService
+from readiness.testhealth.store import runs as store
 from readiness.testhealth.views import health_from_view, quarantine_from_view
-
-
-def source_hints(root: Path, test_ids: Iterable[str]) -> dict[str, TestHints]:
-    """Determinism hints of the tests (among ``test_ids``) whose Python source is under ``root``."""
-    from readiness.testhealth.hints import hints_for_file
-
-    out: dict[str, TestHints] = {}
-    for test_id in test_ids:
-        relative = test_id.split("::", 1)[0]
-        path = root / relative
-        if path.is_file() and path.suffix == ".py":
-            found = tuple(hints_for_file(path, test_id))
-            if found:
-                out[test_id] = TestHints(file=relative, hints=found)
-    return out
 
 
 class GateFacts:

@@ -173,6 +173,16 @@ class Hint:
 
 
 @dataclass(frozen=True, slots=True)
+class TestHints:
+    """Static determinism hints of one test, and the repository-relative file they are in."""
+
+    __test__ = False  # not a pytest test class
+
+    file: str | None
+    hints: tuple[Hint, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Classification:
     """Outcome of ``readiness tests classify``."""
 

@@ -29,20 +29,20 @@ def readiness_gate_services(settings: Any, stores: Any) -> dict[str, Any]:
 
 @hookimpl
 def readiness_cli_apps() -> list[tuple[str, Any]]:
-    from readiness.cli.tests import app
+    from readiness.testhealth.cli import app
 
     return [("tests", app)]
 
 
 @hookimpl
 def readiness_api_routers() -> list[Any]:
-    from readiness.server.routes.testhealth import api_router
+    from readiness.testhealth.api import api_router
 
     return [api_router()]
 
 
 @hookimpl
 def readiness_dashboard_pages() -> list[Any]:
-    from readiness.server.routes.testhealth import dashboard_pages
+    from readiness.testhealth.pages import dashboard_pages
 
-    return list(dashboard_pages())
+    return dashboard_pages()

@@ -18,9 +18,8 @@ from readiness.audit.service import record_event
 from readiness.config import Settings
 from readiness.errors import InputError, NotFoundError
 from readiness.storage.engine import Stores
-from readiness.testhealth import store, tables
-from readiness.testhealth.checks import RunFailures, TestHints
-from readiness.testhealth.metrics import Cluster, SuiteHealth
+from readiness.testhealth.checks import RunFailures
+from readiness.testhealth.detection.model import Cluster, SuiteHealth
 from readiness.testhealth.model import (
     FixVerification,
     IngestResult,
@@ -28,9 +27,12 @@ from readiness.testhealth.model import (
     QuarantineEntry,
     RunMeta,
     TestHealth,
+    TestHints,
     TestStatus,
 )
-from readiness.testhealth.quarantine_book import QuarantineBackend, QuarantineBook
+from readiness.testhealth.quarantine.book import QuarantineBackend, QuarantineBook
+from readiness.testhealth.store import runs as store
+from readiness.testhealth.store import tables
 
 if TYPE_CHECKING:
     pass
@@ -65,7 +67,7 @@ class TestHealthService:
 
     def ingest_bytes(self, data: bytes | BinaryIO, *, source: str, meta: RunMeta) -> IngestResult:
         """Ingest one JUnit XML document (bytes or a binary stream) in one transaction."""
-        from readiness.testhealth.ingest import ingest_stream
+        from readiness.testhealth.ingest.pipeline import ingest_stream
 
         stream: BinaryIO = io.BytesIO(data) if isinstance(data, bytes) else data
         result = ingest_stream(
@@ -118,8 +120,8 @@ class TestHealthService:
 
         ``until`` judges the history as it stood then (runs started at or before it).
         """
-        from readiness.testhealth.core import assess
-        from readiness.testhealth.queries import load_evidence
+        from readiness.testhealth.detection.rules import assess
+        from readiness.testhealth.store.evidence import load_evidence
 
         evidence = load_evidence(
             self.stores.state,
@@ -159,7 +161,7 @@ class TestHealthService:
 
     def test_history(self, test_id: str, *, limit: int = 100) -> list[dict[str, Any]]:
         """The last ``limit`` runs of one test, newest first, each with its attempts."""
-        from readiness.testhealth.history_queries import load_test_history
+        from readiness.testhealth.store.history import load_test_history
 
         return [
             {
@@ -179,8 +181,8 @@ class TestHealthService:
 
     def suite_health(self, *, days: int = 14) -> SuiteHealth:
         """The five suite-health metrics over the last ``days`` days."""
-        from readiness.testhealth.core import suite_health
-        from readiness.testhealth.history_queries import load_suite_health_inputs
+        from readiness.testhealth.detection.suite import suite_health
+        from readiness.testhealth.store.history import load_suite_health_inputs
 
         now = self.clock.now()
         since = now - timedelta(days=days)
@@ -191,8 +193,8 @@ class TestHealthService:
 
     def clusters(self) -> list[Cluster]:
         """Tests that fail together in the same runs: one outage is one item."""
-        from readiness.testhealth.core import cluster_co_failures
-        from readiness.testhealth.history_queries import load_clusters_input
+        from readiness.testhealth.detection.suite import cluster_co_failures
+        from readiness.testhealth.store.history import load_clusters_input
 
         failing = load_clusters_input(
             self.stores.state, project=self.project, window_runs=self.th.window_runs
@@ -300,6 +302,6 @@ class TestHealthService:
 
     def hints_for_tests(self, test_ids: Iterable[str]) -> dict[str, TestHints]:
         """Static determinism hints of each test whose source file is in the project."""
-        from readiness.testhealth.facts import source_hints
+        from readiness.testhealth.experiments.hints import source_hints
 
         return source_hints(self.settings.root, test_ids)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from readiness._common.canonical import jsonable_dict
 from readiness.audit.service import list_events, record_event, verify_chain
-from readiness.server.deps import Principal, get_clock, get_stores, require_auditor
+from readiness.web.deps import Principal, get_clock, get_stores, require_auditor
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 

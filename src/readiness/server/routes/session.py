@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from readiness.auth.core import SessionData, sign_session
 from readiness.errors import AuthError
-from readiness.server.deps import (
+from readiness.web.deps import (
     SESSION_COOKIE,
     get_clock,
     get_settings,
@@ -18,7 +18,7 @@ from readiness.server.deps import (
     session_key,
     token_service,
 )
-from readiness.server.pages import render
+from readiness.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from readiness.auth.core import TokenInfo
-from readiness.server.deps import Principal, require_admin, token_service
+from readiness.web.deps import Principal, require_admin, token_service
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 

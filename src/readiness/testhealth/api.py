@@ -1,0 +1,285 @@
+"""testhealth over HTTP: the JSON API under ``/api/v1/tests`` (the plugin mounts ``api_router()``).
+
+The dashboard pages (:mod:`.pages`) reuse this module's service dependencies.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any, BinaryIO, Literal, Protocol
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from readiness._common.canonical import jsonable_dict, to_jsonable
+from readiness.errors import InputError
+from readiness.testhealth.checks import RunFailures
+from readiness.testhealth.detection.model import Cluster, SuiteHealth
+from readiness.testhealth.model import (
+    FixVerification,
+    IngestResult,
+    QuarantineEntry,
+    RunMeta,
+    TestHealth,
+)
+from readiness.testhealth.views import fix_view, health_view, ingest_view, quarantine_view
+from readiness.web.deps import (
+    Principal,
+    get_clock,
+    get_settings,
+    get_stores,
+    require_reader,
+    require_writer,
+)
+
+SPOOL_BYTES = 1 << 20  # uploads past 1 MiB go to disk, never whole into memory
+MAX_FILES = 100
+
+
+class TestHealthAPI(Protocol):
+    """What the server needs of ``readiness.testhealth.service.TestHealthService``."""
+
+    def ingest_bytes(
+        self, data: bytes | BinaryIO, *, source: str, meta: RunMeta
+    ) -> IngestResult: ...
+    def health(self, *, test_id: str | None = None) -> list[TestHealth]: ...
+    def flaky(self) -> list[TestHealth]: ...
+    def test_history(self, test_id: str, *, limit: int = 100) -> list[dict[str, Any]]: ...
+    def clusters(self) -> Sequence[Cluster]: ...
+    def suite_health(self) -> SuiteHealth: ...
+    def runs(self, *, limit: int = 50) -> Sequence[Any]: ...
+    def quarantine_entries(self) -> list[QuarantineEntry]: ...
+    def quarantine_add(
+        self,
+        test_id: str,
+        *,
+        reason: str,
+        owner: str | None = None,
+        issue: str | None = None,
+        expires: datetime | None = None,
+    ) -> QuarantineEntry: ...
+    def quarantine_remove(self, test_id: str, *, reason: str) -> None: ...
+    def record_fix_verification(self, outcome: FixVerification) -> FixVerification: ...
+    def latest_run_failures(self, commit: str | None) -> RunFailures | None: ...
+
+
+def _service(request: Request, actor: str) -> TestHealthAPI:
+    from readiness.testhealth.service import TestHealthService
+
+    service: TestHealthAPI = TestHealthService(
+        settings=get_settings(request),
+        stores=get_stores(request),
+        clock=get_clock(request),
+        actor=actor,
+        quarantine_backend="db",  # the server has no repository for the reviewed file
+    )
+    return service
+
+
+def reader_service(
+    request: Request, who: Annotated[Principal, Depends(require_reader)]
+) -> TestHealthAPI:
+    """The service for a reader (tests override this dependency with a fake)."""
+    return _service(request, who.actor)
+
+
+def writer_service(
+    request: Request, who: Annotated[Principal, Depends(require_writer)]
+) -> TestHealthAPI:
+    """The service for a writer; its actions are audited under the token's name."""
+    return _service(request, who.actor)
+
+
+Reader = Annotated[TestHealthAPI, Depends(reader_service)]
+Writer = Annotated[TestHealthAPI, Depends(writer_service)]
+
+
+def parse_tags(tags: list[str]) -> dict[str, str]:
+    """``["k:v", ...]`` as a dict; a tag without a colon is an InputError."""
+    out: dict[str, str] = {}
+    for tag in tags:
+        key, sep, value = tag.partition(":")
+        if not sep or not key:
+            raise InputError(
+                f"tag {tag!r} is not key:value; write e.g. tag=python:3.11",
+                details={"field": "tag", "got": tag},
+            )
+        out[key] = value
+    return out
+
+
+class FixVerificationRequest(BaseModel):
+    """Body of ``POST /api/v1/tests/fix-verifications`` (what ``verify-fix`` measured)."""
+
+    test_id: str = Field(min_length=1, max_length=2000)
+    flake_rate: float = Field(ge=0, le=1)
+    alpha: float = Field(gt=0, lt=1)
+    required_runs: int = Field(ge=1)
+    runs: int = Field(ge=0)
+    failures: int = Field(ge=0)
+    verdict: Literal["fixed", "still-flaky"]
+
+
+class QuarantineRequest(BaseModel):
+    """Body of ``POST /api/v1/tests/quarantine``."""
+
+    test_id: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000)
+    owner: str | None = None
+    issue: str | None = None
+    expires: datetime | None = None
+
+
+async def _chunks(request: Request) -> AsyncIterator[bytes]:
+    async for chunk in request.stream():
+        yield chunk
+
+
+async def _spool_body(request: Request) -> BinaryIO:
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - returned open
+    try:
+        async for chunk in _chunks(request):
+            spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool  # type: ignore[return-value] # SpooledTemporaryFile is a binary file
+
+
+def api_router() -> APIRouter:
+    """The ``/tests`` API router (mounted under ``/api/v1``)."""
+    router = APIRouter(prefix="/tests", tags=["tests"])
+
+    @router.post("/runs")
+    async def ingest(
+        request: Request,
+        service: Writer,
+        *,
+        commit: str | None = None,
+        branch: str | None = None,
+        run_id: str | None = None,
+        attempt: Annotated[int, Query(ge=1)] = 1,
+        job: str | None = None,
+        tree: str | None = None,
+        timestamp: datetime | None = None,
+        seed: str | None = None,
+        source: str = "upload.xml",
+        tag: Annotated[list[str] | None, Query()] = None,
+    ) -> list[dict[str, Any]]:
+        """Ingest JUnit XML: a raw XML body, or multipart with one or more ``file`` parts."""
+        meta = RunMeta(
+            commit=commit,
+            branch=branch,
+            run_id=run_id,
+            attempt=attempt,
+            job=job,
+            tree=tree,
+            timestamp=timestamp,
+            seed=seed,
+            tags=parse_tags(tag or []),
+        )
+        ctype = request.headers.get("content-type", "")
+        results: list[IngestResult] = []
+        if ctype.startswith("multipart/form-data"):
+            async with request.form(max_files=MAX_FILES) as form:
+                files = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
+                if not files:
+                    raise InputError(
+                        "multipart upload has no 'file' part; send each report as a part named file"
+                    )
+                for upload in files:
+                    data: BinaryIO = upload.file
+                    name = upload.filename or source
+                    results.append(
+                        await run_in_threadpool(service.ingest_bytes, data, source=name, meta=meta)
+                    )
+        else:
+            body = await _spool_body(request)
+            try:
+                results.append(
+                    await run_in_threadpool(service.ingest_bytes, body, source=source, meta=meta)
+                )
+            finally:
+                body.close()
+        return [ingest_view(r) for r in results]
+
+    @router.get("/flaky")
+    def flaky(service: Reader) -> list[dict[str, Any]]:
+        """Tests that are not healthy."""
+        return [health_view(h) for h in service.flaky()]
+
+    @router.get("/health")
+    def health(service: Reader, test_id: str | None = None) -> list[dict[str, Any]]:
+        """Every known test with its status (or one test)."""
+        return [health_view(h) for h in service.health(test_id=test_id)]
+
+    @router.get("/tests/{test_id:path}/history")
+    def history(
+        service: Reader, test_id: str, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    ) -> list[dict[str, Any]]:
+        """One entry per run of ``test_id``, newest first."""
+        result: list[dict[str, Any]] = to_jsonable(service.test_history(test_id, limit=limit))
+        return result
+
+    @router.get("/clusters")
+    def clusters(service: Reader) -> list[dict[str, Any]]:
+        """Tests that fail together (infrastructure or shared cause)."""
+        return [to_jsonable(asdict(c)) for c in service.clusters()]
+
+    @router.get("/suite-health")
+    def suite_health(service: Reader) -> dict[str, Any]:
+        """The five suite metrics and their trends."""
+        result: dict[str, Any] = to_jsonable(asdict(service.suite_health()))
+        return result
+
+    @router.get("/runs")
+    def runs(
+        service: Reader, limit: Annotated[int, Query(ge=1, le=1000)] = 50
+    ) -> list[dict[str, Any]]:
+        """Recent runs."""
+        return [to_jsonable(asdict(r)) for r in service.runs(limit=limit)]
+
+    @router.get("/quarantine")
+    def quarantine(service: Reader) -> list[dict[str, Any]]:
+        """Quarantined tests."""
+        return [quarantine_view(e) for e in service.quarantine_entries()]
+
+    @router.post("/quarantine", status_code=201)
+    def quarantine_add(service: Writer, body: QuarantineRequest) -> dict[str, Any]:
+        """Quarantine a test: it keeps running but no longer blocks."""
+        entry = service.quarantine_add(
+            body.test_id,
+            reason=body.reason,
+            owner=body.owner,
+            issue=body.issue,
+            expires=body.expires,
+        )
+        return quarantine_view(entry)
+
+    @router.post("/fix-verifications", status_code=201)
+    def fix_verification(service: Writer, body: FixVerificationRequest) -> dict[str, Any]:
+        """Record a fix verification run by ``readiness tests verify-fix`` in a checkout."""
+        outcome = FixVerification(**body.model_dump())
+        return fix_view(service.record_fix_verification(outcome))
+
+    @router.get("/gate/latest-run")
+    def gate_latest_run(service: Reader, commit: str | None = None) -> dict[str, Any] | None:
+        """What the merge gate's ``tests.passed`` reads: the latest run's final outcomes."""
+        found = service.latest_run_failures(commit)
+        return None if found is None else jsonable_dict(asdict(found))
+
+    @router.delete("/quarantine/{test_id:path}")
+    def quarantine_remove(
+        service: Writer, test_id: str, reason: Annotated[str, Query(min_length=1)]
+    ) -> dict[str, Any]:
+        """Take a test out of quarantine."""
+        service.quarantine_remove(test_id, reason=reason)
+        return {"test_id": test_id, "removed": True}
+
+    return router

@@ -1,0 +1,323 @@
+"""``readiness tests``: ingest results, find flaky tests, quarantine, verify fixes, classify."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from readiness.console import Format, FormatOption, console, emit_json, state
+from readiness.errors import InputError
+from readiness.testhealth.client import TestHealthClient, open_client
+from readiness.testhealth.model import RunMeta
+from readiness.testhealth.textreport import STATUS_STYLE
+
+app = typer.Typer(no_args_is_help=True, help="Flaky-test management (testhealth).")
+quarantine_app = typer.Typer(no_args_is_help=True, help="Quarantine as code: add, remove, list.")
+app.add_typer(quarantine_app, name="quarantine")
+
+
+@contextmanager
+def _client(ctx: typer.Context) -> Iterator[TestHealthClient]:
+    cli = state(ctx)
+    client = open_client(cli.settings, cli.clock, actor=cli.actor)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _parse_tags(tags: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for tag in tags or []:
+        key, sep, value = tag.partition("=")
+        if not sep or not key:
+            raise InputError(f"--tag {tag!r}: expected KEY=VALUE, e.g. --tag python=3.12")
+        out[key] = value
+    return out
+
+
+def _parse_when(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            parsed = datetime.combine(date.fromisoformat(value), time(0))
+        except ValueError as exc:
+            raise InputError(
+                f"{option} {value!r}: expected an ISO date or datetime, e.g. 2026-03-31"
+            ) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@app.command("ingest")
+def ingest_cmd(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="JUnit XML files.")],
+    commit: Annotated[str | None, typer.Option(help="Commit SHA the run tested.")] = None,
+    branch: Annotated[str | None, typer.Option(help="Branch of the run.")] = None,
+    run_id: Annotated[str | None, typer.Option("--run-id", help="CI run/pipeline id.")] = None,
+    attempt: Annotated[int, typer.Option(min=1, help="CI attempt (retries count up).")] = 1,
+    job: Annotated[str | None, typer.Option(help="CI job name.")] = None,
+    tree: Annotated[str | None, typer.Option(help="Git tree SHA (same code, new commit).")] = None,
+    timestamp: Annotated[str | None, typer.Option(help="When the run started (ISO 8601).")] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="KEY=VALUE run tag (repeatable).")] = None,
+    fmt: Format = FormatOption,
+) -> None:
+    """Ingest JUnit XML (pytest, Jest, Surefire, go-junit-report) with its run metadata."""
+    meta = RunMeta(
+        commit=commit,
+        branch=branch,
+        run_id=run_id,
+        attempt=attempt,
+        job=job,
+        tree=tree,
+        timestamp=_parse_when(timestamp, "--timestamp"),
+        tags=_parse_tags(tag),
+    )
+    with _client(ctx) as client:
+        results = client.ingest(files, meta)
+    if fmt is Format.JSON:
+        emit_json(results)
+        return
+    for r in results:
+        note = " (already ingested: nothing written)" if r["duplicate"] else ""
+        infra = " [infrastructure failure: not counted]" if r["infra_failure"] else ""
+        console.print(
+            f"{r['source']}: {r['format']}, {r['tests']} tests, {r['results']} results, "
+            f"{r['failed']} failed{note}{infra}"
+        )
+
+
+def _rules_text(rules: list[dict[str, Any]]) -> str:
+    return "; ".join(r["rule"] for r in rules) or "-"
+
+
+@app.command("flaky")
+def flaky_cmd(
+    ctx: typer.Context,
+    include_healthy: Annotated[
+        bool, typer.Option("--all", help="List every test, healthy ones too.")
+    ] = False,
+    fmt: Format = FormatOption,
+) -> None:
+    """List flaky, broken, quarantined and recently fixed tests, with the rules that fired."""
+    with _client(ctx) as client:
+        found = client.flaky(include_healthy=include_healthy)
+    if fmt is Format.JSON:
+        emit_json(found)
+        return
+    from readiness.testhealth.textreport import render_flaky_table
+
+    render_flaky_table(found, console)
+
+
+@app.command("show")
+def show_cmd(
+    ctx: typer.Context,
+    test_id: Annotated[str, typer.Argument(help="Test id, e.g. tests/test_x.py::test_y.")],
+    fmt: Format = FormatOption,
+) -> None:
+    """One test: status, the rules that fired and why, failure groups, run history."""
+    with _client(ctx) as client:
+        view = client.show(test_id)
+    if fmt is Format.JSON:
+        emit_json(view)
+        return
+    low, high = view["flake_rate_interval"]
+    console.print(
+        f"[bold]{view['test_id']}[/] — [{STATUS_STYLE.get(view['status'], '')}]"
+        f"{view['status']}[/], flake rate {view['flake_rate']:.1%} (95% CI {low:.1%}–{high:.1%}),"
+        f" {view['failures']}/{view['runs']} runs failed"
+    )
+    for rule in view["rules"]:
+        console.print(f"  • {rule['rule']}: {rule['explanation']}")
+    for group in view["failure_groups"]:
+        first_line = (group["message"] or "").splitlines()[0] if group["message"] else ""
+        console.print(f"  {group['count']}× [{group['kind']}] {first_line}", markup=False)
+    history = view.get("history") or []
+    if history:
+        cells = "".join(_history_cell(run) for run in history[::-1])
+        console.print(f"  history (oldest → newest; ✓ pass, ✗ fail, ↻ pass on retry): {cells}")
+
+
+def _history_cell(run: dict[str, Any]) -> str:
+    attempts = run.get("attempts") or []
+    if not attempts:
+        return "·"
+    if all(a == "passed" for a in attempts):
+        return "[green]✓[/]"
+    if attempts[-1] == "passed":
+        return "[yellow]↻[/]"
+    if all(a == "skipped" for a in attempts):
+        return "[dim]○[/]"
+    return "[red]✗[/]"
+
+
+@app.command("report")
+def report_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
+    """Suite health: duration trend, flaky rate, quarantine size, retry rate, time to fix."""
+    with _client(ctx) as client:
+        report = client.report()
+    if fmt is Format.JSON:
+        emit_json(report)
+        return
+    from readiness.testhealth.textreport import render_report
+
+    render_report(report, console)
+
+
+@app.command("known")
+def known_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
+    """Every test id seen so far (feed to the plugin's --readiness-new-tests-from)."""
+    with _client(ctx) as client:
+        ids = client.known()
+    if fmt is Format.JSON:
+        emit_json(ids)
+    else:
+        for test_id in ids:
+            typer.echo(test_id)
+
+
+@quarantine_app.command("list")
+def quarantine_list_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
+    """The active quarantine list (reviewed file plus server entries)."""
+    cli = state(ctx)
+    with _client(ctx) as client:
+        entries = client.quarantine_list()
+    if fmt is Format.JSON:
+        emit_json(entries)
+        return
+    if not entries:
+        console.print("Nothing is quarantined.")
+        return
+    now = cli.clock.now().isoformat()
+    table = Table("test", "owner", "reason", "issue", "expires")
+    for e in entries:
+        expired = e["expires"] <= now
+        table.add_row(
+            e["test_id"],
+            e["owner"] or "-",
+            e["reason"],
+            e["issue"] or "-",
+            f"[red]{e['expires'][:10]} (expired)[/]" if expired else e["expires"][:10],
+        )
+    console.print(table)
+
+
+@quarantine_app.command("add")
+def quarantine_add_cmd(
+    ctx: typer.Context,
+    test_id: Annotated[str, typer.Argument(help="Test id to quarantine.")],
+    reason: Annotated[str, typer.Option(help="Why (required; recorded in the audit trail).")],
+    owner: Annotated[str | None, typer.Option(help="Owner (default: from CODEOWNERS).")] = None,
+    issue: Annotated[str | None, typer.Option(help="Issue tracking the fix.")] = None,
+    expires: Annotated[str | None, typer.Option(help="Expiry date (default: +30 days).")] = None,
+    fmt: Format = FormatOption,
+) -> None:
+    """Quarantine a test: it keeps running, its failures stop blocking merges."""
+    with _client(ctx) as client:
+        entry = client.quarantine_add(
+            test_id,
+            reason=reason,
+            owner=owner,
+            issue=issue,
+            expires=_parse_when(expires, "--expires"),
+        )
+    if fmt is Format.JSON:
+        emit_json(entry)
+    else:
+        console.print(
+            f"quarantined {entry['test_id']} (owner {entry['owner'] or 'none'}, "
+            f"expires {entry['expires'][:10]})"
+        )
+
+
+@quarantine_app.command("remove")
+def quarantine_remove_cmd(
+    ctx: typer.Context,
+    test_id: Annotated[str, typer.Argument(help="Test id to release.")],
+    reason: Annotated[str, typer.Option(help="Why (recorded in the audit trail).")],
+    fmt: Format = FormatOption,
+) -> None:
+    """Take a test out of quarantine."""
+    with _client(ctx) as client:
+        client.quarantine_remove(test_id, reason=reason)
+    if fmt is Format.JSON:
+        emit_json({"test_id": test_id, "removed": True})
+    else:
+        console.print(f"released {test_id} from quarantine")
+
+
+@app.command("verify-fix")
+def verify_fix_cmd(
+    ctx: typer.Context,
+    test_id: Annotated[str, typer.Argument(help="The test whose fix to verify.")],
+    runs: Annotated[
+        int | None, typer.Option(min=1, help="Override the computed number of reruns.")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the random orders (reproducible).")] = 0,
+    fmt: Format = FormatOption,
+) -> None:
+    """Rerun a test n = ceil(ln α / ln(1 − p̂)) times; on zero failures mark it fixed."""
+    from readiness.testhealth.experiments.verify import verify_fix_locally
+    from readiness.testhealth.views import fix_view
+
+    cli = state(ctx)
+    with _client(ctx) as client:
+        rate = float(client.show(test_id)["flake_rate"])
+        if fmt is not Format.JSON:
+            console.print(f"{test_id}: measured flake rate {rate:.1%}; rerunning ...")
+        outcome = verify_fix_locally(
+            cli.settings,
+            test_id,
+            flake_rate=rate,
+            runs=runs,
+            rng=random.Random(seed),  # noqa: S311
+        )
+        client.record_fix(outcome)
+    view = fix_view(outcome)
+    if fmt is Format.JSON:
+        emit_json(view)
+    else:
+        console.print(
+            f"{view['verdict']}: {view['failures']} failures in {view['runs']} runs "
+            f"(required {view['required_runs']} at α = {view['alpha']})"
+        )
+    raise typer.Exit(0 if outcome.verdict == "fixed" else 1)
+
+
+@app.command("classify")
+def classify_cmd(
+    ctx: typer.Context,
+    test_id: Annotated[str, typer.Argument(help="The flaky test to investigate.")],
+    seed: Annotated[int, typer.Option(help="Seed of the random orders (reproducible).")] = 0,
+    fmt: Format = FormatOption,
+) -> None:
+    """Root cause by experiment: order-dependent victim (and polluter), brittle, ..."""
+    from readiness.testhealth.experiments.classify import classify_locally
+    from readiness.testhealth.views import classification_view
+
+    cli = state(ctx)
+    found = classify_locally(cli.settings, test_id, rng=random.Random(seed))  # noqa: S311
+    view = classification_view(found)
+    if fmt is Format.JSON:
+        emit_json(view)
+        return
+    console.print(f"{test_id}: [bold]{view['label']}[/]")
+    if view["polluters"]:
+        console.print(f"  polluter(s): {', '.join(view['polluters'])}")
+    if view["failure_kind"]:
+        console.print(f"  failure kind: {view['failure_kind']}")
+    for name, summary in view["runs"].items():
+        console.print(f"  {name}: {summary}")
+    for hint in view["hints"]:
+        console.print(f"  hint line {hint['line']} [{hint['kind']}]: {hint['text']}")

@@ -1,0 +1,188 @@
+"""Runs tests in fresh pytest processes, in a given order, and reads what happened.
+
+The runner is injectable: :class:`PytestRunner` runs pytest in subprocesses through this
+package's pytest plugin; unit tests pass a fake with the same ``run`` method.
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from readiness.errors import GateError, InputError
+from readiness.testhealth.model import Outcome
+
+Order = Literal["given", "random"]
+
+
+class Runner(Protocol):
+    """Runs tests in one fresh process and returns ``(test_id, outcome)`` in execution order.
+
+    With ``order="given"`` an id may repeat (it runs again, in the same process); ``repeat``
+    runs each test that many times back to back.
+    """
+
+    def run(
+        self,
+        test_ids: Sequence[str],
+        *,
+        order: Order = "given",
+        seed: int | None = None,
+        repeat: int = 1,
+    ) -> list[tuple[str, Outcome]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FailureSeen:
+    """One failed attempt seen by a runner, for the failure kind of a classification."""
+
+    test_id: str
+    failure_type: str | None
+    message: str | None
+
+
+class PytestRunner:
+    """Runs pytest on the project at ``root`` with ``python``; records failures it sees.
+
+    ``extra_args`` go to every pytest call (``-p no:hypothesispytest`` saves ~0.5 s a process
+    in projects that do not need Hypothesis' pytest plugin).
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        python: str = sys.executable,
+        *,
+        timeout_s: float = 900,
+        extra_args: Sequence[str] = (),
+    ) -> None:
+        self.root = root
+        self.python = python
+        self.timeout_s = timeout_s
+        self.extra_args = tuple(extra_args)
+        self.failures: list[FailureSeen] = []
+
+    def run(
+        self,
+        test_ids: Sequence[str],
+        *,
+        order: Order = "given",
+        seed: int | None = None,
+        repeat: int = 1,
+    ) -> list[tuple[str, Outcome]]:
+        """Run ``test_ids`` in one pytest process (random order shuffles with ``seed``)."""
+        ids = list(test_ids)
+        if order == "random":
+            random.Random(seed).shuffle(ids)  # noqa: S311 - a test order, not a secret
+        if not ids:
+            return []
+        with tempfile.TemporaryDirectory(prefix="readiness-run-") as tmp:
+            order_file = Path(tmp) / "order.txt"
+            order_file.write_text("\n".join(ids) + "\n", encoding="utf-8")
+            junit = Path(tmp) / "junit.xml"
+            command = [
+                self.python,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:randomly",
+                "-p",
+                "no:cacheprovider",
+                f"--rootdir={self.root}",
+                f"--readiness-order-file={order_file}",
+                f"--readiness-junit={junit}",
+                f"--readiness-repeat={repeat}",
+                *self.extra_args,
+                *dict.fromkeys(ids),
+            ]
+            try:
+                done = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+                    command,
+                    cwd=self.root,
+                    capture_output=True,
+                    text=True,
+                    timeout=self.timeout_s,
+                    check=False,
+                )
+            except subprocess.TimeoutExpired as exc:
+                raise GateError(
+                    f"pytest in {self.root} ran longer than {self.timeout_s:.0f}s; "
+                    "raise the timeout or pick fewer runs"
+                ) from exc
+            if done.returncode not in (0, 1) or not junit.is_file():
+                tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
+                raise InputError(
+                    f"pytest in {self.root} exited {done.returncode} for {ids[0]!r}...: "
+                    f"{' | '.join(tail)}; check the test ids with `pytest --collect-only -q`"
+                )
+            per_test = self._read_junit(junit)
+        return _in_execution_order(ids, per_test, repeat)
+
+    def collect(self, paths: Sequence[str]) -> list[str]:
+        """Test ids pytest collects from ``paths`` (files or node ids), in file order."""
+        command = [
+            self.python,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:randomly",
+            "-p",
+            "no:cacheprovider",
+            f"--rootdir={self.root}",
+            *self.extra_args,
+            *paths,
+        ]
+        done = subprocess.run(  # noqa: S603 - our own interpreter and arguments
+            command,
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=self.timeout_s,
+            check=False,
+        )
+        ids = [line.strip() for line in done.stdout.splitlines() if "::" in line]
+        if done.returncode != 0 or not ids:
+            tail = (done.stdout + done.stderr).strip().splitlines()[-2:]
+            raise InputError(
+                f"pytest could not collect {', '.join(paths)} in {self.root}: "
+                f"{' | '.join(tail)}; check the test id"
+            )
+        return ids
+
+    def _read_junit(self, path: Path) -> dict[str, list[Outcome]]:
+        """Outcomes of every attempt of every test in our plugin's report, via our own reader."""
+        from readiness.testhealth.junit.reader import iter_cases
+
+        per_test: dict[str, list[Outcome]] = {}
+        with path.open("rb") as handle:
+            for case in iter_cases(handle, str(path)):
+                per_test.setdefault(case.test_id, []).append(case.outcome)
+                if case.outcome.is_failure:
+                    self.failures.append(FailureSeen(case.test_id, case.failure_type, case.message))
+        return per_test
+
+
+def _in_execution_order(
+    ids: list[str], per_test: dict[str, list[Outcome]], repeat: int
+) -> list[tuple[str, Outcome]]:
+    remaining = {k: list(v) for k, v in per_test.items()}
+    out: list[tuple[str, Outcome]] = []
+    for test_id in ids:
+        queue = remaining.get(test_id, [])
+        out += [(test_id, queue.pop(0)) for _ in range(min(repeat, len(queue)))]
+    for test_id, queue in remaining.items():  # parametrised ids expand to several testcases
+        out += [(test_id, outcome) for outcome in queue]
+    return out
+
+
+def _outcome_of(results: list[tuple[str, Outcome]], test_id: str) -> Outcome | None:
+    return next((o for t, o in results if t == test_id), None)

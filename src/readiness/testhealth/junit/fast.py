@@ -1,0 +1,541 @@
+"""The fast reader behind :class:`~.report.ParsedReport`: two layers, one read.
+
+Layer one is the same guarded expat parser as the exact reader, but without per-element
+callbacks: it checks every byte (well-formedness, and DTDs, entities and external references are
+refused through its rare declaration callbacks) at C speed. Layer two finds the ``<testcase>``
+elements with compiled regular expressions over the same bytes and builds the rows, whole regions
+at a time with C-level ``map``/``zip``; cases with children, reruns and everything between
+testcases (suites, properties) go through the exact reader's own handlers, driven by a small tag
+tokenizer instead of expat.
+
+When the optional C accelerator (``native/``, installed as ``readiness[speedups]``) is present,
+it builds the rows of a region of plain testcases in one pass instead of the regular
+expressions; it declines anything else (returns ``None``) and the regions it declines take the
+path above, so every path gives the same rows. ``READINESS_PURE_PYTHON=1`` turns it off.
+
+The input is read in chunks; a region ends before the last ``<testcase`` seen, so no element is
+ever split, and expat is fed exactly the regions already turned into rows. Whenever the reader
+meets something it does not reproduce exactly (comments, CDATA, processing instructions, an
+encoding other than UTF-8, a testcase inside a testcase, an error to report, an oversized
+element) it restores the state saved before the region and hands the rest of the input to the
+exact reader, whose expat parser stands at exactly that byte.
+
+A real file of at least ``junit_apart.APART_MIN`` bytes is checked by expat in a second process
+instead (see :mod:`readiness.testhealth.junit.apart`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import os
+import re
+from collections.abc import Callable, Generator, Sequence
+from itertools import compress, islice, repeat
+from operator import add, eq, itemgetter
+from typing import TYPE_CHECKING, Protocol
+
+from readiness.testhealth.junit.apart import Checker, real_file
+from readiness.testhealth.junit.ids import id_prefix
+from readiness.testhealth.junit.report import (
+    _OUTCOME_CHILDREN,
+    CHUNK,
+    PREFIX_CACHE,
+    Row,
+    _Failure,
+    _parse_time,
+    _with_failure,
+)
+from readiness.testhealth.model import Outcome
+
+if TYPE_CHECKING:
+    from readiness.testhealth.junit.report import ParsedReport
+
+MAX_CARRY = 1 << 22  # a region this long without a cut goes to the exact reader (bounded memory)
+_NAME = r"[A-Za-z_:][\w.:-]*"
+_ATTR = rf"\s+{_NAME}\s*=\s*(?:\"[^\"<]*\"|'[^'<]*')"
+_ATTRS = re.compile(rf"((?:{_ATTR})*)\s*(/?)")
+_ATTR_PAIR = re.compile(rf"({_NAME})\s*=\s*(?:\"([^\"<]*)\"|'([^'<]*)')")
+_TAG = re.compile(rf"<(/?)({_NAME})([^>]*)>")
+_CASE = re.compile(r"<testcase(?=[\s/>])([^>]*)>(?:(?<=/>)|(.*?)</testcase\s*>)", re.S)
+_DECL = re.compile(rb"(\xef\xbb\xbf)?(?:<\?xml\s[^<>]*?\?>)?")
+_ENCODING = re.compile(rb"encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
+# A testcase body of one outcome child and text without markup around it (the common failure).
+_ONE_CHILD = re.compile(r"[^<]*<(failure|error|skipped)([^<>]*)>(?:([^<]*)</\1\s*>)?[^<]*")
+# A testcase body of captured output only (<system-out>/<system-err> of plain text).
+_OUTPUT_ONLY = re.compile(r"(?:[^<]*<(system-out|system-err)(?:/>|>[^<]*</\1>))*[^<]*")
+_REF = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z]+);")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_NAMED_REFS = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&amp;": "&"}  # amp last
+_SPECIAL = ("&", "\t", "\n", "\r")
+_USED = frozenset({"classname", "name", "file", "time"})  # the attributes _finish_case reads
+
+
+class _Scanner(Protocol):
+    """The optional C accelerator (``native/`` in the repository, ``readiness[speedups]``)."""
+
+    def scan(
+        self,
+        text: str,
+        suite: str | None,
+        prefix_of: Callable[[str, str | None], tuple[str, str | None] | None],
+        parse_time: Callable[[str], float],
+    ) -> tuple[list[Row], list[int], dict[int, tuple[str, dict[str, str]]]] | None: ...
+
+
+def _load_speedups() -> _Scanner | None:
+    if os.environ.get("READINESS_PURE_PYTHON"):
+        return None
+    try:
+        module: _Scanner = importlib.import_module("_readiness_speedups")
+    except ImportError:
+        return None
+    return module
+
+
+_speedups = _load_speedups()
+
+
+class _HandOver(Exception):
+    """The region holds something only the exact reader reproduces exactly."""
+
+
+def _ref(match: re.Match[str]) -> str:
+    ref = match.group(1)
+    if ref[0] != "#":
+        if ref not in _NAMED:
+            raise _HandOver("entity")
+        return _NAMED[ref]
+    code = int(ref[2:], 16) if ref[1] == "x" else int(ref[1:])
+    if not _xml_char(code):
+        raise _HandOver("char ref")  # expat refuses it: the exact reader reports where
+    return chr(code)
+
+
+def _xml_char(code: int) -> bool:
+    """Whether XML 1.0 allows the character (no NUL, controls, surrogates or U+FFFE/U+FFFF)."""
+    if code < 0x20:
+        return code in (0x9, 0xA, 0xD)
+    return code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+
+
+def _attr_value(raw: str) -> str:
+    """What expat reports for an attribute value: whitespace normalised, references replaced."""
+    if "\r" in raw:
+        raw = raw.replace("\r\n", " ").replace("\r", " ")
+    if "\n" in raw or "\t" in raw:
+        raw = raw.replace("\n", " ").replace("\t", " ")
+    return _refs(raw) if "&" in raw else raw
+
+
+def _refs(raw: str) -> str:
+    if "&#" not in raw:
+        # Only the five predefined entities (the usual case): C-level replaces, &amp; last so
+        # that "&amp;lt;" stays "&lt;".
+        n = raw.count("&")
+        if n == sum(map(raw.count, _NAMED_REFS)):
+            for ref, char in _NAMED_REFS.items():
+                raw = raw.replace(ref, char)
+            return raw
+    if raw.count("&") != len(_REF.findall(raw)):
+        raise _HandOver("ampersand")
+    return _REF.sub(_ref, raw)
+
+
+def _text(raw: str) -> str:
+    """What expat reports for character data: line ends normalised, references replaced."""
+    if "\r" in raw:
+        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    return _refs(raw) if "&" in raw else raw
+
+
+def _attrs(raw: str) -> tuple[dict[str, str], bool]:
+    """The attributes of a start tag's inside and whether it closes itself; strict."""
+    m = _ATTRS.fullmatch(raw)
+    if m is None:
+        raise _HandOver("tag")
+    # One of the two quoted groups is empty: the value is the other one.
+    attrs = {name: _attr_value(dq or sq) for name, dq, sq in _ATTR_PAIR.findall(m.group(1))}
+    return attrs, bool(m.group(2))
+
+
+class _Reader:
+    """Turns regions (strings of complete elements) into rows on ``report``."""
+
+    def __init__(self, report: ParsedReport) -> None:
+        self.report = report
+        self.templates: dict[tuple[str, ...], tuple[tuple[str, ...], re.Pattern[str]]] = {}
+        self.prefixes = report._prefixes  # shared with the exact handlers (same key, same value)
+
+    # -- markup outside testcases and inside one: the exact handlers, driven by tokens ------
+
+    def tags(self, text: str) -> None:
+        """Tags between testcases (suites, properties); their text is never used."""
+        if "<" not in text:
+            return
+        report = self.report
+        n = 0
+        for close, name, inside in _TAG.findall(text):
+            n += 1
+            if close:
+                if inside.strip():
+                    raise _HandOver("end tag")
+                report._end(name)
+                continue
+            attrs, empty = _attrs(inside)
+            if name == "testcase":
+                raise _HandOver("testcase")
+            report._start(name, attrs)
+            if empty:
+                report._end(name)
+        if n != text.count("<"):
+            raise _HandOver("markup")
+
+    def case(self, inside: str, body: str | None) -> None:
+        """One testcase through the exact handlers (children, captured text, reruns)."""
+        attrs, _empty = _attrs(inside)
+        self.report._start("testcase", attrs)
+        self.case_body(body or "")
+
+    # -- regions ----------------------------------------------------------------------------
+
+    def region(self, text: str) -> None:
+        if not self.bulk(text):
+            self.generic(text)
+
+    def generic(self, text: str) -> None:
+        pos = 0
+        count = 0
+        for m in _CASE.finditer(text):
+            count += 1
+            self.tags(text[pos : m.start()])
+            self.case(m.group(1), m.group(2))
+            pos = m.end()
+        self.tags(text[pos:])
+        if count != text.count("<testcase"):
+            raise _HandOver("testcase")
+
+    def _template(self, text: str) -> tuple[tuple[str, ...], re.Pattern[str]] | None:
+        first = _CASE.search(text)
+        if first is None:
+            return None
+        inside = first.group(1)
+        parts = inside.removesuffix("/").split('"')
+        keys = tuple(parts[0::2])
+        if len(parts) < 3 or "'" in inside or ">" in inside or keys[-1].strip():
+            return None
+        found = self.templates.get(keys)
+        if found is None:
+            if any(not re.fullmatch(rf"\s+{_NAME}\s*=\s*", k) for k in keys[:-1]):
+                return None
+            names = [k.strip().rstrip("=").strip() for k in keys[:-1]]
+            if len(set(names)) != len(names):
+                return None
+            # Only what the reader uses is captured: fewer groups, faster findall.
+            body = "".join(
+                re.escape(k) + ('"([^"]*)"' if name in _USED else '"[^"]*"')
+                for k, name in zip(keys, names, strict=False)
+            )
+            pattern = re.compile(
+                rf"<testcase{body}{re.escape(keys[-1])}(?:(/)>|>(.*?)</testcase\s*>)", re.S
+            )
+            found = self.templates[keys] = (tuple(n for n in names if n in _USED), pattern)
+        return found
+
+    def bulk(self, text: str) -> bool:  # noqa: PLR0911 - one region, in C-level steps
+        """All testcases of the region at once, when they share one attribute layout, no tags
+        lie between them and the format is known; ``False`` leaves the region to ``generic``."""
+        report = self.report
+        fmt = report.format
+        if fmt is None:
+            return False
+        if _speedups is not None and self._scan(text, fmt):
+            return True
+        found = self._template(text)
+        if found is None:
+            return False
+        names, pattern = found
+        matches = pattern.findall(text)
+        n = len(matches)
+        if not n or n != text.count("<testcase"):
+            return False
+        columns = list(zip(*matches, strict=True))
+        bodies: Sequence[str] = columns[-1]
+        closed = n - columns[-2].count("/")  # cases with an end tag
+        marked = [i for i in compress(range(n), bodies) if "<" in bodies[i]]
+        inner = sum(bodies[i].count("<") for i in marked)
+        if text.count("<") != n + closed + inner:
+            return False  # tags between testcases (a suite boundary): the generic path
+        # Captured output alone is never used: those cases are plain rows.
+        with_body = [i for i in marked if not _OUTPUT_ONLY.fullmatch(bodies[i])]
+        values: dict[str, Sequence[str]] = {}
+        for name, column in zip(names, columns, strict=False):
+            joined = "".join(column)
+            special_chars = any(c in joined for c in _SPECIAL)
+            values[name] = list(map(_attr_value, column)) if special_chars else column
+        if "name" not in values or "" in values["name"]:
+            return False
+        case_names = values["name"]
+        classnames: Sequence[str] = values.get("classname") or [""] * n
+        files: Sequence[str | None] = values.get("file") or [None] * n
+        suites = report._suites
+        suite = suites[-1] if suites else None
+        prefixes: dict[tuple[str, str | None], str] = {}
+        paths: dict[tuple[str, str | None], str | None] = {}
+        cache = self.prefixes
+        if len(cache) > PREFIX_CACHE:
+            cache.clear()
+        keys = list(zip(classnames, files, strict=False))
+        for key in set(keys):
+            cached = cache.get((*key, suite))
+            if cached is None:
+                cached = cache[(*key, suite)] = id_prefix(fmt, key[0], key[1], suite)
+            prefix, path = cached
+            if prefix is None:
+                return False  # the id depends on the name (jest, go): the generic path
+            prefixes[key] = prefix
+            paths[key] = path
+        ids = list(map(add, map(prefixes.__getitem__, keys), case_names))
+        durations = _durations(values.get("time"), n)
+        rows: list[Row] = list(
+            zip(
+                ids,
+                repeat(suite),
+                case_names,
+                map(paths.__getitem__, keys),
+                repeat(0),
+                durations,
+                repeat(0),
+                repeat(None),
+                repeat(None),
+                repeat(None),
+            )
+        )
+        self._emit(
+            rows,
+            with_body,
+            bodies.__getitem__,
+            lambda i: dict(zip(names, (c[i] for c in values.values()), strict=True)),
+        )
+        return True
+
+    def _scan(self, text: str, fmt: str) -> bool:
+        """The region through the C accelerator; ``False`` when it leaves the region to us."""
+        suites = self.report._suites
+        suite = suites[-1] if suites else None
+        cache = self.prefixes
+        if len(cache) > PREFIX_CACHE:
+            cache.clear()
+
+        def prefix_of(classname: str, file: str | None) -> tuple[str, str | None] | None:
+            key = (classname, file, suite)
+            cached = cache.get(key)
+            if cached is None:
+                cached = cache[key] = id_prefix(fmt, classname, file, suite)
+            return None if cached[0] is None else cached  # type: ignore[return-value]
+
+        assert _speedups is not None
+        found = _speedups.scan(text, suite, prefix_of, _parse_time)
+        if found is None:
+            return False
+        rows, special, held = found
+        self._emit(rows, special, lambda i: held[i][0], lambda i: held[i][1])
+        return True
+
+    def _emit(
+        self,
+        rows: list[Row],
+        with_body: list[int],
+        body_of: Callable[[int], str],
+        attrs_of: Callable[[int], dict[str, str]],
+    ) -> None:
+        """The region's rows in order: plain ones in blocks, the common failure or skip built
+        here, and reruns (a case repeating its predecessor's id, which continues its attempts)
+        and any other body through the exact handlers."""
+        report = self.report
+        ids = list(map(itemgetter(0), rows))
+        reruns = set(compress(range(1, len(ids)), map(eq, islice(ids, 1, None), ids)))
+        pending = report._pending
+        if pending is not None and pending[0] == ids[0]:
+            reruns.add(0)
+        last = 0
+        for i in sorted(reruns.union(with_body)):
+            self._block(rows[last:i])
+            failure = None if i in reruns else self._one_child(body_of(i))
+            if failure is not None:
+                self._block([_with_failure(rows[i][:4], failure, 0, rows[i][5])])
+            else:
+                report._start("testcase", attrs_of(i))
+                self.case_body(body_of(i))
+            last = i + 1
+        self._block(rows[last:])
+
+    @staticmethod
+    def _one_child(body: str) -> _Failure | None:
+        """The outcome of a testcase body that is one ``failure``/``error``/``skipped`` element
+        and text around it; ``None`` for any other body."""
+        one = _ONE_CHILD.fullmatch(body)
+        if one is None:
+            return None
+        name, inside, text = one.groups()
+        attrs, empty = _attrs(inside)
+        if empty != (text is None):
+            return None
+        # What _start_in_case and the capture do for this child, without the tokens.
+        failure = _Failure(_OUTCOME_CHILDREN[name], attrs.get("message"), attrs.get("type"))
+        if text and failure.outcome is not Outcome.SKIPPED:
+            failure.add_text(_text(text))
+        return failure
+
+    def case_body(self, body: str) -> None:
+        """The children and text of the open testcase, then its end."""
+        report = self.report
+        if "<" not in body:  # text directly inside <testcase> is never used
+            report._end("testcase")
+            return
+        if "<testcase" in body:
+            raise _HandOver("nested testcase")
+        failure = self._one_child(body) if report.format is not None else None
+        if failure is not None:
+            report._final = failure
+            report._end("testcase")
+            return
+        pos = n = 0
+        for m in _TAG.finditer(body):
+            n += 1
+            capture = report._capture
+            if capture is not None and m.start() > pos:
+                capture.add_text(_text(body[pos : m.start()]))
+            pos = m.end()
+            close, name, rest = m.groups()
+            if close:
+                if rest.strip():
+                    raise _HandOver("end tag")
+                report._end(name)
+                continue
+            child, child_empty = _attrs(rest)
+            report._start(name, child)
+            if child_empty:
+                report._end(name)
+        if n != body.count("<"):
+            raise _HandOver("markup")
+        capture = report._capture
+        if capture is not None and pos < len(body):
+            capture.add_text(_text(body[pos:]))
+        report._end("testcase")
+
+    def _block(self, rows: list[Row]) -> None:
+        """Passed single executions, none a rerun of its predecessor."""
+        if not rows:
+            return
+        report = self.report
+        if report._pending is not None:
+            report._out.append(report._pending)
+        report._out.extend(rows[:-1])
+        report._pending = rows[-1]
+
+
+def _durations(times: Sequence[str] | None, n: int) -> list[float]:
+    if times is None:
+        return [0.0] * n
+    try:
+        values = list(map(float, times))
+        total = math.fsum(values)
+    except (ValueError, OverflowError):
+        return list(map(_parse_time, times))
+    if math.isfinite(total) and values and min(values) >= 0.0 and max(values) < 1e9:
+        return values
+    return list(map(_parse_time, times))
+
+
+def _utf8_prolog(head: bytes) -> int | None:
+    """Where the content after a UTF-8 BOM and XML declaration starts; ``None`` for any
+    other encoding (the exact reader lets expat decode those)."""
+    m = _DECL.match(head)
+    assert m is not None  # every part is optional
+    decl = head[m.start() : m.end()]
+    if head[m.end() : m.end() + 2] == b"<?":
+        return None
+    enc = _ENCODING.search(decl)
+    if enc is not None and enc.group(1).lower() != b"utf-8":
+        return None
+    if m.end() == 0 and head[:1] in (b"\xfe", b"\xff", b"\x00"):
+        return None
+    return m.end()
+
+
+def fast_rows(report: ParsedReport) -> Generator[list[Row], None, bytes | None]:
+    """Yield the report's rows a list at a time; return ``None`` when done, or the unread
+    input from where the exact reader must take over (its parser has seen every byte before)."""
+    path = real_file(report._stream)
+    checker = Checker(path) if path is not None else None
+    report.checked_apart = path
+    try:
+        rest, done = yield from _fast_rows(report, checked_apart=checker is not None)
+        if checker is not None and (rest is not None or not checker.verdict(report)):
+            # A hand-over, or no verdict (the checker died): the parser checks it all here.
+            checker.catch_up(report, done)
+            checker = None
+        if rest is not None:
+            return rest
+        if checker is None:
+            report._parser.Parse(b"", True)
+        yield report._finish()
+        return None
+    finally:
+        if checker is not None:
+            checker.stop()
+
+
+def _fast_rows(
+    report: ParsedReport, *, checked_apart: bool
+) -> Generator[list[Row], None, tuple[bytes | None, int]]:
+    """The rows until the input ends or must be handed over: ``(unread input or None, bytes
+    already given to the parser or the checker)``."""
+    parser = report._parser
+    read = report._stream.read
+    reader = _Reader(report)
+    carry = b""
+    started = False
+    done = 0
+    while True:
+        chunk = read(CHUNK)
+        buf = carry + chunk if carry else chunk
+        if chunk:
+            cut = buf.rfind(b"<testcase")
+            if cut < 0:
+                cut = buf.rfind(b"<")
+            if cut <= 0:
+                if len(buf) > MAX_CARRY:
+                    report.fast_fallback = "element too large"
+                    return buf, done
+                carry = buf
+                continue
+        else:
+            cut = len(buf)
+        region, carry = buf[:cut], buf[cut:]
+        skip = 0
+        if not started:
+            started = True
+            prolog = _utf8_prolog(region)
+            if prolog is None:
+                report.fast_fallback = "encoding"
+                return buf, done
+            skip = prolog
+        saved = report._snapshot()
+        try:
+            reader.region(region[skip:].decode("utf-8"))
+        except Exception as exc:
+            # _HandOver, undecodable bytes, or an error to report (a testcase without a name):
+            # the exact reader reproduces the rows, or the error with its line, from here.
+            report._restore(saved)
+            report.fast_fallback = f"{type(exc).__name__}: {exc}"
+            return buf, done
+        if not checked_apart:
+            parser.Parse(region, False)
+        done += len(region)
+        if report._out:
+            yield report._out
+            report._out = []
+        if not chunk:
+            return None, done

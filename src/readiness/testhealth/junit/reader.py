@@ -1,0 +1,39 @@
+"""Streaming reader of JUnit XML reports (pytest, jest-junit, Maven Surefire, go-junit-report).
+
+The entry points: :func:`parse_report` (a :class:`~.report.ParsedReport` to iterate),
+:func:`iter_cases` and :func:`detect_format`. The exact reader and the row format are in
+:mod:`.report`, the fast path in :mod:`.fast`, test identity in :mod:`.ids`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from readiness.testhealth.junit.fast import fast_rows
+from readiness.testhealth.junit.report import BinaryReader, ParsedReport, Row
+from readiness.testhealth.model import CaseResult
+
+__all__ = ["BinaryReader", "ParsedReport", "Row", "detect_format", "iter_cases", "parse_report"]
+
+
+def parse_report(stream: BinaryReader, source: str, *, fast: bool = True) -> ParsedReport:
+    """A report read lazily from ``stream``; ``source`` names it in errors.
+
+    ``fast`` (the default) lets :mod:`readiness.testhealth.junit.fast` read it; ``fast=False``
+    drives every element through expat callbacks. Both give the same results and errors.
+    """
+    return ParsedReport(stream, source, fast_rows=fast_rows if fast else None)
+
+
+def iter_cases(stream: BinaryReader, source: str) -> Iterator[CaseResult]:
+    """Every execution of every testcase in the report, in file order."""
+    return iter(parse_report(stream, source))
+
+
+def detect_format(stream: BinaryReader, source: str = "<stream>") -> str:
+    """The producer of the report in ``stream`` (one of ``FORMATS``); reads up to the first case."""
+    report = parse_report(stream, source)
+    for _case in report:
+        break
+    assert report.format is not None  # set before the first case is yielded
+    return report.format

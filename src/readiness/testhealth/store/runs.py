@@ -1,0 +1,147 @@
+"""Run-level queries of testhealth (per-test evidence queries live in ``queries``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from readiness._common.clock import utc
+from readiness.testhealth.model import Outcome
+from readiness.testhealth.store.tables import results, runs, tests
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    """One ingested run, as lists and the gate show it."""
+
+    run_key: str
+    ci_run_id: str | None
+    attempt: int
+    job: str | None
+    commit: str | None
+    branch: str | None
+    started_at: datetime
+    source: str
+    format: str
+    seed: str | None
+    total: int
+    failed: int
+    skipped: int
+    reruns: int
+    duration_s: float
+    infra_failure: bool
+
+
+def list_runs(engine: Engine, *, project: str, limit: int = 50) -> list[RunRow]:
+    """The newest runs first."""
+    query = (
+        sa.select(runs)
+        .where(runs.c.project == project)
+        .order_by(runs.c.started_at.desc(), runs.c.id.desc())
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [
+            RunRow(
+                run_key=r.run_key,
+                ci_run_id=r.ci_run_id,
+                attempt=r.attempt,
+                job=r.job,
+                commit=r.commit_sha,
+                branch=r.branch,
+                started_at=utc(r.started_at),
+                source=r.source,
+                format=r.format,
+                seed=r.seed,
+                total=r.total,
+                failed=r.failed,
+                skipped=r.skipped,
+                reruns=r.reruns,
+                duration_s=r.duration_s,
+                infra_failure=bool(r.infra_failure),
+            )
+            for r in conn.execute(query)
+        ]
+
+
+def latest_runs_of(engine: Engine, *, project: str, commit: str | None) -> list[tuple[int, str]]:
+    """(id, run_key) of the latest run of every CI job for ``commit`` (None: the newest commit).
+
+    "Latest" is the highest CI attempt, then the newest start: a retried pipeline counts as
+    its retry, as a reviewer would read it.
+    """
+    with engine.connect() as conn:
+        if commit is None:
+            commit = conn.execute(
+                sa.select(runs.c.commit_sha)
+                .where(runs.c.project == project)
+                .order_by(runs.c.started_at.desc(), runs.c.id.desc())
+                .limit(1)
+            ).scalar()
+        cond = [runs.c.project == project]
+        cond.append(runs.c.commit_sha.is_(None) if commit is None else runs.c.commit_sha == commit)
+        rows = conn.execute(
+            sa.select(runs.c.id, runs.c.run_key, runs.c.job)
+            .where(*cond)
+            .order_by(runs.c.attempt.desc(), runs.c.started_at.desc(), runs.c.id.desc())
+        ).all()
+    chosen: dict[str | None, tuple[int, str]] = {}
+    for run_id, run_key, job in rows:
+        chosen.setdefault(job, (run_id, run_key))
+    return sorted(chosen.values())
+
+
+def final_outcomes(engine: Engine, run_ids: list[int]) -> dict[str, Outcome]:
+    """Test key -> outcome of its last attempt, over ``run_ids`` (a failure anywhere wins)."""
+    last = (
+        sa.select(
+            results.c.run_id,
+            results.c.test_id,
+            sa.func.max(results.c.attempt).label("attempt"),
+        )
+        .where(results.c.run_id.in_(run_ids))
+        .group_by(results.c.run_id, results.c.test_id)
+        .subquery()
+    )
+    query = sa.select(tests.c.test_key, results.c.outcome).select_from(
+        results.join(
+            last,
+            sa.and_(
+                results.c.run_id == last.c.run_id,
+                results.c.test_id == last.c.test_id,
+                results.c.attempt == last.c.attempt,
+            ),
+        ).join(tests, tests.c.id == results.c.test_id)
+    )
+    out: dict[str, Outcome] = {}
+    with engine.connect() as conn:
+        for key, outcome in conn.execute(query):
+            previous = out.get(key)
+            if previous is None or not previous.is_failure:
+                out[key] = Outcome(outcome)
+    return out
+
+
+def known_test_keys(engine: Engine, *, project: str) -> list[str]:
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                sa.select(tests.c.test_key)
+                .where(tests.c.project == project)
+                .order_by(tests.c.test_key)
+            ).scalars()
+        )
+
+
+def last_run_at(engine: Engine, *, project: str, commit: str) -> datetime | None:
+    """When the newest run of ``commit`` started (None: no run of it is recorded)."""
+    with engine.connect() as conn:
+        at = conn.execute(
+            sa.select(sa.func.max(runs.c.started_at)).where(
+                runs.c.project == project, runs.c.commit_sha == commit
+            )
+        ).scalar()
+    return None if at is None else utc(at)

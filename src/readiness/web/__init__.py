@@ -1,0 +1,1 @@
+"""Shared web machinery: auth dependencies, error mapping, page rendering, charts, assets."""

@@ -1,0 +1,114 @@
+"""One JSON error shape for every failure: ``{"error": {"code", "message", "details"}}``.
+
+Dashboard (non-``/api``) requests get the same information as an HTML page instead; an
+anonymous dashboard visitor gets the sign-in form with status 401. Never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from readiness.errors import AuthError, InputError, PermissionDeniedError, ReadinessError
+
+log = logging.getLogger("readiness.server")
+
+
+class PayloadTooLargeError(InputError):
+    """A request body exceeds the server's limit for that route."""
+
+    code = "too_large"
+    http_status = 413
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The one error shape."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def _is_api(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/api/") or path in ("/healthz", "/version", "/openapi.json")
+
+
+def _respond(request: Request, status: int, code: str, message: str, details: Any) -> Response:
+    if _is_api(request):
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
+    from readiness.web.pages import render
+
+    if status == 401:
+        response = render(
+            request, "login.html", {"error": None, "next": request.url.path}, status_code=401
+        )
+        if request.headers.get("HX-Request"):
+            response.headers["HX-Redirect"] = "/login"
+        return response
+    return render(
+        request,
+        "error.html",
+        {"status": status, "code": code, "message": message},
+        status_code=status,
+    )
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, dict[str, Any]]:
+    errors = exc.errors()
+    if not errors:
+        return "request is not valid", {}
+    first = errors[0]
+    loc = [str(p) for p in first.get("loc", ())]
+    where = loc[0] if loc else "request"
+    field = ".".join(loc[1:]) or where
+    kind = {"query": "query parameter", "path": "path parameter", "body": "body field"}.get(
+        where, where
+    )
+    got = first.get("input")
+    got_text = "" if got is None or isinstance(got, dict) else f" (got {str(got)[:80]!r})"
+    message = f"{kind} {field!r}: {first.get('msg', 'invalid')}{got_text}"
+    details = {"field": field, "location": where, "errors": len(errors)}
+    return message, details
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every error to the one shape (JSON for the API, HTML for the dashboard)."""
+
+    @app.exception_handler(ReadinessError)
+    async def _readiness(request: Request, exc: ReadinessError) -> Response:
+        if not isinstance(exc, AuthError | InputError) or isinstance(exc, PermissionDeniedError):
+            log.info("request failed: %s %s -> %s", request.method, request.url.path, exc.code)
+        return _respond(request, exc.http_status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        message, details = _validation_message(exc)
+        return _respond(request, 422, "invalid_input", message, details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            message = f"nothing at {request.method} {request.url.path}; the API is listed at /docs"
+            return _respond(request, 404, "not_found", message, {})
+        if exc.status_code == 405:
+            message = f"{request.method} is not allowed on {request.url.path}"
+            return _respond(request, 405, "method_not_allowed", message, {})
+        return _respond(request, exc.status_code, "http_error", str(exc.detail), {})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # The traceback goes to the server log only; the client gets the shape.
+        log.error(
+            "unexpected error on %s %s: %s",
+            request.method,
+            request.url.path,
+            type(exc).__name__,
+            exc_info=exc,
+        )
+        return _respond(
+            request, 500, "internal", "internal server error; the server log has the details", {}
+        )

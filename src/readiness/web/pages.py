@@ -1,0 +1,65 @@
+"""Dashboard pages contributed by plugins, and the one template renderer they share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class DashboardPage:
+    """A dashboard page: its navigation entry and the router serving it.
+
+    The router's routes are relative to ``path`` (``""`` is the page itself); a page with
+    ``nav_order=None`` is served but not listed in the navigation (e.g. per-test pages).
+    """
+
+    title: str
+    path: str
+    nav_order: int | None
+    router: APIRouter
+    templates: Path | None = None
+
+
+def make_templates(feature_dirs: Iterable[Path] = ()) -> Jinja2Templates:
+    """The Jinja2 environment (autoescaping on) for every dashboard template.
+
+    The shared templates (``base.html``, ``login.html``, ``error.html``) come first; each
+    feature keeps its own under ``<feature>/templates/<feature>/`` and names them with that prefix.
+    """
+    dirs = [str(TEMPLATES_DIR), *dict.fromkeys(str(d) for d in feature_dirs)]
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(dirs), autoescape=True)
+    return Jinja2Templates(env=env)
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
+) -> HTMLResponse:
+    """Render ``template`` with the navigation, the signed-in principal and the CSRF token."""
+    state = request.app.state
+    principal = getattr(request.state, "principal", None)
+    base = {
+        "nav": state.nav,
+        "principal": principal,
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "current_path": request.url.path,
+        "version": state.version,
+    }
+    response: HTMLResponse = state.templates.TemplateResponse(
+        request, template, {**base, **context}, status_code=status_code
+    )
+    return response
+
+
+def is_htmx(request: Request) -> bool:
+    """True for requests htmx sends (partial refreshes)."""
+    return request.headers.get("HX-Request") == "true"
