@@ -268,7 +268,7 @@ class _Hinter:
 def _definition(index: SourceIndex, ref: TestRef) -> Definition:
     found = index.find(ref)
     if found is None:
-        where = "::".join([*ref.classes, ref.function])
+        where = ".".join([*ref.classes, ref.function])
         raise NotFoundError(f"test function {where!r} not found in {ref.file}")
     return found
 
@@ -279,7 +279,7 @@ def hints_for_test(source: str, function_name: str, class_name: str | None) -> l
     Raises :class:`InputError` when the source is not Python and :class:`NotFoundError` when
     the function (or method of ``class_name``, inherited within the module included) is absent.
     """
-    module = parse_module(source.encode("utf-8"), "<test source>")
+    module = parse_module(source.encode("utf-8"), "<test source>", label="test source")
     index = SourceIndex(None)
     index.add(module)
     classes = () if class_name is None else (class_name,)

@@ -140,16 +140,27 @@ def _flat(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             yield from _flat(node.finalbody)
 
 
-def parse_module(data: bytes, relative: str) -> ParsedModule:
-    """Parse source bytes (PEP 263 encoding declaration honoured); :class:`InputError` if not
-    Python."""
+def parse_module(data: bytes, relative: str, *, label: str | None = None) -> ParsedModule:
+    """Parse source bytes (a PEP 263 encoding declaration is honoured).
+
+    Raises :class:`InputError` naming ``label`` (default ``test file <relative>``) when the
+    bytes do not decode or are not valid Python.
+    """
+    where = label or f"test file {relative}"
     try:
         source = importlib.util.decode_source(data)
-        tree = ast.parse(source, filename=relative)
-    except (SyntaxError, UnicodeDecodeError, LookupError, ValueError, RecursionError) as exc:
+    except (UnicodeDecodeError, LookupError, SyntaxError) as exc:
         raise InputError(
-            f"test file {relative}: not valid Python ({exc}); cannot look for hints"
+            f"{where}: cannot be decoded as Python source ({exc}); cannot look for hints"
         ) from exc
+    try:
+        tree = ast.parse(source, filename=relative)
+    except SyntaxError as exc:
+        raise InputError(
+            f"{where} line {exc.lineno}: not valid Python ({exc.msg}); cannot look for hints"
+        ) from exc
+    except (ValueError, RecursionError) as exc:  # NUL bytes (3.11), absurd nesting
+        raise InputError(f"{where}: not valid Python ({exc}); cannot look for hints") from exc
     return ParsedModule(relative=relative, tree=tree, lines=source.splitlines())
 
 

@@ -143,7 +143,7 @@ def collector_errors(engine: Engine, run_ids: list[int]) -> dict[str, str]:
         )
     )
     with engine.connect() as conn:
-        return dict(conn.execute(query).tuples())
+        return {row.test_key: row.message for row in conn.execute(query)}
 
 
 def known_test_keys(engine: Engine, *, project: str) -> list[str]:
