@@ -93,7 +93,8 @@ def pytest_collection_error_report(module: str, *, passed: tuple[str, ...] = ())
         f"ImportError while importing test module '/ci/{module.replace('.', '/')}.py'.\n"
         "E   ModuleNotFoundError: No module named 'nonexistent_mod'"
     )
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    xml: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return xml
 
 
 def test_a_collection_error_is_a_blocking_failure_even_when_quarantined(
