@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -65,9 +65,43 @@ _HOST_PORT = re.compile(r"(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|[\w.-]+\.
 _IGNORED_MODULE_NAMES = {"__all__", "pytest_plugins", "pytestmark"}
 
 
+def _imports(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Import statements anywhere in ``body``, in source order.
+
+    Imports are statements, so only statement bodies are descended: walking every expression
+    of a large test module cost more than parsing it.
+    """
+    for node in body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+            continue
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, field, None)
+            if isinstance(children, list):
+                yield from _imports(children)
+
+
+def _nodes(root: ast.AST) -> Iterator[ast.AST]:
+    """Every node under ``root``, in no particular order.
+
+    The gate walks every new test's body; ``ast.walk`` (and ``NodeVisitor``'s per-node method
+    lookup) cost more than parsing the file, a plain stack over ``_fields`` about half.
+    """
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                stack.append(value)
+            elif type(value) is list:
+                stack.extend(v for v in value if isinstance(v, ast.AST))
+
+
 def _aliases(module: ast.Module) -> dict[str, str]:
     names: dict[str, str] = {}
-    for node in ast.walk(module):
+    for node in _imports(module.body):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 names[alias.asname or alias.name.split(".")[0]] = (
@@ -130,7 +164,9 @@ def _remote_host(url: str) -> str | None:
     return None if host in _LOOPBACK or host.startswith("127.") else host
 
 
-class _Visitor(ast.NodeVisitor):
+class _Visitor:
+    """Collects hints from the nodes :meth:`scan` walks."""
+
     def __init__(self, aliases: dict[str, str], lines: list[str]) -> None:
         self.aliases = aliases
         self.lines = lines
@@ -143,13 +179,19 @@ class _Visitor(ast.NodeVisitor):
         text = self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
         self.hints.setdefault((kind, line), Hint(kind=kind, line=line, text=text))
 
-    def visit_Name(self, node: ast.Name) -> None:
-        self.names.add(node.id)
+    def scan(self, root: ast.AST) -> None:
+        """Look at every node under ``root`` (a statement or a decorator)."""
+        for node in _nodes(root):
+            if isinstance(node, ast.Name):
+                self.names.add(node.id)
+            elif isinstance(node, ast.Call):
+                self._call(node)
+            elif isinstance(node, ast.Constant):
+                self._constant(node)
+            elif isinstance(node, ast.Global):
+                self.add("module-state", node.lineno)
 
-    def visit_Global(self, node: ast.Global) -> None:
-        self.add("module-state", node.lineno)
-
-    def visit_Constant(self, node: ast.Constant) -> None:
+    def _constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str):
             if node.value == "/tmp" or node.value.startswith("/tmp/"):  # noqa: S108 - detecting it
                 self.add("temp-path", node.lineno)
@@ -158,7 +200,7 @@ class _Visitor(ast.NodeVisitor):
             ):
                 self.add("hard-coded-port", node.lineno)
 
-    def visit_Call(self, node: ast.Call) -> None:
+    def _call(self, node: ast.Call) -> None:
         name = _dotted(node.func, self.aliases) or ""
         last = name.rsplit(".", 1)[-1]
         if name in _SLEEPS and self._constant_delay(node):
@@ -173,7 +215,6 @@ class _Visitor(ast.NodeVisitor):
             self.add("unseeded-random", node.lineno)
         self._sockets(node, name, last)
         self._urls(node, name, last)
-        self.generic_visit(node)
 
     @staticmethod
     def _constant_delay(node: ast.Call) -> bool:
@@ -225,10 +266,8 @@ def function_hints(definition: Definition, aliases: dict[str, str], state: _Stat
     """Hints of one test function, given its module's aliases and module-level state."""
     function = definition.function
     visitor = _Visitor(aliases, definition.module.lines)
-    for statement in function.body:
-        visitor.visit(statement)
-    for decorator in function.decorator_list:
-        visitor.visit(decorator)
+    for node in [*function.body, *function.decorator_list]:
+        visitor.scan(node)
     if not visitor.seeded:
         for line in visitor.random_calls:
             visitor.add("unseeded-random", line)
