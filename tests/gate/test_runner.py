@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,9 @@ def ticking(step: float = 0.5) -> Callable[[], float]:
     """A timer that advances by ``step`` seconds on every call."""
     ticks: Iterator[float] = iter(i * step for i in range(10_000))
     return lambda: next(ticks)
+
+
+NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -493,3 +497,28 @@ def test_a_check_id_that_is_not_dotted_lowercase_is_a_config_error(bad_id: str) 
         f"plugin 'odd' contributed a check with id {bad_id!r}; expected dotted lowercase "
         "words such as 'tests.passed'"
     )
+
+
+_RESULTS = st.builds(
+    CheckResult,
+    st.sampled_from(list(CheckStatus)),
+    st.just("s"),
+    missing_evidence=st.booleans(),
+)
+
+
+@given(st.lists(_RESULTS, min_size=1, max_size=8))
+def test_allowing_missing_evidence_never_makes_the_exit_code_worse(
+    results: list[CheckResult],
+) -> None:
+    checks = [FakeCheck(f"c.n{i}", result) for i, result in enumerate(results)]
+    context = GateContext(gate=Gate.MERGE, root=Path(), settings=Settings(), clock=FrozenClock(NOW))
+
+    strict = run_gate(Gate.MERGE, checks, context, timer=ticking())
+    lenient = run_gate(Gate.MERGE, checks, context, timer=ticking(), allow_missing=["*"])
+
+    assert exit_code(lenient) <= exit_code(strict)
+    assert [o.result.status for o in lenient.outcomes] == [
+        CheckStatus.WARN if r.status is CheckStatus.FAIL and r.missing_evidence else r.status
+        for r in results
+    ]
