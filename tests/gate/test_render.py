@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from defusedxml import ElementTree as SafeET
@@ -85,6 +86,20 @@ def one(
     return GateReport(Gate.DEPLOY, (CheckOutcome("x.y", "T", "I", result, 0.0),))
 
 
+def allowed_missing() -> GateReport:
+    """One missing-evidence failure that ``--allow-missing 'tests.*'`` turned into a warning."""
+    result = CheckResult(
+        CheckStatus.WARN,
+        "No test run recorded for commit abc1234 (missing evidence allowed by --allow-missing "
+        "'tests.*')",
+        {"commit": "abc1234"},
+        "Ingest it.",
+        missing_evidence=True,
+        allowed_by="tests.*",
+    )
+    return GateReport(Gate.MERGE, (CheckOutcome("tests.passed", "T", "I", result, 0.0),))
+
+
 # --- text -------------------------------------------------------------------------------------
 
 
@@ -108,10 +123,28 @@ def test_text_shows_no_remediation_for_a_passing_check() -> None:
     )
 
 
-def test_text_of_an_empty_gate_says_no_checks_ran() -> None:
+def test_text_of_an_empty_report_says_it_verified_nothing_and_is_an_error() -> None:
     assert render(GateReport(Gate.VERIFY, ()), "text") == (
-        "no checks ran in the verify gate\n"
-        "verify gate: PASS (0 passed, 0 warned, 0 failed, 0 skipped, 0 errors)\n"
+        "no check ran, so the verify gate verified nothing and cannot pass\n"
+        "verify gate: ERROR (0 passed, 0 warned, 0 failed, 0 skipped, 0 errors)\n"
+    )
+
+
+def test_text_of_an_all_skipped_gate_says_why_it_is_an_error() -> None:
+    assert render(one(CheckStatus.SKIP, "skipped by --skip 'x.*'"), "text") == (
+        "SKIP  x.y  skipped by --skip 'x.*'\n"
+        "every check was skipped, so the deploy gate verified nothing and cannot pass; run at "
+        "least one check (narrow --skip, or provide what the skipped checks need)\n"
+        "deploy gate: ERROR (0 passed, 0 warned, 0 failed, 1 skipped, 0 errors)\n"
+    )
+
+
+def test_text_shows_an_allowed_missing_evidence_check_as_a_warning_with_its_fix() -> None:
+    assert render(allowed_missing(), "text") == (
+        "WARN  tests.passed  No test run recorded for commit abc1234 (missing evidence allowed by "
+        "--allow-missing 'tests.*')\n"
+        "      Ingest it.\n"
+        "merge gate: PASS (0 passed, 1 warned, 0 failed, 0 skipped, 0 errors)\n"
     )
 
 
@@ -194,6 +227,30 @@ def test_markdown_is_a_pr_comment_with_a_table_and_details_for_every_non_pass() 
     assert render(sample_report(), "markdown") == EXPECTED_MARKDOWN
 
 
+def test_markdown_of_an_all_skipped_gate_states_the_reason_under_the_error_heading() -> None:
+    lines = render(one(CheckStatus.SKIP), "markdown").splitlines()
+
+    assert lines[:6] == [
+        "## 💥 Readiness deploy gate: error",
+        "",
+        "0 passed, 0 warned, 0 failed, 1 skipped, 0 errors",
+        "",
+        "**every check was skipped, so the deploy gate verified nothing and cannot pass; run at "
+        "least one check (narrow --skip, or provide what the skipped checks need)**",
+        "",
+    ]
+
+
+def test_markdown_shows_an_allowed_missing_evidence_check_as_a_warning_row() -> None:
+    lines = render(allowed_missing(), "markdown").splitlines()
+
+    assert lines[0] == "## ✅ Readiness merge gate: pass"
+    assert lines[6] == (
+        "| ⚠️ warn | `tests.passed` | No test run recorded for commit abc1234 (missing evidence "
+        "allowed by --allow-missing 'tests.*') |"
+    )
+
+
 def test_markdown_escapes_html_and_keeps_a_multiline_summary_in_one_table_row() -> None:
     text = render(one(CheckStatus.PASS, "uses <script>\nand | pipes"), "markdown")
 
@@ -230,6 +287,8 @@ def test_json_has_the_gate_the_verdict_and_every_check_with_iso_datetimes() -> N
         "summary": "1 entry expires soon: t | x",
         "evidence": {"expires": "2026-03-12T00:00:00+00:00"},
         "remediation": "Ask the owner.",
+        "missing_evidence": False,
+        "allowed_by": None,
         "duration_s": 0.0,
     }
     assert document["checks"][1]["evidence"] == {"new_flaky": ["tests/test_a.py::test_x"]}
@@ -238,6 +297,34 @@ def test_json_has_the_gate_the_verdict_and_every_check_with_iso_datetimes() -> N
 
 def test_json_verdict_is_fail_when_a_check_failed_and_none_errored() -> None:
     assert json.loads(render(one(CheckStatus.FAIL), "json"))["verdict"] == "fail"
+
+
+def test_json_reason_is_null_when_the_counts_explain_the_verdict() -> None:
+    assert json.loads(render(sample_report(), "json"))["reason"] is None
+
+
+def test_json_of_an_all_skipped_gate_is_an_error_with_the_reason() -> None:
+    document = json.loads(render(one(CheckStatus.SKIP), "json"))
+
+    assert (document["verdict"], document["reason"]) == (
+        "error",
+        "every check was skipped, so the deploy gate verified nothing and cannot pass; run at "
+        "least one check (narrow --skip, or provide what the skipped checks need)",
+    )
+
+
+def test_json_marks_an_allowed_missing_evidence_check_with_the_pattern() -> None:
+    [check] = json.loads(render(allowed_missing(), "json"))["checks"]
+
+    assert (check["status"], check["missing_evidence"], check["allowed_by"]) == (
+        "warn",
+        True,
+        "tests.*",
+    )
+    assert check["summary"] == (
+        "No test run recorded for commit abc1234 (missing evidence allowed by --allow-missing "
+        "'tests.*')"
+    )
 
 
 # --- junit ------------------------------------------------------------------------------------
@@ -252,10 +339,16 @@ def test_junit_has_one_suite_named_after_the_gate_with_exact_counts() -> None:
     assert (suite.tag, suite.attrib) == ("testsuite", {"name": "readiness.gate.merge", **counts})
 
 
-def test_junit_maps_each_status_to_its_element() -> None:
-    suite = SafeET.fromstring(render(sample_report(), "junit"))[0]
+def cases_of(report: GateReport) -> list[Any]:
+    """The ``<testcase>`` elements of the JUnit rendering of ``report``."""
+    return list(SafeET.fromstring(render(report, "junit"))[0].iter("testcase"))
 
-    cases = [(case.attrib, [(child.tag, child.attrib) for child in case]) for case in suite]
+
+def test_junit_maps_each_status_to_its_element() -> None:
+    cases = [
+        (case.attrib, [(child.tag, child.attrib) for child in case])
+        for case in cases_of(sample_report())
+    ]
     classname = "readiness.gate.merge"
     assert cases == [
         ({"classname": classname, "name": "tests.passed", "time": "0.125"}, []),
@@ -283,8 +376,44 @@ def test_junit_maps_each_status_to_its_element() -> None:
     ]
 
 
+def properties_of(report: GateReport) -> list[dict[str, str]]:
+    """The suite properties of the JUnit rendering of ``report``."""
+    suite = SafeET.fromstring(render(report, "junit"))[0]
+    return [p.attrib for p in suite.iter("property")]
+
+
+def test_junit_suite_properties_carry_the_verdict() -> None:
+    assert properties_of(sample_report()) == [{"name": "readiness.verdict", "value": "error"}]
+
+
+def test_junit_suite_properties_carry_why_an_all_skipped_gate_is_an_error() -> None:
+    assert properties_of(one(CheckStatus.SKIP)) == [
+        {"name": "readiness.verdict", "value": "error"},
+        {
+            "name": "readiness.verdict_reason",
+            "value": "every check was skipped, so the deploy gate verified nothing and cannot "
+            "pass; run at least one check (narrow --skip, or provide what the skipped checks "
+            "need)",
+        },
+    ]
+
+
+def test_junit_shows_an_allowed_missing_evidence_check_as_a_passing_case_with_a_warning() -> None:
+    [case] = cases_of(allowed_missing())
+
+    assert [(child.tag, child.text) for child in case] == [
+        (
+            "system-out",
+            "WARN No test run recorded for commit abc1234 (missing evidence allowed by "
+            "--allow-missing 'tests.*')\n\n"
+            'Evidence:\n{\n  "commit": "abc1234"\n}\n\n'
+            "Remediation: Ingest it.",
+        )
+    ]
+
+
 def test_junit_failure_text_carries_evidence_and_remediation() -> None:
-    suite = SafeET.fromstring(render(sample_report(), "junit"))[0]
+    suite = cases_of(sample_report())
 
     assert suite[1][0].text == (
         "1 new test is flaky: test_x\n\n"
@@ -299,16 +428,16 @@ def test_junit_failure_text_carries_evidence_and_remediation() -> None:
 
 
 def test_junit_replaces_characters_xml_cannot_carry() -> None:
-    root = SafeET.fromstring(render(one(CheckStatus.FAIL, "bell \x07 here"), "junit"))
+    [case] = cases_of(one(CheckStatus.FAIL, "bell \x07 here"))
 
-    assert root[0][0][0].attrib["message"] == "bell \ufffd here"
+    assert case[0].attrib["message"] == "bell \ufffd here"
 
 
 @given(st.text(max_size=40))
 def test_junit_stays_well_formed_and_keeps_every_xml_safe_summary(summary: str) -> None:
-    root = SafeET.fromstring(render(one(CheckStatus.FAIL, summary), "junit"))
+    [case] = cases_of(one(CheckStatus.FAIL, summary))
 
-    message = root[0][0][0].attrib["message"]
+    message = case[0].attrib["message"]
     assert len(message) == len(summary)
     assert all(m in (s, "\ufffd") for m, s in zip(message, summary, strict=True))
 

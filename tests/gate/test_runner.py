@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from readiness.gate.model import (
     GateContext,
     GateReport,
 )
-from readiness.gate.runner import collect_checks, exit_code, run_gate, verdict
+from readiness.gate.runner import collect_checks, exit_code, run_gate, verdict, verdict_reason
 from readiness.plugins import hookimpl, hookspecs
 
 
@@ -56,6 +57,9 @@ def ticking(step: float = 0.5) -> Callable[[], float]:
     """A timer that advances by ``step`` seconds on every call."""
     ticks: Iterator[float] = iter(i * step for i in range(10_000))
     return lambda: next(ticks)
+
+
+NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -206,10 +210,139 @@ def test_skipped_checks_are_reported_as_skip_without_running(context: GateContex
     )
 
 
-def test_an_empty_gate_passes_with_exit_code_zero(context: GateContext) -> None:
-    report = run_gate(Gate.DEPLOY, [], context, timer=ticking())
+def test_a_gate_with_no_checks_is_a_config_error_naming_the_gate(context: GateContext) -> None:
+    with pytest.raises(ConfigError) as raised:
+        run_gate(Gate.DEPLOY, [], context, timer=ticking())
 
-    assert (report.outcomes, verdict(report), exit_code(report)) == ((), "pass", 0)
+    assert str(raised.value) == (
+        "the deploy gate has no checks: no installed plugin contributes one; add checks through "
+        "a plugin's readiness_gate_checks hook (see 'Contributing checks from a plugin' in "
+        "docs/gate.md)"
+    )
+
+
+def test_a_gate_whose_every_check_was_skipped_is_an_error_with_the_reason(
+    context: GateContext,
+) -> None:
+    checks = [passing("tests.passed"), passing("flags.stale")]
+
+    report = run_gate(Gate.MERGE, checks, context, timer=ticking(), skip=["*"])
+
+    assert (verdict(report), exit_code(report), verdict_reason(report)) == (
+        "error",
+        2,
+        "every check was skipped, so the merge gate verified nothing and cannot pass; run at "
+        "least one check (narrow --skip, or provide what the skipped checks need)",
+    )
+
+
+def test_one_check_that_ran_among_skipped_ones_lets_the_gate_pass(context: GateContext) -> None:
+    skipping = FakeCheck("flags.stale", CheckResult(CheckStatus.SKIP, "No flags configured"))
+
+    report = run_gate(Gate.MERGE, [skipping, passing("tests.passed")], context, timer=ticking())
+
+    assert (verdict(report), exit_code(report), verdict_reason(report)) == ("pass", 0, None)
+
+
+# --- missing evidence -------------------------------------------------------------------------
+
+
+def missing(check_id: str) -> FakeCheck:
+    """A check that fails because the evidence it reads was never recorded."""
+    result = CheckResult(
+        CheckStatus.FAIL,
+        "No test run recorded for commit abc1234",
+        {"commit": "abc1234"},
+        "Ingest it.",
+        missing_evidence=True,
+    )
+    return FakeCheck(check_id, result)
+
+
+def test_a_missing_evidence_failure_fails_the_gate_unless_allowed(context: GateContext) -> None:
+    report = run_gate(Gate.MERGE, [missing("tests.passed")], context, timer=ticking())
+
+    assert (report.outcomes[0].result.status, exit_code(report)) == (CheckStatus.FAIL, 1)
+
+
+def test_allow_missing_turns_a_matching_missing_evidence_failure_into_a_named_warning(
+    context: GateContext,
+) -> None:
+    report = run_gate(
+        Gate.MERGE,
+        [missing("tests.passed"), passing("flags.stale")],
+        context,
+        timer=ticking(),
+        allow_missing=["flags.*", "tests.*", "tests.passed"],
+    )
+
+    assert report.outcomes[1].result == CheckResult(
+        CheckStatus.WARN,
+        "No test run recorded for commit abc1234 (missing evidence allowed by --allow-missing "
+        "'tests.*')",
+        {"commit": "abc1234"},
+        "Ingest it.",
+        missing_evidence=True,
+        allowed_by="tests.*",
+    )
+    assert exit_code(report) == 0
+
+
+def test_allow_missing_leaves_missing_evidence_of_other_checks_failing(
+    context: GateContext,
+) -> None:
+    report = run_gate(
+        Gate.MERGE,
+        [missing("tests.passed"), missing("flags.stale")],
+        context,
+        timer=ticking(),
+        allow_missing=["flags.*"],
+    )
+
+    assert statuses(report) == [
+        ("flags.stale", CheckStatus.WARN),
+        ("tests.passed", CheckStatus.FAIL),
+    ]
+
+
+def test_allow_missing_never_excuses_a_failure_that_is_a_finding(context: GateContext) -> None:
+    finding = FakeCheck("tests.passed", CheckResult(CheckStatus.FAIL, "2 of 9 tests failed"))
+
+    report = run_gate(Gate.MERGE, [finding], context, timer=ticking(), allow_missing=["*"])
+
+    assert report.outcomes[0].result == CheckResult(CheckStatus.FAIL, "2 of 9 tests failed")
+
+
+def test_the_missing_evidence_marker_on_a_pass_changes_nothing(context: GateContext) -> None:
+    marked = CheckResult(CheckStatus.PASS, "fine", missing_evidence=True)
+
+    report = run_gate(
+        Gate.MERGE,
+        [FakeCheck("tests.passed", marked)],
+        context,
+        timer=ticking(),
+        allow_missing=["*"],
+    )
+
+    assert report.outcomes[0].result == marked
+
+
+def test_an_allow_missing_pattern_matching_no_check_is_an_input_error(
+    context: GateContext,
+) -> None:
+    with pytest.raises(InputError) as raised:
+        run_gate(
+            Gate.MERGE,
+            [missing("tests.passed")],
+            context,
+            timer=ticking(),
+            allow_missing=["test.*"],
+        )
+
+    assert str(raised.value) == (
+        "--allow-missing 'test.*' matches no check of the merge gate (checks: tests.passed); "
+        "fix the pattern or drop it"
+    )
 
 
 def _report(*found: CheckStatus) -> GateReport:
@@ -227,6 +360,8 @@ def _report(*found: CheckStatus) -> GateReport:
         ((CheckStatus.PASS, CheckStatus.FAIL, CheckStatus.WARN), (1, "fail")),
         ((CheckStatus.PASS, CheckStatus.ERROR), (2, "error")),
         ((CheckStatus.FAIL, CheckStatus.ERROR), (2, "error")),
+        ((CheckStatus.SKIP, CheckStatus.SKIP), (2, "error")),
+        ((), (2, "error")),
     ],
 )
 def test_exit_code_is_2_on_error_else_1_on_failure_else_0(
@@ -247,8 +382,13 @@ _SEVERITY = {
 
 
 @given(st.lists(st.sampled_from(list(CheckStatus)), max_size=12))
-def test_exit_code_is_the_worst_single_check_severity(found: list[CheckStatus]) -> None:
-    assert exit_code(_report(*found)) == max((_SEVERITY[s] for s in found), default=0)
+def test_exit_code_is_the_worst_severity_or_2_when_no_check_concluded(
+    found: list[CheckStatus],
+) -> None:
+    concluded = [s for s in found if s is not CheckStatus.SKIP]
+    expected = max(_SEVERITY[s] for s in concluded) if concluded else 2
+
+    assert exit_code(_report(*found)) == expected
 
 
 # --- collecting checks through the plugin hook ----------------------------------------------
@@ -357,3 +497,28 @@ def test_a_check_id_that_is_not_dotted_lowercase_is_a_config_error(bad_id: str) 
         f"plugin 'odd' contributed a check with id {bad_id!r}; expected dotted lowercase "
         "words such as 'tests.passed'"
     )
+
+
+_RESULTS = st.builds(
+    CheckResult,
+    st.sampled_from(list(CheckStatus)),
+    st.just("s"),
+    missing_evidence=st.booleans(),
+)
+
+
+@given(st.lists(_RESULTS, min_size=1, max_size=8))
+def test_allowing_missing_evidence_never_makes_the_exit_code_worse(
+    results: list[CheckResult],
+) -> None:
+    checks = [FakeCheck(f"c.n{i}", result) for i, result in enumerate(results)]
+    context = GateContext(gate=Gate.MERGE, root=Path(), settings=Settings(), clock=FrozenClock(NOW))
+
+    strict = run_gate(Gate.MERGE, checks, context, timer=ticking())
+    lenient = run_gate(Gate.MERGE, checks, context, timer=ticking(), allow_missing=["*"])
+
+    assert exit_code(lenient) <= exit_code(strict)
+    assert [o.result.status for o in lenient.outcomes] == [
+        CheckStatus.WARN if r.status is CheckStatus.FAIL and r.missing_evidence else r.status
+        for r in results
+    ]

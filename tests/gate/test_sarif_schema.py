@@ -4,7 +4,8 @@
 mandatory or constrains, for the objects we emit: sarifLog (§3.13), run (§3.14), tool (§3.18),
 toolComponent (§3.19), reportingDescriptor (§3.49), result (§3.27), message (§3.11),
 location (§3.28), physicalLocation (§3.29), artifactLocation (§3.4), region (§3.30),
-invocation (§3.20). The validator is itself tested against broken logs below.
+invocation (§3.20), notification (§3.58). The validator is itself tested against broken logs
+below.
 """
 
 from __future__ import annotations
@@ -106,6 +107,11 @@ def sarif_problems(log: Any) -> list[str]:
         for j, invocation in enumerate(run.get("invocations", [])):
             if not isinstance(invocation.get("executionSuccessful"), bool):
                 problems.append(f"runs[{i}].invocations[{j}]: executionSuccessful is required")
+            for k, note in enumerate(invocation.get("toolExecutionNotifications", [])):
+                where = f"runs[{i}].invocations[{j}].toolExecutionNotifications[{k}]"
+                problems += _message_problems(where, note.get("message"))
+                if note.get("level", "warning") not in LEVELS:
+                    problems.append(f"{where}: level {note['level']!r} is not a SARIF level")
         for j, result in enumerate(run.get("results", [])):
             problems += _result_problems(f"runs[{i}].results[{j}]", result, rules)
     return problems
@@ -189,8 +195,36 @@ def test_a_result_carries_the_summary_and_json_evidence() -> None:
         "status": "warn",
         "evidence": {"at": "2026-01-02T00:00:00+00:00"},
         "durationSeconds": 0.5,
+        "missingEvidence": False,
+        "allowedBy": None,
     }
     assert "locations" not in result
+
+
+def test_an_allowed_missing_evidence_check_is_a_warning_naming_the_pattern() -> None:
+    allowed = CheckResult(
+        CheckStatus.WARN,
+        "No test run recorded for commit abc1234 (missing evidence allowed by --allow-missing "
+        "'tests.*')",
+        {"commit": "abc1234"},
+        "Ingest it.",
+        missing_evidence=True,
+        allowed_by="tests.*",
+    )
+    report = GateReport(Gate.MERGE, (CheckOutcome("tests.passed", "T", "I", allowed, 0.0),))
+
+    [result] = sarif_log(report)["runs"][0]["results"]
+
+    assert (result["kind"], result["level"], result["message"]["text"]) == (
+        "fail",
+        "warning",
+        "No test run recorded for commit abc1234 (missing evidence allowed by --allow-missing "
+        "'tests.*')",
+    )
+    assert (result["properties"]["missingEvidence"], result["properties"]["allowedBy"]) == (
+        True,
+        "tests.*",
+    )
 
 
 def test_evidence_with_file_and_line_becomes_a_physical_location() -> None:
@@ -241,7 +275,28 @@ def test_evidence_with_a_locations_list_becomes_one_result_per_location() -> Non
     assert sarif_problems(sarif_log(report)) == []
 
 
-def test_the_invocation_is_unsuccessful_only_when_a_check_errored() -> None:
+def test_an_all_skipped_gate_is_an_unsuccessful_invocation_with_the_reason() -> None:
+    log = sarif_log(GateReport(Gate.DEPLOY, (outcome("a.b", CheckStatus.SKIP),)))
+
+    assert log["runs"][0]["invocations"] == [
+        {
+            "executionSuccessful": False,
+            "toolExecutionNotifications": [
+                {
+                    "level": "error",
+                    "message": {
+                        "text": "every check was skipped, so the deploy gate verified nothing "
+                        "and cannot pass; run at least one check (narrow --skip, or provide "
+                        "what the skipped checks need)"
+                    },
+                }
+            ],
+        }
+    ]
+    assert sarif_problems(log) == []
+
+
+def test_the_invocation_is_unsuccessful_when_a_check_errored_not_when_one_failed() -> None:
     errored = sarif_log(sample_report())["runs"][0]["invocations"]
     clean = sarif_log(GateReport(Gate.DEPLOY, (outcome("a.b", CheckStatus.FAIL),)))
 
@@ -278,6 +333,12 @@ def test_the_invocation_is_unsuccessful_only_when_a_check_errored() -> None:
         (
             lambda log: log["runs"][0]["invocations"][0].pop("executionSuccessful"),
             "runs[0].invocations[0]: executionSuccessful is required",
+        ),
+        (
+            lambda log: log["runs"][0]["invocations"][0].update(
+                toolExecutionNotifications=[{"message": {}}]
+            ),
+            "runs[0].invocations[0].toolExecutionNotifications[0]: message needs text or id",
         ),
     ],
 )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from readiness._common.clock import FrozenClock
-from readiness.config import Settings
+from readiness.config import Settings, load_settings
 from readiness.errors import GateError
 from readiness.gate.model import CheckResult, CheckStatus, Gate, GateContext
 from readiness.gate.runner import run_gate
@@ -28,7 +28,9 @@ class FakeFacts:
     verdicts: dict[str | None, list[TestHealth]] = field(default_factory=dict)
     entries: list[QuarantineEntry] = field(default_factory=list)
     hints: dict[str, th.TestHints] = field(default_factory=dict)
+    commits: list[str | None] = field(default_factory=list)
     asked_hints_for: list[list[str]] = field(default_factory=list)
+    asked_commits: list[int] = field(default_factory=list)
 
     def latest_run_failures(self, commit: str | None) -> th.RunFailures | None:
         return self.runs.get(commit)
@@ -38,6 +40,10 @@ class FakeFacts:
 
     def quarantine_entries(self) -> Sequence[QuarantineEntry]:
         return self.entries
+
+    def recent_commits(self, limit: int) -> Sequence[str | None]:
+        self.asked_commits.append(limit)
+        return self.commits[:limit]
 
     def hints_for_tests(self, test_ids: Collection[str]) -> Mapping[str, th.TestHints]:
         self.asked_hints_for.append(list(test_ids))
@@ -154,6 +160,8 @@ def test_passed_passes_and_counts_ignored_quarantined_failures(settings: Setting
             "tests": 412,
             "failed": [],
             "quarantined_failed": ["q1", "q2", "q3"],
+            "collection_errors": [],
+            "session_errors": [],
         },
     )
 
@@ -191,14 +199,181 @@ def test_passed_uses_the_latest_run_overall_when_there_is_no_head(settings: Sett
     assert (result.status, result.summary) == (CheckStatus.FAIL, "1 of 412 tests failed: t9")
 
 
-def test_passed_skips_when_no_run_is_recorded_for_head(settings: Settings) -> None:
+def test_passed_fails_as_missing_evidence_naming_recent_commits_when_head_has_no_run(
+    settings: Settings,
+) -> None:
+    facts = FakeFacts(commits=["c9", None, "c8", "c7"])
+
+    result = run_check(th.TestsPassedCheck(), facts, settings)
+
+    assert result == CheckResult(
+        CheckStatus.FAIL,
+        "No test run recorded for commit head1",
+        {"commit": "head1", "recent_commits": ["c9", None, "c8"]},
+        "Ingest the test report of commit head1 (`readiness tests ingest report.xml --commit "
+        "head1`), or check the SHA: the newest runs recorded are of commits c9, c8.",
+        missing_evidence=True,
+    )
+    assert facts.asked_commits == [3]
+
+
+def test_passed_names_the_one_recent_commit_in_the_singular(settings: Settings) -> None:
+    result = run_check(th.TestsPassedCheck(), FakeFacts(commits=["c9"]), settings)
+
+    assert result.remediation == (
+        "Ingest the test report of commit head1 (`readiness tests ingest report.xml --commit "
+        "head1`), or check the SHA: the newest runs recorded are of commit c9."
+    )
+
+
+def test_passed_says_runs_without_a_commit_cannot_match_head(settings: Settings) -> None:
+    result = run_check(th.TestsPassedCheck(), FakeFacts(commits=[None]), settings)
+
+    assert result.remediation == (
+        "Ingest the test report of commit head1 (`readiness tests ingest report.xml --commit "
+        "head1`): the newest runs recorded carry no commit (they were ingested without "
+        "--commit), so none can match --head."
+    )
+
+
+def test_passed_quotes_a_head_the_shell_would_split_in_the_ingest_command(
+    settings: Settings,
+) -> None:
+    result = run_check(th.TestsPassedCheck(), FakeFacts(commits=["c9"]), settings, head="a b")
+
+    assert result.remediation == (
+        "Ingest the test report of commit a b (`readiness tests ingest report.xml --commit "
+        "'a b'`), or check the SHA: the newest runs recorded are of commit c9."
+    )
+
+
+def test_passed_fails_naming_the_database_read_when_the_project_has_no_run(
+    settings: Settings, project_dir: Path
+) -> None:
     result = run_check(th.TestsPassedCheck(), FakeFacts(), settings)
 
     assert result == CheckResult(
-        CheckStatus.SKIP,
-        "No test run recorded for commit head1",
-        {"commit": "head1"},
-        "Ingest the CI test report with `readiness tests ingest`.",
+        CheckStatus.FAIL,
+        "No test run recorded for project 'default' (state database "
+        f"sqlite:///{project_dir}/.readiness/state.db)",
+        {"commit": "head1", "recent_commits": []},
+        "Ingest the CI test report first (`readiness tests ingest report.xml --commit head1`), "
+        "then run the gate against the same project directory (-C) or server (READINESS_URL).",
+        missing_evidence=True,
+    )
+
+
+def test_passed_without_head_suggests_the_checked_out_commit(settings: Settings) -> None:
+    result = run_check(th.TestsPassedCheck(), FakeFacts(), settings, head=None)
+
+    assert result.remediation == (
+        'Ingest the CI test report first (`readiness tests ingest report.xml --commit "$(git '
+        'rev-parse HEAD)"`), then run the gate against the same project directory (-C) or '
+        "server (READINESS_URL)."
+    )
+
+
+def test_passed_names_the_server_without_its_credentials_in_remote_mode(
+    project_dir: Path,
+) -> None:
+    remote = load_settings(
+        project_dir,
+        environ={"READINESS_URL": "https://ci:s3cret@readiness.example:8443/r?token=abc#x"},
+    )
+
+    result = run_check(th.TestsPassedCheck(), FakeFacts(), remote)
+
+    assert result.summary == (
+        "No test run recorded for project 'default' (server "
+        "https://ci:***@readiness.example:8443/r)"
+    )
+
+
+def test_passed_names_a_postgres_database_without_its_password(project_dir: Path) -> None:
+    pg = load_settings(
+        project_dir,
+        environ={"READINESS_STATE_URL": "postgresql+psycopg://app:pw@db:5432/ready?sslmode=x"},
+    )
+
+    result = run_check(th.TestsPassedCheck(), FakeFacts(), pg)
+
+    assert result.summary == (
+        "No test run recorded for project 'default' (state database "
+        "postgresql+psycopg://app:***@db:5432/ready)"
+    )
+
+
+def test_passed_fails_as_missing_evidence_when_the_latest_run_recorded_no_results(
+    settings: Settings,
+) -> None:
+    facts = FakeFacts(runs={"head1": th.RunFailures("head1", ("run-a",), 0, (), ())})
+
+    result = run_check(th.TestsPassedCheck(), facts, settings)
+
+    assert result == CheckResult(
+        CheckStatus.FAIL,
+        "The latest test run of commit head1 recorded no test results",
+        {
+            "commit": "head1",
+            "runs": ["run-a"],
+            "tests": 0,
+            "failed": [],
+            "quarantined_failed": [],
+            "collection_errors": [],
+            "session_errors": [],
+        },
+        "The report held no test cases: check that pytest collected tests (`pytest "
+        "--collect-only -q`) and wrote them to the report (`pytest --junitxml=report.xml`), "
+        "then ingest it again.",
+        missing_evidence=True,
+    )
+
+
+def test_passed_without_head_says_the_latest_run_recorded_no_results(settings: Settings) -> None:
+    facts = FakeFacts(runs={None: th.RunFailures(None, ("run-a",), 0, (), ())})
+
+    result = run_check(th.TestsPassedCheck(), facts, settings, head=None)
+
+    assert result.summary == "The latest test run recorded no test results"
+
+
+def test_passed_names_a_collection_error_as_such(settings: Settings) -> None:
+    broken = "tests/test_broken.py"
+    facts = FakeFacts(
+        runs={"head1": th.RunFailures("head1", ("run-a",), 1, (broken,), (), (broken,))}
+    )
+
+    result = run_check(th.TestsPassedCheck(), facts, settings)
+
+    assert (result.status, result.summary) == (
+        CheckStatus.FAIL,
+        "1 of 1 tests failed: tests/test_broken.py (collection error)",
+    )
+    assert result.remediation == (
+        "Fix the collection or session error first (its traceback is in the test report): the "
+        "tests behind it did not run at all. Fix the failing tests. A test that fails only "
+        "sometimes belongs in quarantine (with an owner and an expiry), not in a re-run."
+    )
+    assert result.evidence["collection_errors"] == [broken]
+
+
+def test_passed_lists_collection_and_session_errors_before_failing_tests(
+    settings: Settings,
+) -> None:
+    failed = ("(session)", "a::t1", "b::t2", "c::t3", "tests/test_z.py")
+    facts = FakeFacts(
+        runs={
+            "head1": th.RunFailures(
+                "head1", ("run-a",), 9, failed, ("q",), ("tests/test_z.py",), ("(session)",)
+            )
+        }
+    )
+
+    result = run_check(th.TestsPassedCheck(), facts, settings)
+
+    assert result.summary == (
+        "5 of 9 tests failed: tests/test_z.py (collection error), (session) (session error), "
+        "a::t1 and 2 more (1 quarantined failure ignored)"
     )
 
 
@@ -286,10 +461,37 @@ def test_no_new_flaky_ignores_quarantined_tests(settings: Settings) -> None:
     )
 
 
-def test_no_new_flaky_skips_without_history(settings: Settings) -> None:
-    result = run_check(th.NoNewFlakyCheck(), FakeFacts(), settings)
+def test_no_new_flaky_fails_as_missing_evidence_without_history_for_head(
+    settings: Settings,
+) -> None:
+    facts = FakeFacts(commits=["c9"], verdicts={None: [health("t", TestStatus.FLAKY)]})
 
-    assert (result.status, result.summary) == (CheckStatus.SKIP, "No test history recorded yet")
+    result = run_check(th.NoNewFlakyCheck(), facts, settings)
+
+    assert result == CheckResult(
+        CheckStatus.FAIL,
+        "No test history recorded for commit head1",
+        {"commit": "head1", "recent_commits": ["c9"]},
+        "Ingest the test report of commit head1 (`readiness tests ingest report.xml --commit "
+        "head1`), or check the SHA: the newest runs recorded are of commit c9.",
+        missing_evidence=True,
+    )
+
+
+def test_no_new_flaky_without_head_and_without_results_says_the_runs_hold_none(
+    settings: Settings,
+) -> None:
+    result = run_check(th.NoNewFlakyCheck(), FakeFacts(commits=["c9"]), settings, head=None)
+
+    assert result == CheckResult(
+        CheckStatus.FAIL,
+        "No test history recorded: the recorded runs hold no test results",
+        {"commit": None, "recent_commits": ["c9"]},
+        "The report held no test cases: check that pytest collected tests (`pytest "
+        "--collect-only -q`) and wrote them to the report (`pytest --junitxml=report.xml`), "
+        "then ingest it again.",
+        missing_evidence=True,
+    )
 
 
 # --- tests.quarantine_expired -----------------------------------------------------------------
@@ -426,6 +628,19 @@ def test_hints_pass_when_new_tests_have_none(settings: Settings) -> None:
     result = run_check(th.DeterminismHintsCheck(), facts, settings)
 
     assert result == CheckResult(CheckStatus.PASS, "No determinism hints in 1 new test")
+
+
+def test_hints_fail_as_missing_evidence_without_history_for_head(settings: Settings) -> None:
+    facts = FakeFacts(commits=["c9"])
+
+    result = run_check(th.DeterminismHintsCheck(), facts, settings)
+
+    assert (result.status, result.summary, result.missing_evidence) == (
+        CheckStatus.FAIL,
+        "No test history recorded for commit head1",
+        True,
+    )
+    assert facts.asked_hints_for == []
 
 
 def test_hints_pass_without_asking_when_there_are_no_new_tests(settings: Settings) -> None:

@@ -39,6 +39,16 @@ def gate_cmd(
     skip: Annotated[
         list[str] | None, typer.Option(help="Skip checks matching these globs.")
     ] = None,
+    allow_missing: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-missing",
+            help=(
+                "Checks matching these globs warn instead of failing when their evidence is "
+                "missing (no test run for --head, an empty report)."
+            ),
+        ),
+    ] = None,
     fmt: Annotated[
         GateFormat, typer.Option("--format", "-f", help="Report format.")
     ] = GateFormat.TEXT,
@@ -46,7 +56,10 @@ def gate_cmd(
         Path | None, typer.Option("--output", "-o", help="Write the report here.")
     ] = None,
 ) -> None:
-    """Run the checks of GATE; exit 0 when nothing failed, 1 on a failed check, 2 on an error."""
+    """Run the checks of GATE; exit 0 when nothing failed, 1 on a failed check, 2 on an error.
+
+    Exit 2 also when every check was skipped (nothing was verified) or GATE has no checks.
+    """
     from readiness.gate.service import run_gate_for
 
     cli = state(ctx)
@@ -59,6 +72,7 @@ def gate_cmd(
         environment=environment,
         select=select or (),
         skip=skip or (),
+        allow_missing=allow_missing or (),
         timer=time.perf_counter,
     )
     from readiness.gate.render import render

@@ -28,12 +28,21 @@ class CheckStatus(StrEnum):
 
 @dataclass(frozen=True)
 class CheckResult:
-    """What one check concluded."""
+    """What one check concluded.
+
+    ``missing_evidence`` marks a ``fail`` that says "what this check reads was never recorded"
+    (no test run for the head commit, an empty report) rather than "the change is bad". Such a
+    failure blocks like any other unless the gate was run with ``--allow-missing`` matching the
+    check's id; the runner then reports it as ``warn`` and sets ``allowed_by`` to the pattern.
+    The marker means nothing on other statuses.
+    """
 
     status: CheckStatus
     summary: str
     evidence: Mapping[str, Any] = field(default_factory=dict)
     remediation: str | None = None
+    missing_evidence: bool = False
+    allowed_by: str | None = None
 
 
 @dataclass
@@ -75,13 +84,22 @@ class CheckOutcome:
 
 @dataclass(frozen=True)
 class GateReport:
+    """Every check outcome of one gate run, in id order."""
+
     gate: Gate
     outcomes: tuple[CheckOutcome, ...]
 
     @property
     def failed(self) -> bool:
+        """Some check failed."""
         return any(o.result.status is CheckStatus.FAIL for o in self.outcomes)
 
     @property
     def errored(self) -> bool:
+        """Some check could not run."""
         return any(o.result.status is CheckStatus.ERROR for o in self.outcomes)
+
+    @property
+    def verified_nothing(self) -> bool:
+        """No check ran to a conclusion: there are no outcomes, or every one is ``skip``."""
+        return all(o.result.status is CheckStatus.SKIP for o in self.outcomes)

@@ -1,8 +1,10 @@
 """The gate runner: collect checks from plugins, run them in a stable order, decide the verdict.
 
-Exit codes follow DESIGN.md: ``0`` when every check passed, warned or was skipped; ``1`` when a
-check failed; ``2`` when a check could not run (status ``error``: a broken environment). An error
-outranks a failure, because a gate whose checks did not all run cannot vouch for anything.
+Exit codes follow DESIGN.md: ``0`` when the checks that ran passed or warned; ``1`` when a check
+failed; ``2`` when the gate cannot vouch for the change: a check could not run (status
+``error``: a broken environment), or every check was skipped so nothing was verified. An error
+outranks a failure, because a gate whose checks did not all run cannot vouch for anything. A
+gate with no checks at all is refused before anything runs (:class:`ConfigError`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import pluggy
@@ -25,7 +28,14 @@ from readiness.gate.model import (
     GateReport,
 )
 
-__all__ = ["collect_checks", "exit_code", "run_gate", "verdict"]
+__all__ = [
+    "collect_checks",
+    "exit_code",
+    "require_checks",
+    "run_gate",
+    "verdict",
+    "verdict_reason",
+]
 
 _CHECK_ID = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 _CHECK_ATTRIBUTES = ("id", "title", "checklist_item", "gates", "run")
@@ -90,23 +100,23 @@ def run_gate(
     timer: Callable[[], float],
     select: Sequence[str] = (),
     skip: Sequence[str] = (),
+    allow_missing: Sequence[str] = (),
 ) -> GateReport:
     """Run ``checks`` in id order and report every outcome; never raises for a check.
 
-    ``select`` keeps only checks whose id matches one of its glob patterns (``tests.*``); a
-    pattern that matches no check raises :class:`InputError`, so a typo never runs nothing.
-    ``skip`` reports matching checks as ``skip`` without running them. A check that raises
-    becomes ``error`` with the exception message as its summary. ``timer`` returns seconds
-    (``time.perf_counter`` in the CLI) and measures each check's duration.
+    ``select`` keeps only checks whose id matches one of its glob patterns (``tests.*``).
+    ``skip`` reports matching checks as ``skip`` without running them. ``allow_missing`` turns
+    a ``fail`` marked ``missing_evidence`` of a matching check into ``warn``, its summary saying
+    which pattern allowed it. A ``select`` or ``allow_missing`` pattern that matches no check
+    raises :class:`InputError`, so a typo never runs nothing or allows nothing silently; no
+    checks at all raise :class:`ConfigError`. A check that raises becomes ``error`` with the
+    exception message as its summary. ``timer`` returns seconds (``time.perf_counter`` in the
+    CLI) and measures each check's duration.
     """
+    require_checks(gate, checks)
     ordered = sorted(checks, key=lambda c: c.id)
-    for pattern in select:
-        if not any(fnmatch.fnmatchcase(c.id, pattern) for c in ordered):
-            known = ", ".join(c.id for c in ordered) or "none"
-            raise InputError(
-                f"--select {pattern!r} matches no check of the {gate} gate (checks: {known}); "
-                "fix the pattern or drop it"
-            )
+    _require_matches("--select", select, ordered, gate)
+    _require_matches("--allow-missing", allow_missing, ordered, gate)
     if select:
         ordered = [c for c in ordered if _matches(c.id, select) is not None]
     outcomes: list[CheckOutcome] = []
@@ -117,7 +127,7 @@ def run_gate(
             duration = 0.0
         else:
             started = timer()
-            result = _run_one(check, context)
+            result = _allow_missing(_run_one(check, context), check.id, allow_missing)
             duration = max(0.0, timer() - started)
         outcomes.append(
             CheckOutcome(
@@ -129,6 +139,43 @@ def run_gate(
             )
         )
     return GateReport(gate=gate, outcomes=tuple(outcomes))
+
+
+def require_checks(gate: Gate, checks: Sequence[Check]) -> None:
+    """Raise :class:`ConfigError` when ``gate`` has no checks: an empty gate vouches for nothing."""
+    if not checks:
+        raise ConfigError(
+            f"the {gate} gate has no checks: no installed plugin contributes one; add checks "
+            "through a plugin's readiness_gate_checks hook (see 'Contributing checks from a "
+            "plugin' in docs/gate.md)"
+        )
+
+
+def _require_matches(
+    option: str, patterns: Sequence[str], checks: Sequence[Check], gate: Gate
+) -> None:
+    for pattern in patterns:
+        if not any(fnmatch.fnmatchcase(c.id, pattern) for c in checks):
+            known = ", ".join(c.id for c in checks)
+            raise InputError(
+                f"{option} {pattern!r} matches no check of the {gate} gate (checks: {known}); "
+                "fix the pattern or drop it"
+            )
+
+
+def _allow_missing(result: CheckResult, check_id: str, patterns: Sequence[str]) -> CheckResult:
+    """``result`` as ``warn`` when it is a missing-evidence failure the user allowed."""
+    if result.status is not CheckStatus.FAIL or not result.missing_evidence:
+        return result
+    pattern = _matches(check_id, patterns)
+    if pattern is None:
+        return result
+    return replace(
+        result,
+        status=CheckStatus.WARN,
+        summary=f"{result.summary} (missing evidence allowed by --allow-missing {pattern!r})",
+        allowed_by=pattern,
+    )
 
 
 def _run_one(check: Check, context: GateContext) -> CheckResult:
@@ -160,14 +207,33 @@ def _error(summary: str, exception: str, details: dict[str, Any]) -> CheckResult
 
 
 def verdict(report: GateReport) -> str:
-    """``error`` if any check errored, else ``fail`` if any failed, else ``pass``."""
-    if report.errored:
+    """``error`` if a check errored or none ran to a conclusion, else ``fail`` if one failed,
+    else ``pass``."""
+    if report.errored or report.verified_nothing:
         return "error"
     if report.failed:
         return "fail"
     return "pass"
 
 
+def verdict_reason(report: GateReport) -> str | None:
+    """Why the verdict is ``error`` although no check errored; ``None`` when the counts say it.
+
+    A gate whose every check was skipped verified nothing, and a gate that verified nothing
+    must never pass: a wrong ``--skip`` or checks that found nothing to look at would otherwise
+    turn a change green.
+    """
+    if report.errored or not report.verified_nothing:
+        return None
+    gate = report.gate.value
+    if not report.outcomes:
+        return f"no check ran, so the {gate} gate verified nothing and cannot pass"
+    return (
+        f"every check was skipped, so the {gate} gate verified nothing and cannot pass; "
+        "run at least one check (narrow --skip, or provide what the skipped checks need)"
+    )
+
+
 def exit_code(report: GateReport) -> int:
-    """Process exit code for ``report``: 2 on any error, else 1 on any failure, else 0."""
+    """Process exit code for ``report``: 2 on an error verdict, 1 on a failure, else 0."""
     return {"error": 2, "fail": 1, "pass": 0}[verdict(report)]

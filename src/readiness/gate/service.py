@@ -21,13 +21,20 @@ def run_gate_for(
     environment: str | None = None,
     select: Sequence[str] = (),
     skip: Sequence[str] = (),
+    allow_missing: Sequence[str] = (),
     timer: Callable[[], float],
 ) -> GateReport:
-    """Run every registered check of ``gate`` against this project's data."""
-    from readiness.gate.runner import collect_checks, run_gate
+    """Run every registered check of ``gate`` against this project's data.
+
+    ``select``, ``skip`` and ``allow_missing`` are the glob lists of
+    :func:`readiness.gate.runner.run_gate`.
+    """
+    from readiness.gate.runner import collect_checks, require_checks, run_gate
     from readiness.storage import open_stores
 
     pm = get_plugin_manager()
+    checks = collect_checks(pm, gate)
+    require_checks(gate, checks)  # before opening anything: an empty gate is a setup error
     stores = None if settings.is_remote else open_stores(settings)
     services: dict[str, Any] = {}
     try:
@@ -43,8 +50,15 @@ def run_gate_for(
             environment=environment,
             services=services,
         )
-        checks = collect_checks(pm, gate)
-        return run_gate(gate, checks, context, timer=timer, select=select, skip=skip)
+        return run_gate(
+            gate,
+            checks,
+            context,
+            timer=timer,
+            select=select,
+            skip=skip,
+            allow_missing=allow_missing,
+        )
     finally:
         for service in services.values():
             close = getattr(service, "close", None)

@@ -48,6 +48,7 @@ class TestHealthAPI(Protocol):
         self, data: bytes | BinaryIO, *, source: str, meta: RunMeta
     ) -> IngestResult: ...
     def health(self, *, test_id: str | None = None) -> list[TestHealth]: ...
+    def health_at(self, commit: str) -> list[TestHealth]: ...
     def flaky(self) -> list[TestHealth]: ...
     def test_history(self, test_id: str, *, limit: int = 100) -> list[dict[str, Any]]: ...
     def clusters(self) -> Sequence[Cluster]: ...
@@ -66,6 +67,17 @@ class TestHealthAPI(Protocol):
     def quarantine_remove(self, test_id: str, *, reason: str) -> None: ...
     def record_fix_verification(self, outcome: FixVerification) -> FixVerification: ...
     def latest_run_failures(self, commit: str | None) -> RunFailures | None: ...
+
+
+def _health(service: TestHealthAPI, test_id: str | None, commit: str | None) -> list[TestHealth]:
+    if commit is None:
+        return service.health(test_id=test_id)
+    if test_id is not None:
+        raise InputError(
+            f"give test_id or commit, not both (got test_id={test_id!r} and commit={commit!r}); "
+            "drop one of them"
+        )
+    return service.health_at(commit)
 
 
 def _service(request: Request, actor: str) -> TestHealthAPI:
@@ -215,9 +227,15 @@ def api_router() -> APIRouter:
         return [health_view(h) for h in service.flaky()]
 
     @router.get("/health")
-    def health(service: Reader, test_id: str | None = None) -> list[dict[str, Any]]:
-        """Every known test with its status (or one test)."""
-        return [health_view(h) for h in service.health(test_id=test_id)]
+    def health(
+        service: Reader, test_id: str | None = None, commit: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Every known test with its status (or one test).
+
+        ``commit`` judges the history up to the newest run of that commit (what the merge
+        gate reads); the list is empty when no run of it is recorded.
+        """
+        return [health_view(h) for h in _health(service, test_id, commit)]
 
     @router.get("/tests/{test_id:path}/history")
     def history(

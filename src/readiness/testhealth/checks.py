@@ -2,6 +2,10 @@
 
 The checks do no I/O: they read facts from ``context.services["testhealth"]``, an object that
 implements :class:`TestHealthFacts` (the testhealth service does; tests pass a fake).
+
+A check that finds none of what it reads (no run of the head commit, no run at all, a run
+with no test results) fails with ``missing_evidence`` set, saying what is missing and how to
+record it: a gate that saw nothing must not pass. ``--allow-missing`` lets such a failure warn.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any, Protocol
 
 from readiness.errors import GateError
 from readiness.gate.model import Check, CheckResult, CheckStatus, Gate, GateContext
+from readiness.testhealth.missing_evidence import EMPTY_REPORT, missing_run
 from readiness.testhealth.model import QuarantineEntry, TestHealth, TestHints, TestStatus
 
 __all__ = [
@@ -30,14 +35,19 @@ __all__ = [
 
 SERVICE_NAME = "testhealth"
 EXPIRY_WARNING = timedelta(days=7)
+RECENT_COMMITS = 3  # how many recorded commits a "no run for this SHA" remediation names
 
 
 @dataclass(frozen=True, slots=True)
 class RunFailures:
     """Final outcomes of the latest run(s) of one commit.
 
-    ``tests`` counts distinct tests; ``failed`` lists (sorted) the non-quarantined tests whose
-    final attempt failed or errored, ``quarantined_failed`` the quarantined ones.
+    ``tests`` counts distinct tests (a collector that failed counts as one); ``failed`` lists
+    (sorted) the non-quarantined tests whose final attempt failed or errored, and every
+    collection or session error whatever the quarantine says; ``quarantined_failed`` the
+    quarantined failures set apart. ``collection_errors`` (modules that could not be collected)
+    and ``session_errors`` (sessions that ended early) are the subsets of ``failed`` that are
+    not tests but the reason tests did not run.
     """
 
     commit: str | None
@@ -45,6 +55,8 @@ class RunFailures:
     tests: int
     failed: tuple[str, ...]
     quarantined_failed: tuple[str, ...]
+    collection_errors: tuple[str, ...] = ()
+    session_errors: tuple[str, ...] = ()
 
 
 class TestHealthFacts(Protocol):
@@ -69,6 +81,13 @@ class TestHealthFacts(Protocol):
         """Every active quarantine entry (file and server), expired ones included."""
         ...
 
+    def recent_commits(self, limit: int) -> Sequence[str | None]:
+        """Distinct commits of the newest runs, newest first, at most ``limit``.
+
+        ``None`` stands for runs recorded without a commit; empty when no run is recorded.
+        """
+        ...
+
     def hints_for_tests(self, test_ids: Collection[str]) -> Mapping[str, TestHints]:
         """Static determinism hints for each of ``test_ids`` whose source could be found."""
         ...
@@ -88,6 +107,11 @@ def _facts(context: GateContext) -> TestHealthFacts:
     return facts  # type: ignore[no-any-return]  # services is a Mapping[str, Any] by design
 
 
+def _missing(context: GateContext, facts: TestHealthFacts, subject: str) -> CheckResult:
+    recent = facts.recent_commits(RECENT_COMMITS)
+    return missing_run(context.settings, context.head, recent, subject)
+
+
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
@@ -98,7 +122,11 @@ def _short(ids: Sequence[str], limit: int = 3) -> str:
 
 
 class TestsPassedCheck:
-    """Fails when a non-quarantined test's final attempt failed in the latest run of head."""
+    """Fails when a non-quarantined test's final attempt failed in the latest run of head.
+
+    A collection or session error fails it whatever the quarantine says, named as such; no
+    run of head, or a run with no test results, fails it as missing evidence.
+    """
 
     __test__ = False
 
@@ -111,34 +139,53 @@ class TestsPassedCheck:
     gates: tuple[Gate, ...] = (Gate.MERGE,)
 
     def run(self, context: GateContext) -> CheckResult:
-        run = _facts(context).latest_run_failures(context.head)
+        facts = _facts(context)
+        run = facts.latest_run_failures(context.head)
         if run is None:
-            where = f"commit {context.head}" if context.head else "this project"
-            return CheckResult(
-                CheckStatus.SKIP,
-                f"No test run recorded for {where}",
-                {"commit": context.head},
-                remediation="Ingest the CI test report with `readiness tests ingest`.",
-            )
-        quarantined = len(run.quarantined_failed)
-        ignored = f" ({_plural(quarantined, 'quarantined failure')} ignored)" if quarantined else ""
+            return _missing(context, facts, "test run")
         evidence: dict[str, Any] = {
             "commit": run.commit,
             "runs": list(run.run_keys),
             "tests": run.tests,
             "failed": list(run.failed),
             "quarantined_failed": list(run.quarantined_failed),
+            "collection_errors": list(run.collection_errors),
+            "session_errors": list(run.session_errors),
         }
+        if run.tests == 0:
+            of = f" of commit {context.head}" if context.head else ""
+            return CheckResult(
+                CheckStatus.FAIL,
+                f"The latest test run{of} recorded no test results",
+                evidence,
+                remediation=EMPTY_REPORT,
+                missing_evidence=True,
+            )
+        quarantined = len(run.quarantined_failed)
+        ignored = f" ({_plural(quarantined, 'quarantined failure')} ignored)" if quarantined else ""
         if not run.failed:
             return CheckResult(CheckStatus.PASS, f"All {run.tests} tests passed{ignored}", evidence)
+        errors = {
+            **dict.fromkeys(run.collection_errors, "collection error"),
+            **dict.fromkeys(run.session_errors, "session error"),
+        }
+        # What stopped tests from running comes first, so "and N more" never hides it.
+        named = [f"{k} ({kind})" for k, kind in errors.items()]
+        named += [k for k in run.failed if k not in errors]
+        remediation = (
+            "Fix the failing tests. A test that fails only sometimes belongs in quarantine "
+            "(with an owner and an expiry), not in a re-run."
+        )
+        if errors:
+            remediation = (
+                "Fix the collection or session error first (its traceback is in the test "
+                "report): the tests behind it did not run at all. " + remediation
+            )
         return CheckResult(
             CheckStatus.FAIL,
-            f"{len(run.failed)} of {run.tests} tests failed: {_short(run.failed)}{ignored}",
+            f"{len(run.failed)} of {run.tests} tests failed: {_short(named)}{ignored}",
             evidence,
-            remediation=(
-                "Fix the failing tests. A test that fails only sometimes belongs in quarantine "
-                "(with an owner and an expiry), not in a re-run."
-            ),
+            remediation=remediation,
         )
 
 
@@ -169,7 +216,7 @@ class NoNewFlakyCheck:
         facts = _facts(context)
         current = facts.health(context.head)
         if not current:
-            return CheckResult(CheckStatus.SKIP, "No test history recorded yet")
+            return _missing(context, facts, "test history")
         flaky = sorted(
             (h for h in current if h.status is TestStatus.FLAKY), key=lambda h: h.test_id
         )
@@ -292,7 +339,10 @@ class DeterminismHintsCheck:
 
     def run(self, context: GateContext) -> CheckResult:
         facts = _facts(context)
-        new_ids = sorted(h.test_id for h in facts.health(context.head) if h.is_new)
+        current = facts.health(context.head)
+        if not current:
+            return _missing(context, facts, "test history")
+        new_ids = sorted(h.test_id for h in current if h.is_new)
         if not new_ids:
             return CheckResult(CheckStatus.PASS, "No new tests")
         found = facts.hints_for_tests(new_ids)

@@ -1,4 +1,8 @@
-"""What the merge-gate checks read (``checks.TestHealthFacts``): local store or server."""
+"""What the merge-gate checks read (``checks.TestHealthFacts``): local store or server.
+
+One facts object lives for one gate run, so the verdicts of a commit are computed once and
+shared by the checks that read them (``tests.no_new_flaky`` and ``tests.determinism_hints``).
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,20 @@ from readiness.testhealth.client import RemoteTestHealth
 from readiness.testhealth.experiments.hints import source_hints
 from readiness.testhealth.model import QuarantineEntry, TestHealth, TestHints
 from readiness.testhealth.service import TestHealthService
-from readiness.testhealth.store import runs as store
 from readiness.testhealth.views import health_from_view, quarantine_from_view
+
+# Runs looked at to name the newest distinct commits; CI jobs of one commit come in bursts.
+_RECENT_RUNS = 50
+
+
+def _distinct(commits: Sequence[str | None], limit: int) -> list[str | None]:
+    out: list[str | None] = []
+    for commit in commits:
+        if commit not in out:
+            out.append(commit)
+            if len(out) == limit:
+                break
+    return out
 
 
 class GateFacts:
@@ -21,21 +37,23 @@ class GateFacts:
 
     def __init__(self, service: TestHealthService) -> None:
         self.service = service
+        self._health: dict[str | None, list[TestHealth]] = {}
 
     def latest_run_failures(self, commit: str | None) -> RunFailures | None:
         return self.service.latest_run_failures(commit)
 
     def health(self, commit: str | None) -> Sequence[TestHealth]:
         """Verdicts from the history up to the last run of ``commit`` (None: all of it)."""
-        if commit is None:
-            return self.service.health()
-        until = store.last_run_at(
-            self.service.stores.state, project=self.service.project, commit=commit
-        )
-        return [] if until is None else self.service.health(until=until)
+        if commit not in self._health:
+            found = self.service.health() if commit is None else self.service.health_at(commit)
+            self._health[commit] = found
+        return self._health[commit]
 
     def quarantine_entries(self) -> Sequence[QuarantineEntry]:
         return self.service.quarantine_entries()
+
+    def recent_commits(self, limit: int) -> Sequence[str | None]:
+        return _distinct([r.commit for r in self.service.runs(limit=_RECENT_RUNS)], limit)
 
     def hints_for_tests(self, test_ids: Collection[str]) -> Mapping[str, TestHints]:
         return self.service.hints_for_tests(test_ids)
@@ -51,6 +69,7 @@ class RemoteGateFacts:
     def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> None:
         self.settings = settings
         self.remote = RemoteTestHealth(settings, transport=transport)
+        self._health: dict[str | None, list[TestHealth]] = {}
 
     def latest_run_failures(self, commit: str | None) -> RunFailures | None:
         params = {"commit": commit} if commit else {}
@@ -63,13 +82,24 @@ class RemoteGateFacts:
             tests=int(data["tests"]),
             failed=tuple(data["failed"]),
             quarantined_failed=tuple(data["quarantined_failed"]),
+            collection_errors=tuple(data.get("collection_errors", ())),
+            session_errors=tuple(data.get("session_errors", ())),
         )
 
     def health(self, commit: str | None) -> Sequence[TestHealth]:
-        return [health_from_view(v) for v in self.remote.call("GET", "/health")]
+        """Verdicts up to the last run of ``commit`` on the server (None: all of the history)."""
+        if commit not in self._health:
+            params = {"commit": commit} if commit is not None else {}
+            views = self.remote.call("GET", "/health", params=params)
+            self._health[commit] = [health_from_view(v) for v in views]
+        return self._health[commit]
 
     def quarantine_entries(self) -> Sequence[QuarantineEntry]:
         return [quarantine_from_view(v) for v in self.remote.quarantine_list()]
+
+    def recent_commits(self, limit: int) -> Sequence[str | None]:
+        runs = self.remote.call("GET", "/runs", params={"limit": _RECENT_RUNS})
+        return _distinct([r.get("commit") for r in runs], limit)
 
     def close(self) -> None:
         self.remote.close()

@@ -283,22 +283,35 @@ class TestHealthService:
     def latest_run_failures(self, commit: str | None) -> RunFailures | None:
         """Final outcomes of the latest run of every CI job of ``commit`` (None: newest commit).
 
-        Failures of tests in (unexpired) quarantine are listed apart: they never block.
+        Failures of tests in (unexpired) quarantine are listed apart: they never block. A
+        collection or session error always blocks: the tests behind it never ran.
         """
         chosen = store.latest_runs_of(self.stores.state, project=self.project, commit=commit)
         if not chosen:
             return None
-        outcomes = store.final_outcomes(self.stores.state, [run_id for run_id, _ in chosen])
+        run_ids = [run_id for run_id, _ in chosen]
+        outcomes = store.final_outcomes(self.stores.state, run_ids)
+        errors = store.collector_errors(self.stores.state, run_ids)
         now = self.clock.now()
         quarantined = {e.test_id for e in self.quarantine_entries() if not e.is_expired(now)}
         failing = sorted(k for k, o in outcomes.items() if o.is_failure)
+        ignored = {k for k in failing if k in quarantined and k not in errors}
         return RunFailures(
             commit=commit,
             run_keys=tuple(key for _, key in chosen),
             tests=len(outcomes),
-            failed=tuple(k for k in failing if k not in quarantined),
-            quarantined_failed=tuple(k for k in failing if k in quarantined),
+            failed=tuple(k for k in failing if k not in ignored),
+            quarantined_failed=tuple(k for k in failing if k in ignored),
+            collection_errors=tuple(
+                k for k in failing if errors.get(k) == store.COLLECTION_FAILURE
+            ),
+            session_errors=tuple(k for k in failing if errors.get(k) == store.SESSION_ERROR),
         )
+
+    def health_at(self, commit: str) -> list[TestHealth]:
+        """Verdicts from the history up to the newest run of ``commit``; empty without one."""
+        until = store.last_run_at(self.stores.state, project=self.project, commit=commit)
+        return [] if until is None else self.health(until=until)
 
     def hints_for_tests(self, test_ids: Iterable[str]) -> dict[str, TestHints]:
         """Static determinism hints of each test whose source file is in the project."""

@@ -161,13 +161,28 @@ def test_an_aliased_import_is_resolved() -> None:
 
 
 def test_a_missing_function_is_not_found() -> None:
-    with pytest.raises(NotFoundError, match=r"'TestOrders\.test_nope' not found"):
+    with pytest.raises(NotFoundError) as raised:
         hints_for_test(MODULE, "test_nope", "TestOrders")
+
+    assert str(raised.value) == ("test function 'TestOrders.test_nope' not found in <test source>")
 
 
 def test_invalid_source_is_an_input_error_with_the_line() -> None:
-    with pytest.raises(InputError, match=r"^test source line 1: not valid Python"):
+    with pytest.raises(InputError) as raised:
         hints_for_test("def (:\n", "test_x", None)
+
+    assert str(raised.value) == (
+        "test source line 1: not valid Python (invalid syntax); cannot look for hints"
+    )
+
+
+def test_an_unreadable_file_is_not_found(tmp_path: Path) -> None:
+    with pytest.raises(NotFoundError) as raised:
+        hints_for_file(tmp_path / "test_gone.py", "test_gone.py::test_x")
+
+    assert str(raised.value) == (
+        "test file test_gone.py: cannot be read (No such file or directory)"
+    )
 
 
 def test_a_test_id_is_split_into_file_class_and_function_without_parameters() -> None:

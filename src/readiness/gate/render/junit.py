@@ -13,6 +13,7 @@ from collections import Counter
 
 from readiness._common.canonical import to_jsonable
 from readiness.gate.model import CheckOutcome, CheckStatus, GateReport
+from readiness.gate.runner import verdict, verdict_reason
 
 # Characters XML 1.0 cannot carry at all; a stray one in a summary would make the file unreadable.
 _INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -54,7 +55,11 @@ def _testcase(suite: ET.Element, classname: str, outcome: CheckOutcome) -> None:
 
 
 def render_junit(report: GateReport) -> str:
-    """``<testsuites><testsuite name="readiness.gate.merge" ...>`` with one case per check."""
+    """``<testsuites><testsuite name="readiness.gate.merge" ...>`` with one case per check.
+
+    The suite's properties carry the verdict (``readiness.verdict``) and, when every check was
+    skipped, why it is ``error`` (``readiness.verdict_reason``).
+    """
     name = f"readiness.gate.{report.gate.value}"
     counts = Counter(o.result.status for o in report.outcomes)
     total_time = f"{sum(o.duration_s for o in report.outcomes):.3f}"
@@ -67,6 +72,12 @@ def render_junit(report: GateReport) -> str:
     }
     root = ET.Element("testsuites", {"name": "readiness", **totals})
     suite = ET.SubElement(root, "testsuite", {"name": name, **totals})
+    # Viewers show cases, not the verdict; the properties keep it in the file for scripts.
+    properties = ET.SubElement(suite, "properties")
+    ET.SubElement(properties, "property", name="readiness.verdict", value=verdict(report))
+    reason = verdict_reason(report)
+    if reason is not None:
+        ET.SubElement(properties, "property", name="readiness.verdict_reason", value=reason)
     for outcome in report.outcomes:
         _testcase(suite, name, outcome)
     ET.indent(root)

@@ -8,7 +8,7 @@ import json
 from readiness._common.canonical import to_jsonable
 from readiness.gate.model import CheckOutcome, CheckStatus, GateReport
 from readiness.gate.render.text import counts_line
-from readiness.gate.runner import verdict
+from readiness.gate.runner import verdict, verdict_reason
 
 EMOJI = {
     CheckStatus.PASS: "✅",
@@ -64,6 +64,9 @@ def render_markdown(report: GateReport) -> str:
         counts_line(report),
         "",
     ]
+    reason = verdict_reason(report)
+    if reason is not None:
+        lines += [f"**{_cell(reason)}**", ""]
     if report.outcomes:
         lines += ["| Status | Check | Summary |", "| --- | --- | --- |"]
         lines += [
@@ -72,8 +75,6 @@ def render_markdown(report: GateReport) -> str:
             for o in report.outcomes
         ]
         lines.append("")
-    else:
-        lines += [f"No checks ran in the {report.gate.value} gate.", ""]
     for o in report.outcomes:
         if o.result.status is not CheckStatus.PASS:
             lines += _details(o)

@@ -18,6 +18,7 @@ from typing import Any, Final
 import readiness
 from readiness._common.canonical import to_jsonable
 from readiness.gate.model import CheckOutcome, CheckStatus, GateReport
+from readiness.gate.runner import verdict, verdict_reason
 
 SARIF_SCHEMA: Final = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION: Final = "2.1.0"
@@ -75,6 +76,8 @@ def _results(index: int, outcome: CheckOutcome) -> list[dict[str, Any]]:
             "status": result.status.value,
             "evidence": to_jsonable(result.evidence),
             "durationSeconds": round(outcome.duration_s, 6),
+            "missingEvidence": result.missing_evidence,
+            "allowedBy": result.allowed_by,
         },
     }
     entries = result.evidence.get("locations")
@@ -99,6 +102,15 @@ def _results(index: int, outcome: CheckOutcome) -> list[dict[str, Any]]:
     return [base]
 
 
+def _invocation(report: GateReport) -> dict[str, Any]:
+    # Unsuccessful whenever the gate cannot vouch for the change: a check errored, or none ran.
+    invocation: dict[str, Any] = {"executionSuccessful": verdict(report) != "error"}
+    reason = verdict_reason(report)
+    if reason is not None:
+        invocation["toolExecutionNotifications"] = [{"level": "error", "message": {"text": reason}}]
+    return invocation
+
+
 def sarif_log(report: GateReport) -> dict[str, Any]:
     """The SARIF log of ``report`` as a dict (``render_sarif`` serialises it)."""
     rules = [_rule(o) for o in report.outcomes]
@@ -117,7 +129,7 @@ def sarif_log(report: GateReport) -> dict[str, Any]:
                     }
                 },
                 "automationDetails": {"id": f"readiness/gate/{report.gate.value}/"},
-                "invocations": [{"executionSuccessful": not report.errored}],
+                "invocations": [_invocation(report)],
                 "results": results,
             }
         ],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from readiness.gate.model import CheckStatus, GateReport
-from readiness.gate.runner import verdict
+from readiness.gate.runner import verdict, verdict_reason
 
 _NEEDS_REMEDIATION = (CheckStatus.WARN, CheckStatus.FAIL, CheckStatus.ERROR)
 _INDENT = " " * 6  # under the summary's start for the widest status label
@@ -32,7 +32,8 @@ def render_text(report: GateReport) -> str:
         lines.append(f"{label:<5} {outcome.id:<{width}}  {result.summary}".rstrip())
         if result.status in _NEEDS_REMEDIATION and result.remediation:
             lines.extend(f"{_INDENT}{line}" for line in result.remediation.splitlines())
-    if not report.outcomes:
-        lines.append(f"no checks ran in the {report.gate.value} gate")
+    reason = verdict_reason(report)
+    if reason is not None:
+        lines.append(reason)
     lines.append(f"{report.gate.value} gate: {verdict(report).upper()} ({counts_line(report)})")
     return "\n".join(lines) + "\n"

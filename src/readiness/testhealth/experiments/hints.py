@@ -4,18 +4,31 @@ Pure and AST-based. Kinds: ``sleep``, ``wall-clock``, ``unseeded-random``, ``net
 ``hard-coded-port``, ``temp-path`` and ``module-state``. Each hint carries the line and its
 source text. Module-level mutable state is reported only when the test reads that name, so a
 module full of tests does not repeat the same hint for tests that never touch the state.
+
+:func:`source_hints` is what the merge gate calls for every new test: it finds each test's
+definition with :class:`~.source_index.SourceIndex` (each file parsed once, inherited tests
+followed to their base class's file) and never raises for a test it cannot locate.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from readiness.errors import InputError, NotFoundError
+from readiness.testhealth.experiments.source_index import (
+    Definition,
+    SourceIndex,
+    TestRef,
+    parse_module,
+    parse_test_id,
+)
 from readiness.testhealth.model import Hint, TestHints
+
+_State = dict[str, tuple[int, str]]  # module-level mutable name -> (line, kind)
 
 _WALL_CLOCK = {
     "datetime.datetime.now",
@@ -52,9 +65,43 @@ _HOST_PORT = re.compile(r"(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|[\w.-]+\.
 _IGNORED_MODULE_NAMES = {"__all__", "pytest_plugins", "pytestmark"}
 
 
+def _imports(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Import statements anywhere in ``body``, in source order.
+
+    Imports are statements, so only statement bodies are descended: walking every expression
+    of a large test module cost more than parsing it.
+    """
+    for node in body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+            continue
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, field, None)
+            if isinstance(children, list):
+                yield from _imports(children)
+
+
+def _nodes(root: ast.AST) -> Iterator[ast.AST]:
+    """Every node under ``root``, in no particular order.
+
+    The gate walks every new test's body; ``ast.walk`` (and ``NodeVisitor``'s per-node method
+    lookup) cost more than parsing the file, a plain stack over ``_fields`` about half.
+    """
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                stack.append(value)
+            elif type(value) is list:
+                stack.extend(v for v in value if isinstance(v, ast.AST))
+
+
 def _aliases(module: ast.Module) -> dict[str, str]:
     names: dict[str, str] = {}
-    for node in ast.walk(module):
+    for node in _imports(module.body):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 names[alias.asname or alias.name.split(".")[0]] = (
@@ -77,21 +124,6 @@ def _dotted(node: ast.expr, aliases: dict[str, str]) -> str | None:
     return ".".join(reversed(parts))
 
 
-def _find_function(
-    module: ast.Module, function_name: str, class_name: str | None
-) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    scope: list[ast.stmt] = module.body
-    if class_name is not None:
-        classes = [n for n in module.body if isinstance(n, ast.ClassDef) and n.name == class_name]
-        if not classes:
-            return None
-        scope = classes[0].body
-    for node in scope:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == function_name:
-            return node
-    return None
-
-
 def _is_mutable(value: ast.expr) -> str | None:
     if isinstance(value, ast.List | ast.ListComp):
         return "list"
@@ -107,8 +139,8 @@ def _is_mutable(value: ast.expr) -> str | None:
     return None
 
 
-def _module_state(module: ast.Module) -> dict[str, tuple[int, str]]:
-    state: dict[str, tuple[int, str]] = {}
+def _module_state(module: ast.Module) -> _State:
+    state: _State = {}
     for node in module.body:
         targets: list[ast.expr] = []
         value: ast.expr | None = None
@@ -132,7 +164,9 @@ def _remote_host(url: str) -> str | None:
     return None if host in _LOOPBACK or host.startswith("127.") else host
 
 
-class _Visitor(ast.NodeVisitor):
+class _Visitor:
+    """Collects hints from the nodes :meth:`scan` walks."""
+
     def __init__(self, aliases: dict[str, str], lines: list[str]) -> None:
         self.aliases = aliases
         self.lines = lines
@@ -145,13 +179,19 @@ class _Visitor(ast.NodeVisitor):
         text = self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
         self.hints.setdefault((kind, line), Hint(kind=kind, line=line, text=text))
 
-    def visit_Name(self, node: ast.Name) -> None:
-        self.names.add(node.id)
+    def scan(self, root: ast.AST) -> None:
+        """Look at every node under ``root`` (a statement or a decorator)."""
+        for node in _nodes(root):
+            if isinstance(node, ast.Name):
+                self.names.add(node.id)
+            elif isinstance(node, ast.Call):
+                self._call(node)
+            elif isinstance(node, ast.Constant):
+                self._constant(node)
+            elif isinstance(node, ast.Global):
+                self.add("module-state", node.lineno)
 
-    def visit_Global(self, node: ast.Global) -> None:
-        self.add("module-state", node.lineno)
-
-    def visit_Constant(self, node: ast.Constant) -> None:
+    def _constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str):
             if node.value == "/tmp" or node.value.startswith("/tmp/"):  # noqa: S108 - detecting it
                 self.add("temp-path", node.lineno)
@@ -160,7 +200,7 @@ class _Visitor(ast.NodeVisitor):
             ):
                 self.add("hard-coded-port", node.lineno)
 
-    def visit_Call(self, node: ast.Call) -> None:
+    def _call(self, node: ast.Call) -> None:
         name = _dotted(node.func, self.aliases) or ""
         last = name.rsplit(".", 1)[-1]
         if name in _SLEEPS and self._constant_delay(node):
@@ -175,7 +215,6 @@ class _Visitor(ast.NodeVisitor):
             self.add("unseeded-random", node.lineno)
         self._sockets(node, name, last)
         self._urls(node, name, last)
-        self.generic_visit(node)
 
     @staticmethod
     def _constant_delay(node: ast.Call) -> bool:
@@ -223,61 +262,110 @@ def _is_port(node: ast.expr | None) -> bool:
     )
 
 
-def hints_for_test(source: str, function_name: str, class_name: str | None) -> list[Hint]:
-    """Hints for one test function of a module's source, sorted by line then kind."""
-    try:
-        module = ast.parse(source)
-    except SyntaxError as exc:
-        raise InputError(
-            f"test source line {exc.lineno}: not valid Python ({exc.msg}); cannot look for hints"
-        ) from exc
-    function = _find_function(module, function_name, class_name)
-    if function is None:
-        where = f"{class_name}.{function_name}" if class_name else function_name
-        raise NotFoundError(f"test function {where!r} not found in the module source")
-    lines = source.splitlines()
-    visitor = _Visitor(_aliases(module), lines)
-    for statement in function.body:
-        visitor.visit(statement)
-    for decorator in function.decorator_list:
-        visitor.visit(decorator)
+def function_hints(definition: Definition, aliases: dict[str, str], state: _State) -> list[Hint]:
+    """Hints of one test function, given its module's aliases and module-level state."""
+    function = definition.function
+    visitor = _Visitor(aliases, definition.module.lines)
+    for node in [*function.body, *function.decorator_list]:
+        visitor.scan(node)
     if not visitor.seeded:
         for line in visitor.random_calls:
             visitor.add("unseeded-random", line)
-    for name, (line, _kind) in _module_state(module).items():
+    for name, (line, _kind) in state.items():
         if name in visitor.names:
             visitor.add("module-state", line)
     return sorted(visitor.hints.values(), key=lambda h: (h.line, h.kind))
 
 
+class _Hinter:
+    """Hints of definitions, with each module's aliases and state and each function's hints
+    computed once (parametrised ids share one function)."""
+
+    def __init__(self) -> None:
+        self._modules: dict[int, tuple[dict[str, str], _State]] = {}
+        self._functions: dict[int, tuple[Hint, ...]] = {}
+
+    def hints(self, definition: Definition) -> tuple[Hint, ...]:
+        key = id(definition.function)
+        found = self._functions.get(key)
+        if found is None:
+            module = definition.module
+            facts = self._modules.get(id(module))
+            if facts is None:
+                facts = self._modules[id(module)] = (
+                    _aliases(module.tree),
+                    _module_state(module.tree),
+                )
+            try:
+                found = tuple(function_hints(definition, *facts))
+            except RecursionError:  # absurdly nested code: no hints rather than no gate
+                found = ()
+            self._functions[key] = found
+        return found
+
+
+def _definition(index: SourceIndex, ref: TestRef) -> Definition:
+    found = index.find(ref)
+    if found is None:
+        where = ".".join([*ref.classes, ref.function])
+        raise NotFoundError(f"test function {where!r} not found in {ref.file}")
+    return found
+
+
+def hints_for_test(source: str, function_name: str, class_name: str | None) -> list[Hint]:
+    """Hints for one test function of a module's source, sorted by line then kind.
+
+    Raises :class:`InputError` when the source is not Python and :class:`NotFoundError` when
+    the function (or method of ``class_name``, inherited within the module included) is absent.
+    """
+    module = parse_module(source.encode("utf-8"), "<test source>", label="test source")
+    index = SourceIndex(None)
+    index.add(module)
+    classes = () if class_name is None else (class_name,)
+    definition = _definition(index, TestRef(module.relative, classes, function_name))
+    return list(_Hinter().hints(definition))
+
+
 def split_test_id(test_id: str) -> tuple[str, str | None, str]:
-    """``(file, class or None, function)`` of a pytest node id (parameters dropped)."""
-    parts = test_id.split("::")
-    if len(parts) < 2:
+    """``(file, innermost class or None, function)`` of a pytest node id (parameters dropped)."""
+    ref = parse_test_id(test_id)
+    if ref is None:
         raise InputError(f"test id {test_id!r}: expected 'path.py::[Class::]test_name'")
-    function = parts[-1].split("[", 1)[0]
-    class_name = parts[-2] if len(parts) > 2 else None
-    return parts[0], class_name, function
+    return ref.file, (ref.classes[-1] if ref.classes else None), ref.function
 
 
 def hints_for_file(path: Path, test_id: str) -> list[Hint]:
-    """Hints for the test ``test_id`` whose module is the file at ``path``."""
-    _, class_name, function = split_test_id(test_id)
-    try:
-        source = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise NotFoundError(f"test file {path}: cannot be read ({exc.strerror})") from exc
-    return hints_for_test(source, function, class_name)
+    """Hints for the test ``test_id`` whose module is the file at ``path``.
+
+    Base classes are followed into files next to it. Raises :class:`NotFoundError` when the
+    file cannot be read or the test is not in it, :class:`InputError` when it is not Python.
+    """
+    ref = parse_test_id(test_id)
+    if ref is None:
+        raise InputError(f"test id {test_id!r}: expected 'path.py::[Class::]test_name'")
+    index = SourceIndex(path.parent)
+    index.load(path.name)
+    definition = _definition(index, TestRef(path.name, ref.classes, ref.function))
+    return list(_Hinter().hints(definition))
 
 
 def source_hints(root: Path, test_ids: Iterable[str]) -> dict[str, TestHints]:
-    """Determinism hints of the tests (among ``test_ids``) whose Python source is under ``root``."""
+    """Determinism hints of the tests (among ``test_ids``) whose Python source is under ``root``.
+
+    Never raises for a test: an id that is not a pytest node id, a file that is missing,
+    unreadable or not Python, a test that cannot be located all give no hints. Each file is
+    parsed once. ``TestHints.file`` is the file that defines the test (the base class's file
+    for an inherited test), so the hint lines point into it.
+    """
+    index = SourceIndex(root)
+    hinter = _Hinter()
     out: dict[str, TestHints] = {}
     for test_id in test_ids:
-        relative = test_id.split("::", 1)[0]
-        path = root / relative
-        if path.is_file() and path.suffix == ".py":
-            found = tuple(hints_for_file(path, test_id))
-            if found:
-                out[test_id] = TestHints(file=relative, hints=found)
+        ref = parse_test_id(test_id)
+        definition = index.find(ref) if ref is not None else None
+        if definition is None:
+            continue
+        found = hinter.hints(definition)
+        if found:
+            out[test_id] = TestHints(file=definition.module.relative, hints=found)
     return out

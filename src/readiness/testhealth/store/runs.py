@@ -125,6 +125,27 @@ def final_outcomes(engine: Engine, run_ids: list[int]) -> dict[str, Outcome]:
     return out
 
 
+# pytest's own --junitxml and our plugin (CONTRACTS C1) give the error of a collector (a module
+# that cannot be imported) and of a session that ended early these <error message="...">.
+COLLECTION_FAILURE = "collection failure"
+SESSION_ERROR = "session error"
+
+
+def collector_errors(engine: Engine, run_ids: list[int]) -> dict[str, str]:
+    """Test key -> ``COLLECTION_FAILURE`` or ``SESSION_ERROR`` for such errors in ``run_ids``."""
+    query = (
+        sa.select(tests.c.test_key, results.c.message)
+        .select_from(results.join(tests, tests.c.id == results.c.test_id))
+        .where(
+            results.c.run_id.in_(run_ids),
+            results.c.outcome == int(Outcome.ERROR),
+            results.c.message.in_((COLLECTION_FAILURE, SESSION_ERROR)),
+        )
+    )
+    with engine.connect() as conn:
+        return {row.test_key: row.message for row in conn.execute(query)}
+
+
 def known_test_keys(engine: Engine, *, project: str) -> list[str]:
     with engine.connect() as conn:
         return list(
