@@ -29,13 +29,7 @@ import pytest
 from readiness.testhealth.pytest.recorder import Recorder, suite_name
 from readiness.testhealth.pytest.remote import fetch_quarantine, upload_junit
 from readiness.testhealth.pytest.report import QUARANTINED_PROPERTY, render_junit
-from readiness.testhealth.pytest.workers import (
-    NOW_KEY,
-    QUARANTINE_KEY,
-    entries_from_wire,
-    entries_to_wire,
-    worker_input,
-)
+from readiness.testhealth.pytest.workers import WIRE_KEY, WorkerSetup, to_wire, worker_setup
 
 if TYPE_CHECKING:
     import httpx
@@ -97,9 +91,14 @@ def _wants_settings(root: Path) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     opt = config.option
-    record = bool(opt.readiness or opt.readiness_junit or opt.readiness_upload)
+    setup = worker_setup(config)
+    # An xdist worker's attempts reach the controller as reports; only the controller records,
+    # and it has already loaded the settings and decided what the worker needs from them.
+    record = setup is None and bool(opt.readiness or opt.readiness_junit or opt.readiness_upload)
     settings = None
-    if record or opt.readiness_new_tests_from or _wants_settings(config.rootpath):
+    if setup is None and (
+        record or opt.readiness_new_tests_from or _wants_settings(config.rootpath)
+    ):
         from readiness.config import load_settings
         from readiness.errors import ReadinessError
 
@@ -107,7 +106,7 @@ def pytest_configure(config: pytest.Config) -> None:
             settings = load_settings(config.rootpath)
         except ReadinessError as exc:
             raise pytest.UsageError(f"readiness: {exc}") from exc
-    plugin = ReadinessPlugin(config, settings=settings, record=record)
+    plugin = ReadinessPlugin(config, settings=settings, record=record, setup=setup)
     if plugin.active:
         config.pluginmanager.register(plugin, PLUGIN_NAME)
 
@@ -115,20 +114,26 @@ def pytest_configure(config: pytest.Config) -> None:
 class ReadinessPlugin:
     """Per-session state: quarantine, attempts, new tests; registered only when needed."""
 
-    def __init__(self, config: pytest.Config, *, settings: Any, record: bool) -> None:
+    def __init__(
+        self,
+        config: pytest.Config,
+        *,
+        settings: Any,
+        record: bool,
+        setup: WorkerSetup | None = None,
+    ) -> None:
         self.config = config
         self.settings = settings
-        self.wire = worker_input(config)
-        self.now = (
-            datetime.fromisoformat(self.wire[NOW_KEY])
-            if self.wire is not None and NOW_KEY in self.wire
-            else datetime.now(UTC)
-        )
+        self.now = setup.now if setup is not None else datetime.now(UTC)
         opt = config.option
         self.repeat = max(1, int(opt.readiness_repeat))
         self.recorder = Recorder()
         self.session_error: str | None = None
-        self.quarantine = self._load_quarantine()
+        self.quarantine = (
+            {e.test_id: e for e in setup.quarantine}
+            if setup is not None
+            else self._load_quarantine()
+        )
         self.quarantined_failures: dict[str, QuarantineEntry] = {}
         self.expired_failures: dict[str, QuarantineEntry] = {}
         self.known: set[str] | None = None
@@ -139,13 +144,14 @@ class ReadinessPlugin:
             self.new_reruns = max(
                 0, opt.readiness_new_reruns if opt.readiness_new_reruns is not None else default
             )
+            if setup is not None:
+                self.new_reruns = setup.new_reruns
         self.new_tests: set[str] = set()
         self.order = (
             _read_order(Path(opt.readiness_order_file)) if opt.readiness_order_file else None
         )
         self.messages: list[str] = []
-        # An xdist worker's attempts reach the controller as reports; only the controller records.
-        self.record = self.wire is None and (record or self.known is not None or self.repeat > 1)
+        self.record = setup is None and (record or self.known is not None or self.repeat > 1)
         self.active = bool(
             self.record
             or self.quarantine
@@ -157,8 +163,6 @@ class ReadinessPlugin:
     # -- setup ------------------------------------------------------------------------------
 
     def _load_quarantine(self) -> dict[str, QuarantineEntry]:
-        if self.wire is not None and QUARANTINE_KEY in self.wire:
-            return {e.test_id: e for e in entries_from_wire(self.wire[QUARANTINE_KEY])}
         opt = self.config.option
         path: Path | None = Path(opt.readiness_quarantine) if opt.readiness_quarantine else None
         if path is None:
@@ -216,9 +220,8 @@ class ReadinessPlugin:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
-        """pytest-xdist: each worker gets the controller's quarantine and clock."""
-        node.workerinput[QUARANTINE_KEY] = entries_to_wire(self.quarantine.values())
-        node.workerinput[NOW_KEY] = self.now.isoformat()
+        """pytest-xdist: each worker gets the controller's quarantine, clock and rerun count."""
+        node.workerinput[WIRE_KEY] = to_wire(self.quarantine.values(), self.now, self.new_reruns)
 
     # -- collection and protocol ------------------------------------------------------------
 
@@ -336,8 +339,10 @@ class ReadinessPlugin:
         if not self.record:
             return
         status = session.exitstatus
-        if status in _BROKEN_SESSION and not self.recorder.has_collection_error:
-            self.recorder.add_session_error(self._session_error_reason(status))
+        if status in _BROKEN_SESSION:
+            self.recorder.drop_unfinished()
+            if not self.recorder.has_collection_error:
+                self.recorder.add_session_error(self._session_error_reason(status))
         xml = render_junit(self.recorder.suites(), self.suite_properties(), self.now)
         opt = self.config.option
         if opt.readiness_junit:

@@ -83,9 +83,11 @@ class Recorder:
             case = self._tests[(suite, report.nodeid)] = _new_case(report)
             self._by_nodeid.setdefault(report.nodeid, []).append(case)
         if report.when == "setup" or not case.attempts:
-            case.attempts.append(Attempt())
+            case.attempts.append(Attempt(finished=False))
         attempt = case.attempts[-1]
         attempt.duration += report.duration
+        # Teardown ends an attempt; so does xdist's report of a worker that crashed (when="???").
+        attempt.finished = report.when not in ("setup", "call")
         quarantined = dict(report.user_properties).get(QUARANTINED_PROPERTY)
         if quarantined is not None:
             case.quarantined = str(quarantined)
@@ -121,6 +123,15 @@ class Recorder:
         attempt = Attempt("error", message="session error", text=reason[:_MAX_TEXT])
         self._session = Case("", SESSION_CASE, "", attempts=[attempt])
 
+    def drop_unfinished(self) -> None:
+        """Forget attempts the session's end cut short (no teardown): their outcome is unknown,
+        a test interrupted after its setup passed is not a pass."""
+        for key, case in list(self._tests.items()):
+            case.attempts = [a for a in case.attempts if a.finished]
+            if not case.attempts:
+                del self._tests[key]
+                self._by_nodeid[key[1]].remove(case)
+
     def outcomes(self, nodeid: str) -> list[str]:
         """Every attempt's outcome of one test, in order (over every process that ran it)."""
         return [a.outcome for case in self._by_nodeid.get(nodeid, ()) for a in case.attempts]
@@ -129,16 +140,16 @@ class Recorder:
         """Testcases per suite: ``pytest``, or ``pytest:gw0``, ``pytest:gw1``... under xdist.
 
         Collectors and the session are not any worker's: they lead (collectors) and close (the
-        session) the first suite, or a suite ``pytest`` of their own when no test ran.
+        session) the first suite. A session that recorded nothing still has its empty ``pytest``
+        suite, as pytest's own junitxml writes it.
         """
         grouped: dict[str, list[Case]] = {}
         for (suite, _), case in self._tests.items():
             grouped.setdefault(suite, []).append(case)
         suites = {name: grouped[name] for name in sorted(grouped, key=_suite_order)}
         session = [self._session] if self._session is not None else []
-        if self._collectors or session:
-            first = next(iter(suites), SUITE)
-            suites[first] = [*self._collectors.values(), *suites.get(first, []), *session]
+        first = next(iter(suites), SUITE)
+        suites[first] = [*self._collectors.values(), *suites.get(first, []), *session]
         return suites
 
 

@@ -66,6 +66,7 @@ class Attempt:
     message: str | None = None
     type: str | None = None
     text: str | None = None
+    finished: bool = True
 
 
 @dataclass
