@@ -37,6 +37,7 @@ def test_importing_the_plugin_imports_only_its_own_modules_besides_the_standard_
         "readiness.testhealth.pytest.recorder",
         "readiness.testhealth.pytest.remote",
         "readiness.testhealth.pytest.report",
+        "readiness.testhealth.pytest.summary",
         "readiness.testhealth.pytest.workers",
     ]
 
@@ -69,6 +70,7 @@ def test_a_session_without_readiness_options_loads_nothing_of_the_platform(
         "readiness.testhealth.pytest.recorder",
         "readiness.testhealth.pytest.remote",
         "readiness.testhealth.pytest.report",
+        "readiness.testhealth.pytest.summary",
         "readiness.testhealth.pytest.workers",
     ]
     assert list(pytester.path.glob("*.xml")) == []

@@ -29,6 +29,7 @@ import pytest
 from readiness.testhealth.pytest.recorder import Recorder, suite_name
 from readiness.testhealth.pytest.remote import fetch_quarantine, upload_junit
 from readiness.testhealth.pytest.report import QUARANTINED_PROPERTY, render_junit
+from readiness.testhealth.pytest.summary import write_summary
 from readiness.testhealth.pytest.workers import WIRE_KEY, WorkerSetup, to_wire, worker_setup
 
 if TYPE_CHECKING:
@@ -141,11 +142,10 @@ class ReadinessPlugin:
         if opt.readiness_new_tests_from:
             self.known = _read_known(Path(opt.readiness_new_tests_from))
             default = settings.testhealth.early_flake_reruns if settings is not None else 5
-            self.new_reruns = max(
-                0, opt.readiness_new_reruns if opt.readiness_new_reruns is not None else default
-            )
-            if setup is not None:
-                self.new_reruns = setup.new_reruns
+            given = opt.readiness_new_reruns
+            self.new_reruns = max(0, given if given is not None else default)
+        if setup is not None:
+            self.new_reruns = setup.new_reruns
         self.new_tests: set[str] = set()
         self.order = (
             _read_order(Path(opt.readiness_order_file)) if opt.readiness_order_file else None
@@ -381,34 +381,13 @@ class ReadinessPlugin:
             self.messages.append(f"readiness: results uploaded to {client.base_url}")
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        tr = terminalreporter
-        if self.quarantined_failures:
-            n = len(self.quarantined_failures)
-            tr.write_sep(
-                "=", f"readiness: {n} quarantined test(s) failed (not blocking)", yellow=True
-            )
-            for test_id, e in sorted(self.quarantined_failures.items()):
-                tr.write_line(
-                    f"{test_id}  owner={e.owner or '-'} expires={e.expires.date().isoformat()} "
-                    f"reason: {e.reason}"
-                )
-        if self.expired_failures:
-            n = len(self.expired_failures)
-            tr.write_sep(
-                "=", f"readiness: {n} expired quarantine entr(y/ies) not honoured", red=True
-            )
-            for test_id, e in sorted(self.expired_failures.items()):
-                tr.write_line(
-                    f"{test_id}: quarantine expired on {e.expires.date().isoformat()}; its failure "
-                    "fails the session (fix the test, or renew the entry in review)"
-                )
-        flaky = self.flaky_new_tests()
-        if flaky:
-            tr.write_sep("=", f"readiness: {len(flaky)} new test(s) flaky on first sight", red=True)
-            for test_id, outcomes in flaky.items():
-                tr.write_line(f"{test_id}: {' '.join(outcomes)} (new flaky tests must not merge)")
-        for message in self.messages:
-            tr.write_line(message)
+        write_summary(
+            terminalreporter,
+            quarantined=self.quarantined_failures,
+            expired=self.expired_failures,
+            flaky_new=self.flaky_new_tests(),
+            messages=self.messages,
+        )
 
 
 def _read_known(path: Path) -> set[str]:
