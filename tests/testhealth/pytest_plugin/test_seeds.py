@@ -64,6 +64,7 @@ def test_the_pytest_random_order_seed_and_bucket_are_recorded(pytester: pytest.P
 
     assert _properties(pytester) == {
         "readiness.seed": "99",
+        "readiness.random_order_seed": "99",
         "readiness.random_order_bucket": "module",
     }
 
@@ -79,6 +80,22 @@ def test_the_seed_pytest_random_order_picked_itself_is_the_one_it_printed(
     [printed] = re.findall(r"Using --random-order-seed=(\d+)", result.stdout.str())
     assert _properties(pytester) == {
         "readiness.seed": printed,
+        "readiness.random_order_seed": printed,
+        "readiness.random_order_bucket": "module",
+    }
+
+
+@pytest.mark.usefixtures("random_order")
+def test_with_both_plugins_shuffling_both_seeds_are_recorded(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_a=TESTS)
+
+    pytester.runpytest(
+        "-p", "randomly", "--randomly-seed=7", "--random-order-seed=99", "--readiness-junit=o.xml"
+    )
+
+    assert _properties(pytester) == {
+        "readiness.seed": "7",
+        "readiness.random_order_seed": "99",
         "readiness.random_order_bucket": "module",
     }
 

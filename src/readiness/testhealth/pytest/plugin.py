@@ -324,8 +324,11 @@ class ReadinessPlugin:
         )
         if isinstance(seed, int):
             props["readiness.seed"] = str(seed)
-        if "readiness.seed" not in props:
-            props.update(_random_order_properties(self.config.option))
+        random_order = _random_order_properties(self.config.option)
+        if random_order:
+            # With pytest-randomly also active, both plugins shuffled: keep both seeds.
+            props.setdefault("readiness.seed", random_order["readiness.random_order_seed"])
+            props.update(random_order)
         if self.repeat > 1:
             props["readiness.repeat"] = str(self.repeat)
         for key, value in self.meta().items():
@@ -422,6 +425,6 @@ def _random_order_properties(option: Any) -> dict[str, str]:
     if bucket == "none":
         return {}
     return {
-        "readiness.seed": seed.removeprefix("default:"),
+        "readiness.random_order_seed": seed.removeprefix("default:"),
         "readiness.random_order_bucket": bucket,
     }
