@@ -5,7 +5,15 @@ from __future__ import annotations
 import hypothesis  # noqa: F401 - imported once here; else every inline pytester run re-imports it
 import pytest
 
-from tests.testhealth.pytest_plugin._report import LEAN, by_name, cases, children, suites
+from tests.testhealth.pytest_plugin._report import (
+    LEAN,
+    by_name,
+    case_properties,
+    cases,
+    children,
+    counter_test,
+    suites,
+)
 
 pytest_plugins = ["pytester"]
 
@@ -129,6 +137,23 @@ def test_an_interrupted_session_records_the_interruption_and_not_the_cut_short_t
     assert suites(pytester.path / "out.xml") == {"pytest": ["test_first", "(session)"]}
     session = by_name(pytester.path / "out.xml")["(session)"]
     assert children(session) == [("error", {"message": "session error"}, "KeyboardInterrupt")]
+
+
+def test_an_interrupted_session_keeps_the_rerun_attempts_that_finished(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_1_flaky=counter_test("flaky", fails=1),
+        test_2_stop="def test_interrupted():\n    raise KeyboardInterrupt\n",
+    )
+
+    result = pytester.runpytest_subprocess(
+        *LEAN, "-p", "no:randomly", "-p", "rerunfailures", "--reruns=1", "--readiness-junit=o.xml"
+    )
+
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    flaky = by_name(pytester.path / "o.xml")["test_flaky"]
+    assert case_properties(flaky)["readiness.outcomes"] == "failed,passed"
 
 
 def test_pytest_exit_in_a_test_is_recorded_as_a_session_error_with_its_reason(

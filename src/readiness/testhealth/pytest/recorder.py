@@ -86,8 +86,9 @@ class Recorder:
             case.attempts.append(Attempt(finished=False))
         attempt = case.attempts[-1]
         attempt.duration += report.duration
-        # Teardown ends an attempt; so does xdist's report of a worker that crashed (when="???").
-        attempt.finished = report.when not in ("setup", "call")
+        # Teardown ends an attempt; so does xdist's report of a worker that crashed (when="???")
+        # and a "rerun" report (older pytest-rerunfailures log no teardown before a rerun).
+        attempt.finished = report.when not in ("setup", "call") or report.outcome == "rerun"
         quarantined = dict(report.user_properties).get(QUARANTINED_PROPERTY)
         if quarantined is not None:
             case.quarantined = str(quarantined)
