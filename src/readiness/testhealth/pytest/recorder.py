@@ -88,7 +88,8 @@ class Recorder:
         attempt.duration += report.duration
         # Teardown ends an attempt; so does xdist's report of a worker that crashed (when="???")
         # and a "rerun" report (older pytest-rerunfailures log no teardown before a rerun).
-        attempt.finished = report.when not in ("setup", "call") or report.outcome == "rerun"
+        ended = str(report.outcome) == "rerun"  # not in pytest's Literal; a plugin's outcome
+        attempt.finished = ended or report.when not in ("setup", "call")
         quarantined = dict(report.user_properties).get(QUARANTINED_PROPERTY)
         if quarantined is not None:
             case.quarantined = str(quarantined)
