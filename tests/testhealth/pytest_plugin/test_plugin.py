@@ -12,6 +12,7 @@ from readiness.errors import RemoteError
 from readiness.testhealth.junit.reader import parse_report
 from readiness.testhealth.model import Outcome
 from readiness.testhealth.pytest.plugin import PLUGIN_NAME, fetch_quarantine, upload_junit
+from tests.testhealth.pytest_plugin._report import counter_test
 
 pytest_plugins = ["pytester"]
 
@@ -23,23 +24,6 @@ reason = "fails ~3% on CI"
 created = 2020-01-01
 expires = {expires}
 """
-
-# A test that fails the first `fails` times it runs, then passes: deterministic flakiness.
-COUNTER_TEST = """\
-from pathlib import Path
-
-COUNTER = Path(__file__).with_name("counter.txt")
-
-
-def test_{name}():
-    runs = int(COUNTER.read_text()) if COUNTER.exists() else 0
-    COUNTER.write_text(str(runs + 1))
-    assert runs >= {fails} or runs in {pass_runs}, f"run {{runs}}"
-"""
-
-
-def _counter_test(name: str, fails: int, pass_runs: tuple[int, ...] = ()) -> str:
-    return COUNTER_TEST.format(name=name, fails=fails, pass_runs=pass_runs)
 
 
 def _quarantine(pytester: pytest.Pytester, expires: str) -> None:
@@ -147,7 +131,7 @@ def test_a_quarantined_failure_is_still_a_failure_in_the_readiness_junit(
 def test_every_rerunfailures_attempt_lands_in_the_junit_output(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         test_a="def test_ok():\n    pass\n",
-        test_flaky=_counter_test("flaky", fails=2),
+        test_flaky=counter_test("flaky", fails=2),
     )
 
     result = pytester.runpytest(
@@ -197,7 +181,7 @@ def test_a_test_failing_every_rerun_has_a_failure_and_rerun_failures(
 def test_repeat_runs_each_test_n_times_as_attempts_of_one_testcase(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makepyfile(test_flaky=_counter_test("flaky", fails=99, pass_runs=(0, 2)))
+    pytester.makepyfile(test_flaky=counter_test("flaky", fails=99, pass_runs=(0, 2)))
 
     result = pytester.runpytest(
         "-p", "no:randomly", "--readiness-repeat=3", "--readiness-junit=o.xml"
@@ -289,7 +273,7 @@ def test_a_new_test_whose_outcome_flips_on_its_reruns_fails_the_session(
 ) -> None:
     pytester.makepyfile(
         test_known="def test_old():\n    pass\n",
-        test_new=_counter_test("new", fails=1),
+        test_new=counter_test("new", fails=1),
     )
     (pytester.path / "known.txt").write_text("# known\ntest_known.py::test_old\n", encoding="utf-8")
 

@@ -10,6 +10,7 @@ import pytest
 from readiness.testhealth.junit.reader import iter_cases, parse_report
 from readiness.testhealth.model import FailureKind, Outcome
 from readiness.testing import junit_xml
+from tests.testhealth.pytest_plugin._report import LEAN
 
 pytest_plugins = ["pytester"]
 
@@ -94,3 +95,55 @@ def test_plugin_repeat_report_reads_back_with_every_attempt_in_order(
         "AssertionError: odd run 1\nassert (1 % 2) == 0",
         FailureKind.ASSERTION,
     )
+
+
+FLAKY_FIRST = """\
+from pathlib import Path
+
+
+def test_flaky():
+    marker = Path(__file__).with_name("ran")
+    first = not marker.exists()
+    marker.touch()
+    assert not first, "first run fails"
+
+
+def test_ok():
+    pass
+"""
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_report_led_by_a_rerun_test_reads_back_as_pytest_with_its_attempts(
+    pytester: pytest.Pytester, fast: bool
+) -> None:
+    pytester.makepyfile(test_first=FLAKY_FIRST)
+    pytester.runpytest_inprocess(
+        "-p", "no:randomly", "-p", "rerunfailures", "--reruns=1", "--readiness-junit=out.xml"
+    )
+
+    with (pytester.path / "out.xml").open("rb") as stream:
+        report = parse_report(stream, "out.xml", fast=fast)
+        rows = [(c.test_id, c.attempt, c.outcome) for c in report]
+
+    assert report.format == "pytest"
+    assert rows == [
+        ("test_first.py::test_flaky", 0, Outcome.FAILED),
+        ("test_first.py::test_flaky", 1, Outcome.PASSED),
+        ("test_first.py::test_ok", 0, Outcome.PASSED),
+    ]
+
+
+def test_an_xdist_report_reads_back_with_every_test_once_under_its_worker_suite(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_six="".join(f"def test_{i}():\n    pass\n\n\n" for i in range(6)))
+    pytester.runpytest_subprocess(*LEAN, "-p", "no:randomly", "-n", "2", "--readiness-junit=o.xml")
+
+    with (pytester.path / "o.xml").open("rb") as stream:
+        rows = sorted((c.test_id, c.suite, c.outcome) for c in parse_report(stream, "o.xml"))
+
+    assert [(test_id, outcome) for test_id, _, outcome in rows] == [
+        (f"test_six.py::test_{i}", Outcome.PASSED) for i in range(6)
+    ]
+    assert {suite for _, suite, _ in rows} == {"pytest:gw0", "pytest:gw1"}

@@ -1,11 +1,16 @@
 """pytest plugin of testhealth (registered through the ``pytest11`` entry point).
 
-Inert unless asked: it records every attempt of every test (``--readiness``, ``--readiness-junit``,
-``--readiness-upload``), enforces the quarantine file when one exists (quarantined tests still
-run; their failures show as xfailed and never fail the session; expired entries are not
-honoured), repeats tests (``--readiness-repeat``), reruns tests never seen before to catch new
-flaky tests (``--readiness-new-tests-from``) and orders tests from a file
-(``--readiness-order-file``, used by ``readiness tests classify``).
+Inert unless asked: it records every attempt of every test, failed collectors and a session
+that ended in error (``--readiness``, ``--readiness-junit``, ``--readiness-upload``), enforces the
+quarantine file when one exists (quarantined tests still run; their failures show as xfailed and
+never fail the session; expired entries are not honoured), repeats tests
+(``--readiness-repeat``), reruns tests never seen before to catch new flaky tests
+(``--readiness-new-tests-from``) and orders tests from a file (``--readiness-order-file``, used by
+``readiness tests classify``).
+
+Under pytest-xdist one session is one run: the controller records what every worker reports
+and alone writes and uploads the report; the workers repeat, rerun and enforce the quarantine the
+controller handed them (``workers``).
 
 Only pytest and the standard library are imported here at import time; the platform is imported
 lazily, so the plugin costs nothing in projects that do not use it.
@@ -14,14 +19,18 @@ lazily, so the plugin costs nothing in projects that do not use it.
 from __future__ import annotations
 
 import os
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
+from readiness.testhealth.pytest.recorder import Recorder, suite_name
 from readiness.testhealth.pytest.remote import fetch_quarantine, upload_junit
-from readiness.testhealth.pytest.report import QUARANTINED_PROPERTY, _Attempt, _Case, render_junit
+from readiness.testhealth.pytest.report import QUARANTINED_PROPERTY, render_junit
+from readiness.testhealth.pytest.summary import write_summary
+from readiness.testhealth.pytest.workers import WIRE_KEY, WorkerSetup, to_wire, worker_setup
 
 if TYPE_CHECKING:
     import httpx
@@ -31,7 +40,12 @@ if TYPE_CHECKING:
 __all__ = ["PLUGIN_NAME", "QUARANTINED_PROPERTY", "fetch_quarantine", "upload_junit"]
 
 PLUGIN_NAME = "readiness-session"
-_MAX_TEXT = 20_000
+# Exit statuses of a session that did not run to its end; the report must not read as a pass.
+_BROKEN_SESSION = (
+    pytest.ExitCode.INTERRUPTED,
+    pytest.ExitCode.INTERNAL_ERROR,
+    pytest.ExitCode.USAGE_ERROR,
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -78,9 +92,14 @@ def _wants_settings(root: Path) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     opt = config.option
-    record = bool(opt.readiness or opt.readiness_junit or opt.readiness_upload)
+    setup = worker_setup(config)
+    # An xdist worker's attempts reach the controller as reports; only the controller records,
+    # and it has already loaded the settings and decided what the worker needs from them.
+    record = setup is None and bool(opt.readiness or opt.readiness_junit or opt.readiness_upload)
     settings = None
-    if record or opt.readiness_new_tests_from or _wants_settings(config.rootpath):
+    if setup is None and (
+        record or opt.readiness_new_tests_from or _wants_settings(config.rootpath)
+    ):
         from readiness.config import load_settings
         from readiness.errors import ReadinessError
 
@@ -88,37 +107,34 @@ def pytest_configure(config: pytest.Config) -> None:
             settings = load_settings(config.rootpath)
         except ReadinessError as exc:
             raise pytest.UsageError(f"readiness: {exc}") from exc
-    plugin = ReadinessPlugin(config, settings=settings, record=record)
+    plugin = ReadinessPlugin(config, settings=settings, record=record, setup=setup)
     if plugin.active:
         config.pluginmanager.register(plugin, PLUGIN_NAME)
-
-
-def _failure_details(report: pytest.TestReport) -> tuple[str | None, str | None, str]:
-    longrepr = report.longrepr
-    crash = getattr(longrepr, "reprcrash", None)
-    message = crash.message if crash is not None else str(longrepr).strip().splitlines()[-1:]
-    if isinstance(message, list):
-        message = message[0] if message else None
-    failure_type = None
-    if message:
-        head = message.split(":", 1)[0].strip()
-        if head.replace(".", "").replace("_", "").isalnum() and " " not in head:
-            failure_type = head
-    return message, failure_type, str(longrepr)[:_MAX_TEXT]
 
 
 class ReadinessPlugin:
     """Per-session state: quarantine, attempts, new tests; registered only when needed."""
 
-    def __init__(self, config: pytest.Config, *, settings: Any, record: bool) -> None:
+    def __init__(
+        self,
+        config: pytest.Config,
+        *,
+        settings: Any,
+        record: bool,
+        setup: WorkerSetup | None = None,
+    ) -> None:
         self.config = config
         self.settings = settings
-        self.record = record
-        self.now = datetime.now(UTC)
+        self.now = setup.now if setup is not None else datetime.now(UTC)
         opt = config.option
         self.repeat = max(1, int(opt.readiness_repeat))
-        self.cases: dict[str, _Case] = {}
-        self.quarantine = self._load_quarantine()
+        self.recorder = Recorder()
+        self.session_error: str | None = None
+        self.quarantine = (
+            {e.test_id: e for e in setup.quarantine}
+            if setup is not None
+            else self._load_quarantine()
+        )
         self.quarantined_failures: dict[str, QuarantineEntry] = {}
         self.expired_failures: dict[str, QuarantineEntry] = {}
         self.known: set[str] | None = None
@@ -126,16 +142,23 @@ class ReadinessPlugin:
         if opt.readiness_new_tests_from:
             self.known = _read_known(Path(opt.readiness_new_tests_from))
             default = settings.testhealth.early_flake_reruns if settings is not None else 5
-            self.new_reruns = max(
-                0, opt.readiness_new_reruns if opt.readiness_new_reruns is not None else default
-            )
+            given = opt.readiness_new_reruns
+            self.new_reruns = max(0, given if given is not None else default)
+        if setup is not None:
+            self.new_reruns = setup.new_reruns
         self.new_tests: set[str] = set()
         self.order = (
             _read_order(Path(opt.readiness_order_file)) if opt.readiness_order_file else None
         )
         self.messages: list[str] = []
-        self.record = record or self.known is not None or self.repeat > 1
-        self.active = bool(self.record or self.quarantine or self.order is not None)
+        self.record = setup is None and (record or self.known is not None or self.repeat > 1)
+        self.active = bool(
+            self.record
+            or self.quarantine
+            or self.order is not None
+            or self.known is not None
+            or self.repeat > 1
+        )
 
     # -- setup ------------------------------------------------------------------------------
 
@@ -195,7 +218,16 @@ class ReadinessPlugin:
             base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=30
         )
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """pytest-xdist: each worker gets the controller's quarantine, clock and rerun count."""
+        node.workerinput[WIRE_KEY] = to_wire(self.quarantine.values(), self.now, self.new_reruns)
+
     # -- collection and protocol ------------------------------------------------------------
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if self.record:
+            self.recorder.add_collect_report(report)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
@@ -214,7 +246,6 @@ class ReadinessPlugin:
     ) -> bool | None:
         runs = self.repeat
         if self.known is not None and item.nodeid not in self.known:
-            self.new_tests.add(item.nodeid)
             runs = max(runs, 1 + self.new_reruns)
         if runs == 1:
             return None
@@ -234,38 +265,33 @@ class ReadinessPlugin:
         report: pytest.TestReport = yield
         if report.failed:
             entry = self.quarantine.get(item.nodeid)
-            if entry is not None and entry.is_expired(self.now):
-                self.expired_failures[item.nodeid] = entry
-            elif entry is not None:
+            if entry is not None and not entry.is_expired(self.now):
                 report.user_properties.append((QUARANTINED_PROPERTY, entry.reason))
                 report.outcome = "skipped"
                 report.wasxfail = f"quarantined: {entry.reason}"
-                self.quarantined_failures[item.nodeid] = entry
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if not self.record:
-            return
-        case = self.cases.get(report.nodeid)
-        if case is None:
-            case = self.cases[report.nodeid] = _Case(report.nodeid, report.location)
-        if report.when == "setup" or not case.attempts:
-            case.attempts.append(_Attempt())
-        attempt = case.attempts[-1]
-        attempt.duration += report.duration
-        quarantined = dict(report.user_properties).get(QUARANTINED_PROPERTY)
-        outcome = "failed" if quarantined is not None else report.outcome
-        if quarantined is not None:
-            case.quarantined = str(quarantined)
-        if outcome in ("failed", "rerun") and attempt.outcome in ("passed", "skipped"):
-            attempt.outcome = "failed" if report.when == "call" else "error"
-            attempt.message, attempt.failure_type, attempt.text = _failure_details(report)
-        elif outcome == "skipped" and attempt.outcome == "passed":
-            attempt.outcome = "skipped"
-            reason = getattr(report, "wasxfail", None)
-            if isinstance(report.longrepr, tuple):
-                reason = reason or report.longrepr[2]
-            attempt.message = str(reason) if reason else None
+        # Under xdist this runs in the controller for every worker's report, so the summary and
+        # the report know what each worker did.
+        if self.record:
+            self.recorder.add_test_report(report, suite_name(report))
+        if self.known is not None and report.nodeid not in self.known:
+            self.new_tests.add(report.nodeid)
+        entry = self.quarantine.get(report.nodeid)
+        if entry is not None:
+            if any(name == QUARANTINED_PROPERTY for name, _ in report.user_properties):
+                self.quarantined_failures[report.nodeid] = entry
+            elif report.failed:  # a failure the quarantine did not absorb: the entry expired
+                self.expired_failures[report.nodeid] = entry
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        # Also how pytest stops after collection errors ("Interrupted: 1 error during collection").
+        message = str(excinfo.value)
+        self.session_error = f"{excinfo.typename}: {message}" if message else excinfo.typename
+
+    def pytest_internalerror(self, excrepr: Any, excinfo: Any) -> None:
+        self.session_error = f"INTERNALERROR\n{excrepr}"
 
     # -- end of session ---------------------------------------------------------------------
 
@@ -273,8 +299,7 @@ class ReadinessPlugin:
         """New tests whose attempts disagreed (skips ignored), with their outcomes in order."""
         out: dict[str, list[str]] = {}
         for nodeid in sorted(self.new_tests):
-            case = self.cases.get(nodeid)
-            outcomes = [a.outcome for a in case.attempts] if case else []
+            outcomes = self.recorder.outcomes(nodeid)
             ran = {"failed" if o == "error" else o for o in outcomes if o != "skipped"}
             if len(ran) > 1:
                 out[nodeid] = outcomes
@@ -299,13 +324,13 @@ class ReadinessPlugin:
         )
         if isinstance(seed, int):
             props["readiness.seed"] = str(seed)
-        # pytest-random-order (``-p random_order``) keeps its seed and bucket as options.
-        order_seed = getattr(self.config.option, "random_order_seed", None)
-        if order_seed not in (None, "") and "readiness.seed" not in props:
-            props["readiness.seed"] = str(order_seed)
-        bucket = getattr(self.config.option, "random_order_bucket", None)
-        if bucket not in (None, ""):
-            props["readiness.random_order_bucket"] = str(bucket)
+        random_order = _random_order_properties(self.config.option)
+        if random_order:
+            # With pytest-randomly also active, both plugins shuffled: keep both seeds.
+            props.setdefault("readiness.seed", random_order["readiness.random_order_seed"])
+            props.update(random_order)
+        if self.repeat > 1:
+            props["readiness.repeat"] = str(self.repeat)
         for key, value in self.meta().items():
             if value and key in ("commit", "branch", "run_id"):
                 props[f"readiness.{key}"] = value
@@ -316,7 +341,12 @@ class ReadinessPlugin:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if not self.record:
             return
-        xml = render_junit(list(self.cases.values()), self.suite_properties(), self.now)
+        status = session.exitstatus
+        if status in _BROKEN_SESSION:
+            self.recorder.drop_unfinished()
+            if not self.recorder.has_collection_error:
+                self.recorder.add_session_error(self._session_error_reason(status))
+        xml = render_junit(self.recorder.suites(), self.suite_properties(), self.now)
         opt = self.config.option
         if opt.readiness_junit:
             path = Path(opt.readiness_junit)
@@ -325,6 +355,16 @@ class ReadinessPlugin:
             self.messages.append(f"readiness: JUnit XML with every attempt written to {path}")
         if opt.readiness_upload:
             self._upload(xml)
+
+    def _session_error_reason(self, status: int) -> str:
+        if self.session_error is not None:
+            return self.session_error
+        # A usage error raised while collecting (e.g. a path that does not exist) reaches no hook;
+        # pytest calls pytest_sessionfinish while it propagates.
+        error = sys.exc_info()[1]
+        if isinstance(error, pytest.UsageError):
+            return f"UsageError: {error}"
+        return f"pytest exited with status {int(status)} ({pytest.ExitCode(status).name})"
 
     def _upload(self, xml: bytes) -> None:
         client = self._client()
@@ -344,34 +384,13 @@ class ReadinessPlugin:
             self.messages.append(f"readiness: results uploaded to {client.base_url}")
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        tr = terminalreporter
-        if self.quarantined_failures:
-            n = len(self.quarantined_failures)
-            tr.write_sep(
-                "=", f"readiness: {n} quarantined test(s) failed (not blocking)", yellow=True
-            )
-            for test_id, e in sorted(self.quarantined_failures.items()):
-                tr.write_line(
-                    f"{test_id}  owner={e.owner or '-'} expires={e.expires.date().isoformat()} "
-                    f"reason: {e.reason}"
-                )
-        if self.expired_failures:
-            n = len(self.expired_failures)
-            tr.write_sep(
-                "=", f"readiness: {n} expired quarantine entr(y/ies) not honoured", red=True
-            )
-            for test_id, e in sorted(self.expired_failures.items()):
-                tr.write_line(
-                    f"{test_id}: quarantine expired on {e.expires.date().isoformat()}; its failure "
-                    "fails the session (fix the test, or renew the entry in review)"
-                )
-        flaky = self.flaky_new_tests()
-        if flaky:
-            tr.write_sep("=", f"readiness: {len(flaky)} new test(s) flaky on first sight", red=True)
-            for test_id, outcomes in flaky.items():
-                tr.write_line(f"{test_id}: {' '.join(outcomes)} (new flaky tests must not merge)")
-        for message in self.messages:
-            tr.write_line(message)
+        write_summary(
+            terminalreporter,
+            quarantined=self.quarantined_failures,
+            expired=self.expired_failures,
+            flaky_new=self.flaky_new_tests(),
+            messages=self.messages,
+        )
 
 
 def _read_known(path: Path) -> set[str]:
@@ -387,3 +406,25 @@ def _read_known(path: Path) -> set[str]:
 
 def _read_order(path: Path) -> list[str]:
     return [s for s in (x.strip() for x in path.read_text(encoding="utf-8").splitlines()) if s]
+
+
+def _random_order_properties(option: Any) -> dict[str, str]:
+    """Seed and bucket of pytest-random-order, when it reorders this session.
+
+    It always sets both options, as ``default:<value>`` unless given; it reorders only when
+    ``--random-order`` is on or one of them was given (its ``Config.is_enabled``).
+    """
+    seed = getattr(option, "random_order_seed", None)
+    bucket = getattr(option, "random_order_bucket", None)
+    if not isinstance(seed, str) or not isinstance(bucket, str):
+        return {}
+    given = [v for v in (seed, bucket) if not v.startswith("default:")]
+    if not (getattr(option, "random_order_enabled", False) or given):
+        return {}
+    bucket = bucket.removeprefix("default:")
+    if bucket == "none":
+        return {}
+    return {
+        "readiness.random_order_seed": seed.removeprefix("default:"),
+        "readiness.random_order_bucket": bucket,
+    }
