@@ -40,7 +40,7 @@ class CandidateOrder:
     failing_like: bool  # from a run where the test failed (stored order or recorded seed)
 
 
-def tests_before(order: Sequence[str], test_id: str) -> tuple[str, ...]:
+def ahead_of(order: Sequence[str], test_id: str) -> tuple[str, ...]:
     """The tests ahead of the first ``test_id`` in ``order`` (all of it when absent)."""
     for i, name in enumerate(order):
         if name == test_id:
@@ -56,18 +56,23 @@ def still_collected(tests: Iterable[str], suite: Iterable[str], test_id: str) ->
 
 def reversed_suite(suite: Sequence[str], test_id: str) -> tuple[str, ...]:
     """The tests that come before ``test_id`` when the whole suite runs backwards."""
-    return tests_before(list(reversed(suite)), test_id)
+    return ahead_of(list(reversed(suite)), test_id)
 
 
 def random_suite(suite: Sequence[str], test_id: str, rng: random.Random) -> tuple[str, ...]:
     """The tests before ``test_id`` in one random permutation (from ``rng``) of the suite."""
     shuffled = list(dict.fromkeys([*suite, test_id]))
     rng.shuffle(shuffled)
-    return tests_before(shuffled, test_id)
+    return ahead_of(shuffled, test_id)
 
 
 def _short(run_key: str) -> str:
     return run_key[:12]
+
+
+def count_tests(n: int) -> str:
+    """``1 test``, ``2 tests``."""
+    return f"{n} test" if n == 1 else f"{n} tests"
 
 
 def failing_like_orders(
@@ -94,7 +99,7 @@ def failing_like_orders(
             candidate = CandidateOrder(
                 f"failing-order-{n}",
                 f"the order of run {run} ({found.suite}) where it failed: "
-                f"{len(found.before)} tests before it{gone}",
+                f"{count_tests(len(found.before))} before it{gone}",
                 before,
                 failing_like=True,
             )
@@ -106,11 +111,11 @@ def failing_like_orders(
                     "(pytest-randomly is not installed)"
                 )
                 continue
-            before = tests_before(order, test_id)
+            before = ahead_of(order, test_id)
             candidate = CandidateOrder(
                 f"seed-{found.seed}",
                 f"the order pytest-randomly gives seed {found.seed} (run {run} failed with it):"
-                f" {len(before)} tests before it",
+                f" {count_tests(len(before))} before it",
                 before,
                 failing_like=True,
             )
@@ -127,18 +132,18 @@ def fallback_orders(
     test_id: str, suite: Sequence[str], rng: random.Random, *, random_orders: int
 ) -> list[CandidateOrder]:
     """The whole suite in its collected order, reversed, and ``random_orders`` permutations."""
-    collected = tests_before(suite, test_id)
+    collected = ahead_of(suite, test_id)
     backwards = reversed_suite(suite, test_id)
     orders = [
         CandidateOrder(
             "suite",
-            f"the suite's collected order: {len(collected)} tests before it",
+            f"the suite's collected order: {count_tests(len(collected))} before it",
             collected,
             failing_like=False,
         ),
         CandidateOrder(
             "reversed",
-            f"the suite's order reversed: {len(backwards)} tests before it",
+            f"the suite's order reversed: {count_tests(len(backwards))} before it",
             backwards,
             failing_like=False,
         ),
@@ -148,7 +153,7 @@ def fallback_orders(
         orders.append(
             CandidateOrder(
                 f"random-{i}",
-                f"random order {i} of the suite: {len(before)} tests before it",
+                f"random order {i} of the suite: {count_tests(len(before))} before it",
                 before,
                 failing_like=False,
             )

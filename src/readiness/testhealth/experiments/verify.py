@@ -91,12 +91,14 @@ def plan_verification(
 
 
 def tally(outcomes: Sequence[Outcome]) -> str:
-    """``passed 12 of 12``, ``failed 1 of 3``; outcomes that are not runs are counted apart."""
+    """``passed 12 of 12``, ``failed 1 of 3``; skips are not runs and are counted apart."""
     runs = [o for o in outcomes if o in RUN_OUTCOMES]
+    skipped = len(outcomes) - len(runs)
+    if not runs:
+        return f"skipped {skipped} of {skipped}" if skipped else "not run"
     failed = sum(1 for o in runs if o.is_failure)
     text = f"failed {failed} of {len(runs)}" if failed else f"passed {len(runs)} of {len(runs)}"
-    skipped = len(outcomes) - len(runs)
-    return f"{text} ({skipped} not counted: skipped)" if skipped else text
+    return f"{text} ({skipped} skipped, not counted)" if skipped else text
 
 
 def verify_fix(
