@@ -150,7 +150,9 @@ def test_an_oracle_that_never_holds_again_yields_no_culprit() -> None:
 
 
 def test_no_candidates_cost_no_call() -> None:
-    found = find_culprits([], Oracle(), budget=10)
+    nothing: list[int] = []
+
+    found = find_culprits(nothing, Oracle(), budget=10)
 
     assert (found.culprits, found.calls, found.exhausted) == ((), 0, False)
 
