@@ -275,6 +275,7 @@ def verify_fix_cmd(
 ) -> None:
     """Rerun a test n = max(50, ceil(ln α / ln(1 − p̂))) times, starting with the orders it
     failed in; on zero failures mark it fixed and release it from quarantine."""
+    from readiness.testhealth.experiments.orders import plural
     from readiness.testhealth.experiments.verify import verify_fix_locally
     from readiness.testhealth.views import failing_order_from_view, fix_view
 
@@ -285,7 +286,7 @@ def verify_fix_cmd(
         if fmt is not Format.JSON:
             console.print(
                 f"{test_id}: measured flake rate {rate:.1%}; "
-                f"{len(failing)} failing runs on record; rerunning ...",
+                f"{plural(len(failing), 'failing run')} on record; rerunning ...",
                 markup=False,
             )
         outcome = verify_fix_locally(
@@ -303,7 +304,8 @@ def verify_fix_cmd(
         emit_json(view)
     else:
         console.print(
-            f"{view['verdict']}: {view['failures']} failures in {view['runs']} runs "
+            f"{view['verdict']}: {plural(view['failures'], 'failure')} in "
+            f"{plural(view['runs'], 'run')} "
             f"(required {view['required_runs']} at α = {view['alpha']})",
             markup=False,
         )

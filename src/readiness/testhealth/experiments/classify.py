@@ -26,9 +26,11 @@ from readiness.testhealth.experiments.culprits import CulpritSearch, find_culpri
 from readiness.testhealth.experiments.orders import (
     CandidateOrder,
     Seeded,
+    count_tests,
     failing_like_orders,
     fallback_orders,
     no_seed,
+    plural,
 )
 from readiness.testhealth.experiments.runner import (
     FailureSeen,
@@ -174,14 +176,15 @@ def classify(
 
 
 def _search_summary(search: CulpritSearch[str], candidates: int) -> str:
+    runs, over = plural(search.calls, "run"), count_tests(candidates)
     if search.culprits:
-        return f"{len(search.culprits)} confirmed in {search.calls} runs over {candidates} tests"
+        return f"{len(search.culprits)} confirmed in {runs} over {over}"
     if search.exhausted:
         return (
-            f"stopped at the budget of {search.budget} runs over {candidates} tests; none confirmed"
+            f"stopped at the budget of {plural(search.budget, 'run')} over {over}; none confirmed"
         )
     return (
-        f"none confirmed in {search.calls} runs over {candidates} tests "
+        f"none confirmed in {runs} over {over} "
         "(the outcome does not follow from which tests ran before)"
     )
 

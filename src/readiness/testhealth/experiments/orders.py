@@ -70,9 +70,14 @@ def _short(run_key: str) -> str:
     return run_key[:12]
 
 
+def plural(n: int, noun: str) -> str:
+    """``1 test``, ``2 tests``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def count_tests(n: int) -> str:
     """``1 test``, ``2 tests``."""
-    return f"{n} test" if n == 1 else f"{n} tests"
+    return plural(n, "test")
 
 
 def failing_like_orders(
