@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -118,3 +119,28 @@ def test_classify_of_a_test_the_suite_does_not_have_is_one_line_on_stderr_and_ex
         "error: test 'tests/b/test_prices.py::test_typo' is not in the suite pytest collects "
         "(3 tests); check the id with `pytest --collect-only -q` in the project root"
     ]
+
+
+def test_verify_fix_runs_the_polluters_it_is_given_before_the_test_round_after_round(
+    project: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, _ = project
+    polluter_file = root / "tests" / "a" / "test_settings.py"
+    polluter_file.write_text(  # the fix: the polluter restores what it changed
+        polluter_file.read_text(encoding="utf-8") + '    config.CURRENCY[0] = "USD"\n',
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+
+    code = main(
+        ["-C", str(root), "tests", "verify-fix", VICTIM, "--polluter", POLLUTER, "--runs", "8",
+         "-f", "json"]
+    )  # fmt: skip
+
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert (result["verdict"], result["runs"], result["experiments"]) == (
+        "fixed",
+        8,
+        {"failing-order-1": "passed 1 of 1", "pair": "passed 2 of 2", "alone": "passed 5 of 5"},
+    )
