@@ -16,6 +16,7 @@ from readiness.config import Settings, load_settings
 from readiness.server.app import create_app
 from readiness.storage import open_stores
 from readiness.testhealth.client import LocalTestHealth, RemoteTestHealth
+from readiness.testhealth.model import FixVerification
 from readiness.testhealth.views import failing_order_from_view
 from tests._live import live_server
 
@@ -28,6 +29,7 @@ BEFORE = ["tests/pkg/test_a.py::test_a", "tests/pkg/test_b.py::test_b[1/2]"]
 class Server:
     url: str
     reader: str
+    writer: str
     settings: Settings
 
 
@@ -70,15 +72,16 @@ def server(tmp_path: Path) -> Iterator[Server]:
                 headers={"Authorization": f"Bearer {writer}", "Content-Type": "application/xml"},
             )
             assert response.status_code == 200, response.text
-            yield Server(url, reader, settings)
+            yield Server(url, reader, writer, settings)
     finally:
         stores.dispose()
 
 
-def _remote(server: Server, tmp_path: Path) -> RemoteTestHealth:
+def _remote(server: Server, tmp_path: Path, *, token: str | None = None) -> RemoteTestHealth:
     return RemoteTestHealth(
         load_settings(
-            tmp_path, environ={"READINESS_URL": server.url, "READINESS_TOKEN": server.reader}
+            tmp_path,
+            environ={"READINESS_URL": server.url, "READINESS_TOKEN": token or server.reader},
         )
     )
 
@@ -114,3 +117,25 @@ def test_a_limit_below_one_is_answered_422_in_the_one_error_shape(server: Server
     assert response.status_code == 422
     assert set(response.json()) == {"error"}
     assert set(response.json()["error"]) == {"code", "message", "details"}
+
+
+def test_a_fix_verification_keeps_what_each_experiment_showed_through_the_server(
+    server: Server, tmp_path: Path
+) -> None:
+    outcome = FixVerification(
+        test_id=VICTIM,
+        flake_rate=1.0,
+        alpha=0.05,
+        required_runs=50,
+        runs=1,
+        failures=1,
+        verdict="still-flaky",
+        experiments={"failing-order-1": "failed 1 of 1"},
+    )
+    remote = _remote(server, tmp_path, token=server.writer)
+    try:
+        recorded = remote.record_fix(outcome)
+    finally:
+        remote.close()
+
+    assert recorded["experiments"] == {"failing-order-1": "failed 1 of 1"}

@@ -131,6 +131,8 @@ class FixVerificationRequest(BaseModel):
     runs: int = Field(ge=0)
     failures: int = Field(ge=0)
     verdict: Literal["fixed", "still-flaky"]
+    # experiment name -> what the test did there, e.g. {"failing-order-1": "passed 1 of 1"}
+    experiments: dict[str, str] = Field(default_factory=dict, max_length=100)
 
 
 class QuarantineRequest(BaseModel):

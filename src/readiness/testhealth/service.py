@@ -284,6 +284,7 @@ class TestHealthService:
                 "failures": outcome.failures,
                 "required_runs": outcome.required_runs,
                 "flake_rate": outcome.flake_rate,
+                "experiments": outcome.experiments,
             },
         )
         if outcome.verdict == "fixed" and any(
