@@ -14,14 +14,12 @@ from operator import itemgetter
 
 from sqlalchemy.engine import Connection
 
-from readiness.testhealth.ingest.writer import _KEY_MAX, _test_key
+from readiness.testhealth.ingest.writer import _KEY_MAX, _OUTCOME, _TEST_ID, _test_key
 from readiness.testhealth.junit.reader import Row
 from readiness.testhealth.model import Outcome
 from readiness.testhealth.store.orders import save_orders
 
-_TEST_ID = itemgetter(0)
-_SUITE = itemgetter(1)
-_OUTCOME = itemgetter(4)
+_SUITE = itemgetter(1)  # the row's innermost <testsuite> name
 _FAILED = frozenset({int(Outcome.FAILED), int(Outcome.ERROR)})
 
 
