@@ -40,7 +40,7 @@ class TestHealthSettings(BaseModel):
     new_test_runs: int = Field(default=5, ge=1, description="runs a test counts as new")
     early_flake_reruns: int = Field(default=5, ge=0, description="reruns of never-seen tests")
     fix_alpha: float = Field(default=0.05, gt=0, lt=1)
-    fix_min_runs: int = Field(default=20, ge=1)
+    fix_min_runs: int = Field(default=50, ge=1)
     fix_max_runs: int = Field(default=1000, ge=1)
     quarantine_default_days: int = Field(default=30, ge=1)
     slow_share: float = Field(default=0.05, gt=0, le=1)

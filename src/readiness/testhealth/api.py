@@ -21,13 +21,20 @@ from readiness.errors import InputError
 from readiness.testhealth.checks import RunFailures
 from readiness.testhealth.detection.model import Cluster, SuiteHealth
 from readiness.testhealth.model import (
+    FailingOrder,
     FixVerification,
     IngestResult,
     QuarantineEntry,
     RunMeta,
     TestHealth,
 )
-from readiness.testhealth.views import fix_view, health_view, ingest_view, quarantine_view
+from readiness.testhealth.views import (
+    failing_order_view,
+    fix_view,
+    health_view,
+    ingest_view,
+    quarantine_view,
+)
 from readiness.web.deps import (
     Principal,
     get_clock,
@@ -51,6 +58,7 @@ class TestHealthAPI(Protocol):
     def health_at(self, commit: str) -> list[TestHealth]: ...
     def flaky(self) -> list[TestHealth]: ...
     def test_history(self, test_id: str, *, limit: int = 100) -> list[dict[str, Any]]: ...
+    def failing_orders(self, test_id: str, *, limit: int = 5) -> list[FailingOrder]: ...
     def clusters(self) -> Sequence[Cluster]: ...
     def suite_health(self) -> SuiteHealth: ...
     def runs(self, *, limit: int = 50) -> Sequence[Any]: ...
@@ -135,6 +143,8 @@ class FixVerificationRequest(BaseModel):
     runs: int = Field(ge=0)
     failures: int = Field(ge=0)
     verdict: Literal["fixed", "still-flaky"]
+    # experiment name -> what the test did there, e.g. {"failing-order-1": "passed 1 of 1"}
+    experiments: dict[str, str] = Field(default_factory=dict, max_length=100)
 
 
 class QuarantineRequest(BaseModel):
@@ -162,6 +172,20 @@ async def _spool_body(request: Request) -> BinaryIO:
         raise
     spool.seek(0)
     return spool  # type: ignore[return-value] # SpooledTemporaryFile is a binary file
+
+
+def _failing_orders(
+    service: Reader, test_id: str, limit: Annotated[int, Query(ge=1, le=50)] = 5
+) -> list[dict[str, Any]]:
+    """The orders ``test_id`` ran in when it failed (newest first): the tests before it in
+    its own process, or ``before: null`` with the run's seed when none was stored."""
+    return [failing_order_view(o) for o in service.failing_orders(test_id, limit=limit)]
+
+
+def _with_experiment_routes(router: APIRouter) -> APIRouter:
+    """Adds what ``tests classify`` and ``tests verify-fix`` read through a server."""
+    router.add_api_route("/tests/{test_id:path}/failing-orders", _failing_orders, methods=["GET"])
+    return router
 
 
 def api_router() -> APIRouter:
@@ -300,4 +324,4 @@ def api_router() -> APIRouter:
         service.quarantine_remove(test_id, reason=reason)
         return {"test_id": test_id, "removed": True}
 
-    return router
+    return _with_experiment_routes(router)

@@ -6,6 +6,7 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -262,24 +263,38 @@ def verify_fix_cmd(
     ctx: typer.Context,
     test_id: Annotated[str, typer.Argument(help="The test whose fix to verify.")],
     runs: Annotated[
-        int | None, typer.Option(min=1, help="Override the computed number of reruns.")
+        int | None,
+        typer.Option(min=1, help="Override the computed number of runs (default: at least 50)."),
+    ] = None,
+    polluter: Annotated[
+        list[str] | None,
+        typer.Option(help="A test that made it fail (`tests classify` names it); repeatable."),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the random orders (reproducible).")] = 0,
     fmt: Format = FormatOption,
 ) -> None:
-    """Rerun a test n = ceil(ln α / ln(1 − p̂)) times; on zero failures mark it fixed."""
+    """Rerun a test n = max(50, ceil(ln α / ln(1 − p̂))) times, starting with the orders it
+    failed in; on zero failures mark it fixed and release it from quarantine."""
+    from readiness.testhealth.experiments.orders import plural
     from readiness.testhealth.experiments.verify import verify_fix_locally
-    from readiness.testhealth.views import fix_view
+    from readiness.testhealth.views import failing_order_from_view, fix_view
 
     cli = state(ctx)
     with _client(ctx) as client:
         rate = float(client.show(test_id)["flake_rate"])
+        failing = [failing_order_from_view(v) for v in client.failing_orders(test_id)]
         if fmt is not Format.JSON:
-            console.print(f"{test_id}: measured flake rate {rate:.1%}; rerunning ...")
+            console.print(
+                f"{test_id}: measured flake rate {rate:.1%}; "
+                f"{plural(len(failing), 'failing run')} on record; rerunning ...",
+                markup=False,
+            )
         outcome = verify_fix_locally(
             cli.settings,
             test_id,
             flake_rate=rate,
+            failing=failing,
+            polluters=polluter or (),
             runs=runs,
             rng=random.Random(seed),  # noqa: S311
         )
@@ -289,9 +304,15 @@ def verify_fix_cmd(
         emit_json(view)
     else:
         console.print(
-            f"{view['verdict']}: {view['failures']} failures in {view['runs']} runs "
-            f"(required {view['required_runs']} at α = {view['alpha']})"
+            f"{view['verdict']}: {plural(view['failures'], 'failure')} in "
+            f"{plural(view['runs'], 'run')} "
+            f"(required {view['required_runs']} at α = {view['alpha']})",
+            markup=False,
         )
+        for name, tally in view["experiments"].items():
+            console.print(f"  {name}: {tally}", markup=False)
+        if outcome.verdict != "fixed":
+            console.print(f"  {test_id} stays in quarantine", markup=False)
     raise typer.Exit(0 if outcome.verdict == "fixed" else 1)
 
 
@@ -302,22 +323,34 @@ def classify_cmd(
     seed: Annotated[int, typer.Option(help="Seed of the random orders (reproducible).")] = 0,
     fmt: Format = FormatOption,
 ) -> None:
-    """Root cause by experiment: order-dependent victim (and polluter), brittle, ..."""
+    """Root cause by experiment over the whole suite, starting with the orders it failed in:
+    order-dependent victim (and polluter), brittle (and state-setter), non-idempotent, ..."""
     from readiness.testhealth.experiments.classify import classify_locally
-    from readiness.testhealth.views import classification_view
+    from readiness.testhealth.views import classification_view, failing_order_from_view
 
     cli = state(ctx)
-    found = classify_locally(cli.settings, test_id, rng=random.Random(seed))  # noqa: S311
+    with _client(ctx) as client:
+        failing = [failing_order_from_view(v) for v in client.failing_orders(test_id)]
+    found = classify_locally(
+        cli.settings,
+        test_id,
+        failing=failing,
+        rng=random.Random(seed),  # noqa: S311
+    )
     view = classification_view(found)
     if fmt is Format.JSON:
         emit_json(view)
         return
-    console.print(f"{test_id}: [bold]{view['label']}[/]")
+    say = partial(console.print, markup=False, highlight=False)
+    say(f"{test_id}: {view['label']}")
+    say(f"  evidence: {view['evidence']}")
     if view["polluters"]:
-        console.print(f"  polluter(s): {', '.join(view['polluters'])}")
+        role = "polluter(s)" if view["label"] == "order-dependent-victim" else "state-setter(s)"
+        say(f"  {role}: {', '.join(view['polluters'])}")
     if view["failure_kind"]:
-        console.print(f"  failure kind: {view['failure_kind']}")
+        say(f"  failure kind: {view['failure_kind']}")
+    say(f"  pytest runs: {view['pytest_runs']} ({view['search_runs']} searching for the cause)")
     for name, summary in view["runs"].items():
-        console.print(f"  {name}: {summary}")
+        say(f"  {name}: {summary}")
     for hint in view["hints"]:
-        console.print(f"  hint line {hint['line']} [{hint['kind']}]: {hint['text']}")
+        say(f"  hint line {hint['line']} [{hint['kind']}]: {hint['text']}")

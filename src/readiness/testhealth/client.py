@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import httpx
 
@@ -28,6 +29,7 @@ class TestHealthClient(Protocol):
     def show(self, test_id: str) -> dict[str, Any]: ...
     def report(self) -> dict[str, Any]: ...
     def known(self) -> list[str]: ...
+    def failing_orders(self, test_id: str, *, limit: int = 5) -> list[dict[str, Any]]: ...
     def quarantine_list(self) -> list[dict[str, Any]]: ...
     def quarantine_add(
         self,
@@ -84,6 +86,11 @@ class LocalTestHealth:
 
     def known(self) -> list[str]:
         return self.service.known_test_ids()
+
+    def failing_orders(self, test_id: str, *, limit: int = 5) -> list[dict[str, Any]]:
+        from readiness.testhealth.views import failing_order_view
+
+        return [failing_order_view(o) for o in self.service.failing_orders(test_id, limit=limit)]
 
     def quarantine_list(self) -> list[dict[str, Any]]:
         from readiness.testhealth.views import quarantine_view
@@ -205,6 +212,12 @@ class RemoteTestHealth:
 
     def known(self) -> list[str]:
         return [h["test_id"] for h in self.call("GET", "/health")]
+
+    def failing_orders(self, test_id: str, *, limit: int = 5) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.call(
+            "GET", f"/tests/{quote(test_id, safe='/:')}/failing-orders", params={"limit": limit}
+        )
+        return result
 
     def quarantine_list(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self.call("GET", "/quarantine")

@@ -161,6 +161,24 @@ class FixVerification:
     runs: int
     failures: int
     verdict: str  # "fixed" | "still-flaky"
+    # experiment name -> what the test did there ("passed 12 of 12", "failed 1 of 1")
+    experiments: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FailingOrder:
+    """The order a test ran in when it failed: one process (suite) of one stored CI run.
+
+    ``before`` lists the tests that ran before it in that process, in execution order; None
+    when the run stored no order (then ``seed`` may still replay it).
+    """
+
+    run_key: str
+    started_at: datetime
+    commit: str | None
+    seed: str | None
+    suite: str | None
+    before: tuple[str, ...] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,3 +210,6 @@ class Classification:
     hints: tuple[Hint, ...]
     failure_kind: str | None
     runs: dict[str, str]  # experiment name -> outcome summary
+    evidence: str = ""  # what the label rests on, in a sentence
+    pytest_runs: int = 0  # fresh pytest processes the experiments took
+    search_runs: int = 0  # of which the search for polluters or state-setters

@@ -21,6 +21,7 @@ from readiness.storage.engine import Stores
 from readiness.testhealth.checks import RunFailures
 from readiness.testhealth.detection.model import Cluster, SuiteHealth
 from readiness.testhealth.model import (
+    FailingOrder,
     FixVerification,
     IngestResult,
     Outcome,
@@ -179,6 +180,21 @@ class TestHealthService:
             for h in load_test_history(self.stores.state, self.project, test_id, limit)
         ]
 
+    def failing_orders(self, test_id: str, *, limit: int = 5) -> list[FailingOrder]:
+        """The orders ``test_id`` ran in when it failed, from its ``limit`` newest failing runs.
+
+        Each is cut to the tests that ran before it in its own process (pytest-xdist worker);
+        a run ingested without an order has ``before=None`` and keeps its seed.
+        """
+        from readiness.testhealth.ingest.writer import _test_key
+        from readiness.testhealth.store.orders import load_failing_orders
+
+        if limit < 1:
+            raise InputError(f"failing_orders: limit must be at least 1 (got {limit})")
+        return load_failing_orders(
+            self.stores.state, project=self.project, test_key=_test_key(test_id), limit=limit
+        )
+
     def suite_health(self, *, days: int = 14) -> SuiteHealth:
         """The five suite-health metrics over the last ``days`` days."""
         from readiness.testhealth.detection.suite import suite_health
@@ -268,6 +284,7 @@ class TestHealthService:
                 "failures": outcome.failures,
                 "required_runs": outcome.required_runs,
                 "flake_rate": outcome.flake_rate,
+                "experiments": outcome.experiments,
             },
         )
         if outcome.verdict == "fixed" and any(

@@ -10,6 +10,7 @@ from typing import Any
 from readiness._common.canonical import jsonable_dict
 from readiness.testhealth.model import (
     Classification,
+    FailingOrder,
     FixVerification,
     IngestResult,
     QuarantineEntry,
@@ -74,8 +75,38 @@ def classification_view(c: Classification) -> dict[str, Any]:
             "polluters": list(c.polluters),
             "hints": [asdict(h) for h in c.hints],
             "failure_kind": c.failure_kind,
+            "evidence": c.evidence,
+            "pytest_runs": c.pytest_runs,
+            "search_runs": c.search_runs,
             "runs": c.runs,
         }
+    )
+
+
+def failing_order_view(o: FailingOrder) -> dict[str, Any]:
+    """One order a test failed in; ``before`` is null when the run stored no order."""
+    return jsonable_dict(
+        {
+            "run_key": o.run_key,
+            "started_at": o.started_at,
+            "commit": o.commit,
+            "seed": o.seed,
+            "suite": o.suite,
+            "before": list(o.before) if o.before is not None else None,
+        }
+    )
+
+
+def failing_order_from_view(view: Mapping[str, Any]) -> FailingOrder:
+    """Rebuild a :class:`FailingOrder` from its JSON view (what the server sends)."""
+    before = view.get("before")
+    return FailingOrder(
+        run_key=str(view["run_key"]),
+        started_at=datetime.fromisoformat(view["started_at"]),
+        commit=view.get("commit"),
+        seed=view.get("seed"),
+        suite=view.get("suite"),
+        before=tuple(str(t) for t in before) if before is not None else None,
     )
 
 

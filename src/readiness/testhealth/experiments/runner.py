@@ -67,6 +67,7 @@ class PytestRunner:
         self.timeout_s = timeout_s
         self.extra_args = tuple(extra_args)
         self.failures: list[FailureSeen] = []
+        self.runs = 0  # pytest processes that ran tests
 
     def run(
         self,
@@ -82,40 +83,22 @@ class PytestRunner:
             random.Random(seed).shuffle(ids)  # noqa: S311 - a test order, not a secret
         if not ids:
             return []
+        self.runs += 1
         with tempfile.TemporaryDirectory(prefix="readiness-run-") as tmp:
             order_file = Path(tmp) / "order.txt"
             order_file.write_text("\n".join(ids) + "\n", encoding="utf-8")
+            # Thousands of node ids go through an argument file (pytest >= 8.2), not argv.
+            args_file = Path(tmp) / "args.txt"
+            args_file.write_text("\n".join(dict.fromkeys(ids)) + "\n", encoding="utf-8")
             junit = Path(tmp) / "junit.xml"
             command = [
-                self.python,
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:randomly",
-                "-p",
-                "no:cacheprovider",
-                f"--rootdir={self.root}",
+                *self._pytest(),
                 f"--readiness-order-file={order_file}",
                 f"--readiness-junit={junit}",
                 f"--readiness-repeat={repeat}",
-                *self.extra_args,
-                *dict.fromkeys(ids),
+                f"@{args_file}",
             ]
-            try:
-                done = subprocess.run(  # noqa: S603 - our own interpreter and arguments
-                    command,
-                    cwd=self.root,
-                    capture_output=True,
-                    text=True,
-                    timeout=self.timeout_s,
-                    check=False,
-                )
-            except subprocess.TimeoutExpired as exc:
-                raise GateError(
-                    f"pytest in {self.root} ran longer than {self.timeout_s:.0f}s; "
-                    "raise the timeout or pick fewer runs"
-                ) from exc
+            done = self._call(command)
             if done.returncode not in (0, 1) or not junit.is_file():
                 tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
                 raise InputError(
@@ -125,38 +108,65 @@ class PytestRunner:
             per_test = self._read_junit(junit)
         return _in_execution_order(ids, per_test, repeat)
 
-    def collect(self, paths: Sequence[str]) -> list[str]:
-        """Test ids pytest collects from ``paths`` (files or node ids), in file order."""
+    def collect(self, paths: Sequence[str] = ()) -> list[str]:
+        """Test ids pytest collects from ``paths`` (files or node ids; none: the whole suite
+        from the project root, as a plain ``pytest`` there would run it), in collected order."""
+        done = self._call([*self._pytest(), "--collect-only", *paths])
+        ids = _collected_ids(done.stdout)
+        if done.returncode != 0 or not ids:
+            what = ", ".join(paths) if paths else "the suite"
+            tail = (done.stdout + done.stderr).strip().splitlines()[-2:]
+            raise InputError(
+                f"pytest could not collect {what} in {self.root} (exit {done.returncode}): "
+                f"{' | '.join(tail)}; run `pytest --collect-only -q` there and fix what it reports"
+            )
+        return ids
+
+    def seeded_order(self, seed: str) -> list[str] | None:
+        """The whole suite in the order pytest-randomly gives ``seed``; None when it cannot
+        (pytest-randomly missing, or a seed that is not an integer)."""
+        if not seed.strip().isdigit():
+            return None
         command = [
+            *self._pytest(randomly=False),
+            "-p",
+            "randomly",
+            f"--randomly-seed={int(seed)}",
+            "--collect-only",
+        ]
+        done = self._call(command)
+        ids = _collected_ids(done.stdout)
+        return ids if done.returncode == 0 and ids else None
+
+    def _pytest(self, *, randomly: bool = True) -> list[str]:
+        """The start of every command: quiet, no cache, no random order unless asked."""
+        return [
             self.python,
             "-m",
             "pytest",
-            "--collect-only",
             "-q",
-            "-p",
-            "no:randomly",
+            *(("-p", "no:randomly") if randomly else ()),
             "-p",
             "no:cacheprovider",
             f"--rootdir={self.root}",
             *self.extra_args,
-            *paths,
         ]
-        done = subprocess.run(  # noqa: S603 - our own interpreter and arguments
-            command,
-            cwd=self.root,
-            capture_output=True,
-            text=True,
-            timeout=self.timeout_s,
-            check=False,
-        )
-        ids = [line.strip() for line in done.stdout.splitlines() if "::" in line]
-        if done.returncode != 0 or not ids:
-            tail = (done.stdout + done.stderr).strip().splitlines()[-2:]
-            raise InputError(
-                f"pytest could not collect {', '.join(paths)} in {self.root}: "
-                f"{' | '.join(tail)}; check the test id"
+
+    def _call(self, command: list[str]) -> subprocess.CompletedProcess[str]:
+        try:
+            return subprocess.run(  # noqa: S603 - our own interpreter and arguments
+                command,
+                cwd=self.root,
+                capture_output=True,
+                text=True,
+                timeout=self.timeout_s,
+                check=False,
             )
-        return ids
+        except subprocess.TimeoutExpired as exc:
+            raise GateError(
+                f"pytest in {self.root} ran longer than {self.timeout_s:.0f}s; "
+                "raise the timeout or pick fewer runs"
+            ) from exc
 
     def _read_junit(self, path: Path) -> dict[str, list[Outcome]]:
         """Outcomes of every attempt of every test in our plugin's report, via our own reader."""
@@ -169,6 +179,18 @@ class PytestRunner:
                 if case.outcome.is_failure:
                     self.failures.append(FailureSeen(case.test_id, case.failure_type, case.message))
         return per_test
+
+
+def _collected_ids(stdout: str) -> list[str]:
+    """The node ids ``pytest --collect-only -q`` prints: its lines up to the first blank one
+    (warnings and errors follow it, and may quote node ids too)."""
+    ids: list[str] = []
+    for line in stdout.splitlines():
+        if not line.strip():
+            break
+        if "::" in line:
+            ids.append(line.strip())
+    return ids
 
 
 def _in_execution_order(

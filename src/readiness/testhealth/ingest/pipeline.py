@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from readiness.errors import JUnitParseError, StorageError
+from readiness.testhealth.ingest.order import OrderRecorder
 from readiness.testhealth.ingest.writer import BATCH, Pipeline, Writer, clip, new_writer
 from readiness.testhealth.junit.apart import check_whole_file
 from readiness.testhealth.junit.reader import BinaryReader, Row, parse_report
@@ -151,8 +152,9 @@ def ingest_stream(
             ).scalar_one()
             writer: Writer | None = None
             batch: list[Row] = []
-            with Pipeline() as pipeline:
+            with OrderRecorder(conn, run_id) as order, Pipeline() as pipeline:
                 for rows in report.batches():
+                    order.add(rows)
                     batch += rows
                     if len(batch) >= BATCH:
                         if writer is None:

@@ -122,3 +122,18 @@ fix_verifications = sa.Table(
     sa.Column("failures", sa.Integer, nullable=False),
     sa.Column("verdict", sa.String(20), nullable=False),
 )
+
+# The order each process of a failing run executed its tests in (pytest: one suite per
+# pytest-xdist worker), so experiments can replay the order a test failed in. ``tests`` is a
+# JSON array of test keys in order of first appearance; only runs with a failure keep one.
+run_orders = sa.Table(
+    "th_run_orders",
+    state_metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("run_id", BigId, sa.ForeignKey("th_runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("suite", sa.String(1000)),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("tests", sa.Text, nullable=False),
+    sa.Index("ix_th_run_orders_run", "run_id"),
+)
