@@ -145,6 +145,7 @@ def test_quarantine_add_list_remove_round_trip_through_the_reviewed_file(
     capsys: pytest.CaptureFixture[str], project_dir: Path
 ) -> None:
     test_id = "tests/test_pay.py::test_webhook"
+    run(capsys, project_dir, "tests", "ingest", str(write_history(project_dir)[0]))
     code, out, _ = run(
         capsys,
         project_dir,

@@ -28,7 +28,7 @@ def run_gate_for(
     from readiness.storage import open_stores
 
     pm = get_plugin_manager()
-    stores = None if settings.is_remote else open_stores(settings)
+    stores = None if settings.is_remote else open_stores(settings, create=False)
     services: dict[str, Any] = {}
     try:
         for contributed in pm.hook.readiness_gate_services(settings=settings, stores=stores):

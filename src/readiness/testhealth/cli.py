@@ -7,16 +7,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from readiness.console import Format, FormatOption, console, emit_json, state
 from readiness.errors import InputError
-from readiness.testhealth.client import TestHealthClient, open_client
 from readiness.testhealth.model import RunMeta
-from readiness.testhealth.textreport import STATUS_STYLE
+
+if TYPE_CHECKING:
+    from readiness.testhealth.client import TestHealthClient
 
 app = typer.Typer(no_args_is_help=True, help="Flaky-test management (testhealth).")
 quarantine_app = typer.Typer(no_args_is_help=True, help="Quarantine as code: add, remove, list.")
@@ -24,9 +24,12 @@ app.add_typer(quarantine_app, name="quarantine")
 
 
 @contextmanager
-def _client(ctx: typer.Context) -> Iterator[TestHealthClient]:
+def _client(ctx: typer.Context, *, create: bool = False) -> Iterator[TestHealthClient]:
+    """The local store or the server; only writing commands pass ``create`` (a new database)."""
+    from readiness.testhealth.client import open_client
+
     cli = state(ctx)
-    client = open_client(cli.settings, cli.clock, actor=cli.actor)
+    client = open_client(cli.settings, cli.clock, actor=cli.actor, create=create)
     try:
         yield client
     finally:
@@ -83,7 +86,7 @@ def ingest_cmd(
         timestamp=_parse_when(timestamp, "--timestamp"),
         tags=_parse_tags(tag),
     )
-    with _client(ctx) as client:
+    with _client(ctx, create=True) as client:
         results = client.ingest(files, meta)
     if fmt is Format.JSON:
         emit_json(results)
@@ -127,6 +130,8 @@ def show_cmd(
     fmt: Format = FormatOption,
 ) -> None:
     """One test: status, the rules that fired and why, failure groups, run history."""
+    from readiness.testhealth.textreport import STATUS_STYLE
+
     with _client(ctx) as client:
         view = client.show(test_id)
     if fmt is Format.JSON:
@@ -190,6 +195,8 @@ def known_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
 @quarantine_app.command("list")
 def quarantine_list_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     """The active quarantine list (reviewed file plus server entries)."""
+    from rich.table import Table
+
     cli = state(ctx)
     with _client(ctx) as client:
         entries = client.quarantine_list()
@@ -221,16 +228,24 @@ def quarantine_add_cmd(
     owner: Annotated[str | None, typer.Option(help="Owner (default: from CODEOWNERS).")] = None,
     issue: Annotated[str | None, typer.Option(help="Issue tracking the fix.")] = None,
     expires: Annotated[str | None, typer.Option(help="Expiry date (default: +30 days).")] = None,
+    allow_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unknown",
+            help="Quarantine a test id no ingested run has shown (default: refused as a typo).",
+        ),
+    ] = False,
     fmt: Format = FormatOption,
 ) -> None:
     """Quarantine a test: it keeps running, its failures stop blocking merges."""
-    with _client(ctx) as client:
+    with _client(ctx, create=True) as client:
         entry = client.quarantine_add(
             test_id,
             reason=reason,
             owner=owner,
             issue=issue,
             expires=_parse_when(expires, "--expires"),
+            allow_unknown=allow_unknown,
         )
     if fmt is Format.JSON:
         emit_json(entry)
@@ -249,7 +264,7 @@ def quarantine_remove_cmd(
     fmt: Format = FormatOption,
 ) -> None:
     """Take a test out of quarantine."""
-    with _client(ctx) as client:
+    with _client(ctx, create=True) as client:
         client.quarantine_remove(test_id, reason=reason)
     if fmt is Format.JSON:
         emit_json({"test_id": test_id, "removed": True})

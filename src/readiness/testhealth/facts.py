@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-
-import httpx
+from typing import TYPE_CHECKING
 
 from readiness.config import Settings
 from readiness.testhealth.checks import RunFailures
@@ -14,6 +13,9 @@ from readiness.testhealth.model import QuarantineEntry, TestHealth, TestHints
 from readiness.testhealth.service import TestHealthService
 from readiness.testhealth.store import runs as store
 from readiness.testhealth.views import health_from_view, quarantine_from_view
+
+if TYPE_CHECKING:
+    import httpx  # imported by the remote client only when it is used
 
 
 class GateFacts:

@@ -6,8 +6,9 @@ the history) and in the audit trail (who, when, why).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +25,31 @@ from readiness.testhealth.model import QuarantineEntry
 from readiness.testhealth.store import tables
 
 QuarantineBackend = Literal["file", "db"]
+
+# Past this many candidate ids, only those sharing the typo's first characters are compared:
+# difflib costs ~10 µs per candidate and a refusal should answer at once.
+MAX_CANDIDATES = 20_000
+ALLOW_HINT = 'pass --allow-unknown (API: "allow_unknown": true)'
+
+
+def closest_test_ids(test_id: str, known: Iterable[str], *, limit: int = 3) -> list[str]:
+    """The known ids most like ``test_id`` (best first): same file first, then close files.
+
+    >>> closest_test_ids("tests/test_pay.py::test_webhok", ["tests/test_pay.py::test_webhook"])
+    ['tests/test_pay.py::test_webhook']
+    """
+    keys = list(known)
+    file_part = test_id.partition("::")[0]
+    same_file = [k for k in keys if k.partition("::")[0] == file_part]
+    if same_file:
+        candidates = same_file
+    else:
+        files = {k.partition("::")[0] for k in keys}
+        near = set(get_close_matches(file_part, files, n=limit, cutoff=0.6))
+        candidates = [k for k in keys if k.partition("::")[0] in near] or keys
+    if len(candidates) > MAX_CANDIDATES:
+        candidates = [k for k in candidates if k[:8] == test_id[:8]][:MAX_CANDIDATES]
+    return get_close_matches(test_id, candidates, n=limit, cutoff=0.6)
 
 
 class QuarantineBook:
@@ -98,10 +124,17 @@ class QuarantineBook:
         owner: str | None = None,
         issue: str | None = None,
         expires: datetime | None = None,
+        allow_unknown: bool = False,
     ) -> QuarantineEntry:
-        """Quarantine ``test_id`` (it still runs; its failures stop blocking) and record why."""
+        """Quarantine ``test_id`` (it still runs; its failures stop blocking) and record why.
+
+        An id no ingested run has shown is refused (a typo would quarantine nothing while the
+        real test keeps failing) unless ``allow_unknown``.
+        """
         if not reason.strip():
             raise InputError("quarantine needs a reason (--reason 'why it is quarantined')")
+        if not allow_unknown:
+            self._require_known(test_id)
         now = self.clock.now()
         expiry = utc(expires) if expires else now + timedelta(days=self.th.quarantine_default_days)
         if expiry <= now:
@@ -195,6 +228,37 @@ class QuarantineBook:
                     f"test {test_id!r} is not quarantined; see `readiness tests quarantine list`"
                 )
         self._event(test_id, action, reason, {"backend": self.backend})
+
+    def _require_known(self, test_id: str) -> None:
+        t = tables.tests
+        in_project = t.c.project == self.project
+        with self.stores.state.connect() as conn:
+            if conn.execute(
+                sa.select(t.c.id).where(in_project, t.c.test_key == test_id).limit(1)
+            ).first():
+                return
+            file_part = test_id.partition("::")[0]
+            query = sa.select(t.c.test_key).where(in_project)
+            known = list(
+                conn.execute(
+                    query.where(t.c.test_key.startswith(f"{file_part}::", autoescape=True))
+                ).scalars()
+            )
+            if not known:  # a typo in the file part: compare against every known id
+                known = list(conn.execute(query).scalars())
+        close = closest_test_ids(test_id, known)
+        said = f"test {test_id!r} has not run in any ingested report of project {self.project!r}"
+        if close:
+            raise NotFoundError(
+                f"{said} (a typo?); closest known: {', '.join(close)}. To quarantine it anyway "
+                f"(a test that has not run yet), {ALLOW_HINT}",
+                details={"test_id": test_id, "closest": close},
+            )
+        raise NotFoundError(
+            f"{said}, and no known test id is close to it; check the id "
+            f"(`readiness tests known` lists them) or, to quarantine it anyway, {ALLOW_HINT}",
+            details={"test_id": test_id, "closest": []},
+        )
 
     def _event(self, test_id: str, action: str, reason: str, details: Mapping[str, Any]) -> None:
 
