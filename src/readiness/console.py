@@ -1,7 +1,7 @@
 """Shared CLI plumbing: output formats, settings from the command context, one-line errors.
 
 Cheap to import (every ``readiness`` call does): the rich consoles and the settings model are
-created on first use. ``from readiness.console import console`` still gives the shared console.
+created on first use.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 
@@ -25,25 +25,32 @@ if TYPE_CHECKING:
 
     from readiness.config import Settings
 
-    console: Console  # stdout; created on first use (module __getattr__ below)
-    err_console: Console  # stderr
+
+class _LazyConsole:
+    """Stands in for a rich ``Console`` and creates it on first use (rich costs ~50 ms)."""
+
+    def __init__(self, *, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def _real(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            if self._stderr:
+                self._console = Console(stderr=True, highlight=False, soft_wrap=True)
+            else:
+                # Piped output (CI logs, files) gets a wide console: tables never cut test ids.
+                width = None if sys.stdout.isatty() else 200
+                self._console = Console(highlight=False, soft_wrap=True, width=width)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real(), name)
 
 
-def _make_console(name: str) -> Console:
-    from rich.console import Console
-
-    if name == "err_console":
-        return Console(stderr=True, highlight=False, soft_wrap=True)
-    # Piped output (CI logs, files) gets a wide console so tables never truncate test ids.
-    return Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-
-
-def __getattr__(name: str) -> Any:
-    if name in ("console", "err_console"):
-        made = _make_console(name)
-        globals()[name] = made
-        return made
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+console = cast("Console", _LazyConsole(stderr=False))
+err_console = cast("Console", _LazyConsole(stderr=True))
 
 
 class Format(StrEnum):

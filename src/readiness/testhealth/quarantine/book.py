@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from difflib import get_close_matches
+from difflib import SequenceMatcher, get_close_matches
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,27 +29,43 @@ QuarantineBackend = Literal["file", "db"]
 # Past this many candidate ids, only those sharing the typo's first characters are compared:
 # difflib costs ~10 µs per candidate and a refusal should answer at once.
 MAX_CANDIDATES = 20_000
+FILE_CUTOFF = 0.8  # test ids share long prefixes: only a close file part counts
+NAME_CUTOFF = 0.75
 ALLOW_HINT = 'pass --allow-unknown (API: "allow_unknown": true)'
 
 
 def closest_test_ids(test_id: str, known: Iterable[str], *, limit: int = 3) -> list[str]:
-    """The known ids most like ``test_id`` (best first): same file first, then close files.
+    """The known ids most like ``test_id``, best first (a typo's likely intent).
+
+    ``file::name`` ids are compared by parts, so the long path they share does not make every
+    test of a suite look alike: the same file (or the closest files), then the closest names.
 
     >>> closest_test_ids("tests/test_pay.py::test_webhok", ["tests/test_pay.py::test_webhook"])
     ['tests/test_pay.py::test_webhook']
     """
     keys = list(known)
-    file_part = test_id.partition("::")[0]
-    same_file = [k for k in keys if k.partition("::")[0] == file_part]
-    if same_file:
-        candidates = same_file
+    file_part, sep, name = test_id.partition("::")
+    if not sep:
+        candidates = keys
+        if len(candidates) > MAX_CANDIDATES:
+            candidates = [k for k in candidates if k[:8] == test_id[:8]][:MAX_CANDIDATES]
+        return get_close_matches(test_id, candidates, n=limit, cutoff=NAME_CUTOFF)
+    names_by_file: dict[str, list[str]] = {}
+    for key in keys:
+        key_file, key_sep, key_name = key.partition("::")
+        if key_sep:
+            names_by_file.setdefault(key_file, []).append(key_name)
+    if file_part in names_by_file:
+        files = [file_part]
     else:
-        files = {k.partition("::")[0] for k in keys}
-        near = set(get_close_matches(file_part, files, n=limit, cutoff=0.6))
-        candidates = [k for k in keys if k.partition("::")[0] in near] or keys
-    if len(candidates) > MAX_CANDIDATES:
-        candidates = [k for k in candidates if k[:8] == test_id[:8]][:MAX_CANDIDATES]
-    return get_close_matches(test_id, candidates, n=limit, cutoff=0.6)
+        files = get_close_matches(file_part, names_by_file, n=limit, cutoff=FILE_CUTOFF)
+    scored = [
+        (SequenceMatcher(None, name, match).ratio(), f"{file}::{match}")
+        for file in files
+        for match in get_close_matches(name, names_by_file[file], n=limit, cutoff=NAME_CUTOFF)
+    ]
+    scored.sort(key=lambda pair: -pair[0])
+    return [key for _score, key in scored[:limit]]
 
 
 class QuarantineBook:
