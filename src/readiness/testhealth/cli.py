@@ -94,7 +94,8 @@ def ingest_cmd(
     for r in results:
         note = " (already ingested: nothing written)" if r["duplicate"] else ""
         infra = " [infrastructure failure: not counted]" if r["infra_failure"] else ""
-        console.print(
+        # Plain text, not rich markup: a path like reports/[py3.12].xml is printed as it is.
+        typer.echo(
             f"{r['source']}: {r['format']}, {r['tests']} tests, {r['results']} results, "
             f"{r['failed']} failed{note}{infra}"
         )
