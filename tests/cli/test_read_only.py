@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,25 @@ def test_a_writing_command_creates_the_data_directory(
 
     assert (code, err) == (0, "")
     assert (project_dir / ".readiness").is_dir()
+
+
+def test_quarantine_list_in_a_fresh_clone_shows_the_reviewed_file_without_a_database(
+    cli: Run, project_dir: Path
+) -> None:
+    reviewed = project_dir / ".readiness" / "quarantine.toml"
+    reviewed.parent.mkdir()
+    reviewed.write_text(
+        "[[quarantine]]\n"
+        'test = "tests/test_pay.py::test_webhook"\n'
+        'reason = "races the worker"\n'
+        "created = 2026-03-01\n"
+        "expires = 2099-03-31\n"
+    )
+
+    code, out, err = cli(project_dir, "tests", "quarantine", "list", "-f", "json")
+
+    assert (code, err) == (0, "")
+    assert [(e["test_id"], e["reason"]) for e in json.loads(out)] == [
+        ("tests/test_pay.py::test_webhook", "races the worker")
+    ]
+    assert sorted(p.name for p in reviewed.parent.iterdir()) == ["quarantine.toml"]

@@ -28,6 +28,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+class MissingDatabaseError(StorageError):
+    """A command that only reads found no database: nothing was ingested here yet."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"no Readiness data here: the database {path} does not exist; ingest a report first "
+            "(`readiness tests ingest report.xml`), or give your project's directory with -C DIR",
+            details={"database": str(path)},
+        )
+        self.path = path
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file of a SQLite URL (None: not SQLite, or an in-memory database)."""
     try:
@@ -71,12 +83,7 @@ def create_engine_for(url: str, *, create: bool = True) -> Engine:
             if path is not None and create:
                 _create_sqlite_file(path)
             elif path is not None and not path.is_file():
-                raise StorageError(
-                    f"no Readiness data here: the database {path} does not exist; ingest a "
-                    "report first (`readiness tests ingest report.xml`), or give your project's "
-                    "directory with -C DIR",
-                    details={"database": str(path)},
-                )
+                raise MissingDatabaseError(path)
             engine = sa.create_engine(parsed)
             sa.event.listen(engine, "connect", _sqlite_pragmas)
             return engine

@@ -198,9 +198,18 @@ def quarantine_list_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     """The active quarantine list (reviewed file plus server entries)."""
     from rich.table import Table
 
+    from readiness.storage.engine import MissingDatabaseError
+
     cli = state(ctx)
-    with _client(ctx) as client:
-        entries = client.quarantine_list()
+    try:
+        with _client(ctx) as client:
+            entries = client.quarantine_list()
+    except MissingDatabaseError:
+        # A fresh clone: no database yet, but the reviewed file may be there; it is the list.
+        path = cli.settings.path(cli.settings.testhealth.quarantine_file)
+        if not path.is_file():
+            raise
+        entries = _reviewed_file_entries(path)
     if fmt is Format.JSON:
         emit_json(entries)
         return
@@ -219,6 +228,14 @@ def quarantine_list_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
             f"[red]{e['expires'][:10]} (expired)[/]" if expired else e["expires"][:10],
         )
     console.print(table)
+
+
+def _reviewed_file_entries(path: Path) -> list[dict[str, Any]]:
+    """The entries of the reviewed quarantine file at ``path``."""
+    from readiness.testhealth.quarantine.file import load_quarantine_file
+    from readiness.testhealth.views import quarantine_view
+
+    return [quarantine_view(e) for e in load_quarantine_file(path)]
 
 
 @quarantine_app.command("add")
