@@ -15,6 +15,7 @@ import typer.main
 
 from readiness.cli.lazy import PLATFORM_COMMANDS, plugin_apps
 from readiness.cli.main import app
+from readiness.testing import junit_xml
 from tests._live import wait_until
 from tests.cli.conftest import Run
 
@@ -230,3 +231,32 @@ def test_a_real_sigint_while_reading_input_is_exit_2_with_one_line(tmp_path: Pat
 
     assert proc.returncode == 2
     assert err.decode() == ("error: interrupted (Ctrl-C); the command stopped before it finished\n")
+
+
+def test_a_reader_that_stops_reading_early_is_exit_0_and_silent(tmp_path: Path) -> None:
+    ids = {f"tests/test_mod{n // 100}.py::test_case_number_{n}": "passed" for n in range(5000)}
+    report = tmp_path / "junit.xml"
+    report.write_bytes(junit_xml(ids))  # ~250 kB of ids: more than a pipe holds
+    env = {k: v for k, v in os.environ.items() if not k.startswith("READINESS_")}
+    subprocess.run(
+        [str(READINESS), "-C", str(tmp_path), "tests", "ingest", str(report)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    proc = subprocess.Popen(
+        [str(READINESS), "-C", str(tmp_path), "tests", "known"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+
+    first = proc.stdout.readline()  # like `| head -1`: read one line, then go away
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.stderr.close()
+    proc.wait(timeout=60)
+
+    assert first == b"tests/test_mod0.py::test_case_number_0\n"
+    assert (proc.returncode, err) == (0, b"")

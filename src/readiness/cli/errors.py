@@ -39,50 +39,69 @@ def database_error_message(exc: Exception) -> str | None:
     )
 
 
-def run_guarded(invoke: Callable[[], Any]) -> int:  # noqa: PLR0911 - one return per outcome
+INTERRUPTED_MESSAGE = "interrupted (Ctrl-C); the command stopped before it finished"
+
+
+def run_guarded(invoke: Callable[[], Any]) -> int:
     """Run the Typer app and turn every way it can end into 0, 1 or 2."""
     try:
         result = invoke()
     except KeyboardInterrupt:
-        print_error("interrupted (Ctrl-C); the command stopped before it finished")
+        print_error(INTERRUPTED_MESSAGE)
         return ERROR
-    except typer.Abort:
+    except SystemExit as exc:
+        return _exit_status(exc)
+    except Exception as exc:
+        return _report(exc)
+    if result == INTERRUPTED:
+        print_error(INTERRUPTED_MESSAGE)
+        return ERROR
+    if not isinstance(result, int) or isinstance(result, bool):
+        return OK  # a command's return value is not an exit status
+    return result if result in (OK, CHECK_FAILED, ERROR) else ERROR
+
+
+def _exit_status(exc: SystemExit) -> int:
+    # Typer exits 1 by itself when stdout is a closed pipe (it wraps stdout first): the reader
+    # left (`readiness tests known | head`), not a failed check.
+    if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+        return OK
+    code = exc.code
+    return code if isinstance(code, int) and code in (OK, CHECK_FAILED, ERROR) else ERROR
+
+
+def _report(exc: Exception) -> int:  # noqa: PLR0911 - one return per kind of ending
+    """Print the one line ``exc`` deserves and return its exit status."""
+    if isinstance(exc, typer.Abort):
         print_error("aborted")
         return ERROR
-    except typer.TyperException as exc:  # click usage errors: unknown option, missing argument
+    if isinstance(exc, typer.TyperException):  # click usage errors: unknown option, ...
         if type(exc).__name__ == "NoArgsIsHelpError":
             return ERROR  # the help has been printed: nothing else to say
         # Typer words a bad choice "Value error, 'x' is not one of ...": drop its jargon.
         print_error(exc.format_message().replace("Value error, ", ""))
         return ERROR
-    except ReadinessError as exc:
+    if isinstance(exc, ReadinessError):
         print_error(exc.message)
         return ERROR
-    except BrokenPipeError:  # `readiness tests known | head`: the reader left, not an error
+    if isinstance(exc, BrokenPipeError):  # the reader left, not an error
         _silence_stdout()
         return OK
-    except OSError as exc:
+    if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
         print_error(f"{where}{exc.strerror or exc}")
         return ERROR
-    except Exception as exc:  # a database error past the stores, or a bug: still one line
-        message = database_error_message(exc)
-        if message is not None:
-            print_error(message)
-            return ERROR
-        if os.environ.get("READINESS_DEBUG"):
-            traceback.print_exc()
-        print_error(
-            f"internal error: {type(exc).__name__}: {exc} (a bug in Readiness; "
-            "set READINESS_DEBUG=1 to see the traceback, and please report it)"
-        )
+    message = database_error_message(exc)  # a database error past the stores
+    if message is not None:
+        print_error(message)
         return ERROR
-    if result == INTERRUPTED:
-        print_error("interrupted (Ctrl-C); the command stopped before it finished")
-        return ERROR
-    if not isinstance(result, int) or isinstance(result, bool):
-        return OK  # a command's return value is not an exit status
-    return result if result in (OK, CHECK_FAILED, ERROR) else ERROR
+    if os.environ.get("READINESS_DEBUG"):
+        traceback.print_exc()
+    print_error(
+        f"internal error: {type(exc).__name__}: {exc} (a bug in Readiness; "
+        "set READINESS_DEBUG=1 to see the traceback, and please report it)"
+    )
+    return ERROR
 
 
 def _silence_stdout() -> None:
