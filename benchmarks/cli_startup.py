@@ -5,7 +5,8 @@ process exactly as a CI step starts it, all measured in the same run: ``<name>_s
 seconds (what the targets are about) and ``<name>_cpu_s`` the process's user + system CPU seconds
 (steadier than wall time when other jobs share the machine):
 
-- ``python -c pass``: the floor (the interpreter alone);
+- ``python -c pass``: the floor (the interpreter alone), and ``libraries_floor``: importing the
+  libraries every local ingest needs (Typer, pydantic, SQLAlchemy with its SQLite dialect);
 - ``readiness --version`` and ``readiness --help``: start-up of the command line;
 - ``readiness tests ingest`` of a generated 5,000-test pytest report: ``ingest_first_s`` into a
   fresh project (it creates and migrates the databases), ``ingest_s`` the next run's report into
@@ -38,6 +39,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _gen_junit import generate
 
 READINESS = Path(sys.executable).with_name("readiness")
+# What any local ingest must import (Typer builds every option with pydantic; the SQLite dialect of
+# SQLAlchemy Core writes): the floor below which `readiness tests ingest` cannot start.
+LIBRARIES_FLOOR = "import typer, pydantic, sqlalchemy, sqlalchemy.dialects.sqlite"
 
 
 def timed(
@@ -94,6 +98,9 @@ def main() -> None:
         for n in range(args.repeat + 1):
             runs.setdefault("python_pass", []).append(
                 timed([sys.executable, "-c", "pass"], cwd=base)
+            )
+            runs.setdefault("libraries_floor", []).append(
+                timed([sys.executable, "-c", LIBRARIES_FLOOR], cwd=base)
             )
             for prefix, (exe, env) in variants.items():
                 project = base / f"{prefix}p{n}"
