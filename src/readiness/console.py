@@ -1,4 +1,8 @@
-"""Shared CLI plumbing: output formats, settings from the command context, one-line errors."""
+"""Shared CLI plumbing: output formats, settings from the command context, one-line errors.
+
+Cheap to import (every ``readiness`` call does): the rich consoles and the settings model are
+created on first use.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,46 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
-from rich.console import Console
 
 from readiness._common.canonical import to_jsonable
 from readiness._common.clock import Clock, SystemClock
-from readiness.config import Settings, load_settings
+from readiness._common.redact import mask_urls
+from readiness.errors import InputError
 
-# Piped output (CI logs, files) gets a wide console so tables never truncate test ids.
-console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from readiness.config import Settings
+
+
+class _LazyConsole:
+    """Stands in for a rich ``Console`` and creates it on first use (rich costs ~50 ms)."""
+
+    def __init__(self, *, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def _real(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            if self._stderr:
+                self._console = Console(stderr=True, highlight=False, soft_wrap=True)
+            else:
+                # Piped output (CI logs, files) gets a wide console: tables never cut test ids.
+                width = None if sys.stdout.isatty() else 200
+                self._console = Console(highlight=False, soft_wrap=True, width=width)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real(), name)
+
+
+console = cast("Console", _LazyConsole(stderr=False))
+err_console = cast("Console", _LazyConsole(stderr=True))
 
 
 class Format(StrEnum):
@@ -47,9 +79,23 @@ class CliState:
         return os.environ.get("READINESS_ACTOR") or getpass.getuser()
 
     @property
+    def root(self) -> Path:
+        """The project directory (``-C``, else the working directory); it must exist."""
+        root = (self.project_dir or Path.cwd()).resolve()
+        if not root.is_dir():
+            what = "is not a directory" if root.exists() else "does not exist"
+            raise InputError(
+                f"project directory {self.project_dir} {what}; give your project's directory "
+                "with -C DIR, or run readiness inside it"
+            )
+        return root
+
+    @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(self.project_dir)
+            from readiness.config import load_settings
+
+            self._settings = load_settings(self.root)
         return self._settings
 
 
@@ -66,7 +112,15 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False) + "\n")
 
 
+def print_error(message: str) -> None:
+    """``error: <message>`` as one line on stderr; URLs and the API token in it are masked."""
+    secrets = tuple(v for v in (os.environ.get("READINESS_TOKEN"),) if v)
+    line = " ".join(mask_urls(message, secrets).split())  # one line, whatever it held
+    sys.stderr.write(f"error: {line}\n")
+    sys.stderr.flush()
+
+
 def fail_usage(message: str) -> typer.Exit:
     """Print a one-line usage error and return the Exit(2) to raise."""
-    err_console.print(f"[bold red]error:[/] {message}", markup=True)
+    print_error(message)
     return typer.Exit(2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import shlex
 import shutil
 import subprocess
 import sys
@@ -78,6 +79,7 @@ class DemoReport:
                 "quarantine": self.quarantine,
                 "report": self.report,
                 "gate": self.gate,
+                "next_commands": next_commands(self.directory),
             }
         )
         return data
@@ -283,9 +285,11 @@ def _ticks() -> Callable[[], float]:
 
 def render_demo_text(report: DemoReport, console: Console) -> None:
     """What a user should see after the demo, in words."""
+    from rich.markup import escape
+
     from readiness.testhealth.textreport import render_flaky_table, render_report
 
-    console.print(f"\n[bold]Readiness demo[/] — project in {report.directory}")
+    console.print(f"\n[bold]Readiness demo[/] — project in {escape(str(report.directory))}")
     runs = len(report.ingested)
     infra = sum(1 for r in report.ingested if r["infra_failure"])
     results = sum(r["results"] for r in report.ingested)
@@ -298,12 +302,24 @@ def render_demo_text(report: DemoReport, console: Console) -> None:
     console.print("\n[bold]Suite health[/]")
     render_report(report.report, console)
     console.print(
-        f"\n[bold]Merge gate for the pull request[/] (feature/invoices)\n{report.gate_text}"
+        f"\n[bold]Merge gate for the pull request[/] (feature/invoices)\n{escape(report.gate_text)}"
     )
-    console.print(
-        "\nTry next, in that directory:\n"
-        f"  readiness -C {report.directory} tests show {FLAKY_TEST}\n"
-        f"  readiness -C {report.directory} tests classify "
-        "tests/test_currency.py::test_prices_default_to_usd\n"
-        f"  readiness -C {report.directory} serve   (admin token: {report.token})"
-    )
+    console.print("\nTry next (each line is a command to paste):", markup=False)
+    for command in next_commands(report.directory):
+        console.print(f"  {command}", markup=False)
+    console.print(f"Admin token for the dashboard: {report.token}", markup=False)
+
+
+# A victim of test-order pollution in the example: `tests classify` finds its polluter.
+ORDER_VICTIM = "tests/test_currency.py::test_prices_default_to_usd"
+
+
+def next_commands(directory: Path) -> list[str]:
+    """The commands the demo suggests, quoted for a POSIX shell (paths may hold spaces)."""
+    where = ["readiness", "-C", str(directory)]
+    return [
+        shlex.join([*where, "tests", "flaky"]),
+        shlex.join([*where, "tests", "show", FLAKY_TEST]),
+        shlex.join([*where, "tests", "classify", ORDER_VICTIM]),
+        shlex.join([*where, "serve"]),
+    ]

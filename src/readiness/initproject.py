@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,13 +60,10 @@ class InitResult:
 
 
 def _write_secret(path: Path) -> bool:
-    if path.exists():
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_hex(32) + "\n")
-    return True
+    """A new random key, 0600 in 0700 folders (False: the file was already there)."""
+    from readiness.storage.files import create_private_file
+
+    return create_private_file(path, (secrets.token_hex(32) + "\n").encode())
 
 
 def init_project(root: Path) -> InitResult:
@@ -88,8 +84,10 @@ def init_project(root: Path) -> InitResult:
         readiness_toml.write_text(STARTER.format(header="", section="["), encoding="utf-8")
         result = InitResult(config_file=str(readiness_toml), created=[str(readiness_toml)])
 
+    from readiness.storage.files import make_private_dir
+
     data_dir = root / ".readiness"
-    data_dir.mkdir(exist_ok=True)
+    make_private_dir(data_dir)
     ignore = data_dir / ".gitignore"
     if not ignore.exists():
         ignore.write_text(DATA_GITIGNORE, encoding="utf-8")

@@ -66,6 +66,7 @@ def test_an_unknown_role_exits_2_with_a_one_line_error(
 ) -> None:
     code, _, err = run(capsys, project_dir, "tokens", "create", "--role", "root", "--name", "x")
     assert code == 2
-    assert (
-        err == "error: role 'root' is not known; expected one of reader, writer, admin, auditor\n"
+    assert err == (
+        "error: Invalid value for '--role': 'root' is not one of 'reader', 'writer', 'admin', "
+        "'auditor'.\n"
     )

@@ -16,7 +16,7 @@ def test_audit_events_lists_quarantine_changes_and_verify_detects_tampering(
 ) -> None:
     monkeypatch.setenv("READINESS_ACTOR", "alice")
     root = ["-C", str(project_dir)]
-    main([*root, "tests", "quarantine", "add", "t.py::x", "--reason", "races"])
+    main([*root, "tests", "quarantine", "add", "t.py::x", "--reason", "races", "--allow-unknown"])
     main([*root, "tests", "quarantine", "remove", "t.py::x", "--reason", "fixed"])
     capsys.readouterr()
 

@@ -145,6 +145,7 @@ def test_quarantine_add_list_remove_round_trip_through_the_reviewed_file(
     capsys: pytest.CaptureFixture[str], project_dir: Path
 ) -> None:
     test_id = "tests/test_pay.py::test_webhook"
+    run(capsys, project_dir, "tests", "ingest", str(write_history(project_dir)[0]))
     code, out, _ = run(
         capsys,
         project_dir,
@@ -216,3 +217,17 @@ def test_gate_merge_fails_with_exit_1_when_the_latest_run_failed(
     assert report["verdict"] == "fail"
     assert statuses["tests.passed"] == "fail"
     assert statuses["tests.quarantine_expired"] == "pass"
+
+
+def test_ingest_prints_the_file_name_and_the_infrastructure_note_as_they_are(
+    capsys: pytest.CaptureFixture[str], project_dir: Path
+) -> None:
+    path = project_dir / "run[py3.12].xml"
+    path.write_bytes(junit_xml({f"tests/test_db.py::test_{n}": "failed" for n in range(10)}))
+
+    code, out, _ = run(capsys, project_dir, "tests", "ingest", str(path))
+
+    assert code == 0
+    assert out == (
+        f"{path}: pytest, 10 tests, 10 results, 10 failed [infrastructure failure: not counted]\n"
+    )

@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
+from rich.console import Console
 
-from readiness.demo import run_demo
+from readiness.demo import DemoReport, render_demo_text, run_demo
+from tests._live import free_port, wait_until
 
 pytestmark = pytest.mark.slow
 
+READINESS = Path(sys.executable).with_name("readiness")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> DemoReport:
+    """One demo run (about a minute) shared by the tests of this module."""
+    root = tmp_path_factory.mktemp("demo") / "demo project"  # a space: commands must quote it
+    return run_demo(root, progress=False, now=datetime(2026, 11, 20, 12, tzinfo=UTC))
+
 
 def test_the_demo_finds_the_race_the_pollution_the_regression_and_the_new_flaky_test(
-    tmp_path: Path,
+    report: DemoReport,
 ) -> None:
-    report = run_demo(tmp_path / "demo", progress=False, now=datetime(2026, 11, 20, 12, tzinfo=UTC))
-
     statuses = {f["test_id"]: (f["status"], f["is_new"]) for f in report.flaky}
     gate = {c["id"]: c["status"] for c in json.loads(report.gate["report"])["checks"]}
     assert len(report.ingested) == 18
@@ -40,3 +56,75 @@ def test_the_demo_finds_the_race_the_pollution_the_regression_and_the_new_flaky_
     }
     assert report.gate["verdict"] == "fail"
     assert report.token.startswith("rdy_")
+
+
+def printed_commands(report: DemoReport) -> list[list[str]]:
+    """The lines the demo prints under "Try next", split as a POSIX shell would."""
+    out = io.StringIO()
+    render_demo_text(report, Console(file=out, width=200, highlight=False, soft_wrap=True))
+    lines = out.getvalue().splitlines()
+    start = lines.index("Try next (each line is a command to paste):")
+    return [shlex.split(line) for line in lines[start + 1 :] if line.startswith("  ")]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("READINESS_")}
+    return env | extra
+
+
+def test_the_demo_prints_four_commands_on_its_project(report: DemoReport) -> None:
+    commands = printed_commands(report)
+
+    assert [c[:3] for c in commands] == [["readiness", "-C", str(report.directory)]] * 4
+    assert [c[3:] for c in commands] == [
+        ["tests", "flaky"],
+        ["tests", "show", "tests/test_payments.py::test_webhook_is_acknowledged"],
+        ["tests", "classify", "tests/test_currency.py::test_prices_default_to_usd"],
+        ["serve"],
+    ]
+
+
+def test_every_printed_report_command_works_when_pasted(report: DemoReport) -> None:
+    results = []
+    for command in printed_commands(report)[:3]:
+        proc = subprocess.run(
+            [str(READINESS), *command[1:]],
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        results.append((command[3:5], proc.returncode, proc.stderr))
+
+    assert [(what, code, err) for what, code, err in results] == [
+        (["tests", "flaky"], 0, ""),
+        (["tests", "show"], 0, ""),
+        (["tests", "classify"], 0, ""),
+    ]
+
+
+def test_the_printed_serve_command_serves_the_dashboard(report: DemoReport) -> None:
+    [serve] = [c for c in printed_commands(report) if c[-1] == "serve"]
+    port = free_port()  # the printed command uses the configured port: point it at a free one
+    proc = subprocess.Popen(
+        [str(READINESS), *serve[1:]],
+        env=clean_env(READINESS_SERVER__PORT=str(port)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+        except httpx.HTTPError:
+            return proc.poll() is not None  # stop waiting if the server died
+
+    try:
+        wait_until(healthy, "the demo's server to answer /healthz")
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+
+    assert proc.returncode == 0

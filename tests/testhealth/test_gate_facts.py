@@ -50,7 +50,7 @@ def test_latest_run_failures_take_the_ci_retry_and_set_quarantined_failures_apar
     backend_settings: Settings, stores: Stores, clock: FrozenClock
 ) -> None:
     service = TestHealthService(settings=backend_settings, stores=stores, clock=clock)
-    service.quarantine_add(WEBHOOK, reason="races the worker")
+    service.quarantine_add(WEBHOOK, reason="races the worker", allow_unknown=True)
     ingest(service, clock, "c1", "r1", {WEBHOOK: "failed", REFUND: "failed"})
     clock.advance(timedelta(minutes=5))
     service.ingest_bytes(

@@ -24,7 +24,7 @@ def events_cmd(
     from readiness.audit.service import list_events
     from readiness.storage import open_stores
 
-    stores = open_stores(state(ctx).settings)
+    stores = open_stores(state(ctx).settings, create=False)
     try:
         found = list_events(stores.audit, limit=limit, action_prefix=action)
     finally:
@@ -46,7 +46,7 @@ def verify_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     from readiness.audit.service import verify_chain
     from readiness.storage import open_stores
 
-    stores = open_stores(state(ctx).settings)
+    stores = open_stores(state(ctx).settings, create=False)
     try:
         intact, broken_at = verify_chain(stores.audit)
     finally:

@@ -5,25 +5,21 @@ from __future__ import annotations
 import typer
 
 from readiness.console import Format, FormatOption, console, emit_json, state
-from readiness.storage import open_stores
-from readiness.storage.migrate import current_revision, head_revision, upgrade_all
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, help="Database schema: upgrade, current revision.")
+
+KINDS = ("state", "audit")
 
 
 @app.command("upgrade")
 def upgrade_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
-    """Upgrade the state and audit databases to the newest schema."""
+    """Upgrade the state and audit databases to the newest schema (creates them if needed)."""
+    from readiness.storage import open_stores
+
     settings = state(ctx).settings
-    stores = open_stores(settings, upgrade=False)
-    try:
-        upgrade_all(stores)
-        revisions = {
-            "state": current_revision("state", stores.state),
-            "audit": current_revision("audit", stores.audit),
-        }
-    finally:
-        stores.dispose()
+    stores = open_stores(settings, upgrade=True)
+    stores.dispose()
+    revisions = {kind: _revision_text(kind) for kind in KINDS}
     if fmt is Format.JSON:
         emit_json(revisions)
     else:
@@ -32,19 +28,37 @@ def upgrade_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
         )
 
 
+def _revision_text(kind: str) -> str | None:
+    from readiness.storage.schema import read_history
+
+    heads = read_history(kind).heads
+    return ", ".join(heads) or None
+
+
 @app.command("current")
 def current_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     """Show the schema revision of each database and whether it is the newest."""
+    from sqlalchemy.exc import DBAPIError
+
+    from readiness.storage import open_stores
+    from readiness.storage.schema import current_revisions, read_history
+    from readiness.storage.stores import storage_error
+
     settings = state(ctx).settings
-    stores = open_stores(settings, upgrade=False)
+    urls = {"state": settings.resolved_state_url, "audit": settings.resolved_audit_url}
+    stores = open_stores(settings, upgrade=False, create=False)
+    info: dict[str, dict[str, str | None]] = {}
     try:
-        info = {
-            kind: {
-                "current": current_revision(kind, engine),
-                "head": head_revision(kind),
+        for kind, engine in (("state", stores.state), ("audit", stores.audit)):
+            try:
+                with engine.connect() as conn:
+                    current = current_revisions(conn, kind)
+            except DBAPIError as exc:
+                raise storage_error(kind, urls[kind], exc) from exc
+            info[kind] = {
+                "current": ", ".join(current) or None,
+                "head": ", ".join(read_history(kind).heads) or None,
             }
-            for kind, engine in (("state", stores.state), ("audit", stores.audit))
-        }
     finally:
         stores.dispose()
     if fmt is Format.JSON:

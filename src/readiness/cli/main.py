@@ -1,4 +1,10 @@
-"""The ``readiness`` root command: global options, platform commands, feature sub-apps."""
+"""The ``readiness`` root command: global options, platform commands, feature sub-apps.
+
+Start-up time is part of every CI step that calls ``readiness``, so nothing heavy is imported
+here: the commands are mounted lazily (:mod:`readiness.cli.lazy`). A platform command's module
+is imported when that command runs; the feature sub-apps come from the plugins when a name is not
+a platform command, or when ``--help`` lists them all.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +15,12 @@ from typing import Annotated
 import typer
 
 from readiness import __version__
-from readiness.cli import db as db_cli
-from readiness.cli import gate as gate_cli
-from readiness.cli import project as project_cli
-from readiness.console import CliState, err_console
-from readiness.errors import ReadinessError
+from readiness.cli.lazy import LazyRootGroup
+from readiness.console import CliState
 
 app = typer.Typer(
     name="readiness",
+    cls=LazyRootGroup,
     help="Production readiness for Python teams: flaky tests, gates, audit trail and more.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -46,41 +50,15 @@ def root(
     ctx.obj = CliState(project_dir)
 
 
-project_cli.register(app)
-gate_cli.register(app)
-app.add_typer(db_cli.app, name="db", help="Database schema: upgrade, current revision.")
-
-
-def _mount_plugins() -> None:
-    from readiness.cli import audit as audit_cli
-    from readiness.cli import tokens as tokens_cli
-    from readiness.plugins import get_plugin_manager
-
-    app.add_typer(tokens_cli.app, name="tokens", help="API tokens: create, list, revoke.")
-    app.add_typer(audit_cli.app, name="audit")
-    for pairs in get_plugin_manager().hook.readiness_cli_apps():
-        for name, sub in pairs:
-            app.add_typer(sub, name=name)
-
-
-_mount_plugins()
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the CLI, turning user mistakes into one-line errors and exit code 2."""
-    try:
-        result = app(args=argv, standalone_mode=False, prog_name="readiness")
-    except typer.Abort:
-        err_console.print("aborted")
-        return 130
-    except typer.TyperException as exc:  # usage errors: unknown option, missing argument, ...
-        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
-        err_console.print(f"[bold red]error:[/] {message}", markup=True)
-        return 2
-    except ReadinessError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.message}", markup=True)
-        return 2
-    return result if isinstance(result, int) else 0
+    """Entry point: run the CLI; every outcome is exit 0 (ok), 1 (a check failed) or 2 (error).
+
+    User mistakes and broken environments (an unreachable database, a missing file) are one
+    line on stderr, never a traceback (:func:`readiness.cli.errors.report_error`).
+    """
+    from readiness.cli.errors import run_guarded
+
+    return run_guarded(lambda: app(args=argv, standalone_mode=False, prog_name="readiness"))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,45 +2,89 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from readiness.console import Format, FormatOption, console, emit_json, state
+from readiness.errors import InputError, ReadinessError
+
+if TYPE_CHECKING:
+    from readiness.config import Settings
+
+PortOption = Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")]
 
 
 def init_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     """Write a commented tool.readiness configuration and generate secret keys (idempotent)."""
     from readiness.initproject import init_project
 
-    root = (state(ctx).project_dir or Path.cwd()).resolve()
-    result = init_project(root)
+    result = init_project(state(ctx).root)
     if fmt is Format.JSON:
         emit_json(result.__dict__)
         return
     for item in result.created:
-        console.print(f"created {item}")
+        console.print(f"created {item}", markup=False)
     for item in result.kept:
-        console.print(f"kept    {item} (already there)")
-    console.print(f"configuration: {result.config_file}")
+        console.print(f"kept    {item} (already there)", markup=False)
+    console.print(f"configuration: {result.config_file}", markup=False)
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Fail now, with a fix, when ``host:port`` cannot be bound (before any slow work)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise InputError(
+            f"cannot serve on {host}: {exc.strerror}; give an address of this machine "
+            "with --host (e.g. 127.0.0.1)"
+        ) from exc
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # As uvicorn binds: SO_REUSEADDR, so a port in TIME_WAIT counts as free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise InputError(
+                f"cannot serve on {host}:{port}: {exc.strerror}; stop what is using it or "
+                "pick another port with --port"
+            ) from exc
+
+
+def _run_server(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from readiness.server.app import create_app
+
+    server_app = create_app(settings)
+    try:
+        uvicorn.run(server_app, host=host, port=port, log_level="warning")
+    except SystemExit as exc:  # uvicorn exits 1 when it cannot start (e.g. the port was taken)
+        raise ReadinessError(
+            f"the server on {host}:{port} could not start (see the message above); "
+            "pick another port with --port"
+        ) from exc
 
 
 def serve_cmd(
     ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
-    port: Annotated[int | None, typer.Option(help="TCP port.")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="TCP port (default 8400).")
+    ] = None,
 ) -> None:
     """Serve the HTTP API and the dashboard."""
-    import uvicorn
-
-    from readiness.server.app import create_app
-
     settings = state(ctx).settings
     bind_host = host or settings.server.host
     bind_port = port if port is not None else settings.server.port
-    console.print(f"Readiness serving on http://{bind_host}:{bind_port}/ (Ctrl+C to stop)")
-    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="warning")
+    ensure_port_free(bind_host, bind_port)
+    console.print(
+        f"Readiness serving on http://{bind_host}:{bind_port}/ (Ctrl+C to stop)", markup=False
+    )
+    _run_server(settings, bind_host, bind_port)
 
 
 def demo_cmd(
@@ -50,27 +94,29 @@ def demo_cmd(
         typer.Option("--dir", help="Keep the demo project here (default: a new temp dir)."),
     ] = None,
     serve: Annotated[bool, typer.Option("--serve", help="Then serve the dashboard.")] = False,
-    port: Annotated[int, typer.Option(help="Port for --serve.")] = 8400,
+    port: PortOption = 8400,
     fmt: Format = FormatOption,
 ) -> None:
     """Build a realistic CI history from the bundled example service and show what it finds."""
     from readiness.demo import render_demo_text, run_demo
 
+    if serve:
+        ensure_port_free("127.0.0.1", port)  # before a minute of demo, not after
     report = run_demo(directory, progress=fmt is Format.TEXT)
     if fmt is Format.JSON:
         emit_json(report.as_dict())
     else:
         render_demo_text(report, console)
     if serve:
-        import uvicorn
-
-        from readiness.server.app import create_app
-
-        console.print(f"\nDashboard: http://127.0.0.1:{port}/ — sign in with the admin token above")
-        uvicorn.run(create_app(report.settings), host="127.0.0.1", port=port, log_level="warning")
+        console.print(
+            f"\nDashboard: http://127.0.0.1:{port}/ — sign in with the admin token above",
+            markup=False,
+        )
+        _run_server(report.settings, "127.0.0.1", port)
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``init``, ``serve`` and ``demo`` to the root Typer app."""
     app.command("init")(init_cmd)
     app.command("serve")(serve_cmd)
     app.command("demo")(demo_cmd)

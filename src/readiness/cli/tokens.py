@@ -2,22 +2,52 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from collections.abc import Iterable
+from datetime import date
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from readiness.auth.core import ROLES, TokenInfo
-from readiness.auth.service import TokenService
 from readiness.console import Format, FormatOption, console, emit_json, state
-from readiness.storage import Stores, open_stores
 
-app = typer.Typer(no_args_is_help=True)
+if TYPE_CHECKING:
+    from readiness.auth.core import TokenInfo
+    from readiness.auth.service import TokenService
+    from readiness.storage import Stores
+
+app = typer.Typer(no_args_is_help=True, help="API tokens: create, list, revoke.")
 
 
-def _service(ctx: typer.Context) -> tuple[TokenService, Stores]:
+class Role(StrEnum):
+    """The four roles (``readiness.auth.core.ROLES``), offered as choices by ``--role``."""
+
+    READER = "reader"
+    WRITER = "writer"
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+
+
+def _service(ctx: typer.Context, *, create: bool = True) -> tuple[TokenService, Stores]:
+    from readiness.auth.service import TokenService
+    from readiness.storage import open_stores
+
     st = state(ctx)
-    stores = open_stores(st.settings)
+    stores = open_stores(st.settings, create=create)
     return TokenService(stores=stores, clock=st.clock, actor=st.actor), stores
+
+
+def default_token_name(role: str, day: date, existing: Iterable[str]) -> str:
+    """``<role>-<day>-<n>``, n one more than the highest such name of that day.
+
+    >>> default_token_name("writer", date(2026, 11, 30), ["writer-2026-11-30-1", "ci"])
+    'writer-2026-11-30-2'
+    """
+    stem = f"{role}-{day.isoformat()}-"
+    pattern = re.compile(re.escape(stem) + r"(\d+)")
+    taken = [int(m.group(1)) for name in existing if (m := pattern.fullmatch(name))]
+    return f"{stem}{max(taken, default=0) + 1}"
 
 
 def _view(info: TokenInfo) -> dict[str, object]:
@@ -37,17 +67,28 @@ def _view(info: TokenInfo) -> dict[str, object]:
 @app.command("create")
 def create_cmd(
     ctx: typer.Context,
-    role: Annotated[str, typer.Option("--role", help=f"One of {', '.join(ROLES)}.")],
-    name: Annotated[str, typer.Option("--name", help="What the token is for (shown in lists).")],
+    role: Annotated[Role, typer.Option("--role", help="What the token may do.")],
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name", help="What the token is for, shown in lists (default: ROLE-DATE-N)."
+        ),
+    ] = None,
     expires_days: Annotated[
-        int | None, typer.Option("--expires-days", help="Days until it expires (default never).")
+        int | None,
+        typer.Option(
+            "--expires-days", min=1, max=36500, help="Days until it expires (default never)."
+        ),
     ] = None,
     fmt: Format = FormatOption,
 ) -> None:
     """Create a token and print it once; only its SHA-256 digest is stored."""
     service, stores = _service(ctx)
     try:
-        token, info = service.create(name=name, role=role, expires_days=expires_days)
+        if name is None:
+            today = state(ctx).clock.now().date()
+            name = default_token_name(role.value, today, (t.name for t in service.list()))
+        token, info = service.create(name=name, role=role.value, expires_days=expires_days)
     finally:
         stores.dispose()
     if fmt is Format.JSON:
@@ -63,7 +104,7 @@ def create_cmd(
 @app.command("list")
 def list_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     """List tokens (never their secrets)."""
-    service, stores = _service(ctx)
+    service, stores = _service(ctx, create=False)
     try:
         tokens = service.list()
     finally:
@@ -72,7 +113,7 @@ def list_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
         emit_json([_view(t) for t in tokens])
         return
     if not tokens:
-        console.print("no tokens; create one with `readiness tokens create --role R --name N`")
+        console.print("no tokens; create one with `readiness tokens create --role writer`")
     now = state(ctx).clock.now()
     for t in tokens:
         status = "active" if t.is_active(now) else ("revoked" if t.revoked_at else "expired")
@@ -87,7 +128,7 @@ def revoke_cmd(
     fmt: Format = FormatOption,
 ) -> None:
     """Revoke a token for good."""
-    service, stores = _service(ctx)
+    service, stores = _service(ctx, create=False)
     try:
         info = service.revoke(token_id)
     finally:

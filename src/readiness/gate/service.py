@@ -35,7 +35,7 @@ def run_gate_for(
     pm = get_plugin_manager()
     checks = collect_checks(pm, gate)
     require_checks(gate, checks)  # before opening anything: an empty gate is a setup error
-    stores = None if settings.is_remote else open_stores(settings)
+    stores = None if settings.is_remote else open_stores(settings, create=False)
     services: dict[str, Any] = {}
     try:
         for contributed in pm.hook.readiness_gate_services(settings=settings, stores=stores):

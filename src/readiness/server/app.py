@@ -28,15 +28,19 @@ API_PREFIX = "/api/v1"
 
 
 def load_session_key(path: Path) -> bytes:
-    """The dashboard signing key; created with 32 random bytes (mode 0600) when missing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """The dashboard signing key; created with 32 random bytes when missing.
+
+    A new key file is 0600 in folders created 0700, whatever the umask.
+    """
+    from readiness.storage.files import create_private_file
+
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(os.urandom(KEY_BYTES))
+        create_private_file(path, os.urandom(KEY_BYTES))
+    except OSError as exc:
+        raise ConfigError(
+            f"server.secret_key_file {path}: cannot be created ({exc.strerror}); "
+            "make its folder writable or point secret_key_file elsewhere"
+        ) from exc
     try:
         key = path.read_bytes()
     except OSError as exc:

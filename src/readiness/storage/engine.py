@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from readiness.errors import ConfigError
+from readiness._common.redact import mask_url
+from readiness.errors import ConfigError, StorageError
+from readiness.storage.files import create_private_file
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -26,21 +28,62 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def create_engine_for(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get their folder created and sane pragmas."""
+class MissingDatabaseError(StorageError):
+    """A command that only reads found no database: nothing was ingested here yet."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"no Readiness data here: the database {path} does not exist; ingest a report first "
+            "(`readiness tests ingest report.xml`), or give your project's directory with -C DIR",
+            details={"database": str(path)},
+        )
+        self.path = path
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None: not SQLite, or an in-memory database)."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except ArgumentError:
+        return None
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _create_sqlite_file(path: Path) -> None:
+    """Create an empty (valid) SQLite file with mode 0600 in a 0700 folder, unless it exists."""
+    try:
+        create_private_file(path)
+    except OSError as exc:
+        raise StorageError(
+            f"cannot create the database {path}: {exc.strerror}; run Readiness where it may "
+            "write, or point state_url/audit_url (READINESS_STATE_URL) at a writable place"
+        ) from exc
+
+
+def create_engine_for(url: str, *, create: bool = True) -> Engine:
+    """An engine for ``url``; SQLite files get sane pragmas and are created private (0600).
+
+    With ``create=False`` a SQLite file that does not exist is a :class:`StorageError` that
+    says so, and nothing is created: what read-only commands use.
+    """
     try:
         parsed = sa.engine.make_url(url)
     except ArgumentError as exc:
         raise ConfigError(
-            f"database URL {url!r} is not valid; expected e.g. sqlite:///path.db "
+            f"database URL {mask_url(url)!r} is not valid; expected e.g. sqlite:///path.db "
             "or postgresql+psycopg://user@host/db"
         ) from exc
     if parsed.drivername.startswith("postgresql") and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
         if parsed.drivername.startswith("sqlite"):
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            path = sqlite_path(url)
+            if path is not None and create:
+                _create_sqlite_file(path)
+            elif path is not None and not path.is_file():
+                raise MissingDatabaseError(path)
             engine = sa.create_engine(parsed)
             sa.event.listen(engine, "connect", _sqlite_pragmas)
             return engine

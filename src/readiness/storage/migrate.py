@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -11,10 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from readiness.storage.engine import Stores
-
-HERE = Path(__file__).parent
-HISTORIES = {"state": HERE / "alembic_state", "audit": HERE / "alembic_audit"}
-VERSION_TABLES = {"state": "readiness_state_version", "audit": "readiness_audit_version"}
+from readiness.storage.schema import HISTORIES, VERSION_TABLES
 
 
 def _config(kind: str, engine: Engine) -> Config:

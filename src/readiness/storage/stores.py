@@ -1,33 +1,116 @@
-"""Open the state and audit stores of a project, migrating the embedded default."""
+"""Open the state and audit stores of a project, migrating the embedded default.
+
+Whatever goes wrong on the way is one :class:`StorageError` that names the database (URL masked),
+what is wrong and what to do: the server is unreachable, the file is corrupt or not writable,
+the schema is missing, behind or newer than this Readiness.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.exc import OperationalError
+from typing import TYPE_CHECKING
 
-from readiness.config import Settings
+from sqlalchemy.exc import DBAPIError
+
+from readiness._common.redact import mask_url
 from readiness.errors import StorageError
-from readiness.storage.engine import Stores, create_engine_for, is_sqlite
+from readiness.storage.engine import Stores, create_engine_for, is_sqlite, sqlite_path
+from readiness.storage.schema import current_revisions, read_history
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from readiness.config import Settings
+
+UPGRADE_HINT = "run `readiness db upgrade`"
 
 
-def open_stores(settings: Settings, *, upgrade: bool | None = None) -> Stores:
-    """Open both databases; the embedded SQLite default is migrated automatically.
+def open_stores(settings: Settings, *, upgrade: bool | None = None, create: bool = True) -> Stores:
+    """Open both databases, checked to be at the schema this Readiness needs.
 
     ``upgrade=None`` upgrades only SQLite databases; PostgreSQL is upgraded explicitly with
-    ``readiness db upgrade`` (a shared server's schema is an operator's decision).
+    ``readiness db upgrade`` (a shared server's schema is an operator's decision), and a schema
+    that is not current is an error saying so. ``upgrade=False`` opens the databases as they are,
+    unchecked (what the ``db`` commands need). ``create=False`` never creates a database (what
+    commands that only read use): a missing SQLite file is an error that says to ingest first.
     """
-    from readiness.storage.migrate import upgrade_all
-
-    stores = Stores(
-        state=create_engine_for(settings.resolved_state_url),
-        audit=create_engine_for(settings.resolved_audit_url),
-    )
-    do_upgrade = upgrade if upgrade is not None else is_sqlite(stores.state)
+    state_url, audit_url = settings.resolved_state_url, settings.resolved_audit_url
+    state = create_engine_for(state_url, create=create)
     try:
-        if do_upgrade:
-            upgrade_all(stores)
-    except OperationalError as exc:
+        audit = create_engine_for(audit_url, create=create)
+    except BaseException:
+        state.dispose()
+        raise
+    stores = Stores(state=state, audit=audit)
+    if upgrade is False:
+        return stores
+    migrate = upgrade if upgrade is not None else is_sqlite(stores.state)
+    try:
+        ensure_schema("state", stores.state, state_url, migrate=migrate)
+        ensure_schema("audit", stores.audit, audit_url, migrate=migrate)
+    except BaseException:
         stores.dispose()
-        raise StorageError(
-            f"database unreachable: {exc.orig}; check state_url/audit_url in the configuration"
-        ) from exc
+        raise
     return stores
+
+
+def describe(kind: str, url: str) -> str:
+    """``state database /path/state.db`` or ``audit database postgresql://u:***@host/db``."""
+    path = sqlite_path(url)
+    return f"{kind} database {path if path is not None else mask_url(url)}"
+
+
+def storage_error(kind: str, url: str, exc: DBAPIError) -> StorageError:
+    """One line for a driver error met while opening: what failed and what to do."""
+    detail = " ".join(str(exc.orig).split()) or type(exc.orig).__name__
+    lowered = detail.lower()
+    where = describe(kind, url)
+    if "not a database" in lowered or "malformed" in lowered:
+        fix = (
+            "the file is corrupt or not a SQLite database; restore it from a backup or move it away"
+        )
+    elif "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
+        fix = (
+            "it cannot be opened for writing (SQLite also writes -wal and -shm files next to it); "
+            "check the permissions of the file and its folder"
+        )
+    elif sqlite_path(url) is None:
+        fix = (
+            "check state_url/audit_url (READINESS_STATE_URL, READINESS_AUDIT_URL) and that the "
+            "database server is up"
+        )
+    else:
+        fix = "check the file and its folder"
+    return StorageError(f"{where}: {detail}; {fix}", details={"database": where})
+
+
+def ensure_schema(kind: str, engine: Engine, url: str, *, migrate: bool) -> None:
+    """Check (and with ``migrate`` bring) the ``kind`` database to the newest schema."""
+    history = read_history(kind)
+    heads = history.heads
+    try:
+        with engine.connect() as conn:
+            current = current_revisions(conn, kind)
+    except DBAPIError as exc:
+        raise storage_error(kind, url, exc) from exc
+    if current == heads:
+        return
+    unknown = [r for r in current if r not in history.parents]
+    if unknown:
+        raise StorageError(
+            f"{describe(kind, url)} is at revision {', '.join(unknown)}, which this Readiness "
+            f"does not know (its newest is {', '.join(heads)}): a newer Readiness migrated it; "
+            "upgrade Readiness"
+        )
+    if not migrate:
+        state = (
+            "has no Readiness tables (never migrated)"
+            if not current
+            else f"is at revision {', '.join(current)}, behind this Readiness ({', '.join(heads)})"
+        )
+        raise StorageError(f"{describe(kind, url)} {state}; {UPGRADE_HINT}")
+    from readiness.storage.migrate import upgrade
+
+    try:
+        upgrade(kind, engine)
+    except DBAPIError as exc:
+        raise storage_error(kind, url, exc) from exc

@@ -71,6 +71,7 @@ class TestHealthAPI(Protocol):
         owner: str | None = None,
         issue: str | None = None,
         expires: datetime | None = None,
+        allow_unknown: bool = False,
     ) -> QuarantineEntry: ...
     def quarantine_remove(self, test_id: str, *, reason: str) -> None: ...
     def record_fix_verification(self, outcome: FixVerification) -> FixVerification: ...
@@ -155,6 +156,10 @@ class QuarantineRequest(BaseModel):
     owner: str | None = None
     issue: str | None = None
     expires: datetime | None = None
+    allow_unknown: bool = Field(
+        default=False,
+        description="Quarantine a test id no ingested run has shown (default: refused, 404).",
+    )
 
 
 async def _chunks(request: Request) -> AsyncIterator[bytes]:
@@ -301,6 +306,7 @@ def api_router() -> APIRouter:
             owner=body.owner,
             issue=body.issue,
             expires=body.expires,
+            allow_unknown=body.allow_unknown,
         )
         return quarantine_view(entry)
 

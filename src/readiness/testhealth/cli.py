@@ -8,16 +8,16 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from readiness.console import Format, FormatOption, console, emit_json, state
 from readiness.errors import InputError
-from readiness.testhealth.client import TestHealthClient, open_client
 from readiness.testhealth.model import RunMeta
-from readiness.testhealth.textreport import STATUS_STYLE
+
+if TYPE_CHECKING:
+    from readiness.testhealth.client import TestHealthClient
 
 app = typer.Typer(no_args_is_help=True, help="Flaky-test management (testhealth).")
 quarantine_app = typer.Typer(no_args_is_help=True, help="Quarantine as code: add, remove, list.")
@@ -25,9 +25,12 @@ app.add_typer(quarantine_app, name="quarantine")
 
 
 @contextmanager
-def _client(ctx: typer.Context) -> Iterator[TestHealthClient]:
+def _client(ctx: typer.Context, *, create: bool = False) -> Iterator[TestHealthClient]:
+    """The local store or the server; only writing commands pass ``create`` (a new database)."""
+    from readiness.testhealth.client import open_client
+
     cli = state(ctx)
-    client = open_client(cli.settings, cli.clock, actor=cli.actor)
+    client = open_client(cli.settings, cli.clock, actor=cli.actor, create=create)
     try:
         yield client
     finally:
@@ -84,7 +87,7 @@ def ingest_cmd(
         timestamp=_parse_when(timestamp, "--timestamp"),
         tags=_parse_tags(tag),
     )
-    with _client(ctx) as client:
+    with _client(ctx, create=True) as client:
         results = client.ingest(files, meta)
     if fmt is Format.JSON:
         emit_json(results)
@@ -92,7 +95,8 @@ def ingest_cmd(
     for r in results:
         note = " (already ingested: nothing written)" if r["duplicate"] else ""
         infra = " [infrastructure failure: not counted]" if r["infra_failure"] else ""
-        console.print(
+        # Plain text, not rich markup: a path like reports/[py3.12].xml is printed as it is.
+        typer.echo(
             f"{r['source']}: {r['format']}, {r['tests']} tests, {r['results']} results, "
             f"{r['failed']} failed{note}{infra}"
         )
@@ -128,6 +132,8 @@ def show_cmd(
     fmt: Format = FormatOption,
 ) -> None:
     """One test: status, the rules that fired and why, failure groups, run history."""
+    from readiness.testhealth.textreport import STATUS_STYLE
+
     with _client(ctx) as client:
         view = client.show(test_id)
     if fmt is Format.JSON:
@@ -191,9 +197,20 @@ def known_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
 @quarantine_app.command("list")
 def quarantine_list_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     """The active quarantine list (reviewed file plus server entries)."""
+    from rich.table import Table
+
+    from readiness.storage.engine import MissingDatabaseError
+
     cli = state(ctx)
-    with _client(ctx) as client:
-        entries = client.quarantine_list()
+    try:
+        with _client(ctx) as client:
+            entries = client.quarantine_list()
+    except MissingDatabaseError:
+        # A fresh clone: no database yet, but the reviewed file may be there; it is the list.
+        path = cli.settings.path(cli.settings.testhealth.quarantine_file)
+        if not path.is_file():
+            raise
+        entries = _reviewed_file_entries(path)
     if fmt is Format.JSON:
         emit_json(entries)
         return
@@ -214,6 +231,14 @@ def quarantine_list_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     console.print(table)
 
 
+def _reviewed_file_entries(path: Path) -> list[dict[str, Any]]:
+    """The entries of the reviewed quarantine file at ``path``."""
+    from readiness.testhealth.quarantine.file import load_quarantine_file
+    from readiness.testhealth.views import quarantine_view
+
+    return [quarantine_view(e) for e in load_quarantine_file(path)]
+
+
 @quarantine_app.command("add")
 def quarantine_add_cmd(
     ctx: typer.Context,
@@ -222,16 +247,24 @@ def quarantine_add_cmd(
     owner: Annotated[str | None, typer.Option(help="Owner (default: from CODEOWNERS).")] = None,
     issue: Annotated[str | None, typer.Option(help="Issue tracking the fix.")] = None,
     expires: Annotated[str | None, typer.Option(help="Expiry date (default: +30 days).")] = None,
+    allow_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unknown",
+            help="Quarantine a test id no ingested run has shown (default: refused as a typo).",
+        ),
+    ] = False,
     fmt: Format = FormatOption,
 ) -> None:
     """Quarantine a test: it keeps running, its failures stop blocking merges."""
-    with _client(ctx) as client:
+    with _client(ctx, create=True) as client:
         entry = client.quarantine_add(
             test_id,
             reason=reason,
             owner=owner,
             issue=issue,
             expires=_parse_when(expires, "--expires"),
+            allow_unknown=allow_unknown,
         )
     if fmt is Format.JSON:
         emit_json(entry)
@@ -250,7 +283,7 @@ def quarantine_remove_cmd(
     fmt: Format = FormatOption,
 ) -> None:
     """Take a test out of quarantine."""
-    with _client(ctx) as client:
+    with _client(ctx, create=True) as client:
         client.quarantine_remove(test_id, reason=reason)
     if fmt is Format.JSON:
         emit_json({"test_id": test_id, "removed": True})

@@ -9,16 +9,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
-
-import httpx
 
 from readiness._common.canonical import to_jsonable
 from readiness._common.clock import Clock
+from readiness._common.redact import mask_url
 from readiness.config import Settings
 from readiness.errors import AuthError, ConfigError, InputError, NotFoundError, RemoteError
 from readiness.testhealth.model import FixVerification, RunMeta
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class TestHealthClient(Protocol):
@@ -39,6 +41,7 @@ class TestHealthClient(Protocol):
         owner: str | None,
         issue: str | None,
         expires: datetime | None,
+        allow_unknown: bool = False,
     ) -> dict[str, Any]: ...
     def quarantine_remove(self, test_id: str, *, reason: str) -> None: ...
     def record_fix(self, verification: FixVerification) -> dict[str, Any]: ...
@@ -53,11 +56,13 @@ class LocalTestHealth:
 
     __test__ = False
 
-    def __init__(self, settings: Settings, clock: Clock, actor: str) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock, actor: str, *, create: bool = True
+    ) -> None:
         from readiness.storage import open_stores
         from readiness.testhealth.service import TestHealthService
 
-        self.stores = open_stores(settings)
+        self.stores = open_stores(settings, create=create)
         self.service = TestHealthService(
             settings=settings, stores=self.stores, clock=clock, actor=actor
         )
@@ -105,11 +110,17 @@ class LocalTestHealth:
         owner: str | None,
         issue: str | None,
         expires: datetime | None,
+        allow_unknown: bool = False,
     ) -> dict[str, Any]:
         from readiness.testhealth.views import quarantine_view
 
         entry = self.service.quarantine_add(
-            test_id, reason=reason, owner=owner, issue=issue, expires=expires
+            test_id,
+            reason=reason,
+            owner=owner,
+            issue=issue,
+            expires=expires,
+            allow_unknown=allow_unknown,
         )
         return quarantine_view(entry)
 
@@ -131,13 +142,16 @@ class RemoteTestHealth:
     __test__ = False
 
     def __init__(self, settings: Settings, *, transport: httpx.BaseTransport | None = None) -> None:
+        import httpx
+
         token = settings.resolved_token()
+        self.base = str(settings.url).rstrip("/")
+        self.shown = mask_url(self.base)  # what messages print: never the URL's secrets
         if not token:
             raise ConfigError(
-                f"READINESS_URL is set ({settings.url}) but no token: set READINESS_TOKEN "
+                f"READINESS_URL is set ({self.shown}) but no token: set READINESS_TOKEN "
                 "or token_file (create one with `readiness tokens create --role writer`)"
             )
-        self.base = str(settings.url).rstrip("/")
         self.http = httpx.Client(
             base_url=f"{self.base}/api/v1/tests",
             headers={"Authorization": f"Bearer {token}"},
@@ -147,10 +161,15 @@ class RemoteTestHealth:
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """One API call; errors become ReadinessErrors with the server's message."""
+        import httpx
+
         try:
             response = self.http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            raise RemoteError(f"Readiness server {self.base} unreachable: {exc}") from exc
+            raise RemoteError(
+                f"Readiness server {self.shown} unreachable: {exc}; check READINESS_URL "
+                "and that the server is up"
+            ) from exc
         if response.status_code >= 400:
             try:
                 message = response.json()["error"]["message"]
@@ -159,7 +178,7 @@ class RemoteTestHealth:
             error = {400: InputError, 401: AuthError, 403: AuthError, 404: NotFoundError}.get(
                 response.status_code, RemoteError
             )
-            raise error(f"server {self.base}: {message}")
+            raise error(f"server {self.shown}: {message}")
         return None if response.status_code == 204 else response.json()
 
     def ingest(self, paths: Sequence[Path], meta: RunMeta) -> list[dict[str, Any]]:
@@ -231,6 +250,7 @@ class RemoteTestHealth:
         owner: str | None,
         issue: str | None,
         expires: datetime | None,
+        allow_unknown: bool = False,
     ) -> dict[str, Any]:
         body = {
             "test_id": test_id,
@@ -238,6 +258,7 @@ class RemoteTestHealth:
             "owner": owner,
             "issue": issue,
             "expires": expires.isoformat() if expires else None,
+            "allow_unknown": allow_unknown,
         }
         result: dict[str, Any] = self.call("POST", "/quarantine", json=body)
         return result
@@ -257,8 +278,13 @@ class RemoteTestHealth:
         self.http.close()
 
 
-def open_client(settings: Settings, clock: Clock, *, actor: str) -> TestHealthClient:
-    """The remote client when a server URL is configured, else the local store."""
+def open_client(
+    settings: Settings, clock: Clock, *, actor: str, create: bool = True
+) -> TestHealthClient:
+    """The remote client when a server URL is configured, else the local store.
+
+    ``create=False`` (commands that only read) never creates a local database.
+    """
     if settings.is_remote:
         return RemoteTestHealth(settings)
-    return LocalTestHealth(settings, clock, actor)
+    return LocalTestHealth(settings, clock, actor, create=create)

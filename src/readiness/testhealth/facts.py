@@ -7,8 +7,7 @@ shared by the checks that read them (``tests.no_new_flaky`` and ``tests.determin
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-
-import httpx
+from typing import TYPE_CHECKING
 
 from readiness.config import Settings
 from readiness.testhealth.checks import RunFailures
@@ -17,6 +16,9 @@ from readiness.testhealth.experiments.hints import source_hints
 from readiness.testhealth.model import QuarantineEntry, TestHealth, TestHints
 from readiness.testhealth.service import TestHealthService
 from readiness.testhealth.views import health_from_view, quarantine_from_view
+
+if TYPE_CHECKING:
+    import httpx  # imported by the remote client only when it is used
 
 # Runs looked at to name the newest distinct commits; CI jobs of one commit come in bursts.
 _RECENT_RUNS = 50

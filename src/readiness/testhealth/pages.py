@@ -197,6 +197,7 @@ def _quarantine_router() -> APIRouter:
         owner: Annotated[str, Form()] = "",
         issue: Annotated[str, Form()] = "",
         expires_days: Annotated[int | None, Form()] = None,
+        allow_unknown: Annotated[bool, Form()] = False,
     ) -> Response:
         message = error = None
         try:
@@ -211,6 +212,7 @@ def _quarantine_router() -> APIRouter:
                 owner=owner.strip() or None,
                 issue=issue.strip() or None,
                 expires=expires,
+                allow_unknown=allow_unknown,
             )
             message = f"Quarantined {entry.test_id} until {entry.expires:%Y-%m-%d}."
         except ReadinessError as exc:

@@ -242,10 +242,20 @@ class TestHealthService:
         owner: str | None = None,
         issue: str | None = None,
         expires: datetime | None = None,
+        allow_unknown: bool = False,
     ) -> QuarantineEntry:
-        """Quarantine ``test_id`` (it still runs; its failures stop blocking) and record why."""
+        """Quarantine ``test_id`` (it still runs; its failures stop blocking) and record why.
+
+        A test id no ingested run has shown is refused as a likely typo (NotFoundError naming
+        the closest known ids) unless ``allow_unknown``.
+        """
         return self.quarantine.add(
-            test_id, reason=reason, owner=owner, issue=issue, expires=expires
+            test_id,
+            reason=reason,
+            owner=owner,
+            issue=issue,
+            expires=expires,
+            allow_unknown=allow_unknown,
         )
 
     def quarantine_remove(self, test_id: str, *, reason: str) -> None:

@@ -6,8 +6,9 @@ the history) and in the audit trail (who, when, why).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from difflib import SequenceMatcher, get_close_matches
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +25,47 @@ from readiness.testhealth.model import QuarantineEntry
 from readiness.testhealth.store import tables
 
 QuarantineBackend = Literal["file", "db"]
+
+# Past this many candidate ids, only those sharing the typo's first characters are compared:
+# difflib costs ~10 µs per candidate and a refusal should answer at once.
+MAX_CANDIDATES = 20_000
+FILE_CUTOFF = 0.8  # test ids share long prefixes: only a close file part counts
+NAME_CUTOFF = 0.75
+ALLOW_HINT = 'pass --allow-unknown (API: "allow_unknown": true)'
+
+
+def closest_test_ids(test_id: str, known: Iterable[str], *, limit: int = 3) -> list[str]:
+    """The known ids most like ``test_id``, best first (a typo's likely intent).
+
+    ``file::name`` ids are compared by parts, so the long path they share does not make every
+    test of a suite look alike: the same file (or the closest files), then the closest names.
+
+    >>> closest_test_ids("tests/test_pay.py::test_webhok", ["tests/test_pay.py::test_webhook"])
+    ['tests/test_pay.py::test_webhook']
+    """
+    keys = list(known)
+    file_part, sep, name = test_id.partition("::")
+    if not sep:
+        candidates = keys
+        if len(candidates) > MAX_CANDIDATES:
+            candidates = [k for k in candidates if k[:8] == test_id[:8]][:MAX_CANDIDATES]
+        return get_close_matches(test_id, candidates, n=limit, cutoff=NAME_CUTOFF)
+    names_by_file: dict[str, list[str]] = {}
+    for key in keys:
+        key_file, key_sep, key_name = key.partition("::")
+        if key_sep:
+            names_by_file.setdefault(key_file, []).append(key_name)
+    if file_part in names_by_file:
+        files = [file_part]
+    else:
+        files = get_close_matches(file_part, names_by_file, n=limit, cutoff=FILE_CUTOFF)
+    scored = [
+        (SequenceMatcher(None, name, match).ratio(), f"{file}::{match}")
+        for file in files
+        for match in get_close_matches(name, names_by_file[file], n=limit, cutoff=NAME_CUTOFF)
+    ]
+    scored.sort(key=lambda pair: -pair[0])
+    return [key for _score, key in scored[:limit]]
 
 
 class QuarantineBook:
@@ -98,10 +140,17 @@ class QuarantineBook:
         owner: str | None = None,
         issue: str | None = None,
         expires: datetime | None = None,
+        allow_unknown: bool = False,
     ) -> QuarantineEntry:
-        """Quarantine ``test_id`` (it still runs; its failures stop blocking) and record why."""
+        """Quarantine ``test_id`` (it still runs; its failures stop blocking) and record why.
+
+        An id no ingested run has shown is refused (a typo would quarantine nothing while the
+        real test keeps failing) unless ``allow_unknown``.
+        """
         if not reason.strip():
             raise InputError("quarantine needs a reason (--reason 'why it is quarantined')")
+        if not allow_unknown:
+            self._require_known(test_id)
         now = self.clock.now()
         expiry = utc(expires) if expires else now + timedelta(days=self.th.quarantine_default_days)
         if expiry <= now:
@@ -195,6 +244,37 @@ class QuarantineBook:
                     f"test {test_id!r} is not quarantined; see `readiness tests quarantine list`"
                 )
         self._event(test_id, action, reason, {"backend": self.backend})
+
+    def _require_known(self, test_id: str) -> None:
+        t = tables.tests
+        in_project = t.c.project == self.project
+        with self.stores.state.connect() as conn:
+            if conn.execute(
+                sa.select(t.c.id).where(in_project, t.c.test_key == test_id).limit(1)
+            ).first():
+                return
+            file_part = test_id.partition("::")[0]
+            query = sa.select(t.c.test_key).where(in_project)
+            known = list(
+                conn.execute(
+                    query.where(t.c.test_key.startswith(f"{file_part}::", autoescape=True))
+                ).scalars()
+            )
+            if not known:  # a typo in the file part: compare against every known id
+                known = list(conn.execute(query).scalars())
+        close = closest_test_ids(test_id, known)
+        said = f"test {test_id!r} has not run in any ingested report of project {self.project!r}"
+        if close:
+            raise NotFoundError(
+                f"{said} (a typo?); closest known: {', '.join(close)}. To quarantine it anyway "
+                f"(a test that has not run yet), {ALLOW_HINT}",
+                details={"test_id": test_id, "closest": close},
+            )
+        raise NotFoundError(
+            f"{said}, and no known test id is close to it; check the id "
+            f"(`readiness tests known` lists them) or, to quarantine it anyway, {ALLOW_HINT}",
+            details={"test_id": test_id, "closest": []},
+        )
 
     def _event(self, test_id: str, action: str, reason: str, details: Mapping[str, Any]) -> None:
 

@@ -1,0 +1,95 @@
+"""``readiness tests quarantine add`` refuses a typo, locally and through a shared server."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from readiness._common.clock import SystemClock
+from readiness.auth.service import TokenService
+from readiness.config import load_settings
+from readiness.server.app import create_app
+from readiness.storage import open_stores
+from readiness.testing import junit_xml
+from tests._live import live_server
+from tests.cli.conftest import Run
+
+WEBHOOK = "tests/test_pay.py::test_webhook"
+TYPO = "tests/test_pay.py::test_webhok"
+REFUSAL = (
+    f"test {TYPO!r} has not run in any ingested report of project 'default' (a typo?); closest "
+    f"known: {WEBHOOK}. To quarantine it anyway (a test that has not run yet), pass "
+    '--allow-unknown (API: "allow_unknown": true)'
+)
+
+
+def ingest_history(cli: Run, root: Path) -> None:
+    report = root / "junit.xml"
+    report.write_bytes(junit_xml({WEBHOOK: "failed", "tests/test_pay.py::test_refund": "passed"}))
+    assert cli(root, "tests", "ingest", str(report), "--commit", "c1")[0] == 0
+
+
+def test_a_typo_is_refused_with_exit_2_naming_the_closest_known_id(
+    cli: Run, project_dir: Path
+) -> None:
+    ingest_history(cli, project_dir)
+
+    code, out, err = cli(project_dir, "tests", "quarantine", "add", TYPO, "--reason", "races")
+
+    assert (code, out, err) == (2, "", f"error: {REFUSAL}\n")
+    assert not (project_dir / ".readiness" / "quarantine.toml").exists()
+
+
+def test_allow_unknown_quarantines_a_test_that_has_not_run_yet(cli: Run, project_dir: Path) -> None:
+    ingest_history(cli, project_dir)
+
+    code, out, _ = cli(
+        project_dir,
+        *("tests", "quarantine", "add", TYPO, "--reason", "new", "--allow-unknown", "-f", "json"),
+    )
+
+    assert code == 0
+    assert json.loads(out)["test_id"] == TYPO
+
+
+@pytest.fixture
+def remote(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A live server with a writer token in the environment; yields the client's checkout."""
+    settings = load_settings(tmp_path / "server", environ={})
+    stores = open_stores(settings)
+    token, _ = TokenService(stores=stores, clock=SystemClock(), actor="admin").create(
+        name="ci", role="writer"
+    )
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    try:
+        with live_server(create_app(settings, stores=stores)) as url:
+            monkeypatch.setenv("READINESS_URL", url)
+            monkeypatch.setenv("READINESS_TOKEN", token)
+            yield checkout
+    finally:
+        stores.dispose()
+
+
+def test_through_a_server_a_typo_is_refused_with_the_same_message(cli: Run, remote: Path) -> None:
+    ingest_history(cli, remote)
+
+    code, _, err = cli(remote, "tests", "quarantine", "add", TYPO, "--reason", "races")
+
+    assert code == 2
+    assert err == f"error: server {os.environ['READINESS_URL']}: {REFUSAL}\n"
+
+
+def test_through_a_server_allow_unknown_quarantines_it(cli: Run, remote: Path) -> None:
+    code, out, _ = cli(
+        remote,
+        *("tests", "quarantine", "add", TYPO, "--reason", "new", "--allow-unknown", "-f", "json"),
+    )
+
+    assert code == 0
+    assert json.loads(out)["test_id"] == TYPO
+    assert not (remote / ".readiness").exists()  # held by the server, nothing local
