@@ -216,6 +216,15 @@ def _check_only(stream: BinaryReader, source: str) -> None:
         pass
 
 
+def check_report(stream: BinaryReader, source: str) -> JUnitParseError | None:
+    """The parse error of a report, or None when it is valid (nothing is stored)."""
+    try:
+        _check_only(stream, source)
+    except JUnitParseError as exc:
+        return exc
+    return None
+
+
 def invalid_reports(problems: Sequence[JUnitParseError], total: int) -> JUnitReportsError:
     """One error naming every malformed report of an ingest of ``total`` reports."""
     listed = "; ".join(

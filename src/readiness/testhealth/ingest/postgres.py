@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+WORK_MEM = "64MB"
 _CREATE_ROWS = (
     "CREATE TEMPORARY TABLE th_ingest_rows (file integer NOT NULL, seq integer NOT NULL, "
     "test_key text NOT NULL, attempt integer NOT NULL, outcome smallint NOT NULL, "
@@ -128,6 +129,8 @@ class Staging:
                 for f in self._files.values()
             ],
         )
+        # Sorts and hashes of a few hundred thousand keys stay in memory (until the commit).
+        conn.exec_driver_sql(f"SET LOCAL work_mem = '{WORK_MEM}'")
         conn.exec_driver_sql("ANALYZE th_ingest_rows")  # temporary tables get no autovacuum
         conn.exec_driver_sql(_KEYS)
         conn.exec_driver_sql("ANALYZE th_ingest_keys")
