@@ -47,7 +47,7 @@ class RetryPolicy:
 
     def delays(self, rng: random.Random) -> Iterator[float]:
         """The pauses between attempts, without end (the caller stops at ``wait_s``)."""
-        bound = self.first_delay_s
+        bound = min(self.first_delay_s, self.max_delay_s)
         while True:
             yield rng.uniform(0.0, bound)
             bound = min(self.max_delay_s, bound * self.factor)
