@@ -191,16 +191,25 @@ def ingest_many(
                 else:
                     results.append(
                         _store_one(
-                            conn, stream, source, options=options, staging=staging, stored=results
+                            conn,
+                            stream,
+                            source,
+                            options=options,
+                            staging=staging,
+                            stored=results,
+                            alone=len(items) == 1,
                         )
                     )
             except JUnitParseError as exc:
                 problems.append(exc)
         if problems:
-            trans.rollback()
+            if trans.is_active:
+                trans.rollback()
             if len(items) == 1:
                 raise problems[0]
             raise invalid_reports(problems, len(items))
+        if not trans.is_active:
+            return results  # a single report that was a duplicate: rolled back, nothing to add
         try:
             if staging is not None:
                 staging.finish()
@@ -262,12 +271,16 @@ def _store_one(
     options: IngestOptions,
     staging: Staging | None,
     stored: Sequence[IngestResult],
+    alone: bool,
 ) -> IngestResult:
-    """Store one report inside a savepoint of the ingest's transaction."""
+    """Store one report; its writes are undone alone (a duplicate, an error) through a savepoint,
+    or, when it is the ingest's only report, with the whole transaction."""
     reader = _HashingReader(stream)
     report = parse_report(reader, source)
     meta, project = options.meta, options.project
-    savepoint = conn.begin_nested()
+    # SQLite copies every page a savepoint's transaction changes to a sub-journal: a single
+    # report does without.
+    savepoint = _Undo(conn, nested=not alone)
     try:
         run_id = _insert_run(conn, source, options)
         writer = _write_rows(conn, report, run_id, options, staging)
@@ -333,6 +346,26 @@ def _store_one(
         duplicate=False,
         infra_failure=infra,
     )
+
+
+class _Undo:
+    """The scope of one report's writes: a savepoint, or the ingest's own transaction."""
+
+    def __init__(self, conn: Connection, *, nested: bool) -> None:
+        self._conn = conn
+        self._savepoint = conn.begin_nested() if nested else None
+
+    def commit(self) -> None:
+        if self._savepoint is not None:
+            self._savepoint.commit()
+
+    def rollback(self) -> None:
+        if self._savepoint is not None:
+            self._savepoint.rollback()
+            return
+        trans = self._conn.get_transaction()
+        if trans is not None and trans.is_active:
+            trans.rollback()
 
 
 def _insert_run(conn: Connection, source: str, options: IngestOptions) -> int:
