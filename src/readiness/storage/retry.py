@@ -100,7 +100,7 @@ def begin_immediate(
     dbapi_connection: Any,
     *,
     database: str,
-    policy: RetryPolicy = DEFAULT_WRITE_WAIT,
+    policy: RetryPolicy | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
@@ -110,8 +110,9 @@ def begin_immediate(
     ``dbapi_connection`` is a ``sqlite3`` connection that leaves transaction control to its
     caller (``isolation_level = None``). Each attempt blocks up to ``policy.attempt_ms`` inside
     SQLite; a writer still locked out after ``policy.wait_s`` gets one StorageError line naming
-    ``database``.
+    ``database``. Without ``policy``, :data:`DEFAULT_WRITE_WAIT` applies.
     """
+    policy = policy if policy is not None else DEFAULT_WRITE_WAIT
     saved = dbapi_connection.execute("PRAGMA busy_timeout").fetchone()[0]
     dbapi_connection.execute(f"PRAGMA busy_timeout = {int(policy.attempt_ms)}")
     try:

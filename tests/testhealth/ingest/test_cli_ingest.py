@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from readiness.cli.main import main
 from readiness.config import load_settings
-from readiness.storage import open_stores
+from readiness.storage import open_stores, retry
 from readiness.testhealth.store.runs import RunRow, list_runs
 from tests.testhealth.ingest._reports import TRUNCATED, node_ids, pytest_report
 
@@ -156,5 +157,30 @@ def test_several_files_with_a_bad_one_store_nothing_and_exit_2_with_one_line(
     assert err == (
         f"error: 1 of 2 JUnit XML files is invalid, so none of the 2 was ingested: {bad} line 2: "
         "no element found. Fix or leave out the invalid files and run the ingest again\n"
+    )
+    assert stored_runs(project_dir) == []
+
+
+def test_an_ingest_locked_out_of_sqlite_past_the_wait_exits_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], project_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = report(project_dir)
+    database = Path(load_settings(project_dir, environ={}).resolved_state_url.split("///", 1)[1])
+    stored_runs(project_dir)  # the database exists, migrated
+    # Give up at the first refusal: the message's wait is then 0 s.
+    monkeypatch.setattr(retry, "DEFAULT_WRITE_WAIT", retry.RetryPolicy(wait_s=0, attempt_ms=1))
+    holder = sqlite3.connect(database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        code, out, err = run(capsys, project_dir, str(path), "--commit", "c1", "--branch", "main")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: SQLite database {database}: another writer held the write lock for 0 s; nothing "
+        "was written. Run the command again once the other writer is done, or use PostgreSQL "
+        "(state_url) for many concurrent writers\n"
     )
     assert stored_runs(project_dir) == []

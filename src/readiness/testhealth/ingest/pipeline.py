@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from readiness.errors import JUnitParseError, JUnitReportsError, StorageError
-from readiness.storage.retry import DEFAULT_WRITE_WAIT, RetryPolicy, begin_immediate
+from readiness.storage.retry import RetryPolicy, begin_immediate
 from readiness.testhealth.ingest.postgres import StagedFile, Staging
 from readiness.testhealth.ingest.writer import BATCH, Pipeline, Writer, clip, new_writer
 from readiness.testhealth.junit.apart import check_whole_file
@@ -66,7 +66,7 @@ class IngestOptions:
     now: datetime
     infra_failure_ratio: float
     infra_min_tests: int
-    write_wait: RetryPolicy = DEFAULT_WRITE_WAIT
+    write_wait: RetryPolicy | None = None  # None: readiness.storage.retry's default
 
 
 def compute_run_key(project: str, meta: RunMeta, digest: str) -> str:
@@ -131,7 +131,7 @@ def _bulk_session(conn: Connection) -> Iterator[None]:
 
 
 @contextmanager
-def _write_transaction(conn: Connection, wait: RetryPolicy) -> Iterator[RootTransaction]:
+def _write_transaction(conn: Connection, wait: RetryPolicy | None) -> Iterator[RootTransaction]:
     """The ingest's transaction; on SQLite it holds the write lock from its first statement."""
     trans = conn.begin()
     try:
@@ -157,7 +157,7 @@ def ingest_stream(
     now: datetime,
     infra_failure_ratio: float,
     infra_min_tests: int,
-    write_wait: RetryPolicy = DEFAULT_WRITE_WAIT,
+    write_wait: RetryPolicy | None = None,
 ) -> IngestResult:
     """Parse ``stream`` and store it as one run of ``project``; all or nothing, idempotent.
 
