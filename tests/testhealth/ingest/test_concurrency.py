@@ -61,7 +61,10 @@ def _ingest_child(url: str, path: str, run_id: str, barrier: Any, out: Any) -> N
 def _cli_child(root: str, path: str, run_id: str, barrier: Any, out: Any) -> None:
     """In a child process: ``readiness tests ingest`` once every sibling is ready."""
     from readiness.cli.main import main
+    from readiness.storage import retry
 
+    # Each attempt blocks 20 ms inside SQLite: the waiting is the retry loop's, not SQLite's.
+    retry.DEFAULT_WRITE_WAIT = retry.RetryPolicy(wait_s=JOIN_S, attempt_ms=20)
     barrier.wait()
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
