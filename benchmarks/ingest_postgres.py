@@ -1,4 +1,4 @@
-"""How long does a first ingest take on PostgreSQL, next to SQLite, as the number of new tests grows?
+"""How long does a first ingest take on PostgreSQL, next to SQLite, as new tests grow in number?
 
 Every test of the report is new (a fresh database each time), which is where PostgreSQL used to
 grow super-linearly (80k tests 6 s, 160k 123 s, 500k not done in 10 minutes). Prints one JSON

@@ -217,7 +217,12 @@ def test_a_writer_waits_for_the_lock_and_gets_it_once_the_other_writer_commits(
     path, holder = _locked_database(tmp_path)
     waiter = sqlite3.connect(path, isolation_level=None)
     time = FakeTime()
-    time.on_sleep = lambda: holder.execute("COMMIT") if holder.in_transaction else None
+
+    def the_other_writer_commits() -> None:
+        if holder.in_transaction:
+            holder.execute("COMMIT")
+
+    time.on_sleep = the_other_writer_commits
 
     begin_immediate(
         waiter,
