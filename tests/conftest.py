@@ -67,6 +67,18 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         )
 
 
+# The variables by which each supported CI service is recognised (see testhealth.ingest.ci_env).
+CI_MARKERS = ("GITHUB_ACTIONS", "GITLAB_CI", "BUILDKITE", "CIRCLECI", "TF_BUILD", "JENKINS_URL")
+
+
+@pytest.fixture(autouse=True)
+def _outside_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run as if outside any CI service: when this suite itself runs in CI, an ingest
+    must not pick up that CI's commit and branch. Tests of CI metadata set their own."""
+    for name in CI_MARKERS:
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     """A frozen clock at a fixed, unremarkable instant."""

@@ -9,7 +9,8 @@ and exits 2, the server maps it to a status code and the JSON error shape
     ReadinessError                      code            HTTP
     ├── ConfigError                     config          500 (server) / exit 2 (CLI)
     ├── InputError                      invalid_input   400
-    │   └── JUnitParseError             junit_invalid   400
+    │   ├── JUnitParseError             junit_invalid   400
+    │   └── JUnitReportsError           junit_invalid   400
     ├── NotFoundError                   not_found       404
     ├── ConflictError                   conflict        409
     ├── AuthError                       unauthorized    401
@@ -68,6 +69,13 @@ class JUnitParseError(InputError):
         self.source = source
         self.line = line
         self.problem = problem
+
+
+class JUnitReportsError(InputError):
+    """Some JUnit XML files of one ingest could not be parsed; the message names each one, and
+    none of the files was ingested."""
+
+    code = "junit_invalid"
 
 
 class NotFoundError(ReadinessError):

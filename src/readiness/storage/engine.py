@@ -20,11 +20,12 @@ from readiness.storage.files import create_private_file
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
+    # First: switching a new file to WAL takes a lock that concurrent openers must wait for.
+    cur.execute("PRAGMA busy_timeout=10000")
     # WAL lets the dashboard read while an ingest writes; NORMAL is durable across app crashes.
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
 
 

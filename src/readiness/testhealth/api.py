@@ -54,6 +54,9 @@ class TestHealthAPI(Protocol):
     def ingest_bytes(
         self, data: bytes | BinaryIO, *, source: str, meta: RunMeta
     ) -> IngestResult: ...
+    def ingest_many(
+        self, items: Sequence[tuple[BinaryIO, str]], *, meta: RunMeta
+    ) -> list[IngestResult]: ...
     def health(self, *, test_id: str | None = None) -> list[TestHealth]: ...
     def health_at(self, commit: str) -> list[TestHealth]: ...
     def flaky(self) -> list[TestHealth]: ...
@@ -210,10 +213,17 @@ def api_router() -> APIRouter:
         tree: str | None = None,
         timestamp: datetime | None = None,
         seed: str | None = None,
+        pr: str | None = None,
+        url: str | None = None,
+        provider: str | None = None,
         source: str = "upload.xml",
         tag: Annotated[list[str] | None, Query()] = None,
     ) -> list[dict[str, Any]]:
-        """Ingest JUnit XML: a raw XML body, or multipart with one or more ``file`` parts."""
+        """Ingest JUnit XML: a raw XML body, or multipart with one or more ``file`` parts.
+
+        Several parts are one transaction: every report is stored, or none (the error names
+        each invalid part).
+        """
         meta = RunMeta(
             commit=commit,
             branch=branch,
@@ -224,6 +234,9 @@ def api_router() -> APIRouter:
             timestamp=timestamp,
             seed=seed,
             tags=parse_tags(tag or []),
+            pr=pr,
+            url=url,
+            provider=provider,
         )
         ctype = request.headers.get("content-type", "")
         results: list[IngestResult] = []
@@ -234,12 +247,10 @@ def api_router() -> APIRouter:
                     raise InputError(
                         "multipart upload has no 'file' part; send each report as a part named file"
                     )
-                for upload in files:
-                    data: BinaryIO = upload.file
-                    name = upload.filename or source
-                    results.append(
-                        await run_in_threadpool(service.ingest_bytes, data, source=name, meta=meta)
-                    )
+                items: list[tuple[BinaryIO, str]] = [
+                    (upload.file, upload.filename or source) for upload in files
+                ]
+                results = await run_in_threadpool(service.ingest_many, items, meta=meta)
         else:
             body = await _spool_body(request)
             try:

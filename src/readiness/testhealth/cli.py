@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from readiness.console import Format, FormatOption, console, emit_json, state
+from readiness.console import Format, FormatOption, console, emit_json, err_console, state
 from readiness.errors import InputError
 from readiness.testhealth.model import RunMeta
 
@@ -65,30 +65,51 @@ def _parse_when(value: str | None, option: str) -> datetime | None:
 @app.command("ingest")
 def ingest_cmd(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="JUnit XML files.")],
+    files: Annotated[list[Path], typer.Argument(help="JUnit XML files (all stored, or none).")],
     commit: Annotated[str | None, typer.Option(help="Commit SHA the run tested.")] = None,
     branch: Annotated[str | None, typer.Option(help="Branch of the run.")] = None,
     run_id: Annotated[str | None, typer.Option("--run-id", help="CI run/pipeline id.")] = None,
-    attempt: Annotated[int, typer.Option(min=1, help="CI attempt (retries count up).")] = 1,
+    attempt: Annotated[
+        int | None, typer.Option(min=1, help="CI attempt (retries count up; default 1).")
+    ] = None,
     job: Annotated[str | None, typer.Option(help="CI job name.")] = None,
+    pr: Annotated[str | None, typer.Option(help="Pull/merge request number.")] = None,
+    url: Annotated[str | None, typer.Option(help="Web page of the CI run.")] = None,
     tree: Annotated[str | None, typer.Option(help="Git tree SHA (same code, new commit).")] = None,
     timestamp: Annotated[str | None, typer.Option(help="When the run started (ISO 8601).")] = None,
     tag: Annotated[list[str] | None, typer.Option(help="KEY=VALUE run tag (repeatable).")] = None,
     fmt: Format = FormatOption,
 ) -> None:
-    """Ingest JUnit XML (pytest, Jest, Surefire, go-junit-report) with its run metadata."""
-    meta = RunMeta(
+    """Ingest JUnit XML (pytest, Jest, Surefire, go-junit-report) with its run metadata.
+
+    Metadata not given is read from the CI environment (GitHub Actions, GitLab CI, Buildkite,
+    CircleCI, Jenkins, Azure Pipelines); options always win.
+    """
+    import os
+
+    from readiness.testhealth.ingest.ci_env import (
+        from_environment,
+        merge_ci,
+        missing_metadata_warnings,
+    )
+
+    given = RunMeta(
         commit=commit,
         branch=branch,
         run_id=run_id,
-        attempt=attempt,
+        attempt=attempt or 1,
         job=job,
+        pr=pr,
+        url=url,
         tree=tree,
         timestamp=_parse_when(timestamp, "--timestamp"),
         tags=_parse_tags(tag),
     )
+    meta = merge_ci(given, from_environment(os.environ), attempt_given=attempt is not None)
     with _client(ctx, create=True) as client:
         results = client.ingest(files, meta)
+    for warning in missing_metadata_warnings(meta):
+        err_console.print(warning, markup=False)
     if fmt is Format.JSON:
         emit_json(results)
         return
@@ -358,10 +379,9 @@ def classify_cmd(
 ) -> None:
     """Root cause by experiment over the whole suite, starting with the orders it failed in:
     order-dependent victim (and polluter), brittle (and state-setter), non-idempotent, ..."""
+    from readiness.storage.engine import MissingDatabaseError
     from readiness.testhealth.experiments.classify import classify_locally
     from readiness.testhealth.views import classification_view, failing_order_from_view
-
-    from readiness.storage.engine import MissingDatabaseError
 
     cli = state(ctx)
     try:

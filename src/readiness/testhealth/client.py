@@ -7,6 +7,7 @@ whether a command ran locally or against ``READINESS_URL``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -182,6 +183,7 @@ class RemoteTestHealth:
         return None if response.status_code == 204 else response.json()
 
     def ingest(self, paths: Sequence[Path], meta: RunMeta) -> list[dict[str, Any]]:
+        """POST every file in one multipart request: the server stores all of them, or none."""
         params: list[tuple[str, str | int]] = [
             (k, v)
             for k, v in (
@@ -192,26 +194,22 @@ class RemoteTestHealth:
                 ("tree", meta.tree),
                 ("seed", meta.seed),
                 ("timestamp", meta.timestamp.isoformat() if meta.timestamp else None),
+                ("pr", meta.pr),
+                ("url", meta.url),
+                ("provider", meta.provider),
             )
             if v is not None
         ]
         params.append(("attempt", meta.attempt))
         params += [("tag", f"{k}:{v}") for k, v in meta.tags.items()]
-        out: list[dict[str, Any]] = []
-        for path in paths:
-            try:
-                body = path.read_bytes()
-            except OSError as exc:
-                raise InputError(f"JUnit XML {path}: cannot be read ({exc.strerror})") from exc
-            result = self.call(
-                "POST",
-                "/runs",
-                params=[*params, ("source", path.name)],
-                content=body,
-                headers={"Content-Type": "application/xml"},
-            )
-            out.extend(result if isinstance(result, list) else [result])
-        return out
+        from readiness.testhealth.ingest.files import open_reports
+
+        with ExitStack() as stack:
+            files = []
+            for stream, source in open_reports(stack, paths):
+                files.append(("file", (Path(source).name, stream, "application/xml")))
+            result = self.call("POST", "/runs", params=params, files=files)
+        return list(result) if isinstance(result, list) else [result]
 
     def flaky(self, *, include_healthy: bool = False) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self.call("GET", "/health" if include_healthy else "/flaky")

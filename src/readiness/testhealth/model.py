@@ -55,6 +55,9 @@ class RunMeta:
     tree: str | None = None
     seed: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    pr: str | None = None  # pull/merge request number
+    url: str | None = None  # the CI page of the run
+    provider: str | None = None  # the CI service that ran it (see ``ingest.ci_env``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,7 +37,7 @@ from readiness.testhealth.store import runs as store
 from readiness.testhealth.store import tables
 
 if TYPE_CHECKING:
-    pass
+    from readiness.testhealth.junit.reader import BinaryReader
 
 
 class TestHealthService:
@@ -68,49 +69,55 @@ class TestHealthService:
 
     def ingest_bytes(self, data: bytes | BinaryIO, *, source: str, meta: RunMeta) -> IngestResult:
         """Ingest one JUnit XML document (bytes or a binary stream) in one transaction."""
-        from readiness.testhealth.ingest.pipeline import ingest_stream
-
         stream: BinaryIO = io.BytesIO(data) if isinstance(data, bytes) else data
-        result = ingest_stream(
-            self.stores.state,
-            stream,
-            source=source,
+        return self.ingest_many([(stream, source)], meta=meta)[0]
+
+    def ingest_many(
+        self, items: Sequence[tuple[BinaryReader, str]], *, meta: RunMeta
+    ) -> list[IngestResult]:
+        """Ingest ``(stream, source)`` documents as runs in one transaction: all, or none.
+
+        A malformed document stores nothing; the error names every malformed one
+        (``JUnitParseError`` for a single document, ``JUnitReportsError`` for several).
+        """
+        from readiness.testhealth.ingest.pipeline import IngestOptions, ingest_many
+
+        options = IngestOptions(
             meta=meta,
             project=self.project,
             now=self.clock.now(),
             infra_failure_ratio=self.th.infra_failure_ratio,
             infra_min_tests=self.th.infra_min_tests,
         )
-        if not result.duplicate:
-            record_event(
-                self.stores.audit,
-                clock=self.clock,
-                actor=self.actor,
-                action="tests.run.ingested",
-                target=result.run_key,
-                details={
-                    "source": source,
-                    "results": result.results,
-                    "commit": meta.commit,
-                    "branch": meta.branch,
-                    "run_id": meta.run_id,
-                },
-            )
-        return result
+        results = ingest_many(self.stores.state, items, options)
+        for result in results:
+            if not result.duplicate:
+                record_event(
+                    self.stores.audit,
+                    clock=self.clock,
+                    actor=self.actor,
+                    action="tests.run.ingested",
+                    target=result.run_key,
+                    details={
+                        "source": result.source,
+                        "results": result.results,
+                        "commit": meta.commit,
+                        "branch": meta.branch,
+                        "run_id": meta.run_id,
+                        "pr": meta.pr,
+                    },
+                )
+        return results
 
     def ingest_files(self, paths: Sequence[Path], *, meta: RunMeta) -> list[IngestResult]:
-        """Ingest each file in its own transaction; a bad file stops before the next one."""
-        results = []
-        for path in paths:
-            try:
-                handle = path.open("rb")
-            except OSError as exc:
-                raise InputError(
-                    f"JUnit XML {path}: cannot be read ({exc.strerror}); check the path"
-                ) from exc
-            with handle:
-                results.append(self.ingest_bytes(handle, source=str(path), meta=meta))
-        return results
+        """Ingest JUnit XML files in one transaction: every file is stored, or none.
+
+        Unreadable and malformed files are all named in one error; nothing is stored then.
+        """
+        from readiness.testhealth.ingest.files import open_reports
+
+        with ExitStack() as stack:
+            return self.ingest_many(open_reports(stack, paths), meta=meta)
 
     # -------------------------------------------------------------- detection
 

@@ -252,8 +252,9 @@ def test_the_random_order_seed_and_run_metadata_are_written_as_suite_properties(
 def test_run_metadata_defaults_come_from_ci_variables(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("GITLAB_CI", "true")
     monkeypatch.setenv("CI_COMMIT_SHA", "feed")
-    monkeypatch.setenv("GITHUB_REF_NAME", "topic")
+    monkeypatch.setenv("CI_COMMIT_BRANCH", "topic")
     monkeypatch.setenv("CI_PIPELINE_ID", "9")
     pytester.makepyfile(test_a="def test_ok():\n    pass\n")
 

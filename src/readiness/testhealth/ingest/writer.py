@@ -1,47 +1,41 @@
-"""The SQLite/PostgreSQL side of a JUnit ingest: batched writes of tests and results.
+"""The database side of one report's ingest: batches of rows to tests and results.
 
-On SQLite 3.38+ each batch is a few statements over JSON text (``json_each``), run in a worker
-thread while the parser reads the next batch; elsewhere rows go through ``executemany``. Ids are
-assigned under the transaction's write lock. Run totals are counted while rows stream.
+:meth:`Writer.write` takes the rows of one batch, counts them (the run's totals) and stores them
+the way the database does best:
+
+- SQLite 3.38+: a few statements over JSON text (``json_each``), returned as jobs that a worker
+  thread runs while the parser reads the next batch; ids are assigned under the write lock;
+- PostgreSQL: rows COPYed to a staging table, written by set statements at the end of the
+  transaction (:mod:`.postgres`), also as jobs of the worker thread;
+- older SQLite: ``executemany`` with ids looked up a batch at a time (:mod:`.sqlite_legacy`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from itertools import compress, repeat
+from itertools import compress, count, repeat
 from operator import itemgetter, or_
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from readiness.testhealth.ingest.postgres import Staging
+from readiness.testhealth.ingest.sqlite_legacy import LegacyTests
+from readiness.testhealth.ingest.totals import SparseFinalOutcomes, Totals
 from readiness.testhealth.junit.failures import fingerprint, normalise_message
 from readiness.testhealth.junit.reader import ParsedReport, Row
 from readiness.testhealth.model import RunMeta
 from readiness.testhealth.store import tables
 
 BATCH = 10_000
-_LOOKUP_CHUNK = 5_000
 _KEY_MAX = 2000
 _TEXT_MAX = 1000
-_RESULT_COLUMNS = (
-    "run_id",
-    "test_id",
-    "attempt",
-    "outcome",
-    "duration_s",
-    "failure_kind",
-    "message",
-    "fingerprint",
-)
 _FAILED = (1, 2)  # Outcome.FAILED, Outcome.ERROR
 _OUTCOME = itemgetter(4)
 _DURATION = itemgetter(5)
@@ -94,77 +88,8 @@ def _test_key(test_id: str) -> str:
 
 
 def clip(value: str | None, limit: int = _TEXT_MAX) -> str | None:
+    """``value`` cut to ``limit`` characters (None stays None)."""
     return value[:limit] if value is not None else None
-
-
-@dataclass
-class _Totals:
-    results: int = 0
-    reruns: int = 0
-    duration_s: float = 0.0
-
-
-class _Final:
-    """The outcome of each test's final attempt (highest attempt, then latest row), as rows
-    stream: the run's totals without a window query over what was just written."""
-
-    def __init__(self) -> None:
-        self._last: dict[Hashable, int] = {}
-        self._higher: dict[Hashable, tuple[int, int]] = {}
-
-    def add(self, test_ids: Sequence[Hashable], outcomes: list[int], attempts: list[int]) -> None:
-        self._last.update(zip(test_ids, outcomes, strict=True))
-        if attempts.count(0) == len(attempts):
-            return
-        higher = self._higher
-        for i in compress(range(len(attempts)), attempts):
-            test_id, attempt = test_ids[i], attempts[i]
-            seen = higher.get(test_id)
-            if seen is None or attempt >= seen[0]:
-                higher[test_id] = (attempt, outcomes[i])
-        # A later attempt-0 row of a test with reruns never decides its final outcome.
-
-    def counts(self) -> tuple[int, int, int]:
-        """(tests, tests whose final attempt failed, tests whose final attempt was skipped)."""
-        final = self._last
-        final.update((t, outcome) for t, (_a, outcome) in self._higher.items())
-        counted = Counter(final.values())
-        return len(final), counted[1] + counted[2], counted[3]
-
-
-class _SparseFinal:
-    """The final outcomes of only the tests that had a failed, skipped or rerun row: every other
-    test's final outcome is a pass, so the per-test state stays small (the writer counts the
-    distinct tests)."""
-
-    def __init__(self) -> None:
-        self._last: dict[str, int] = {}  # attempt-0 rows, from a test's first special row on
-        self._higher: dict[str, tuple[int, int]] = {}
-
-    def add(
-        self, keys: list[str], outcomes: list[int], attempts: list[int], special: list[int]
-    ) -> None:
-        last = self._last
-        tracked = last.keys() & set(keys) if last else set()
-        tracked.update(map(keys.__getitem__, special))
-        if not tracked:
-            return
-        higher = self._higher
-        for i in compress(range(len(keys)), map(tracked.__contains__, keys)):
-            key, attempt = keys[i], attempts[i]
-            if not attempt:
-                last[key] = outcomes[i]
-                continue
-            seen = higher.get(key)
-            if seen is None or attempt >= seen[0]:
-                higher[key] = (attempt, outcomes[i])
-
-    def counts(self, tests: int) -> tuple[int, int, int]:
-        """(tests, tests whose final attempt failed, tests whose final attempt was skipped)."""
-        final = dict(self._last)
-        final.update((t, outcome) for t, (_a, outcome) in self._higher.items())
-        counted = Counter(final.values())
-        return tests, counted[1] + counted[2], counted[3]
 
 
 Job = Callable[[], object]
@@ -173,9 +98,9 @@ Job = Callable[[], object]
 class Pipeline:
     """Runs the statements of one batch in a worker thread while the caller parses the next.
 
-    SQLite releases the GIL inside ``sqlite3_step``, and each batch is a handful of statements,
-    so the inserts overlap the parsing. One batch in flight at most; the connection is used by
-    one thread at a time (``wait`` before any other use).
+    SQLite releases the GIL inside ``sqlite3_step`` and psycopg while it sends, and each batch
+    is a handful of statements, so the writes overlap the parsing. One batch in flight at most;
+    the connection is used by one thread at a time (``wait`` before any other use).
     """
 
     def __init__(self) -> None:
@@ -218,51 +143,56 @@ def _run_all(jobs: list[Job]) -> None:
 
 
 class Writer:
-    """Batches results of one run; resolves test ids in bulk, inserting unknown tests.
-
-    On SQLite (3.38+) each batch is a few statements: the rows travel as JSON text (built by
-    orjson) that SQLite unpacks with ``json_each``; tests are upserted and their ids joined in
-    by key in the writer thread, and result ids assigned here (this transaction holds the write
-    lock, so ``max(id) + 1..`` are free).
-    """
+    """Writes the rows of one run, a batch at a time, and counts the run's totals."""
 
     def __init__(
-        self, conn: Connection, *, project: str, run_id: int, meta: RunMeta, started_at: datetime
+        self,
+        conn: Connection,
+        *,
+        project: str,
+        run_id: int,
+        meta: RunMeta,
+        started_at: datetime,
+        staging: Staging | None = None,
     ) -> None:
         self.conn = conn
         self.project = project
         self.run_id = run_id
         self.meta = meta
         self.started_at = started_at
-        self.totals = _Totals()
-        self.final = _Final()
-        self.sparse = _SparseFinal()  # instead of final on SQLite with JSON
-        self._keys: set[str] = set()  # the run's distinct tests (SQLite with JSON)
-        self.sync: Job = _no_wait  # called before reading the connection (see Pipeline)
-        self._jobs: list[Job] = []
-        self._sqlite = conn.dialect.name == "sqlite"
+        self.totals = Totals()
+        self.final = SparseFinalOutcomes()
+        self._keys: set[str] = set()  # the run's distinct tests
+        self._commit = clip(meta.commit, 64)
+        self._staging = staging
+        self._file = staging.new_file() if staging is not None else 0
+        self._seq = count()
+        self._legacy: LegacyTests | None = None
+        self._json = False
+        if staging is not None:
+            return
         version = conn.dialect.server_version_info or ()
-        self._json = self._sqlite and tuple(version) >= _JSON_SQLITE
-        self._next_result = 0
-        # On SQLite this transaction already holds the write lock (the run row is written), so
-        # a project without tests gains only the tests this ingest inserts: no lookups needed.
-        self._new_project: dict[str, int] | None = None
-        if self._sqlite and not self._json:
-            known = conn.exec_driver_sql(
-                "SELECT 1 FROM th_tests WHERE project = ? LIMIT 1", (project,)
-            ).first()
-            self._new_project = {} if known is None else None
+        self._json = tuple(version) >= _JSON_SQLITE
         # The text SQLAlchemy itself would store for this instant, computed once.
         column_type = tables.tests.c.first_seen.type.dialect_impl(conn.dialect)
         process = column_type.bind_processor(conn.dialect)
         self._sqlite_time = process(started_at) if process else started_at
-        if self._json:
-            self._next_result = conn.exec_driver_sql(
-                "SELECT coalesce(max(id), 0) + 1 FROM th_results"
-            ).scalar_one()
+        if not self._json:
+            self._legacy = LegacyTests(
+                conn,
+                project=project,
+                started_at=started_at,
+                started_at_text=self._sqlite_time,
+                commit=self._commit,
+            )
+            return
+        # This transaction holds the write lock: ids from max(id) + 1 on are free.
+        self._next_result = conn.exec_driver_sql(
+            "SELECT coalesce(max(id), 0) + 1 FROM th_results"
+        ).scalar_one()
         # A test's first_seen is the start of some run of the project, so only a report older
         # than a stored run can move one back.
-        self._older = self._json and (
+        self._older = (
             conn.exec_driver_sql(
                 "SELECT 1 FROM th_runs WHERE project = ? AND id <> ? AND started_at > ? LIMIT 1",
                 (project, run_id, self._sqlite_time),
@@ -270,201 +200,119 @@ class Writer:
             is not None
         )
 
+    @property
+    def file(self) -> int:
+        """The number of this report's rows in the PostgreSQL staging table (0 on SQLite)."""
+        return self._file
+
     def write(self, batch: Sequence[Row]) -> list[Job]:
-        """Write ``batch``; on SQLite with JSON, return the statements to run instead."""
-        if self._json:
-            return self._write_json(batch)
-        order = list(dict.fromkeys(map(_TEST_ID, batch)))  # the batch's tests in file order
-        if max(map(len, order)) <= _KEY_MAX:
-            ids = self._resolve_tests(order)
-        else:
-            by_key = self._resolve_tests(list(dict.fromkeys(map(_test_key, order))))
-            ids = {t: by_key[_test_key(t)] for t in order}
-        test_ids = list(map(ids.__getitem__, map(_TEST_ID, batch)))
-        outcomes = list(map(_OUTCOME, batch))
-        attempts = list(map(_ATTEMPT, batch))
-        durations = list(map(_DURATION, batch))
-        # Passed first executions carry no message, kind or fingerprint (NULL); the rest do.
-        special = list(compress(range(len(batch)), map(or_, outcomes, attempts)))
-        details = [self._details(batch[i], test_ids[i]) for i in special]
-        totals = self.totals
-        totals.reruns += len(batch) - attempts.count(0)
-        totals.duration_s += sum(durations)
-        totals.results += len(batch)
-        self.final.add(test_ids, outcomes, attempts)
-        run_id = self.run_id
-        rows: list[tuple[Any, ...]] = list(
-            zip(
-                repeat(run_id),
-                test_ids,
-                attempts,
-                outcomes,
-                durations,
-                repeat(None),
-                repeat(None),
-                repeat(None),
-            )
-        )
-        for i, row in zip(special, details, strict=True):
-            rows[i] = (run_id, *row)
-        self._insert_results(rows)
-        return []
-
-    def _emit(self, sql: str, params: tuple[Any, ...]) -> None:
-        self._jobs.append(partial(self.conn.exec_driver_sql, sql, params))
-
-    @staticmethod
-    def _details(r: Row, test_id: object) -> tuple[Any, ...]:
-        """(test_id, attempt, outcome, duration, kind, message, fingerprint) of one row."""
-        if r[4] not in _FAILED:
-            return (test_id, r[6], r[4], r[5], None, None, None)
-        message, failure_type, failure_kind = r[7], r[8], r[9]
-        kind = failure_kind.value if failure_kind is not None else None
-        fp = None
-        if message or failure_type:
-            fp = fingerprint(kind, normalise_message(message or failure_type))
-        return (test_id, r[6], r[4], r[5], kind, message, fp)
-
-    def counts(self) -> tuple[int, int, int]:
-        """(tests, tests whose final attempt failed, tests whose final attempt was skipped)."""
-        if not self._json:
-            return self.final.counts()
-        return self.sparse.counts(len(self._keys))
-
-    def _write_json(self, batch: Sequence[Row]) -> list[Job]:
-        """The batch as two JSON payloads and up to four statements keyed by test key; ids are
-        found in the writer thread."""
+        """Count ``batch`` and store it; returns the statements a worker thread may run."""
         keys: list[str] = list(map(_TEST_ID, batch))
         if max(map(len, keys)) > _KEY_MAX:
             keys = list(map(_test_key, keys))
         outcomes = list(map(_OUTCOME, batch))
         attempts = list(map(_ATTEMPT, batch))
         durations = list(map(_DURATION, batch))
+        # Passed first executions carry no message, kind or fingerprint (NULL); the rest do.
         special = list(compress(range(len(batch)), map(or_, outcomes, attempts)))
         totals = self.totals
         totals.reruns += len(batch) - attempts.count(0)
         totals.duration_s += sum(durations)
         totals.results += len(batch)
-        self.sparse.add(keys, outcomes, attempts, special)
+        self.final.add(keys, outcomes, attempts, special)
         self._keys.update(keys)
-        head = (self.project, self._sqlite_time, clip(self.meta.commit, 64), _json_text(keys))
-        self._emit(_TESTS_SQL, head)
+        if self._staging is not None:
+            return self._stage(batch, keys, durations, special)
+        if self._json:
+            return self._write_json(batch, keys, durations, special)
+        self._write_legacy(batch, keys, durations, special)
+        return []
+
+    def counts(self) -> tuple[int, int, int]:
+        """(tests, tests whose final attempt failed, tests whose final attempt was skipped)."""
+        return self.final.counts(len(self._keys))
+
+    @staticmethod
+    def _details(r: Row, key: object) -> tuple[Any, ...]:
+        """(key, attempt, outcome, duration, kind, message, fingerprint) of one row."""
+        if r[4] not in _FAILED:
+            return (key, r[6], r[4], r[5], None, None, None)
+        message, failure_type, failure_kind = r[7], r[8], r[9]
+        kind = failure_kind.value if failure_kind is not None else None
+        fp = None
+        if message or failure_type:
+            fp = fingerprint(kind, normalise_message(message or failure_type))
+        return (key, r[6], r[4], r[5], kind, message, fp)
+
+    def _stage(
+        self, batch: Sequence[Row], keys: list[str], durations: list[float], special: list[int]
+    ) -> list[Job]:
+        """PostgreSQL: the batch as staging rows, COPYed by the worker thread."""
+        assert self._staging is not None
+        rows: list[tuple[Any, ...]] = list(
+            zip(
+                repeat(self._file),
+                self._seq,
+                keys,
+                repeat(0),
+                repeat(0),
+                durations,
+                repeat(None),
+                repeat(None),
+                repeat(None),
+            )
+        )
+        for i in special:
+            rows[i] = (self._file, rows[i][1], *self._details(batch[i], keys[i]))
+        return [partial(self._staging.copy, rows)]
+
+    def _write_json(
+        self, batch: Sequence[Row], keys: list[str], durations: list[float], special: list[int]
+    ) -> list[Job]:
+        """SQLite 3.38+: two JSON payloads and up to four statements keyed by test key; ids are
+        found in the writer thread."""
+        jobs: list[Job] = []
+        head = (self.project, self._sqlite_time, self._commit, _json_text(keys))
+        jobs.append(partial(self.conn.exec_driver_sql, _TESTS_SQL, head))
         if self._older:
-            self._emit(_OLDER_SQL, head)
+            jobs.append(partial(self.conn.exec_driver_sql, _OLDER_SQL, head))
         base = self._next_result
         self._next_result += len(batch)
         if len(special) < len(batch):
             plain: list[tuple[str, float] | None] = list(zip(keys, durations, strict=True))
             for i in special:
                 plain[i] = None
-            self._emit(_PLAIN_RESULTS_SQL, (base, self.run_id, self.project, _json_text(plain)))
+            plain_params = (base, self.run_id, self.project, _json_text(plain))
+            jobs.append(partial(self.conn.exec_driver_sql, _PLAIN_RESULTS_SQL, plain_params))
         if special:
             rows = [(base + i, *self._details(batch[i], keys[i])) for i in special]
-            self._emit(_DETAILED_RESULTS_SQL, (self.run_id, self.project, _json_text(rows)))
-        jobs, self._jobs = self._jobs, []
+            params = (self.run_id, self.project, _json_text(rows))
+            jobs.append(partial(self.conn.exec_driver_sql, _DETAILED_RESULTS_SQL, params))
         return jobs
 
-    def _insert_results(self, rows: list[tuple[Any, ...]]) -> None:
-        if self._sqlite:
-            # The DBAPI executemany loop runs in C; Core adds per-row parameter processing.
-            self.conn.exec_driver_sql(
-                "INSERT INTO th_results (run_id, test_id, attempt, outcome, duration_s, "
-                "failure_kind, message, fingerprint, quarantined) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
-                rows,
+    def _write_legacy(
+        self, batch: Sequence[Row], keys: list[str], durations: list[float], special: list[int]
+    ) -> None:
+        """SQLite before 3.38: ids resolved here, results through executemany."""
+        assert self._legacy is not None
+        ids = self._legacy.resolve(list(dict.fromkeys(keys)))
+        test_ids = list(map(ids.__getitem__, keys))
+        run_id = self.run_id
+        rows: list[tuple[Any, ...]] = list(
+            zip(
+                repeat(run_id),
+                test_ids,
+                repeat(0),
+                repeat(0),
+                durations,
+                repeat(None),
+                repeat(None),
+                repeat(None),
             )
-            return
-        self.conn.execute(
-            tables.results.insert(), [dict(zip(_RESULT_COLUMNS, r, strict=True)) for r in rows]
         )
-
-    def _lookup(self, keys: Iterable[str]) -> dict[str, int]:
-        self.sync()
-        t = tables.tests
-        found: dict[str, int] = {}
-        key_list = list(keys)
-        for i in range(0, len(key_list), _LOOKUP_CHUNK):
-            chunk = key_list[i : i + _LOOKUP_CHUNK]
-            if self._sqlite:
-                marks = ",".join("?" * len(chunk))
-                where = f"project = ? AND test_key IN ({marks})"
-                sql = "SELECT test_key, id FROM th_tests WHERE " + where  # noqa: S608 - placeholders only
-                rows = self.conn.exec_driver_sql(sql, (self.project, *chunk)).fetchall()
-            else:
-                query = sa.select(t.c.test_key, t.c.id).where(
-                    t.c.project == self.project, t.c.test_key.in_(chunk)
-                )
-                rows = self.conn.execute(query).fetchall()
-            found.update((key, int(id_)) for key, id_ in rows)
-        return found
-
-    def _resolve_tests(self, keys: list[str]) -> dict[str, int]:
-        inserted = self._new_project
-        if inserted is not None:
-            ids = {key: inserted[key] for key in keys if key in inserted}
-            missing = [key for key in keys if key not in ids]
-            if missing:
-                added = self._insert_tests(missing)
-                inserted.update(added)
-                ids.update(added)
-            return ids
-        ids = self._lookup(keys)
-        if ids:
-            self._touch(list(ids.values()))
-        missing = [key for key in keys if key not in ids]
-        if missing:
-            ids.update(self._insert_tests(missing))
-        return ids
-
-    def _insert_tests(self, missing: list[str]) -> dict[str, int]:
-        commit = clip(self.meta.commit, 64)
-        if not self._sqlite:
-            at = self.started_at
-            self.conn.execute(
-                tables.tests.insert(),
-                [
-                    {
-                        "project": self.project,
-                        "test_key": key,
-                        "first_seen": at,
-                        "first_commit": commit,
-                    }
-                    for key in missing
-                ],
-            )
-            return self._lookup(missing)
-        at_text = self._sqlite_time
-        n = len(missing)
-        before = self.conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM th_tests").scalar_one()
-        self.conn.exec_driver_sql(
-            "INSERT INTO th_tests (project, test_key, first_seen, first_commit) "
-            "VALUES (?, ?, ?, ?)",
-            [(self.project, key, at_text, commit) for key in missing],
-        )
-        # SQLite gives a new row max(rowid)+1, and this transaction holds the write lock, so the
-        # new ids are consecutive in insertion order; checked, with a lookup as the fallback.
-        count, low, high = self.conn.exec_driver_sql(
-            "SELECT count(*), min(id), max(id) FROM th_tests WHERE id > ?", (before,)
-        ).one()
-        if (count, low, high) == (n, before + 1, before + n):
-            return dict(zip(missing, range(before + 1, before + n + 1), strict=True))
-        return self._lookup(missing)
-
-    def _touch(self, test_ids: list[int]) -> None:
-        """Move first_seen of known tests back to this run when it is older (a late report)."""
-        t = tables.tests
-        at = self.started_at
-        for i in range(0, len(test_ids), _LOOKUP_CHUNK):
-            chunk = test_ids[i : i + _LOOKUP_CHUNK]
-            self.conn.execute(
-                t.update()
-                .where(t.c.id.in_(chunk), t.c.first_seen > at)
-                .values(first_seen=at, first_commit=clip(self.meta.commit, 64))
-            )
-
-
-def _no_wait() -> None:
-    pass
+        for i in special:
+            rows[i] = (run_id, *self._details(batch[i], test_ids[i]))
+        self._legacy.insert_results(rows)
 
 
 def _started_at(meta: RunMeta, report: ParsedReport, now: datetime) -> datetime:
@@ -479,12 +327,14 @@ def new_writer(
     meta: RunMeta,
     report: ParsedReport,
     now: datetime,
+    staging: Staging | None = None,
 ) -> Writer:
-    # The report's timestamp is read with its first <testsuite>, before any testcase.
+    """The writer of one report (its start time is read with its first ``<testsuite>``)."""
     return Writer(
         conn,
         project=project,
         run_id=run_id,
         meta=meta,
         started_at=_started_at(meta, report, now),
+        staging=staging,
     )

@@ -306,13 +306,20 @@ class ReadinessPlugin:
         return out
 
     def meta(self) -> dict[str, str | None]:
+        """The run's metadata: the options given, else what the CI environment says."""
+        from readiness.testhealth.ingest.ci_env import from_environment
+
         opt = self.config.option
+        ci = from_environment(os.environ)
         return {
-            "commit": opt.readiness_commit or _env("GITHUB_SHA", "CI_COMMIT_SHA"),
-            "branch": opt.readiness_branch or _env("GITHUB_REF_NAME", "CI_COMMIT_REF_NAME"),
-            "run_id": opt.readiness_run_id or _env("GITHUB_RUN_ID", "CI_PIPELINE_ID"),
-            "attempt": _env("GITHUB_RUN_ATTEMPT", "CI_JOB_RETRY"),
-            "job": opt.readiness_job or _env("GITHUB_JOB", "CI_JOB_NAME"),
+            "commit": opt.readiness_commit or ci.commit,
+            "branch": opt.readiness_branch or ci.branch,
+            "run_id": opt.readiness_run_id or ci.run_id,
+            "attempt": str(ci.attempt) if ci.attempt is not None else None,
+            "job": opt.readiness_job or ci.job,
+            "pr": ci.pr,
+            "url": ci.url,
+            "provider": ci.provider,
         }
 
     def suite_properties(self) -> dict[str, str]:

@@ -93,4 +93,4 @@ def upload_junit(client: httpx.Client, xml_bytes: bytes, meta: dict[str, Any]) -
     return body if isinstance(body, dict) else {"result": body}
 
 
-_META_KEYS = ("commit", "branch", "run_id", "attempt", "job")
+_META_KEYS = ("commit", "branch", "run_id", "attempt", "job", "pr", "url", "provider")

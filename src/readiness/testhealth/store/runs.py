@@ -33,6 +33,9 @@ class RunRow:
     reruns: int
     duration_s: float
     infra_failure: bool
+    pr: str | None = None
+    url: str | None = None
+    provider: str | None = None
 
 
 def list_runs(engine: Engine, *, project: str, limit: int = 50) -> list[RunRow]:
@@ -62,6 +65,9 @@ def list_runs(engine: Engine, *, project: str, limit: int = 50) -> list[RunRow]:
                 reruns=r.reruns,
                 duration_s=r.duration_s,
                 infra_failure=bool(r.infra_failure),
+                pr=r.pr,
+                url=r.url,
+                provider=r.provider,
             )
             for r in conn.execute(query)
         ]
