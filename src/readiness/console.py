@@ -32,10 +32,13 @@ FormatOption = typer.Option(Format.TEXT, "--format", "-f", help="Output format: 
 
 
 class CliState:
-    """What the root callback learned (project directory) plus lazily loaded settings."""
+    """What the root callback learned (project directory, ``--project``) plus lazy settings."""
 
-    def __init__(self, project_dir: Path | None, clock: Clock | None = None) -> None:
+    def __init__(
+        self, project_dir: Path | None, clock: Clock | None = None, project: str | None = None
+    ) -> None:
         self.project_dir = project_dir
+        self.project = project
         self.clock: Clock = clock or SystemClock()
         self._settings: Settings | None = None
 
@@ -49,7 +52,8 @@ class CliState:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(self.project_dir)
+            overrides = {"project": self.project} if self.project is not None else None
+            self._settings = load_settings(self.project_dir, overrides=overrides)
         return self._settings
 
 

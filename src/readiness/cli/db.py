@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from readiness.console import Format, FormatOption, console, emit_json, state
+from readiness.console import Format, FormatOption, console, emit_json, err_console, state
+from readiness.projects.service import ProjectService
 from readiness.storage import open_stores
 from readiness.storage.migrate import current_revision, head_revision, upgrade_all
+from readiness.storage.stores import adoptable_project
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -17,13 +19,16 @@ def upgrade_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     settings = state(ctx).settings
     stores = open_stores(settings, upgrade=False)
     try:
-        upgrade_all(stores)
+        upgrade_all(stores, adopt_project=adoptable_project(settings))
         revisions = {
             "state": current_revision("state", stores.state),
             "audit": current_revision("audit", stores.audit),
         }
+        hint = ProjectService(stores=stores, clock=state(ctx).clock).legacy_hint(settings.project)
     finally:
         stores.dispose()
+    if hint:
+        err_console.print(f"hint: {hint}", markup=False)
     if fmt is Format.JSON:
         emit_json(revisions)
     else:

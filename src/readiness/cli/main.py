@@ -37,13 +37,22 @@ def root(
         Path | None,
         typer.Option("--project-dir", "-C", help="Project root (default: current directory)."),
     ] = None,
+    project: Annotated[
+        str | None,
+        typer.Option(
+            "--project",
+            metavar="NAME",
+            help="Project to act on (default: READINESS_PROJECT, the configured project, "
+            "else the directory's name).",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
     """Readiness: flaky-test management, quarantine and the merge/deploy/verify gates."""
-    ctx.obj = CliState(project_dir)
+    ctx.obj = CliState(project_dir, project=project)
 
 
 project_cli.register(app)
@@ -53,10 +62,12 @@ app.add_typer(db_cli.app, name="db", help="Database schema: upgrade, current rev
 
 def _mount_plugins() -> None:
     from readiness.cli import audit as audit_cli
+    from readiness.cli import projects as projects_cli
     from readiness.cli import tokens as tokens_cli
     from readiness.plugins import get_plugin_manager
 
     app.add_typer(tokens_cli.app, name="tokens", help="API tokens: create, list, revoke.")
+    app.add_typer(projects_cli.app, name="projects", help="Projects: list, create, rename, delete.")
     app.add_typer(audit_cli.app, name="audit")
     for pairs in get_plugin_manager().hook.readiness_cli_apps():
         for name, sub in pairs:

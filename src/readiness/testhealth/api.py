@@ -29,6 +29,7 @@ from readiness.testhealth.model import (
 )
 from readiness.testhealth.views import fix_view, health_view, ingest_view, quarantine_view
 from readiness.web.deps import (
+    CurrentProject,
     Principal,
     get_clock,
     get_settings,
@@ -68,7 +69,7 @@ class TestHealthAPI(Protocol):
     def latest_run_failures(self, commit: str | None) -> RunFailures | None: ...
 
 
-def _service(request: Request, actor: str) -> TestHealthAPI:
+def _service(request: Request, actor: str, project: str) -> TestHealthAPI:
     from readiness.testhealth.service import TestHealthService
 
     service: TestHealthAPI = TestHealthService(
@@ -77,22 +78,23 @@ def _service(request: Request, actor: str) -> TestHealthAPI:
         clock=get_clock(request),
         actor=actor,
         quarantine_backend="db",  # the server has no repository for the reviewed file
+        project=project,
     )
     return service
 
 
 def reader_service(
-    request: Request, who: Annotated[Principal, Depends(require_reader)]
+    request: Request, who: Annotated[Principal, Depends(require_reader)], project: CurrentProject
 ) -> TestHealthAPI:
-    """The service for a reader (tests override this dependency with a fake)."""
-    return _service(request, who.actor)
+    """The service for a reader, on the request's project (tests override it with a fake)."""
+    return _service(request, who.actor, project.name)
 
 
 def writer_service(
-    request: Request, who: Annotated[Principal, Depends(require_writer)]
+    request: Request, who: Annotated[Principal, Depends(require_writer)], project: CurrentProject
 ) -> TestHealthAPI:
     """The service for a writer; its actions are audited under the token's name."""
-    return _service(request, who.actor)
+    return _service(request, who.actor, project.name)
 
 
 Reader = Annotated[TestHealthAPI, Depends(reader_service)]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from readiness.testhealth.pytest.remote import fetch_quarantine, upload_junit
+from readiness.testhealth.pytest.remote import fetch_quarantine, project_params, upload_junit
 from readiness.testhealth.pytest.report import QUARANTINED_PROPERTY, _Attempt, _Case, render_junit
 
 if TYPE_CHECKING:
@@ -192,7 +192,10 @@ class ReadinessPlugin:
         import httpx
 
         return httpx.Client(
-            base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=30
+            base_url=url.rstrip("/"),
+            params=project_params(self.settings, self.config.rootpath),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
         )
 
     # -- collection and protocol ------------------------------------------------------------
@@ -341,7 +344,10 @@ class ReadinessPlugin:
         except ReadinessError as exc:
             self.messages.append(f"readiness: WARNING upload failed: {exc}")
         else:
-            self.messages.append(f"readiness: results uploaded to {client.base_url}")
+            project = client.params.get("project")
+            self.messages.append(
+                f"readiness: results uploaded to {client.base_url} (project {project})"
+            )
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         tr = terminalreporter

@@ -1,11 +1,16 @@
 """The pytest plugin's calls to a Readiness server: its quarantine list and report uploads.
 
+Every call names the project (``?project=``): the configured one, else ``READINESS_PROJECT``,
+else the name derived from the rootdir's name, as the ``readiness`` CLI does.
+
 ``httpx`` and the platform are imported inside the functions, so the plugin stays cheap to load.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -15,6 +20,15 @@ if TYPE_CHECKING:
 
 QUARANTINE_API = "/api/v1/tests/quarantine"
 RUNS_API = "/api/v1/tests/runs"
+
+
+def project_params(settings: Any, root: Path) -> dict[str, str]:
+    """The query parameters every call carries: ``{"project": name}``."""
+    if settings is not None:
+        return {"project": str(settings.project)}
+    from readiness._common.project_names import project_name_from
+
+    return {"project": os.environ.get("READINESS_PROJECT") or project_name_from(root.name)}
 
 
 def _remote_error(action: str, exc: Exception) -> Exception:
