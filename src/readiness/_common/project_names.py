@@ -61,6 +61,6 @@ def check_lookup_name(name: str, *, what: str = "project") -> str:
         return name
     shown = name[:80].encode("unicode_escape").decode("ascii")
     raise InputError(
-        f"{what} {shown!r} cannot name a project: {RULE}",
+        f"{what} '{shown}' cannot name a project: {RULE}",
         details={"field": "project", "got": shown},
     )

@@ -113,7 +113,8 @@ def ensure_project(engine: Engine, name: str, *, at: datetime, by: str) -> tuple
             insert = postgresql.insert(projects).values(**values).on_conflict_do_nothing()
         else:
             insert = sqlite.insert(projects).values(**values).on_conflict_do_nothing()
-        created = conn.execute(insert).rowcount == 1
+        # A row comes back only from the insert that created the project.
+        created = conn.execute(insert.returning(projects.c.id)).first() is not None
         project = get_project(conn, name)
     assert project is not None  # inserted here or by the caller that won the race
     return project, created

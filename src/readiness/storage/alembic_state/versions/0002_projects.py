@@ -16,6 +16,7 @@ Revises: 0001_state
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -41,6 +42,12 @@ def _adopt_legacy_default(conn: sa.Connection, found: set[str]) -> set[str]:
     for name in OWNED:
         t = _owned(name)
         conn.execute(t.update().where(t.c.project == LEGACY_DEFAULT).values(project=adopt))
+    logging.getLogger("readiness.storage").warning(
+        "readiness: this database's history moved from project %r to %r, the default project "
+        "name (the directory's name) since projects exist",
+        LEGACY_DEFAULT,
+        adopt,
+    )
     return {adopt}
 
 
