@@ -14,6 +14,7 @@ from rich.console import Console
 
 from readiness._common.canonical import to_jsonable
 from readiness._common.clock import Clock, SystemClock
+from readiness._common.project_names import validate_project_name
 from readiness.config import Settings, load_settings
 
 # Piped output (CI logs, files) gets a wide console so tables never truncate test ids.
@@ -52,7 +53,10 @@ class CliState:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            overrides = {"project": self.project} if self.project is not None else None
+            overrides = None
+            if self.project is not None:
+                # Named here, so the error names the option rather than "the environment".
+                overrides = {"project": validate_project_name(self.project, what="--project")}
             self._settings = load_settings(self.project_dir, overrides=overrides)
         return self._settings
 

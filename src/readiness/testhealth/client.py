@@ -77,7 +77,7 @@ class LocalTestHealth:
         if known and name not in known:
             hint = projects.legacy_hint(name) or (
                 f"this database holds {', '.join(known)}; choose one with --project NAME "
-                "(or READINESS_PROJECT, or project in [tool.readiness])"
+                "(or READINESS_PROJECT, or project in the configuration)"
             )
             raise NotFoundError(f"project {name!r} has no data here: {hint}")
         self._readable = True
