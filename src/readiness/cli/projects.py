@@ -97,12 +97,12 @@ class _Remote:
             )
         self.base = str(settings.url).rstrip("/")
         self.http = httpx.Client(
-            base_url=f"{self.base}/api/v1/projects",
+            base_url=f"{self.base}/api/v1",
             headers={"Authorization": f"Bearer {token}"},
             timeout=httpx.Timeout(60.0, connect=10.0),
         )
 
-    def _call(self, method: str, path: str = "", **kwargs: Any) -> Any:
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         import httpx
 
         try:
@@ -116,19 +116,25 @@ class _Remote:
                 message = response.text[:200] or response.reason_phrase
             error = _ERRORS.get(response.status_code, RemoteError)
             raise error(f"server {self.base}: {message}")
-        return response.json()
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise RemoteError(
+                f"server {self.base}: answered {response.status_code} without JSON; "
+                "is READINESS_URL a Readiness server?"
+            ) from exc
 
     def list(self) -> list[dict[str, Any]]:
-        return [_strip(p) for p in self._call("GET")]
+        return [_strip(p) for p in self._call("GET", "/projects")]
 
     def create(self, name: str) -> dict[str, Any]:
-        return _strip(self._call("POST", json={"name": name}))
+        return _strip(self._call("POST", "/projects", json={"name": name}))
 
     def rename(self, old: str, new: str) -> dict[str, Any]:
-        return _strip(self._call("PATCH", f"/{old}", json={"name": new}))
+        return _strip(self._call("PATCH", f"/projects/{old}", json={"name": new}))
 
     def delete(self, name: str) -> dict[str, Any]:
-        return _strip(self._call("DELETE", f"/{name}"))
+        return _strip(self._call("DELETE", f"/projects/{name}"))
 
     def close(self) -> None:
         self.http.close()
