@@ -241,3 +241,19 @@ def test_a_configured_name_over_history_in_default_says_how_to_move_it(
         "checkout's project is 'web'; to move it there run `readiness projects rename default "
         "web` (or set project = 'default')\n"
     )
+
+
+def test_upgrading_a_shared_database_prints_the_rename_that_moves_its_history(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _legacy_checkout(tmp_path)
+    url = f"sqlite:///{root / '.readiness' / 'state.db'}"
+    monkeypatch.setenv("READINESS_STATE_URL", url)  # configured: a database others may share
+
+    code, _, err = run(capsys, root, "db", "upgrade")
+
+    assert code == 0
+    assert err == (
+        "hint: existing data is in project 'default' but this checkout's project is 'shop'; to "
+        "move it there run `readiness projects rename default shop` (or set project = 'default')\n"
+    )
