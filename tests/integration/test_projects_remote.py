@@ -109,6 +109,23 @@ def test_the_same_test_file_in_two_repositories_stays_two_tests(
     assert _health(central, "main") == []
 
 
+def test_an_upload_into_a_project_the_server_lacks_says_how_to_create_it(
+    pytester: pytest.Pytester, central: Central
+) -> None:
+    gamma = _repository(pytester, "gamma", "passed")
+
+    result = _upload(pytester, gamma, "g1")
+
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        [
+            "readiness: WARNING upload failed: POST /api/v1/tests/runs: server answered 404: "
+            "project 'gamma' does not exist (known: alpha, beta, main); an admin creates it "
+            "with `readiness projects create gamma`"
+        ]
+    )
+
+
 def test_the_cli_reads_each_repositorys_project_from_the_server(
     pytester: pytest.Pytester, central: Central, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -49,10 +49,7 @@ def fetch_quarantine(client: httpx.Client) -> list[QuarantineEntry]:
     except httpx.HTTPError as exc:
         raise _remote_error(f"GET {QUARANTINE_API}", exc) from exc
     if response.status_code != 200:
-        raise RemoteError(
-            f"GET {QUARANTINE_API}: server answered {response.status_code}; "
-            "check READINESS_TOKEN and the server log"
-        )
+        raise RemoteError(f"GET {QUARANTINE_API}: {_refusal(response)}")
     try:
         return [
             QuarantineEntry(
@@ -72,6 +69,16 @@ def fetch_quarantine(client: httpx.Client) -> list[QuarantineEntry]:
             f"GET {QUARANTINE_API}: expected a JSON list of entries with test_id, reason, "
             f"created, expires ({type(exc).__name__}: {exc}); is READINESS_URL a Readiness server?"
         ) from exc
+
+
+def _refusal(response: httpx.Response) -> str:
+    """What the server said (its error message when it answers in the error shape)."""
+    try:
+        message = str(response.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        message = response.text[:200] or response.reason_phrase
+    hint = "; check READINESS_TOKEN" if response.status_code in (401, 403) else ""
+    return f"server answered {response.status_code}: {message}{hint}"
 
 
 def _aware(value: str) -> datetime:
@@ -96,10 +103,7 @@ def upload_junit(client: httpx.Client, xml_bytes: bytes, meta: dict[str, Any]) -
     except httpx.HTTPError as exc:
         raise _remote_error(f"POST {RUNS_API}", exc) from exc
     if response.status_code >= 300:
-        raise RemoteError(
-            f"POST {RUNS_API}: server answered {response.status_code} "
-            f"({response.text[:200]}); check READINESS_TOKEN and the server log"
-        )
+        raise RemoteError(f"POST {RUNS_API}: {_refusal(response)}")
     try:
         body = response.json()
     except ValueError:
