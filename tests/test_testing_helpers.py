@@ -59,7 +59,7 @@ def test_memory_testhealth_judges_a_retry_pass_as_flaky_and_audits_the_ingest(
     )
 
     [health] = service.health()
-    events = captured_audit_events(service.stores)
+    events = captured_audit_events(service.stores, action_prefix="tests.")
     assert (health.test_id, health.status) == ("tests/t.py::test_x", TestStatus.FLAKY)
     # A retry pass is also a pass and a failure on one commit: both rules say so.
     assert [r.rule for r in health.rules] == ["same-commit", "retry-pass"]

@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from readiness.errors import ConfigError
+from readiness._common.project_names import project_name_from, validate_project_name
+from readiness.errors import ConfigError, InputError
 
 ENV_PREFIX = "READINESS_"
 # Variables with the prefix that are not settings: who acts (audit), the test database.
@@ -78,10 +79,33 @@ class Settings(BaseModel):
     url: str | None = Field(default=None, description="a shared Readiness server")
     token: str | None = Field(default=None, repr=False)
     token_file: str | None = None
-    project: str = "default"
+    project: str = Field(
+        default="",
+        description="the project this checkout's data belongs to (default: the directory name)",
+    )
     default_branch: str = "main"
     testhealth: TestHealthSettings = Field(default_factory=TestHealthSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+
+    @field_validator("project")
+    @classmethod
+    def _valid_project(cls, value: str) -> str:
+        try:
+            return validate_project_name(value)
+        except InputError as exc:
+            raise ValueError(exc.message) from exc
+
+    @model_validator(mode="after")
+    def _default_project(self) -> Settings:
+        if "project" not in self.model_fields_set:
+            # Bypasses pydantic's __setattr__ so the name does not count as configured.
+            object.__setattr__(self, "project", project_name_from(self.root.resolve().name))
+        return self
+
+    @property
+    def project_is_explicit(self) -> bool:
+        """Whether ``project`` was configured (file, READINESS_PROJECT, ``--project``)."""
+        return "project" in self.model_fields_set
 
     def path(self, relative: str) -> Path:
         """A path from the settings, resolved against the project root."""
@@ -176,8 +200,9 @@ def load_settings(
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "settings"
         origin = str(source) if source else "environment"
+        problem = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(
-            f"configuration ({origin}): {where}: {first['msg']} (got {first.get('input')!r}); "
+            f"configuration ({origin}): {where}: {problem} (got {first.get('input')!r}); "
             "see `readiness init` for a commented example",
             details={"field": where, "source": origin},
         ) from exc

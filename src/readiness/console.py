@@ -64,10 +64,13 @@ FormatOption = typer.Option(Format.TEXT, "--format", "-f", help="Output format: 
 
 
 class CliState:
-    """What the root callback learned (project directory) plus lazily loaded settings."""
+    """What the root callback learned (project directory, ``--project``) plus lazy settings."""
 
-    def __init__(self, project_dir: Path | None, clock: Clock | None = None) -> None:
+    def __init__(
+        self, project_dir: Path | None, clock: Clock | None = None, project: str | None = None
+    ) -> None:
         self.project_dir = project_dir
+        self.project = project
         self.clock: Clock = clock or SystemClock()
         self._settings: Settings | None = None
 
@@ -93,9 +96,14 @@ class CliState:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from readiness._common.project_names import validate_project_name
             from readiness.config import load_settings
 
-            self._settings = load_settings(self.root)
+            overrides = None
+            if self.project is not None:
+                # Named here, so the error names the option rather than "the environment".
+                overrides = {"project": validate_project_name(self.project, what="--project")}
+            self._settings = load_settings(self.root, overrides=overrides)
         return self._settings
 
 

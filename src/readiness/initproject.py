@@ -11,6 +11,10 @@ STARTER = """\
 # READINESS_<KEY>, and READINESS_<SECTION>__<KEY> for keys of a section.
 # Secrets never live here: this file names the files that hold them.
 {header}
+# The project this repository's results belong to (default: this directory's name). A shared
+# server keeps each project apart; set it when CI checks out under another directory name.
+# project = "shop"
+
 # Where the embedded SQLite databases live (state.db and audit.db).
 data_dir = ".readiness"
 # Use PostgreSQL instead (needs `pip install readiness[postgres]`):

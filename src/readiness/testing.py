@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import sqlalchemy as sa
@@ -40,11 +41,18 @@ __all__ = [
 DEFAULT_INSTANT = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 
 
+def _foreign_keys_on(dbapi_conn: Any, _record: Any) -> None:
+    # As on every Readiness SQLite database: cascades (project renames) need foreign keys.
+    dbapi_conn.execute("PRAGMA foreign_keys=ON")
+
+
 def _memory_engine() -> sa.Engine:
     # One shared connection: an in-memory SQLite database lives as long as its connection.
-    return sa.create_engine(
+    engine = sa.create_engine(
         "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
     )
+    sa.event.listen(engine, "connect", _foreign_keys_on)
+    return engine
 
 
 def memory_stores() -> Stores:

@@ -18,6 +18,7 @@ from readiness._common.clock import SystemClock
 from readiness.auth.service import TokenService
 from readiness.cli.main import main
 from readiness.config import load_settings
+from readiness.projects.service import ProjectService
 from readiness.server.app import create_app
 from readiness.storage import open_stores
 from readiness.testing import junit_xml
@@ -44,6 +45,8 @@ def server(tmp_path: Path) -> Iterator[Server]:
     tokens = TokenService(stores=stores, clock=clock, actor="admin")
     writer, _ = tokens.create(name="ci", role="writer")
     reader, _ = tokens.create(name="dev", role="reader")
+    # An admin creates each repository's project; the checkout below is named after it.
+    ProjectService(stores=stores, clock=clock, actor="admin").create("checkout")
     try:
         with live_server(create_app(settings, stores=stores, clock=clock)) as url:
             yield Server(url, writer, reader)
@@ -57,6 +60,7 @@ def client_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: Server) 
     root.mkdir()
     monkeypatch.setenv("READINESS_URL", server.url)
     monkeypatch.setenv("READINESS_TOKEN", server.writer)
+    monkeypatch.setenv("READINESS_PROJECT", "checkout")  # pytester's rootdir has another name
     monkeypatch.delenv("READINESS_ACTOR", raising=False)
     return root
 
@@ -161,7 +165,9 @@ def test_the_pytest_plugin_uploads_and_honours_the_server_quarantine(
     with_token = {"Authorization": f"Bearer {server.reader}"}
     import httpx
 
-    runs = httpx.get(f"{server.url}/api/v1/tests/runs", headers=with_token).json()
+    runs = httpx.get(
+        f"{server.url}/api/v1/tests/runs", params={"project": "checkout"}, headers=with_token
+    ).json()
     assert [(r["commit"], r["total"], r["failed"]) for r in runs] == [("c9", 2, 1)]
 
 
@@ -172,6 +178,7 @@ def cli_quarantine(server: Server, test_id: str) -> int:
         f"{server.url}/api/v1/tests/quarantine",
         # The test has not run on the server yet: quarantining it needs allow_unknown.
         json={"test_id": test_id, "reason": "known race", "allow_unknown": True},
+        params={"project": "checkout"},
         headers={"Authorization": f"Bearer {server.writer}"},
     )
     return 0 if response.status_code == 201 else response.status_code

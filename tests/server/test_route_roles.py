@@ -14,6 +14,7 @@ GRANTS = {
     "auditor": {"auditor", "admin"},
 }
 T = "tests/test_orders.py::test_pay"
+P = "spare"  # an empty project the project routes read, rename and delete
 
 # (method, path, role needed, request kwargs)
 ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
@@ -52,6 +53,11 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("GET", "/api/v1/tests/gate/latest-run", "reader", {}),
     ("GET", "/api/v1/audit/events", "auditor", {}),
     ("GET", "/api/v1/audit/verify", "auditor", {}),
+    ("GET", "/api/v1/projects", "reader", {}),
+    ("GET", f"/api/v1/projects/{P}", "reader", {}),
+    ("POST", "/api/v1/projects", "admin", {"json": {"name": "billing"}}),
+    ("PATCH", f"/api/v1/projects/{P}", "admin", {"json": {"name": "spare-2"}}),
+    ("DELETE", f"/api/v1/projects/{P}", "admin", {}),
     ("GET", "/api/v1/tokens", "admin", {}),
     ("POST", "/api/v1/tokens", "admin", {"json": {"name": "x", "role": "reader"}}),
     ("DELETE", "/api/v1/tokens/1", "admin", {}),
@@ -63,6 +69,9 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("GET", "/tests/quarantine", "reader", {}),
     ("GET", "/tests/runs", "reader", {}),
     ("POST", "/tests/quarantine", "writer", {"data": {"test_id": T, "reason": "flaky"}}),
+    ("POST", "/project", "reader", {"data": {"project": P, "next": "/tests/runs"}}),
+    ("POST", "/logout", "reader", {}),
+    ("GET", "/openapi.json", "reader", {}),
 ]
 CASES = [
     pytest.param(
@@ -73,7 +82,9 @@ CASES = [
 ]
 
 
-def _prepare(server: Any, method: str, path: str) -> None:
+def _prepare(server: Any, method: str, path: str, kwargs: dict[str, Any]) -> None:
+    if path.startswith(f"/api/v1/projects/{P}") or kwargs.get("data", {}).get("project") == P:
+        server.client.post("/api/v1/projects", json={"name": P}, headers=server.auth("admin"))
     # Deleting needs something to delete.
     if method == "DELETE" and "/quarantine/" in path:
         server.client.post(
@@ -88,7 +99,7 @@ def _prepare(server: Any, method: str, path: str) -> None:
 def test_route_admits_exactly_the_roles_that_may_use_it(  # noqa: PLR0917 - one per column
     server: Any, method: str, path: str, role: str, kwargs: dict[str, Any], caller: str
 ) -> None:
-    _prepare(server, method, path)
+    _prepare(server, method, path, kwargs)
     who = None if caller == "anonymous" else caller
     headers = {**kwargs.get("headers", {}), **server.auth(who), "HX-Request": "true"}
     body = {k: server.junit if v == "JUNIT" else v for k, v in kwargs.items() if k != "headers"}
@@ -111,25 +122,37 @@ def test_health_and_version_are_the_only_anonymous_routes(server: Any, path: str
 
 
 def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
-    # API routes from the (authenticated) OpenAPI document, pages from their routers.
+    # API routes from the (authenticated) OpenAPI document; pages, sign-in and the project
+    # switcher (kept out of the schema) from their routers.
+    from readiness.server.routes import session
     from readiness.testhealth.pages import dashboard_pages
 
     schema = server.client.get("/openapi.json", headers=server.auth("reader")).json()
     found = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops}
-    for page in dashboard_pages():
-        prefix = "" if page.path == "/" else page.path.rstrip("/")
-        for route in page.router.routes:
+    routers = [("", session.router)] + [
+        ("" if page.path == "/" else page.path.rstrip("/"), page.router)
+        for page in dashboard_pages()
+    ]
+    for prefix, router in routers:
+        for route in router.routes:
             path: str = getattr(route, "path", "")
             for method in getattr(route, "methods", set()) - {"HEAD"}:
-                found.add((method, prefix + path if path != "/" else page.path))
+                found.add((method, prefix + path if path != "/" or not prefix else prefix))
+    found.add(("GET", "/openapi.json"))
     concrete = {
-        (m, p.replace("{test_id}", T).replace("{test_id:path}", T).replace("{token_id}", "1"))
+        (
+            m,
+            p.replace("{test_id}", T)
+            .replace("{test_id:path}", T)
+            .replace("{token_id}", "1")
+            .replace("{name}", P),
+        )
         for m, p in found
     }
     listed = {(m, p.split("?")[0]) for m, p, _, _ in ROUTES}
-    anonymous = {("GET", "/healthz"), ("GET", "/version")}
+    anonymous = {("GET", "/healthz"), ("GET", "/version"), ("GET", "/login"), ("POST", "/login")}
     assert sorted(concrete - listed - anonymous) == []
-    assert len(concrete) >= 20
+    assert len(concrete) >= 30
 
 
 def test_the_openapi_document_needs_a_token_and_there_is_no_cdn_swagger_ui(server: Any) -> None:

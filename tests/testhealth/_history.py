@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from readiness.storage.projects import ensure_project
 from readiness.testhealth.model import Outcome
 from readiness.testhealth.store.tables import fix_verifications, quarantine, results, runs, tests
 
@@ -47,6 +48,8 @@ class History:
         self.count = 0
         self.test_ids: dict[str, int] = {}
         self.run_ids: list[int] = []
+        # Every row names an existing project (a foreign key), as the services ensure.
+        ensure_project(engine, project, at=start, by="hand-built")
 
     def at(self, index: int) -> datetime:
         """The default start time of the ``index``-th run: one hour apart."""

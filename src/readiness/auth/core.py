@@ -45,6 +45,12 @@ class TokenInfo:
     expires_at: datetime | None
     revoked_at: datetime | None
     last_used_at: datetime | None
+    # None: the token may act on every project; else only on these (sorted, maybe none left).
+    projects: tuple[str, ...] | None = None
+
+    def may_use(self, project: str) -> bool:
+        """Whether this token may act on ``project``."""
+        return self.projects is None or project in self.projects
 
     def is_active(self, now: datetime) -> bool:
         """Neither revoked nor expired at ``now``."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from readiness._common.clock import Clock
@@ -18,6 +18,7 @@ from readiness.auth.core import (
     validate_role,
 )
 from readiness.errors import AuthError, InputError, NotFoundError
+from readiness.projects.service import ProjectService
 from readiness.storage.engine import Stores
 
 # Writing last_used_at on every request would turn every read into a write.
@@ -41,9 +42,18 @@ class TokenService:
         self._random = random_bytes
 
     def create(
-        self, *, name: str, role: str, expires_days: int | None = None
+        self,
+        *,
+        name: str,
+        role: str,
+        expires_days: int | None = None,
+        projects: Sequence[str] | None = None,
     ) -> tuple[str, TokenInfo]:
-        """Create a token; the clear token is returned once and never stored."""
+        """Create a token; the clear token is returned once and never stored.
+
+        ``projects`` limits the token to those (existing) projects; None lets it act on every
+        project. Admin tokens administer every project and cannot be limited.
+        """
         validate_role(role)
         if not name.strip():
             raise InputError("token name is empty; give --name a short description of its use")
@@ -51,6 +61,7 @@ class TokenService:
             raise InputError(
                 f"expires_days must be at least 1 (got {expires_days}); omit it for no expiry"
             )
+        scope = self._scope(role, projects)
         now = self._clock.now()
         token = make_token(self._random(TOKEN_BYTES))
         info = store.insert_token(
@@ -62,6 +73,7 @@ class TokenService:
             created_at=now,
             created_by=self._actor,
             expires_at=now + timedelta(days=expires_days) if expires_days else None,
+            projects=scope,
         )
         record_event(
             self._stores.audit,
@@ -74,9 +86,28 @@ class TokenService:
                 "role": role,
                 "prefix": info.prefix,
                 "expires_at": info.expires_at.isoformat() if info.expires_at else None,
+                "projects": list(info.projects) if info.projects is not None else None,
             },
         )
         return token, info
+
+    def _scope(self, role: str, projects: Sequence[str] | None) -> list[str] | None:
+        if projects is None:
+            return None
+        if role == "admin":
+            raise InputError(
+                "an admin token administers every project and cannot be limited to some; "
+                "limit a reader, writer or auditor token instead, or drop --project",
+                details={"field": "projects", "role": role},
+            )
+        if not projects:
+            raise InputError(
+                "the list of projects is empty; name at least one project, "
+                "or omit it for a token that may use every project",
+                details={"field": "projects"},
+            )
+        found = ProjectService(stores=self._stores, clock=self._clock)
+        return sorted({found.get(p).name for p in projects})
 
     def list(self) -> list[TokenInfo]:
         """Every token (without secrets), oldest first."""

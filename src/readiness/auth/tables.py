@@ -1,10 +1,15 @@
-"""The token table (state database). Tokens are stored as SHA-256 digests, never in clear."""
+"""The token tables (state database). Tokens are stored as SHA-256 digests, never in clear.
+
+A token with ``all_projects`` may act on every project; otherwise only on the projects listed
+for it in ``rd_token_projects`` (none left after those projects are deleted: it may act on none).
+"""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from readiness.storage.metadata import state_metadata
+from readiness.storage.projects import project_column
 
 TZ = sa.DateTime(timezone=True)
 
@@ -21,4 +26,13 @@ api_tokens = sa.Table(
     sa.Column("expires_at", TZ),
     sa.Column("revoked_at", TZ),
     sa.Column("last_used_at", TZ),
+    sa.Column("all_projects", sa.Boolean, nullable=False, server_default=sa.true()),
+)
+
+token_projects = sa.Table(
+    "rd_token_projects",
+    state_metadata,
+    sa.Column("token_id", sa.Integer, sa.ForeignKey("rd_tokens.id", ondelete="CASCADE")),
+    project_column(ondelete="CASCADE"),
+    sa.PrimaryKeyConstraint("token_id", "project"),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from readiness.console import Format, FormatOption, console, emit_json, state
+from readiness.console import Format, FormatOption, console, emit_json, err_console, state
 
 app = typer.Typer(no_args_is_help=True, help="Database schema: upgrade, current revision.")
 
@@ -18,8 +18,15 @@ def upgrade_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
 
     settings = state(ctx).settings
     stores = open_stores(settings, upgrade=True)
-    stores.dispose()
+    try:
+        from readiness.projects.service import ProjectService
+
+        hint = ProjectService(stores=stores, clock=state(ctx).clock).legacy_hint(settings.project)
+    finally:
+        stores.dispose()
     revisions = {kind: _revision_text(kind) for kind in KINDS}
+    if hint:
+        err_console.print(f"hint: {hint}", markup=False)
     if fmt is Format.JSON:
         emit_json(revisions)
     else:

@@ -41,13 +41,22 @@ def root(
         Path | None,
         typer.Option("--project-dir", "-C", help="Project root (default: current directory)."),
     ] = None,
+    project: Annotated[
+        str | None,
+        typer.Option(
+            "--project",
+            metavar="NAME",
+            help="Project to act on (default: READINESS_PROJECT, the configured project, "
+            "else the directory's name).",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
     """Readiness: flaky-test management, quarantine and the merge/deploy/verify gates."""
-    ctx.obj = CliState(project_dir)
+    ctx.obj = CliState(project_dir, project=project)
 
 
 def main(argv: list[str] | None = None) -> int:

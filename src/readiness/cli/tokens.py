@@ -61,7 +61,12 @@ def _view(info: TokenInfo) -> dict[str, object]:
         "expires_at": info.expires_at,
         "revoked_at": info.revoked_at,
         "last_used_at": info.last_used_at,
+        "projects": _projects(info),
     }
+
+
+def _projects(info: TokenInfo) -> list[str] | None:
+    return list(info.projects) if info.projects is not None else None
 
 
 @app.command("create")
@@ -80,6 +85,14 @@ def create_cmd(
             "--expires-days", min=1, max=36500, help="Days until it expires (default never)."
         ),
     ] = None,
+    project: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--project",
+            metavar="NAME",
+            help="Limit the token to this project (repeatable; default: every project).",
+        ),
+    ] = None,
     fmt: Format = FormatOption,
 ) -> None:
     """Create a token and print it once; only its SHA-256 digest is stored."""
@@ -88,16 +101,29 @@ def create_cmd(
         if name is None:
             today = state(ctx).clock.now().date()
             name = default_token_name(role.value, today, (t.name for t in service.list()))
-        token, info = service.create(name=name, role=role.value, expires_days=expires_days)
+        token, info = service.create(
+            name=name, role=role.value, expires_days=expires_days, projects=project or None
+        )
     finally:
         stores.dispose()
     if fmt is Format.JSON:
-        emit_json({"token": token, "id": info.id, "role": info.role, "name": info.name})
+        emit_json(
+            {
+                "token": token,
+                "id": info.id,
+                "role": info.role,
+                "name": info.name,
+                "projects": _projects(info),
+            }
+        )
         return
     console.print(token)
+    scope = f"projects {', '.join(info.projects)}" if info.projects else "every project"
     console.print(
-        f"token {info.id} ({info.role}, {info.name!r}) created; it is shown only this once",
+        f"token {info.id} ({info.role}, {info.name!r}, {scope}) created; "
+        "it is shown only this once",
         style="dim",
+        markup=False,
     )
 
 
@@ -118,7 +144,11 @@ def list_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     for t in tokens:
         status = "active" if t.is_active(now) else ("revoked" if t.revoked_at else "expired")
         expires = f"expires {t.expires_at:%Y-%m-%d}" if t.expires_at else "no expiry"
-        console.print(f"{t.id:>4}  {t.prefix}…  {t.role:<8} {status:<8} {expires:<18} {t.name}")
+        scope = "*" if t.projects is None else (",".join(t.projects) or "(none)")
+        console.print(
+            f"{t.id:>4}  {t.prefix}…  {t.role:<8} {status:<8} {expires:<18} {scope:<16} {t.name}",
+            markup=False,
+        )
 
 
 @app.command("revoke")

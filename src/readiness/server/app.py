@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -14,8 +15,8 @@ from fastapi.staticfiles import StaticFiles
 import readiness
 from readiness._common.clock import Clock, SystemClock
 from readiness.config import Settings
-from readiness.errors import ConfigError
-from readiness.server.routes import audit, meta, session, tokens
+from readiness.errors import ConfigError, StorageError
+from readiness.server.routes import audit, meta, projects, session, tokens
 from readiness.storage import Stores, open_stores
 from readiness.web.deps import Principal, require_reader
 from readiness.web.errors import install_error_handlers
@@ -25,6 +26,7 @@ from readiness.web.pages import DashboardPage, make_templates
 STATIC_DIR = Path(__file__).parent.parent / "web" / "static"
 KEY_BYTES = 32
 API_PREFIX = "/api/v1"
+log = logging.getLogger("readiness.server")
 
 
 def load_session_key(path: Path) -> bytes:
@@ -92,6 +94,7 @@ def create_app(
     app.state.stores = stores if stores is not None else open_stores(settings)
     app.state.owns_stores = stores is None
     app.state.clock = clock or SystemClock()
+    _prepare_default_project(settings, app.state.stores, app.state.clock)
     app.state.session_key = load_session_key(settings.path(settings.server.secret_key_file))
     app.state.templates = make_templates(p.templates for p in pages if p.templates)
     app.state.version = readiness.__version__
@@ -107,6 +110,7 @@ def create_app(
     app.include_router(meta.router)
     app.include_router(session.router)
     app.include_router(tokens.router, prefix=API_PREFIX)
+    app.include_router(projects.router, prefix=API_PREFIX)
     app.include_router(audit.router, prefix=API_PREFIX)
     for router in routers:
         app.include_router(router, prefix=API_PREFIX)
@@ -120,6 +124,36 @@ def create_app(
         return app.openapi()
 
     return app
+
+
+def _prepare_default_project(settings: Settings, stores: Stores, clock: Clock) -> None:
+    """A new server's first project is its default one (``project``, else its directory name).
+
+    Further projects are created by an admin. A database that already holds projects but not
+    the default one gets a warning: calls that name no project will answer 404.
+    """
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from readiness.projects.service import ProjectService
+
+    service = ProjectService(stores=stores, clock=clock, actor="server")
+    try:
+        known = [p.name for p in service.list()]
+        if not known:
+            service.ensure(settings.project)
+    except (OperationalError, ProgrammingError) as exc:
+        raise StorageError(
+            "the state database has no projects table: its schema is older than this "
+            "version; run `readiness db upgrade`"
+        ) from exc
+    if known and settings.project not in known:
+        hint = service.legacy_hint(settings.project)
+        log.warning(
+            "default project %r does not exist (known: %s); %s",
+            settings.project,
+            ", ".join(known),
+            hint or "set project in the server's configuration",
+        )
 
 
 @asynccontextmanager

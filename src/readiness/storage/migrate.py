@@ -6,40 +6,81 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
+from readiness.errors import StorageError
 from readiness.storage.engine import Stores
 from readiness.storage.schema import HISTORIES, VERSION_TABLES
 
 
-def _config(kind: str, engine: Engine) -> Config:
+def _config(kind: str, engine: Engine, adopt_project: str | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(HISTORIES[kind]))
     cfg.attributes["engine"] = engine
     cfg.attributes["version_table"] = VERSION_TABLES[kind]
     cfg.attributes["kind"] = kind
+    cfg.attributes["adopt_project"] = adopt_project
     return cfg
 
 
 def run_migrations_in_env() -> None:
-    """Body of both histories' ``env.py``: migrate the engine handed over in the config."""
+    """Body of both histories' ``env.py``: migrate the engine handed over in the config.
+
+    On SQLite, a migration that rebuilds a table (batch mode: copy, drop, rename) must run with
+    foreign keys off, or dropping the old table would cascade-delete every row that references
+    it (dropping ``th_tests`` would empty ``th_results``). SQLite ignores that switch inside a
+    transaction, so it is flipped around one explicit transaction that holds the whole upgrade
+    (DDL included: a failed migration leaves the database as it was), and the foreign keys are
+    checked before it commits.
+    """
     from alembic import context
 
     cfg = context.config
     engine: Engine = cfg.attributes["engine"]
-    with engine.begin() as connection:
-        context.configure(
-            connection=connection,
-            version_table=cfg.attributes["version_table"],
-            render_as_batch=engine.dialect.name == "sqlite",
-            transactional_ddl=True,
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                if sqlite:
+                    # pysqlite would otherwise commit each DDL statement on its own.
+                    connection.exec_driver_sql("BEGIN")
+                context.configure(
+                    connection=connection,
+                    version_table=cfg.attributes["version_table"],
+                    render_as_batch=sqlite,
+                    transactional_ddl=True,
+                )
+                context.run_migrations()
+                if sqlite:
+                    _check_foreign_keys(connection)
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        tables = sorted({str(row[0]) for row in broken})
+        raise StorageError(
+            f"migration left {len(broken)} rows whose references point nowhere "
+            f"(tables {', '.join(tables)}); nothing was changed. Report this as a bug"
         )
-        context.run_migrations()
 
 
-def upgrade(kind: str, engine: Engine, revision: str = "head") -> None:
-    """Upgrade the ``kind`` database (``state`` or ``audit``) to ``revision``."""
-    command.upgrade(_config(kind, engine), revision)
+def upgrade(
+    kind: str, engine: Engine, revision: str = "head", *, adopt_project: str | None = None
+) -> None:
+    """Upgrade the ``kind`` database (``state`` or ``audit``) to ``revision``.
+
+    ``adopt_project`` names the project that data stored before projects existed moves to,
+    when all of it sits in the old default project (see revision ``0002_projects``).
+    """
+    command.upgrade(_config(kind, engine, adopt_project), revision)
 
 
 def downgrade(kind: str, engine: Engine, revision: str) -> None:
@@ -47,10 +88,10 @@ def downgrade(kind: str, engine: Engine, revision: str) -> None:
     command.downgrade(_config(kind, engine), revision)
 
 
-def upgrade_all(stores: Stores) -> None:
+def upgrade_all(stores: Stores, *, adopt_project: str | None = None) -> None:
     """Bring both databases to the newest schema."""
     if current_revision("state", stores.state) != head_revision("state"):
-        upgrade("state", stores.state)
+        upgrade("state", stores.state, adopt_project=adopt_project)
     if current_revision("audit", stores.audit) != head_revision("audit"):
         upgrade("audit", stores.audit)
 

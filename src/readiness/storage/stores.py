@@ -32,6 +32,10 @@ def open_stores(settings: Settings, *, upgrade: bool | None = None, create: bool
     that is not current is an error saying so. ``upgrade=False`` opens the databases as they are,
     unchecked (what the ``db`` commands need). ``create=False`` never creates a database (what
     commands that only read use): a missing SQLite file is an error that says to ingest first.
+
+    A checkout's embedded database (no ``state_url`` configured) whose project name is not
+    configured either adopts the directory's name for data stored before projects existed
+    (see :func:`adoptable_project`).
     """
     state_url, audit_url = settings.resolved_state_url, settings.resolved_audit_url
     state = create_engine_for(state_url, create=create)
@@ -45,7 +49,13 @@ def open_stores(settings: Settings, *, upgrade: bool | None = None, create: bool
         return stores
     migrate = upgrade if upgrade is not None else is_sqlite(stores.state)
     try:
-        ensure_schema("state", stores.state, state_url, migrate=migrate)
+        ensure_schema(
+            "state",
+            stores.state,
+            state_url,
+            migrate=migrate,
+            adopt_project=adoptable_project(settings),
+        )
         ensure_schema("audit", stores.audit, audit_url, migrate=migrate)
     except BaseException:
         stores.dispose()
@@ -83,8 +93,13 @@ def storage_error(kind: str, url: str, exc: DBAPIError) -> StorageError:
     return StorageError(f"{where}: {detail}; {fix}", details={"database": where})
 
 
-def ensure_schema(kind: str, engine: Engine, url: str, *, migrate: bool) -> None:
-    """Check (and with ``migrate`` bring) the ``kind`` database to the newest schema."""
+def ensure_schema(
+    kind: str, engine: Engine, url: str, *, migrate: bool, adopt_project: str | None = None
+) -> None:
+    """Check (and with ``migrate`` bring) the ``kind`` database to the newest schema.
+
+    ``adopt_project``: see :func:`readiness.storage.migrate.upgrade`.
+    """
     history = read_history(kind)
     heads = history.heads
     try:
@@ -111,6 +126,18 @@ def ensure_schema(kind: str, engine: Engine, url: str, *, migrate: bool) -> None
     from readiness.storage.migrate import upgrade
 
     try:
-        upgrade(kind, engine)
+        upgrade(kind, engine, adopt_project=adopt_project)
     except DBAPIError as exc:
         raise storage_error(kind, url, exc) from exc
+
+
+def adoptable_project(settings: Settings) -> str | None:
+    """The project that pre-project data (all in ``default``) moves to on upgrade, if any.
+
+    Only the embedded single-checkout database qualifies: its data is this checkout's, and the
+    default project name is now the directory's. A configured database URL may be shared by
+    many repositories, and a configured project name is the user's choice: neither adopts.
+    """
+    if settings.state_url is not None or settings.project_is_explicit:
+        return None
+    return settings.project

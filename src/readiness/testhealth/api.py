@@ -36,6 +36,7 @@ from readiness.testhealth.views import (
     quarantine_view,
 )
 from readiness.web.deps import (
+    CurrentProject,
     Principal,
     get_clock,
     get_settings,
@@ -92,7 +93,7 @@ def _health(service: TestHealthAPI, test_id: str | None, commit: str | None) -> 
     return service.health_at(commit)
 
 
-def _service(request: Request, actor: str) -> TestHealthAPI:
+def _service(request: Request, actor: str, project: str) -> TestHealthAPI:
     from readiness.testhealth.service import TestHealthService
 
     service: TestHealthAPI = TestHealthService(
@@ -101,22 +102,23 @@ def _service(request: Request, actor: str) -> TestHealthAPI:
         clock=get_clock(request),
         actor=actor,
         quarantine_backend="db",  # the server has no repository for the reviewed file
+        project=project,
     )
     return service
 
 
 def reader_service(
-    request: Request, who: Annotated[Principal, Depends(require_reader)]
+    request: Request, who: Annotated[Principal, Depends(require_reader)], project: CurrentProject
 ) -> TestHealthAPI:
-    """The service for a reader (tests override this dependency with a fake)."""
-    return _service(request, who.actor)
+    """The service for a reader, on the request's project (tests override it with a fake)."""
+    return _service(request, who.actor, project.name)
 
 
 def writer_service(
-    request: Request, who: Annotated[Principal, Depends(require_writer)]
+    request: Request, who: Annotated[Principal, Depends(require_writer)], project: CurrentProject
 ) -> TestHealthAPI:
     """The service for a writer; its actions are audited under the token's name."""
-    return _service(request, who.actor)
+    return _service(request, who.actor, project.name)
 
 
 Reader = Annotated[TestHealthAPI, Depends(reader_service)]

@@ -67,6 +67,28 @@ class LocalTestHealth:
         self.service = TestHealthService(
             settings=settings, stores=self.stores, clock=clock, actor=actor
         )
+        self._readable = False
+
+    def _check_readable(self) -> None:
+        """A project this database does not hold, while it holds others, is an error.
+
+        It is a typo in ``--project``, or history kept under another name: showing "no flaky
+        tests" would hide it. A database with no project yet reads as empty.
+        """
+        if self._readable:
+            return
+        from readiness.projects.service import ProjectService
+
+        projects = ProjectService(stores=self.stores, clock=self.service.clock)
+        name = self.service.project
+        known = [p.name for p in projects.list()]
+        if known and name not in known:
+            hint = projects.legacy_hint(name) or (
+                f"this database holds {', '.join(known)}; choose one with --project NAME "
+                "(or READINESS_PROJECT, or project in the configuration)"
+            )
+            raise NotFoundError(f"project {name!r} has no data here: {hint}")
+        self._readable = True
 
     def ingest(self, paths: Sequence[Path], meta: RunMeta) -> list[dict[str, Any]]:
         from readiness.testhealth.views import ingest_view
@@ -76,21 +98,25 @@ class LocalTestHealth:
     def flaky(self, *, include_healthy: bool = False) -> list[dict[str, Any]]:
         from readiness.testhealth.views import health_view
 
+        self._check_readable()
         found = self.service.health() if include_healthy else self.service.flaky()
         return [health_view(h) for h in found]
 
     def show(self, test_id: str) -> dict[str, Any]:
         from readiness.testhealth.views import health_view
 
+        self._check_readable()
         view = health_view(self.service.health(test_id=test_id)[0])
         view["history"] = to_jsonable(self.service.test_history(test_id))
         return view
 
     def report(self) -> dict[str, Any]:
+        self._check_readable()
         report: dict[str, Any] = to_jsonable(self.service.report())
         return report
 
     def known(self) -> list[str]:
+        self._check_readable()
         return self.service.known_test_ids()
 
     def failing_orders(self, test_id: str, *, limit: int = 5) -> list[dict[str, Any]]:
@@ -101,6 +127,7 @@ class LocalTestHealth:
     def quarantine_list(self) -> list[dict[str, Any]]:
         from readiness.testhealth.views import quarantine_view
 
+        self._check_readable()
         return [quarantine_view(e) for e in self.service.quarantine_entries()]
 
     def quarantine_add(
@@ -155,6 +182,7 @@ class RemoteTestHealth:
             )
         self.http = httpx.Client(
             base_url=f"{self.base}/api/v1/tests",
+            params={"project": settings.project},  # every call names its project
             headers={"Authorization": f"Bearer {token}"},
             timeout=httpx.Timeout(300.0, connect=10.0),
             transport=transport,

@@ -53,17 +53,38 @@ class TestHealthService:
         clock: Clock,
         actor: str = "cli",
         quarantine_backend: QuarantineBackend = "file",
+        project: str | None = None,
     ) -> None:
         self.settings = settings
         self.stores = stores
         self.clock = clock
         self.actor = actor
         self.quarantine_backend = quarantine_backend
-        self.project = settings.project
+        # The project every read and write is scoped to; the server passes the request's.
+        self.project = project or settings.project
+        self._project_ready = False
         self.th = settings.testhealth
         self.quarantine = QuarantineBook(
-            settings=settings, stores=stores, clock=clock, actor=actor, backend=quarantine_backend
+            settings=settings,
+            stores=stores,
+            clock=clock,
+            actor=actor,
+            backend=quarantine_backend,
+            project=self.project,
         )
+
+    def ensure_project(self) -> None:
+        """Create this service's project on its first write (every write path calls this).
+
+        Reads never create it. The server admits requests for existing projects only, so
+        there this is a look-up; locally, the first ingest of a checkout creates its project.
+        """
+        if self._project_ready:
+            return
+        from readiness.projects.service import ProjectService
+
+        ProjectService(stores=self.stores, clock=self.clock, actor=self.actor).ensure(self.project)
+        self._project_ready = True
 
     # ----------------------------------------------------------------- ingest
 
@@ -82,6 +103,8 @@ class TestHealthService:
         """
         from readiness.testhealth.ingest.pipeline import IngestOptions, ingest_many
 
+        self.ensure_project()
+
         options = IngestOptions(
             meta=meta,
             project=self.project,
@@ -99,6 +122,7 @@ class TestHealthService:
                     action="tests.run.ingested",
                     target=result.run_key,
                     details={
+                        "project": self.project,
                         "source": result.source,
                         "results": result.results,
                         "commit": meta.commit,
@@ -256,6 +280,7 @@ class TestHealthService:
         A test id no ingested run has shown is refused as a likely typo (NotFoundError naming
         the closest known ids) unless ``allow_unknown``.
         """
+        self.ensure_project()
         return self.quarantine.add(
             test_id,
             reason=reason,
@@ -267,6 +292,7 @@ class TestHealthService:
 
     def quarantine_remove(self, test_id: str, *, reason: str) -> None:
         """Take ``test_id`` out of quarantine and record why."""
+        self.ensure_project()
         self.quarantine.remove(test_id, reason=reason)
 
     def quarantine_history(self, *, test_id: str | None = None) -> list[dict[str, Any]]:
@@ -275,6 +301,7 @@ class TestHealthService:
 
     def record_fix_verification(self, outcome: FixVerification) -> FixVerification:
         """Store a verification; a "fixed" verdict releases the test from quarantine."""
+        self.ensure_project()
         with self.stores.state.begin() as conn:
             conn.execute(
                 tables.fix_verifications.insert().values(
@@ -296,6 +323,7 @@ class TestHealthService:
             action="tests.fix.verified",
             target=outcome.test_id,
             details={
+                "project": self.project,
                 "verdict": outcome.verdict,
                 "runs": outcome.runs,
                 "failures": outcome.failures,

@@ -1,11 +1,13 @@
-"""FastAPI dependencies: settings, stores, clock, the signed-in principal and role checks."""
+"""FastAPI dependencies: settings, stores, clock, the signed-in principal, role checks and the
+project a request acts on."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Query, Request
 
 from readiness._common.clock import Clock
 from readiness.auth.core import (
@@ -17,10 +19,14 @@ from readiness.auth.core import (
 )
 from readiness.auth.service import TokenService
 from readiness.config import Settings
-from readiness.errors import AuthError, PermissionDeniedError
+from readiness.errors import AuthError, PermissionDeniedError, ReadinessError
+from readiness.projects.service import ProjectService
 from readiness.storage.engine import Stores
+from readiness.storage.projects import Project
 
 SESSION_COOKIE = "readiness_session"
+PROJECT_COOKIE = "readiness_project"  # the dashboard's current project (a preference, not a right)
+PROJECT_PARAM = "project"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -34,6 +40,7 @@ class Principal:
     name: str
     role: str
     via: str  # "token" (Authorization header) or "session" (dashboard cookie)
+    projects: frozenset[str] | None = None  # None: every project
 
     @property
     def actor(self) -> str:
@@ -65,6 +72,10 @@ def token_service(request: Request, actor: str = "server") -> TokenService:
     return TokenService(stores=get_stores(request), clock=get_clock(request), actor=actor)
 
 
+def _limits(projects: tuple[str, ...] | None) -> frozenset[str] | None:
+    return None if projects is None else frozenset(projects)
+
+
 def resolve_principal(request: Request) -> Principal | None:
     """The caller, from the Authorization header or else the session cookie; cached per request.
 
@@ -84,7 +95,7 @@ def resolve_principal(request: Request) -> Principal | None:
         )
     if token is not None:
         info = token_service(request).authenticate(token)
-        principal = Principal(info.id, info.name, info.role, "token")
+        principal = Principal(info.id, info.name, info.role, "token", _limits(info.projects))
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         session = read_session(session_key(request), cookie, now=get_clock(request).now())
@@ -94,7 +105,9 @@ def resolve_principal(request: Request) -> Principal | None:
             except AuthError:
                 info = None
             if info is not None:
-                principal = Principal(info.id, info.name, info.role, "session")
+                principal = Principal(
+                    info.id, info.name, info.role, "session", _limits(info.projects)
+                )
                 request.state.csrf_token = csrf_token(session_key(request), cookie)
     request.state.principal = principal
     return principal
@@ -116,15 +129,16 @@ async def _check_csrf(request: Request) -> None:
         )
 
 
+AUTH_REQUIRED = "authentication required; send 'Authorization: Bearer <token>' or sign in at /login"
+
+
 def require(role: str) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency that admits callers whose role allows ``role`` (and checks CSRF)."""
 
     async def dependency(request: Request) -> Principal:
         principal = resolve_principal(request)
         if principal is None:
-            raise AuthError(
-                "authentication required; send 'Authorization: Bearer <token>' or sign in at /login"
-            )
+            raise AuthError(AUTH_REQUIRED)
         if not role_allows(principal.role, role):
             raise PermissionDeniedError(
                 f"role {principal.role!r} may not do this; it needs the {role!r} role",
@@ -142,3 +156,69 @@ require_reader = require("reader")
 require_writer = require("writer")
 require_admin = require("admin")
 require_auditor = require("auditor")
+
+
+def project_service(request: Request, actor: str = "server") -> ProjectService:
+    return ProjectService(stores=get_stores(request), clock=get_clock(request), actor=actor)
+
+
+def _is_dashboard(request: Request) -> bool:
+    return not request.url.path.startswith("/api/")
+
+
+def _remembered(request: Request, service: ProjectService, principal: Principal) -> str | None:
+    """The dashboard's current project from its cookie, when it is still usable."""
+    name = request.cookies.get(PROJECT_COOKIE)
+    if not name or (principal.projects is not None and name not in principal.projects):
+        return None
+    try:
+        return name if service.find(name) is not None else None
+    except ReadinessError:  # a cookie is user input: a malformed one is ignored
+        return None
+
+
+def current_project(
+    request: Request,
+    project: Annotated[
+        str | None,
+        Query(
+            alias=PROJECT_PARAM,
+            max_length=200,
+            description="The project to act on (default: the token's only project when it is "
+            "limited to one, else the server's default project).",
+        ),
+    ] = None,
+) -> Project:
+    """The project this request acts on: 404 when unknown, 403 when the token may not use it.
+
+    API calls name it with ``?project=``; without it they act on the token's only project
+    (when limited to one) or the server's default project. The dashboard also remembers the
+    project chosen with the switcher (or last named in a link) in a cookie, and starts a
+    reader limited to other projects on the first of theirs.
+    """
+    cached: Project | None = getattr(request.state, "project", None)
+    if cached is not None:
+        return cached
+    principal = resolve_principal(request)
+    if principal is None:
+        raise AuthError(AUTH_REQUIRED)
+    service = project_service(request)
+    default = get_settings(request).project
+    dashboard = _is_dashboard(request)
+    requested = project
+    if requested is None and dashboard:
+        requested = _remembered(request, service, principal)
+        limits = principal.projects
+        if requested is None and limits and default not in limits and len(limits) > 1:
+            requested = min(limits)
+    chosen = service.resolve(
+        requested, allowed=principal.projects, default=default, token=principal.name
+    )
+    request.state.project = chosen
+    if dashboard:
+        request.state.project_choices = [p.name for p in service.list(allowed=principal.projects)]
+        request.state.remember_project = project is not None
+    return chosen
+
+
+CurrentProject = Annotated[Project, Depends(current_project)]

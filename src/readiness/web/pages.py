@@ -9,10 +9,13 @@ from typing import Any
 
 import jinja2
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from readiness.web.deps import PROJECT_COOKIE
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+PROJECT_COOKIE_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -53,11 +56,36 @@ def render(
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "current_path": request.url.path,
         "version": state.version,
+        **_project_context(request),
     }
     response: HTMLResponse = state.templates.TemplateResponse(
         request, template, {**base, **context}, status_code=status_code
     )
+    if getattr(request.state, "remember_project", False):
+        remember_project(request, response, base["project"])
     return response
+
+
+def _project_context(request: Request) -> dict[str, Any]:
+    """The current project and the switcher's choices, when the page acts on a project."""
+    project = getattr(request.state, "project", None)
+    return {
+        "project": project.name if project is not None else None,
+        "project_choices": getattr(request.state, "project_choices", []),
+    }
+
+
+def remember_project(request: Request, response: Response, name: str) -> None:
+    """Keep ``name`` as the dashboard's current project (the switcher and ``?project=`` links)."""
+    response.set_cookie(
+        PROJECT_COOKIE,
+        name,
+        max_age=PROJECT_COOKIE_DAYS * 86400,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
 
 
 def is_htmx(request: Request) -> bool:

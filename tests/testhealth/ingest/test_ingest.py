@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from readiness.errors import JUnitParseError
 from readiness.storage.engine import Stores, create_engine_for
 from readiness.storage.migrate import upgrade
+from readiness.storage.projects import ensure_project
 from readiness.testhealth.ingest.pipeline import compute_run_key, ingest_stream
 from readiness.testhealth.model import IngestResult, RunMeta
 from readiness.testhealth.store import evidence as queries
@@ -44,6 +45,7 @@ def _ingest(
     min_tests: int = 10,
     now: datetime = NOW,
 ) -> IngestResult:
+    ensure_project(engine, "shop", at=now, by="test")  # the service does this on first write
     return ingest_stream(
         engine,
         io.BytesIO(data),
@@ -515,6 +517,7 @@ def test_a_bad_character_in_a_large_file_is_a_parse_error_not_a_database_error(
     )
     assert path.stat().st_size >= APART_MIN
 
+    ensure_project(stores.state, "default", at=datetime(2026, 3, 1, tzinfo=UTC), by="test")
     with path.open("rb") as handle, pytest.raises(JUnitParseError) as caught:
         ingest_stream(
             stores.state,

@@ -1,4 +1,5 @@
-"""Dashboard sign-in: ``/login`` takes a token once and sets a signed session cookie."""
+"""Dashboard sign-in (``/login`` takes a token once and sets a signed session cookie), sign-out
+and the project switcher (``/project``)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from readiness.web.deps import (
     SESSION_COOKIE,
     get_clock,
     get_settings,
+    project_service,
     require_reader,
     session_key,
     token_service,
 )
-from readiness.web.pages import render
+from readiness.web.pages import is_htmx, remember_project, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -77,4 +79,26 @@ async def logout(request: Request) -> Response:
     await require_reader(request)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/project")
+async def switch_project(
+    request: Request, project: Annotated[str, Form()], next: Annotated[str, Form()] = "/"
+) -> Response:
+    """The project switcher: make ``project`` the dashboard's current project, then go back."""
+    who = await require_reader(request)
+    chosen = project_service(request).resolve(
+        project,
+        allowed=who.projects,
+        default=get_settings(request).project,
+        token=who.name,
+    )
+    target = _safe_next(next)
+    response: Response
+    if is_htmx(request):
+        response = Response(status_code=200, headers={"HX-Redirect": target})
+    else:
+        response = RedirectResponse(target, status_code=303)
+    remember_project(request, response, chosen.name)
     return response

@@ -21,6 +21,11 @@ class TokenRequest(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     role: str
     expires_days: int | None = Field(default=None, ge=1)
+    projects: list[str] | None = Field(
+        default=None,
+        description="Limit the token to these projects (omit: every project; not for admins).",
+        examples=[["shop", "billing"]],
+    )
 
 
 def token_view(info: TokenInfo) -> dict[str, Any]:
@@ -35,6 +40,7 @@ def token_view(info: TokenInfo) -> dict[str, Any]:
         "expires_at": info.expires_at.isoformat() if info.expires_at else None,
         "revoked_at": info.revoked_at.isoformat() if info.revoked_at else None,
         "last_used_at": info.last_used_at.isoformat() if info.last_used_at else None,
+        "projects": list(info.projects) if info.projects is not None else None,
     }
 
 
@@ -48,7 +54,7 @@ def list_tokens(request: Request, _: Admin) -> list[dict[str, Any]]:
 def create_token(request: Request, body: TokenRequest, who: Admin) -> dict[str, Any]:
     """Create a token; the response is the only time its secret is shown."""
     token, info = token_service(request, who.actor).create(
-        name=body.name, role=body.role, expires_days=body.expires_days
+        name=body.name, role=body.role, expires_days=body.expires_days, projects=body.projects
     )
     return {"token": token, **token_view(info)}
 

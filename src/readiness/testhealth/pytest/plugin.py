@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 import pytest
 
 from readiness.testhealth.pytest.recorder import Recorder, suite_name
-from readiness.testhealth.pytest.remote import fetch_quarantine, upload_junit
+from readiness.testhealth.pytest.remote import fetch_quarantine, project_params, upload_junit
 from readiness.testhealth.pytest.report import QUARANTINED_PROPERTY, render_junit
 from readiness.testhealth.pytest.summary import write_summary
 from readiness.testhealth.pytest.workers import WIRE_KEY, WorkerSetup, to_wire, worker_setup
@@ -215,7 +215,10 @@ class ReadinessPlugin:
         import httpx
 
         return httpx.Client(
-            base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {token}"}, timeout=30
+            base_url=url.rstrip("/"),
+            params=project_params(self.settings, self.config.rootpath),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
         )
 
     @pytest.hookimpl(optionalhook=True)
@@ -388,7 +391,10 @@ class ReadinessPlugin:
         except ReadinessError as exc:
             self.messages.append(f"readiness: WARNING upload failed: {exc}")
         else:
-            self.messages.append(f"readiness: results uploaded to {client.base_url}")
+            project = client.params.get("project")
+            self.messages.append(
+                f"readiness: results uploaded to {client.base_url} (project {project})"
+            )
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         write_summary(

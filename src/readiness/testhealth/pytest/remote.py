@@ -1,11 +1,16 @@
 """The pytest plugin's calls to a Readiness server: its quarantine list and report uploads.
 
+Every call names the project (``?project=``): the configured one, else ``READINESS_PROJECT``,
+else the name derived from the rootdir's name, as the ``readiness`` CLI does.
+
 ``httpx`` and the platform are imported inside the functions, so the plugin stays cheap to load.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -15,6 +20,15 @@ if TYPE_CHECKING:
 
 QUARANTINE_API = "/api/v1/tests/quarantine"
 RUNS_API = "/api/v1/tests/runs"
+
+
+def project_params(settings: Any, root: Path) -> dict[str, str]:
+    """The query parameters every call carries: ``{"project": name}``."""
+    if settings is not None:
+        return {"project": str(settings.project)}
+    from readiness._common.project_names import project_name_from
+
+    return {"project": os.environ.get("READINESS_PROJECT") or project_name_from(root.name)}
 
 
 def _remote_error(action: str, exc: Exception) -> Exception:
@@ -35,10 +49,7 @@ def fetch_quarantine(client: httpx.Client) -> list[QuarantineEntry]:
     except httpx.HTTPError as exc:
         raise _remote_error(f"GET {QUARANTINE_API}", exc) from exc
     if response.status_code != 200:
-        raise RemoteError(
-            f"GET {QUARANTINE_API}: server answered {response.status_code}; "
-            "check READINESS_TOKEN and the server log"
-        )
+        raise RemoteError(f"GET {QUARANTINE_API}: {_refusal(response)}")
     try:
         return [
             QuarantineEntry(
@@ -58,6 +69,16 @@ def fetch_quarantine(client: httpx.Client) -> list[QuarantineEntry]:
             f"GET {QUARANTINE_API}: expected a JSON list of entries with test_id, reason, "
             f"created, expires ({type(exc).__name__}: {exc}); is READINESS_URL a Readiness server?"
         ) from exc
+
+
+def _refusal(response: httpx.Response) -> str:
+    """What the server said (its error message when it answers in the error shape)."""
+    try:
+        message = str(response.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        message = response.text[:200] or response.reason_phrase
+    hint = "; check READINESS_TOKEN" if response.status_code in (401, 403) else ""
+    return f"server answered {response.status_code}: {message}{hint}"
 
 
 def _aware(value: str) -> datetime:
@@ -82,10 +103,7 @@ def upload_junit(client: httpx.Client, xml_bytes: bytes, meta: dict[str, Any]) -
     except httpx.HTTPError as exc:
         raise _remote_error(f"POST {RUNS_API}", exc) from exc
     if response.status_code >= 300:
-        raise RemoteError(
-            f"POST {RUNS_API}: server answered {response.status_code} "
-            f"({response.text[:200]}); check READINESS_TOKEN and the server log"
-        )
+        raise RemoteError(f"POST {RUNS_API}: {_refusal(response)}")
     try:
         body = response.json()
     except ValueError:

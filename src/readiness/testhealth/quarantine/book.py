@@ -79,13 +79,14 @@ class QuarantineBook:
         clock: Clock,
         actor: str,
         backend: QuarantineBackend,
+        project: str | None = None,
     ) -> None:
         self.settings = settings
         self.stores = stores
         self.clock = clock
         self.actor = actor
         self.backend = backend
-        self.project = settings.project
+        self.project = project or settings.project
         self.th = settings.testhealth
 
     def _file_path(self) -> Path:
@@ -297,7 +298,7 @@ class QuarantineBook:
             actor=self.actor,
             action=f"tests.quarantine.{action}",
             target=test_id,
-            details={"reason": reason, **payload},
+            details={"project": self.project, "reason": reason, **payload},
         )
 
     def history(self, *, test_id: str | None = None) -> list[dict[str, Any]]:

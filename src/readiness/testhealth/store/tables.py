@@ -8,6 +8,9 @@ Outcomes are small integers (see ``model.Outcome``) to keep the 1M-row aggregate
 see ``junit``) and the first run it was seen in, moved back when an older report is ingested
 later. When it was last seen is read from its results, so an ingest of known tests inserts
 results and writes no test row, and a new test is one short row.
+
+Every table but ``th_results`` names its project (``storage.projects.project_column``); results
+belong to a project through their run and test.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from readiness.storage.metadata import state_metadata
+from readiness.storage.projects import project_column
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 TZ = sa.DateTime(timezone=True)
@@ -23,7 +27,7 @@ runs = sa.Table(
     "th_runs",
     state_metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column("project", sa.String(200), nullable=False, server_default="default"),
+    project_column(),
     sa.Column("run_key", sa.String(64), nullable=False),
     sa.Column("ci_run_id", sa.String(200)),
     sa.Column("attempt", sa.Integer, nullable=False, server_default="1"),
@@ -56,7 +60,7 @@ tests = sa.Table(
     "th_tests",
     state_metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column("project", sa.String(200), nullable=False, server_default="default"),
+    project_column(),
     sa.Column("test_key", sa.String(2000), nullable=False),
     sa.Column("first_seen", TZ, nullable=False),
     sa.Column("first_commit", sa.String(64)),
@@ -84,7 +88,7 @@ quarantine = sa.Table(
     "th_quarantine",
     state_metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column("project", sa.String(200), nullable=False, server_default="default"),
+    project_column(),
     sa.Column("test_key", sa.String(2000), nullable=False),
     sa.Column("owner", sa.String(200)),
     sa.Column("reason", sa.String(2000), nullable=False),
@@ -102,7 +106,7 @@ quarantine_events = sa.Table(
     "th_quarantine_events",
     state_metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column("project", sa.String(200), nullable=False, server_default="default"),
+    project_column(),
     sa.Column("test_key", sa.String(2000), nullable=False),
     sa.Column("action", sa.String(20), nullable=False),
     sa.Column("actor", sa.String(200), nullable=False),
@@ -115,7 +119,7 @@ fix_verifications = sa.Table(
     "th_fix_verifications",
     state_metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column("project", sa.String(200), nullable=False, server_default="default"),
+    project_column(),
     sa.Column("test_key", sa.String(2000), nullable=False),
     sa.Column("at", TZ, nullable=False),
     sa.Column("actor", sa.String(200), nullable=False),

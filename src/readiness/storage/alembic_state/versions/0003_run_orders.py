@@ -1,7 +1,7 @@
 """testhealth: th_run_orders, the execution order of each process of a failing run.
 
 Revision ID: 0003_run_orders
-Revises: 0001_state
+Revises: 0002_projects
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_run_orders"
-down_revision = "0001_state"
+down_revision = "0002_projects"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,87 @@
+"""Projects over HTTP: ``/api/v1/projects``. Readers list the projects their token may use;
+admins create, rename and delete them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from readiness.storage.projects import Project
+from readiness.web.deps import (
+    Principal,
+    get_settings,
+    project_service,
+    require_admin,
+    require_reader,
+)
+
+router = APIRouter(prefix="/projects", tags=["projects"])
+
+Reader = Annotated[Principal, Depends(require_reader)]
+Admin = Annotated[Principal, Depends(require_admin)]
+
+
+class ProjectRequest(BaseModel):
+    """Body of ``POST /api/v1/projects``."""
+
+    name: str = Field(min_length=1, max_length=200, examples=["shop"])
+
+
+class ProjectRename(BaseModel):
+    """Body of ``PATCH /api/v1/projects/{name}``: the new name."""
+
+    name: str = Field(min_length=1, max_length=200, examples=["shop-api"])
+
+
+def project_view(project: Project, *, default: str) -> dict[str, Any]:
+    """One project as the API shows it."""
+    return {
+        "id": project.id,
+        "name": project.name,
+        "created_at": project.created_at.isoformat(),
+        "created_by": project.created_by,
+        "default": project.name == default,
+    }
+
+
+@router.get("")
+def list_projects(request: Request, who: Reader) -> list[dict[str, Any]]:
+    """The projects this token may use, by name; ``default`` marks the server's default one."""
+    default = get_settings(request).project
+    return [
+        project_view(p, default=default)
+        for p in project_service(request).list(allowed=who.projects)
+    ]
+
+
+@router.get("/{name}")
+def get_project(request: Request, name: str, who: Reader) -> dict[str, Any]:
+    """One project (403 when the token may not use it, 404 when it does not exist)."""
+    settings = get_settings(request)
+    found = project_service(request).resolve(
+        name, allowed=who.projects, default=settings.project, token=who.name
+    )
+    return project_view(found, default=settings.project)
+
+
+@router.post("", status_code=201)
+def create_project(request: Request, body: ProjectRequest, who: Admin) -> dict[str, Any]:
+    """Create a project (409 when the name is taken)."""
+    created = project_service(request, who.actor).create(body.name)
+    return project_view(created, default=get_settings(request).project)
+
+
+@router.patch("/{name}")
+def rename_project(request: Request, name: str, body: ProjectRename, who: Admin) -> dict[str, Any]:
+    """Rename a project; its data, token limits and history follow the new name."""
+    renamed = project_service(request, who.actor).rename(name, body.name)
+    return project_view(renamed, default=get_settings(request).project)
+
+
+@router.delete("/{name}")
+def delete_project(request: Request, name: str, who: Admin) -> dict[str, Any]:
+    """Delete an empty project (409 while it holds data)."""
+    deleted = project_service(request, who.actor).delete(name)
+    return project_view(deleted, default=get_settings(request).project)
