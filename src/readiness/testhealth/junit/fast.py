@@ -31,22 +31,22 @@ import math
 import os
 import re
 from collections.abc import Callable, Generator, Sequence
-from itertools import compress, islice, repeat
-from operator import add, eq, itemgetter
+from itertools import compress, repeat
+from operator import add, itemgetter
 from typing import TYPE_CHECKING, Protocol
 
 from readiness.testhealth.junit.apart import Checker, real_file
+from readiness.testhealth.junit.bounds import FieldTooLong
 from readiness.testhealth.junit.ids import id_prefix
-from readiness.testhealth.junit.report import (
-    _OUTCOME_CHILDREN,
-    CHUNK,
-    PREFIX_CACHE,
+from readiness.testhealth.junit.report import CHUNK, PREFIX_CACHE
+from readiness.testhealth.junit.rows import (
+    Failure,
     Row,
-    _Failure,
-    _parse_time,
-    _with_failure,
+    captures_text,
+    child_outcome,
+    parse_time,
+    with_failure,
 )
-from readiness.testhealth.model import Outcome
 
 if TYPE_CHECKING:
     from readiness.testhealth.junit.report import ParsedReport
@@ -313,6 +313,7 @@ class _Reader:
         )
         self._emit(
             rows,
+            self.report._numbers.repeated(ids),
             with_body,
             bodies.__getitem__,
             lambda i: dict(zip(names, (c[i] for c in values.values()), strict=True)),
@@ -335,35 +336,35 @@ class _Reader:
             return None if cached[0] is None else cached  # type: ignore[return-value]
 
         assert _speedups is not None
-        found = _speedups.scan(text, suite, prefix_of, _parse_time)
+        found = _speedups.scan(text, suite, prefix_of, parse_time)
         if found is None:
             return False
         rows, special, held = found
-        self._emit(rows, special, lambda i: held[i][0], lambda i: held[i][1])
+        reruns = self.report._numbers.repeated(list(map(itemgetter(0), rows)))
+        if not held.keys() >= set(reruns):
+            return False  # a rerun of a test seen earlier: the accelerator kept no body for it
+        self._emit(rows, reruns, special, lambda i: held[i][0], lambda i: held[i][1])
         return True
 
     def _emit(
         self,
         rows: list[Row],
+        reruns: list[int],
         with_body: list[int],
         body_of: Callable[[int], str],
         attrs_of: Callable[[int], dict[str, str]],
     ) -> None:
         """The region's rows in order: plain ones in blocks, the common failure or skip built
-        here, and reruns (a case repeating its predecessor's id, which continues its attempts)
-        and any other body through the exact handlers."""
+        here, and reruns (a test id seen before, which continues its attempts) and any other
+        body through the exact handlers."""
         report = self.report
-        ids = list(map(itemgetter(0), rows))
-        reruns = set(compress(range(1, len(ids)), map(eq, islice(ids, 1, None), ids)))
-        pending = report._pending
-        if pending is not None and pending[0] == ids[0]:
-            reruns.add(0)
+        repeated = set(reruns)
         last = 0
-        for i in sorted(reruns.union(with_body)):
+        for i in sorted(repeated.union(with_body)):
             self._block(rows[last:i])
-            failure = None if i in reruns else self._one_child(body_of(i))
+            failure = None if i in repeated else self._one_child(body_of(i))
             if failure is not None:
-                self._block([_with_failure(rows[i][:4], failure, 0, rows[i][5])])
+                self._block([with_failure(rows[i][:4], failure, 0, rows[i][5])])
             else:
                 report._start("testcase", attrs_of(i))
                 self.case_body(body_of(i))
@@ -371,7 +372,7 @@ class _Reader:
         self._block(rows[last:])
 
     @staticmethod
-    def _one_child(body: str) -> _Failure | None:
+    def _one_child(body: str) -> Failure | None:
         """The outcome of a testcase body that is one ``failure``/``error``/``skipped`` element
         and text around it; ``None`` for any other body."""
         one = _ONE_CHILD.fullmatch(body)
@@ -382,8 +383,10 @@ class _Reader:
         if empty != (text is None):
             return None
         # What _start_in_case and the capture do for this child, without the tokens.
-        failure = _Failure(_OUTCOME_CHILDREN[name], attrs.get("message"), attrs.get("type"))
-        if text and failure.outcome is not Outcome.SKIPPED:
+        outcome = child_outcome(name, attrs.get("type"))
+        assert outcome is not None  # failure, error or skipped
+        failure = Failure(outcome, attrs.get("message"), attrs.get("type"))
+        if text and captures_text(outcome):
             failure.add_text(_text(text))
         return failure
 
@@ -425,10 +428,11 @@ class _Reader:
         report._end("testcase")
 
     def _block(self, rows: list[Row]) -> None:
-        """Passed single executions, none a rerun of its predecessor."""
+        """First executions of distinct tests, each a single row."""
         if not rows:
             return
         report = self.report
+        report._numbers.record_first(list(map(itemgetter(0), rows)))
         if report._pending is not None:
             report._out.append(report._pending)
         report._out.extend(rows[:-1])
@@ -442,10 +446,10 @@ def _durations(times: Sequence[str] | None, n: int) -> list[float]:
         values = list(map(float, times))
         total = math.fsum(values)
     except (ValueError, OverflowError):
-        return list(map(_parse_time, times))
+        return list(map(parse_time, times))
     if math.isfinite(total) and values and min(values) >= 0.0 and max(values) < 1e9:
         return values
-    return list(map(_parse_time, times))
+    return list(map(parse_time, times))
 
 
 def _utf8_prolog(head: bytes) -> int | None:
@@ -468,7 +472,7 @@ def fast_rows(report: ParsedReport) -> Generator[list[Row], None, bytes | None]:
     """Yield the report's rows a list at a time; return ``None`` when done, or the unread
     input from where the exact reader must take over (its parser has seen every byte before)."""
     path = real_file(report._stream)
-    checker = Checker(path) if path is not None else None
+    checker = Checker(path, report.bounds.limit) if path is not None else None
     report.checked_apart = path
     try:
         rest, done = yield from _fast_rows(report, checked_apart=checker is not None)
@@ -487,6 +491,21 @@ def fast_rows(report: ParsedReport) -> Generator[list[Row], None, bytes | None]:
             checker.stop()
 
 
+def _region_end(buf: bytes) -> int:
+    """Where a region of complete elements ends in ``buf``: before the last ``<testcase``, else
+    the last ``<`` (no element is ever split); 0 or less when there is none yet."""
+    cut = buf.rfind(b"<testcase")
+    return cut if cut >= 0 else buf.rfind(b"<")
+
+
+def _read_bounded(read: Callable[[int], bytes]) -> bytes | None:
+    """The next chunk; ``None`` when a tag is longer than the field bound."""
+    try:
+        return read(CHUNK)
+    except FieldTooLong:
+        return None
+
+
 def _fast_rows(
     report: ParsedReport, *, checked_apart: bool
 ) -> Generator[list[Row], None, tuple[bytes | None, int]]:
@@ -499,20 +518,19 @@ def _fast_rows(
     started = False
     done = 0
     while True:
-        chunk = read(CHUNK)
+        chunk = _read_bounded(read)
+        if chunk is None:
+            # The exact reader parses what came before the tag, then meets the same error.
+            report.fast_fallback = "field too long"
+            return carry, done
         buf = carry + chunk if carry else chunk
-        if chunk:
-            cut = buf.rfind(b"<testcase")
-            if cut < 0:
-                cut = buf.rfind(b"<")
-            if cut <= 0:
-                if len(buf) > MAX_CARRY:
-                    report.fast_fallback = "element too large"
-                    return buf, done
-                carry = buf
-                continue
-        else:
-            cut = len(buf)
+        cut = _region_end(buf) if chunk else len(buf)
+        if cut <= 0 and chunk:
+            if len(buf) > MAX_CARRY:
+                report.fast_fallback = "element too large"
+                return buf, done
+            carry = buf
+            continue
         region, carry = buf[:cut], buf[cut:]
         skip = 0
         if not started:
