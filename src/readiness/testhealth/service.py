@@ -79,6 +79,7 @@ class TestHealthService:
             now=self.clock.now(),
             infra_failure_ratio=self.th.infra_failure_ratio,
             infra_min_tests=self.th.infra_min_tests,
+            max_field_bytes=self.th.max_field_bytes,
         )
         if not result.duplicate:
             record_event(

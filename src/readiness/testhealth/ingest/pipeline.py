@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from readiness.errors import JUnitParseError, StorageError
 from readiness.testhealth.ingest.writer import BATCH, Pipeline, Writer, clip, new_writer
 from readiness.testhealth.junit.apart import check_whole_file
+from readiness.testhealth.junit.bounds import DEFAULT_MAX_FIELD_BYTES
 from readiness.testhealth.junit.reader import BinaryReader, Row, parse_report
 from readiness.testhealth.model import IngestResult, RunMeta
 from readiness.testhealth.store import tables
@@ -113,14 +114,15 @@ def ingest_stream(
     now: datetime,
     infra_failure_ratio: float,
     infra_min_tests: int,
+    max_field_bytes: int = DEFAULT_MAX_FIELD_BYTES,
 ) -> IngestResult:
     """Parse ``stream`` and store it as one run of ``project``; all or nothing, idempotent.
 
     Raises ``JUnitParseError`` (naming ``source``, line and problem) when the report is malformed;
-    nothing from the file is kept then.
+    nothing from the file is kept then. ``max_field_bytes`` bounds any single text or tag.
     """
     reader = _HashingReader(stream)
-    report = parse_report(reader, source)
+    report = parse_report(reader, source, max_field_bytes=max_field_bytes)
     runs = tables.runs
     with engine.connect() as conn, _bulk_session(conn):
         trans = conn.begin()

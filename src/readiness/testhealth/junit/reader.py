@@ -1,8 +1,10 @@
 """Streaming reader of JUnit XML reports (pytest, jest-junit, Maven Surefire, go-junit-report).
 
 The entry points: :func:`parse_report` (a :class:`~.report.ParsedReport` to iterate),
-:func:`iter_cases` and :func:`detect_format`. The exact reader and the row format are in
-:mod:`.report`, the fast path in :mod:`.fast`, test identity in :mod:`.ids`.
+:func:`iter_cases` and :func:`detect_format`. The exact reader is in :mod:`.report`, the row
+format in :mod:`.rows`, the fast path in :mod:`.regions` (read loop), :mod:`.fast` (regions to
+rows) and :mod:`.markup`, the bound on field sizes in :mod:`.bounds`, attempt numbers in
+:mod:`.attempts`, test identity in :mod:`.ids`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from readiness.testhealth.junit.bounds import DEFAULT_MAX_FIELD_BYTES
-from readiness.testhealth.junit.fast import fast_rows
+from readiness.testhealth.junit.regions import fast_rows
 from readiness.testhealth.junit.report import BinaryReader, ParsedReport
 from readiness.testhealth.junit.rows import Row
 from readiness.testhealth.model import CaseResult
