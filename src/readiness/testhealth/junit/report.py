@@ -16,10 +16,11 @@ Attempts are numbered by arrival per test id over the whole report (:mod:`.attem
 ``flakyFailure``/``flakyError``/``rerunFailure``/``rerunError`` children are earlier attempts and
 the testcase's own outcome the next one; a testcase whose id was seen before (anywhere earlier:
 pytest-rerunfailures, ``go test -count``, gotestsum ``--rerun-fails``) continues its test's
-count. In pytest reports a childless copy directly followed by another copy of the same test is
-a rerun failure, since pytest-rerunfailures writes each rerun as an empty ``<testcase>`` right
-before the next attempt and only reruns failed tests. Our plugin's ``readiness.outcomes``
-property lists every attempt's outcome, ``xfailed`` and ``xpassed`` included.
+count. In pytest reports a childless copy directly followed by another copy of the same test (in
+the same suite) is a rerun failure, since pytest-rerunfailures writes each rerun as an empty
+``<testcase>`` right before the next attempt and only reruns failed tests. Our plugin's
+``readiness.outcomes`` property lists every attempt's outcome, ``xfailed`` and ``xpassed``
+included.
 """
 
 from __future__ import annotations
@@ -348,7 +349,12 @@ class ParsedReport:
         first = numbers.next_attempt(test_id)
         pending = self._pending
         if pending is not None:
-            if fmt == "pytest" and pending[0] == test_id and pending[4] == 0:
+            if (
+                fmt == "pytest"
+                and pending[0] == test_id
+                and pending[4] == 0
+                and pending[1] == suite
+            ):
                 pending = (*pending[:4], 1, *pending[5:])  # a passed copy: a rerun failure
             self._out.append(pending)
         if not self._attempts and self._final is None and self._listed is None:
