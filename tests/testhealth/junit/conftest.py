@@ -42,7 +42,11 @@ def open_report(
         stream = io.BytesIO(data)
         return parse_report(stream, "report.xml", fast=path != "exact", **kwargs)  # type: ignore[arg-type]
 
-    request.addfinalizer(lambda: [h.close() for h in opened])
+    def close() -> None:
+        for handle in opened:
+            handle.close()
+
+    request.addfinalizer(close)
     return read
 
 

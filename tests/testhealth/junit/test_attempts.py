@@ -21,6 +21,7 @@ from readiness.storage.engine import Stores
 from readiness.testhealth.junit.reader import Row, parse_report
 from readiness.testhealth.model import Outcome, RunMeta
 from readiness.testhealth.service import TestHealthService
+from tests.testhealth.junit._xml import document
 
 ReadRows = Callable[..., list[Row]]
 PACKAGE = "example.com/flaky"
@@ -47,7 +48,7 @@ def gotestsum_report(package: str, runs: Sequence[Sequence[tuple[str, bool]]]) -
             if failed:
                 failure = ET.SubElement(case, "failure", message="Failed", type="")
                 failure.text = f"=== RUN   {name}\n    x_test.go:15: boom\n--- FAIL: {name}\n"
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document(root, declaration=True)
 
 
 def _go_test_count(package: str, names: Sequence[str], count: int, failing: set[int]) -> bytes:
@@ -61,7 +62,7 @@ def _go_test_count(package: str, names: Sequence[str], count: int, failing: set[
             if n in failing:
                 ET.SubElement(case, "failure", message="Failed", type="").text = "boom"
             n += 1
-    return ET.tostring(root, encoding="utf-8")
+    return document(root)
 
 
 def test_gotestsum_reruns_later_in_the_suite_continue_each_tests_attempts(
@@ -108,7 +109,7 @@ def _plugin_worker_suites(test_id_parts: tuple[str, str], workers: int) -> bytes
         case.set("file", "tests/test_a.py")
         if w == 1:
             ET.SubElement(case, "failure", message="boom").text = "E  boom"
-    return ET.tostring(root, encoding="utf-8")
+    return document(root)
 
 
 def test_the_same_test_in_several_worker_suites_continues_its_attempts(
@@ -129,7 +130,7 @@ def test_surefire_children_and_a_later_copy_share_one_count(read_rows: ReadRows)
         case = ET.SubElement(root, "testcase", name="pays", classname="com.acme.ShopTest")
         if outcome == "flaky":
             ET.SubElement(case, "flakyFailure", message="first", type="java.lang.AssertionError")
-    rows = read_rows(ET.tostring(root, encoding="utf-8"))
+    rows = read_rows(document(root))
 
     assert _summary(rows) == [
         ("com.acme.ShopTest#pays", 0, Outcome.FAILED),
@@ -162,7 +163,7 @@ def _any_runner(cases: list[tuple[str, str, bool]]) -> bytes:
         elif kind in ("flaky", "rerun"):  # Surefire children: earlier attempts of this case
             ET.SubElement(case, f"{kind}Failure", message="first")
             ET.SubElement(case, f"{kind}Error", message="second")
-    return ET.tostring(root, encoding="utf-8")
+    return document(root)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))

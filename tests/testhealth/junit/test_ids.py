@@ -14,6 +14,7 @@ import pytest
 
 from readiness.testhealth.junit.ids import make_test_id
 from readiness.testhealth.junit.reader import Row, parse_report
+from tests.testhealth.junit._xml import document
 
 pytest_plugins = ["pytester"]
 ReadRows = Callable[..., list[Row]]
@@ -198,7 +199,7 @@ def jest_junit_report(
         case.set("time", "0.004")
         if add_file_attribute:
             case.set("file", file)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document(root, declaration=True)
 
 
 def test_jest_ids_with_the_file_attribute_tell_two_files_apart(read_rows: ReadRows) -> None:

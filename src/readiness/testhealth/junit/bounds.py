@@ -150,7 +150,7 @@ class BoundedReader:
         n = len(data)
         after = data.find(b"<", 1)
         if (after if after >= 0 else n) > self.limit:
-            self._error = FieldTooLong(f"a text or tag longer than {self._limit_words()}")
+            self._error = FieldTooLong(f"a text or tag {self._limit_words('it')}")
             self._eof = True
             return b""
         keep = n if eof else max(data.rfind(b"<"), 0)
@@ -206,10 +206,10 @@ class BoundedReader:
         where the held-back rest starts)`` for a tag that goes on in the next block (held back
         whole, at most the limit) or is too long (then nothing more is passed on)."""
         n = len(data)
-        start = self._token_start
+        start, mode = self._token_start, self._mode
         i, done = self._in_token(data, i)
         if (i if done else n) - start > self.limit:
-            self._error = FieldTooLong(self._too_long(data))
+            self._error = FieldTooLong(self._too_long(data, mode))
             self._eof = True
             return n, start
         if done or eof:  # an unclosed tag at the end: expat says so
@@ -334,11 +334,15 @@ class BoundedReader:
                 return i, True
             self._quote = char
 
-    def _too_long(self, data: bytes) -> str:
-        kind = _KIND.get(self._mode, "tag")
-        name = _TAG_NAME.match(data, self._token_start) if self._mode == _TAG else None
-        what = f"<{name.group(1).decode('ascii', 'replace')}> tag" if name else f"a {kind}"
-        return f"{what} longer than {self._limit_words()}"
+    def _too_long(self, data: bytes, mode: int) -> str:
+        name = _TAG_NAME.match(data, self._token_start) if mode == _TAG else None
+        if name is None:
+            return f"a {_KIND.get(mode, 'tag')} {self._limit_words('it')}"
+        tag = name.group(1).decode("ascii", "replace")
+        return f"a <{tag}> tag {self._limit_words('its attributes')}"
 
-    def _limit_words(self) -> str:
-        return f"{self.limit} bytes (testhealth.max_field_bytes); shorten it or raise the limit"
+    def _limit_words(self, shorten: str) -> str:
+        return (
+            f"of more than {self.limit} bytes (the testhealth.max_field_bytes limit); "
+            f"shorten {shorten} or raise the limit"
+        )
