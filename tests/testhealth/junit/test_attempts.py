@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from readiness._common.clock import FrozenClock
 from readiness.config import Settings
 from readiness.storage.engine import Stores
+from readiness.testhealth.junit.attempts import AttemptCounter
 from readiness.testhealth.junit.reader import Row, parse_report
 from readiness.testhealth.model import Outcome, RunMeta
 from readiness.testhealth.service import TestHealthService
@@ -263,4 +264,40 @@ def test_real_gotestsum_rerun_fails_output_numbers_each_rerun_as_the_next_attemp
         (f"{PACKAGE}::TestSub/flaky", 0, Outcome.FAILED),
         (f"{PACKAGE}::TestSub/flaky", 1, Outcome.PASSED),
         (f"{PACKAGE}::TestSub/ok", 0, Outcome.PASSED),
+    ]
+
+
+def test_a_region_taken_back_leaves_every_count_as_it_was() -> None:
+    counter = AttemptCounter()
+    counter.record("a", 0, 2)
+    counter.record_first(["b"])
+    before = [counter.next_attempt(t) for t in ("a", "b", "c")]
+    counter.begin()
+    counter.record("a", 2, 1)
+    counter.record("c", 0, 3)
+    counter.record_first(["d"])
+    counter.record("d", 1, 1)
+
+    counter.rollback()
+
+    assert [counter.next_attempt(t) for t in ("a", "b", "c", "d")] == [*before, 0]
+    assert before == [2, 1, 0]
+
+
+def test_a_fast_region_handed_over_to_the_exact_reader_numbers_attempts_once(
+    read_rows: ReadRows,
+) -> None:
+    # The second region repeats TestA and then holds a comment: the fast reader takes the region
+    # back and the exact reader reads it again from its start.
+    plain = "".join(f'<testcase classname="pkg" name="TestP{i}"/>' for i in range(3000))
+    data = (
+        f'<testsuite name="pkg"><testcase classname="pkg" name="TestA"/>{plain}'
+        '<testcase classname="pkg" name="TestA"/><!-- late --></testsuite>'
+    ).encode()
+
+    rows = read_rows(data)
+
+    assert [(r[0], r[6]) for r in rows if r[0] == "pkg::TestA"] == [
+        ("pkg::TestA", 0),
+        ("pkg::TestA", 1),
     ]
