@@ -270,12 +270,12 @@ def test_real_gotestsum_rerun_fails_output_numbers_each_rerun_as_the_next_attemp
 def test_a_region_taken_back_leaves_every_count_as_it_was() -> None:
     counter = AttemptCounter()
     counter.record("a", 0, 2)
-    counter.record_first(["b"])
+    counter.arrive(["b"])
     before = [counter.next_attempt(t) for t in ("a", "b", "c")]
     counter.begin()
     counter.record("a", 2, 1)
     counter.record("c", 0, 3)
-    counter.record_first(["d"])
+    counter.arrive(["d", "d", "a"])
     counter.record("d", 1, 1)
 
     counter.rollback()

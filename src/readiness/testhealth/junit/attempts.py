@@ -16,12 +16,14 @@ region it read (a hand-over to the exact reader); it journals what a region reco
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import compress, islice
+from operator import eq
 
 
 class AttemptCounter:
     """The next attempt number of every test id seen so far in one report."""
 
-    __slots__ = ("_added", "_bumped", "_journal", "_more", "_seen")
+    __slots__ = ("_added", "_arrived", "_bumped", "_journal", "_more", "_seen")
 
     def __init__(self) -> None:
         self._seen: set[str] = set()  # ids with at least one execution
@@ -29,6 +31,7 @@ class AttemptCounter:
         self._journal = False
         self._added: list[str] = []
         self._bumped: list[tuple[str, int | None]] = []
+        self._arrived: Sequence[str] = ()  # the ids the last arrive() added
 
     def next_attempt(self, test_id: str) -> int:
         """The attempt number the next execution of ``test_id`` gets."""
@@ -49,27 +52,44 @@ class AttemptCounter:
                 self._bumped.append((test_id, self._more.get(test_id)))
             self._more[test_id] = after
 
-    def repeated(self, ids: Sequence[str]) -> list[int]:
-        """The indices of ``ids`` that are not a test's first execution (seen before, or
-        earlier in ``ids``), in order; ``[]`` in the common case, at C speed."""
-        fresh = set(ids)
-        seen = self._seen
-        if len(fresh) == len(ids) and seen.isdisjoint(fresh):
-            return []
-        out: list[int] = []
-        local: set[str] = set()
-        for i, test_id in enumerate(ids):
-            if test_id in seen or test_id in local:
-                out.append(i)
-            else:
-                local.add(test_id)
-        return out
+    def arrive(self, ids: Sequence[str]) -> list[int]:
+        """Record that the executions ``ids`` arrived, in order; return the indices that are not
+        a test's first execution (seen before, or earlier in ``ids``).
 
-    def record_first(self, ids: Sequence[str]) -> None:
-        """One execution each of ``ids``, all first executions of distinct tests."""
-        self._seen.update(ids)
+        Every id counts as seen afterwards; a caller that has one of the first executions
+        numbered by :meth:`next_attempt` and :meth:`record` calls :meth:`unsee` on it first.
+        The usual cases cost two C-level set operations: no repeat, or only adjacent copies
+        (pytest-rerunfailures)."""
+        seen = self._seen
+        n = len(ids)
+        if seen.isdisjoint(ids):
+            size = len(seen)
+            seen.update(ids)
+            self._arrived = ids
+            if self._journal:
+                self._added.extend(ids)
+            distinct = len(seen) - size
+            if distinct == n:
+                return []
+            adjacent = list(compress(range(1, n), map(eq, islice(ids, 1, None), ids)))
+            return adjacent if distinct + len(adjacent) == n else _repeats(ids, set())
+        repeats = _repeats(ids, seen.intersection(ids))
+        again = set(repeats)
+        new = [test_id for i, test_id in enumerate(ids) if i not in again]
+        seen.update(new)
+        self._arrived = new
         if self._journal:
-            self._added.extend(ids)
+            self._added.extend(new)
+        return repeats
+
+    def unsee(self, test_id: str) -> None:
+        """Take back the arrival of a first execution that :meth:`record` numbers instead."""
+        self._seen.discard(test_id)
+
+    def undo_arrival(self) -> None:
+        """Take back the last :meth:`arrive` (its region is read another way)."""
+        self._seen.difference_update(self._arrived)
+        self._arrived = ()
 
     def begin(self) -> None:
         """Start journaling (a region of the fast reader); forgets the previous journal."""
@@ -92,3 +112,15 @@ class AttemptCounter:
         self._journal = False
         self._added.clear()
         self._bumped.clear()
+
+
+def _repeats(ids: Sequence[str], earlier: set[str]) -> list[int]:
+    """The indices of ``ids`` in ``earlier`` or equal to an id before them."""
+    out: list[int] = []
+    local = set(earlier)
+    for i, test_id in enumerate(ids):
+        if test_id in local:
+            out.append(i)
+        else:
+            local.add(test_id)
+    return out

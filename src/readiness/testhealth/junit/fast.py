@@ -232,10 +232,11 @@ class RegionReader:
         )
         self._emit(
             rows,
-            self.report._numbers.repeated(ids),
+            ids,
+            self.report._numbers.arrive(ids),
             with_body,
-            bodies.__getitem__,
-            lambda i: dict(zip(names, (c[i] for c in values.values()), strict=True)),
+            body_of=bodies.__getitem__,
+            attrs_of=lambda i: dict(zip(names, (c[i] for c in values.values()), strict=True)),
         )
         return True
 
@@ -259,23 +260,35 @@ class RegionReader:
         if found is None:
             return False
         rows, special, held = found
-        reruns = self.report._numbers.repeated(list(map(itemgetter(0), rows)))
+        ids = list(map(itemgetter(0), rows))
+        reruns = self.report._numbers.arrive(ids)
         if not held.keys() >= set(reruns):
+            self.report._numbers.undo_arrival()
             return False  # a rerun of a test seen earlier: the accelerator kept no body for it
-        self._emit(rows, reruns, special, lambda i: held[i][0], lambda i: held[i][1])
+        self._emit(
+            rows,
+            ids,
+            reruns,
+            special,
+            body_of=lambda i: held[i][0],
+            attrs_of=lambda i: held[i][1],
+        )
         return True
 
     def _emit(
         self,
         rows: list[Row],
+        ids: list[str],
         reruns: list[int],
         with_body: list[int],
+        *,
         body_of: Callable[[int], str],
         attrs_of: Callable[[int], dict[str, str]],
     ) -> None:
         """The region's rows in order: plain ones in blocks, the common failure or skip built
-        here, and reruns (a test id seen before, which continues its attempts) and any other
-        body through the exact handlers."""
+        here, and reruns (``reruns``: a test id seen before, which continues its attempts) and
+        any other body through the exact handlers. The caller has recorded the arrival of
+        ``ids`` (:meth:`~.attempts.AttemptCounter.arrive`)."""
         report = self.report
         repeated = set(reruns)
         last = 0
@@ -285,6 +298,8 @@ class RegionReader:
             if failure is not None:
                 self._block([with_failure(rows[i][:4], failure, 0, rows[i][5])])
             else:
+                if i not in repeated:  # a first execution: the exact handlers number it
+                    report._numbers.unsee(ids[i])
                 report._start("testcase", attrs_of(i))
                 self.case_body(body_of(i))
             last = i + 1
@@ -347,11 +362,10 @@ class RegionReader:
         report._end("testcase")
 
     def _block(self, rows: list[Row]) -> None:
-        """First executions of distinct tests, each a single row."""
+        """First executions of distinct tests, each a single row (``_emit`` records them)."""
         if not rows:
             return
         report = self.report
-        report._numbers.record_first(list(map(itemgetter(0), rows)))
         if report._pending is not None:
             report._out.append(report._pending)
         report._out.extend(rows[:-1])
