@@ -10,7 +10,8 @@ which runs this same file) and passes the bytes through unchanged except:
   dropped unread; where the text ends a marker says how many bytes were cut. Captured output and
   failure texts are free-form: a long one should not cost the whole report.
 - **A tag** (start, end or empty-element tag with all its attributes, a comment, a processing
-  instruction) longer than the limit makes the file invalid: :class:`FieldTooLong` names the line
+  instruction) longer than the limit makes the file invalid: :class:`FieldTooLong` is raised
+  once every byte before the tag has been passed on, so the consumer's parser stands on the line
   the tag starts on. Attributes carry names and ids; cutting one would silently merge tests.
 
 Tags that cross a block boundary are held back until they end (so at most ``limit`` bytes), so
