@@ -45,6 +45,11 @@ class TestHealthSettings(BaseModel):
     fix_max_runs: int = Field(default=1000, ge=1)
     quarantine_default_days: int = Field(default=30, ge=1)
     slow_share: float = Field(default=0.05, gt=0, le=1)
+    # Any single text of a JUnit report longer than this is cut (with a marker), any tag longer
+    # than this makes the report invalid: one writer cannot tie up the server (4 MiB default).
+    max_field_bytes: int = Field(
+        default=4 << 20, ge=64 << 10, le=1 << 30, description="largest text or tag of a report"
+    )
 
     @model_validator(mode="after")
     def _resolution_below_activation(self) -> TestHealthSettings:

@@ -9,15 +9,23 @@ from typing import Any
 
 
 class Outcome(IntEnum):
-    """Outcome of one execution of a test (stored as a small integer)."""
+    """Outcome of one execution of a test (stored as a small integer).
+
+    ``XFAILED`` is an expected failure (``pytest.mark.xfail`` that failed), ``XPASSED`` an
+    expected failure that passed (non-strict xfail). Neither is a failure, and only
+    ``PASSED``, ``FAILED`` and ``ERROR`` count as runs.
+    """
 
     PASSED = 0
     FAILED = 1
     ERROR = 2
     SKIPPED = 3
+    XFAILED = 4
+    XPASSED = 5
 
     @property
     def is_failure(self) -> bool:
+        """Whether the execution failed (``FAILED`` or ``ERROR``)."""
         return self in (Outcome.FAILED, Outcome.ERROR)
 
 

@@ -111,6 +111,7 @@ class TestHealthService:
             now=self.clock.now(),
             infra_failure_ratio=self.th.infra_failure_ratio,
             infra_min_tests=self.th.infra_min_tests,
+            max_field_bytes=self.th.max_field_bytes,
         )
         results = ingest_many(self.stores.state, items, options)
         for result in results:

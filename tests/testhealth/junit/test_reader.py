@@ -141,12 +141,12 @@ def test_pytest_ids_come_from_the_file_or_the_dotted_classname(
 # -- jest-junit -----------------------------------------------------------------------------
 
 
-def test_jest_junit_ids_are_describe_and_title() -> None:
+def test_jest_junit_ids_are_file_describe_and_title_or_suite_and_title_without_a_file() -> None:
     cases = _cases("jest_junit.xml")
     assert _summary(cases) == [
-        ("Cart::adds an item", 0, Outcome.PASSED),
-        ("Cart::applies a coupon", 0, Outcome.FAILED),
-        ("Cart::syncs with the server", 0, Outcome.SKIPPED),
+        ("src/cart.test.ts::Cart::adds an item", 0, Outcome.PASSED),
+        ("src/cart.test.ts::Cart::applies a coupon", 0, Outcome.FAILED),
+        ("src/cart.test.ts::Cart::syncs with the server", 0, Outcome.SKIPPED),
         ("checkout flow::checkout flow pays with a card", 0, Outcome.PASSED),
     ]
 
@@ -328,19 +328,21 @@ def test_a_report_is_iterated_only_once() -> None:
 
 
 class _Generated(io.RawIOBase):
-    """A 20k-case report produced on the fly, so the input itself takes no memory."""
+    """A report of ``cases`` testcases over ``tests`` distinct tests (``go test -count`` style
+    when fewer), each with captured output, produced on the fly so the input takes no memory."""
 
-    def __init__(self, cases: int) -> None:
-        self._parts = self._generate(cases)
+    def __init__(self, cases: int, tests: int) -> None:
+        self._parts = self._generate(cases, tests)
         self._buffer = b""
 
     @staticmethod
-    def _generate(cases: int) -> Iterator[bytes]:
+    def _generate(cases: int, tests: int) -> Iterator[bytes]:
         yield b'<testsuites name="pytest tests"><testsuite name="pytest">\n'
         for i in range(cases):
             body = f"<system-out>{'log line ' * 50}</system-out>"
+            t = i % tests
             yield (
-                f'<testcase classname="tests.test_m{i // 100}" name="test_{i}" time="0.01">'
+                f'<testcase classname="tests.test_m{t // 100}" name="test_{t}" time="0.01">'
                 f"{body}</testcase>\n"
             ).encode()
         yield b"</testsuite></testsuites>\n"
@@ -359,14 +361,24 @@ class _Generated(io.RawIOBase):
         return data
 
 
-def test_parsing_keeps_memory_bounded_because_no_tree_is_kept() -> None:
+def _peak_while_reading(cases: int, tests: int) -> tuple[int, int]:
     tracemalloc.start()
     try:
-        count = 0
-        for _case in iter_cases(_Generated(20_000), "generated.xml"):
-            count += 1
+        count = sum(1 for _case in iter_cases(_Generated(cases, tests), "generated.xml"))
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    return count, peak
+
+
+def test_memory_does_not_grow_with_the_output_or_the_repeats_of_the_same_tests() -> None:
+    count, peak = _peak_while_reading(20_000, 200)
     assert count == 20_000
     assert peak < 3 * 1024 * 1024
+
+
+def test_memory_grows_by_at_most_128_bytes_per_distinct_test() -> None:
+    # Attempts are numbered per test id over the whole report: each id is remembered once.
+    count, peak = _peak_while_reading(40_000, 40_000)
+    assert count == 40_000
+    assert peak < 3 * 1024 * 1024 + 40_000 * 128

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from readiness.testhealth.junit.report import _parse_time
+from readiness.testhealth.junit.rows import parse_time
 
 speedups: Any = pytest.importorskip("_readiness_speedups")
 
@@ -20,7 +20,7 @@ def _prefix_of(classname: str, file: str | None) -> tuple[str, str | None] | Non
 
 
 def _scan(text: str) -> Any:
-    return speedups.scan(text, "suite", _prefix_of, _parse_time)
+    return speedups.scan(text, "suite", _prefix_of, parse_time)
 
 
 def test_plain_cases_become_rows_and_cases_with_markup_are_held_for_the_handlers() -> None:

@@ -34,6 +34,7 @@ from readiness.testhealth.ingest.order import OrderRecorder
 from readiness.testhealth.ingest.postgres import StagedFile, Staging
 from readiness.testhealth.ingest.writer import BATCH, Pipeline, Writer, clip, new_writer
 from readiness.testhealth.junit.apart import check_whole_file
+from readiness.testhealth.junit.bounds import DEFAULT_MAX_FIELD_BYTES
 from readiness.testhealth.junit.reader import BinaryReader, ParsedReport, Row, parse_report
 from readiness.testhealth.model import IngestResult, RunMeta
 from readiness.testhealth.store import tables
@@ -68,6 +69,7 @@ class IngestOptions:
     infra_failure_ratio: float
     infra_min_tests: int
     write_wait: RetryPolicy | None = None  # None: readiness.storage.retry's default
+    max_field_bytes: int = DEFAULT_MAX_FIELD_BYTES  # any single text or tag (junit.bounds)
 
 
 def compute_run_key(project: str, meta: RunMeta, digest: str) -> str:
@@ -159,13 +161,16 @@ def ingest_stream(
     infra_failure_ratio: float,
     infra_min_tests: int,
     write_wait: RetryPolicy | None = None,
+    max_field_bytes: int = DEFAULT_MAX_FIELD_BYTES,
 ) -> IngestResult:
     """Parse ``stream`` and store it as one run of ``project``; all or nothing, idempotent.
 
     Raises ``JUnitParseError`` (naming ``source``, line and problem) when the report is malformed;
-    nothing from the file is kept then.
+    nothing from the file is kept then. ``max_field_bytes`` bounds any single text or tag.
     """
-    options = IngestOptions(meta, project, now, infra_failure_ratio, infra_min_tests, write_wait)
+    options = IngestOptions(
+        meta, project, now, infra_failure_ratio, infra_min_tests, write_wait, max_field_bytes
+    )
     return ingest_many(engine, [(stream, source)], options)[0]
 
 
@@ -188,7 +193,7 @@ def ingest_many(
         for stream, source in items:
             try:
                 if problems:
-                    _check_only(stream, source)
+                    _check_only(stream, source, options.max_field_bytes)
                 else:
                     results.append(
                         _store_one(
@@ -220,9 +225,11 @@ def ingest_many(
     return results
 
 
-def _check_only(stream: BinaryReader, source: str) -> None:
+def _check_only(
+    stream: BinaryReader, source: str, max_field_bytes: int = DEFAULT_MAX_FIELD_BYTES
+) -> None:
     """Read a report to the end only to find its parse error (a batch already failed)."""
-    for _rows in parse_report(stream, source).batches():
+    for _rows in parse_report(stream, source, max_field_bytes=max_field_bytes).batches():
         pass
 
 
@@ -277,7 +284,7 @@ def _store_one(
     """Store one report; its writes are undone alone (a duplicate, an error) through a savepoint,
     or, when it is the ingest's only report, with the whole transaction."""
     reader = _HashingReader(stream)
-    report = parse_report(reader, source)
+    report = parse_report(reader, source, max_field_bytes=options.max_field_bytes)
     meta, project = options.meta, options.project
     # SQLite copies every page a savepoint's transaction changes to a sub-journal: a single
     # report does without.

@@ -8,6 +8,10 @@ such as the ingest rolls them back). The rows are safe before the verdict becaus
 reader never expands an entity: it only replaces the five predefined ones and character
 references. On a hand-over to the exact reader, its in-process parser first catches up on the
 bytes already read, from the file itself.
+
+The second process reads the file through the same :class:`~.bounds.BoundedReader` (it runs
+:mod:`.bounds` from its file, which needs only the standard library), so it checks exactly the
+bytes the readers see, in bounded memory, and names the same lines.
 """
 
 from __future__ import annotations
@@ -20,16 +24,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from readiness.errors import JUnitParseError
+from readiness.testhealth.junit import bounds
+from readiness.testhealth.junit.bounds import BoundedReader
 from readiness.testhealth.junit.report import _REFUSED, BinaryReader
 
 if TYPE_CHECKING:
     from readiness.testhealth.junit.report import ParsedReport
 
 APART_MIN = 4 << 20  # smaller inputs are checked in-process (a second process costs ~15 ms)
-# The checker run in the second process: the same guards as the in-process parser.
+# The checker run in the second process: the same guards as the in-process parser, over the
+# same bounded bytes. argv: the file, the field bound, the path of bounds.py.
 _CHECKER = """
 import sys
+import importlib.util
 from xml.parsers import expat
+spec = importlib.util.spec_from_file_location("readiness_junit_bounds", sys.argv[3])
+bounds = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bounds)
 p = expat.ParserCreate()
 p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
 class Refused(Exception):
@@ -38,18 +49,23 @@ def refuse(*args):
     raise Refused
 p.StartDoctypeDeclHandler = p.EntityDeclHandler = refuse
 p.UnparsedEntityDeclHandler = p.ExternalEntityRefHandler = refuse
-try:
-    with open(sys.argv[1], "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
+with open(sys.argv[1], "rb") as f:
+    r = bounds.BoundedReader(f, int(sys.argv[2]))
+    def here():
+        return r.input_line(p.CurrentLineNumber, p.CurrentByteIndex)
+    try:
+        for chunk in iter(lambda: r.read(1 << 20), b""):
             p.Parse(chunk, False)
-    p.Parse(b"", True)
-    print("ok")
-except Refused:
-    print("refused", p.CurrentLineNumber)
-except expat.ExpatError as exc:
-    print("error", exc.lineno, exc.code)
-except (ValueError, LookupError) as exc:
-    print("unreadable", p.CurrentLineNumber, str(exc).replace(chr(10), " "))
+        p.Parse(b"", True)
+        print("ok")
+    except Refused:
+        print("refused", here())
+    except bounds.FieldTooLong as exc:
+        print("limit", here(), exc.problem)
+    except expat.ExpatError as exc:
+        print("error", r.input_line(exc.lineno, p.ErrorByteIndex), exc.code)
+    except (ValueError, LookupError) as exc:
+        print("unreadable", here(), str(exc).replace(chr(10), " "))
 """
 
 
@@ -76,10 +92,12 @@ def real_file(stream: BinaryReader) -> Path | None:
 class Checker:
     """expat over the whole file in a second process."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limit: int) -> None:
         self.path = path
+        self.limit = limit
+        argv = [sys.executable, "-I", "-S", "-c", _CHECKER, str(path), str(limit), bounds.__file__]
         self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and code, a file path
-            [sys.executable, "-I", "-S", "-c", _CHECKER, str(path)],
+            argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -104,14 +122,17 @@ class Checker:
             raise JUnitParseError(report.source, int(rest[0]), expat.errors.messages[int(rest[1])])
         if word == "unreadable":
             raise JUnitParseError(report.source, int(rest[0]), f"unreadable XML ({rest[1]})")
+        if word == "limit":
+            raise JUnitParseError(report.source, int(rest[0]), rest[1])
         return False
 
     def catch_up(self, report: ParsedReport, size: int) -> None:
-        """Feed the in-process parser the first ``size`` bytes of the file."""
+        """Feed the in-process parser the first ``size`` bytes the readers saw of the file."""
         self.stop()
         with self.path.open("rb") as f:
+            seen = BoundedReader(f, self.limit)  # the same bytes again: the bound is exact
             while size > 0:
-                chunk = f.read(min(size, 1 << 20))
+                chunk = seen.read(min(size, 1 << 20))
                 if not chunk:
                     break
                 report._parser.Parse(chunk, False)
@@ -126,4 +147,4 @@ def check_whole_file(report: ParsedReport) -> None:
     error is the one to report.
     """
     if report.checked_apart is not None:
-        Checker(report.checked_apart).verdict(report)
+        Checker(report.checked_apart, report.bounds.limit).verdict(report)

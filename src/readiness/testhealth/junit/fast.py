@@ -13,15 +13,8 @@ it builds the rows of a region of plain testcases in one pass instead of the reg
 expressions; it declines anything else (returns ``None``) and the regions it declines take the
 path above, so every path gives the same rows. ``READINESS_PURE_PYTHON=1`` turns it off.
 
-The input is read in chunks; a region ends before the last ``<testcase`` seen, so no element is
-ever split, and expat is fed exactly the regions already turned into rows. Whenever the reader
-meets something it does not reproduce exactly (comments, CDATA, processing instructions, an
-encoding other than UTF-8, a testcase inside a testcase, an error to report, an oversized
-element) it restores the state saved before the region and hands the rest of the input to the
-exact reader, whose expat parser stands at exactly that byte.
-
-A real file of at least ``junit_apart.APART_MIN`` bytes is checked by expat in a second process
-instead (see :mod:`readiness.testhealth.junit.apart`).
+The read loop that cuts the input into regions and hands over to the exact reader is in
+:mod:`.regions`.
 """
 
 from __future__ import annotations
@@ -30,43 +23,32 @@ import importlib
 import math
 import os
 import re
-from collections.abc import Callable, Generator, Sequence
-from itertools import compress, islice, repeat
-from operator import add, eq, itemgetter
+from collections.abc import Callable, Sequence
+from itertools import compress, repeat
+from operator import add, itemgetter
 from typing import TYPE_CHECKING, Protocol
 
-from readiness.testhealth.junit.apart import Checker, real_file
 from readiness.testhealth.junit.ids import id_prefix
-from readiness.testhealth.junit.report import (
-    _OUTCOME_CHILDREN,
-    CHUNK,
-    PREFIX_CACHE,
+from readiness.testhealth.junit.markup import NAME, HandOver, attr_value, char_data, parse_attrs
+from readiness.testhealth.junit.report import PREFIX_CACHE
+from readiness.testhealth.junit.rows import (
+    Failure,
     Row,
-    _Failure,
-    _parse_time,
-    _with_failure,
+    captures_text,
+    child_outcome,
+    parse_time,
+    with_failure,
 )
-from readiness.testhealth.model import Outcome
 
 if TYPE_CHECKING:
     from readiness.testhealth.junit.report import ParsedReport
 
-MAX_CARRY = 1 << 22  # a region this long without a cut goes to the exact reader (bounded memory)
-_NAME = r"[A-Za-z_:][\w.:-]*"
-_ATTR = rf"\s+{_NAME}\s*=\s*(?:\"[^\"<]*\"|'[^'<]*')"
-_ATTRS = re.compile(rf"((?:{_ATTR})*)\s*(/?)")
-_ATTR_PAIR = re.compile(rf"({_NAME})\s*=\s*(?:\"([^\"<]*)\"|'([^'<]*)')")
-_TAG = re.compile(rf"<(/?)({_NAME})([^>]*)>")
+_TAG = re.compile(rf"<(/?)({NAME})([^>]*)>")
 _CASE = re.compile(r"<testcase(?=[\s/>])([^>]*)>(?:(?<=/>)|(.*?)</testcase\s*>)", re.S)
-_DECL = re.compile(rb"(\xef\xbb\xbf)?(?:<\?xml\s[^<>]*?\?>)?")
-_ENCODING = re.compile(rb"encoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
 # A testcase body of one outcome child and text without markup around it (the common failure).
 _ONE_CHILD = re.compile(r"[^<]*<(failure|error|skipped)([^<>]*)>(?:([^<]*)</\1\s*>)?[^<]*")
 # A testcase body of captured output only (<system-out>/<system-err> of plain text).
 _OUTPUT_ONLY = re.compile(r"(?:[^<]*<(system-out|system-err)(?:/>|>[^<]*</\1>))*[^<]*")
-_REF = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z]+);")
-_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
-_NAMED_REFS = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'", "&amp;": "&"}  # amp last
 _SPECIAL = ("&", "\t", "\n", "\r")
 _USED = frozenset({"classname", "name", "file", "time"})  # the attributes _finish_case reads
 
@@ -96,70 +78,7 @@ def _load_speedups() -> _Scanner | None:
 _speedups = _load_speedups()
 
 
-class _HandOver(Exception):
-    """The region holds something only the exact reader reproduces exactly."""
-
-
-def _ref(match: re.Match[str]) -> str:
-    ref = match.group(1)
-    if ref[0] != "#":
-        if ref not in _NAMED:
-            raise _HandOver("entity")
-        return _NAMED[ref]
-    code = int(ref[2:], 16) if ref[1] == "x" else int(ref[1:])
-    if not _xml_char(code):
-        raise _HandOver("char ref")  # expat refuses it: the exact reader reports where
-    return chr(code)
-
-
-def _xml_char(code: int) -> bool:
-    """Whether XML 1.0 allows the character (no NUL, controls, surrogates or U+FFFE/U+FFFF)."""
-    if code < 0x20:
-        return code in (0x9, 0xA, 0xD)
-    return code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
-
-
-def _attr_value(raw: str) -> str:
-    """What expat reports for an attribute value: whitespace normalised, references replaced."""
-    if "\r" in raw:
-        raw = raw.replace("\r\n", " ").replace("\r", " ")
-    if "\n" in raw or "\t" in raw:
-        raw = raw.replace("\n", " ").replace("\t", " ")
-    return _refs(raw) if "&" in raw else raw
-
-
-def _refs(raw: str) -> str:
-    if "&#" not in raw:
-        # Only the five predefined entities (the usual case): C-level replaces, &amp; last so
-        # that "&amp;lt;" stays "&lt;".
-        n = raw.count("&")
-        if n == sum(map(raw.count, _NAMED_REFS)):
-            for ref, char in _NAMED_REFS.items():
-                raw = raw.replace(ref, char)
-            return raw
-    if raw.count("&") != len(_REF.findall(raw)):
-        raise _HandOver("ampersand")
-    return _REF.sub(_ref, raw)
-
-
-def _text(raw: str) -> str:
-    """What expat reports for character data: line ends normalised, references replaced."""
-    if "\r" in raw:
-        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
-    return _refs(raw) if "&" in raw else raw
-
-
-def _attrs(raw: str) -> tuple[dict[str, str], bool]:
-    """The attributes of a start tag's inside and whether it closes itself; strict."""
-    m = _ATTRS.fullmatch(raw)
-    if m is None:
-        raise _HandOver("tag")
-    # One of the two quoted groups is empty: the value is the other one.
-    attrs = {name: _attr_value(dq or sq) for name, dq, sq in _ATTR_PAIR.findall(m.group(1))}
-    return attrs, bool(m.group(2))
-
-
-class _Reader:
+class RegionReader:
     """Turns regions (strings of complete elements) into rows on ``report``."""
 
     def __init__(self, report: ParsedReport) -> None:
@@ -179,21 +98,21 @@ class _Reader:
             n += 1
             if close:
                 if inside.strip():
-                    raise _HandOver("end tag")
+                    raise HandOver("end tag")
                 report._end(name)
                 continue
-            attrs, empty = _attrs(inside)
+            attrs, empty = parse_attrs(inside)
             if name == "testcase":
-                raise _HandOver("testcase")
+                raise HandOver("testcase")
             report._start(name, attrs)
             if empty:
                 report._end(name)
         if n != text.count("<"):
-            raise _HandOver("markup")
+            raise HandOver("markup")
 
     def case(self, inside: str, body: str | None) -> None:
         """One testcase through the exact handlers (children, captured text, reruns)."""
-        attrs, _empty = _attrs(inside)
+        attrs, _empty = parse_attrs(inside)
         self.report._start("testcase", attrs)
         self.case_body(body or "")
 
@@ -213,7 +132,7 @@ class _Reader:
             pos = m.end()
         self.tags(text[pos:])
         if count != text.count("<testcase"):
-            raise _HandOver("testcase")
+            raise HandOver("testcase")
 
     def _template(self, text: str) -> tuple[tuple[str, ...], re.Pattern[str]] | None:
         first = _CASE.search(text)
@@ -226,7 +145,7 @@ class _Reader:
             return None
         found = self.templates.get(keys)
         if found is None:
-            if any(not re.fullmatch(rf"\s+{_NAME}\s*=\s*", k) for k in keys[:-1]):
+            if any(not re.fullmatch(rf"\s+{NAME}\s*=\s*", k) for k in keys[:-1]):
                 return None
             names = [k.strip().rstrip("=").strip() for k in keys[:-1]]
             if len(set(names)) != len(names):
@@ -272,7 +191,7 @@ class _Reader:
         for name, column in zip(names, columns, strict=False):
             joined = "".join(column)
             special_chars = any(c in joined for c in _SPECIAL)
-            values[name] = list(map(_attr_value, column)) if special_chars else column
+            values[name] = list(map(attr_value, column)) if special_chars else column
         if "name" not in values or "" in values["name"]:
             return False
         case_names = values["name"]
@@ -313,9 +232,11 @@ class _Reader:
         )
         self._emit(
             rows,
+            ids,
+            self.report._numbers.arrive(ids),
             with_body,
-            bodies.__getitem__,
-            lambda i: dict(zip(names, (c[i] for c in values.values()), strict=True)),
+            body_of=bodies.__getitem__,
+            attrs_of=lambda i: dict(zip(names, (c[i] for c in values.values()), strict=True)),
         )
         return True
 
@@ -335,56 +256,72 @@ class _Reader:
             return None if cached[0] is None else cached  # type: ignore[return-value]
 
         assert _speedups is not None
-        found = _speedups.scan(text, suite, prefix_of, _parse_time)
+        found = _speedups.scan(text, suite, prefix_of, parse_time)
         if found is None:
             return False
         rows, special, held = found
-        self._emit(rows, special, lambda i: held[i][0], lambda i: held[i][1])
+        ids = list(map(itemgetter(0), rows))
+        reruns = self.report._numbers.arrive(ids)
+        if not held.keys() >= set(reruns):
+            self.report._numbers.undo_arrival()
+            return False  # a rerun of a test seen earlier: the accelerator kept no body for it
+        self._emit(
+            rows,
+            ids,
+            reruns,
+            special,
+            body_of=lambda i: held[i][0],
+            attrs_of=lambda i: held[i][1],
+        )
         return True
 
     def _emit(
         self,
         rows: list[Row],
+        ids: list[str],
+        reruns: list[int],
         with_body: list[int],
+        *,
         body_of: Callable[[int], str],
         attrs_of: Callable[[int], dict[str, str]],
     ) -> None:
         """The region's rows in order: plain ones in blocks, the common failure or skip built
-        here, and reruns (a case repeating its predecessor's id, which continues its attempts)
-        and any other body through the exact handlers."""
+        here, and reruns (``reruns``: a test id seen before, which continues its attempts) and
+        any other body through the exact handlers. The caller has recorded the arrival of
+        ``ids`` (:meth:`~.attempts.AttemptCounter.arrive`)."""
         report = self.report
-        ids = list(map(itemgetter(0), rows))
-        reruns = set(compress(range(1, len(ids)), map(eq, islice(ids, 1, None), ids)))
-        pending = report._pending
-        if pending is not None and pending[0] == ids[0]:
-            reruns.add(0)
+        repeated = set(reruns)
         last = 0
-        for i in sorted(reruns.union(with_body)):
+        for i in sorted(repeated.union(with_body)):
             self._block(rows[last:i])
-            failure = None if i in reruns else self._one_child(body_of(i))
+            failure = None if i in repeated else self._one_child(body_of(i))
             if failure is not None:
-                self._block([_with_failure(rows[i][:4], failure, 0, rows[i][5])])
+                self._block([with_failure(rows[i][:4], failure, 0, rows[i][5])])
             else:
+                if i not in repeated:  # a first execution: the exact handlers number it
+                    report._numbers.unsee(ids[i])
                 report._start("testcase", attrs_of(i))
                 self.case_body(body_of(i))
             last = i + 1
         self._block(rows[last:])
 
     @staticmethod
-    def _one_child(body: str) -> _Failure | None:
+    def _one_child(body: str) -> Failure | None:
         """The outcome of a testcase body that is one ``failure``/``error``/``skipped`` element
         and text around it; ``None`` for any other body."""
         one = _ONE_CHILD.fullmatch(body)
         if one is None:
             return None
         name, inside, text = one.groups()
-        attrs, empty = _attrs(inside)
+        attrs, empty = parse_attrs(inside)
         if empty != (text is None):
             return None
         # What _start_in_case and the capture do for this child, without the tokens.
-        failure = _Failure(_OUTCOME_CHILDREN[name], attrs.get("message"), attrs.get("type"))
-        if text and failure.outcome is not Outcome.SKIPPED:
-            failure.add_text(_text(text))
+        outcome = child_outcome(name, attrs.get("type"))
+        assert outcome is not None  # failure, error or skipped
+        failure = Failure(outcome, attrs.get("message"), attrs.get("type"))
+        if text and captures_text(outcome):
+            failure.add_text(char_data(text))
         return failure
 
     def case_body(self, body: str) -> None:
@@ -394,7 +331,7 @@ class _Reader:
             report._end("testcase")
             return
         if "<testcase" in body:
-            raise _HandOver("nested testcase")
+            raise HandOver("nested testcase")
         failure = self._one_child(body) if report.format is not None else None
         if failure is not None:
             report._final = failure
@@ -405,27 +342,27 @@ class _Reader:
             n += 1
             capture = report._capture
             if capture is not None and m.start() > pos:
-                capture.add_text(_text(body[pos : m.start()]))
+                capture.add_text(char_data(body[pos : m.start()]))
             pos = m.end()
             close, name, rest = m.groups()
             if close:
                 if rest.strip():
-                    raise _HandOver("end tag")
+                    raise HandOver("end tag")
                 report._end(name)
                 continue
-            child, child_empty = _attrs(rest)
+            child, child_empty = parse_attrs(rest)
             report._start(name, child)
             if child_empty:
                 report._end(name)
         if n != body.count("<"):
-            raise _HandOver("markup")
+            raise HandOver("markup")
         capture = report._capture
         if capture is not None and pos < len(body):
-            capture.add_text(_text(body[pos:]))
+            capture.add_text(char_data(body[pos:]))
         report._end("testcase")
 
     def _block(self, rows: list[Row]) -> None:
-        """Passed single executions, none a rerun of its predecessor."""
+        """First executions of distinct tests, each a single row (``_emit`` records them)."""
         if not rows:
             return
         report = self.report
@@ -442,100 +379,7 @@ def _durations(times: Sequence[str] | None, n: int) -> list[float]:
         values = list(map(float, times))
         total = math.fsum(values)
     except (ValueError, OverflowError):
-        return list(map(_parse_time, times))
+        return list(map(parse_time, times))
     if math.isfinite(total) and values and min(values) >= 0.0 and max(values) < 1e9:
         return values
-    return list(map(_parse_time, times))
-
-
-def _utf8_prolog(head: bytes) -> int | None:
-    """Where the content after a UTF-8 BOM and XML declaration starts; ``None`` for any
-    other encoding (the exact reader lets expat decode those)."""
-    m = _DECL.match(head)
-    assert m is not None  # every part is optional
-    decl = head[m.start() : m.end()]
-    if head[m.end() : m.end() + 2] == b"<?":
-        return None
-    enc = _ENCODING.search(decl)
-    if enc is not None and enc.group(1).lower() != b"utf-8":
-        return None
-    if m.end() == 0 and head[:1] in (b"\xfe", b"\xff", b"\x00"):
-        return None
-    return m.end()
-
-
-def fast_rows(report: ParsedReport) -> Generator[list[Row], None, bytes | None]:
-    """Yield the report's rows a list at a time; return ``None`` when done, or the unread
-    input from where the exact reader must take over (its parser has seen every byte before)."""
-    path = real_file(report._stream)
-    checker = Checker(path) if path is not None else None
-    report.checked_apart = path
-    try:
-        rest, done = yield from _fast_rows(report, checked_apart=checker is not None)
-        if checker is not None and (rest is not None or not checker.verdict(report)):
-            # A hand-over, or no verdict (the checker died): the parser checks it all here.
-            checker.catch_up(report, done)
-            checker = None
-        if rest is not None:
-            return rest
-        if checker is None:
-            report._parser.Parse(b"", True)
-        yield report._finish()
-        return None
-    finally:
-        if checker is not None:
-            checker.stop()
-
-
-def _fast_rows(
-    report: ParsedReport, *, checked_apart: bool
-) -> Generator[list[Row], None, tuple[bytes | None, int]]:
-    """The rows until the input ends or must be handed over: ``(unread input or None, bytes
-    already given to the parser or the checker)``."""
-    parser = report._parser
-    read = report._stream.read
-    reader = _Reader(report)
-    carry = b""
-    started = False
-    done = 0
-    while True:
-        chunk = read(CHUNK)
-        buf = carry + chunk if carry else chunk
-        if chunk:
-            cut = buf.rfind(b"<testcase")
-            if cut < 0:
-                cut = buf.rfind(b"<")
-            if cut <= 0:
-                if len(buf) > MAX_CARRY:
-                    report.fast_fallback = "element too large"
-                    return buf, done
-                carry = buf
-                continue
-        else:
-            cut = len(buf)
-        region, carry = buf[:cut], buf[cut:]
-        skip = 0
-        if not started:
-            started = True
-            prolog = _utf8_prolog(region)
-            if prolog is None:
-                report.fast_fallback = "encoding"
-                return buf, done
-            skip = prolog
-        saved = report._snapshot()
-        try:
-            reader.region(region[skip:].decode("utf-8"))
-        except Exception as exc:
-            # _HandOver, undecodable bytes, or an error to report (a testcase without a name):
-            # the exact reader reproduces the rows, or the error with its line, from here.
-            report._restore(saved)
-            report.fast_fallback = f"{type(exc).__name__}: {exc}"
-            return buf, done
-        if not checked_apart:
-            parser.Parse(region, False)
-        done += len(region)
-        if report._out:
-            yield report._out
-            report._out = []
-        if not chunk:
-            return None, done
+    return list(map(parse_time, times))

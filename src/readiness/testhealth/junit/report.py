@@ -1,67 +1,69 @@
-"""One JUnit XML report being read: the exact reader, its row format and its state.
+"""One JUnit XML report being read: the exact reader and its state.
 
 The public entry points are in :mod:`.reader`; the fast path (:mod:`.fast`) drives the same
-handlers on most of the input. The exact reader drives expat directly with the same guards
-defusedxml installs (no DTD, no entity declarations, no external references), which refuses XML
-bombs and external entities at the ``<!DOCTYPE`` line; it is several times faster than
-``defusedxml.ElementTree.iterparse`` (see ``benchmarks/junit_ingest.py``). No tree is built:
-each ``<testcase>`` becomes :class:`CaseResult` objects as soon as it closes, so memory stays
-bounded on files of any size, and character data is only collected inside failure elements.
+handlers on most of the input, and both build rows through :mod:`.rows`. The exact reader drives
+expat directly with the same guards defusedxml installs (no DTD, no entity declarations, no
+external references), which refuses XML bombs and external entities at the ``<!DOCTYPE`` line;
+it is several times faster than ``defusedxml.ElementTree.iterparse`` (see
+``benchmarks/junit_ingest.py``). No tree is built: each ``<testcase>`` becomes rows as soon as it
+closes, so memory stays bounded on files of any size, and character data is only collected
+inside failure elements. Every byte first passes :class:`~.bounds.BoundedReader`, which bounds
+any single text or tag (``testhealth.max_field_bytes``).
 
 Test identity (``CaseResult.test_id``) and the producer of a report: :mod:`.ids`.
 
-Attempts: Surefire ``flakyFailure``/``flakyError``/``rerunFailure``/``rerunError`` children are
-earlier attempts (0..n-1), the testcase's own outcome is attempt n. Consecutive testcases with
-the same id continue the attempt count (pytest-rerunfailures, ``go test -count``); in pytest
-reports the childless earlier copies are rerun failures, since pytest-rerunfailures writes each
-rerun as an empty ``<testcase>`` and only reruns failed tests.
+Attempts are numbered by arrival per test id over the whole report (:mod:`.attempts`): Surefire
+``flakyFailure``/``flakyError``/``rerunFailure``/``rerunError`` children are earlier attempts and
+the testcase's own outcome the next one; a testcase whose id was seen before (anywhere earlier:
+pytest-rerunfailures, ``go test -count``, gotestsum ``--rerun-fails``) continues its test's
+count. In pytest reports a childless copy directly followed by another copy of the same test (in
+the same suite) is a rerun failure, since pytest-rerunfailures writes each rerun as an empty
+``<testcase>`` right before the next attempt and only reruns failed tests. Our plugin's
+``readiness.outcomes`` property lists every attempt's outcome, ``xfailed`` and ``xpassed``
+included.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import chain
 from pathlib import Path
 from typing import NoReturn, Protocol
 from xml.parsers import expat
 
 from readiness.errors import JUnitParseError
-from readiness.testhealth.junit.failures import classify_failure, first_meaningful_line
+from readiness.testhealth.junit.attempts import AttemptCounter
+from readiness.testhealth.junit.bounds import (
+    DEFAULT_MAX_FIELD_BYTES,
+    BoundedReader,
+    FieldTooLong,
+)
 from readiness.testhealth.junit.ids import (
     _ATTEMPT_CHILDREN,
     guess_format,
     id_prefix,
     make_test_id,
 )
-from readiness.testhealth.model import CaseResult, FailureKind, Outcome
-
-# One execution, as the ingest consumes it: the fields of CaseResult in order, with the outcome
-# as a plain int (cheaper to build and to bind than CaseResult and IntEnum).
-Row = tuple[
-    str, str | None, str, str | None, int, float, int, str | None, str | None, FailureKind | None
-]
-_OUTCOMES = tuple(Outcome)
+from readiness.testhealth.junit.rows import (
+    OUTCOMES_PROPERTY,
+    Failure,
+    Row,
+    captures_text,
+    case_results,
+    child_outcome,
+    listed_attempts,
+    parse_time,
+    parse_timestamp,
+    with_failure,
+)
+from readiness.testhealth.model import CaseResult, Outcome
 
 CHUNK = 1 << 16
-MAX_MESSAGE = 2000
-_MAX_CAPTURE = 4096
-_TAIL = 300
-PREFIX_CACHE = 1 << 16  # (classname, file, suite) -> id prefix, shared with junit_fast
+PREFIX_CACHE = 1 << 16  # (classname, file, suite) -> id prefix, shared with the fast path
 SEED_PROPERTIES = ("readiness.seed", "random_seed", "randomly_seed", "seed")
-
-_OUTCOME_CHILDREN = {"failure": Outcome.FAILED, "error": Outcome.ERROR, "skipped": Outcome.SKIPPED}
-# go-junit-report and others put a placeholder in ``message``; the text says more.
 _CAPTURED = frozenset({"failure", "error", "stackTrace", *_ATTEMPT_CHILDREN})
-_GENERIC_MESSAGES = frozenset({"", "failed", "error", "failure"})
-# pytest ends a failure's text with "path.py:12: ErrorType"; that names the exception.
-_PYTEST_TYPE_LINE = re.compile(r"^\S+:\d+: ([A-Za-z_][\w.]*)\s*$")
-# Our pytest plugin lists every attempt's outcome here when a test ran more than once; earlier
-# passing attempts have no Surefire child to express them.
-OUTCOMES_PROPERTY = "readiness.outcomes"
-_LISTED = {o.name.lower(): o for o in Outcome}
 _REFUSED = "DTDs and entity declarations are not allowed (XML bomb or external entity?)"
 
 
@@ -72,67 +74,9 @@ class BinaryReader(Protocol):
 
 
 @dataclass(slots=True)
-class _Failure:
-    """Outcome details of one attempt while its element is open."""
-
-    outcome: Outcome
-    message: str | None
-    failure_type: str | None
-    duration_s: float | None = None
-    head: list[str] = field(default_factory=list)
-    head_len: int = 0
-    tail: str = ""
-
-    def add_text(self, data: str) -> None:
-        # Exactly the first _MAX_CAPTURE characters, however the text arrives in pieces.
-        if self.head_len < _MAX_CAPTURE:
-            piece = data[: _MAX_CAPTURE - self.head_len]
-            self.head.append(piece)
-            self.head_len += len(piece)
-        self.tail = (self.tail + data)[-_TAIL:]
-
-    def final_message(self) -> str | None:
-        text = "".join(self.head)
-        message = self.message
-        if (message is None or message.strip().lower() in _GENERIC_MESSAGES) and text.strip():
-            message = first_meaningful_line(text) or message
-        return message[:MAX_MESSAGE] if message else None
-
-    def final_type(self) -> str | None:
-        if self.failure_type:
-            return self.failure_type
-        lines = self.tail.strip().splitlines()
-        match = _PYTEST_TYPE_LINE.match(lines[-1].strip()) if lines else None
-        return match.group(1) if match else None
-
-
-@dataclass(slots=True)
 class _Hints:
     root_name: str = ""
     suite_attrs: dict[str, str] = field(default_factory=dict)
-
-
-def _parse_time(value: str | None) -> float:
-    if not value:
-        return 0.0
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            seconds = float(value.replace(",", ""))  # "1,234.5" from some producers
-        except ValueError:
-            return 0.0
-    return seconds if 0.0 <= seconds < 1e9 else 0.0
-
-
-def _parse_timestamp(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 # The fast reader (:func:`readiness.testhealth.junit.fast.fast_rows`): yields row batches and
@@ -148,14 +92,20 @@ class ParsedReport:
     """
 
     def __init__(
-        self, stream: BinaryReader, source: str, *, fast_rows: FastRows | None = None
+        self,
+        stream: BinaryReader,
+        source: str,
+        *,
+        fast_rows: FastRows | None = None,
+        max_field_bytes: int = DEFAULT_MAX_FIELD_BYTES,
     ) -> None:
         self.source = source
         self.format: str | None = None
         self.properties: dict[str, str] = {}
         self.timestamp: datetime | None = None
         self.suite: str | None = None
-        self._stream = stream
+        self.bounds = BoundedReader(stream, max_field_bytes)  # texts cut: bounds.fields_cut
+        self._stream: BinaryReader = self.bounds
         self._started = False
         self._parser = expat.ParserCreate()
         self._fast_rows = fast_rows
@@ -171,10 +121,11 @@ class ParsedReport:
         self._inner: list[str] = []
         self._prefixes: dict[tuple[str, str | None, str | None], tuple[str | None, str | None]] = {}
         self._case_children: set[str] = set()
-        self._final: _Failure | None = None
-        self._attempts: list[_Failure] = []
-        self._capture: _Failure | None = None
+        self._final: Failure | None = None
+        self._attempts: list[Failure] = []  # Surefire children of the open testcase
+        self._capture: Failure | None = None
         self._listed: str | None = None  # the testcase's readiness.outcomes property
+        self._numbers = AttemptCounter()
         self._setup_parser()
 
     @property
@@ -200,17 +151,22 @@ class ParsedReport:
     def _use_handlers(self) -> None:
         """Exact mode: expat calls back for every element (the fast reader drives them itself)."""
         self._exact = True
+        self._numbers.end()  # nothing is taken back from here on
         self._parser.StartElementHandler = self._start
         self._parser.EndElementHandler = self._end
 
     def _refuse(self, *_args: object) -> NoReturn:
-        raise JUnitParseError(self.source, self._parser.CurrentLineNumber, _REFUSED)
+        raise self._error(_REFUSED)
 
     def _error(self, problem: str) -> JUnitParseError:
-        return JUnitParseError(self.source, self._parser.CurrentLineNumber, problem)
+        """The error at the parser's position (a line of the input, cuts accounted for)."""
+        p = self._parser
+        return JUnitParseError(
+            self.source, self.bounds.input_line(p.CurrentLineNumber, p.CurrentByteIndex), problem
+        )
 
     def __iter__(self) -> Iterator[CaseResult]:
-        return _case_results(self.rows())
+        return case_results(self.rows())
 
     def rows(self) -> Iterator[Row]:
         """The executions as plain tuples (the fields of :class:`CaseResult`, outcome an int)."""
@@ -234,9 +190,10 @@ class ParsedReport:
                 self._use_handlers()
             yield from self._exact_rows(rest)
         except expat.ExpatError as exc:
-            raise JUnitParseError(
-                self.source, exc.lineno, expat.errors.messages[exc.code]
-            ) from None
+            line = self.bounds.input_line(exc.lineno, self._parser.ErrorByteIndex)
+            raise JUnitParseError(self.source, line, expat.errors.messages[exc.code]) from None
+        except FieldTooLong as exc:  # every byte before the tag is parsed: the parser is there
+            raise self._error(exc.problem) from None
         except (ValueError, LookupError) as exc:  # e.g. an encoding expat cannot decode
             raise self._error(f"unreadable XML ({exc})") from None
 
@@ -292,7 +249,7 @@ class ParsedReport:
         if name == "testsuite":
             if not self._suites:
                 self._hints.suite_attrs = attrs
-                self.timestamp = _parse_timestamp(attrs.get("timestamp"))
+                self.timestamp = parse_timestamp(attrs.get("timestamp"))
                 self.suite = attrs.get("name")
             self._suites.append(attrs.get("name"))
         elif name == "property" and stack and stack[-1] == "properties":
@@ -306,20 +263,20 @@ class ParsedReport:
         if not inner:  # a direct child of <testcase>
             if self.format is None:
                 self._case_children.add(name)
-            outcome = _OUTCOME_CHILDREN.get(name)
+            outcome = child_outcome(name, attrs.get("type"))
             if outcome is not None:
                 if self._final is None:  # the first outcome element wins (failure, then error)
-                    self._final = _Failure(outcome, attrs.get("message"), attrs.get("type"))
-                    if outcome is not Outcome.SKIPPED:
+                    self._final = Failure(outcome, attrs.get("message"), attrs.get("type"))
+                    if captures_text(outcome):
                         self._begin_capture(self._final)
             else:
                 outcome = _ATTEMPT_CHILDREN.get(name)
                 if outcome is not None:
-                    attempt = _Failure(
+                    attempt = Failure(
                         outcome,
                         attrs.get("message"),
                         attrs.get("type"),
-                        _parse_time(attrs.get("time")) if "time" in attrs else None,
+                        parse_time(attrs.get("time")) if "time" in attrs else None,
                     )
                     self._attempts.append(attempt)
                     self._begin_capture(attempt)
@@ -334,7 +291,7 @@ class ParsedReport:
                 self._end_capture()
         inner.append(name)
 
-    def _begin_capture(self, target: _Failure) -> None:
+    def _begin_capture(self, target: Failure) -> None:
         self._capture = target
         if self._exact:
             self._parser.CharacterDataHandler = target.add_text
@@ -387,46 +344,47 @@ class ParsedReport:
         suites = self._suites
         suite = suites[-1] if suites else None
         test_id, file = self._identify(fmt, attrs, name, suite)
-        duration = _parse_time(attrs.get("time"))
-        first_attempt = 0
+        duration = parse_time(attrs.get("time"))
+        numbers = self._numbers
+        first = numbers.next_attempt(test_id)
         pending = self._pending
         if pending is not None:
-            if pending[0] == test_id:
-                first_attempt = pending[6] + 1
-                if fmt == "pytest" and pending[4] == 0:  # a passed copy: a rerun failure
-                    pending = (*pending[:4], 1, *pending[5:])
+            if (
+                fmt == "pytest"
+                and pending[0] == test_id
+                and pending[4] == 0
+                and pending[1] == suite
+            ):
+                pending = (*pending[:4], 1, *pending[5:])  # a passed copy: a rerun failure
             self._out.append(pending)
         if not self._attempts and self._final is None and self._listed is None:
-            self._pending = (
-                test_id,
-                suite,
-                name,
-                file,
-                0,
-                duration,
-                first_attempt,
-                None,
-                None,
-                None,
-            )
+            numbers.record(test_id, first, 1)
+            self._pending = (test_id, suite, name, file, 0, duration, first, None, None, None)
             return
-        attempt = first_attempt
+        attempt = first
         head = (test_id, suite, name, file)
-        listed = _listed_attempts(self._listed, self._attempts, self._final)
-        for earlier in self._attempts if listed is None else listed:
-            if isinstance(earlier, _Failure):
-                self._out.append(_with_failure(head, earlier, attempt, earlier.duration_s or 0.0))
+        final = self._final
+        final_outcome = Outcome.PASSED if final is None else final.outcome
+        earlier: list[Failure | int] = list(self._attempts)
+        listed = listed_attempts(self._listed, self._attempts, final)
+        if listed is not None:
+            earlier, final_outcome = listed
+        for before in earlier:
+            if isinstance(before, Failure):
+                self._out.append(with_failure(head, before, attempt, before.duration_s or 0.0))
             else:
-                self._out.append((*head, earlier, 0.0, attempt, None, None, None))
+                self._out.append((*head, before, 0.0, attempt, None, None, None))
             attempt += 1
-        if self._final is None:
-            self._pending = (*head, 0, duration, attempt, None, None, None)
+        numbers.record(test_id, first, attempt - first + 1)
+        if final is None:
+            self._pending = (*head, int(final_outcome), duration, attempt, None, None, None)
         else:
-            self._pending = _with_failure(head, self._final, attempt, duration)
+            self._pending = with_failure(head, final, attempt, duration)
 
     # -- state the fast reader saves before a region and restores when it hands over ---------
 
     def _snapshot(self) -> tuple[object, ...]:
+        self._numbers.begin()
         h = self._hints
         return (
             len(self._out), self._pending, self.format, dict(self.properties), self.timestamp,
@@ -436,6 +394,7 @@ class ParsedReport:
     def _restore(self, saved: tuple[object, ...]) -> None:
         n, pending, fmt, props, timestamp, suite, stack, suites, root, suite_attrs = saved
         assert isinstance(n, int)
+        self._numbers.rollback()
         del self._out[n:]
         self._pending = pending  # type: ignore[assignment]  # exactly what _snapshot saved
         self.format = fmt  # type: ignore[assignment]
@@ -451,48 +410,3 @@ class ParsedReport:
         self._attempts = []
         self._capture = None
         self._listed = None
-
-
-def _listed_attempts(
-    listed: str | None, attempts: list[_Failure], final: _Failure | None
-) -> list[_Failure | int] | None:
-    """The earlier attempts in the order ``readiness.outcomes`` lists them: the failing ones are
-    the Surefire children (in order), the others plain outcomes; ``None`` when the list does not
-    agree with the children and the final outcome (then the children alone count)."""
-    if not listed:
-        return None
-    outcomes = [_LISTED.get(o.strip()) for o in listed.split(",")]
-    final_outcome = final.outcome if final is not None else Outcome.PASSED
-    if None in outcomes or outcomes[-1] is not final_outcome:
-        return None
-    failing = iter(attempts)
-    out: list[_Failure | int] = []
-    for outcome in outcomes[:-1]:
-        if outcome in (Outcome.FAILED, Outcome.ERROR):
-            child = next(failing, None)
-            if child is None or child.outcome is not outcome:
-                return None
-            out.append(child)
-        else:
-            out.append(int(outcome))  # type: ignore[arg-type]  # never None: checked above
-    if next(failing, None) is not None:
-        return None
-    return out
-
-
-def _with_failure(
-    head: tuple[str, str | None, str, str | None], failure: _Failure, attempt: int, duration: float
-) -> Row:
-    message = failure.final_message()
-    if failure.outcome is Outcome.SKIPPED:
-        return (*head, 3, duration, attempt, message, None, None)
-    failure_type = failure.final_type()
-    # The message alone can hide the cause ("failed on setup with ..."); the text names it.
-    kind = classify_failure(failure_type, f"{message or ''}\n{''.join(failure.head)}")
-    return (*head, int(failure.outcome), duration, attempt, message, failure_type, kind)
-
-
-def _case_results(rows: Iterator[Row]) -> Iterator[CaseResult]:
-    outcomes = _OUTCOMES
-    for r in rows:
-        yield CaseResult(r[0], r[1], r[2], r[3], outcomes[r[4]], r[5], r[6], r[7], r[8], r[9])
