@@ -45,6 +45,7 @@ def test_the_root_help_lists_every_platform_and_plugin_command(cli: Run) -> None
     assert {*PLATFORM_COMMANDS, *plugin_apps()} <= listed
     assert {*PLATFORM_COMMANDS, *plugin_apps()} == {
         "init",
+        "projects",
         "serve",
         "demo",
         "gate",

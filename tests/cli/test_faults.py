@@ -142,7 +142,9 @@ def test_the_embedded_sqlite_database_one_revision_behind_is_upgraded_on_open(
     engine = create_engine_for(f"sqlite:///{database}")
     upgrade("state", engine, one_revision_ahead)
 
-    code, _, err = cli(project_dir, "tests", "ingest", str(report))
+    code, _, err = cli(
+        project_dir, "tests", "ingest", str(report), "--commit", "c1", "--branch", "main"
+    )
 
     with engine.connect() as conn:
         revision = conn.execute(sa.text("SELECT version_num FROM readiness_state_version"))

@@ -205,6 +205,9 @@ def _legacy_checkout(tmp_path: Path) -> Path:
     upgrade("state", engine, "0001_state")
     _legacy_history(engine, "default")
     engine.dispose()
+    audit = create_engine_for(f"sqlite:///{root / '.readiness' / 'audit.db'}")
+    upgrade("audit", audit)  # a checkout from before projects has both databases
+    audit.dispose()
     return root
 
 

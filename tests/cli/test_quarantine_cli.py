@@ -12,6 +12,7 @@ import pytest
 from readiness._common.clock import SystemClock
 from readiness.auth.service import TokenService
 from readiness.config import load_settings
+from readiness.projects.service import ProjectService
 from readiness.server.app import create_app
 from readiness.storage import open_stores
 from readiness.testing import junit_xml
@@ -20,17 +21,20 @@ from tests.cli.conftest import Run
 
 WEBHOOK = "tests/test_pay.py::test_webhook"
 TYPO = "tests/test_pay.py::test_webhok"
-REFUSAL = (
-    f"test {TYPO!r} has not run in any ingested report of project 'default' (a typo?); closest "
-    f"known: {WEBHOOK}. To quarantine it anyway (a test that has not run yet), pass "
-    '--allow-unknown (API: "allow_unknown": true)'
-)
+
+
+def refusal(project: str) -> str:
+    return (
+        f"test {TYPO!r} has not run in any ingested report of project {project!r} (a typo?); "
+        f"closest known: {WEBHOOK}. To quarantine it anyway (a test that has not run yet), pass "
+        '--allow-unknown (API: "allow_unknown": true)'
+    )
 
 
 def ingest_history(cli: Run, root: Path) -> None:
     report = root / "junit.xml"
     report.write_bytes(junit_xml({WEBHOOK: "failed", "tests/test_pay.py::test_refund": "passed"}))
-    assert cli(root, "tests", "ingest", str(report), "--commit", "c1")[0] == 0
+    assert cli(root, "tests", "ingest", str(report), "--commit", "c1", "--branch", "main")[0] == 0
 
 
 def test_a_typo_is_refused_with_exit_2_naming_the_closest_known_id(
@@ -40,7 +44,7 @@ def test_a_typo_is_refused_with_exit_2_naming_the_closest_known_id(
 
     code, out, err = cli(project_dir, "tests", "quarantine", "add", TYPO, "--reason", "races")
 
-    assert (code, out, err) == (2, "", f"error: {REFUSAL}\n")
+    assert (code, out, err) == (2, "", f"error: {refusal('project')}\n")
     assert not (project_dir / ".readiness" / "quarantine.toml").exists()
 
 
@@ -64,6 +68,7 @@ def remote(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     token, _ = TokenService(stores=stores, clock=SystemClock(), actor="admin").create(
         name="ci", role="writer"
     )
+    ProjectService(stores=stores, clock=SystemClock(), actor="admin").create("checkout")
     checkout = tmp_path / "checkout"
     checkout.mkdir()
     try:
@@ -81,7 +86,7 @@ def test_through_a_server_a_typo_is_refused_with_the_same_message(cli: Run, remo
     code, _, err = cli(remote, "tests", "quarantine", "add", TYPO, "--reason", "races")
 
     assert code == 2
-    assert err == f"error: server {os.environ['READINESS_URL']}: {REFUSAL}\n"
+    assert err == f"error: server {os.environ['READINESS_URL']}: {refusal('checkout')}\n"
 
 
 def test_through_a_server_allow_unknown_quarantines_it(cli: Run, remote: Path) -> None:

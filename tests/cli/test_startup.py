@@ -42,9 +42,13 @@ def test_an_ingest_into_a_current_database_needs_neither_migrations_nor_the_serv
 ) -> None:
     report = tmp_path / "junit.xml"
     report.write_bytes(junit_xml({"tests/test_a.py::test_one": "passed"}))
-    first = imported_after("tests", "ingest", str(report), "--commit", "c1", cwd=tmp_path)
+    first = imported_after(
+        "tests", "ingest", str(report), "--commit", "c1", "--branch", "main", cwd=tmp_path
+    )
 
-    again = imported_after("tests", "ingest", str(report), "--commit", "c2", cwd=tmp_path)
+    again = imported_after(
+        "tests", "ingest", str(report), "--commit", "c2", "--branch", "main", cwd=tmp_path
+    )
 
     assert first["heavy"] == ["alembic", "mako", "pydantic", "sqlalchemy"]
     assert again == {"code": 0, "heavy": ["pydantic", "sqlalchemy"]}

@@ -39,7 +39,10 @@ def test_the_text_output_names_the_default_name(cli: Run, project_dir: Path) -> 
     token, note = out.splitlines()
     assert code == 0
     assert token.startswith("rdy_")
-    assert note == "token 1 (auditor, 'auditor-2026-11-30-1') created; it is shown only this once"
+    assert note == (
+        "token 1 (auditor, 'auditor-2026-11-30-1', every project) created; it is shown only this "
+        "once"
+    )
 
 
 def test_the_help_offers_the_four_roles_as_choices(

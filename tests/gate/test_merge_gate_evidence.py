@@ -48,7 +48,9 @@ def cli(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[int
 def ingest(capsys: pytest.CaptureFixture[str], root: Path, xml: bytes, commit: str) -> None:
     path = root / f"report-{commit}.xml"
     path.write_bytes(xml)
-    code, _, err = cli(capsys, root, "tests", "ingest", str(path), "--commit", commit)
+    code, _, err = cli(
+        capsys, root, "tests", "ingest", str(path), "--commit", commit, "--branch", "main"
+    )
     assert (code, err) == (0, "")
 
 
@@ -80,13 +82,29 @@ def test_an_unknown_head_fails_every_check_that_reads_runs_and_names_the_recorde
     ]
 
 
-def test_a_gate_in_a_directory_without_runs_fails_naming_the_database_it_read(
+def test_a_gate_in_a_directory_without_a_database_is_an_error_naming_the_path(
     capsys: pytest.CaptureFixture[str], project_dir: Path
 ) -> None:
+    code, out, err = cli(capsys, project_dir, "gate", "merge", "-f", "json")
+
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: no Readiness data here: the database {project_dir}/.readiness/state.db does "
+        "not exist; ingest a report first (`readiness tests ingest report.xml`), or give your "
+        "project's directory with -C DIR\n"
+    )
+    assert not (project_dir / ".readiness").exists()
+
+
+def test_a_gate_on_a_database_without_runs_fails_naming_the_database_it_read(
+    capsys: pytest.CaptureFixture[str], project_dir: Path
+) -> None:
+    assert cli(capsys, project_dir, "db", "upgrade")[0] == 0
+
     code, out, _ = cli(capsys, project_dir, "gate", "merge", "-f", "json")
 
     summary = (
-        "No test run recorded for project 'default' "
+        f"No test run recorded for project '{project_dir.name}' "
         f"(state database sqlite:///{project_dir}/.readiness/state.db)"
     )
     assert code == 1
@@ -171,6 +189,8 @@ def test_a_gate_with_no_checks_is_one_line_on_stderr_exit_2_and_opens_no_databas
 def test_a_gate_whose_checks_were_all_skipped_exits_2_and_never_prints_pass(
     capsys: pytest.CaptureFixture[str], project_dir: Path
 ) -> None:
+    ingest(capsys, project_dir, junit_xml({REFUND: "passed"}), "c1")
+
     code, out, _ = cli(capsys, project_dir, "gate", "merge", "--skip", "tests.*")
 
     assert code == 2

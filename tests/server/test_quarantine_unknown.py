@@ -20,7 +20,7 @@ def test_an_unknown_test_id_is_404_in_the_one_error_shape(server: Any) -> None:
         "error": {
             "code": "not_found",
             "message": (
-                f"test {TYPO!r} has not run in any ingested report of project 'default' "
+                f"test {TYPO!r} has not run in any ingested report of project 'project' "
                 "(a typo?); closest known: tests/test_orders.py::test_pay. To quarantine it "
                 "anyway (a test that has not run yet), pass --allow-unknown (API: "
                 '"allow_unknown": true)'

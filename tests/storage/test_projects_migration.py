@@ -139,7 +139,7 @@ def legacy(stores: Stores) -> Stores:
 def test_upgrading_keeps_every_row_and_makes_a_project_of_each_name_found(legacy: Stores) -> None:
     before = _counts(legacy.state)
 
-    upgrade("state", legacy.state)
+    upgrade("state", legacy.state, "0002_projects")
 
     assert current_revision("state", legacy.state) == "0002_projects"
     assert (

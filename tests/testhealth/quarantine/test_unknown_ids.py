@@ -46,7 +46,7 @@ def test_a_typo_in_the_test_name_is_refused_naming_the_closest_id(
 
     assert refused.value.message == (
         "test 'tests/test_pay.py::test_webhok' has not run in any ingested report of project "
-        "'default' (a typo?); closest known: tests/test_pay.py::test_webhook. To quarantine it "
+        "'project' (a typo?); closest known: tests/test_pay.py::test_webhook. To quarantine it "
         f"anyway (a test that has not run yet), {ALLOW}"
     )
     assert refused.value.details == {
@@ -73,7 +73,7 @@ def test_an_id_like_no_known_one_is_refused_saying_how_to_list_them(
 
     assert refused.value.message == (
         "test 'spec/login.test.js::logs in' has not run in any ingested report of project "
-        "'default', and no known test id is close to it; check the id (`readiness tests known` "
+        "'project', and no known test id is close to it; check the id (`readiness tests known` "
         f"lists them) or, to quarantine it anyway, {ALLOW}"
     )
 

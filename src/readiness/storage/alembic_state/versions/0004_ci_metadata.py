@@ -1,6 +1,6 @@
 """CI metadata of a test run: its pull request, its page and the CI service.
 
-Revision ID: 0005_ci_metadata
+Revision ID: 0004_ci_metadata
 Revises: 0003_run_orders
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_ci_metadata"
+revision = "0004_ci_metadata"
 down_revision = "0003_run_orders"
 branch_labels = None
 depends_on = None
