@@ -18,6 +18,7 @@ from readiness._common.clock import SystemClock
 from readiness.auth.service import TokenService
 from readiness.cli.main import main
 from readiness.config import load_settings
+from readiness.projects.service import ProjectService
 from readiness.server.app import create_app
 from readiness.storage import open_stores
 from readiness.testing import junit_xml
@@ -47,6 +48,8 @@ def server_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     monkeypatch.setenv("READINESS_TOKEN", token)
     try:
         with live_server(create_app(settings, stores=stores, clock=clock)) as url:
+            # after start-up, which makes the server's default project: the checkout's is another
+            ProjectService(stores=stores, clock=clock, actor="admin").create("checkout")
             yield url
     finally:
         stores.dispose()

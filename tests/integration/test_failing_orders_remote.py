@@ -81,7 +81,12 @@ def _remote(server: Server, tmp_path: Path, *, token: str | None = None) -> Remo
     return RemoteTestHealth(
         load_settings(
             tmp_path,
-            environ={"READINESS_URL": server.url, "READINESS_TOKEN": token or server.reader},
+            environ={
+                "READINESS_URL": server.url,
+                "READINESS_TOKEN": token or server.reader,
+                # the project the server stored the report in: its own default (its directory)
+                "READINESS_PROJECT": server.settings.root.name,
+            },
         )
     )
 

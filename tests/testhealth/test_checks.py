@@ -254,7 +254,7 @@ def test_passed_fails_naming_the_database_read_when_the_project_has_no_run(
 
     assert result == CheckResult(
         CheckStatus.FAIL,
-        "No test run recorded for project 'default' (state database "
+        "No test run recorded for project 'project' (state database "
         f"sqlite:///{project_dir}/.readiness/state.db)",
         {"commit": "head1", "recent_commits": []},
         "Ingest the CI test report first (`readiness tests ingest report.xml --commit head1`), "
@@ -284,7 +284,7 @@ def test_passed_names_the_server_without_its_credentials_in_remote_mode(
     result = run_check(th.TestsPassedCheck(), FakeFacts(), remote)
 
     assert result.summary == (
-        "No test run recorded for project 'default' (server "
+        "No test run recorded for project 'project' (server "
         "https://ci:***@readiness.example:8443/r)"
     )
 
@@ -298,7 +298,7 @@ def test_passed_names_a_postgres_database_without_its_password(project_dir: Path
     result = run_check(th.TestsPassedCheck(), FakeFacts(), pg)
 
     assert result.summary == (
-        "No test run recorded for project 'default' (state database "
+        "No test run recorded for project 'project' (state database "
         "postgresql+psycopg://app:***@db:5432/ready)"
     )
 

@@ -205,7 +205,7 @@ def test_an_xdist_session_is_uploaded_once_with_every_worker_results(
 
     assert result.ret == pytest.ExitCode.OK
     [(params, body)] = capture.posts
-    assert params == {"commit": "c9"}
+    assert params == {"commit": "c9", "project": pytester.path.name}
     uploaded = ET.parse(io.BytesIO(body)).getroot()
     assert [s.get("name") for s in uploaded.iter("testsuite")] == ["pytest:gw0", "pytest:gw1"]
     assert sorted(str(c.get("name")) for c in uploaded.iter("testcase")) == [
