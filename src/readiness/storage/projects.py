@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from readiness._common.clock import utc
 from readiness.errors import ConflictError
+from readiness.storage import retry
 from readiness.storage.metadata import state_metadata
 
 NAME_LENGTH = 200  # room for names stored before the naming rule; new names are at most 64
@@ -97,6 +98,32 @@ def insert_project(engine: Engine, name: str, *, at: datetime, by: str) -> Proje
     return found
 
 
+def _insert_if_missing(
+    engine: Engine, values: dict[str, Any], *, busy_ms: int | None
+) -> tuple[Project | None, bool]:
+    """Insert a project unless the name exists; True when this call inserted it.
+
+    ``busy_ms`` bounds how long SQLite blocks on its write lock during this one attempt.
+    """
+    with engine.begin() as conn:
+        statement: Any
+        if conn.dialect.name == "postgresql":
+            statement = postgresql.insert(projects).values(**values).on_conflict_do_nothing()
+        else:
+            statement = sqlite.insert(projects).values(**values).on_conflict_do_nothing()
+        saved = None
+        if busy_ms is not None:
+            saved = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(busy_ms)}")
+        try:
+            # A row comes back only from the insert that created the project.
+            made = conn.execute(statement.returning(projects.c.id)).first() is not None
+        finally:
+            if saved is not None:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(saved)}")
+        return get_project(conn, values["name"]), made
+
+
 def ensure_project(engine: Engine, name: str, *, at: datetime, by: str) -> tuple[Project, bool]:
     """The project ``name``, created when missing; True when this call created it.
 
@@ -107,15 +134,18 @@ def ensure_project(engine: Engine, name: str, *, at: datetime, by: str) -> tuple
     if found is not None:
         return found, False
     values = {"name": name, "created_at": at, "created_by": by}
-    with engine.begin() as conn:
-        insert: Any
-        if conn.dialect.name == "postgresql":
-            insert = postgresql.insert(projects).values(**values).on_conflict_do_nothing()
-        else:
-            insert = sqlite.insert(projects).values(**values).on_conflict_do_nothing()
-        # A row comes back only from the insert that created the project.
-        created = conn.execute(insert.returning(projects.c.id)).first() is not None
-        project = get_project(conn, name)
+    if engine.dialect.name != "sqlite":
+        project, created = _insert_if_missing(engine, values, busy_ms=None)
+    else:
+        # One statement, so replaying it is safe: wait for SQLite's write lock like every writer.
+        policy = retry.DEFAULT_WRITE_WAIT
+        database = engine.url.database or ":memory:"
+        project, created = retry.retry(
+            lambda: _insert_if_missing(engine, values, busy_ms=policy.attempt_ms),
+            retryable=retry.is_sqlite_busy,
+            give_up=lambda waited, _exc: retry.lock_wait_expired(database, waited),
+            policy=policy,
+        )
     assert project is not None  # inserted here or by the caller that won the race
     return project, created
 

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from readiness.config import load_settings
 from readiness.storage import open_stores
 from readiness.storage.engine import Stores
+from readiness.storage.projects import ensure_project
 from readiness.testhealth.store import tables
 from tests.testhealth.ingest._reports import node_ids, pytest_report
 
@@ -106,6 +107,8 @@ def test_concurrent_ingests_adding_the_same_new_tests_all_store_their_run_once(
         path.write_bytes(pytest_report([*shared, *node_ids(f"test_own{n}", 0, 1000)]))
         paths.append(str(path))
     url = stores.state.url.render_as_string(hide_password=False)
+    # The service makes the project on first write; the pipeline writes into an existing one.
+    ensure_project(stores.state, "shop", at=datetime(2026, 3, 10, tzinfo=UTC), by="test")
 
     results = _race(_ingest_child, [(url, path, f"r{n}") for n, path in enumerate(paths)])
 

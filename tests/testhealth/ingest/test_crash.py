@@ -30,6 +30,7 @@ CHILD = r"""
 import sys
 from datetime import UTC, datetime
 from readiness.storage.engine import create_engine_for
+from readiness.storage.projects import ensure_project
 from readiness.testhealth.ingest.pipeline import ingest_stream
 from readiness.testhealth.model import RunMeta
 
@@ -44,6 +45,7 @@ class Announcing:
         return data
 
 engine = create_engine_for(sys.argv[1])
+ensure_project(engine, "shop", at=datetime(2026, 3, 10, 9, 30, tzinfo=UTC), by="test")
 result = ingest_stream(
     engine, Announcing(), source="killed.xml",
     meta=RunMeta(run_id="r1", commit="c1", branch="main"), project="shop",
