@@ -16,6 +16,7 @@ import hypothesis  # noqa: F401 - imported once here; else every inline pytester
 import pytest
 from fastapi import FastAPI, Request
 
+from readiness._common.project_names import project_name_from
 from tests._live import live_server
 from tests.testhealth.pytest_plugin._report import (
     LEAN,
@@ -205,7 +206,7 @@ def test_an_xdist_session_is_uploaded_once_with_every_worker_results(
 
     assert result.ret == pytest.ExitCode.OK
     [(params, body)] = capture.posts
-    assert params == {"commit": "c9", "project": pytester.path.name}
+    assert params == {"commit": "c9", "project": project_name_from(pytester.path.name)}
     uploaded = ET.parse(io.BytesIO(body)).getroot()
     assert [s.get("name") for s in uploaded.iter("testsuite")] == ["pytest:gw0", "pytest:gw1"]
     assert sorted(str(c.get("name")) for c in uploaded.iter("testcase")) == [

@@ -119,6 +119,10 @@ def _fast_rows(
                 report.fast_fallback = "encoding"
                 return buf, done
             skip = prolog
+        if b"\x00" in region:
+            # Never XML, and PostgreSQL refuses it in text: the exact reader reports its line.
+            report.fast_fallback = "NUL byte"
+            return buf, done
         saved = report._snapshot()
         try:
             reader.region(region[skip:].decode("utf-8"))
