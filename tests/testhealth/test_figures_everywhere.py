@@ -29,8 +29,8 @@ from readiness.storage import open_stores
 from readiness.testhealth import service  # noqa: F401 - see below
 from readiness.testhealth.api import api_router
 from readiness.testhealth.ingest import pipeline  # noqa: F401 - see below
-from readiness.testhealth.store import evidence  # noqa: F401 - see below
 from readiness.testhealth.pages import dashboard_pages
+from readiness.testhealth.store import evidence  # noqa: F401 - see below
 from tests.server.conftest import empty_plugin_manager
 from tests.testhealth.pytest_plugin._report import LEAN
 

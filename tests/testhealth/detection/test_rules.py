@@ -189,7 +189,8 @@ def test_a_failure_after_a_verified_fix_makes_the_test_flaky_again() -> None:
 def test_flake_rate_is_failures_over_runs_with_a_wilson_interval() -> None:
     health = verdict(TestEvidence("t::a", runs=10, failures=1, total_duration_s=5.0))
     assert (health.figures.flake_rate, health.mean_duration_s) == (0.1, 0.5)
-    assert (round(health.figures.flake_rate_low or 0, 4), round(health.figures.flake_rate_high or 0, 4)) == (0.0179, 0.4042)
+    f = health.figures
+    assert (round(f.flake_rate_low or 0, 4), round(f.flake_rate_high or 0, 4)) == (0.0179, 0.4042)
 
 
 def test_wilson_interval_of_no_runs_is_the_whole_range() -> None:
