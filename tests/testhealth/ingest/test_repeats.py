@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import hypothesis  # noqa: F401 - imported once here; else every inline pytester run re-imports it
 import pytest
@@ -31,7 +32,7 @@ REPEAT = ("--readiness-repeat=3",)
 RERUN = ("-p", "rerunfailures", "--reruns=2")
 
 
-def _cli(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> object:
+def _cli(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> Any:
     capsys.readouterr()
     assert main(["-C", str(root), *args, "--format", "json"]) == 0
     return json.loads(capsys.readouterr().out)
@@ -84,12 +85,12 @@ def test_a_repeat_that_passed_after_a_failure_is_no_retry_pass_but_same_commit_e
 ) -> None:
     root = _history(pytester, capsys, REPEAT)
 
-    [found] = _cli(capsys, root, "tests", "flaky")  # type: ignore[misc]
+    [found] = _cli(capsys, root, "tests", "flaky")
     report = _cli(capsys, root, "tests", "report")
 
     assert [r["rule"] for r in found["rules"]] == ["same-commit"]
     assert (found["runs"], found["failures"], found["failure_streak"]) == (1, 1, 0)
-    assert report["suite_health"]["rerun_rate"] == 0.0  # type: ignore[index]
+    assert report["suite_health"]["rerun_rate"] == 0.0
 
 
 def test_a_ci_retry_that_passed_after_a_failure_is_a_retry_pass_and_a_rerun(
@@ -97,8 +98,8 @@ def test_a_ci_retry_that_passed_after_a_failure_is_a_retry_pass_and_a_rerun(
 ) -> None:
     root = _history(pytester, capsys, RERUN)
 
-    [found] = _cli(capsys, root, "tests", "flaky")  # type: ignore[misc]
+    [found] = _cli(capsys, root, "tests", "flaky")
     report = _cli(capsys, root, "tests", "report")
 
     assert [r["rule"] for r in found["rules"]] == ["same-commit", "retry-pass"]
-    assert report["suite_health"]["rerun_rate"] == 1.0  # type: ignore[index]
+    assert report["suite_health"]["rerun_rate"] == 1.0
