@@ -212,7 +212,8 @@ def run_demo(
     from readiness.testhealth.service import TestHealthService
     from readiness.testhealth.views import health_view, ingest_view, quarantine_view
 
-    say = echo or (Console(stderr=True).print if progress else (lambda _msg: None))
+    quiet = Console(stderr=True, markup=False, highlight=False, emoji=False)  # paths are data
+    say = echo or (quiet.print if progress else (lambda _msg: None))
     root = prepare_project(directory)
     settings = load_settings(root, environ={})
     plan = plan_runs()

@@ -205,3 +205,20 @@ def test_the_test_page_and_tests_show_print_the_same_sentence(
     assert text.splitlines()[0] == f"{test_id} — broken: {FIGURES}"
     assert f'<span class="figures">{FIGURES}</span>' in page
     assert (view["runs"], view["failures"], view["failure_streak"]) == (11, 11, 11)
+
+
+def test_the_quarantine_table_wraps_a_long_id_whole_and_prints_markup_as_text(
+    history: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    test_id = "test_figures.py::test_long[" + LONG + "]"
+    args = ("tests", "quarantine", "add", test_id, "--reason", "[red]races[/] [tzpath-x]")
+    assert main(["-C", str(history), *args]) == 0
+    capsys.readouterr()
+
+    text = _cli_text(history, "tests", "quarantine", "list")
+
+    rows = [line.split("│") for line in text.splitlines() if line.startswith("│")]
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "".join(cells[1].strip() for cells in rows) == test_id
+    reason = " ".join(cells[3].strip() for cells in rows if cells[3].strip())
+    assert reason == "[red]races[/] [tzpath-x]"
