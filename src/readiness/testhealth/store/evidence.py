@@ -132,37 +132,10 @@ def _load_evidence(
     if test_key is not None:
         only = [results.c.test_id.in_(list(meta))]
     ids = window.ids
-    in_window = results.c.run_id.in_(ids)
 
-    def bits_of(j: int) -> sa.ColumnElement[int] | None:
-        pairs = sorted(
-            (r.id, 1 << (k % BITS)) for k, r in enumerate(window.default) if k // BITS == j
-        )
-        return _bit_lookup(results.c.run_id, pairs) if pairs else None
-
-    first = results.c.attempt == 0
-    fail = results.c.outcome.in_(FAILING)
-    counted = first & results.c.outcome.in_(COUNTED)
-    # Rank of each window run, newest 0: the smallest rank among a test's results is its
-    # newest run (when it was last seen), without joining the runs.
-    rank = _bit_lookup(results.c.run_id, sorted((r.id, k) for k, r in enumerate(window.runs)))
-    columns: list[Any] = [
-        results.c.test_id,
-        sa.func.sum(sa.case((counted, 1), else_=0)).label("runs"),
-        sa.func.sum(sa.case((first & fail, 1), else_=0)).label("failures"),
-        sa.func.sum(sa.case((counted, results.c.duration_s), else_=0.0)).label("duration"),
-        sa.func.min(rank).label("newest"),
-    ]
-    for j in range(chunks):
-        bit = bits_of(j)
-        if bit is None:
-            columns += [sa.literal(0).label(f"present{j}"), sa.literal(0).label(f"fail{j}")]
-            continue
-        columns.append(sa.func.sum(sa.case((counted, bit), else_=0)).label(f"present{j}"))
-        columns.append(sa.func.sum(sa.case((first & fail, bit), else_=0)).label(f"fail{j}"))
     out: list[TestEvidence] = []
     if ids:
-        main = sa.select(*columns).where(in_window, *only).group_by(results.c.test_id)
+        main = _aggregate(conn.dialect.name, window, chunks, only)
         retries = _retry_passes(conn, only, ids)
         same_commit, same_tree = _same_source(conn, project, only, ids)
         groups = _failure_groups(conn, only, ids)
@@ -203,6 +176,61 @@ def _load_evidence(
     if test_key is not None and not out:
         out = [_outside_window(conn, project, meta, window, until)]
     return sorted(out, key=lambda e: e.test_key)
+
+
+def _aggregate(
+    dialect: str, window: DetectionWindow, chunks: int, only: list[sa.ColumnElement[bool]]
+) -> sa.Select[Any]:
+    """One ``GROUP BY test`` over the results of the window's runs: counts, the newest run
+    (rank 0 is the newest of the window) and the bit masks of the default-branch runs.
+
+    Each run's rank and bit come from a lookup by run id. PostgreSQL hash-joins a ``VALUES``
+    list (one probe per row); SQLite would rescan a joined list for every row and evaluates a
+    flat ``CASE`` linearly, so there the lookup is a ``CASE`` nested as a binary search.
+    """
+    ids = window.ids
+    bit_of = {r.id: (k // BITS, 1 << (k % BITS)) for k, r in enumerate(window.default)}
+    first = results.c.attempt == 0
+    failed = first & results.c.outcome.in_(FAILING)
+    counted = first & results.c.outcome.in_(COUNTED)
+    source: Any = results
+    if dialect == "postgresql":
+        rows = [
+            (r.id, k, *(bit_of[r.id][1] if bit_of.get(r.id, (-1,))[0] == j else 0
+                        for j in range(chunks)))
+            for k, r in enumerate(window.runs)
+        ]  # fmt: skip
+        lookup = sa.values(
+            sa.column("run_id", sa.BigInteger),
+            sa.column("rank", sa.Integer),
+            *(sa.column(f"b{j}", sa.BigInteger) for j in range(chunks)),
+            name="window_runs",
+        ).data(rows)
+        source = results.join(lookup, lookup.c.run_id == results.c.run_id)
+        rank: sa.ColumnElement[int] = lookup.c.rank
+        bits: list[sa.ColumnElement[int]] = [lookup.c[f"b{j}"] for j in range(chunks)]
+    else:
+        rank = _bit_lookup(results.c.run_id, sorted((r.id, k) for k, r in enumerate(window.runs)))
+        bits = []  # one lookup per mask column
+        for j in range(chunks):
+            pairs = sorted((i, bit) for i, (c, bit) in bit_of.items() if c == j)
+            bits.append(_bit_lookup(results.c.run_id, pairs) if pairs else sa.literal(0))
+    columns: list[Any] = [
+        results.c.test_id,
+        sa.func.sum(sa.case((counted, 1), else_=0)).label("runs"),
+        sa.func.sum(sa.case((failed, 1), else_=0)).label("failures"),
+        sa.func.sum(sa.case((counted, results.c.duration_s), else_=0.0)).label("duration"),
+        sa.func.min(rank).label("newest"),
+    ]
+    for j, bit in enumerate(bits):
+        columns.append(sa.func.sum(sa.case((counted, bit), else_=0)).label(f"present{j}"))
+        columns.append(sa.func.sum(sa.case((failed, bit), else_=0)).label(f"fail{j}"))
+    return (
+        sa.select(*columns)
+        .select_from(source)
+        .where(results.c.run_id.in_(ids), *only)
+        .group_by(results.c.test_id)
+    )
 
 
 def _outside_window(
