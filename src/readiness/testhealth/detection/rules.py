@@ -15,6 +15,7 @@ from readiness.testhealth.detection.model import (
     WINDOW_ABSENT,
     WINDOW_FAILED,
     WINDOW_PASSED,
+    WINDOW_RETRY_PASSED,
     FlipVerdict,
     TestEvidence,
 )
@@ -100,6 +101,8 @@ def _flaky_hits(ev: TestEvidence, settings: TestHealthSettings) -> list[RuleHit]
                 {"runs": ev.retry_passes},
             )
         )
+    if WINDOW_FAILED not in ev.window and WINDOW_RETRY_PASSED not in ev.window:
+        return hits  # never failed in the window: no outcome changed (most tests, most days)
     seq = [ch != WINDOW_PASSED for ch in ev.window if ch != WINDOW_ABSENT]
     flip = flip_verdict(
         seq,

@@ -39,6 +39,7 @@ from readiness.testhealth.store.window import (
 
 _LAST_SEEN_RUNS = 3  # newest runs read one by one before aggregating what is left
 _LOOKUP_CHUNK = 5_000  # ids per IN list
+_WORK_MEM = "256MB"  # PostgreSQL memory of the main aggregate's hash table (about 1 KB a test)
 BITS = 62  # bits per mask column: sums of distinct powers of two stay inside a signed BIGINT
 FAILING = (int(Outcome.FAILED), int(Outcome.ERROR))
 COUNTED = (int(Outcome.PASSED), *FAILING)
@@ -141,6 +142,10 @@ def _load_evidence(
         groups = _failure_groups(conn, only, ids)
         fixed = _fixed_at(conn, project)
         repeats = window.repeats()
+        if conn.dialect.name == "postgresql":
+            # The aggregate holds one row of sums per test; at the default 4 MB it spills to
+            # disk from ~20k tests on. For this transaction only.
+            conn.execute(sa.text(f"SET LOCAL work_mem = '{_WORK_MEM}'"))
         for row in conn.execute(main):
             t = meta.get(row.test_id)
             if t is None:
