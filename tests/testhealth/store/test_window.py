@@ -57,7 +57,8 @@ def test_other_branch_runs_are_capped_when_the_default_branch_has_none(stores: S
         window = load_window(conn, project="default", default_branch="main", window_runs=2)
 
     assert (len(window.runs), window.default) == (OTHER_BRANCH_FACTOR * 2, ())
-    assert evidence(stores, window_runs=2)["a"].runs == OTHER_BRANCH_FACTOR * 2
+    a = evidence(stores, window_runs=2)["a"]
+    assert (a.runs, a.window, a.window_commits) == (OTHER_BRANCH_FACTOR * 2, "", ())
 
 
 def test_a_test_that_ran_only_before_the_window_loads_by_key_with_nothing_counted(

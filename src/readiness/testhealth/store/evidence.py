@@ -73,6 +73,8 @@ def _bit_lookup(
 
 def _mask_string(masks: list[int], n: int) -> str:
     """Bits (k = 0 newest) of the per-chunk masks as a '0'/'1' string, oldest first."""
+    if n == 0:
+        return ""  # no default-branch run in the window
     parts = []
     for j in range(len(masks) - 1, -1, -1):
         width = min(BITS, n - BITS * j)
@@ -92,9 +94,12 @@ def load_evidence(
     test_key: str | None = None,
     until: datetime | None = None,
 ) -> list[TestEvidence]:
-    """Evidence for every test of ``project`` (or only ``test_key``), sorted by test key.
+    """Evidence of every test that ran in the detection window of ``project`` (see
+    :mod:`.window`), sorted by test key; with ``test_key``, of that test only (also when it
+    ran only before the window: then nothing is counted, and ``last_seen`` says when it ran).
 
-    ``until`` limits the history to runs started at or before it (the gate's view of a commit).
+    ``until`` judges the window as it stood then (runs started at or before it: the gate's
+    view of a commit).
     """
     with _connect(conn_or_engine) as conn:
         return _load_evidence(conn, project, default_branch, window_runs, test_key, until=until)
