@@ -39,7 +39,7 @@ from readiness.testhealth.store.window import (
 
 _LAST_SEEN_RUNS = 3  # newest runs read one by one before aggregating what is left
 _LOOKUP_CHUNK = 5_000  # ids per IN list
-_WORK_MEM = "256MB"  # PostgreSQL memory of the main aggregate's hash table (about 1 KB a test)
+_WORK_MEM = "256MB"  # the main aggregate in memory on PostgreSQL (~2.3 KB a test: ~100k tests)
 BITS = 62  # bits per mask column: sums of distinct powers of two stay inside a signed BIGINT
 FAILING = (int(Outcome.FAILED), int(Outcome.ERROR))
 COUNTED = (int(Outcome.PASSED), *FAILING)
