@@ -76,7 +76,7 @@ def _rate_cell(rate: float | None, interval: Sequence[float] | None) -> str:
 def figure_cells(view: Mapping[str, Any]) -> dict[str, str]:
     """A test's figures as the words every surface prints, from its JSON view.
 
-    The terminal table, ``tests show`` and the dashboard all print these strings, so the same
+    ``tests flaky``, ``tests show`` and the dashboard all print these strings, so the same
     test reads the same everywhere: ``{"runs": "11", "failures": "11", "failure_rate":
     "100.0% (74.1%–100.0%)", "streak": "11", "flake_rate": "–"}`` for a test that failed its
     last 11 runs (a broken test has no flake rate).
