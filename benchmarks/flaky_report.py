@@ -112,8 +112,10 @@ def generate(n_tests: int, n_runs: int, seed: int) -> dict[str, Any]:
 
 def load(engine: sa.Engine, data: dict[str, Any]) -> None:
     """Bulk insert: executemany on SQLite, COPY on PostgreSQL."""
+    from readiness.storage.projects import ensure_project
     from readiness.testhealth.store.tables import runs, tests
 
+    ensure_project(engine, "bench", at=T0, by="benchmark")  # every row belongs to a project
     with engine.begin() as conn:
         conn.execute(tests.insert(), data["tests"])
         conn.execute(runs.insert(), data["runs"])

@@ -37,12 +37,16 @@ class _LazyConsole:
         if self._console is None:
             from rich.console import Console
 
+            # Markup and emoji codes are off: test ids and messages ("test_p[/etc/hosts]",
+            # "[tzpath-...]", ":x:") are data, printed as they are. Styling goes through
+            # rich.text.Text, or an explicit markup=True over escaped data.
+            plain: dict[str, Any] = {"highlight": False, "markup": False, "emoji": False}
             if self._stderr:
-                self._console = Console(stderr=True, highlight=False, soft_wrap=True)
+                self._console = Console(stderr=True, soft_wrap=True, **plain)
             else:
-                # Piped output (CI logs, files) gets a wide console: tables never cut test ids.
-                width = None if sys.stdout.isatty() else 200
-                self._console = Console(highlight=False, soft_wrap=True, width=width)
+                # Piped output (CI logs, files) is 200 columns wide unless COLUMNS says otherwise.
+                tty = sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit()
+                self._console = Console(soft_wrap=True, width=None if tty else 200, **plain)
         return self._console
 
     def __getattr__(self, name: str) -> Any:

@@ -212,7 +212,8 @@ def run_demo(
     from readiness.testhealth.service import TestHealthService
     from readiness.testhealth.views import health_view, ingest_view, quarantine_view
 
-    say = echo or (Console(stderr=True).print if progress else (lambda _msg: None))
+    quiet = Console(stderr=True, markup=False, highlight=False, emoji=False)  # paths are data
+    say = echo or (quiet.print if progress else (lambda _msg: None))
     root = prepare_project(directory)
     settings = load_settings(root, environ={})
     plan = plan_runs()
@@ -289,7 +290,10 @@ def render_demo_text(report: DemoReport, console: Console) -> None:
 
     from readiness.testhealth.textreport import render_flaky_table, render_report
 
-    console.print(f"\n[bold]Readiness demo[/] — project in {escape(str(report.directory))}")
+    # The shared console reads no markup; these headings ask for it, over escaped data.
+    console.print(
+        f"\n[bold]Readiness demo[/] — project in {escape(str(report.directory))}", markup=True
+    )
     runs = len(report.ingested)
     infra = sum(1 for r in report.ingested if r["infra_failure"])
     results = sum(r["results"] for r in report.ingested)
@@ -297,12 +301,13 @@ def render_demo_text(report: DemoReport, console: Console) -> None:
         f"Ingested {runs} CI runs ({results} test results); {infra} infrastructure-failure run(s) "
         "left out of every statistic."
     )
-    console.print("\n[bold]Tests that need attention[/]")
+    console.print("\n[bold]Tests that need attention[/]", markup=True)
     render_flaky_table(report.flaky, console)
-    console.print("\n[bold]Suite health[/]")
+    console.print("\n[bold]Suite health[/]", markup=True)
     render_report(report.report, console)
+    gate_text = escape(report.gate_text)
     console.print(
-        f"\n[bold]Merge gate for the pull request[/] (feature/invoices)\n{escape(report.gate_text)}"
+        f"\n[bold]Merge gate for the pull request[/] (feature/invoices)\n{gate_text}", markup=True
     )
     console.print("\nTry next (each line is a command to paste):", markup=False)
     for command in next_commands(report.directory):

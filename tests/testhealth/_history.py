@@ -35,6 +35,7 @@ class RunSpec:
     duration_s: float = 60.0
     at: datetime | None = None
     job: str | None = None
+    repeat: int = 1  # N of --readiness-repeat N: later attempts are repeats, not retries
     fingerprints: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -101,7 +102,8 @@ class History:
                     total=len(outcomes),
                     failed=sum(1 for o in outcomes.values() if o[-1].is_failure),
                     skipped=sum(1 for o in outcomes.values() if o[0] is Outcome.SKIPPED),
-                    reruns=sum(len(o) - 1 for o in outcomes.values()),
+                    reruns=0 if spec.repeat > 1 else sum(len(o) - 1 for o in outcomes.values()),
+                    repeat=spec.repeat,
                     duration_s=spec.duration_s,
                     infra_failure=spec.infra,
                 )

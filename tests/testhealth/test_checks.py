@@ -15,6 +15,7 @@ from readiness.errors import GateError
 from readiness.gate.model import CheckResult, CheckStatus, Gate, GateContext
 from readiness.gate.runner import run_gate
 from readiness.testhealth import checks as th
+from readiness.testhealth.detection.figures import test_figures
 from readiness.testhealth.model import Hint, QuarantineEntry, RuleHit, TestHealth, TestStatus
 
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
@@ -58,11 +59,7 @@ def health(test_id: str, status: TestStatus, *, is_new: bool = False) -> TestHea
     return TestHealth(
         test_id=test_id,
         status=status,
-        runs=20,
-        failures=3 if status is TestStatus.FLAKY else 0,
-        flake_rate=0.15 if status is TestStatus.FLAKY else 0.0,
-        flake_rate_low=0.0,
-        flake_rate_high=0.3,
+        figures=test_figures(20, 3 if status is TestStatus.FLAKY else 0, 0, broken_streak=3),
         first_seen=NOW - timedelta(days=3),
         last_seen=NOW,
         is_new=is_new,

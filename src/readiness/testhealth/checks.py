@@ -192,7 +192,9 @@ class TestsPassedCheck:
 def _flaky_evidence(health: TestHealth) -> dict[str, Any]:
     return {
         "test_id": health.test_id,
-        "flake_rate": round(health.flake_rate, 4),
+        "flake_rate": (
+            None if health.figures.flake_rate is None else round(health.figures.flake_rate, 4)
+        ),
         "runs": health.runs,
         "failures": health.failures,
         "rules": [hit.rule for hit in health.rules],

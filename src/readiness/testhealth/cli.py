@@ -152,42 +152,48 @@ def show_cmd(
     test_id: Annotated[str, typer.Argument(help="Test id, e.g. tests/test_x.py::test_y.")],
     fmt: Format = FormatOption,
 ) -> None:
-    """One test: status, the rules that fired and why, failure groups, run history."""
+    """One test: status, figures, the rules that fired and why, failure groups, run history."""
+    from rich.text import Text
+
     from readiness.testhealth.textreport import STATUS_STYLE
+    from readiness.testhealth.views import figure_cells, figures_sentence
 
     with _client(ctx) as client:
         view = client.show(test_id)
     if fmt is Format.JSON:
         emit_json(view)
         return
-    low, high = view["flake_rate_interval"]
-    console.print(
-        f"[bold]{view['test_id']}[/] — [{STATUS_STYLE.get(view['status'], '')}]"
-        f"{view['status']}[/], flake rate {view['flake_rate']:.1%} (95% CI {low:.1%}–{high:.1%}),"
-        f" {view['failures']}/{view['runs']} runs failed"
-    )
+    # Text, not markup: ids and messages such as "test_p[/etc/hosts]" are printed as they are.
+    head = Text(view["test_id"], style="bold")
+    head.append(" — ")
+    head.append(view["status"], style=STATUS_STYLE.get(view["status"], ""))
+    head.append(f": {figures_sentence(figure_cells(view))}")
+    console.print(head, soft_wrap=True)
     for rule in view["rules"]:
-        console.print(f"  • {rule['rule']}: {rule['explanation']}")
+        console.print(f"  • {rule['rule']}: {rule['explanation']}", markup=False)
     for group in view["failure_groups"]:
         first_line = (group["message"] or "").splitlines()[0] if group["message"] else ""
         console.print(f"  {group['count']}× [{group['kind']}] {first_line}", markup=False)
     history = view.get("history") or []
     if history:
-        cells = "".join(_history_cell(run) for run in history[::-1])
-        console.print(f"  history (oldest → newest; ✓ pass, ✗ fail, ↻ pass on retry): {cells}")
+        line = Text("  history (oldest → newest; ✓ pass, ✗ fail, ↻ pass on retry): ")
+        for run in history[::-1]:
+            line.append(*_history_cell(run))
+        console.print(line, soft_wrap=True)
 
 
-def _history_cell(run: dict[str, Any]) -> str:
+def _history_cell(run: dict[str, Any]) -> tuple[str, str]:
+    """The symbol of one run in ``tests show``'s history line, and its style."""
     attempts = run.get("attempts") or []
     if not attempts:
-        return "·"
+        return "·", ""
     if all(a == "passed" for a in attempts):
-        return "[green]✓[/]"
+        return "✓", "green"
     if attempts[-1] == "passed":
-        return "[yellow]↻[/]"
+        return "↻", "yellow"
     if all(a == "skipped" for a in attempts):
-        return "[dim]○[/]"
-    return "[red]✗[/]"
+        return "○", "dim"
+    return "✗", "red"
 
 
 @app.command("report")
@@ -219,6 +225,7 @@ def known_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
 def quarantine_list_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     """The active quarantine list (reviewed file plus server entries)."""
     from rich.table import Table
+    from rich.text import Text
 
     from readiness.storage.engine import MissingDatabaseError
 
@@ -239,15 +246,19 @@ def quarantine_list_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
         console.print("Nothing is quarantined.")
         return
     now = cli.clock.now().isoformat()
+    # Cells are Text (never markup); the test id wraps rather than being cut.
     table = Table("test", "owner", "reason", "issue", "expires")
+    table.columns[0].overflow = "fold"
     for e in entries:
         expired = e["expires"] <= now
         table.add_row(
-            e["test_id"],
-            e["owner"] or "-",
-            e["reason"],
-            e["issue"] or "-",
-            f"[red]{e['expires'][:10]} (expired)[/]" if expired else e["expires"][:10],
+            Text(e["test_id"]),
+            Text(e["owner"] or "-"),
+            Text(e["reason"]),
+            Text(e["issue"] or "-"),
+            Text(f"{e['expires'][:10]} (expired)", style="red")
+            if expired
+            else Text(e["expires"][:10]),
         )
     console.print(table)
 
@@ -292,7 +303,8 @@ def quarantine_add_cmd(
     else:
         console.print(
             f"quarantined {entry['test_id']} (owner {entry['owner'] or 'none'}, "
-            f"expires {entry['expires'][:10]})"
+            f"expires {entry['expires'][:10]})",
+            markup=False,
         )
 
 
@@ -309,7 +321,7 @@ def quarantine_remove_cmd(
     if fmt is Format.JSON:
         emit_json({"test_id": test_id, "removed": True})
     else:
-        console.print(f"released {test_id} from quarantine")
+        console.print(f"released {test_id} from quarantine", markup=False)
 
 
 @app.command("verify-fix")
@@ -335,7 +347,11 @@ def verify_fix_cmd(
 
     cli = state(ctx)
     with _client(ctx) as client:
-        rate = float(client.show(test_id)["flake_rate"])
+        shown = client.show(test_id)
+        # A broken test has no flake rate: its failure rate (1.0 when it always fails) stands in.
+        rate = float(
+            shown["flake_rate"] if shown["flake_rate"] is not None else shown["failure_rate"]
+        )
         failing = [failing_order_from_view(v) for v in client.failing_orders(test_id)]
         if fmt is not Format.JSON:
             console.print(

@@ -123,18 +123,42 @@ class FailureGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class TestFigures:
+    """Runs, failures and rates of one test over the detection window.
+
+    Computed once, by :func:`readiness.testhealth.detection.figures.test_figures`, and shown
+    the same way by the CLI, the API and the dashboard. ``runs`` counts the window's runs in
+    which the test ran (its first execution passed, failed or errored: skips, xfails and
+    xpasses are not runs), ``failures`` those whose first execution failed; reruns inside a run
+    (CI retries, ``--readiness-repeat`` repeats) never add runs. ``streak`` is the number of
+    the newest default-branch runs, in a row, in which every execution failed. ``flake_rate``
+    is ``None`` for a broken test (a streak of at least ``broken_streak``): its failure rate and
+    streak say what it does; otherwise it equals the failure rate. Intervals are 95% Wilson
+    score intervals.
+    """
+
+    __test__ = False
+
+    runs: int
+    failures: int
+    failure_rate: float
+    failure_rate_low: float
+    failure_rate_high: float
+    streak: int
+    flake_rate: float | None
+    flake_rate_low: float | None
+    flake_rate_high: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class TestHealth:
-    """The verdict on one test."""
+    """The verdict on one test and its figures (one computation, shown the same everywhere)."""
 
     __test__ = False
 
     test_id: str
     status: TestStatus
-    runs: int
-    failures: int
-    flake_rate: float
-    flake_rate_low: float
-    flake_rate_high: float
+    figures: TestFigures
     first_seen: datetime | None
     last_seen: datetime | None
     is_new: bool
@@ -142,6 +166,16 @@ class TestHealth:
     failure_groups: tuple[FailureGroup, ...] = ()
     broken_since: str | None = None
     mean_duration_s: float = 0.0
+
+    @property
+    def runs(self) -> int:
+        """Runs of the detection window in which the test ran (see :class:`TestFigures`)."""
+        return self.figures.runs
+
+    @property
+    def failures(self) -> int:
+        """Of :attr:`runs`, those whose first execution failed."""
+        return self.figures.failures
 
 
 @dataclass(frozen=True, slots=True)

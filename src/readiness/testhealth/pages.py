@@ -15,6 +15,7 @@ from readiness.errors import InputError, NotFoundError, ReadinessError
 from readiness.testhealth.api import Reader, Writer
 from readiness.testhealth.detection.model import SuiteHealth
 from readiness.testhealth.model import TestHealth, TestStatus
+from readiness.testhealth.views import figure_cells, figures_sentence, figures_view
 from readiness.web import charts
 from readiness.web.deps import get_clock
 from readiness.web.pages import DashboardPage, is_htmx, render
@@ -41,6 +42,11 @@ def _headline(suite: SuiteHealth) -> dict[str, Any]:
         "mttf_hours": mttf / 3600 if mttf is not None else None,
         "quarantine_size": suite.quarantine_trend[-1].size if suite.quarantine_trend else None,
     }
+
+
+def _with_cells(tests: list[TestHealth]) -> list[tuple[TestHealth, dict[str, str]]]:
+    """Each test with its figures in the words the CLI prints (one computation, one wording)."""
+    return [(t, figure_cells(figures_view(t.figures))) for t in tests]
 
 
 def _filter(tests: list[TestHealth], q: str, status: str) -> list[TestHealth]:
@@ -78,7 +84,7 @@ def _flaky_router() -> APIRouter:
     router = APIRouter()
 
     def _context(service: Reader, q: str, status: str) -> dict[str, Any]:
-        tests = _filter(service.flaky(), q, status)
+        tests = _with_cells(_filter(service.flaky(), q, status))
         return {"tests": tests, "q": q, "status": status, "statuses": STATUS_ORDER}
 
     @router.get("")
@@ -109,6 +115,7 @@ def _test_router() -> APIRouter:
             "testhealth/test.html",
             {
                 "test": found[0],
+                "figures": figures_sentence(figure_cells(figures_view(found[0].figures))),
                 "history": history,
                 "duration_spark": charts.sparkline(durations, title=f"Duration of {test_id}"),
             },

@@ -186,7 +186,7 @@ class TestHealthService:
             TestStatus.FIXED: 3,
         }
         found = [h for h in self.health() if h.status in order]
-        return sorted(found, key=lambda h: (order[h.status], -h.flake_rate, h.test_id))
+        return sorted(found, key=lambda h: (order[h.status], -h.figures.failure_rate, h.test_id))
 
     def known_test_ids(self) -> list[str]:
         """Every test id ever seen (the pytest plugin's early flake detection uses it)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 STATUS_STYLE = {
     "broken": "bold red",
@@ -29,22 +29,29 @@ def sparkline(values: list[float]) -> str:
 
 
 def render_flaky_table(found: list[dict[str, Any]], console: Console) -> None:
-    """The flaky/broken/quarantined list as a table, one row per test."""
+    """The flaky/broken/quarantined list, one block per test, from the tests' JSON views.
+
+    The test id has a line of its own (never cut, however narrow the terminal); its figures
+    follow in the words :func:`~readiness.testhealth.views.figures_sentence` gives every
+    surface. Ids, rules and messages are printed as data, never read as rich markup.
+    """
+    from readiness.testhealth.views import figure_cells, figures_sentence
+
     if not found:
-        console.print("No flaky or broken tests.")
+        console.print("No flaky or broken tests.", markup=False)
         return
-    table = Table("status", "test", "flake rate (95% CI)", "runs", "fails", "rules")
+    width = max(len(h["status"]) for h in found)
+    indent = " " * (width + 2)
     for h in found:
-        low, high = h["flake_rate_interval"]
-        table.add_row(
-            f"[{STATUS_STYLE.get(h['status'], '')}]{h['status']}[/]",
-            h["test_id"] + (" [dim](new)[/]" if h.get("is_new") else ""),
-            f"{h['flake_rate']:.1%} ({low:.1%}–{high:.1%})",
-            str(h["runs"]),
-            str(h["failures"]),
-            ", ".join(r["rule"] for r in h["rules"]) or "-",
-        )
-    console.print(table)
+        head = Text(f"{h['status']:<{width}}", style=STATUS_STYLE.get(h["status"], ""))
+        head.append("  ")
+        head.append(h["test_id"], style="bold")
+        if h.get("is_new"):
+            head.append(" (new)", style="dim")
+        console.print(head, soft_wrap=True)
+        console.print(Text(indent + figures_sentence(figure_cells(h))), soft_wrap=True)
+        rules = ", ".join(r["rule"] for r in h["rules"]) or "-"
+        console.print(Text(f"{indent}rules: {rules}"), soft_wrap=True)
 
 
 def render_report(report: dict[str, Any], console: Console) -> None:
@@ -83,9 +90,10 @@ def render_report(report: dict[str, Any], console: Console) -> None:
             "of the suite's runtime:"
         )
         for s in slow[:5]:
-            console.print(f"    {s['mean_duration_s']:.2f}s  {s['test_key']}")
+            console.print(f"    {s['mean_duration_s']:.2f}s  {s['test_key']}", markup=False)
     for cluster in report.get("clusters") or []:
         console.print(
             f"  co-failing cluster of {len(cluster['tests'])} tests in {len(cluster['runs'])} "
-            f"runs: {', '.join(cluster['tests'][:4])}"
+            f"runs: {', '.join(cluster['tests'][:4])}",
+            markup=False,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -15,9 +15,30 @@ from readiness.testhealth.model import (
     IngestResult,
     QuarantineEntry,
     RuleHit,
+    TestFigures,
     TestHealth,
     TestStatus,
 )
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def figures_view(f: TestFigures) -> dict[str, Any]:
+    """A test's figures as JSON (``flake_rate`` and its interval are null for a broken test)."""
+    flake_interval = (
+        None if f.flake_rate_low is None else [_r(f.flake_rate_low), _r(f.flake_rate_high)]
+    )
+    return {
+        "runs": f.runs,
+        "failures": f.failures,
+        "failure_rate": _r(f.failure_rate),
+        "failure_rate_interval": [_r(f.failure_rate_low), _r(f.failure_rate_high)],
+        "failure_streak": f.streak,
+        "flake_rate": _r(f.flake_rate),
+        "flake_rate_interval": flake_interval,
+    }
 
 
 def health_view(h: TestHealth) -> dict[str, Any]:
@@ -26,10 +47,7 @@ def health_view(h: TestHealth) -> dict[str, Any]:
         {
             "test_id": h.test_id,
             "status": h.status.value,
-            "flake_rate": round(h.flake_rate, 6),
-            "flake_rate_interval": [round(h.flake_rate_low, 6), round(h.flake_rate_high, 6)],
-            "runs": h.runs,
-            "failures": h.failures,
+            **figures_view(h.figures),
             "rules": [
                 {"rule": r.rule, "explanation": r.explanation, "evidence": r.evidence}
                 for r in h.rules
@@ -41,6 +59,44 @@ def health_view(h: TestHealth) -> dict[str, Any]:
             "mean_duration_s": round(h.mean_duration_s, 6),
             "failure_groups": [asdict(g) for g in h.failure_groups],
         }
+    )
+
+
+def _percent(rate: float) -> str:
+    return f"{rate * 100:.1f}%"
+
+
+def _rate_cell(rate: float | None, interval: Sequence[float] | None) -> str:
+    if rate is None or interval is None:
+        return "–"
+    low, high = interval
+    return f"{_percent(rate)} ({_percent(low)}–{_percent(high)})"
+
+
+def figure_cells(view: Mapping[str, Any]) -> dict[str, str]:
+    """A test's figures as the words every surface prints, from its JSON view.
+
+    ``tests flaky``, ``tests show`` and the dashboard all print these strings, so the same
+    test reads the same everywhere: ``{"runs": "11", "failures": "11", "failure_rate":
+    "100.0% (74.1%–100.0%)", "streak": "11", "flake_rate": "–"}`` for a test that failed its
+    last 11 runs (a broken test has no flake rate).
+    """
+    return {
+        "runs": str(view["runs"]),
+        "failures": str(view["failures"]),
+        "failure_rate": _rate_cell(view["failure_rate"], view["failure_rate_interval"]),
+        "streak": str(view["failure_streak"]),
+        "flake_rate": _rate_cell(view["flake_rate"], view["flake_rate_interval"]),
+    }
+
+
+def figures_sentence(cells: Mapping[str, str]) -> str:
+    """``runs 11, failures 11, failure rate 100.0% (74.1%–100.0%), streak 11, flake rate –``:
+    the figures of :func:`figure_cells` in one line (``tests flaky``, ``tests show``, the test
+    page of the dashboard)."""
+    return (
+        f"runs {cells['runs']}, failures {cells['failures']}, failure rate "
+        f"{cells['failure_rate']}, streak {cells['streak']}, flake rate {cells['flake_rate']}"
     )
 
 
@@ -114,17 +170,29 @@ def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _figures_from_view(view: Mapping[str, Any]) -> TestFigures:
+    low, high = view["failure_rate_interval"]
+    flake = view.get("flake_rate")
+    flake_low, flake_high = view.get("flake_rate_interval") or (None, None)
+    return TestFigures(
+        runs=int(view["runs"]),
+        failures=int(view["failures"]),
+        failure_rate=float(view["failure_rate"]),
+        failure_rate_low=float(low),
+        failure_rate_high=float(high),
+        streak=int(view["failure_streak"]),
+        flake_rate=None if flake is None else float(flake),
+        flake_rate_low=None if flake_low is None else float(flake_low),
+        flake_rate_high=None if flake_high is None else float(flake_high),
+    )
+
+
 def health_from_view(view: Mapping[str, Any]) -> TestHealth:
     """Rebuild a :class:`TestHealth` from its JSON view (what the server sends)."""
-    low, high = view["flake_rate_interval"]
     return TestHealth(
         test_id=view["test_id"],
         status=TestStatus(view["status"]),
-        runs=int(view["runs"]),
-        failures=int(view["failures"]),
-        flake_rate=float(view["flake_rate"]),
-        flake_rate_low=float(low),
-        flake_rate_high=float(high),
+        figures=_figures_from_view(view),
         first_seen=_when(view.get("first_seen")),
         last_seen=_when(view.get("last_seen")),
         is_new=bool(view.get("is_new")),

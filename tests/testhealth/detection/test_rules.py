@@ -38,7 +38,7 @@ def window(w: str) -> TestEvidence:
 
 def test_a_test_that_never_failed_is_healthy_with_no_rules() -> None:
     health = verdict(window("PPPPPPPP"))
-    assert (health.status, health.rules, health.flake_rate) == (TestStatus.HEALTHY, (), 0.0)
+    assert (health.status, health.rules, health.figures.flake_rate) == (TestStatus.HEALTHY, (), 0.0)
 
 
 def test_passing_and_failing_on_one_commit_fires_same_commit() -> None:
@@ -122,8 +122,9 @@ def test_a_consistently_failing_test_is_broken_not_flaky_and_names_the_commit() 
     assert health.broken_since == "c7"
     assert [h.rule for h in health.rules] == ["broken", "flip-rate"]
     assert health.rules[0].evidence == {"streak": 3, "since": "c7"}
-    # The streak (3 runs, 3 failures) is left out of the flake rate: 2 failures in 7 runs.
-    assert (health.runs, health.failures) == (7, 2)
+    # Every run counts; a broken test shows its failure rate and streak, and no flake rate.
+    f = health.figures
+    assert (f.runs, f.failures, f.failure_rate, f.streak, f.flake_rate) == (10, 5, 0.5, 3, None)
 
 
 def test_a_streak_passed_on_retry_is_not_broken() -> None:
@@ -187,8 +188,9 @@ def test_a_failure_after_a_verified_fix_makes_the_test_flaky_again() -> None:
 
 def test_flake_rate_is_failures_over_runs_with_a_wilson_interval() -> None:
     health = verdict(TestEvidence("t::a", runs=10, failures=1, total_duration_s=5.0))
-    assert (health.flake_rate, health.mean_duration_s) == (0.1, 0.5)
-    assert (round(health.flake_rate_low, 4), round(health.flake_rate_high, 4)) == (0.0179, 0.4042)
+    assert (health.figures.flake_rate, health.mean_duration_s) == (0.1, 0.5)
+    f = health.figures
+    assert (round(f.flake_rate_low or 0, 4), round(f.flake_rate_high or 0, 4)) == (0.0179, 0.4042)
 
 
 def test_wilson_interval_of_no_runs_is_the_whole_range() -> None:

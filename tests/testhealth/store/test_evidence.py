@@ -92,11 +92,16 @@ def test_a_pass_and_a_failure_on_one_tree_across_commits_is_found(stores: Stores
     assert (a.same_commit, a.same_tree) == ((), ("t1",))
 
 
-def test_skipped_runs_are_absent_from_the_window(stores: Stores) -> None:
+def test_skipped_runs_are_absent_from_the_window_and_are_not_runs(stores: Stores) -> None:
     h = History(stores.state)
     h.series({"a": "PSF", "b": "P-P"})
     ev = evidence(stores)
-    assert (ev["a"].window, ev["a"].runs, ev["b"].window) == ("P-F", 3, "P-P")
+    assert (ev["a"].window, ev["a"].runs, ev["a"].failures, ev["b"].window) == (
+        "P-F",
+        2,
+        1,
+        "P-P",
+    )
 
 
 def test_windows_longer_than_one_mask_column_keep_every_run(stores: Stores) -> None:

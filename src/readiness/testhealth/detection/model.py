@@ -13,7 +13,8 @@ from readiness.testhealth.model import FailureGroup, Outcome
 
 #: Characters of :attr:`TestEvidence.window`, one per default-branch run (oldest first).
 WINDOW_PASSED = "P"  # the first attempt passed
-WINDOW_RETRY_PASSED = "R"  # the first attempt failed, a later attempt in the same run passed
+WINDOW_RETRY_PASSED = "R"  # the first attempt failed, a later one in the same run passed
+# (a CI retry or a --readiness-repeat repeat: either way not "failed on every attempt")
 WINDOW_FAILED = "F"  # every attempt failed
 WINDOW_ABSENT = "-"  # the test did not run, or was skipped
 
@@ -22,10 +23,14 @@ WINDOW_ABSENT = "-"  # the test did not run, or was skipped
 class TestEvidence:
     """Everything the rules need to know about one test, aggregated from its history.
 
-    Only runs without an infrastructure failure are counted. ``runs`` and ``failures`` count
-    first attempts (attempt 0) on every branch; ``window`` holds one character per run of the
-    last ``window_runs`` default-branch runs, oldest first (see the ``WINDOW_*`` constants), and
-    ``window_commits`` the commit of each of those runs.
+    Everything is read from the detection window (:mod:`readiness.testhealth.store.evidence`
+    says which runs it holds); runs with an infrastructure failure are never in it. ``runs``
+    counts the window's runs (every branch) in which the test's first execution passed or
+    failed, ``failures`` those in which it failed; ``window`` holds one character per run of
+    the last ``window_runs`` default-branch runs, oldest first (see the ``WINDOW_*``
+    constants), ``window_commits`` the commit of each of those runs and ``window_start`` when
+    the oldest run of the whole window started. ``retry_passes`` counts runs in which a CI
+    retry passed after a failure (never ``--readiness-repeat`` repeats).
     """
 
     __test__ = False
@@ -44,6 +49,7 @@ class TestEvidence:
     fixed_at: datetime | None = None
     total_duration_s: float = 0.0
     failure_groups: tuple[FailureGroup, ...] = ()
+    window_start: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,14 +10,15 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from readiness.config import TestHealthSettings
+from readiness.testhealth.detection.figures import test_figures
 from readiness.testhealth.detection.model import (
     WINDOW_ABSENT,
     WINDOW_FAILED,
     WINDOW_PASSED,
+    WINDOW_RETRY_PASSED,
     FlipVerdict,
     TestEvidence,
 )
-from readiness.testhealth.detection.stats import wilson_interval
 from readiness.testhealth.model import QuarantineEntry, RuleHit, TestHealth, TestStatus
 
 
@@ -100,6 +101,8 @@ def _flaky_hits(ev: TestEvidence, settings: TestHealthSettings) -> list[RuleHit]
                 {"runs": ev.retry_passes},
             )
         )
+    if WINDOW_FAILED not in ev.window and WINDOW_RETRY_PASSED not in ev.window:
+        return hits  # never failed in the window: no outcome changed (most tests, most days)
     seq = [ch != WINDOW_PASSED for ch in ev.window if ch != WINDOW_ABSENT]
     flip = flip_verdict(
         seq,
@@ -129,6 +132,17 @@ def _flaky_hits(ev: TestEvidence, settings: TestHealthSettings) -> list[RuleHit]
     return hits
 
 
+def _is_new(ev: TestEvidence, settings: TestHealthSettings) -> bool:
+    """Seen in at most ``new_test_runs`` runs, all of them inside the window (a test first
+    seen before the window began is not new, however rarely it runs)."""
+    before_window = (
+        ev.first_seen is not None
+        and ev.window_start is not None
+        and ev.first_seen < ev.window_start
+    )
+    return ev.runs <= settings.new_test_runs and not before_window
+
+
 def assess_one(
     ev: TestEvidence,
     *,
@@ -140,7 +154,6 @@ def assess_one(
     hits = _flaky_hits(ev, settings)
     streak, since = broken_streak(ev.window, ev.window_commits)
     broken = streak >= settings.broken_streak
-    runs, failures = ev.runs, ev.failures
     if broken:
         hits.insert(
             0,
@@ -151,8 +164,6 @@ def assess_one(
                 {"streak": streak, "since": since},
             ),
         )
-        # The streak is consistent failure, not flakiness: leave it out of the flake rate.
-        runs, failures = max(runs - streak, 0), max(failures - streak, 0)
     fixed = ev.fixed_at is not None and (
         ev.last_failure_at is None or ev.last_failure_at <= ev.fixed_at
     )
@@ -167,18 +178,13 @@ def assess_one(
         status = TestStatus.FIXED
     else:
         status = TestStatus.HEALTHY
-    low, high = wilson_interval(failures, runs)
     return TestHealth(
         test_id=ev.test_key,
         status=status,
-        runs=runs,
-        failures=failures,
-        flake_rate=failures / runs if runs else 0.0,
-        flake_rate_low=low,
-        flake_rate_high=high,
+        figures=test_figures(ev.runs, ev.failures, streak, broken_streak=settings.broken_streak),
         first_seen=ev.first_seen,
         last_seen=ev.last_seen,
-        is_new=ev.runs <= settings.new_test_runs,
+        is_new=_is_new(ev, settings),
         rules=tuple(hits),
         failure_groups=ev.failure_groups,
         broken_since=since if broken else None,
@@ -199,9 +205,8 @@ def assess(
     After a "fixed" verification only a failure later than the fix is a flaky signal: older
     signals stay in ``rules`` as history, and the test is ``fixed``.
 
-    ``runs`` counts first attempts in runs without an infrastructure failure; ``failures``
-    counts those first attempts that failed. For a broken test the trailing streak of
-    consistent failures is left out of both, so ``flake_rate`` measures flakiness only.
+    Each verdict carries its :class:`~readiness.testhealth.model.TestFigures`, computed from
+    the same evidence the rules read (see :func:`.figures.test_figures`).
     """
     return sorted(
         (assess_one(ev, settings=settings, quarantine=quarantine, now=now) for ev in evidence),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -271,6 +271,18 @@ def _storage_error(source: str, exc: BaseException) -> StorageError:
     )
 
 
+REPEAT_PROPERTY = "readiness.repeat"  # written by the pytest plugin's --readiness-repeat N
+_REPEAT_MAX = 1_000_000
+
+
+def repeat_of(properties: Mapping[str, str]) -> int:
+    """N of a report made with ``--readiness-repeat N`` (1 when absent or not a count)."""
+    value = properties.get(REPEAT_PROPERTY, "").strip()
+    if not value.isdigit() or not value.isascii():
+        return 1
+    return max(1, min(int(value), _REPEAT_MAX))
+
+
 def _store_one(
     conn: Connection,
     stream: BinaryReader,
@@ -306,6 +318,7 @@ def _store_one(
             and failed / total >= options.infra_failure_ratio
         )
         fmt = report.format or "junit"
+        repeat = repeat_of(report.properties)
         runs = tables.runs
         conn.execute(
             runs.update()
@@ -319,7 +332,9 @@ def _store_one(
                 total=total,
                 failed=failed,
                 skipped=skipped,
-                reruns=writer.totals.reruns,
+                # Repeats are executions asked for, not reruns of a failure.
+                reruns=0 if repeat > 1 else writer.totals.reruns,
+                repeat=repeat,
                 duration_s=writer.totals.duration_s,
                 infra_failure=infra,
             )

@@ -1,19 +1,19 @@
 """SQL behind flaky-test detection: the evidence of each test (SQLAlchemy Core, SQLite and
-PostgreSQL). Suite health, co-failure clusters and a test's history are in
-:mod:`.history_queries`, which shares the helpers here.
+PostgreSQL). Suite health, co-failure clusters and a test's history are in :mod:`.history`.
 
-Aggregation happens in the database: one ``GROUP BY test`` pass yields counts and, for the
-default-branch window, bit masks (one bit per run, ``SUM`` of distinct powers of two) that
-Python unpacks into :attr:`TestEvidence.window`. Rare signals (failures, reruns) are found
-with narrow queries that only touch failing or rerun rows. Runs flagged ``infra_failure``
-are never counted.
+Everything is read from the detection window (:mod:`.window`): its run ids are selected first
+(a few hundred at most), then only results of those runs are aggregated, through the index on
+``th_results.run_id``; the cost is bounded by the window, never by the history kept. One
+``GROUP BY test`` pass yields counts and, for the default-branch part of the window, bit masks
+(one bit per run, ``SUM`` of distinct powers of two) that Python unpacks into
+:attr:`TestEvidence.window`. Rare signals (failures, reruns) are found with narrow queries that
+only touch failing or rerun rows of the window's runs.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,56 +29,29 @@ from readiness.testhealth.detection.model import (
 )
 from readiness.testhealth.model import FailureGroup, Outcome
 from readiness.testhealth.store.tables import fix_verifications, results, runs, tests
+from readiness.testhealth.store.window import (
+    DetectionWindow,
+    connect,
+    counted_runs,
+    load_window,
+    utc,
+)
 
 _LAST_SEEN_RUNS = 3  # newest runs read one by one before aggregating what is left
 _LOOKUP_CHUNK = 5_000  # ids per IN list
+_WORK_MEM = "256MB"  # the main aggregate in memory on PostgreSQL (~2.3 KB a test: ~100k tests)
 BITS = 62  # bits per mask column: sums of distinct powers of two stay inside a signed BIGINT
 FAILING = (int(Outcome.FAILED), int(Outcome.ERROR))
 COUNTED = (int(Outcome.PASSED), *FAILING)
 
 
-@contextmanager
-def _connect(conn_or_engine: Connection | Engine) -> Iterator[Connection]:
-    if isinstance(conn_or_engine, Engine):
-        with conn_or_engine.connect() as conn:
-            yield conn
-    else:
-        yield conn_or_engine
-
-
-def _utc(at: datetime | None) -> datetime | None:
-    # SQLite returns naive datetimes for timezone-aware columns; they were stored as UTC.
-    if at is None or at.tzinfo is not None:
-        return at
-    return at.replace(tzinfo=UTC)
+_connect = connect
+_utc = utc
+_counted_runs = counted_runs
 
 
 def _aware(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
-def _counted_runs(project: str, until: datetime | None = None) -> list[sa.ColumnElement[bool]]:
-    cond = [runs.c.project == project, runs.c.infra_failure == sa.false()]
-    if until is not None:
-        cond.append(runs.c.started_at <= until)
-    return cond
-
-
-def _window(
-    project: str, default_branch: str, window_runs: int, until: datetime | None = None
-) -> sa.Select[Any]:
-    """The last ``window_runs`` counted default-branch runs; k = 0 is the newest."""
-    order = (runs.c.started_at.desc(), runs.c.id.desc())
-    return (
-        sa.select(
-            runs.c.id,
-            runs.c.commit_sha,
-            (sa.func.row_number().over(order_by=order) - 1).label("k"),
-        )
-        .where(*_counted_runs(project, until), runs.c.branch == default_branch)
-        .order_by(*order)
-        .limit(window_runs)
-    )
 
 
 def _bit_lookup(
@@ -100,6 +73,8 @@ def _bit_lookup(
 
 def _mask_string(masks: list[int], n: int) -> str:
     """Bits (k = 0 newest) of the per-chunk masks as a '0'/'1' string, oldest first."""
+    if n == 0:
+        return ""  # no default-branch run in the window
     parts = []
     for j in range(len(masks) - 1, -1, -1):
         width = min(BITS, n - BITS * j)
@@ -119,9 +94,12 @@ def load_evidence(
     test_key: str | None = None,
     until: datetime | None = None,
 ) -> list[TestEvidence]:
-    """Evidence for every test of ``project`` (or only ``test_key``), sorted by test key.
+    """Evidence of every test that ran in the detection window of ``project`` (see
+    :mod:`.window`), sorted by test key; with ``test_key``, of that test only (also when it
+    ran only before the window: then nothing is counted, and ``last_seen`` says when it ran).
 
-    ``until`` limits the history to runs started at or before it (the gate's view of a commit).
+    ``until`` judges the window as it stood then (runs started at or before it: the gate's
+    view of a commit).
     """
     with _connect(conn_or_engine) as conn:
         return _load_evidence(conn, project, default_branch, window_runs, test_key, until=until)
@@ -136,10 +114,16 @@ def _load_evidence(
     *,
     until: datetime | None = None,
 ) -> list[TestEvidence]:
-    win_rows = conn.execute(_window(project, default_branch, window_runs, until)).all()
-    n = len(win_rows)
-    commits = tuple(r.commit_sha for r in reversed(win_rows))
-    position = {r.id: n - 1 - r.k for r in win_rows}  # run id -> index, oldest first
+    window = load_window(
+        conn,
+        project=project,
+        default_branch=default_branch,
+        window_runs=window_runs,
+        until=until,
+    )
+    n = len(window.default)
+    commits = tuple(r.commit for r in reversed(window.default))
+    position = {r.id: n - 1 - k for k, r in enumerate(window.default)}  # oldest first
     chunks = max(1, -(-n // BITS))
 
     test_q = sa.select(tests.c.id, tests.c.test_key, tests.c.first_seen).where(
@@ -153,88 +137,140 @@ def _load_evidence(
     only: list[sa.ColumnElement[bool]] = []
     if test_key is not None:
         only = [results.c.test_id.in_(list(meta))]
-
-    def bits_of(j: int) -> sa.ColumnElement[int] | None:
-        pairs = sorted((r.id, 1 << (r.k % BITS)) for r in win_rows if r.k // BITS == j)
-        return _bit_lookup(results.c.run_id, pairs) if pairs else None
-
-    counted_ids = sa.select(runs.c.id).where(*_counted_runs(project, until)).scalar_subquery()
-    first = results.c.attempt == 0
-    fail = results.c.outcome.in_(FAILING)
-    columns: list[Any] = [
-        results.c.test_id,
-        sa.func.sum(sa.case((first, 1), else_=0)).label("runs"),
-        sa.func.sum(sa.case((first & fail, 1), else_=0)).label("failures"),
-        sa.func.sum(sa.case((first, results.c.duration_s), else_=0.0)).label("duration"),
-    ]
-    for j in range(chunks):
-        bit = bits_of(j)
-        counted = first & results.c.outcome.in_(COUNTED)
-        if bit is None:
-            columns += [sa.literal(0).label(f"present{j}"), sa.literal(0).label(f"fail{j}")]
-            continue
-        columns.append(sa.func.sum(sa.case((counted, bit), else_=0)).label(f"present{j}"))
-        columns.append(sa.func.sum(sa.case((first & fail, bit), else_=0)).label(f"fail{j}"))
-    last_seen: dict[int, datetime] = {}
-    if conn.dialect.name == "sqlite":
-        # IN rather than a join: SQLite then scans results once instead of per-run lookups;
-        # when each test last ran is a query of its own (it needs the runs).
-        main = sa.select(*columns).where(*only, results.c.run_id.in_(counted_ids))
-        last_seen = _last_seen(conn, project, meta, until)
-    else:
-        # PostgreSQL hash-joins the (small) runs table, which measured faster than IN.
-        columns.append(sa.func.max(runs.c.started_at).label("last_seen"))
-        main = (
-            sa.select(*columns)
-            .join_from(results, runs, runs.c.id == results.c.run_id)
-            .where(*only, *_counted_runs(project, until))
-        )
-    main = main.group_by(results.c.test_id)
-    retries = _retry_passes(conn, project, only, until)
-    same_commit, same_tree = _same_source(conn, project, only, until)
-    groups = _failure_groups(conn, project, only, until)
-    fixed = _fixed_at(conn, project)
+    ids = window.ids
 
     out: list[TestEvidence] = []
-    for row in conn.execute(main):
-        t = meta.get(row.test_id)
-        if t is None:
-            continue
-        present = _mask_string([int(getattr(row, f"present{j}") or 0) for j in range(chunks)], n)
-        failed = _mask_string([int(getattr(row, f"fail{j}") or 0) for j in range(chunks)], n)
-        test_retries = retries.get(row.test_id, set())
-        test_groups = groups.get(row.test_id, ())
-        retried = {position[r] for r in test_retries if r in position}
-        out.append(
-            TestEvidence(
-                test_key=t.test_key,
-                runs=int(row.runs),
-                failures=int(row.failures),
-                window=_window_string(present, failed, retried),
-                window_commits=commits,
-                same_commit=tuple(sorted(same_commit.get(row.test_id, ()))),
-                same_tree=tuple(sorted(same_tree.get(row.test_id, ()))),
-                retry_passes=len(test_retries),
-                first_seen=_utc(t.first_seen),
-                last_seen=_utc(last_seen.get(row.test_id, getattr(row, "last_seen", None))),
-                last_failure_at=max(
-                    (g.last_seen for g in test_groups if g.last_seen), default=None
-                ),
-                fixed_at=_utc(fixed.get(t.test_key)),
-                total_duration_s=float(row.duration or 0.0),
-                failure_groups=test_groups,
+    if ids:
+        main = _aggregate(conn.dialect.name, window, chunks, only)
+        retries = _retry_passes(conn, only, ids)
+        same_commit, same_tree = _same_source(conn, project, only, ids)
+        groups = _failure_groups(conn, only, ids)
+        fixed = _fixed_at(conn, project)
+        repeats = window.repeats()
+        if conn.dialect.name == "postgresql":
+            # The aggregate holds one row of sums per test; at the default 4 MB it spills to
+            # disk from ~20k tests on. For this transaction only.
+            conn.execute(sa.text(f"SET LOCAL work_mem = '{_WORK_MEM}'"))
+        for row in conn.execute(main):
+            t = meta.get(row.test_id)
+            if t is None:
+                continue
+            chunk_bits = range(chunks)
+            present = _mask_string([int(getattr(row, f"present{j}") or 0) for j in chunk_bits], n)
+            failed = _mask_string([int(getattr(row, f"fail{j}") or 0) for j in chunk_bits], n)
+            test_retries = retries.get(row.test_id, set())
+            test_groups = groups.get(row.test_id, ())
+            # A later execution passed: not "failed on every attempt", retry or repeat alike.
+            retried = {position[r] for r in test_retries if r in position}
+            out.append(
+                TestEvidence(
+                    test_key=t.test_key,
+                    runs=int(row.runs or 0),
+                    failures=int(row.failures or 0),
+                    window=_window_string(present, failed, retried),
+                    window_commits=commits,
+                    same_commit=tuple(sorted(same_commit.get(row.test_id, ()))),
+                    same_tree=tuple(sorted(same_tree.get(row.test_id, ()))),
+                    retry_passes=len(test_retries - repeats),
+                    first_seen=_utc(t.first_seen),
+                    last_seen=window.runs[int(row.newest)].started_at,
+                    last_failure_at=max(
+                        (g.last_seen for g in test_groups if g.last_seen), default=None
+                    ),
+                    fixed_at=_utc(fixed.get(t.test_key)),
+                    total_duration_s=float(row.duration or 0.0),
+                    failure_groups=test_groups,
+                    window_start=window.start,
+                )
             )
-        )
+    if test_key is not None and not out:
+        out = [_outside_window(conn, project, meta, window, until)]
     return sorted(out, key=lambda e: e.test_key)
 
 
-def _retry_passes(
+def _aggregate(
+    dialect: str, window: DetectionWindow, chunks: int, only: list[sa.ColumnElement[bool]]
+) -> sa.Select[Any]:
+    """One ``GROUP BY test`` over the results of the window's runs: counts, the newest run
+    (rank 0 is the newest of the window) and the bit masks of the default-branch runs.
+
+    Each run's rank and bit come from a lookup by run id. PostgreSQL hash-joins a ``VALUES``
+    list (one probe per row); SQLite would rescan a joined list for every row and evaluates a
+    flat ``CASE`` linearly, so there the lookup is a ``CASE`` nested as a binary search.
+    """
+    ids = window.ids
+    bit_of = {r.id: (k // BITS, 1 << (k % BITS)) for k, r in enumerate(window.default)}
+    first = results.c.attempt == 0
+    failed = first & results.c.outcome.in_(FAILING)
+    counted = first & results.c.outcome.in_(COUNTED)
+    source: Any = results
+    if dialect == "postgresql":
+        rows = [
+            (r.id, k, *(bit_of[r.id][1] if bit_of.get(r.id, (-1,))[0] == j else 0
+                        for j in range(chunks)))
+            for k, r in enumerate(window.runs)
+        ]  # fmt: skip
+        lookup = sa.values(
+            sa.column("run_id", sa.BigInteger),
+            sa.column("rank", sa.Integer),
+            *(sa.column(f"b{j}", sa.BigInteger) for j in range(chunks)),
+            name="window_runs",
+        ).data(rows)
+        source = results.join(lookup, lookup.c.run_id == results.c.run_id)
+        rank: sa.ColumnElement[int] = lookup.c.rank
+        bits: list[sa.ColumnElement[int]] = [lookup.c[f"b{j}"] for j in range(chunks)]
+    else:
+        rank = _bit_lookup(results.c.run_id, sorted((r.id, k) for k, r in enumerate(window.runs)))
+        bits = []  # one lookup per mask column
+        for j in range(chunks):
+            pairs = sorted((i, bit) for i, (c, bit) in bit_of.items() if c == j)
+            bits.append(_bit_lookup(results.c.run_id, pairs) if pairs else sa.literal(0))
+    columns: list[Any] = [
+        results.c.test_id,
+        sa.func.sum(sa.case((counted, 1), else_=0)).label("runs"),
+        sa.func.sum(sa.case((failed, 1), else_=0)).label("failures"),
+        sa.func.sum(sa.case((counted, results.c.duration_s), else_=0.0)).label("duration"),
+        sa.func.min(rank).label("newest"),
+    ]
+    for j, bit in enumerate(bits):
+        columns.append(sa.func.sum(sa.case((counted, bit), else_=0)).label(f"present{j}"))
+        columns.append(sa.func.sum(sa.case((failed, bit), else_=0)).label(f"fail{j}"))
+    return (
+        sa.select(*columns)
+        .select_from(source)
+        .where(results.c.run_id.in_(ids), *only)
+        .group_by(results.c.test_id)
+    )
+
+
+def _outside_window(
     conn: Connection,
     project: str,
-    only: list[sa.ColumnElement[bool]],
-    until: datetime | None = None,
+    meta: dict[int, Any],
+    window: DetectionWindow,
+    until: datetime | None,
+) -> TestEvidence:
+    """Evidence of a test with no result in the window: nothing counted, when it last ran."""
+    [(test_id, t)] = meta.items()
+    last_seen = _last_seen(conn, project, [test_id], until).get(test_id)
+    return TestEvidence(
+        test_key=t.test_key,
+        runs=0,
+        failures=0,
+        window="-" * len(window.default),
+        window_commits=tuple(r.commit for r in reversed(window.default)),
+        first_seen=_utc(t.first_seen),
+        last_seen=_utc(last_seen),
+        fixed_at=_utc(_fixed_at(conn, project).get(t.test_key)),
+        window_start=window.start,
+    )
+
+
+def _retry_passes(
+    conn: Connection, only: list[sa.ColumnElement[bool]], ids: list[int]
 ) -> dict[int, set[int]]:
-    """Test id -> run ids in which a rerun passed after an earlier attempt failed."""
+    """Test id -> ids of the window's runs in which a later execution passed after an earlier
+    one failed (CI retries and ``--readiness-repeat`` repeats alike: callers tell them apart)."""
     earlier = results.alias("earlier")
     failed_before = (
         sa.select(sa.literal(1))
@@ -248,10 +284,8 @@ def _retry_passes(
     )
     q = (
         # No DISTINCT: it makes SQLite walk the (test_id, run_id) index with a lookup per row.
-        sa.select(results.c.test_id, results.c.run_id)
-        .select_from(results.join(runs, runs.c.id == results.c.run_id))
-        .where(
-            *_counted_runs(project, until),
+        sa.select(results.c.test_id, results.c.run_id).where(
+            results.c.run_id.in_(ids),
             *only,
             results.c.attempt > 0,
             results.c.outcome == int(Outcome.PASSED),
@@ -265,17 +299,15 @@ def _retry_passes(
 
 
 def _same_source(
-    conn: Connection,
-    project: str,
-    only: list[sa.ColumnElement[bool]],
-    until: datetime | None = None,
+    conn: Connection, project: str, only: list[sa.ColumnElement[bool]], ids: list[int]
 ) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
-    """Commits (and trees across commits) on which each test both passed and failed."""
+    """Commits (and trees across commits) on which each test both passed and failed, in the
+    window's runs."""
     failing = (
         sa.select(results.c.test_id, runs.c.commit_sha, runs.c.tree_sha)
         .distinct()
         .select_from(results.join(runs, runs.c.id == results.c.run_id))
-        .where(*_counted_runs(project, until), *only, results.c.outcome.in_(FAILING))
+        .where(results.c.run_id.in_(ids), *only, results.c.outcome.in_(FAILING))
         .subquery()
     )
     passed = results.alias("passed")
@@ -287,10 +319,9 @@ def _same_source(
             .select_from(passed.join(prun, prun.c.id == passed.c.run_id))
             .where(
                 passed.c.test_id == failing.c.test_id,
+                passed.c.run_id.in_(ids),
                 passed.c.outcome == int(Outcome.PASSED),
                 prun.c.project == project,
-                prun.c.infra_failure == sa.false(),
-                *([prun.c.started_at <= until] if until is not None else []),
                 *cond,
             )
             .exists()
@@ -382,12 +413,10 @@ def _last_seen(
 
 
 def _failure_groups(
-    conn: Connection,
-    project: str,
-    only: list[sa.ColumnElement[bool]],
-    until: datetime | None = None,
+    conn: Connection, only: list[sa.ColumnElement[bool]], ids: list[int]
 ) -> dict[int, tuple[FailureGroup, ...]]:
-    """Failing executions (any attempt) per test and fingerprint, most frequent first."""
+    """Failing executions (any attempt) in the window's runs, per test and fingerprint, most
+    frequent first."""
     fp = sa.func.coalesce(results.c.fingerprint, "")
     q = (
         sa.select(
@@ -399,7 +428,7 @@ def _failure_groups(
             sa.func.max(runs.c.started_at).label("last_seen"),
         )
         .select_from(results.join(runs, runs.c.id == results.c.run_id))
-        .where(*_counted_runs(project, until), *only, results.c.outcome.in_(FAILING))
+        .where(results.c.run_id.in_(ids), *only, results.c.outcome.in_(FAILING))
         .group_by(results.c.test_id, fp)
     )
     grouped: dict[int, list[FailureGroup]] = defaultdict(list)

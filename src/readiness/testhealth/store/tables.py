@@ -45,7 +45,10 @@ runs = sa.Table(
     sa.Column("total", sa.Integer, nullable=False),
     sa.Column("failed", sa.Integer, nullable=False),
     sa.Column("skipped", sa.Integer, nullable=False),
+    # Executions after a test's first in this run that were CI retries (never repeats).
     sa.Column("reruns", sa.Integer, nullable=False, server_default="0"),
+    # N of ``--readiness-repeat N``: every test ran N times on purpose (1: no repeats).
+    sa.Column("repeat", sa.Integer, nullable=False, server_default="1"),
     sa.Column("duration_s", sa.Float, nullable=False),
     sa.Column("infra_failure", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("pr", sa.String(64)),
