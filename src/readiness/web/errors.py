@@ -7,6 +7,7 @@ anonymous dashboard visitor gets the sign-in form with status 401. Never a trace
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -57,6 +58,22 @@ def _respond(request: Request, status: int, code: str, message: str, details: An
     )
 
 
+def _problem(error: Mapping[str, Any]) -> tuple[str, str]:
+    """What is wrong with one value, and how to show what arrived (pydantic's words, except
+    where they speak of validation internals)."""
+    kind, ctx, got = error.get("type"), error.get("ctx") or {}, error.get("input")
+    if kind in ("too_long", "too_short") and isinstance(got, str):
+        bound = "most" if kind == "too_long" else "least"
+        limit = ctx.get("max_length" if kind == "too_long" else "min_length")
+        return f"String should have at {bound} {limit} characters", f" (got {len(got)})"
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if got is None or isinstance(got, dict):
+        return message, ""
+    if isinstance(got, list):
+        return message, f" (got {len(got)} items)"
+    return message, f" (got {str(got)[:80]!r})"
+
+
 def _validation_message(exc: RequestValidationError) -> tuple[str, dict[str, Any]]:
     errors = exc.errors()
     if not errors:
@@ -65,12 +82,15 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, dict[str, Any
     loc = [str(p) for p in first.get("loc", ())]
     where = loc[0] if loc else "request"
     field = ".".join(loc[1:]) or where
-    kind = {"query": "query parameter", "path": "path parameter", "body": "body field"}.get(
-        where, where
-    )
-    got = first.get("input")
-    got_text = "" if got is None or isinstance(got, dict) else f" (got {str(got)[:80]!r})"
-    message = f"{kind} {field!r}: {first.get('msg', 'invalid')}{got_text}"
+    kind = {
+        "query": "query parameter",
+        "path": "path parameter",
+        "body": "body field",
+        "header": "header",
+        "cookie": "cookie",
+    }.get(where, where)
+    problem, got_text = _problem(first)
+    message = f"{kind} {field!r}: {problem}{got_text}"
     details = {"field": field, "location": where, "errors": len(errors)}
     return message, details
 

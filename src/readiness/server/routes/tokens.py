@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
-from readiness.auth.core import TokenInfo
+from readiness.auth.core import MAX_EXPIRES_DAYS, TokenInfo
 from readiness.web.deps import Principal, require_admin, token_service
+from readiness.web.inputs import INT32_MAX, Line
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
 Admin = Annotated[Principal, Depends(require_admin)]
+Role = Literal["reader", "writer", "admin", "auditor"]  # readiness.auth.core.ROLES
 
 
 class TokenRequest(BaseModel):
     """Body of ``POST /api/v1/tokens``."""
 
-    name: str = Field(min_length=1, max_length=200)
-    role: str
-    expires_days: int | None = Field(default=None, ge=1)
-    projects: list[str] | None = Field(
+    name: Line = Field(min_length=1, max_length=200)
+    role: Role
+    expires_days: int | None = Field(default=None, ge=1, le=MAX_EXPIRES_DAYS)
+    projects: list[Annotated[Line, Field(max_length=200)]] | None = Field(
+        max_length=100,
         default=None,
         description="Limit the token to these projects (omit: every project; not for admins).",
         examples=[["shop", "billing"]],
@@ -60,6 +63,8 @@ def create_token(request: Request, body: TokenRequest, who: Admin) -> dict[str, 
 
 
 @router.delete("/{token_id}")
-def revoke_token(request: Request, token_id: int, who: Admin) -> dict[str, Any]:
+def revoke_token(
+    request: Request, token_id: Annotated[int, Path(ge=1, le=INT32_MAX)], who: Admin
+) -> dict[str, Any]:
     """Revoke a token for good."""
     return token_view(token_service(request, who.actor).revoke(token_id))
