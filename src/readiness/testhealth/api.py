@@ -63,6 +63,35 @@ Commit = Annotated[
 ]
 
 
+# What POST /runs reads from its body (it reads the stream itself, so FastAPI cannot infer it).
+RUNS_BODY: dict[str, Any] = {
+    "required": True,
+    "description": "One JUnit XML report as the raw body, or several as multipart `file` parts "
+    f"(at most {MAX_FILES}), stored in one transaction: all of them, or none and a 400 naming "
+    "every invalid part. CI metadata goes in the query parameters.",
+    "content": {
+        "application/xml": {"schema": {"type": "string", "format": "binary"}},
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "additionalProperties": False,
+                "properties": {
+                    "file": {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": MAX_FILES,
+                        "items": {"type": "string", "format": "binary"},
+                        "description": "A JUnit XML report; its filename names it in results.",
+                    }
+                },
+            },
+            "encoding": {"file": {"contentType": "application/xml"}},
+        },
+    },
+}
+
+
 def _meta(name: str, description: str) -> Any:
     return Query(max_length=META_MAX_LENGTH[name], description=description)
 
@@ -266,7 +295,7 @@ def api_router() -> APIRouter:
     """The ``/tests`` API router (mounted under ``/api/v1``)."""
     router = APIRouter(prefix="/tests", tags=["tests"])
 
-    @router.post("/runs")
+    @router.post("/runs", openapi_extra={"requestBody": RUNS_BODY})
     async def ingest(
         request: Request,
         service: Writer,

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from readiness.errors import AuthError, InputError, PermissionDeniedError, ReadinessError
@@ -25,6 +26,46 @@ class PayloadTooLargeError(InputError):
 
     code = "too_large"
     http_status = 413
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong: a stable ``code``, a sentence for people, and structured ``details``."""
+
+    code: str = Field(examples=["invalid_input"], description="Stable, for programs to branch on.")
+    message: str = Field(
+        examples=["query parameter 'limit': Input should be less than or equal to 1000 (got 5)"],
+        description="What was expected, what arrived and how to fix it.",
+    )
+    details: dict[str, Any] = Field(
+        examples=[{"field": "limit", "location": "query", "errors": 1}],
+        description="Structured facts about the error (the field, the limit, the bad files...).",
+    )
+
+
+class ErrorResponse(BaseModel):
+    """The one error shape of every API response with a status of 400 or more."""
+
+    error: ErrorDetail
+
+
+_MEANING = {
+    400: "The input is malformed (an invalid report, project name or multipart part).",
+    401: "No credentials, or a token that is unknown, expired or revoked.",
+    403: "The token's role or project limits do not allow this, or a CSRF token is missing.",
+    404: "The project, test or token named does not exist.",
+    409: "The request conflicts with what is stored.",
+    413: "The request body is larger than the route accepts.",
+    422: "A parameter or body field is invalid; the message names it.",
+    503: "The database is unreachable or its schema is not this version's.",
+}
+API_ERRORS = (400, 401, 403, 404, 413, 422, 503)  # what any authenticated API route may answer
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` declaring ``statuses`` in the one error shape."""
+    return {
+        status: {"model": ErrorResponse, "description": _MEANING[status]} for status in statuses
+    }
 
 
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -112,12 +153,16 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
-            message = f"nothing at {request.method} {request.url.path}; the API is listed at /docs"
+            message = (
+                f"nothing at {request.method} {request.url.path}; "
+                "the API is described at /openapi.json"
+            )
             return _respond(request, 404, "not_found", message, {})
         if exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}"
             return _respond(request, 405, "method_not_allowed", message, {})
-        return _respond(request, exc.status_code, "http_error", str(exc.detail), {})
+        code = "invalid_input" if exc.status_code == 400 else "http_error"
+        return _respond(request, exc.status_code, code, str(exc.detail), {})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

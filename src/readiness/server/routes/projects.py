@@ -16,6 +16,7 @@ from readiness.web.deps import (
     require_admin,
     require_reader,
 )
+from readiness.web.errors import error_responses
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
@@ -66,21 +67,21 @@ def get_project(request: Request, name: str, who: Reader) -> dict[str, Any]:
     return project_view(found, default=settings.project)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=error_responses(409))
 def create_project(request: Request, body: ProjectRequest, who: Admin) -> dict[str, Any]:
     """Create a project (409 when the name is taken)."""
     created = project_service(request, who.actor).create(body.name)
     return project_view(created, default=get_settings(request).project)
 
 
-@router.patch("/{name}")
+@router.patch("/{name}", responses=error_responses(409))
 def rename_project(request: Request, name: str, body: ProjectRename, who: Admin) -> dict[str, Any]:
     """Rename a project; its data, token limits and history follow the new name."""
     renamed = project_service(request, who.actor).rename(name, body.name)
     return project_view(renamed, default=get_settings(request).project)
 
 
-@router.delete("/{name}")
+@router.delete("/{name}", responses=error_responses(409))
 def delete_project(request: Request, name: str, who: Admin) -> dict[str, Any]:
     """Delete an empty project (409 while it holds data)."""
     deleted = project_service(request, who.actor).delete(name)
