@@ -21,8 +21,10 @@ from pydantic import BeforeValidator, Field
 
 INT32_MAX = 2**31 - 1
 
-LINE_PATTERN = r"^[^\x00-\x1f\x7f\ud800-\udfff]*$"
-TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]*$"
+# The documented patterns leave lone surrogates out: they are not text (no UTF-8 encodes them), and
+# a surrogate range is not a valid class in every regex dialect that reads OpenAPI documents.
+LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 _NOT_IN_LINE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 _NOT_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
