@@ -427,3 +427,16 @@ def test_a_multipart_upload_with_one_bad_part_stores_nothing_and_names_the_part(
         f"1 of 2 multipart parts cannot be stored, so nothing was ingested: {problem}",
     )
     assert api.runs() == []
+
+
+def test_more_files_than_one_upload_takes_is_400_and_stores_nothing(api: Api) -> None:
+    parts = [("file", (f"{i}.xml", GOOD)) for i in range(101)]
+
+    status, body = api.call("POST", "/api/v1/tests/runs", files=parts)
+
+    assert (status, body["error"]["message"]) == (
+        400,
+        "multipart upload cannot be read: Too many files. Maximum number of files is 100; "
+        "send each report as a part named file (at most 100), e.g. curl -F file=@report.xml",
+    )
+    assert api.runs() == []

@@ -14,7 +14,8 @@ from typing import Annotated, Any, BinaryIO, Literal, Protocol
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 
 from readiness._common.canonical import jsonable_dict, to_jsonable
 from readiness.errors import InputError
@@ -260,6 +261,18 @@ def _uploads(
     ]
 
 
+async def _read_form(request: Request) -> FormData:
+    """The parts of a multipart upload (files spooled to disk past 1 MiB)."""
+    try:
+        return await request.form(max_files=MAX_FILES, max_fields=MAX_FILES)
+    except HTTPException as exc:  # Starlette's parser says what is wrong in ``detail``
+        raise InputError(
+            f"multipart upload cannot be read: {str(exc.detail).rstrip('.')}; send each report "
+            f"as a part named file (at most {MAX_FILES}), e.g. curl -F file=@report.xml",
+            details={"problem": str(exc.detail)},
+        ) from exc
+
+
 async def _chunks(request: Request) -> AsyncIterator[bytes]:
     async for chunk in request.stream():
         yield chunk
@@ -348,9 +361,12 @@ def api_router() -> APIRouter:
         ctype = request.headers.get("content-type", "")
         results: list[IngestResult] = []
         if ctype.startswith("multipart/form-data"):
-            async with request.form(max_files=MAX_FILES, max_fields=MAX_FILES) as form:
+            form = await _read_form(request)
+            try:
                 items = _uploads(form.multi_items(), source)
                 results = await run_in_threadpool(service.ingest_many, items, meta=meta)
+            finally:
+                await form.close()
         else:
             body = await _spool_body(request)
             try:
