@@ -263,7 +263,7 @@ CASES: list[tuple[str, str, dict[str, Any], str, str, str]] = [
         "POST",
         "/api/v1/tests/fix-verifications",
         {"content": json_with(FIX, runs="-Infinity"), "headers": JSON},
-        "body field 'runs': Input should be a finite number (got '-inf')",
+        "body field 'runs': Input should be a valid integer (got '-inf')",
         "runs",
         "body",
     ),
@@ -274,6 +274,14 @@ CASES: list[tuple[str, str, dict[str, Any], str, str, str]] = [
         "body field 'required_runs': Input should be less than or equal to 2147483647 "
         f"(got '{TOO_BIG_32}')",
         "required_runs",
+        "body",
+    ),
+    (
+        "POST",
+        "/api/v1/tests/fix-verifications",
+        {"json": {**FIX, "runs": True}},
+        "body field 'runs': Input should be a valid integer (got 'True')",
+        "runs",
         "body",
     ),
     (

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Annotated, Any, BinaryIO, Literal, Protocol
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
@@ -48,7 +48,7 @@ from readiness.web.deps import (
     require_reader,
     require_writer,
 )
-from readiness.web.inputs import Int32, Line, Text, check_line
+from readiness.web.inputs import Int32, JsonBody, Line, Text, check_line
 
 SPOOL_BYTES = 1 << 20  # uploads past 1 MiB go to disk, never whole into memory
 MAX_FILES = 100
@@ -187,7 +187,7 @@ def parse_tags(tags: list[str]) -> dict[str, str]:
     return out
 
 
-class FixVerificationRequest(BaseModel):
+class FixVerificationRequest(JsonBody):
     """Body of ``POST /api/v1/tests/fix-verifications`` (what ``verify-fix`` measured)."""
 
     test_id: Text = Field(min_length=1, max_length=STORED_ID_LENGTH)
@@ -203,14 +203,14 @@ class FixVerificationRequest(BaseModel):
     ] = Field(default_factory=dict, max_length=100)
 
 
-class QuarantineRequest(BaseModel):
+class QuarantineRequest(JsonBody):
     """Body of ``POST /api/v1/tests/quarantine``."""
 
     test_id: Text = Field(min_length=1, max_length=STORED_ID_LENGTH)
     reason: Text = Field(min_length=1, max_length=2000)
     owner: Annotated[Line, Field(max_length=200)] | None = None
     issue: Annotated[Line, Field(max_length=1000)] | None = None
-    expires: datetime | None = None
+    expires: datetime | None = Field(default=None, strict=False)
     allow_unknown: bool = Field(
         default=False,
         description="Quarantine a test id no ingested run has shown (default: refused, 404).",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 INT32_MAX = 2**31 - 1
 
@@ -64,3 +64,14 @@ Text = Annotated[
     str, BeforeValidator(check_text), Field(json_schema_extra={"pattern": TEXT_PATTERN})
 ]
 Int32 = Annotated[int, Field(le=INT32_MAX)]
+
+
+class JsonBody(BaseModel):
+    """Base of request bodies: each field takes the JSON type the document states, so ``true``
+    is not the integer 1 and ``"5"`` is not 5 (pydantic's lax mode would convert them).
+
+    A field whose JSON form is a string of another type (a ``datetime``) opts out with
+    ``Field(strict=False)``.
+    """
+
+    model_config = ConfigDict(strict=True)

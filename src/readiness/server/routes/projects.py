@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from readiness.storage.projects import Project
 from readiness.web.deps import (
@@ -17,6 +17,7 @@ from readiness.web.deps import (
     require_reader,
 )
 from readiness.web.errors import error_responses
+from readiness.web.inputs import JsonBody
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
@@ -24,13 +25,13 @@ Reader = Annotated[Principal, Depends(require_reader)]
 Admin = Annotated[Principal, Depends(require_admin)]
 
 
-class ProjectRequest(BaseModel):
+class ProjectRequest(JsonBody):
     """Body of ``POST /api/v1/projects``."""
 
     name: str = Field(min_length=1, max_length=200, examples=["shop"])
 
 
-class ProjectRename(BaseModel):
+class ProjectRename(JsonBody):
     """Body of ``PATCH /api/v1/projects/{name}``: the new name."""
 
     name: str = Field(min_length=1, max_length=200, examples=["shop-api"])

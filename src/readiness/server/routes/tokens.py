@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from readiness.auth.core import MAX_EXPIRES_DAYS, TokenInfo
 from readiness.web.deps import Principal, require_admin, token_service
-from readiness.web.inputs import INT32_MAX, Line
+from readiness.web.inputs import INT32_MAX, JsonBody, Line
 
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
@@ -17,7 +17,7 @@ Admin = Annotated[Principal, Depends(require_admin)]
 Role = Literal["reader", "writer", "admin", "auditor"]  # readiness.auth.core.ROLES
 
 
-class TokenRequest(BaseModel):
+class TokenRequest(JsonBody):
     """Body of ``POST /api/v1/tokens``."""
 
     name: Line = Field(min_length=1, max_length=200)
