@@ -161,15 +161,14 @@ def test_each_operation_names_the_role_it_needs(api: Api) -> None:
     assert operations["get", "/api/v1/tests/flaky"]["security"][0] == {"bearerAuth": ["reader"]}
 
 
-def test_token_roles_are_an_enum(api: Api) -> None:
+def test_token_roles_are_an_enum_in_requests_and_responses(api: Api) -> None:
     schemas = api.document()["components"]["schemas"]
 
-    assert schemas["TokenRequest"]["properties"]["role"]["enum"] == [
-        "reader",
-        "writer",
-        "admin",
-        "auditor",
-    ]
+    roles = ["reader", "writer", "admin", "auditor"]
+
+    assert schemas["TokenRequest"]["properties"]["role"]["enum"] == roles
+    assert schemas["TokenView"]["properties"]["role"]["enum"] == roles
+    assert schemas["CreatedToken"]["properties"]["role"]["enum"] == roles
 
 
 def test_the_upload_body_is_documented_as_xml_or_multipart_file_parts(api: Api) -> None:

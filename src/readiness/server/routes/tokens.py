@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from readiness.auth.core import MAX_EXPIRES_DAYS, TokenInfo
 from readiness.web.deps import Principal, require_admin, token_service
@@ -31,6 +31,30 @@ class TokenRequest(JsonBody):
     )
 
 
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+
+
+class TokenView(BaseModel):
+    """A token as the API shows it: never its secret."""
+
+    id: int
+    name: str
+    role: Role
+    prefix: str = Field(description="The first characters of the token, to recognise it.")
+    created_at: Timestamp
+    created_by: str
+    expires_at: Timestamp | None
+    revoked_at: Timestamp | None
+    last_used_at: Timestamp | None
+    projects: list[str] | None = Field(description="The projects it is limited to (null: all).")
+
+
+class CreatedToken(TokenView):
+    """A new token: the only response that carries its secret."""
+
+    token: str = Field(description="The secret (`rdy_...`); only its SHA-256 is stored.")
+
+
 def token_view(info: TokenInfo) -> dict[str, Any]:
     """A token without its secret."""
     return {
@@ -47,13 +71,13 @@ def token_view(info: TokenInfo) -> dict[str, Any]:
     }
 
 
-@router.get("")
+@router.get("", response_model=list[TokenView])
 def list_tokens(request: Request, _: Admin) -> list[dict[str, Any]]:
     """Every token, without secrets."""
     return [token_view(t) for t in token_service(request).list()]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=CreatedToken)
 def create_token(request: Request, body: TokenRequest, who: Admin) -> dict[str, Any]:
     """Create a token; the response is the only time its secret is shown."""
     token, info = token_service(request, who.actor).create(
@@ -62,7 +86,7 @@ def create_token(request: Request, body: TokenRequest, who: Admin) -> dict[str, 
     return {"token": token, **token_view(info)}
 
 
-@router.delete("/{token_id}")
+@router.delete("/{token_id}", response_model=TokenView)
 def revoke_token(
     request: Request, token_id: Annotated[int, Path(ge=1, le=INT32_MAX)], who: Admin
 ) -> dict[str, Any]:
