@@ -19,6 +19,7 @@ from readiness.config import Settings
 from readiness.server.app import create_app
 from readiness.storage.engine import Stores
 from readiness.testhealth.api import api_router
+from readiness.testhealth.pages import dashboard_pages
 from readiness.testing import junit_xml
 from tests.server.conftest import empty_plugin_manager
 
@@ -68,6 +69,7 @@ def api(stores: Stores, backend_settings: Settings, clock: FrozenClock) -> Itera
         clock=clock,
         pm=empty_plugin_manager(),
         extra_routers=[api_router()],
+        extra_pages=dashboard_pages(),
     )
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client, {"Authorization": f"Bearer {token}"})
@@ -448,3 +450,29 @@ def test_more_files_than_one_upload_takes_is_400_and_stores_nothing(api: Api) ->
         "send each report as a part named file (at most 100), e.g. curl -F file=@report.xml",
     )
     assert api.runs() == []
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "message"),
+    [
+        (
+            "/tests/quarantine",
+            {"test_id": "tests/test_a.py::test_\x00", "reason": "flaky"},
+            "body field &#39;test_id&#39;: a control character (&#39;\\x00&#39;) at position 22 "
+            "is not allowed",
+        ),
+        (
+            "/tests/quarantine",
+            {"test_id": "tests/test_a.py::test_x", "reason": "flaky", "expires_days": str(2**64)},
+            "body field &#39;expires_days&#39;: Input should be less than or equal to 36500",
+        ),
+    ],
+    ids=["nul-in-test-id", "expires-days-past-64-bits"],
+)
+def test_a_hostile_dashboard_form_is_422_with_the_message_on_the_page(
+    api: Api, path: str, data: dict[str, str], message: str
+) -> None:
+    response = api.client.post(path, data=data, headers=api.admin)
+
+    assert response.status_code == 422
+    assert message in response.text
