@@ -22,6 +22,7 @@ from readiness.storage.engine import Stores
 from readiness.testhealth.checks import RunFailures
 from readiness.testhealth.detection.model import Cluster, SuiteHealth
 from readiness.testhealth.model import (
+    MAX_ATTEMPT,
     FailingOrder,
     FixVerification,
     IngestResult,
@@ -103,6 +104,12 @@ class TestHealthService:
         """
         from readiness.testhealth.ingest.pipeline import IngestOptions, ingest_many
 
+        if not 1 <= meta.attempt <= MAX_ATTEMPT:
+            raise InputError(
+                f"attempt must be from 1 to {MAX_ATTEMPT} (got {meta.attempt}); give the CI "
+                "attempt with --attempt, or leave it to the CI environment",
+                details={"field": "attempt", "got": meta.attempt},
+            )
         self.ensure_project()
 
         options = IngestOptions(
