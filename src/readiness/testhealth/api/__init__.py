@@ -5,8 +5,7 @@ The dashboard pages (:mod:`.pages`) reuse this module's service dependencies.
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, BinaryIO, Literal, Protocol
@@ -14,11 +13,10 @@ from typing import Annotated, Any, BinaryIO, Literal, Protocol
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, UploadFile
-from starlette.exceptions import HTTPException
 
 from readiness._common.canonical import jsonable_dict, to_jsonable
 from readiness.errors import InputError
+from readiness.testhealth.api.uploads import RUNS_BODY, read_form, spool_body, uploads
 from readiness.testhealth.checks import RunFailures
 from readiness.testhealth.detection.model import Cluster, SuiteHealth
 from readiness.testhealth.model import (
@@ -48,10 +46,8 @@ from readiness.web.deps import (
     require_reader,
     require_writer,
 )
-from readiness.web.inputs import Int32, JsonBody, Line, Text, check_line
+from readiness.web.inputs import Int32, JsonBody, Line, Text
 
-SPOOL_BYTES = 1 << 20  # uploads past 1 MiB go to disk, never whole into memory
-MAX_FILES = 100
 MAX_TAGS = 50
 STORED_ID_LENGTH = 2000  # th_quarantine.test_key, th_fix_verifications.test_key
 # Test ids are looked up up to this length: longer ids than the column holds are stored under a
@@ -62,35 +58,6 @@ TestId = Annotated[Text, Path(max_length=LOOKUP_ID_LENGTH, description="A test i
 Commit = Annotated[
     Line | None, Query(max_length=META_MAX_LENGTH["commit"], description="A commit SHA.")
 ]
-
-
-# What POST /runs reads from its body (it reads the stream itself, so FastAPI cannot infer it).
-RUNS_BODY: dict[str, Any] = {
-    "required": True,
-    "description": "One JUnit XML report as the raw body, or several as multipart `file` parts "
-    f"(at most {MAX_FILES}), stored in one transaction: all of them, or none and a 400 naming "
-    "every invalid part. CI metadata goes in the query parameters.",
-    "content": {
-        "application/xml": {"schema": {"type": "string", "format": "binary"}},
-        "multipart/form-data": {
-            "schema": {
-                "type": "object",
-                "required": ["file"],
-                "additionalProperties": False,
-                "properties": {
-                    "file": {
-                        "type": "array",
-                        "minItems": 1,
-                        "maxItems": MAX_FILES,
-                        "items": {"type": "string", "format": "binary"},
-                        "description": "A JUnit XML report; its filename names it in results.",
-                    }
-                },
-            },
-            "encoding": {"file": {"contentType": "application/xml"}},
-        },
-    },
-}
 
 
 def _meta(name: str, description: str) -> Any:
@@ -217,79 +184,6 @@ class QuarantineRequest(JsonBody):
     )
 
 
-def _part_problem(name: str, value: str | UploadFile) -> str | None:
-    """Why one multipart part is not a report we can store, or None."""
-    if name != "file":
-        return "is not understood: reports go in parts named 'file', CI metadata in the query"
-    if not isinstance(value, UploadFile):
-        return "is a form field, not a file: send the report as a file (with a filename)"
-    filename = value.filename or ""
-    if len(filename) > MAX_SOURCE_LENGTH:
-        return f"has a filename of {len(filename)} characters (at most {MAX_SOURCE_LENGTH})"
-    try:
-        check_line(filename)
-    except ValueError as exc:
-        return f"has a filename with {exc}"
-    return None
-
-
-def _uploads(
-    parts: Sequence[tuple[str, str | UploadFile]], source: str
-) -> list[tuple[BinaryIO, str]]:
-    """The reports of a multipart upload; an InputError naming every bad part, before any
-    report is read, when one of them cannot be stored."""
-    bad = [
-        {"part": i, "name": name[:200], "problem": problem}
-        for i, (name, value) in enumerate(parts, start=1)
-        if (problem := _part_problem(name, value)) is not None
-    ]
-    if bad:
-        listed = "; ".join(f"part {b['part']} ({b['name']!r}) {b['problem']}" for b in bad)
-        raise InputError(
-            f"{len(bad)} of {len(parts)} multipart parts cannot be stored, so nothing was "
-            f"ingested: {listed}",
-            details={"parts": bad, "total": len(parts)},
-        )
-    if not parts:
-        raise InputError(
-            "multipart upload has no 'file' part; send each report as a part named file"
-        )
-    return [
-        (value.file, value.filename or source)
-        for _, value in parts
-        if isinstance(value, UploadFile)
-    ]
-
-
-async def _read_form(request: Request) -> FormData:
-    """The parts of a multipart upload (files spooled to disk past 1 MiB)."""
-    try:
-        return await request.form(max_files=MAX_FILES, max_fields=MAX_FILES)
-    except HTTPException as exc:  # Starlette's parser says what is wrong in ``detail``
-        raise InputError(
-            f"multipart upload cannot be read: {str(exc.detail).rstrip('.')}; send each report "
-            f"as a part named file (at most {MAX_FILES}), e.g. curl -F file=@report.xml",
-            details={"problem": str(exc.detail)},
-        ) from exc
-
-
-async def _chunks(request: Request) -> AsyncIterator[bytes]:
-    async for chunk in request.stream():
-        yield chunk
-
-
-async def _spool_body(request: Request) -> BinaryIO:
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - returned open
-    try:
-        async for chunk in _chunks(request):
-            spool.write(chunk)
-    except BaseException:
-        spool.close()
-        raise
-    spool.seek(0)
-    return spool  # type: ignore[return-value] # SpooledTemporaryFile is a binary file
-
-
 def _failing_orders(
     service: Reader, test_id: TestId, limit: Annotated[int, Query(ge=1, le=50)] = 5
 ) -> list[dict[str, Any]]:
@@ -361,14 +255,14 @@ def api_router() -> APIRouter:
         ctype = request.headers.get("content-type", "")
         results: list[IngestResult] = []
         if ctype.startswith("multipart/form-data"):
-            form = await _read_form(request)
+            form = await read_form(request)
             try:
-                items = _uploads(form.multi_items(), source)
+                items = uploads(form.multi_items(), source)
                 results = await run_in_threadpool(service.ingest_many, items, meta=meta)
             finally:
                 await form.close()
         else:
-            body = await _spool_body(request)
+            body = await spool_body(request)
             try:
                 results.append(
                     await run_in_threadpool(service.ingest_bytes, body, source=source, meta=meta)
