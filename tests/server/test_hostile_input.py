@@ -166,6 +166,22 @@ CASES: list[tuple[str, str, dict[str, Any], str, str, str]] = [
         "query",
     ),
     (
+        "POST",
+        "/api/v1/tests/runs?" + "&".join(f"tag=k{i}:v" for i in range(51)),
+        {"content": GOOD, "headers": XML},
+        "query parameter 'tag': List should have at most 50 items (got 51)",
+        "tag",
+        "query",
+    ),
+    (
+        "POST",
+        "/api/v1/tests/fix-verifications",
+        {"json": {**FIX, "experiments": {f"order-{i}": "passed" for i in range(101)}}},
+        "body field 'experiments': Object should have at most 100 items (got 101)",
+        "experiments",
+        "body",
+    ),
+    (
         "GET",
         "/api/v1/tests/health?test_id=tests/test_a.py::test_%00x",
         {},

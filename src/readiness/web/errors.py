@@ -103,10 +103,12 @@ def _problem(error: Mapping[str, Any]) -> tuple[str, str]:
     """What is wrong with one value, and how to show what arrived (pydantic's words, except
     where they speak of validation internals)."""
     kind, ctx, got = error.get("type"), error.get("ctx") or {}, error.get("input")
-    if kind in ("too_long", "too_short") and isinstance(got, str):
+    if kind in ("too_long", "too_short") and isinstance(got, str | list | dict):
         bound = "most" if kind == "too_long" else "least"
         limit = ctx.get("max_length" if kind == "too_long" else "min_length")
-        return f"String should have at {bound} {limit} characters", f" (got {len(got)})"
+        what = "String" if isinstance(got, str) else "List" if isinstance(got, list) else "Object"
+        unit = "characters" if isinstance(got, str) else "items"
+        return f"{what} should have at {bound} {limit} {unit}", f" (got {len(got)})"
     message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
     if got is None or isinstance(got, dict):
         return message, ""
