@@ -182,6 +182,24 @@ CASES: list[tuple[str, str, dict[str, Any], str, str, str]] = [
         "body",
     ),
     (
+        "POST",
+        "/api/v1/tests/runs?timestamp=0001-01-01T00:00:00%2B14:00",
+        {"content": GOOD, "headers": XML},
+        "query parameter 'timestamp': a date from 1970 to 8999 is expected (got year 1) "
+        "(got '0001-01-01T00:00:00+14:00')",
+        "timestamp",
+        "query",
+    ),
+    (
+        "POST",
+        "/api/v1/tests/quarantine",
+        {"json": {"test_id": "t", "reason": "r", "expires": "9999-12-31T23:59:59-14:00"}},
+        "body field 'expires': a date from 1970 to 8999 is expected (got year 9999) "
+        "(got '9999-12-31T23:59:59-14:00')",
+        "expires",
+        "body",
+    ),
+    (
         "GET",
         "/api/v1/tests/health?test_id=tests/test_a.py::test_%00x",
         {},
@@ -492,3 +510,19 @@ def test_a_hostile_dashboard_form_is_422_with_the_message_on_the_page(
 
     assert response.status_code == 422
     assert message in response.text
+
+
+def test_a_report_timestamp_no_database_window_holds_falls_back_and_reads_keep_working(
+    api: Api,
+) -> None:
+    # Year 1 stored on PostgreSQL made every later read fail ("timestamp too small").
+    report = junit_xml({"tests/test_a.py::test_x": "failed"}).replace(
+        b'<testsuite name="pytest"', b'<testsuite name="pytest" timestamp="0001-01-01T00:00:00"'
+    )
+
+    status, _ = api.call("POST", "/api/v1/tests/runs?run_id=old", content=report, headers=XML)
+
+    assert status == 200
+    assert [r["started_at"] for r in api.runs()] == ["2026-03-10T09:30:00+00:00"]  # the clock
+    assert api.call("GET", "/api/v1/tests/flaky")[0] == 200
+    assert api.call("GET", "/api/v1/tests/suite-health")[0] == 200

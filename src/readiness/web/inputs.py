@@ -10,14 +10,18 @@ so clients and schemathesis see the same contract the server enforces.
 - :data:`Text` — free text (a reason, a test id): tab, newline and carriage return allowed, the
   other control characters not (XML 1.0 cannot carry them, so no report holds them either).
 - :data:`Int32` — what an ``INTEGER`` column holds on PostgreSQL: at most 2^31 - 1.
+- :data:`Moment` — a date Readiness stores (``_common.clock``: years 1970 to 8999).
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from readiness._common.clock import EARLIEST_YEAR, LATEST_YEAR, storable_date_problem
 
 INT32_MAX = 2**31 - 1
 
@@ -64,6 +68,21 @@ Text = Annotated[
     str, BeforeValidator(check_text), Field(json_schema_extra={"pattern": TEXT_PATTERN})
 ]
 Int32 = Annotated[int, Field(le=INT32_MAX)]
+
+
+def check_date(value: datetime) -> datetime:
+    """``value`` when it is a date Readiness stores (see ``_common.clock``)."""
+    problem = storable_date_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+Moment = Annotated[
+    datetime,
+    AfterValidator(check_date),
+    Field(description=f"ISO 8601, from year {EARLIEST_YEAR} to {LATEST_YEAR}."),
+]
 
 
 class JsonBody(BaseModel):

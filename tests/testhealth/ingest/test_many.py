@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,35 @@ def test_an_attempt_no_integer_column_holds_is_an_input_error_before_anything_is
         "--attempt, or leave it to the CI environment"
     )
     assert _counts(stores) == (0, 0, 0)
+
+
+def test_a_run_timestamp_no_database_window_holds_is_an_input_error(
+    service: TestHealthService, stores: Stores
+) -> None:
+    meta = RunMeta(timestamp=datetime(1, 1, 1, tzinfo=UTC))
+
+    with pytest.raises(InputError) as caught:
+        service.ingest_bytes(GOOD_A, source="a.xml", meta=meta)
+
+    assert str(caught.value) == (
+        "run timestamp: a date from 1970 to 8999 is expected (got year 1); give the time the "
+        "run started"
+    )
+    assert _counts(stores) == (0, 0, 0)
+
+
+def test_a_quarantine_expiry_no_database_holds_is_an_input_error(
+    service: TestHealthService,
+) -> None:
+    with pytest.raises(InputError) as caught:
+        service.quarantine_add(
+            "tests/test_a.py::test_x",
+            reason="flaky",
+            expires=datetime(9999, 12, 31, tzinfo=UTC),
+            allow_unknown=True,
+        )
+
+    assert str(caught.value) == (
+        "quarantine expiry: a date from 1970 to 8999 is expected (got year 9999); give a later "
+        "--expires date"
+    )

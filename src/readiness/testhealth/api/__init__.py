@@ -46,7 +46,7 @@ from readiness.web.deps import (
     require_reader,
     require_writer,
 )
-from readiness.web.inputs import Int32, JsonBody, Line, Text
+from readiness.web.inputs import Int32, JsonBody, Line, Moment, Text
 
 MAX_TAGS = 50
 STORED_ID_LENGTH = 2000  # th_quarantine.test_key, th_fix_verifications.test_key
@@ -177,7 +177,7 @@ class QuarantineRequest(JsonBody):
     reason: Text = Field(min_length=1, max_length=2000)
     owner: Annotated[Line, Field(max_length=200)] | None = None
     issue: Annotated[Line, Field(max_length=1000)] | None = None
-    expires: datetime | None = Field(default=None, strict=False)
+    expires: Moment | None = Field(default=None, strict=False)
     allow_unknown: bool = Field(
         default=False,
         description="Quarantine a test id no ingested run has shown (default: refused, 404).",
@@ -215,7 +215,7 @@ def api_router() -> APIRouter:
         ] = 1,
         job: Annotated[Line | None, _meta("job", "The CI job's name.")] = None,
         tree: Annotated[Line | None, _meta("tree", "The tree SHA.")] = None,
-        timestamp: datetime | None = None,
+        timestamp: Annotated[Moment | None, Query(description="When the run started.")] = None,
         seed: Annotated[Line | None, _meta("seed", "The random seed of the run.")] = None,
         pr: Annotated[Line | None, _meta("pr", "The pull request number.")] = None,
         url: Annotated[Line | None, _meta("url", "The CI page of the run.")] = None,
