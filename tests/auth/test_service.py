@@ -88,7 +88,8 @@ def test_revoking_an_unknown_token_is_not_found(stores: Stores, clock: FrozenClo
     [
         (("ci", "root", None), "role 'root' is not known"),
         (("  ", "reader", None), "token name is empty"),
-        (("ci", "reader", 0), "expires_days must be at least 1 (got 0)"),
+        (("ci", "reader", 0), "expires_days must be from 1 to 36500 (got 0)"),
+        (("ci", "reader", 2**64), f"expires_days must be from 1 to 36500 (got {2**64})"),
     ],
 )
 def test_invalid_token_requests_are_input_errors(

@@ -15,7 +15,7 @@ def test_an_unknown_api_path_is_a_404_in_the_error_shape(server: Any) -> None:
     assert response.json() == {
         "error": {
             "code": "not_found",
-            "message": "nothing at GET /api/v1/nope; the API is listed at /docs",
+            "message": "nothing at GET /api/v1/nope; the API is described at /openapi.json",
             "details": {},
         }
     }

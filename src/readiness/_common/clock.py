@@ -46,3 +46,16 @@ def utc(dt: datetime) -> datetime:
     if dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
+
+
+# The dates Readiness stores: every database holds them, and so do the windows computed around
+# them (a date near year 1 or 9999 would make "30 days earlier" overflow in PostgreSQL or Python).
+EARLIEST_YEAR = 1970
+LATEST_YEAR = 8999
+
+
+def storable_date_problem(dt: datetime) -> str | None:
+    """Why ``dt`` (aware or naive) is not a date Readiness stores, or None when it is."""
+    if EARLIEST_YEAR <= dt.year <= LATEST_YEAR:
+        return None
+    return f"a date from {EARLIEST_YEAR} to {LATEST_YEAR} is expected (got year {dt.year})"

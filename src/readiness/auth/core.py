@@ -21,6 +21,7 @@ TOKEN_BYTES = 32
 DISPLAY_PREFIX_LEN = 8
 
 ROLES = ("reader", "writer", "admin", "auditor")
+MAX_EXPIRES_DAYS = 36_500  # a token lives at most 100 years (a date any database can hold)
 
 # What each role may do. The auditor reads everything a reader can, plus audit events, and
 # never writes; the admin may do everything.

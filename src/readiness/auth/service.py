@@ -10,6 +10,7 @@ from readiness._common.clock import Clock
 from readiness.audit.service import record_event
 from readiness.auth import store
 from readiness.auth.core import (
+    MAX_EXPIRES_DAYS,
     TOKEN_BYTES,
     TokenInfo,
     display_prefix,
@@ -57,9 +58,10 @@ class TokenService:
         validate_role(role)
         if not name.strip():
             raise InputError("token name is empty; give --name a short description of its use")
-        if expires_days is not None and expires_days < 1:
+        if expires_days is not None and not 1 <= expires_days <= MAX_EXPIRES_DAYS:
             raise InputError(
-                f"expires_days must be at least 1 (got {expires_days}); omit it for no expiry"
+                f"expires_days must be from 1 to {MAX_EXPIRES_DAYS} (got {expires_days}); "
+                "omit it for no expiry"
             )
         scope = self._scope(role, projects)
         now = self._clock.now()

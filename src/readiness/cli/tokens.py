@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from readiness.auth.core import MAX_EXPIRES_DAYS
 from readiness.console import Format, FormatOption, console, emit_json, state
 
 if TYPE_CHECKING:
@@ -82,7 +83,10 @@ def create_cmd(
     expires_days: Annotated[
         int | None,
         typer.Option(
-            "--expires-days", min=1, max=36500, help="Days until it expires (default never)."
+            "--expires-days",
+            min=1,
+            max=MAX_EXPIRES_DAYS,
+            help="Days until it expires (default never).",
         ),
     ] = None,
     project: Annotated[

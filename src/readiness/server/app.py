@@ -19,7 +19,7 @@ from readiness.errors import ConfigError, StorageError
 from readiness.server.routes import audit, meta, projects, session, tokens
 from readiness.storage import Stores, open_stores
 from readiness.web.deps import Principal, require_reader
-from readiness.web.errors import install_error_handlers
+from readiness.web.errors import API_ERRORS, error_responses, install_error_handlers
 from readiness.web.limits import UPLOAD_LIMIT, BodyLimitMiddleware
 from readiness.web.pages import DashboardPage, make_templates
 
@@ -109,11 +109,9 @@ def create_app(
 
     app.include_router(meta.router)
     app.include_router(session.router)
-    app.include_router(tokens.router, prefix=API_PREFIX)
-    app.include_router(projects.router, prefix=API_PREFIX)
-    app.include_router(audit.router, prefix=API_PREFIX)
-    for router in routers:
-        app.include_router(router, prefix=API_PREFIX)
+    errors = error_responses(*API_ERRORS)
+    for router in (tokens.router, projects.router, audit.router, *routers):
+        app.include_router(router, prefix=API_PREFIX, responses=errors)
     for page in pages:
         app.include_router(page.router, prefix=_mount_path(page.path), include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -18,7 +18,7 @@ from readiness._common.clock import Clock
 from readiness._common.redact import mask_url
 from readiness.config import Settings
 from readiness.errors import AuthError, ConfigError, InputError, NotFoundError, RemoteError
-from readiness.testhealth.model import FixVerification, RunMeta
+from readiness.testhealth.model import META_MAX_LENGTH, FixVerification, RunMeta
 
 if TYPE_CHECKING:
     import httpx
@@ -212,8 +212,9 @@ class RemoteTestHealth:
 
     def ingest(self, paths: Sequence[Path], meta: RunMeta) -> list[dict[str, Any]]:
         """POST every file in one multipart request: the server stores all of them, or none."""
+        # Cut like a local ingest cuts (the server refuses what its columns cannot hold).
         params: list[tuple[str, str | int]] = [
-            (k, v)
+            (k, v[: META_MAX_LENGTH.get(k, len(v))])
             for k, v in (
                 ("commit", meta.commit),
                 ("branch", meta.branch),

@@ -50,6 +50,24 @@ class FailureKind(StrEnum):
     ERROR = "error"
 
 
+# The longest value each text field of RunMeta is stored with (its th_runs column). A local
+# ingest cuts longer values from a CI environment to these; the API refuses them (422), so the
+# remote client cuts them before sending, and both store the same run.
+META_MAX_LENGTH: dict[str, int] = {
+    "commit": 64,
+    "branch": 255,
+    "run_id": 200,
+    "job": 200,
+    "tree": 64,
+    "seed": 64,
+    "pr": 64,
+    "url": 1000,
+    "provider": 40,
+}
+MAX_ATTEMPT = 2**31 - 1  # th_runs.attempt is an INTEGER
+MAX_SOURCE_LENGTH = 1000  # th_runs.source
+
+
 @dataclass(frozen=True, slots=True)
 class RunMeta:
     """Metadata of one CI run, given on ingest (CLI flags, API body or the pytest plugin)."""

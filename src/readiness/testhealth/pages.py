@@ -12,16 +12,20 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from readiness.errors import InputError, NotFoundError, ReadinessError
-from readiness.testhealth.api import Reader, Writer
+from readiness.testhealth.api import STORED_ID_LENGTH, Reader, TestId, Writer
 from readiness.testhealth.detection.model import SuiteHealth
 from readiness.testhealth.model import TestHealth, TestStatus
 from readiness.testhealth.views import figure_cells, figures_sentence, figures_view
 from readiness.web import charts
 from readiness.web.deps import get_clock
+from readiness.web.inputs import Line, Text
 from readiness.web.pages import DashboardPage, is_htmx, render
 
 STATUS_ORDER = [s.value for s in TestStatus]
 TEMPLATES = Path(__file__).parent / "templates"
+
+
+MAX_EXPIRY_DAYS = 36_500  # a quarantine expiry every database can store
 
 
 def _duration_chart(suite: SuiteHealth) -> Markup:
@@ -102,7 +106,7 @@ def _test_router() -> APIRouter:
     router = APIRouter()
 
     @router.get("/{test_id:path}")
-    def test_page(request: Request, service: Reader, test_id: str) -> Response:
+    def test_page(request: Request, service: Reader, test_id: TestId) -> Response:
         found = service.health(test_id=test_id)
         if not found:
             raise NotFoundError(
@@ -199,11 +203,11 @@ def _quarantine_router() -> APIRouter:
         request: Request,
         service: Writer,
         *,
-        test_id: Annotated[str, Form()],
-        reason: Annotated[str, Form()],
-        owner: Annotated[str, Form()] = "",
-        issue: Annotated[str, Form()] = "",
-        expires_days: Annotated[int | None, Form()] = None,
+        test_id: Annotated[Text, Form(max_length=STORED_ID_LENGTH)],
+        reason: Annotated[Text, Form(max_length=2000)],
+        owner: Annotated[Line, Form(max_length=200)] = "",
+        issue: Annotated[Line, Form(max_length=1000)] = "",
+        expires_days: Annotated[int | None, Form(ge=1, le=MAX_EXPIRY_DAYS)] = None,
         allow_unknown: Annotated[bool, Form()] = False,
     ) -> Response:
         message = error = None

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from readiness._common.clock import Clock
+from readiness._common.clock import Clock, storable_date_problem
 from readiness.audit.service import record_event
 from readiness.config import Settings
 from readiness.errors import InputError, NotFoundError
@@ -22,6 +22,7 @@ from readiness.storage.engine import Stores
 from readiness.testhealth.checks import RunFailures
 from readiness.testhealth.detection.model import Cluster, SuiteHealth
 from readiness.testhealth.model import (
+    MAX_ATTEMPT,
     FailingOrder,
     FixVerification,
     IngestResult,
@@ -103,6 +104,17 @@ class TestHealthService:
         """
         from readiness.testhealth.ingest.pipeline import IngestOptions, ingest_many
 
+        if meta.timestamp is not None and (problem := storable_date_problem(meta.timestamp)):
+            raise InputError(
+                f"run timestamp: {problem}; give the time the run started",
+                details={"field": "timestamp", "got": meta.timestamp.isoformat()},
+            )
+        if not 1 <= meta.attempt <= MAX_ATTEMPT:
+            raise InputError(
+                f"attempt must be from 1 to {MAX_ATTEMPT} (got {meta.attempt}); give the CI "
+                "attempt with --attempt, or leave it to the CI environment",
+                details={"field": "attempt", "got": meta.attempt},
+            )
         self.ensure_project()
 
         options = IngestOptions(

@@ -7,7 +7,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Security
+from fastapi.security import APIKeyCookie, HTTPBasic, HTTPBearer
+from starlette.requests import HTTPConnection
 
 from readiness._common.clock import Clock
 from readiness.auth.core import (
@@ -129,13 +131,65 @@ async def _check_csrf(request: Request) -> None:
         )
 
 
+class _Declared:
+    """A security scheme declared for the OpenAPI document only: :func:`resolve_principal`
+    reads the credentials itself (one parser for the header and the cookie, one error shape)."""
+
+    async def __call__(self, request: HTTPConnection) -> None:
+        return None
+
+
+# The mixin comes first: its __call__ replaces the parsers of FastAPI's classes.
+class _Bearer(_Declared, HTTPBearer):
+    pass
+
+
+class _Basic(_Declared, HTTPBasic):
+    pass
+
+
+class _Cookie(_Declared, APIKeyCookie):
+    pass
+
+
+BEARER = _Bearer(
+    scheme_name="bearerAuth",
+    description="An API token: `Authorization: Bearer rdy_...` (`readiness tokens create`).",
+    auto_error=False,
+)
+BASIC = _Basic(
+    scheme_name="basicAuth",
+    description="HTTP Basic with the API token as the password (any user name), for clients "
+    "that only speak Basic.",
+    auto_error=False,
+)
+SESSION = _Cookie(
+    name=SESSION_COOKIE,
+    scheme_name="sessionCookie",
+    description="The dashboard's session (sign in at /login); requests other than GET, HEAD "
+    f"and OPTIONS also need the CSRF token in `{CSRF_HEADER}` or the `{CSRF_FIELD}` field.",
+    auto_error=False,
+)
+
+
+def _credentials(
+    _bearer: Annotated[None, Security(BEARER)],
+    _basic: Annotated[None, Security(BASIC)],
+    _session: Annotated[None, Security(SESSION)],
+) -> None:
+    """How a caller may authenticate; each route's requirement lists the role it needs."""
+
+
 AUTH_REQUIRED = "authentication required; send 'Authorization: Bearer <token>' or sign in at /login"
 
 
 def require(role: str) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency that admits callers whose role allows ``role`` (and checks CSRF)."""
 
-    async def dependency(request: Request) -> Principal:
+    declared = Security(_credentials, scopes=[role])
+
+    # ``_security`` only declares the route's security in the OpenAPI document.
+    async def dependency(request: Request, _security: None = declared) -> Principal:
         principal = resolve_principal(request)
         if principal is None:
             raise AuthError(AUTH_REQUIRED)

@@ -177,3 +177,16 @@ def test_the_remote_cli_names_unreadable_and_malformed_files_without_sending_any
         {"source": str(project_dir / "bad.xml"), "line": 2, "problem": "no element found"},
     ]
     assert transport.requests == []
+
+
+def test_the_remote_cli_cuts_long_ci_metadata_to_what_a_local_ingest_stores(
+    api: Api, project_dir: Path
+) -> None:
+    # The server refuses values longer than their column (422); a CI environment can hold them.
+    (project_dir / "a.xml").write_bytes(GOOD)
+    remote, _ = _remote(api, project_dir)
+
+    remote.ingest([project_dir / "a.xml"], RunMeta(branch="b" * 300, commit="c" * 80))
+
+    (run,) = api.runs()
+    assert (run["branch"], run["commit"]) == ("b" * 255, "c" * 64)

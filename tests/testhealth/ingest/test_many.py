@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,50 @@ def test_reports_of_one_call_share_new_tests_and_keep_the_earliest_first_seen(
         ("tests/test_orders.py::test_case_1", 9),
         ("tests/test_orders.py::test_late", 10),
     ]
+
+
+@pytest.mark.parametrize("attempt", [0, 2**31, 2**64])
+def test_an_attempt_no_integer_column_holds_is_an_input_error_before_anything_is_stored(
+    service: TestHealthService, stores: Stores, attempt: int
+) -> None:
+    # A CI environment can hold any number (GITHUB_RUN_ATTEMPT); th_runs.attempt is an INTEGER.
+    with pytest.raises(InputError) as caught:
+        service.ingest_bytes(GOOD_A, source="a.xml", meta=RunMeta(attempt=attempt))
+
+    assert str(caught.value) == (
+        f"attempt must be from 1 to 2147483647 (got {attempt}); give the CI attempt with "
+        "--attempt, or leave it to the CI environment"
+    )
+    assert _counts(stores) == (0, 0, 0)
+
+
+def test_a_run_timestamp_no_database_window_holds_is_an_input_error(
+    service: TestHealthService, stores: Stores
+) -> None:
+    meta = RunMeta(timestamp=datetime(1, 1, 1, tzinfo=UTC))
+
+    with pytest.raises(InputError) as caught:
+        service.ingest_bytes(GOOD_A, source="a.xml", meta=meta)
+
+    assert str(caught.value) == (
+        "run timestamp: a date from 1970 to 8999 is expected (got year 1); give the time the "
+        "run started"
+    )
+    assert _counts(stores) == (0, 0, 0)
+
+
+def test_a_quarantine_expiry_no_database_holds_is_an_input_error(
+    service: TestHealthService,
+) -> None:
+    with pytest.raises(InputError) as caught:
+        service.quarantine_add(
+            "tests/test_a.py::test_x",
+            reason="flaky",
+            expires=datetime(9999, 12, 31, tzinfo=UTC),
+            allow_unknown=True,
+        )
+
+    assert str(caught.value) == (
+        "quarantine expiry: a date from 1970 to 8999 is expected (got year 9999); give a later "
+        "--expires date"
+    )

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from readiness._common.canonical import jsonable_dict
 from readiness.audit.service import list_events, record_event, verify_chain
 from readiness.web.deps import Principal, get_clock, get_stores, require_auditor
+from readiness.web.inputs import Line
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -21,7 +22,9 @@ def events(
     request: Request,
     who: Auditor,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-    action: str | None = None,
+    action: Annotated[
+        Line | None, Query(max_length=200, description="Only actions starting with this.")
+    ] = None,
 ) -> list[dict[str, Any]]:
     """The newest audit events first, optionally only actions starting with ``action``."""
     stores = get_stores(request)

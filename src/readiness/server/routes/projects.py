@@ -16,6 +16,8 @@ from readiness.web.deps import (
     require_admin,
     require_reader,
 )
+from readiness.web.errors import error_responses
+from readiness.web.inputs import JsonBody
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
@@ -23,16 +25,26 @@ Reader = Annotated[Principal, Depends(require_reader)]
 Admin = Annotated[Principal, Depends(require_admin)]
 
 
-class ProjectRequest(BaseModel):
+class ProjectRequest(JsonBody):
     """Body of ``POST /api/v1/projects``."""
 
     name: str = Field(min_length=1, max_length=200, examples=["shop"])
 
 
-class ProjectRename(BaseModel):
+class ProjectRename(JsonBody):
     """Body of ``PATCH /api/v1/projects/{name}``: the new name."""
 
     name: str = Field(min_length=1, max_length=200, examples=["shop-api"])
+
+
+class ProjectView(BaseModel):
+    """A project as the API shows it."""
+
+    id: int
+    name: str
+    created_at: Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+    created_by: str
+    default: bool = Field(description="Whether it is the server's default project.")
 
 
 def project_view(project: Project, *, default: str) -> dict[str, Any]:
@@ -46,7 +58,7 @@ def project_view(project: Project, *, default: str) -> dict[str, Any]:
     }
 
 
-@router.get("")
+@router.get("", response_model=list[ProjectView])
 def list_projects(request: Request, who: Reader) -> list[dict[str, Any]]:
     """The projects this token may use, by name; ``default`` marks the server's default one."""
     default = get_settings(request).project
@@ -56,7 +68,7 @@ def list_projects(request: Request, who: Reader) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/{name}")
+@router.get("/{name}", response_model=ProjectView)
 def get_project(request: Request, name: str, who: Reader) -> dict[str, Any]:
     """One project (403 when the token may not use it, 404 when it does not exist)."""
     settings = get_settings(request)
@@ -66,21 +78,21 @@ def get_project(request: Request, name: str, who: Reader) -> dict[str, Any]:
     return project_view(found, default=settings.project)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=error_responses(409), response_model=ProjectView)
 def create_project(request: Request, body: ProjectRequest, who: Admin) -> dict[str, Any]:
     """Create a project (409 when the name is taken)."""
     created = project_service(request, who.actor).create(body.name)
     return project_view(created, default=get_settings(request).project)
 
 
-@router.patch("/{name}")
+@router.patch("/{name}", responses=error_responses(409), response_model=ProjectView)
 def rename_project(request: Request, name: str, body: ProjectRename, who: Admin) -> dict[str, Any]:
     """Rename a project; its data, token limits and history follow the new name."""
     renamed = project_service(request, who.actor).rename(name, body.name)
     return project_view(renamed, default=get_settings(request).project)
 
 
-@router.delete("/{name}")
+@router.delete("/{name}", responses=error_responses(409), response_model=ProjectView)
 def delete_project(request: Request, name: str, who: Admin) -> dict[str, Any]:
     """Delete an empty project (409 while it holds data)."""
     deleted = project_service(request, who.actor).delete(name)

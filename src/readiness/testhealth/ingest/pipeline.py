@@ -36,7 +36,12 @@ from readiness.testhealth.ingest.writer import BATCH, Pipeline, Writer, clip, ne
 from readiness.testhealth.junit.apart import check_whole_file
 from readiness.testhealth.junit.bounds import DEFAULT_MAX_FIELD_BYTES
 from readiness.testhealth.junit.reader import BinaryReader, ParsedReport, Row, parse_report
-from readiness.testhealth.model import IngestResult, RunMeta
+from readiness.testhealth.model import (
+    MAX_SOURCE_LENGTH,
+    META_MAX_LENGTH,
+    IngestResult,
+    RunMeta,
+)
 from readiness.testhealth.store import tables
 
 INGEST_CACHE_KIB = 64 * 1024  # SQLite page cache of a connection while it ingests
@@ -327,7 +332,7 @@ def _store_one(
                 run_key=run_key,
                 source_digest=reader.hexdigest(),
                 format=fmt,
-                seed=clip(meta.seed or report.seed, 64),
+                seed=clip(meta.seed or report.seed, META_MAX_LENGTH["seed"]),
                 started_at=writer.started_at,
                 total=total,
                 failed=failed,
@@ -358,7 +363,11 @@ def _store_one(
         savepoint.rollback()
         raise
     if staging is not None:
-        staging.keep(StagedFile(writer.file, run_id, writer.started_at, clip(meta.commit, 64)))
+        staging.keep(
+            StagedFile(
+                writer.file, run_id, writer.started_at, clip(meta.commit, META_MAX_LENGTH["commit"])
+            )
+        )
     return IngestResult(
         source=source,
         run_key=run_key,
@@ -399,18 +408,18 @@ def _insert_run(conn: Connection, source: str, options: IngestOptions) -> int:
         .values(
             project=options.project,
             run_key=f"pending-{uuid.uuid4().hex}",
-            ci_run_id=clip(meta.run_id, 200),
+            ci_run_id=clip(meta.run_id, META_MAX_LENGTH["run_id"]),
             attempt=meta.attempt,
-            job=clip(meta.job, 200),
-            commit_sha=clip(meta.commit, 64),
-            tree_sha=clip(meta.tree, 64),
-            branch=clip(meta.branch, 255),
-            pr=clip(meta.pr, 64),
-            url=clip(meta.url, 1000),
-            provider=clip(meta.provider, 40),
+            job=clip(meta.job, META_MAX_LENGTH["job"]),
+            commit_sha=clip(meta.commit, META_MAX_LENGTH["commit"]),
+            tree_sha=clip(meta.tree, META_MAX_LENGTH["tree"]),
+            branch=clip(meta.branch, META_MAX_LENGTH["branch"]),
+            pr=clip(meta.pr, META_MAX_LENGTH["pr"]),
+            url=clip(meta.url, META_MAX_LENGTH["url"]),
+            provider=clip(meta.provider, META_MAX_LENGTH["provider"]),
             started_at=now,
             ingested_at=now,
-            source=source[:1000],
+            source=source[:MAX_SOURCE_LENGTH],
             source_digest="",
             format="junit",
             tags=dict(meta.tags),

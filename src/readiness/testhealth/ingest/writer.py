@@ -20,21 +20,23 @@ from datetime import datetime
 from functools import partial
 from itertools import compress, count, repeat
 from operator import itemgetter, or_
-from typing import Any
+from typing import Any, NoReturn
 
 import orjson
 from sqlalchemy.engine import Connection
 
+from readiness.errors import JUnitParseError
 from readiness.testhealth.ingest.postgres import Staging
 from readiness.testhealth.ingest.sqlite_legacy import LegacyTests
 from readiness.testhealth.ingest.totals import SparseFinalOutcomes, Totals
 from readiness.testhealth.junit.failures import fingerprint, normalise_message
 from readiness.testhealth.junit.reader import ParsedReport, Row
-from readiness.testhealth.model import RunMeta
+from readiness.testhealth.model import META_MAX_LENGTH, RunMeta
 from readiness.testhealth.store import tables
 
 BATCH = 10_000
 _KEY_MAX = 2000
+MAX_RESULT_ATTEMPT = 2**15 - 1  # th_results.attempt is a SMALLINT
 _TEXT_MAX = 1000
 _FAILED = (1, 2)  # Outcome.FAILED, Outcome.ERROR
 _OUTCOME = itemgetter(4)
@@ -154,8 +156,10 @@ class Writer:
         meta: RunMeta,
         started_at: datetime,
         staging: Staging | None = None,
+        source: str = "<report>",
     ) -> None:
         self.conn = conn
+        self.source = source
         self.project = project
         self.run_id = run_id
         self.meta = meta
@@ -163,7 +167,7 @@ class Writer:
         self.totals = Totals()
         self.final = SparseFinalOutcomes()
         self._keys: set[str] = set()  # the run's distinct tests
-        self._commit = clip(meta.commit, 64)
+        self._commit = clip(meta.commit, META_MAX_LENGTH["commit"])
         self._staging = staging
         self._file = staging.new_file() if staging is not None else 0
         self._seq = count()
@@ -212,6 +216,8 @@ class Writer:
             keys = list(map(_test_key, keys))
         outcomes = list(map(_OUTCOME, batch))
         attempts = list(map(_ATTEMPT, batch))
+        if max(attempts) > MAX_RESULT_ATTEMPT:
+            self._too_many_attempts(keys, attempts)
         durations = list(map(_DURATION, batch))
         # Passed first executions carry no message, kind or fingerprint (NULL); the rest do.
         special = list(compress(range(len(batch)), map(or_, outcomes, attempts)))
@@ -227,6 +233,16 @@ class Writer:
             return self._write_json(batch, keys, durations, special)
         self._write_legacy(batch, keys, durations, special)
         return []
+
+    def _too_many_attempts(self, keys: Sequence[str], attempts: Sequence[int]) -> NoReturn:
+        test_id = keys[max(range(len(attempts)), key=attempts.__getitem__)]
+        raise JUnitParseError(
+            self.source,
+            None,
+            f"test {test_id[:200]!r} runs more than {MAX_RESULT_ATTEMPT + 1} times in one "
+            "report; at most that many executions of one test are stored per run, so split "
+            "the report",
+        )
 
     def counts(self) -> tuple[int, int, int]:
         """(tests, tests whose final attempt failed, tests whose final attempt was skipped)."""
@@ -337,4 +353,5 @@ def new_writer(
         meta=meta,
         started_at=_started_at(meta, report, now),
         staging=staging,
+        source=report.source,
     )

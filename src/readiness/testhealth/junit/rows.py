@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from readiness._common.clock import storable_date_problem
 from readiness.testhealth.junit.failures import classify_failure, first_meaningful_line
 from readiness.testhealth.model import CaseResult, FailureKind, Outcome
 
@@ -105,12 +106,16 @@ def parse_time(value: str | None) -> float:
 
 
 def parse_timestamp(value: str | None) -> datetime | None:
-    """A suite's ``timestamp`` attribute (UTC when it names no zone); ``None`` if unreadable."""
+    """A suite's ``timestamp`` attribute (UTC when it names no zone); ``None`` if unreadable or
+    not a date Readiness stores (``_common.clock.storable_date_problem``: year 1 or 9999 would
+    break every later read on PostgreSQL)."""
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
+        return None
+    if storable_date_problem(parsed) is not None:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from readiness._common.canonical import to_jsonable
-from readiness._common.clock import Clock, utc
+from readiness._common.clock import Clock, storable_date_problem, utc
 from readiness.audit.service import record_event
 from readiness.config import Settings
 from readiness.errors import InputError, NotFoundError
@@ -152,6 +152,8 @@ class QuarantineBook:
             raise InputError("quarantine needs a reason (--reason 'why it is quarantined')")
         if not allow_unknown:
             self._require_known(test_id)
+        if expires is not None and (problem := storable_date_problem(expires)):
+            raise InputError(f"quarantine expiry: {problem}; give a later --expires date")
         now = self.clock.now()
         expiry = utc(expires) if expires else now + timedelta(days=self.th.quarantine_default_days)
         if expiry <= now:

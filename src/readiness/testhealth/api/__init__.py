@@ -5,22 +5,24 @@ The dashboard pages (:mod:`.pages`) reuse this module's service dependencies.
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, BinaryIO, Literal, Protocol
 
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from readiness._common.canonical import jsonable_dict, to_jsonable
 from readiness.errors import InputError
+from readiness.testhealth.api.uploads import RUNS_BODY, read_form, spool_body, uploads
 from readiness.testhealth.checks import RunFailures
 from readiness.testhealth.detection.model import Cluster, SuiteHealth
 from readiness.testhealth.model import (
+    MAX_ATTEMPT,
+    MAX_SOURCE_LENGTH,
+    META_MAX_LENGTH,
     FailingOrder,
     FixVerification,
     IngestResult,
@@ -44,9 +46,22 @@ from readiness.web.deps import (
     require_reader,
     require_writer,
 )
+from readiness.web.inputs import Int32, JsonBody, Line, Moment, Text
 
-SPOOL_BYTES = 1 << 20  # uploads past 1 MiB go to disk, never whole into memory
-MAX_FILES = 100
+MAX_TAGS = 50
+STORED_ID_LENGTH = 2000  # th_quarantine.test_key, th_fix_verifications.test_key
+# Test ids are looked up up to this length: longer ids than the column holds are stored under a
+# hashed key (ingest.writer), so a lookup may be longer than any stored value.
+LOOKUP_ID_LENGTH = 65_536
+
+TestId = Annotated[Text, Path(max_length=LOOKUP_ID_LENGTH, description="A test id, as reported.")]
+Commit = Annotated[
+    Line | None, Query(max_length=META_MAX_LENGTH["commit"], description="A commit SHA.")
+]
+
+
+def _meta(name: str, description: str) -> Any:
+    return Query(max_length=META_MAX_LENGTH[name], description=description)
 
 
 class TestHealthAPI(Protocol):
@@ -139,53 +154,38 @@ def parse_tags(tags: list[str]) -> dict[str, str]:
     return out
 
 
-class FixVerificationRequest(BaseModel):
+class FixVerificationRequest(JsonBody):
     """Body of ``POST /api/v1/tests/fix-verifications`` (what ``verify-fix`` measured)."""
 
-    test_id: str = Field(min_length=1, max_length=2000)
-    flake_rate: float = Field(ge=0, le=1)
-    alpha: float = Field(gt=0, lt=1)
-    required_runs: int = Field(ge=1)
-    runs: int = Field(ge=0)
-    failures: int = Field(ge=0)
+    test_id: Text = Field(min_length=1, max_length=STORED_ID_LENGTH)
+    flake_rate: float = Field(ge=0, le=1, allow_inf_nan=False)
+    alpha: float = Field(gt=0, lt=1, allow_inf_nan=False)
+    required_runs: Int32 = Field(ge=1)
+    runs: Int32 = Field(ge=0)
+    failures: Int32 = Field(ge=0)
     verdict: Literal["fixed", "still-flaky"]
     # experiment name -> what the test did there, e.g. {"failing-order-1": "passed 1 of 1"}
-    experiments: dict[str, str] = Field(default_factory=dict, max_length=100)
+    experiments: dict[
+        Annotated[Line, Field(max_length=200)], Annotated[Text, Field(max_length=2000)]
+    ] = Field(default_factory=dict, max_length=100)
 
 
-class QuarantineRequest(BaseModel):
+class QuarantineRequest(JsonBody):
     """Body of ``POST /api/v1/tests/quarantine``."""
 
-    test_id: str = Field(min_length=1, max_length=2000)
-    reason: str = Field(min_length=1, max_length=2000)
-    owner: str | None = None
-    issue: str | None = None
-    expires: datetime | None = None
+    test_id: Text = Field(min_length=1, max_length=STORED_ID_LENGTH)
+    reason: Text = Field(min_length=1, max_length=2000)
+    owner: Annotated[Line, Field(max_length=200)] | None = None
+    issue: Annotated[Line, Field(max_length=1000)] | None = None
+    expires: Moment | None = Field(default=None, strict=False)
     allow_unknown: bool = Field(
         default=False,
         description="Quarantine a test id no ingested run has shown (default: refused, 404).",
     )
 
 
-async def _chunks(request: Request) -> AsyncIterator[bytes]:
-    async for chunk in request.stream():
-        yield chunk
-
-
-async def _spool_body(request: Request) -> BinaryIO:
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - returned open
-    try:
-        async for chunk in _chunks(request):
-            spool.write(chunk)
-    except BaseException:
-        spool.close()
-        raise
-    spool.seek(0)
-    return spool  # type: ignore[return-value] # SpooledTemporaryFile is a binary file
-
-
 def _failing_orders(
-    service: Reader, test_id: str, limit: Annotated[int, Query(ge=1, le=50)] = 5
+    service: Reader, test_id: TestId, limit: Annotated[int, Query(ge=1, le=50)] = 5
 ) -> list[dict[str, Any]]:
     """The orders ``test_id`` ran in when it failed (newest first): the tests before it in
     its own process, or ``before: null`` with the run's seed when none was stored."""
@@ -202,24 +202,36 @@ def api_router() -> APIRouter:
     """The ``/tests`` API router (mounted under ``/api/v1``)."""
     router = APIRouter(prefix="/tests", tags=["tests"])
 
-    @router.post("/runs")
+    @router.post("/runs", openapi_extra={"requestBody": RUNS_BODY})
     async def ingest(
         request: Request,
         service: Writer,
         *,
-        commit: str | None = None,
-        branch: str | None = None,
-        run_id: str | None = None,
-        attempt: Annotated[int, Query(ge=1)] = 1,
-        job: str | None = None,
-        tree: str | None = None,
-        timestamp: datetime | None = None,
-        seed: str | None = None,
-        pr: str | None = None,
-        url: str | None = None,
-        provider: str | None = None,
-        source: str = "upload.xml",
-        tag: Annotated[list[str] | None, Query()] = None,
+        commit: Commit = None,
+        branch: Annotated[Line | None, _meta("branch", "The branch the run tested.")] = None,
+        run_id: Annotated[Line | None, _meta("run_id", "The CI run's id.")] = None,
+        attempt: Annotated[
+            int, Query(ge=1, le=MAX_ATTEMPT, description="The CI attempt (retries count up).")
+        ] = 1,
+        job: Annotated[Line | None, _meta("job", "The CI job's name.")] = None,
+        tree: Annotated[Line | None, _meta("tree", "The tree SHA.")] = None,
+        timestamp: Annotated[Moment | None, Query(description="When the run started.")] = None,
+        seed: Annotated[Line | None, _meta("seed", "The random seed of the run.")] = None,
+        pr: Annotated[Line | None, _meta("pr", "The pull request number.")] = None,
+        url: Annotated[Line | None, _meta("url", "The CI page of the run.")] = None,
+        provider: Annotated[Line | None, _meta("provider", "The CI service.")] = None,
+        source: Annotated[
+            Line,
+            Query(
+                min_length=1,
+                max_length=MAX_SOURCE_LENGTH,
+                description="The report's name, for a raw XML body.",
+            ),
+        ] = "upload.xml",
+        tag: Annotated[
+            list[Annotated[Line, Field(max_length=200)]] | None,
+            Query(max_length=MAX_TAGS, description="key:value, repeatable."),
+        ] = None,
     ) -> list[dict[str, Any]]:
         """Ingest JUnit XML: a raw XML body, or multipart with one or more ``file`` parts.
 
@@ -243,18 +255,14 @@ def api_router() -> APIRouter:
         ctype = request.headers.get("content-type", "")
         results: list[IngestResult] = []
         if ctype.startswith("multipart/form-data"):
-            async with request.form(max_files=MAX_FILES) as form:
-                files = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
-                if not files:
-                    raise InputError(
-                        "multipart upload has no 'file' part; send each report as a part named file"
-                    )
-                items: list[tuple[BinaryIO, str]] = [
-                    (upload.file, upload.filename or source) for upload in files
-                ]
+            form = await read_form(request)
+            try:
+                items = uploads(form.multi_items(), source)
                 results = await run_in_threadpool(service.ingest_many, items, meta=meta)
+            finally:
+                await form.close()
         else:
-            body = await _spool_body(request)
+            body = await spool_body(request)
             try:
                 results.append(
                     await run_in_threadpool(service.ingest_bytes, body, source=source, meta=meta)
@@ -270,7 +278,9 @@ def api_router() -> APIRouter:
 
     @router.get("/health")
     def health(
-        service: Reader, test_id: str | None = None, commit: str | None = None
+        service: Reader,
+        test_id: Annotated[Text | None, Query(max_length=LOOKUP_ID_LENGTH)] = None,
+        commit: Commit = None,
     ) -> list[dict[str, Any]]:
         """Every known test with its status (or one test).
 
@@ -281,7 +291,7 @@ def api_router() -> APIRouter:
 
     @router.get("/tests/{test_id:path}/history")
     def history(
-        service: Reader, test_id: str, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+        service: Reader, test_id: TestId, limit: Annotated[int, Query(ge=1, le=1000)] = 100
     ) -> list[dict[str, Any]]:
         """One entry per run of ``test_id``, newest first."""
         result: list[dict[str, Any]] = to_jsonable(service.test_history(test_id, limit=limit))
@@ -330,14 +340,16 @@ def api_router() -> APIRouter:
         return fix_view(service.record_fix_verification(outcome))
 
     @router.get("/gate/latest-run")
-    def gate_latest_run(service: Reader, commit: str | None = None) -> dict[str, Any] | None:
+    def gate_latest_run(service: Reader, commit: Commit = None) -> dict[str, Any] | None:
         """What the merge gate's ``tests.passed`` reads: the latest run's final outcomes."""
         found = service.latest_run_failures(commit)
         return None if found is None else jsonable_dict(asdict(found))
 
     @router.delete("/quarantine/{test_id:path}")
     def quarantine_remove(
-        service: Writer, test_id: str, reason: Annotated[str, Query(min_length=1)]
+        service: Writer,
+        test_id: TestId,
+        reason: Annotated[Text, Query(min_length=1, max_length=2000)],
     ) -> dict[str, Any]:
         """Take a test out of quarantine."""
         service.quarantine_remove(test_id, reason=reason)
