@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import grimp
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,11 +75,19 @@ def test_the_cycle_finder_reports_a_cycle_it_is_given() -> None:
     assert _cycles(graph) == [["pkg.a", "pkg.b"]]
 
 
-def test_the_layer_contracts_in_pyproject_are_kept(capsys: pytest.CaptureFixture[str]) -> None:
-    from importlinter.cli import lint_imports
+def test_the_layer_contracts_in_pyproject_are_kept() -> None:
+    # In a child process: import-linter's CLI configures logging with dictConfig, which would
+    # disable every logger this test session has already made.
+    script = (
+        "import sys; from importlinter.cli import lint_imports; "
+        "sys.exit(lint_imports(config_filename=sys.argv[1], no_cache=True))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(ROOT / "pyproject.toml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
-    code = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True)
-
-    out = capsys.readouterr().out
-    assert code == 0, out[-4000:]
-    assert "0 broken" in out
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "0 broken" in proc.stdout
