@@ -159,3 +159,32 @@ def test_the_health_api_answers_an_empty_list_for_a_commit_without_runs(server_u
     )
 
     assert (response.status_code, response.json()) == (200, [])
+
+
+def test_a_remote_gate_run_is_stored_in_the_server_s_gate_history_under_the_token(
+    capsys: pytest.CaptureFixture[str], local_and_remote: tuple[Path, Path], server_url: str
+) -> None:
+    _local, remote = local_and_remote
+    gate(capsys, remote, "c2")
+
+    response = httpx.get(
+        f"{server_url}/api/v1/gates/runs",
+        params={"project": "checkout"},
+        headers={"Authorization": f"Bearer {os.environ['READINESS_TOKEN']}"},
+    )
+
+    body = response.json()
+    stored = body["runs"][0]
+    assert (response.status_code, body["total"]) == (200, 1)
+    assert (stored["gate"], stored["commit"], stored["verdict"], stored["by"]) == (
+        "merge",
+        "c2",
+        "fail",
+        "ci#1",
+    )
+    assert [(c["id"], c["status"]) for c in stored["checks"]] == [
+        ("tests.determinism_hints", "pass"),
+        ("tests.no_new_flaky", "fail"),
+        ("tests.passed", "pass"),
+        ("tests.quarantine_expired", "pass"),
+    ]

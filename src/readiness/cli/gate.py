@@ -75,6 +75,7 @@ def gate_cmd(
         skip=skip or (),
         allow_missing=allow_missing or (),
         timer=time.perf_counter,
+        actor=cli.actor,
     )
     from readiness.gate.render import render
     from readiness.gate.runner import exit_code

@@ -1,14 +1,23 @@
-"""Run one gate for a project: open its stores, gather services and checks, run them."""
+"""Run one gate for a project: open its stores, gather services and checks, run them, store it.
+
+Every evaluation is kept in the gate history (``gate.store``): in the project's own database
+when the gate runs locally, on the server (``POST /api/v1/gates/runs``) when ``READINESS_URL``
+names one.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from readiness._common.clock import Clock
 from readiness.config import Settings
+from readiness.gate.history import GateRun, gate_run_of
 from readiness.gate.model import Gate, GateContext, GateReport
 from readiness.plugins import get_plugin_manager
+
+if TYPE_CHECKING:
+    from readiness.storage import Stores
 
 
 def run_gate_for(
@@ -23,11 +32,14 @@ def run_gate_for(
     skip: Sequence[str] = (),
     allow_missing: Sequence[str] = (),
     timer: Callable[[], float],
+    actor: str = "cli",
+    record: bool = True,
 ) -> GateReport:
     """Run every registered check of ``gate`` against this project's data.
 
     ``select``, ``skip`` and ``allow_missing`` are the glob lists of
-    :func:`readiness.gate.runner.run_gate`.
+    :func:`readiness.gate.runner.run_gate`. With ``record`` the evaluation is stored in the
+    gate history of ``settings.project`` as run by ``actor``.
     """
     from readiness.gate.runner import collect_checks, require_checks, run_gate
     from readiness.storage import open_stores
@@ -50,7 +62,8 @@ def run_gate_for(
             environment=environment,
             services=services,
         )
-        return run_gate(
+        started = timer()
+        report = run_gate(
             gate,
             checks,
             context,
@@ -59,6 +72,21 @@ def run_gate_for(
             skip=skip,
             allow_missing=allow_missing,
         )
+        if record:
+            run = gate_run_of(
+                report,
+                project=settings.project,
+                duration_s=timer() - started,
+                at=clock.now(),
+                by=actor,
+            )
+            if stores is not None:
+                record_gate_run(stores, run, clock=clock)
+            else:
+                from readiness.gate.remote import post_gate_run
+
+                post_gate_run(settings, run)
+        return report
     finally:
         for service in services.values():
             close = getattr(service, "close", None)
@@ -66,3 +94,22 @@ def run_gate_for(
                 close()  # remote clients hold connections to the server
         if stores is not None:
             stores.dispose()
+
+
+def record_gate_run(stores: Stores, run: GateRun, *, clock: Clock) -> GateRun:
+    """Store ``run`` in the gate history, creating its project (audited) when missing."""
+    from readiness.gate.store import insert_gate_run
+    from readiness.projects.service import ProjectService
+
+    ProjectService(stores=stores, clock=clock, actor=run.by).ensure(run.project)
+    return insert_gate_run(stores.state, run)
+
+
+def list_gate_runs(
+    stores: Stores, project: str, *, gate: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[GateRun], int]:
+    """A page of ``project``'s gate runs, newest first, and how many there are in all."""
+    from readiness.gate import store
+
+    runs = store.list_gate_runs(stores.state, project, gate=gate, limit=limit, offset=offset)
+    return runs, store.count_gate_runs(stores.state, project, gate=gate)
