@@ -16,6 +16,7 @@ import readiness
 from readiness._common.clock import Clock, SystemClock
 from readiness.config import Settings
 from readiness.errors import ConfigError, StorageError
+from readiness.server.gates_page import gates_page
 from readiness.server.routes import audit, gates, meta, projects, session, tokens
 from readiness.storage import Stores, open_stores
 from readiness.web.deps import Principal, require_reader
@@ -79,6 +80,7 @@ def create_app(
     routers.extend(extra_routers)
     pages: list[DashboardPage] = [p for group in pm.hook.readiness_dashboard_pages() for p in group]
     pages.extend(extra_pages)
+    pages.append(gates_page())
 
     app = FastAPI(
         title="Readiness",
