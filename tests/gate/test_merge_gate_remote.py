@@ -39,13 +39,14 @@ def server_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     settings = load_settings(tmp_path / "server", environ={})
     stores = open_stores(settings)
     clock = SystemClock()
-    token, _ = TokenService(stores=stores, clock=clock, actor="admin").create(
-        name="ci", role="writer"
-    )
+    tokens = TokenService(stores=stores, clock=clock, actor="admin")
+    token, _ = tokens.create(name="ci", role="writer")
+    reader, _ = tokens.create(name="ci-reader", role="reader")
     for key in ("READINESS_URL", "READINESS_TOKEN", "READINESS_STATE_URL", "READINESS_AUDIT_URL"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("READINESS_ACTOR", "ci-bot")
     monkeypatch.setenv("READINESS_TOKEN", token)
+    monkeypatch.setenv("TEST_READER_TOKEN", reader)  # for tests that switch to a reader token
     try:
         with live_server(create_app(settings, stores=stores, clock=clock)) as url:
             # after start-up, which makes the server's default project: the checkout's is another
@@ -188,3 +189,25 @@ def test_a_remote_gate_run_is_stored_in_the_server_s_gate_history_under_the_toke
         ("tests.passed", "pass"),
         ("tests.quarantine_expired", "pass"),
     ]
+
+
+def test_a_gate_run_with_a_reader_token_keeps_its_verdict_and_warns_it_was_not_stored(
+    capsys: pytest.CaptureFixture[str],
+    local_and_remote: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _local, remote = local_and_remote
+    monkeypatch.setenv("READINESS_TOKEN", os.environ["TEST_READER_TOKEN"])
+
+    code = main(["-C", str(remote), "gate", "merge", "--head", "c1"])
+
+    out, err = capsys.readouterr()
+    assert (code, out.splitlines()[-1]) == (
+        0,
+        "merge gate: PASS (4 passed, 0 warned, 0 failed, 0 skipped, 0 errors)",
+    )
+    assert err == (
+        "warning: the gate run was not stored in the server's gate history (server "
+        f"{os.environ['READINESS_URL']}: storing the gate run: role 'reader' may not do this; it "
+        "needs the 'writer' role); give the gate a writer token to keep its history\n"
+    )

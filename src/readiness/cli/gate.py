@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from readiness.config import Settings
-from readiness.console import console, state
+from readiness.console import console, err_console, state
 from readiness.gate.model import Gate
 
 
@@ -76,6 +76,7 @@ def gate_cmd(
         allow_missing=allow_missing or (),
         timer=time.perf_counter,
         actor=cli.actor,
+        warn=lambda line: err_console.print(line, markup=False),
     )
     from readiness.gate.render import render
     from readiness.gate.runner import exit_code

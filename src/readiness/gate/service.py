@@ -34,12 +34,15 @@ def run_gate_for(
     timer: Callable[[], float],
     actor: str = "cli",
     record: bool = True,
+    warn: Callable[[str], None] | None = None,
 ) -> GateReport:
     """Run every registered check of ``gate`` against this project's data.
 
     ``select``, ``skip`` and ``allow_missing`` are the glob lists of
     :func:`readiness.gate.runner.run_gate`. With ``record`` the evaluation is stored in the
-    gate history of ``settings.project`` as run by ``actor``.
+    gate history of ``settings.project`` as run by ``actor``. A server that refuses to store
+    it (a reader token: the gate itself only reads) does not change the verdict: ``warn`` gets
+    one line saying so, and without ``warn`` the refusal is raised.
     """
     from readiness.gate.runner import collect_checks, require_checks, run_gate
     from readiness.storage import open_stores
@@ -83,9 +86,7 @@ def run_gate_for(
             if stores is not None:
                 record_gate_run(stores, run, clock=clock)
             else:
-                from readiness.gate.remote import post_gate_run
-
-                post_gate_run(settings, run)
+                _post_or_warn(settings, run, warn)
         return report
     finally:
         for service in services.values():
@@ -94,6 +95,21 @@ def run_gate_for(
                 close()  # remote clients hold connections to the server
         if stores is not None:
             stores.dispose()
+
+
+def _post_or_warn(settings: Settings, run: GateRun, warn: Callable[[str], None] | None) -> None:
+    from readiness.errors import AuthError
+    from readiness.gate.remote import post_gate_run
+
+    try:
+        post_gate_run(settings, run)
+    except AuthError as exc:
+        if warn is None:
+            raise
+        warn(
+            f"warning: the gate run was not stored in the server's gate history ({exc.message}); "
+            "give the gate a writer token to keep its history"
+        )
 
 
 def record_gate_run(stores: Stores, run: GateRun, *, clock: Clock) -> GateRun:
