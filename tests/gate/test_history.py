@@ -172,3 +172,17 @@ def test_a_gate_run_with_record_off_stores_nothing(
     )
 
     assert list_gate_runs(stores, backend_settings.project) == ([], 0)
+
+
+def test_the_trend_reads_verdicts_and_durations_of_the_newest_runs_only(
+    stores: Stores, clock: FrozenClock
+) -> None:
+    from readiness.gate.service import gate_trend
+
+    for hours, verdict in ((0, "pass"), (1, "fail"), (25, "pass"), (26, "pass")):
+        record_gate_run(stores, run_at(AT + timedelta(hours=hours), verdict), clock=clock)
+
+    assert gate_trend(stores, "shop", runs=3) == [
+        DayTrend(date(2026, 3, 10), runs=1, passed=0, median_duration_s=1.0),
+        DayTrend(date(2026, 3, 11), runs=2, passed=2, median_duration_s=1.0),
+    ]

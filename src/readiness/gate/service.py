@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from readiness._common.clock import Clock
 from readiness.config import Settings
-from readiness.gate.history import GateRun, gate_run_of
+from readiness.gate.history import DayTrend, GateRun, daily_trend, gate_run_of
 from readiness.gate.model import Gate, GateContext, GateReport
 from readiness.plugins import get_plugin_manager
 
@@ -129,3 +129,13 @@ def list_gate_runs(
 
     runs = store.list_gate_runs(stores.state, project, gate=gate, limit=limit, offset=offset)
     return runs, store.count_gate_runs(stores.state, project, gate=gate)
+
+
+def gate_trend(
+    stores: Stores, project: str, *, gate: str | None = None, runs: int
+) -> list[DayTrend]:
+    """Pass rate and median duration per day over ``project``'s newest ``runs`` gate runs."""
+    from readiness.gate import store
+
+    recent = store.list_gate_runs(stores.state, project, gate=gate, limit=runs, with_checks=False)
+    return daily_trend(recent)

@@ -62,10 +62,21 @@ def _filtered(query: Any, project: str, gate: str | None) -> Any:
 
 
 def list_gate_runs(
-    engine: Engine, project: str, *, gate: str | None = None, limit: int = 50, offset: int = 0
+    engine: Engine,
+    project: str,
+    *,
+    gate: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    with_checks: bool = True,
 ) -> list[GateRun]:
-    """The newest gate runs of ``project`` first (only ``gate`` when given)."""
-    query = _filtered(sa.select(gate_runs), project, gate)
+    """The newest gate runs of ``project`` first (only ``gate`` when given).
+
+    ``with_checks=False`` leaves each run's checks empty and skips reading them (trends need
+    the verdicts and durations only).
+    """
+    columns = [c for c in gate_runs.c if with_checks or c.name != "checks"]
+    query = _filtered(sa.select(*columns), project, gate)
     query = query.order_by(gate_runs.c.at.desc(), gate_runs.c.id.desc())
     with engine.connect() as conn:
         rows = conn.execute(query.limit(limit).offset(offset)).all()
@@ -87,7 +98,9 @@ def _gate_run(row: Any) -> GateRun:
         commit=row.commit_sha,
         base=row.base_sha,
         verdict=row.verdict,
-        checks=tuple(CheckLine(c["id"], c["status"], c["summary"]) for c in row.checks),
+        checks=tuple(
+            CheckLine(c["id"], c["status"], c["summary"]) for c in getattr(row, "checks", ())
+        ),
         duration_s=float(row.duration_s),
         at=utc(row.at),
         by=row.by,

@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from readiness.gate.history import DayTrend, GateRun, daily_trend
-from readiness.gate.service import list_gate_runs
+from readiness.gate.history import DayTrend, GateRun
+from readiness.gate.service import gate_trend, list_gate_runs
 from readiness.web import charts
 from readiness.web.deps import CurrentProject, Principal, get_stores, require_reader
 from readiness.web.pages import DashboardPage, render
@@ -97,7 +97,6 @@ def _router() -> APIRouter:
         runs, total = list_gate_runs(
             stores, project.name, gate=gate, limit=PAGE_SIZE, offset=offset
         )
-        recent, _ = list_gate_runs(stores, project.name, gate=gate, limit=TREND_RUNS)
 
         def link(**changes: Any) -> str:
             query = {"project": project.name, "gate": gate, "page": page, **changes}
@@ -118,7 +117,7 @@ def _router() -> APIRouter:
                 "last": offset + len(runs),
                 "newer": link(page=page - 1) if page > 1 else None,
                 "older": link(page=page + 1) if offset + len(runs) < total else None,
-                **_trend_view(daily_trend(recent)),
+                **_trend_view(gate_trend(stores, project.name, gate=gate, runs=TREND_RUNS)),
             },
         )
 
