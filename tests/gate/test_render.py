@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -545,3 +546,26 @@ def test_an_unknown_format_is_an_input_error_listing_the_formats() -> None:
     assert str(raised.value) == (
         "gate output format 'html' is not supported; use one of text, markdown, json, junit, sarif"
     )
+
+
+_WORDS = st.text(alphabet="ghijklmnopqrstuvwxyz .:/()", min_size=1, max_size=12)
+_HASHES = st.sampled_from([40, 64]).flatmap(
+    lambda n: st.text(alphabet="0123456789abcdef", min_size=n, max_size=n)
+)
+
+
+@given(
+    st.lists(st.one_of(_WORDS, _HASHES), min_size=1, max_size=8), st.sampled_from(list(CheckStatus))
+)
+def test_markdown_never_shows_a_full_hash_whatever_the_summary_and_advice_say(
+    words: list[str], status: CheckStatus
+) -> None:
+    text = " ".join(words)
+    result = CheckResult(status, text, {"hash": "f" * 64}, text)
+    report = GateReport(
+        Gate.MERGE, (CheckOutcome("x.y", "T", "I", result, 0.0),), base="e" * 40, head="d" * 64
+    )
+
+    rendered = render(report, "markdown")
+
+    assert re.search(r"[0-9a-f]{13,}", rendered) is None

@@ -179,3 +179,20 @@ def test_the_gates_page_refuses_an_unknown_gate(server: Any) -> None:
     response = server.client.get("/gates?gate=release", headers=server.auth("reader"))
 
     assert response.status_code == 422
+
+
+def test_a_control_character_in_a_check_id_is_refused_naming_the_field(server: Any) -> None:
+    checks = [{"id": "tests.\x00passed", "status": "pass", "summary": "ok"}]
+
+    response = server.client.post(
+        "/api/v1/gates/runs", json=body(checks=checks), headers=server.auth("writer")
+    )
+
+    assert (response.status_code, response.json()["error"]["message"]) == (
+        422,
+        "body field 'checks.0.id': a control character ('\\x00') at position 6 is not allowed "
+        "(got 'tests.\\x00passed')",
+    )
+    assert (
+        server.client.get("/api/v1/gates/runs", headers=server.auth("reader")).json()["total"] == 0
+    )
