@@ -211,3 +211,18 @@ def test_a_gate_run_with_a_reader_token_keeps_its_verdict_and_warns_it_was_not_s
         f"{os.environ['READINESS_URL']}: storing the gate run: role 'reader' may not do this; it "
         "needs the 'writer' role); give the gate a writer token to keep its history\n"
     )
+
+
+def test_the_pr_comment_of_a_remote_gate_links_to_the_project_s_gates_page(
+    capsys: pytest.CaptureFixture[str], local_and_remote: tuple[Path, Path], server_url: str
+) -> None:
+    _local, remote = local_and_remote
+
+    code, out = cli(capsys, remote, "gate", "merge", "--head", "c2", "-f", "markdown")
+
+    assert code == 1
+    assert out.splitlines()[-1] == (
+        "[Gate history and trends on the dashboard]"
+        f"({server_url}/gates?project=checkout&gate=merge)"
+    )
+    assert "- ❌ `tests.no_new_flaky`: Make the new test deterministic before merging" in out

@@ -81,7 +81,7 @@ def gate_cmd(
     from readiness.gate.render import render
     from readiness.gate.runner import exit_code
 
-    text = render(report, fmt.value, dashboard_url=gates_page_url(cli.settings))
+    text = render(report, fmt.value, dashboard_url=gates_page_url(cli.settings, gate))
     if output is not None:
         output.write_text(text, encoding="utf-8")
         console.print(f"wrote {fmt.value} report to {output}")
@@ -90,8 +90,8 @@ def gate_cmd(
     raise typer.Exit(exit_code(report))
 
 
-def gates_page_url(settings: Settings) -> str | None:
-    """The project's gates page on the configured server (``READINESS_URL``), if any."""
+def gates_page_url(settings: Settings, gate: Gate) -> str | None:
+    """The project's gates page, showing ``gate``, on the configured server (``READINESS_URL``)."""
     if not settings.url:
         return None
     from urllib.parse import quote, urlsplit, urlunsplit
@@ -99,7 +99,7 @@ def gates_page_url(settings: Settings) -> str | None:
     parts = urlsplit(settings.url.rstrip("/"))
     netloc = parts.netloc.rsplit("@", 1)[-1]  # never print credentials in a PR comment
     base = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-    return f"{base}/gates?project={quote(settings.project, safe='')}"
+    return f"{base}/gates?project={quote(settings.project, safe='')}&gate={gate.value}"
 
 
 def register(app: typer.Typer) -> None:
