@@ -183,8 +183,8 @@ def test_markdown_is_a_pr_comment_with_a_table_and_advice_for_every_finding() ->
 HEAD = "3f2a9c1d5e7b8a0f4c6d2e1b9a8f7c6d5e4b3a2f1e0d9c8b7a6f5e4d3c2b1a09"  # SHA-256 object name
 BASE = "9d8c7b6a5f4e3d2c1b0a99887766554433221100"  # SHA-1
 PASSED_ADVICE = (
-    "Fix the failing tests. A test that fails only sometimes belongs in quarantine "
-    "(with an owner and an expiry), not in a re-run."
+    "Fix the failing tests: their history does not show them flaky, so a re-run will not "
+    "turn them green."
 )
 BECAME_FLAKY_ADVICE = (
     "Investigate (could it be a real race in the code?), then fix it or quarantine it with an "
