@@ -273,6 +273,7 @@ def run_demo(
         clock=clock,
         head=pr_plan[-1].commit,
         timer=_ticks(),
+        actor="demo",
     )
     report.gate = {"verdict": "fail" if gate.failed else "pass", "report": render(gate, "json")}
     report.gate_text = render(gate, "text")

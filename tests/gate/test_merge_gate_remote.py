@@ -39,13 +39,14 @@ def server_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     settings = load_settings(tmp_path / "server", environ={})
     stores = open_stores(settings)
     clock = SystemClock()
-    token, _ = TokenService(stores=stores, clock=clock, actor="admin").create(
-        name="ci", role="writer"
-    )
+    tokens = TokenService(stores=stores, clock=clock, actor="admin")
+    token, _ = tokens.create(name="ci", role="writer")
+    reader, _ = tokens.create(name="ci-reader", role="reader")
     for key in ("READINESS_URL", "READINESS_TOKEN", "READINESS_STATE_URL", "READINESS_AUDIT_URL"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("READINESS_ACTOR", "ci-bot")
     monkeypatch.setenv("READINESS_TOKEN", token)
+    monkeypatch.setenv("TEST_READER_TOKEN", reader)  # for tests that switch to a reader token
     try:
         with live_server(create_app(settings, stores=stores, clock=clock)) as url:
             # after start-up, which makes the server's default project: the checkout's is another
@@ -159,3 +160,69 @@ def test_the_health_api_answers_an_empty_list_for_a_commit_without_runs(server_u
     )
 
     assert (response.status_code, response.json()) == (200, [])
+
+
+def test_a_remote_gate_run_is_stored_in_the_server_s_gate_history_under_the_token(
+    capsys: pytest.CaptureFixture[str], local_and_remote: tuple[Path, Path], server_url: str
+) -> None:
+    _local, remote = local_and_remote
+    gate(capsys, remote, "c2")
+
+    response = httpx.get(
+        f"{server_url}/api/v1/gates/runs",
+        params={"project": "checkout"},
+        headers={"Authorization": f"Bearer {os.environ['READINESS_TOKEN']}"},
+    )
+
+    body = response.json()
+    stored = body["runs"][0]
+    assert (response.status_code, body["total"]) == (200, 1)
+    assert (stored["gate"], stored["commit"], stored["verdict"], stored["by"]) == (
+        "merge",
+        "c2",
+        "fail",
+        "ci#1",
+    )
+    assert [(c["id"], c["status"]) for c in stored["checks"]] == [
+        ("tests.determinism_hints", "pass"),
+        ("tests.no_new_flaky", "fail"),
+        ("tests.passed", "pass"),
+        ("tests.quarantine_expired", "pass"),
+    ]
+
+
+def test_a_gate_run_with_a_reader_token_keeps_its_verdict_and_warns_it_was_not_stored(
+    capsys: pytest.CaptureFixture[str],
+    local_and_remote: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _local, remote = local_and_remote
+    monkeypatch.setenv("READINESS_TOKEN", os.environ["TEST_READER_TOKEN"])
+
+    code = main(["-C", str(remote), "gate", "merge", "--head", "c1"])
+
+    out, err = capsys.readouterr()
+    assert (code, out.splitlines()[-1]) == (
+        0,
+        "merge gate: PASS (4 passed, 0 warned, 0 failed, 0 skipped, 0 errors)",
+    )
+    assert err == (
+        "warning: the gate run was not stored in the server's gate history (server "
+        f"{os.environ['READINESS_URL']}: storing the gate run: role 'reader' may not do this; it "
+        "needs the 'writer' role); give the gate a writer token to keep its history\n"
+    )
+
+
+def test_the_pr_comment_of_a_remote_gate_links_to_the_project_s_gates_page(
+    capsys: pytest.CaptureFixture[str], local_and_remote: tuple[Path, Path], server_url: str
+) -> None:
+    _local, remote = local_and_remote
+
+    code, out = cli(capsys, remote, "gate", "merge", "--head", "c2", "-f", "markdown")
+
+    assert code == 1
+    assert out.splitlines()[-1] == (
+        "[Gate history and trends on the dashboard]"
+        f"({server_url}/gates?project=checkout&gate=merge)"
+    )
+    assert "- ❌ `tests.no_new_flaky`: Make the new test deterministic before merging" in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -167,64 +168,120 @@ EXPECTED_MARKDOWN = """\
 | ⏭️ skip | `flags.stale` | No flags configured |
 | 💥 error | `db.reachable` | ConnectionError: refused |
 
-<details>
-<summary>❌ <code>tests.no_new_flaky</code> (fail): 1 new test is flaky: test_x</summary>
+**What to do**
 
-Checklist item: Prevent recurrence.
-
-**Remediation:** Make it deterministic.
-
-```json
-{
-  "new_flaky": [
-    "tests/test_a.py::test_x"
-  ]
-}
-```
-
-</details>
-
-<details>
-<summary>⚠️ <code>tests.quarantine_expired</code> (warn): 1 entry expires soon: t | x</summary>
-
-Checklist item: Fix promptly.
-
-**Remediation:** Ask the owner.
-
-```json
-{
-  "expires": "2026-03-12T00:00:00+00:00"
-}
-```
-
-</details>
-
-<details>
-<summary>⏭️ <code>flags.stale</code> (skip): No flags configured</summary>
-
-Checklist item: Remove flags.
-
-</details>
-
-<details>
-<summary>💥 <code>db.reachable</code> (error): ConnectionError: refused</summary>
-
-Checklist item: Two databases.
-
-**Remediation:** Fix the environment.
-
-```json
-{
-  "exception": "ConnectionError"
-}
-```
-
-</details>
+- ❌ `tests.no_new_flaky`: Make it deterministic.
+- 💥 `db.reachable`: Fix the environment.
+- ⚠️ `tests.quarantine_expired`: Ask the owner.
 """
 
 
-def test_markdown_is_a_pr_comment_with_a_table_and_details_for_every_non_pass() -> None:
+def test_markdown_is_a_pr_comment_with_a_table_and_advice_for_every_finding() -> None:
     assert render(sample_report(), "markdown") == EXPECTED_MARKDOWN
+
+
+HEAD = "3f2a9c1d5e7b8a0f4c6d2e1b9a8f7c6d5e4b3a2f1e0d9c8b7a6f5e4d3c2b1a09"  # SHA-256 object name
+BASE = "9d8c7b6a5f4e3d2c1b0a99887766554433221100"  # SHA-1
+PASSED_ADVICE = (
+    "Fix the failing tests: their history does not show them flaky, so a re-run will not "
+    "turn them green."
+)
+BECAME_FLAKY_ADVICE = (
+    "Investigate (could it be a real race in the code?), then fix it or quarantine it with an "
+    "owner and an expiry."
+)
+
+
+def broken_and_flaky() -> GateReport:
+    """A merge gate as testhealth's checks report one broken test and one that became flaky.
+
+    Summaries, advice and checklist items are the real checks' texts (``testhealth/checks.py``).
+    """
+    from readiness.testhealth.checks import NoNewFlakyCheck, TestsPassedCheck
+
+    passed, flaky = TestsPassedCheck(), NoNewFlakyCheck()
+    return GateReport(
+        Gate.MERGE,
+        (
+            CheckOutcome(
+                flaky.id,
+                flaky.title,
+                flaky.checklist_item,
+                CheckResult(
+                    CheckStatus.WARN,
+                    "1 existing test became flaky: tests/test_cart.py::test_total",
+                    {
+                        "base": BASE,
+                        "head": HEAD,
+                        "new_flaky": [],
+                        "became_flaky": [
+                            {"test_id": "tests/test_cart.py::test_total", "flake_rate": None}
+                        ],
+                    },
+                    BECAME_FLAKY_ADVICE,
+                ),
+                0.02,
+            ),
+            CheckOutcome(
+                passed.id,
+                passed.title,
+                passed.checklist_item,
+                CheckResult(
+                    CheckStatus.FAIL,
+                    "1 of 412 tests failed: tests/test_pay.py::test_refund",
+                    {"commit": HEAD, "failed": ["tests/test_pay.py::test_refund"]},
+                    PASSED_ADVICE,
+                ),
+                0.01,
+            ),
+            CheckOutcome(
+                "tests.quarantine_expired",
+                "No quarantine entry has expired",
+                "Mean time to fix a flaky test.",
+                CheckResult(CheckStatus.PASS, "No test is quarantined"),
+                0.0,
+            ),
+        ),
+        base=BASE,
+        head=HEAD,
+    )
+
+
+def test_markdown_of_a_broken_and_a_flaky_test_is_short_and_gives_each_its_own_advice() -> None:
+    text = render(
+        broken_and_flaky(),
+        "markdown",
+        dashboard_url="https://readiness.example.com/gates?project=shop",
+    )
+
+    assert text == (
+        "## ❌ Readiness merge gate: fail\n"
+        "\n"
+        "Commit `3f2a9c1d5e7b` against `9d8c7b6a5f4e` · 1 passed, 1 warned, 1 failed, 0 skipped, "
+        "0 errors\n"
+        "\n"
+        "| Status | Check | Summary |\n"
+        "| --- | --- | --- |\n"
+        "| ⚠️ warn | `tests.no_new_flaky` | 1 existing test became flaky: "
+        "tests/test_cart.py::test_total |\n"
+        "| ❌ fail | `tests.passed` | 1 of 412 tests failed: tests/test_pay.py::test_refund |\n"
+        "| ✅ pass | `tests.quarantine_expired` | No test is quarantined |\n"
+        "\n"
+        "**What to do**\n"
+        "\n"
+        f"- ❌ `tests.passed`: {PASSED_ADVICE}\n"
+        f"- ⚠️ `tests.no_new_flaky`: {BECAME_FLAKY_ADVICE}\n"
+        "\n"
+        "[Gate history and trends on the dashboard]"
+        "(https://readiness.example.com/gates?project=shop)\n"
+    )
+
+
+def test_markdown_never_shows_json_null_full_hashes_or_the_quarantine_checklist_item() -> None:
+    text = render(broken_and_flaky(), "markdown")
+
+    assert ("null" in text, "{" in text, HEAD in text, BASE in text) == (False,) * 4
+    assert "separate suite" not in text  # tests.passed's checklist item: advice for flaky tests
 
 
 def test_markdown_of_an_all_skipped_gate_states_the_reason_under_the_error_heading() -> None:
@@ -257,11 +314,33 @@ def test_markdown_escapes_html_and_keeps_a_multiline_summary_in_one_table_row() 
     assert "| ✅ pass | `x.y` | uses &lt;script&gt; and \\| pipes |" in text.splitlines()
 
 
-def test_markdown_fence_outlasts_backticks_inside_the_evidence() -> None:
-    text = render(one(CheckStatus.FAIL, evidence={"code": "```python"}), "markdown")
+def test_markdown_cuts_full_hashes_in_summaries_and_advice_to_12_digits() -> None:
+    summary = f"No test run recorded for commit {HEAD}"
+    result = CheckResult(CheckStatus.FAIL, summary, {}, f"Ingest the report of {BASE}.")
+    report = GateReport(Gate.MERGE, (CheckOutcome("tests.passed", "T", "I", result, 0.0),))
 
-    assert "````json" in text.splitlines()
-    assert text.splitlines().count("````") == 1
+    lines = render(report, "markdown").splitlines()
+
+    assert lines[6] == "| ❌ fail | `tests.passed` | No test run recorded for commit 3f2a9c1d5e7b |"
+    assert lines[-1] == "- ❌ `tests.passed`: Ingest the report of 9d8c7b6a5f4e."
+
+
+def test_markdown_leaves_short_hex_and_numbers_alone() -> None:
+    text = render(one(CheckStatus.PASS, "commit abc1234 and 1234567890123456789"), "markdown")
+
+    assert "| ✅ pass | `x.y` | commit abc1234 and 1234567890123456789 |" in text.splitlines()
+
+
+def test_markdown_shows_no_advice_section_when_every_check_passed() -> None:
+    assert render(one(CheckStatus.PASS, "fine"), "markdown") == (
+        "## ✅ Readiness deploy gate: pass\n"
+        "\n"
+        "1 passed, 0 warned, 0 failed, 0 skipped, 0 errors\n"
+        "\n"
+        "| Status | Check | Summary |\n"
+        "| --- | --- | --- |\n"
+        "| ✅ pass | `x.y` | fine |\n"
+    )
 
 
 # --- json -------------------------------------------------------------------------------------
@@ -467,3 +546,26 @@ def test_an_unknown_format_is_an_input_error_listing_the_formats() -> None:
     assert str(raised.value) == (
         "gate output format 'html' is not supported; use one of text, markdown, json, junit, sarif"
     )
+
+
+_WORDS = st.text(alphabet="ghijklmnopqrstuvwxyz .:/()", min_size=1, max_size=12)
+_HASHES = st.sampled_from([40, 64]).flatmap(
+    lambda n: st.text(alphabet="0123456789abcdef", min_size=n, max_size=n)
+)
+
+
+@given(
+    st.lists(st.one_of(_WORDS, _HASHES), min_size=1, max_size=8), st.sampled_from(list(CheckStatus))
+)
+def test_markdown_never_shows_a_full_hash_whatever_the_summary_and_advice_say(
+    words: list[str], status: CheckStatus
+) -> None:
+    text = " ".join(words)
+    result = CheckResult(status, text, {"hash": "f" * 64}, text)
+    report = GateReport(
+        Gate.MERGE, (CheckOutcome("x.y", "T", "I", result, 0.0),), base="e" * 40, head="d" * 64
+    )
+
+    rendered = render(report, "markdown")
+
+    assert re.search(r"[0-9a-f]{13,}", rendered) is None

@@ -51,6 +51,13 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
         },
     ),
     ("GET", "/api/v1/tests/gate/latest-run", "reader", {}),
+    ("GET", "/api/v1/gates/runs", "reader", {}),
+    (
+        "POST",
+        "/api/v1/gates/runs",
+        "writer",
+        {"json": {"gate": "merge", "verdict": "pass", "checks": [], "duration_s": 1.0}},
+    ),
     ("GET", "/api/v1/audit/events", "auditor", {}),
     ("GET", "/api/v1/audit/verify", "auditor", {}),
     ("GET", "/api/v1/projects", "reader", {}),

@@ -183,8 +183,44 @@ def test_passed_fails_listing_every_failing_test(settings: Settings) -> None:
     )
     assert result.evidence["failed"] == ["t1", "t2", "t3", "t4"]
     assert result.remediation == (
-        "Fix the failing tests. A test that fails only sometimes belongs in quarantine "
-        "(with an owner and an expiry), not in a re-run."
+        "Fix the failing tests: their history does not show them flaky, so a re-run will not "
+        "turn them green."
+    )
+    assert "flaky_failed" not in result.evidence
+
+
+def test_passed_points_only_the_failed_tests_the_history_shows_flaky_at_quarantine(
+    settings: Settings,
+) -> None:
+    facts = FakeFacts(
+        runs={"head1": failures(("t1", "t2", "t3"))},
+        verdicts={
+            "head1": [
+                health("t1", TestStatus.BROKEN),
+                health("t2", TestStatus.FLAKY),
+                health("t3", TestStatus.FLAKY),
+                health("t4", TestStatus.FLAKY),
+            ]
+        },
+    )
+
+    result = run_check(th.TestsPassedCheck(), facts, settings)
+
+    assert result.evidence["flaky_failed"] == ["t2", "t3"]
+    assert result.remediation == (
+        "Fix the failing tests. t2, t3 are flaky in the history: fix them or quarantine them "
+        "with an owner and an expiry, rather than re-running the build."
+    )
+
+
+def test_passed_speaks_of_one_flaky_failed_test_in_the_singular(settings: Settings) -> None:
+    facts = FakeFacts(
+        runs={"head1": failures(("t2",))}, verdicts={"head1": [health("t2", TestStatus.FLAKY)]}
+    )
+
+    assert run_check(th.TestsPassedCheck(), facts, settings).remediation == (
+        "Fix the failing tests. t2 is flaky in the history: fix it or quarantine it with an "
+        "owner and an expiry, rather than re-running the build."
     )
 
 
@@ -348,8 +384,7 @@ def test_passed_names_a_collection_error_as_such(settings: Settings) -> None:
     )
     assert result.remediation == (
         "Fix the collection or session error first (its traceback is in the test report): the "
-        "tests behind it did not run at all. Fix the failing tests. A test that fails only "
-        "sometimes belongs in quarantine (with an owner and an expiry), not in a re-run."
+        "tests behind it did not run at all."
     )
     assert result.evidence["collection_errors"] == [broken]
 

@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from readiness.console import console, state
+from readiness.config import Settings
+from readiness.console import console, err_console, state
 from readiness.gate.model import Gate
 
 
@@ -74,17 +75,31 @@ def gate_cmd(
         skip=skip or (),
         allow_missing=allow_missing or (),
         timer=time.perf_counter,
+        actor=cli.actor,
+        warn=lambda line: err_console.print(line, markup=False),
     )
     from readiness.gate.render import render
     from readiness.gate.runner import exit_code
 
-    text = render(report, fmt.value)
+    text = render(report, fmt.value, dashboard_url=gates_page_url(cli.settings, gate))
     if output is not None:
         output.write_text(text, encoding="utf-8")
         console.print(f"wrote {fmt.value} report to {output}")
     else:
         typer.echo(text, nl=not text.endswith("\n"))
     raise typer.Exit(exit_code(report))
+
+
+def gates_page_url(settings: Settings, gate: Gate) -> str | None:
+    """The project's gates page, showing ``gate``, on the configured server (``READINESS_URL``)."""
+    if not settings.url:
+        return None
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    parts = urlsplit(settings.url.rstrip("/"))
+    netloc = parts.netloc.rsplit("@", 1)[-1]  # never print credentials in a PR comment
+    base = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    return f"{base}/gates?project={quote(settings.project, safe='')}&gate={gate.value}"
 
 
 def register(app: typer.Typer) -> None:

@@ -84,10 +84,12 @@ class CheckOutcome:
 
 @dataclass(frozen=True)
 class GateReport:
-    """Every check outcome of one gate run, in id order."""
+    """Every check outcome of one gate run, in id order, and the revisions it judged."""
 
     gate: Gate
     outcomes: tuple[CheckOutcome, ...]
+    base: str | None = None
+    head: str | None = None
 
     @property
     def failed(self) -> bool:

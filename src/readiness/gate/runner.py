@@ -138,7 +138,7 @@ def run_gate(
                 duration_s=duration,
             )
         )
-    return GateReport(gate=gate, outcomes=tuple(outcomes))
+    return GateReport(gate=gate, outcomes=tuple(outcomes), base=context.base, head=context.head)
 
 
 def require_checks(gate: Gate, checks: Sequence[Check]) -> None:

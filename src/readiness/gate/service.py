@@ -1,14 +1,23 @@
-"""Run one gate for a project: open its stores, gather services and checks, run them."""
+"""Run one gate for a project: open its stores, gather services and checks, run them, store it.
+
+Every evaluation is kept in the gate history (``gate.store``): in the project's own database
+when the gate runs locally, on the server (``POST /api/v1/gates/runs``) when ``READINESS_URL``
+names one.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from readiness._common.clock import Clock
 from readiness.config import Settings
+from readiness.gate.history import DayTrend, GateRun, daily_trend, gate_run_of
 from readiness.gate.model import Gate, GateContext, GateReport
 from readiness.plugins import get_plugin_manager
+
+if TYPE_CHECKING:
+    from readiness.storage import Stores
 
 
 def run_gate_for(
@@ -23,11 +32,17 @@ def run_gate_for(
     skip: Sequence[str] = (),
     allow_missing: Sequence[str] = (),
     timer: Callable[[], float],
+    actor: str = "cli",
+    record: bool = True,
+    warn: Callable[[str], None] | None = None,
 ) -> GateReport:
     """Run every registered check of ``gate`` against this project's data.
 
     ``select``, ``skip`` and ``allow_missing`` are the glob lists of
-    :func:`readiness.gate.runner.run_gate`.
+    :func:`readiness.gate.runner.run_gate`. With ``record`` the evaluation is stored in the
+    gate history of ``settings.project`` as run by ``actor``. A server that refuses to store
+    it (a reader token: the gate itself only reads) does not change the verdict: ``warn`` gets
+    one line saying so, and without ``warn`` the refusal is raised.
     """
     from readiness.gate.runner import collect_checks, require_checks, run_gate
     from readiness.storage import open_stores
@@ -50,7 +65,8 @@ def run_gate_for(
             environment=environment,
             services=services,
         )
-        return run_gate(
+        started = timer()
+        report = run_gate(
             gate,
             checks,
             context,
@@ -59,6 +75,19 @@ def run_gate_for(
             skip=skip,
             allow_missing=allow_missing,
         )
+        if record:
+            run = gate_run_of(
+                report,
+                project=settings.project,
+                duration_s=timer() - started,
+                at=clock.now(),
+                by=actor,
+            )
+            if stores is not None:
+                record_gate_run(stores, run, clock=clock)
+            else:
+                _post_or_warn(settings, run, warn)
+        return report
     finally:
         for service in services.values():
             close = getattr(service, "close", None)
@@ -66,3 +95,47 @@ def run_gate_for(
                 close()  # remote clients hold connections to the server
         if stores is not None:
             stores.dispose()
+
+
+def _post_or_warn(settings: Settings, run: GateRun, warn: Callable[[str], None] | None) -> None:
+    from readiness.errors import AuthError
+    from readiness.gate.remote import post_gate_run
+
+    try:
+        post_gate_run(settings, run)
+    except AuthError as exc:
+        if warn is None:
+            raise
+        warn(
+            f"warning: the gate run was not stored in the server's gate history ({exc.message}); "
+            "give the gate a writer token to keep its history"
+        )
+
+
+def record_gate_run(stores: Stores, run: GateRun, *, clock: Clock) -> GateRun:
+    """Store ``run`` in the gate history, creating its project (audited) when missing."""
+    from readiness.gate.store import insert_gate_run
+    from readiness.projects.service import ProjectService
+
+    ProjectService(stores=stores, clock=clock, actor=run.by).ensure(run.project)
+    return insert_gate_run(stores.state, run)
+
+
+def list_gate_runs(
+    stores: Stores, project: str, *, gate: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[list[GateRun], int]:
+    """A page of ``project``'s gate runs, newest first, and how many there are in all."""
+    from readiness.gate import store
+
+    runs = store.list_gate_runs(stores.state, project, gate=gate, limit=limit, offset=offset)
+    return runs, store.count_gate_runs(stores.state, project, gate=gate)
+
+
+def gate_trend(
+    stores: Stores, project: str, *, gate: str | None = None, runs: int
+) -> list[DayTrend]:
+    """Pass rate and median duration per day over ``project``'s newest ``runs`` gate runs."""
+    from readiness.gate import store
+
+    recent = store.list_gate_runs(stores.state, project, gate=gate, limit=runs, with_checks=False)
+    return daily_trend(recent)

@@ -170,23 +170,47 @@ class TestsPassedCheck:
             **dict.fromkeys(run.session_errors, "session error"),
         }
         # What stopped tests from running comes first, so "and N more" never hides it.
-        named = [f"{k} ({kind})" for k, kind in errors.items()]
-        named += [k for k in run.failed if k not in errors]
-        remediation = (
-            "Fix the failing tests. A test that fails only sometimes belongs in quarantine "
-            "(with an owner and an expiry), not in a re-run."
-        )
+        failed_tests = [k for k in run.failed if k not in errors]
+        named = [f"{k} ({kind})" for k, kind in errors.items()] + failed_tests
+        advice = []
         if errors:
-            remediation = (
+            advice.append(
                 "Fix the collection or session error first (its traceback is in the test "
-                "report): the tests behind it did not run at all. " + remediation
+                "report): the tests behind it did not run at all."
             )
+        if failed_tests:
+            # Only a test the history shows flaky is pointed at quarantine; a broken one is fixed.
+            flaky = _known_flaky(facts, context.head, failed_tests)
+            if flaky:
+                evidence["flaky_failed"] = flaky
+            advice.append(_failure_advice(flaky))
+        remediation = " ".join(advice)
         return CheckResult(
             CheckStatus.FAIL,
             f"{len(run.failed)} of {run.tests} tests failed: {_short(named)}{ignored}",
             evidence,
             remediation=remediation,
         )
+
+
+def _known_flaky(facts: TestHealthFacts, head: str | None, failed: Sequence[str]) -> list[str]:
+    """The failed tests whose history up to ``head`` shows them flaky, in ``failed``'s order."""
+    flaky = {h.test_id for h in facts.health(head) if h.status is TestStatus.FLAKY}
+    return [t for t in failed if t in flaky]
+
+
+def _failure_advice(flaky: Sequence[str]) -> str:
+    """What to do about failed tests: a broken test is fixed; a flaky one may wait in quarantine."""
+    if not flaky:
+        return (
+            "Fix the failing tests: their history does not show them flaky, so a re-run will "
+            "not turn them green."
+        )
+    them, are = ("it", "is") if len(flaky) == 1 else ("them", "are")
+    return (
+        f"Fix the failing tests. {_short(flaky)} {are} flaky in the history: fix {them} or "
+        f"quarantine {them} with an owner and an expiry, rather than re-running the build."
+    )
 
 
 def _flaky_evidence(health: TestHealth) -> dict[str, Any]:

@@ -36,12 +36,17 @@ _RENDERERS: Final[dict[str, Callable[[GateReport], str]]] = {
 FORMATS: Final[tuple[str, ...]] = tuple(_RENDERERS)
 
 
-def render(report: GateReport, fmt: str) -> str:
-    """Render ``report`` in format ``fmt`` (one of :data:`FORMATS`)."""
+def render(report: GateReport, fmt: str, *, dashboard_url: str | None = None) -> str:
+    """Render ``report`` in format ``fmt`` (one of :data:`FORMATS`).
+
+    ``dashboard_url`` (the project's gates page on a server) is linked from the Markdown.
+    """
     try:
         renderer = _RENDERERS[fmt]
     except KeyError:
         raise InputError(
             f"gate output format {fmt!r} is not supported; use one of {', '.join(FORMATS)}"
         ) from None
+    if fmt == "markdown":
+        return render_markdown(report, dashboard_url=dashboard_url)
     return renderer(report)

@@ -1,0 +1,129 @@
+"""The dashboard's gates page: a project's gate runs, newest first, and their trends by day.
+
+It reads the gate history (``readiness.gate.service``) and draws with the shared
+``web.charts`` helpers; each chart has its figures as a table beside it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from readiness.gate.history import DayTrend, GateRun
+from readiness.gate.service import gate_trend, list_gate_runs
+from readiness.web import charts
+from readiness.web.deps import CurrentProject, Principal, get_stores, require_reader
+from readiness.web.pages import DashboardPage, render
+
+TEMPLATES = Path(__file__).parent / "templates"
+PAGE_SIZE = 50
+TREND_RUNS = 2000  # the trends read the newest runs only: months of CI at a few runs a day
+MAX_PAGE = 100_000
+SHORT_HASH = 12
+VERDICT_CLASS = {"pass": "status-healthy", "fail": "status-broken", "error": "status-flaky"}
+
+
+def _counts(run: GateRun) -> str:
+    """``3 passed, 1 failed``: the statuses present in the run, in a fixed order."""
+    order = ("pass", "warn", "fail", "skip", "error")
+    words = {"pass": "passed", "warn": "warned", "fail": "failed", "skip": "skipped"}
+    found = [(s, sum(1 for c in run.checks if c.status == s)) for s in order]
+    return ", ".join(
+        f"{n} {'error' if n == 1 else 'errors'}" if s == "error" else f"{n} {words[s]}"
+        for s, n in found
+        if n
+    )
+
+
+def _row(run: GateRun) -> dict[str, Any]:
+    return {
+        "at": run.at.strftime("%Y-%m-%d %H:%M"),
+        "gate": run.gate,
+        "verdict": run.verdict,
+        "verdict_class": VERDICT_CLASS.get(run.verdict, ""),
+        "commit": run.commit[:SHORT_HASH] if run.commit else None,
+        "counts": _counts(run),
+        "findings": [c for c in run.checks if c.status in ("fail", "error", "warn")],
+        "duration": f"{run.duration_s:.1f} s",
+        "by": run.by,
+    }
+
+
+def _trend_view(trend: list[DayTrend]) -> dict[str, Any]:
+    days = [d.day.isoformat() for d in trend]
+    return {
+        "days": [
+            {
+                "day": d.day.isoformat(),
+                "runs": d.runs,
+                "passed": d.passed,
+                "pass_rate": f"{d.pass_rate:.0%}",
+                "median": f"{d.median_duration_s:.1f} s",
+            }
+            for d in reversed(trend)
+        ],
+        "pass_chart": charts.line_chart(
+            days,
+            {"pass rate": [d.pass_rate * 100 for d in trend]},
+            title="Gate pass rate per day",
+            unit="%",
+        ),
+        "duration_chart": charts.line_chart(
+            days,
+            {"median": [d.median_duration_s for d in trend]},
+            title="Median gate duration per day",
+            unit="s",
+        ),
+    }
+
+
+def _router() -> APIRouter:
+    router = APIRouter()
+
+    @router.get("")
+    def gates(
+        request: Request,
+        _who: Annotated[Principal, Depends(require_reader)],
+        project: CurrentProject,
+        gate: Literal["merge", "deploy", "verify"] | None = None,
+        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    ) -> Response:
+        stores = get_stores(request)
+        offset = (page - 1) * PAGE_SIZE
+        runs, total = list_gate_runs(
+            stores, project.name, gate=gate, limit=PAGE_SIZE, offset=offset
+        )
+
+        def link(**changes: Any) -> str:
+            query = {"project": project.name, "gate": gate, "page": page, **changes}
+            return "/gates?" + urlencode({k: v for k, v in query.items() if v not in (None, 1)})
+
+        return render(
+            request,
+            "gates/gates.html",
+            {
+                "gate": gate,
+                "gate_links": [
+                    (name or "all", link(gate=name, page=1), name == gate)
+                    for name in (None, "merge", "deploy", "verify")
+                ],
+                "runs": [_row(r) for r in runs],
+                "total": total,
+                "first": offset + 1,
+                "last": offset + len(runs),
+                "newer": link(page=page - 1) if page > 1 else None,
+                "older": link(page=page + 1) if offset + len(runs) < total else None,
+                **_trend_view(gate_trend(stores, project.name, gate=gate, runs=TREND_RUNS)),
+            },
+        )
+
+    return router
+
+
+def gates_page() -> DashboardPage:
+    """The gates page, in the navigation after the testhealth pages."""
+    return DashboardPage("Gates", "/gates", 50, _router(), TEMPLATES)
