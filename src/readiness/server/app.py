@@ -20,6 +20,7 @@ from readiness.server.routes import audit, meta, projects, session, tokens
 from readiness.storage import Stores, open_stores
 from readiness.web.deps import Principal, require_reader
 from readiness.web.errors import API_ERRORS, error_responses, install_error_handlers
+from readiness.web.headers import SecurityHeadersMiddleware
 from readiness.web.limits import UPLOAD_LIMIT, BodyLimitMiddleware
 from readiness.web.pages import DashboardPage, make_templates
 
@@ -106,6 +107,7 @@ def create_app(
 
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, prefixes={f"{API_PREFIX}/tests/runs": UPLOAD_LIMIT})
+    app.add_middleware(SecurityHeadersMiddleware)  # added last: outermost, sees every response
 
     app.include_router(meta.router)
     app.include_router(session.router)
