@@ -16,7 +16,7 @@ import readiness
 from readiness._common.clock import Clock, SystemClock
 from readiness.config import Settings
 from readiness.errors import ConfigError, StorageError
-from readiness.server.routes import audit, meta, projects, session, tokens
+from readiness.server.routes import audit, meta, projects, session, sessions, tokens
 from readiness.storage import Stores, open_stores
 from readiness.web.deps import Principal, require_reader
 from readiness.web.errors import API_ERRORS, error_responses, install_error_handlers
@@ -112,7 +112,7 @@ def create_app(
     app.include_router(meta.router)
     app.include_router(session.router)
     errors = error_responses(*API_ERRORS)
-    for router in (tokens.router, projects.router, audit.router, *routers):
+    for router in (tokens.router, sessions.router, projects.router, audit.router, *routers):
         app.include_router(router, prefix=API_PREFIX, responses=errors)
     for page in pages:
         app.include_router(page.router, prefix=_mount_path(page.path), include_in_schema=False)
