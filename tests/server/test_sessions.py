@@ -117,7 +117,8 @@ def test_revoking_an_unknown_session_is_404_in_the_one_error_shape(server: Serve
     assert response.json() == {
         "error": {
             "code": "not_found",
-            "message": "session 9 does not exist; GET /api/v1/sessions lists them",
+            "message": "session 9 does not exist; `readiness sessions list` (or GET "
+            "/api/v1/sessions) shows the ids",
             "details": {"session": 9},
         }
     }

@@ -169,7 +169,8 @@ class SessionService:
         info = _one(self._state, sessions.c.id == session_id)
         if info is None:
             raise NotFoundError(
-                f"session {session_id} does not exist; GET /api/v1/sessions lists them",
+                f"session {session_id} does not exist; `readiness sessions list` (or GET "
+                "/api/v1/sessions) shows the ids",
                 details={"session": session_id},
             )
         return info
