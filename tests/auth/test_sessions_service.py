@@ -80,3 +80,20 @@ def test_a_login_csrf_token_fits_only_its_own_nonce(nonce: str, other: str) -> N
     assert not check_login_csrf(KEY, nonce, token[:-1])
     assert not check_login_csrf(KEY, None, token)
     assert not check_login_csrf(KEY, nonce, None)
+
+
+def test_sessions_over_for_30_days_are_dropped_when_another_starts(
+    stores: Stores, clock: FrozenClock
+) -> None:
+    _, token = TokenService(stores=stores, clock=clock).create(name="dash", role="reader")
+    rand = iter(bytes([i]) * 32 for i in range(1, 10))
+    svc = SessionService(
+        state=stores.state, audit=stores.audit, clock=clock, random_bytes=lambda n: next(rand)
+    )
+    svc.start(token, expires_at=clock.now() + timedelta(hours=1))  # expires, then 30 days pass
+    svc.start(token, expires_at=clock.now() + timedelta(days=60))
+    svc.sign_out(2)  # ended at 09:30 on day 0
+    svc.start(token, expires_at=clock.now() + timedelta(days=90))
+    clock.advance(timedelta(days=30, hours=2))  # session 1 expired at 10:30 on day 0
+    svc.start(token, expires_at=clock.now() + timedelta(hours=1))
+    assert [s.id for s in svc.list(include_ended=True)] == [4, 3]

@@ -124,6 +124,20 @@ def test_revoking_an_unknown_session_is_404_in_the_one_error_shape(server: Serve
     }
 
 
+def test_signing_in_again_replaces_the_browsers_session(server: Server) -> None:
+    first, _ = _signed_in(server, "reader")
+    _signed_in(server, "writer")
+    listed = server.client.get(
+        "/api/v1/sessions?include_ended=true", headers=server.auth("admin")
+    ).json()
+    assert [(s["id"], s["token_name"], s["end_reason"]) for s in listed] == [
+        (2, "writer-bot", None),
+        (1, "reader-bot", "replaced"),
+    ]
+    server.client.cookies.set("readiness_session", first)
+    assert server.client.get("/tests/flaky").status_code == 401
+
+
 def test_a_session_expires_with_the_clock(server: Server) -> None:
     _signed_in(server, "reader")
     server.clock.advance(timedelta(hours=12))

@@ -24,6 +24,8 @@ from readiness.errors import NotFoundError
 
 # Writing last_seen_at on every page view would turn every read into a write.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+# Ended and expired sessions stay listed this long (the audit trail keeps them for good).
+KEEP_ENDED = timedelta(days=30)
 CLIENT_CHARS = 200
 ADDRESS_CHARS = 64
 
@@ -40,7 +42,7 @@ class SessionInfo:
     last_seen_at: datetime
     ended_at: datetime | None
     ended_by: str | None
-    end_reason: str | None  # "signed-out" or "revoked"
+    end_reason: str | None  # "signed-out", "replaced" (signed in again) or "revoked"
     client: str
     address: str
 
@@ -115,6 +117,11 @@ class SessionService:
         secret = make_session_id(self._random(TOKEN_BYTES))
         now = self._clock.now()
         with self._state.begin() as conn:
+            conn.execute(
+                sessions.delete().where(
+                    sa.func.coalesce(sessions.c.ended_at, sessions.c.expires_at) < now - KEEP_ENDED
+                )
+            )
             new_id = conn.execute(
                 sessions.insert()
                 .values(
@@ -194,10 +201,11 @@ class SessionService:
             )
         return result.rowcount == 1
 
-    def sign_out(self, session_id: int) -> None:
-        """End a session at its holder's request (sign-out); audited once."""
-        if self._end(session_id, "signed-out"):
-            self._record("session.end", f"session:{session_id}", {"reason": "signed-out"})
+    def sign_out(self, session_id: int, *, reason: str = "signed-out") -> None:
+        """End a session at its holder's request: ``signed-out``, or ``replaced`` when the same
+        browser signs in again; audited once."""
+        if self._end(session_id, reason):
+            self._record("session.end", f"session:{session_id}", {"reason": reason})
 
     def revoke(self, session_id: int) -> SessionInfo:
         """End a session as an admin; revoking an ended session is a no-op, not audited again."""

@@ -10,7 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from readiness.auth.core import SessionData, check_login_csrf, sign_session
+from readiness.auth.core import SessionData, check_login_csrf, read_session, sign_session
+from readiness.auth.sessions import SessionService
 from readiness.errors import AuthError, PermissionDeniedError
 from readiness.web.deps import (
     LOGIN_COOKIE,
@@ -75,6 +76,7 @@ def login(
     if info.expires_at is not None:
         expires = min(expires, info.expires_at)
     actor = session_service(request, actor=f"{info.name}#{info.id}")
+    _end_previous(request, actor)
     secret, _ = actor.start(info, expires_at=expires, client=client, address=address)
     cookie = sign_session(
         session_key(request),
@@ -91,6 +93,16 @@ def login(
         path="/",
     )
     return response
+
+
+def _end_previous(request: Request, sessions: SessionService) -> None:
+    """Signing in again replaces the browser's session: the old cookie must not outlive it."""
+    held = read_session(
+        session_key(request), request.cookies.get(SESSION_COOKIE), now=get_clock(request).now()
+    )
+    previous = sessions.find_active(held.session_id) if held is not None else None
+    if previous is not None:
+        sessions.sign_out(previous.id, reason="replaced")
 
 
 @router.post("/logout")

@@ -28,7 +28,7 @@ class SessionView(BaseModel):
     last_seen_at: Timestamp = Field(description="Last request (to the minute).")
     ended_at: Timestamp | None
     ended_by: str | None = Field(description="Who ended it (`name#id` of a token).")
-    end_reason: Literal["signed-out", "revoked"] | None
+    end_reason: Literal["signed-out", "replaced", "revoked"] | None
     client: str = Field(description="The browser's User-Agent (first 200 characters).")
     address: str = Field(description="The client's address as the server saw it.")
 
