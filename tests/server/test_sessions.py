@@ -322,3 +322,33 @@ def test_without_dashboard_pages_the_404_page_links_to_sign_in(settings: Any, cl
             assert client.get("/login").status_code == 200
     finally:
         stores.dispose()
+
+
+def test_an_admin_revokes_a_session_from_the_dashboard_page(server: Server) -> None:
+    from readiness.auth.service import TokenService
+    from readiness.auth.sessions import SessionService
+
+    reader = TokenService(stores=server.stores, clock=server.clock).get(1)
+    SessionService(state=server.stores.state, audit=server.stores.audit, clock=server.clock).start(
+        reader, expires_at=server.clock.now() + timedelta(hours=1), client="Safari/18"
+    )
+    _, csrf = _signed_in(server, "admin")
+    page = server.client.get("/admin/sessions")
+    assert page.status_code == 200
+    rows = re.findall(r"<td>(\d+)</td>\s*<td>([^<]+)</td>", page.text)
+    assert rows == [("2", "admin-bot#3"), ("1", "reader-bot#1")]
+    assert "this browser" in page.text
+    assert '<a href="/admin/sessions">Sessions</a>' in page.text
+
+    refused = server.client.post("/admin/sessions/1/revoke", follow_redirects=False)
+    assert refused.status_code == 403
+    done = server.client.post("/admin/sessions/1/revoke", data={"csrf_token": csrf})
+    assert done.status_code == 200
+    assert '<p class="notice" role="status">Session 1 revoked.</p>' in done.text
+    assert re.findall(r"<td>(\d+)</td>\s*<td>([^<]+)</td>", done.text) == [("2", "admin-bot#3")]
+
+
+def test_the_sessions_link_is_for_admins_only(server: Server) -> None:
+    _signed_in(server, "writer")
+    assert "/admin/sessions" not in server.client.get("/").text
+    assert server.client.get("/admin/sessions").status_code == 403

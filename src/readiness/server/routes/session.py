@@ -1,13 +1,13 @@
 """Dashboard sign-in (``/login`` takes a token once, with the form's CSRF token, and starts a
 server-side session named by a signed cookie), sign-out (ends that session on the server) and
-the project switcher (``/project``)."""
+the project switcher (``/project``) and the admin's sessions page (``/admin/sessions``)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from readiness.auth.core import SessionData, check_login_csrf, read_session, sign_session
@@ -21,12 +21,14 @@ from readiness.web.deps import (
     get_settings,
     is_secure,
     project_service,
+    require_admin,
     require_reader,
     session_key,
     session_service,
     token_service,
 )
-from readiness.web.pages import is_htmx, remember_project, render_login
+from readiness.web.inputs import INT32_MAX
+from readiness.web.pages import is_htmx, remember_project, render, render_login
 
 router = APIRouter(include_in_schema=False)
 
@@ -138,3 +140,28 @@ async def switch_project(
         response = RedirectResponse(target, status_code=303)
     remember_project(request, response, chosen.name)
     return response
+
+
+@router.get("/admin/sessions", response_class=HTMLResponse)
+async def sessions_page(request: Request, revoked: int | None = None) -> Response:
+    """The open dashboard sessions, each with a revoke button (admin role)."""
+    await require_admin(request)
+    return render(
+        request,
+        "sessions.html",
+        {
+            "sessions": session_service(request).list(),
+            "current_session": getattr(request.state, "session_id", None),
+            "message": f"Session {revoked} revoked." if revoked is not None else None,
+        },
+    )
+
+
+@router.post("/admin/sessions/{session_id}/revoke")
+async def revoke_session_form(
+    request: Request, session_id: Annotated[int, Path(ge=1, le=INT32_MAX)]
+) -> Response:
+    """End a session from the sessions page (admin role, CSRF-checked), then show the list."""
+    who = await require_admin(request)
+    session_service(request, actor=who.actor).revoke(session_id)
+    return RedirectResponse(f"/admin/sessions?revoked={session_id}", status_code=303)
