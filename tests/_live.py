@@ -31,7 +31,16 @@ def live_server(app: FastAPI) -> Iterator[str]:
     """Serve ``app`` on a free loopback port; yields its base URL; stops on exit."""
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        # As `readiness serve` runs it: uvicorn's own proxy-header rewriting is off, the app
+        # decides whom to believe (server.trusted_proxies).
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            proxy_headers=False,
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -70,6 +70,9 @@ class ServerSettings(BaseModel):
     port: int = Field(default=8400, ge=0, le=65535)
     secret_key_file: str = ".readiness/secrets/session.key"  # noqa: S105 - a path
     session_hours: int = Field(default=12, ge=1)
+    # Addresses of reverse proxies whose X-Forwarded-Proto is believed (none by default): behind
+    # one that terminates TLS, cookies are then marked Secure.
+    trusted_proxies: list[str] = Field(default_factory=list)
 
 
 class Settings(BaseModel):

@@ -149,3 +149,46 @@ def test_a_writer_signs_in_finds_the_flaky_test_and_quarantines_it(
             "/api/v1/tests/quarantine", headers={"Authorization": f"Bearer {live.writer_token}"}
         ).json()
     assert [(e["test_id"], e["owner"]) for e in listed] == [(PAY, "@payments")]
+
+
+def test_sign_out_in_chromium_kills_a_copied_cookie_and_the_csp_is_never_violated(
+    live: Live, chromium_path: str
+) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, args=ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            console: list[str] = []
+            page.on("console", lambda message: console.append(message.text))
+            page.goto(f"{live.url}/login")
+            page.fill("#token", live.writer_token)
+            page.click("button[type=submit]")
+            expect(page.locator("h1")).to_have_text("Overview")
+            headers = page.request.get(f"{live.url}/").headers
+            assert headers["x-frame-options"] == "DENY"
+            assert "frame-ancestors 'none'" in headers["content-security-policy"]
+            # htmx drives the quarantine form (and app.js resets it) under the policy.
+            page.click("nav >> text=Quarantine")
+            page.fill("#qt", PAY)
+            page.fill("#qr", "times out")
+            page.click("form.stack button[type=submit]")
+            expect(page.locator("#quarantine-list .notice")).to_contain_text("Quarantined")
+            expect(page.locator("#qt")).to_have_value("")
+            copied = [c for c in context.cookies() if c["name"] == "readiness_session"]
+            assert len(copied) == 1
+
+            page.click(".who button")
+            expect(page.locator("h1")).to_have_text("Sign in")
+
+            thief = browser.new_context()
+            thief.add_cookies(copied)  # type: ignore[arg-type]
+            stolen = thief.new_page()
+            stolen.goto(f"{live.url}/tests/quarantine")
+            expect(stolen.locator("h1")).to_have_text("Sign in")
+            thief.close()
+            assert [m for m in console if "Content Security Policy" in m] == []
+        finally:
+            browser.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,6 +48,21 @@ class Server:
 
     def auth(self, role: str | None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
+
+    def login_csrf(self) -> str:
+        """Open the sign-in form (which sets its nonce cookie) and return its CSRF token."""
+        page = self.client.get("/login")
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert match is not None, page.text
+        return match.group(1)
+
+    def sign_in(self, token: str, next: str = "/") -> Any:
+        """Submit the sign-in form as a browser does; returns the (unfollowed) response."""
+        return self.client.post(
+            "/login",
+            data={"token": token, "next": next, "csrf_token": self.login_csrf()},
+            follow_redirects=False,
+        )
 
 
 def empty_plugin_manager() -> pluggy.PluginManager:

@@ -108,11 +108,7 @@ def test_a_tag_without_colon_is_an_input_error(server: Any) -> None:
 
 
 def _login(server: Any, role: str) -> str:
-    response = server.client.post(
-        "/login",
-        data={"token": server.tokens[role], "next": "/tests/quarantine"},
-        follow_redirects=False,
-    )
+    response = server.sign_in(server.tokens[role], "/tests/quarantine")
     assert response.status_code == 303
     assert response.headers["location"] == "/tests/quarantine"
     cookie = response.headers["set-cookie"]
@@ -124,7 +120,7 @@ def _login(server: Any, role: str) -> str:
 
 
 def test_login_with_a_wrong_token_shows_the_form_again_with_401(server: Any) -> None:
-    response = server.client.post("/login", data={"token": "rdy_wrong"})
+    response = server.sign_in("rdy_wrong")
     assert response.status_code == 401
     assert "token is not valid; create one with" in response.text
 
@@ -157,9 +153,7 @@ def test_a_session_form_post_with_csrf_token_quarantines_the_test(server: Any) -
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x"])
 def test_login_never_redirects_off_site(server: Any, target: str) -> None:
-    response = server.client.post(
-        "/login", data={"token": server.tokens["reader"], "next": target}, follow_redirects=False
-    )
+    response = server.sign_in(server.tokens["reader"], target)
     assert response.headers["location"] == "/"
 
 

@@ -31,7 +31,7 @@ def billing(server: Any) -> Any:
 
 def _login(server: Any, token: str) -> str:
     """Sign in with ``token``; returns the session's CSRF token."""
-    response = server.client.post("/login", data={"token": token}, follow_redirects=False)
+    response = server.sign_in(token)
     assert response.status_code == 303
     match = re.search(r'name="csrf_token" value="([^"]+)"', server.client.get("/tests/runs").text)
     assert match is not None

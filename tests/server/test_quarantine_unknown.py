@@ -42,7 +42,7 @@ def test_allow_unknown_true_quarantines_it(server: Any) -> None:
 
 
 def login_for_csrf(server: Any) -> str:
-    server.client.post("/login", data={"token": server.tokens["writer"], "next": "/"})
+    server.sign_in(server.tokens["writer"])
     page = server.client.get("/tests/quarantine")
     match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert match is not None

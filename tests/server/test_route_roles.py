@@ -68,6 +68,8 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("GET", "/api/v1/tokens", "admin", {}),
     ("POST", "/api/v1/tokens", "admin", {"json": {"name": "x", "role": "reader"}}),
     ("DELETE", "/api/v1/tokens/1", "admin", {}),
+    ("GET", "/api/v1/sessions", "admin", {}),
+    ("DELETE", "/api/v1/sessions/1", "admin", {}),
     ("GET", "/", "reader", {}),
     ("GET", "/tests/flaky", "reader", {}),
     ("GET", "/tests/flaky/table?q=pay", "reader", {}),
@@ -78,6 +80,8 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("POST", "/tests/quarantine", "writer", {"data": {"test_id": T, "reason": "flaky"}}),
     ("POST", "/project", "reader", {"data": {"project": P, "next": "/tests/runs"}}),
     ("POST", "/logout", "reader", {}),
+    ("GET", "/admin/sessions", "admin", {}),
+    ("POST", "/admin/sessions/1/revoke", "admin", {}),
     ("GET", "/openapi.json", "reader", {}),
 ]
 CASES = [
@@ -93,6 +97,9 @@ def _prepare(server: Any, method: str, path: str, kwargs: dict[str, Any]) -> Non
     if path.startswith(f"/api/v1/projects/{P}") or kwargs.get("data", {}).get("project") == P:
         server.client.post("/api/v1/projects", json={"name": P}, headers=server.auth("admin"))
     # Deleting needs something to delete.
+    if "/sessions/1" in path:
+        assert server.sign_in(server.tokens["reader"]).status_code == 303
+        server.client.cookies.clear()
     if method == "DELETE" and "/quarantine/" in path:
         server.client.post(
             "/api/v1/tests/quarantine",
@@ -152,6 +159,7 @@ def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
             p.replace("{test_id}", T)
             .replace("{test_id:path}", T)
             .replace("{token_id}", "1")
+            .replace("{session_id}", "1")
             .replace("{name}", P),
         )
         for m, p in found

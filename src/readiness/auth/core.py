@@ -66,6 +66,8 @@ class SessionData:
 
     token_id: int
     expires: int  # unix seconds
+    # The session's secret: its SHA-256 names the server-side row that sign-out and an admin end.
+    session_id: str = ""
 
 
 def validate_role(role: str) -> str:
@@ -135,7 +137,8 @@ def _mac(key: bytes, purpose: str, data: bytes) -> bytes:
 def sign_session(key: bytes, session: SessionData) -> str:
     """The cookie value: ``base64(payload).base64(hmac)``."""
     payload = json.dumps(
-        {"tid": session.token_id, "exp": session.expires}, separators=(",", ":")
+        {"tid": session.token_id, "exp": session.expires, "sid": session.session_id},
+        separators=(",", ":"),
     ).encode("utf-8")
     return f"{_b64(payload)}.{_b64(_mac(key, 'session', payload))}"
 
@@ -154,12 +157,33 @@ def read_session(key: bytes, value: str | None, *, now: datetime) -> SessionData
         return None
     try:
         data = json.loads(payload)
-        session = SessionData(token_id=int(data["tid"]), expires=int(data["exp"]))
+        session = SessionData(
+            token_id=int(data["tid"]), expires=int(data["exp"]), session_id=str(data["sid"])
+        )
     except (ValueError, KeyError, TypeError):
         return None
     if now.timestamp() >= session.expires:
         return None
     return session
+
+
+def make_session_id(rand: bytes) -> str:
+    """A new session secret from 32 random bytes (URL-safe base64, no padding)."""
+    if len(rand) != TOKEN_BYTES:
+        raise ValueError(f"make_session_id needs {TOKEN_BYTES} random bytes (got {len(rand)})")
+    return _b64(rand)
+
+
+def login_csrf_token(key: bytes, nonce: str) -> str:
+    """The sign-in form's CSRF token, bound to the nonce of its pre-session cookie."""
+    return _b64(_mac(key, "login-csrf", nonce.encode("utf-8")))
+
+
+def check_login_csrf(key: bytes, nonce: str | None, given: str | None) -> bool:
+    """True when ``given`` is the sign-in CSRF token of ``nonce`` (both present)."""
+    if not nonce or not given:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), login_csrf_token(key, nonce).encode())
 
 
 def csrf_token(key: bytes, session_value: str) -> str:

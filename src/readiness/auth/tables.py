@@ -36,3 +36,23 @@ token_projects = sa.Table(
     project_column(ondelete="CASCADE"),
     sa.PrimaryKeyConstraint("token_id", "project"),
 )
+
+# Dashboard sessions, so that sign-out and an admin can end one on the server: the cookie
+# carries a secret whose SHA-256 is ``secret_hash``; a row with ``ended_at`` set is over.
+sessions = sa.Table(
+    "rd_sessions",
+    state_metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("secret_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column(
+        "token_id", sa.Integer, sa.ForeignKey("rd_tokens.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("expires_at", TZ, nullable=False),
+    sa.Column("last_seen_at", TZ, nullable=False),
+    sa.Column("ended_at", TZ),
+    sa.Column("ended_by", sa.String(200)),
+    sa.Column("end_reason", sa.String(20)),
+    sa.Column("client", sa.String(200), nullable=False, server_default=""),
+    sa.Column("address", sa.String(64), nullable=False, server_default=""),
+)

@@ -26,6 +26,7 @@ PLATFORM_COMMANDS: dict[str, tuple[str, str]] = {
     "gate": ("readiness.cli.gate", "command"),
     "db": ("readiness.cli.db", "group"),
     "tokens": ("readiness.cli.tokens", "group"),
+    "sessions": ("readiness.cli.sessions", "group"),
     "projects": ("readiness.cli.projects", "group"),
     "audit": ("readiness.cli.audit", "group"),
 }

@@ -61,7 +61,9 @@ def _run_server(settings: Settings, host: str, port: int) -> None:
 
     server_app = create_app(settings)
     try:
-        uvicorn.run(server_app, host=host, port=port, log_level="warning")
+        # proxy_headers=False: uvicorn would believe X-Forwarded-Proto from 127.0.0.1; the app
+        # believes it only from server.trusted_proxies.
+        uvicorn.run(server_app, host=host, port=port, log_level="warning", proxy_headers=False)
     except SystemExit as exc:  # uvicorn exits 1 when it cannot start (e.g. the port was taken)
         raise ReadinessError(
             f"the server on {host}:{port} could not start (see the message above); "

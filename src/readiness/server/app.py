@@ -17,10 +17,11 @@ from readiness._common.clock import Clock, SystemClock
 from readiness.config import Settings
 from readiness.errors import ConfigError, StorageError
 from readiness.server.gates_page import gates_page
-from readiness.server.routes import audit, gates, meta, projects, session, tokens
+from readiness.server.routes import audit, gates, meta, projects, session, sessions, tokens
 from readiness.storage import Stores, open_stores
 from readiness.web.deps import Principal, require_reader
 from readiness.web.errors import API_ERRORS, error_responses, install_error_handlers
+from readiness.web.headers import SecurityHeadersMiddleware
 from readiness.web.limits import UPLOAD_LIMIT, BodyLimitMiddleware
 from readiness.web.pages import DashboardPage, make_templates
 
@@ -108,11 +109,19 @@ def create_app(
 
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, prefixes={f"{API_PREFIX}/tests/runs": UPLOAD_LIMIT})
+    app.add_middleware(SecurityHeadersMiddleware)  # added last: outermost, sees every response
 
     app.include_router(meta.router)
     app.include_router(session.router)
     errors = error_responses(*API_ERRORS)
-    for router in (tokens.router, projects.router, audit.router, gates.router, *routers):
+    for router in (
+        tokens.router,
+        sessions.router,
+        projects.router,
+        audit.router,
+        gates.router,
+        *routers,
+    ):
         app.include_router(router, prefix=API_PREFIX, responses=errors)
     for page in pages:
         app.include_router(page.router, prefix=_mount_path(page.path), include_in_schema=False)

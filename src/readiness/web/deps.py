@@ -20,6 +20,7 @@ from readiness.auth.core import (
     role_allows,
 )
 from readiness.auth.service import TokenService
+from readiness.auth.sessions import SessionService
 from readiness.config import Settings
 from readiness.errors import AuthError, PermissionDeniedError, ReadinessError
 from readiness.projects.service import ProjectService
@@ -27,6 +28,7 @@ from readiness.storage.engine import Stores
 from readiness.storage.projects import Project
 
 SESSION_COOKIE = "readiness_session"
+LOGIN_COOKIE = "readiness_login"  # the sign-in form's CSRF nonce (before any session exists)
 PROJECT_COOKIE = "readiness_project"  # the dashboard's current project (a preference, not a right)
 PROJECT_PARAM = "project"
 CSRF_HEADER = "X-CSRF-Token"
@@ -74,6 +76,30 @@ def token_service(request: Request, actor: str = "server") -> TokenService:
     return TokenService(stores=get_stores(request), clock=get_clock(request), actor=actor)
 
 
+def session_service(request: Request, actor: str = "server") -> SessionService:
+    stores = get_stores(request)
+    return SessionService(
+        state=stores.state, audit=stores.audit, clock=get_clock(request), actor=actor
+    )
+
+
+def client_address(request: Request) -> str:
+    """The peer's address (the proxy's, behind one), for session listings and audit events."""
+    return request.client.host if request.client is not None else ""
+
+
+def is_secure(request: Request) -> bool:
+    """Whether the browser reached us over HTTPS: directly, or through a trusted proxy saying so.
+
+    ``X-Forwarded-Proto`` is believed only from an address in ``server.trusted_proxies``.
+    """
+    if request.url.scheme == "https":
+        return True
+    trusted = get_settings(request).server.trusted_proxies
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return forwarded == "https" and client_address(request) in trusted
+
+
 def _limits(projects: tuple[str, ...] | None) -> frozenset[str] | None:
     return None if projects is None else frozenset(projects)
 
@@ -101,12 +127,14 @@ def resolve_principal(request: Request) -> Principal | None:
     else:
         cookie = request.cookies.get(SESSION_COOKIE)
         session = read_session(session_key(request), cookie, now=get_clock(request).now())
-        if session is not None and cookie is not None:
+        stored = session_service(request).find_active(session.session_id) if session else None
+        if session is not None and cookie is not None and stored is not None:
             try:
-                info = token_service(request).authenticate_id(session.token_id)
+                info = token_service(request).authenticate_id(stored.token_id)
             except AuthError:
                 info = None
-            if info is not None:
+            if info is not None and info.id == session.token_id:
+                request.state.session_id = stored.id
                 principal = Principal(
                     info.id, info.name, info.role, "session", _limits(info.projects)
                 )

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from readiness.errors import AuthError, InputError, PermissionDeniedError, ReadinessError
+from readiness.web.headers import SECURITY_HEADERS
 
 log = logging.getLogger("readiness.server")
 
@@ -79,15 +80,23 @@ def _is_api(request: Request) -> bool:
 
 
 def _respond(request: Request, status: int, code: str, message: str, details: Any) -> Response:
+    response = _error_response(request, status, code, message, details)
+    # A 500 is answered outside the middleware stack: its security headers are set here.
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _error_response(
+    request: Request, status: int, code: str, message: str, details: Any
+) -> Response:
     if _is_api(request):
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
-    from readiness.web.pages import render
+    from readiness.web.pages import render, render_login
 
     if status == 401:
-        response = render(
-            request, "login.html", {"error": None, "next": request.url.path}, status_code=401
-        )
+        response = render_login(request, error=None, next=request.url.path, status_code=401)
         if request.headers.get("HX-Request"):
             response.headers["HX-Redirect"] = "/login"
         return response
@@ -155,10 +164,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
-            message = (
-                f"nothing at {request.method} {request.url.path}; "
+            where = (
                 "the API is described at /openapi.json"
+                if _is_api(request)
+                else "the link below leads back to the dashboard"
             )
+            message = f"nothing at {request.method} {request.url.path}; {where}"
             return _respond(request, 404, "not_found", message, {})
         if exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}"

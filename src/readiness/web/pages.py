@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +15,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from readiness.web.deps import PROJECT_COOKIE
+from readiness.auth.core import login_csrf_token
+from readiness.web.deps import LOGIN_COOKIE, PROJECT_COOKIE, is_secure, session_key
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 PROJECT_COOKIE_DAYS = 365
@@ -83,7 +87,7 @@ def remember_project(request: Request, response: Response, name: str) -> None:
         max_age=PROJECT_COOKIE_DAYS * 86400,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=is_secure(request),
         path="/",
     )
 
@@ -91,3 +95,37 @@ def remember_project(request: Request, response: Response, name: str) -> None:
 def is_htmx(request: Request) -> bool:
     """True for requests htmx sends (partial refreshes)."""
     return request.headers.get("HX-Request") == "true"
+
+
+_NONCE = re.compile(r"[A-Za-z0-9_-]{22,64}")
+
+
+def login_nonce(request: Request) -> str:
+    """The nonce of the sign-in form's pre-session cookie: the one the browser holds, else new."""
+    held = request.cookies.get(LOGIN_COOKIE, "")
+    if _NONCE.fullmatch(held):
+        return held
+    return base64.urlsafe_b64encode(os.urandom(18)).decode("ascii")
+
+
+def render_login(
+    request: Request, *, error: str | None, next: str, status_code: int = 200
+) -> HTMLResponse:
+    """The sign-in form with its CSRF token, and the cookie holding the nonce it is bound to."""
+    nonce = login_nonce(request)
+    csrf = login_csrf_token(session_key(request), nonce)
+    response = render(
+        request,
+        "login.html",
+        {"error": error, "next": next, "login_csrf_token": csrf},
+        status_code=status_code,
+    )
+    response.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        httponly=True,
+        samesite="strict",
+        secure=is_secure(request),
+        path="/login",
+    )
+    return response

@@ -1,0 +1,219 @@
+"""Dashboard sessions, stored on the server: start at sign-in, end at sign-out or by an admin.
+
+The cookie carries a random secret (signed, see :mod:`readiness.auth.core`); the state database
+keeps its SHA-256, so a copied cookie stops working the moment its session ends. Every start,
+end, revocation and failed sign-in is an audit event.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from readiness._common.clock import Clock, utc
+from readiness.audit.service import record_event
+from readiness.auth.core import TOKEN_BYTES, TokenInfo, hash_token, make_session_id
+from readiness.auth.tables import api_tokens, sessions
+from readiness.errors import NotFoundError
+
+# Writing last_seen_at on every page view would turn every read into a write.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+# Ended and expired sessions stay listed this long (the audit trail keeps them for good).
+KEEP_ENDED = timedelta(days=30)
+CLIENT_CHARS = 200
+ADDRESS_CHARS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """A stored session, without its secret."""
+
+    id: int
+    token_id: int
+    token_name: str
+    created_at: datetime
+    expires_at: datetime
+    last_seen_at: datetime
+    ended_at: datetime | None
+    ended_by: str | None
+    end_reason: str | None  # "signed-out", "replaced" (signed in again) or "revoked"
+    client: str
+    address: str
+
+    def is_active(self, now: datetime) -> bool:
+        """Not ended and not expired at ``now``."""
+        return self.ended_at is None and now < self.expires_at
+
+
+def _opt(dt: datetime | None) -> datetime | None:
+    return utc(dt) if dt is not None else None
+
+
+def _info(row: Any) -> SessionInfo:
+    return SessionInfo(
+        id=int(row.id),
+        token_id=int(row.token_id),
+        token_name=row.name,
+        created_at=utc(row.created_at),
+        expires_at=utc(row.expires_at),
+        last_seen_at=utc(row.last_seen_at),
+        ended_at=_opt(row.ended_at),
+        ended_by=row.ended_by,
+        end_reason=row.end_reason,
+        client=row.client,
+        address=row.address,
+    )
+
+
+_SELECT = sa.select(
+    *[c for c in sessions.c if c.name != "secret_hash"], api_tokens.c.name
+).select_from(sessions.join(api_tokens, sessions.c.token_id == api_tokens.c.id))
+
+
+def _one(engine: Engine, where: Any) -> SessionInfo | None:
+    with engine.connect() as conn:
+        row = conn.execute(_SELECT.where(where)).one_or_none()
+    return _info(row) if row is not None else None
+
+
+class SessionService:
+    """Dashboard sessions of one deployment (state database) with their audit trail."""
+
+    def __init__(
+        self,
+        *,
+        state: Engine,
+        audit: Engine,
+        clock: Clock,
+        actor: str = "server",
+        random_bytes: Callable[[int], bytes] = os.urandom,
+    ) -> None:
+        self._state = state
+        self._audit = audit
+        self._clock = clock
+        self._actor = actor
+        self._random = random_bytes
+
+    def _record(self, action: str, target: str, details: dict[str, Any]) -> None:
+        record_event(
+            self._audit,
+            clock=self._clock,
+            actor=self._actor,
+            action=action,
+            target=target,
+            details=details,
+        )
+
+    def start(
+        self, token: TokenInfo, *, expires_at: datetime, client: str = "", address: str = ""
+    ) -> tuple[str, SessionInfo]:
+        """Start a session for ``token``; the secret is returned once and stored hashed."""
+        secret = make_session_id(self._random(TOKEN_BYTES))
+        now = self._clock.now()
+        with self._state.begin() as conn:
+            conn.execute(
+                sessions.delete().where(
+                    sa.func.coalesce(sessions.c.ended_at, sessions.c.expires_at) < now - KEEP_ENDED
+                )
+            )
+            new_id = conn.execute(
+                sessions.insert()
+                .values(
+                    secret_hash=hash_token(secret),
+                    token_id=token.id,
+                    created_at=now,
+                    expires_at=expires_at,
+                    last_seen_at=now,
+                    client=client[:CLIENT_CHARS],
+                    address=address[:ADDRESS_CHARS],
+                )
+                .returning(sessions.c.id)
+            ).scalar_one()
+        info = self.get(int(new_id))
+        self._record(
+            "session.start",
+            f"session:{info.id}",
+            {
+                "token": f"{token.name}#{token.id}",
+                "expires_at": info.expires_at.isoformat(),
+                "client": info.client,
+                "address": info.address,
+            },
+        )
+        return secret, info
+
+    def login_failed(self, reason: str, *, client: str = "", address: str = "") -> None:
+        """Record a refused sign-in (never the token that was tried)."""
+        self._record(
+            "session.login_failed",
+            "session:-",
+            {"reason": reason, "client": client[:CLIENT_CHARS], "address": address[:ADDRESS_CHARS]},
+        )
+
+    def find_active(self, secret: str) -> SessionInfo | None:
+        """The active session whose secret is ``secret``, else None (ended, expired, unknown)."""
+        if not secret:
+            return None
+        info = _one(self._state, sessions.c.secret_hash == hash_token(secret))
+        now = self._clock.now()
+        if info is None or not info.is_active(now):
+            return None
+        if now - info.last_seen_at >= LAST_SEEN_RESOLUTION:
+            with self._state.begin() as conn:
+                conn.execute(
+                    sessions.update().where(sessions.c.id == info.id).values(last_seen_at=now)
+                )
+        return info
+
+    def get(self, session_id: int) -> SessionInfo:
+        """The session with ``session_id``; NotFoundError if there is none."""
+        info = _one(self._state, sessions.c.id == session_id)
+        if info is None:
+            raise NotFoundError(
+                f"session {session_id} does not exist; `readiness sessions list` (or GET "
+                "/api/v1/sessions) shows the ids",
+                details={"session": session_id},
+            )
+        return info
+
+    def list(self, *, include_ended: bool = False) -> list[SessionInfo]:
+        """Sessions, newest first: the active ones, or every one with ``include_ended``."""
+        query = _SELECT.order_by(sessions.c.id.desc())
+        if not include_ended:
+            query = query.where(
+                sessions.c.ended_at.is_(None), sessions.c.expires_at > self._clock.now()
+            )
+        with self._state.connect() as conn:
+            return [_info(r) for r in conn.execute(query)]
+
+    def _end(self, session_id: int, reason: str) -> bool:
+        with self._state.begin() as conn:
+            result = conn.execute(
+                sessions.update()
+                .where(sessions.c.id == session_id, sessions.c.ended_at.is_(None))
+                .values(ended_at=self._clock.now(), ended_by=self._actor, end_reason=reason)
+            )
+        return result.rowcount == 1
+
+    def sign_out(self, session_id: int, *, reason: str = "signed-out") -> None:
+        """End a session at its holder's request: ``signed-out``, or ``replaced`` when the same
+        browser signs in again; audited once."""
+        if self._end(session_id, reason):
+            self._record("session.end", f"session:{session_id}", {"reason": reason})
+
+    def revoke(self, session_id: int) -> SessionInfo:
+        """End a session as an admin; revoking an ended session is a no-op, not audited again."""
+        before = self.get(session_id)
+        if self._end(session_id, "revoked"):
+            self._record(
+                "session.revoke",
+                f"session:{session_id}",
+                {"token": f"{before.token_name}#{before.token_id}"},
+            )
+        return self.get(session_id)
