@@ -306,7 +306,9 @@ def test_the_404_page_links_to_the_first_page_of_the_navigation(server: Server) 
     assert server.client.get("/").status_code == 200
 
 
-def test_without_dashboard_pages_the_404_page_links_to_sign_in(settings: Any, clock: Any) -> None:
+def test_without_feature_pages_the_404_page_links_to_the_platform_gates_page(
+    settings: Any, clock: Any
+) -> None:
     from starlette.testclient import TestClient  # imported (warning silenced) by conftest
 
     from readiness.server.app import create_app
@@ -318,8 +320,7 @@ def test_without_dashboard_pages_the_404_page_links_to_sign_in(settings: Any, cl
         with TestClient(app) as client:
             response = client.get("/nope")
             assert response.status_code == 404
-            assert '<a href="/login">Back to Sign in</a>' in response.text
-            assert client.get("/login").status_code == 200
+            assert '<a href="/gates">Back to Gates</a>' in response.text
     finally:
         stores.dispose()
 
