@@ -1,0 +1,81 @@
+"""Help that names values the way a shell user writes them: ``PATH``, ``INTEGER``, ``[text|json]``.
+
+Typer labels a value with its Python annotation (``<list[Path]>``, ``<str>``) and gives flags a
+``<bool>`` value they do not take. :func:`humanize` rewrites a command tree once, where the root
+group loads it (:mod:`readiness.cli.lazy`), so no command has to spell its metavars by hand:
+
+* an option taking a value shows its kind in capitals (``--commit TEXT``, ``--runs INTEGER``)
+  unless the command chose a name (``--project NAME``), and choices as ``[text|json]``;
+* a flag (``--all``, ``--help``) shows nothing after its name;
+* an argument is named in capitals (``FILES...``, ``TEST_ID``), with its kind beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from pathlib import Path
+from typing import Any, get_args
+
+import typer
+from typer.core import TyperArgument, TyperGroup, TyperOption
+
+_KINDS: dict[Any, str] = {
+    str: "TEXT",
+    int: "INTEGER",
+    float: "NUMBER",
+    bool: "BOOLEAN",
+    Path: "PATH",
+    dt.datetime: "DATETIME",
+    dt.date: "DATE",
+}
+
+
+def value_label(param: TyperOption | TyperArgument) -> str:
+    """What one value of ``param`` is, for help: ``TEXT``, ``PATH``, ``[text|json]``, ..."""
+    desc = param.type_descriptor
+    if desc.is_choice:
+        values = [c.value if isinstance(c, Enum) else c for c in desc.choices or ()]
+        return "[" + "|".join(str(v) for v in values) + "]"
+    annotation = desc.annotation
+    if desc.is_list and get_args(annotation):
+        annotation = get_args(annotation)[0]
+    if desc.is_path:
+        return "PATH" if desc.path_type == "path" else desc.path_type.upper()
+    return _KINDS.get(annotation, "VALUE")
+
+
+class _HumanArgument(TyperArgument):
+    """A Typer argument whose help shows its value's kind in words (``PATH``), not its type."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        label = value_label(self)
+        return label if self.nargs == 1 else f"{label}..."
+
+
+def humanize_params(command: Any) -> None:
+    """Give ``command``'s own options and arguments the metavars the module docstring describes."""
+    # ``--help`` is made on first use and then kept: make it now, so it is a flag like the others.
+    help_option = command.get_help_option(typer.Context(command))
+    for param in [*command.params, *([help_option] if help_option else [])]:
+        if isinstance(param, TyperOption):
+            if param.is_flag or param.count:
+                param.metavar = ""  # a flag takes no value: nothing after its name
+            elif param.metavar is None or param.metavar.startswith("<"):
+                param.metavar = value_label(param)
+        elif isinstance(param, TyperArgument):
+            if param.metavar is None:
+                param.metavar = (param.name or "value").upper()
+            if type(param) is TyperArgument:
+                # Typer has no hook for the kind shown beside an argument: a subclass that adds
+                # no state supplies it.
+                param.__class__ = _HumanArgument
+
+
+def humanize(command: Any) -> Any:
+    """Humanize ``command`` and, for a group, every command under it; return ``command``."""
+    humanize_params(command)
+    if isinstance(command, TyperGroup):
+        for sub in command.commands.values():
+            humanize(sub)
+    return command

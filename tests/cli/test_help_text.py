@@ -1,0 +1,77 @@
+"""Every ``--help`` speaks a shell user's language: value kinds in words, flags without values."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.cli.conftest import Run
+from tests.cli.test_exit_codes import every_command_path
+
+# What Typer would print for a Python annotation: <str>, <bool>, <list[Path]>, <int range>.
+# ("list" and "float" alone are English words in the help texts; "list[" is not.)
+PYTHON_TYPE = re.compile(r"<[^>]*>|\blist\[|\b(str|int|bool|Path|NoneType|datetime)\b")
+
+
+@pytest.fixture(autouse=True)
+def _columns_80(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+
+
+def _option_rows(out: str) -> list[str]:
+    """The rows of the help's panels (``│ --flag  TEXT  help │``), without the borders."""
+    return [line.strip("│ ") for line in out.splitlines() if line.startswith("│")]
+
+
+@pytest.mark.parametrize("path", every_command_path(), ids=lambda p: " ".join(p) or "readiness")
+def test_help_names_no_python_type(cli: Run, path: tuple[str, ...]) -> None:
+    code, out, _ = cli(None, *path, "--help")
+
+    assert code == 0
+    assert [row for row in _option_rows(out) if PYTHON_TYPE.search(row)] == []
+
+
+@pytest.mark.parametrize("path", every_command_path(), ids=lambda p: " ".join(p) or "readiness")
+def test_help_shows_a_flag_without_a_value(cli: Run, path: tuple[str, ...]) -> None:
+    code, out, _ = cli(None, *path, "--help")
+
+    help_row = next(row for row in _option_rows(out) if row.startswith("--help"))
+    assert code == 0
+    assert help_row.split()[:2] == ["--help", "Show"]
+
+
+def test_options_show_the_kind_of_their_value_and_their_default(cli: Run) -> None:
+    code, out, _ = cli(None, "tests", "verify-fix", "--help")
+
+    rows = _option_rows(out)
+    assert code == 0
+    assert rows[0].split()[:4] == ["*", "TEST_ID", "TEXT", "The"]
+    assert [r.split()[:2] for r in rows if r.startswith(("--seed", "--format", "--polluter"))] == [
+        ["--polluter", "TEXT"],
+        ["--seed", "INTEGER"],
+        ["--format", "-f"],
+    ]
+    assert "[default: 0]" in out
+    assert "[text|json]" in out
+
+
+def test_a_list_argument_is_named_in_capitals_with_an_ellipsis(cli: Run) -> None:
+    code, out, _ = cli(None, "tests", "ingest", "--help")
+
+    assert code == 0
+    assert "Usage: readiness tests ingest [OPTIONS] {FILES}..." in out
+    assert _option_rows(out)[0].split()[:3] == ["*", "FILES", "PATH..."]
+
+
+def test_the_root_flags_take_no_value(cli: Run) -> None:
+    code, out, _ = cli(None, "--help")
+
+    rows = _option_rows(out)
+    assert code == 0
+    assert [r.split()[:3] for r in rows if r.startswith("--")] == [
+        ["--project-dir", "-C", "PATH"],
+        ["--project", "NAME", "Project"],
+        ["--version", "Print", "the"],
+        ["--help", "Show", "this"],
+    ]
