@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from readiness._common.words import plural, plural_noun
 from readiness.console import Format, FormatOption, console, emit_json, err_console, state
 from readiness.errors import InputError
 from readiness.testhealth.model import RunMeta
@@ -118,8 +119,8 @@ def ingest_cmd(
         infra = " [infrastructure failure: not counted]" if r["infra_failure"] else ""
         # Plain text, not rich markup: a path like reports/[py3.12].xml is printed as it is.
         typer.echo(
-            f"{r['source']}: {r['format']}, {r['tests']} tests, {r['results']} results, "
-            f"{r['failed']} failed{note}{infra}"
+            f"{r['source']}: {r['format']}, {plural(r['tests'], 'test')}, "
+            f"{plural(r['results'], 'result')}, {r['failed']} failed{note}{infra}"
         )
 
 
@@ -341,7 +342,6 @@ def verify_fix_cmd(
 ) -> None:
     """Rerun a test n = max(50, ceil(ln α / ln(1 − p̂))) times, starting with the orders it
     failed in; on zero failures mark it fixed and release it from quarantine."""
-    from readiness.testhealth.experiments.orders import plural
     from readiness.testhealth.experiments.verify import verify_fix_locally
     from readiness.testhealth.views import failing_order_from_view, fix_view
 
@@ -419,8 +419,8 @@ def classify_cmd(
     say(f"{test_id}: {view['label']}")
     say(f"  evidence: {view['evidence']}")
     if view["polluters"]:
-        role = "polluter(s)" if view["label"] == "order-dependent-victim" else "state-setter(s)"
-        say(f"  {role}: {', '.join(view['polluters'])}")
+        role = "polluter" if view["label"] == "order-dependent-victim" else "state-setter"
+        say(f"  {plural_noun(len(view['polluters']), role)}: {', '.join(view['polluters'])}")
     if view["failure_kind"]:
         say(f"  failure kind: {view['failure_kind']}")
     say(f"  pytest runs: {view['pytest_runs']} ({view['search_runs']} searching for the cause)")

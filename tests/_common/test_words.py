@@ -1,0 +1,47 @@
+"""Counts in words: one commit, two commits, no commits."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from readiness._common.words import plural, plural_noun
+
+
+@pytest.mark.parametrize(("n", "expected"), [(0, "0 commits"), (1, "1 commit"), (2, "2 commits")])
+def test_a_count_of_commits_is_singular_only_for_one(n: int, expected: str) -> None:
+    assert plural(n, "commit") == expected
+
+
+@pytest.mark.parametrize(
+    ("noun", "expected"),
+    [
+        ("entry", ["0 entries", "1 entry", "2 entries"]),
+        ("fix", ["0 fixes", "1 fix", "2 fixes"]),
+        ("day", ["0 days", "1 day", "2 days"]),
+        ("match", ["0 matches", "1 match", "2 matches"]),
+        (
+            "quarantine entry",
+            ["0 quarantine entries", "1 quarantine entry", "2 quarantine entries"],
+        ),
+    ],
+)
+def test_regular_english_plurals(noun: str, expected: list[str]) -> None:
+    assert [plural(n, noun) for n in (0, 1, 2)] == expected
+
+
+def test_an_irregular_plural_is_given() -> None:
+    assert [plural(n, "child", "children") for n in (0, 1, 2)] == [
+        "0 children",
+        "1 child",
+        "2 children",
+    ]
+
+
+@given(st.integers(min_value=0, max_value=10**9))
+def test_the_count_is_printed_as_it_is_and_only_one_is_singular(n: int) -> None:
+    count, _, noun = plural(n, "run").partition(" ")
+
+    assert (int(count), noun) == (n, "run" if n == 1 else "runs")
+    assert plural_noun(n, "run") == noun
