@@ -5,13 +5,13 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from readiness._common.when import parse_expiry, parse_moment
 from readiness._common.words import plural, plural_noun
 from readiness.console import Format, FormatOption, console, emit_json, err_console, state
 from readiness.errors import InputError
@@ -48,21 +48,6 @@ def _parse_tags(tags: list[str] | None) -> dict[str, str]:
     return out
 
 
-def _parse_when(value: str | None, option: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        try:
-            parsed = datetime.combine(date.fromisoformat(value), time(0))
-        except ValueError as exc:
-            raise InputError(
-                f"{option} {value!r}: expected an ISO date or datetime, e.g. 2026-03-31"
-            ) from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 @app.command("ingest")
 def ingest_cmd(
     ctx: typer.Context,
@@ -77,7 +62,10 @@ def ingest_cmd(
     pr: Annotated[str | None, typer.Option(help="Pull/merge request number.")] = None,
     url: Annotated[str | None, typer.Option(help="Web page of the CI run.")] = None,
     tree: Annotated[str | None, typer.Option(help="Git tree SHA (same code, new commit).")] = None,
-    timestamp: Annotated[str | None, typer.Option(help="When the run started (ISO 8601).")] = None,
+    timestamp: Annotated[
+        str | None,
+        typer.Option(metavar="WHEN", help="When the run started: an ISO 8601 date or date and time."),
+    ] = None,
     tag: Annotated[list[str] | None, typer.Option(help="KEY=VALUE run tag (repeatable).")] = None,
     fmt: Format = FormatOption,
 ) -> None:
@@ -103,7 +91,7 @@ def ingest_cmd(
         pr=pr,
         url=url,
         tree=tree,
-        timestamp=_parse_when(timestamp, "--timestamp"),
+        timestamp=parse_moment(timestamp, option="--timestamp") if timestamp else None,
         tags=_parse_tags(tag),
     )
     meta = merge_ci(given, from_environment(os.environ), attempt_given=attempt is not None)
@@ -279,7 +267,14 @@ def quarantine_add_cmd(
     reason: Annotated[str, typer.Option(help="Why (required; recorded in the audit trail).")],
     owner: Annotated[str | None, typer.Option(help="Owner (default: from CODEOWNERS).")] = None,
     issue: Annotated[str | None, typer.Option(help="Issue tracking the fix.")] = None,
-    expires: Annotated[str | None, typer.Option(help="Expiry date (default: +30 days).")] = None,
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            metavar="WHEN",
+            help="When it expires: a date (2026-04-30) or a number of days from now (90d) "
+            "(default: quarantine_default_days, 30).",
+        ),
+    ] = None,
     allow_unknown: Annotated[
         bool,
         typer.Option(
@@ -290,13 +285,15 @@ def quarantine_add_cmd(
     fmt: Format = FormatOption,
 ) -> None:
     """Quarantine a test: it keeps running, its failures stop blocking merges."""
+    now = state(ctx).clock.now()
+    when = parse_expiry(expires, now=now) if expires is not None else None
     with _client(ctx, create=True) as client:
         entry = client.quarantine_add(
             test_id,
             reason=reason,
             owner=owner,
             issue=issue,
-            expires=_parse_when(expires, "--expires"),
+            expires=when,
             allow_unknown=allow_unknown,
         )
     if fmt is Format.JSON:
