@@ -64,7 +64,9 @@ def ingest_cmd(
     tree: Annotated[str | None, typer.Option(help="Git tree SHA (same code, new commit).")] = None,
     timestamp: Annotated[
         str | None,
-        typer.Option(metavar="WHEN", help="When the run started: an ISO 8601 date or date and time."),
+        typer.Option(
+            metavar="WHEN", help="When the run started: an ISO 8601 date or date and time."
+        ),
     ] = None,
     tag: Annotated[list[str] | None, typer.Option(help="KEY=VALUE run tag (repeatable).")] = None,
     fmt: Format = FormatOption,
