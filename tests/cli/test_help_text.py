@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from readiness.cli.metavars import reflow
 from tests.cli.conftest import Run
 from tests.cli.test_exit_codes import every_command_path
 
@@ -75,3 +76,23 @@ def test_the_root_flags_take_no_value(cli: Run) -> None:
         ["--version", "Print", "the"],
         ["--help", "Show", "this"],
     ]
+
+
+def test_a_docstring_line_break_does_not_break_the_help_mid_sentence(
+    cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+
+    code, out, _ = cli(None, "tests", "ingest", "--help")
+
+    assert code == 0
+    assert (
+        " Metadata not given is read from the CI environment (GitHub Actions, GitLab CI, "
+        "Buildkite, CircleCI, Jenkins, Azure Pipelines); options always win."
+    ) in [line.rstrip() for line in out.splitlines()]
+
+
+def test_reflow_joins_the_lines_of_a_paragraph_and_keeps_paragraphs() -> None:
+    assert reflow("Rerun a test,\n    then release it.\n\n\bKeep\nthese lines.") == (
+        "Rerun a test, then release it.\n\n\bKeep\nthese lines."
+    )

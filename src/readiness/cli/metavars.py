@@ -7,12 +7,15 @@ group loads it (:mod:`readiness.cli.lazy`), so no command has to spell its metav
 * an option taking a value shows its kind in capitals (``--commit TEXT``, ``--runs INTEGER``)
   unless the command chose a name (``--project NAME``), and choices as ``[text|json]``;
 * a flag (``--all``, ``--help``) shows nothing after its name;
-* an argument is named in capitals (``FILES...``, ``TEST_ID``), with its kind beside it.
+* an argument is named in capitals (``FILES...``, ``TEST_ID``), with its kind beside it;
+* a command's help is reflowed: the line breaks of its docstring are not kept in the middle of a
+  sentence (Typer's rich help keeps them), paragraphs are.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from enum import Enum
 from pathlib import Path
 from typing import Any, get_args
@@ -72,9 +75,21 @@ def humanize_params(command: Any) -> None:
                 param.__class__ = _HumanArgument
 
 
+def reflow(text: str) -> str:
+    r"""``text`` with each paragraph on one line (a paragraph starting with ``\b`` is kept).
+
+    >>> reflow("Rerun a test,\nthen release it.\n\nMore.")
+    'Rerun a test, then release it.\n\nMore.'
+    """
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(p if p.startswith("\b") else " ".join(p.split()) for p in paragraphs)
+
+
 def humanize(command: Any) -> Any:
     """Humanize ``command`` and, for a group, every command under it; return ``command``."""
     humanize_params(command)
+    if getattr(command, "help", None):
+        command.help = reflow(command.help)
     if isinstance(command, TyperGroup):
         for sub in command.commands.values():
             humanize(sub)
