@@ -96,3 +96,27 @@ def test_reflow_joins_the_lines_of_a_paragraph_and_keeps_paragraphs() -> None:
     assert reflow("Rerun a test,\n    then release it.\n\n\bKeep\nthese lines.") == (
         "Rerun a test, then release it.\n\n\bKeep\nthese lines."
     )
+
+
+def _commands_panel(out: str) -> list[str]:
+    """The rows of the help's Commands panel, borders kept (empty: the command has none)."""
+    rows: list[str] = []
+    inside = False
+    for line in out.splitlines():
+        if line.startswith("╭─ Commands"):
+            inside = True
+        elif inside and line.startswith("╰"):
+            break
+        elif inside:
+            rows.append(line)
+    return rows
+
+
+@pytest.mark.parametrize("path", every_command_path(), ids=lambda p: " ".join(p) or "readiness")
+def test_every_listed_command_says_what_it_does(cli: Run, path: tuple[str, ...]) -> None:
+    code, out, _ = cli(None, *path, "--help")
+
+    # A row naming a command starts right after the border; its continuation rows are indented.
+    named = [row.strip("│ ").split() for row in _commands_panel(out) if row[2:3] != " "]
+    assert code == 0
+    assert [words[0] for words in named if len(words) == 1] == []
