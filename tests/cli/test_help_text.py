@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
+import typer
+import typer.main
+from typer.core import TyperOption
 
+from readiness.cli.main import app
 from readiness.cli.metavars import reflow
 from tests.cli.conftest import Run
 from tests.cli.test_exit_codes import every_command_path
@@ -120,3 +125,33 @@ def test_every_listed_command_says_what_it_does(cli: Run, path: tuple[str, ...])
     named = [row.strip("│ ").split() for row in _commands_panel(out) if row[2:3] != " "]
     assert code == 0
     assert [words[0] for words in named if len(words) == 1] == []
+
+
+def _options_taking_a_value() -> list[tuple[str, Any]]:
+    """(``"tests ingest --commit"``, option) for every visible option that takes a value."""
+    found: list[tuple[str, Any]] = []
+
+    def walk(command: Any, path: str, ctx: Any) -> None:
+        for param in command.params:
+            if isinstance(param, TyperOption) and not (param.is_flag or param.hidden):
+                found.append((f"{path} {param.opts[0]}".strip(), param))
+        if hasattr(command, "list_commands"):
+            for name in command.list_commands(ctx):
+                walk(command.get_command(ctx, name), f"{path} {name}", ctx)
+
+    root = typer.main.get_command(app)
+    walk(root, "", root.make_context("readiness", ["--version"], resilient_parsing=True))
+    return found
+
+
+def test_every_option_says_its_default() -> None:
+    silent = [
+        name
+        for name, option in _options_taking_a_value()
+        if not option.required
+        and option.default is None
+        and "(default: " not in (option.help or "")
+        and "; default: " not in (option.help or "")
+    ]
+
+    assert silent == []

@@ -52,23 +52,40 @@ def _parse_tags(tags: list[str] | None) -> dict[str, str]:
 def ingest_cmd(
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="JUnit XML files (all stored, or none).")],
-    commit: Annotated[str | None, typer.Option(help="Commit SHA the run tested.")] = None,
-    branch: Annotated[str | None, typer.Option(help="Branch of the run.")] = None,
-    run_id: Annotated[str | None, typer.Option("--run-id", help="CI run/pipeline id.")] = None,
-    attempt: Annotated[
-        int | None, typer.Option(min=1, help="CI attempt (retries count up; default 1).")
+    commit: Annotated[
+        str | None, typer.Option(help="Commit SHA the run tested (default: from CI).")
     ] = None,
-    job: Annotated[str | None, typer.Option(help="CI job name.")] = None,
-    pr: Annotated[str | None, typer.Option(help="Pull/merge request number.")] = None,
-    url: Annotated[str | None, typer.Option(help="Web page of the CI run.")] = None,
-    tree: Annotated[str | None, typer.Option(help="Git tree SHA (same code, new commit).")] = None,
+    branch: Annotated[
+        str | None, typer.Option(help="Branch of the run (default: from CI).")
+    ] = None,
+    run_id: Annotated[
+        str | None, typer.Option("--run-id", help="CI run/pipeline id (default: from CI).")
+    ] = None,
+    attempt: Annotated[
+        int | None,
+        typer.Option(min=1, help="CI attempt, counting retries up (default: from CI, else 1)."),
+    ] = None,
+    job: Annotated[str | None, typer.Option(help="CI job name (default: from CI).")] = None,
+    pr: Annotated[
+        str | None, typer.Option(help="Pull/merge request number (default: from CI).")
+    ] = None,
+    url: Annotated[
+        str | None, typer.Option(help="Web page of the CI run (default: from CI).")
+    ] = None,
+    tree: Annotated[
+        str | None, typer.Option(help="Git tree SHA: same code, new commit (default: none).")
+    ] = None,
     timestamp: Annotated[
         str | None,
         typer.Option(
-            metavar="WHEN", help="When the run started: an ISO 8601 date or date and time."
+            metavar="WHEN",
+            help="When the run started: an ISO 8601 date or date and time (default: the "
+            "report's, else now).",
         ),
     ] = None,
-    tag: Annotated[list[str] | None, typer.Option(help="KEY=VALUE run tag (repeatable).")] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option(help="KEY=VALUE run tag (repeatable; default: none).")
+    ] = None,
     fmt: Format = FormatOption,
 ) -> None:
     """Ingest JUnit XML (pytest, Jest, Surefire, go-junit-report) with its run metadata.
@@ -268,7 +285,9 @@ def quarantine_add_cmd(
     test_id: Annotated[str, typer.Argument(help="Test id to quarantine.")],
     reason: Annotated[str, typer.Option(help="Why (required; recorded in the audit trail).")],
     owner: Annotated[str | None, typer.Option(help="Owner (default: from CODEOWNERS).")] = None,
-    issue: Annotated[str | None, typer.Option(help="Issue tracking the fix.")] = None,
+    issue: Annotated[
+        str | None, typer.Option(help="Issue tracking the fix (default: none).")
+    ] = None,
     expires: Annotated[
         str | None,
         typer.Option(
@@ -334,7 +353,10 @@ def verify_fix_cmd(
     ] = None,
     polluter: Annotated[
         list[str] | None,
-        typer.Option(help="A test that made it fail (`tests classify` names it); repeatable."),
+        typer.Option(
+            help="A test that made it fail, as `tests classify` names it (repeatable; default: "
+            "none)."
+        ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the random orders (reproducible).")] = 0,
     fmt: Format = FormatOption,
