@@ -92,9 +92,10 @@ def render_report(report: dict[str, Any], console: Console) -> None:
     )
     slow = health.get("slow_tests") or []
     if slow:
+        take = "takes" if len(slow) == 1 else "take"
+        share = health.get("slow_runtime_share", 0)
         console.print(
-            f"  slowest {plural(len(slow), 'test')} take {health.get('slow_runtime_share', 0):.0%} "
-            "of the suite's runtime:"
+            f"  slowest {plural(len(slow), 'test')} {take} {share:.0%} of the suite's runtime:"
         )
         for s in slow[:5]:
             console.print(f"    {s['mean_duration_s']:.2f}s  {s['test_key']}", markup=False)
