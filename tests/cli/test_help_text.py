@@ -155,3 +155,31 @@ def test_every_option_says_its_default() -> None:
     ]
 
     assert silent == []
+
+
+def test_a_long_list_of_choices_is_named_for_its_option_and_listed_in_its_help(
+    cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+
+    code, out, _ = cli(None, "gate", "--help")
+
+    [row] = [row for row in _option_rows(out) if row.startswith("--format")]
+    assert code == 0
+    assert row.split()[:3] == ["--format", "-f", "FORMAT"]
+    assert "Report format: text, markdown, json, junit, sarif." in row
+
+
+@pytest.mark.parametrize("path", every_command_path(), ids=lambda p: " ".join(p) or "readiness")
+def test_no_help_row_is_cut_inside_a_word_at_80_columns(cli: Run, path: tuple[str, ...]) -> None:
+    code, out, _ = cli(None, *path, "--help")
+
+    # Rich folds a metavar wider than its column mid-word: "[reader|writer|admin|au" / "ditor]".
+    cut = [
+        w
+        for row in _option_rows(out)
+        for w in row.split()
+        if w[:1] == "[" and "|" in w and w[-1:] != "]"
+    ]
+    assert code == 0
+    assert cut == []

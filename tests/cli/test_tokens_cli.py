@@ -54,7 +54,8 @@ def test_the_help_offers_the_four_roles_as_choices(
 
     [role_line] = [line for line in out.splitlines() if "--role" in line]
     assert code == 0
-    assert "[reader|writer|admin|auditor]" in role_line
+    assert role_line.split()[2:4] == ["--role", "ROLE"]
+    assert "What the token may do: reader, writer, admin, auditor." in role_line
 
 
 def test_the_role_choices_are_the_roles_auth_knows() -> None:

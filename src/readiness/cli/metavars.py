@@ -5,7 +5,9 @@ Typer labels a value with its Python annotation (``<list[Path]>``, ``<str>``) an
 group loads it (:mod:`readiness.cli.lazy`), so no command has to spell its metavars by hand:
 
 * an option taking a value shows its kind in capitals (``--commit TEXT``, ``--runs INTEGER``)
-  unless the command chose a name (``--project NAME``), and choices as ``[text|json]``;
+  unless the command chose a name (``--project NAME``), and choices as ``[text|json]`` (a long
+  list of choices is named for the option, ``--role ROLE``, and listed in its help, so the
+  help keeps its width at 80 columns);
 * a flag (``--all``, ``--help``) shows nothing after its name;
 * an argument is named in capitals (``FILES...``, ``TEST_ID``), with its kind beside it;
 * a command's help is reflowed: the line breaks of its docstring are not kept in the middle of a
@@ -32,6 +34,10 @@ _KINDS: dict[Any, str] = {
     dt.datetime: "DATETIME",
     dt.date: "DATE",
 }
+
+
+MAX_CHOICES_WIDTH = 16
+"""The widest ``[a|b|c]`` shown as a metavar; longer choice lists move into the help."""
 
 
 def value_label(param: TyperOption | TyperArgument) -> str:
@@ -66,6 +72,11 @@ def humanize_params(command: Any) -> None:
                 param.metavar = ""  # a flag takes no value: nothing after its name
             elif param.metavar is None or param.metavar.startswith("<"):
                 param.metavar = value_label(param)
+                if len(param.metavar) > MAX_CHOICES_WIDTH and param.type_descriptor.is_choice:
+                    choices = param.metavar.strip("[]").split("|")
+                    long = [o for o in param.opts if o.startswith("--")] or [param.name or "v"]
+                    param.metavar = long[0].lstrip("-").replace("-", "_").upper()
+                    param.help = f"{(param.help or '').rstrip('.')}: {', '.join(choices)}."
         elif isinstance(param, TyperArgument):
             if param.metavar is None:
                 param.metavar = (param.name or "value").upper()
