@@ -73,10 +73,7 @@ def humanize_params(command: Any) -> None:
             elif param.metavar is None or param.metavar.startswith("<"):
                 param.metavar = value_label(param)
                 if len(param.metavar) > MAX_CHOICES_WIDTH and param.type_descriptor.is_choice:
-                    choices = param.metavar.strip("[]").split("|")
-                    long = [o for o in param.opts if o.startswith("--")] or [param.name or "v"]
-                    param.metavar = long[0].lstrip("-").replace("-", "_").upper()
-                    param.help = f"{(param.help or '').rstrip('.')}: {', '.join(choices)}."
+                    _choices_into_help(param)
         elif isinstance(param, TyperArgument):
             if param.metavar is None:
                 param.metavar = (param.name or "value").upper()
@@ -84,6 +81,14 @@ def humanize_params(command: Any) -> None:
                 # Typer has no hook for the kind shown beside an argument: a subclass that adds
                 # no state supplies it.
                 param.__class__ = _HumanArgument
+
+
+def _choices_into_help(option: TyperOption) -> None:
+    """``--role ROLE`` with "What the token may do: reader, writer, admin, auditor." as help."""
+    choices = (option.metavar or "").strip("[]").split("|")
+    long = [o for o in option.opts if o.startswith("--")] or [option.name or "value"]
+    option.metavar = long[0].lstrip("-").replace("-", "_").upper()
+    option.help = f"{(option.help or '').rstrip('.')}: {', '.join(choices)}."
 
 
 def reflow(text: str) -> str:
