@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from readiness._common.project_names import project_name_from, validate_project_name
+from readiness._common.words import shown
 from readiness.errors import ConfigError, InputError
 
 ENV_PREFIX = "READINESS_"
@@ -210,7 +211,7 @@ def load_settings(
         origin = str(source) if source else "environment"
         problem = str(first["msg"]).removeprefix("Value error, ")
         raise ConfigError(
-            f"configuration ({origin}): {where}: {problem} (got {first.get('input')!r}); "
+            f"configuration ({origin}): {where}: {problem} (got {shown(first.get('input'))}); "
             "see `readiness init` for a commented example",
             details={"field": where, "source": origin},
         ) from exc

@@ -132,6 +132,12 @@ def print_error(message: str) -> None:
     sys.stderr.flush()
 
 
+def warn(message: str) -> None:
+    """``warning: <message>`` as one line on stderr (the command goes on)."""
+    sys.stderr.write(f"warning: {' '.join(message.split())}\n")
+    sys.stderr.flush()
+
+
 def fail_usage(message: str) -> typer.Exit:
     """Print a one-line usage error and return the Exit(2) to raise."""
     print_error(message)

@@ -26,6 +26,7 @@ from rich.console import Console
 
 from readiness._common.canonical import to_jsonable
 from readiness._common.clock import FrozenClock, SystemClock
+from readiness._common.words import plural
 from readiness.config import Settings, load_settings
 from readiness.errors import ReadinessError
 from readiness.testhealth.model import RunMeta
@@ -224,7 +225,10 @@ def run_demo(
     pr_ids = [*base_ids, "tests/test_invoices.py::test_invoice_number_is_unique"]
     main_plan = [r for r in plan if not r.with_pr_test]
     pr_plan = [r for r in plan if r.with_pr_test]
-    say(f"Running the example's test suite {len(plan)} times (two weeks of CI) in {root} ...")
+    say(
+        f"Running the example's test suite {plural(len(plan), 'time')} "
+        f"(two weeks of CI) in {root} ..."
+    )
     # The PR test exists only on its branch: hide it from main's runs by naming the ids.
     with ThreadPoolExecutor(max_workers=2) as pool:
         files = list(pool.map(lambda r: _execute(root, r, base_ids, out), main_plan))
@@ -299,8 +303,8 @@ def render_demo_text(report: DemoReport, console: Console) -> None:
     infra = sum(1 for r in report.ingested if r["infra_failure"])
     results = sum(r["results"] for r in report.ingested)
     console.print(
-        f"Ingested {runs} CI runs ({results} test results); {infra} infrastructure-failure run(s) "
-        "left out of every statistic."
+        f"Ingested {plural(runs, 'CI run')} ({plural(results, 'test result')}); "
+        f"{plural(infra, 'infrastructure-failure run')} left out of every statistic."
     )
     console.print("\n[bold]Tests that need attention[/]", markup=True)
     render_flaky_table(report.flaky, console)

@@ -202,6 +202,21 @@ def test_bad_configuration_is_one_line_naming_the_key(
     assert "testhealth.flip_activation" in err
 
 
+def test_a_bad_configuration_value_is_shown_as_toml_writes_it(
+    capsys: pytest.CaptureFixture[str], project_dir: Path
+) -> None:
+    (project_dir / "readiness.toml").write_text("[testhealth]\nflip_activation = ['high']\n")
+
+    code, _, err = run(capsys, project_dir, "tests", "flaky")
+
+    assert code == 2
+    assert err == (
+        f"error: configuration ({project_dir / 'readiness.toml'}): testhealth.flip_activation: "
+        'Input should be a valid number (got ["high"]); see `readiness init` for a commented '
+        "example\n"
+    )
+
+
 def test_gate_merge_fails_with_exit_1_when_the_latest_run_failed(
     capsys: pytest.CaptureFixture[str], project_dir: Path
 ) -> None:

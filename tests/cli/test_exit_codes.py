@@ -65,11 +65,18 @@ def test_help_of_every_command_exits_0(cli: Run, path: tuple[str, ...]) -> None:
     assert "Usage: readiness" in out
 
 
-def test_no_arguments_prints_the_help_and_exits_2(cli: Run) -> None:
+def test_no_arguments_prints_the_help_and_exits_0(cli: Run) -> None:
     code, out, err = cli(None)
 
-    assert (code, err) == (2, "")
+    assert (code, err) == (0, "")
     assert "Usage: readiness [OPTIONS] COMMAND [ARGS]..." in out
+
+
+def test_a_bare_group_prints_its_help_and_exits_0(cli: Run) -> None:
+    code, out, err = cli(None, "tests", "quarantine")
+
+    assert (code, err) == (0, "")
+    assert "Usage: readiness tests quarantine [OPTIONS] COMMAND [ARGS]..." in out
 
 
 def test_an_unknown_command_suggests_the_closest_ones(cli: Run) -> None:

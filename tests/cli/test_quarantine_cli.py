@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from readiness._common.clock import SystemClock
+from readiness._common.clock import FrozenClock, SystemClock
 from readiness.auth.service import TokenService
 from readiness.config import load_settings
 from readiness.projects.service import ProjectService
@@ -98,3 +99,34 @@ def test_through_a_server_allow_unknown_quarantines_it(cli: Run, remote: Path) -
     assert code == 0
     assert json.loads(out)["test_id"] == TYPO
     assert not (remote / ".readiness").exists()  # held by the server, nothing local
+
+
+def test_expires_takes_a_number_of_days_like_tokens_create(
+    cli: Run, project_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    monkeypatch.setattr("readiness.console.SystemClock", lambda: FrozenClock(at))
+    ingest_history(cli, project_dir)
+
+    code, out, err = cli(
+        project_dir,
+        *("tests", "quarantine", "add", WEBHOOK, "--reason", "races", "--expires", "45d"),
+    )
+
+    assert (code, err) == (0, "")
+    assert out == f"quarantined {WEBHOOK} (owner none, expires 2027-01-14)\n"
+
+
+def test_an_expiry_that_is_neither_a_date_nor_days_names_both(cli: Run, project_dir: Path) -> None:
+    ingest_history(cli, project_dir)
+
+    code, out, err = cli(
+        project_dir,
+        *("tests", "quarantine", "add", WEBHOOK, "--reason", "races", "--expires", "soon"),
+    )
+
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: --expires soon: expected a date such as 2026-04-30 or a number of days such as "
+        "90d\n"
+    )

@@ -54,7 +54,8 @@ def test_the_help_offers_the_four_roles_as_choices(
 
     [role_line] = [line for line in out.splitlines() if "--role" in line]
     assert code == 0
-    assert "<reader|writer|admin|auditor>" in role_line
+    assert role_line.split()[2:4] == ["--role", "ROLE"]
+    assert "What the token may do: reader, writer, admin, auditor." in role_line
 
 
 def test_the_role_choices_are_the_roles_auth_knows() -> None:
@@ -83,3 +84,75 @@ def test_an_expiry_beyond_a_hundred_years_is_a_usage_error(cli: Run, project_dir
         "error: Invalid value for '--expires-days': Input should be less than or equal to 36500\n"
     )
     assert not (project_dir / ".readiness").exists()
+
+
+def _created(cli: Run, project_dir: Path, *args: str) -> tuple[int, dict[str, object], str]:
+    code, out, err = cli(project_dir, "tokens", "create", "--role", "writer", *args, "-f", "json")
+    token_id = json.loads(out)["id"] if code == 0 else None
+    listed = json.loads(cli(project_dir, "tokens", "list", "-f", "json")[1]) if code == 0 else []
+    return code, next((t for t in listed if t["id"] == token_id), {}), err
+
+
+def test_expires_takes_a_number_of_days(cli: Run, project_dir: Path) -> None:
+    code, token, err = _created(cli, project_dir, "--expires", "90d")
+
+    assert (code, err) == (0, "")
+    assert token["expires_at"] == "2027-02-28T09:00:00+00:00"
+
+
+def test_expires_takes_a_date(cli: Run, project_dir: Path) -> None:
+    code, token, err = _created(cli, project_dir, "--expires", "2027-01-31")
+
+    assert (code, err) == (0, "")
+    assert token["expires_at"] == "2027-01-31T00:00:00+00:00"
+
+
+def test_an_expiry_in_the_past_is_refused(cli: Run, project_dir: Path) -> None:
+    code, _, err = _created(cli, project_dir, "--expires", "2026-01-31")
+
+    assert code == 2
+    assert err == (
+        "error: token expiry 2026-01-31 00:00 UTC is not within the next 36500 days; give a "
+        "later --expires, or omit it for no expiry\n"
+    )
+
+
+def test_the_old_expires_days_still_works_and_warns(cli: Run, project_dir: Path) -> None:
+    code, token, err = _created(cli, project_dir, "--expires-days", "90")
+
+    assert (code, err) == (
+        0,
+        "warning: --expires-days is deprecated and will be removed; use --expires 90d "
+        "(or a date)\n",
+    )
+    assert token["expires_at"] == "2027-02-28T09:00:00+00:00"
+
+
+def test_the_old_and_the_new_spelling_together_are_refused(cli: Run, project_dir: Path) -> None:
+    code, _, err = _created(cli, project_dir, "--expires-days", "90", "--expires", "30d")
+
+    assert (code, err) == (
+        2,
+        "error: --expires-days and --expires both given; give only --expires\n",
+    )
+
+
+def test_the_help_shows_expires_and_hides_the_old_spelling(
+    cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+
+    code, out, _ = cli(None, "tokens", "create", "--help")
+
+    [line] = [line for line in out.splitlines() if "--expires" in line]
+    assert code == 0
+    assert line.split()[1:3] == ["--expires", "WHEN"]
+    assert "--expires-days" not in out
+
+
+def test_revoke_quotes_the_name_plainly(cli: Run, project_dir: Path) -> None:
+    cli(project_dir, "tokens", "create", "--role", "reader", "--name", "Bob's laptop")
+
+    code, out, _ = cli(project_dir, "tokens", "revoke", "1")
+
+    assert (code, out) == (0, "token 1 ('Bob's laptop') revoked\n")

@@ -152,7 +152,7 @@ def test_allow_missing_never_hides_failing_tests(
     )
 
     assert code == 1
-    assert checks_of(out)["tests.passed"] == ("fail", f"1 of 1 tests failed: {REFUND}")
+    assert checks_of(out)["tests.passed"] == ("fail", f"1 of 1 test failed: {REFUND}")
 
 
 def test_a_report_with_no_test_cases_fails_the_gate_and_never_says_all_0_passed(
@@ -243,6 +243,6 @@ def test_a_module_that_cannot_be_imported_fails_the_merge_gate_as_a_collection_e
     [passed] = [o.result for o in report.outcomes if o.id == "tests.passed"]
     assert (passed.status, passed.summary) == (
         CheckStatus.FAIL,
-        "1 of 1 tests failed: tests/test_broken.py (collection error)",
+        "1 of 1 test failed: tests/test_broken.py (collection error)",
     )
     assert exit_code(report) == 1

@@ -128,3 +128,16 @@ def test_the_printed_serve_command_serves_the_dashboard(report: DemoReport) -> N
         proc.kill()
 
     assert proc.returncode == 0
+
+
+def test_the_demo_counts_its_one_infrastructure_failure_in_the_singular(
+    report: DemoReport,
+) -> None:
+    out = io.StringIO()
+    render_demo_text(report, Console(file=out, width=200, highlight=False, soft_wrap=True))
+    results = sum(r["results"] for r in report.ingested)
+
+    assert (
+        f"Ingested {len(report.ingested)} CI runs ({results} test results); "
+        "1 infrastructure-failure run left out of every statistic."
+    ) in out.getvalue().splitlines()

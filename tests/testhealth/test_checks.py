@@ -171,6 +171,15 @@ def test_passed_says_nothing_about_quarantine_when_no_quarantined_test_failed(
     assert run_check(th.TestsPassedCheck(), facts, settings).summary == "All 412 tests passed"
 
 
+def test_passed_counts_a_single_test_in_the_singular(settings: Settings) -> None:
+    one = th.RunFailures("head1", ("run-a",), 1, (), ("q1",))
+    facts = FakeFacts(runs={"head1": one})
+
+    summary = run_check(th.TestsPassedCheck(), facts, settings).summary
+
+    assert summary == "All 1 test passed (1 quarantined failure ignored)"
+
+
 def test_passed_fails_listing_every_failing_test(settings: Settings) -> None:
     failed = ("t1", "t2", "t3", "t4")
     facts = FakeFacts(runs={"head1": failures(failed, ("q1",))})
@@ -380,7 +389,7 @@ def test_passed_names_a_collection_error_as_such(settings: Settings) -> None:
 
     assert (result.status, result.summary) == (
         CheckStatus.FAIL,
-        "1 of 1 tests failed: tests/test_broken.py (collection error)",
+        "1 of 1 test failed: tests/test_broken.py (collection error)",
     )
     assert result.remediation == (
         "Fix the collection or session error first (its traceback is in the test report): the "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from readiness._common.clock import Clock
 from readiness.audit.service import record_event
@@ -48,9 +48,13 @@ class TokenService:
         name: str,
         role: str,
         expires_days: int | None = None,
+        expires_at: datetime | None = None,
         projects: Sequence[str] | None = None,
     ) -> tuple[str, TokenInfo]:
         """Create a token; the clear token is returned once and never stored.
+
+        It expires ``expires_days`` from now or at ``expires_at`` (at most one of them; neither:
+        never), within :data:`MAX_EXPIRES_DAYS`.
 
         ``projects`` limits the token to those (existing) projects; None lets it act on every
         project. Admin tokens administer every project and cannot be limited.
@@ -65,6 +69,17 @@ class TokenService:
             )
         scope = self._scope(role, projects)
         now = self._clock.now()
+        if expires_days is not None:
+            if expires_at is not None:
+                raise InputError("give the token's expiry once: expires_days or expires_at")
+            expires_at = now + timedelta(days=expires_days)
+        if expires_at is not None:
+            expires_at = expires_at.astimezone(UTC)
+        if expires_at is not None and not now < expires_at <= now + timedelta(MAX_EXPIRES_DAYS):
+            raise InputError(
+                f"token expiry {expires_at:%Y-%m-%d %H:%M} UTC is not within the next "
+                f"{MAX_EXPIRES_DAYS} days; give a later --expires, or omit it for no expiry"
+            )
         token = make_token(self._random(TOKEN_BYTES))
         info = store.insert_token(
             self._stores.state,
@@ -74,7 +89,7 @@ class TokenService:
             prefix=display_prefix(token),
             created_at=now,
             created_by=self._actor,
-            expires_at=now + timedelta(days=expires_days) if expires_days else None,
+            expires_at=expires_at,
             projects=scope,
         )
         record_event(

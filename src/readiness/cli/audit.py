@@ -15,7 +15,9 @@ app = typer.Typer(no_args_is_help=True, help="The audit trail: events, chain ver
 def events_cmd(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(min=1, help="How many events, newest first.")] = 50,
-    action: Annotated[str | None, typer.Option(help="Only actions starting with this.")] = None,
+    action: Annotated[
+        str | None, typer.Option(help="Only actions starting with this (default: every action).")
+    ] = None,
     fmt: Format = FormatOption,
 ) -> None:
     """Who did what, when (newest first)."""

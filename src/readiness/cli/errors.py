@@ -77,7 +77,9 @@ def _report(exc: Exception) -> int:  # noqa: PLR0911 - one return per kind of en
         return ERROR
     if isinstance(exc, typer.TyperException):  # click usage errors: unknown option, ...
         if type(exc).__name__ == "NoArgsIsHelpError":
-            return ERROR  # the help has been printed: nothing else to say
+            # Bare `readiness` (or `readiness tests`) asks what there is: the help, printed on
+            # stdout, is the answer, not an error.
+            return OK
         # Typer words a bad choice "Value error, 'x' is not one of ...": drop its jargon.
         print_error(exc.format_message().replace("Value error, ", ""))
         return ERROR

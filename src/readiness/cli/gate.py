@@ -26,19 +26,28 @@ def gate_cmd(
     ctx: typer.Context,
     gate: Annotated[Gate, typer.Argument(help="merge, deploy or verify.")],
     base: Annotated[
-        str | None, typer.Option(help="Base revision (what the change starts from).")
+        str | None,
+        typer.Option(
+            help="Base revision (what the change starts from; default: none, every flaky "
+            "test is reported)."
+        ),
     ] = None,
     head: Annotated[
-        str | None, typer.Option(help="Head revision (the change under review).")
+        str | None,
+        typer.Option(
+            help="Head revision (the change under review; default: the latest ingested run)."
+        ),
     ] = None,
     environment: Annotated[
-        str | None, typer.Option(help="Target environment (deploy/verify).")
+        str | None, typer.Option(help="Target environment (deploy/verify; default: none).")
     ] = None,
     select: Annotated[
-        list[str] | None, typer.Option(help="Only checks matching these globs.")
+        list[str] | None,
+        typer.Option(help="Only checks matching these globs (repeatable; default: every check)."),
     ] = None,
     skip: Annotated[
-        list[str] | None, typer.Option(help="Skip checks matching these globs.")
+        list[str] | None,
+        typer.Option(help="Skip checks matching these globs (repeatable; default: none)."),
     ] = None,
     allow_missing: Annotated[
         list[str] | None,
@@ -46,7 +55,7 @@ def gate_cmd(
             "--allow-missing",
             help=(
                 "Checks matching these globs warn instead of failing when their evidence is "
-                "missing (no test run for --head, an empty report)."
+                "missing (no test run for --head, an empty report; repeatable; default: none)."
             ),
         ),
     ] = None,
@@ -54,7 +63,8 @@ def gate_cmd(
         GateFormat, typer.Option("--format", "-f", help="Report format.")
     ] = GateFormat.TEXT,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report here.")
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report here (default: standard output)."),
     ] = None,
 ) -> None:
     """Run the checks of GATE; exit 0 when nothing failed, 1 on a failed check, 2 on an error.

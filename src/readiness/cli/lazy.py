@@ -17,6 +17,8 @@ import typer
 import typer.core
 import typer.main
 
+from readiness.cli.metavars import humanize, humanize_params
+
 # name -> (module, kind): a "command" module registers it with ``register(app)``; a "group"
 # module holds a ``typer.Typer`` named ``app``. Listed in the order ``--help`` shows them.
 PLATFORM_COMMANDS: dict[str, tuple[str, str]] = {
@@ -70,7 +72,15 @@ def load_command(name: str) -> Any | None:
 
 
 class LazyRootGroup(typer.core.TyperGroup):
-    """A Typer group whose sub-commands are imported on first use."""
+    """A Typer group whose sub-commands are imported on first use.
+
+    Every command is humanized as it is loaded (:mod:`readiness.cli.metavars`): its help names
+    values ``PATH`` or ``[text|json]``, never ``<list[Path]>``, and flags take no value.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        humanize_params(self)
 
     def list_commands(self, ctx: Any) -> list[str]:
         names = [*super().list_commands(ctx), *PLATFORM_COMMANDS]
@@ -82,7 +92,7 @@ class LazyRootGroup(typer.core.TyperGroup):
         if found is None:
             found = load_command(cmd_name)
             if found is not None:
-                self.add_command(found, cmd_name)
+                self.add_command(humanize(found), cmd_name)
         return found
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:

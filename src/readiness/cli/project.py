@@ -73,9 +73,11 @@ def _run_server(settings: Settings, host: str, port: int) -> None:
 
 def serve_cmd(
     ctx: typer.Context,
-    host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to bind (default: server.host, 127.0.0.1).")
+    ] = None,
     port: Annotated[
-        int | None, typer.Option(min=1, max=65535, help="TCP port (default 8400).")
+        int | None, typer.Option(min=1, max=65535, help="TCP port (default: server.port, 8400).")
     ] = None,
 ) -> None:
     """Serve the HTTP API and the dashboard."""

@@ -24,7 +24,7 @@ from readiness.errors import (
     RemoteError,
 )
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, help="Projects: list, create, rename, delete.")
 
 NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The project's name.")]
 

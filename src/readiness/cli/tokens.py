@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from readiness._common.when import parse_expiry
 from readiness.auth.core import MAX_EXPIRES_DAYS
-from readiness.console import Format, FormatOption, console, emit_json, state
+from readiness.console import Format, FormatOption, console, emit_json, state, warn
+from readiness.errors import InputError
 
 if TYPE_CHECKING:
     from readiness.auth.core import TokenInfo
@@ -19,6 +21,10 @@ if TYPE_CHECKING:
     from readiness.storage import Stores
 
 app = typer.Typer(no_args_is_help=True, help="API tokens: create, list, revoke.")
+
+DEPRECATED_EXPIRES_DAYS = (
+    "--expires-days is deprecated and will be removed; use --expires {days}d (or a date)"
+)
 
 
 class Role(StrEnum):
@@ -80,13 +86,23 @@ def create_cmd(
             "--name", help="What the token is for, shown in lists (default: ROLE-DATE-N)."
         ),
     ] = None,
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            "--expires",
+            metavar="WHEN",
+            help="When it expires: a date (2026-04-30) or a number of days from now (90d) "
+            "(default: never).",
+        ),
+    ] = None,
     expires_days: Annotated[
         int | None,
         typer.Option(
             "--expires-days",
             min=1,
             max=MAX_EXPIRES_DAYS,
-            help="Days until it expires (default never).",
+            hidden=True,
+            help="Deprecated spelling of --expires Nd.",
         ),
     ] = None,
     project: Annotated[
@@ -100,13 +116,19 @@ def create_cmd(
     fmt: Format = FormatOption,
 ) -> None:
     """Create a token and print it once; only its SHA-256 digest is stored."""
+    now = state(ctx).clock.now()
+    if expires_days is not None:
+        if expires is not None:
+            raise InputError("--expires-days and --expires both given; give only --expires")
+        warn(DEPRECATED_EXPIRES_DAYS.format(days=expires_days))
+        expires = f"{expires_days}d"
+    expires_at = parse_expiry(expires, now=now) if expires is not None else None
     service, stores = _service(ctx)
     try:
         if name is None:
-            today = state(ctx).clock.now().date()
-            name = default_token_name(role.value, today, (t.name for t in service.list()))
+            name = default_token_name(role.value, now.date(), (t.name for t in service.list()))
         token, info = service.create(
-            name=name, role=role.value, expires_days=expires_days, projects=project or None
+            name=name, role=role.value, expires_at=expires_at, projects=project or None
         )
     finally:
         stores.dispose()
@@ -124,7 +146,7 @@ def create_cmd(
     console.print(token)
     scope = f"projects {', '.join(info.projects)}" if info.projects else "every project"
     console.print(
-        f"token {info.id} ({info.role}, {info.name!r}, {scope}) created; "
+        f"token {info.id} ({info.role}, '{info.name}', {scope}) created; "
         "it is shown only this once",
         style="dim",
         markup=False,
@@ -170,4 +192,4 @@ def revoke_cmd(
     if fmt is Format.JSON:
         emit_json(_view(info))
         return
-    console.print(f"token {info.id} ({info.name!r}) revoked")
+    console.print(f"token {info.id} ('{info.name}') revoked", markup=False)

@@ -8,6 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
+from readiness._common.words import plural
 from readiness.errors import StorageError
 from readiness.storage.engine import Stores
 from readiness.storage.schema import HISTORIES, VERSION_TABLES
@@ -67,7 +68,7 @@ def _check_foreign_keys(connection: Connection) -> None:
     if broken:
         tables = sorted({str(row[0]) for row in broken})
         raise StorageError(
-            f"migration left {len(broken)} rows whose references point nowhere "
+            f"migration left {plural(len(broken), 'row')} whose references point nowhere "
             f"(tables {', '.join(tables)}); nothing was changed. Report this as a bug"
         )
 

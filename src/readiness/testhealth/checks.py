@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
+from readiness._common.words import plural
 from readiness.errors import GateError
 from readiness.gate.model import Check, CheckResult, CheckStatus, Gate, GateContext
 from readiness.testhealth.missing_evidence import EMPTY_REPORT, missing_run
@@ -112,10 +113,6 @@ def _missing(context: GateContext, facts: TestHealthFacts, subject: str) -> Chec
     return missing_run(context.settings, context.head, recent, subject)
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
-
-
 def _short(ids: Sequence[str], limit: int = 3) -> str:
     shown = ", ".join(ids[:limit])
     return shown if len(ids) <= limit else f"{shown} and {len(ids) - limit} more"
@@ -162,9 +159,11 @@ class TestsPassedCheck:
                 missing_evidence=True,
             )
         quarantined = len(run.quarantined_failed)
-        ignored = f" ({_plural(quarantined, 'quarantined failure')} ignored)" if quarantined else ""
+        ignored = f" ({plural(quarantined, 'quarantined failure')} ignored)" if quarantined else ""
         if not run.failed:
-            return CheckResult(CheckStatus.PASS, f"All {run.tests} tests passed{ignored}", evidence)
+            return CheckResult(
+                CheckStatus.PASS, f"All {plural(run.tests, 'test')} passed{ignored}", evidence
+            )
         errors = {
             **dict.fromkeys(run.collection_errors, "collection error"),
             **dict.fromkeys(run.session_errors, "session error"),
@@ -187,7 +186,7 @@ class TestsPassedCheck:
         remediation = " ".join(advice)
         return CheckResult(
             CheckStatus.FAIL,
-            f"{len(run.failed)} of {run.tests} tests failed: {_short(named)}{ignored}",
+            f"{len(run.failed)} of {plural(run.tests, 'test')} failed: {_short(named)}{ignored}",
             evidence,
             remediation=remediation,
         )
@@ -263,7 +262,7 @@ class NoNewFlakyCheck:
         if new:
             return CheckResult(
                 CheckStatus.FAIL,
-                f"{_plural(len(new), 'new test')} {'is' if len(new) == 1 else 'are'} flaky: "
+                f"{plural(len(new), 'new test')} {'is' if len(new) == 1 else 'are'} flaky: "
                 f"{_short([h.test_id for h in new])}",
                 evidence,
                 remediation=(
@@ -275,7 +274,7 @@ class NoNewFlakyCheck:
             ids = _short([h.test_id for h in became])
             return CheckResult(
                 CheckStatus.WARN,
-                f"{_plural(len(became), 'existing test')} became flaky: {ids}",
+                f"{plural(len(became), 'existing test')} became flaky: {ids}",
                 evidence,
                 remediation=(
                     "Investigate (could it be a real race in the code?), then fix it or "
@@ -283,7 +282,7 @@ class NoNewFlakyCheck:
                 ),
             )
         return CheckResult(
-            CheckStatus.PASS, f"No test became flaky ({_plural(len(current), 'test')} known)"
+            CheckStatus.PASS, f"No test became flaky ({plural(len(current), 'test')} known)"
         )
 
 
@@ -326,7 +325,7 @@ class QuarantineExpiredCheck:
             ids = _short([e.test_id for e in expired])
             return CheckResult(
                 CheckStatus.FAIL,
-                f"{_plural(len(expired), 'quarantine entry', 'quarantine entries')} expired: {ids}",
+                f"{plural(len(expired), 'quarantine entry', 'quarantine entries')} expired: {ids}",
                 evidence,
                 remediation=(
                     "Fix the test and verify the fix with `readiness tests verify-fix`, or "
@@ -337,14 +336,14 @@ class QuarantineExpiredCheck:
             ids = _short([e.test_id for e in soon])
             return CheckResult(
                 CheckStatus.WARN,
-                f"{_plural(len(soon), 'quarantine entry', 'quarantine entries')} "
+                f"{plural(len(soon), 'quarantine entry', 'quarantine entries')} "
                 f"{'expires' if len(soon) == 1 else 'expire'} within 7 days: {ids}",
                 evidence,
                 remediation="Ask the owners to fix these tests before their quarantine expires.",
             )
         return CheckResult(
             CheckStatus.PASS,
-            f"{_plural(len(entries), 'quarantine entry', 'quarantine entries')}, "
+            f"{plural(len(entries), 'quarantine entry', 'quarantine entries')}, "
             "none expiring within 7 days",
             evidence,
         )
@@ -387,13 +386,13 @@ class DeterminismHintsCheck:
         ]
         if not locations:
             return CheckResult(
-                CheckStatus.PASS, f"No determinism hints in {_plural(len(new_ids), 'new test')}"
+                CheckStatus.PASS, f"No determinism hints in {plural(len(new_ids), 'new test')}"
             )
         flagged = [t for t in new_ids if t in found and found[t].hints]
         return CheckResult(
             CheckStatus.WARN,
-            f"{_plural(len(locations), 'determinism hint')} in "
-            f"{_plural(len(flagged), 'new test')}: {_short(flagged)}",
+            f"{plural(len(locations), 'determinism hint')} in "
+            f"{plural(len(flagged), 'new test')}: {_short(flagged)}",
             {"tests": flagged, "locations": locations},
             remediation=(
                 "Inject the clock and seeded randomness, wait on conditions instead of sleeping, "

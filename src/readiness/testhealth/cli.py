@@ -5,13 +5,14 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from readiness._common.when import parse_expiry, parse_moment
+from readiness._common.words import plural, plural_noun
 from readiness.console import Format, FormatOption, console, emit_json, err_console, state
 from readiness.errors import InputError
 from readiness.testhealth.model import RunMeta
@@ -47,37 +48,44 @@ def _parse_tags(tags: list[str] | None) -> dict[str, str]:
     return out
 
 
-def _parse_when(value: str | None, option: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        try:
-            parsed = datetime.combine(date.fromisoformat(value), time(0))
-        except ValueError as exc:
-            raise InputError(
-                f"{option} {value!r}: expected an ISO date or datetime, e.g. 2026-03-31"
-            ) from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 @app.command("ingest")
 def ingest_cmd(
     ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="JUnit XML files (all stored, or none).")],
-    commit: Annotated[str | None, typer.Option(help="Commit SHA the run tested.")] = None,
-    branch: Annotated[str | None, typer.Option(help="Branch of the run.")] = None,
-    run_id: Annotated[str | None, typer.Option("--run-id", help="CI run/pipeline id.")] = None,
-    attempt: Annotated[
-        int | None, typer.Option(min=1, help="CI attempt (retries count up; default 1).")
+    commit: Annotated[
+        str | None, typer.Option(help="Commit SHA the run tested (default: from CI).")
     ] = None,
-    job: Annotated[str | None, typer.Option(help="CI job name.")] = None,
-    pr: Annotated[str | None, typer.Option(help="Pull/merge request number.")] = None,
-    url: Annotated[str | None, typer.Option(help="Web page of the CI run.")] = None,
-    tree: Annotated[str | None, typer.Option(help="Git tree SHA (same code, new commit).")] = None,
-    timestamp: Annotated[str | None, typer.Option(help="When the run started (ISO 8601).")] = None,
-    tag: Annotated[list[str] | None, typer.Option(help="KEY=VALUE run tag (repeatable).")] = None,
+    branch: Annotated[
+        str | None, typer.Option(help="Branch of the run (default: from CI).")
+    ] = None,
+    run_id: Annotated[
+        str | None, typer.Option("--run-id", help="CI run/pipeline id (default: from CI).")
+    ] = None,
+    attempt: Annotated[
+        int | None,
+        typer.Option(min=1, help="CI attempt, counting retries up (default: from CI, else 1)."),
+    ] = None,
+    job: Annotated[str | None, typer.Option(help="CI job name (default: from CI).")] = None,
+    pr: Annotated[
+        str | None, typer.Option(help="Pull/merge request number (default: from CI).")
+    ] = None,
+    url: Annotated[
+        str | None, typer.Option(help="Web page of the CI run (default: from CI).")
+    ] = None,
+    tree: Annotated[
+        str | None, typer.Option(help="Git tree SHA: same code, new commit (default: none).")
+    ] = None,
+    timestamp: Annotated[
+        str | None,
+        typer.Option(
+            metavar="WHEN",
+            help="When the run started: an ISO 8601 date or date and time (default: the "
+            "report's, else now).",
+        ),
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option(help="KEY=VALUE run tag (repeatable; default: none).")
+    ] = None,
     fmt: Format = FormatOption,
 ) -> None:
     """Ingest JUnit XML (pytest, Jest, Surefire, go-junit-report) with its run metadata.
@@ -102,7 +110,7 @@ def ingest_cmd(
         pr=pr,
         url=url,
         tree=tree,
-        timestamp=_parse_when(timestamp, "--timestamp"),
+        timestamp=parse_moment(timestamp, option="--timestamp") if timestamp else None,
         tags=_parse_tags(tag),
     )
     meta = merge_ci(given, from_environment(os.environ), attempt_given=attempt is not None)
@@ -118,8 +126,8 @@ def ingest_cmd(
         infra = " [infrastructure failure: not counted]" if r["infra_failure"] else ""
         # Plain text, not rich markup: a path like reports/[py3.12].xml is printed as it is.
         typer.echo(
-            f"{r['source']}: {r['format']}, {r['tests']} tests, {r['results']} results, "
-            f"{r['failed']} failed{note}{infra}"
+            f"{r['source']}: {r['format']}, {plural(r['tests'], 'test')}, "
+            f"{plural(r['results'], 'result')}, {r['failed']} failed{note}{infra}"
         )
 
 
@@ -277,8 +285,17 @@ def quarantine_add_cmd(
     test_id: Annotated[str, typer.Argument(help="Test id to quarantine.")],
     reason: Annotated[str, typer.Option(help="Why (required; recorded in the audit trail).")],
     owner: Annotated[str | None, typer.Option(help="Owner (default: from CODEOWNERS).")] = None,
-    issue: Annotated[str | None, typer.Option(help="Issue tracking the fix.")] = None,
-    expires: Annotated[str | None, typer.Option(help="Expiry date (default: +30 days).")] = None,
+    issue: Annotated[
+        str | None, typer.Option(help="Issue tracking the fix (default: none).")
+    ] = None,
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            metavar="WHEN",
+            help="When it expires: a date (2026-04-30) or a number of days from now (90d) "
+            "(default: quarantine_default_days, 30).",
+        ),
+    ] = None,
     allow_unknown: Annotated[
         bool,
         typer.Option(
@@ -289,13 +306,15 @@ def quarantine_add_cmd(
     fmt: Format = FormatOption,
 ) -> None:
     """Quarantine a test: it keeps running, its failures stop blocking merges."""
+    now = state(ctx).clock.now()
+    when = parse_expiry(expires, now=now) if expires is not None else None
     with _client(ctx, create=True) as client:
         entry = client.quarantine_add(
             test_id,
             reason=reason,
             owner=owner,
             issue=issue,
-            expires=_parse_when(expires, "--expires"),
+            expires=when,
             allow_unknown=allow_unknown,
         )
     if fmt is Format.JSON:
@@ -334,14 +353,16 @@ def verify_fix_cmd(
     ] = None,
     polluter: Annotated[
         list[str] | None,
-        typer.Option(help="A test that made it fail (`tests classify` names it); repeatable."),
+        typer.Option(
+            help="A test that made it fail, as `tests classify` names it (repeatable; default: "
+            "none)."
+        ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the random orders (reproducible).")] = 0,
     fmt: Format = FormatOption,
 ) -> None:
     """Rerun a test n = max(50, ceil(ln α / ln(1 − p̂))) times, starting with the orders it
     failed in; on zero failures mark it fixed and release it from quarantine."""
-    from readiness.testhealth.experiments.orders import plural
     from readiness.testhealth.experiments.verify import verify_fix_locally
     from readiness.testhealth.views import failing_order_from_view, fix_view
 
@@ -419,8 +440,8 @@ def classify_cmd(
     say(f"{test_id}: {view['label']}")
     say(f"  evidence: {view['evidence']}")
     if view["polluters"]:
-        role = "polluter(s)" if view["label"] == "order-dependent-victim" else "state-setter(s)"
-        say(f"  {role}: {', '.join(view['polluters'])}")
+        role = "polluter" if view["label"] == "order-dependent-victim" else "state-setter"
+        say(f"  {plural_noun(len(view['polluters']), role)}: {', '.join(view['polluters'])}")
     if view["failure_kind"]:
         say(f"  failure kind: {view['failure_kind']}")
     say(f"  pytest runs: {view['pytest_runs']} ({view['search_runs']} searching for the cause)")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from readiness._common.clock import Clock, storable_date_problem
+from readiness._common.words import plural
 from readiness.audit.service import record_event
 from readiness.config import Settings
 from readiness.errors import InputError, NotFoundError
@@ -350,7 +351,7 @@ class TestHealthService:
         ):
             self.quarantine.remove(
                 outcome.test_id,
-                reason=f"fix verified: {outcome.runs} runs without a failure",
+                reason=f"fix verified: {plural(outcome.runs, 'run')} without a failure",
                 action="fixed",
             )
         return outcome

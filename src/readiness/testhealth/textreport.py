@@ -7,6 +7,8 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from readiness._common.words import plural
+
 STATUS_STYLE = {
     "broken": "bold red",
     "flaky": "yellow",
@@ -66,8 +68,8 @@ def render_report(report: dict[str, Any], console: Console) -> None:
         )
     console.print(
         f"  flaky run rate {health.get('flaky_run_rate', 0):.1%} "
-        f"({health.get('flaky_runs', 0)} of {health.get('runs', 0)} runs failed on a commit "
-        "that later passed)"
+        f"({health.get('flaky_runs', 0)} of {plural(health.get('runs', 0), 'run')} failed on a "
+        "commit that later passed)"
     )
     sizes = [p["size"] for p in health.get("quarantine_trend") or []]
     if sizes:
@@ -75,25 +77,31 @@ def render_report(report: dict[str, Any], console: Console) -> None:
             f"  quarantine size {sizes[-1]} now, trend {sparkline([float(s) for s in sizes])}"
         )
     console.print(
-        f"  CI retry rate {health.get('ci_retry_rate', 0):.1%} of {health.get('ci_runs', 0)} "
-        f"CI runs; in-run rerun rate {health.get('rerun_rate', 0):.1%}"
+        f"  CI retry rate {health.get('ci_retry_rate', 0):.1%} of "
+        f"{plural(health.get('ci_runs', 0), 'CI run')}; "
+        f"in-run rerun rate {health.get('rerun_rate', 0):.1%}"
     )
     mttf = health.get("mean_time_to_fix_s")
     console.print(
         "  mean time to fix a flaky test: "
-        + (f"{mttf / 3600:.1f} h over {health.get('fixes', 0)} fixes" if mttf else "no fix yet")
+        + (
+            f"{mttf / 3600:.1f} h over {plural(health.get('fixes', 0), 'fix')}"
+            if mttf
+            else "no fix yet"
+        )
     )
     slow = health.get("slow_tests") or []
     if slow:
+        take = "takes" if len(slow) == 1 else "take"
+        share = health.get("slow_runtime_share", 0)
         console.print(
-            f"  slowest {len(slow)} test(s) take {health.get('slow_runtime_share', 0):.0%} "
-            "of the suite's runtime:"
+            f"  slowest {plural(len(slow), 'test')} {take} {share:.0%} of the suite's runtime:"
         )
         for s in slow[:5]:
             console.print(f"    {s['mean_duration_s']:.2f}s  {s['test_key']}", markup=False)
     for cluster in report.get("clusters") or []:
         console.print(
-            f"  co-failing cluster of {len(cluster['tests'])} tests in {len(cluster['runs'])} "
-            f"runs: {', '.join(cluster['tests'][:4])}",
+            f"  co-failing cluster of {plural(len(cluster['tests']), 'test')} in "
+            f"{plural(len(cluster['runs']), 'run')}: {', '.join(cluster['tests'][:4])}",
             markup=False,
         )

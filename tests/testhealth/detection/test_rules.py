@@ -55,6 +55,18 @@ def test_passing_and_failing_on_one_commit_fires_same_commit() -> None:
     assert hit.explanation == "Passed and failed on the same commit (2 commits, e.g. abc)"
 
 
+def test_one_commit_and_one_tree_are_counted_in_the_singular() -> None:
+    health = verdict(
+        TestEvidence("t::a", runs=10, failures=1, same_commit=("abc",), same_tree=("tree1",))
+    )
+
+    [hit] = health.rules
+    assert hit.explanation == (
+        "Passed and failed on the same commit (1 commit, e.g. abc); passed and failed on "
+        "different commits with the same source tree (1 tree, e.g. tree1)"
+    )
+
+
 def test_passing_and_failing_on_the_same_tree_across_commits_fires_same_commit() -> None:
     health = verdict(TestEvidence("t::a", runs=10, failures=1, same_tree=("tree1",)))
     [hit] = health.rules

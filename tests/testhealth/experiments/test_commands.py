@@ -77,7 +77,7 @@ def test_classify_prints_the_label_the_evidence_the_polluter_and_every_experimen
         f"  evidence: passes alone (3 runs in fresh processes) and fails after the order of run "
         f"{run} (pytest) where it failed: 2 tests before it; confirmed as a pair: {POLLUTER} "
         "then the test fails",
-        f"  polluter(s): {POLLUTER}",
+        f"  polluter: {POLLUTER}",
         "  failure kind: assertion",
         "  pytest runs: 7 (2 searching for the cause)",
         "  alone: passed,passed,passed",

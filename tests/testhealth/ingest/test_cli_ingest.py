@@ -125,6 +125,16 @@ def test_options_win_over_the_ci_environment(
     ) == ("abc123", "main", "r1", 1, "lint", "7", "https://ci.example.com/r1", "github")
 
 
+def test_a_report_of_one_test_is_counted_in_the_singular(
+    capsys: pytest.CaptureFixture[str], project_dir: Path
+) -> None:
+    one = report(project_dir, data=pytest_report(node_ids("test_orders", 0, 1)))
+
+    code, out, _ = run(capsys, project_dir, str(one), "--commit", "abc", "--branch", "main")
+
+    assert (code, out) == (0, f"{one}: pytest, 1 test, 1 result, 0 failed\n")
+
+
 def test_a_run_without_commit_or_branch_is_kept_with_one_warning_line_for_each(
     capsys: pytest.CaptureFixture[str], project_dir: Path
 ) -> None:

@@ -57,7 +57,7 @@ def test_a_quarantined_failure_is_reported_as_xfailed_and_does_not_fail_the_sess
     result.assert_outcomes(xfailed=1)
     result.stdout.fnmatch_lines(
         [
-            "*readiness: 1 quarantined test(s) failed (not blocking)*",
+            "*readiness: 1 quarantined test failed (not blocking)*",
             "test_q.py::test_quarantined  owner=@payments expires=2999-01-01 reason: fails ~3%*",
         ]
     )
@@ -289,7 +289,7 @@ def test_a_new_test_whose_outcome_flips_on_its_reruns_fails_the_session(
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(
         [
-            "*readiness: 1 new test(s) flaky on first sight*",
+            "*readiness: 1 new test flaky on first sight*",
             "test_new.py::test_new: failed passed passed (new flaky tests must not merge)",
         ]
     )

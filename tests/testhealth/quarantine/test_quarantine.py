@@ -101,7 +101,7 @@ def test_a_bad_date_is_rejected_with_what_was_given() -> None:
 
     assert str(info.value) == (
         "quarantine file q.toml entry 0 field 'expires': expected a TOML date like 2026-03-31 "
-        "(got 'next month' that is a str)"
+        '(got "next month", a string)'
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from readiness._common.words import plural
 from readiness.config import TestHealthSettings
 from readiness.testhealth.detection.figures import test_figures
 from readiness.testhealth.detection.model import (
@@ -72,13 +73,13 @@ def _flaky_hits(ev: TestEvidence, settings: TestHealthSettings) -> list[RuleHit]
         parts = []
         if ev.same_commit:
             parts.append(
-                f"passed and failed on the same commit ({len(ev.same_commit)} commits, "
+                f"passed and failed on the same commit ({plural(len(ev.same_commit), 'commit')}, "
                 f"e.g. {_short(ev.same_commit[0])})"
             )
         if ev.same_tree:
             parts.append(
                 f"passed and failed on different commits with the same source tree "
-                f"({len(ev.same_tree)} trees, e.g. {_short(ev.same_tree[0])})"
+                f"({plural(len(ev.same_tree), 'tree')}, e.g. {_short(ev.same_tree[0])})"
             )
         hits.append(
             RuleHit(
@@ -96,8 +97,8 @@ def _flaky_hits(ev: TestEvidence, settings: TestHealthSettings) -> list[RuleHit]
         hits.append(
             RuleHit(
                 "retry-pass",
-                f"Failed and then passed on a retry inside the same run in {ev.retry_passes} "
-                f"run{'s' if ev.retry_passes != 1 else ''}",
+                "Failed and then passed on a retry inside the same run in "
+                f"{plural(ev.retry_passes, 'run')}",
                 {"runs": ev.retry_passes},
             )
         )
@@ -119,7 +120,8 @@ def _flaky_hits(ev: TestEvidence, settings: TestHealthSettings) -> list[RuleHit]
         hits.append(
             RuleHit(
                 "flip-rate",
-                f"Changed outcome {flip.flips} times in {flip.runs} default-branch runs "
+                f"Changed outcome {plural(flip.flips, 'time')} in "
+                f"{plural(flip.runs, 'default-branch run')} "
                 f"(flip rate {flip.rate:.2f}, {why})",
                 {
                     "flips": flip.flips,

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from readiness._common.words import plural
 from readiness.config import Settings
 from readiness.errors import InputError
 from readiness.testhealth.experiments.culprits import CulpritSearch, find_culprits
@@ -30,7 +31,6 @@ from readiness.testhealth.experiments.orders import (
     failing_like_orders,
     fallback_orders,
     no_seed,
-    plural,
 )
 from readiness.testhealth.experiments.runner import (
     FailureSeen,
@@ -92,7 +92,7 @@ def classify(
     """
     if test_id not in suite:
         raise InputError(
-            f"test {test_id!r} is not in the suite pytest collects ({len(suite)} tests); "
+            f"test {test_id!r} is not in the suite pytest collects ({plural(len(suite), 'test')}); "
             "check the id with `pytest --collect-only -q` in the project root"
         )
     if alone_runs < 1:
@@ -119,7 +119,7 @@ def classify(
             search_runs=search.calls if search is not None else 0,
         )
 
-    alone_text = f"{alone_runs} runs in fresh processes"
+    alone_text = f"{plural(alone_runs, 'run')} in fresh processes"
     if alone.label == "non-order-dependent":
         return done(alone.label, f"passed and failed alone ({alone_text})")
     if alone.label == "non-idempotent":

@@ -19,6 +19,7 @@ import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from readiness._common.words import plural
 from readiness.testhealth.model import FailingOrder
 
 Seeded = Callable[[str], Sequence[str] | None]
@@ -68,11 +69,6 @@ def random_suite(suite: Sequence[str], test_id: str, rng: random.Random) -> tupl
 
 def _short(run_key: str) -> str:
     return run_key[:12]
-
-
-def plural(n: int, noun: str) -> str:
-    """``1 test``, ``2 tests``."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def count_tests(n: int) -> str:

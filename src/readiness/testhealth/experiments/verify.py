@@ -21,6 +21,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from readiness._common.words import plural
 from readiness.config import Settings, TestHealthSettings
 from readiness.errors import InputError
 from readiness.testhealth.experiments.orders import (
@@ -179,7 +180,7 @@ def verify_fix_locally(
     suite = real.collect()
     if test_id not in suite:
         raise InputError(
-            f"test {test_id!r} is not in the suite pytest collects ({len(suite)} tests); "
+            f"test {test_id!r} is not in the suite pytest collects ({plural(len(suite), 'test')}); "
             "check the id with `pytest --collect-only -q` in the project root"
         )
     module = test_id.split("::", 1)[0]

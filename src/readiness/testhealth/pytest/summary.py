@@ -1,5 +1,6 @@
 """The plugin's lines in pytest's terminal summary: quarantined and expired failures, new tests
-that flaked on first sight, and what happened to the report. pytest and the standard library."""
+that flaked on first sight, and what happened to the report. pytest, the standard library and
+:mod:`readiness._common.words`."""
 
 from __future__ import annotations
 
@@ -23,24 +24,28 @@ def write_summary(
     messages: Sequence[str],
 ) -> None:
     """Write the summary sections that have something to say, then ``messages``."""
+    # Imported here: loading the plugin imports only its own modules (tests/.../test_inert.py).
+    from readiness._common.words import plural
+
     if quarantined:
-        n = len(quarantined)
-        tr.write_sep("=", f"readiness: {n} quarantined test(s) failed (not blocking)", yellow=True)
+        head = f"readiness: {plural(len(quarantined), 'quarantined test')} failed (not blocking)"
+        tr.write_sep("=", head, yellow=True)
         for test_id, e in sorted(quarantined.items()):
             tr.write_line(
                 f"{test_id}  owner={e.owner or '-'} expires={e.expires.date().isoformat()} "
                 f"reason: {e.reason}"
             )
     if expired:
-        n = len(expired)
-        tr.write_sep("=", f"readiness: {n} expired quarantine entr(y/ies) not honoured", red=True)
+        head = f"readiness: {plural(len(expired), 'expired quarantine entry')} not honoured"
+        tr.write_sep("=", head, red=True)
         for test_id, e in sorted(expired.items()):
             tr.write_line(
                 f"{test_id}: quarantine expired on {e.expires.date().isoformat()}; its failure "
                 "fails the session (fix the test, or renew the entry in review)"
             )
     if flaky_new:
-        tr.write_sep("=", f"readiness: {len(flaky_new)} new test(s) flaky on first sight", red=True)
+        head = f"readiness: {plural(len(flaky_new), 'new test')} flaky on first sight"
+        tr.write_sep("=", head, red=True)
         for test_id, outcomes in flaky_new.items():
             tr.write_line(f"{test_id}: {' '.join(outcomes)} (new flaky tests must not merge)")
     for message in messages:

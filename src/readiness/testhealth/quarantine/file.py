@@ -17,6 +17,7 @@ from typing import Any
 
 import tomli_w
 
+from readiness._common.words import kind_of, shown
 from readiness.errors import InputError, NotFoundError
 from readiness.testhealth.model import QuarantineEntry
 
@@ -49,7 +50,7 @@ def _as_utc(value: object, source: str, index: int, field: str) -> datetime:
         source,
         index,
         field,
-        f"expected a TOML date like 2026-03-31 (got {value!r} that is a {type(value).__name__})",
+        f"expected a TOML date like 2026-03-31 (got {shown(value)}, {kind_of(value)})",
     )
 
 
@@ -58,7 +59,7 @@ def _optional_str(raw: dict[str, Any], key: str, source: str, index: int) -> str
     if value is None:
         return None
     if not isinstance(value, str):
-        raise _fail(source, index, key, f"expected a string (got {value!r})")
+        raise _fail(source, index, key, f"expected a string (got {shown(value)}, {kind_of(value)})")
     return value
 
 
