@@ -24,6 +24,7 @@ from readiness.web.errors import API_ERRORS, error_responses, install_error_hand
 from readiness.web.headers import SecurityHeadersMiddleware
 from readiness.web.limits import UPLOAD_LIMIT, BodyLimitMiddleware
 from readiness.web.pages import DashboardPage, make_templates
+from readiness.web.query import refuse_repeated_query
 
 STATIC_DIR = Path(__file__).parent.parent / "web" / "static"
 KEY_BYTES = 32
@@ -92,6 +93,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        dependencies=[Depends(refuse_repeated_query)],
     )
     app.state.settings = settings
     app.state.stores = stores if stores is not None else open_stores(settings)
