@@ -56,7 +56,7 @@ def main() -> None:
                     written.append(shot.name)
                     if tab.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
                         overflowing.append(shot.name)
-                    if spec.menu and spec.name == "overview" and width < 1024:
+                    if spec.menu and spec.name == "overview" and width < 1180:
                         tab.click(".menu > summary")
                         shot = out / f"menu-open-{width}.png"
                         tab.screenshot(path=str(shot))
