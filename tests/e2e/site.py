@@ -1,0 +1,138 @@
+"""A live dashboard with history on every page, and the list of its pages.
+
+Shared by the responsive-layout e2e test and ``tools/screenshots.py``: both visit the same
+pages of the same data. The history is ingested through the HTTP API like CI sends it; test ids
+are long (parametrised pytest ids) so that the layout meets what real suites produce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+
+from readiness._common.clock import SystemClock
+from readiness.auth.service import TokenService
+from readiness.config import load_settings
+from readiness.server.app import create_app
+from readiness.storage import open_stores
+from tests._live import live_server
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+WIDTHS = (390, 1400)
+FLAKY = "tests/test_orders.py::test_pay_with_a_card_that_needs_a_challenge[visa-3ds-declined-once]"
+HEAD = "3f2a9c1d5e7b8a0f4c6d2e1b9a8f7c6d5e4b3a2f1e0d9c8b7a6f5e4d3c2b1a09"
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str  # also the screenshot's file name
+    path: str
+    heading: str
+    signed_in: bool = True
+    menu: bool = True  # whether the page shows the navigation (error pages show none)
+
+
+PAGES = (
+    Page("overview", "/", "Overview"),
+    Page("flaky", "/tests/flaky", "Flaky tests"),
+    Page("test", f"/tests/t/{quote(FLAKY)}", FLAKY),
+    Page("suite-health", "/tests/health", "Suite health"),
+    Page("quarantine", "/tests/quarantine", "Quarantine"),
+    Page("runs", "/tests/runs", "Runs"),
+    Page("gates", "/gates", "Gates"),
+    Page("sessions", "/admin/sessions", "Sessions"),
+    Page("not-found", "/no/such/page", "404 · not_found", menu=False),
+    Page("login", "/login", "Sign in", signed_in=False, menu=False),
+)
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+    admin_token: str
+
+
+def _report(n: int) -> bytes:
+    """Run ``n`` of a small suite: the flaky test fails on odd runs, the slow one always passes."""
+    failure = '<failure message="assert 502 == 200">AssertionError: assert 502 == 200</failure>'
+    cases = [
+        ("tests.test_orders", FLAKY.split("::")[1], "tests/test_orders.py", 1.4, n % 2 == 1),
+        ("tests.test_orders", "test_create", "tests/test_orders.py", 0.2, False),
+        ("tests.test_users", "test_signup", "tests/test_users.py", 0.6, False),
+        (
+            "tests.integration.test_checkout_end_to_end",
+            "test_checkout_with_every_payment_provider_and_a_slow_network[eu-west-1-sandbox]",
+            "tests/integration/test_checkout_end_to_end.py",
+            12.5 + n,
+            False,
+        ),
+    ]
+    body = "".join(
+        f'<testcase classname="{c}" name="{name}" file="{f}" time="{t}">'
+        f"{failure if failed else ''}</testcase>"
+        for c, name, f, t, failed in cases
+    )
+    return f'<?xml version="1.0"?><testsuite name="shop" tests="4">{body}</testsuite>'.encode()
+
+
+def _seed(client: httpx.Client) -> None:
+    for n in range(1, 7):
+        response = client.post(
+            f"/api/v1/tests/runs?commit=c0ffee{(n + 1) // 2}&branch=main&run_id={n}",
+            content=_report(n),
+            headers={"Content-Type": "application/xml"},
+        )
+        assert response.status_code == 200, response.text
+    response = client.post(
+        "/api/v1/tests/quarantine",
+        json={"test_id": FLAKY, "reason": "the payment stub times out", "owner": "@payments"},
+    )
+    assert response.status_code == 201, response.text
+    checks = [
+        {"id": "tests.passed", "status": "fail", "summary": "1 of 4 tests failed: " + FLAKY},
+        {"id": "tests.no_new_flaky", "status": "pass", "summary": "No test became flaky"},
+    ]
+    for verdict, duration in (("pass", 1.5), ("fail", 2.5)):
+        body = {
+            "gate": "merge",
+            "commit": HEAD,
+            "verdict": verdict,
+            "checks": checks if verdict == "fail" else checks[1:],
+            "duration_s": duration,
+        }
+        response = client.post("/api/v1/gates/runs", json=body)
+        assert response.status_code == 201, response.text
+
+
+@contextmanager
+def live_site(directory: Path) -> Iterator[Site]:
+    """A server on a fresh project in ``directory``, its history ingested; yields its URL."""
+    settings = load_settings(directory, environ={})
+    stores = open_stores(settings)
+    clock = SystemClock()
+    admin, _ = TokenService(stores=stores, clock=clock, actor="e2e").create(
+        name="dashboard-admin", role="admin"
+    )
+    app = create_app(settings, stores=stores, clock=clock)
+    try:
+        with live_server(app) as url:
+            headers = {"Authorization": f"Bearer {admin}"}
+            with httpx.Client(base_url=url, headers=headers) as client:
+                _seed(client)
+            yield Site(url, admin)
+    finally:
+        stores.dispose()
