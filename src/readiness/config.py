@@ -93,13 +93,13 @@ def _check_link_template(value: str) -> str:
     fields = [f for f, _, _ in parsed if f is not None]
     if any(spec or conv for f, spec, conv in parsed if f is not None):
         raise ValueError("a placeholder takes no format or conversion; write e.g. {commit}")
+    if "" in fields:
+        raise ValueError("a placeholder needs a name, e.g. {commit}")
     unknown = sorted(set(fields) - LINK_PLACEHOLDERS)
     if unknown:
         raise ValueError(
             f"unknown placeholder {{{unknown[0]}}}; use {', '.join(sorted(LINK_PLACEHOLDERS))}"
         )
-    if "" in fields:
-        raise ValueError("a placeholder needs a name, e.g. {commit}")
     parts = urlsplit(value)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise ValueError("must be an http:// or https:// URL")
@@ -146,7 +146,7 @@ def fill_link(template: str | None, values: Mapping[str, object]) -> str | None:
         value = values.get(field)
         if value is None or value == "":
             return None
-        quoted[field] = quote(str(value), safe="")
+        quoted[field] = quote(str(value), safe="", errors="replace")
     return template.format_map(quoted)
 
 
