@@ -289,3 +289,73 @@ def test_the_api_gives_the_run_its_links_and_each_failure_with_its_history(
             "history": around("failed"),
         },
     ]
+
+
+def test_a_run_is_found_only_in_its_own_project(server: Any) -> None:
+    admin, reader = server.auth("admin"), server.auth("reader")
+    assert server.client.post("/api/v1/projects", json={"name": "billing"}, headers=admin)
+    billing_run = _ingest(
+        server, junit_xml({"tests/test_bill.py::test_charge": "failed"}), "project=billing"
+    )
+
+    in_billing = server.client.get(f"/tests/runs/{billing_run}?project=billing", headers=reader)
+    elsewhere = server.client.get(f"/api/v1/tests/runs/{billing_run}", headers=reader)
+
+    assert in_billing.status_code == 200
+    assert "tests/test_bill.py::test_charge</a></h3>" in in_billing.text
+    assert elsewhere.status_code == 404
+    assert elsewhere.json()["error"]["message"] == (
+        f"run '{billing_run}' is unknown in project 'project'; the runs page lists the recent runs"
+    )
+
+
+def test_the_run_page_labels_the_history_newest_first_and_links_the_other_runs(
+    server: Any, pytest_report: bytes
+) -> None:
+    before = _ingest(
+        server,
+        junit_xml({TOTALS: "passed"}, seed="1"),
+        "commit=c8&branch=main&timestamp=2026-03-10T08:00:00Z",
+    )
+    run_key = _pytest_run(server, pytest_report)
+
+    page = server.client.get(f"/tests/runs/{run_key}", headers=server.auth("reader")).text
+
+    assert "<caption>Runs of this test around this one, newest first</caption>" in page
+    assert (
+        '<tr class="current">\n'
+        "        <td><strong>this run</strong></td>\n"
+        "        <td>2026-03-10 09:00</td>\n"
+        "        <td>feature/x</td>\n"
+        "        <td><code>c0ffee42</code></td>\n"
+        "        <td>failed</td>\n"
+        "      </tr>\n"
+        "      \n"
+        "      <tr>\n"
+        f'        <td><a href="/tests/runs/{before}">before</a></td>\n'
+        "        <td>2026-03-10 08:00</td>\n"
+        "        <td>main</td>\n"
+        "        <td><code>c8</code></td>\n"
+        "        <td>passed</td>\n"
+        "      </tr>"
+    ) in page
+
+
+def test_a_message_cut_at_ingest_is_shown_with_a_marker(server: Any) -> None:
+    long = "\n".join(f"line {n:04d}" for n in range(1000))  # 9999 characters
+    report = (
+        '<testsuite name="s" tests="1"><testcase classname="tests.test_a" name="test_x">'
+        f'<failure message="{long.replace(chr(10), "&#10;")}">trace</failure>'
+        "</testcase></testsuite>"
+    ).encode()
+    run_key = _ingest(server, report, "run_id=long")
+
+    body = server.client.get(f"/api/v1/tests/runs/{run_key}", headers=server.auth("reader"))
+    page = server.client.get(f"/tests/runs/{run_key}", headers=server.auth("reader")).text
+
+    failure = body.json()["failures"][0]
+    assert (failure["message"], failure["message_cut"]) == (long[:2000], True)
+    assert f'<pre class="message">{long[:2000]}</pre>\n' in page
+    assert (
+        '<p class="cut">[message cut at 2000 characters; the CI job\'s log has the rest]</p>'
+    ) in page
