@@ -254,10 +254,14 @@ def run_links(run: RunRow, links: LinksSettings) -> dict[str, str | None]:
     }
 
 
-def _position(entry: HistoryEntry, run: RunRow) -> str:
-    if entry.run_key == run.run_key:
-        return "this run"
-    return "before" if entry.started_at <= run.started_at else "after"
+def _positions(history: Sequence[HistoryEntry], run: RunRow) -> list[str]:
+    """Where each entry of a newest-first history stands relative to ``run``: the entries
+    listed above it are ``after`` it, those below ``before`` (the store's order, ties included)."""
+    keys = [h.run_key for h in history]
+    here = keys.index(run.run_key) if run.run_key in keys else len(keys)
+    return [
+        "after" if n < here else "this run" if n == here else "before" for n in range(len(keys))
+    ]
 
 
 def run_detail_view(detail: RunDetail, links: LinksSettings) -> dict[str, Any]:
@@ -278,14 +282,14 @@ def run_detail_view(detail: RunDetail, links: LinksSettings) -> dict[str, Any]:
                     "message_cut": f.message is not None and len(f.message) >= MAX_MESSAGE,
                     "history": [
                         {
-                            "position": _position(h, run),
+                            "position": position,
                             "run_key": h.run_key,
                             "started_at": h.started_at,
                             "commit": h.commit,
                             "branch": h.branch,
                             "attempts": [o.name.lower() for o in h.outcomes],
                         }
-                        for h in history
+                        for h, position in zip(history, _positions(history, run), strict=True)
                     ],
                 }
                 for f, history in detail.failures

@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from readiness._common.clock import FrozenClock
-from readiness.config import Settings
+from readiness.config import LinksSettings, Settings
 from readiness.errors import NotFoundError
 from readiness.storage.engine import Stores
 from readiness.testhealth.model import Outcome, RunMeta
 from readiness.testhealth.service import TestHealthService
+from readiness.testhealth.views import run_detail_view
 from readiness.testing import junit_xml
 
 T0 = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
@@ -78,3 +79,19 @@ def test_an_unknown_run_is_not_found(stores: Stores, settings: Settings) -> None
     assert caught.value.message == (
         "run 'feed' is unknown in project 'project'; the runs page lists the recent runs"
     )
+
+
+def test_runs_that_start_at_the_same_instant_are_placed_in_the_order_they_are_listed(
+    stores: Stores, settings: Settings
+) -> None:
+    service = _service(stores, settings)
+    keys = [_ingest(service, {A: "failed"}, n) for n in (2, 3, 4, 5)]  # 3, 4 and 5 start together
+
+    detail = run_detail_view(service.run_detail(keys[2]), LinksSettings())
+
+    assert [(h["run_key"], h["position"]) for h in detail["failures"][0]["history"]] == [
+        (keys[3], "after"),
+        (keys[2], "this run"),
+        (keys[1], "before"),
+        (keys[0], "before"),
+    ]
