@@ -8,10 +8,12 @@ Secrets never live in the file: it names the files that hold them (``secret_key_
 from __future__ import annotations
 
 import os
+import string
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -76,6 +78,78 @@ class ServerSettings(BaseModel):
     trusted_proxies: list[str] = Field(default_factory=list)
 
 
+# What a link template may name: the fields a stored run has (see ``LinksSettings``).
+LINK_PLACEHOLDERS = frozenset({"commit", "branch", "pr", "run_id", "job", "attempt"})
+
+
+def _check_link_template(value: str) -> str:
+    """``value`` if it is an http(s) URL naming only ``LINK_PLACEHOLDERS``; else ValueError."""
+    try:
+        parsed = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(value)]
+    except ValueError as exc:
+        raise ValueError(
+            f"not a link template ({exc}); write e.g. https://host/commit/{{commit}}"
+        ) from exc
+    fields = [f for f, _, _ in parsed if f is not None]
+    if any(spec or conv for f, spec, conv in parsed if f is not None):
+        raise ValueError("a placeholder takes no format or conversion; write e.g. {commit}")
+    if "" in fields:
+        raise ValueError("a placeholder needs a name, e.g. {commit}")
+    unknown = sorted(set(fields) - LINK_PLACEHOLDERS)
+    if unknown:
+        raise ValueError(
+            f"unknown placeholder {{{unknown[0]}}}; use {', '.join(sorted(LINK_PLACEHOLDERS))}"
+        )
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http:// or https:// URL")
+    if "{" in parts.netloc:
+        raise ValueError("the host cannot be a placeholder; put placeholders in the path")
+    return value
+
+
+class LinksSettings(BaseModel):
+    """URL templates of the dashboard's links to CI, commits and pull requests (docs/testhealth.md).
+
+    Each names placeholders from ``LINK_PLACEHOLDERS``; the values are URL-quoted when filled.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    commit: str | None = Field(
+        default=None, description="e.g. https://host/org/repo/commit/{commit}"
+    )
+    pull_request: str | None = Field(
+        default=None, description="e.g. https://host/org/repo/pull/{pr}"
+    )
+    ci_run: str | None = Field(
+        default=None, description="used when the run has no CI url, e.g. https://ci/runs/{run_id}"
+    )
+
+    @field_validator("commit", "pull_request", "ci_run")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        return None if value is None else _check_link_template(value)
+
+
+def fill_link(template: str | None, values: Mapping[str, object]) -> str | None:
+    """``template`` with its placeholders replaced by URL-quoted ``values``.
+
+    None when there is no template or a placeholder it names has no value (no half-built link).
+    """
+    if template is None:
+        return None
+    quoted: dict[str, str] = {}
+    for _, field, _, _ in string.Formatter().parse(template):
+        if field is None:
+            continue
+        value = values.get(field)
+        if value is None or value == "":
+            return None
+        quoted[field] = quote(str(value), safe="", errors="replace")
+    return template.format_map(quoted)
+
+
 class Settings(BaseModel):
     """All settings of one project."""
 
@@ -95,6 +169,7 @@ class Settings(BaseModel):
     default_branch: str = "main"
     testhealth: TestHealthSettings = Field(default_factory=TestHealthSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    links: LinksSettings = Field(default_factory=LinksSettings)
 
     @field_validator("project")
     @classmethod

@@ -48,6 +48,14 @@ host = "127.0.0.1"
 port = 8400
 # HMAC key of dashboard sessions; `readiness init` generates it.
 secret_key_file = ".readiness/secrets/session.key"
+
+{section}links]
+# The dashboard's run page links a run to its commit, pull request and CI job with these URL
+# templates; placeholders: {{commit}}, {{pr}}, {{run_id}}, {{attempt}}, {{branch}}, {{job}}.
+# The CI's own URL of a run, when the upload gave one, wins over ci_run.
+# commit = "https://github.com/org/shop/commit/{{commit}}"
+# pull_request = "https://github.com/org/shop/pull/{{pr}}"
+# ci_run = "https://github.com/org/shop/actions/runs/{{run_id}}/attempts/{{attempt}}"
 """
 
 DATA_GITIGNORE = (

@@ -14,6 +14,8 @@ GRANTS = {
     "auditor": {"auditor", "admin"},
 }
 T = "tests/test_orders.py::test_pay"
+# The run key of the server fixture's one ingested run (project, metadata and report digest).
+R = "f9b65cfc86d93f6a111e10fbe1b9017dcde4191966115ab0834487dca9ef3e32"
 P = "spare"  # an empty project the project routes read, rename and delete
 
 # (method, path, role needed, request kwargs)
@@ -25,6 +27,7 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("GET", "/api/v1/tests/clusters", "reader", {}),
     ("GET", "/api/v1/tests/suite-health", "reader", {}),
     ("GET", "/api/v1/tests/runs", "reader", {}),
+    ("GET", f"/api/v1/tests/runs/{R}", "reader", {}),
     ("GET", "/api/v1/tests/quarantine", "reader", {}),
     (
         "POST",
@@ -77,6 +80,7 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("GET", "/tests/health", "reader", {}),
     ("GET", "/tests/quarantine", "reader", {}),
     ("GET", "/tests/runs", "reader", {}),
+    ("GET", f"/tests/runs/{R}", "reader", {}),
     ("POST", "/tests/quarantine", "writer", {"data": {"test_id": T, "reason": "flaky"}}),
     ("POST", "/project", "reader", {"data": {"project": P, "next": "/tests/runs"}}),
     ("POST", "/logout", "reader", {}),
@@ -160,6 +164,7 @@ def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
             .replace("{test_id:path}", T)
             .replace("{token_id}", "1")
             .replace("{session_id}", "1")
+            .replace("{run_key}", R)
             .replace("{name}", P),
         )
         for m, p in found

@@ -12,12 +12,17 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from readiness.errors import InputError, NotFoundError, ReadinessError
-from readiness.testhealth.api import STORED_ID_LENGTH, Reader, TestId, Writer
+from readiness.testhealth.api import STORED_ID_LENGTH, Reader, RunKey, TestId, Writer
 from readiness.testhealth.detection.model import SuiteHealth
 from readiness.testhealth.model import TestHealth, TestStatus
-from readiness.testhealth.views import figure_cells, figures_sentence, figures_view
+from readiness.testhealth.views import (
+    figure_cells,
+    figures_sentence,
+    figures_view,
+    run_detail_view,
+)
 from readiness.web import charts
-from readiness.web.deps import get_clock
+from readiness.web.deps import get_clock, get_settings
 from readiness.web.inputs import Line, Text
 from readiness.web.pages import DashboardPage, is_htmx, render
 
@@ -183,6 +188,11 @@ def _runs_router() -> APIRouter:
             "testhealth/runs.html",
             {"runs": service.runs(limit=100), "clusters": service.clusters()},
         )
+
+    @router.get("/{run_key}")
+    def run_page(request: Request, service: Reader, run_key: RunKey) -> Response:
+        detail = run_detail_view(service.run_detail(run_key), get_settings(request).links)
+        return render(request, "testhealth/run.html", {"detail": detail})
 
     return router
 

@@ -273,6 +273,40 @@ class TestHealthService:
         """The most recent ingested runs."""
         return store.list_runs(self.stores.state, project=self.project, limit=limit)
 
+    def run_detail(
+        self, run_key: str, *, each_side: int = 3, max_failures: int = 100
+    ) -> store.RunDetail:
+        """One run's failures (the first ``max_failures`` by test id), each with the test's
+        ``each_side`` runs before and after it; NotFoundError for an unknown run."""
+        from readiness.testhealth.store.history import load_history_around
+
+        found = store.find_run(self.stores.state, project=self.project, run_key=run_key)
+        if found is None:
+            raise NotFoundError(
+                f"run {run_key!r} is unknown in project {self.project!r}; "
+                "the runs page lists the recent runs"
+            )
+        run_id, run = found
+        failures = store.run_failures(self.stores.state, run_id)
+        with self.stores.state.connect() as conn:
+            shown = tuple(
+                (
+                    f,
+                    tuple(
+                        load_history_around(
+                            conn,
+                            test_key=f.test_key,
+                            project=self.project,
+                            run_id=run_id,
+                            started_at=run.started_at,
+                            each_side=each_side,
+                        )
+                    ),
+                )
+                for f in failures[:max_failures]
+            )
+        return store.RunDetail(run=run, failed_tests=len(failures), failures=shown)
+
     # ------------------------------------------------------------- quarantine
 
     def quarantine_entries(self) -> list[QuarantineEntry]:

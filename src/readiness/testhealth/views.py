@@ -6,8 +6,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from readiness._common.canonical import jsonable_dict
+from readiness.config import LinksSettings, fill_link
+from readiness.testhealth.detection.model import HistoryEntry
+from readiness.testhealth.junit.rows import MAX_MESSAGE
 from readiness.testhealth.model import (
     Classification,
     FailingOrder,
@@ -19,6 +23,7 @@ from readiness.testhealth.model import (
     TestHealth,
     TestStatus,
 )
+from readiness.testhealth.store.runs import RunDetail, RunRow
 
 
 def _r(value: float | None) -> float | None:
@@ -220,4 +225,74 @@ def quarantine_from_view(view: Mapping[str, Any]) -> QuarantineEntry:
         expires=expires,
         created_by=view.get("created_by") or "unknown",
         source=view.get("source") or "server",
+    )
+
+
+def _safe_url(url: str | None) -> str | None:
+    """``url`` when it is an http(s) URL (a CI's own link is shown only then), else None."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def run_links(run: RunRow, links: LinksSettings) -> dict[str, str | None]:
+    """The CI job, commit and pull-request links of a run: the CI's own URL of the run when it
+    is http(s), else the ``links`` templates filled with the run's (URL-quoted) fields."""
+    values = {
+        "commit": run.commit,
+        "branch": run.branch,
+        "pr": run.pr,
+        "run_id": run.ci_run_id,
+        "job": run.job,
+        "attempt": run.attempt,
+    }
+    return {
+        "ci_run": _safe_url(run.url) or fill_link(links.ci_run, values),
+        "commit": fill_link(links.commit, values),
+        "pull_request": fill_link(links.pull_request, values),
+    }
+
+
+def _positions(history: Sequence[HistoryEntry], run: RunRow) -> list[str]:
+    """Where each entry of a newest-first history stands relative to ``run``: the entries
+    listed above it are ``after`` it, those below ``before`` (the store's order, ties included)."""
+    keys = [h.run_key for h in history]
+    here = keys.index(run.run_key) if run.run_key in keys else len(keys)
+    return [
+        "after" if n < here else "this run" if n == here else "before" for n in range(len(keys))
+    ]
+
+
+def run_detail_view(detail: RunDetail, links: LinksSettings) -> dict[str, Any]:
+    """One run, its links and its failures, each with the test's history around the run
+    (newest first, each entry placed ``after``, ``this run`` or ``before``)."""
+    run = detail.run
+    return jsonable_dict(
+        {
+            "run": asdict(run),
+            "links": run_links(run, links),
+            "failed_tests": detail.failed_tests,
+            "failures": [
+                {
+                    "test_id": f.test_key,
+                    "attempts": [o.name.lower() for o in f.outcomes],
+                    "kind": f.kind,
+                    "message": f.message,
+                    "message_cut": f.message is not None and len(f.message) >= MAX_MESSAGE,
+                    "history": [
+                        {
+                            "position": position,
+                            "run_key": h.run_key,
+                            "started_at": h.started_at,
+                            "commit": h.commit,
+                            "branch": h.branch,
+                            "attempts": [o.name.lower() for o in h.outcomes],
+                        }
+                        for h, position in zip(history, _positions(history, run), strict=True)
+                    ],
+                }
+                for f, history in detail.failures
+            ],
+        }
     )

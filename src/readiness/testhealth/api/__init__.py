@@ -30,12 +30,14 @@ from readiness.testhealth.model import (
     RunMeta,
     TestHealth,
 )
+from readiness.testhealth.store.runs import RunDetail
 from readiness.testhealth.views import (
     failing_order_view,
     fix_view,
     health_view,
     ingest_view,
     quarantine_view,
+    run_detail_view,
 )
 from readiness.web.deps import (
     CurrentProject,
@@ -54,6 +56,8 @@ STORED_ID_LENGTH = 2000  # th_quarantine.test_key, th_fix_verifications.test_key
 # hashed key (ingest.writer), so a lookup may be longer than any stored value.
 LOOKUP_ID_LENGTH = 65_536
 
+# th_runs.run_key holds 64 characters; longer keys are looked up (and not found) all the same.
+RunKey = Annotated[Line, Path(max_length=200, description="A run's key, as the runs list gives.")]
 TestId = Annotated[Text, Path(max_length=LOOKUP_ID_LENGTH, description="A test id, as reported.")]
 Commit = Annotated[
     Line | None, Query(max_length=META_MAX_LENGTH["commit"], description="A commit SHA.")
@@ -81,6 +85,7 @@ class TestHealthAPI(Protocol):
     def clusters(self) -> Sequence[Cluster]: ...
     def suite_health(self) -> SuiteHealth: ...
     def runs(self, *, limit: int = 50) -> Sequence[Any]: ...
+    def run_detail(self, run_key: str) -> RunDetail: ...
     def quarantine_entries(self) -> list[QuarantineEntry]: ...
     def quarantine_add(
         self,
@@ -192,9 +197,17 @@ def _failing_orders(
     return [failing_order_view(o) for o in service.failing_orders(test_id, limit=limit)]
 
 
+def _run_detail(request: Request, service: Reader, run_key: RunKey) -> dict[str, Any]:
+    """One run: its CI, commit and pull-request links, its failures with their messages, and
+    each failing test's runs around it (newest first)."""
+    return run_detail_view(service.run_detail(run_key), get_settings(request).links)
+
+
 def _with_experiment_routes(router: APIRouter) -> APIRouter:
-    """Adds what ``tests classify`` and ``tests verify-fix`` read through a server."""
+    """Adds what ``tests classify`` and ``tests verify-fix`` read through a server, and the
+    per-run drill-down."""
     router.add_api_route("/tests/{test_id:path}/failing-orders", _failing_orders, methods=["GET"])
+    router.add_api_route("/runs/{run_key}", _run_detail, methods=["GET"])
     return router
 
 

@@ -132,28 +132,76 @@ def load_test_history(
             .limit(limit)
             .scalar_subquery()
         )
-        q = (
-            sa.select(
-                runs.c.id,
-                runs.c.run_key,
-                runs.c.started_at,
-                runs.c.commit_sha,
-                runs.c.branch,
-                runs.c.ci_run_id,
-                runs.c.attempt.label("ci_attempt"),
-                runs.c.infra_failure,
-                results.c.attempt,
-                results.c.outcome,
-                results.c.duration_s,
-                results.c.message,
-            )
-            .select_from(results.join(runs, runs.c.id == results.c.run_id))
-            .where(results.c.test_id == test_id, results.c.run_id.in_(recent))
-            .order_by(runs.c.started_at.desc(), runs.c.id.desc(), results.c.attempt)
+        return _entries(conn, test_id, recent)
+
+
+def load_history_around(
+    conn_or_engine: Connection | Engine,
+    *,
+    test_key: str,
+    project: str,
+    run_id: int,
+    started_at: datetime,
+    each_side: int,
+) -> list[HistoryEntry]:
+    """The runs of one test around run ``run_id``: up to ``each_side`` before it, the run
+    itself and up to ``each_side`` after it (in start order), newest first. Empty when the test
+    is unknown."""
+    with _connect(conn_or_engine) as conn:
+        test_id = conn.execute(
+            sa.select(tests.c.id).where(tests.c.project == project, tests.c.test_key == test_key)
+        ).scalar()
+        if test_id is None:
+            return []
+        earlier = sa.or_(
+            runs.c.started_at < started_at,
+            sa.and_(runs.c.started_at == started_at, runs.c.id < run_id),
         )
-        by_run: dict[int, list[Any]] = {}
-        for r in conn.execute(q):
-            by_run.setdefault(r.id, []).append(r)
+        later = sa.or_(
+            runs.c.started_at > started_at,
+            sa.and_(runs.c.started_at == started_at, runs.c.id > run_id),
+        )
+        of_test = (
+            sa.select(results.c.run_id)
+            .join(runs, runs.c.id == results.c.run_id)
+            .where(results.c.test_id == test_id, results.c.attempt == 0)
+        )
+        before = conn.execute(
+            of_test.where(earlier)
+            .order_by(runs.c.started_at.desc(), runs.c.id.desc())
+            .limit(each_side)
+        ).scalars()
+        after = conn.execute(
+            of_test.where(later).order_by(runs.c.started_at, runs.c.id).limit(each_side)
+        ).scalars()
+        ids = [run_id, *before, *after]
+        return _entries(conn, test_id, ids)
+
+
+def _entries(conn: Connection, test_id: int, run_ids: Any) -> list[HistoryEntry]:
+    """The history entries of one test in ``run_ids`` (a list or a subquery), newest first."""
+    q = (
+        sa.select(
+            runs.c.id,
+            runs.c.run_key,
+            runs.c.started_at,
+            runs.c.commit_sha,
+            runs.c.branch,
+            runs.c.ci_run_id,
+            runs.c.attempt.label("ci_attempt"),
+            runs.c.infra_failure,
+            results.c.attempt,
+            results.c.outcome,
+            results.c.duration_s,
+            results.c.message,
+        )
+        .select_from(results.join(runs, runs.c.id == results.c.run_id))
+        .where(results.c.test_id == test_id, results.c.run_id.in_(run_ids))
+        .order_by(runs.c.started_at.desc(), runs.c.id.desc(), results.c.attempt)
+    )
+    by_run: dict[int, list[Any]] = {}
+    for r in conn.execute(q):
+        by_run.setdefault(r.id, []).append(r)
     out = []
     for rows in by_run.values():
         head = rows[0]

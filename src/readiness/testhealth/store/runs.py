@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from readiness._common.clock import utc
+from readiness.testhealth.detection.model import HistoryEntry
 from readiness.testhealth.model import Outcome
 from readiness.testhealth.store.tables import results, runs, tests
+
+_FAILING = [int(o) for o in Outcome if o.is_failure]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,30 +51,98 @@ def list_runs(engine: Engine, *, project: str, limit: int = 50) -> list[RunRow]:
         .limit(limit)
     )
     with engine.connect() as conn:
-        return [
-            RunRow(
-                run_key=r.run_key,
-                ci_run_id=r.ci_run_id,
-                attempt=r.attempt,
-                job=r.job,
-                commit=r.commit_sha,
-                branch=r.branch,
-                started_at=utc(r.started_at),
-                source=r.source,
-                format=r.format,
-                seed=r.seed,
-                total=r.total,
-                failed=r.failed,
-                skipped=r.skipped,
-                reruns=r.reruns,
-                duration_s=r.duration_s,
-                infra_failure=bool(r.infra_failure),
-                pr=r.pr,
-                url=r.url,
-                provider=r.provider,
+        return [_run_row(r) for r in conn.execute(query)]
+
+
+def _run_row(r: Any) -> RunRow:
+    return RunRow(
+        run_key=r.run_key,
+        ci_run_id=r.ci_run_id,
+        attempt=r.attempt,
+        job=r.job,
+        commit=r.commit_sha,
+        branch=r.branch,
+        started_at=utc(r.started_at),
+        source=r.source,
+        format=r.format,
+        seed=r.seed,
+        total=r.total,
+        failed=r.failed,
+        skipped=r.skipped,
+        reruns=r.reruns,
+        duration_s=r.duration_s,
+        infra_failure=bool(r.infra_failure),
+        pr=r.pr,
+        url=r.url,
+        provider=r.provider,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RunFailure:
+    """One test that failed (or errored) in a run: its attempts and first failure's details."""
+
+    test_key: str
+    outcomes: tuple[Outcome, ...]  # by attempt: first execution, then reruns
+    kind: str | None
+    message: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunDetail:
+    """One run with its failures (at most ``shown`` of ``failed_tests``) and, for each, the
+    test's history around the run (newest first)."""
+
+    run: RunRow
+    failed_tests: int
+    failures: tuple[tuple[RunFailure, tuple[HistoryEntry, ...]], ...]
+
+
+def find_run(engine: Engine, *, project: str, run_key: str) -> tuple[int, RunRow] | None:
+    """(id, row) of the run ``run_key`` of ``project`` (None: no such run)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(runs).where(runs.c.project == project, runs.c.run_key == run_key).limit(1)
+        ).first()
+    return None if row is None else (row.id, _run_row(row))
+
+
+def run_failures(engine: Engine, run_id: int) -> list[RunFailure]:
+    """The tests of run ``run_id`` with a failing attempt, by test id."""
+    failing = (
+        sa.select(results.c.test_id)
+        .where(results.c.run_id == run_id, results.c.outcome.in_(_FAILING))
+        .distinct()
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(
+            tests.c.test_key,
+            results.c.attempt,
+            results.c.outcome,
+            results.c.failure_kind,
+            results.c.message,
+        )
+        .select_from(results.join(tests, tests.c.id == results.c.test_id))
+        .where(results.c.run_id == run_id, results.c.test_id.in_(failing))
+        .order_by(tests.c.test_key, results.c.attempt)
+    )
+    by_test: dict[str, list[Any]] = {}
+    with engine.connect() as conn:
+        for r in conn.execute(query):
+            by_test.setdefault(r.test_key, []).append(r)
+    out = []
+    for key, rows in by_test.items():
+        first = next(r for r in rows if Outcome(r.outcome).is_failure)
+        out.append(
+            RunFailure(
+                test_key=key,
+                outcomes=tuple(Outcome(r.outcome) for r in rows),
+                kind=first.failure_kind,
+                message=first.message,
             )
-            for r in conn.execute(query)
-        ]
+        )
+    return out
 
 
 def latest_runs_of(engine: Engine, *, project: str, commit: str | None) -> list[tuple[int, str]]:
