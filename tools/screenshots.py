@@ -50,7 +50,7 @@ def main() -> None:
                 page.wait_for_url(f"{site.url}/")
                 for spec in PAGES:
                     tab = (signed_in if spec.signed_in else signed_out).new_page()
-                    tab.goto(f"{site.url}{spec.path}")
+                    tab.goto(site.href(spec))
                     shot = out / f"{spec.name}-{width}.png"
                     tab.screenshot(path=str(shot), full_page=True)
                     written.append(shot.name)

@@ -53,6 +53,7 @@ PAGES = (
     Page("suite-health", "/tests/health", "Suite health"),
     Page("quarantine", "/tests/quarantine", "Quarantine"),
     Page("runs", "/tests/runs", "Runs"),
+    Page("run", "/tests/runs/{failing_run}", "Run {failing_run_short}"),
     Page("gates", "/gates", "Gates"),
     Page("sessions", "/admin/sessions", "Sessions"),
     Page("not-found", "/no/such/page", "404 · not_found", menu=False),
@@ -64,6 +65,15 @@ PAGES = (
 class Site:
     url: str
     admin_token: str
+    failing_run: str  # the run key of a run in which the flaky test failed
+
+    def href(self, page: Page) -> str:
+        """The page's URL on this site (a run page names one of the site's runs)."""
+        return self.url + page.path.format(failing_run=self.failing_run)
+
+    def heading(self, page: Page) -> str:
+        """The page's expected heading on this site."""
+        return page.heading.format(failing_run_short=self.failing_run[:12])
 
 
 def _report(n: int) -> bytes:
@@ -89,7 +99,9 @@ def _report(n: int) -> bytes:
     return f'<?xml version="1.0"?><testsuite name="shop" tests="4">{body}</testsuite>'.encode()
 
 
-def _seed(client: httpx.Client) -> None:
+def _seed(client: httpx.Client) -> str:
+    """Ingest the history; the run key of the first run (its flaky test failed)."""
+    keys: list[str] = []
     for n in range(1, 7):
         response = client.post(
             f"/api/v1/tests/runs?commit=c0ffee{(n + 1) // 2}&branch=main&run_id={n}",
@@ -97,6 +109,7 @@ def _seed(client: httpx.Client) -> None:
             headers={"Content-Type": "application/xml"},
         )
         assert response.status_code == 200, response.text
+        keys.append(str(response.json()[0]["run_key"]))
     response = client.post(
         "/api/v1/tests/quarantine",
         json={"test_id": FLAKY, "reason": "the payment stub times out", "owner": "@payments"},
@@ -116,6 +129,7 @@ def _seed(client: httpx.Client) -> None:
         }
         response = client.post("/api/v1/gates/runs", json=body)
         assert response.status_code == 201, response.text
+    return keys[0]
 
 
 @contextmanager
@@ -132,7 +146,7 @@ def live_site(directory: Path) -> Iterator[Site]:
         with live_server(app) as url:
             headers = {"Authorization": f"Bearer {admin}"}
             with httpx.Client(base_url=url, headers=headers) as client:
-                _seed(client)
-            yield Site(url, admin)
+                failing_run = _seed(client)
+            yield Site(url, admin, failing_run)
     finally:
         stores.dispose()

@@ -68,8 +68,8 @@ def test_every_page_fits_the_width_has_a_working_menu_and_a_visible_focus(
             signed_out = browser.new_context(viewport={"width": width, "height": 900})
             for spec in PAGES:
                 tab = (signed_in if spec.signed_in else signed_out).new_page()
-                tab.goto(f"{site.url}{spec.path}")
-                expect(tab.locator("h1")).to_have_text(spec.heading)
+                tab.goto(site.href(spec))
+                expect(tab.locator("h1")).to_have_text(site.heading(spec))
                 # The first Tab lands on the skip link, with its focus ring.
                 tab.keyboard.press("Tab")
                 measured[spec.name] = tab.evaluate(MEASURE)
