@@ -325,7 +325,7 @@ def test_the_run_page_labels_the_history_newest_first_and_links_the_other_runs(
     assert (
         '<tr class="current">\n'
         "        <td><strong>this run</strong></td>\n"
-        "        <td>2026-03-10 09:00</td>\n"
+        '        <td class="when">2026-03-10 09:00</td>\n'
         "        <td>feature/x</td>\n"
         "        <td><code>c0ffee42</code></td>\n"
         "        <td>failed</td>\n"
@@ -333,7 +333,7 @@ def test_the_run_page_labels_the_history_newest_first_and_links_the_other_runs(
         "      \n"
         "      <tr>\n"
         f'        <td><a href="/tests/runs/{before}">before</a></td>\n'
-        "        <td>2026-03-10 08:00</td>\n"
+        '        <td class="when">2026-03-10 08:00</td>\n'
         "        <td>main</td>\n"
         "        <td><code>c8</code></td>\n"
         "        <td>passed</td>\n"
