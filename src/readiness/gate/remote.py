@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from readiness._common.api_errors import error_from_response
 from readiness._common.redact import mask_url
 from readiness.config import Settings
-from readiness.errors import AuthError, ConfigError, InputError, NotFoundError, RemoteError
+from readiness.errors import ConfigError, RemoteError
 from readiness.gate.history import GateRun
 
 if TYPE_CHECKING:
     import httpx
-
-_ERRORS = {400: InputError, 401: AuthError, 403: AuthError, 404: NotFoundError}
 
 
 def post_gate_run(
@@ -49,11 +48,6 @@ def post_gate_run(
             "READINESS_URL and that the server is up"
         ) from exc
     if response.status_code >= 400:
-        try:
-            message = response.json()["error"]["message"]
-        except (ValueError, KeyError, TypeError):
-            message = response.text[:200] or response.reason_phrase
-        error = _ERRORS.get(response.status_code, RemoteError)
-        raise error(f"server {shown}: storing the gate run: {message}")
+        raise error_from_response(response, f"server {shown}: storing the gate run: ")
     stored: dict[str, Any] = response.json()
     return stored

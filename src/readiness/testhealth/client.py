@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
+from readiness._common.api_errors import error_from_response
 from readiness._common.canonical import to_jsonable
 from readiness._common.clock import Clock
 from readiness._common.redact import mask_url
 from readiness.config import Settings
-from readiness.errors import AuthError, ConfigError, InputError, NotFoundError, RemoteError
+from readiness.errors import ConfigError, NotFoundError, RemoteError
 from readiness.testhealth.model import META_MAX_LENGTH, FixVerification, RunMeta
 
 if TYPE_CHECKING:
@@ -200,14 +201,7 @@ class RemoteTestHealth:
                 "and that the server is up"
             ) from exc
         if response.status_code >= 400:
-            try:
-                message = response.json()["error"]["message"]
-            except (ValueError, KeyError, TypeError):
-                message = response.text[:200] or response.reason_phrase
-            error = {400: InputError, 401: AuthError, 403: AuthError, 404: NotFoundError}.get(
-                response.status_code, RemoteError
-            )
-            raise error(f"server {self.shown}: {message}")
+            raise error_from_response(response, f"server {self.shown}: ")
         return None if response.status_code == 204 else response.json()
 
     def ingest(self, paths: Sequence[Path], meta: RunMeta) -> list[dict[str, Any]]:
