@@ -127,7 +127,10 @@ def test_a_writer_signs_in_finds_the_flaky_test_and_quarantines_it(
             page.screenshot(path=str(tmp_path / "test.png"), full_page=True)
 
             page.click("nav >> text=Quarantine")
-            expect(page.locator("#quarantine-list")).to_have_text("Nothing is quarantined.")
+            expect(page.locator("#quarantine-list")).to_have_text(
+                "Nothing is quarantined. Quarantine a flaky test with the form above, or with "
+                "readiness tests quarantine add TEST_ID --reason WHY; see docs/testhealth.md."
+            )
             page.fill("#qt", PAY)
             page.fill("#qr", "fails when the payment stub times out")
             page.fill("#qo", "@payments")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -27,6 +27,9 @@ from readiness.web.inputs import Line, Text
 from readiness.web.pages import DashboardPage, is_htmx, render
 
 STATUS_ORDER = [s.value for s in TestStatus]
+# The flaky page's status filter: empty (the tests needing attention) or one status; anything
+# else is a 422 naming these values. A test checks it matches TestStatus.
+StatusFilter = Literal["", "healthy", "flaky", "broken", "quarantined", "fixed"]
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -93,15 +96,27 @@ def _flaky_router() -> APIRouter:
     router = APIRouter()
 
     def _context(service: Reader, q: str, status: str) -> dict[str, Any]:
-        tests = _with_cells(_filter(service.flaky(), q, status))
-        return {"tests": tests, "q": q, "status": status, "statuses": STATUS_ORDER}
+        known = service.health()
+        # Without a status: the tests needing attention; with one, every test of that status.
+        chosen = _filter(known, q, status) if status else _filter(service.flaky(), q, "")
+        return {
+            "tests": _with_cells(chosen),
+            "known": bool(known),
+            "q": q,
+            "status": status,
+            "statuses": STATUS_ORDER,
+        }
 
     @router.get("")
-    def flaky(request: Request, service: Reader, q: str = "", status: str = "") -> Response:
+    def flaky(
+        request: Request, service: Reader, q: str = "", status: StatusFilter = ""
+    ) -> Response:
         return render(request, "testhealth/flaky.html", _context(service, q, status))
 
     @router.get("/table")
-    def table(request: Request, service: Reader, q: str = "", status: str = "") -> Response:
+    def table(
+        request: Request, service: Reader, q: str = "", status: StatusFilter = ""
+    ) -> Response:
         return render(request, "testhealth/_flaky_table.html", _context(service, q, status))
 
     return router
