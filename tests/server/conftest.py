@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +70,30 @@ def empty_plugin_manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager("readiness")
     pm.add_hookspecs(hookspecs)
     return pm
+
+
+@contextmanager
+def reader_client(
+    settings: Settings, clock: FrozenClock
+) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """The testhealth server on ``settings``' databases, and a new reader token's headers."""
+    stores = open_stores(settings)
+    token = TokenService(stores=stores, clock=clock, actor="setup").create(
+        name="reader-bot", role="reader"
+    )[0]
+    app = create_app(
+        settings,
+        stores=stores,
+        clock=clock,
+        pm=empty_plugin_manager(),
+        extra_routers=[api_router()],
+        extra_pages=dashboard_pages(),
+    )
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            yield client, {"Authorization": f"Bearer {token}"}
+    finally:
+        stores.dispose()
 
 
 @pytest.fixture

@@ -10,19 +10,14 @@ import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
 from readiness._common.clock import FrozenClock
-from readiness.auth.service import TokenService
 from readiness.config import Settings
-from readiness.server.app import create_app
-from readiness.storage import open_stores
-from readiness.testhealth.api import api_router
 from readiness.testhealth.model import TestStatus
-from readiness.testhealth.pages import StatusFilter, dashboard_pages
+from readiness.testhealth.pages import StatusFilter
 
-from .conftest import empty_plugin_manager
+from .conftest import reader_client
 
 with warnings.catch_warnings():  # as in conftest: Starlette 1.0 prefers httpx2, not a dependency
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from starlette.testclient import TestClient
 
 NO_RUNS = (
     '<p class="empty">No test runs yet. Ingest a JUnit XML report with '
@@ -34,21 +29,8 @@ NO_RUNS = (
 @pytest.fixture
 def fresh(settings: Settings, clock: FrozenClock) -> Iterator[tuple[Any, dict[str, str]]]:
     """A new project with no runs at all, and a reader's headers."""
-    stores = open_stores(settings)
-    token = TokenService(stores=stores, clock=clock, actor="setup").create(
-        name="reader-bot", role="reader"
-    )[0]
-    app = create_app(
-        settings,
-        stores=stores,
-        clock=clock,
-        pm=empty_plugin_manager(),
-        extra_routers=[api_router()],
-        extra_pages=dashboard_pages(),
-    )
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client, {"Authorization": f"Bearer {token}"}
-    stores.dispose()
+    with reader_client(settings, clock) as found:
+        yield found
 
 
 @pytest.mark.parametrize(

@@ -21,17 +21,12 @@ import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
 from readiness._common.clock import FrozenClock
-from readiness.auth.service import TokenService
 from readiness.cli.main import main
 from readiness.config import load_settings
-from readiness.server.app import create_app
-from readiness.storage import open_stores
 from readiness.testhealth import service  # noqa: F401 - see below
-from readiness.testhealth.api import api_router
 from readiness.testhealth.ingest import pipeline  # noqa: F401 - see below
-from readiness.testhealth.pages import dashboard_pages
 from readiness.testhealth.store import evidence  # noqa: F401 - see below
-from tests.server.conftest import empty_plugin_manager
+from tests.server.conftest import reader_client
 from tests.testhealth.pytest_plugin._report import LEAN
 
 # pytester drops modules first imported during a test; the tables would then be defined twice on
@@ -113,21 +108,8 @@ def history(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
 def client(history: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
     settings = load_settings(history, environ={})
     clock = FrozenClock(datetime(2026, 3, 2, tzinfo=UTC))
-    stores = open_stores(settings)
-    token = TokenService(stores=stores, clock=clock, actor="setup").create(
-        name="reader-bot", role="reader"
-    )[0]
-    app = create_app(
-        settings,
-        stores=stores,
-        clock=clock,
-        pm=empty_plugin_manager(),
-        extra_routers=[api_router()],
-        extra_pages=dashboard_pages(),
-    )
-    with TestClient(app, raise_server_exceptions=False) as tc:
-        yield tc, {"Authorization": f"Bearer {token}"}
-    stores.dispose()
+    with reader_client(settings, clock) as found:
+        yield found
 
 
 def _cli_text(root: Path, *args: str) -> str:
