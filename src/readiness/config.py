@@ -76,6 +76,12 @@ class ServerSettings(BaseModel):
     # Addresses of reverse proxies whose X-Forwarded-Proto is believed (none by default): behind
     # one that terminates TLS, cookies are then marked Secure.
     trusted_proxies: list[str] = Field(default_factory=list)
+    # This many refused sign-ins from one address within the lock window lock that address out
+    # of the sign-in form until the oldest of them is a window old (429 with Retry-After).
+    sign_in_max_failures: int = Field(default=10, ge=1, le=10_000)
+    sign_in_lock_minutes: int = Field(default=15, ge=1, le=10_080)
+    # Strict-Transport-Security max-age sent on responses reached over HTTPS (0: not sent).
+    hsts_seconds: int = Field(default=31_536_000, ge=0, le=63_072_000)
 
 
 # What a link template may name: the fields a stored run has (see ``LinksSettings``).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -19,6 +19,7 @@ from readiness.auth.core import (
     parse_authorization,
     read_session,
     role_allows,
+    sign_in_locked_until,
     sign_session,
     validate_role,
 )
@@ -118,3 +119,30 @@ def test_csrf_token_is_bound_to_the_session_value() -> None:
     assert check_csrf(KEY, "session-a", token) is True
     assert check_csrf(KEY, "session-b", token) is False
     assert check_csrf(KEY, "session-a", None) is False
+
+
+_T0 = datetime(2026, 1, 1, tzinfo=UTC)
+_WINDOW = timedelta(minutes=15)
+
+
+@pytest.mark.parametrize(
+    ("ages_min", "limit", "expected_min"),
+    [
+        ([], 1, None),
+        ([0], 1, 15),
+        ([0, 1], 3, None),  # one below the limit
+        ([1, 2, 3], 3, 12),  # lifts when the oldest of the last three is a window old
+        ([1, 2, 3, 20], 3, 12),  # a failure outside the window does not count
+        ([15], 1, None),  # exactly a window old: out of it
+        ([5, 14], 1, 10),  # the newest failure decides when limit is 1
+    ],
+)
+def test_sign_in_locked_until(ages_min: list[int], limit: int, expected_min: int | None) -> None:
+    failures = [_T0 - timedelta(minutes=a) for a in ages_min]
+    got = sign_in_locked_until(failures, now=_T0, limit=limit, window=_WINDOW)
+    assert got == (None if expected_min is None else _T0 + timedelta(minutes=expected_min))
+
+
+def test_a_failure_in_the_future_does_not_count() -> None:
+    future = [_T0 + timedelta(minutes=1)]
+    assert sign_in_locked_until(future, now=_T0, limit=1, window=_WINDOW) is None

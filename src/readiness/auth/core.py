@@ -11,8 +11,9 @@ import binascii
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from readiness.errors import InputError
 
@@ -196,3 +197,24 @@ def check_csrf(key: bytes, session_value: str, given: str | None) -> bool:
     if not given:
         return False
     return hmac.compare_digest(given.encode("utf-8"), csrf_token(key, session_value).encode())
+
+
+def sign_in_locked_until(
+    failures: Sequence[datetime], *, now: datetime, limit: int, window: timedelta
+) -> datetime | None:
+    """When an address may try to sign in again, or None if it may now.
+
+    ``limit`` failed sign-ins within ``window`` lock the address until the oldest of the last
+    ``limit`` failures is ``window`` old, so the lock lifts by itself and a patient guesser gets
+    at most ``limit`` tries per ``window``.
+
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> sign_in_locked_until([t, t], now=t, limit=2, window=timedelta(minutes=15))
+    datetime.datetime(2026, 1, 1, 0, 15, tzinfo=datetime.timezone.utc)
+    >>> sign_in_locked_until([t], now=t, limit=2, window=timedelta(minutes=15)) is None
+    True
+    """
+    recent = sorted(f for f in failures if now - window < f <= now)
+    if len(recent) < limit:
+        return None
+    return recent[-limit] + window

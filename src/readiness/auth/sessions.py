@@ -18,8 +18,14 @@ from sqlalchemy.engine import Engine
 
 from readiness._common.clock import Clock, utc
 from readiness.audit.service import record_event
-from readiness.auth.core import TOKEN_BYTES, TokenInfo, hash_token, make_session_id
-from readiness.auth.tables import api_tokens, sessions
+from readiness.auth.core import (
+    TOKEN_BYTES,
+    TokenInfo,
+    hash_token,
+    make_session_id,
+    sign_in_locked_until,
+)
+from readiness.auth.tables import api_tokens, sessions, sign_in_failures
 from readiness.errors import NotFoundError
 
 # Writing last_seen_at on every page view would turn every read into a write.
@@ -148,13 +154,57 @@ class SessionService:
         )
         return secret, info
 
-    def login_failed(self, reason: str, *, client: str = "", address: str = "") -> None:
-        """Record a refused sign-in (never the token that was tried)."""
+    def login_failed(
+        self,
+        reason: str,
+        *,
+        client: str = "",
+        address: str = "",
+        window: timedelta | None = None,
+    ) -> None:
+        """Record a refused sign-in (never the token that was tried).
+
+        With ``window``, the refusal also counts towards ``address``'s sign-in lock (see
+        :meth:`sign_in_locked_until`); rows older than the window go at the same time.
+        """
+        if window is not None:
+            now = self._clock.now()
+            with self._state.begin() as conn:
+                conn.execute(
+                    sign_in_failures.delete().where(sign_in_failures.c.failed_at <= now - window)
+                )
+                conn.execute(
+                    sign_in_failures.insert().values(address=address[:ADDRESS_CHARS], failed_at=now)
+                )
         self._record(
             "session.login_failed",
             "session:-",
             {"reason": reason, "client": client[:CLIENT_CHARS], "address": address[:ADDRESS_CHARS]},
         )
+
+    def sign_in_locked_until(
+        self, address: str, *, limit: int, window: timedelta
+    ) -> datetime | None:
+        """Until when ``address`` is locked out of signing in (None: it may try now)."""
+        now = self._clock.now()
+        with self._state.connect() as conn:
+            failures = conn.execute(
+                sa.select(sign_in_failures.c.failed_at).where(
+                    sign_in_failures.c.address == address[:ADDRESS_CHARS],
+                    sign_in_failures.c.failed_at > now - window,
+                )
+            ).scalars()
+            times = [utc(t) for t in failures]
+        return sign_in_locked_until(times, now=now, limit=limit, window=window)
+
+    def sign_in_succeeded(self, address: str) -> None:
+        """A good sign-in clears the address's refusals: its lock counts from zero again."""
+        with self._state.begin() as conn:
+            conn.execute(
+                sign_in_failures.delete().where(
+                    sign_in_failures.c.address == address[:ADDRESS_CHARS]
+                )
+            )
 
     def find_active(self, secret: str) -> SessionInfo | None:
         """The active session whose secret is ``secret``, else None (ended, expired, unknown)."""

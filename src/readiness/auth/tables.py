@@ -56,3 +56,15 @@ sessions = sa.Table(
     sa.Column("client", sa.String(200), nullable=False, server_default=""),
     sa.Column("address", sa.String(64), nullable=False, server_default=""),
 )
+
+# Refused sign-ins per client address, for the sign-in lock (``server.sign_in_max_failures``
+# within ``server.sign_in_lock_minutes``). Rows older than the window are pruned on insert;
+# the audit trail keeps every refusal for good.
+sign_in_failures = sa.Table(
+    "rd_sign_in_failures",
+    state_metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("address", sa.String(64), nullable=False),
+    sa.Column("failed_at", TZ, nullable=False),
+    sa.Index("ix_rd_sign_in_failures_address_failed_at", "address", "failed_at"),
+)

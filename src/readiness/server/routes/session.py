@@ -4,12 +4,14 @@ the project switcher (``/project``) and the admin's sessions page (``/admin/sess
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from readiness._common.words import plural
 from readiness.auth.core import SessionData, check_login_csrf, read_session, sign_session
 from readiness.auth.sessions import SessionService
 from readiness.errors import AuthError, PermissionDeniedError
@@ -64,16 +66,25 @@ def login(
     sessions = session_service(request)
     client = request.headers.get("User-Agent", "")
     address = client_address(request)
+    server = get_settings(request).server
+    window = timedelta(minutes=server.sign_in_lock_minutes)
+    now = get_clock(request).now()
+    locked = sessions.sign_in_locked_until(
+        address, limit=server.sign_in_max_failures, window=window
+    )
+    if locked is not None:
+        sessions.login_failed("locked", client=client, address=address)
+        return _locked_out(request, next, wait=locked - now)
     if not check_login_csrf(session_key(request), request.cookies.get(LOGIN_COOKIE), csrf_token):
-        sessions.login_failed("csrf", client=client, address=address)
+        sessions.login_failed("csrf", client=client, address=address, window=window)
         raise PermissionDeniedError(LOGIN_CSRF_MESSAGE, details={"reason": "csrf"})
     try:
         info = token_service(request).authenticate(token.strip())
     except AuthError as exc:
-        sessions.login_failed(exc.message, client=client, address=address)
+        sessions.login_failed(exc.message, client=client, address=address, window=window)
         return render_login(request, error=exc.message, next=_safe_next(next), status_code=401)
-    now = get_clock(request).now()
-    hours = get_settings(request).server.session_hours
+    sessions.sign_in_succeeded(address)
+    hours = server.session_hours
     expires = now + timedelta(hours=hours)
     if info.expires_at is not None:
         expires = min(expires, info.expires_at)
@@ -94,6 +105,18 @@ def login(
         secure=is_secure(request),
         path="/",
     )
+    return response
+
+
+def _locked_out(request: Request, next: str, *, wait: timedelta) -> Response:
+    """The sign-in form refusing an address with too many recent failures (429, Retry-After)."""
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    minutes = math.ceil(seconds / 60)
+    message = (
+        f"Too many failed sign-ins from this address: try again in {plural(minutes, 'minute')}."
+    )
+    response = render_login(request, error=message, next=_safe_next(next), status_code=429)
+    response.headers["Retry-After"] = str(seconds)
     return response
 
 
