@@ -86,7 +86,9 @@ def _outcomes(
     return out
 
 
-def build(root: Path, tests: int, runs: int, seed: int) -> tuple[Any, Any, FrozenClock, dict[str, str]]:
+def build(
+    root: Path, tests: int, runs: int, seed: int
+) -> tuple[Any, Any, FrozenClock, dict[str, str]]:
     """A project with the history described above; returns settings, stores, clock, fills."""
     rng = random.Random(seed)
     settings = load_settings(root, environ={})
@@ -183,9 +185,7 @@ def main() -> None:
                 "build_s": round(built, 1),
                 "pages_ms": large,
                 "peer_small_project_ms": small,
-                "ratio_to_small": {
-                    k: round(large[k] / small[k], 1) for k in large if small.get(k)
-                },
+                "ratio_to_small": {k: round(large[k] / small[k], 1) for k in large if small.get(k)},
             }
         )
     )
