@@ -17,6 +17,7 @@ from pathlib import Path
 import httpcore  # noqa: F401 - see below
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 
 from readiness._common.clock import FrozenClock
 from readiness.config import Settings, load_settings
@@ -26,6 +27,11 @@ from readiness.storage.migrate import upgrade_all
 # httpx imports httpcore lazily and maps its exceptions by class. pytester's in-process runs drop
 # modules first imported inside them, so a later re-import would make new classes that httpx
 # no longer maps (a refused connection then escapes as httpcore.ConnectError). Import it once here.
+
+# No timing assertions in the suite, Hypothesis' per-example deadline included: on a shared
+# 2-core machine a slow example is load, not a bug. Examples and shrinking are unchanged.
+hypothesis_settings.register_profile("readiness", deadline=None)
+hypothesis_settings.load_profile("readiness")
 
 PG_URL = os.environ.get(
     "READINESS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -167,9 +167,9 @@ class TestHealthService:
         ``until`` judges the history as it stood then (runs started at or before it).
         """
         from readiness.testhealth.detection.rules import assess
-        from readiness.testhealth.store.evidence import load_evidence
+        from readiness.testhealth.store.evidence_cache import cached_evidence
 
-        evidence = load_evidence(
+        evidence = cached_evidence(
             self.stores.state,
             project=self.project,
             default_branch=self.settings.default_branch,

@@ -20,6 +20,7 @@ from readiness.testhealth.detection.model import (
 )
 from readiness.testhealth.model import Outcome
 from readiness.testhealth.store.evidence import FAILING, _aware, _connect, _counted_runs, _utc
+from readiness.testhealth.store.memo import EngineMemo
 from readiness.testhealth.store.tables import fix_verifications, quarantine, results, runs, tests
 
 
@@ -49,6 +50,10 @@ def load_clusters_input(
         for key, run_id in conn.execute(q):
             out[key].add(run_id)
     return {k: frozenset(v) for k, v in out.items()}
+
+
+# Mean test durations per set of runs (the suite-health page's costliest read).
+_durations_memo = EngineMemo(size=8)
 
 
 def load_suite_health_inputs(
@@ -105,7 +110,16 @@ def load_suite_health_inputs(
             RunSummary(i, ci, a, c, _aware(at), float(d), f, rr)
             for i, ci, a, c, at, d, f, rr in conn.execute(run_q)
         )
-        durations = tuple(TestDuration(k, float(m), int(n)) for k, m, n in conn.execute(dur_q))
+
+        def load_durations() -> tuple[TestDuration, ...]:
+            return tuple(TestDuration(k, float(m), int(n)) for k, m, n in conn.execute(dur_q))
+
+        # A run's results never change once committed: the runs chosen name the answer.
+        if isinstance(conn_or_engine, Engine):
+            key = (project, tuple((r.run_id, r.started_at, r.duration_s) for r in run_rows))
+            durations = _durations_memo.get_or_load(conn_or_engine, key, load_durations)
+        else:
+            durations = load_durations()
         spans = tuple(QuarantineSpan(k, _aware(c), _utc(r)) for k, c, r in conn.execute(q_q))
         fixes = tuple((k, _aware(at)) for k, at in conn.execute(fix_q))
     return SuiteHealthInputs(run_rows, spans, fixes, durations)
