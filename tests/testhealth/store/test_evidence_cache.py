@@ -19,10 +19,10 @@ from readiness.testhealth.store.tables import results, runs
 from tests.testhealth._history import T0, History
 
 
-def _cached(stores: Stores, **kw: object) -> list[TestEvidence]:
+def _cached(stores: Stores, test_key: str | None = None) -> list[TestEvidence]:
     return evidence_cache.cached_evidence(
-        stores.state, project="default", default_branch="main", window_runs=50, **kw
-    )  # type: ignore[arg-type]
+        stores.state, project="default", default_branch="main", window_runs=50, test_key=test_key
+    )
 
 
 def _fresh(stores: Stores) -> list[TestEvidence]:
@@ -121,6 +121,11 @@ def test_engine_memo_keeps_the_most_recently_used_answers(stores: Stores) -> Non
     assert (memo.get(engine, "x"), memo.get(engine, "y"), memo.get(engine, "z")) == (1, None, 3)
     assert memo.get(sa.create_engine("sqlite://"), "x") is None  # per engine
     calls: list[int] = []
-    assert memo.get_or_load(engine, "w", lambda: calls.append(1) or 4) == 4
-    assert memo.get_or_load(engine, "w", lambda: calls.append(1) or 5) == 4
-    assert calls == [1]
+
+    def load(value: int) -> int:
+        calls.append(value)
+        return value
+
+    assert memo.get_or_load(engine, "w", lambda: load(4)) == 4
+    assert memo.get_or_load(engine, "w", lambda: load(5)) == 4
+    assert calls == [4]
