@@ -121,7 +121,7 @@ def test_inclusion_probe_verifies_exactly_when_the_vector_says(probe: dict[str, 
         merkle.verify_inclusion(*args)
 
 
-# transparency-dev accepts equal sizes with equal 12-byte "roots"; a root here is 32 bytes or refused.
+# transparency-dev accepts equal sizes with equal 12-byte "roots"; here a root has 32 bytes.
 _STRICTER = {"consistency/additional/sizes-are-equal-one-and-proof-is-empty.json"}
 
 
@@ -172,7 +172,8 @@ def test_inclusion_plan_names_the_stored_nodes_of_the_rfc_example() -> None:
 
 
 def test_consistency_plan_of_the_rfc_examples() -> None:
-    # RFC 9162 §2.1.5: PROOF(3, D[7]) = [c, d, g, l]; PROOF(4, D[7]) = [l]; PROOF(6, D[7]) = [i, j, k].
+    # RFC 9162 §2.1.5: PROOF(3, D[7]) = [c, d, g, l]; PROOF(4, D[7]) = [l];
+    # PROOF(6, D[7]) = [i, j, k].
     assert merkle.consistency_plan(3, 7) == (
         ((0, 2),),
         ((0, 3),),
