@@ -89,9 +89,11 @@ def parse_tile_path(path: str) -> TileId:
     groups = index_text.replace("x", "").split("/")
     if len(groups) > 1 and groups[0] == "000":
         raise TileFormatError(f"tile path {path!r} has a leading zero group in its index")
-    width = int(width_text) if width_text else TILE_WIDTH
-    if width >= TILE_WIDTH:
-        raise TileFormatError(f"tile path {path!r}: a partial tile is 1 to 255 wide")
+    width = TILE_WIDTH
+    if width_text:
+        width = int(width_text)
+        if width >= TILE_WIDTH:
+            raise TileFormatError(f"tile path {path!r}: a partial tile is 1 to 255 wide")
     level = None if level_text == "entries" else int(level_text)
     return TileId(level, int("".join(groups)), width)
 
