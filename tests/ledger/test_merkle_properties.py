@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from readiness.errors import ProofError
-from readiness.ledger.core import merkle
+from readiness.ledger.core import compact, merkle
 
 leaf_lists = st.lists(st.binary(max_size=40), min_size=1, max_size=40)
 
@@ -35,7 +35,7 @@ def _naive_mth(hashes: list[bytes]) -> bytes:
 @settings(max_examples=60, deadline=None)
 @given(leaves=leaf_lists)
 def test_every_inclusion_proof_verifies_for_every_index_and_size(leaves: list[bytes]) -> None:
-    tree = merkle.MemoryTree(merkle.leaf_hash(leaf) for leaf in leaves)
+    tree = compact.MemoryTree(merkle.leaf_hash(leaf) for leaf in leaves)
     for size in range(1, len(leaves) + 1):
         root = tree.root(size)
         for index in range(size):
@@ -46,7 +46,7 @@ def test_every_inclusion_proof_verifies_for_every_index_and_size(leaves: list[by
 @settings(max_examples=60, deadline=None)
 @given(leaves=leaf_lists)
 def test_every_consistency_proof_verifies_for_every_pair_of_sizes(leaves: list[bytes]) -> None:
-    tree = merkle.MemoryTree(merkle.leaf_hash(leaf) for leaf in leaves)
+    tree = compact.MemoryTree(merkle.leaf_hash(leaf) for leaf in leaves)
     roots = [tree.root(size) for size in range(len(leaves) + 1)]
     for new in range(1, len(leaves) + 1):
         for old in range(1, new + 1):
@@ -58,7 +58,7 @@ def test_every_consistency_proof_verifies_for_every_pair_of_sizes(leaves: list[b
 @given(leaves=leaf_lists)
 def test_roots_from_stored_nodes_equal_the_recursive_definition(leaves: list[bytes]) -> None:
     hashes = [merkle.leaf_hash(leaf) for leaf in leaves]
-    tree = merkle.MemoryTree(hashes)
+    tree = compact.MemoryTree(hashes)
 
     for size in range(len(hashes) + 1):
         assert tree.root(size) == _naive_mth(hashes[:size])
@@ -70,7 +70,7 @@ def test_roots_from_stored_nodes_equal_the_recursive_definition(leaves: list[byt
 def test_any_one_bit_change_to_an_inclusion_proof_root_or_leaf_is_rejected(
     data: st.DataObject, leaves: list[bytes]
 ) -> None:
-    tree = merkle.MemoryTree(merkle.leaf_hash(leaf) for leaf in leaves)
+    tree = compact.MemoryTree(merkle.leaf_hash(leaf) for leaf in leaves)
     size = data.draw(st.integers(2, len(leaves)), label="size")
     index = data.draw(st.integers(0, size - 1), label="index")
     proof = merkle.inclusion_proof(index, size, tree.get_node)
@@ -93,7 +93,7 @@ def test_any_one_bit_change_to_an_inclusion_proof_root_or_leaf_is_rejected(
 def test_any_one_bit_change_to_a_consistency_proof_or_either_root_is_rejected(
     data: st.DataObject, leaves: list[bytes]
 ) -> None:
-    tree = merkle.MemoryTree(merkle.leaf_hash(leaf) for leaf in leaves)
+    tree = compact.MemoryTree(merkle.leaf_hash(leaf) for leaf in leaves)
     new = data.draw(st.integers(2, len(leaves)), label="new")
     old = data.draw(st.integers(1, new - 1), label="old")
     proof = merkle.consistency_proof(old, new, tree.get_node)
@@ -119,7 +119,7 @@ def test_any_one_bit_change_to_a_consistency_proof_or_either_root_is_rejected(
 def test_a_proof_for_another_index_of_distinct_leaves_is_rejected(
     data: st.DataObject, leaves: list[bytes]
 ) -> None:
-    tree = merkle.MemoryTree(merkle.leaf_hash(leaf) for leaf in leaves)
+    tree = compact.MemoryTree(merkle.leaf_hash(leaf) for leaf in leaves)
     size = len(leaves)
     index = data.draw(st.integers(0, size - 1), label="index")
     other = data.draw(st.integers(0, size - 1).filter(lambda i: i != index), label="other")
@@ -136,8 +136,8 @@ def test_a_compact_range_resumed_from_stored_nodes_continues_the_same_tree(
 ) -> None:
     hashes = [merkle.leaf_hash(leaf) for leaf in leaves]
     cut = min(cut, len(hashes))
-    tree = merkle.MemoryTree(hashes)
-    resumed = merkle.CompactRange.from_nodes(cut, tree.get_node)
+    tree = compact.MemoryTree(hashes)
+    resumed = compact.CompactRange.from_nodes(cut, tree.get_node)
     for value in hashes[cut:]:
         resumed.append(value)
 
@@ -148,8 +148,8 @@ def test_a_compact_range_resumed_from_stored_nodes_continues_the_same_tree(
 
 def test_append_returns_every_node_the_leaf_completes_from_the_leaf_up() -> None:
     hashes = [merkle.leaf_hash(bytes([i])) for i in range(8)]
-    compact = merkle.CompactRange()
-    created = [compact.append(value) for value in hashes]
+    growing = compact.CompactRange()
+    created = [growing.append(value) for value in hashes]
 
     assert [[node for node, _ in step] for step in created] == [
         [(0, 0)],
@@ -161,14 +161,14 @@ def test_append_returns_every_node_the_leaf_completes_from_the_leaf_up() -> None
         [(0, 6)],
         [(0, 7), (1, 3), (2, 1), (3, 0)],
     ]
-    assert created[-1][-1][1] == compact.root() == _naive_mth(hashes)
+    assert created[-1][-1][1] == growing.root() == _naive_mth(hashes)
 
 
 def test_a_compact_range_needs_one_root_per_set_bit_of_its_size() -> None:
     with pytest.raises(
         ProofError, match=r"^a tree of size 5 has 2 complete-subtree roots \(got 1\)$"
     ):
-        merkle.CompactRange(5, [bytes(32)])
+        compact.CompactRange(5, [bytes(32)])
 
 
 @pytest.mark.parametrize("size", [10**4, 10**6, 10**7, 2**40 + 12345])

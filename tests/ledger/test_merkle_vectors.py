@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from readiness.errors import LedgerError, ProofError
-from readiness.ledger.core import merkle
+from readiness.ledger.core import compact, merkle
 
 VECTORS = json.loads(
     (Path(__file__).parent / "vectors" / "transparency_dev_merkle.json").read_text()
@@ -61,8 +61,8 @@ def _b64(value: str | None) -> bytes:
     return base64.b64decode(value) if value is not None else b""
 
 
-def _tree() -> merkle.MemoryTree:
-    return merkle.MemoryTree(merkle.leaf_hash(leaf) for leaf in LEAVES)
+def _tree() -> compact.MemoryTree:
+    return compact.MemoryTree(merkle.leaf_hash(leaf) for leaf in LEAVES)
 
 
 def test_the_empty_tree_hashes_to_sha256_of_nothing() -> None:
@@ -99,7 +99,7 @@ def test_stored_complete_nodes_are_the_published_node_hashes() -> None:
 
 
 def test_an_incomplete_node_is_not_stored() -> None:
-    tree = merkle.MemoryTree(merkle.leaf_hash(leaf) for leaf in LEAVES[:3])
+    tree = compact.MemoryTree(merkle.leaf_hash(leaf) for leaf in LEAVES[:3])
 
     with pytest.raises(ProofError, match=r"node \(level 1, index 1\) is not a complete subtree"):
         tree.get_node(1, 1)

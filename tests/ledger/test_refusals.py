@@ -14,7 +14,7 @@ from readiness.errors import (
     SignatureError,
     TileFormatError,
 )
-from readiness.ledger.core import merkle, note, tiles
+from readiness.ledger.core import compact, merkle, note, tiles
 from readiness.ledger.core.checkpoint import Checkpoint
 from readiness.ledger.core.cosignature import CosignatureSigner, cosigned_message
 
@@ -41,7 +41,7 @@ def test_every_ledger_error_is_a_400_readiness_error_with_its_code(
 
 def test_a_leaf_hash_of_the_wrong_length_cannot_be_appended() -> None:
     with pytest.raises(ProofError, match=r"^leaf hash must be 32 bytes \(got 31\)$"):
-        merkle.CompactRange().append(bytes(31))
+        compact.CompactRange().append(bytes(31))
 
 
 def test_a_proof_hash_of_the_wrong_length_is_refused_by_position() -> None:
@@ -50,7 +50,7 @@ def test_a_proof_hash_of_the_wrong_length_is_refused_by_position() -> None:
 
 
 def test_a_memory_tree_has_no_root_beyond_its_size() -> None:
-    tree = merkle.MemoryTree([merkle.leaf_hash(b"a")])
+    tree = compact.MemoryTree([merkle.leaf_hash(b"a")])
 
     with pytest.raises(ProofError, match=r"^tree size 2 is larger than the tree \(1 leaves\)$"):
         tree.root(2)

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from readiness.errors import LedgerError, TileFormatError
-from readiness.ledger.core import merkle, tiles
+from readiness.ledger.core import compact, merkle, tiles
 from readiness.ledger.core.tiles import TileId
 
 
@@ -104,8 +104,8 @@ def test_tiles_since_an_older_size_are_the_difference_of_the_two_sets(old: int, 
     assert set(tiles.tiles_for_size(new, since=old)) == after - before
 
 
-def _tree(size: int) -> merkle.MemoryTree:
-    return merkle.MemoryTree(merkle.leaf_hash(i.to_bytes(4, "big")) for i in range(size))
+def _tree(size: int) -> compact.MemoryTree:
+    return compact.MemoryTree(merkle.leaf_hash(i.to_bytes(4, "big")) for i in range(size))
 
 
 def test_tile_data_is_the_concatenated_hashes_of_its_level() -> None:

@@ -30,7 +30,6 @@ HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 LEAF_PREFIX = b"\x00"
 NODE_PREFIX = b"\x01"
-_sha256 = hashlib.sha256
 
 NodeGetter = Callable[[int, int], bytes]
 """``get_node(level, index)``: the stored hash of a complete subtree (level 0: a leaf hash)."""
@@ -110,10 +109,16 @@ def root_from_nodes(size: int, get_node: NodeGetter) -> bytes:
 
 def root_hash(leaf_hashes: Iterable[bytes]) -> bytes:
     """The Merkle tree hash (RFC 9162 MTH) of a sequence of leaf hashes; ``EMPTY_ROOT`` if none."""
-    tree = CompactRange()
-    for value in leaf_hashes:
-        tree.append(value)
-    return tree.root()
+    roots: list[bytes] = []  # one complete-subtree root per set bit of the count so far
+    for count, value in enumerate(leaf_hashes):
+        _check_hashes((), ("leaf hash", value))
+        acc = value
+        index = count
+        while index & 1:
+            acc = node_hash(roots.pop(), acc)
+            index >>= 1
+        roots.append(acc)
+    return fold(roots)
 
 
 def _largest_power_below(n: int) -> int:
@@ -327,104 +332,3 @@ def _roots_from_consistency_path(
             f"({len(proof)} hashes)"
         )
     return old_acc, new_acc
-
-
-class CompactRange:
-    """The right edge of a growing tree: one complete-subtree root per set bit of its size.
-
-    What a sequencer keeps in memory to append leaves and compute each new root without reading
-    storage. :meth:`append` returns the nodes the new leaf completes, which is exactly what a store
-    must persist for :func:`inclusion_proof` and :func:`consistency_proof` to work at any size.
-    """
-
-    __slots__ = ("_roots", "_size")
-
-    def __init__(self, size: int = 0, roots: Sequence[bytes] = ()) -> None:
-        """Resume from a tree of ``size`` leaves and its ``roots`` (see :meth:`from_nodes`)."""
-        _check_size(size)
-        if len(roots) != size.bit_count():
-            raise ProofError(
-                f"a tree of size {size} has {size.bit_count()} complete-subtree roots "
-                f"(got {len(roots)})"
-            )
-        _check_hashes(roots)
-        self._size = size
-        self._roots = list(roots)
-
-    @classmethod
-    def from_nodes(cls, size: int, get_node: NodeGetter) -> CompactRange:
-        """Resume from stored nodes: the range of a tree of ``size`` leaves."""
-        return cls(size, [get_node(*node) for node in root_plan(size)])
-
-    @property
-    def size(self) -> int:
-        """Number of leaves appended so far."""
-        return self._size
-
-    @property
-    def roots(self) -> tuple[bytes, ...]:
-        """The complete-subtree roots, left (largest) to right."""
-        return tuple(self._roots)
-
-    def append(self, leaf: bytes) -> list[tuple[NodeId, bytes]]:
-        """Append one leaf hash; return the nodes it completes, from the leaf up."""
-        if len(leaf) != HASH_SIZE:
-            raise ProofError(f"leaf hash must be {HASH_SIZE} bytes (got {len(leaf)})")
-        # The sequencer's hot path: hashlib inlined, no helper calls per level.
-        index = self._size
-        created = [((0, index), leaf)]
-        roots = self._roots
-        acc = leaf
-        level = 0
-        while index & 1:
-            acc = _sha256(NODE_PREFIX + roots.pop() + acc).digest()
-            index >>= 1
-            level += 1
-            created.append(((level, index), acc))
-        roots.append(acc)
-        self._size += 1
-        return created
-
-    def root(self) -> bytes:
-        """The root hash of the tree of :attr:`size` leaves."""
-        return fold(self._roots)
-
-
-class MemoryTree:
-    """Every complete node of a tree, in memory: the reference node store, and a test double."""
-
-    __slots__ = ("_levels", "_range")
-
-    def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
-        self._levels: list[list[bytes]] = []
-        self._range = CompactRange()
-        for value in leaf_hashes:
-            self.append(value)
-
-    @property
-    def size(self) -> int:
-        """Number of leaves."""
-        return self._range.size
-
-    def append(self, leaf: bytes) -> None:
-        """Append one leaf hash and store every node it completes."""
-        for node, value in self._range.append(leaf):
-            if node[0] == len(self._levels):
-                self._levels.append([])
-            self._levels[node[0]].append(value)
-
-    def get_node(self, level: int, index: int) -> bytes:
-        """The stored complete node ``(level, index)``; :class:`ProofError` if not complete."""
-        if 0 <= level < len(self._levels) and 0 <= index < len(self._levels[level]):
-            return self._levels[level][index]
-        raise ProofError(
-            f"node (level {level}, index {index}) is not a complete subtree of a tree of "
-            f"size {self.size}"
-        )
-
-    def root(self, size: int | None = None) -> bytes:
-        """The root hash at ``size`` (default: the current size)."""
-        size = self.size if size is None else size
-        if size > self.size:
-            raise ProofError(f"tree size {size} is larger than the tree ({self.size} leaves)")
-        return root_from_nodes(size, self.get_node)
