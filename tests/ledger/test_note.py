@@ -182,7 +182,9 @@ def test_keys_of_another_length_or_type_are_refused(vkey: str, reason: str) -> N
         Ed25519Verifier.from_vkey(vkey)
 
 
-@pytest.mark.parametrize("name", ["", "a b", "a+b", "tab\there", "nbsp\u00a0x", "nl\nx"])
+@pytest.mark.parametrize(
+    "name", ["", "a b", "a+b", "tab\there", "nbsp\u00a0x", "nl\nx", "bell\x07", "lone\udc80"]
+)
 def test_key_names_with_spaces_plus_or_nothing_are_refused(name: str) -> None:
     with pytest.raises(KeyFormatError):
         Ed25519Signer(name, bytes(32))
@@ -253,3 +255,23 @@ def test_any_one_bit_change_to_a_signed_note_is_refused(position: int) -> None:
 
     with pytest.raises(LedgerError):
         notes.open_note(bytes(raw), [peter])
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.text(max_size=30))
+def test_any_key_name_gives_a_working_key_or_a_key_format_error(name: str) -> None:
+    try:
+        signer = Ed25519Signer(name, bytes(32))
+    except KeyFormatError:
+        return
+    assert Ed25519Verifier.from_vkey(signer.verifier.vkey) == signer.verifier
+
+
+@settings(max_examples=300, deadline=None)
+@given(key=st.text(max_size=120))
+def test_parsing_arbitrary_key_strings_gives_a_key_or_a_key_format_error(key: str) -> None:
+    try:
+        verifier = Ed25519Verifier.from_vkey(key)
+    except KeyFormatError:
+        return
+    assert verifier.vkey.lower() == key.lower()

@@ -43,10 +43,10 @@ def check_key_name(name: str) -> None:
     if not name:
         raise KeyFormatError("key name is empty; expected a name such as example.com/log")
     for char in name:
-        if char.isspace() or char == "+" or ord(char) < 0x20:
+        if char.isspace() or char == "+" or ord(char) < 0x20 or 0xD800 <= ord(char) <= 0xDFFF:
             raise KeyFormatError(
-                f"key name {name!r} contains {char!r}; names hold no whitespace, '+' or "
-                "control characters"
+                f"key name {name!r} contains {char!r}; names hold no whitespace, '+', "
+                "control characters or lone surrogates"
             )
 
 
@@ -146,7 +146,7 @@ class Ed25519Verifier:
             return False
         try:
             Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature, message)
-        except InvalidSignature:
+        except (InvalidSignature, ValueError):
             return False
         return True
 
