@@ -133,17 +133,33 @@ def test_every_node_of_a_tree_can_be_recomputed_from_its_tile() -> None:
             assert tiles.node_from_tile(level, index, tile, data) == tree.get_node(level, index)
 
 
-def test_a_proof_can_be_served_from_tiles_alone() -> None:
-    size = 1_000
+def test_proofs_and_roots_can_be_served_from_tiles_alone() -> None:
+    size = 70_000
     tree = _tree(size)
+    files = {tile.path: tiles.tile_data(tile, tree.get_node) for tile in tiles.tiles_for_size(size)}
+    fetches: list[str] = []
 
-    def from_tiles(level: int, index: int) -> bytes:
-        tile = tiles.tile_for_node(level, index, size)
-        return tiles.node_from_tile(level, index, tile, tiles.tile_data(tile, tree.get_node))
+    def fetch(path: str) -> bytes:
+        fetches.append(path)
+        return files[path]
 
-    proof = merkle.inclusion_proof(777, size, from_tiles)
+    get_node = tiles.tile_node_getter(size, fetch)
+    proof = merkle.inclusion_proof(65_777, size, get_node)
+    merkle.verify_inclusion(65_777, size, tree.get_node(0, 65_777), proof, tree.root())
+    old_root = merkle.root_from_nodes(1_000, get_node)
+    merkle.verify_consistency(
+        1_000, size, old_root, tree.root(), merkle.consistency_proof(1_000, size, get_node)
+    )
 
-    merkle.verify_inclusion(777, size, tree.get_node(0, 777), proof, tree.root())
+    assert merkle.root_from_nodes(size, get_node) == tree.root()
+    assert len(fetches) == len(set(fetches))
+
+
+def test_a_served_tile_of_the_wrong_length_is_refused() -> None:
+    get_node = tiles.tile_node_getter(300, lambda path: bytes(32 * 255))
+
+    with pytest.raises(TileFormatError, match=r"^tile tile/0/000 must be 8192 bytes \(got 8160\)$"):
+        get_node(0, 3)
 
 
 @pytest.mark.parametrize(

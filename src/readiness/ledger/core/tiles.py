@@ -14,7 +14,7 @@ with ``N`` in zero-padded 3-digit groups, all but the last prefixed ``x`` (12340
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from readiness.errors import TileFormatError
@@ -191,6 +191,25 @@ def tile_for_node(level: int, index: int, size: int) -> TileId:
         )
     width = min(TILE_WIDTH, available - tile_index * TILE_WIDTH)
     return TileId(tile_level, tile_index, width)
+
+
+def tile_node_getter(size: int, fetch: Callable[[str], bytes]) -> NodeGetter:
+    """A node getter for a tree of ``size`` leaves served as tiles: ``fetch(path) -> tile bytes``.
+
+    What a verifier uses on an export or a tile server: every proof and root of
+    :mod:`readiness.ledger.core.merkle` then runs over the tiles alone. Each tile is fetched once.
+    """
+    fetched: dict[TileId, bytes] = {}
+
+    def get_node(level: int, index: int) -> bytes:
+        tile = tile_for_node(level, index, size)
+        if tile not in fetched:
+            data = fetch(tile.path)
+            tile_hashes(tile, data)  # refuses a tile of the wrong length
+            fetched[tile] = data
+        return node_from_tile(level, index, tile, fetched[tile])
+
+    return get_node
 
 
 def encode_entry_bundle(entries: Sequence[bytes]) -> bytes:
