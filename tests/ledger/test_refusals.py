@@ -148,3 +148,24 @@ def test_tile_ids_know_whether_they_are_partial_or_bundles() -> None:
     assert (tiles.TileId(None, 0).is_entries, tiles.TileId(0, 0).is_entries) == (True, False)
     assert tiles.CHECKPOINT_PATH == "checkpoint"
     assert (tiles.TILE_WIDTH, tiles.TILE_HEIGHT) == (256, 8)
+
+
+def test_a_negative_node_position_is_not_read_from_the_end() -> None:
+    tree = compact.MemoryTree([merkle.leaf_hash(b"a"), merkle.leaf_hash(b"b")])
+
+    with pytest.raises(ProofError, match=r"^node \(level 0, index -1\) is not a complete"):
+        tree.get_node(0, -1)
+    with pytest.raises(ProofError, match=r"^node \(level -1, index 0\) is not a complete"):
+        tree.get_node(-1, 0)
+
+
+def test_a_compact_range_refuses_a_negative_size_or_a_short_root() -> None:
+    with pytest.raises(ProofError, match=r"^tree size must be >= 0 \(got -1\)$"):
+        compact.CompactRange(-1)
+    with pytest.raises(ProofError, match=r"^subtree root 0 must be 32 bytes \(got 31\)$"):
+        compact.CompactRange(1, [bytes(31)])
+
+
+def test_a_leaf_hash_of_the_wrong_length_has_no_root() -> None:
+    with pytest.raises(ProofError, match=r"^leaf hash must be 32 bytes \(got 0\)$"):
+        merkle.root_hash([bytes(32), b""])
