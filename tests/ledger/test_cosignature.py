@@ -134,3 +134,35 @@ def test_any_one_bit_change_to_a_cosignature_line_is_refused_or_ignored(position
         return
     # A changed name or key id makes the line someone else's: it no longer counts as the witness.
     assert [s.name for s in opened.note.verified] == [LOG.name]
+
+
+# transparency-dev/formats note/note_cosigv1_test.go: a real witness key (type 0x04), and a
+# cosignature whose timestamp is 1727964367.
+REMORA_VKEY = "remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2"
+FORMATS_COSIG = (
+    "ZGhGuQAAAABm/qTPeyKXD+R2rzyQsxPiP8mXum7qq/iF0u4vanlqJyocWODBt97w9uL+8qT7S5gxEHWWOworDcFiEBY"
+    "JXORmnFBOBA=="
+)
+FORMATS_PLAIN_SIG = (
+    "eQjRQm6eSKzFoiYalgwCPXu2y3ijtg68is9M46JKxuZB+dRfTmeQeDBoXnvxZx2ugnkyV+MUMLXpWs1hPb/W/4xkNQY="
+)
+
+
+def test_a_published_witness_key_has_the_key_id_we_compute_for_type_0x04() -> None:
+    verifier = CosignatureVerifier.from_vkey(REMORA_VKEY)
+
+    assert (verifier.name, verifier.key_id) == ("remora.n621.de", 0xDA77ADE7)
+    assert verifier.vkey == REMORA_VKEY
+
+
+def test_the_time_of_a_published_cosignature_is_read_back() -> None:
+    line = parse_note(f"x\n\n\u2014 w {FORMATS_COSIG}\n").signatures[0]
+
+    assert cosignature_time(line) == 1727964367
+
+
+def test_a_plain_note_signature_has_no_cosignature_time() -> None:
+    line = parse_note(f"x\n\n\u2014 w {FORMATS_PLAIN_SIG}\n").signatures[0]
+
+    with pytest.raises(SignatureError, match=r"has 64 bytes after the key id; expected 72"):
+        cosignature_time(line)
