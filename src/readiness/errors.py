@@ -17,7 +17,14 @@ and exits 2, the server maps it to a status code and the JSON error shape
     │   └── PermissionDeniedError       forbidden       403
     ├── StorageError                    storage         503
     ├── RemoteError                     remote          502
-    └── GateError                       gate_error      500 (a check could not run: exit 2)
+    ├── GateError                       gate_error      500 (a check could not run: exit 2)
+    └── LedgerError                     ledger_invalid  400 (exit 1 from `audit verify`)
+        ├── ProofError                  proof_invalid   400
+        ├── NoteFormatError             note_malformed  400
+        ├── KeyFormatError              key_malformed   400
+        ├── SignatureError              signature_invalid 400
+        ├── CheckpointFormatError       checkpoint_malformed 400
+        └── TileFormatError             tile_malformed  400
 
 Messages say what was expected, what arrived and how to fix it.
 """
@@ -124,3 +131,50 @@ class GateError(ReadinessError):
     """A gate check could not run because its environment is broken (not a failed check)."""
 
     code = "gate_error"
+
+
+class LedgerError(ReadinessError):
+    """A ledger proof, note, key, checkpoint or tile was refused: malformed or not verifying.
+
+    Everything the tamper-evident ledger refuses is one of these, so ``audit verify`` can report
+    every refusal the same way; the subclass says which kind of object was refused.
+    """
+
+    code = "ledger_invalid"
+    http_status = 400
+
+
+class ProofError(LedgerError):
+    """A Merkle inclusion or consistency proof is malformed, out of range or does not verify."""
+
+    code = "proof_invalid"
+
+
+class NoteFormatError(LedgerError):
+    """A signed note (c2sp.org/signed-note) is not well formed."""
+
+    code = "note_malformed"
+
+
+class KeyFormatError(LedgerError):
+    """A verifier or signer key string, or a key name, is not well formed."""
+
+    code = "key_malformed"
+
+
+class SignatureError(LedgerError):
+    """A signature from a known key does not verify, or no known key signed the note."""
+
+    code = "signature_invalid"
+
+
+class CheckpointFormatError(LedgerError):
+    """A checkpoint body (c2sp.org/tlog-checkpoint) is not well formed."""
+
+    code = "checkpoint_malformed"
+
+
+class TileFormatError(LedgerError):
+    """A tile path, tile or entry bundle (c2sp.org/tlog-tiles) is not well formed."""
+
+    code = "tile_malformed"
