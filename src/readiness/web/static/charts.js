@@ -96,6 +96,7 @@
     var axis = self.axes[axisIdx];
     if (cycleNum > 1) return axis._size;
     var size = axis.ticks.size + axis.gap;
+    if (axis.side % 2 === 0) return Math.ceil(size + parseFloat(axis.font[1] || 13) * 1.4 / uPlot.pxRatio) + 2;
     var longest = (values || []).reduce(function (a, v) { return String(v).length > a.length ? String(v) : a; }, "");
     if (longest) {
       self.ctx.font = axis.font[0];
@@ -227,12 +228,20 @@
       });
     });
     var xRange = columns || n === 1 ? [-0.5, n - 0.5] : [0, n - 1];
+    // The last tick label is centred on the plot's edge: leave room for its half.
+    var top = options.y_max;
+    if (top === null || top === undefined) {
+      top = data.series.reduce(function (a, s) { return s.values.reduce(function (b, v) { return v === null ? b : Math.max(b, v); }, a); }, 0);
+    }
+    var bottomTicks = bar ? [formatValue(top, unit), formatValue(top * 1.2, unit)] : ticks;
+    var lastTick = bottomTicks.reduce(function (a, l) { return Math.max(a, String(l).length); }, 1);
+    var right = Math.ceil(lastTick * f.px * 0.32) + 6;
     return {
       width: width,
       height: options.height,
-      padding: [12, small ? 10 : 16, 0, 0],
+      padding: [12, right, 0, 0],
       scales: {
-        x: { time: false, range: function () { return xRange; }, ori: bar ? 1 : 0, dir: 1 },
+        x: { time: false, range: function () { return xRange; }, ori: bar ? 1 : 0, dir: bar ? -1 : 1 },
         y: { range: yRange(options), ori: bar ? 0 : 1, dir: 1 },
       },
       axes: [xAxis, yAxis],
@@ -263,6 +272,7 @@
       if (chart) chart.destroy();
       small = nowSmall;
       chart = new uPlot(config(kind, data, options, width, small), columns, el);
+      el.readinessChart = chart; // for the browser tests: its scales and size
     }
     el.setAttribute("data-chart-drawn", "true");
     build();
