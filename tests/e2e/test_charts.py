@@ -45,9 +45,9 @@ EXPECTED_LEGENDS = {
     "/tests/health": [
         ["Day", "p50", "p95"],
         ["Day", "quarantined"],
-        ["Item", "Share of runs"],
-        ["Test", "Mean duration"],
-        ["Mean duration", "Tests"],
+        ["Share of runs"],  # bars: the legend names the series, the tooltip the bar
+        ["Mean duration"],
+        ["Tests"],
     ],
     "/gates": [["Day", "pass rate"], ["Day", "median"]],
 }

@@ -191,7 +191,7 @@ def bar_chart(
     if not labels:
         return _empty("bar", title)
     clean = [_finite(v) for v in values]
-    name = series_name or y_label or "value"
+    name = series_name or y_label or "Value"
     summary = ", ".join(
         f"{label}: {format_value(v, unit)}" for label, v in zip(labels, clean, strict=True)
     )

@@ -124,10 +124,11 @@
     return {
       hooks: {
         init: function (u) {
+          // In the chart's container, not the plot: a long label may use the chart's full width.
           tip = document.createElement("div");
           tip.className = "chart-tooltip";
           tip.hidden = true;
-          u.over.appendChild(tip);
+          u.root.parentNode.appendChild(tip);
         },
         setCursor: function (u) {
           var idx = u.cursor.idx;
@@ -143,14 +144,26 @@
             tip.appendChild(line);
           }
           tip.hidden = false;
-          var width = u.over.clientWidth;
-          var left = u.cursor.left + 12;
-          if (left + tip.offsetWidth > width) left = Math.max(0, u.cursor.left - tip.offsetWidth - 12);
+          var box = tip.parentNode.getBoundingClientRect();
+          var over = u.over.getBoundingClientRect();
+          var x = over.left - box.left + u.cursor.left;
+          var y = over.top - box.top + u.cursor.top;
+          var left = x + 12;
+          if (left + tip.offsetWidth > box.width) left = Math.max(0, x - tip.offsetWidth - 12);
           tip.style.left = left + "px";
-          tip.style.top = Math.max(0, u.cursor.top - tip.offsetHeight - 8) + "px";
+          // Above the cursor if there is room, else below it (never off the top of the chart).
+          var top = y - tip.offsetHeight - 10;
+          tip.style.top = (top >= 0 ? top : y + 14) + "px";
         },
       },
     };
+  }
+
+  // The cursor line sits on the nearest point or bar, not between them.
+  function snap(u, left, top) {
+    if (left < 0) return [left, top]; // the cursor left the plot
+    var idx = u.posToIdx(left);
+    return [idx === null || idx === undefined ? left : u.valToPos(u.data[0][idx], "x"), top];
   }
 
   function yRange(options) {
@@ -236,6 +249,8 @@
     var bottomTicks = bar ? [formatValue(top, unit), formatValue(top * 1.2, unit)] : ticks;
     var lastTick = bottomTicks.reduce(function (a, l) { return Math.max(a, String(l).length); }, 1);
     var right = Math.ceil(lastTick * f.px * 0.32) + 6;
+    var cursor = { y: false, drag: { x: false, y: false }, points: { size: 8 } };
+    if (!columns) cursor.move = snap; // (set only when wanted: undefined would replace the default)
     return {
       width: width,
       height: options.height,
@@ -246,8 +261,10 @@
       },
       axes: [xAxis, yAxis],
       series: series,
-      legend: { show: true, live: true },
-      cursor: { drag: { x: false, y: false }, points: { size: 8 } },
+      // A line chart's legend follows the cursor (compare p50 and p95 at a glance); bars name
+      // their series only, the tooltip spells the hovered bar (labels can be long test ids).
+      legend: { show: true, live: !columns },
+      cursor: cursor,
       plugins: [tooltipPlugin(data.labels, unit, names)],
     };
   }
