@@ -7,6 +7,7 @@ import random
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -149,7 +150,7 @@ def _node() -> str:
 
 
 def test_the_browser_spells_every_case_exactly_as_the_server_does() -> None:
-    cases = {
+    cases: dict[str, list[list[Any]]] = {
         "duration": [[s] for s, _ in DURATIONS],
         "percent": [[v] for v, _ in PERCENTS],
         "number": [[v] for v, _ in NUMBERS],
