@@ -82,6 +82,22 @@ def test_every_chart_is_drawn_fits_its_card_and_reads_like_its_table(
         browser = p.chromium.launch(executable_path=chromium_path, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": width, "height": 900})
+            # A Content-Security-Policy violation or a script error is logged as an error.
+            errors: list[str] = []
+            # (The browser's own /favicon.ico request is a 404 we do not count; assets are.)
+            page.on(
+                "console",
+                lambda m: (
+                    errors.append(m.text)
+                    if m.type == "error" and not m.text.startswith("Failed to load resource")
+                    else None
+                ),
+            )
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on(
+                "response",
+                lambda r: errors.append(r.url) if "/static/" in r.url and r.status >= 400 else None,
+            )
             page.goto(f"{site.url}/login")
             page.fill("#token", site.admin_token)
             page.click("button[type=submit]")
@@ -103,6 +119,7 @@ def test_every_chart_is_drawn_fits_its_card_and_reads_like_its_table(
         finally:
             browser.close()
 
+    assert errors == []
     assert fits is True
     assert roles == [["img", True]] * len(measured)
     assert [m["legend"] for m in measured] == EXPECTED_LEGENDS[path]
