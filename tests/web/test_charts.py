@@ -103,7 +103,7 @@ def test_the_chart_container_is_an_image_named_by_the_title_and_described_by_the
     assert '<div class="chart" role="img" aria-label="Suite duration per day"' in markup
     assert (
         f'<p class="chart-summary" id="{cid}">p50: latest 1 min 15 s, highest 1 min 15 s; '
-        "p95: latest 1.5 s, highest 1.5 s; 2 points from 2026-03-01 to 2026-03-02.</p>"
+        "p95: latest 1.5 s, highest 1.5 s; 2 points, 2026-03-01 to 2026-03-02.</p>"
     ) in markup
 
 
@@ -164,19 +164,28 @@ def test_a_short_series_is_padded_with_gaps_to_the_labels() -> None:
     assert _attr(markup, "data-chart-data")["series"] == [{"name": "v", "values": [1.0, None]}]
 
 
+def test_a_one_point_summary_says_one_point_and_its_label() -> None:
+    markup = line_chart(["2026-03-01"], {"v": [1.0]}, title="t", unit="s")
+    assert "v: latest 1 s, highest 1 s; 1 point, 2026-03-01.</p>" in markup
+
+
 def test_old_call_sites_still_work_with_width_and_without_the_new_options() -> None:
     markup = line_chart(["a"], {"v": [1.0]}, title="t", unit="s", width=640, height=200)
     assert _attr(markup, "data-chart-options")["height"] == 200
 
 
-def test_a_sparkline_is_an_inline_svg_whose_description_spells_its_figures() -> None:
+def test_a_sparkline_is_an_inline_svg_whose_title_spells_its_figures() -> None:
     root = ET.fromstring(sparkline([0.411, 2.0], title="Duration of t", unit="s"))
     assert root.attrib["role"] == "img"
-    assert root.find(f"{SVG}title").text == "Duration of t"  # type: ignore[union-attr]
-    assert (
-        root.find(f"{SVG}desc").text  # type: ignore[union-attr]
-        == "2 points: first 411 ms, latest 2 s, lowest 411 ms, highest 2 s"
+    assert root.find(f"{SVG}title").text == (  # type: ignore[union-attr]
+        "Duration of t: 2 points: first 411 ms, latest 2 s, lowest 411 ms, highest 2 s"
     )
+    assert root.find(f"{SVG}polyline").attrib["points"] == "2.0,22.0 118.0,2.0"  # type: ignore[union-attr]
+
+
+def test_a_flat_sparkline_runs_through_the_middle() -> None:
+    root = ET.fromstring(sparkline([1.4, 1.4], title="t"))
+    assert root.find(f"{SVG}polyline").attrib["points"] == "2.0,12.0 118.0,12.0"  # type: ignore[union-attr]
 
 
 def test_an_empty_sparkline_says_so() -> None:

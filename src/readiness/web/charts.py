@@ -37,6 +37,10 @@ def _chart_id(*parts: object) -> str:
     return "c" + hashlib.sha256(repr(parts).encode()).hexdigest()[:10]
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _finite(value: float | None) -> float | None:
     """JSON has no NaN or infinity: such a value is a gap, like ``None``."""
     return value if value is not None and math.isfinite(value) else None
@@ -151,7 +155,8 @@ def line_chart(
         for name, vs in clean.items()
         if (seen := [v for v in vs if v is not None])
     )
-    summary = f"{summary}; {n} points from {x_labels[0]} to {x_labels[-1]}."
+    span = f"{x_labels[0]} to {x_labels[-1]}" if n > 1 else x_labels[0]
+    summary = f"{summary}; {_count(n, 'point')}, {span}."
     rows = [
         [label, *(format_value(vs[i], unit) for vs in clean.values())]
         for i, label in enumerate(x_labels)
@@ -249,7 +254,7 @@ def histogram(
     ranges = [f"{format_value(lo, unit)} – {format_value(hi, unit)}" for lo, hi, _ in edges]
     busiest = max(range(len(edges)), key=lambda i: edges[i][2])
     summary = (
-        f"{sum(c for _, _, c in edges)} values from {format_value(edges[0][0], unit)} to "
+        f"{_count(sum(c for _, _, c in edges), 'value')} from {format_value(edges[0][0], unit)} to "
         f"{format_value(edges[-1][1], unit)}; the most ({edges[busiest][2]}) in "
         f"{ranges[busiest]}."
     )
@@ -274,8 +279,8 @@ def sparkline(
 ) -> Markup:
     """A tiny trend line without axes, for tables and headline numbers (inline SVG, no JS).
 
-    Phrasing content, so it fits inside a sentence; its name is the title and its description
-    spells the figures (first, latest, lowest, highest) for screen readers and on hover.
+    Phrasing content, so it fits inside a sentence; its ``<title>`` (its accessible name, and
+    what hovering shows) is the title and the figures: first, latest, lowest, highest.
     """
     clean = [v for v in values if math.isfinite(v)]
     if not clean:
@@ -284,22 +289,25 @@ def sparkline(
             "no data yet</span>"
         )
     lo, hi = min(clean), max(clean)
-    span = (hi - lo) or 1.0
     n = len(clean)
+
+    def y(v: float) -> float:  # a flat series is a line through the middle
+        return height / 2 if hi == lo else height - 2 - (height - 4) * (v - lo) / (hi - lo)
+
     pts = " ".join(
-        f"{(width - 4) * (i / (n - 1) if n > 1 else 0.5) + 2:.1f},"
-        f"{height - 2 - (height - 4) * (v - lo) / span:.1f}"
+        f"{(width - 4) * (i / (n - 1) if n > 1 else 0.5) + 2:.1f},{y(v):.1f}"
         for i, v in enumerate(clean)
     )
     desc = (
-        f"{n} points: first {format_value(clean[0], unit)}, latest {format_value(clean[-1], unit)}"
-        f", lowest {format_value(lo, unit)}, highest {format_value(hi, unit)}"
+        f"{_count(n, 'point')}: first {format_value(clean[0], unit)}, "
+        f"latest {format_value(clean[-1], unit)}, "
+        f"lowest {format_value(lo, unit)}, highest {format_value(hi, unit)}"
     )
     cid = _chart_id("sparkline", title, tuple(clean))
     return Markup(  # noqa: S704 - built only from escaped text and numbers
         f'<svg xmlns="http://www.w3.org/2000/svg" class="sparkline" role="img" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'aria-labelledby="{cid}-t {cid}-d">'
-        f'<title id="{cid}-t">{escape(title)}</title><desc id="{cid}-d">{escape(desc)}</desc>'
+        f'aria-labelledby="{cid}-t">'
+        f'<title id="{cid}-t">{escape(title)}: {escape(desc)}</title>'
         f'<polyline fill="none" stroke="{PALETTE[0]}" stroke-width="1.5" points="{pts}"/></svg>'
     )
