@@ -15,12 +15,14 @@ from hypothesis import strategies as st
 
 from readiness.web import chart_format
 from readiness.web.chart_format import (
+    DURATION_STEPS,
     axis_title,
     format_day,
     format_duration,
     format_number,
     format_percent,
     format_value,
+    nice_step,
     shorten,
 )
 
@@ -134,6 +136,31 @@ def test_an_axis_title_names_its_unit_except_durations_whose_ticks_carry_it() ->
     ]
 
 
+@pytest.mark.parametrize(
+    ("rough", "unit", "expected"),
+    [
+        (0.0, "", 1.0),
+        (0.3, "", 0.5),
+        (0.7, "", 1.0),
+        (2.1, "", 2.5),
+        (23.0, "", 25.0),
+        (50.0, "", 50.0),
+        (0.0004, "s", 0.001),
+        (0.3, "s", 0.5),
+        (12.0, "s", 15.0),
+        (40.0, "s", 60.0),
+        (61.0, "s", 120.0),
+        (100.0, "s", 120.0),  # never 100 s: 1 min 40 s is not a round step
+        (4000.0, "s", 7200.0),
+        (90_000.0, "s", 172_800.0),
+    ],
+)
+def test_a_round_step_is_the_smallest_a_person_counts_in_above_the_rough_one(
+    rough: float, unit: str, expected: float
+) -> None:
+    assert nice_step(rough, unit) == pytest.approx(expected, rel=1e-12)
+
+
 @given(st.floats(min_value=0, max_value=1e7, allow_nan=False))
 def test_no_duration_has_more_than_three_significant_digits_below_a_minute(seconds: float) -> None:
     text = format_duration(seconds)
@@ -173,6 +200,7 @@ def test_the_browser_spells_every_case_exactly_as_the_server_does() -> None:
         "const out = {};"
         "for (const [name, args] of Object.entries(cases))"
         "  out[name] = args.map(a => f[name](...a));"
+        "out.steps = f.durationSteps;"
         "process.stdout.write(JSON.stringify(out));"
     )
     result = subprocess.run(
@@ -185,4 +213,5 @@ def test_the_browser_spells_every_case_exactly_as_the_server_does() -> None:
         "value": [format_value(*a) for a in cases["value"]],
         "day": [format_day(label) for label, _ in DAYS],
         "shorten": ["…ghij", "abcde"],
+        "steps": pytest.approx(list(DURATION_STEPS), rel=1e-12),
     }

@@ -135,12 +135,20 @@ def test_a_bar_chart_names_its_series_by_the_value_label() -> None:
 def test_a_histogram_counts_per_bin_with_ranges_in_the_values_unit() -> None:
     markup = histogram([0.2, 0.4, 1.0], title="Durations", unit="s", bins=2, y_label="Tests")
     assert _attr(markup, "data-chart-data") == {
-        "labels": ["200 ms – 600 ms", "600 ms – 1 s"],
-        "ticks": ["200 ms", "600 ms", "1 s"],
+        "labels": ["0 s – 500 ms", "500 ms – 1 s"],
+        "ticks": ["0 s", "500 ms", "1 s"],
         "series": [{"name": "Tests", "values": [2, 1]}],
     }
-    assert _rows(markup) == [["200 ms – 600 ms", "2"], ["600 ms – 1 s", "1"]]
-    assert "3 values from 200 ms to 1 s; the most (2) in 200 ms – 600 ms." in markup
+    assert _rows(markup) == [["0 s – 500 ms", "2"], ["500 ms – 1 s", "1"]]
+    assert "3 values from 0 s to 1 s; the most (2) in 0 s – 500 ms." in markup
+
+
+def test_round_bins_start_at_a_multiple_of_a_round_step_and_close_the_last() -> None:
+    assert histogram_bins([14.0, 75.0, 90.0], 3, round_in="s") == [
+        (0.0, 30.0, 1),
+        (30.0, 60.0, 0),
+        (60.0, 90.0, 2),
+    ]
 
 
 def test_no_data_is_an_empty_state_without_a_chart() -> None:
@@ -202,6 +210,7 @@ def test_histogram_bins_split_the_range_evenly() -> None:
 @given(st.lists(st.floats(min_value=0, max_value=1e6), min_size=1), st.integers(1, 30))
 def test_histogram_bins_count_every_value_once(values: list[float], bins: int) -> None:
     assert sum(c for _, _, c in histogram_bins(values, bins)) == len(values)
+    assert sum(c for _, _, c in histogram_bins(values, bins, round_in="s")) == len(values)
 
 
 @given(st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=30), st.text(max_size=20))

@@ -16,6 +16,13 @@ _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MINUTE = 60
 HOUR = 3600
+DAY = 86400
+# Steps a person counts durations in (charts.js uses the same for its ticks).
+DURATION_STEPS = (
+    *(m * 10.0**e for e in range(-3, 1) for m in (1, 2, 5)),
+    10, 15, 20, 30, MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE,
+    HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY,
+)  # fmt: skip
 
 
 def _fixed(value: float, decimals: int) -> str:
@@ -105,3 +112,16 @@ def axis_title(label: str, unit: str) -> str:
     if not label:
         return ""
     return f"{label} ({unit})" if unit and unit != "s" else label
+
+
+def nice_step(rough: float, unit: str = "") -> float:
+    """The smallest round step at least ``rough``: 1, 2, 2.5 or 5 × 10ⁿ; for durations (``s``)
+    one of :data:`DURATION_STEPS` (``15 s``, ``1 min``, ``5 min``, never ``100 s``)."""
+    if not rough > 0 or not math.isfinite(rough):
+        return 1.0
+    if unit == "s" and rough <= DURATION_STEPS[-1]:
+        return float(next(step for step in DURATION_STEPS if step >= rough * (1 - 1e-9)))
+    if unit == "s":
+        return nice_step(rough / DAY) * DAY
+    power = 10.0 ** math.floor(math.log10(rough))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= rough * (1 - 1e-9))

@@ -26,6 +26,7 @@ from readiness.web.chart_format import (
     axis_title,
     format_day,
     format_value,
+    nice_step,
     shorten,
 )
 
@@ -218,16 +219,28 @@ def bar_chart(
     return _figure("bar", title, summary + ".", data=data, options=options, table=table)
 
 
-def histogram_bins(values: Sequence[float], bins: int) -> list[tuple[float, float, int]]:
-    """Equal-width bins ``(low, high, count)`` covering ``values``; the last bin is closed."""
+def histogram_bins(
+    values: Sequence[float], bins: int, *, round_in: str | None = None
+) -> list[tuple[float, float, int]]:
+    """Equal-width bins ``(low, high, count)`` covering ``values``; the last bin is closed.
+
+    With ``round_in`` (a unit: ``s``, ``%``, ``""``) the width is a round step in that unit and
+    the edges its multiples (``0 s, 15 s, 30 s``), so at most ``bins + 1`` bins; without it,
+    exactly ``bins`` bins from the lowest value to the highest.
+    """
     if not values or bins < 1:
         return []
     lo, hi = min(values), max(values)
-    width = (hi - lo) / bins or 1.0
-    counts = [0] * bins
+    if round_in is None:
+        start, width, count = lo, (hi - lo) / bins or 1.0, bins
+    else:
+        width = nice_step((hi - lo) / bins, round_in)
+        start = math.floor(lo / width) * width
+        count = max(1, math.ceil((hi - start) / width - 1e-9))
+    counts = [0] * count
     for v in values:
-        counts[min(bins - 1, int((v - lo) / width))] += 1
-    return [(lo + i * width, lo + (i + 1) * width, c) for i, c in enumerate(counts)]
+        counts[max(0, min(count - 1, int((v - start) / width)))] += 1
+    return [(start + i * width, start + (i + 1) * width, c) for i, c in enumerate(counts)]
 
 
 def histogram(
@@ -248,7 +261,7 @@ def histogram(
     ``unit`` is the unit of the values (the bins' edges); the bars are counts.
     """
     del width
-    edges = histogram_bins([v for v in values if math.isfinite(v)], bins)
+    edges = histogram_bins([v for v in values if math.isfinite(v)], bins, round_in=unit)
     if not edges:
         return _empty("histogram", title)
     ranges = [f"{format_value(lo, unit)} – {format_value(hi, unit)}" for lo, hi, _ in edges]

@@ -7,6 +7,10 @@
 (function (root) {
   "use strict";
 
+  // Tick steps a person counts durations in (chart_format.DURATION_STEPS): 1, 2, 5 ms ... 10, 15,
+  // 20, 30 s, 1, 2, 5, 10, 15, 30 min, 1, 2, 3, 6, 12 h, 1, 2, 7 days.
+  var DURATION_STEPS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 20, 30,
+    60, 120, 300, 600, 900, 1800, 3600, 7200, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400];
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
   function fixed(value, decimals) {
@@ -72,7 +76,7 @@
     return label.length <= limit ? label : "…" + label.slice(label.length - (limit - 1));
   }
 
-  var format = { duration: duration, percent: percent, number: number, value: formatValue, day: day, shorten: shorten };
+  var format = { durationSteps: DURATION_STEPS, duration: duration, percent: percent, number: number, value: formatValue, day: day, shorten: shorten };
 
   if (typeof module !== "undefined" && module.exports) {
     module.exports = format; // node: the formatting tests
@@ -222,6 +226,8 @@
       space: bar ? f.px * 5 : f.px * 2.4,
       values: function (self, splits) { return splits.map(function (v) { return formatValue(v, unit); }); },
     };
+    if (unit === "s") yAxis.incrs = DURATION_STEPS;
+    if (bar) yAxis.space = function (self, axisIdx, min, max) { return String(formatValue(max, unit)).length * f.px * 0.6 + 16; };
     if (integral && unit !== "s") yAxis.incrs = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 100000];
     var series = [{
       label: options.x_label || (bar ? "Item" : kind === "histogram" ? "Range" : "Point"),
@@ -234,7 +240,7 @@
         stroke: color,
         width: columns ? 0 : 2,
         fill: columns ? color + "cc" : undefined,
-        points: { show: !columns, size: 6 },
+        points: columns ? { show: false } : { size: 6 }, // a line's points show while they fit
         paths: columns ? uPlot.paths.bars({ size: [0.7, 64], align: 0 }) : undefined,
         spanGaps: false,
         value: function (self, v) { return formatValue(v, unit); },
