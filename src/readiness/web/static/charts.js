@@ -189,7 +189,7 @@
     var columns = kind !== "line";
     var names = data.series.map(function (s) { return s.name; });
     var ticks = bar
-      ? data.labels.map(function (l) { return shorten(l, Math.max(10, Math.min(40, Math.floor(width * 0.4 / (f.px * 0.6))))); })
+      ? data.labels.map(function (l) { return shorten(l, Math.max(10, Math.min(40, Math.floor(width * (small ? 0.34 : 0.4) / (f.px * 0.6))))); })
       : data.ticks;
     var integral = data.series.every(function (s) { return s.values.every(function (v) { return v === null || v === Math.round(v); }); });
     var xAxis = {
@@ -227,7 +227,8 @@
       values: function (self, splits) { return splits.map(function (v) { return formatValue(v, unit); }); },
     };
     if (unit === "s") yAxis.incrs = DURATION_STEPS;
-    if (bar) yAxis.space = function (self, axisIdx, min, max) { return String(formatValue(max, unit)).length * f.px * 0.6 + 16; };
+    // Bars: ticks as far apart as their labels need ("1 min" or "50%", not the widest value).
+    if (bar) yAxis.space = function (self, axisIdx, min, max) { return Math.min(6, formatValue(max, unit).length) * f.px * 0.6 + 16; };
     if (integral && unit !== "s") yAxis.incrs = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 100000];
     var series = [{
       label: options.x_label || (bar ? "Item" : kind === "histogram" ? "Range" : "Point"),
