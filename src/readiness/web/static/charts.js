@@ -175,7 +175,8 @@
       var lo = options.y_min !== null && options.y_min !== undefined ? options.y_min : dataMin;
       var hi = options.y_max;
       if (hi === null || hi === undefined) {
-        hi = dataMax === null || dataMax <= lo ? lo + 1 : uPlot.rangeNum(lo, dataMax, 0.1, true)[1];
+        // A little headroom, so the highest point never sits on the plot's top edge.
+        hi = dataMax === null || dataMax <= lo ? lo + 1 : dataMax + (dataMax - lo) * 0.08;
       }
       return [Math.min(lo, dataMin === null ? lo : dataMin), Math.max(hi, dataMax === null ? hi : dataMax)];
     };
