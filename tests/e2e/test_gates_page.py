@@ -56,7 +56,7 @@ def test_the_gates_page_shows_runs_and_trends_and_its_content_fits_the_width(
             badges = page.locator("table.data .badge")
             expect(badges).to_have_text(["fail", "pass"])
             expect(page.locator("table.data code").first).to_have_text(HEAD[:12])
-            expect(page.locator("svg.chart")).to_have_count(2)
+            expect(page.locator("div.chart[data-chart] canvas")).to_have_count(2)
             # No horizontal page scroll: the tables scroll inside their card, the menu folds.
             fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
             page.screenshot(path=str(tmp_path / f"gates-{width}.png"), full_page=True)

@@ -1,7 +1,8 @@
 """The dashboard's gates page: a project's gate runs, newest first, and their trends by day.
 
 It reads the gate history (``readiness.gate.service``) and draws with the shared
-``web.charts`` helpers; each chart has its figures as a table beside it.
+``web.charts`` block (each chart carries its own data table); the table of figures per day
+sits beside them.
 """
 
 from __future__ import annotations
@@ -71,12 +72,17 @@ def _trend_view(trend: list[DayTrend]) -> dict[str, Any]:
             {"pass rate": [d.pass_rate * 100 for d in trend]},
             title="Gate pass rate per day",
             unit="%",
+            y_label="Pass rate",
+            x_label="Day",
+            y_max=100,
         ),
         "duration_chart": charts.line_chart(
             days,
             {"median": [d.median_duration_s for d in trend]},
             title="Median gate duration per day",
             unit="s",
+            y_label="Median duration",
+            x_label="Day",
         ),
     }
 

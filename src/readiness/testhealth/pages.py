@@ -43,6 +43,8 @@ def _duration_chart(suite: SuiteHealth) -> Markup:
         {"p50": [t.p50_s for t in trend], "p95": [t.p95_s for t in trend]},
         title="Suite duration per day",
         unit="s",
+        y_label="Duration",
+        x_label="Day",
     )
 
 
@@ -141,7 +143,9 @@ def _test_router() -> APIRouter:
                 "test": found[0],
                 "figures": figures_sentence(figure_cells(figures_view(found[0].figures))),
                 "history": history,
-                "duration_spark": charts.sparkline(durations, title=f"Duration of {test_id}"),
+                "duration_spark": charts.sparkline(
+                    durations, title=f"Duration of {test_id}", unit="s"
+                ),
             },
         )
 
@@ -158,23 +162,31 @@ def _suite_router() -> APIRouter:
             [q.day for q in data.quarantine_trend],
             {"quarantined": [float(q.size) for q in data.quarantine_trend]},
             title="Quarantined tests per day",
+            y_label="Tests",
+            x_label="Day",
         )
         rates = charts.bar_chart(
             ["flaky runs", "CI retries", "runs with reruns"],
             [data.flaky_run_rate * 100, data.ci_retry_rate * 100, data.rerun_rate * 100],
             title="Flaky, retry and rerun rates",
             unit="%",
+            y_label="Share of runs",
+            y_max=100,
         )
         slowest = charts.bar_chart(
             [s.test_key for s in data.slow_tests],
             [s.mean_duration_s for s in data.slow_tests],
             title="Slowest tests (mean duration)",
             unit="s",
+            y_label="Mean duration",
+            x_label="Test",
         )
         spread = charts.histogram(
             [t.mean_duration_s for t in service.health()],
             title="Distribution of mean test durations",
             unit="s",
+            x_label="Mean duration",
+            y_label="Tests",
         )
         return render(
             request,

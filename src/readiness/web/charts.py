@@ -1,57 +1,129 @@
-"""Server-rendered SVG charts: pure functions from numbers to accessible markup, no JS.
+"""The dashboard's chart block: pure functions from numbers to a ``<figure>``, drawn by uPlot.
 
-Every chart is an ``<svg role="img">`` with a ``<title>`` and a ``<desc>`` summarising the data,
-and every point or bar carries its own ``<title>`` so hovering shows the exact value.
+Each chart is a ``<figure>`` with its title as ``<figcaption>``, a chart container
+(``role="img"``, named by the title, described by a one-sentence summary) that carries its data
+and options as JSON in ``data-chart-data`` / ``data-chart-options``, and the same figures as a
+table inside ``<details><summary>Data table</summary>``: what screen readers, keyboard users and
+browsers without JavaScript read. ``static/charts.js`` finds the containers and draws them with the
+vendored uPlot (axis titles, readable ticks, legend, tooltip, resizing with the card); the CSP
+forbids inline script, so nothing here is code. Values are spelled by :mod:`web.chart_format`.
+
+The public functions keep their first parameters; everything after ``title`` is keyword-only with
+a default, so call sites written for earlier versions keep working.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from markupsafe import Markup, escape
 
+from readiness.web.chart_format import (
+    axis_title,
+    format_day,
+    format_value,
+    nice_step,
+    shorten,
+)
+
 PALETTE = ("#2f6fdf", "#e0703a", "#2a9d6f", "#9b59b6")
-_FONT = 'font-family="system-ui, sans-serif" font-size="11"'
-
-
-def _fmt(value: float) -> str:
-    if value == 0:
-        return "0"
-    if abs(value) >= 100:
-        return f"{value:.0f}"
-    if abs(value) >= 1:
-        return f"{value:.2f}".rstrip("0").rstrip(".")
-    return f"{value:.3g}"
+EMPTY = "No data yet."
 
 
 def _chart_id(*parts: object) -> str:
     return "c" + hashlib.sha256(repr(parts).encode()).hexdigest()[:10]
 
 
-def _svg(parts: list[str]) -> Markup:
-    # Every piece of caller text went through escape() on the way in; numbers are formatted.
-    return Markup("".join(parts))  # noqa: S704 - built only from escaped text and numbers
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _open(cid: str, title: str, desc: str, *, width: int, height: int, cls: str) -> str:
+def _finite(value: float | None) -> float | None:
+    """JSON has no NaN or infinity: such a value is a gap, like ``None``."""
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _attr(value: Any) -> Markup:
+    """``value`` as JSON, escaped for a double-quoted attribute (the browser unescapes it)."""
+    return escape(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+
+
+def _table(head: Sequence[str], rows: Sequence[Sequence[str]], *, numeric_from: int = 1) -> str:
+    cells = "".join(
+        f'<th scope="col" class="num">{escape(h)}</th>'
+        if i >= numeric_from
+        else f'<th scope="col">{escape(h)}</th>'
+        for i, h in enumerate(head)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<th scope="row">{escape(c)}</th>' if i == 0 else f'<td class="num">{escape(c)}</td>'
+            for i, c in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {cls}" role="img" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'aria-labelledby="{cid}-t {cid}-d">'
-        f'<title id="{cid}-t">{escape(title)}</title><desc id="{cid}-d">{escape(desc)}</desc>'
+        '<details class="chart-data"><summary>Data table</summary><div class="table-scroll">'
+        f'<table class="data"><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>'
+        "</div></details>"
     )
 
 
-def _empty(title: str, width: int, height: int, cls: str) -> Markup:
-    cid = _chart_id(title, "empty")
-    return _svg(
-        [
-            _open(cid, title, "no data yet", width=width, height=height, cls=cls),
-            f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" {_FONT} '
-            'fill="#777">no data yet</text></svg>',
-        ]
+def _figure(
+    kind: str,
+    title: str,
+    summary: str,
+    *,
+    data: Mapping[str, Any],
+    options: Mapping[str, Any],
+    table: str,
+) -> Markup:
+    cid = _chart_id(kind, title, json.dumps(data, sort_keys=True, default=str))
+    parts = [
+        f'<figure class="chart-block chart-{kind}" id="{cid}">',
+        f"<figcaption>{escape(title)}</figcaption>",
+        f'<div class="chart" role="img" aria-label="{escape(title)}" '
+        f'aria-describedby="{cid}-d" data-chart="{kind}" '
+        f'data-chart-data="{_attr(data)}" data-chart-options="{_attr(options)}"></div>',
+        f'<p class="chart-summary" id="{cid}-d">{escape(summary)}</p>',
+        table,
+        "</figure>",
+    ]
+    # Every piece of caller text went through escape() on the way in.
+    return Markup("".join(parts))  # noqa: S704 - built only from escaped text and JSON
+
+
+def _empty(kind: str, title: str) -> Markup:
+    return Markup(  # noqa: S704 - the title is escaped
+        f'<figure class="chart-block chart-{kind} chart-empty">'
+        f'<figcaption>{escape(title)}</figcaption><p class="empty">{EMPTY}</p></figure>'
     )
+
+
+def _options(
+    *,
+    unit: str,
+    y_label: str,
+    x_label: str,
+    y_min: float | None,
+    y_max: float | None,
+    height: int,
+) -> dict[str, Any]:
+    return {
+        "unit": unit,
+        "y_label": axis_title(y_label, unit),
+        "x_label": x_label,
+        "y_min": y_min,
+        "y_max": y_max,
+        "height": height,
+        "colors": list(PALETTE),
+    }
 
 
 def line_chart(
@@ -62,71 +134,44 @@ def line_chart(
     unit: str = "",
     width: int = 640,
     height: int = 220,
+    y_label: str = "",
+    x_label: str = "",
+    y_min: float | None = 0,
+    y_max: float | None = None,
 ) -> Markup:
-    """A line per series over shared x labels (e.g. days); ``None`` leaves a gap."""
-    values = [v for vs in series.values() for v in vs if v is not None]
-    if not x_labels or not values:
-        return _empty(title, width, height, "line")
-    left, right, top, bottom = 48, 12, 12, 40
-    plot_w, plot_h = width - left - right, height - top - bottom
-    hi = max(values) or 1.0
+    """A line per series over shared x labels (e.g. days); ``None`` leaves a gap.
+
+    ``unit`` is ``s`` (durations), ``%`` (0–100; pass ``y_max=100`` for a fixed scale) or a
+    word; ``width`` is accepted for older callers and ignored: the chart fills its card.
+    """
+    del width
     n = len(x_labels)
-
-    def x(i: int) -> float:
-        return left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
-
-    def y(v: float) -> float:
-        return top + plot_h * (1 - v / hi)
-
-    desc = "; ".join(
-        f"{name}: latest {_fmt(last)}{unit}, max {_fmt(max(vs_clean))}{unit}"
-        for name, vs in series.items()
-        if (vs_clean := [v for v in vs if v is not None]) and (last := vs_clean[-1]) is not None
+    clean = {name: [_finite(v) for v in list(vs)[:n]] for name, vs in series.items()}
+    if not n or not any(v is not None for vs in clean.values() for v in vs):
+        return _empty("line", title)
+    for vs in clean.values():
+        vs.extend([None] * (n - len(vs)))
+    summary = "; ".join(
+        f"{name}: latest {format_value(seen[-1], unit)}, highest {format_value(max(seen), unit)}"
+        for name, vs in clean.items()
+        if (seen := [v for v in vs if v is not None])
     )
-    cid = _chart_id(title, tuple(x_labels), tuple((k, tuple(v)) for k, v in series.items()))
-    out = [_open(cid, title, desc, width=width, height=height, cls="line")]
-    for frac in (0.0, 0.5, 1.0):
-        gy = top + plot_h * (1 - frac)
-        out.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{gy:.1f}" y2="{gy:.1f}" '
-            'stroke="#e4e4e4"/>'
-            f'<text x="{left - 6}" y="{gy + 4:.1f}" text-anchor="end" {_FONT} '
-            f'fill="#555">{_fmt(hi * frac)}{escape(unit)}</text>'
-        )
-    step = max(1, n // 6)
-    for i in range(0, n, step):
-        out.append(
-            f'<text x="{x(i):.1f}" y="{height - bottom + 16}" text-anchor="middle" {_FONT} '
-            f'fill="#555">{escape(x_labels[i])}</text>'
-        )
-    for k, (name, vs) in enumerate(series.items()):
-        color = PALETTE[k % len(PALETTE)]
-        segments: list[list[str]] = [[]]
-        for i, v in enumerate(vs[:n]):
-            if v is None:
-                segments.append([])
-                continue
-            segments[-1].append(f"{x(i):.1f},{y(v):.1f}")
-        for seg in segments:
-            if len(seg) > 1:
-                out.append(
-                    f'<polyline fill="none" stroke="{color}" stroke-width="2" '
-                    f'points="{" ".join(seg)}"/>'
-                )
-        for i, v in enumerate(vs[:n]):
-            if v is not None:
-                out.append(
-                    f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{color}">'
-                    f"<title>{escape(name)} {escape(x_labels[i])}: {_fmt(v)}{escape(unit)}"
-                    "</title></circle>"
-                )
-        lx = left + k * 110
-        out.append(
-            f'<rect x="{lx}" y="{height - 14}" width="10" height="10" fill="{color}"/>'
-            f'<text x="{lx + 14}" y="{height - 5}" {_FONT} fill="#333">{escape(name)}</text>'
-        )
-    out.append("</svg>")
-    return _svg(out)
+    span = f"{x_labels[0]} to {x_labels[-1]}" if n > 1 else x_labels[0]
+    summary = f"{summary}; {_count(n, 'point')}, {span}."
+    rows = [
+        [label, *(format_value(vs[i], unit) for vs in clean.values())]
+        for i, label in enumerate(x_labels)
+    ]
+    data = {
+        "labels": list(x_labels),
+        "ticks": [format_day(label) for label in x_labels],
+        "series": [{"name": name, "values": vs} for name, vs in clean.items()],
+    }
+    options = _options(
+        unit=unit, y_label=y_label, x_label=x_label, y_min=y_min, y_max=y_max, height=height
+    )
+    table = _table([x_label or "Point", *clean], rows)
+    return _figure("line", title, summary, data=data, options=options, table=table)
 
 
 def bar_chart(
@@ -137,43 +182,65 @@ def bar_chart(
     unit: str = "",
     width: int = 640,
     bar_height: int = 18,
+    y_label: str = "",
+    x_label: str = "",
+    y_min: float | None = 0,
+    y_max: float | None = None,
+    series_name: str = "",
 ) -> Markup:
-    """Horizontal bars, one per label (e.g. the slowest tests), longest value = full width."""
+    """Horizontal bars, one per label (e.g. the slowest tests), measured from ``y_min``.
+
+    The labels run down the side (long ones cut from the left; the legend, tooltip and table
+    show them whole); ``y_label`` names the measured value, ``x_label`` the labels.
+    """
+    del width
     if not labels:
-        return _empty(title, width, 60, "bar")
-    label_w, gap = 260, 6
-    height = len(labels) * (bar_height + gap) + gap
-    hi = max(values) or 1.0
-    desc = ", ".join(f"{lab}: {_fmt(v)}{unit}" for lab, v in zip(labels, values, strict=True))
-    cid = _chart_id(title, tuple(labels), tuple(values))
-    out = [_open(cid, title, desc, width=width, height=height, cls="bar")]
-    avail = width - label_w - 60
-    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
-        top = gap + i * (bar_height + gap)
-        shown = label if len(label) <= 40 else "…" + label[-39:]
-        w = max(1.0, avail * value / hi)
-        out.append(
-            f'<text x="{label_w - 6}" y="{top + bar_height - 5}" text-anchor="end" {_FONT} '
-            f'fill="#333">{escape(shown)}</text>'
-            f'<rect x="{label_w}" y="{top}" width="{w:.1f}" height="{bar_height}" '
-            f'fill="{PALETTE[0]}"><title>{escape(label)}: {_fmt(value)}{escape(unit)}</title>'
-            f'</rect><text x="{label_w + w + 4:.1f}" y="{top + bar_height - 5}" {_FONT} '
-            f'fill="#333">{_fmt(value)}{escape(unit)}</text>'
-        )
-    out.append("</svg>")
-    return _svg(out)
+        return _empty("bar", title)
+    clean = [_finite(v) for v in values]
+    name = series_name or y_label or "Value"
+    summary = ", ".join(
+        f"{label}: {format_value(v, unit)}" for label, v in zip(labels, clean, strict=True)
+    )
+    data = {
+        "labels": list(labels),
+        "ticks": [shorten(label) for label in labels],
+        "series": [{"name": name, "values": clean}],
+    }
+    options = _options(
+        unit=unit,
+        y_label=y_label,
+        x_label=x_label,
+        y_min=y_min,
+        y_max=y_max,
+        height=max(120, len(labels) * (bar_height + 14) + 70),
+    )
+    rows = [[label, format_value(v, unit)] for label, v in zip(labels, clean, strict=True)]
+    table = _table([x_label or "Item", name], rows)
+    return _figure("bar", title, summary + ".", data=data, options=options, table=table)
 
 
-def histogram_bins(values: Sequence[float], bins: int) -> list[tuple[float, float, int]]:
-    """Equal-width bins ``(low, high, count)`` covering ``values``; the last bin is closed."""
+def histogram_bins(
+    values: Sequence[float], bins: int, *, round_in: str | None = None
+) -> list[tuple[float, float, int]]:
+    """Equal-width bins ``(low, high, count)`` covering ``values``; the last bin is closed.
+
+    With ``round_in`` (a unit: ``s``, ``%``, ``""``) the width is a round step in that unit and
+    the edges its multiples (``0 s, 15 s, 30 s``), so at most ``bins + 1`` bins; without it,
+    exactly ``bins`` bins from the lowest value to the highest.
+    """
     if not values or bins < 1:
         return []
     lo, hi = min(values), max(values)
-    width = (hi - lo) / bins or 1.0
-    counts = [0] * bins
+    if round_in is None:
+        start, width, count = lo, (hi - lo) / bins or 1.0, bins
+    else:
+        width = nice_step((hi - lo) / bins, round_in)
+        start = math.floor(lo / width) * width
+        count = max(1, math.ceil((hi - start) / width - 1e-9))
+    counts = [0] * count
     for v in values:
-        counts[min(bins - 1, int((v - lo) / width))] += 1
-    return [(lo + i * width, lo + (i + 1) * width, c) for i, c in enumerate(counts)]
+        counts[max(0, min(count - 1, int((v - start) / width)))] += 1
+    return [(start + i * width, start + (i + 1) * width, c) for i, c in enumerate(counts)]
 
 
 def histogram(
@@ -183,58 +250,77 @@ def histogram(
     bins: int = 10,
     unit: str = "",
     width: int = 640,
-    height: int = 200,
+    height: int = 220,
+    y_label: str = "Count",
+    x_label: str = "",
+    y_min: float | None = 0,
+    y_max: float | None = None,
 ) -> Markup:
-    """Vertical bars counting ``values`` per equal-width bin (a distribution)."""
-    edges = histogram_bins(values, bins)
+    """Vertical bars counting ``values`` per equal-width bin (a distribution).
+
+    ``unit`` is the unit of the values (the bins' edges); the bars are counts.
+    """
+    del width
+    edges = histogram_bins([v for v in values if math.isfinite(v)], bins, round_in=unit)
     if not edges:
-        return _empty(title, width, height, "histogram")
-    left, bottom, top = 36, 32, 10
-    plot_w, plot_h = width - left - 10, height - top - bottom
-    most = max(c for _, _, c in edges) or 1
-    bw = plot_w / len(edges)
-    desc = f"{len(values)} values from {_fmt(edges[0][0])}{unit} to {_fmt(edges[-1][1])}{unit}"
-    cid = _chart_id(title, tuple(values), bins)
-    out = [_open(cid, title, desc, width=width, height=height, cls="histogram")]
-    for i, (lo, hi, count) in enumerate(edges):
-        h = plot_h * count / most
-        bx = left + i * bw
-        out.append(
-            f'<rect x="{bx + 1:.1f}" y="{top + plot_h - h:.1f}" width="{bw - 2:.1f}" '
-            f'height="{h:.1f}" fill="{PALETTE[2]}"><title>{_fmt(lo)} to {_fmt(hi)}{escape(unit)}: '
-            f"{count}</title></rect>"
-        )
-    for i in (0, len(edges)):
-        edge = edges[0][0] if i == 0 else edges[-1][1]
-        out.append(
-            f'<text x="{left + i * bw:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
-            f'{_FONT} fill="#555">{_fmt(edge)}{escape(unit)}</text>'
-        )
-    out.append(
-        f'<text x="{left - 6}" y="{top + 10}" text-anchor="end" {_FONT} fill="#555">{most}</text>'
-        "</svg>"
+        return _empty("histogram", title)
+    ranges = [f"{format_value(lo, unit)} – {format_value(hi, unit)}" for lo, hi, _ in edges]
+    busiest = max(range(len(edges)), key=lambda i: edges[i][2])
+    summary = (
+        f"{_count(sum(c for _, _, c in edges), 'value')} from {format_value(edges[0][0], unit)} to "
+        f"{format_value(edges[-1][1], unit)}; the most ({edges[busiest][2]}) in "
+        f"{ranges[busiest]}."
     )
-    return _svg(out)
+    data = {
+        "labels": ranges,
+        # The axis marks the bins' edges: one more tick than bars.
+        "ticks": [format_value(lo, unit) for lo, _, _ in edges]
+        + [format_value(edges[-1][1], unit)],
+        "series": [{"name": y_label or "Count", "values": [c for _, _, c in edges]}],
+    }
+    options = _options(
+        unit="", y_label=y_label, x_label=x_label, y_min=y_min, y_max=y_max, height=height
+    )
+    options["value_unit"] = unit
+    rows = [[r, str(c)] for r, (_, _, c) in zip(ranges, edges, strict=True)]
+    table = _table([x_label or "Range", y_label or "Count"], rows)
+    return _figure("histogram", title, summary, data=data, options=options, table=table)
 
 
-def sparkline(values: Sequence[float], *, title: str, width: int = 120, height: int = 24) -> Markup:
-    """A tiny trend line without axes, for tables and headline numbers."""
-    if not values:
-        return _empty(title, width, height, "sparkline")
-    lo, hi = min(values), max(values)
-    span = (hi - lo) or 1.0
-    n = len(values)
+def sparkline(
+    values: Sequence[float], *, title: str, width: int = 120, height: int = 24, unit: str = ""
+) -> Markup:
+    """A tiny trend line without axes, for tables and headline numbers (inline SVG, no JS).
+
+    Phrasing content, so it fits inside a sentence; its ``<title>`` (its accessible name, and
+    what hovering shows) is the title and the figures: first, latest, lowest, highest.
+    """
+    clean = [v for v in values if math.isfinite(v)]
+    if not clean:
+        return Markup(  # noqa: S704 - the title is escaped
+            f'<span class="sparkline empty" role="img" aria-label="{escape(title)}: no data yet">'
+            "no data yet</span>"
+        )
+    lo, hi = min(clean), max(clean)
+    n = len(clean)
+
+    def y(v: float) -> float:  # a flat series is a line through the middle
+        return height / 2 if hi == lo else height - 2 - (height - 4) * (v - lo) / (hi - lo)
+
     pts = " ".join(
-        f"{(width - 4) * (i / (n - 1) if n > 1 else 0.5) + 2:.1f},"
-        f"{height - 2 - (height - 4) * (v - lo) / span:.1f}"
-        for i, v in enumerate(values)
+        f"{(width - 4) * (i / (n - 1) if n > 1 else 0.5) + 2:.1f},{y(v):.1f}"
+        for i, v in enumerate(clean)
     )
-    desc = f"{n} points from {_fmt(values[0])} to {_fmt(values[-1])}"
-    cid = _chart_id(title, tuple(values))
-    return _svg(
-        [
-            _open(cid, title, desc, width=width, height=height, cls="sparkline"),
-            f'<polyline fill="none" stroke="{PALETTE[0]}" stroke-width="1.5" points="{pts}"/>',
-            "</svg>",
-        ]
+    desc = (
+        f"{_count(n, 'point')}: first {format_value(clean[0], unit)}, "
+        f"latest {format_value(clean[-1], unit)}, "
+        f"lowest {format_value(lo, unit)}, highest {format_value(hi, unit)}"
+    )
+    cid = _chart_id("sparkline", title, tuple(clean))
+    return Markup(  # noqa: S704 - built only from escaped text and numbers
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="sparkline" role="img" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'aria-labelledby="{cid}-t">'
+        f'<title id="{cid}-t">{escape(title)}: {escape(desc)}</title>'
+        f'<polyline fill="none" stroke="{PALETTE[0]}" stroke-width="1.5" points="{pts}"/></svg>'
     )
