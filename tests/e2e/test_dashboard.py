@@ -128,7 +128,7 @@ def test_a_writer_signs_in_finds_the_flaky_test_and_quarantines_it(
 
             page.click("nav >> text=Quarantine")
             expect(page.locator("#quarantine-list")).to_have_text(
-                "Nothing is quarantined. Quarantine a flaky test with the form above, or with "
+                "Nothing is quarantined. Quarantine a flaky test with the form below, or with "
                 "readiness tests quarantine add TEST_ID --reason WHY; see docs/testhealth.md."
             )
             page.fill("#qt", PAY)

@@ -5,7 +5,7 @@ The dashboard pages (:mod:`.pages`) reuse this module's service dependencies.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, BinaryIO, Literal, Protocol
@@ -28,7 +28,9 @@ from readiness.testhealth.model import (
     IngestResult,
     QuarantineEntry,
     RunMeta,
+    TestAnnotation,
     TestHealth,
+    TestHints,
 )
 from readiness.testhealth.store.runs import RunDetail
 from readiness.testhealth.views import (
@@ -98,6 +100,10 @@ class TestHealthAPI(Protocol):
         allow_unknown: bool = False,
     ) -> QuarantineEntry: ...
     def quarantine_remove(self, test_id: str, *, reason: str) -> None: ...
+    def annotation(self, test_id: str) -> TestAnnotation | None: ...
+    def set_owner(self, test_id: str, owner: str) -> TestAnnotation: ...
+    def link_issue(self, test_id: str, issue: str) -> TestAnnotation: ...
+    def hints_for_tests(self, test_ids: Iterable[str]) -> dict[str, TestHints]: ...
     def record_fix_verification(self, outcome: FixVerification) -> FixVerification: ...
     def latest_run_failures(self, commit: str | None) -> RunFailures | None: ...
 
