@@ -68,7 +68,13 @@ def test_the_dashboard_form_quarantines_an_unknown_id_when_allowed(server: Any) 
 
     response = server.client.post(
         "/tests/quarantine",
-        data={"test_id": TYPO, "reason": "new", "allow_unknown": "true", "csrf_token": csrf, "confirmed": "yes"},
+        data={
+            "test_id": TYPO,
+            "reason": "new",
+            "allow_unknown": "true",
+            "csrf_token": csrf,
+            "confirmed": "yes",
+        },
         headers={"HX-Request": "true"},
     )
 
