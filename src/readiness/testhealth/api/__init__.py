@@ -210,8 +210,11 @@ def _run_detail(request: Request, service: Reader, run_key: RunKey) -> dict[str,
 
 
 def _with_experiment_routes(router: APIRouter) -> APIRouter:
-    """Adds what ``tests classify`` and ``tests verify-fix`` read through a server, and the
-    per-run drill-down."""
+    """Adds what ``tests classify`` and ``tests verify-fix`` read through a server, the
+    per-run drill-down, and a test's owner and issue (``api.annotations``)."""
+    from readiness.testhealth.api.annotations import add_annotation_routes
+
+    add_annotation_routes(router)
     router.add_api_route("/tests/{test_id:path}/failing-orders", _failing_orders, methods=["GET"])
     router.add_api_route("/runs/{run_key}", _run_detail, methods=["GET"])
     return router
