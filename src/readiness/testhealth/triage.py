@@ -296,7 +296,8 @@ def quarantine_page_actions(entries: list[QuarantineEntry], *, days: int) -> dic
                 f"release-{n}", "Release", "/tests/quarantine/release",
                 f"Release {e.test_id} from quarantine? Its failures block merges again.",
                 (ActionField("test_id", "Test", kind="hidden", value=e.test_id),
-                 ActionField("reason", "Reason", required=True, max_length=2000)),
+                 ActionField("reason", "Reason", required=True, max_length=2000,
+                             placeholder="Why release it?")),
                 back="/tests/quarantine", danger=True,
             )  # fmt: skip
     return actions
