@@ -115,6 +115,9 @@ def _seed(client: httpx.Client) -> str:
         json={"test_id": FLAKY, "reason": "the payment stub times out", "owner": "@payments"},
     )
     assert response.status_code == 201, response.text
+    for field, value in (("owner", "@payments"), ("issue", "https://tracker.example/PAY-9")):
+        response = client.put(f"/api/v1/tests/tests/{quote(FLAKY)}/{field}", json={field: value})
+        assert response.status_code == 200, response.text
     checks = [
         {"id": "tests.passed", "status": "fail", "summary": "1 of 4 tests failed: " + FLAKY},
         {"id": "tests.no_new_flaky", "status": "pass", "summary": "No test became flaky"},

@@ -128,22 +128,21 @@ def test_a_writer_signs_in_finds_the_flaky_test_and_quarantines_it(
 
             page.click("nav >> text=Quarantine")
             expect(page.locator("#quarantine-list")).to_have_text(
-                "Nothing is quarantined. Quarantine a flaky test with the form above, or with "
+                "Nothing is quarantined. Quarantine a flaky test with the form below, or with "
                 "readiness tests quarantine add TEST_ID --reason WHY; see docs/testhealth.md."
             )
-            page.fill("#qt", PAY)
-            page.fill("#qr", "fails when the payment stub times out")
-            page.fill("#qo", "@payments")
-            page.click("form.stack button[type=submit]")
-            expect(page.locator("#quarantine-list .notice")).to_contain_text(
-                f"Quarantined {PAY} until"
-            )
+            page.fill("#add-test_id", PAY)
+            page.fill("#add-reason", "fails when the payment stub times out")
+            page.fill("#add-owner", "@payments")
+            page.once("dialog", lambda dialog: dialog.accept())  # the action's confirmation
+            page.click("#action-add button[type=submit]")
+            expect(page.locator("main .notice")).to_contain_text(f"Quarantined {PAY} until")
             cells = page.locator("#quarantine-list tbody tr td")
             expect(cells.nth(0)).to_have_text(PAY)
             expect(cells.nth(1)).to_have_text("@payments")
             expect(cells.nth(2)).to_have_text("fails when the payment stub times out")
             expect(cells.nth(5)).to_have_text("dashboard-e2e#1")
-            expect(page.locator("#qt")).to_have_value("")
+            expect(page.locator("#add-test_id")).to_have_value("")
             page.screenshot(path=str(tmp_path / "quarantine.png"), full_page=True)
         finally:
             browser.close()
@@ -175,11 +174,12 @@ def test_sign_out_in_chromium_kills_a_copied_cookie_and_the_csp_is_never_violate
             assert "frame-ancestors 'none'" in headers["content-security-policy"]
             # htmx drives the quarantine form (and app.js resets it) under the policy.
             page.click("nav >> text=Quarantine")
-            page.fill("#qt", PAY)
-            page.fill("#qr", "times out")
-            page.click("form.stack button[type=submit]")
-            expect(page.locator("#quarantine-list .notice")).to_contain_text("Quarantined")
-            expect(page.locator("#qt")).to_have_value("")
+            page.fill("#add-test_id", PAY)
+            page.fill("#add-reason", "times out")
+            page.once("dialog", lambda dialog: dialog.accept())
+            page.click("#action-add button[type=submit]")
+            expect(page.locator("main .notice")).to_contain_text("Quarantined")
+            expect(page.locator("#add-test_id")).to_have_value("")
             copied = [c for c in context.cookies() if c["name"] == "readiness_session"]
             assert len(copied) == 1
 

@@ -51,7 +51,7 @@ def test_an_empty_quarantine_says_how_to_quarantine(fresh: tuple[Any, dict[str, 
     page = client.get("/tests/quarantine", headers=headers).text
 
     assert (
-        '<p class="empty">Nothing is quarantined. Quarantine a flaky test with the form above, '
+        '<p class="empty">Nothing is quarantined. Quarantine a flaky test with the form below, '
         "or with <code>readiness tests quarantine add TEST_ID --reason WHY</code>; see "
         "<code>docs/testhealth.md</code>.</p>"
     ) in page

@@ -144,7 +144,12 @@ def test_a_session_form_post_with_csrf_token_quarantines_the_test(server: Any) -
     csrf = _login(server, "writer")
     response = server.client.post(
         "/tests/quarantine",
-        data={"test_id": "tests/test_orders.py::test_pay", "reason": "flaky", "csrf_token": csrf},
+        data={
+            "test_id": "tests/test_orders.py::test_pay",
+            "reason": "flaky",
+            "csrf_token": csrf,
+            "confirmed": "yes",
+        },
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200

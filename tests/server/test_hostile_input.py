@@ -497,11 +497,16 @@ def test_more_files_than_one_upload_takes_is_400_and_stores_nothing(api: Api) ->
         ),
         (
             "/tests/quarantine",
-            {"test_id": "tests/test_a.py::test_x", "reason": "flaky", "expires_days": str(2**64)},
-            "body field &#39;expires_days&#39;: Input should be less than or equal to 36500",
+            {"test_id": "tests/test_a.py::test_x", "reason": "flaky", "expires": "9" * 64 + "d"},
+            "body field &#39;expires&#39;: String should have at most 40 characters",
+        ),
+        (
+            "/tests/t/tests/test_a.py::test_x/issue",
+            {"issue": "x" * 1001},
+            "body field &#39;issue&#39;: String should have at most 1000 characters",
         ),
     ],
-    ids=["nul-in-test-id", "expires-days-past-64-bits"],
+    ids=["nul-in-test-id", "expires-too-long", "issue-too-long"],
 )
 def test_a_hostile_dashboard_form_is_422_with_the_message_on_the_page(
     api: Api, path: str, data: dict[str, str], message: str

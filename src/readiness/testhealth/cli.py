@@ -15,6 +15,7 @@ from readiness._common.when import parse_expiry, parse_moment
 from readiness._common.words import plural, plural_noun
 from readiness.console import Format, FormatOption, console, emit_json, err_console, state
 from readiness.errors import InputError
+from readiness.testhealth.cli_triage import link_cmd, owner_cmd
 from readiness.testhealth.model import RunMeta
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 app = typer.Typer(no_args_is_help=True, help="Flaky-test management (testhealth).")
 quarantine_app = typer.Typer(no_args_is_help=True, help="Quarantine as code: add, remove, list.")
 app.add_typer(quarantine_app, name="quarantine")
+app.command("owner")(owner_cmd)
+app.command("link")(link_cmd)
 
 
 @contextmanager

@@ -46,6 +46,8 @@ class TestHealthClient(Protocol):
         allow_unknown: bool = False,
     ) -> dict[str, Any]: ...
     def quarantine_remove(self, test_id: str, *, reason: str) -> None: ...
+    def set_owner(self, test_id: str, owner: str) -> dict[str, Any]: ...
+    def link_issue(self, test_id: str, issue: str) -> dict[str, Any]: ...
     def record_fix(self, verification: FixVerification) -> dict[str, Any]: ...
     def close(self) -> None: ...
 
@@ -155,6 +157,16 @@ class LocalTestHealth:
 
     def quarantine_remove(self, test_id: str, *, reason: str) -> None:
         self.service.quarantine_remove(test_id, reason=reason)
+
+    def set_owner(self, test_id: str, owner: str) -> dict[str, Any]:
+        from readiness.testhealth.views import annotation_view
+
+        return annotation_view(test_id, self.service.set_owner(test_id, owner))
+
+    def link_issue(self, test_id: str, issue: str) -> dict[str, Any]:
+        from readiness.testhealth.views import annotation_view
+
+        return annotation_view(test_id, self.service.link_issue(test_id, issue))
 
     def record_fix(self, verification: FixVerification) -> dict[str, Any]:
         from readiness.testhealth.views import fix_view
@@ -286,6 +298,16 @@ class RemoteTestHealth:
 
     def quarantine_remove(self, test_id: str, *, reason: str) -> None:
         self.call("DELETE", f"/quarantine/{test_id}", params={"reason": reason})
+
+    def set_owner(self, test_id: str, owner: str) -> dict[str, Any]:
+        path = f"/tests/{quote(test_id, safe='/:')}/owner"
+        result: dict[str, Any] = self.call("PUT", path, json={"owner": owner})
+        return result
+
+    def link_issue(self, test_id: str, issue: str) -> dict[str, Any]:
+        path = f"/tests/{quote(test_id, safe='/:')}/issue"
+        result: dict[str, Any] = self.call("PUT", path, json={"issue": issue})
+        return result
 
     def record_fix(self, verification: FixVerification) -> dict[str, Any]:
         from readiness.testhealth.views import fix_view

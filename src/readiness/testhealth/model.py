@@ -214,6 +214,19 @@ class QuarantineEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class TestAnnotation:
+    """Who owns a test and which issue tracks it (held by the server), and who set them last."""
+
+    __test__ = False  # not a pytest test class
+
+    test_id: str
+    owner: str | None
+    issue: str | None
+    set_by: str
+    set_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class FixVerification:
     """Outcome of ``readiness tests verify-fix``."""
 

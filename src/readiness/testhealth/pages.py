@@ -3,37 +3,32 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 from markupsafe import Markup
 
-from readiness.errors import InputError, NotFoundError, ReadinessError
-from readiness.testhealth.api import STORED_ID_LENGTH, Reader, RunKey, TestId, Writer
+from readiness.testhealth import triage
+from readiness.testhealth.api import Reader, RunKey, TestHealthAPI, TestId
 from readiness.testhealth.detection.model import SuiteHealth
 from readiness.testhealth.model import TestHealth, TestStatus
 from readiness.testhealth.views import (
     figure_cells,
-    figures_sentence,
     figures_view,
     run_detail_view,
 )
 from readiness.web import charts
-from readiness.web.deps import get_clock, get_settings
-from readiness.web.inputs import Line, Text
-from readiness.web.pages import DashboardPage, is_htmx, render
+from readiness.web.actions import ActionResult
+from readiness.web.deps import get_settings
+from readiness.web.pages import DashboardPage, render
 
 STATUS_ORDER = [s.value for s in TestStatus]
 # The flaky page's status filter: empty (the tests needing attention) or one status; anything
 # else is a 422 naming these values. A test checks it matches TestStatus.
 StatusFilter = Literal["", "healthy", "flaky", "broken", "quarantined", "fixed"]
 TEMPLATES = Path(__file__).parent / "templates"
-
-
-MAX_EXPIRY_DAYS = 36_500  # a quarantine expiry every database can store
 
 
 def _duration_chart(suite: SuiteHealth) -> Markup:
@@ -124,30 +119,23 @@ def _flaky_router() -> APIRouter:
     return router
 
 
+def render_test_page(
+    request: Request, service: TestHealthAPI, test_id: str, result: ActionResult | None = None
+) -> Response:
+    """The test page of ``test_id``, with the result of an action when one just ran."""
+    return render(
+        request, "testhealth/test.html", triage.test_page_context(request, service, test_id, result)
+    )
+
+
 def _test_router() -> APIRouter:
     router = APIRouter()
+    # The actions' POST routes (…/quarantine, …/release, …/owner, …/issue) re-render the page.
+    triage.add_test_actions(router, render_test_page)
 
     @router.get("/{test_id:path}")
     def test_page(request: Request, service: Reader, test_id: TestId) -> Response:
-        found = service.health(test_id=test_id)
-        if not found:
-            raise NotFoundError(
-                f"test {test_id!r} is unknown; the flaky-tests page lists known tests"
-            )
-        history = service.test_history(test_id, limit=100)
-        durations = [float(h.get("duration_s") or 0.0) for h in reversed(history)]
-        return render(
-            request,
-            "testhealth/test.html",
-            {
-                "test": found[0],
-                "figures": figures_sentence(figure_cells(figures_view(found[0].figures))),
-                "history": history,
-                "duration_spark": charts.sparkline(
-                    durations, title=f"Duration of {test_id}", unit="s"
-                ),
-            },
-        )
+        return render_test_page(request, service, test_id)
 
     return router
 
@@ -224,55 +212,33 @@ def _runs_router() -> APIRouter:
     return router
 
 
+def render_quarantine_page(
+    request: Request, service: TestHealthAPI, result: ActionResult | None = None
+) -> Response:
+    """The quarantine page, with the result of an action when one just ran."""
+    entries = service.quarantine_entries()
+    days = get_settings(request).testhealth.quarantine_default_days
+    return render(
+        request,
+        "testhealth/quarantine.html",
+        {
+            "entries": entries,
+            "actions": triage.quarantine_page_actions(entries, days=days),
+            "quarantine_file": get_settings(request).testhealth.quarantine_file,
+            "result": result,
+        },
+    )
+
+
 def _quarantine_router() -> APIRouter:
     router = APIRouter()
 
     @router.get("")
     def quarantine(request: Request, service: Reader) -> Response:
-        return render(
-            request,
-            "testhealth/quarantine.html",
-            {"entries": service.quarantine_entries(), "message": None, "error": None},
-        )
+        return render_quarantine_page(request, service)
 
-    @router.post("")
-    def add(
-        request: Request,
-        service: Writer,
-        *,
-        test_id: Annotated[Text, Form(max_length=STORED_ID_LENGTH)],
-        reason: Annotated[Text, Form(max_length=2000)],
-        owner: Annotated[Line, Form(max_length=200)] = "",
-        issue: Annotated[Line, Form(max_length=1000)] = "",
-        expires_days: Annotated[int | None, Form(ge=1, le=MAX_EXPIRY_DAYS)] = None,
-        allow_unknown: Annotated[bool, Form()] = False,
-    ) -> Response:
-        message = error = None
-        try:
-            if not test_id.strip() or not reason.strip():
-                raise InputError("test id and reason are both required to quarantine a test")
-            expires = (
-                get_clock(request).now() + timedelta(days=expires_days) if expires_days else None
-            )
-            entry = service.quarantine_add(
-                test_id.strip(),
-                reason=reason.strip(),
-                owner=owner.strip() or None,
-                issue=issue.strip() or None,
-                expires=expires,
-                allow_unknown=allow_unknown,
-            )
-            message = f"Quarantined {entry.test_id} until {entry.expires:%Y-%m-%d}."
-        except ReadinessError as exc:
-            error = exc.message
-        if not is_htmx(request):
-            return RedirectResponse("/tests/quarantine", status_code=303)
-        return render(
-            request,
-            "testhealth/_quarantine_list.html",
-            {"entries": service.quarantine_entries(), "message": message, "error": error},
-        )
-
+    # Quarantine a test (POST "") and release one (POST /release), as action blocks.
+    triage.add_quarantine_actions(router, render_quarantine_page)
     return router
 
 

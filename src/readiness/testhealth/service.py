@@ -30,6 +30,7 @@ from readiness.testhealth.model import (
     Outcome,
     QuarantineEntry,
     RunMeta,
+    TestAnnotation,
     TestHealth,
     TestHints,
     TestStatus,
@@ -73,6 +74,15 @@ class TestHealthService:
             actor=actor,
             backend=quarantine_backend,
             project=self.project,
+        )
+        from readiness.testhealth.annotations import AnnotationBook
+
+        self.annotations = AnnotationBook(
+            stores=stores,
+            clock=clock,
+            actor=actor,
+            project=self.project,
+            require_known=self.quarantine.require_known,
         )
 
     def ensure_project(self) -> None:
@@ -329,6 +339,8 @@ class TestHealthService:
         the closest known ids) unless ``allow_unknown``.
         """
         self.ensure_project()
+        if owner is None and (annotation := self.annotations.get(test_id)) is not None:
+            owner = annotation.owner  # the test's owner, before CODEOWNERS
         return self.quarantine.add(
             test_id,
             reason=reason,
@@ -346,6 +358,22 @@ class TestHealthService:
     def quarantine_history(self, *, test_id: str | None = None) -> list[dict[str, Any]]:
         """Who changed the quarantine list, when and why (newest first)."""
         return self.quarantine.history(test_id=test_id)
+
+    # ------------------------------------------------------- owner and issue
+
+    def annotation(self, test_id: str) -> TestAnnotation | None:
+        """The owner and issue the server holds for ``test_id`` (None: never set)."""
+        return self.annotations.get(test_id)
+
+    def set_owner(self, test_id: str, owner: str) -> TestAnnotation:
+        """Set or change the owner of ``test_id`` (audited as ``tests.owner.set``)."""
+        self.ensure_project()
+        return self.annotations.set_owner(test_id, owner)
+
+    def link_issue(self, test_id: str, issue: str) -> TestAnnotation:
+        """Link the issue tracking ``test_id`` (audited as ``tests.issue.linked``)."""
+        self.ensure_project()
+        return self.annotations.link_issue(test_id, issue)
 
     def record_fix_verification(self, outcome: FixVerification) -> FixVerification:
         """Store a verification; a "fixed" verdict releases the test from quarantine."""

@@ -19,6 +19,7 @@ from readiness.testhealth.model import (
     IngestResult,
     QuarantineEntry,
     RuleHit,
+    TestAnnotation,
     TestFigures,
     TestHealth,
     TestStatus,
@@ -116,6 +117,19 @@ def quarantine_view(e: QuarantineEntry) -> dict[str, Any]:
             "expires": e.expires,
             "created_by": e.created_by,
             "source": e.source,
+        }
+    )
+
+
+def annotation_view(test_id: str, a: TestAnnotation | None) -> dict[str, Any]:
+    """The owner and issue the server holds for ``test_id`` (nulls when never set)."""
+    return jsonable_dict(
+        {
+            "test_id": test_id,
+            "owner": a.owner if a else None,
+            "issue": a.issue if a else None,
+            "set_by": a.set_by if a else None,
+            "set_at": a.set_at if a else None,
         }
     )
 

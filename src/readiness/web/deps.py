@@ -52,6 +52,15 @@ class Principal:
         return f"{self.name}#{self.token_id}"
 
 
+def may(principal: Principal | None, role: str) -> bool:
+    """Whether ``principal`` (None: signed out) holds a role that allows ``role``'s actions.
+
+    The dashboard's templates call it (a Jinja global) to draw an action only for those who
+    may run it; the routes behind actions check the same rule with :func:`require`.
+    """
+    return principal is not None and role_allows(principal.role, role)
+
+
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from readiness.auth.core import login_csrf_token
-from readiness.web.deps import LOGIN_COOKIE, PROJECT_COOKIE, is_secure, session_key
+from readiness.web.deps import LOGIN_COOKIE, PROJECT_COOKIE, is_secure, may, session_key
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 PROJECT_COOKIE_DAYS = 365
@@ -45,6 +45,7 @@ def make_templates(feature_dirs: Iterable[Path] = ()) -> Jinja2Templates:
     """
     dirs = [str(TEMPLATES_DIR), *dict.fromkeys(str(d) for d in feature_dirs)]
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(dirs), autoescape=True)
+    env.globals["may"] = may  # may(principal, "writer"): draw an action only for its roles
     return Jinja2Templates(env=env)
 
 

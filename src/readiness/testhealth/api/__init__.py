@@ -5,7 +5,7 @@ The dashboard pages (:mod:`.pages`) reuse this module's service dependencies.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, BinaryIO, Literal, Protocol
@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from readiness._common.canonical import jsonable_dict, to_jsonable
 from readiness.errors import InputError
+from readiness.testhealth.annotations import ISSUE_LENGTH, OWNER_LENGTH
 from readiness.testhealth.api.uploads import RUNS_BODY, read_form, spool_body, uploads
 from readiness.testhealth.checks import RunFailures
 from readiness.testhealth.detection.model import Cluster, SuiteHealth
@@ -28,10 +29,13 @@ from readiness.testhealth.model import (
     IngestResult,
     QuarantineEntry,
     RunMeta,
+    TestAnnotation,
     TestHealth,
+    TestHints,
 )
 from readiness.testhealth.store.runs import RunDetail
 from readiness.testhealth.views import (
+    annotation_view,
     failing_order_view,
     fix_view,
     health_view,
@@ -98,6 +102,10 @@ class TestHealthAPI(Protocol):
         allow_unknown: bool = False,
     ) -> QuarantineEntry: ...
     def quarantine_remove(self, test_id: str, *, reason: str) -> None: ...
+    def annotation(self, test_id: str) -> TestAnnotation | None: ...
+    def set_owner(self, test_id: str, owner: str) -> TestAnnotation: ...
+    def link_issue(self, test_id: str, issue: str) -> TestAnnotation: ...
+    def hints_for_tests(self, test_ids: Iterable[str]) -> dict[str, TestHints]: ...
     def record_fix_verification(self, outcome: FixVerification) -> FixVerification: ...
     def latest_run_failures(self, commit: str | None) -> RunFailures | None: ...
 
@@ -203,9 +211,43 @@ def _run_detail(request: Request, service: Reader, run_key: RunKey) -> dict[str,
     return run_detail_view(service.run_detail(run_key), get_settings(request).links)
 
 
+class OwnerRequest(JsonBody):
+    """Body of ``PUT /api/v1/tests/tests/{test_id}/owner``."""
+
+    owner: Annotated[Line, Field(min_length=1, max_length=OWNER_LENGTH)] = Field(
+        description="The owner: a team (@payments), a person or an address."
+    )
+
+
+class IssueRequest(JsonBody):
+    """Body of ``PUT /api/v1/tests/tests/{test_id}/issue``."""
+
+    issue: Annotated[Line, Field(min_length=1, max_length=ISSUE_LENGTH)] = Field(
+        description="An http(s) URL or an issue key (PAY-123); other schemes are refused."
+    )
+
+
+def _annotation(service: Reader, test_id: TestId) -> dict[str, Any]:
+    """The owner and issue of a test (nulls when never set)."""
+    return annotation_view(test_id, service.annotation(test_id))
+
+
+def _set_owner(service: Writer, test_id: TestId, body: OwnerRequest) -> dict[str, Any]:
+    """Set or change a test's owner (audited as ``tests.owner.set``)."""
+    return annotation_view(test_id, service.set_owner(test_id, body.owner))
+
+
+def _link_issue(service: Writer, test_id: TestId, body: IssueRequest) -> dict[str, Any]:
+    """Link the issue tracking a test's fix (audited as ``tests.issue.linked``)."""
+    return annotation_view(test_id, service.link_issue(test_id, body.issue))
+
+
 def _with_experiment_routes(router: APIRouter) -> APIRouter:
-    """Adds what ``tests classify`` and ``tests verify-fix`` read through a server, and the
-    per-run drill-down."""
+    """Adds what ``tests classify`` and ``tests verify-fix`` read through a server, the
+    per-run drill-down, and a test's owner and issue."""
+    router.add_api_route("/tests/{test_id:path}/annotation", _annotation, methods=["GET"])
+    router.add_api_route("/tests/{test_id:path}/owner", _set_owner, methods=["PUT"])
+    router.add_api_route("/tests/{test_id:path}/issue", _link_issue, methods=["PUT"])
     router.add_api_route("/tests/{test_id:path}/failing-orders", _failing_orders, methods=["GET"])
     router.add_api_route("/runs/{run_key}", _run_detail, methods=["GET"])
     return router

@@ -18,7 +18,7 @@ from readiness._common.canonical import to_jsonable
 from readiness._common.clock import Clock, storable_date_problem, utc
 from readiness.audit.service import record_event
 from readiness.config import Settings
-from readiness.errors import InputError, NotFoundError
+from readiness.errors import ConflictError, InputError, NotFoundError
 from readiness.storage.engine import Stores
 from readiness.testhealth.detection.model import QuarantineSpan
 from readiness.testhealth.model import QuarantineEntry
@@ -151,7 +151,9 @@ class QuarantineBook:
         if not reason.strip():
             raise InputError("quarantine needs a reason (--reason 'why it is quarantined')")
         if not allow_unknown:
-            self._require_known(test_id)
+            self.require_known(test_id)
+        if self.backend == "db":
+            self._refuse_reviewed(test_id, "quarantine add", f"--reason {reason.strip()!r}")
         if expires is not None and (problem := storable_date_problem(expires)):
             raise InputError(f"quarantine expiry: {problem}; give a later --expires date")
         now = self.clock.now()
@@ -243,12 +245,27 @@ class QuarantineBook:
                     )
                 ).rowcount
             if not changed:
+                self._refuse_reviewed(test_id, "quarantine remove", "--reason WHY")
                 raise NotFoundError(
                     f"test {test_id!r} is not quarantined; see `readiness tests quarantine list`"
                 )
         self._event(test_id, action, reason, {"backend": self.backend})
 
-    def _require_known(self, test_id: str) -> None:
+    def _refuse_reviewed(self, test_id: str, command: str, options: str) -> None:
+        """ConflictError when the reviewed file holds ``test_id``: the server cannot change it."""
+        from readiness.testhealth.quarantine.file import load_quarantine_file
+
+        if any(e.test_id == test_id for e in load_quarantine_file(self._file_path())):
+            raise ConflictError(
+                f"test {test_id!r} is quarantined in the reviewed file "
+                f"{self.th.quarantine_file}, which the server does not change; in the "
+                f"repository run `readiness tests {command} '{test_id}' {options}` and merge "
+                "the change",
+                details={"test_id": test_id, "file": str(self.th.quarantine_file)},
+            )
+
+    def require_known(self, test_id: str) -> None:
+        """NotFoundError naming the closest known ids when no ingested run has shown ``test_id``."""
         t = tables.tests
         in_project = t.c.project == self.project
         with self.stores.state.connect() as conn:

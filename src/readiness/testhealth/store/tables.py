@@ -147,3 +147,18 @@ run_orders = sa.Table(
     sa.Column("tests", sa.Text, nullable=False),
     sa.Index("ix_th_run_orders_run", "run_id"),
 )
+
+# Who owns a test and which issue tracks it, set on the server (dashboard, API, CLI): one row
+# per test of a project, whether or not it is quarantined.
+test_annotations = sa.Table(
+    "th_test_annotations",
+    state_metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    project_column(),
+    sa.Column("test_key", sa.String(2000), nullable=False),
+    sa.Column("owner", sa.String(200)),
+    sa.Column("issue", sa.String(1000)),
+    sa.Column("set_by", sa.String(200), nullable=False),
+    sa.Column("set_at", TZ, nullable=False),
+    sa.UniqueConstraint("project", "test_key"),
+)
