@@ -5,7 +5,7 @@ The dashboard pages (:mod:`.pages`) reuse this module's service dependencies.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, BinaryIO, Literal, Protocol
@@ -30,7 +30,8 @@ from readiness.testhealth.model import (
     RunMeta,
     TestHealth,
 )
-from readiness.testhealth.store.runs import RunDetail
+from readiness.testhealth.store.listing import RunQuery
+from readiness.testhealth.store.runs import RunDetail, RunRow
 from readiness.testhealth.views import (
     failing_order_view,
     fix_view,
@@ -86,6 +87,10 @@ class TestHealthAPI(Protocol):
     def suite_health(self) -> SuiteHealth: ...
     def runs(self, *, limit: int = 50) -> Sequence[Any]: ...
     def run_detail(self, run_key: str) -> RunDetail: ...
+    def runs_page(self, query: RunQuery) -> tuple[list[RunRow], int]: ...
+    def branches(self) -> list[str]: ...
+    def failed_on_branch(self, branch: str, *, since: datetime | None = None) -> set[str]: ...
+    def owners(self, test_ids: Iterable[str]) -> dict[str, str | None]: ...
     def quarantine_entries(self) -> list[QuarantineEntry]: ...
     def quarantine_add(
         self,
