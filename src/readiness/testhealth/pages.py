@@ -8,13 +8,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from readiness.errors import InputError, NotFoundError, ReadinessError
 from readiness.testhealth import lists
 from readiness.testhealth.api import STORED_ID_LENGTH, Reader, RunKey, TestId, Writer
+from readiness.testhealth.api.listing import FlakyFilters, flaky_list
 from readiness.testhealth.detection.model import SuiteHealth
 from readiness.testhealth.model import TestStatus
 from readiness.testhealth.store.listing import RunQuery
@@ -29,7 +30,7 @@ from readiness.web.deps import get_clock, get_settings
 from readiness.web.inputs import Line, Text
 from readiness.web.pages import DashboardPage, is_htmx, render
 from readiness.web.table_query import TableParams, TableQuery
-from readiness.web.tables import page_of, paginate, sort_rows
+from readiness.web.tables import page_of, paginate
 
 STATUS_ORDER = [s.value for s in TestStatus]
 StatusFilter = lists.StatusFilter  # the flaky page's status filter (see ``lists``)
@@ -81,18 +82,6 @@ def _overview_router() -> APIRouter:
     return router
 
 
-def _flaky_filters(
-    q: Annotated[Text, Query(max_length=200)] = "",
-    status: lists.StatusFilter = "",
-    owner: Annotated[Line, Query(max_length=200)] = "",
-    branch: Annotated[Line, Query(max_length=255)] = "",
-    since: Annotated[Line, Query(max_length=20)] = "",
-) -> dict[str, str]:
-    """The flaky list's filters as the request gives them (see ``lists``)."""
-    return {"q": q, "status": status, "owner": owner, "branch": branch, "since": since}
-
-
-FlakyFilters = Annotated[dict[str, str], Depends(_flaky_filters)]
 SearchText = Annotated[Text, Query(max_length=200)]
 BranchName = Annotated[Line, Query(max_length=255)]
 
@@ -104,25 +93,18 @@ def _flaky_router() -> APIRouter:
         request: Request, service: Reader, query: TableQuery, filters: dict[str, str]
     ) -> dict[str, Any]:
         view = query.view(lists.FLAKY, **filters)
-        since = lists.parse_since(view.filter("since"), get_clock(request).now())
-        known = service.health()
-        owners = service.owners(t.test_id for t in known)
-        branch = view.filter("branch")
-        on_branch = service.failed_on_branch(branch, since=since) if branch else None
-        rows = lists.select_flaky(
-            known, view, owners=owners, failed_on_branch=on_branch, since=since
-        )
-        pagination = paginate(view, len(rows))
-        shown = page_of(sort_rows(rows, view), pagination)
+        found = flaky_list(service, view, get_clock(request).now())
+        pagination = paginate(view, len(found.rows))
+        shown = page_of(found.rows, pagination)
         return {
             "rows": [(r, figure_cells(figures_view(r.test.figures))) for r in shown],
             "view": view.with_page(pagination.page),
             "pagination": pagination,
-            "known": bool(known),
+            "known": bool(found.known),
             "filtered": any(n != "status" for n, _ in view.filters),
             "status": view.filter("status"),
             "statuses": ["all", *STATUS_ORDER],
-            "owners": sorted({o for o in owners.values() if o}, key=str.lower),
+            "owners": sorted({o for o in found.owners.values() if o}, key=str.lower),
             "branches": service.branches(),
         }
 

@@ -218,6 +218,8 @@ def _with_experiment_routes(router: APIRouter) -> APIRouter:
 
 def api_router() -> APIRouter:
     """The ``/tests`` API router (mounted under ``/api/v1``)."""
+    from readiness.testhealth.api.listing import add_flaky_route
+
     router = APIRouter(prefix="/tests", tags=["tests"])
 
     @router.post("/runs", openapi_extra={"requestBody": RUNS_BODY})
@@ -289,10 +291,7 @@ def api_router() -> APIRouter:
                 body.close()
         return [ingest_view(r) for r in results]
 
-    @router.get("/flaky")
-    def flaky(service: Reader) -> list[dict[str, Any]]:
-        """Tests that are not healthy."""
-        return [health_view(h) for h in service.flaky()]
+    add_flaky_route(router)
 
     @router.get("/health")
     def health(
