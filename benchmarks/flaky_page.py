@@ -8,7 +8,9 @@ runs on main (default 20), where 2% of the tests fail now and then (flaky) and 0
 - ``/tests/flaky?status=all``: every test, first page of 50 (sorted, counted, paged);
 - ``/tests/flaky/table?status=all&sort=last_seen&page=100``: a deep page of another sort;
 - ``/tests/flaky?status=all&q=m7&branch=feature&since=7d``: every filter at once;
-- the peer: ``/api/v1/tests/health``, the same verdicts as JSON, unpaged.
+- the peer: ``/api/v1/tests/health``, the same verdicts as JSON, unpaged;
+- ``service_health_s``: the verdicts alone (``TestHealthService.health()``, in process): what
+  every view of the table costs before it filters, sorts, pages and renders.
 
 Prints one JSON line of medians over ``--repeat`` requests (wall seconds).
 

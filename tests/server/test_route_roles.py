@@ -80,6 +80,7 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("GET", "/tests/health", "reader", {}),
     ("GET", "/tests/quarantine", "reader", {}),
     ("GET", "/tests/runs", "reader", {}),
+    ("GET", "/tests/runs/table?branch=main", "reader", {}),
     ("GET", f"/tests/runs/{R}", "reader", {}),
     ("POST", "/tests/quarantine", "writer", {"data": {"test_id": T, "reason": "flaky"}}),
     ("POST", "/project", "reader", {"data": {"project": P, "next": "/tests/runs"}}),
