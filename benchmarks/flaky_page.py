@@ -113,6 +113,7 @@ def main() -> None:
                     args.repeat,
                 ),
                 "peer_health_api_s": median_s(lambda: get("/api/v1/tests/health"), args.repeat),
+                "service_health_s": median_s(service.health, args.repeat),
             }
         stores.dispose()
     print(
