@@ -10,12 +10,20 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, BinaryIO, Literal, Protocol
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from readiness._common.canonical import jsonable_dict, to_jsonable
 from readiness.errors import InputError
+from readiness.testhealth import lists
+from readiness.testhealth.api.listing import (
+    MAX_LIMIT,
+    TOTAL_HEADER,
+    TOTAL_RESPONSE,
+    FlakyFilters,
+    flaky_list,
+)
 from readiness.testhealth.api.uploads import RUNS_BODY, read_form, spool_body, uploads
 from readiness.testhealth.checks import RunFailures
 from readiness.testhealth.detection.model import Cluster, SuiteHealth
@@ -49,9 +57,10 @@ from readiness.web.deps import (
     require_reader,
     require_writer,
 )
-from readiness.web.inputs import Int32, JsonBody, Line, Moment, Text
+from readiness.web.inputs import INT32_MAX, Int32, JsonBody, Line, Moment, Text
 
 MAX_TAGS = 50
+SORT_KEYS = f"One of {', '.join(lists.FLAKY.sortable_keys)}."
 STORED_ID_LENGTH = 2000  # th_quarantine.test_key, th_fix_verifications.test_key
 # Test ids are looked up up to this length: longer ids than the column holds are stored under a
 # hashed key (ingest.writer), so a lookup may be longer than any stored value.
@@ -208,6 +217,26 @@ def _run_detail(request: Request, service: Reader, run_key: RunKey) -> dict[str,
     return run_detail_view(service.run_detail(run_key), get_settings(request).links)
 
 
+def _flaky(
+    request: Request,
+    response: Response,
+    service: Reader,
+    *,
+    filters: FlakyFilters,
+    sort: Annotated[Line | None, Query(max_length=40, description=SORT_KEYS)] = None,
+    direction: Annotated[Line | None, Query(alias="dir", max_length=4)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT)] = None,
+    offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
+) -> list[dict[str, Any]]:
+    """The tests needing attention, worst first; or those the filters choose, sorted
+    (``X-Total-Count``: how many match)."""
+    view = lists.FLAKY.view(sort=sort, direction=direction, filters=filters)
+    found = flaky_list(service, view, get_clock(request).now()).rows
+    response.headers[TOTAL_HEADER] = str(len(found))
+    end = None if limit is None else offset + limit
+    return [health_view(r.test) for r in found[offset:end]]
+
+
 def _with_experiment_routes(router: APIRouter) -> APIRouter:
     """Adds what ``tests classify`` and ``tests verify-fix`` read through a server, and the
     per-run drill-down."""
@@ -218,8 +247,6 @@ def _with_experiment_routes(router: APIRouter) -> APIRouter:
 
 def api_router() -> APIRouter:
     """The ``/tests`` API router (mounted under ``/api/v1``)."""
-    from readiness.testhealth.api.listing import add_flaky_route
-
     router = APIRouter(prefix="/tests", tags=["tests"])
 
     @router.post("/runs", openapi_extra={"requestBody": RUNS_BODY})
@@ -291,7 +318,7 @@ def api_router() -> APIRouter:
                 body.close()
         return [ingest_view(r) for r in results]
 
-    add_flaky_route(router)
+    router.add_api_route("/flaky", _flaky, methods=["GET"], responses=TOTAL_RESPONSE)
 
     @router.get("/health")
     def health(

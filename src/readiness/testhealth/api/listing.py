@@ -9,22 +9,39 @@ returned.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query
 
 from readiness.testhealth import lists
-from readiness.testhealth.api import Reader, TestHealthAPI
 from readiness.testhealth.model import TestHealth
-from readiness.testhealth.views import health_view
-from readiness.web.deps import get_clock
-from readiness.web.inputs import INT32_MAX, Line, Text
+from readiness.web.inputs import Line, Text
 from readiness.web.tables import TableView, sort_rows
 
 MAX_LIMIT = 1000
 TOTAL_HEADER = "X-Total-Count"
+TOTAL_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The matching tests (one page with ``limit``).",
+        "headers": {
+            TOTAL_HEADER: {
+                "description": "How many tests match, over all pages.",
+                "schema": {"type": "integer"},
+            }
+        },
+    }
+}
+
+
+class FlakySource(Protocol):
+    """What the flaky list reads of the service (``TestHealthAPI`` has it)."""
+
+    def health(self) -> list[TestHealth]: ...
+    def owners(self, test_ids: Iterable[str]) -> dict[str, str | None]: ...
+    def failed_on_branch(self, branch: str, *, since: datetime | None = None) -> set[str]: ...
 
 
 def flaky_filters(
@@ -59,7 +76,7 @@ class FlakyList:
     owners: dict[str, str | None]
 
 
-def flaky_list(service: TestHealthAPI, view: TableView[lists.FlakyRow], now: datetime) -> FlakyList:
+def flaky_list(service: FlakySource, view: TableView[lists.FlakyRow], now: datetime) -> FlakyList:
     """Every row of ``view`` in its order: the verdicts are computed once per request, the
     branch filter asks the store for the tests that failed there."""
     since = lists.parse_since(view.filter("since"), now)
@@ -69,46 +86,3 @@ def flaky_list(service: TestHealthAPI, view: TableView[lists.FlakyRow], now: dat
     on_branch = service.failed_on_branch(branch, since=since) if branch else None
     rows = lists.select_flaky(known, view, owners=owners, failed_on_branch=on_branch, since=since)
     return FlakyList(sort_rows(rows, view), known, owners)
-
-
-def add_flaky_route(router: APIRouter) -> None:
-    """``GET /flaky`` on the tests API router."""
-
-    @router.get(
-        "/flaky",
-        responses={
-            200: {
-                "description": "The matching tests (one page with ``limit``).",
-                "headers": {
-                    TOTAL_HEADER: {
-                        "description": "How many tests match, over all pages.",
-                        "schema": {"type": "integer"},
-                    }
-                },
-            }
-        },
-    )
-    def flaky(
-        request: Request,
-        response: Response,
-        service: Reader,
-        *,
-        filters: FlakyFilters,
-        sort: Annotated[
-            Line | None,
-            Query(max_length=40, description=f"One of {', '.join(lists.FLAKY.sortable_keys)}."),
-        ] = None,
-        direction: Annotated[
-            Line | None, Query(alias="dir", max_length=4, description="asc or desc.")
-        ] = None,
-        limit: Annotated[
-            int | None, Query(ge=1, le=MAX_LIMIT, description="At most this many tests.")
-        ] = None,
-        offset: Annotated[int, Query(ge=0, le=INT32_MAX, description="Tests to skip.")] = 0,
-    ) -> list[dict[str, Any]]:
-        """Tests that need attention, worst first; or those the filters choose, sorted."""
-        view = lists.FLAKY.view(sort=sort, direction=direction, filters=filters)
-        found = flaky_list(service, view, get_clock(request).now()).rows
-        response.headers[TOTAL_HEADER] = str(len(found))
-        end = None if limit is None else offset + limit
-        return [health_view(r.test) for r in found[offset:end]]
