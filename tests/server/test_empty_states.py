@@ -95,11 +95,12 @@ def test_a_bogus_status_is_a_422_naming_the_allowed_values(server: Any) -> None:
 
         assert response.status_code == 422
         assert (
-            "query parameter &#39;status&#39;: Input should be &#39;&#39;, &#39;healthy&#39;, "
+            "query parameter &#39;status&#39;: Input should be &#39;&#39;, &#39;all&#39;, "
+            "&#39;healthy&#39;, "
             "&#39;flaky&#39;, &#39;broken&#39;, &#39;quarantined&#39; or &#39;fixed&#39; "
             "(got &#39;bogus&#39;)"
         ) in response.text
 
 
 def test_the_status_filter_allows_exactly_the_statuses() -> None:
-    assert get_args(StatusFilter) == ("", *(s.value for s in TestStatus))
+    assert get_args(StatusFilter) == ("", "all", *(s.value for s in TestStatus))

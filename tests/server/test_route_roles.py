@@ -83,6 +83,7 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("GET", "/tests/health", "reader", {}),
     ("GET", "/tests/quarantine", "reader", {}),
     ("GET", "/tests/runs", "reader", {}),
+    ("GET", "/tests/runs/table?branch=main", "reader", {}),
     ("GET", f"/tests/runs/{R}", "reader", {}),
     ("POST", "/tests/quarantine", "writer", {"data": {"test_id": T, "reason": "flaky"}}),
     ("POST", "/tests/quarantine/release", "writer", {"data": {"test_id": T, "reason": "ok"}}),

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from readiness.testhealth import triage
+from readiness.testhealth import lists, triage
 from readiness.testhealth.api import Reader, RunKey, TestHealthAPI, TestId
+from readiness.testhealth.api.listing import FlakyFilters, flaky_list
 from readiness.testhealth.detection.model import SuiteHealth
-from readiness.testhealth.model import TestHealth, TestStatus
+from readiness.testhealth.model import TestStatus
+from readiness.testhealth.store.listing import RunQuery
 from readiness.testhealth.views import (
     figure_cells,
     figures_view,
@@ -21,13 +24,14 @@ from readiness.testhealth.views import (
 )
 from readiness.web import charts
 from readiness.web.actions import ActionResult
-from readiness.web.deps import get_settings
+from readiness.web.deps import get_clock, get_settings
+from readiness.web.inputs import Line, Text
 from readiness.web.pages import DashboardPage, render
+from readiness.web.table_query import TableParams, TableQuery
+from readiness.web.tables import page_of, paginate
 
 STATUS_ORDER = [s.value for s in TestStatus]
-# The flaky page's status filter: empty (the tests needing attention) or one status; anything
-# else is a 422 naming these values. A test checks it matches TestStatus.
-StatusFilter = Literal["", "healthy", "flaky", "broken", "quarantined", "fixed"]
+StatusFilter = lists.StatusFilter  # the flaky page's status filter (see ``lists``)
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -53,20 +57,6 @@ def _headline(suite: SuiteHealth) -> dict[str, Any]:
     }
 
 
-def _with_cells(tests: list[TestHealth]) -> list[tuple[TestHealth, dict[str, str]]]:
-    """Each test with its figures in the words the CLI prints (one computation, one wording)."""
-    return [(t, figure_cells(figures_view(t.figures))) for t in tests]
-
-
-def _filter(tests: list[TestHealth], q: str, status: str) -> list[TestHealth]:
-    q = q.strip().lower()
-    return [
-        t
-        for t in tests
-        if (not q or q in t.test_id.lower()) and (not status or t.status.value == status)
-    ]
-
-
 def _overview_router() -> APIRouter:
     router = APIRouter()
 
@@ -89,32 +79,47 @@ def _overview_router() -> APIRouter:
     return router
 
 
+SearchText = Annotated[Text, Query(max_length=200)]
+BranchName = Annotated[Line, Query(max_length=255)]
+
+
 def _flaky_router() -> APIRouter:
     router = APIRouter()
 
-    def _context(service: Reader, q: str, status: str) -> dict[str, Any]:
-        known = service.health()
-        # Without a status: the tests needing attention; with one, every test of that status.
-        chosen = _filter(known, q, status) if status else _filter(service.flaky(), q, "")
+    def _context(
+        request: Request, service: Reader, query: TableQuery, filters: dict[str, str]
+    ) -> dict[str, Any]:
+        view = query.view(lists.FLAKY, **filters)
+        found = flaky_list(service, view, get_clock(request).now())
+        pagination = paginate(view, len(found.rows))
+        shown = page_of(found.rows, pagination)
         return {
-            "tests": _with_cells(chosen),
-            "known": bool(known),
-            "q": q,
-            "status": status,
-            "statuses": STATUS_ORDER,
+            "rows": [(r, figure_cells(figures_view(r.test.figures))) for r in shown],
+            "view": view.with_page(pagination.page),
+            "pagination": pagination,
+            "known": bool(found.known),
+            "filtered": any(n != "status" for n, _ in view.filters),
+            "status": view.filter("status"),
+            "statuses": ["all", *STATUS_ORDER],
+            "owners": sorted({o for o in found.owners.values() if o}, key=str.lower),
+            "branches": service.branches(),
         }
 
     @router.get("")
     def flaky(
-        request: Request, service: Reader, q: str = "", status: StatusFilter = ""
+        request: Request, service: Reader, query: TableParams, filters: FlakyFilters
     ) -> Response:
-        return render(request, "testhealth/flaky.html", _context(service, q, status))
+        context = _context(request, service, query, filters)
+        return render(request, "testhealth/flaky.html", context)
 
     @router.get("/table")
     def table(
-        request: Request, service: Reader, q: str = "", status: StatusFilter = ""
+        request: Request, service: Reader, query: TableParams, filters: FlakyFilters
     ) -> Response:
-        return render(request, "testhealth/_flaky_table.html", _context(service, q, status))
+        context = _context(request, service, query, filters)
+        response = render(request, "testhealth/_flaky_table.html", context)
+        response.headers["HX-Push-Url"] = context["view"].url()
+        return response
 
     return router
 
@@ -196,13 +201,52 @@ def _suite_router() -> APIRouter:
 def _runs_router() -> APIRouter:
     router = APIRouter()
 
-    @router.get("")
-    def runs(request: Request, service: Reader) -> Response:
-        return render(
-            request,
-            "testhealth/runs.html",
-            {"runs": service.runs(limit=100), "clusters": service.clusters()},
+    def _context(service: Reader, query: TableQuery, q: str, branch: str) -> dict[str, Any]:
+        view = query.view(lists.RUNS, q=q, branch=branch)
+        asked = RunQuery(
+            branch=branch or None,
+            text=q.strip() or None,
+            sort=view.sort,  # type: ignore[arg-type]  # RUNS sorts only by RunSort keys
+            descending=view.descending,
+            offset=(view.page - 1) * view.per_page,
+            limit=view.per_page,
         )
+        rows, total = service.runs_page(asked)
+        pagination = paginate(view, total)
+        if pagination.page != view.page:  # past the end: the last page instead
+            rows, total = service.runs_page(replace(asked, offset=pagination.offset))
+        return {
+            "runs": rows,
+            "view": view.with_page(pagination.page),
+            "pagination": pagination,
+            "filtered": bool(view.filters),
+            "branches": service.branches(),
+        }
+
+    @router.get("")
+    def runs(
+        request: Request,
+        service: Reader,
+        query: TableParams,
+        q: SearchText = "",
+        branch: BranchName = "",
+    ) -> Response:
+        context = _context(service, query, q, branch)
+        context["clusters"] = service.clusters()
+        return render(request, "testhealth/runs.html", context)
+
+    @router.get("/table")
+    def runs_table(
+        request: Request,
+        service: Reader,
+        query: TableParams,
+        q: SearchText = "",
+        branch: BranchName = "",
+    ) -> Response:
+        context = _context(service, query, q, branch)
+        response = render(request, "testhealth/_runs_table.html", context)
+        response.headers["HX-Push-Url"] = context["view"].url()
+        return response
 
     @router.get("/{run_key}")
     def run_page(request: Request, service: Reader, run_key: RunKey) -> Response:

@@ -38,6 +38,7 @@ from readiness.testhealth.model import (
 from readiness.testhealth.quarantine.book import QuarantineBackend, QuarantineBook
 from readiness.testhealth.store import runs as store
 from readiness.testhealth.store import tables
+from readiness.testhealth.store.listing import RunQuery
 
 if TYPE_CHECKING:
     from readiness.testhealth.junit.reader import BinaryReader
@@ -282,6 +283,44 @@ class TestHealthService:
     def runs(self, *, limit: int = 50) -> list[store.RunRow]:
         """The most recent ingested runs."""
         return store.list_runs(self.stores.state, project=self.project, limit=limit)
+
+    def runs_page(self, query: RunQuery) -> tuple[list[store.RunRow], int]:
+        """One page of runs, filtered and sorted in the database, and how many match."""
+        from readiness.testhealth.store.listing import page_runs
+
+        return page_runs(self.stores.state, project=self.project, query=query)
+
+    def branches(self) -> list[str]:
+        """The branches runs were recorded on, most recently run first."""
+        from readiness.testhealth.store.listing import branches
+
+        return branches(self.stores.state, project=self.project)
+
+    def failed_on_branch(self, branch: str, *, since: datetime | None = None) -> set[str]:
+        """The tests that failed at least once in a run of ``branch`` (since ``since``)."""
+        from readiness.testhealth.store.listing import failed_on_branch
+
+        return failed_on_branch(self.stores.state, project=self.project, branch=branch, since=since)
+
+    def owners(self, test_ids: Iterable[str]) -> dict[str, str | None]:
+        """Who owns each test: its quarantine entry's owner, else the first CODEOWNERS owner of
+        its file (None when neither names one)."""
+        from readiness.testhealth.quarantine.codeowners import find_codeowners, parse_codeowners
+
+        named = {e.test_id: e.owner for e in self.quarantine_entries() if e.owner}
+        found = find_codeowners(self.settings.root)
+        codeowners = parse_codeowners(found.read_text(encoding="utf-8")) if found else None
+        by_file: dict[str, str | None] = {}
+
+        def of_file(path: str) -> str | None:
+            if codeowners is None:
+                return None
+            if path not in by_file:
+                owners = codeowners.owners_for(path)
+                by_file[path] = owners[0] if owners else None
+            return by_file[path]
+
+        return {t: named.get(t) or of_file(t.split("::", 1)[0]) for t in test_ids}
 
     def run_detail(
         self, run_key: str, *, each_side: int = 3, max_failures: int = 100

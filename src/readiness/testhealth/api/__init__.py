@@ -10,13 +10,21 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any, BinaryIO, Literal, Protocol
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from readiness._common.canonical import jsonable_dict, to_jsonable
 from readiness.errors import InputError
 from readiness.testhealth.annotations import ISSUE_LENGTH, OWNER_LENGTH
+from readiness.testhealth import lists
+from readiness.testhealth.api.listing import (
+    MAX_LIMIT,
+    TOTAL_HEADER,
+    TOTAL_RESPONSE,
+    FlakyFilters,
+    flaky_list,
+)
 from readiness.testhealth.api.uploads import RUNS_BODY, read_form, spool_body, uploads
 from readiness.testhealth.checks import RunFailures
 from readiness.testhealth.detection.model import Cluster, SuiteHealth
@@ -33,7 +41,8 @@ from readiness.testhealth.model import (
     TestHealth,
     TestHints,
 )
-from readiness.testhealth.store.runs import RunDetail
+from readiness.testhealth.store.listing import RunQuery
+from readiness.testhealth.store.runs import RunDetail, RunRow
 from readiness.testhealth.views import (
     annotation_view,
     failing_order_view,
@@ -52,9 +61,10 @@ from readiness.web.deps import (
     require_reader,
     require_writer,
 )
-from readiness.web.inputs import Int32, JsonBody, Line, Moment, Text
+from readiness.web.inputs import INT32_MAX, Int32, JsonBody, Line, Moment, Text
 
 MAX_TAGS = 50
+SORT_KEYS = f"One of {', '.join(lists.FLAKY.sortable_keys)}."
 STORED_ID_LENGTH = 2000  # th_quarantine.test_key, th_fix_verifications.test_key
 # Test ids are looked up up to this length: longer ids than the column holds are stored under a
 # hashed key (ingest.writer), so a lookup may be longer than any stored value.
@@ -90,6 +100,10 @@ class TestHealthAPI(Protocol):
     def suite_health(self) -> SuiteHealth: ...
     def runs(self, *, limit: int = 50) -> Sequence[Any]: ...
     def run_detail(self, run_key: str) -> RunDetail: ...
+    def runs_page(self, query: RunQuery) -> tuple[list[RunRow], int]: ...
+    def branches(self) -> list[str]: ...
+    def failed_on_branch(self, branch: str, *, since: datetime | None = None) -> set[str]: ...
+    def owners(self, test_ids: Iterable[str]) -> dict[str, str | None]: ...
     def quarantine_entries(self) -> list[QuarantineEntry]: ...
     def quarantine_add(
         self,
@@ -242,6 +256,26 @@ def _link_issue(service: Writer, test_id: TestId, body: IssueRequest) -> dict[st
     return annotation_view(test_id, service.link_issue(test_id, body.issue))
 
 
+def _flaky(
+    request: Request,
+    response: Response,
+    service: Reader,
+    *,
+    filters: FlakyFilters,
+    sort: Annotated[Line | None, Query(max_length=40, description=SORT_KEYS)] = None,
+    direction: Annotated[Line | None, Query(alias="dir", max_length=4)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=MAX_LIMIT)] = None,
+    offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
+) -> list[dict[str, Any]]:
+    """The tests needing attention, worst first; or those the filters choose, sorted
+    (``X-Total-Count``: how many match)."""
+    view = lists.FLAKY.view(sort=sort, direction=direction, filters=filters)
+    found = flaky_list(service, view, get_clock(request).now()).rows
+    response.headers[TOTAL_HEADER] = str(len(found))
+    end = None if limit is None else offset + limit
+    return [health_view(r.test) for r in found[offset:end]]
+
+
 def _with_experiment_routes(router: APIRouter) -> APIRouter:
     """Adds what ``tests classify`` and ``tests verify-fix`` read through a server, the
     per-run drill-down, and a test's owner and issue."""
@@ -326,10 +360,7 @@ def api_router() -> APIRouter:
                 body.close()
         return [ingest_view(r) for r in results]
 
-    @router.get("/flaky")
-    def flaky(service: Reader) -> list[dict[str, Any]]:
-        """Tests that are not healthy."""
-        return [health_view(h) for h in service.flaky()]
+    router.add_api_route("/flaky", _flaky, methods=["GET"], responses=TOTAL_RESPONSE)
 
     @router.get("/health")
     def health(
