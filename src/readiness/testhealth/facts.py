@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from readiness.config import Settings
 from readiness.testhealth.checks import RunFailures
 from readiness.testhealth.client import RemoteTestHealth
+from readiness.testhealth.detection.budget import RunDuration
 from readiness.testhealth.experiments.hints import source_hints
 from readiness.testhealth.model import QuarantineEntry, TestHealth, TestHints
 from readiness.testhealth.service import TestHealthService
@@ -59,6 +60,12 @@ class GateFacts:
 
     def hints_for_tests(self, test_ids: Collection[str]) -> Mapping[str, TestHints]:
         return self.service.hints_for_tests(test_ids)
+
+    def run_durations(self, commit: str) -> Sequence[RunDuration]:
+        return self.service.run_durations(commit)
+
+    def base_commits(self, exclude: str | None, limit: int) -> Sequence[str]:
+        return self.service.base_commits(exclude, limit)
 
 
 class RemoteGateFacts:
