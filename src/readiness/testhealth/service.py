@@ -251,7 +251,12 @@ class TestHealthService:
         inputs = load_suite_health_inputs(self.stores.state, project=self.project, since=since)
         inputs = replace(inputs, quarantine=inputs.quarantine + self.quarantine.file_spans())
         day_list = [(since + timedelta(days=n + 1)).date() for n in range(days)]
-        return suite_health(inputs, slow_share=self.th.slow_share, days=day_list)
+        return suite_health(
+            inputs,
+            slow_share=self.th.slow_share,
+            days=day_list,
+            time_budget_s=self.th.time_budget_s,
+        )
 
     def clusters(self) -> list[Cluster]:
         """Tests that fail together in the same runs: one outage is one item."""

@@ -12,10 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from readiness.testhealth.detection.budget import RunDuration
+from readiness.testhealth.detection.suite import CENSUS_PROVIDER
 from readiness.testhealth.store.tables import results, runs, tests
 from readiness.testhealth.store.window import counted_runs
-
-CENSUS_PROVIDER = "census"
 
 
 def _budget_runs(project: str) -> list[sa.ColumnElement[bool]]:
