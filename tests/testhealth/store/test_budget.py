@@ -63,7 +63,7 @@ def _summary(i: int, commit: str, hours: int, duration: float, **kw: str) -> Run
         duration_s=duration,
         failed=0,
         reruns=0,
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 
