@@ -69,12 +69,6 @@ class TimeBudgetCheck:
             raise GateError(
                 f"gate context has no {SERVICE_NAME!r} service; register the testhealth plugin"
             )
-        if not hasattr(facts, "run_durations"):
-            return CheckResult(
-                CheckStatus.SKIP,
-                "Suite durations are not served by the Readiness server yet",
-                remediation="Run the gate against the local store (without READINESS_URL).",
-            )
         return self._judge(context, facts)
 
     def _judge(self, context: GateContext, facts: TimeBudgetFacts) -> CheckResult:
@@ -144,6 +138,10 @@ class TimeBudgetCheck:
                 remediation=(
                     f"Added the most: {named}. Could they be unit tests with fakes, or belong "
                     "in the full suite?"
+                    if named
+                    else "Find the tests that added the most time (`readiness tests report` "
+                    "lists the slowest): could they be unit tests with fakes, or belong in the "
+                    "full suite?"
                 ),
             )
         return CheckResult(CheckStatus.PASS, within, evidence)
