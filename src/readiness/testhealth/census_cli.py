@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from readiness.console import Format, FormatOption, console, emit_json, err_console, state
+from readiness._common.words import plural
+from readiness.console import Format, FormatOption, console, emit_json, state
 from readiness.testhealth.experiments.census import MAX_RUNS, MIN_RUNS
 
 if TYPE_CHECKING:
@@ -141,6 +142,7 @@ def _run_with_progress(
     runner: SuiteRunner, plan: CensusPlan, clock: Clock
 ) -> tuple[list[CensusRun], bool]:
     """:func:`run_census` under a rich progress bar on stderr (shown on a terminal only)."""
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from readiness.testhealth.experiments.census import run_census
@@ -153,8 +155,10 @@ def _run_with_progress(
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err_console, disable=not err_console.is_terminal) as progress:
-        task = progress.add_task(f"run 1/{plan.runs}, 0 tests failing", total=plan.runs)
+    # A console of its own: rich's live display needs a real Console, not the lazy stand-in.
+    stderr = Console(stderr=True, highlight=False, markup=False, emoji=False)
+    with Progress(*columns, console=stderr, disable=not stderr.is_terminal) as progress:
+        task = progress.add_task(f"run 1/{plan.runs}, no test failing", total=plan.runs)
 
         def advance(run: CensusRun) -> None:
             failing.update(t for t, failed in run.failed.items() if failed)
@@ -162,7 +166,8 @@ def _run_with_progress(
             progress.update(
                 task,
                 advance=1,
-                description=f"run {following}/{plan.runs}, {len(failing)} tests failing so far",
+                description=f"run {following}/{plan.runs}, "
+                f"{plural(len(failing), 'test')} failing so far",
             )
 
         return run_census(runner, plan, clock=clock, on_run=advance)
