@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -289,3 +290,29 @@ def _python_without_pytest(tmp_path: Path) -> str:
     script.write_text(f'#!/bin/sh\nexec {sys.executable} -I -S "$@"\n', encoding="utf-8")
     script.chmod(0o755)
     return str(script)
+
+
+def test_the_progress_bar_ends_on_the_last_run_and_the_failing_tests_so_far(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    import rich.console
+
+    screen = io.StringIO()
+    real_console = rich.console.Console
+
+    def terminal(**kw: object) -> rich.console.Console:
+        return real_console(file=screen, force_terminal=True, width=100, color_system=None)
+
+    monkeypatch.setattr(rich.console, "Console", terminal)
+    plan = CensusPlan(runs=3, reports=tmp_path / "census")
+
+    done, interrupted = census_cli._run_with_progress(
+        _InterruptedRunner(stop_at=99), plan, FrozenClock(START)
+    )
+
+    shown = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue()).replace("\r", "\n")
+    last = [line for line in shown.splitlines() if line.strip()][-1]
+    assert (len(done), interrupted) == (3, False)
+    assert "3/3 run 3/3, 1 test failing so far" in last
