@@ -48,6 +48,15 @@ class TestHealthSettings(BaseModel):
     fix_max_runs: int = Field(default=1000, ge=1)
     quarantine_default_days: int = Field(default=30, ge=1)
     slow_share: float = Field(default=0.05, gt=0, le=1)
+    # The fast suite's time budget (handbook: under 5 minutes; a change adding more than 30 s
+    # is flagged), read by the gate check tests.time_budget.
+    time_budget_s: float = Field(default=300.0, gt=0, description="largest suite duration")
+    time_budget_added_s: float = Field(
+        default=30.0, ge=0, description="largest suite duration a change may add"
+    )
+    time_budget_base_commits: int = Field(
+        default=10, ge=1, description="newest default-branch commits the added time is measured on"
+    )
     # Any single text of a JUnit report longer than this is cut (with a marker), any tag longer
     # than this makes the report invalid: one writer cannot tie up the server (4 MiB default).
     max_field_bytes: int = Field(

@@ -42,6 +42,10 @@ infra_failure_ratio = 0.5
 early_flake_reruns = 5
 # Days a new quarantine entry lasts before the merge gate flags it as expired.
 quarantine_default_days = 30
+# The fast suite's time budget (gate check tests.time_budget): above time_budget_s fails, a
+# change adding more than time_budget_added_s to the default branch's median warns.
+time_budget_s = 300
+time_budget_added_s = 30
 
 {section}server]
 host = "127.0.0.1"

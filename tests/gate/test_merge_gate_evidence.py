@@ -78,7 +78,9 @@ def test_an_unknown_head_fails_every_check_that_reads_runs_and_names_the_recorde
         "FAIL  tests.passed              No test run recorded for commit deadbee",
         remedy,
         "PASS  tests.quarantine_expired  No test is quarantined",
-        "merge gate: FAIL (1 passed, 0 warned, 3 failed, 0 skipped, 0 errors)",
+        "FAIL  tests.time_budget         No test run recorded for commit deadbee",
+        remedy,
+        "merge gate: FAIL (1 passed, 0 warned, 4 failed, 0 skipped, 0 errors)",
     ]
 
 
@@ -113,6 +115,7 @@ def test_a_gate_on_a_database_without_runs_fails_naming_the_database_it_read(
         "tests.no_new_flaky": ("fail", summary),
         "tests.passed": ("fail", summary),
         "tests.quarantine_expired": ("pass", "No test is quarantined"),
+        "tests.time_budget": ("fail", summary),
     }
 
 
@@ -135,6 +138,7 @@ def test_allow_missing_lets_the_gate_pass_and_says_so_in_every_allowed_check(
         ("tests.determinism_hints", "warn", "tests.*"),
         ("tests.no_new_flaky", "warn", "tests.*"),
         ("tests.passed", "warn", "tests.passed"),
+        ("tests.time_budget", "warn", "tests.*"),
     ]
     assert checks_of(out)["tests.passed"][1] == (
         "No test run recorded for commit deadbee (missing evidence allowed by --allow-missing "
@@ -197,7 +201,7 @@ def test_a_gate_whose_checks_were_all_skipped_exits_2_and_never_prints_pass(
     assert out.splitlines()[-2:] == [
         "every check was skipped, so the merge gate verified nothing and cannot pass; run at "
         "least one check (narrow --skip, or provide what the skipped checks need)",
-        "merge gate: ERROR (0 passed, 0 warned, 0 failed, 4 skipped, 0 errors)",
+        "merge gate: ERROR (0 passed, 0 warned, 0 failed, 5 skipped, 0 errors)",
     ]
 
 

@@ -53,6 +53,7 @@ def test_the_demo_finds_the_race_the_pollution_the_regression_and_the_new_flaky_
         "tests.no_new_flaky": "fail",
         "tests.passed": "fail",
         "tests.quarantine_expired": "warn",
+        "tests.time_budget": "pass",
     }
     assert report.gate["verdict"] == "fail"
     assert report.token.startswith("rdy_")

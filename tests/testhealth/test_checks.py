@@ -104,7 +104,7 @@ def run_check(
 # --- the set of checks ------------------------------------------------------------------------
 
 
-def test_testhealth_contributes_four_merge_checks_with_handbook_items() -> None:
+def test_testhealth_contributes_five_merge_checks_with_handbook_items() -> None:
     checks = th.testhealth_checks()
 
     assert [c.id for c in checks] == [
@@ -112,6 +112,7 @@ def test_testhealth_contributes_four_merge_checks_with_handbook_items() -> None:
         "tests.no_new_flaky",
         "tests.quarantine_expired",
         "tests.determinism_hints",
+        "tests.time_budget",
     ]
     assert {c.gates for c in checks} == {(Gate.MERGE,)}
     assert checks[3].checklist_item == (

@@ -402,10 +402,13 @@ class DeterminismHintsCheck:
 
 
 def testhealth_checks() -> list[Check]:
-    """The four merge-gate checks of testhealth, for the plugin's ``readiness_gate_checks``."""
+    """The five merge-gate checks of testhealth, for the plugin's ``readiness_gate_checks``."""
+    from readiness.testhealth.time_budget import TimeBudgetCheck
+
     return [
         TestsPassedCheck(),
         NoNewFlakyCheck(),
         QuarantineExpiredCheck(),
         DeterminismHintsCheck(),
+        TimeBudgetCheck(),
     ]

@@ -452,3 +452,12 @@ def classify_cmd(
         say(f"  {name}: {summary}")
     for hint in view["hints"]:
         say(f"  hint line {hint['line']} [{hint['kind']}]: {hint['text']}")
+
+
+def _register_census() -> None:
+    from readiness.testhealth.census_cli import register
+
+    register(app, _client)
+
+
+_register_census()

@@ -7,11 +7,12 @@ shared by the checks that read them (``tests.no_new_flaky`` and ``tests.determin
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from readiness.config import Settings
 from readiness.testhealth.checks import RunFailures
 from readiness.testhealth.client import RemoteTestHealth
+from readiness.testhealth.detection.budget import RunDuration
 from readiness.testhealth.experiments.hints import source_hints
 from readiness.testhealth.model import QuarantineEntry, TestHealth, TestHints
 from readiness.testhealth.service import TestHealthService
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 
 # Runs looked at to name the newest distinct commits; CI jobs of one commit come in bursts.
 _RECENT_RUNS = 50
+# Runs the time budget reads from a server (its largest page): head's and the base commits'.
+_BUDGET_RUNS = 1000
 
 
 def _distinct(commits: Sequence[str | None], limit: int) -> list[str | None]:
@@ -60,6 +63,12 @@ class GateFacts:
     def hints_for_tests(self, test_ids: Collection[str]) -> Mapping[str, TestHints]:
         return self.service.hints_for_tests(test_ids)
 
+    def run_durations(self, commit: str) -> Sequence[RunDuration]:
+        return self.service.run_durations(commit)
+
+    def base_commits(self, exclude: str | None, limit: int) -> Sequence[str]:
+        return self.service.base_commits(exclude, limit)
+
 
 class RemoteGateFacts:
     """The merge-gate facts (``checks.TestHealthFacts``) read from a shared server.
@@ -72,6 +81,7 @@ class RemoteGateFacts:
         self.settings = settings
         self.remote = RemoteTestHealth(settings, transport=transport)
         self._health: dict[str | None, list[TestHealth]] = {}
+        self._runs: list[dict[str, Any]] | None = None
 
     def latest_run_failures(self, commit: str | None) -> RunFailures | None:
         params = {"commit": commit} if commit else {}
@@ -105,6 +115,32 @@ class RemoteGateFacts:
 
     def close(self) -> None:
         self.remote.close()
+
+    def _budget_runs(self) -> list[dict[str, Any]]:
+        """The server's newest runs that count toward the time budget (newest first)."""
+        if self._runs is None:
+            runs = self.remote.call("GET", "/runs", params={"limit": _BUDGET_RUNS})
+            self._runs = [
+                r for r in runs if not r.get("infra_failure") and r.get("provider") != "census"
+            ]
+        return self._runs
+
+    def run_durations(self, commit: str) -> Sequence[RunDuration]:
+        """Run durations of ``commit`` from the server's runs (no per-test durations)."""
+        return [
+            RunDuration(r.get("job"), float(r["duration_s"]))
+            for r in self._budget_runs()
+            if r.get("commit") == commit
+        ]
+
+    def base_commits(self, exclude: str | None, limit: int) -> Sequence[str]:
+        branch = self.settings.default_branch
+        commits = [
+            r["commit"]
+            for r in self._budget_runs()
+            if r.get("branch") == branch and r.get("commit") and r["commit"] != exclude
+        ]
+        return [c for c in _distinct(commits, limit) if c is not None]
 
     def hints_for_tests(self, test_ids: Collection[str]) -> Mapping[str, TestHints]:
         return source_hints(self.settings.root, test_ids)

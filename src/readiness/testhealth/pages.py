@@ -181,6 +181,15 @@ def _suite_router() -> APIRouter:
             x_label="Mean duration",
             y_label="Tests",
         )
+        budget = charts.line_chart(
+            [b.day for b in data.budget_trend],
+            {
+                "suite": [b.suite_s for b in data.budget_trend],
+                "budget": [data.time_budget_s for _ in data.budget_trend],
+            },
+            title="Suite runtime per day against its time budget",
+            unit="s",
+        )
         return render(
             request,
             "testhealth/suite_health.html",
@@ -192,6 +201,7 @@ def _suite_router() -> APIRouter:
                 "rates_chart": rates,
                 "slowest_chart": slowest,
                 "duration_histogram": spread,
+                "budget_chart": budget,
             },
         )
 

@@ -21,6 +21,7 @@ from readiness.config import Settings
 from readiness.errors import InputError, NotFoundError
 from readiness.storage.engine import Stores
 from readiness.testhealth.checks import RunFailures
+from readiness.testhealth.detection.budget import RunDuration
 from readiness.testhealth.detection.model import Cluster, SuiteHealth
 from readiness.testhealth.model import (
     MAX_ATTEMPT,
@@ -261,7 +262,12 @@ class TestHealthService:
         inputs = load_suite_health_inputs(self.stores.state, project=self.project, since=since)
         inputs = replace(inputs, quarantine=inputs.quarantine + self.quarantine.file_spans())
         day_list = [(since + timedelta(days=n + 1)).date() for n in range(days)]
-        return suite_health(inputs, slow_share=self.th.slow_share, days=day_list)
+        return suite_health(
+            inputs,
+            slow_share=self.th.slow_share,
+            days=day_list,
+            time_budget_s=self.th.time_budget_s,
+        )
 
     def clusters(self) -> list[Cluster]:
         """Tests that fail together in the same runs: one outage is one item."""
@@ -489,6 +495,24 @@ class TestHealthService:
         """Verdicts from the history up to the newest run of ``commit``; empty without one."""
         until = store.last_run_at(self.stores.state, project=self.project, commit=commit)
         return [] if until is None else self.health(until=until)
+
+    def run_durations(self, commit: str) -> list[RunDuration]:
+        """The budget-counted runs of ``commit`` (census runs and infra failures left out)."""
+        from readiness.testhealth.store.budget import load_run_durations
+
+        return load_run_durations(self.stores.state, project=self.project, commit=commit)
+
+    def base_commits(self, exclude: str | None, limit: int) -> list[str]:
+        """The ``limit`` newest default-branch commits with budget-counted runs, but ``exclude``."""
+        from readiness.testhealth.store.budget import recent_branch_commits
+
+        return recent_branch_commits(
+            self.stores.state,
+            project=self.project,
+            branch=self.settings.default_branch,
+            exclude=exclude,
+            limit=limit,
+        )
 
     def hints_for_tests(self, test_ids: Iterable[str]) -> dict[str, TestHints]:
         """Static determinism hints of each test whose source file is in the project."""

@@ -16,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from readiness._common.canonical import jsonable_dict, to_jsonable
 from readiness.errors import InputError
-from readiness.testhealth.annotations import ISSUE_LENGTH, OWNER_LENGTH
 from readiness.testhealth import lists
+from readiness.testhealth.annotations import ISSUE_LENGTH, OWNER_LENGTH
 from readiness.testhealth.api.listing import (
     MAX_LIMIT,
     TOTAL_HEADER,

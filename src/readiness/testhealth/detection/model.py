@@ -84,6 +84,8 @@ class RunSummary:
     duration_s: float
     failed: int
     reruns: int
+    job: str | None = None
+    provider: str | None = None  # "census" for ``readiness tests census`` runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,16 @@ class TrendPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class BudgetPoint:
+    """The suite's duration on one UTC day, as ``tests.time_budget`` measures it: per commit,
+    the median run of each job summed over the jobs; the median of the day's commits."""
+
+    day: str
+    commits: int
+    suite_s: float
+
+
+@dataclass(frozen=True, slots=True)
 class QuarantinePoint:
     """How many tests were quarantined at the end of one UTC day."""
 
@@ -159,6 +171,8 @@ class SuiteHealth:
     mean_time_to_fix_s: float | None
     slow_tests: tuple[SlowTest, ...] = field(default=())
     slow_runtime_share: float = 0.0
+    budget_trend: tuple[BudgetPoint, ...] = field(default=())
+    time_budget_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,17 +6,23 @@ import math
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from statistics import median
 
+from readiness.testhealth.detection.budget import RunDuration, suite_duration
 from readiness.testhealth.detection.model import (
+    BudgetPoint,
     Cluster,
     QuarantinePoint,
     QuarantineSpan,
+    RunSummary,
     SlowTest,
     SuiteHealth,
     SuiteHealthInputs,
     TrendPoint,
 )
 from readiness.testhealth.detection.stats import percentile
+
+CENSUS_PROVIDER = "census"  # runs of ``readiness tests census``: a developer's machine, not CI
 
 
 def cluster_co_failures(
@@ -94,8 +100,28 @@ def quarantine_trend(
     return points
 
 
+def budget_trend(runs: Sequence[RunSummary]) -> list[BudgetPoint]:
+    """Per UTC day, the median suite duration of its commits (see :class:`BudgetPoint`).
+
+    Census runs and runs without a commit are left out, as the check ``tests.time_budget``
+    leaves them out.
+    """
+    by_day: dict[str, dict[str, list[RunDuration]]] = defaultdict(lambda: defaultdict(list))
+    for r in runs:
+        if r.commit is not None and r.provider != CENSUS_PROVIDER:
+            by_day[_day(r.started_at)][r.commit].append(RunDuration(r.job, r.duration_s))
+    return [
+        BudgetPoint(day, len(commits), float(median(suite_duration(v) for v in commits.values())))
+        for day, commits in sorted(by_day.items())
+    ]
+
+
 def suite_health(
-    inputs: SuiteHealthInputs, *, slow_share: float, days: Sequence[date]
+    inputs: SuiteHealthInputs,
+    *,
+    slow_share: float,
+    days: Sequence[date],
+    time_budget_s: float | None = None,
 ) -> SuiteHealth:
     """The five suite-health metrics from runs (infra failures already left out) and quarantine.
 
@@ -147,6 +173,8 @@ def suite_health(
         mean_time_to_fix_s=sum(fix_times) / len(fix_times) if fix_times else None,
         slow_tests=slow,
         slow_runtime_share=slow_total,
+        budget_trend=tuple(budget_trend(runs)),
+        time_budget_s=time_budget_s,
     )
 
 

@@ -19,6 +19,7 @@ from readiness.errors import GateError, InputError
 from readiness.testhealth.model import Outcome
 
 Order = Literal["given", "random"]
+NO_TESTS_COLLECTED = 5  # pytest.ExitCode.NO_TESTS_COLLECTED
 
 
 class Runner(Protocol):
@@ -107,6 +108,37 @@ class PytestRunner:
                 )
             per_test = self._read_junit(junit)
         return _in_execution_order(ids, per_test, repeat)
+
+    def run_suite(
+        self, junit: Path, *, args: Sequence[str] = (), randomly_seed: int | None = None
+    ) -> None:
+        """Run the whole suite once, as a plain ``pytest`` in the project root would (collected
+        order; pytest-randomly's order for ``randomly_seed``), writing our plugin's report with
+        every attempt to ``junit``. InputError when pytest is missing, collects no test or
+        stops on an error of its own (exit status above 1)."""
+        command = [*self._pytest(randomly=randomly_seed is None)]
+        if randomly_seed is not None:
+            command += ["-p", "randomly", f"--randomly-seed={randomly_seed}"]
+        command += [f"--readiness-junit={junit}", *args]
+        self.runs += 1
+        done = self._call(command)
+        output = (done.stdout + done.stderr).strip()
+        if "No module named pytest" in output:
+            raise InputError(
+                f"pytest is not installed for {self.python}; install it in the project's "
+                "environment (e.g. `uv add --dev pytest`)"
+            )
+        if done.returncode == NO_TESTS_COLLECTED:
+            raise InputError(
+                f"pytest collected no tests in {self.root}; run `pytest --collect-only -q` "
+                "there and check testpaths and the arguments after --"
+            )
+        if done.returncode not in (0, 1) or not junit.is_file():
+            tail = output.splitlines()[-2:]
+            raise InputError(
+                f"pytest in {self.root} exited {done.returncode}: {' | '.join(tail)}; "
+                "run `pytest` there and fix what it reports"
+            )
 
     def collect(self, paths: Sequence[str] = ()) -> list[str]:
         """Test ids pytest collects from ``paths`` (files or node ids; none: the whole suite

@@ -84,6 +84,8 @@ def load_suite_health_inputs(
         runs.c.duration_s,
         runs.c.failed,
         runs.c.reruns,
+        runs.c.job,
+        runs.c.provider,
     ).where(*cond)
     dur_q = (
         sa.select(
@@ -107,8 +109,8 @@ def load_suite_health_inputs(
     )
     with _connect(conn_or_engine) as conn:
         run_rows = tuple(
-            RunSummary(i, ci, a, c, _aware(at), float(d), f, rr)
-            for i, ci, a, c, at, d, f, rr in conn.execute(run_q)
+            RunSummary(i, ci, a, c, _aware(at), float(d), f, rr, job, provider)
+            for i, ci, a, c, at, d, f, rr, job, provider in conn.execute(run_q)
         )
 
         def load_durations() -> tuple[TestDuration, ...]:
