@@ -39,7 +39,9 @@ from readiness.testhealth.store import runs as store
 from readiness.testhealth.store import tables
 
 if TYPE_CHECKING:
+    from readiness.testhealth.detection.impact import TestImpact
     from readiness.testhealth.junit.reader import BinaryReader
+    from readiness.testhealth.triage import TestTriage
 
 
 class TestHealthService:
@@ -200,6 +202,23 @@ class TestHealthService:
         }
         found = [h for h in self.health() if h.status in order]
         return sorted(found, key=lambda h: (order[h.status], -h.figures.failure_rate, h.test_id))
+
+    def flaky_impact(
+        self, *, sort: str = "impact", include_healthy: bool = False
+    ) -> list[tuple[TestHealth, TestImpact]]:
+        """:meth:`flaky` (every test with ``include_healthy``), each with what it cost CI, in
+        the order ``sort`` names: ``impact`` (default), ``failure-rate``, ``name``,
+        ``last-seen``. See :mod:`readiness.testhealth.detection.impact`."""
+        from readiness.testhealth.triage import flaky_impact
+
+        return flaky_impact(self, sort=sort, include_healthy=include_healthy)
+
+    def triage(self, test_id: str) -> TestTriage:
+        """One test's impact and its flaky-system-or-flaky-test hint with the signals behind it
+        (see :mod:`readiness.testhealth.detection.signals`); NotFoundError for an unknown id."""
+        from readiness.testhealth.triage import test_triage
+
+        return test_triage(self, test_id)
 
     def known_test_ids(self) -> list[str]:
         """Every test id ever seen (the pytest plugin's early flake detection uses it)."""
