@@ -18,6 +18,7 @@ from readiness._common.canonical import jsonable_dict, to_jsonable
 from readiness.errors import InputError
 from readiness.testhealth.api.uploads import RUNS_BODY, read_form, spool_body, uploads
 from readiness.testhealth.checks import RunFailures
+from readiness.testhealth.detection.impact import TestImpact
 from readiness.testhealth.detection.model import Cluster, SuiteHealth
 from readiness.testhealth.model import (
     MAX_ATTEMPT,
@@ -31,13 +32,17 @@ from readiness.testhealth.model import (
     TestHealth,
 )
 from readiness.testhealth.store.runs import RunDetail
+from readiness.testhealth.triage import TestTriage
 from readiness.testhealth.views import (
     failing_order_view,
     fix_view,
+    flaky_entry_view,
     health_view,
+    impact_view,
     ingest_view,
     quarantine_view,
     run_detail_view,
+    signals_view,
 )
 from readiness.web.deps import (
     CurrentProject,
@@ -80,6 +85,8 @@ class TestHealthAPI(Protocol):
     def health(self, *, test_id: str | None = None) -> list[TestHealth]: ...
     def health_at(self, commit: str) -> list[TestHealth]: ...
     def flaky(self) -> list[TestHealth]: ...
+    def flaky_impact(self, *, sort: str = "impact") -> list[tuple[TestHealth, TestImpact]]: ...
+    def triage(self, test_id: str) -> TestTriage: ...
     def test_history(self, test_id: str, *, limit: int = 100) -> list[dict[str, Any]]: ...
     def failing_orders(self, test_id: str, *, limit: int = 5) -> list[FailingOrder]: ...
     def clusters(self) -> Sequence[Cluster]: ...
@@ -203,11 +210,41 @@ def _run_detail(request: Request, service: Reader, run_key: RunKey) -> dict[str,
     return run_detail_view(service.run_detail(run_key), get_settings(request).links)
 
 
+FlakySort = Literal["impact", "failure-rate", "name", "last-seen"]
+
+
+def _flaky(
+    service: Reader,
+    sort: Annotated[
+        FlakySort,
+        Query(
+            description="The order: impact (estimated minutes lost, highest first; the "
+            "default), failure-rate, name, last-seen (the newest failure first)."
+        ),
+    ] = "impact",
+) -> list[dict[str, Any]]:
+    """Tests that are not healthy, each with its ``impact`` on CI (runs failed and retried, CI
+    minutes lost, pull requests and branches affected, last failure), sorted by impact."""
+    return [flaky_entry_view(h, i) for h, i in service.flaky_impact(sort=sort)]
+
+
+def _signals(service: Reader, test_id: TestId) -> dict[str, Any]:
+    """One test's impact and whether it looks like a flaky system or a flaky test, with each
+    signal behind the hint (failure kind, spread, load, source) explained."""
+    found = service.triage(test_id)
+    return {
+        "test_id": found.signals.test_id,
+        "impact": impact_view(found.impact),
+        **signals_view(found.signals),
+    }
+
+
 def _with_experiment_routes(router: APIRouter) -> APIRouter:
     """Adds what ``tests classify`` and ``tests verify-fix`` read through a server, and the
     per-run drill-down."""
     router.add_api_route("/tests/{test_id:path}/failing-orders", _failing_orders, methods=["GET"])
     router.add_api_route("/runs/{run_key}", _run_detail, methods=["GET"])
+    router.add_api_route("/tests/{test_id:path}/signals", _signals, methods=["GET"])
     return router
 
 
@@ -284,10 +321,7 @@ def api_router() -> APIRouter:
                 body.close()
         return [ingest_view(r) for r in results]
 
-    @router.get("/flaky")
-    def flaky(service: Reader) -> list[dict[str, Any]]:
-        """Tests that are not healthy."""
-        return [health_view(h) for h in service.flaky()]
+    router.add_api_route("/flaky", _flaky, methods=["GET"])
 
     @router.get("/health")
     def health(
