@@ -174,6 +174,13 @@ def impact_cells(impact: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+def impact_row(i: TestImpact) -> dict[str, str]:
+    """The context ``testhealth/_impact_cells.html`` and ``_signals.html`` read as ``impact``:
+    :func:`impact_cells` plus ``summary``, their :func:`impact_sentence`."""
+    cells = impact_cells(impact_view(i))
+    return {**cells, "summary": impact_sentence(cells)}
+
+
 def impact_sentence(cells: Mapping[str, str]) -> str:
     """``1 CI run failed · 2 retried · 10 min lost · 1 PR · 2 branches``: the cells of
     :func:`impact_cells` in one line (the flaky list's impact column, ``tests show``)."""
