@@ -1,4 +1,4 @@
-"""What does impact add to the flaky list, and what do one test's signals cost? 10k tests x 100 runs.
+"""What does impact add to the flaky list, and what do one test's signals cost? (10k x 100)
 
 Builds the seeded history of ``flaky_report.py`` (FlakeFlagger flake rates, broken tests, an
 outage, an infrastructure failure: ~1M results), gives its runs CI metadata (every fourth run
