@@ -197,12 +197,19 @@ def _timed(failing: list[float], passing: list[float]) -> list[TestRun]:
     return [bad(run_duration_s=d) for d in failing] + [ok(run_duration_s=d) for d in passing]
 
 
+def test_runs_with_nothing_but_the_test_say_nothing_about_load() -> None:
+    runs = [bad(run_duration_s=1.0, test_duration_s=1.0)] * 6 + [ok(run_duration_s=2.0)] * 6
+    found = signal(runs, "load")
+    assert (found.lean, found.evidence) == ("unknown", {"failing_runs": 0, "passing_runs": 6})
+
+
 def test_load_needs_the_minimum_of_runs_on_each_side() -> None:
     runs = _timed([600.0] * (MIN_LOAD_RUNS - 1), [300.0] * 10)
     found = signal(runs, "load")
     assert (found.lean, found.explanation) == (
         "unknown",
-        "comparing run durations needs 5 runs with a failure and 5 without (has 4 and 10)",
+        "comparing run durations needs 5 runs with a failure and 5 without, with other tests "
+        "in them (has 4 and 10)",
     )
 
 

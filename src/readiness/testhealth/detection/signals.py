@@ -236,16 +236,19 @@ def _duration(seconds: float) -> str:
 
 
 def _load_signal(runs: Sequence[TestRun]) -> Signal:
-    timed = [r for r in runs if r.run_duration_s > 0]
-    failed = [max(0.0, r.run_duration_s - r.test_duration_s) for r in timed if r.failed_any]
-    passed = [max(0.0, r.run_duration_s - r.test_duration_s) for r in timed if not r.failed_any]
+    # The load of a run: its duration without the test's own time (a test that times out
+    # lengthens its run by itself). A run with nothing else in it says nothing about load.
+    loads = [(r.run_duration_s - r.test_duration_s, r.failed_any) for r in runs]
+    failed = [load for load, failing in loads if load > 0 and failing]
+    passed = [load for load, failing in loads if load > 0 and not failing]
     evidence: dict[str, Any] = {"failing_runs": len(failed), "passing_runs": len(passed)}
     if len(failed) < MIN_LOAD_RUNS or len(passed) < MIN_LOAD_RUNS:
         return Signal(
             "load",
             "unknown",
             f"comparing run durations needs {MIN_LOAD_RUNS} runs with a failure and "
-            f"{MIN_LOAD_RUNS} without (has {len(failed)} and {len(passed)})",
+            f"{MIN_LOAD_RUNS} without, with other tests in them (has {len(failed)} and "
+            f"{len(passed)})",
             evidence,
         )
     test = mann_whitney_greater(failed, passed)
