@@ -252,7 +252,7 @@ class RemoteTestHealth:
         triage = self.call("GET", f"/tests/{quote(test_id, safe='/:')}/signals")
         view["impact"] = triage["impact"]
         view["signals"] = {k: triage[k] for k in ("verdict", "explanation", "signals")}
-        view["history"] = self.call("GET", f"/tests/{test_id}/history")
+        view["history"] = self.call("GET", f"/tests/{quote(test_id, safe='/:')}/history")
         return view
 
     def report(self) -> dict[str, Any]:
