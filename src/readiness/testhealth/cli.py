@@ -154,8 +154,8 @@ def flaky_cmd(
     sort: Annotated[
         FlakySort,
         typer.Option(
-            help="Order: impact (estimated minutes lost, highest first), failure-rate, name, "
-            "last-seen (newest failure first)."
+            help="Order of the list (impact: estimated minutes lost, highest first; "
+            "last-seen: the newest failure first)."
         ),
     ] = FlakySort.IMPACT,
     fmt: Format = FormatOption,
