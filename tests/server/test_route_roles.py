@@ -24,6 +24,7 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("GET", "/api/v1/tests/health", "reader", {}),
     ("GET", f"/api/v1/tests/tests/{T}/history", "reader", {}),
     ("GET", f"/api/v1/tests/tests/{T}/failing-orders", "reader", {}),
+    ("GET", f"/api/v1/tests/tests/{T}/signals", "reader", {}),
     ("GET", "/api/v1/tests/clusters", "reader", {}),
     ("GET", "/api/v1/tests/suite-health", "reader", {}),
     ("GET", "/api/v1/tests/runs", "reader", {}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -134,6 +135,15 @@ def ingest_cmd(
         )
 
 
+class FlakySort(StrEnum):
+    """The orders of ``tests flaky --sort``."""
+
+    IMPACT = "impact"
+    FAILURE_RATE = "failure-rate"
+    NAME = "name"
+    LAST_SEEN = "last-seen"
+
+
 def _rules_text(rules: list[dict[str, Any]]) -> str:
     return "; ".join(r["rule"] for r in rules) or "-"
 
@@ -144,11 +154,19 @@ def flaky_cmd(
     include_healthy: Annotated[
         bool, typer.Option("--all", help="List every test, healthy ones too.")
     ] = False,
+    sort: Annotated[
+        FlakySort,
+        typer.Option(
+            help="Order of the list (impact: estimated minutes lost, highest first; "
+            "last-seen: the newest failure first)."
+        ),
+    ] = FlakySort.IMPACT,
     fmt: Format = FormatOption,
 ) -> None:
-    """List flaky, broken, quarantined and recently fixed tests, with the rules that fired."""
+    """List flaky, broken, quarantined and recently fixed tests, the most costly first: CI runs
+    failed and retried, CI minutes lost, pull requests and branches affected, the rules."""
     with _client(ctx) as client:
-        found = client.flaky(include_healthy=include_healthy)
+        found = client.flaky(include_healthy=include_healthy, sort=sort.value)
     if fmt is Format.JSON:
         emit_json(found)
         return
@@ -182,6 +200,9 @@ def show_cmd(
     console.print(head, soft_wrap=True)
     for rule in view["rules"]:
         console.print(f"  • {rule['rule']}: {rule['explanation']}", markup=False)
+    from readiness.testhealth.textreport import render_triage
+
+    render_triage(view, console)
     for group in view["failure_groups"]:
         first_line = (group["message"] or "").splitlines()[0] if group["message"] else ""
         console.print(f"  {group['count']}× [{group['kind']}] {first_line}", markup=False)

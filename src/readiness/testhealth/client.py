@@ -29,7 +29,9 @@ class TestHealthClient(Protocol):
     """What the ``readiness tests`` commands need, local or remote."""
 
     def ingest(self, paths: Sequence[Path], meta: RunMeta) -> list[dict[str, Any]]: ...
-    def flaky(self, *, include_healthy: bool = False) -> list[dict[str, Any]]: ...
+    def flaky(
+        self, *, include_healthy: bool = False, sort: str = "impact"
+    ) -> list[dict[str, Any]]: ...
     def show(self, test_id: str) -> dict[str, Any]: ...
     def report(self) -> dict[str, Any]: ...
     def known(self) -> list[str]: ...
@@ -98,18 +100,21 @@ class LocalTestHealth:
 
         return [ingest_view(r) for r in self.service.ingest_files(paths, meta=meta)]
 
-    def flaky(self, *, include_healthy: bool = False) -> list[dict[str, Any]]:
-        from readiness.testhealth.views import health_view
+    def flaky(self, *, include_healthy: bool = False, sort: str = "impact") -> list[dict[str, Any]]:
+        from readiness.testhealth.views import flaky_entry_view
 
         self._check_readable()
-        found = self.service.health() if include_healthy else self.service.flaky()
-        return [health_view(h) for h in found]
+        found = self.service.flaky_impact(sort=sort, include_healthy=include_healthy)
+        return [flaky_entry_view(h, i) for h, i in found]
 
     def show(self, test_id: str) -> dict[str, Any]:
-        from readiness.testhealth.views import health_view
+        from readiness.testhealth.views import health_view, impact_view, signals_view
 
         self._check_readable()
         view = health_view(self.service.health(test_id=test_id)[0])
+        triage = self.service.triage(test_id)
+        view["impact"] = impact_view(triage.impact)
+        view["signals"] = signals_view(triage.signals)
         view["history"] = to_jsonable(self.service.test_history(test_id))
         return view
 
@@ -246,14 +251,20 @@ class RemoteTestHealth:
             result = self.call("POST", "/runs", params=params, files=files)
         return list(result) if isinstance(result, list) else [result]
 
-    def flaky(self, *, include_healthy: bool = False) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = self.call("GET", "/health" if include_healthy else "/flaky")
+    def flaky(self, *, include_healthy: bool = False, sort: str = "impact") -> list[dict[str, Any]]:
+        if include_healthy:  # every test, by id, without impact: the server's /health list
+            everything: list[dict[str, Any]] = self.call("GET", "/health")
+            return everything
+        result: list[dict[str, Any]] = self.call("GET", "/flaky", params={"sort": sort})
         return result
 
     def show(self, test_id: str) -> dict[str, Any]:
         found = self.call("GET", "/health", params={"test_id": test_id})
         view: dict[str, Any] = found[0]
-        view["history"] = self.call("GET", f"/tests/{test_id}/history")
+        triage = self.call("GET", f"/tests/{quote(test_id, safe='/:')}/signals")
+        view["impact"] = triage["impact"]
+        view["signals"] = {k: triage[k] for k in ("verdict", "explanation", "signals")}
+        view["history"] = self.call("GET", f"/tests/{quote(test_id, safe='/:')}/history")
         return view
 
     def report(self) -> dict[str, Any]:

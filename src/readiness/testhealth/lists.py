@@ -12,8 +12,7 @@ Both pages and the API build their lists here, so a filter means the same everyw
   tests last seen (their newest run) at or after it.
 - ``q``: text the test id contains, case-insensitively.
 
-The impact figure planned for the flaky list becomes one more :class:`Column` in ``FLAKY``
-and its ``default_sort``: no other code changes.
+The list is sorted by impact (what each test cost CI, highest first) unless asked otherwise.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from readiness._common.clock import EARLIEST_YEAR, LATEST_YEAR
+from readiness.testhealth.detection.impact import TestImpact
 from readiness.testhealth.model import TestHealth, TestStatus
 from readiness.testhealth.store.runs import RunRow
 from readiness.web.tables import Column, TableQueryError, TableSpec, TableView
@@ -44,6 +44,11 @@ class FlakyRow:
 
     test: TestHealth
     owner: str | None = None
+    impact: TestImpact | None = None  # None for a test that never failed in the window
+
+
+def _impact(row: FlakyRow) -> float:
+    return row.impact.score if row.impact is not None else 0.0
 
 
 def _status_rank(row: FlakyRow) -> tuple[int, float]:
@@ -66,6 +71,7 @@ FLAKY: TableSpec[FlakyRow] = TableSpec(
     columns=(
         Column("test", "Test", lambda r: r.test.test_id),
         Column("status", "Status", _status_rank),
+        Column("impact", "Impact", _impact, first="desc"),
         Column("owner", "Owner", lambda r: r.owner.lower() if r.owner else None),
         Column("runs", "Runs", lambda r: r.test.figures.runs, numeric=True),
         Column("failures", "Failures", lambda r: r.test.figures.failures, numeric=True),
@@ -75,7 +81,8 @@ FLAKY: TableSpec[FlakyRow] = TableSpec(
         Column("last_seen", "Last seen", lambda r: r.test.last_seen, first="desc"),
         Column("rules", "Rules"),
     ),
-    default_sort="status",
+    default_sort="impact",
+    default_direction="desc",
     filters=("q", "status", "owner", "branch", "since"),
     tiebreak="test",
 )
@@ -100,6 +107,15 @@ RUNS: TableSpec[RunRow] = TableSpec(
     default_direction="desc",
     filters=("q", "branch"),
 )
+
+
+# The CLI's ``--sort`` words (``readiness tests flaky --sort``) as the table's column keys.
+SORT_ALIASES = {"failure-rate": "failure_rate", "name": "test", "last-seen": "last_seen"}
+
+
+def sort_key(sort: str | None) -> str | None:
+    """``sort`` as a column key of :data:`FLAKY` (the CLI's words are accepted too)."""
+    return SORT_ALIASES.get(sort, sort) if sort is not None else None
 
 
 def parse_since(value: str, now: datetime) -> datetime | None:

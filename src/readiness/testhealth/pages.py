@@ -20,6 +20,7 @@ from readiness.testhealth.store.listing import RunQuery
 from readiness.testhealth.views import (
     figure_cells,
     figures_view,
+    impact_row,
     run_detail_view,
 )
 from readiness.web import charts
@@ -94,7 +95,14 @@ def _flaky_router() -> APIRouter:
         pagination = paginate(view, len(found.rows))
         shown = page_of(found.rows, pagination)
         return {
-            "rows": [(r, figure_cells(figures_view(r.test.figures))) for r in shown],
+            "rows": [
+                (
+                    r,
+                    figure_cells(figures_view(r.test.figures)),
+                    impact_row(r.impact) if r.impact is not None else None,
+                )
+                for r in shown
+            ],
             "view": view.with_page(pagination.page),
             "pagination": pagination,
             "known": bool(found.known),

@@ -42,6 +42,8 @@ from readiness.testhealth.store import tables
 from readiness.testhealth.store.listing import RunQuery
 
 if TYPE_CHECKING:
+    from readiness.testhealth.detection.impact import TestImpact
+    from readiness.testhealth.impact import TestTriage
     from readiness.testhealth.junit.reader import BinaryReader
 
 
@@ -212,6 +214,29 @@ class TestHealthService:
         }
         found = [h for h in self.health() if h.status in order]
         return sorted(found, key=lambda h: (order[h.status], -h.figures.failure_rate, h.test_id))
+
+    def flaky_impact(
+        self, *, sort: str = "impact", include_healthy: bool = False
+    ) -> list[tuple[TestHealth, TestImpact]]:
+        """:meth:`flaky` (every test with ``include_healthy``), each with what it cost CI, in
+        the order ``sort`` names: ``impact`` (default), ``failure-rate``, ``name``,
+        ``last-seen``. See :mod:`readiness.testhealth.detection.impact`."""
+        from readiness.testhealth.impact import flaky_impact
+
+        return flaky_impact(self, sort=sort, include_healthy=include_healthy)
+
+    def impacts(self, test_ids: Iterable[str]) -> dict[str, TestImpact]:
+        """What each of ``test_ids`` cost CI over the window (see :meth:`flaky_impact`)."""
+        from readiness.testhealth.impact import impacts
+
+        return impacts(self, list(test_ids))
+
+    def triage(self, test_id: str) -> TestTriage:
+        """One test's impact and its flaky-system-or-flaky-test hint with the signals behind it
+        (see :mod:`readiness.testhealth.detection.signals`); NotFoundError for an unknown id."""
+        from readiness.testhealth.impact import test_triage
+
+        return test_triage(self, test_id)
 
     def known_test_ids(self) -> list[str]:
         """Every test id ever seen (the pytest plugin's early flake detection uses it)."""

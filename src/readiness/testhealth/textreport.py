@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from rich.console import Console
@@ -52,6 +53,8 @@ def render_flaky_table(found: list[dict[str, Any]], console: Console) -> None:
             head.append(" (new)", style="dim")
         console.print(head, soft_wrap=True)
         console.print(Text(indent + figures_sentence(figure_cells(h))), soft_wrap=True)
+        if h.get("impact"):
+            _print_impact(h["impact"], console, indent)
         rules = ", ".join(r["rule"] for r in h["rules"]) or "-"
         console.print(Text(f"{indent}rules: {rules}"), soft_wrap=True)
 
@@ -105,3 +108,55 @@ def render_report(report: dict[str, Any], console: Console) -> None:
             f"{plural(len(cluster['runs']), 'run')}: {', '.join(cluster['tests'][:4])}",
             markup=False,
         )
+
+
+def _wrap(parts: list[str], width: int, indent: str) -> list[str]:
+    """``parts`` joined by `` · `` in lines of at most ``width`` columns, each after
+    ``indent`` (a part longer than a line gets a line of its own)."""
+    lines: list[str] = []
+    line = ""
+    for part in parts:
+        joined = f"{line} · {part}" if line else part
+        if line and len(indent) + len(joined) > width:
+            lines.append(indent + line)
+            line = part
+        else:
+            line = joined
+    if line:
+        lines.append(indent + line)
+    return lines
+
+
+def _print_impact(impact: dict[str, Any], console: Console, indent: str) -> None:
+    """``impact 25.0 · 1 CI run failed · 2 retried · 10 min lost · 1 PR · 2 branches · last
+    failed 2026-03-01 11:00``, wrapped to the terminal at `` · ``."""
+    from readiness.testhealth.views import impact_cells
+
+    cells = impact_cells(impact)
+    parts = [f"impact {cells['score']}"]
+    parts += [cells[k] for k in ("failed", "retried", "lost", "prs", "branches")]
+    parts.append(f"last failed {cells['last_failed']}")
+    for line in _wrap(parts, max(40, console.width), indent):
+        console.print(Text(line), soft_wrap=True)
+
+
+def render_triage(view: dict[str, Any], console: Console) -> None:
+    """``tests show``: the test's impact, then flaky system or flaky test with its signals."""
+    impact = view.get("impact")
+    if impact:
+        _print_impact(impact, console, "  ")
+        named = [f"PRs {', '.join(impact['prs'])}"] if impact.get("prs") else []
+        named += [f"branches {', '.join(impact['branches'])}"] if impact.get("branches") else []
+        for line in _wrap(named, max(40, console.width), "    "):
+            console.print(Text(line), soft_wrap=True)
+    signals = view.get("signals")
+    if not signals:
+        return
+    width = max(40, console.width)
+    head = f"flaky system or flaky test? {signals['explanation']}"
+    for line in textwrap.wrap(head, width, initial_indent="  ", subsequent_indent="    "):
+        console.print(Text(line), soft_wrap=True)
+    for s in signals["signals"]:
+        text = f"• {s['name']} ({s['lean']}): {s['explanation']}"
+        for line in textwrap.wrap(text, width, initial_indent="    ", subsequent_indent="      "):
+            console.print(Text(line), soft_wrap=True)

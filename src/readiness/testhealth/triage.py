@@ -20,7 +20,13 @@ from readiness.errors import InputError
 from readiness.testhealth.annotations import ISSUE_LENGTH, OWNER_LENGTH, issue_href
 from readiness.testhealth.api import STORED_ID_LENGTH, TestHealthAPI, TestId, Writer
 from readiness.testhealth.model import QuarantineEntry
-from readiness.testhealth.views import figure_cells, figures_sentence, figures_view
+from readiness.testhealth.views import (
+    figure_cells,
+    figures_sentence,
+    figures_view,
+    impact_row,
+    signals_view,
+)
 from readiness.web import charts
 from readiness.web.actions import Action, ActionField, ActionResult, Confirmed, run_action
 from readiness.web.deps import get_clock, get_settings
@@ -148,7 +154,10 @@ def test_page_context(
     owner = annotation.owner if annotation and annotation.owner else ""
     issue = annotation.issue if annotation and annotation.issue else ""
     settings = get_settings(request)
+    found = service.triage(test_id)
     return {
+        "signals": signals_view(found.signals),
+        "impact": impact_row(found.impact),
         "test": test,
         "figures": figures_sentence(figure_cells(figures_view(test.figures))),
         "history": history_view(history),

@@ -9,8 +9,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from readiness._common.canonical import jsonable_dict
+from readiness._common.words import plural
 from readiness.config import LinksSettings, fill_link
+from readiness.testhealth.detection.impact import TestImpact
 from readiness.testhealth.detection.model import HistoryEntry
+from readiness.testhealth.detection.signals import FlakinessSignals
 from readiness.testhealth.junit.rows import MAX_MESSAGE
 from readiness.testhealth.model import (
     Classification,
@@ -104,6 +107,85 @@ def figures_sentence(cells: Mapping[str, str]) -> str:
         f"runs {cells['runs']}, failures {cells['failures']}, failure rate "
         f"{cells['failure_rate']}, streak {cells['streak']}, flake rate {cells['flake_rate']}"
     )
+
+
+def impact_view(i: TestImpact) -> dict[str, Any]:
+    """What a test cost CI (see :mod:`readiness.testhealth.detection.impact`) as JSON."""
+    return jsonable_dict(
+        {
+            "score": i.score,
+            "ci_runs_failed": i.ci_runs_failed,
+            "ci_runs_retried": i.ci_runs_retried,
+            "in_run_retries": i.in_run_retries,
+            "ci_reruns": i.ci_reruns,
+            "ci_minutes_lost": round(i.ci_minutes_lost, 2),
+            "local_runs_failed": i.local_runs_failed,
+            "prs_affected": i.prs_affected,
+            "branches_affected": i.branches_affected,
+            "prs": list(i.prs),
+            "branches": list(i.branches),
+            "last_failed_at": i.last_failed_at,
+        }
+    )
+
+
+def flaky_entry_view(h: TestHealth, i: TestImpact) -> dict[str, Any]:
+    """An entry of the flaky list: the test's verdict and, under ``impact``, its cost."""
+    return {**health_view(h), "impact": impact_view(i)}
+
+
+def signals_view(s: FlakinessSignals) -> dict[str, Any]:
+    """The flaky-system-or-flaky-test hint and each signal behind it, in words and figures."""
+    return jsonable_dict(
+        {
+            "verdict": s.verdict,
+            "explanation": s.explanation,
+            "signals": [
+                {
+                    "name": g.name,
+                    "lean": g.lean,
+                    "explanation": g.explanation,
+                    "evidence": g.evidence,
+                }
+                for g in s.signals
+            ],
+        }
+    )
+
+
+def _minutes(minutes: float) -> str:
+    if minutes == 0:
+        return "0 min"
+    return f"{minutes:.1f} min" if minutes < 1 else f"{minutes:.0f} min"
+
+
+def impact_cells(impact: Mapping[str, Any]) -> dict[str, str]:
+    """A test's impact (its :func:`impact_view`) as the words every surface prints:
+    ``{"score": "25.0", "failed": "1 CI run failed", "retried": "2 retried", "lost": "10 min
+    lost", "prs": "1 PR", "branches": "2 branches", "last_failed": "2026-03-01 11:00"}``."""
+    last = impact.get("last_failed_at")
+    return {
+        "score": f"{float(impact['score']):.1f}",
+        "failed": f"{plural(int(impact['ci_runs_failed']), 'CI run')} failed",
+        "retried": f"{impact['ci_runs_retried']} retried",
+        "lost": f"{_minutes(float(impact['ci_minutes_lost']))} lost",
+        "prs": plural(int(impact["prs_affected"]), "PR"),
+        "branches": plural(int(impact["branches_affected"]), "branch"),
+        "last_failed": str(last)[:16].replace("T", " ") if last else "never",
+    }
+
+
+def impact_row(i: TestImpact) -> dict[str, str]:
+    """The context the flaky table's impact cell and ``_signals.html`` read as ``impact``:
+    :func:`impact_cells` plus ``summary``, their :func:`impact_sentence`."""
+    cells = impact_cells(impact_view(i))
+    return {**cells, "summary": impact_sentence(cells)}
+
+
+def impact_sentence(cells: Mapping[str, str]) -> str:
+    """``1 CI run failed · 2 retried · 10 min lost · 1 PR · 2 branches``: the cells of
+    :func:`impact_cells` in one line (the flaky list's impact column, ``tests show``)."""
+    return " · ".join(cells[k] for k in ("failed", "retried", "lost", "prs", "branches"))
 
 
 def quarantine_view(e: QuarantineEntry) -> dict[str, Any]:

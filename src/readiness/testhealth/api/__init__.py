@@ -27,7 +27,9 @@ from readiness.testhealth.api.listing import (
 )
 from readiness.testhealth.api.uploads import RUNS_BODY, read_form, spool_body, uploads
 from readiness.testhealth.checks import RunFailures
+from readiness.testhealth.detection.impact import TestImpact
 from readiness.testhealth.detection.model import Cluster, SuiteHealth
+from readiness.testhealth.impact import TestTriage
 from readiness.testhealth.model import (
     MAX_ATTEMPT,
     MAX_SOURCE_LENGTH,
@@ -47,10 +49,13 @@ from readiness.testhealth.views import (
     annotation_view,
     failing_order_view,
     fix_view,
+    flaky_entry_view,
     health_view,
+    impact_view,
     ingest_view,
     quarantine_view,
     run_detail_view,
+    signals_view,
 )
 from readiness.web.deps import (
     CurrentProject,
@@ -94,6 +99,9 @@ class TestHealthAPI(Protocol):
     def health(self, *, test_id: str | None = None) -> list[TestHealth]: ...
     def health_at(self, commit: str) -> list[TestHealth]: ...
     def flaky(self) -> list[TestHealth]: ...
+    def flaky_impact(self, *, sort: str = "impact") -> list[tuple[TestHealth, TestImpact]]: ...
+    def impacts(self, test_ids: Iterable[str]) -> dict[str, TestImpact]: ...
+    def triage(self, test_id: str) -> TestTriage: ...
     def test_history(self, test_id: str, *, limit: int = 100) -> list[dict[str, Any]]: ...
     def failing_orders(self, test_id: str, *, limit: int = 5) -> list[FailingOrder]: ...
     def clusters(self) -> Sequence[Cluster]: ...
@@ -269,11 +277,24 @@ def _flaky(
 ) -> list[dict[str, Any]]:
     """The tests needing attention, worst first; or those the filters choose, sorted
     (``X-Total-Count``: how many match)."""
-    view = lists.FLAKY.view(sort=sort, direction=direction, filters=filters)
+    view = lists.FLAKY.view(sort=lists.sort_key(sort), direction=direction, filters=filters)
     found = flaky_list(service, view, get_clock(request).now()).rows
     response.headers[TOTAL_HEADER] = str(len(found))
     end = None if limit is None else offset + limit
-    return [health_view(r.test) for r in found[offset:end]]
+    return [
+        flaky_entry_view(r.test, r.impact or TestImpact(r.test.test_id)) for r in found[offset:end]
+    ]
+
+
+def _signals(service: Reader, test_id: TestId) -> dict[str, Any]:
+    """One test's impact and whether it looks like a flaky system or a flaky test, with each
+    signal behind the hint (failure kind, spread, load, source) explained."""
+    found = service.triage(test_id)
+    return {
+        "test_id": found.signals.test_id,
+        "impact": impact_view(found.impact),
+        **signals_view(found.signals),
+    }
 
 
 def _with_experiment_routes(router: APIRouter) -> APIRouter:
@@ -284,6 +305,7 @@ def _with_experiment_routes(router: APIRouter) -> APIRouter:
     router.add_api_route("/tests/{test_id:path}/issue", _link_issue, methods=["PUT"])
     router.add_api_route("/tests/{test_id:path}/failing-orders", _failing_orders, methods=["GET"])
     router.add_api_route("/runs/{run_key}", _run_detail, methods=["GET"])
+    router.add_api_route("/tests/{test_id:path}/signals", _signals, methods=["GET"])
     return router
 
 

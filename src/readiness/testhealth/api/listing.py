@@ -10,13 +10,14 @@ returned.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Query
 
 from readiness.testhealth import lists
+from readiness.testhealth.detection.impact import TestImpact
 from readiness.testhealth.model import TestHealth
 from readiness.web.inputs import Line, Text
 from readiness.web.tables import TableView, sort_rows
@@ -42,6 +43,7 @@ class FlakySource(Protocol):
     def health(self) -> list[TestHealth]: ...
     def owners(self, test_ids: Iterable[str]) -> dict[str, str | None]: ...
     def failed_on_branch(self, branch: str, *, since: datetime | None = None) -> set[str]: ...
+    def impacts(self, test_ids: Iterable[str]) -> dict[str, TestImpact]: ...
 
 
 def flaky_filters(
@@ -85,4 +87,8 @@ def flaky_list(service: FlakySource, view: TableView[lists.FlakyRow], now: datet
     branch = view.filter("branch")
     on_branch = service.failed_on_branch(branch, since=since) if branch else None
     rows = lists.select_flaky(known, view, owners=owners, failed_on_branch=on_branch, since=since)
+    # Only a test that failed has a cost: the others keep no impact (and sort last by it).
+    failing = [r.test.test_id for r in rows if r.test.status.value != "healthy" or r.test.failures]
+    costs = service.impacts(failing)
+    rows = [replace(r, impact=costs.get(r.test.test_id)) for r in rows]
     return FlakyList(sort_rows(rows, view), known, owners)
