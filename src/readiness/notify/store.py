@@ -297,5 +297,7 @@ def mark_sent_once(conn: Connection, *, key: str, event_id: str, at: datetime) -
         dialect.insert(sent_once)
         .values(key=key[:400], event_id=event_id, at=at)
         .on_conflict_do_nothing(index_elements=["key"])
+        .returning(sent_once.c.key)
     )
-    return conn.execute(statement).rowcount == 1
+    # RETURNING, not rowcount: psycopg reports no count for an INSERT ... ON CONFLICT here.
+    return conn.execute(statement).first() is not None
