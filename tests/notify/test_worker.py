@@ -148,7 +148,7 @@ def test_the_worker_loop_sweeps_delivers_and_stops_when_told(
     swept: list[int] = []
     waits: list[float] = []
 
-    def sweep(s: Stores, c: object, settings: NotifySettings) -> int:
+    def sweep(s: Stores, c: object) -> int:
         swept.append(1)
         return 0
 

@@ -12,19 +12,28 @@ import base64
 import logging
 import os
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
 from readiness._common.clock import Clock
-from readiness._common.ids import uuid7
+from readiness._common.ids import sha256_hex, uuid7
 from readiness.audit.service import record_event
 from readiness.config import NotifySettings
 from readiness.errors import NotFoundError
 from readiness.notify import store
 from readiness.notify.core import check_events, check_kind, check_webhook_url, payload_body
 from readiness.notify.core import shown_url as _shown_url
-from readiness.notify.model import TEST_EVENT, Delivery, Event, Webhook
+from readiness.notify.model import (
+    GATE_FAILED,
+    QUARANTINE_EXPIRED,
+    QUARANTINE_EXPIRING,
+    TEST_EVENT,
+    Delivery,
+    Event,
+    Webhook,
+)
 from readiness.storage.engine import Stores
 from readiness.storage.projects import get_project
 
@@ -229,3 +238,93 @@ class NotifyService:
         return store.list_deliveries(
             self.stores.state, project=project, status=status, webhook_id=webhook_id, limit=limit
         )
+
+
+def emit_gate_failed(
+    engine: Engine,
+    *,
+    clock: Clock,
+    settings: NotifySettings,
+    project: str,
+    gate: str,
+    run_id: int | None,
+    commit: str | None,
+    failed_checks: Sequence[str],
+    by: str,
+) -> int:
+    """Queue ``gate.failed`` for a stored gate run whose verdict is ``fail``."""
+    event = new_event(
+        GATE_FAILED,
+        project=project,
+        clock=clock,
+        data={
+            "gate": gate,
+            "run_id": run_id,
+            "commit": commit,
+            "failed_checks": list(failed_checks),
+            "by": by,
+        },
+        link=f"/gates?gate={gate}",
+    )
+    return emit(engine, event, settings=settings)
+
+
+def emit_test_status(
+    engine: Engine,
+    *,
+    clock: Clock,
+    settings: NotifySettings,
+    project: str,
+    test_id: str,
+    status: str,
+    previous: str | None,
+    failure_rate: float | None,
+    run_key: str | None,
+) -> int:
+    """Queue ``test.flaky`` or ``test.broken`` for a test whose status just turned to it."""
+    from urllib.parse import quote
+
+    event = new_event(
+        f"test.{status}",
+        project=project,
+        clock=clock,
+        data={
+            "test_id": test_id,
+            "status": status,
+            "previous": previous,
+            "flake_rate": failure_rate,
+            "run_key": run_key,
+        },
+        link=f"/tests/t/{quote(test_id, safe='/:[]')}",
+    )
+    return emit(engine, event, settings=settings)
+
+
+def emit_quarantine(
+    engine: Engine,
+    *,
+    clock: Clock,
+    settings: NotifySettings,
+    project: str,
+    test_id: str,
+    expires: datetime,
+    expired: bool,
+    owner: str | None,
+    issue: str | None,
+) -> int:
+    """Queue ``quarantine.expiring`` or ``quarantine.expired`` once per entry and state."""
+    kind = QUARANTINE_EXPIRED if expired else QUARANTINE_EXPIRING
+    event = new_event(
+        kind,
+        project=project,
+        clock=clock,
+        data={
+            "test_id": test_id,
+            "expires": expires.isoformat(),
+            "owner": owner,
+            "issue": issue,
+        },
+        link="/tests/quarantine",
+    )
+    key = f"{kind}:{project}:{expires.isoformat()}:{sha256_hex(test_id.encode())}"
+    return emit(engine, event, settings=settings, once_key=key)

@@ -35,7 +35,7 @@ from readiness.storage.engine import Stores
 
 log = logging.getLogger("readiness.notify")
 Sender = Callable[[str, bytes, dict[str, str], float], AttemptResult]
-Sweep = Callable[[Stores, Clock, NotifySettings], int]
+Sweep = Callable[[Stores, Clock], int]
 LEASE_MARGIN_S = 30.0
 BATCH = 20
 
@@ -118,14 +118,12 @@ def deliver_due(
     return done
 
 
-def run_sweeps(
-    sweeps: Sequence[Sweep], stores: Stores, clock: Clock, settings: NotifySettings
-) -> int:
+def run_sweeps(sweeps: Sequence[Sweep], stores: Stores, clock: Clock) -> int:
     """Run each sweep (events found by looking, e.g. quarantine expiry); how many were queued."""
     queued = 0
     for sweep in sweeps:
         try:
-            queued += sweep(stores, clock, settings)
+            queued += sweep(stores, clock)
         except Exception as exc:  # one broken sweep must not stop deliveries
             log.warning("readiness: notification sweep failed (%s: %s)", type(exc).__name__, exc)
     return queued
@@ -164,7 +162,7 @@ class DeliveryWorker:
         """One round: the sweeps when due, then every due delivery."""
         now = self.clock.now()
         if self.sweeps and (self._next_sweep is None or now >= self._next_sweep):
-            run_sweeps(self.sweeps, self.stores, self.clock, self.settings)
+            run_sweeps(self.sweeps, self.stores, self.clock)
             self._next_sweep = now + timedelta(seconds=self.settings.sweep_every_s)
         attempts: list[Attempt] = []
         while True:
