@@ -246,7 +246,7 @@ def deliver_cmd(
         stores,
         settings=st.settings.notify,
         clock=st.clock,
-        sweeps=_sweeps(ctx),  # type: ignore[arg-type]
+        sweeps=_sweeps(ctx),
     )
     try:
         if not once:
