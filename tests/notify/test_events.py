@@ -14,8 +14,6 @@ from readiness.cli.main import main
 from readiness.config import Settings
 from readiness.notify.model import PENDING, TEST_BROKEN, TEST_FLAKY
 from readiness.notify.service import NotifyService
-from readiness.notify.worker import deliver_due
-from readiness.storage import open_stores
 from readiness.storage.engine import Stores
 from readiness.testhealth.model import RunMeta
 from readiness.testhealth.notices import sweep_quarantine
