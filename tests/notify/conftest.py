@@ -12,6 +12,7 @@ from readiness.notify.service import NotifyService
 from readiness.projects.service import ProjectService
 from readiness.storage.engine import Stores
 from tests.notify.receiver import Receiver, running_receiver
+from tests.server.conftest import server  # noqa: F401 - the app with a token per role (a fixture)
 
 FAST = NotifySettings(max_attempts=3, backoff_base_s=10, backoff_cap_s=60, timeout_s=0.5)
 

@@ -14,7 +14,7 @@ from readiness.notify.model import DELIVERED, PENDING
 from readiness.notify.worker import deliver_due
 from tests.notify.conftest import FAST
 from tests.notify.receiver import Receiver
-from tests.server.conftest import Server, server  # noqa: F401 - the fixture
+from tests.server.conftest import Server
 
 API = "/api/v1/notify"
 
@@ -74,7 +74,9 @@ def test_only_admins_may_read_or_change_webhooks(server: Server, role: str | Non
 )
 def test_a_hostile_url_is_422_in_the_one_error_shape(server: Server, url: str) -> None:
     response = server.client.post(
-        f"{API}/webhooks", json={"url": url, "events": ["gate.failed"]}, headers=server.auth("admin")
+        f"{API}/webhooks",
+        json={"url": url, "events": ["gate.failed"]},
+        headers=server.auth("admin"),
     )
 
     assert response.status_code == 422
