@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from readiness._common.clock import FrozenClock
-from readiness.config import NotifySettings
+from readiness._common.clock import FrozenClock, SystemClock
+from readiness.config import NotifySettings, Settings
 from readiness.notify import verify_signature
 from readiness.notify.model import DEAD, DELIVERED, FAILED, GATE_FAILED, TEST_EVENT
 from readiness.notify.service import NotifyService, emit, new_event
@@ -175,3 +175,31 @@ def test_the_worker_thread_starts_and_stops(
     worker.stop()
 
     assert worker._thread is None
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_server_runs_the_worker_for_its_lifetime_when_asked(
+    backend_settings: Settings, stores: Stores, receiver: Receiver
+) -> None:
+    from readiness.projects.service import ProjectService
+    from readiness.server.app import create_app
+    from tests._live import wait_until
+    from tests.server.conftest import (
+        TestClient,  # type: ignore[attr-defined]
+        empty_plugin_manager,
+    )
+
+    settings = backend_settings.model_copy(update={"notify": NotifySettings(poll_s=0.05)})
+    clock = SystemClock()
+    ProjectService(stores=stores, clock=clock, actor="setup").ensure("shop")
+    service = NotifyService(stores=stores, clock=clock, settings=settings.notify)
+    hook = service.add_webhook(project="shop", url=receiver.url, events=["gate.failed"])
+    service.send_test(hook.id)
+    app = create_app(
+        settings, stores=stores, clock=clock, pm=empty_plugin_manager(), notify_worker=True
+    )
+
+    with TestClient(app):
+        wait_until(lambda: len(receiver.requests) == 1, "the server's worker to deliver")
+
+    assert json.loads(receiver.requests[0].body)["type"] == TEST_EVENT
