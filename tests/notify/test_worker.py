@@ -181,13 +181,12 @@ def test_the_worker_thread_starts_and_stops(
 def test_the_server_runs_the_worker_for_its_lifetime_when_asked(
     backend_settings: Settings, stores: Stores, receiver: Receiver
 ) -> None:
+    from starlette.testclient import TestClient  # warnings silenced by tests.server.conftest
+
     from readiness.projects.service import ProjectService
     from readiness.server.app import create_app
     from tests._live import wait_until
-    from tests.server.conftest import (
-        TestClient,  # type: ignore[attr-defined]
-        empty_plugin_manager,
-    )
+    from tests.server.conftest import empty_plugin_manager
 
     settings = backend_settings.model_copy(update={"notify": NotifySettings(poll_s=0.05)})
     clock = SystemClock()
