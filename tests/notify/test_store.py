@@ -142,3 +142,17 @@ def test_two_workers_claiming_at_once_never_share_a_delivery(
     with stores.state.connect() as conn:
         statuses = conn.execute(sa.text("SELECT DISTINCT status FROM nt_deliveries")).all()
     assert statuses == [(SENDING,)]
+
+
+def test_renaming_the_project_carries_its_webhooks_and_deliveries(
+    notify: NotifyService, stores: Stores, clock: FrozenClock
+) -> None:
+    from readiness.projects.service import ProjectService
+
+    notify.add_webhook(project="shop", url="https://a/x", events=["gate.failed"])
+    emit(stores.state, _gate_failed(clock), settings=FAST)  # type: ignore[arg-type]
+
+    ProjectService(stores=stores, clock=clock, actor="admin").rename("shop", "store")
+
+    assert [h.project for h in notify.webhooks(project=None)] == ["store"]
+    assert [d.project for d in notify.deliveries(project="store")] == ["store"]

@@ -37,7 +37,7 @@ deliveries = sa.Table(
         sa.ForeignKey("nt_webhooks.id", ondelete="CASCADE"),
         nullable=False,
     ),
-    sa.Column("project", sa.String(200), nullable=False),
+    project_column(ondelete="CASCADE"),  # renamed with the project, like the webhook
     sa.Column("event_id", sa.String(64), nullable=False),
     sa.Column("event_type", sa.String(50), nullable=False),
     sa.Column("payload", sa.Text, nullable=False),

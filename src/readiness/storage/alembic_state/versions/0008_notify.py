@@ -59,6 +59,13 @@ def upgrade() -> None:
             name=op.f("fk_nt_deliveries_webhook_id_nt_webhooks"),
             ondelete="CASCADE",
         ),
+        sa.ForeignKeyConstraint(
+            ["project"],
+            ["rd_projects.name"],
+            name=op.f("fk_nt_deliveries_project_rd_projects"),
+            onupdate="CASCADE",
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_nt_deliveries")),
     )
     op.create_index(
