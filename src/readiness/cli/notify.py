@@ -191,7 +191,9 @@ def test_cmd(ctx: typer.Context, webhook_id: WebhookId, fmt: Format = FormatOpti
 @app.command("deliveries")
 def deliveries_cmd(
     ctx: typer.Context,
-    status: Annotated[StatusChoice | None, typer.Option(help="Only this status.")] = None,
+    status: Annotated[
+        StatusChoice | None, typer.Option(help="Only this status (default: every status).")
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many.")] = 50,
     fmt: Format = FormatOption,
 ) -> None:
