@@ -93,6 +93,34 @@ class ServerSettings(BaseModel):
     hsts_seconds: int = Field(default=31_536_000, ge=0, le=63_072_000)
 
 
+class NotifySettings(BaseModel):
+    """Webhook delivery and the events features emit (docs/notifications.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    public_url: str | None = Field(
+        default=None, description="the dashboard's address, for links in notifications"
+    )
+    worker: bool = Field(default=True, description="deliver webhooks from `readiness serve`")
+    expiring_days: int = Field(default=3, ge=1, le=365, description="quarantine.expiring notice")
+    max_attempts: int = Field(default=8, ge=1, le=50)
+    backoff_base_s: float = Field(default=30.0, gt=0, le=86400)
+    backoff_cap_s: float = Field(default=3600.0, gt=0, le=7 * 86400)
+    timeout_s: float = Field(default=5.0, gt=0, le=60)
+    poll_s: float = Field(default=5.0, gt=0, le=3600, description="worker's pause between polls")
+    sweep_every_s: float = Field(default=3600.0, gt=0, le=7 * 86400)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http:// or https:// URL, e.g. https://readiness.example")
+        return value.rstrip("/")
+
+
 # What a link template may name: the fields a stored run has (see ``LinksSettings``).
 LINK_PLACEHOLDERS = frozenset({"commit", "branch", "pr", "run_id", "job", "attempt"})
 
@@ -185,6 +213,7 @@ class Settings(BaseModel):
     testhealth: TestHealthSettings = Field(default_factory=TestHealthSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     links: LinksSettings = Field(default_factory=LinksSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
 
     @field_validator("project")
     @classmethod

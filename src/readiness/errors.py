@@ -14,7 +14,8 @@ and exits 2, the server maps it to a status code and the JSON error shape
     ├── NotFoundError                   not_found       404
     ├── ConflictError                   conflict        409
     ├── AuthError                       unauthorized    401
-    │   └── PermissionDeniedError       forbidden       403
+    │   ├── PermissionDeniedError       forbidden       403
+    │   └── WebhookSignatureError       bad_signature   401
     ├── StorageError                    storage         503
     ├── RemoteError                     remote          502
     ├── GateError                       gate_error      500 (a check could not run: exit 2)
@@ -111,6 +112,12 @@ class PermissionDeniedError(AuthError):
 
     code = "forbidden"
     http_status = 403
+
+
+class WebhookSignatureError(AuthError):
+    """A webhook delivery's signature is missing, wrong or too old (``notify.verify_signature``)."""
+
+    code = "bad_signature"
 
 
 class StorageError(ReadinessError):

@@ -56,6 +56,7 @@ PAGES = (
     Page("run", "/tests/runs/{failing_run}", "Run {failing_run_short}"),
     Page("gates", "/gates", "Gates"),
     Page("sessions", "/admin/sessions", "Sessions"),
+    Page("webhooks", "/admin/webhooks", "Webhooks"),
     Page("not-found", "/no/such/page", "404 · not_found", menu=False),
     Page("login", "/login", "Sign in", signed_in=False, menu=False),
 )

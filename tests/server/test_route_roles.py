@@ -77,6 +77,16 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("DELETE", "/api/v1/tokens/1", "admin", {}),
     ("GET", "/api/v1/sessions", "admin", {}),
     ("DELETE", "/api/v1/sessions/1", "admin", {}),
+    ("GET", "/api/v1/notify/webhooks", "admin", {}),
+    (
+        "POST",
+        "/api/v1/notify/webhooks",
+        "admin",
+        {"json": {"url": "https://h/x", "events": ["gate.failed"]}},
+    ),
+    ("DELETE", "/api/v1/notify/webhooks/1", "admin", {}),
+    ("POST", "/api/v1/notify/webhooks/1/test", "admin", {}),
+    ("GET", "/api/v1/notify/deliveries", "admin", {}),
     ("GET", "/", "reader", {}),
     ("GET", "/tests/flaky", "reader", {}),
     ("GET", "/tests/flaky/table?q=pay", "reader", {}),
@@ -96,6 +106,10 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("POST", "/logout", "reader", {}),
     ("GET", "/admin/sessions", "admin", {}),
     ("POST", "/admin/sessions/1/revoke", "admin", {}),
+    ("GET", "/admin/webhooks", "admin", {}),
+    ("POST", "/admin/webhooks", "admin", {"data": {"url": "https://h/x", "events": "gate.failed"}}),
+    ("POST", "/admin/webhooks/1/test", "admin", {}),
+    ("POST", "/admin/webhooks/1/remove", "admin", {}),
     ("GET", "/openapi.json", "reader", {}),
 ]
 CASES = [
@@ -114,6 +128,12 @@ def _prepare(server: Any, method: str, path: str, kwargs: dict[str, Any]) -> Non
     if "/sessions/1" in path:
         assert server.sign_in(server.tokens["reader"]).status_code == 303
         server.client.cookies.clear()
+    if "/webhooks/1" in path:
+        server.client.post(
+            "/api/v1/notify/webhooks",
+            json={"url": "https://h/x", "events": ["gate.failed"]},
+            headers=server.auth("admin"),
+        )
     if method == "DELETE" and "/quarantine/" in path:
         server.client.post(
             "/api/v1/tests/quarantine",
@@ -152,12 +172,12 @@ def test_health_and_version_are_the_only_anonymous_routes(server: Any, path: str
 def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
     # API routes from the (authenticated) OpenAPI document; pages, sign-in and the project
     # switcher (kept out of the schema) from their routers.
-    from readiness.server.routes import session
+    from readiness.server.routes import notify, session
     from readiness.testhealth.pages import dashboard_pages
 
     schema = server.client.get("/openapi.json", headers=server.auth("reader")).json()
     found = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops}
-    routers = [("", session.router)] + [
+    routers = [("", session.router), ("", notify.page_router)] + [
         ("" if page.path == "/" else page.path.rstrip("/"), page.router)
         for page in dashboard_pages()
     ]
@@ -174,6 +194,7 @@ def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
             .replace("{test_id:path}", T)
             .replace("{token_id}", "1")
             .replace("{session_id}", "1")
+            .replace("{webhook_id}", "1")
             .replace("{run_key}", R)
             .replace("{name}", P),
         )

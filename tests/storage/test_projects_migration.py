@@ -13,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 
 import readiness.auth.tables
 import readiness.gate.store
+import readiness.notify.tables
 import readiness.testhealth.store.tables  # noqa: F401 - registers the tables compared below
 from readiness.config import load_settings
 from readiness.errors import StorageError

@@ -31,6 +31,7 @@ PLATFORM_COMMANDS: dict[str, tuple[str, str]] = {
     "sessions": ("readiness.cli.sessions", "group"),
     "projects": ("readiness.cli.projects", "group"),
     "audit": ("readiness.cli.audit", "group"),
+    "notify": ("readiness.cli.notify", "group"),
 }
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from readiness._common.clock import Clock
-from readiness.config import Settings
+from readiness.config import NotifySettings, Settings
 from readiness.gate.history import DayTrend, GateRun, daily_trend, gate_run_of
 from readiness.gate.model import Gate, GateContext, GateReport
 from readiness.plugins import get_plugin_manager
@@ -84,7 +84,7 @@ def run_gate_for(
                 by=actor,
             )
             if stores is not None:
-                record_gate_run(stores, run, clock=clock)
+                record_gate_run(stores, run, clock=clock, notify=settings.notify)
             else:
                 _post_or_warn(settings, run, warn)
         return report
@@ -112,13 +112,32 @@ def _post_or_warn(settings: Settings, run: GateRun, warn: Callable[[str], None] 
         )
 
 
-def record_gate_run(stores: Stores, run: GateRun, *, clock: Clock) -> GateRun:
-    """Store ``run`` in the gate history, creating its project (audited) when missing."""
+def record_gate_run(
+    stores: Stores, run: GateRun, *, clock: Clock, notify: NotifySettings | None = None
+) -> GateRun:
+    """Store ``run`` in the gate history, creating its project (audited) when missing.
+
+    A failed run queues a ``gate.failed`` notification (a row insert; delivery comes later).
+    """
     from readiness.gate.store import insert_gate_run
+    from readiness.notify.service import emit_gate_failed
     from readiness.projects.service import ProjectService
 
     ProjectService(stores=stores, clock=clock, actor=run.by).ensure(run.project)
-    return insert_gate_run(stores.state, run)
+    stored = insert_gate_run(stores.state, run)
+    if stored.verdict == "fail":
+        emit_gate_failed(
+            stores.state,
+            clock=clock,
+            settings=notify or NotifySettings(),
+            project=stored.project,
+            gate=stored.gate,
+            run_id=stored.id,
+            commit=stored.commit,
+            failed_checks=[c.id for c in stored.checks if c.status == "fail"],
+            by=stored.by,
+        )
+    return stored
 
 
 def list_gate_runs(

@@ -40,3 +40,11 @@ def readiness_dashboard_pages() -> list[Any]:  # type: ignore[empty-body]
 @hookspec
 def readiness_gate_services(settings: Any, stores: Any) -> dict[str, Any]:  # type: ignore[empty-body]
     """Return named services checks need (``{"testhealth": TestHealthService(...)}``)."""
+
+
+@hookspec
+def readiness_notify_sweeps(settings: Any) -> list[Any]:  # type: ignore[empty-body]
+    """Return callables ``sweep(stores, clock) -> int`` that look for events nothing emits as it
+    happens (a quarantine entry about to expire) and queue them through
+    ``readiness.notify.service``, returning how many deliveries they queued. The delivery worker
+    runs them every ``notify.sweep_every_s``; ``readiness notify sweep`` runs them once."""

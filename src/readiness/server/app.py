@@ -17,7 +17,16 @@ from readiness._common.clock import Clock, SystemClock
 from readiness.config import Settings
 from readiness.errors import ConfigError, StorageError
 from readiness.server.gates_page import gates_page
-from readiness.server.routes import audit, gates, meta, projects, session, sessions, tokens
+from readiness.server.routes import (
+    audit,
+    gates,
+    meta,
+    notify,
+    projects,
+    session,
+    sessions,
+    tokens,
+)
 from readiness.storage import Stores, open_stores
 from readiness.web.deps import Principal, require_reader
 from readiness.web.errors import API_ERRORS, error_responses, install_error_handlers
@@ -72,8 +81,13 @@ def create_app(
     pm: Any = None,
     extra_routers: Sequence[APIRouter] = (),
     extra_pages: Sequence[DashboardPage] = (),
+    notify_worker: bool = False,
 ) -> FastAPI:
-    """Build the server: API routers and dashboard pages come from plugins (``pm``)."""
+    """Build the server: API routers and dashboard pages come from plugins (``pm``).
+
+    With ``notify_worker`` (``readiness serve`` passes ``notify.worker``) the webhook delivery
+    worker runs in a background thread for the app's lifetime.
+    """
     if pm is None:
         from readiness.plugins import get_plugin_manager
 
@@ -99,6 +113,10 @@ def create_app(
     app.state.stores = stores if stores is not None else open_stores(settings)
     app.state.owns_stores = stores is None
     app.state.clock = clock or SystemClock()
+    app.state.notify_worker = notify_worker
+    app.state.notify_sweeps = [
+        s for group in pm.hook.readiness_notify_sweeps(settings=settings) for s in group
+    ]
     _prepare_default_project(settings, app.state.stores, app.state.clock)
     app.state.session_key = load_session_key(settings.path(settings.server.secret_key_file))
     app.state.templates = make_templates(p.templates for p in pages if p.templates)
@@ -115,10 +133,12 @@ def create_app(
 
     app.include_router(meta.router)
     app.include_router(session.router)
+    app.include_router(notify.page_router)
     errors = error_responses(*API_ERRORS)
     for router in (
         tokens.router,
         sessions.router,
+        notify.router,
         projects.router,
         audit.router,
         gates.router,
@@ -169,6 +189,19 @@ def _prepare_default_project(settings: Settings, stores: Stores, clock: Clock) -
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    worker = None
+    if app.state.notify_worker:
+        from readiness.notify.worker import DeliveryWorker
+
+        worker = DeliveryWorker(
+            app.state.stores,
+            settings=app.state.settings.notify,
+            clock=app.state.clock,
+            sweeps=app.state.notify_sweeps,
+        )
+        worker.start()
     yield
+    if worker is not None:
+        worker.stop()
     if app.state.owns_stores:
         app.state.stores.dispose()

@@ -46,3 +46,13 @@ def readiness_dashboard_pages() -> list[Any]:
     from readiness.testhealth.pages import dashboard_pages
 
     return dashboard_pages()
+
+
+@hookimpl
+def readiness_notify_sweeps(settings: Any) -> list[Any]:
+    from readiness.testhealth.notices import sweep_quarantine
+
+    def quarantine_expiry(stores: Any, clock: Any) -> int:
+        return sweep_quarantine(stores, clock, settings.notify, settings=settings)
+
+    return [quarantine_expiry]

@@ -140,6 +140,9 @@ class TestHealthService:
             infra_min_tests=self.th.infra_min_tests,
             max_field_bytes=self.th.max_field_bytes,
         )
+        from readiness.testhealth import notices
+
+        before = notices.statuses_before_ingest(self)  # None unless a webhook listens
         results = ingest_many(self.stores.state, items, options)
         for result in results:
             if not result.duplicate:
@@ -159,6 +162,7 @@ class TestHealthService:
                         "pr": meta.pr,
                     },
                 )
+        notices.notify_status_changes(self, before, results)  # after the commit; rows only
         return results
 
     def ingest_files(self, paths: Sequence[Path], *, meta: RunMeta) -> list[IngestResult]:

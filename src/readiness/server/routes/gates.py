@@ -14,6 +14,7 @@ from readiness.web.deps import (
     CurrentProject,
     Principal,
     get_clock,
+    get_settings,
     get_stores,
     require_reader,
     require_writer,
@@ -88,4 +89,6 @@ def record(
         at=clock.now(),
         by=who.actor,
     )
-    return record_gate_run(get_stores(request), run, clock=clock).to_dict()
+    return record_gate_run(
+        get_stores(request), run, clock=clock, notify=get_settings(request).notify
+    ).to_dict()
