@@ -197,6 +197,8 @@ def _suite_router() -> APIRouter:
             },
             title="Suite runtime per day against its time budget",
             unit="s",
+            y_label="Runtime",
+            x_label="Day",
         )
         return render(
             request,
