@@ -10,7 +10,7 @@ def test_both_databases_are_at_head_after_upgrade(stores: Stores) -> None:
     assert (
         current_revision("state", stores.state) == head_revision("state") == "0008_sign_in_failures"
     )
-    assert current_revision("audit", stores.audit) == head_revision("audit") == "0001_audit"
+    assert current_revision("audit", stores.audit) == head_revision("audit") == "0002_ledger"
 
 
 def test_downgrade_to_base_drops_every_table_and_upgrade_restores_them(stores: Stores) -> None:
