@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from datetime import datetime
 
@@ -72,7 +72,10 @@ class Sequencer:
         *,
         window_ms: float = DEFAULT_WINDOW_MS,
         max_batch: int = DEFAULT_MAX_BATCH,
+        stage_hook: Callable[[str], None] | None = None,
     ) -> None:
+        """``stage_hook(stage)`` is called in each batch after ``locked``, ``inserted`` and
+        ``committed`` (before acknowledging): what crash tests use to stop at each point."""
         if not log or len(log) > LOG_LENGTH:
             raise LedgerError(f"log name must be 1 to {LOG_LENGTH} characters (got {len(log)})")
         if window_ms < 0 or max_batch < 1:
@@ -82,6 +85,7 @@ class Sequencer:
         self._clock = clock
         self._window = window_ms / 1000.0
         self._max_batch = max_batch
+        self._hook = stage_hook
         self._pg = engine.dialect.name == "postgresql"
         self._range: CompactRange | None = None
         self._pending: list[_Submission] = []
@@ -186,6 +190,8 @@ class Sequencer:
             else:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             size = stored_size(conn, log)
+            if self._hook is not None:
+                self._hook("locked")
             tree = self._range
             if tree is None or tree.size != size:
                 found = fetch_nodes(conn, log, root_plan(size))
@@ -212,7 +218,11 @@ class Sequencer:
                     "INSERT INTO ledger_nodes (log, level, node_index, hash) VALUES (?, ?, ?, ?)",
                     node_rows,
                 )
+            if self._hook is not None:
+                self._hook("inserted")
         self._range = tree
+        if self._hook is not None:
+            self._hook("committed")
         return size
 
     @staticmethod
