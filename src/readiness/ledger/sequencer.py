@@ -4,7 +4,8 @@ Submitters (any number of threads) call :meth:`Sequencer.append` and block until
 are durable. The sequencer thread takes whatever is pending (waiting at most ``window_ms`` for
 more, at most ``max_batch`` entries), and in ONE transaction: takes the log's write lock, checks
 the stored size, appends every leaf to its in-memory :class:`CompactRange`, inserts the entries
-and every node they complete, commits; then it acknowledges each submitter with its indices.
+(with their leaf hashes) and every interior node they complete, commits; then it acknowledges
+each submitter with its indices.
 Nothing locks the chain head per event: the lock is taken once per batch.
 
 Several processes may run a sequencer on the same log: the per-batch lock (PostgreSQL:
@@ -203,7 +204,8 @@ class Sequencer:
             for offset, entry in enumerate(entries):
                 leaf = _sha256(_LEAF + entry).digest()
                 entry_rows.append((log, size + offset, entry, leaf, at))
-                for (level, index), value in append(leaf):
+                # created[0] is the leaf itself: stored once, as the entry's leaf hash.
+                for (level, index), value in append(leaf)[1:]:
                     node_rows.append((log, level, index, value))
             if self._pg:
                 self._copy_pg(conn, entry_rows, node_rows)
@@ -214,10 +216,12 @@ class Sequencer:
                     "VALUES (?, ?, ?, ?, ?)",
                     [(r[0], r[1], r[2], r[3], stamp) for r in entry_rows],
                 )
-                conn.exec_driver_sql(
-                    "INSERT INTO ledger_nodes (log, level, node_index, hash) VALUES (?, ?, ?, ?)",
-                    node_rows,
-                )
+                if node_rows:
+                    conn.exec_driver_sql(
+                        "INSERT INTO ledger_nodes (log, level, node_index, hash) "
+                        "VALUES (?, ?, ?, ?)",
+                        node_rows,
+                    )
             if self._hook is not None:
                 self._hook("inserted")
         self._range = tree
@@ -235,10 +239,15 @@ class Sequencer:
         assert raw is not None
         with raw.cursor() as cursor:
             with cursor.copy(
-                "COPY ledger_entries (log, leaf_index, entry, leaf_hash, appended_at) FROM STDIN"
+                "COPY ledger_entries (log, leaf_index, entry, leaf_hash, appended_at) "
+                "FROM STDIN (FORMAT BINARY)"
             ) as copy:
+                copy.set_types(["text", "int8", "bytea", "bytea", "timestamptz"])
                 for row in entry_rows:
                     copy.write_row(row)
-            with cursor.copy("COPY ledger_nodes (log, level, node_index, hash) FROM STDIN") as copy:
+            with cursor.copy(
+                "COPY ledger_nodes (log, level, node_index, hash) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types(["text", "int2", "int8", "bytea"])
                 for node in node_rows:
                     copy.write_row(node)

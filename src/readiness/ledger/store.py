@@ -4,9 +4,10 @@ Four append-only tables (the database itself refuses UPDATE and DELETE; see revi
 ``0002_ledger`` of the audit history):
 
 - ``ledger_entries``: one row per leaf: the entry bytes, its RFC 9162 leaf hash, when appended.
-- ``ledger_nodes``: every complete subtree ``(level, node_index)`` exactly as
-  :meth:`~readiness.ledger.core.compact.CompactRange.append` creates it (level 0: the leaf
-  hashes), so any root or proof of any size folds from at most ``2·log2(n)`` rows.
+- ``ledger_nodes``: every complete subtree ``(level, node_index)`` of level 1 and above, exactly
+  as :meth:`~readiness.ledger.core.compact.CompactRange.append` creates it; level 0, the leaf
+  hashes, is the ``leaf_hash`` column of ``ledger_entries`` (stored once, not twice). Any root or
+  proof of any size folds from at most ``2·log2(n)`` rows, fetched in one query.
 - ``ledger_checkpoints``: signed tree heads (the C2SP signed-note text) with their size and root.
 - ``ledger_cosignatures``: witness cosignature lines of a checkpoint.
 
@@ -100,24 +101,40 @@ def stored_size(conn: Connection, log: str) -> int:
 
 
 def fetch_nodes(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[NodeId, bytes]:
-    """Every named node in one query; :class:`ProofError` names the first missing one."""
+    """Every named node in one query; :class:`ProofError` names the first missing one.
+
+    Level 0 (the leaf hashes) is read from ``ledger_entries``, the levels above from
+    ``ledger_nodes``: one ``UNION ALL``.
+    """
     if not nodes:
         return {}
     by_level: dict[int, list[int]] = {}
     for level, index in nodes:
         by_level.setdefault(level, []).append(index)
-    condition = sa.or_(
-        *(
-            sa.and_(ledger_nodes.c.level == level, ledger_nodes.c.node_index.in_(indices))
-            for level, indices in by_level.items()
+    parts = []
+    leaves = by_level.pop(0, None)
+    if leaves is not None:
+        parts.append(
+            sa.select(
+                sa.literal(0).label("level"),
+                ledger_entries.c.leaf_index.label("node_index"),
+                ledger_entries.c.leaf_hash.label("hash"),
+            ).where(ledger_entries.c.log == log, ledger_entries.c.leaf_index.in_(leaves))
         )
-    )
-    rows = conn.execute(
-        sa.select(ledger_nodes.c.level, ledger_nodes.c.node_index, ledger_nodes.c.hash).where(
-            ledger_nodes.c.log == log, condition
+    if by_level:
+        condition = sa.or_(
+            *(
+                sa.and_(ledger_nodes.c.level == level, ledger_nodes.c.node_index.in_(indices))
+                for level, indices in by_level.items()
+            )
         )
-    )
-    found = {(int(level), int(index)): bytes(value) for level, index, value in rows}
+        parts.append(
+            sa.select(ledger_nodes.c.level, ledger_nodes.c.node_index, ledger_nodes.c.hash).where(
+                ledger_nodes.c.log == log, condition
+            )
+        )
+    query = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+    found = {(int(level), int(index)): bytes(value) for level, index, value in conn.execute(query)}
     for node in nodes:
         if node not in found:
             raise ProofError(
@@ -128,10 +145,10 @@ def fetch_nodes(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[Nod
 
 
 def nodes_created(conn: Connection, log: str, start: int, end: int) -> dict[NodeId, bytes]:
-    """The stored nodes completed by the leaves ``[start, end)``: level L, indices
-    ``[start >> L, end >> L)`` (a node (L, i) completes at leaf ``(i+1)·2^L - 1``)."""
+    """The stored interior nodes completed by the leaves ``[start, end)``: level L >= 1,
+    indices ``[start >> L, end >> L)`` (a node (L, i) completes at leaf ``(i+1)·2^L - 1``)."""
     conditions = []
-    level = 0
+    level = 1
     while end >> level:
         low, high = start >> level, end >> level
         if low < high:
@@ -163,16 +180,20 @@ def count_nodes(conn: Connection, log: str) -> int:
 
 def level_nodes(conn: Connection, log: str, level: int, start: int, end: int) -> list[bytes]:
     """The hashes of nodes ``start..end-1`` at ``level``, in order (for a tile)."""
-    rows = conn.execute(
-        sa.select(ledger_nodes.c.node_index, ledger_nodes.c.hash)
-        .where(
+    if level == 0:
+        query = sa.select(ledger_entries.c.leaf_index, ledger_entries.c.leaf_hash).where(
+            ledger_entries.c.log == log,
+            ledger_entries.c.leaf_index >= start,
+            ledger_entries.c.leaf_index < end,
+        )
+    else:
+        query = sa.select(ledger_nodes.c.node_index, ledger_nodes.c.hash).where(
             ledger_nodes.c.log == log,
             ledger_nodes.c.level == level,
             ledger_nodes.c.node_index >= start,
             ledger_nodes.c.node_index < end,
         )
-        .order_by(ledger_nodes.c.node_index)
-    ).all()
+    rows = conn.execute(query.order_by(query.selected_columns[0])).all()
     if [int(index) for index, _ in rows] != list(range(start, end)):
         raise ProofError(f"log {log!r}: nodes {start}..{end - 1} of level {level} are not stored")
     return [bytes(value) for _, value in rows]

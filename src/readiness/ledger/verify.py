@@ -88,7 +88,7 @@ def verify_log(engine: Engine, log: str, verifier: Verifier) -> VerifyReport:
             stored = store.nodes_created(conn, log, start, end)
             stored_nodes += len(stored)
             for node, value in computed.items():
-                if stored.get(node) != value:
+                if node[0] and stored.get(node) != value:
                     what = "missing" if node not in stored else "altered"
                     report.add(f"node (level {node[0]}, index {node[1]}) is {what}")
         total = store.count_nodes(conn, log)
