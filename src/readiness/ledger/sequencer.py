@@ -28,7 +28,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from readiness._common.clock import Clock
@@ -182,46 +181,31 @@ class Sequencer:
 
     def _write(self, entries: list[bytes], conn: Connection) -> int:
         """Store ``entries`` in one transaction; return the first leaf index given."""
-        log = self._log
         with conn.begin():
             if self._pg:
-                conn.execute(
-                    sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(log)}
-                )
+                size = self._lock_pg(conn)
             else:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
-            size = stored_size(conn, log)
+                size = stored_size(conn, self._log)
             if self._hook is not None:
                 self._hook("locked")
             tree = self._range
             if tree is None or tree.size != size:
-                found = fetch_nodes(conn, log, root_plan(size))
+                found = fetch_nodes(conn, self._log, root_plan(size))
                 tree = CompactRange(size, [found[node] for node in root_plan(size)])
-            at = self._clock.now()
-            entry_rows = []
-            node_rows = []
+            leaves = []
+            nodes: list[tuple[int, int, bytes]] = []
             append = tree.append
-            for offset, entry in enumerate(entries):
+            for entry in entries:
                 leaf = _sha256(_LEAF + entry).digest()
-                entry_rows.append((log, size + offset, entry, leaf, at))
+                leaves.append(leaf)
                 # created[0] is the leaf itself: stored once, as the entry's leaf hash.
-                for (level, index), value in append(leaf)[1:]:
-                    node_rows.append((log, level, index, value))
+                nodes.extend((level, index, value) for (level, index), value in append(leaf)[1:])
+            at = self._clock.now()
             if self._pg:
-                self._copy_pg(conn, entry_rows, node_rows)
+                self._insert_pg(conn, size, entries, leaves, nodes, at)
             else:
-                stamp = _sqlite_time(at)
-                conn.exec_driver_sql(
-                    "INSERT INTO ledger_entries (log, leaf_index, entry, leaf_hash, appended_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [(r[0], r[1], r[2], r[3], stamp) for r in entry_rows],
-                )
-                if node_rows:
-                    conn.exec_driver_sql(
-                        "INSERT INTO ledger_nodes (log, level, node_index, hash) "
-                        "VALUES (?, ?, ?, ?)",
-                        node_rows,
-                    )
+                self._insert_sqlite(conn, size, entries, leaves, nodes, at)
             if self._hook is not None:
                 self._hook("inserted")
         self._range = tree
@@ -229,25 +213,77 @@ class Sequencer:
             self._hook("committed")
         return size
 
-    @staticmethod
-    def _copy_pg(
+    def _insert_sqlite(  # noqa: PLR0917 - the rows of one batch
+        self,
         conn: Connection,
-        entry_rows: list[tuple[str, int, bytes, bytes, datetime]],
-        node_rows: list[tuple[str, int, int, bytes]],
+        size: int,
+        entries: list[bytes],
+        leaves: list[bytes],
+        nodes: list[tuple[int, int, bytes]],
+        at: datetime,
     ) -> None:
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        with raw.cursor() as cursor:
-            with cursor.copy(
-                "COPY ledger_entries (log, leaf_index, entry, leaf_hash, appended_at) "
-                "FROM STDIN (FORMAT BINARY)"
-            ) as copy:
-                copy.set_types(["text", "int8", "bytea", "bytea", "timestamptz"])
-                for row in entry_rows:
-                    copy.write_row(row)
-            with cursor.copy(
-                "COPY ledger_nodes (log, level, node_index, hash) FROM STDIN (FORMAT BINARY)"
-            ) as copy:
-                copy.set_types(["text", "int2", "int8", "bytea"])
-                for node in node_rows:
-                    copy.write_row(node)
+        log, stamp = self._log, _sqlite_time(at)
+        conn.exec_driver_sql(
+            "INSERT INTO ledger_entries (log, leaf_index, entry, leaf_hash, appended_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                (log, size + i, entry, leaf, stamp)
+                for i, (entry, leaf) in enumerate(zip(entries, leaves, strict=True))
+            ],
+        )
+        if nodes:
+            conn.exec_driver_sql(
+                "INSERT INTO ledger_nodes (log, level, node_index, hash) VALUES (?, ?, ?, ?)",
+                [(log, level, index, value) for level, index, value in nodes],
+            )
+
+    def _lock_pg(self, conn: Connection) -> int:
+        """Take the log's advisory lock and read its size: one round trip (pipelined)."""
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        with driver.pipeline():
+            driver.execute("SELECT pg_advisory_xact_lock(%s)", [advisory_key(self._log)])
+            cursor = driver.execute(
+                "SELECT max(leaf_index) FROM ledger_entries WHERE log = %s", [self._log]
+            )
+            row = cursor.fetchone()
+        return 0 if row is None or row[0] is None else int(row[0]) + 1
+
+    def _insert_pg(  # noqa: PLR0917 - the rows of one batch
+        self,
+        conn: Connection,
+        size: int,
+        entries: list[bytes],
+        leaves: list[bytes],
+        nodes: list[tuple[int, int, bytes]],
+        at: datetime,
+    ) -> None:
+        """Entries and nodes in one statement (one round trip): arrays, unnested."""
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        driver.execute(
+            _PG_INSERT,
+            {
+                "log": self._log,
+                "start": size,
+                "at": at,
+                "entries": entries,
+                "leaves": leaves,
+                "levels": [level for level, _, _ in nodes],
+                "indices": [index for _, index, _ in nodes],
+                "hashes": [value for _, _, value in nodes],
+            },
+        )
+
+
+_PG_INSERT = """
+WITH new_entries AS (
+    INSERT INTO ledger_entries (log, leaf_index, entry, leaf_hash, appended_at)
+    SELECT %(log)s, %(start)s::bigint + t.i - 1, t.entry, t.leaf, %(at)s
+    FROM unnest(%(entries)b::bytea[], %(leaves)b::bytea[]) WITH ORDINALITY AS t(entry, leaf, i)
+)
+INSERT INTO ledger_nodes (log, level, node_index, hash)
+SELECT %(log)s, n.level, n.node_index, n.hash
+FROM unnest(%(levels)b::smallint[], %(indices)b::bigint[], %(hashes)b::bytea[])
+    AS n(level, node_index, hash)
+"""
