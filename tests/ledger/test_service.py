@@ -13,9 +13,10 @@ from sqlalchemy.exc import DBAPIError
 
 import readiness.audit.tables  # noqa: F401 - registers the audit tables compared below
 from readiness._common.clock import FrozenClock
-from readiness.errors import ProofError
+from readiness.errors import ProofError, SignatureError
 from readiness.ledger.core.checkpoint import open_checkpoint
 from readiness.ledger.core.compact import MemoryTree
+from readiness.ledger.core.cosignature import CosignatureSigner
 from readiness.ledger.core.merkle import (
     leaf_hash,
     root_from_nodes,
@@ -217,3 +218,24 @@ def test_the_key_file_is_made_once_and_reused(tmp_path: Path) -> None:
 
     assert first.skey == again.skey
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_witness_cosignatures_are_verified_stored_once_and_appended_to_the_note(
+    ledger: LedgerService,
+) -> None:
+    witness = CosignatureSigner("witness.example/w1", bytes(range(1, 33)))
+    other = CosignatureSigner("witness.example/w2", bytes(range(2, 34)))
+    ledger.append(entries(4))
+    stored = ledger.checkpoint()
+    body = stored.note[: stored.note.index("\n\n") + 1]
+    line = witness.cosign(body, 1767225600).line
+
+    ledger.add_cosignature(stored.id, witness.verifier, line)
+    ledger.add_cosignature(stored.id, witness.verifier, line)
+
+    note = ledger.cosigned_note(stored.id)
+    assert note == stored.note + line
+    opened = open_checkpoint(note, SIGNER.verifier, witnesses=[witness.verifier])
+    assert [sig.name for sig in opened.note.verified] == [ORIGIN, "witness.example/w1"]
+    with pytest.raises(SignatureError, match="not a cosignature by the witness"):
+        ledger.add_cosignature(stored.id, other.verifier, line)

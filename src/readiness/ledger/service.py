@@ -14,9 +14,10 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from readiness._common.clock import Clock
-from readiness.errors import ProofError
+from readiness.errors import NotFoundError, ProofError, SignatureError
 from readiness.ledger import store
-from readiness.ledger.core.checkpoint import Checkpoint, sign_checkpoint
+from readiness.ledger.core.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from readiness.ledger.core.cosignature import CosignatureVerifier
 from readiness.ledger.core.merkle import (
     Plan,
     assemble,
@@ -170,6 +171,39 @@ class LedgerService:
     def checkpoints(self) -> list[store.StoredCheckpoint]:
         with self._engine.connect() as conn:
             return store.list_checkpoints(conn, self._origin)
+
+    def _stored_checkpoint(self, checkpoint_id: int) -> store.StoredCheckpoint:
+        for stored in self.checkpoints():
+            if stored.id == checkpoint_id:
+                return stored
+        raise NotFoundError(f"log {self._origin!r} has no checkpoint {checkpoint_id}")
+
+    def add_cosignature(self, checkpoint_id: int, witness: CosignatureVerifier, line: str) -> None:
+        """Store a witness's ``cosignature/v1`` line for a checkpoint, once it verifies."""
+        stored = self._stored_checkpoint(checkpoint_id)
+        if not line.endswith("\n"):
+            line += "\n"
+        opened = open_checkpoint(
+            stored.note + line, self.verifier, origin=self._origin, witnesses=[witness]
+        )
+        if not any(
+            sig.name == witness.name and sig.key_id == witness.key_id
+            for sig in opened.note.verified
+        ):
+            raise SignatureError(
+                f"the line is not a cosignature by the witness {witness.name}+{witness.key_id:08x}"
+            )
+        with self._engine.begin() as conn:
+            if line not in store.list_cosignatures(conn, checkpoint_id):
+                store.insert_cosignatures(
+                    conn, checkpoint_id, [(witness.name, witness.key_id, line)], self._clock.now()
+                )
+
+    def cosigned_note(self, checkpoint_id: int) -> str:
+        """The checkpoint's signed note with every stored witness cosignature line after it."""
+        stored = self._stored_checkpoint(checkpoint_id)
+        with self._engine.connect() as conn:
+            return stored.note + "".join(store.list_cosignatures(conn, checkpoint_id))
 
     def verify(self) -> VerifyReport:
         """Recompute everything from the stored entries (see :func:`verify_log`)."""
