@@ -103,17 +103,22 @@ class Sequencer:
 
     def append(self, entries: Sequence[bytes]) -> list[int]:
         """Sequence ``entries``; return their leaf indices once they are durable."""
-        batch = [bytes(entry) for entry in entries]
-        if not batch:
-            return []
-        submission = _Submission(batch)
+        return self.submit(entries).result()
+
+    def submit(self, entries: Sequence[bytes]) -> Future[list[int]]:
+        """Queue ``entries`` without waiting: the future gives their indices once durable,
+        or raises :class:`LedgerError` when their batch was not stored."""
+        submission = _Submission([bytes(entry) for entry in entries])
+        if not submission.entries:
+            submission.future.set_result([])
+            return submission.future
         with self._cond:
             if self._closed:
                 raise LedgerError(f"the sequencer of log {self._log!r} is closed")
             self._pending.append(submission)
-            self._pending_count += len(batch)
+            self._pending_count += len(submission.entries)
             self._cond.notify_all()
-        return submission.future.result()
+        return submission.future
 
     def close(self) -> None:
         """Write what is pending, then stop the thread."""
@@ -165,7 +170,10 @@ class Sequencer:
                         conn = None
                     for submission in taken:
                         submission.future.set_exception(
-                            LedgerError(f"log {self._log!r}: the batch was not stored: {exc}")
+                            LedgerError(
+                                f"log {self._log!r}: the batch failed and was not "
+                                f"acknowledged: {exc}"
+                            )
                         )
                     continue
                 position = 0
