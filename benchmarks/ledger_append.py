@@ -1,18 +1,20 @@
 """Durable, Merkle-logged appends through the ledger's sequencer, on SQLite and PostgreSQL.
 
-``--threads`` submitters (default 8) call ``Sequencer.append``; together they
-submits ``--events`` in total (default 200,000 per database), in calls of ``--per-call`` entries
+``--threads`` submitters (default 8) call ``Sequencer.append``; together they submit
+``--events`` in total (default 200,000 per database), in calls of ``--per-call`` entries
 (default 100; ``--per-call 1`` is one event per call), every entry ``--entry-bytes`` long (default
 256, a typical audit event). An append returns once its entries, leaf hashes and Merkle nodes are
 committed (SQLite ``synchronous=FULL`` in WAL mode; PostgreSQL ``synchronous_commit=on``).
 
 Reports per database: events/s, the acknowledgement latency of each call (p50, p99, max ms), the
 number of group commits, and at the end that the stored root equals the root recomputed from the
-entries. The peer, measured in the same run: a raw PostgreSQL ``COPY`` of the same rows (entry,
-leaf hash, index, time: what the ledger stores per event, without its nodes, locks or ordering)
-into a table of the same shape, in one binary COPY and one commit; ``ratio_to_raw_copy`` is ours
-over it. For context, the same COPY cut into one commit per ``threads × per-call`` rows (the most
-a group commit can hold when every submitter waits for its acknowledgement).
+entries; then the rate of a full ``verify()`` and the time of 200 inclusion proofs (each one
+query) on the log just written. The peer, measured in the same run: a raw
+PostgreSQL ``COPY`` of the same rows (entry, leaf hash, index, time: what the ledger stores per
+event, without its nodes, locks or ordering) into a table of the same shape, in one binary COPY
+and one commit; ``ratio_to_raw_copy`` is ours over it. For context, the same COPY cut into one
+commit per ``threads × per-call`` rows (the most a group commit can hold when every submitter
+waits for its acknowledgement).
 
 Prints one JSON line. PostgreSQL comes from ``READINESS_TEST_PG_URL`` (default: the local
 trust-auth server, database ``test``); each run gets a schema of its own, dropped afterwards.
@@ -27,6 +29,7 @@ import argparse
 import hashlib
 import json
 import os
+import random
 import tempfile
 import threading
 import time
@@ -137,6 +140,16 @@ def run_sequencer(engine: sa.Engine, args: argparse.Namespace) -> dict[str, obje
     service = LedgerService(engine, SystemClock(), signer, LOG)
     with engine.connect() as conn:
         recomputed = root_hash(leaf_hash(entry) for _, entry, _ in iter_entries(conn, LOG))
+    service.checkpoint()
+    verify_started = time.perf_counter()
+    report = service.verify()
+    verify_seconds = time.perf_counter() - verify_started
+    size = service.size()
+    proof_times = []
+    for index in random.Random(7).sample(range(size), 200):
+        proof_started = time.perf_counter()
+        service.prove_inclusion(index)
+        proof_times.append(time.perf_counter() - proof_started)
     return {
         "events": args.events,
         "seconds": round(elapsed, 3),
@@ -146,6 +159,10 @@ def run_sequencer(engine: sa.Engine, args: argparse.Namespace) -> dict[str, obje
         "ack_ms_max": round(max(latencies) * 1000, 2),
         "group_commits": batches[0] - 1,
         "root_matches_entries": service.root() == recomputed,
+        "verified": report.verified,
+        "verify_events_per_s": round(size / verify_seconds),
+        "inclusion_proof_ms_p50": round(_percentile(proof_times, 0.50) * 1000, 2),
+        "inclusion_proof_ms_p99": round(_percentile(proof_times, 0.99) * 1000, 2),
     }
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 import readiness.audit.tables  # noqa: F401 - registers the audit tables compared below
 from readiness._common.clock import FrozenClock
-from readiness.errors import ProofError, SignatureError
+from readiness.errors import KeyFormatError, ProofError, SignatureError
 from readiness.ledger.core.checkpoint import open_checkpoint
 from readiness.ledger.core.compact import MemoryTree
 from readiness.ledger.core.cosignature import CosignatureSigner
@@ -239,3 +239,26 @@ def test_witness_cosignatures_are_verified_stored_once_and_appended_to_the_note(
     assert [sig.name for sig in opened.note.verified] == [ORIGIN, "witness.example/w1"]
     with pytest.raises(SignatureError, match="not a cosignature by the witness"):
         ledger.add_cosignature(stored.id, other.verifier, line)
+
+
+def test_a_key_file_of_another_log_and_a_signer_not_named_like_the_origin_are_refused(
+    tmp_path: Path, stores: Stores, clock: FrozenClock
+) -> None:
+    path = tmp_path / "ledger.key"
+    load_or_create_signer(path, "other.example/log")
+    with pytest.raises(KeyFormatError, match=r"holds a key named 'other\.example/log'"):
+        load_or_create_signer(path, ORIGIN)
+    with pytest.raises(ProofError, match="a checkpoint signer is named like the log's origin"):
+        LedgerService(stores.audit, clock, SIGNER, "another.example/log")
+
+
+def test_export_reuses_a_checkpoint_of_the_current_size(
+    ledger: LedgerService, tmp_path: Path
+) -> None:
+    ledger.append(entries(3))
+    stored = ledger.checkpoint()
+
+    export = ledger.export_tiles(tmp_path / "tiles")
+
+    assert export.checkpoint == stored.note
+    assert len(ledger.checkpoints()) == 1

@@ -111,29 +111,27 @@ def fetch_nodes(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[Nod
     by_level: dict[int, list[int]] = {}
     for level, index in nodes:
         by_level.setdefault(level, []).append(index)
-    parts = []
+    # One SELECT per level, by primary key, glued with UNION ALL: every part is an index lookup
+    # (an OR of levels would let SQLite's planner scan the table).
+    parts: list[sa.Select[tuple[int, int, bytes]]] = []
     leaves = by_level.pop(0, None)
     if leaves is not None:
         parts.append(
             sa.select(
-                sa.literal(0).label("level"),
+                sa.literal(0, sa.SmallInteger()).label("level"),
                 ledger_entries.c.leaf_index.label("node_index"),
                 ledger_entries.c.leaf_hash.label("hash"),
             ).where(ledger_entries.c.log == log, ledger_entries.c.leaf_index.in_(leaves))
         )
-    if by_level:
-        condition = sa.or_(
-            *(
-                sa.and_(ledger_nodes.c.level == level, ledger_nodes.c.node_index.in_(indices))
-                for level, indices in by_level.items()
-            )
+    parts.extend(
+        sa.select(ledger_nodes.c.level, ledger_nodes.c.node_index, ledger_nodes.c.hash).where(
+            ledger_nodes.c.log == log,
+            ledger_nodes.c.level == level,
+            ledger_nodes.c.node_index.in_(indices),
         )
-        parts.append(
-            sa.select(ledger_nodes.c.level, ledger_nodes.c.node_index, ledger_nodes.c.hash).where(
-                ledger_nodes.c.log == log, condition
-            )
-        )
-    query = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+        for level, indices in by_level.items()
+    )
+    query: sa.Executable = parts[0] if len(parts) == 1 else sa.union_all(*parts)
     found = {(int(level), int(index)): bytes(value) for level, index, value in conn.execute(query)}
     for node in nodes:
         if node not in found:
@@ -147,27 +145,26 @@ def fetch_nodes(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[Nod
 def nodes_created(conn: Connection, log: str, start: int, end: int) -> dict[NodeId, bytes]:
     """The stored interior nodes completed by the leaves ``[start, end)``: level L >= 1,
     indices ``[start >> L, end >> L)`` (a node (L, i) completes at leaf ``(i+1)·2^L - 1``)."""
-    conditions = []
+    parts = []
     level = 1
     while end >> level:
         low, high = start >> level, end >> level
         if low < high:
-            conditions.append(
-                sa.and_(
+            parts.append(
+                sa.select(
+                    ledger_nodes.c.level, ledger_nodes.c.node_index, ledger_nodes.c.hash
+                ).where(
+                    ledger_nodes.c.log == log,
                     ledger_nodes.c.level == level,
                     ledger_nodes.c.node_index >= low,
                     ledger_nodes.c.node_index < high,
                 )
             )
         level += 1
-    if not conditions:
+    if not parts:
         return {}
-    rows = conn.execute(
-        sa.select(ledger_nodes.c.level, ledger_nodes.c.node_index, ledger_nodes.c.hash).where(
-            ledger_nodes.c.log == log, sa.or_(*conditions)
-        )
-    )
-    return {(int(level), int(index)): bytes(value) for level, index, value in rows}
+    query: sa.Executable = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+    return {(int(level), int(index)): bytes(value) for level, index, value in conn.execute(query)}
 
 
 def count_nodes(conn: Connection, log: str) -> int:
