@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from readiness._common.clock import Clock
 from readiness.errors import NotFoundError, ProofError, SignatureError
@@ -19,9 +19,9 @@ from readiness.ledger import store
 from readiness.ledger.core.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from readiness.ledger.core.cosignature import CosignatureVerifier
 from readiness.ledger.core.merkle import (
-    Plan,
     assemble,
     consistency_plan,
+    fold,
     inclusion_plan,
     plan_nodes,
     root_plan,
@@ -119,41 +119,40 @@ class LedgerService:
         with self._engine.connect() as conn:
             return store.stored_size(conn, self._origin)
 
-    def _size_or_current(self, size: int | None) -> int:
-        current = self.size()
+    def _size_or_current(self, conn: Connection, size: int | None) -> int:
+        current = store.stored_size(conn, self._origin)
         if size is None:
             return current
         if not 0 <= size <= current:
             raise ProofError(f"tree size {size} is not between 0 and the log's size {current}")
         return size
 
-    def _assemble(self, plan: Plan) -> list[bytes]:
-        with self._engine.connect() as conn:
-            found = store.fetch_nodes(conn, self._origin, plan_nodes(plan))
-        return assemble(plan, lambda level, index: found[(level, index)])
-
     def root(self, size: int | None = None) -> bytes:
         """The root hash of the tree of ``size`` leaves (default: the current size)."""
-        size = self._size_or_current(size)
-        return self._assemble((root_plan(size),))[0]
+        with self._engine.connect() as conn:
+            size = self._size_or_current(conn, size)
+            plan = root_plan(size)
+            found = store.fetch_nodes(conn, self._origin, plan)
+        return fold([found[node] for node in plan])
 
     def prove_inclusion(self, index: int, size: int | None = None) -> InclusionProof:
         """The inclusion proof of leaf ``index`` in the tree of ``size`` (default: current)."""
-        size = self._size_or_current(size)
-        plan = inclusion_plan(index, size)
-        extra = ((0, index),)
         with self._engine.connect() as conn:
-            found = store.fetch_nodes(
-                conn, self._origin, plan_nodes((*plan, extra, root_plan(size)))
-            )
+            size = self._size_or_current(conn, size)
+            plan = inclusion_plan(index, size)
+            wanted = plan_nodes((*plan, ((0, index),), root_plan(size)))
+            found = store.fetch_nodes(conn, self._origin, wanted)
         path = assemble(plan, lambda level, i: found[(level, i)])
-        root = assemble((root_plan(size),), lambda level, i: found[(level, i)])[0]
+        root = fold([found[node] for node in root_plan(size)])
         return InclusionProof(index, size, found[(0, index)], tuple(path), root)
 
     def prove_consistency(self, old: int, new: int) -> list[bytes]:
         """The RFC 9162 consistency proof from the tree of ``old`` to the tree of ``new``."""
-        self._size_or_current(new)
-        return self._assemble(consistency_plan(old, new))
+        with self._engine.connect() as conn:
+            self._size_or_current(conn, new)
+            plan = consistency_plan(old, new)
+            found = store.fetch_nodes(conn, self._origin, plan_nodes(plan))
+        return assemble(plan, lambda level, i: found[(level, i)])
 
     def checkpoint(self) -> store.StoredCheckpoint:
         """Sign the current tree head, store it, and return it (``note`` is the signed note)."""

@@ -104,15 +104,56 @@ def fetch_nodes(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[Nod
     """Every named node in one query; :class:`ProofError` names the first missing one.
 
     Level 0 (the leaf hashes) is read from ``ledger_entries``, the levels above from
-    ``ledger_nodes``: one ``UNION ALL``.
+    ``ledger_nodes``, in one ``UNION ALL`` of primary-key lookups.
     """
     if not nodes:
         return {}
+    if conn.dialect.name == "postgresql":
+        found = _fetch_nodes_pg(conn, log, nodes)
+    else:
+        found = _fetch_nodes_by_level(conn, log, nodes)
+    for node in nodes:
+        if node not in found:
+            raise ProofError(
+                f"log {log!r}: node (level {node[0]}, index {node[1]}) is not stored; "
+                "the ledger's node table is incomplete (run verify)"
+            )
+    return found
+
+
+_PG_FETCH = sa.text(
+    "SELECT 0::smallint, leaf_index, leaf_hash FROM ledger_entries "
+    "WHERE log = :log AND leaf_index = ANY(CAST(:leaves AS bigint[])) "
+    "UNION ALL "
+    "SELECT n.level, n.node_index, n.hash FROM ledger_nodes AS n "
+    "JOIN unnest(CAST(:levels AS smallint[]), CAST(:indices AS bigint[])) AS w(level, node_index) "
+    "ON n.level = w.level AND n.node_index = w.node_index WHERE n.log = :log"
+)
+
+
+def _fetch_nodes_pg(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[NodeId, bytes]:
+    """PostgreSQL: the wanted nodes as arrays joined by primary key (cheap to plan)."""
+    inner = [node for node in nodes if node[0]]
+    rows = conn.execute(
+        _PG_FETCH,
+        {
+            "log": log,
+            "leaves": [index for level, index in nodes if not level],
+            "levels": [level for level, _ in inner],
+            "indices": [index for _, index in inner],
+        },
+    )
+    return {(int(level), int(index)): bytes(value) for level, index, value in rows}
+
+
+def _fetch_nodes_by_level(
+    conn: Connection, log: str, nodes: Sequence[NodeId]
+) -> dict[NodeId, bytes]:
+    """SQLite: one SELECT per level by primary key, glued with UNION ALL (every part is an index
+    lookup; an OR of levels would let the planner scan the table)."""
     by_level: dict[int, list[int]] = {}
     for level, index in nodes:
         by_level.setdefault(level, []).append(index)
-    # One SELECT per level, by primary key, glued with UNION ALL: every part is an index lookup
-    # (an OR of levels would let SQLite's planner scan the table).
     parts: list[sa.Select[tuple[int, int, bytes]]] = []
     leaves = by_level.pop(0, None)
     if leaves is not None:
@@ -132,14 +173,7 @@ def fetch_nodes(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[Nod
         for level, indices in by_level.items()
     )
     query: sa.Executable = parts[0] if len(parts) == 1 else sa.union_all(*parts)
-    found = {(int(level), int(index)): bytes(value) for level, index, value in conn.execute(query)}
-    for node in nodes:
-        if node not in found:
-            raise ProofError(
-                f"log {log!r}: node (level {node[0]}, index {node[1]}) is not stored; "
-                "the ledger's node table is incomplete (run verify)"
-            )
-    return found
+    return {(int(level), int(index)): bytes(value) for level, index, value in conn.execute(query)}
 
 
 def nodes_created(conn: Connection, log: str, start: int, end: int) -> dict[NodeId, bytes]:
