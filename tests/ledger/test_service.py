@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 import readiness.audit.tables  # noqa: F401 - registers the audit tables compared below
 from readiness._common.clock import FrozenClock
 from readiness.errors import KeyFormatError, ProofError, SignatureError
+from readiness.ledger import verify
 from readiness.ledger.core.checkpoint import open_checkpoint
 from readiness.ledger.core.compact import MemoryTree
 from readiness.ledger.core.cosignature import CosignatureSigner
@@ -262,3 +263,28 @@ def test_export_reuses_a_checkpoint_of_the_current_size(
 
     assert export.checkpoint == stored.note
     assert len(ledger.checkpoints()) == 1
+
+
+@pytest.mark.parametrize("chunk_level", [1, 2, 3])
+def test_verify_in_small_chunks_checks_the_nodes_above_a_chunk_and_every_checkpoint(
+    ledger: LedgerService, monkeypatch: pytest.MonkeyPatch, chunk_level: int
+) -> None:
+    monkeypatch.setattr(verify, "CHUNK_LEVEL", chunk_level)
+    monkeypatch.setattr(verify, "CHUNK", 1 << chunk_level)
+    for count in (1, 3, 1, 11, 21):  # checkpoints at 1, 4, 5, 16, 37
+        ledger.append(entries(count, ledger.size()))
+        ledger.checkpoint()
+
+    report = ledger.verify()
+    assert (report.verified, report.size, report.checkpoints) == (True, 37, 5)
+    assert report.root == MemoryTree(leaf_hash(e) for e in entries(37)).root()
+
+    _tamper(
+        ledger._engine,
+        "UPDATE ledger_nodes SET hash = "
+        + ("X'" if ledger._engine.dialect.name == "sqlite" else "'\\x")
+        + "00" * 32
+        + ("'" if ledger._engine.dialect.name == "sqlite" else "'::bytea")
+        + " WHERE level = 4 AND node_index = 1",
+    )
+    assert "node (level 4, index 1) is altered" in ledger.verify().errors
