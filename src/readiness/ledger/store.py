@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -179,26 +180,25 @@ def _fetch_nodes_by_level(
 def nodes_created(conn: Connection, log: str, start: int, end: int) -> dict[NodeId, bytes]:
     """The stored interior nodes completed by the leaves ``[start, end)``: level L >= 1,
     indices ``[start >> L, end >> L)`` (a node (L, i) completes at leaf ``(i+1)·2^L - 1``)."""
-    parts = []
+    params: list[object] = []
     level = 1
     while end >> level:
         low, high = start >> level, end >> level
         if low < high:
-            parts.append(
-                sa.select(
-                    ledger_nodes.c.level, ledger_nodes.c.node_index, ledger_nodes.c.hash
-                ).where(
-                    ledger_nodes.c.log == log,
-                    ledger_nodes.c.level == level,
-                    ledger_nodes.c.node_index >= low,
-                    ledger_nodes.c.node_index < high,
-                )
-            )
+            params.extend((log, level, low, high))
         level += 1
-    if not parts:
+    if not params:
         return {}
-    query: sa.Executable = parts[0] if len(parts) == 1 else sa.union_all(*parts)
-    return {(int(level), int(index)): bytes(value) for level, index, value in conn.execute(query)}
+    # One SELECT per level by primary key, glued with UNION ALL (an OR may be planned as a scan).
+    sql = " UNION ALL ".join([_LEVEL_RANGE] * (len(params) // 4))
+    rows = _driver_rows(conn, sql, params)
+    return {(int(level), int(index)): bytes(value) for level, index, value in rows}
+
+
+_LEVEL_RANGE = (
+    "SELECT level, node_index, hash FROM ledger_nodes "
+    "WHERE log = ? AND level = ? AND node_index >= ? AND node_index < ?"
+)
 
 
 def count_nodes(conn: Connection, log: str) -> int:
@@ -230,23 +230,32 @@ def level_nodes(conn: Connection, log: str, level: int, start: int, end: int) ->
     return [bytes(value) for _, value in rows]
 
 
+def _driver_rows(conn: Connection, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` (``?`` placeholders) straight from the driver: the hot read paths of
+    verification skip SQLAlchemy's per-row result processing."""
+    if conn.dialect.name == "postgresql":
+        sql = sql.replace("?", "%s")
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, tuple(params))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def iter_entries(
     conn: Connection, log: str, start: int = 0, end: int | None = None, *, chunk: int = 8192
 ) -> Iterator[tuple[int, bytes, bytes]]:
     """``(leaf_index, entry, leaf_hash)`` in index order, fetched ``chunk`` rows at a time."""
     position = start
-    while end is None or position < end:
-        query = (
-            sa.select(
-                ledger_entries.c.leaf_index, ledger_entries.c.entry, ledger_entries.c.leaf_hash
-            )
-            .where(ledger_entries.c.log == log, ledger_entries.c.leaf_index >= position)
-            .order_by(ledger_entries.c.leaf_index)
-            .limit(chunk)
+    last = end if end is not None else 2**63 - 1
+    while position < last:
+        rows = _driver_rows(
+            conn,
+            "SELECT leaf_index, entry, leaf_hash FROM ledger_entries WHERE log = ? "
+            "AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index LIMIT ?",
+            (log, position, last, chunk),
         )
-        if end is not None:
-            query = query.where(ledger_entries.c.leaf_index < end)
-        rows = conn.execute(query).all()
         for index, entry, value in rows:
             yield int(index), bytes(entry), bytes(value)
         if len(rows) < chunk:
