@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 import readiness.audit.tables  # noqa: F401 - registers the audit tables compared below
 from readiness._common.clock import FrozenClock
 from readiness.errors import KeyFormatError, ProofError, SignatureError
+from readiness.ledger import service as service_module
 from readiness.ledger import verify
 from readiness.ledger.core.checkpoint import open_checkpoint
 from readiness.ledger.core.compact import MemoryTree
@@ -27,6 +30,7 @@ from readiness.ledger.core.merkle import (
 from readiness.ledger.core.note import Ed25519Signer
 from readiness.ledger.core.tiles import decode_entry_bundle, tile_node_getter
 from readiness.ledger.keys import load_or_create_signer
+from readiness.ledger.sequencer import Sequencer
 from readiness.ledger.service import LedgerService
 from readiness.storage.engine import Stores
 from readiness.storage.metadata import audit_metadata
@@ -288,3 +292,32 @@ def test_verify_in_small_chunks_checks_the_nodes_above_a_chunk_and_every_checkpo
         + " WHERE level = 4 AND node_index = 1",
     )
     assert "node (level 4, index 1) is altered" in ledger.verify().errors
+
+
+def test_threads_appending_through_one_service_share_one_sequencer(
+    ledger: LedgerService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[Sequencer] = []
+
+    class Counted(Sequencer):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(service_module, "Sequencer", Counted)
+    start = threading.Barrier(8)
+    results: list[list[int]] = []
+
+    def submit(thread: int) -> None:
+        start.wait()
+        results.append(ledger.append(entries(5, 5 * thread)))
+
+    pool = [threading.Thread(target=submit, args=(t,)) for t in range(8)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+
+    assert sorted(i for r in results for i in r) == list(range(40))
+    assert len(made) == 1
+    assert ledger.verify().verified

@@ -7,6 +7,7 @@ plans (:func:`~readiness.ledger.core.merkle.inclusion_plan` and friends).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +86,7 @@ class LedgerService:
         self._signer = signer
         self._origin = origin
         self._sequencer: Sequencer | None = None
+        self._lock = threading.Lock()
         self._window_ms = window_ms
         self._max_batch = max_batch
 
@@ -99,21 +101,26 @@ class LedgerService:
 
     def append(self, entries: Sequence[bytes]) -> list[int]:
         """Append ``entries``; their leaf indices, once durable (thread-safe)."""
-        if self._sequencer is None:
-            self._sequencer = Sequencer(
-                self._engine,
-                self._origin,
-                self._clock,
-                window_ms=self._window_ms,
-                max_batch=self._max_batch,
-            )
-        return self._sequencer.append(entries)
+        return self._get_sequencer().append(entries)
+
+    def _get_sequencer(self) -> Sequencer:
+        with self._lock:  # two first appends at once still start one sequencer
+            if self._sequencer is None:
+                self._sequencer = Sequencer(
+                    self._engine,
+                    self._origin,
+                    self._clock,
+                    window_ms=self._window_ms,
+                    max_batch=self._max_batch,
+                )
+            return self._sequencer
 
     def close(self) -> None:
         """Stop this process's sequencer (after writing what is pending)."""
-        if self._sequencer is not None:
-            self._sequencer.close()
-            self._sequencer = None
+        with self._lock:
+            sequencer, self._sequencer = self._sequencer, None
+        if sequencer is not None:
+            sequencer.close()
 
     def size(self) -> int:
         with self._engine.connect() as conn:
