@@ -34,6 +34,7 @@ from readiness.ledger.sequencer import Sequencer
 from readiness.ledger.service import LedgerService
 from readiness.storage.engine import Stores
 from readiness.storage.metadata import audit_metadata
+from readiness.storage.migrate import downgrade, upgrade
 
 ORIGIN = "audit.example/ledger"
 SIGNER = Ed25519Signer(ORIGIN, bytes(range(32)))
@@ -321,3 +322,15 @@ def test_threads_appending_through_one_service_share_one_sequencer(
     assert sorted(i for r in results for i in r) == list(range(40))
     assert len(made) == 1
     assert ledger.verify().verified
+
+
+def test_the_ledger_revision_downgrades_and_upgrades_again(stores: Stores) -> None:
+    downgrade("audit", stores.audit, "0001_audit")
+    assert not {"ledger_entries", "ledger_nodes"} & set(sa.inspect(stores.audit).get_table_names())
+
+    upgrade("audit", stores.audit)
+
+    with stores.audit.begin() as conn:
+        conn.execute(sa.text("INSERT INTO ledger_nodes VALUES ('a', 1, 0, :h)"), {"h": bytes(32)})
+    with pytest.raises(DBAPIError, match="append-only"), stores.audit.begin() as conn:
+        conn.execute(sa.text("DELETE FROM ledger_nodes"))
