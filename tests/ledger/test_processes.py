@@ -126,3 +126,19 @@ def test_kill_9_of_the_writer_loses_no_acknowledged_entry_and_the_log_continues(
         assert (report.verified, report.size, report.checkpoints) == (True, len(stored) + 1, 2)
     finally:
         ledger.close()
+
+
+def test_repeated_crashes_of_writers_on_one_log_keep_every_acknowledged_entry(
+    stores: Stores, clock: FrozenClock
+) -> None:
+    acked: Acked = []
+    for stop_at, after in (("committed", 3), ("locked", 2), ("", 5), ("inserted", 4)):
+        acked += _run_until_killed(stores, stop_at, after)
+
+    stored = {index: entry for index, entry, _ in _stored(stores)}
+    assert sorted(stored) == list(range(len(stored)))
+    for data, indices in acked:
+        assert [stored[i] for i in indices] == data
+    ledger = LedgerService(stores.audit, clock, SIGNER, ORIGIN)
+    ledger.checkpoint()
+    assert ledger.verify().verified
