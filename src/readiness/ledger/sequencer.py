@@ -201,14 +201,9 @@ class Sequencer:
             if tree is None or tree.size != size:
                 found = fetch_nodes(conn, self._log, root_plan(size))
                 tree = CompactRange(size, [found[node] for node in root_plan(size)])
-            leaves = []
-            nodes: list[tuple[int, int, bytes]] = []
-            append = tree.append
-            for entry in entries:
-                leaf = _sha256(_LEAF + entry).digest()
-                leaves.append(leaf)
-                # created[0] is the leaf itself: stored once, as the entry's leaf hash.
-                nodes.extend((level, index, value) for (level, index), value in append(leaf)[1:])
+            leaves = [_sha256(_LEAF + entry).digest() for entry in entries]
+            # Level 0 is stored once, as the entries' leaf hashes.
+            nodes = [(lv, index, value) for (lv, index), value in tree.extend(leaves) if lv]
             at = self._clock.now()
             if self._pg:
                 self._insert_pg(conn, size, entries, leaves, nodes, at)
