@@ -86,9 +86,52 @@ class CompactRange:
         self._size += 1
         return created
 
+    def extend(self, leaves: Sequence[bytes]) -> list[tuple[NodeId, bytes]]:
+        """Append many leaf hashes at once; return every node they complete (level 0 included).
+
+        The same nodes and roots as :meth:`append` leaf by leaf, computed level by level in bulk
+        (pairs of the level below, the old right edge joining where a level starts odd): what
+        the sequencer uses for a batch.
+        """
+        for value in leaves:
+            if len(value) != HASH_SIZE:
+                raise ProofError(f"leaf hash must be {HASH_SIZE} bytes (got {len(value)})")
+        size = self._size
+        total = size + len(leaves)
+        old = {level: self._roots[-1 - i] for i, level in enumerate(_set_bits(size))}
+        created: list[tuple[NodeId, bytes]] = []
+        edge: dict[int, bytes] = {}
+        current = list(leaves)
+        level = 0
+        while current:
+            start = size >> level
+            created.extend(((level, start + i), value) for i, value in enumerate(current))
+            edge[level] = current[-1]
+            parents = []
+            first = 0
+            if start & 1:
+                parents.append(_sha256(NODE_PREFIX + old[level] + current[0]).digest())
+                first = 1
+            parents.extend(
+                _sha256(NODE_PREFIX + current[i] + current[i + 1]).digest()
+                for i in range(first, len(current) - 1, 2)
+            )
+            current = parents
+            level += 1
+        self._roots = [
+            edge[level] if level in edge else old[level] for level in reversed(_set_bits(total))
+        ]
+        self._size = total
+        return created
+
     def root(self) -> bytes:
         """The root hash of the tree of :attr:`size` leaves."""
         return fold(self._roots)
+
+
+def _set_bits(n: int) -> list[int]:
+    """The levels of the complete-subtree roots of a tree of ``n`` leaves, smallest first."""
+    return [level for level in range(n.bit_length()) if n >> level & 1]
 
 
 class MemoryTree:

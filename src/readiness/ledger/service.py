@@ -1,0 +1,254 @@
+"""The ledger of one log on the audit database: append, roots, proofs, checkpoints, export.
+
+:class:`LedgerService` owns the log's :class:`~readiness.ledger.sequencer.Sequencer` in this
+process; reads go straight to the stored nodes, each proof in one query through the core's
+plans (:func:`~readiness.ledger.core.merkle.inclusion_plan` and friends).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Connection, Engine
+
+from readiness._common.clock import Clock
+from readiness.errors import NotFoundError, ProofError, SignatureError
+from readiness.ledger import store
+from readiness.ledger.core.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from readiness.ledger.core.cosignature import CosignatureVerifier
+from readiness.ledger.core.merkle import (
+    assemble,
+    consistency_plan,
+    fold,
+    inclusion_plan,
+    plan_nodes,
+    root_plan,
+)
+from readiness.ledger.core.note import Ed25519Signer, Ed25519Verifier
+from readiness.ledger.core.tiles import (
+    CHECKPOINT_PATH,
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    bundles_for_size,
+    encode_entry_bundle,
+    tile_nodes,
+    tiles_for_size,
+)
+from readiness.ledger.sequencer import DEFAULT_MAX_BATCH, DEFAULT_WINDOW_MS, Sequencer
+from readiness.ledger.verify import VerifyReport, verify_log
+from readiness.storage.files import make_private_dir
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    """Leaf ``index`` of the tree of ``size``: its leaf hash, the RFC 9162 path, the root."""
+
+    index: int
+    size: int
+    leaf_hash: bytes
+    path: tuple[bytes, ...]
+    root: bytes
+
+
+@dataclass(frozen=True)
+class TileExport:
+    """What :meth:`LedgerService.export_tiles` wrote."""
+
+    size: int
+    tiles: int
+    bundles: int
+    checkpoint: str
+
+
+class LedgerService:
+    """One log (named by its ``origin``) on the audit database ``engine``."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        signer: Ed25519Signer,
+        origin: str,
+        *,
+        window_ms: float = DEFAULT_WINDOW_MS,
+        max_batch: int = DEFAULT_MAX_BATCH,
+    ) -> None:
+        if signer.name != origin:
+            raise ProofError(
+                f"the log's signer is named {signer.name!r}; a checkpoint signer is named like "
+                f"the log's origin {origin!r}"
+            )
+        self._engine = engine
+        self._clock = clock
+        self._signer = signer
+        self._origin = origin
+        self._sequencer: Sequencer | None = None
+        self._lock = threading.Lock()
+        self._window_ms = window_ms
+        self._max_batch = max_batch
+
+    @property
+    def origin(self) -> str:
+        return self._origin
+
+    @property
+    def verifier(self) -> Ed25519Verifier:
+        """The log's public key (its ``vkey`` is the signed-note verifier key string)."""
+        return self._signer.verifier
+
+    def append(self, entries: Sequence[bytes]) -> list[int]:
+        """Append ``entries``; their leaf indices, once durable (thread-safe)."""
+        return self._get_sequencer().append(entries)
+
+    def _get_sequencer(self) -> Sequencer:
+        with self._lock:  # two first appends at once still start one sequencer
+            if self._sequencer is None:
+                self._sequencer = Sequencer(
+                    self._engine,
+                    self._origin,
+                    self._clock,
+                    window_ms=self._window_ms,
+                    max_batch=self._max_batch,
+                )
+            return self._sequencer
+
+    def close(self) -> None:
+        """Stop this process's sequencer (after writing what is pending)."""
+        with self._lock:
+            sequencer, self._sequencer = self._sequencer, None
+        if sequencer is not None:
+            sequencer.close()
+
+    def size(self) -> int:
+        with self._engine.connect() as conn:
+            return store.stored_size(conn, self._origin)
+
+    def _size_or_current(self, conn: Connection, size: int | None) -> int:
+        current = store.stored_size(conn, self._origin)
+        if size is None:
+            return current
+        if not 0 <= size <= current:
+            raise ProofError(f"tree size {size} is not between 0 and the log's size {current}")
+        return size
+
+    def root(self, size: int | None = None) -> bytes:
+        """The root hash of the tree of ``size`` leaves (default: the current size)."""
+        with self._engine.connect() as conn:
+            size = self._size_or_current(conn, size)
+            plan = root_plan(size)
+            found = store.fetch_nodes(conn, self._origin, plan)
+        return fold([found[node] for node in plan])
+
+    def prove_inclusion(self, index: int, size: int | None = None) -> InclusionProof:
+        """The inclusion proof of leaf ``index`` in the tree of ``size`` (default: current)."""
+        with self._engine.connect() as conn:
+            size = self._size_or_current(conn, size)
+            plan = inclusion_plan(index, size)
+            wanted = plan_nodes((*plan, ((0, index),), root_plan(size)))
+            found = store.fetch_nodes(conn, self._origin, wanted)
+        path = assemble(plan, lambda level, i: found[(level, i)])
+        root = fold([found[node] for node in root_plan(size)])
+        return InclusionProof(index, size, found[(0, index)], tuple(path), root)
+
+    def prove_consistency(self, old: int, new: int) -> list[bytes]:
+        """The RFC 9162 consistency proof from the tree of ``old`` to the tree of ``new``."""
+        with self._engine.connect() as conn:
+            self._size_or_current(conn, new)
+            plan = consistency_plan(old, new)
+            found = store.fetch_nodes(conn, self._origin, plan_nodes(plan))
+        return assemble(plan, lambda level, i: found[(level, i)])
+
+    def checkpoint(self) -> store.StoredCheckpoint:
+        """Sign the current tree head, store it, and return it (``note`` is the signed note)."""
+        with self._engine.begin() as conn:
+            size = store.stored_size(conn, self._origin)
+            found = store.fetch_nodes(conn, self._origin, root_plan(size))
+            root = assemble((root_plan(size),), lambda level, i: found[(level, i)])[0]
+            note = sign_checkpoint(Checkpoint(self._origin, size, root), self._signer)
+            at = self._clock.now()
+            checkpoint_id = store.insert_checkpoint(
+                conn, self._origin, size, root, note=note, at=at
+            )
+        return store.StoredCheckpoint(checkpoint_id, size, root, note, at)
+
+    def checkpoints(self) -> list[store.StoredCheckpoint]:
+        with self._engine.connect() as conn:
+            return store.list_checkpoints(conn, self._origin)
+
+    def _stored_checkpoint(self, checkpoint_id: int) -> store.StoredCheckpoint:
+        for stored in self.checkpoints():
+            if stored.id == checkpoint_id:
+                return stored
+        raise NotFoundError(f"log {self._origin!r} has no checkpoint {checkpoint_id}")
+
+    def add_cosignature(self, checkpoint_id: int, witness: CosignatureVerifier, line: str) -> None:
+        """Store a witness's ``cosignature/v1`` line for a checkpoint, once it verifies."""
+        stored = self._stored_checkpoint(checkpoint_id)
+        if not line.endswith("\n"):
+            line += "\n"
+        opened = open_checkpoint(
+            stored.note + line, self.verifier, origin=self._origin, witnesses=[witness]
+        )
+        if not any(
+            sig.name == witness.name and sig.key_id == witness.key_id
+            for sig in opened.note.verified
+        ):
+            raise SignatureError(
+                f"the line is not a cosignature by the witness {witness.name}+{witness.key_id:08x}"
+            )
+        with self._engine.begin() as conn:
+            if line not in store.list_cosignatures(conn, checkpoint_id):
+                store.insert_cosignatures(
+                    conn, checkpoint_id, [(witness.name, witness.key_id, line)], self._clock.now()
+                )
+
+    def cosigned_note(self, checkpoint_id: int) -> str:
+        """The checkpoint's signed note with every stored witness cosignature line after it."""
+        stored = self._stored_checkpoint(checkpoint_id)
+        with self._engine.connect() as conn:
+            return stored.note + "".join(store.list_cosignatures(conn, checkpoint_id))
+
+    def verify(self) -> VerifyReport:
+        """Recompute everything from the stored entries (see :func:`verify_log`)."""
+        return verify_log(self._engine, self._origin, self.verifier)
+
+    def export_tiles(self, directory: Path) -> TileExport:
+        """Write the latest checkpoint's tree as C2SP tiles, entry bundles and ``checkpoint``.
+
+        A checkpoint of the current size is made first when the newest one is older.
+        """
+        stored = self.checkpoints()
+        current = self.size()
+        latest = stored[-1] if stored and stored[-1].size == current else self.checkpoint()
+        size = latest.size
+        make_private_dir(directory)
+        tiles = bundles = 0
+        with self._engine.connect() as conn:
+            for tile in tiles_for_size(size):
+                nodes = tile_nodes(tile)
+                level = (tile.level or 0) * TILE_HEIGHT
+                data = b"".join(
+                    store.level_nodes(conn, self._origin, level, nodes.start, nodes.stop)
+                )
+                _write(directory / tile.path, data)
+                tiles += 1
+            for bundle in bundles_for_size(size):
+                start = bundle.index * TILE_WIDTH
+                entries = [
+                    entry
+                    for _, entry, _ in store.iter_entries(
+                        conn, self._origin, start, start + bundle.width
+                    )
+                ]
+                _write(directory / bundle.path, encode_entry_bundle(entries))
+                bundles += 1
+        _write(directory / CHECKPOINT_PATH, latest.note.encode())
+        return TileExport(size, tiles, bundles, latest.note)
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)

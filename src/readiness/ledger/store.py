@@ -1,0 +1,310 @@
+"""The ledger's tables on the audit database, and the queries the sequencer and service run.
+
+Four append-only tables (the database itself refuses UPDATE and DELETE; see revision
+``0002_ledger`` of the audit history):
+
+- ``ledger_entries``: one row per leaf: the entry bytes, its RFC 9162 leaf hash, when appended.
+- ``ledger_nodes``: every complete subtree ``(level, node_index)`` of level 1 and above, exactly
+  as :meth:`~readiness.ledger.core.compact.CompactRange.append` creates it; level 0, the leaf
+  hashes, is the ``leaf_hash`` column of ``ledger_entries`` (stored once, not twice). Any root or
+  proof of any size folds from at most ``2·log2(n)`` rows, fetched in one query.
+- ``ledger_checkpoints``: signed tree heads (the C2SP signed-note text) with their size and root.
+- ``ledger_cosignatures``: witness cosignature lines of a checkpoint.
+
+Every table is keyed by ``log`` (the log's origin line), so one audit database holds many logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from readiness._common.clock import utc
+from readiness.errors import ProofError
+from readiness.ledger.core.merkle import NodeId
+from readiness.storage.metadata import audit_metadata
+
+_BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+LOG_LENGTH = 200
+
+ledger_entries = sa.Table(
+    "ledger_entries",
+    audit_metadata,
+    sa.Column("log", sa.String(LOG_LENGTH), primary_key=True),
+    sa.Column("leaf_index", sa.BigInteger(), primary_key=True, autoincrement=False),
+    sa.Column("entry", sa.LargeBinary(), nullable=False),
+    sa.Column("leaf_hash", sa.LargeBinary(32), nullable=False),
+    sa.Column("appended_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+ledger_nodes = sa.Table(
+    "ledger_nodes",
+    audit_metadata,
+    sa.Column("log", sa.String(LOG_LENGTH), primary_key=True),
+    sa.Column("level", sa.SmallInteger(), primary_key=True, autoincrement=False),
+    sa.Column("node_index", sa.BigInteger(), primary_key=True, autoincrement=False),
+    sa.Column("hash", sa.LargeBinary(32), nullable=False),
+)
+
+ledger_checkpoints = sa.Table(
+    "ledger_checkpoints",
+    audit_metadata,
+    sa.Column("id", _BIGINT, primary_key=True, autoincrement=True),
+    sa.Column("log", sa.String(LOG_LENGTH), nullable=False),
+    sa.Column("size", sa.BigInteger(), nullable=False),
+    sa.Column("root", sa.LargeBinary(32), nullable=False),
+    sa.Column("note", sa.Text(), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_ledger_checkpoints_log_size", "log", "size"),
+)
+
+ledger_cosignatures = sa.Table(
+    "ledger_cosignatures",
+    audit_metadata,
+    sa.Column(
+        "checkpoint_id",
+        _BIGINT,
+        sa.ForeignKey("ledger_checkpoints.id"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("witness", sa.String(LOG_LENGTH), primary_key=True),
+    sa.Column("key_id", sa.BigInteger(), primary_key=True, autoincrement=False),
+    sa.Column("line", sa.Text(), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+APPEND_ONLY_TABLES = ("ledger_entries", "ledger_nodes", "ledger_checkpoints")
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    """A checkpoint row: its id, the tree it signs, and the signed note text."""
+
+    id: int
+    size: int
+    root: bytes
+    note: str
+    created_at: datetime
+
+
+def stored_size(conn: Connection, log: str) -> int:
+    """The number of leaves of ``log`` (its largest leaf index plus one)."""
+    last = conn.execute(
+        sa.select(sa.func.max(ledger_entries.c.leaf_index)).where(ledger_entries.c.log == log)
+    ).scalar_one()
+    return 0 if last is None else int(last) + 1
+
+
+def fetch_nodes(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[NodeId, bytes]:
+    """Every named node in one query; :class:`ProofError` names the first missing one.
+
+    Level 0 (the leaf hashes) is read from ``ledger_entries``, the levels above from
+    ``ledger_nodes``, in one ``UNION ALL`` of primary-key lookups.
+    """
+    if not nodes:
+        return {}
+    if conn.dialect.name == "postgresql":
+        found = _fetch_nodes_pg(conn, log, nodes)
+    else:
+        found = _fetch_nodes_by_level(conn, log, nodes)
+    for node in nodes:
+        if node not in found:
+            raise ProofError(
+                f"log {log!r}: node (level {node[0]}, index {node[1]}) is not stored; "
+                "the ledger's node table is incomplete (run verify)"
+            )
+    return found
+
+
+_PG_FETCH = sa.text(
+    "SELECT 0::smallint, leaf_index, leaf_hash FROM ledger_entries "
+    "WHERE log = :log AND leaf_index = ANY(CAST(:leaves AS bigint[])) "
+    "UNION ALL "
+    "SELECT n.level, n.node_index, n.hash FROM ledger_nodes AS n "
+    "JOIN unnest(CAST(:levels AS smallint[]), CAST(:indices AS bigint[])) AS w(level, node_index) "
+    "ON n.level = w.level AND n.node_index = w.node_index WHERE n.log = :log"
+)
+
+
+def _fetch_nodes_pg(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[NodeId, bytes]:
+    """PostgreSQL: the wanted nodes as arrays joined by primary key (cheap to plan)."""
+    inner = [node for node in nodes if node[0]]
+    rows = conn.execute(
+        _PG_FETCH,
+        {
+            "log": log,
+            "leaves": [index for level, index in nodes if not level],
+            "levels": [level for level, _ in inner],
+            "indices": [index for _, index in inner],
+        },
+    )
+    return {(int(level), int(index)): bytes(value) for level, index, value in rows}
+
+
+def _fetch_nodes_by_level(
+    conn: Connection, log: str, nodes: Sequence[NodeId]
+) -> dict[NodeId, bytes]:
+    """SQLite: one SELECT per level by primary key, glued with UNION ALL (every part is an index
+    lookup; an OR of levels would let the planner scan the table)."""
+    by_level: dict[int, list[int]] = {}
+    for level, index in nodes:
+        by_level.setdefault(level, []).append(index)
+    parts: list[sa.Select[tuple[int, int, bytes]]] = []
+    leaves = by_level.pop(0, None)
+    if leaves is not None:
+        parts.append(
+            sa.select(
+                sa.literal(0, sa.SmallInteger()).label("level"),
+                ledger_entries.c.leaf_index.label("node_index"),
+                ledger_entries.c.leaf_hash.label("hash"),
+            ).where(ledger_entries.c.log == log, ledger_entries.c.leaf_index.in_(leaves))
+        )
+    parts.extend(
+        sa.select(ledger_nodes.c.level, ledger_nodes.c.node_index, ledger_nodes.c.hash).where(
+            ledger_nodes.c.log == log,
+            ledger_nodes.c.level == level,
+            ledger_nodes.c.node_index.in_(indices),
+        )
+        for level, indices in by_level.items()
+    )
+    query: sa.Executable = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+    return {(int(level), int(index)): bytes(value) for level, index, value in conn.execute(query)}
+
+
+def nodes_created(conn: Connection, log: str, start: int, end: int) -> dict[NodeId, bytes]:
+    """The stored interior nodes completed by the leaves ``[start, end)``: level L >= 1,
+    indices ``[start >> L, end >> L)`` (a node (L, i) completes at leaf ``(i+1)·2^L - 1``)."""
+    params: list[object] = []
+    level = 1
+    while end >> level:
+        low, high = start >> level, end >> level
+        if low < high:
+            params.extend((log, level, low, high))
+        level += 1
+    if not params:
+        return {}
+    # One SELECT per level by primary key, glued with UNION ALL (an OR may be planned as a scan).
+    sql = " UNION ALL ".join([_LEVEL_RANGE] * (len(params) // 4))
+    rows = _driver_rows(conn, sql, params)
+    return {(int(level), int(index)): bytes(value) for level, index, value in rows}
+
+
+_LEVEL_RANGE = (
+    "SELECT level, node_index, hash FROM ledger_nodes "
+    "WHERE log = ? AND level = ? AND node_index >= ? AND node_index < ?"
+)
+
+
+def count_nodes(conn: Connection, log: str) -> int:
+    return int(
+        conn.execute(
+            sa.select(sa.func.count()).select_from(ledger_nodes).where(ledger_nodes.c.log == log)
+        ).scalar_one()
+    )
+
+
+def level_nodes(conn: Connection, log: str, level: int, start: int, end: int) -> list[bytes]:
+    """The hashes of nodes ``start..end-1`` at ``level``, in order (for a tile)."""
+    if level == 0:
+        query = sa.select(ledger_entries.c.leaf_index, ledger_entries.c.leaf_hash).where(
+            ledger_entries.c.log == log,
+            ledger_entries.c.leaf_index >= start,
+            ledger_entries.c.leaf_index < end,
+        )
+    else:
+        query = sa.select(ledger_nodes.c.node_index, ledger_nodes.c.hash).where(
+            ledger_nodes.c.log == log,
+            ledger_nodes.c.level == level,
+            ledger_nodes.c.node_index >= start,
+            ledger_nodes.c.node_index < end,
+        )
+    rows = conn.execute(query.order_by(query.selected_columns[0])).all()
+    if [int(index) for index, _ in rows] != list(range(start, end)):
+        raise ProofError(f"log {log!r}: nodes {start}..{end - 1} of level {level} are not stored")
+    return [bytes(value) for _, value in rows]
+
+
+def _driver_rows(conn: Connection, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` (``?`` placeholders) straight from the driver: the hot read paths of
+    verification skip SQLAlchemy's per-row result processing."""
+    if conn.dialect.name == "postgresql":
+        sql = sql.replace("?", "%s")
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, tuple(params))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def iter_entries(
+    conn: Connection, log: str, start: int = 0, end: int | None = None, *, chunk: int = 8192
+) -> Iterator[tuple[int, bytes, bytes]]:
+    """``(leaf_index, entry, leaf_hash)`` in index order, fetched ``chunk`` rows at a time."""
+    position = start
+    last = end if end is not None else 2**63 - 1
+    while position < last:
+        rows = _driver_rows(
+            conn,
+            "SELECT leaf_index, entry, leaf_hash FROM ledger_entries WHERE log = ? "
+            "AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index LIMIT ?",
+            (log, position, last, chunk),
+        )
+        for index, entry, value in rows:
+            yield int(index), bytes(entry), bytes(value)
+        if len(rows) < chunk:
+            return
+        position = int(rows[-1][0]) + 1
+
+
+def insert_checkpoint(
+    conn: Connection, log: str, size: int, root: bytes, *, note: str, at: datetime
+) -> int:
+    result = conn.execute(
+        ledger_checkpoints.insert().values(log=log, size=size, root=root, note=note, created_at=at)
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def list_checkpoints(conn: Connection, log: str) -> list[StoredCheckpoint]:
+    """Every checkpoint of ``log``, oldest first."""
+    rows = conn.execute(
+        sa.select(ledger_checkpoints)
+        .where(ledger_checkpoints.c.log == log)
+        .order_by(ledger_checkpoints.c.id)
+    )
+    return [
+        StoredCheckpoint(
+            int(row.id), int(row.size), bytes(row.root), str(row.note), utc(row.created_at)
+        )
+        for row in rows
+    ]
+
+
+def insert_cosignatures(
+    conn: Connection, checkpoint_id: int, lines: Iterable[tuple[str, int, str]], at: datetime
+) -> None:
+    """Store witness cosignature lines ``(witness name, key id, line)`` of a checkpoint."""
+    rows = [
+        {"checkpoint_id": checkpoint_id, "witness": n, "key_id": k, "line": line, "created_at": at}
+        for n, k, line in lines
+    ]
+    if rows:
+        conn.execute(ledger_cosignatures.insert(), rows)
+
+
+def list_cosignatures(conn: Connection, checkpoint_id: int) -> list[str]:
+    rows = conn.execute(
+        sa.select(ledger_cosignatures.c.line)
+        .where(ledger_cosignatures.c.checkpoint_id == checkpoint_id)
+        .order_by(ledger_cosignatures.c.witness, ledger_cosignatures.c.key_id)
+    )
+    return [str(line) for (line,) in rows]
