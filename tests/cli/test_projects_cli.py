@@ -217,7 +217,9 @@ def test_an_existing_checkouts_history_shows_under_the_directorys_name(
     root = _legacy_checkout(tmp_path)
 
     with caplog.at_level(logging.WARNING, logger="readiness.storage"):
-        code, out, _ = run(capsys, root, "tests", "flaky", "--all", "--format", "json")
+        code, out, _ = run(
+            capsys, root, "tests", "flaky", "--all", "--sort", "name", "--format", "json"
+        )
 
     assert code == 0
     assert [t["test_id"] for t in json.loads(out)] == [

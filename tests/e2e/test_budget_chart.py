@@ -16,13 +16,13 @@ pytestmark = pytest.mark.e2e
 MEASURE = """() => {
   const card = [...document.querySelectorAll('section.card')]
     .find((s) => s.querySelector('h2')?.textContent === 'Time budget');
-  const svg = card.querySelector('svg');
+  const canvas = card.querySelector('div.chart canvas');
   return {
     page: document.documentElement.scrollWidth,
     window: window.innerWidth,
     card: card.clientWidth,
-    chart: svg.getBoundingClientRect().width,
-    title: svg.querySelector('title')?.textContent ?? '',
+    chart: canvas.getBoundingClientRect().width,
+    title: card.querySelector('figcaption')?.textContent ?? '',
     legend: card.querySelector('p.legend')?.textContent ?? '',
   };
 }"""
@@ -50,6 +50,7 @@ def test_the_budget_chart_fits_its_card_and_names_the_budget(site: Site, width: 
             expect(page.locator("h1")).to_have_text("Overview")
             page.goto(f"{site.url}/tests/health")
             expect(page.locator("h1")).to_have_text("Suite health")
+            expect(page.locator("section.card div.chart canvas").first).to_be_visible()
             measured = page.evaluate(MEASURE)
         finally:
             browser.close()

@@ -44,6 +44,7 @@ MEASURE = """(el) => {
 EXPECTED_LEGENDS = {
     "/tests/health": [
         ["Day", "p50", "p95"],
+        ["Day", "suite", "budget"],
         ["Day", "quarantined"],
         ["Share of runs"],  # bars: the legend names the series, the tooltip the bar
         ["Mean duration"],
@@ -147,4 +148,4 @@ def test_every_chart_is_drawn_fits_its_card_and_reads_like_its_table(
         ]
         assert measured[0]["yMax"] == 100
     else:
-        assert measured[2]["yMax"] == 100  # the rates chart: a share of runs, 0–100%
+        assert measured[3]["yMax"] == 100  # the rates chart: a share of runs, 0–100%

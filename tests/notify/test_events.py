@@ -69,6 +69,7 @@ def test_a_failing_merge_gate_queues_gate_failed_which_the_worker_delivers(
         "tests.determinism_hints",
         "tests.no_new_flaky",
         "tests.passed",
+        "tests.time_budget",
     ]
 
 

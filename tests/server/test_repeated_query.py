@@ -59,7 +59,7 @@ def test_the_upload_takes_tag_as_a_list_and_the_flaky_report_no_list() -> None:
     }
 
     assert list_parameters(routes["ingest", "POST"].dependant) == {"tag"}
-    assert list_parameters(routes["flaky", "GET"].dependant) == frozenset()
+    assert list_parameters(routes["_flaky", "GET"].dependant) == frozenset()
 
 
 @given(st.lists(st.sampled_from(["a", "b", "tag"]), max_size=8))

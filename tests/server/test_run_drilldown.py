@@ -181,7 +181,7 @@ def test_the_runs_list_links_each_run_to_its_page(server: Any) -> None:
 
     page = server.client.get("/tests/runs", headers=server.auth("reader")).text
 
-    assert f'<td><a href="/tests/runs/{run_key}">2026-03-10 09:30</a></td>' in page
+    assert f'<td class="num when"><a href="/tests/runs/{run_key}">2026-03-10 09:30</a></td>' in page
 
 
 def test_an_unknown_run_is_a_404_page_and_a_404_in_the_api_error_shape(server: Any) -> None:

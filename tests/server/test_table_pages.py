@@ -63,7 +63,7 @@ def test_without_filters_the_tests_needing_attention_come_worst_first(site: Any)
         ("status=all&owner=PAYMENTS", [REFUND, CARD]),
         ("status=all&owner=@nobody", []),
         ("status=all&branch=feature/cart", [ADD]),
-        ("status=all&branch=main", [REFUND, CARD, PAY]),
+        ("status=all&branch=main&sort=status", [REFUND, CARD, PAY]),
         ("status=all&since=7d&sort=test", [CREATE, PAY]),
         ("status=all&since=2026-03-02&sort=test", [ADD, CREATE, PAY]),
         ("status=all&since=all&sort=test", BY_ID),
@@ -114,7 +114,7 @@ def test_a_page_past_the_end_shows_the_last_page(site: Any) -> None:
 
 
 def test_headers_are_sort_links_with_aria_sort(site: Any) -> None:
-    page = _get(site, "/tests/flaky?status=all").text
+    page = _get(site, "/tests/flaky?status=all&sort=status").text
 
     assert (
         '<th scope="col" aria-sort="ascending"><a class="sort" href="/tests/flaky?status=all&amp;'
@@ -209,3 +209,22 @@ def test_the_runs_table_refuses_a_column_it_cannot_sort(site: Any) -> None:
 
     assert response.status_code == 422
     assert "choose one of started, tests, failures, duration" in response.text
+
+
+def test_by_default_the_costliest_test_comes_first_and_impact_is_the_sorted_column(
+    site: Any,
+) -> None:
+    page = _get(site, "/tests/flaky?status=all&branch=main").text
+
+    # Equal scores fall back to the test id.
+    assert listed(site, "status=all&branch=main") == [PAY, REFUND, CARD]
+    assert (
+        '<th scope="col" aria-sort="descending"><a class="sort" href="/tests/flaky?status=all&amp;'
+        'branch=main&amp;sort=impact&amp;dir=asc"'
+    ) in page
+    scores = re.findall(r'<td class="num impact"[^>]*>([^<]*)<span class="impact-summary">', page)
+    assert scores == ["10.0", "10.0", "2.0"]
+    assert (
+        '<span class="impact-summary">1 CI run failed · 0 retried · 0.0 min lost · 0 PRs · '
+        "1 branch</span>"
+    ) in page
