@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -124,7 +125,7 @@ def test_the_gates_page_lists_runs_with_verdict_short_commit_and_findings(server
         "<div><code>tests.passed</code> (fail): 1 of 2 tests failed: "
         "tests/test_orders.py::test_pay</div>"
     ) in page
-    assert "<h2>Runs 1–2 of 2</h2>" in page
+    assert '<span class="pager-rows">2 rows</span>' in page
 
 
 def test_the_gates_page_draws_the_pass_rate_and_duration_trends_with_their_figures(
@@ -155,11 +156,50 @@ def test_the_gates_page_pages_through_runs_keeping_the_gate_filter(server: Any) 
     first = server.client.get("/gates?gate=merge", headers=server.auth("reader")).text
     second = server.client.get("/gates?gate=merge&page=2", headers=server.auth("reader")).text
 
-    project = server.app.state.settings.project
-    assert "<h2>Runs 1–50 of 51</h2>" in first
-    assert f'<a href="/gates?project={project}&amp;gate=merge&amp;page=2" rel="next">' in first
-    assert "<h2>Runs 51–51 of 51</h2>" in second
-    assert f'<a href="/gates?project={project}&amp;gate=merge" rel="prev">' in second
+    assert "rows 1–50 of 51 · page 1 of 2" in first
+    assert (
+        '<a class="pager-link" rel="next" href="/gates?gate=merge&amp;page=2" '
+        'hx-get="/gates/table?gate=merge&amp;page=2"'
+    ) in first
+    assert "rows 51–51 of 51 · page 2 of 2" in second
+    assert '<a class="pager-link" rel="prev" href="/gates?gate=merge"' in second
+
+
+def _whens(page: str) -> list[str]:
+    return re.findall(r'<td class="when">([^<]*)</td>', page)
+
+
+def _durations(page: str) -> list[str]:
+    return re.findall(r'<td class="num">([0-9.]+ s)</td>\n    <td>ci-bot', page)
+
+
+def test_the_gates_runs_sort_by_a_column_in_the_database_and_keep_the_view_in_links(
+    server: Any,
+) -> None:
+    store(server, hours=0, verdict="pass", duration_s=3.0)
+    store(server, hours=1, verdict="fail", duration_s=1.0, gate="deploy")
+    store(server, hours=2, verdict="pass", duration_s=2.0)
+    get = lambda q: server.client.get(f"/gates?{q}", headers=server.auth("reader"))  # noqa: E731
+
+    newest_first = get("").text
+    by_duration = get("sort=duration").text  # numbers: largest first on the first click
+    shortest = get("sort=duration&dir=asc").text
+    merge_only = get("gate=merge&sort=duration&dir=asc").text
+    partial = get("sort=verdict&dir=asc").text
+
+    assert _durations(newest_first) == ["2.0 s", "1.0 s", "3.0 s"]
+    assert _durations(by_duration) == ["3.0 s", "2.0 s", "1.0 s"]
+    assert _durations(shortest) == ["1.0 s", "2.0 s", "3.0 s"]
+    assert _durations(merge_only) == ["2.0 s", "3.0 s"]
+    assert _durations(partial) == ["1.0 s", "2.0 s", "3.0 s"]  # fail, then passes newest first
+    assert '<th scope="col" class="num" aria-sort="ascending"><a class="sort" href="/gates?' in (
+        shortest
+    )
+    table = server.client.get("/gates/table?sort=gate", headers=server.auth("reader"))
+    assert table.headers["HX-Push-Url"] == "/gates?sort=gate&dir=asc"
+    assert "<h1>" not in table.text
+    assert get("sort=commit").status_code == 422  # not a sortable column
+    assert get("sort=at&dir=sideways").status_code == 422
 
 
 def test_the_gates_page_without_runs_says_how_to_record_one(server: Any) -> None:

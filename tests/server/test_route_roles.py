@@ -96,6 +96,8 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("GET", "/tests/runs", "reader", {}),
     ("GET", "/tests/runs/table?branch=main", "reader", {}),
     ("GET", f"/tests/runs/{R}", "reader", {}),
+    ("GET", "/gates", "reader", {}),
+    ("GET", "/gates/table?sort=duration", "reader", {}),
     ("POST", "/tests/quarantine", "writer", {"data": {"test_id": T, "reason": "flaky"}}),
     ("POST", "/tests/quarantine/release", "writer", {"data": {"test_id": T, "reason": "ok"}}),
     ("POST", f"/tests/t/{T}/quarantine", "writer", {"data": {"reason": "flaky"}}),
@@ -172,6 +174,7 @@ def test_health_and_version_are_the_only_anonymous_routes(server: Any, path: str
 def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
     # API routes from the (authenticated) OpenAPI document; pages, sign-in and the project
     # switcher (kept out of the schema) from their routers.
+    from readiness.server.gates_page import gates_page
     from readiness.server.routes import notify, session
     from readiness.testhealth.pages import dashboard_pages
 
@@ -179,7 +182,7 @@ def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
     found = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops}
     routers = [("", session.router), ("", notify.page_router)] + [
         ("" if page.path == "/" else page.path.rstrip("/"), page.router)
-        for page in dashboard_pages()
+        for page in [*dashboard_pages(), gates_page()]
     ]
     for prefix, router in routers:
         for route in router.routes:

@@ -141,12 +141,28 @@ def record_gate_run(
 
 
 def list_gate_runs(
-    stores: Stores, project: str, *, gate: str | None = None, limit: int = 50, offset: int = 0
+    stores: Stores,
+    project: str,
+    *,
+    gate: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    sort: str = "at",
+    descending: bool = True,
 ) -> tuple[list[GateRun], int]:
-    """A page of ``project``'s gate runs, newest first, and how many there are in all."""
+    """A page of ``project``'s gate runs (newest first unless ``sort``/``descending`` say
+    otherwise: ``at``, ``gate``, ``verdict`` or ``duration``), and how many there are in all."""
     from readiness.gate import store
 
-    runs = store.list_gate_runs(stores.state, project, gate=gate, limit=limit, offset=offset)
+    runs = store.list_gate_runs(
+        stores.state,
+        project,
+        gate=gate,
+        limit=limit,
+        offset=offset,
+        sort=sort,
+        descending=descending,
+    )
     return runs, store.count_gate_runs(stores.state, project, gate=gate)
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from readiness._common.clock import utc
+from readiness.errors import InputError
 from readiness.gate.history import REVISION_LENGTH, CheckLine, GateRun
 from readiness.storage.metadata import state_metadata
 from readiness.storage.projects import project_column
@@ -61,6 +62,15 @@ def _filtered(query: Any, project: str, gate: str | None) -> Any:
     return query.where(gate_runs.c.gate == gate) if gate is not None else query
 
 
+# What a page of gate runs may be sorted by (``GateRunSort``), and the column behind each.
+SORT_COLUMNS = {
+    "at": gate_runs.c.at,
+    "gate": gate_runs.c.gate,
+    "verdict": gate_runs.c.verdict,
+    "duration": gate_runs.c.duration_s,
+}
+
+
 def list_gate_runs(
     engine: Engine,
     project: str,
@@ -69,15 +79,23 @@ def list_gate_runs(
     limit: int = 50,
     offset: int = 0,
     with_checks: bool = True,
+    sort: str = "at",
+    descending: bool = True,
 ) -> list[GateRun]:
-    """The newest gate runs of ``project`` first (only ``gate`` when given).
+    """The gate runs of ``project`` (only ``gate`` when given), newest first unless ``sort``
+    (a key of :data:`SORT_COLUMNS`) and ``descending`` say otherwise; equal values newest first.
 
     ``with_checks=False`` leaves each run's checks empty and skips reading them (trends need
     the verdicts and durations only).
     """
+    if sort not in SORT_COLUMNS:
+        raise InputError(f"gate runs sort by {', '.join(SORT_COLUMNS)}, not {sort!r}")
     columns = [c for c in gate_runs.c if with_checks or c.name != "checks"]
     query = _filtered(sa.select(*columns), project, gate)
-    query = query.order_by(gate_runs.c.at.desc(), gate_runs.c.id.desc())
+    key = SORT_COLUMNS[sort]
+    query = query.order_by(
+        key.desc() if descending else key.asc(), gate_runs.c.at.desc(), gate_runs.c.id.desc()
+    )
     with engine.connect() as conn:
         rows = conn.execute(query.limit(limit).offset(offset)).all()
     return [_gate_run(r) for r in rows]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from readiness.gate.history import DayTrend, GateRun
@@ -19,13 +19,35 @@ from readiness.gate.service import gate_trend, list_gate_runs
 from readiness.web import charts
 from readiness.web.deps import CurrentProject, Principal, get_stores, require_reader
 from readiness.web.pages import DashboardPage, render
+from readiness.web.table_query import TableParams, TableQuery
+from readiness.web.tables import Column, TableSpec, paginate
 
 TEMPLATES = Path(__file__).parent / "templates"
-PAGE_SIZE = 50
 TREND_RUNS = 2000  # the trends read the newest runs only: months of CI at a few runs a day
-MAX_PAGE = 100_000
 SHORT_HASH = 12
 VERDICT_CLASS = {"pass": "status-healthy", "fail": "status-broken", "error": "status-flaky"}
+
+
+# The runs table: sorted and paged in the database (the store's SORT_COLUMNS), filtered by gate.
+GATE_RUNS: TableSpec[GateRun] = TableSpec(
+    path="/gates",
+    partial="/gates/table",
+    target="gate-runs",
+    columns=(
+        Column("at", "When (UTC)", sortable=True, first="desc"),
+        Column("gate", "Gate", sortable=True),
+        Column("verdict", "Verdict", sortable=True),
+        Column("commit", "Commit"),
+        Column("checks", "Checks"),
+        Column("findings", "Findings"),
+        Column("duration", "Duration", sortable=True, numeric=True),
+        Column("by", "By"),
+    ),
+    default_sort="at",
+    default_direction="desc",
+    filters=("gate",),
+)
+GateFilter = Literal["merge", "deploy", "verify"] | None
 
 
 def _counts(run: GateRun) -> str:
@@ -87,6 +109,34 @@ def _trend_view(trend: list[DayTrend]) -> dict[str, Any]:
     }
 
 
+def _runs_context(request: Request, project: str, query: TableQuery, gate: str | None) -> Any:
+    """The table of gate runs the request asks for (one page, sorted in the database)."""
+    stores = get_stores(request)
+    view = query.view(GATE_RUNS, gate=gate)
+
+    def fetch(page: int) -> tuple[list[GateRun], int]:
+        return list_gate_runs(
+            stores,
+            project,
+            gate=gate,
+            limit=view.per_page,
+            offset=(page - 1) * view.per_page,
+            sort=view.sort,
+            descending=view.descending,
+        )
+
+    runs, total = fetch(view.page)
+    pagination = paginate(view, total)
+    if pagination.page != view.page:  # past the end: the last page instead
+        runs, total = fetch(pagination.page)
+    return {
+        "runs": [_row(r) for r in runs],
+        "total": total,
+        "view": view.with_page(pagination.page),
+        "pagination": pagination,
+    }
+
+
 def _router() -> APIRouter:
     router = APIRouter()
 
@@ -95,37 +145,40 @@ def _router() -> APIRouter:
         request: Request,
         _who: Annotated[Principal, Depends(require_reader)],
         project: CurrentProject,
-        gate: Literal["merge", "deploy", "verify"] | None = None,
-        page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+        query: TableParams,
+        gate: GateFilter = None,
     ) -> Response:
+        def link(name: str | None) -> str:
+            params = {"project": project.name, "gate": name}
+            return "/gates?" + urlencode({k: v for k, v in params.items() if v is not None})
+
         stores = get_stores(request)
-        offset = (page - 1) * PAGE_SIZE
-        runs, total = list_gate_runs(
-            stores, project.name, gate=gate, limit=PAGE_SIZE, offset=offset
-        )
-
-        def link(**changes: Any) -> str:
-            query = {"project": project.name, "gate": gate, "page": page, **changes}
-            return "/gates?" + urlencode({k: v for k, v in query.items() if v not in (None, 1)})
-
         return render(
             request,
             "gates/gates.html",
             {
                 "gate": gate,
                 "gate_links": [
-                    (name or "all", link(gate=name, page=1), name == gate)
+                    (name or "all", link(name), name == gate)
                     for name in (None, "merge", "deploy", "verify")
                 ],
-                "runs": [_row(r) for r in runs],
-                "total": total,
-                "first": offset + 1,
-                "last": offset + len(runs),
-                "newer": link(page=page - 1) if page > 1 else None,
-                "older": link(page=page + 1) if offset + len(runs) < total else None,
+                **_runs_context(request, project.name, query, gate),
                 **_trend_view(gate_trend(stores, project.name, gate=gate, runs=TREND_RUNS)),
             },
         )
+
+    @router.get("/table")
+    def gates_table(
+        request: Request,
+        _who: Annotated[Principal, Depends(require_reader)],
+        project: CurrentProject,
+        query: TableParams,
+        gate: GateFilter = None,
+    ) -> Response:
+        context = _runs_context(request, project.name, query, gate)
+        response = render(request, "gates/_runs_table.html", context)
+        response.headers["HX-Push-Url"] = context["view"].url()
+        return response
 
     return router
 
