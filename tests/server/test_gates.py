@@ -179,7 +179,9 @@ def test_the_gates_runs_sort_by_a_column_in_the_database_and_keep_the_view_in_li
     store(server, hours=0, verdict="pass", duration_s=3.0)
     store(server, hours=1, verdict="fail", duration_s=1.0, gate="deploy")
     store(server, hours=2, verdict="pass", duration_s=2.0)
-    get = lambda q: server.client.get(f"/gates?{q}", headers=server.auth("reader"))  # noqa: E731
+
+    def get(query: str) -> Any:
+        return server.client.get(f"/gates?{query}", headers=server.auth("reader"))
 
     newest_first = get("").text
     by_duration = get("sort=duration").text  # numbers: largest first on the first click
