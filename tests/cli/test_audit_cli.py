@@ -22,13 +22,13 @@ def test_audit_events_lists_quarantine_changes_and_verify_detects_tampering(
 
     main([*root, "audit", "events", "--action", "tests.quarantine", "-f", "json"])
     events = json.loads(capsys.readouterr().out)
-    intact_code = main([*root, "audit", "verify"])
+    intact_code = main([*root, "audit", "verify-chain"])
     stores = open_stores(load_settings(project_dir, environ={}))
     with stores.audit.begin() as conn:
         conn.execute(audit_events.update().where(audit_events.c.seq == 1).values(actor="eve"))
     stores.dispose()
     capsys.readouterr()
-    broken_code = main([*root, "audit", "verify", "-f", "json"])
+    broken_code = main([*root, "audit", "verify-chain", "-f", "json"])
 
     assert [(e["actor"], e["action"], e["target"]) for e in events] == [
         ("alice", "tests.quarantine.remove", "t.py::x"),
