@@ -136,7 +136,7 @@ def _fields_accessed(value: object) -> list[str]:
     return names
 
 
-def _json_value(field: str, value: object, depth: int = 0) -> None:
+def _json_value(field: str, value: object, depth: int = 0) -> None:  # noqa: PLR0912
     if depth > MAX_DEPTH:
         raise _fail(field, f"nested deeper than {MAX_DEPTH}")
     if value is None or isinstance(value, bool):
@@ -148,6 +148,8 @@ def _json_value(field: str, value: object, depth: int = 0) -> None:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise _fail(field, "holds NaN or Infinity, which JSON has not")
+        if value.is_integer() and MAX_SAFE_INT < abs(value) < 1e21:  # it would print as one
+            raise _fail(field, "holds an integer beyond ±(2^53-1), which JSON cannot keep exact")
         return
     if isinstance(value, str):
         if re.search(r"[\ud800-\udfff]", value):
@@ -186,7 +188,12 @@ def validate_event(event: object) -> dict[str, Any]:  # noqa: PLR0912 - one bran
         raise _fail("event", f"must be a JSON object (got {_kind(event)})")
     unknown = sorted(str(k) for k in event if k not in FIELDS)
     if unknown:
-        raise _fail(unknown[0][:60], f"unknown field; an event has {', '.join(sorted(FIELDS))}")
+        name = unknown[0][:60]
+        shown = name if _FIELD_NAME.match(name) else repr(name)
+        raise InputError(
+            f"{shown}: unknown field; an event has {', '.join(sorted(FIELDS))}",
+            details={"field": name},
+        )
     out: dict[str, Any] = {}
     for field, value in event.items():
         if value is None:  # a required one is reported missing below
