@@ -140,7 +140,8 @@ def state_activity(settings: Settings) -> tuple[int, int] | None:
         return None
     try:
         counts = []
-        for table in ("runs", "api_tokens"):
+        # By name: the tables belong to features above this layer (testhealth, auth).
+        for table in ("th_runs", "rd_tokens"):
             try:
                 with engine.connect() as conn:
                     counts.append(int(conn.scalar(sa.text(f"SELECT count(*) FROM {table}")) or 0))  # noqa: S608
