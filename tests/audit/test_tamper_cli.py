@@ -144,11 +144,10 @@ def _audit_database(stores: Stores) -> str:
     return describe("audit", stores.audit.url.render_as_string(False))
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # a PostgreSQL database is no file: see above
 def test_a_deleted_audit_database_is_a_failure_not_an_empty_log(
-    cli: Cli, stores: Stores, project_dir: Path, backend: str
+    cli: Cli, stores: Stores, project_dir: Path
 ) -> None:
-    if backend == "postgres":
-        pytest.skip("a PostgreSQL database is not a file; the test above empties it instead")
     path = sqlite_path(stores.audit.url.render_as_string(False))
     assert path is not None
     stores.audit.dispose()
@@ -234,3 +233,46 @@ def test_rewriting_an_event_and_every_hash_after_it_is_caught_by_the_external_ch
             "rewritten after the checkpoint"
             for f in (name, "latest")
         ]
+
+
+def test_a_deleted_audit_database_file_with_tokens_in_the_state_database_is_a_failure(
+    tmp_path: Path,
+    project_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+    cli = Cli(project_dir, capsys)
+    assert cli("tokens", "create", "--role", "reader")[0] == 0
+    audit_db = project_dir / ".readiness" / "audit.db"
+    for leftover in audit_db.parent.glob("audit.db*"):
+        leftover.unlink()
+
+    code, report = cli.verify()
+
+    assert (code, report["size"], report["checkpoints"]) == (1, 0, 0)
+    assert report["errors"] == [
+        f"the audit database {audit_db} is missing, but the state database records 0 runs and "
+        "1 tokens: the audit trail of that activity is gone"
+    ]
+    assert not audit_db.exists()
+
+
+def test_a_checkpoint_of_the_empty_log_verifies_and_is_no_evidence_of_deletion(
+    project_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+    cli = Cli(project_dir, capsys)
+
+    checkpoint = cli("audit", "checkpoint")
+    verified = cli("audit", "verify")
+
+    assert checkpoint[0] == 0
+    assert checkpoint[1].startswith(f"{project_dir.name}/audit\n0\n")
+    assert verified == (
+        0,
+        "audit trail verified: 0 events, 2 external checkpoints, 1 stored\n",
+        "",
+    )

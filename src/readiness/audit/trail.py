@@ -157,6 +157,7 @@ def _no_audit_data(
 ) -> bool:
     """Add the error of an audit log with no data; whether there was reason to expect some."""
     activity = state_activity(settings)
+    external = [(name, text) for name, text in external if _claimed_size(text) != 0]
     if external:
         report.errors.append(
             f"{where}, but {len(external)} checkpoint files in {checkpoint_dir(settings)} name "
@@ -170,6 +171,12 @@ def _no_audit_data(
         )
         return True
     return False
+
+
+def _claimed_size(text: str) -> int | None:
+    """The tree size a checkpoint file names (its second line), unchecked; None if unreadable."""
+    lines = text.split("\n", 2)
+    return int(lines[1]) if len(lines) > 2 and lines[1].isdigit() else None
 
 
 def verify_trail(settings: Settings) -> TrailReport:
@@ -231,10 +238,12 @@ def _verify_stored(
             "the hash chain of the platform's own events (audit_events) breaks at event "
             f"{broken_at}"
         )
-    if ledger.size == 0 and platform_events == 0:
-        _no_audit_data(
-            report, f"{describe('audit', settings.resolved_audit_url)} is empty", external, settings
-        )
+    empty = f"{describe('audit', settings.resolved_audit_url)} is empty"
+    if (
+        ledger.size == 0
+        and platform_events == 0
+        and _no_audit_data(report, empty, external, settings)
+    ):
         return
     for name, text in external:
         _check_external(report, engine, origin, verifier, name, text, ledger.root)
