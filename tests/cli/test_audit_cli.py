@@ -166,3 +166,50 @@ def test_hostile_input_is_exit_2_one_line_and_nothing_is_appended(
     assert not (project_dir / ".readiness").exists()  # refused before any database is opened
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
     assert cli(project_dir, "audit", "append", "-") == (2, "", f"error: {message}\n")
+
+
+def test_the_checkpoint_directory_is_configurable_and_a_forged_or_rekeyed_log_fails_verify(
+    cli: Run, project_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outside = tmp_path / "worm" / "checkpoints"
+    monkeypatch.setenv("READINESS_AUDIT__CHECKPOINT_DIR", str(outside))
+    source = project_dir / "events.jsonl"
+    source.write_text(lines(event(1), event(2)))
+    cli(project_dir, "audit", "append", str(source))
+    cli(project_dir, "audit", "checkpoint")
+    note = next(outside.glob("*.note"))
+    intact = cli(project_dir, "audit", "verify")
+    note.write_text(note.read_text().replace("\n2\n", "\n1\n", 1))
+    forged = cli(project_dir, "audit", "verify")
+    note.unlink()
+    (outside / "latest").unlink()
+    key_file = project_dir / ".readiness" / "secrets" / "audit-ledger.key"
+    key_file.unlink()
+    cli(project_dir, "audit", "checkpoint")  # a new key is made: not the key of log.vkey
+    rekeyed = cli(project_dir, "audit", "verify", "-f", "json")
+
+    assert intact == (0, "audit trail verified: 2 events, 2 external checkpoints, 1 stored\n", "")
+    assert forged[0] == 1
+    assert forged[1].startswith("audit trail NOT verified (1 errors):\n  checkpoint file ")
+    assert "signature" in forged[1]
+    assert rekeyed[0] == 1
+    errors = json.loads(rekeyed[1])["errors"]
+    assert errors[0] == (
+        f"the key file {key_file} is not the key of {outside / 'log.vkey'}: the log's key was "
+        "replaced"
+    )
+    assert len(errors) == 4  # the new checkpoint in the database, its file and latest: unsigned
+
+
+def test_an_origin_with_a_space_is_a_configuration_error(
+    cli: Run, project_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("READINESS_AUDIT__ORIGIN", "my log")
+
+    code, out, err = cli(project_dir, "audit", "checkpoint")
+
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: configuration (environment): audit.origin: a log origin has no spaces, no '+' "
+        'and no control characters (got "my log"); see `readiness init` for a commented example\n'
+    )
