@@ -20,6 +20,7 @@ from readiness.cli.main import main
 from readiness.config import load_settings
 from readiness.storage import Stores, create_engine_for
 from readiness.storage.engine import sqlite_path
+from readiness.testing import junit_xml
 
 ENV = ("READINESS_STATE_URL", "READINESS_AUDIT_URL", "READINESS_PROJECT", "READINESS_URL")
 
@@ -275,4 +276,29 @@ def test_a_checkpoint_of_the_empty_log_verifies_and_is_no_evidence_of_deletion(
         0,
         "audit trail verified: 0 events, 2 external checkpoints, 1 stored\n",
         "",
+    )
+
+
+def test_an_emptied_audit_database_after_an_ingest_is_a_failure(
+    project_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+    cli = Cli(project_dir, capsys)
+    report = project_dir / "junit.xml"
+    report.write_bytes(junit_xml({"tests/test_pay.py::test_webhook": "passed"}))
+    assert cli("tests", "ingest", str(report), "--commit", "c1")[0] == 0
+    audit_url = f"sqlite:///{project_dir / '.readiness' / 'audit.db'}"
+    engine = create_engine_for(audit_url)
+    tamper(engine, "DELETE FROM audit_events")
+    engine.dispose()
+
+    code, result = cli.verify()
+
+    assert (code, result["errors"]) == (
+        1,
+        [
+            f"audit database {project_dir / '.readiness' / 'audit.db'} is empty, but the state "
+            "database records 1 runs and 0 tokens: the audit trail of that activity is gone"
+        ],
     )
