@@ -93,6 +93,29 @@ class ServerSettings(BaseModel):
     hsts_seconds: int = Field(default=31_536_000, ge=0, le=63_072_000)
 
 
+class AuditSettings(BaseModel):
+    """The application audit trail on the ledger (docs/audit.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    origin: str | None = Field(
+        default=None, description="the log's name in checkpoints (default: <project>/audit)"
+    )
+    key_file: str = ".readiness/secrets/audit-ledger.key"
+    # Signed checkpoints are also written here, outside the audit database, so that a truncated,
+    # rolled back or rewritten database is caught by `readiness audit verify`.
+    checkpoint_dir: str = ".readiness/checkpoints"
+
+    @field_validator("origin")
+    @classmethod
+    def _origin(cls, value: str | None) -> str | None:
+        if value is not None and (
+            not value or any(c.isspace() or c == "+" or not c.isprintable() for c in value)
+        ):
+            raise ValueError("a log origin has no spaces, no '+' and no control characters")
+        return value
+
+
 class NotifySettings(BaseModel):
     """Webhook delivery and the events features emit (docs/notifications.md)."""
 
@@ -214,6 +237,7 @@ class Settings(BaseModel):
     server: ServerSettings = Field(default_factory=ServerSettings)
     links: LinksSettings = Field(default_factory=LinksSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     @field_validator("project")
     @classmethod
@@ -247,6 +271,11 @@ class Settings(BaseModel):
     @property
     def resolved_audit_url(self) -> str:
         return self.audit_url or f"sqlite:///{self.path(self.data_dir) / 'audit.db'}"
+
+    @property
+    def audit_origin(self) -> str:
+        """The audit log's origin line (``audit.origin``, default ``<project>/audit``)."""
+        return self.audit.origin or f"{self.project}/audit"
 
     @property
     def is_remote(self) -> bool:

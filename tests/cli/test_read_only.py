@@ -19,6 +19,7 @@ READ_COMMANDS = [
     ("tests", "verify-fix", "tests/test_pay.py::test_webhook"),
     ("audit", "events"),
     ("audit", "verify"),
+    ("audit", "verify-chain"),
     ("db", "current"),
     ("gate", "merge", "--head", "0123abc"),
     ("tokens", "list"),

@@ -1,14 +1,26 @@
-"""``readiness audit``: read and verify the audit trail of the local store."""
+"""``readiness audit``: application events on the ledger (append, checkpoint, prove, verify)
+and the platform's own events (``events``, ``verify-chain``)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from readiness.console import Format, FormatOption, console, emit_json, state
 
-app = typer.Typer(no_args_is_help=True, help="The audit trail: events, chain verification.")
+if TYPE_CHECKING:
+    from readiness.config import Settings
+    from readiness.ledger.service import LedgerService
+    from readiness.storage import Stores
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="The audit trail: append, checkpoint, prove, verify; the platform's own events.",
+)
+MAX_INPUT_BYTES = 256 << 20
 
 
 @app.command("events")
@@ -42,9 +54,9 @@ def events_cmd(
         )
 
 
-@app.command("verify")
-def verify_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
-    """Recompute the hash chain; exit 1 when any event was altered or removed."""
+@app.command("verify-chain")
+def verify_chain_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
+    """Recompute the hash chain of the platform's own events; exit 1 when one was altered."""
     from readiness.audit.service import verify_chain
     from readiness.storage import open_stores
 
@@ -60,3 +72,161 @@ def verify_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     else:
         console.print(f"audit chain BROKEN at event {broken_at}")
     raise typer.Exit(0 if intact else 1)
+
+
+def _open(ctx: typer.Context) -> tuple[Settings, Stores, LedgerService]:
+    from readiness.audit.trail import open_ledger
+    from readiness.storage import open_stores
+
+    settings = state(ctx).settings
+    stores = open_stores(settings)
+    try:
+        return settings, stores, open_ledger(settings, stores.audit, state(ctx).clock)
+    except BaseException:
+        stores.dispose()
+        raise
+
+
+def _read_input(source: str) -> bytes:
+    from readiness.errors import InputError
+
+    if source == "-":
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    else:
+        with Path(source).open("rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"{source}: more than {MAX_INPUT_BYTES} bytes; append in several calls")
+    return data
+
+
+def _ranges(indices: list[int]) -> str:
+    parts: list[str] = []
+    start = prev = indices[0]
+    for index in [*indices[1:], None]:
+        if index is not None and index == prev + 1:
+            prev = index
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if index is not None:
+            start = prev = index
+    return ", ".join(parts)
+
+
+@app.command("append")
+def append_cmd(
+    ctx: typer.Context,
+    source: Annotated[
+        str, typer.Argument(metavar="[FILE|-]", help="Events as JSON lines (default: stdin).")
+    ] = "-",
+    fmt: Format = FormatOption,
+) -> None:
+    """Append application events (one JSON object a line) to the ledger, all or none."""
+    from readiness.audit.events import entry_bytes, parse_lines
+
+    entries = [entry_bytes(event) for event in parse_lines(_read_input(source))]
+    _, stores, ledger = _open(ctx)
+    try:
+        indices = ledger.append(entries)
+        size = ledger.size()
+    finally:
+        ledger.close()
+        stores.dispose()
+    if fmt is Format.JSON:
+        emit_json({"appended": len(indices), "first_index": min(indices), "size": size})
+        return
+    console.print(
+        f"appended {len(indices)} events at {_ranges(indices)} (log size {size})", markup=False
+    )
+
+
+@app.command("checkpoint")
+def checkpoint_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
+    """Sign the current tree head, store it, and write it to the checkpoint directory."""
+    from readiness.audit.trail import publish
+
+    settings, stores, ledger = _open(ctx)
+    try:
+        stored = ledger.checkpoint()
+        path = publish(settings, stored, ledger.verifier)
+    finally:
+        ledger.close()
+        stores.dispose()
+    if fmt is Format.JSON:
+        emit_json(
+            {
+                "note": stored.note,
+                "public_key": ledger.verifier.vkey,
+                "size": stored.size,
+                "file": str(path),
+            }
+        )
+        return
+    sys.stdout.write(stored.note)
+    console.print(f"size {stored.size}; written to {path}", markup=False)
+    console.print(f"public key: {ledger.verifier.vkey}", markup=False)
+
+
+@app.command("prove")
+def prove_cmd(
+    ctx: typer.Context,
+    index: Annotated[int, typer.Argument(metavar="EVENT_INDEX", min=0, help="The leaf index.")],
+    fmt: Format = FormatOption,
+) -> None:
+    """The inclusion proof of one event against the latest checkpoint that covers it."""
+    from readiness.console import print_error
+
+    _, stores, ledger = _open(ctx)
+    try:
+        covering = [c for c in ledger.checkpoints() if c.size > index]
+        if not covering:
+            print_error(
+                f"no checkpoint covers event {index} yet (the log holds {ledger.size()} events); "
+                "run `readiness audit checkpoint` first"
+            )
+            raise typer.Exit(1)
+        latest = covering[-1]
+        proof = ledger.prove_inclusion(index, latest.size)
+    finally:
+        ledger.close()
+        stores.dispose()
+    path = [h.hex() for h in proof.path]
+    result = {
+        "leaf_index": proof.index,
+        "tree_size": proof.size,
+        "leaf_hash": proof.leaf_hash.hex(),
+        "path": path,
+        "checkpoint": latest.note,
+    }
+    if fmt is Format.JSON:
+        emit_json(result)
+        return
+    console.print(
+        f"event {index} is leaf {proof.index} of the tree of size {proof.size}", markup=False
+    )
+    console.print(f"leaf hash {result['leaf_hash']}", markup=False)
+    for step in path:
+        console.print(f"  {step}", markup=False)
+    sys.stdout.write(latest.note)
+
+
+@app.command("verify")
+def verify_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
+    """Recompute the ledger from its entries and check every checkpoint, stored and external;
+    exit 1 when anything was altered, removed or rolled back."""
+    from readiness.audit.trail import verify_trail
+
+    report = verify_trail(state(ctx).settings)
+    if fmt is Format.JSON:
+        emit_json(report.as_dict())
+    elif report.verified:
+        console.print(
+            f"audit trail verified: {report.size} events, {report.checkpoints} external "
+            f"checkpoints, {report.stored_checkpoints} stored",
+            markup=False,
+        )
+    else:
+        console.print(f"audit trail NOT verified ({len(report.errors)} errors):", markup=False)
+        for error in report.errors:
+            console.print(f"  {error}", markup=False)
+    raise typer.Exit(0 if report.verified else 1)
