@@ -53,6 +53,18 @@ port = 8400
 # HMAC key of dashboard sessions; `readiness init` generates it.
 secret_key_file = ".readiness/secrets/session.key"
 
+{section}notify]
+# Links in webhook payloads point here (the dashboard's public address).
+# public_url = "https://readiness.internal"
+# Quarantine entries this many days from expiry send quarantine.expiring (once).
+expiring_days = 3
+
+{section}audit]
+# Signed checkpoints of the audit ledger are also written here, outside the audit database:
+# keep it on other storage (or copy it away) so truncation and rewriting stay detectable.
+checkpoint_dir = ".readiness/checkpoints"
+key_file = ".readiness/secrets/audit-ledger.key"
+
 {section}links]
 # The dashboard's run page links a run to its commit, pull request and CI job with these URL
 # templates; placeholders: {{commit}}, {{pr}}, {{run_id}}, {{attempt}}, {{branch}}, {{job}}.
