@@ -18,24 +18,21 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import tempfile
 import time
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from _server import median_s, reader_get
+
 from readiness._common.clock import FrozenClock
-from readiness.auth.service import TokenService
 from readiness.config import load_settings
 from readiness.gate.model import Gate
 from readiness.gate.service import run_gate_for
 from readiness.projects.service import ProjectService
-from readiness.server.app import create_app
 from readiness.storage import open_stores
 from readiness.testhealth.model import RunMeta
 from readiness.testhealth.service import TestHealthService
@@ -64,12 +61,7 @@ PAGES = [
 
 
 def median_ms(action: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return round(statistics.median(times) * 1000, 1)
+    return round(median_s(action, repeat) * 1000, 1)
 
 
 def _outcomes(
@@ -133,29 +125,12 @@ def build(
     return settings, stores, clock, fills
 
 
-@contextmanager
-def client_for(settings: Any, stores: Any, clock: FrozenClock) -> Iterator[Callable[[str], None]]:
-    token, _ = TokenService(stores=stores, clock=clock).create(name="bench", role="reader")
-    app = create_app(settings, stores=stores, clock=clock)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from starlette.testclient import TestClient
-    headers = {"Authorization": f"Bearer {token}"}
-    with TestClient(app) as client:
-
-        def get(path: str) -> None:
-            response = client.get(path, headers=headers)
-            assert response.status_code == 200, (path, response.status_code, response.text[:300])
-
-        yield get
-
-
 def time_pages(tests: int, runs: int, repeat: int, seed: int) -> tuple[dict[str, float], float]:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         settings, stores, clock, fills = build(Path(tmp), tests, runs, seed)
         built = time.perf_counter() - started
-        with client_for(settings, stores, clock) as get:
+        with reader_get(settings, stores, clock) as get:
             figures = {"healthz": median_ms(lambda: get("/healthz"), repeat)}
             for name, path in PAGES:
                 url = path.format(**fills)

@@ -21,34 +21,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import tempfile
-import time
-import warnings
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from _server import median_s, reader_get
+
 from readiness._common.clock import FrozenClock
-from readiness.auth.service import TokenService
 from readiness.config import load_settings
 from readiness.projects.service import ProjectService
-from readiness.server.app import create_app
 from readiness.storage import open_stores
 from readiness.testhealth.model import RunMeta
 from readiness.testhealth.service import TestHealthService
 from readiness.testing import junit_xml
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def median_s(action: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return round(statistics.median(times), 4)
 
 
 def _outcome(i: int, n: int) -> str:
@@ -87,19 +74,8 @@ def main() -> None:
                     timestamp=START + timedelta(hours=n),
                 ),
             )
-        token, _ = TokenService(stores=stores, clock=clock).create(name="bench", role="reader")
-        app = create_app(settings, stores=stores, clock=clock)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from starlette.testclient import TestClient
-        headers = {"Authorization": f"Bearer {token}"}
-        with TestClient(app) as client:
-
-            def get(path: str) -> None:
-                response = client.get(path, headers=headers)
-                assert response.status_code == 200, response.text
-
-            every = client.get("/tests/flaky?status=all", headers=headers).text
+        with reader_get(settings, stores, clock) as get:
+            every = get("/tests/flaky?status=all")
             assert f"of {args.tests:,}" in every, "the first page should count every test"
             figures = {
                 "attention_page_s": median_s(lambda: get("/tests/flaky"), args.repeat),

@@ -17,37 +17,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import tempfile
 import time
-import warnings
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from _server import median_s, reader_get
+
 from readiness._common.clock import FrozenClock
-from readiness.auth.service import TokenService
 from readiness.config import load_settings
 from readiness.gate.model import Gate
 from readiness.gate.service import run_gate_for
 from readiness.gate.store import gate_runs
 from readiness.projects.service import ProjectService
-from readiness.server.app import create_app
 from readiness.storage import open_stores
 from readiness.testhealth.model import RunMeta
 from readiness.testhealth.service import TestHealthService
 from readiness.testing import junit_xml
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def median_s(action: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return round(statistics.median(times), 4)
 
 
 def fill(engine: object, project: str, runs: int) -> None:
@@ -103,18 +91,7 @@ def main() -> None:
         gate_recorded = median_s(lambda: gate(True), args.repeat)
         gate_unrecorded = median_s(lambda: gate(False), args.repeat)
 
-        token, _ = TokenService(stores=stores, clock=clock).create(name="bench", role="reader")
-        app = create_app(settings, stores=stores, clock=clock)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from starlette.testclient import TestClient
-        headers = {"Authorization": f"Bearer {token}"}
-        with TestClient(app) as client:
-
-            def get(path: str) -> None:
-                response = client.get(path, headers=headers)
-                assert response.status_code == 200, response.text
-
+        with reader_get(settings, stores, clock) as get:
             figures = {
                 "gates_page_s": median_s(lambda: get("/gates"), args.repeat),
                 "gates_api_s": median_s(lambda: get("/api/v1/gates/runs"), args.repeat),
