@@ -17,6 +17,7 @@ from readiness._common.clock import FrozenClock
 from readiness.auth.service import TokenService
 from readiness.config import Settings
 from readiness.plugins import hookspecs
+from readiness.plugins.manager import builtin_plugin_manager
 from readiness.server.app import create_app
 from readiness.storage import Stores, open_stores
 from readiness.testhealth.api import api_router
@@ -104,14 +105,7 @@ def server(settings: Settings, clock: FrozenClock) -> Iterator[Server]:
         role: svc.create(name=f"{role}-bot", role=role)[0]
         for role in ("reader", "writer", "admin", "auditor")
     }
-    app = create_app(
-        settings,
-        stores=stores,
-        clock=clock,
-        pm=empty_plugin_manager(),
-        extra_routers=[api_router()],
-        extra_pages=dashboard_pages(),
-    )
+    app = create_app(settings, stores=stores, clock=clock, pm=builtin_plugin_manager())
     with TestClient(app, raise_server_exceptions=False) as client:
         server = Server(client, app, tokens, stores, clock)
         response = client.post(

@@ -16,12 +16,10 @@ from starlette.exceptions import StarletteDeprecationWarning
 from readiness._common.clock import FrozenClock
 from readiness.auth.service import TokenService
 from readiness.config import Settings
+from readiness.plugins.manager import builtin_plugin_manager
 from readiness.server.app import create_app
 from readiness.storage.engine import Stores
-from readiness.testhealth.api import api_router
-from readiness.testhealth.pages import dashboard_pages
 from readiness.testing import junit_xml
-from tests.server.conftest import empty_plugin_manager
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
@@ -67,9 +65,7 @@ def api(stores: Stores, backend_settings: Settings, clock: FrozenClock) -> Itera
         backend_settings,
         stores=stores,
         clock=clock,
-        pm=empty_plugin_manager(),
-        extra_routers=[api_router()],
-        extra_pages=dashboard_pages(),
+        pm=builtin_plugin_manager(),
     )
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client, {"Authorization": f"Bearer {token}"})

@@ -26,11 +26,10 @@ from starlette.exceptions import StarletteDeprecationWarning
 from readiness._common.clock import FrozenClock
 from readiness.auth.service import TokenService
 from readiness.config import Settings
+from readiness.plugins.manager import builtin_plugin_manager
 from readiness.server.app import create_app
 from readiness.storage.engine import Stores
-from readiness.testhealth.api import api_router
 from readiness.testing import junit_xml
-from tests.server.conftest import empty_plugin_manager
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
@@ -65,8 +64,7 @@ def _app(settings: Settings, stores: Stores, clock: FrozenClock) -> Iterator[Api
         settings,
         stores=stores,
         clock=clock,
-        pm=empty_plugin_manager(),
-        extra_routers=[api_router()],
+        pm=builtin_plugin_manager(),
     )
     auth = {"Authorization": f"Bearer {secret}"}
     with TestClient(app, raise_server_exceptions=False) as client:

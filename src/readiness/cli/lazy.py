@@ -30,7 +30,6 @@ PLATFORM_COMMANDS: dict[str, tuple[str, str]] = {
     "tokens": ("readiness.cli.tokens", "group"),
     "sessions": ("readiness.cli.sessions", "group"),
     "projects": ("readiness.cli.projects", "group"),
-    "audit": ("readiness.cli.audit", "group"),
     "notify": ("readiness.cli.notify", "group"),
 }
 

@@ -18,7 +18,6 @@ from readiness.config import Settings
 from readiness.errors import ConfigError, StorageError
 from readiness.server.gates_page import gates_page
 from readiness.server.routes import (
-    audit,
     gates,
     meta,
     notify,
@@ -140,7 +139,6 @@ def create_app(
         sessions.router,
         notify.router,
         projects.router,
-        audit.router,
         gates.router,
         *routers,
     ):
