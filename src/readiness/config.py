@@ -93,6 +93,25 @@ class ServerSettings(BaseModel):
     hsts_seconds: int = Field(default=31_536_000, ge=0, le=63_072_000)
 
 
+class PrivacySettings(BaseModel):
+    """``[audit.privacy]``: the identity vault, break-glass and the security log
+    (docs/audit-privacy.md). The vault's database is ``vault_url`` (READINESS_VAULT_URL)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # The vault's own key (never the ledger's): it encrypts identities and per-subject keys.
+    vault_key_file: str = ".readiness/secrets/vault.key"
+    security_log_url: str | None = Field(
+        default=None, description="the raw-IP security log's database (default: the vault's)"
+    )
+    security_log_days: int = Field(default=30, ge=1, le=3650, description="raw IPs kept this long")
+    # Principals who must agree before a pseudonym is resolved, the requester included.
+    resolve_approvers: int = Field(default=1, ge=1, le=5)
+    resolve_window_minutes: int = Field(
+        default=60, ge=1, le=10_080, description="how long a resolution request stays usable"
+    )
+
+
 class AuditSettings(BaseModel):
     """The application audit trail on the ledger (docs/audit.md)."""
 
@@ -105,6 +124,7 @@ class AuditSettings(BaseModel):
     # Signed checkpoints are also written here, outside the audit database, so that a truncated,
     # rolled back or rewritten database is caught by `readiness audit verify`.
     checkpoint_dir: str = ".readiness/checkpoints"
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     @field_validator("origin")
     @classmethod
@@ -225,6 +245,7 @@ class Settings(BaseModel):
     data_dir: str = ".readiness"
     state_url: str | None = None
     audit_url: str | None = None
+    vault_url: str | None = None  # the identity vault (audit.privacy), its own database
     url: str | None = Field(default=None, description="a shared Readiness server")
     token: str | None = Field(default=None, repr=False)
     token_file: str | None = None
@@ -271,6 +292,10 @@ class Settings(BaseModel):
     @property
     def resolved_audit_url(self) -> str:
         return self.audit_url or f"sqlite:///{self.path(self.data_dir) / 'audit.db'}"
+
+    @property
+    def resolved_vault_url(self) -> str:
+        return self.vault_url or f"sqlite:///{self.path(self.data_dir) / 'vault.db'}"
 
     @property
     def audit_origin(self) -> str:

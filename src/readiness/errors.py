@@ -19,6 +19,7 @@ and exits 2, the server maps it to a status code and the JSON error shape
     ├── StorageError                    storage         503
     ├── RemoteError                     remote          502
     ├── GateError                       gate_error      500 (a check could not run: exit 2)
+    ├── PrivacyError                    privacy_invalid 400 (a sealed value does not open)
     └── LedgerError                     ledger_invalid  400 (exit 1 from `audit verify`)
         ├── ProofError                  proof_invalid   400
         ├── NoteFormatError             note_malformed  400
@@ -138,6 +139,14 @@ class GateError(ReadinessError):
     """A gate check could not run because its environment is broken (not a failed check)."""
 
     code = "gate_error"
+
+
+class PrivacyError(ReadinessError):
+    """The audit trail's privacy layer refused: a sealed value or a wrapped key of the identity
+    vault does not authenticate (altered, moved to another event, or another vault key)."""
+
+    code = "privacy_invalid"
+    http_status = 400
 
 
 class LedgerError(ReadinessError):

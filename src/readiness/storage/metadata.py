@@ -1,4 +1,5 @@
-"""The two SQLAlchemy ``MetaData`` objects: state (test history, tokens, ...) and audit.
+"""The SQLAlchemy ``MetaData`` objects: state (test history, tokens, ...), audit, and the
+identity vault of the audit trail's privacy layer (its own database).
 
 Feature ``tables`` modules attach their tables to one of these; Alembic histories under
 ``alembic_state/`` and ``alembic_audit/`` create them.
@@ -18,3 +19,4 @@ NAMING = {
 
 state_metadata = MetaData(naming_convention=NAMING)
 audit_metadata = MetaData(naming_convention=NAMING)
+vault_metadata = MetaData(naming_convention=NAMING)  # identity vault + security log (privacy)

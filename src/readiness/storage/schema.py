@@ -18,8 +18,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 HERE = Path(__file__).parent
-HISTORIES = {"state": HERE / "alembic_state", "audit": HERE / "alembic_audit"}
-VERSION_TABLES = {"state": "readiness_state_version", "audit": "readiness_audit_version"}
+HISTORIES = {
+    "state": HERE / "alembic_state",
+    "audit": HERE / "alembic_audit",
+    "vault": HERE / "alembic_vault",  # the identity vault and security log (audit.privacy)
+}
+VERSION_TABLES = {
+    "state": "readiness_state_version",
+    "audit": "readiness_audit_version",
+    "vault": "readiness_vault_version",
+}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,47 @@
+"""Wiring for the surfaces: a :class:`PrivacyService` on the project's vault and audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from readiness.audit.privacy.service import PrivacyService
+from readiness.audit.privacy.vault import Vault, open_vault_engine
+from readiness.audit.trail import open_ledger
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from readiness._common.clock import Clock
+    from readiness.config import Settings
+
+
+@contextmanager
+def privacy_service(
+    settings: Settings, clock: Clock, audit: Engine, *, source: str
+) -> Iterator[PrivacyService]:
+    """The privacy use cases, their events appended to the application trail on ``audit``."""
+    vault = Vault.open(settings, clock)
+    try:
+        ledger = open_ledger(settings, audit, clock)
+        try:
+            yield PrivacyService(vault, ledger.append, settings.audit.privacy, source)
+        finally:
+            ledger.close()
+    finally:
+        vault.close()
+
+
+@contextmanager
+def security_log_engine(settings: Settings, vault: Vault) -> Iterator[Engine]:
+    """The security log's database: the vault's own unless ``security_log_url`` names another."""
+    url = settings.audit.privacy.security_log_url
+    if url is None:
+        yield vault.engine
+        return
+    engine = open_vault_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
