@@ -17,5 +17,18 @@ def readiness_cli_apps() -> list[tuple[str, Any]]:
 @hookimpl
 def readiness_api_routers() -> list[Any]:
     from readiness.audittrail.api import router
+    from readiness.audittrail.api_privacy import router as privacy_router
 
-    return [router]
+    return [router, privacy_router]
+
+
+@hookimpl
+def readiness_notify_sweeps(settings: Any) -> list[Any]:
+    """The security log's retention runs on the server's sweep schedule (notify.sweep_every_s)."""
+    from readiness.audit.privacy.runtime import scheduled_purge
+
+    def security_log_purge(stores: Any, clock: Any) -> int:
+        scheduled_purge(settings, stores.audit, clock)
+        return 0  # no notification queued
+
+    return [security_log_purge]

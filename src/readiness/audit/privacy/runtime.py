@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from readiness.audit.privacy.service import PrivacyService
 from readiness.audit.privacy.vault import Vault, open_vault_engine
 from readiness.audit.trail import open_ledger
+from readiness.storage.engine import sqlite_path
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -45,3 +46,19 @@ def security_log_engine(settings: Settings, vault: Vault) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+def scheduled_purge(settings: Settings, audit: Engine, clock: Clock) -> int:
+    """The security log's purge as the server's schedule runs it; lines deleted.
+
+    An embedded vault that was never created is left alone (nothing to purge, and a server
+    must not create a vault and its key just by starting).
+    """
+    vault_file = sqlite_path(settings.resolved_vault_url)
+    if vault_file is not None and not vault_file.is_file():
+        return 0
+    with (
+        privacy_service(settings, clock, audit, source="readiness.server") as service,
+        security_log_engine(settings, service.vault) as db,
+    ):
+        return service.purge_security_log(db, by=None)

@@ -309,6 +309,8 @@ class PrivacyService:
         """Delete raw IPs older than the retention; audited (``by`` None: the scheduler)."""
         days = self.settings.security_log_days
         purged = securitylog.purge(engine, self.vault.clock, days)
+        if by is None and not purged:
+            return 0  # the schedule runs hourly: an empty purge is not worth an event
         self.record(
             actor_id=self.actor(by) if by is not None else "readiness",
             actor_type="operator" if by is not None else "system",
