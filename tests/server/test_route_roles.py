@@ -67,6 +67,24 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ),
     ("GET", "/api/v1/audit/events", "auditor", {}),
     ("GET", "/api/v1/audit/verify", "auditor", {}),
+    ("POST", "/api/v1/audit/privacy/subjects", "admin", {"json": {"subject": "ann@example.org"}}),
+    ("POST", "/api/v1/audit/privacy/lookup", "auditor", {"json": {"subject": "ann@example.org"}}),
+    ("POST", "/api/v1/audit/privacy/erase", "admin", {"json": {"subject": "ann@example.org"}}),
+    (
+        "POST",
+        "/api/v1/audit/privacy/resolve",
+        "auditor",
+        {"json": {"pseudonym": "usr_0011223344556677", "justification": "INC-1"}},
+    ),
+    ("POST", "/api/v1/audit/privacy/resolve-requests/1/approve", "auditor", {}),
+    ("POST", "/api/v1/audit/privacy/ip-key/rotate", "admin", {}),
+    (
+        "POST",
+        "/api/v1/audit/privacy/security-log",
+        "writer",
+        {"json": {"ip": "203.0.113.7", "action": "authn_login_fail"}},
+    ),
+    ("POST", "/api/v1/audit/privacy/security-log/purge", "admin", {}),
     ("GET", "/api/v1/projects", "reader", {}),
     ("GET", f"/api/v1/projects/{P}", "reader", {}),
     ("POST", "/api/v1/projects", "admin", {"json": {"name": "billing"}}),
@@ -136,12 +154,30 @@ def _prepare(server: Any, method: str, path: str, kwargs: dict[str, Any]) -> Non
             json={"url": "https://h/x", "events": ["gate.failed"]},
             headers=server.auth("admin"),
         )
+    if path == "/api/v1/audit/privacy/erase":
+        server.client.post(
+            "/api/v1/audit/privacy/subjects",
+            json={"subject": "ann@example.org"},
+            headers=server.auth("admin"),
+        )
+    if "/resolve-requests/1/" in path:
+        _open_resolution_request(server)
     if method == "DELETE" and "/quarantine/" in path:
         server.client.post(
             "/api/v1/tests/quarantine",
             json={"test_id": T, "reason": "flaky"},
             headers=server.auth("admin"),
         )
+
+
+def _open_resolution_request(server: Any) -> None:
+    """Resolution request 1, made by a principal that is none of the callers."""
+    from readiness.audit.privacy.runtime import privacy_service
+
+    settings = server.app.state.settings.model_copy(deep=True)
+    settings.audit.privacy.resolve_approvers = 2
+    with privacy_service(settings, server.clock, server.stores.audit, source="tests") as svc:
+        assert svc.resolve("usr_0011223344556677", "INC-1", by="someone-else").request_id == 1
 
 
 @pytest.mark.parametrize(("method", "path", "role", "kwargs", "caller"), CASES)
@@ -198,6 +234,7 @@ def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
             .replace("{token_id}", "1")
             .replace("{session_id}", "1")
             .replace("{webhook_id}", "1")
+            .replace("{request_id}", "1")
             .replace("{run_key}", R)
             .replace("{name}", P),
         )
