@@ -10,14 +10,14 @@ from readiness.storage.migrate import downgrade, head_revision
 from readiness.storage.schema import HISTORIES, current_revisions, read_history
 
 
-@pytest.mark.parametrize("kind", ["state", "audit"])
+@pytest.mark.parametrize("kind", ["state", "audit", "vault"])
 def test_the_heads_read_from_the_files_are_alembics_heads(kind: str) -> None:
     alembic_heads = ScriptDirectory(str(HISTORIES[kind])).get_heads()
 
     assert read_history(kind).heads == tuple(sorted(alembic_heads))
 
 
-@pytest.mark.parametrize("kind", ["state", "audit"])
+@pytest.mark.parametrize("kind", ["state", "audit", "vault"])
 def test_every_revision_of_the_files_is_one_alembic_knows_with_the_same_parents(kind: str) -> None:
     script = ScriptDirectory(str(HISTORIES[kind]))
     alembic_parents = {

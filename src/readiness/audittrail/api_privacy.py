@@ -74,14 +74,7 @@ def register_subject(request: Request, who: Admin, body: SubjectBody) -> dict[st
 def lookup_subject(request: Request, who: Auditor, body: SubjectBody) -> dict[str, Any]:
     """The pseudonym of a subject, or null (never registered, or erased). Audited."""
     with _service(request) as service:
-        pseudonym = service.vault.lookup(body.subject)
-        service.record(
-            actor_id=service.actor(who.actor),
-            action="privacy.lookup",
-            target_type="subject",
-            target_id=pseudonym or "none",
-            result="success" if pseudonym else "not_found",
-        )
+        pseudonym = service.lookup(body.subject, by=who.actor)
     return {"pseudonym": pseudonym}
 
 

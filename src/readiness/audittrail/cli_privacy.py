@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -55,14 +56,9 @@ def lookup_cmd(
     subject: Annotated[str, typer.Argument(help="The real identity (e-mail, name, id).")],
     fmt: Format = FormatOption,
 ) -> None:
-    """The pseudonym of SUBJECT; exit 1 when it has none (never registered, or erased)."""
-    from readiness.audit.privacy.vault import Vault
-
-    vault = Vault.open(state(ctx).settings, state(ctx).clock)
-    try:
-        pseudonym = vault.lookup(subject)
-    finally:
-        vault.close()
+    """The pseudonym of SUBJECT (the lookup is audited); exit 1 when it has none."""
+    with _service(ctx) as service:
+        pseudonym = service.lookup(subject, by=state(ctx).actor)
     if fmt is Format.JSON:
         emit_json({"pseudonym": pseudonym})
     else:
@@ -144,10 +140,20 @@ def approve_resolve_cmd(
     )
 
 
-def _read(source: str) -> bytes:
-    from readiness.audittrail.cli import _read_input
+MAX_INPUT_BYTES = 256 << 20  # as `readiness audit append`
 
-    return _read_input(source)
+
+def _read(source: str) -> bytes:
+    from readiness.errors import InputError
+
+    if source == "-":
+        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+    else:
+        with Path(source).open("rb") as handle:
+            data = handle.read(MAX_INPUT_BYTES + 1)
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"{source}: more than {MAX_INPUT_BYTES} bytes; give fewer events")
+    return data
 
 
 def seal_cmd(

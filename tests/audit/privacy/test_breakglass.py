@@ -171,3 +171,33 @@ def test_an_approved_request_answers_only_within_its_window(
 
     assert (again.status, again.identity) == ("pending", None)
     assert again.request_id != request
+
+
+def test_what_is_not_a_pseudonym_is_refused_before_anything_is_recorded(
+    service: PrivacyService,
+) -> None:
+    recorder = Recorder()
+    svc = PrivacyService(service.vault, recorder, service.settings, "tests")
+
+    with pytest.raises(InputError) as caught:
+        svc.resolve("ann@example.org", "INC-1", by="bob")
+
+    assert caught.value.message == (
+        "pseudonym: 'ann@example.org' is not a pseudonym of this vault (usr_ and 16 hex digits, "
+        "as `readiness audit lookup` prints)"
+    )
+    assert recorder.events == []
+
+
+def test_a_lookup_is_recorded_by_pseudonym(service: PrivacyService) -> None:
+    pseudonym, _ = service.register("ann@example.org", by="alice")
+    recorder = Recorder()
+    svc = PrivacyService(service.vault, recorder, service.settings, "tests")
+
+    assert svc.lookup("ann@example.org", by="bob") == pseudonym
+    assert svc.lookup("zed@example.org", by="bob") is None
+
+    assert [(e["action"], e["target_id"], e["result"]) for e in recorder.events] == [
+        ("privacy.lookup", pseudonym, "success"),
+        ("privacy.lookup", "none", "not_found"),
+    ]

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from readiness._common.clock import utc
 from readiness.audit.events import entry_bytes, validate_event
 from readiness.audit.privacy import securitylog
+from readiness.audit.privacy.crypto import is_pseudonym
 from readiness.audit.privacy.tables import resolve_approvals, resolve_requests
 from readiness.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 
@@ -103,6 +104,18 @@ class PrivacyService:
         """The pseudonym an operator acts under (registered on first use)."""
         return self.vault.register(principal).pseudonym
 
+    def lookup(self, subject: str, *, by: str) -> str | None:
+        """The pseudonym of ``subject`` (None: none); the lookup is an audit event."""
+        pseudonym = self.vault.lookup(subject)
+        self.record(
+            actor_id=self.actor(by),
+            action="privacy.lookup",
+            target_type="subject",
+            target_id=pseudonym or "none",
+            result="success" if pseudonym else "not_found",
+        )
+        return pseudonym
+
     # --- register / erase ---------------------------------------------------------------------
 
     def register(self, subject: str, *, by: str) -> tuple[str, bool]:
@@ -146,6 +159,11 @@ class PrivacyService:
         """
         reason = check_justification(justification)
         pseudonym = pseudonym.strip()
+        if not is_pseudonym(pseudonym):
+            raise InputError(
+                f"pseudonym: {pseudonym[:40]!r} is not a pseudonym of this vault (usr_ and 16 hex "
+                "digits, as `readiness audit lookup` prints)"
+            )
         actor = self.actor(by)
         needed = self.settings.resolve_approvers
         request_id: int | None = None
