@@ -162,3 +162,55 @@ def test_the_vault_refuses_the_ledger_key_as_its_key(
 
     with pytest.raises(ConfigError, match=r"the vault needs its own key: name another file$"):
         Vault.open(settings, clock)
+
+
+def test_an_identity_altered_in_the_vault_database_is_refused_not_shown(
+    service: PrivacyService,
+) -> None:
+    pseudonym, _ = service.register("ann@example.org", by="alice")
+    with service.vault.engine.begin() as conn:
+        stored = conn.scalar(
+            sa.select(subjects.c.identity).where(subjects.c.pseudonym == pseudonym)
+        )
+        assert stored is not None
+        wrapped = bytearray(stored)
+        wrapped[-1] ^= 1
+        conn.execute(
+            subjects.update()
+            .where(subjects.c.pseudonym == pseudonym)
+            .values(identity=bytes(wrapped))
+        )
+
+    with pytest.raises(PrivacyError, match=f"identity {pseudonym} does not open"):
+        service.vault.identity(pseudonym)
+
+
+def test_concurrent_registrations_of_one_subject_agree_on_one_pseudonym(
+    service: PrivacyService,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        found = list(pool.map(lambda _: service.vault.register("ann@example.org"), range(12)))
+
+    assert len({f.pseudonym for f in found}) == 1
+    assert sum(f.created for f in found) == 1
+
+
+def test_an_erased_key_is_gone_from_the_store_and_on_sqlite_from_its_files(
+    service: PrivacyService, backend: str, vault_url: str
+) -> None:
+    pseudonym, _ = service.register("ann@example.org", by="alice")
+    with service.vault.engine.connect() as conn:
+        row = conn.execute(sa.select(subjects).where(subjects.c.pseudonym == pseudonym)).one()
+    secrets = [bytes(row.data_key), bytes(row.identity), bytes(row.subject_index)]
+
+    service.erase(pseudonym, by="alice")
+
+    with service.vault.engine.connect() as conn:
+        stored = conn.execute(sa.select(subjects.c.data_key, subjects.c.identity)).all()
+    assert [bytes(v) in secrets for r in stored for v in r] == [False] * (2 * len(stored))
+    if backend == "sqlite":  # PostgreSQL reclaims a deleted row's space at VACUUM
+        path = Path(vault_url.removeprefix("sqlite:///"))
+        files = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+        assert [s in files for s in secrets] == [False, False, False]

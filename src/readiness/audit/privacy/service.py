@@ -147,6 +147,7 @@ class PrivacyService:
                 target_type="subject",
                 target_id=pseudonym,
             )
+        self.vault.flush_erasure()
         return pseudonym, leaf
 
     # --- break-glass --------------------------------------------------------------------------

@@ -201,6 +201,13 @@ class Vault:
         conn.execute(subjects.delete().where(subjects.c.pseudonym == pseudonym))
         conn.execute(erasures.insert().values(pseudonym=pseudonym, erased_at=self.clock.now()))
 
+    def flush_erasure(self) -> None:
+        """On SQLite, copy the write-ahead log into the file and truncate it: the old pages
+        holding an erased key do not linger in ``vault.db-wal`` (best effort while others read)."""
+        if is_sqlite(self.engine):
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     # --- the IP key -------------------------------------------------------------------------
 
     def ip_key(self) -> tuple[str, bytes]:
@@ -228,6 +235,7 @@ class Vault:
             conn.execute(
                 ip_keys.insert().values(key_id=key_id, key=wrapped, created_at=self.clock.now())
             )
+        self.flush_erasure()
         return (None if old is None else str(old)), key_id
 
     def hash_ip(self, ip: str) -> str:
