@@ -84,6 +84,12 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
         "writer",
         {"json": {"ip": "203.0.113.7", "action": "authn_login_fail"}},
     ),
+    (
+        "POST",
+        "/api/v1/audit/privacy/security-log/search",
+        "auditor",
+        {"json": {"justification": "INC-1"}},
+    ),
     ("POST", "/api/v1/audit/privacy/security-log/purge", "admin", {}),
     ("GET", "/api/v1/projects", "reader", {}),
     ("GET", f"/api/v1/projects/{P}", "reader", {}),

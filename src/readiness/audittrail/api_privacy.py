@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -127,6 +128,25 @@ def record_security_ip(request: Request, _who: Writer, body: IpBody) -> dict[str
             request_id=body.request_id,
         )
     return {"ip_hmac": hashed}
+
+
+class SecurityLogQuery(JsonBody):
+    justification: Line | None = Field(default=None, max_length=1024)
+    ip_hmac: Line | None = Field(default=None, max_length=200)
+    limit: int = Field(default=100, ge=1, le=10_000)
+
+
+@router.post("/privacy/security-log/search")
+def search_security_log(
+    request: Request, who: Auditor, body: SecurityLogQuery
+) -> list[dict[str, Any]]:
+    """Raw IPs, newest first (justification required; the read is recorded first)."""
+    settings = get_settings(request)
+    with _service(request) as service, security_log_engine(settings, service.vault) as db:
+        found = service.read_security_log(
+            db, body.justification, by=who.actor, ip_hmac=body.ip_hmac, limit=body.limit
+        )
+    return [jsonable_dict(asdict(e)) for e in found]
 
 
 @router.post("/privacy/security-log/purge")

@@ -236,6 +236,38 @@ def security_log_record_cmd(
     console.print(hashed, markup=False)
 
 
+@security_log_app.command("show")
+def security_log_show_cmd(
+    ctx: typer.Context,
+    justification: Annotated[
+        str | None, typer.Option(help="Why raw IPs are needed; required, audited.")
+    ] = None,
+    ip_hmac: Annotated[
+        str | None, typer.Option("--ip-hmac", help="Only the lines of this ip_hmac.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many, newest first.")] = 100,
+    fmt: Format = FormatOption,
+) -> None:
+    """Raw IPs of the security log, newest first; the read is recorded in the trail first."""
+    from dataclasses import asdict
+
+    from readiness.audit.privacy.runtime import security_log_engine
+    from readiness.audit.privacy.service import check_justification
+
+    reason = check_justification(justification, "to read raw IPs")
+    with _service(ctx) as service, security_log_engine(state(ctx).settings, service.vault) as db:
+        found = service.read_security_log(
+            db, reason, by=state(ctx).actor, ip_hmac=ip_hmac, limit=limit
+        )
+    if fmt is Format.JSON:
+        emit_json([asdict(e) for e in found])
+        return
+    for e in found:
+        console.print(
+            f"{e.occurred_at.isoformat(timespec='seconds')}  {e.ip:<39} {e.action}", markup=False
+        )
+
+
 @security_log_app.command("purge")
 def security_log_purge_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     """Delete raw IPs older than audit.privacy.security_log_days (default 30)."""

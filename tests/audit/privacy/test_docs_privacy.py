@@ -37,6 +37,9 @@ def test_the_command_block_runs_as_pasted(project_dir: Path) -> None:
     assert any(line.startswith(f"{pseudonym} resolves to no one (erased ") for line in lines)
     assert "exit 1" in lines
     assert any(line.startswith("audit trail verified: ") for line in lines)
+    assert any(
+        line.endswith("203.0.113.7                             authn_login_fail") for line in lines
+    )
     assert lines[-1] == "purged 0 security-log lines older than 30 days"
     sealed = (project_dir / "sealed.jsonl").read_text()
     assert "ann@example.org" not in sealed

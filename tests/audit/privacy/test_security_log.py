@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -103,3 +105,31 @@ def test_the_scheduled_purge_deletes_expired_lines(
     assert scheduled_purge(settings, stores.audit, clock) == 0  # exactly 7 days: kept
     clock.advance(timedelta(seconds=1))
     assert scheduled_purge(settings, stores.audit, clock) == 1
+
+
+def test_reading_raw_ips_needs_a_justification_and_is_recorded_first(
+    service: PrivacyService, clock: FrozenClock
+) -> None:
+    from readiness.audit.privacy.service import PrivacyService as Service
+
+    hashed = record_ip(service.vault.engine, service.vault, clock, ip="198.51.100.1", action="a")
+    record_ip(service.vault.engine, service.vault, clock, ip="198.51.100.2", action="a")
+    recorded: list[bytes] = []
+
+    def append(entries: Sequence[bytes]) -> list[int]:
+        recorded.extend(entries)
+        return [0]
+
+    svc = Service(service.vault, append, service.settings, "tests")
+    with pytest.raises(InputError, match=r"^justification: required to read raw IPs; say why"):
+        svc.read_security_log(service.vault.engine, None, by="alice")
+    found = svc.read_security_log(service.vault.engine, "INC-5", by="alice", ip_hmac=hashed)
+
+    assert [e.ip for e in found] == ["198.51.100.1"]
+    [event] = [json.loads(e) for e in recorded]
+    assert (event["action"], event["justification"], event["target_fields_accessed"]) == (
+        "privacy.security_log_read",
+        "INC-5",
+        ["ip", "ip_hmac", "action", "occurred_at"],
+    )
+    assert b"198.51.100" not in recorded[0]

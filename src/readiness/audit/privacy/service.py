@@ -31,12 +31,12 @@ Append = Callable[[Sequence[bytes]], list[int]]
 MAX_JUSTIFICATION = 1024
 
 
-def check_justification(text: str | None) -> str:
+def check_justification(text: str | None, purpose: str = "to resolve a pseudonym") -> str:
     """The justification, trimmed; InputError when it is missing, blank or too long."""
     value = (text or "").strip()
     if not value:
         raise InputError(
-            "justification: required to resolve a pseudonym; say why (an incident number, a "
+            f"justification: required {purpose}; say why (an incident number, a "
             'legal hold reference), e.g. --justification "INC-2041 account takeover"'
         )
     if len(value) > MAX_JUSTIFICATION:
@@ -323,6 +323,29 @@ class PrivacyService:
             after={"key_id": new},
         )
         return old, new
+
+    def read_security_log(
+        self,
+        engine: sa.Engine,
+        justification: str | None,
+        *,
+        by: str,
+        ip_hmac: str | None = None,
+        limit: int = 100,
+    ) -> list[securitylog.SecurityEntry]:
+        """Raw IPs, newest first (only ``ip_hmac``'s when given); recorded before returned."""
+        reason = check_justification(justification, "to read raw IPs")
+        found = securitylog.entries(engine, ip_hmac=ip_hmac, limit=limit)
+        self.record(
+            actor_id=self.actor(by),
+            action="privacy.security_log_read",
+            target_type="security_log",
+            target_id="security_log",
+            target_fields_accessed=["ip", "ip_hmac", "action", "occurred_at"],
+            justification=reason,
+            after={"returned": len(found), "ip_hmac": ip_hmac},
+        )
+        return found
 
     def purge_security_log(self, engine: sa.Engine, *, by: str | None) -> int:
         """Delete raw IPs older than the retention; audited (``by`` None: the scheduler)."""
