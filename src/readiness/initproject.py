@@ -20,6 +20,8 @@ data_dir = ".readiness"
 # Use PostgreSQL instead (needs `pip install readiness[postgres]`):
 # state_url = "postgresql+psycopg://readiness@db.internal/readiness_state"
 # audit_url = "postgresql+psycopg://readiness@db.internal/readiness_audit"
+# The identity vault of the audit trail (pseudonyms, erasure keys) is a database of its own:
+# vault_url = "postgresql+psycopg://vault@db.internal/readiness_vault"
 
 # A shared Readiness server that CI uploads to (token in READINESS_TOKEN or token_file):
 # url = "https://readiness.internal"
@@ -64,6 +66,16 @@ expiring_days = 3
 # keep it on other storage (or copy it away) so truncation and rewriting stay detectable.
 checkpoint_dir = ".readiness/checkpoints"
 key_file = ".readiness/secrets/audit-ledger.key"
+
+{section}audit.privacy]
+# The identity vault's own key (never the ledger's); created 0600 on first use.
+vault_key_file = ".readiness/secrets/vault.key"
+# Raw IPs stay in the security log this many days; the server purges them hourly.
+security_log_days = 30
+# Principals who must agree before a pseudonym is resolved (2: a second approver), and how
+# long a resolution request stays usable.
+resolve_approvers = 1
+resolve_window_minutes = 60
 
 {section}links]
 # The dashboard's run page links a run to its commit, pull request and CI job with these URL
