@@ -52,14 +52,14 @@ def seal_fields(
     ``subject`` (an identity, registered if new, or a pseudonym the vault knows)."""
     fields = list(fields)
     checked = validate_event(event)
-    pseudonym = (
-        vault.find(subject)
-        if crypto.is_pseudonym(subject.strip())
-        else vault.register(subject).pseudonym
-    )
-    key = vault.data_key(pseudonym)
-    if key is None:  # erased between the two calls
-        raise NotFoundError("subject: erased while its event was being sealed; nothing sealed")
+    named = subject.strip()
+    pseudonym = named if crypto.is_pseudonym(named) else vault.register(subject).pseudonym
+    key = vault.data_key(pseudonym)  # one query: the key, or None when unknown or erased
+    if key is None:
+        raise NotFoundError(
+            "subject: no key for that pseudonym in the identity vault (never registered, or "
+            "erased); nothing sealed"
+        )
     out = dict(checked)
     for side, name in _paths(fields, checked):
         values = dict(out[side])
