@@ -100,3 +100,18 @@ def test_a_sealed_value_altered_in_the_stored_event_is_refused_not_shown(
 
     with pytest.raises(PrivacyError, match="does not authenticate"):
         open_fields(moved, vault=service.vault)
+
+
+def test_nothing_is_sealed_for_an_erased_subject(service: PrivacyService) -> None:
+    from readiness.errors import NotFoundError
+
+    pseudonym, _ = service.register("ann@example.org", by="alice")
+    service.erase(pseudonym, by="alice")
+
+    with pytest.raises(NotFoundError) as caught:
+        seal_fields(event(pseudonym), pseudonym, ["email"], vault=service.vault)
+
+    assert caught.value.message == (
+        "subject: no key for that pseudonym in the identity vault (never registered, or "
+        "erased); nothing sealed"
+    )
