@@ -133,3 +133,13 @@ def test_reading_raw_ips_needs_a_justification_and_is_recorded_first(
         ["ip", "ip_hmac", "action", "occurred_at"],
     )
     assert b"198.51.100" not in recorded[0]
+
+
+def test_the_server_sweeps_include_the_security_log_purge(project_dir: Path) -> None:
+    from readiness.plugins.manager import builtin_plugin_manager
+
+    settings = load_settings(project_dir, environ={})
+    hook = builtin_plugin_manager().hook.readiness_notify_sweeps(settings=settings)
+    names = [sweep.__name__ for group in hook for sweep in group]
+
+    assert "security_log_purge" in names
