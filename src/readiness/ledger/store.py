@@ -195,9 +195,32 @@ def nodes_created(conn: Connection, log: str, start: int, end: int) -> dict[Node
     return {(int(level), int(index)): bytes(value) for level, index, value in rows}
 
 
+def nodes_created_by_level(
+    conn: Connection, log: str, start: int, end: int
+) -> dict[int, tuple[Sequence[int], Sequence[bytes]]]:
+    """What :func:`nodes_created` reads, as ``level -> (indices, hashes)`` in index order (one
+    primary-key range query per level): what verification compares with a recomputed level as
+    a whole (one list comparison, not a lookup per node)."""
+    found: dict[int, tuple[Sequence[int], Sequence[bytes]]] = {}
+    level = 1
+    while end >> level:
+        low, high = start >> level, end >> level
+        if low < high:
+            rows = _driver_rows(conn, _LEVEL_RANGE_IN_ORDER, (log, level, low, high))
+            if rows:
+                indices, hashes = zip(*rows, strict=True)
+                found[level] = (indices, hashes)
+        level += 1
+    return found
+
+
 _LEVEL_RANGE = (
     "SELECT level, node_index, hash FROM ledger_nodes "
     "WHERE log = ? AND level = ? AND node_index >= ? AND node_index < ?"
+)
+_LEVEL_RANGE_IN_ORDER = (
+    "SELECT node_index, hash FROM ledger_nodes "
+    "WHERE log = ? AND level = ? AND node_index >= ? AND node_index < ? ORDER BY node_index"
 )
 
 
@@ -232,9 +255,14 @@ def level_nodes(conn: Connection, log: str, level: int, start: int, end: int) ->
 
 def _driver_rows(conn: Connection, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
     """Rows of ``sql`` (``?`` placeholders) straight from the driver: the hot read paths of
-    verification skip SQLAlchemy's per-row result processing."""
+    verification skip SQLAlchemy's per-row result processing. On PostgreSQL the result comes in
+    binary format (``bytea`` as raw bytes, not hex text the client must decode)."""
     if conn.dialect.name == "postgresql":
-        sql = sql.replace("?", "%s")
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        with driver.cursor(binary=True) as binary:
+            binary.execute(sql.replace("?", "%s"), tuple(params))
+            return list(binary.fetchall())
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(sql, tuple(params))
@@ -243,24 +271,46 @@ def _driver_rows(conn: Connection, sql: str, params: Sequence[object]) -> list[t
         cursor.close()
 
 
+_ENTRY_RANGE = (
+    "SELECT leaf_index, entry, leaf_hash FROM ledger_entries WHERE log = ? "
+    "AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index LIMIT ?"
+)
+
+
+@dataclass(frozen=True)
+class EntryChunk:
+    """Consecutive rows of ``ledger_entries`` as columns (what verification streams)."""
+
+    indices: Sequence[int]
+    entries: Sequence[bytes]
+    leaf_hashes: Sequence[bytes]
+
+
+def entry_chunks(
+    conn: Connection, log: str, start: int = 0, end: int | None = None, *, chunk: int = 8192
+) -> Iterator[EntryChunk]:
+    """The entries ``[start, end)`` in index order, ``chunk`` rows per query (keyset paging on
+    the primary key), each chunk as three columns."""
+    position = start
+    last = end if end is not None else 2**63 - 1
+    while position < last:
+        rows = _driver_rows(conn, _ENTRY_RANGE, (log, position, last, chunk))
+        if not rows:
+            return
+        indices, entries, hashes = zip(*rows, strict=True)
+        yield EntryChunk(indices, entries, hashes)
+        if len(rows) < chunk:
+            return
+        position = int(indices[-1]) + 1
+
+
 def iter_entries(
     conn: Connection, log: str, start: int = 0, end: int | None = None, *, chunk: int = 8192
 ) -> Iterator[tuple[int, bytes, bytes]]:
     """``(leaf_index, entry, leaf_hash)`` in index order, fetched ``chunk`` rows at a time."""
-    position = start
-    last = end if end is not None else 2**63 - 1
-    while position < last:
-        rows = _driver_rows(
-            conn,
-            "SELECT leaf_index, entry, leaf_hash FROM ledger_entries WHERE log = ? "
-            "AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index LIMIT ?",
-            (log, position, last, chunk),
-        )
-        for index, entry, value in rows:
+    for part in entry_chunks(conn, log, start, end, chunk=chunk):
+        for index, entry, value in zip(part.indices, part.entries, part.leaf_hashes, strict=True):
             yield int(index), bytes(entry), bytes(value)
-        if len(rows) < chunk:
-            return
-        position = int(rows[-1][0]) + 1
 
 
 def insert_checkpoint(
