@@ -16,6 +16,7 @@ Every table is keyed by ``log`` (the log's origin line), so one audit database h
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -122,59 +123,65 @@ def fetch_nodes(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[Nod
     return found
 
 
-_PG_FETCH = sa.text(
+_PG_FETCH = (
     "SELECT 0::smallint, leaf_index, leaf_hash FROM ledger_entries "
-    "WHERE log = :log AND leaf_index = ANY(CAST(:leaves AS bigint[])) "
+    "WHERE log = %(log)s AND leaf_index = ANY(%(leaves)s::bigint[]) "
     "UNION ALL "
     "SELECT n.level, n.node_index, n.hash FROM ledger_nodes AS n "
-    "JOIN unnest(CAST(:levels AS smallint[]), CAST(:indices AS bigint[])) AS w(level, node_index) "
-    "ON n.level = w.level AND n.node_index = w.node_index WHERE n.log = :log"
+    "JOIN unnest(%(levels)s::smallint[], %(indices)s::bigint[]) AS w(level, node_index) "
+    "ON n.level = w.level AND n.node_index = w.node_index WHERE n.log = %(log)s"
 )
 
 
 def _fetch_nodes_pg(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[NodeId, bytes]:
-    """PostgreSQL: the wanted nodes as arrays joined by primary key (cheap to plan)."""
+    """PostgreSQL: the wanted nodes as arrays joined by primary key (cheap to plan), sent
+    straight to the driver, the result in binary format."""
     inner = [node for node in nodes if node[0]]
-    rows = conn.execute(
-        _PG_FETCH,
-        {
-            "log": log,
-            "leaves": [index for level, index in nodes if not level],
-            "levels": [level for level, _ in inner],
-            "indices": [index for _, index in inner],
-        },
-    )
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    params = {
+        "log": log,
+        "leaves": [index for level, index in nodes if not level],
+        "levels": [level for level, _ in inner],
+        "indices": [index for _, index in inner],
+    }
+    with driver.cursor(binary=True) as cursor:
+        cursor.execute(_PG_FETCH, params)
+        rows = cursor.fetchall()
     return {(int(level), int(index)): bytes(value) for level, index, value in rows}
+
+
+_SQLITE_LEAVES = (
+    "SELECT 0, leaf_index, leaf_hash FROM ledger_entries "
+    "WHERE log = ? AND leaf_index IN (SELECT value FROM json_each(?))"
+)
+_SQLITE_LEVEL = (
+    "SELECT level, node_index, hash FROM ledger_nodes "
+    "WHERE log = ? AND level = ? AND node_index IN (SELECT value FROM json_each(?))"
+)
 
 
 def _fetch_nodes_by_level(
     conn: Connection, log: str, nodes: Sequence[NodeId]
 ) -> dict[NodeId, bytes]:
     """SQLite: one SELECT per level by primary key, glued with UNION ALL (every part is an index
-    lookup; an OR of levels would let the planner scan the table)."""
+    lookup; an OR of levels would let the planner scan the table), sent straight to the driver
+    (building and compiling the statement through SQLAlchemy cost more than running it)."""
     by_level: dict[int, list[int]] = {}
     for level, index in nodes:
         by_level.setdefault(level, []).append(index)
-    parts: list[sa.Select[tuple[int, int, bytes]]] = []
-    leaves = by_level.pop(0, None)
-    if leaves is not None:
-        parts.append(
-            sa.select(
-                sa.literal(0, sa.SmallInteger()).label("level"),
-                ledger_entries.c.leaf_index.label("node_index"),
-                ledger_entries.c.leaf_hash.label("hash"),
-            ).where(ledger_entries.c.log == log, ledger_entries.c.leaf_index.in_(leaves))
-        )
-    parts.extend(
-        sa.select(ledger_nodes.c.level, ledger_nodes.c.node_index, ledger_nodes.c.hash).where(
-            ledger_nodes.c.log == log,
-            ledger_nodes.c.level == level,
-            ledger_nodes.c.node_index.in_(indices),
-        )
-        for level, indices in by_level.items()
-    )
-    query: sa.Executable = parts[0] if len(parts) == 1 else sa.union_all(*parts)
-    return {(int(level), int(index)): bytes(value) for level, index, value in conn.execute(query)}
+    parts: list[str] = []
+    params: list[object] = []
+    for level, indices in by_level.items():
+        wanted = json.dumps(indices)
+        if level == 0:
+            parts.append(_SQLITE_LEAVES)
+            params.extend((log, wanted))
+        else:
+            parts.append(_SQLITE_LEVEL)
+            params.extend((log, level, wanted))
+    rows = _driver_rows(conn, " UNION ALL ".join(parts), params)
+    return {(int(level), int(index)): bytes(value) for level, index, value in rows}
 
 
 def nodes_created(conn: Connection, log: str, start: int, end: int) -> dict[NodeId, bytes]:
