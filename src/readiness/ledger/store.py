@@ -95,11 +95,13 @@ class StoredCheckpoint:
 
 
 def stored_size(conn: Connection, log: str) -> int:
-    """The number of leaves of ``log`` (its largest leaf index plus one)."""
-    last = conn.execute(
-        sa.select(sa.func.max(ledger_entries.c.leaf_index)).where(ledger_entries.c.log == log)
-    ).scalar_one()
+    """The number of leaves of ``log`` (its largest leaf index plus one): one backward scan of
+    the primary key, sent straight to the driver (every proof asks it first)."""
+    ((last,),) = _driver_rows(conn, _MAX_INDEX, (log,))
     return 0 if last is None else int(last) + 1
+
+
+_MAX_INDEX = "SELECT max(leaf_index) FROM ledger_entries WHERE log = ?"
 
 
 def fetch_nodes(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[NodeId, bytes]:
