@@ -230,3 +230,8 @@ def verify_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
         for error in report.errors:
             console.print(f"  {error}", markup=False)
     raise typer.Exit(0 if report.verified else 1)
+
+
+from readiness.audittrail import cli_pgaudit  # noqa: E402 - the pgaudit slice's commands
+
+cli_pgaudit.register(app)
