@@ -43,7 +43,7 @@ SQL = [
     "CREATE EXTENSION pgaudit",
     "CREATE TABLE accounts (id int PRIMARY KEY, iban text)",
     f"INSERT INTO accounts VALUES (1, '{SECRET}')",
-    "UPDATE accounts SET iban = 'FR7630006000011234567890189' WHERE id = 1",
+    "UPDATE accounts\n   SET iban = 'FR7630006000011234567890189'\n WHERE id = 1",
     "SELECT iban FROM accounts",
 ]
 
@@ -159,8 +159,11 @@ def test_the_real_logs_parse_in_every_format(pgaudit_logs: dict[str, str], log_f
     assert [(e["action"], e["target_type"], e["target_id"]) for e in events] == EXPECTED
     assert {e["actor_id"] for e in events} == {"db:postgres"}
     assert events[3]["after"]["statement_shape"] == "INSERT INTO accounts VALUES (?, ?)"
+    # a statement on several lines (stderr: continuation lines start with a tab)
+    assert events[4]["after"]["statement_shape"] == "UPDATE accounts SET iban = ? WHERE id = ?"
     assert all(e["after"]["time_source"] == "log" for e in events)
     assert SECRET not in json.dumps(events)
+    assert "FR7630006000011234567890189" not in json.dumps(events)
 
 
 def test_the_real_log_is_ingested_once(
