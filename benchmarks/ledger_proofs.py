@@ -13,11 +13,14 @@ path and of the root in one query), each verified against the root; p50/p99/max 
 The peer, in the same run and in the same loop: the floor of any database-backed proof, one
 primary-key lookup of the same event's leaf hash through the same engine.
 
+``--database sqlite`` builds the same log in a temporary SQLite file (``executemany``) instead.
+
 Prints one JSON line. PostgreSQL comes from ``READINESS_TEST_PG_URL`` (default: the local
 trust-auth server, database ``test``); the schema is dropped afterwards unless ``--keep``.
 
     .venv/bin/python benchmarks/ledger_proofs.py                 # 10M events (minutes to build)
     .venv/bin/python benchmarks/ledger_proofs.py --size 1000000
+    .venv/bin/python benchmarks/ledger_proofs.py --database sqlite --size 1000000
 """
 
 from __future__ import annotations
@@ -29,11 +32,13 @@ import os
 import random
 import struct
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -150,6 +155,49 @@ def build(engine: sa.Engine, size: int) -> tuple[float, bytes]:
     return time.perf_counter() - started, tree.root()
 
 
+@contextmanager
+def sqlite_engine() -> Iterator[sa.Engine]:
+    with tempfile.TemporaryDirectory() as folder:
+        engine = create_engine_for(f"sqlite:///{Path(folder) / 'audit.db'}")
+        try:
+            upgrade("audit", engine)
+            yield engine
+        finally:
+            engine.dispose()
+
+
+def build_sqlite(engine: sa.Engine, size: int) -> tuple[float, bytes]:
+    """The same log on SQLite: ``executemany`` per chunk, one transaction (setup only: the
+    file is thrown away, so ``synchronous=OFF``)."""
+    started = time.perf_counter()
+    stamp = SystemClock().now().strftime("%Y-%m-%d %H:%M:%S.%f")
+    tree = CompactRange()
+    sha = hashlib.sha256
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        raw.execute("PRAGMA synchronous=OFF")
+        cursor = raw.cursor()
+        for first in range(0, size, CHUNK):
+            entries = [_entry(i) for i in range(first, min(size, first + CHUNK))]
+            leaves = [sha(b"\x00" + entry).digest() for entry in entries]
+            nodes = tree.extend(leaves)
+            cursor.executemany(
+                "INSERT INTO ledger_entries (log, leaf_index, entry, leaf_hash, appended_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (LOG, first + offset, entry, leaf, stamp)
+                    for offset, (entry, leaf) in enumerate(zip(entries, leaves, strict=True))
+                ],
+            )
+            cursor.executemany(
+                "INSERT INTO ledger_nodes (log, level, node_index, hash) VALUES (?, ?, ?, ?)",
+                [(LOG, level, index, value) for (level, index), value in nodes if level],
+            )
+        raw.commit()
+    return time.perf_counter() - started, tree.root()
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -190,23 +238,25 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=10_000_000)
     parser.add_argument("--proofs", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--keep", action="store_true", help="keep the schema (named on stderr)")
     parser.add_argument("--schema", help="measure on a schema an earlier --keep run built")
     args = parser.parse_args()
-    with postgres_engine(args.keep, args.schema) as engine:
+    sqlite = args.database == "sqlite"
+    with sqlite_engine() if sqlite else postgres_engine(args.keep, args.schema) as engine:
         service = LedgerService(engine, SystemClock(), Ed25519Signer(LOG, bytes(32)), LOG)
-        if args.schema:
+        if args.schema and not sqlite:
             build_s, root = 0.0, service.root()
             args.size = service.size()
         else:
-            build_s, root = build(engine, args.size)
+            build_s, root = (build_sqlite if sqlite else build)(engine, args.size)
         stored_root = service.root()
         timings = measure(engine, args.size, args.proofs, args.seed)
     print(
         json.dumps(
             {
                 "benchmark": "ledger_proofs",
-                "database": "postgresql",
+                "database": args.database,
                 "size": args.size,
                 "build_s": round(build_s, 1),
                 "root_matches_compact_range": stored_root == root,
