@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from readiness.audit.pgaudit_ingest import KEY_FILE
 from readiness.ledger.store import iter_entries
@@ -118,3 +120,36 @@ def test_a_missing_file_exits_2(cli: Cli, project_dir: Path) -> None:  # noqa: F
     code, _, err = cli("audit", "ingest-pgaudit", str(project_dir / "nope.log"))
     assert code == 2
     assert err == f"error: {project_dir / 'nope.log'}: No such file or directory\n"
+
+
+_LINE = st.one_of(
+    st.text(st.characters(codec="utf-8"), max_size=80),
+    st.builds(
+        lambda head, body: f"{head}LOG:  AUDIT: {body}",
+        st.sampled_from(["", "2026-04-10 14:23:01.123 UTC [1] bob@db ", "x "]),
+        st.text(st.characters(codec="utf-8"), max_size=120),
+    ),
+)
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    content=st.one_of(
+        st.binary(max_size=200),
+        st.lists(_LINE, max_size=6).map(lambda lines: "\n".join(lines).encode()),
+    )
+)
+def test_any_input_is_ingested_or_refused_with_one_line(
+    cli: Cli,  # noqa: F811 - the fixture
+    project_dir: Path,
+    content: bytes,
+) -> None:
+    path = project_dir / "fuzz.log"
+    path.write_bytes(content)
+    code, _, err = cli("audit", "ingest-pgaudit", str(path))
+    assert code in (0, 2)
+    if code == 2:
+        assert err.startswith("error: ")
+        assert err.count("\n") == 1
+    else:
+        assert err == ""
