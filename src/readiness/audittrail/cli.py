@@ -235,3 +235,6 @@ def verify_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
 from readiness.audittrail.cli_privacy import register as _register_privacy  # noqa: E402
 
 _register_privacy(app)
+from readiness.audittrail import cli_pgaudit  # noqa: E402 - the pgaudit slice's commands
+
+cli_pgaudit.register(app)

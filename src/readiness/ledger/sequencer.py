@@ -2,7 +2,8 @@
 
 Submitters (any number of threads) call :meth:`Sequencer.append` and block until their entries
 are durable. The sequencer thread takes whatever is pending (waiting at most ``window_ms`` for
-more, at most ``max_batch`` entries), and in ONE transaction: takes the log's write lock, checks
+more, and no longer once as many entries wait as the last batch held, at most ``max_batch``
+entries), and in ONE transaction: takes the log's write lock, checks
 the stored size, appends every leaf to its in-memory :class:`CompactRange`, inserts the entries
 (with their leaf hashes) and every interior node they complete, commits; then it acknowledges
 each submitter with its indices.
@@ -90,6 +91,7 @@ class Sequencer:
         self._range: CompactRange | None = None
         self._pending: list[_Submission] = []
         self._pending_count = 0
+        self._last_batch = 0
         self._cond = threading.Condition()
         self._closed = False
         self._thread = threading.Thread(
@@ -134,8 +136,12 @@ class Sequencer:
             if not self._pending:
                 return None
             if self._window and not self._closed:
+                # Wait for more until the window ends, the batch is full, or as many entries
+                # are pending as the last batch held (its submitters are back: waiting longer
+                # only delays them).
+                enough = min(self._max_batch, max(self._last_batch, 1))
                 deadline = time.monotonic() + self._window
-                while self._pending_count < self._max_batch and not self._closed:
+                while self._pending_count < enough and not self._closed:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         break
@@ -149,6 +155,7 @@ class Sequencer:
                 taken.append(submission)
                 count += len(submission.entries)
             self._pending_count -= count
+            self._last_batch = count
             return taken
 
     def _run(self) -> None:

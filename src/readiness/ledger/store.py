@@ -16,6 +16,7 @@ Every table is keyed by ``log`` (the log's origin line), so one audit database h
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -94,11 +95,13 @@ class StoredCheckpoint:
 
 
 def stored_size(conn: Connection, log: str) -> int:
-    """The number of leaves of ``log`` (its largest leaf index plus one)."""
-    last = conn.execute(
-        sa.select(sa.func.max(ledger_entries.c.leaf_index)).where(ledger_entries.c.log == log)
-    ).scalar_one()
+    """The number of leaves of ``log`` (its largest leaf index plus one): one backward scan of
+    the primary key, sent straight to the driver (every proof asks it first)."""
+    ((last,),) = _driver_rows(conn, _MAX_INDEX, (log,))
     return 0 if last is None else int(last) + 1
+
+
+_MAX_INDEX = "SELECT max(leaf_index) FROM ledger_entries WHERE log = ?"
 
 
 def fetch_nodes(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[NodeId, bytes]:
@@ -122,59 +125,65 @@ def fetch_nodes(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[Nod
     return found
 
 
-_PG_FETCH = sa.text(
+_PG_FETCH = (
     "SELECT 0::smallint, leaf_index, leaf_hash FROM ledger_entries "
-    "WHERE log = :log AND leaf_index = ANY(CAST(:leaves AS bigint[])) "
+    "WHERE log = %(log)s AND leaf_index = ANY(%(leaves)s::bigint[]) "
     "UNION ALL "
     "SELECT n.level, n.node_index, n.hash FROM ledger_nodes AS n "
-    "JOIN unnest(CAST(:levels AS smallint[]), CAST(:indices AS bigint[])) AS w(level, node_index) "
-    "ON n.level = w.level AND n.node_index = w.node_index WHERE n.log = :log"
+    "JOIN unnest(%(levels)s::smallint[], %(indices)s::bigint[]) AS w(level, node_index) "
+    "ON n.level = w.level AND n.node_index = w.node_index WHERE n.log = %(log)s"
 )
 
 
 def _fetch_nodes_pg(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[NodeId, bytes]:
-    """PostgreSQL: the wanted nodes as arrays joined by primary key (cheap to plan)."""
+    """PostgreSQL: the wanted nodes as arrays joined by primary key (cheap to plan), sent
+    straight to the driver, the result in binary format."""
     inner = [node for node in nodes if node[0]]
-    rows = conn.execute(
-        _PG_FETCH,
-        {
-            "log": log,
-            "leaves": [index for level, index in nodes if not level],
-            "levels": [level for level, _ in inner],
-            "indices": [index for _, index in inner],
-        },
-    )
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    params = {
+        "log": log,
+        "leaves": [index for level, index in nodes if not level],
+        "levels": [level for level, _ in inner],
+        "indices": [index for _, index in inner],
+    }
+    with driver.cursor(binary=True) as cursor:
+        cursor.execute(_PG_FETCH, params)
+        rows = cursor.fetchall()
     return {(int(level), int(index)): bytes(value) for level, index, value in rows}
+
+
+_SQLITE_LEAVES = (
+    "SELECT 0, leaf_index, leaf_hash FROM ledger_entries "
+    "WHERE log = ? AND leaf_index IN (SELECT value FROM json_each(?))"
+)
+_SQLITE_LEVEL = (
+    "SELECT level, node_index, hash FROM ledger_nodes "
+    "WHERE log = ? AND level = ? AND node_index IN (SELECT value FROM json_each(?))"
+)
 
 
 def _fetch_nodes_by_level(
     conn: Connection, log: str, nodes: Sequence[NodeId]
 ) -> dict[NodeId, bytes]:
     """SQLite: one SELECT per level by primary key, glued with UNION ALL (every part is an index
-    lookup; an OR of levels would let the planner scan the table)."""
+    lookup; an OR of levels would let the planner scan the table), sent straight to the driver
+    (building and compiling the statement through SQLAlchemy cost more than running it)."""
     by_level: dict[int, list[int]] = {}
     for level, index in nodes:
         by_level.setdefault(level, []).append(index)
-    parts: list[sa.Select[tuple[int, int, bytes]]] = []
-    leaves = by_level.pop(0, None)
-    if leaves is not None:
-        parts.append(
-            sa.select(
-                sa.literal(0, sa.SmallInteger()).label("level"),
-                ledger_entries.c.leaf_index.label("node_index"),
-                ledger_entries.c.leaf_hash.label("hash"),
-            ).where(ledger_entries.c.log == log, ledger_entries.c.leaf_index.in_(leaves))
-        )
-    parts.extend(
-        sa.select(ledger_nodes.c.level, ledger_nodes.c.node_index, ledger_nodes.c.hash).where(
-            ledger_nodes.c.log == log,
-            ledger_nodes.c.level == level,
-            ledger_nodes.c.node_index.in_(indices),
-        )
-        for level, indices in by_level.items()
-    )
-    query: sa.Executable = parts[0] if len(parts) == 1 else sa.union_all(*parts)
-    return {(int(level), int(index)): bytes(value) for level, index, value in conn.execute(query)}
+    parts: list[str] = []
+    params: list[object] = []
+    for level, indices in by_level.items():
+        wanted = json.dumps(indices)
+        if level == 0:
+            parts.append(_SQLITE_LEAVES)
+            params.extend((log, wanted))
+        else:
+            parts.append(_SQLITE_LEVEL)
+            params.extend((log, level, wanted))
+    rows = _driver_rows(conn, " UNION ALL ".join(parts), params)
+    return {(int(level), int(index)): bytes(value) for level, index, value in rows}
 
 
 def nodes_created(conn: Connection, log: str, start: int, end: int) -> dict[NodeId, bytes]:
@@ -195,9 +204,32 @@ def nodes_created(conn: Connection, log: str, start: int, end: int) -> dict[Node
     return {(int(level), int(index)): bytes(value) for level, index, value in rows}
 
 
+def nodes_created_by_level(
+    conn: Connection, log: str, start: int, end: int
+) -> dict[int, tuple[Sequence[int], Sequence[bytes]]]:
+    """What :func:`nodes_created` reads, as ``level -> (indices, hashes)`` in index order (one
+    primary-key range query per level): what verification compares with a recomputed level as
+    a whole (one list comparison, not a lookup per node)."""
+    found: dict[int, tuple[Sequence[int], Sequence[bytes]]] = {}
+    level = 1
+    while end >> level:
+        low, high = start >> level, end >> level
+        if low < high:
+            rows = _driver_rows(conn, _LEVEL_RANGE_IN_ORDER, (log, level, low, high))
+            if rows:
+                indices, hashes = zip(*rows, strict=True)
+                found[level] = (indices, hashes)
+        level += 1
+    return found
+
+
 _LEVEL_RANGE = (
     "SELECT level, node_index, hash FROM ledger_nodes "
     "WHERE log = ? AND level = ? AND node_index >= ? AND node_index < ?"
+)
+_LEVEL_RANGE_IN_ORDER = (
+    "SELECT node_index, hash FROM ledger_nodes "
+    "WHERE log = ? AND level = ? AND node_index >= ? AND node_index < ? ORDER BY node_index"
 )
 
 
@@ -232,9 +264,14 @@ def level_nodes(conn: Connection, log: str, level: int, start: int, end: int) ->
 
 def _driver_rows(conn: Connection, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
     """Rows of ``sql`` (``?`` placeholders) straight from the driver: the hot read paths of
-    verification skip SQLAlchemy's per-row result processing."""
+    verification skip SQLAlchemy's per-row result processing. On PostgreSQL the result comes in
+    binary format (``bytea`` as raw bytes, not hex text the client must decode)."""
     if conn.dialect.name == "postgresql":
-        sql = sql.replace("?", "%s")
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        with driver.cursor(binary=True) as binary:
+            binary.execute(sql.replace("?", "%s"), tuple(params))
+            return list(binary.fetchall())
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(sql, tuple(params))
@@ -243,24 +280,46 @@ def _driver_rows(conn: Connection, sql: str, params: Sequence[object]) -> list[t
         cursor.close()
 
 
+_ENTRY_RANGE = (
+    "SELECT leaf_index, entry, leaf_hash FROM ledger_entries WHERE log = ? "
+    "AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index LIMIT ?"
+)
+
+
+@dataclass(frozen=True)
+class EntryChunk:
+    """Consecutive rows of ``ledger_entries`` as columns (what verification streams)."""
+
+    indices: Sequence[int]
+    entries: Sequence[bytes]
+    leaf_hashes: Sequence[bytes]
+
+
+def entry_chunks(
+    conn: Connection, log: str, start: int = 0, end: int | None = None, *, chunk: int = 8192
+) -> Iterator[EntryChunk]:
+    """The entries ``[start, end)`` in index order, ``chunk`` rows per query (keyset paging on
+    the primary key), each chunk as three columns."""
+    position = start
+    last = end if end is not None else 2**63 - 1
+    while position < last:
+        rows = _driver_rows(conn, _ENTRY_RANGE, (log, position, last, chunk))
+        if not rows:
+            return
+        indices, entries, hashes = zip(*rows, strict=True)
+        yield EntryChunk(indices, entries, hashes)
+        if len(rows) < chunk:
+            return
+        position = int(indices[-1]) + 1
+
+
 def iter_entries(
     conn: Connection, log: str, start: int = 0, end: int | None = None, *, chunk: int = 8192
 ) -> Iterator[tuple[int, bytes, bytes]]:
     """``(leaf_index, entry, leaf_hash)`` in index order, fetched ``chunk`` rows at a time."""
-    position = start
-    last = end if end is not None else 2**63 - 1
-    while position < last:
-        rows = _driver_rows(
-            conn,
-            "SELECT leaf_index, entry, leaf_hash FROM ledger_entries WHERE log = ? "
-            "AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index LIMIT ?",
-            (log, position, last, chunk),
-        )
-        for index, entry, value in rows:
+    for part in entry_chunks(conn, log, start, end, chunk=chunk):
+        for index, entry, value in zip(part.indices, part.entries, part.leaf_hashes, strict=True):
             yield int(index), bytes(entry), bytes(value)
-        if len(rows) < chunk:
-            return
-        position = int(rows[-1][0]) + 1
 
 
 def insert_checkpoint(
