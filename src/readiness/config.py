@@ -93,6 +93,22 @@ class ServerSettings(BaseModel):
     hsts_seconds: int = Field(default=31_536_000, ge=0, le=63_072_000)
 
 
+class AuditCaptureSettings(BaseModel):
+    """Capture and its coverage proof (docs/audit-capture.md): the ``[audit.capture]`` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    app: str | None = Field(
+        default=None, description="the FastAPI app the coverage check analyses, as module:attr"
+    )
+    observed: str | None = Field(
+        default=None, description="the JSON lines the middleware wrote in the app's test run"
+    )
+    require_observed: bool = Field(
+        default=False, description="audit.capture_coverage fails without the observed file"
+    )
+
+
 class AuditSettings(BaseModel):
     """The application audit trail on the ledger (docs/audit.md)."""
 
@@ -105,6 +121,7 @@ class AuditSettings(BaseModel):
     # Signed checkpoints are also written here, outside the audit database, so that a truncated,
     # rolled back or rewritten database is caught by `readiness audit verify`.
     checkpoint_dir: str = ".readiness/checkpoints"
+    capture: AuditCaptureSettings = Field(default_factory=AuditCaptureSettings)
 
     @field_validator("origin")
     @classmethod

@@ -230,3 +230,8 @@ def verify_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
         for error in report.errors:
             console.print(f"  {error}", markup=False)
     raise typer.Exit(0 if report.verified else 1)
+
+
+from readiness.audittrail.cli_capture import register as _register_capture  # noqa: E402
+
+_register_capture(app)

@@ -19,8 +19,9 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from readiness._common.words import plural
 from readiness.audit.capture.middleware import AuditMiddleware
 from readiness.audit.capture.policy import (
     CATEGORY_TITLES,
@@ -32,6 +33,13 @@ from readiness.audit.capture.policy import (
 )
 from readiness.errors import InputError
 
+if TYPE_CHECKING:
+    from readiness.config import Settings
+
+NO_APP = (
+    "no app to analyse: give APP as module:attr (e.g. myapp.main:app) or set "
+    "[audit.capture] app in readiness.toml"
+)
 EXTERNAL = (
     "outside the app: capture it with PostgreSQL triggers (readiness audit capture "
     "install-triggers) and pgaudit"
@@ -107,13 +115,15 @@ class CoverageReport:
         }
 
 
-def load_app(spec: str) -> Any:
-    """The object ``module:attr`` names, imported with the current directory on the path."""
+def load_app(spec: str, root: Path | None = None) -> Any:
+    """The object ``module:attr`` names, imported with ``root`` (default: the current
+    directory) on the import path."""
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise InputError(f"APP {spec!r}: expected module:attribute, e.g. myapp.main:app")
-    if "" not in sys.path and str(Path.cwd()) not in sys.path:
-        sys.path.insert(0, str(Path.cwd()))
+    folder = str(root or Path.cwd())
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
@@ -126,6 +136,19 @@ def load_app(spec: str) -> Any:
     if not hasattr(app, "routes") or not hasattr(app, "user_middleware"):
         raise InputError(f"APP {spec!r}: not a FastAPI or Starlette application")
     return app
+
+
+def report_for(settings: Settings, app: str | None, observed: str | None) -> CoverageReport:
+    """The coverage report of ``app`` (default ``[audit.capture] app``) with ``observed``
+    (default ``[audit.capture] observed``; relative paths from the project directory)."""
+    spec = app or settings.audit.capture.app
+    if not spec:
+        raise InputError(NO_APP)
+    given = observed or settings.audit.capture.observed
+    path = settings.path(given) if given else None
+    lines = read_observed(path) if path is not None else None
+    loaded = load_app(spec, settings.root)
+    return coverage_report(loaded, spec, lines, str(path) if path is not None else None)
 
 
 def read_observed(path: Path) -> list[dict[str, Any]]:
@@ -268,8 +291,34 @@ def _categories(
         elif failing:
             out[category] = ("uncovered", "not audited: " + ", ".join(failing))
         else:
-            out[category] = ("covered", f"{len(routes)} routes audited or exempted")
+            out[category] = ("covered", f"{plural(len(routes), 'route')} audited or exempted")
     return out
 
 
 __all__ = ["SPEC_ATTR", "CoverageReport", "RouteCoverage", "coverage_report", "load_app"]
+
+
+def report_lines(report: CoverageReport) -> list[str]:
+    """The report as the CLI prints it: a verdict, one line per route, one per category."""
+    if report.complete:
+        verdict = "complete"
+    else:
+        verdict = (
+            f"INCOMPLETE: {len(report.uncovered)} uncovered routes, "
+            f"{len(report.uncovered_categories)} uncovered categories"
+        )
+    lines = [f"audit capture of {report.app}: {verdict}"]
+    if report.observed_file:
+        lines.append(f"observed: {report.observed_file}")
+    for r in report.routes:
+        line = f"  {r.status:<12} {r.method:<6} {r.path} -> {r.action or '-'}: {r.reason}"
+        if r.categories:
+            line += " [" + "; ".join(f"{c.value}: {why}" for c, why in r.categories) + "]"
+        lines.append(line)
+    lines.append("categories:")
+    for category, (status, detail) in report.categories.items():
+        lines.append(f"  {status:<12} {CATEGORY_TITLES[category]}: {detail}")
+    lines.extend(
+        f"  observed but not a route of the app: {route}" for route in report.unknown_observed
+    )
+    return lines
