@@ -22,8 +22,11 @@ from readiness._common.words import shown
 from readiness.errors import ConfigError, InputError
 
 ENV_PREFIX = "READINESS_"
-# Variables with the prefix that are not settings: who acts (audit), the test database.
-NOT_SETTINGS = frozenset({"READINESS_ACTOR", "READINESS_TEST_PG_URL", "READINESS_DEBUG"})
+# Variables with the prefix that are not settings: who acts (audit), the test database, the
+# file the audit capture middleware records routes to during an app's test run.
+NOT_SETTINGS = frozenset(
+    {"READINESS_ACTOR", "READINESS_TEST_PG_URL", "READINESS_DEBUG", "READINESS_AUDIT_OBSERVED"}
+)
 
 
 class TestHealthSettings(BaseModel):

@@ -184,7 +184,7 @@ def test_fail_open_releases_the_response_and_logs_the_failure_without_the_event(
     sink.fail = True
     caplog.set_level(logging.ERROR, "readiness.audit.capture")
     with TestClient(build_app(sink, clock=clock)) as c:
-        response = c.get("/patients/p1", headers=BOB)
+        response = c.get("/patients/never-written", headers=BOB)
 
     assert response.json() == {"diagnosis": "flu", "medication_list": "rest"}
     assert caplog.messages == [

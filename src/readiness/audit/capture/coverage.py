@@ -304,8 +304,8 @@ def report_lines(report: CoverageReport) -> list[str]:
         verdict = "complete"
     else:
         verdict = (
-            f"INCOMPLETE: {len(report.uncovered)} uncovered routes, "
-            f"{len(report.uncovered_categories)} uncovered categories"
+            f"INCOMPLETE: {plural(len(report.uncovered), 'uncovered route')}, "
+            f"{plural(len(report.uncovered_categories), 'uncovered category')}"
         )
     lines = [f"audit capture of {report.app}: {verdict}"]
     if report.observed_file:
