@@ -19,6 +19,7 @@ from readiness.gate.model import CheckStatus, Gate, GateContext
 from tests.audit.capture import example_app
 
 ROOT = Path(__file__).resolve().parents[3]
+PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
 APP = "tests.audit.capture.example_app:app"
 BARE = "tests.audit.capture.example_app:bare_app"
 DOCS = [
@@ -68,8 +69,7 @@ def observed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = {k: v for k, v in os.environ.items() if not k.startswith("READINESS_")}
     env["READINESS_AUDIT_OBSERVED"] = str(path)
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-p", "no:cacheprovider"]
-        + ["tests/audit/capture/example_suite.py"],
+        [*PYTEST, "tests/audit/capture/example_suite.py"],
         cwd=ROOT,
         env=env,
         capture_output=True,
