@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from readiness._common.words import plural
 from readiness.console import Format, FormatOption, console, emit_json, state
 
 capture_app = typer.Typer(
@@ -112,7 +113,8 @@ def relay_cmd(
         emit_json(result.as_dict())
         return
     console.print(
-        f"relayed {result.appended} captured changes ({result.already} already in the ledger)",
+        f"relayed {plural(result.appended, 'captured change')} "
+        f"({result.already} already in the ledger)",
         markup=False,
     )
 
