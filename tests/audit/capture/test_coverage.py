@@ -307,3 +307,40 @@ def test_the_check_is_registered_for_the_merge_gate_only() -> None:
 
     assert [c.id for c in readiness_gate_checks(gate=Gate.MERGE)] == ["audit.capture_coverage"]
     assert readiness_gate_checks(gate=Gate.DEPLOY) == []
+
+
+def test_routes_of_mounted_apps_are_mapped_and_other_mounts_listed(tmp_path: Path) -> None:
+    from fastapi import FastAPI
+    from starlette.staticfiles import StaticFiles
+
+    from readiness.audit.capture import RecordingSink
+    from tests.audit.capture.example_app import build_app
+
+    inner = FastAPI(openapi_url=None)
+
+    @inner.delete("/records/{record_id}")
+    def drop(record_id: str) -> None:
+        del record_id
+
+    app = build_app(RecordingSink())
+    app.mount("/legacy", inner)
+    app.mount("/static", StaticFiles(directory=tmp_path))
+
+    report = coverage_report(app, "clinic")
+
+    assert [(r.method, r.path, r.status, r.action, r.reason) for r in report.routes[-2:]] == [
+        (
+            "DELETE",
+            "/legacy/records/{record_id}",
+            "covered",
+            "legacy.records.delete",
+            "planned by a must-be-logged category",
+        ),
+        (
+            "*",
+            "/static",
+            "not_audited",
+            None,
+            "a mounted StaticFiles app: its requests are not routes the report can map",
+        ),
+    ]

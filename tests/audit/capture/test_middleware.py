@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import WebSocket
 from starlette.exceptions import StarletteDeprecationWarning
 
 from readiness._common.clock import FrozenClock
@@ -284,3 +285,87 @@ def test_the_ledger_sink_appends_each_event_as_its_canonical_entry(
         b'"request_id":"req-1","result":"success","source":"clinic_api","target_id":"p1",'
         b'"target_type":"patients"}'
     )
+
+
+def test_a_route_of_a_mounted_app_is_named_with_the_mount_path(
+    sink: RecordingSink, clock: FrozenClock, tmp_path: Path
+) -> None:
+    from fastapi import FastAPI
+
+    inner = FastAPI()
+
+    @inner.delete("/records/{record_id}")
+    def drop(record_id: str) -> dict[str, str]:
+        return {"dropped": record_id}
+
+    outer = build_app(sink, clock=clock, observed=str(tmp_path / "obs.jsonl"))
+    outer.mount("/legacy", inner)
+    with TestClient(outer) as c:
+        assert c.delete("/legacy/records/r1").status_code == 200
+
+    assert (sink.actions(), sink.events[0]["target_id"]) == (["legacy.records.delete"], "r1")
+    assert json.loads((tmp_path / "obs.jsonl").read_text())["route"] == (
+        "/legacy/records/{record_id}"
+    )
+
+
+def test_concurrent_requests_never_mix_their_actors(
+    sink: RecordingSink, clock: FrozenClock
+) -> None:
+    from functools import partial
+
+    import anyio
+    import httpx
+
+    app = build_app(sink, clock=clock)
+    app.user_middleware[0].kwargs["request_ids"] = None  # a fresh uuid per request
+
+    async def main() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            async with anyio.create_task_group() as group:
+                for i in range(40):
+                    token = "t-alice" if i % 2 else "t-bob"
+                    headers = {"Authorization": f"Bearer {token}", "X-Request-ID": f"r{i}"}
+                    group.start_soon(partial(client.get, f"/patients/p{i}", headers=headers))
+
+    anyio.run(main)
+
+    pairs = sorted((e["request_id"], e["actor_id"], e["target_id"]) for e in sink.events)
+    assert pairs == sorted((f"r{i}", "usr_a1" if i % 2 else "usr_b2", f"p{i}") for i in range(40))
+
+
+def test_a_streaming_response_is_released_after_its_event_is_written(
+    sink: RecordingSink, clock: FrozenClock
+) -> None:
+    from fastapi.responses import StreamingResponse
+
+    app = build_app(sink, clock=clock, fail_closed=True)
+
+    @app.post("/exports/run")
+    def export() -> StreamingResponse:
+        return StreamingResponse(iter([b"a,b\n", b"1,2\n"]), media_type="text/csv")
+
+    with TestClient(app) as c:
+        response = c.post("/exports/run")
+
+    assert (response.status_code, response.text, sink.actions()) == (
+        200,
+        "a,b\n1,2\n",
+        ["exports.run.create"],
+    )
+
+
+def test_websockets_pass_through_unaudited(sink: RecordingSink, clock: FrozenClock) -> None:
+    app = build_app(sink, clock=clock, fail_closed=True)
+
+    @app.websocket("/ws")
+    async def ws(socket: WebSocket) -> None:
+        await socket.accept()
+        await socket.send_text(await socket.receive_text())
+        await socket.close()
+
+    with TestClient(app) as c, c.websocket_connect("/ws") as socket:
+        socket.send_text("hi")
+        assert socket.receive_text() == "hi"
+    assert sink.events == []

@@ -35,6 +35,7 @@ class RequestAudit:
     tenant: str | None = None
     target_id: str | None = None
     fields_accessed: list[str] = field(default_factory=list)
+    base: str = ""  # the root_path the request came with (mounted routes are named from it)
 
     def set_actor(self, actor_id: str, actor_type: str = "user") -> None:
         """The authenticated actor (a pseudonymous id, never a name or e-mail)."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -204,20 +204,20 @@ def coverage_report(
     report = CoverageReport(name, policy is not None, observed_file)
     seen = _observations(observed) if observed is not None else None
     known: set[tuple[str, str]] = set()
-    for route in getattr(app, "routes", []):
-        path, methods = getattr(route, "path", None), getattr(route, "methods", None)
-        if not isinstance(path, str) or not methods:
-            continue  # mounts and websockets: the middleware sees only HTTP routes
+    for path, route in _routes(app, ""):
+        methods = getattr(route, "methods", None)
+        if not methods:
+            report.routes.append(_mounted(path, route))
+            continue
         extra = (getattr(route, "openapi_extra", None) or {}).get("x-audit-category", [])
         declared = [extra] if isinstance(extra, str) else list(extra)
         for method in sorted(m for m in methods if m != "HEAD"):
             known.add((method, path))
-            endpoint = getattr(route, "endpoint", None)
             plan = resolve(
                 policy or CapturePolicy(),
                 path,
                 method,
-                endpoint,
+                getattr(route, "endpoint", None),
                 tags=route_tags(route),
                 extra=declared,
             )
@@ -226,6 +226,33 @@ def coverage_report(
         report.unknown_observed = sorted(f"{m} {p}" for m, p in seen if (m, p) not in known)
     report.categories = _categories(report, policy)
     return report
+
+
+def _routes(app: Any, prefix: str) -> Iterator[tuple[str, Any]]:
+    """``(full path template, route)`` of every HTTP route, mounted apps' routes included."""
+    for route in getattr(app, "routes", None) or []:
+        path = getattr(route, "path", None)
+        if not isinstance(path, str) or type(route).__name__ == "WebSocketRoute":
+            continue
+        inner = getattr(route, "app", None)
+        if getattr(route, "methods", None) is None and hasattr(inner, "routes"):
+            yield from _routes(inner, prefix + path)
+        else:
+            yield prefix + path, route
+
+
+def _mounted(path: str, route: Any) -> RouteCoverage:
+    """A mounted ASGI app without routes (static files, another framework): its requests
+    pass the middleware but cannot be mapped to events; listed so no one assumes they are."""
+    kind = type(getattr(route, "app", route)).__name__
+    return RouteCoverage(
+        method="*",
+        path=path,
+        status="not_audited",
+        action=None,
+        categories=(),
+        reason=f"a mounted {kind} app: its requests are not routes the report can map",
+    )
 
 
 def route_tags(route: Any) -> list[str]:

@@ -74,21 +74,22 @@ def occurred_at(clock: Clock) -> str:
     return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
-def route_facts(scope: Scope) -> tuple[str, object, list[str], list[str]] | None:
-    """``(template, endpoint, tags, x-audit-category)`` of the route the router matched."""
+def route_facts(scope: Scope, base: str = "") -> tuple[str, object, list[str], list[str]] | None:
+    """``(template, endpoint, tags, x-audit-category)`` of the route the router matched.
+
+    A route of a mounted app is named with the mount's path in front (the part of
+    ``root_path`` the routing added to ``base``, the ``root_path`` the request came with)."""
     route = scope.get("route")
     path = getattr(route, "path", None)
     if route is None or not isinstance(path, str):
         return None
+    root = str(scope.get("root_path", ""))
+    prefix = root[len(base) :] if root.startswith(base) else ""
     extra = getattr(route, "openapi_extra", None) or {}
     declared = extra.get("x-audit-category", [])
     declared = [declared] if isinstance(declared, str) else list(declared)
-    return (
-        path,
-        getattr(route, "endpoint", None),
-        list(getattr(route, "tags", None) or []),
-        declared,
-    )
+    endpoint = getattr(route, "endpoint", None)
+    return prefix + path, endpoint, list(getattr(route, "tags", None) or []), declared
 
 
 class AuditMiddleware:
@@ -136,6 +137,7 @@ class AuditMiddleware:
                 self._failed("preflight", exc)
                 await self._unavailable(send)
                 return
+        audit.base = str(scope.get("root_path", ""))
         token = bind(audit)
         started = replaced = False
 
@@ -162,7 +164,7 @@ class AuditMiddleware:
     async def _record(self, scope: Scope, audit: RequestAudit, status: int) -> bool:
         """Write the request's event; False when fail-closed and the write failed."""
         event, action = self._event(scope, audit, status)
-        self._observe(scope, status, [action] if event is not None else [])
+        self._observe(scope, audit.base, status, [action] if event is not None else [])
         if event is None:
             return True
         try:
@@ -175,7 +177,7 @@ class AuditMiddleware:
     def _event(
         self, scope: Scope, audit: RequestAudit, status: int
     ) -> tuple[dict[str, Any] | None, str]:
-        facts = route_facts(scope)
+        facts = route_facts(scope, audit.base)
         if facts is None:
             return None, ""
         path, endpoint, tags, declared = facts
@@ -230,10 +232,10 @@ class AuditMiddleware:
             "refused with 503" if self.fail_closed else "response released (fail-open)",
         )
 
-    def _observe(self, scope: Scope, status: int, actions: list[str]) -> None:
+    def _observe(self, scope: Scope, base: str, status: int, actions: list[str]) -> None:
         if self.observed is None:
             return
-        facts = route_facts(scope)
+        facts = route_facts(scope, base)
         line = {
             "method": scope["method"],
             "route": facts[0] if facts else None,
