@@ -322,12 +322,12 @@ def test_concurrent_requests_never_mix_their_actors(
 
     async def main() -> None:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            async with anyio.create_task_group() as group:
-                for i in range(40):
-                    token = "t-alice" if i % 2 else "t-bob"
-                    headers = {"Authorization": f"Bearer {token}", "X-Request-ID": f"r{i}"}
-                    group.start_soon(partial(client.get, f"/patients/p{i}", headers=headers))
+        client = httpx.AsyncClient(transport=transport, base_url="http://t")
+        async with client, anyio.create_task_group() as group:
+            for i in range(40):
+                token = "t-alice" if i % 2 else "t-bob"
+                headers = {"Authorization": f"Bearer {token}", "X-Request-ID": f"r{i}"}
+                group.start_soon(partial(client.get, f"/patients/p{i}", headers=headers))
 
     anyio.run(main)
 
