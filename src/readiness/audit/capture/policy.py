@@ -23,6 +23,7 @@ SPEC_ATTR = "__readiness_audit__"
 _VERB = {"GET": "read", "HEAD": "read", "POST": "create", "PUT": "update", "PATCH": "update"}
 _VERB["DELETE"] = "delete"
 _SEGMENT = re.compile(r"[^a-z0-9_]+")
+_PREFIX = re.compile(r"(?:api|v[0-9]+)\Z")  # /api/v1/items: the target type is items
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -190,8 +191,8 @@ class Planned:
 
 
 def derive_names(path: str, method: str) -> tuple[str, str]:
-    """``(action, target_type)`` from a route template: ``PATCH /items/{id}`` is
-    ``items.update`` on ``items``; ``/`` is ``root``."""
+    """``(action, target_type)`` from a route template: ``PATCH /api/v1/items/{id}`` is
+    ``api.v1.items.update`` on ``items``; ``/`` is ``root``."""
     words = [
         _SEGMENT.sub("_", s.lower()).strip("_")
         for s in path.split("/")
@@ -201,7 +202,8 @@ def derive_names(path: str, method: str) -> tuple[str, str]:
     if not words[0][0].isalpha():
         words[0] = f"r{words[0]}"
     verb = _VERB.get(method, method.lower())
-    return ".".join([*words, verb]), words[0]
+    target = next((w for w in words if not _PREFIX.match(w)), words[0])
+    return ".".join([*words, verb]), target
 
 
 def spec_for(policy: CapturePolicy, path: str, method: str, endpoint: object) -> Spec | None:
