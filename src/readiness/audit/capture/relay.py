@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from readiness.audit.capture.context import safe_id
-from readiness.audit.capture.triggers import capture_rows
+from readiness.audit.capture.triggers import CAPTURE_TABLE, capture_rows
 from readiness.audit.events import entry_bytes, validate_event
+from readiness.errors import InputError
 from readiness.ledger import store
 from readiness.ledger.core.merkle import leaf_hash
 from readiness.storage.metadata import audit_metadata
@@ -92,11 +93,13 @@ def capture_event(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def source_name(engine: Engine) -> str:
-    """The application database as the relay names it (no password)."""
+    """The application database as the relay names it (never with its password)."""
     url = engine.url
-    return f"{url.get_backend_name()}://{url.host or ''}:{url.port or ''}/{url.database or ''}"[
-        :200
-    ]
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return f"sqlite:///{url.database or ''}"[:200]
+    port = f":{url.port}" if url.port else ""
+    return f"{backend}://{url.host or ''}{port}/{url.database or ''}"[:200]
 
 
 def _entries(source: Engine, ids: list[int] | None, after: int) -> list[tuple[int, bytes]]:
@@ -163,6 +166,11 @@ def _confirm(audit: Engine, name: str, indices: Mapping[int, int]) -> None:
 def relay(source: Engine, audit: Engine, ledger: LedgerService) -> RelayResult:
     """Append every captured change not yet in the ledger; safe to re-run after a crash."""
     name = source_name(source)
+    if not sa.inspect(source).has_table(CAPTURE_TABLE):
+        raise InputError(
+            f"{name} has no {CAPTURE_TABLE} table: run `readiness audit capture "
+            "install-triggers` (PostgreSQL) or ensure_capture_table() (ORM capture) first"
+        )
     retry, already = _pending(audit, ledger, name)
     appended = 0
     batch = _entries(source, retry, 0) if retry else []
