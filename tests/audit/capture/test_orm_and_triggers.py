@@ -261,6 +261,7 @@ def test_direct_sql_is_captured_by_the_trigger_with_the_transactions_context(
         conn.execute(sa.text("UPDATE accounts SET plan = 'pro', email = 'b@x.org' WHERE id = 1"))
         conn.execute(sa.text("UPDATE accounts SET internal = 'changed' WHERE id = 1"))
         conn.execute(sa.text("DELETE FROM accounts"))
+        conn.execute(sa.text("TRUNCATE accounts"))
 
     with pg_app.connect() as conn:
         rows = conn.execute(
@@ -303,6 +304,7 @@ def test_direct_sql_is_captured_by_the_trigger_with_the_transactions_context(
             None,
             "postgres",
         ),
+        ("TRUNCATE", None, None, None, None, None, "postgres"),
     ]
 
 
@@ -362,3 +364,37 @@ def test_install_triggers_refuses_sqlite_and_identifiers_that_are_not_plain(
         "--table 'x\"; DROP TABLE y; --': not a plain SQL identifier (letters, digits, _; at most "
         "63)"
     )
+
+
+def test_a_truncate_row_is_an_event_on_the_whole_table() -> None:
+    from datetime import UTC, datetime
+
+    from readiness.audit.capture.relay import capture_event
+
+    row = {
+        "table_name": "Accounts",
+        "operation": "TRUNCATE",
+        "row_key": None,
+        "before": None,
+        "after": None,
+        "actor_id": None,
+        "actor_type": None,
+        "request_id": None,
+        "trace_id": None,
+        "session_id": "pgtx-77",
+        "db_user": "ops_ann",
+        "via": "trigger",
+        "captured_at": datetime(2026, 3, 10, 9, 30, 0, 5000, tzinfo=UTC),
+    }
+
+    assert capture_event(row) == {
+        "action": "accounts.truncate",
+        "actor_id": "db:ops_ann",
+        "actor_type": "db_role",
+        "occurred_at": "2026-03-10T09:30:00.005000Z",
+        "result": "success",
+        "session_id": "pgtx-77",
+        "source": "db_trigger",
+        "target_id": "table",
+        "target_type": "accounts",
+    }

@@ -13,7 +13,7 @@ direct database access by an operator that handbook 20.2 asks to capture.
 
 Values are kept only for the tracked fields; a personal field appears under its name with the
 value ``"[personal]"`` (in an UPDATE, only when it changed), never its value. An UPDATE keeps
-only the fields that changed.
+only the fields that changed. A TRUNCATE is captured too, as one row without a key.
 """
 
 from __future__ import annotations
@@ -153,20 +153,21 @@ def install_triggers(engine: Engine, tables: Sequence[TrackedTable]) -> None:
         conn.execute(sa.text(_FUNCTION))
         for table in tables:
             exists = conn.scalar(
-                sa.text("SELECT to_regclass(:name) IS NOT NULL"), {"name": table.name}
+                sa.text("SELECT to_regclass(:name) IS NOT NULL"), {"name": f'"{table.name}"'}
             )
             if not exists:
                 raise InputError(f"--table {table.name}: no such table in this database")
-            conn.execute(
-                sa.text(f'DROP TRIGGER IF EXISTS readiness_audit_capture ON "{table.name}"')
-            )
-            conn.execute(
-                sa.text(
-                    "CREATE TRIGGER readiness_audit_capture "
-                    f'AFTER INSERT OR UPDATE OR DELETE ON "{table.name}" '
-                    f"FOR EACH ROW EXECUTE FUNCTION readiness_audit_capture({table.trigger_args})"
+            for name, when, each in (
+                ("readiness_audit_capture", "INSERT OR UPDATE OR DELETE", "ROW"),
+                ("readiness_audit_capture_truncate", "TRUNCATE", "STATEMENT"),
+            ):
+                conn.execute(sa.text(f'DROP TRIGGER IF EXISTS {name} ON "{table.name}"'))
+                conn.execute(
+                    sa.text(
+                        f'CREATE TRIGGER {name} AFTER {when} ON "{table.name}" FOR EACH {each} '
+                        f"EXECUTE FUNCTION readiness_audit_capture({table.trigger_args})"
+                    )
                 )
-            )
 
 
 def set_context(conn: Connection, **values: str | None) -> None:
