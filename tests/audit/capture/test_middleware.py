@@ -369,3 +369,23 @@ def test_websockets_pass_through_unaudited(sink: RecordingSink, clock: FrozenClo
         socket.send_text("hi")
         assert socket.receive_text() == "hi"
     assert sink.events == []
+
+
+def test_fail_closed_with_an_unreachable_audit_database_serves_no_mutation(
+    settings: Settings, clock: FrozenClock, tmp_path: Path
+) -> None:
+    import sqlalchemy as sa
+
+    from tests.audit.capture import example_app
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'audit.db'}")
+    ledger = open_ledger(settings, engine, clock)
+    try:
+        with TestClient(build_app(LedgerSink(ledger), clock=clock, fail_closed=True)) as c:
+            response = c.put("/patients/p-down", json={"diagnosis": "x"}, headers=BOB)
+    finally:
+        ledger.close()
+        engine.dispose()
+
+    assert (response.status_code, response.json()) == (503, UNAVAILABLE)
+    assert "p-down" not in example_app.PATIENTS

@@ -132,7 +132,7 @@ class AuditMiddleware:
         )
         if self.fail_closed and scope["method"] in MUTATIONS:
             try:
-                await anyio.to_thread.run_sync(self.sink.check)
+                await self._call(self.sink.check)
             except Exception as exc:
                 self._failed("preflight", exc)
                 await self._unavailable(send)
@@ -173,6 +173,14 @@ class AuditMiddleware:
             self._failed(action, exc)
             return not self.fail_closed
         return True
+
+    async def _call(self, method: Callable[..., None], *args: Any) -> None:
+        """Run a sink method: in a worker thread (it may block on the database) unless the
+        sink says it does not block (``blocking = False``, as the in-memory sink)."""
+        if getattr(self.sink, "blocking", True):
+            await anyio.to_thread.run_sync(method, *args)
+        else:
+            method(*args)
 
     def _event(
         self, scope: Scope, audit: RequestAudit, status: int

@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 
 class AuditSink(Protocol):
-    """Anything that durably stores audit events."""
+    """Anything that durably stores audit events. The middleware runs its methods in a worker
+    thread unless the sink has ``blocking = False``."""
 
     def write(self, events: Sequence[Mapping[str, Any]]) -> None:
         """Store ``events`` (all or none); raise when they could not be stored."""
@@ -48,6 +49,8 @@ class LedgerSink:
 class RecordingSink:
     """Keeps events in memory, validated as the ledger would; for tests. ``fail`` makes every
     write and check raise :class:`ConnectionError` (an audit store that is down)."""
+
+    blocking = False  # the middleware may call it on the event loop
 
     def __init__(self) -> None:
         self.events: list[dict[str, Any]] = []
