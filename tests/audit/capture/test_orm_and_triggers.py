@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from fastapi import Depends
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -30,6 +31,7 @@ from readiness.errors import InputError
 from readiness.ledger import store
 from readiness.ledger.service import LedgerService
 from readiness.storage.engine import Stores, create_engine_for
+from tests.audit.capture.example_app import caller
 
 
 class Base(DeclarativeBase):
@@ -398,3 +400,38 @@ def test_a_truncate_row_is_an_event_on_the_whole_table() -> None:
         "target_id": "table",
         "target_type": "accounts",
     }
+
+
+def test_a_change_made_in_an_endpoint_is_captured_with_the_requests_actor_and_id(
+    sessions: sessionmaker[Session], app_db: Engine, clock: FrozenClock
+) -> None:
+    import warnings
+
+    from starlette.exceptions import StarletteDeprecationWarning
+
+    from readiness.audit.capture import RecordingSink
+    from tests.audit.capture.example_app import build_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StarletteDeprecationWarning)
+        from starlette.testclient import TestClient
+
+    app = build_app(RecordingSink(), clock=clock)
+
+    @app.post("/wards/{ward}/patients")
+    def admit(ward: str, who: Any = Depends(caller)) -> dict[str, str]:  # noqa: B008 - FastAPI
+        with sessions.begin() as s:
+            s.add(Patient(id=9, name="Cy", diagnosis=ward))
+        return {"ok": "yes"}
+
+    with TestClient(app) as c:
+        response = c.post(
+            "/wards/w1/patients", headers={"Authorization": "Bearer t-bob", "X-Request-ID": "rq-5"}
+        )
+
+    assert response.status_code == 200
+    with app_db.connect() as conn:
+        row = conn.execute(
+            sa.select(capture_rows.c.actor_id, capture_rows.c.actor_type, capture_rows.c.request_id)
+        ).one()
+    assert tuple(row) == ("usr_b2", "employee", "rq-5")
