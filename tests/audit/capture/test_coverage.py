@@ -12,6 +12,7 @@ import pytest
 
 from readiness._common.clock import FrozenClock
 from readiness.audit.capture.coverage import coverage_report, report_lines
+from readiness.audit.capture.policy import Category
 from readiness.audittrail.checks_capture import FIX, NO_APP, NO_OBSERVED, CaptureCoverageCheck
 from readiness.cli.main import main
 from readiness.config import load_settings
@@ -344,3 +345,23 @@ def test_routes_of_mounted_apps_are_mapped_and_other_mounts_listed(tmp_path: Pat
             "a mounted StaticFiles app: its requests are not routes the report can map",
         ),
     ]
+
+
+def test_an_app_wrapped_by_hand_in_the_middleware_is_analysed_with_its_policy() -> None:
+    from readiness.audit.capture import AuditMiddleware, CapturePolicy, RecordingSink
+
+    wrapped = AuditMiddleware(
+        example_app.bare_app, sink=RecordingSink(), policy=CapturePolicy(record_denials=False)
+    )
+
+    report = coverage_report(wrapped, "wrapped")
+
+    assert (report.middleware, report.uncovered, report.uncovered_categories) == (
+        True,
+        [],
+        [Category.AUTHORIZATION_FAILURE],
+    )
+    assert report.categories[Category.AUTHORIZATION_FAILURE] == (
+        "uncovered",
+        "the middleware's record_denials is off",
+    )

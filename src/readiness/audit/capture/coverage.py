@@ -133,7 +133,8 @@ def load_app(spec: str, root: Path | None = None) -> Any:
         if not hasattr(app, part):
             raise InputError(f"APP {spec!r}: {module_name} has no attribute {attr}")
         app = getattr(app, part)
-    if not hasattr(app, "routes") or not hasattr(app, "user_middleware"):
+    inner = app.app if isinstance(app, AuditMiddleware) else app
+    if not hasattr(inner, "routes"):
         raise InputError(f"APP {spec!r}: not a FastAPI or Starlette application")
     return app
 
@@ -172,6 +173,8 @@ def read_observed(path: Path) -> list[dict[str, Any]]:
 
 
 def _middleware_policy(app: Any) -> CapturePolicy | None:
+    if isinstance(app, AuditMiddleware):  # the app wrapped by hand: AuditMiddleware(app, ...)
+        return app.policy
     for middleware in getattr(app, "user_middleware", []):
         cls = getattr(middleware, "cls", None)
         if isinstance(cls, type) and issubclass(cls, AuditMiddleware):
@@ -204,7 +207,7 @@ def coverage_report(
     report = CoverageReport(name, policy is not None, observed_file)
     seen = _observations(observed) if observed is not None else None
     known: set[tuple[str, str]] = set()
-    for path, route in _routes(app, ""):
+    for path, route in _routes(app.app if isinstance(app, AuditMiddleware) else app, ""):
         methods = getattr(route, "methods", None)
         if not methods:
             report.routes.append(_mounted(path, route))
