@@ -389,3 +389,41 @@ def test_fail_closed_with_an_unreachable_audit_database_serves_no_mutation(
 
     assert (response.status_code, response.json()) == (503, UNAVAILABLE)
     assert "p-down" not in example_app.PATIENTS
+
+
+def test_a_plain_starlette_app_is_audited_too(sink: RecordingSink, clock: FrozenClock) -> None:
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from readiness.audit.capture import AuditMiddleware
+    from readiness.audit.capture.coverage import coverage_report
+
+    async def remove(request: Request) -> JSONResponse:
+        return JSONResponse({"removed": request.path_params["key"]})
+
+    app = Starlette(
+        routes=[Route("/keys/{key}", remove, methods=["DELETE"])],
+        middleware=[Middleware(AuditMiddleware, sink=sink, clock=clock, request_ids=lambda: "r")],
+    )
+    with TestClient(app) as c:
+        assert c.delete("/keys/k1").status_code == 200
+
+    assert sink.events == [
+        {
+            "actor_id": "anonymous",
+            "actor_type": "anonymous",
+            "action": "keys.delete",
+            "target_type": "keys",
+            "target_id": "k1",
+            "result": "success",
+            "occurred_at": AT,
+            "source": "api",
+            "request_id": "r",
+        }
+    ]
+    assert [(r.method, r.path, r.status) for r in coverage_report(app, "s").routes] == [
+        ("DELETE", "/keys/{key}", "covered")
+    ]
