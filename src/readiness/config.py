@@ -22,8 +22,11 @@ from readiness._common.words import shown
 from readiness.errors import ConfigError, InputError
 
 ENV_PREFIX = "READINESS_"
-# Variables with the prefix that are not settings: who acts (audit), the test database.
-NOT_SETTINGS = frozenset({"READINESS_ACTOR", "READINESS_TEST_PG_URL", "READINESS_DEBUG"})
+# Variables with the prefix that are not settings: who acts (audit), the test database, the
+# file the audit capture middleware records routes to during an app's test run.
+NOT_SETTINGS = frozenset(
+    {"READINESS_ACTOR", "READINESS_TEST_PG_URL", "READINESS_DEBUG", "READINESS_AUDIT_OBSERVED"}
+)
 
 
 class TestHealthSettings(BaseModel):
@@ -112,6 +115,22 @@ class PrivacySettings(BaseModel):
     )
 
 
+class AuditCaptureSettings(BaseModel):
+    """Capture and its coverage proof (docs/audit-capture.md): the ``[audit.capture]`` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    app: str | None = Field(
+        default=None, description="the FastAPI app the coverage check analyses, as module:attr"
+    )
+    observed: str | None = Field(
+        default=None, description="the JSON lines the middleware wrote in the app's test run"
+    )
+    require_observed: bool = Field(
+        default=False, description="audit.capture_coverage fails without the observed file"
+    )
+
+
 class AuditSettings(BaseModel):
     """The application audit trail on the ledger (docs/audit.md)."""
 
@@ -125,6 +144,7 @@ class AuditSettings(BaseModel):
     # rolled back or rewritten database is caught by `readiness audit verify`.
     checkpoint_dir: str = ".readiness/checkpoints"
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    capture: AuditCaptureSettings = Field(default_factory=AuditCaptureSettings)
 
     @field_validator("origin")
     @classmethod

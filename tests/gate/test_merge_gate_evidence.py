@@ -16,6 +16,7 @@ import hypothesis  # noqa: F401 - imported once here; else every inline pytester
 import pytest
 
 from readiness._common.clock import FrozenClock
+from readiness.audittrail.checks_capture import NO_APP
 from readiness.cli.main import main
 from readiness.config import Settings
 from readiness.gate.model import CheckStatus, Gate
@@ -71,6 +72,8 @@ def test_an_unknown_head_fails_every_check_that_reads_runs_and_names_the_recorde
     )
     assert code == 1
     assert out.splitlines() == [
+        "FAIL  audit.capture_coverage    No app is configured for the audit capture coverage check",
+        f"      {NO_APP}",
         "FAIL  tests.determinism_hints   No test history recorded for commit deadbee",
         remedy,
         "FAIL  tests.no_new_flaky        No test history recorded for commit deadbee",
@@ -80,7 +83,7 @@ def test_an_unknown_head_fails_every_check_that_reads_runs_and_names_the_recorde
         "PASS  tests.quarantine_expired  No test is quarantined",
         "FAIL  tests.time_budget         No test run recorded for commit deadbee",
         remedy,
-        "merge gate: FAIL (1 passed, 0 warned, 4 failed, 0 skipped, 0 errors)",
+        "merge gate: FAIL (1 passed, 0 warned, 5 failed, 0 skipped, 0 errors)",
     ]
 
 
@@ -111,6 +114,10 @@ def test_a_gate_on_a_database_without_runs_fails_naming_the_database_it_read(
     )
     assert code == 1
     assert checks_of(out) == {
+        "audit.capture_coverage": (
+            "fail",
+            "No app is configured for the audit capture coverage check",
+        ),
         "tests.determinism_hints": ("fail", summary),
         "tests.no_new_flaky": ("fail", summary),
         "tests.passed": ("fail", summary),
@@ -126,7 +133,8 @@ def test_allow_missing_lets_the_gate_pass_and_says_so_in_every_allowed_check(
 
     code, out, _ = cli(
         capsys, project_dir, "gate", "merge", "--head", "deadbee",
-        "--allow-missing", "tests.passed", "--allow-missing", "tests.*", "-f", "json",
+        "--allow-missing", "tests.passed", "--allow-missing", "tests.*",
+        "--allow-missing", "audit.*", "-f", "json",
     )  # fmt: skip
 
     document = json.loads(out)
@@ -135,6 +143,7 @@ def test_allow_missing_lets_the_gate_pass_and_says_so_in_every_allowed_check(
     ]
     assert (code, document["verdict"]) == (0, "pass")
     assert allowed == [
+        ("audit.capture_coverage", "warn", "audit.*"),
         ("tests.determinism_hints", "warn", "tests.*"),
         ("tests.no_new_flaky", "warn", "tests.*"),
         ("tests.passed", "warn", "tests.passed"),
@@ -195,13 +204,15 @@ def test_a_gate_whose_checks_were_all_skipped_exits_2_and_never_prints_pass(
 ) -> None:
     ingest(capsys, project_dir, junit_xml({REFUND: "passed"}), "c1")
 
-    code, out, _ = cli(capsys, project_dir, "gate", "merge", "--skip", "tests.*")
+    code, out, _ = cli(
+        capsys, project_dir, "gate", "merge", "--skip", "tests.*", "--skip", "audit.*"
+    )
 
     assert code == 2
     assert out.splitlines()[-2:] == [
         "every check was skipped, so the merge gate verified nothing and cannot pass; run at "
         "least one check (narrow --skip, or provide what the skipped checks need)",
-        "merge gate: ERROR (0 passed, 0 warned, 0 failed, 5 skipped, 0 errors)",
+        "merge gate: ERROR (0 passed, 0 warned, 0 failed, 6 skipped, 0 errors)",
     ]
 
 

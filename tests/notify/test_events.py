@@ -66,6 +66,7 @@ def test_a_failing_merge_gate_queues_gate_failed_which_the_worker_delivers(
     body = json.loads(receiver.requests[0].body)
     assert (body["type"], body["data"]["gate"]) == ("gate.failed", "merge")
     assert body["data"]["failed_checks"] == [
+        "audit.capture_coverage",
         "tests.determinism_hints",
         "tests.no_new_flaky",
         "tests.passed",

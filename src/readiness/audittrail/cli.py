@@ -238,3 +238,6 @@ _register_privacy(app)
 from readiness.audittrail import cli_pgaudit  # noqa: E402 - the pgaudit slice's commands
 
 cli_pgaudit.register(app)
+from readiness.audittrail.cli_capture import register as _register_capture  # noqa: E402
+
+_register_capture(app)

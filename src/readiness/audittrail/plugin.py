@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from readiness.gate.model import Check, Gate
 from readiness.plugins.manager import hookimpl
+
+
+@hookimpl
+def readiness_gate_checks(gate: Gate) -> list[Check]:
+    from readiness.audittrail.checks_capture import capture_checks
+
+    return [c for c in capture_checks() if gate in c.gates]
 
 
 @hookimpl

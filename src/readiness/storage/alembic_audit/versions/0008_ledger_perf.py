@@ -4,7 +4,7 @@ One row per pgaudit record appended to the trail: its key (SHA-256 of the raw lo
 occurrence) and the leaf index its event got; what makes re-ingesting a log idempotent.
 
 Revision ID: 0008_ledger_perf
-Revises: 0002_ledger
+Revises: 0007_capture
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_ledger_perf"
-down_revision = "0002_ledger"
+down_revision = "0007_capture"
 branch_labels = None
 depends_on = None
 
