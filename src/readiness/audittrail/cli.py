@@ -231,3 +231,8 @@ def verify_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
         for error in report.errors:
             console.print(f"  {error}", markup=False)
     raise typer.Exit(0 if report.verified else 1)
+
+
+from readiness.audittrail import cli_query  # noqa: E402 - the query slice adds its commands
+
+cli_query.register(app)
