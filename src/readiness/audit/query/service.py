@@ -9,6 +9,7 @@ an event ``audit.query`` (searches, timelines) or ``audit.export`` recording who
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -33,8 +34,10 @@ _NOT_ID = re.compile(r"[^A-Za-z0-9_.:/\-]")
 
 
 def pseudonymous_actor(actor: str) -> str:
-    """``actor`` as an event's ``actor_id``: characters an id has not become ``_``
-    (``alice@example.com`` → ``alice_example.com``: an address is never recorded as one)."""
+    """``actor`` as an event's ``actor_id``: characters an id has not become ``_``; an e-mail
+    address is never recorded, only ``actor_`` and 16 hex digits of its SHA-256."""
+    if "@" in actor:
+        return "actor_" + hashlib.sha256(actor.strip().encode()).hexdigest()[:16]
     text = _NOT_ID.sub("_", actor.strip())[:256]
     return text if text and text[0].isalnum() else f"a{text}"[:256]
 
