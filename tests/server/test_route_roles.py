@@ -67,6 +67,9 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ),
     ("GET", "/api/v1/audit/events", "auditor", {}),
     ("GET", "/api/v1/audit/verify", "auditor", {}),
+    ("GET", "/api/v1/audit/trail", "auditor", {}),
+    ("GET", "/api/v1/audit/trail/timeline/invoice/inv_1", "auditor", {}),
+    ("GET", "/api/v1/audit/trail/export?format=csv", "auditor", {}),
     ("GET", "/api/v1/projects", "reader", {}),
     ("GET", f"/api/v1/projects/{P}", "reader", {}),
     ("POST", "/api/v1/projects", "admin", {"json": {"name": "billing"}}),
@@ -199,7 +202,8 @@ def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
             .replace("{session_id}", "1")
             .replace("{webhook_id}", "1")
             .replace("{run_key}", R)
-            .replace("{name}", P),
+            .replace("{name}", P)
+            .replace("{target_type}/{target_id}", "invoice/inv_1"),
         )
         for m, p in found
     }

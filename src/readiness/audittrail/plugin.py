@@ -17,5 +17,6 @@ def readiness_cli_apps() -> list[tuple[str, Any]]:
 @hookimpl
 def readiness_api_routers() -> list[Any]:
     from readiness.audittrail.api import router
+    from readiness.audittrail.api_query import router as query_router
 
-    return [router]
+    return [router, query_router]
