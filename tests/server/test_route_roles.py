@@ -100,6 +100,8 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("GET", "/tests/runs/table?branch=main", "reader", {}),
     ("GET", f"/tests/runs/{R}", "reader", {}),
     ("GET", "/gates", "reader", {}),
+    ("GET", "/audit/search?actor=usr_1", "auditor", {}),
+    ("GET", "/audit/timeline/invoice/inv_1?as_of=2026-04-01", "auditor", {}),
     ("GET", "/gates/table?sort=duration", "reader", {}),
     ("POST", "/tests/quarantine", "writer", {"data": {"test_id": T, "reason": "flaky"}}),
     ("POST", "/tests/quarantine/release", "writer", {"data": {"test_id": T, "reason": "ok"}}),

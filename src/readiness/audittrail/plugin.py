@@ -20,3 +20,10 @@ def readiness_api_routers() -> list[Any]:
     from readiness.audittrail.api_query import router as query_router
 
     return [router, query_router]
+
+
+@hookimpl
+def readiness_dashboard_pages() -> list[Any]:
+    from readiness.audittrail.pages_search import dashboard_pages
+
+    return dashboard_pages()
