@@ -112,15 +112,23 @@ def _create_partition(conn: Connection, name: str, year: int, month: int) -> Non
     conn.execute(sa.text("DROP TABLE _audit_index_moved"))
 
 
+_COLUMNS = tuple(c.name for c in audit_index.columns)
+_PG_TYPES = {"leaf_index": "bigint", "occurred_at": "timestamptz"}
+# PostgreSQL: every row in one statement, the columns as arrays (cheap to send and to plan).
+_PG_INSERT = sa.text(
+    f"INSERT INTO audit_index ({', '.join(_COLUMNS)}) SELECT * FROM unnest("  # noqa: S608
+    + ", ".join(f"CAST(:{name} AS {_PG_TYPES.get(name, 'text')}[])" for name in _COLUMNS)
+    + ") ON CONFLICT DO NOTHING"
+)
+
+
 def _insert_rows(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
     if not rows:
         return
-    insert: Any = (
-        postgresql.insert(audit_index)
-        if conn.dialect.name == "postgresql"
-        else sqlite.insert(audit_index)
-    )
-    conn.execute(insert.on_conflict_do_nothing(), list(rows))
+    if conn.dialect.name == "postgresql":
+        conn.execute(_PG_INSERT, {name: [row[name] for row in rows] for name in _COLUMNS})
+        return
+    conn.execute(sqlite.insert(audit_index).on_conflict_do_nothing(), list(rows))
 
 
 def indexed_size(conn: Connection, log: str) -> int:
