@@ -114,3 +114,18 @@ def test_reads_are_themselves_found_by_queries(trail: Trail) -> None:
 )
 def test_an_actor_is_recorded_as_an_id_never_as_an_address(actor: str, expected: str) -> None:
     assert pseudonymous_actor(actor) == expected
+
+
+def test_a_truncated_timeline_still_folds_every_event_into_the_state(trail: Trail) -> None:
+    trail.append(
+        [
+            event(0, target_id="inv_9", after={"amount": 1}),
+            event(1, target_id="inv_9", after={"amount": 2}),
+            event(2, target_id="inv_9", after={"status": "paid"}),
+        ]
+    )
+    found = trail.reader().timeline("invoice", "inv_9", reconstruct=True, limit=1)
+    assert ([h.leaf_index for h in found.hits], found.truncated) == ([0], True)
+    assert found.as_of is not None
+    assert found.as_of.state == {"amount": 2, "status": "paid"}
+    assert last_entry(trail)["after"]["returned"] == 1

@@ -10,13 +10,14 @@ an event ``audit.query`` (searches, timelines) or ``audit.export`` recording who
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from readiness._common.clock import Clock
 from readiness.audit.events import validate_event
@@ -24,12 +25,15 @@ from readiness.audit.query import index, search
 from readiness.audit.query.core import AsOf, Filters, fold_as_of, iso
 from readiness.audit.query.export import check_format, export_row
 from readiness.audit.trail import append_events
+from readiness.ledger import store
+from readiness.ledger.core.merkle import assemble, inclusion_plan, plan_nodes
 from readiness.ledger.service import LedgerService
 from readiness.ledger.store import StoredCheckpoint
 
 TRAIL_TARGET = "audit_trail"
 MAX_TIMELINE = 10_000
 MAX_EXPORT = 1_000_000
+PROOF_CHUNK = 500  # export rows whose proofs are fetched in one query
 _NOT_ID = re.compile(r"[^A-Za-z0-9_.:/\-]")
 
 
@@ -129,19 +133,28 @@ class TrailReader:
         """The events of one target, oldest first, up to ``as_of`` when given; with
         ``reconstruct`` (or ``as_of``) also its state then (audited: ``audit.query``)."""
         self._fresh()
-        with self._engine.connect() as conn:
-            hits: list[search.Hit] = []
-            truncated = False
-            for hit in search.timeline(conn, self.log, target_type, target_id, until=as_of):
-                if len(hits) == limit:
+        hits: list[search.Hit] = []
+        truncated = False
+
+        def kept(found: Iterator[search.Hit]) -> Iterator[tuple[int, dict[str, Any]]]:
+            # Every event folds into the state; only the first ``limit`` are returned.
+            nonlocal truncated
+            for hit in found:
+                if len(hits) < limit:
+                    hits.append(hit)
+                else:
                     truncated = True
-                    break
-                hits.append(hit)
-        state = None
-        if reconstruct or as_of is not None:
-            state = fold_as_of(
-                target_type, target_id, ((h.leaf_index, h.event) for h in hits), as_of
-            )
+                yield hit.leaf_index, hit.event
+
+        with self._engine.connect() as conn:
+            found = search.timeline(conn, self.log, target_type, target_id, until=as_of)
+            if reconstruct or as_of is not None:
+                state: AsOf | None = fold_as_of(target_type, target_id, kept(found), as_of)
+            else:
+                state = None
+                for _ in kept(found):
+                    if truncated:
+                        break
         filters: dict[str, Any] = {"target_type": target_type, "target_id": target_id}
         if as_of is not None:
             filters["as_of"] = iso(as_of)
@@ -183,12 +196,11 @@ class TrailReader:
 
         def rows() -> Iterator[dict[str, Any]]:
             with self._engine.connect() as conn:
-                hits = search.iter_matching(conn, self.log, filters, below=tree)
-                for number, hit in enumerate(hits):
-                    if number == count:
-                        return
-                    proof = self._ledger.prove_inclusion(hit.leaf_index, tree)
-                    yield export_row(hit.leaf_index, hit.entry, tree, proof.leaf_hash, proof.path)
+                hits = itertools.islice(
+                    search.iter_matching(conn, self.log, filters, below=tree), count
+                )
+                while chunk := list(itertools.islice(hits, PROOF_CHUNK)):
+                    yield from _proved(conn, self.log, tree, chunk)
 
         return PreparedExport(checkpoint, fmt, count, header, rows)
 
@@ -197,3 +209,18 @@ class TrailReader:
         if full:
             return index.reindex(self._engine, self.log)
         return index.catch_up(self._engine, self.log)
+
+
+def _proved(
+    conn: Connection, log: str, tree: int, hits: list[search.Hit]
+) -> Iterator[dict[str, Any]]:
+    """The export rows of ``hits``, their inclusion proofs in ``tree`` from one node query."""
+    plans = {hit.leaf_index: inclusion_plan(hit.leaf_index, tree) for hit in hits}
+    wanted = sorted(
+        {node for plan in plans.values() for node in plan_nodes(plan)}
+        | {(0, hit.leaf_index) for hit in hits}
+    )
+    found = store.fetch_nodes(conn, log, wanted)
+    for hit in hits:
+        path = assemble(plans[hit.leaf_index], lambda level, i: found[(level, i)])
+        yield export_row(hit.leaf_index, hit.entry, tree, found[(0, hit.leaf_index)], path)
