@@ -151,3 +151,39 @@ def test_an_unknown_export_format_is_422(server: Any) -> None:
         "/api/v1/audit/trail/export?format=xml", headers=server.auth("auditor")
     )
     assert response.status_code == 422
+
+
+def test_search_and_export_through_the_api_on_both_databases(
+    backend_settings: Settings, clock: Any
+) -> None:
+    from starlette.testclient import TestClient
+
+    from readiness.auth.service import TokenService
+    from readiness.plugins.manager import builtin_plugin_manager
+    from readiness.server.app import create_app
+    from readiness.storage import open_stores
+
+    stores = open_stores(backend_settings, upgrade=True)
+    try:
+        token = TokenService(stores=stores, clock=clock, actor="setup").create(
+            name="auditor-bot", role="auditor"
+        )[0]
+        ledger = open_ledger(backend_settings, stores.audit, clock)
+        try:
+            append_events(ledger, stores.audit, [event(n) for n in range(5)])
+        finally:
+            ledger.close()
+        app = create_app(backend_settings, stores=stores, clock=clock, pm=builtin_plugin_manager())
+        headers = {"Authorization": f"Bearer {token}"}
+        with TestClient(app, raise_server_exceptions=False) as client:
+            found = client.get("/api/v1/audit/trail?actor=usr_2", headers=headers).json()
+            exported = client.get(
+                "/api/v1/audit/trail/export?format=jsonl&actor=usr_2", headers=headers
+            )
+        assert [e["leaf_index"] for e in found["events"]] == [2]
+        lines = exported.content.splitlines()
+        rows = [json.loads(line) for line in lines[1:]]
+        check = verify_rows(json.loads(lines[0])["checkpoint"], rows, ledger.verifier.vkey)
+        assert (check.rows, check.tree_size) == (1, 6)
+    finally:
+        stores.dispose()
