@@ -120,7 +120,15 @@ def target_timeline(
     }
 
 
-@router.get("/trail/export")
+EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The export: JSONL, CSV or Parquet (see docs/audit-query.md).",
+        "content": {media: {} for media in MEDIA_TYPES.values()},
+    }
+}
+
+
+@router.get("/trail/export", response_class=StreamingResponse, responses=EXPORT_RESPONSES)
 def export_trail(
     request: Request,
     who: Auditor,
