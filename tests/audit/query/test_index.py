@@ -154,3 +154,20 @@ def test_rows_in_the_default_partition_move_when_their_month_is_created(
         assert where == "audit_index_y2031m05"
     finally:
         trail.ledger.close()
+
+
+def test_an_event_of_the_last_month_python_can_bound_stays_in_the_default_partition(
+    trail: Trail, backend: str
+) -> None:
+    trail.append([event(0, occurred_at="9999-12-31T23:59:59Z")])
+    with trail.engine.connect() as conn:
+        found = conn.execute(
+            sa.select(audit_index.c.leaf_index).where(audit_index.c.log == trail.origin)
+        ).all()
+        if backend == "postgres":
+            where = conn.execute(
+                sa.text("SELECT tableoid::regclass::text FROM audit_index WHERE log = :l"),
+                {"l": trail.origin},
+            ).scalar_one()
+            assert where == "audit_index_default"
+    assert [tuple(row) for row in found] == [(0,)]

@@ -66,7 +66,8 @@ def ensure_partitions(engine: Engine, months: Iterable[tuple[int, int]]) -> list
     if engine.dialect.name != "postgresql":
         return []
     key = _engine_key(engine)
-    wanted = {partition_name(y, m): (y, m) for y, m in months}
+    # December 9999 has no end Python can write: its rows stay in the default partition.
+    wanted = {partition_name(y, m): (y, m) for y, m in months if (y, m) < (9999, 12)}
     with _partition_lock:
         known = _known_partitions.setdefault(key, set())
         missing = [name for name in wanted if name not in known]
