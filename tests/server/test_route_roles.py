@@ -91,6 +91,9 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
         {"json": {"justification": "INC-1"}},
     ),
     ("POST", "/api/v1/audit/privacy/security-log/purge", "admin", {}),
+    ("GET", "/api/v1/audit/trail", "auditor", {}),
+    ("GET", "/api/v1/audit/trail/timeline/invoice/inv_1", "auditor", {}),
+    ("GET", "/api/v1/audit/trail/export?format=csv", "auditor", {}),
     ("GET", "/api/v1/projects", "reader", {}),
     ("GET", f"/api/v1/projects/{P}", "reader", {}),
     ("POST", "/api/v1/projects", "admin", {"json": {"name": "billing"}}),
@@ -121,6 +124,8 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("GET", "/tests/runs/table?branch=main", "reader", {}),
     ("GET", f"/tests/runs/{R}", "reader", {}),
     ("GET", "/gates", "reader", {}),
+    ("GET", "/audit/search?actor=usr_1", "auditor", {}),
+    ("GET", "/audit/timeline/invoice/inv_1?as_of=2026-04-01", "auditor", {}),
     ("GET", "/gates/table?sort=duration", "reader", {}),
     ("POST", "/tests/quarantine", "writer", {"data": {"test_id": T, "reason": "flaky"}}),
     ("POST", "/tests/quarantine/release", "writer", {"data": {"test_id": T, "reason": "ok"}}),
@@ -242,7 +247,8 @@ def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
             .replace("{webhook_id}", "1")
             .replace("{request_id}", "1")
             .replace("{run_key}", R)
-            .replace("{name}", P),
+            .replace("{name}", P)
+            .replace("{target_type}/{target_id}", "invoice/inv_1"),
         )
         for m, p in found
     }

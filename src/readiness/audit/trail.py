@@ -10,15 +10,18 @@ checkpoint are caught even when the whole audit database was replaced.
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from readiness.audit.events import entry_bytes
+from readiness.audit.query.index import index_appended
 from readiness.audit.service import verify_chain
 from readiness.audit.tables import audit_events
 from readiness.errors import LedgerError, StorageError
@@ -46,6 +49,7 @@ if TYPE_CHECKING:
     from readiness.config import Settings
     from readiness.ledger.store import StoredCheckpoint
 
+_log = logging.getLogger(__name__)
 LATEST = "latest"
 VKEY_FILE = "log.vkey"
 
@@ -54,6 +58,23 @@ def open_ledger(settings: Settings, engine: Engine, clock: Clock) -> LedgerServi
     """The audit log's service, its signing key loaded (or created, 0600) from the key file."""
     signer = load_or_create_signer(settings.path(settings.audit.key_file), settings.audit_origin)
     return LedgerService(engine, clock, signer, settings.audit_origin)
+
+
+def append_events(
+    ledger: LedgerService, engine: Engine, events: Sequence[Mapping[str, Any]]
+) -> list[int]:
+    """Append validated events to the log, then index them for queries; their leaf indices.
+
+    The append is what counts: once it returned, the events are durable. Indexing them is
+    derived work; when it fails, the next query catches up from the ledger (and says so in the
+    log), so a failed index write never reports a durable append as failed.
+    """
+    indices = ledger.append([entry_bytes(event) for event in events])
+    try:
+        index_appended(engine, ledger.origin, list(zip(indices, events, strict=True)))
+    except SQLAlchemyError as exc:
+        _log.warning("audit index not updated after append (caught up later): %s", exc)
+    return indices
 
 
 def checkpoint_dir(settings: Settings) -> Path:

@@ -122,12 +122,13 @@ def append_cmd(
     fmt: Format = FormatOption,
 ) -> None:
     """Append application events (one JSON object a line) to the ledger, all or none."""
-    from readiness.audit.events import entry_bytes, parse_lines
+    from readiness.audit.events import parse_lines
+    from readiness.audit.trail import append_events
 
-    entries = [entry_bytes(event) for event in parse_lines(_read_input(source))]
+    events = parse_lines(_read_input(source))
     _, stores, ledger = _open(ctx)
     try:
-        indices = ledger.append(entries)
+        indices = append_events(ledger, stores.audit, events)
         size = ledger.size()
     finally:
         ledger.close()
@@ -241,3 +242,6 @@ cli_pgaudit.register(app)
 from readiness.audittrail.cli_capture import register as _register_capture  # noqa: E402
 
 _register_capture(app)
+from readiness.audittrail import cli_query  # noqa: E402 - the query slice adds its commands
+
+cli_query.register(app)

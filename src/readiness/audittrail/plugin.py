@@ -1,4 +1,4 @@
-"""The audit trail as a built-in plugin: its CLI sub-app and API router."""
+"""The audit trail as a built-in plugin: its CLI sub-app, API routers, pages, gate checks, sweeps."""
 
 from __future__ import annotations
 
@@ -26,8 +26,16 @@ def readiness_cli_apps() -> list[tuple[str, Any]]:
 def readiness_api_routers() -> list[Any]:
     from readiness.audittrail.api import router
     from readiness.audittrail.api_privacy import router as privacy_router
+    from readiness.audittrail.api_query import router as query_router
 
-    return [router, privacy_router]
+    return [router, privacy_router, query_router]
+
+
+@hookimpl
+def readiness_dashboard_pages() -> list[Any]:
+    from readiness.audittrail.pages_search import dashboard_pages
+
+    return dashboard_pages()
 
 
 @hookimpl

@@ -6,7 +6,7 @@ confirmed with the leaf index after: a relay that dies in between finds the entr
 hash on the next run instead of appending it twice.
 
 Revision ID: 0007_capture
-Revises: 0002_ledger
+Revises: 0004_audit_index
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_capture"
-down_revision = "0002_ledger"
+down_revision = "0004_audit_index"
 branch_labels = None
 depends_on = None
 
