@@ -1,4 +1,4 @@
-"""The audit trail as a built-in plugin: its CLI sub-app, API routers, pages, gate checks, sweeps."""
+"""The audit trail as a built-in plugin: CLI sub-app, API routers, pages, gate checks, sweeps."""
 
 from __future__ import annotations
 
