@@ -211,12 +211,18 @@ def prove_cmd(
 
 
 @app.command("verify")
-def verify_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
-    """Recompute the ledger from its entries and check every checkpoint, stored and external;
-    exit 1 when anything was altered, removed or rolled back."""
-    from readiness.audit.trail import verify_trail
+def verify_cmd(
+    ctx: typer.Context,
+    fmt: Format = FormatOption,
+    record: Annotated[
+        bool, typer.Option("--record", help="Store the run (shown at /audit, read by gates).")
+    ] = False,
+) -> None:
+    """Recompute the ledger from its entries and check every checkpoint, stored and external,
+    and their RFC 3161 timestamps; exit 1 when anything was altered, removed or rolled back."""
+    from readiness.audittrail.cli_verification import run_verify
 
-    report = verify_trail(state(ctx).settings)
+    report = run_verify(ctx, record=record)
     if fmt is Format.JSON:
         emit_json(report.as_dict())
     elif report.verified:
@@ -230,3 +236,8 @@ def verify_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
         for error in report.errors:
             console.print(f"  {error}", markup=False)
     raise typer.Exit(0 if report.verified else 1)
+
+
+from readiness.audittrail import cli_verification  # noqa: E402 - registers its commands on app
+
+cli_verification.register(app)
