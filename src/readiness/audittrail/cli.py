@@ -149,6 +149,10 @@ def checkpoint_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     try:
         stored = ledger.checkpoint()
         path = publish(settings, stored, ledger.verifier)
+        if settings.audit.tsa_url:  # RFC 3161 anchoring (docs/audit-server.md)
+            from readiness.audit.verification.anchoring import timestamp_checkpoint
+
+            timestamp_checkpoint(settings, stores.audit, stored, at=stored.created_at)
     finally:
         ledger.close()
         stores.dispose()
