@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from readiness.audit.verification import store
 from readiness.config import load_settings
 from readiness.storage import Stores
-from tests.audit.test_tamper_cli import Cli, cli  # noqa: F401 - the fixture
+from tests.audit.test_tamper_cli import Cli
 from tests.audittrail.tsa import local_tsa
 
 
@@ -40,7 +40,8 @@ def test_the_deploy_gate_passes_audit_verified_only_after_a_recorded_verificatio
 ) -> None:
     def audit_check() -> dict[str, object]:
         _, out, _ = cli("gate", "deploy", "--select", "audit.*", "-f", "json")
-        [check] = [c for c in json.loads(out)["checks"] if c["id"] == "audit.verified"]
+        checks: list[dict[str, object]] = json.loads(out)["checks"]
+        [check] = [c for c in checks if c["id"] == "audit.verified"]
         return check
 
     never = audit_check()
@@ -81,5 +82,9 @@ def test_checkpoint_with_a_tsa_is_timestamped_and_verify_checks_the_token(
         conn.execute(sa.text("UPDATE ledger_checkpoint_timestamps SET token = :t"), {"t": b"0"})
     code, report = cli.verify()
     assert code == 1
-    [error] = report["errors"]  # type: ignore[misc]
-    assert str(error).startswith(f"checkpoint 2: the timestamp of {tsa.url}: not an RFC 3161 token")
+    errors = report["errors"]
+    assert isinstance(errors, list)
+    assert len(errors) == 1
+    assert str(errors[0]).startswith(
+        f"checkpoint 2: the timestamp of {tsa.url}: not an RFC 3161 token"
+    )
