@@ -121,3 +121,22 @@ def test_a_duration_that_is_not_a_whole_number_and_unit_is_refused(
 
     with pytest.raises(ConfigError, match="a duration is a positive whole number"):
         load_settings(tmp_path, environ={}, overrides={"audit": {"verify_interval": value}})
+
+
+@pytest.mark.parametrize(
+    ("age", "words"),
+    [
+        (timedelta(seconds=59), "under a minute"),
+        (timedelta(seconds=60), "1 min"),
+        (timedelta(minutes=59, seconds=59), "59 min"),
+        (timedelta(hours=1), "1.0 h"),
+        (timedelta(hours=47, minutes=54), "47.9 h"),
+    ],
+)
+def test_the_age_of_the_run_is_said_in_words(
+    settings: Settings, age: timedelta, words: str
+) -> None:
+    facts = TrailFacts(run_at(NOW - age), 10, NOW, 10)
+    assert AuditVerifiedCheck().run(context(settings, facts)).summary == (
+        f"The audit trail verified {words} ago (10 events); a checkpoint covers all 10 events"
+    )

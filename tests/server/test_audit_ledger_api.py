@@ -154,7 +154,7 @@ def test_the_audit_page_shows_missing_evidence_then_the_verified_status(server: 
     verify_and_record(server.app.state.settings, server.stores.audit, server.clock, trigger="api")
     page = server.client.get("/audit", headers=auditor)
     assert (
-        "The audit trail verified 0.0 h ago (4 events); a checkpoint covers all 4 events."
+        "The audit trail verified under a minute ago (4 events); a checkpoint covers all 4 events."
         in page.text
     )
     assert '<span class="badge status-healthy">verified</span>' in page.text

@@ -36,7 +36,13 @@ class TrailStatus:
 
 
 def _age(delta: timedelta) -> str:
-    hours = delta.total_seconds() / 3600
+    """``under a minute``, ``12 min``, ``5.5 h`` (below two days) or ``3.0 days``."""
+    seconds = delta.total_seconds()
+    if seconds < 60:
+        return "under a minute"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    hours = seconds / 3600
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
