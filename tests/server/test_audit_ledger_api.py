@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from readiness.audit.events import entry_bytes, validate_event
 from readiness.audit.service import list_events
 from readiness.ledger.core.merkle import leaf_hash, verify_consistency, verify_inclusion
@@ -160,3 +162,37 @@ def test_the_audit_page_shows_missing_evidence_then_the_verified_status(server: 
     assert '<span class="badge status-healthy">verified</span>' in page.text
     runs = server.client.get(f"{API}/verification/runs", headers=auditor).json()
     assert [(r["size"], r["verified"], r["trigger"]) for r in runs] == [(4, True, "api")]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'[{"a": 1, "a": 2}]', "the body is not a JSON array (the key 'a' appears twice)"),
+        (b"[NaN]", "the body is not a JSON array (NaN is not JSON)"),
+        (b"[1]", "event 1: event: must be a JSON object (got a number)"),
+        (
+            b"[\xff]",
+            "the body is not a JSON array ('utf-8' codec can't decode byte 0xff in position 1: invalid start byte)",
+        ),
+        (b"{}\n", "line 1: actor_id: is required"),
+        (b"\n\x00", "line 2: line: holds a NUL byte"),
+        (b"   \n", "no events: give one JSON object per line"),
+    ],
+)
+def test_hostile_bodies_are_400_with_one_message_and_append_nothing(
+    server: Server, body: bytes, message: str
+) -> None:
+    response = server.client.post(
+        f"{API}/trail/events", content=body, headers=server.auth("writer")
+    )
+    assert (response.status_code, response.json()["error"]["message"]) == (400, message)
+    assert ingest(server, {"json": events(1)}).json()["leaf_indices"] == [0]
+
+
+def test_a_body_over_one_mebibyte_is_413(server: Server) -> None:
+    body = json.dumps(events(1) * 6000).encode()
+    assert len(body) > 1 << 20
+    response = server.client.post(
+        f"{API}/trail/events", content=body, headers=server.auth("writer")
+    )
+    assert response.status_code == 413

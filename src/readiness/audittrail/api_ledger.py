@@ -68,12 +68,27 @@ def ledger_of(request: Request) -> LedgerService:
     return ledger
 
 
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the key {key[:40]!r} appears twice")
+        out[key] = value
+    return out
+
+
 def parse_batch(body: bytes) -> list[dict[str, Any]]:
     """A JSON array of events or JSON lines, every event validated (all or none)."""
     if not body.lstrip().startswith(b"["):
         return parse_lines(body)
     try:
-        values = json.loads(body.decode("utf-8"))
+        values = json.loads(
+            body.decode("utf-8"), parse_constant=_no_constant, object_pairs_hook=_no_duplicates
+        )
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise InputError(
             f"the body is not a JSON array ({' '.join(str(exc).split())[:120]})"
