@@ -86,10 +86,12 @@ def parse_batch(body: bytes) -> list[dict[str, Any]]:
     if not body.lstrip().startswith(b"["):
         return parse_lines(body)
     try:
-        values = json.loads(
-            body.decode("utf-8"), parse_constant=_no_constant, object_pairs_hook=_no_duplicates
-        )
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the body is not UTF-8 (byte {exc.start})") from exc
+    try:
+        values = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
+    except (ValueError, RecursionError) as exc:
         raise InputError(
             f"the body is not a JSON array ({' '.join(str(exc).split())[:120]})"
         ) from exc
