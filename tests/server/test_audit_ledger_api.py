@@ -193,3 +193,37 @@ def test_a_body_over_one_mebibyte_is_413(server: Server) -> None:
         f"{API}/trail/events", content=body, headers=server.auth("writer")
     )
     assert response.status_code == 413
+
+
+def test_the_audit_page_says_why_the_trail_is_not_verified(server: Server) -> None:
+    from datetime import timedelta
+
+    from readiness.audit.verification.store import insert_run
+
+    settings = server.app.state.settings
+    ingest(server, {"json": events(3)})
+    server.client.post(f"{API}/checkpoints", headers=server.auth("admin"))
+    ingest(server, {"json": events(1)})
+    now = server.clock.now()
+    error = "entry 2: stored leaf hash differs from the entry's hash"
+    insert_run(
+        server.stores.audit,
+        settings.audit_origin,
+        now - timedelta(days=3),
+        now,
+        3,
+        2,
+        [error],
+        "schedule",
+    )
+
+    page = server.client.get("/audit", headers=server.auth("auditor")).text
+
+    assert '<span class="badge status-broken">not verified</span>' in page
+    assert "The audit trail is not verified:</p>" in page
+    assert (
+        "<li>the latest verification (2026-03-10 09:30 UTC) failed with 1 error; the first: "
+        "entry 2: stored leaf hash differs from the entry&#39;s hash</li>"
+    ) in page
+    assert "<li>1 event is not covered by a checkpoint (the newest covers 3 of 4)</li>" in page
+    assert "failed</span> 1 error</td>" in page
