@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from readiness._common.clock import FrozenClock
 from readiness.audit.verification.status import TrailFacts
@@ -140,3 +142,22 @@ def test_the_age_of_the_run_is_said_in_words(
     assert AuditVerifiedCheck().run(context(settings, facts)).summary == (
         f"The audit trail verified {words} ago (10 events); a checkpoint covers all 10 events"
     )
+
+
+@given(
+    age=st.integers(min_value=0, max_value=10 * 86400),
+    max_age=st.integers(min_value=1, max_value=5 * 86400),
+    uncovered=st.integers(min_value=0, max_value=3),
+    failed=st.booleans(),
+)
+def test_the_check_passes_exactly_when_recent_verified_and_covered(
+    age: int, max_age: int, uncovered: int, failed: bool
+) -> None:
+    from readiness.audit.verification.status import trail_status
+
+    run = run_at(NOW - timedelta(seconds=age), errors=("x",) if failed else ())
+    facts = TrailFacts(run, 10, NOW, 10 + uncovered)
+    status = trail_status(facts, now=NOW, max_age=timedelta(seconds=max_age))
+    assert status.ok == (age <= max_age and uncovered == 0 and not failed)
+    assert len(status.reasons) == (age > max_age) + (uncovered > 0) + failed
+    assert not status.missing
