@@ -125,3 +125,25 @@ def test_a_failed_verification_is_recorded_and_sent_to_the_webhooks(
     assert payload["data"]["run_id"] == run.id
     assert payload["data"]["size"] == 4
     assert payload["data"]["errors"] == list(run.errors[:10])
+
+
+def test_the_notification_worker_runs_the_schedule_through_the_plugin_hook(
+    backend_settings: Settings, stores: Stores, clock: FrozenClock
+) -> None:
+    from readiness.notify.worker import DeliveryWorker
+    from readiness.plugins.manager import builtin_plugin_manager
+
+    sweeps = [
+        s
+        for group in builtin_plugin_manager().hook.readiness_notify_sweeps(
+            settings=backend_settings
+        )
+        for s in group
+    ]
+    append(backend_settings, stores, clock, 2)
+    worker = DeliveryWorker(stores, settings=backend_settings.notify, clock=clock, sweeps=sweeps)
+
+    worker.run_once()
+
+    runs = store.list_runs(stores.audit, backend_settings.audit_origin)
+    assert [(r.size, r.verified, r.trigger) for r in runs] == [(2, True, "schedule")]
