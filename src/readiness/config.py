@@ -11,6 +11,7 @@ import os
 import string
 import tomllib
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -131,6 +132,20 @@ class AuditCaptureSettings(BaseModel):
     )
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration_of(text: str) -> timedelta:
+    """``90s``, ``30m``, ``24h`` or ``7d`` as a timedelta (positive); else ValueError."""
+    number, unit = text.strip()[:-1], text.strip()[-1:]
+    if unit not in _UNITS or not number.isdigit() or int(number) <= 0:
+        raise ValueError(
+            f"a duration is a positive whole number and a unit s, m, h or d, like 24h (got "
+            f"{text!r})"
+        )
+    return timedelta(seconds=int(number) * _UNITS[unit])
+
+
 class AuditSettings(BaseModel):
     """The application audit trail on the ledger (docs/audit.md)."""
 
@@ -145,6 +160,23 @@ class AuditSettings(BaseModel):
     checkpoint_dir: str = ".readiness/checkpoints"
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     capture: AuditCaptureSettings = Field(default_factory=AuditCaptureSettings)
+    # Continuous verification (docs/audit-server.md): `readiness serve` verifies the trail and
+    # signs a checkpoint when the log grew, each on its schedule; the audit.verified gate check
+    # wants a verified run no older than verified_max_age. Durations: 90s, 30m, 24h, 7d.
+    verify_interval: str = Field(default="24h", description="how often the server verifies")
+    checkpoint_interval: str = Field(default="24h", description="how often it checkpoints")
+    verified_max_age: str = Field(default="48h", description="audit.verified: newest run age")
+    # RFC 3161 anchoring: each checkpoint the server or `audit checkpoint` signs is timestamped
+    # by this TSA; tsa_ca_file holds the PEM certificate(s) its signing certificate chains to.
+    tsa_url: str | None = Field(default=None, description="an RFC 3161 timestamp authority")
+    tsa_ca_file: str | None = Field(default=None, description="PEM: the TSA's trusted CA")
+    tsa_timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("verify_interval", "checkpoint_interval", "verified_max_age")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        duration_of(value)
+        return value
 
     @field_validator("origin")
     @classmethod

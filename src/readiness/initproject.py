@@ -66,6 +66,12 @@ expiring_days = 3
 # keep it on other storage (or copy it away) so truncation and rewriting stay detectable.
 checkpoint_dir = ".readiness/checkpoints"
 key_file = ".readiness/secrets/audit-ledger.key"
+# `readiness serve` verifies the trail and signs checkpoints on a schedule (audit-server.md).
+verify_interval = "24h"
+checkpoint_interval = "24h"
+# Anchor checkpoints with an RFC 3161 timestamp authority, trusted through its CA:
+# tsa_url = "https://tsa.example.com/tsr"
+# tsa_ca_file = "/etc/readiness/tsa-ca.pem"
 
 {section}audit.privacy]
 # The identity vault's own key (never the ledger's); created 0600 on first use.

@@ -17,9 +17,9 @@ import httpx
 
 from readiness._common.clock import SystemClock
 from readiness.auth.service import TokenService
-from readiness.config import load_settings
+from readiness.config import Settings, load_settings
 from readiness.server.app import create_app
-from readiness.storage import open_stores
+from readiness.storage import Stores, open_stores
 from tests._live import live_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -55,6 +55,7 @@ PAGES = (
     Page("runs", "/tests/runs", "Runs"),
     Page("run", "/tests/runs/{failing_run}", "Run {failing_run_short}"),
     Page("gates", "/gates", "Gates"),
+    Page("audit", "/audit", "Audit trail"),
     Page("sessions", "/admin/sessions", "Sessions"),
     Page("webhooks", "/admin/webhooks", "Webhooks"),
     Page("not-found", "/no/such/page", "404 · not_found", menu=False),
@@ -136,6 +137,55 @@ def _seed(client: httpx.Client) -> str:
     return keys[0]
 
 
+def _seed_audit(client: httpx.Client, settings: Settings, stores: Stores) -> None:
+    """Application events, two checkpoints, a verification run that failed and two that did."""
+    from datetime import timedelta
+
+    from readiness.audit.verification import store
+    from readiness.audit.verification.service import verify_and_record
+
+    for batch in (40, 25):
+        events = [
+            {
+                "actor_id": f"usr_{n % 7:04d}",
+                "actor_type": "user",
+                "action": "invoice.update",
+                "target_type": "invoice",
+                "target_id": f"inv_{n}",
+                "result": "success",
+                "occurred_at": "2026-04-10T14:23:01Z",
+            }
+            for n in range(batch)
+        ]
+        assert client.post("/api/v1/audit/trail/events", json=events).status_code == 200
+        assert client.post("/api/v1/audit/checkpoints").status_code == 200
+    now = SystemClock().now()
+    store.insert_run(
+        stores.audit,
+        settings.audit_origin,
+        now - timedelta(days=2, minutes=3),
+        now - timedelta(days=2, minutes=2),
+        40,
+        3,
+        [
+            "checkpoint file 40-3f2a9c1d5e7b8a0f.note (size 40): the audit log holds only 38 "
+            "entries: it was truncated or rolled back"
+        ],
+        "schedule",
+    )
+    store.insert_run(
+        stores.audit,
+        settings.audit_origin,
+        now - timedelta(days=1),
+        now - timedelta(days=1) + timedelta(seconds=1),
+        40,
+        3,
+        [],
+        "schedule",
+    )
+    verify_and_record(settings, stores.audit, SystemClock(), trigger="schedule")
+
+
 @contextmanager
 def live_site(directory: Path) -> Iterator[Site]:
     """A server on a fresh project in ``directory``, its history ingested; yields its URL."""
@@ -151,6 +201,7 @@ def live_site(directory: Path) -> Iterator[Site]:
             headers = {"Authorization": f"Bearer {admin}"}
             with httpx.Client(base_url=url, headers=headers) as client:
                 failing_run = _seed(client)
+                _seed_audit(client, settings, stores)
             yield Site(url, admin, failing_run)
     finally:
         stores.dispose()

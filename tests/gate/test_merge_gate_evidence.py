@@ -186,8 +186,19 @@ def test_a_report_with_no_test_cases_fails_the_gate_and_never_says_all_0_passed(
 
 
 def test_a_gate_with_no_checks_is_one_line_on_stderr_exit_2_and_opens_no_database(
-    capsys: pytest.CaptureFixture[str], project_dir: Path
+    capsys: pytest.CaptureFixture[str], project_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # testhealth alone: it contributes no deploy check (the audit trail's audit.verified does).
+    import pluggy
+
+    from readiness.plugins import hookspecs
+    from readiness.testhealth import plugin as testhealth_plugin
+
+    pm = pluggy.PluginManager("readiness")
+    pm.add_hookspecs(hookspecs)
+    pm.register(testhealth_plugin)
+    monkeypatch.setattr("readiness.gate.service.get_plugin_manager", lambda: pm)
+
     code, out, err = cli(capsys, project_dir, "gate", "deploy", "--environment", "production")
 
     assert (code, out) == (2, "")

@@ -41,6 +41,7 @@ def test_add_prints_the_secret_once_and_list_shows_its_prefix_only(
         "quarantine.expiring",
         "quarantine.expired",
         "gate.failed",
+        "audit.verify_failed",
     ]
     assert json.loads(listed) == [{k: v for k, v in created.items() if k != "secret"}]
     assert created["secret"] not in listed

@@ -17,6 +17,15 @@ T = "tests/test_orders.py::test_pay"
 # The run key of the server fixture's one ingested run (project, metadata and report digest).
 R = "f9b65cfc86d93f6a111e10fbe1b9017dcde4191966115ab0834487dca9ef3e32"
 P = "spare"  # an empty project the project routes read, rename and delete
+AUDIT_EVENT = {
+    "actor_id": "usr_0001",
+    "actor_type": "user",
+    "action": "invoice.update",
+    "target_type": "invoice",
+    "target_id": "inv_1",
+    "result": "success",
+    "occurred_at": "2026-04-10T14:23:01Z",
+}
 
 # (method, path, role needed, request kwargs)
 ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
@@ -94,6 +103,15 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("GET", "/api/v1/audit/trail", "auditor", {}),
     ("GET", "/api/v1/audit/trail/timeline/invoice/inv_1", "auditor", {}),
     ("GET", "/api/v1/audit/trail/export?format=csv", "auditor", {}),
+    ("POST", "/api/v1/audit/trail/events", "writer", {"json": [AUDIT_EVENT]}),
+    ("GET", "/api/v1/audit/proofs/inclusion/0?tree_size=2", "auditor", {}),
+    ("GET", "/api/v1/audit/proofs/consistency?old=1&new=2", "auditor", {}),
+    ("GET", "/api/v1/audit/checkpoints", "auditor", {}),
+    ("POST", "/api/v1/audit/checkpoints", "admin", {}),
+    ("GET", "/api/v1/audit/verification/runs", "auditor", {}),
+    ("GET", "/audit", "auditor", {}),
+    ("GET", "/audit/runs?sort=size", "auditor", {}),
+    ("GET", "/audit/checkpoint", "reader", {}),
     ("GET", "/api/v1/projects", "reader", {}),
     ("GET", f"/api/v1/projects/{P}", "reader", {}),
     ("POST", "/api/v1/projects", "admin", {"json": {"name": "billing"}}),
@@ -173,6 +191,17 @@ def _prepare(server: Any, method: str, path: str, kwargs: dict[str, Any]) -> Non
         )
     if "/resolve-requests/1/" in path:
         _open_resolution_request(server)
+    if "/proofs/" in path or path == "/audit/checkpoint":
+        # Two events and a checkpoint of them, for the proofs and the public checkpoint.
+        assert (
+            server.client.post(
+                "/api/v1/audit/trail/events", json=[AUDIT_EVENT] * 2, headers=server.auth("writer")
+            ).status_code
+            == 200
+        )
+        assert (
+            server.client.post("/api/v1/audit/checkpoints", headers=server.auth("admin"))
+        ).status_code == 200
     if method == "DELETE" and "/quarantine/" in path:
         server.client.post(
             "/api/v1/tests/quarantine",
@@ -221,6 +250,7 @@ def test_health_and_version_are_the_only_anonymous_routes(server: Any, path: str
 def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
     # API routes from the (authenticated) OpenAPI document; pages, sign-in and the project
     # switcher (kept out of the schema) from their routers.
+    from readiness.audittrail.pages import dashboard_pages as audit_pages
     from readiness.server.gates_page import gates_page
     from readiness.server.routes import notify, session
     from readiness.testhealth.pages import dashboard_pages
@@ -229,7 +259,7 @@ def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
     found = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops}
     routers = [("", session.router), ("", notify.page_router)] + [
         ("" if page.path == "/" else page.path.rstrip("/"), page.router)
-        for page in [*dashboard_pages(), gates_page()]
+        for page in [*dashboard_pages(), gates_page(), *audit_pages()]
     ]
     for prefix, router in routers:
         for route in router.routes:
@@ -248,7 +278,8 @@ def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
             .replace("{request_id}", "1")
             .replace("{run_key}", R)
             .replace("{name}", P)
-            .replace("{target_type}/{target_id}", "invoice/inv_1"),
+            .replace("{target_type}/{target_id}", "invoice/inv_1")
+            .replace("{leaf_index}", "0"),
         )
         for m, p in found
     }

@@ -150,6 +150,10 @@ def checkpoint_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     try:
         stored = ledger.checkpoint()
         path = publish(settings, stored, ledger.verifier)
+        if settings.audit.tsa_url:  # RFC 3161 anchoring (docs/audit-server.md)
+            from readiness.audit.verification.anchoring import timestamp_checkpoint
+
+            timestamp_checkpoint(settings, stores.audit, stored, at=stored.created_at)
     finally:
         ledger.close()
         stores.dispose()
@@ -212,12 +216,18 @@ def prove_cmd(
 
 
 @app.command("verify")
-def verify_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
-    """Recompute the ledger from its entries and check every checkpoint, stored and external;
-    exit 1 when anything was altered, removed or rolled back."""
-    from readiness.audit.trail import verify_trail
+def verify_cmd(
+    ctx: typer.Context,
+    fmt: Format = FormatOption,
+    record: Annotated[
+        bool, typer.Option("--record", help="Store the run (shown at /audit, read by gates).")
+    ] = False,
+) -> None:
+    """Recompute the ledger from its entries and check every checkpoint, stored and external,
+    and their RFC 3161 timestamps; exit 1 when anything was altered, removed or rolled back."""
+    from readiness.audittrail.cli_verification import run_verify
 
-    report = verify_trail(state(ctx).settings)
+    report = run_verify(ctx, record=record)
     if fmt is Format.JSON:
         emit_json(report.as_dict())
     elif report.verified:
@@ -245,3 +255,6 @@ _register_capture(app)
 from readiness.audittrail import cli_query  # noqa: E402 - the query slice adds its commands
 
 cli_query.register(app)
+from readiness.audittrail import cli_verification  # noqa: E402 - registers its commands on app
+
+cli_verification.register(app)

@@ -42,6 +42,7 @@ class EventChoice(StrEnum):
     QUARANTINE_EXPIRING = "quarantine.expiring"
     QUARANTINE_EXPIRED = "quarantine.expired"
     GATE_FAILED = "gate.failed"
+    AUDIT_VERIFY_FAILED = "audit.verify_failed"
 
 
 class StatusChoice(StrEnum):

@@ -25,6 +25,7 @@ import orjson
 
 from readiness.errors import InputError, WebhookSignatureError
 from readiness.notify.model import (
+    AUDIT_VERIFY_FAILED,
     EVENT_TYPES,
     GATE_FAILED,
     KINDS,
@@ -93,6 +94,10 @@ def headline(event: Event) -> str:  # noqa: PLR0911 - one return per event type
         return f"{event.project}: {d.get('gate', '?')} gate failed{where}" + (
             f": {names}" if names else ""
         )
+    if event.type == AUDIT_VERIFY_FAILED:
+        errors = d.get("errors") or []
+        first = f": {errors[0]}" if errors else ""
+        return f"{event.project}: the audit trail failed verification{first}"
     if event.type == TEST_EVENT:
         return f"{event.project}: test event from Readiness (the webhook works)"
     return f"{event.project}: {event.type}"
@@ -104,6 +109,7 @@ _ICONS = {
     QUARANTINE_EXPIRING: ":hourglass_flowing_sand:",
     QUARANTINE_EXPIRED: ":hourglass:",
     GATE_FAILED: ":no_entry:",
+    AUDIT_VERIFY_FAILED: ":rotating_light:",
     TEST_EVENT: ":wave:",
 }
 

@@ -11,6 +11,7 @@ TEST_BROKEN = "test.broken"
 QUARANTINE_EXPIRING = "quarantine.expiring"
 QUARANTINE_EXPIRED = "quarantine.expired"
 GATE_FAILED = "gate.failed"
+AUDIT_VERIFY_FAILED = "audit.verify_failed"  # a scheduled verification of the trail failed
 TEST_EVENT = "readiness.test"  # what ``notify webhooks test`` sends; every webhook accepts it
 
 EVENT_TYPES: tuple[str, ...] = (
@@ -19,6 +20,7 @@ EVENT_TYPES: tuple[str, ...] = (
     QUARANTINE_EXPIRING,
     QUARANTINE_EXPIRED,
     GATE_FAILED,
+    AUDIT_VERIFY_FAILED,
 )
 
 KINDS: tuple[str, ...] = ("generic", "slack")

@@ -313,3 +313,25 @@ def current_project(
 
 
 CurrentProject = Annotated[Project, Depends(current_project)]
+
+
+Refusal = Callable[[Request, Principal, str], None]
+
+
+def require_recorded(role: str, on_refusal: Refusal) -> Callable[[Request], Awaitable[Principal]]:
+    """Like :func:`require`, and a signed-in caller refused for their role is first passed to
+    ``on_refusal(request, principal, role)`` (the audit trail records such refusals)."""
+    inner = require(role)
+    declared = Security(_credentials, scopes=[role])
+
+    async def dependency(request: Request, _security: None = declared) -> Principal:
+        try:
+            return await inner(request)
+        except PermissionDeniedError as exc:
+            principal = resolve_principal(request)
+            if principal is not None and exc.details.get("reason") != "csrf":
+                on_refusal(request, principal, role)
+            raise
+
+    dependency.__name__ = f"require_{role}_recorded"
+    return dependency

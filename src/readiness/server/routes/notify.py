@@ -34,7 +34,12 @@ page_router = APIRouter(include_in_schema=False)
 
 Admin = Annotated[Principal, Depends(require_admin)]
 EventType = Literal[
-    "test.flaky", "test.broken", "quarantine.expiring", "quarantine.expired", "gate.failed"
+    "test.flaky",
+    "test.broken",
+    "quarantine.expiring",
+    "quarantine.expired",
+    "gate.failed",
+    "audit.verify_failed",
 ]
 Status = Literal["pending", "sending", "delivered", "failed", "dead"]
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]

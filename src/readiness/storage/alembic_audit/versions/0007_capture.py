@@ -6,7 +6,7 @@ confirmed with the leaf index after: a relay that dies in between finds the entr
 hash on the next run instead of appending it twice.
 
 Revision ID: 0007_capture
-Revises: 0004_audit_index
+Revises: 0005_verification_runs
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_capture"
-down_revision = "0004_audit_index"
+down_revision = "0005_verification_runs"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,229 @@
+"""The ledger over HTTP: batch ingest (all or none), proofs that verify, checkpoints, the public
+checkpoint, the /audit page, and refusals recorded as ``authz_fail``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from readiness.audit.events import entry_bytes, validate_event
+from readiness.audit.service import list_events
+from readiness.ledger.core.merkle import leaf_hash, verify_consistency, verify_inclusion
+from tests.audittrail.test_verification_schedule import EVENT
+from tests.server.conftest import Server
+
+API = "/api/v1/audit"
+
+
+def events(n: int) -> list[dict[str, Any]]:
+    return [{**EVENT, "target_id": f"inv_{i}"} for i in range(n)]
+
+
+def ingest(server: Server, body: Any) -> Any:
+    headers = {**server.auth("writer"), **body.pop("headers", {})}
+    return server.client.post(f"{API}/trail/events", headers=headers, **body)
+
+
+def test_a_json_array_and_json_lines_are_appended_with_their_leaf_indices(server: Server) -> None:
+    first = ingest(server, {"json": events(3)})
+    lines = "\n".join(json.dumps(e) for e in events(2)) + "\n"
+    second = ingest(
+        server,
+        {
+            "content": lines,
+            "headers": {**server.auth("writer"), "Content-Type": "application/x-ndjson"},
+        },
+    )
+    assert first.json() == {"appended": 3, "leaf_indices": [0, 1, 2], "size": 3}
+    assert second.status_code == 200, second.text
+    assert second.json() == {"appended": 2, "leaf_indices": [3, 4], "size": 5}
+
+
+def test_one_invalid_event_refuses_the_whole_batch(server: Server) -> None:
+    bad = [*events(2), {**EVENT, "actor_type": "Not A Name"}]
+    response = ingest(server, {"json": bad})
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith("event 3: actor_type: ")
+    assert ingest(server, {"json": events(1)}).json()["leaf_indices"] == [0]  # nothing was appended
+
+
+def test_a_body_that_is_not_json_is_a_400_in_the_one_error_shape(server: Server) -> None:
+    response = server.client.post(
+        f"{API}/trail/events", content=b"[1, 2", headers=server.auth("writer")
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_input"
+    assert ingest(server, {"json": []}).json()["error"]["message"] == (
+        "no events: give a JSON array of event objects"
+    )
+
+
+def test_proofs_verify_against_the_roots_and_the_signed_checkpoint(server: Server) -> None:
+    batch = events(7)
+    ingest(server, {"json": batch})
+    assert (
+        server.client.get(f"{API}/proofs/inclusion/3", headers=server.auth("auditor")).status_code
+        == 404
+    )
+    signed = server.client.post(f"{API}/checkpoints", headers=server.auth("admin")).json()
+    assert signed["size"] == 7
+
+    proof = server.client.get(f"{API}/proofs/inclusion/3", headers=server.auth("auditor")).json()
+    assert proof["tree_size"] == 7
+    assert proof["checkpoint"] == signed["note"]
+    leaf = leaf_hash(entry_bytes(validate_event(batch[3])))
+    assert proof["leaf_hash"] == leaf.hex()
+    verify_inclusion(
+        3, 7, leaf, [bytes.fromhex(h) for h in proof["path"]], bytes.fromhex(signed["root"])
+    )
+
+    c = server.client.get(
+        f"{API}/proofs/consistency?old=4&new=7", headers=server.auth("auditor")
+    ).json()
+    assert c["new_root"] == signed["root"]
+    verify_consistency(
+        4,
+        7,
+        bytes.fromhex(c["old_root"]),
+        bytes.fromhex(c["new_root"]),
+        [bytes.fromhex(h) for h in c["path"]],
+    )
+    bad = server.client.get(f"{API}/proofs/consistency?old=7&new=4", headers=server.auth("auditor"))
+    assert (bad.status_code, bad.json()["error"]["message"]) == (
+        400,
+        "old (7) is larger than new (4)",
+    )
+
+
+def test_checkpoints_are_listed_newest_first_and_served_as_text(server: Server) -> None:
+    ingest(server, {"json": events(2)})
+    server.client.post(f"{API}/checkpoints", headers=server.auth("admin"))
+    ingest(server, {"json": events(1)})
+    latest = server.client.post(f"{API}/checkpoints", headers=server.auth("admin")).json()
+
+    listed = server.client.get(f"{API}/checkpoints", headers=server.auth("auditor")).json()
+    assert listed["size"] == 3
+    assert [c["size"] for c in listed["checkpoints"]] == [3, 2]
+    assert listed["checkpoints"][0]["note"] == latest["note"]
+    assert listed["checkpoints"][0]["cosignatures"] == []
+    public = server.client.get("/audit/checkpoint", headers=server.auth("reader"))
+    assert public.headers["content-type"] == "text/plain; charset=utf-8"
+    assert public.text == latest["note"]
+
+
+def test_reading_without_the_auditor_role_is_refused_and_recorded(server: Server) -> None:
+    refused = server.client.get(f"{API}/checkpoints", headers=server.auth("writer"))
+    assert refused.status_code == 403
+    [event] = list_events(server.stores.audit, limit=1, action_prefix="authz_fail")
+    assert (event.actor, event.action, event.target) == (
+        "writer-bot#2",
+        "authz_fail",
+        "GET /api/v1/audit/checkpoints",
+    )
+    assert event.details == {"role": "writer", "required": "auditor", "via": "token"}
+    page = server.client.get("/audit", headers=server.auth("reader"))
+    assert page.status_code == 403
+    assert (
+        list_events(server.stores.audit, limit=1, action_prefix="authz_fail")[0].target
+        == "GET /audit"
+    )
+
+
+def test_every_read_is_recorded(server: Server) -> None:
+    server.client.get(f"{API}/verification/runs", headers=server.auth("auditor"))
+    [event] = list_events(server.stores.audit, limit=1, action_prefix="audit.read")
+    assert (event.action, event.target, event.details) == (
+        "audit.read",
+        "audit_verification_runs",
+        {"limit": 50, "returned": 0},
+    )
+
+
+def test_the_audit_page_shows_missing_evidence_then_the_verified_status(server: Server) -> None:
+    from readiness.audit.verification.service import verify_and_record
+
+    auditor = server.auth("auditor")
+    empty = server.client.get("/audit", headers=auditor)
+    assert empty.status_code == 200
+    assert "No verification runs yet." in empty.text
+    assert "No signed checkpoints yet." in empty.text
+    assert 'href="/audit/search"' in empty.text
+
+    ingest(server, {"json": events(4)})
+    server.client.post(f"{API}/checkpoints", headers=server.auth("admin"))
+    verify_and_record(server.app.state.settings, server.stores.audit, server.clock, trigger="api")
+    page = server.client.get("/audit", headers=auditor)
+    assert (
+        "The audit trail verified under a minute ago (4 events); a checkpoint covers all 4 events."
+        in page.text
+    )
+    assert '<span class="badge status-healthy">verified</span>' in page.text
+    runs = server.client.get(f"{API}/verification/runs", headers=auditor).json()
+    assert [(r["size"], r["verified"], r["trigger"]) for r in runs] == [(4, True, "api")]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'[{"a": 1, "a": 2}]', "the body is not a JSON array (the key 'a' appears twice)"),
+        (b"[NaN]", "the body is not a JSON array (NaN is not JSON)"),
+        (b"[1]", "event 1: event: must be a JSON object (got a number)"),
+        (b"[\xff]", "the body is not UTF-8 (byte 1)"),
+        (b"{}\n", "line 1: actor_id: is required"),
+        (b"\n\x00", "line 2: line: holds a NUL byte"),
+        (b"   \n", "no events: give one JSON object per line"),
+    ],
+)
+def test_hostile_bodies_are_400_with_one_message_and_append_nothing(
+    server: Server, body: bytes, message: str
+) -> None:
+    response = server.client.post(
+        f"{API}/trail/events", content=body, headers=server.auth("writer")
+    )
+    assert (response.status_code, response.json()["error"]["message"]) == (400, message)
+    assert ingest(server, {"json": events(1)}).json()["leaf_indices"] == [0]
+
+
+def test_a_body_over_one_mebibyte_is_413(server: Server) -> None:
+    body = json.dumps(events(1) * 6000).encode()
+    assert len(body) > 1 << 20
+    response = server.client.post(
+        f"{API}/trail/events", content=body, headers=server.auth("writer")
+    )
+    assert response.status_code == 413
+
+
+def test_the_audit_page_says_why_the_trail_is_not_verified(server: Server) -> None:
+    from datetime import timedelta
+
+    from readiness.audit.verification.store import insert_run
+
+    settings = server.app.state.settings
+    ingest(server, {"json": events(3)})
+    server.client.post(f"{API}/checkpoints", headers=server.auth("admin"))
+    ingest(server, {"json": events(1)})
+    now = server.clock.now()
+    error = "entry 2: stored leaf hash differs from the entry's hash"
+    insert_run(
+        server.stores.audit,
+        settings.audit_origin,
+        now - timedelta(days=3),
+        now,
+        3,
+        2,
+        [error],
+        "schedule",
+    )
+
+    page = server.client.get("/audit", headers=server.auth("auditor")).text
+
+    assert '<span class="badge status-broken">not verified</span>' in page
+    assert "The audit trail is not verified:</p>" in page
+    assert (
+        "<li>the latest verification (2026-03-10 09:30 UTC) failed with 1 error; the first: "
+        "entry 2: stored leaf hash differs from the entry&#39;s hash</li>"
+    ) in page
+    assert "<li>1 event is not covered by a checkpoint (the newest covers 3 of 4)</li>" in page
+    assert "failed</span> 1 error</td>" in page
