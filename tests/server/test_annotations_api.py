@@ -41,7 +41,7 @@ def test_a_writer_sets_the_owner_and_links_an_issue(server: Any) -> None:
         "set_at": "2026-03-10T09:30:00+00:00",
     }
     events = captured_audit_events(server.stores, action_prefix="tests.")
-    assert [(e.action, e.actor, e.details) for e in events if "run" not in e.action] == [
+    assert [(e.action, e.actor_id, e.details) for e in events if "run" not in e.action] == [
         (
             "tests.owner.set",
             "writer-bot#2",

@@ -40,8 +40,8 @@ def _signed_in(server: Server, role: str) -> tuple[str, str]:
 
 
 def _session_events(server: Server) -> list[tuple[str, str, str, dict[str, Any]]]:
-    events = list_events(server.stores.audit, action_prefix="session.")
-    return [(e.actor, e.action, e.target, e.details) for e in reversed(events)]
+    events = list_events(server.stores, action_prefix="session.")
+    return [(e.actor_id, e.action, e.target, e.details) for e in reversed(events)]
 
 
 def test_sign_out_ends_the_session_for_every_copy_of_the_cookie(server: Server) -> None:
@@ -330,7 +330,7 @@ def test_an_admin_revokes_a_session_from_the_dashboard_page(server: Server) -> N
     from readiness.auth.sessions import SessionService
 
     reader = TokenService(stores=server.stores, clock=server.clock).get(1)
-    SessionService(state=server.stores.state, audit=server.stores.audit, clock=server.clock).start(
+    SessionService(stores=server.stores, clock=server.clock).start(
         reader, expires_at=server.clock.now() + timedelta(hours=1), client="Safari/18"
     )
     _, csrf = _signed_in(server, "admin")
