@@ -44,12 +44,12 @@ def test_a_writer_sets_the_owner_and_links_an_issue(server: Any) -> None:
     assert [(e.action, e.actor_id, e.details) for e in events if "run" not in e.action] == [
         (
             "tests.owner.set",
-            "writer-bot#2",
+            "token:2",
             {"project": "project", "owner": "@payments", "previous": None},
         ),
         (
             "tests.issue.linked",
-            "admin-bot#3",
+            "token:3",
             {"project": "project", "issue": "PAY-9", "previous": None},
         ),
     ]

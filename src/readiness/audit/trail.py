@@ -109,7 +109,8 @@ class TrailReport:
             "checkpoints": self.checkpoints,
             "stored_checkpoints": self.stored_checkpoints,
             "errors": list(self.errors),
-            "warnings": list(self.warnings),
+            # Only when there are some: a verified trail's JSON keeps its documented keys.
+            **({"warnings": list(self.warnings)} if self.warnings else {}),
         }
 
 
