@@ -47,18 +47,19 @@ def record(
     it is committed, or rolled back, with the change it records. An invalid event raises
     :class:`~readiness.errors.InputError` (and so rolls the change back)."""
     marker = uuid.uuid4().hex
+    at = clock.now()
     event = platform_event(
         actor=actor,
         action=action,
         target_type=target_type,
         target_id=target_id,
         details=details or {},
-        at=clock.now(),
+        at=at,
         request_id=MARKER_PREFIX + marker,
         result=result,
         actor_type=actor_type,
     )
-    store.insert(conn, marker=marker, action=action, entry=platform_entry(event), at=clock.now())
+    store.insert(conn, marker=marker, action=action, entry=platform_entry(event), at=at)
 
 
 def _origin(stores: Stores) -> str:
