@@ -148,8 +148,9 @@ def _backlog(stores: Stores, rows: int) -> dict[str, float]:
 
 
 def measure(stores: Stores, args: argparse.Namespace) -> dict[str, object]:
+    key = "SERIAL" if stores.state.dialect.name == "postgresql" else "INTEGER"
     with stores.state.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE bench_things (id INTEGER PRIMARY KEY, name TEXT)"))
+        conn.execute(sa.text(f"CREATE TABLE bench_things (id {key} PRIMARY KEY, name TEXT)"))
     peer = _writers(stores, args.changes, args.threads, audited=False)
     ours = _writers(stores, args.changes, args.threads, audited=True)
     backlog = _backlog(stores, args.backlog)
