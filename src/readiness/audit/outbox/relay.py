@@ -49,31 +49,45 @@ StageHook = Callable[[str], None]
 
 
 @contextmanager
-def relay_lock(state: Engine) -> Iterator[None]:
-    """Hold the one relay lock of the state database ``state`` (see the module)."""
+def relay_lock(state: Engine, *, wait: bool = True) -> Iterator[bool]:
+    """Hold the one relay lock of the state database ``state`` (see the module); with
+    ``wait=False`` give up at once when another relay holds it (yields False then)."""
     if state.dialect.name == "postgresql":
         with state.connect() as conn:
-            conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": _LOCK_KEY})
+            take = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+            got = conn.execute(sa.text(f"SELECT {take}(:key)"), {"key": _LOCK_KEY}).scalar()
             conn.commit()
+            if got is False:
+                yield False
+                return
             try:
-                yield
+                yield True
             finally:
                 conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": _LOCK_KEY})
                 conn.commit()
         return
     with _guard:
         local = _thread_locks.setdefault(state, threading.Lock())
-    with local:
+    if not local.acquire(blocking=wait):
+        yield False
+        return
+    try:
         path = sqlite_path(state.url.render_as_string(hide_password=False))
         if path is None:  # in memory: this process is the only one that can see it
-            yield
+            yield True
             return
         fd = os.open(f"{path}.relay-lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            yield True
         finally:
             os.close(fd)  # releases the flock
+    finally:
+        local.release()
 
 
 def _found_in_ledger(audit: Engine, origin: str, rows: Sequence[store.OutboxRow]) -> dict[int, int]:
@@ -101,13 +115,18 @@ def relay(
     *,
     batch: int = DEFAULT_BATCH,
     stage_hook: StageHook | None = None,
+    wait: bool = True,
 ) -> int:
     """Move every committed outbox row of ``state`` into the log ``origin`` of ``audit``;
     how many rows were placed. ``stage_hook(stage)`` runs after ``claimed``, ``appended`` and
-    ``marked`` (what crash tests use to stop the process at each point)."""
+    ``marked`` (what crash tests use to stop the process at each point). ``wait=False``
+    returns 0 at once while another relay runs: it moves every row committed before its last
+    round, and the next relay the rest."""
     placed_total = 0
     sequencer: Sequencer | None = None
-    with relay_lock(state):
+    with relay_lock(state, wait=wait) as held:
+        if not held:
+            return 0
         try:
             while True:
                 with state.connect() as conn:

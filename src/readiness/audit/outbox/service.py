@@ -77,12 +77,14 @@ def relay_pending(stores: Stores, clock: Clock) -> int:
 
 
 def relay_after_commit(stores: Stores, clock: Clock) -> None:
-    """Best effort, right after a state change committed: a failure leaves the rows in the
-    outbox for the next relay (the next command that reads the trail, or ``audit verify``)."""
+    """Best effort, right after a state change committed: while another relay runs (it takes
+    what is committed before its last round) this returns at once, and a failure leaves the
+    rows in the outbox; either way the next relay moves them, and anything that reads the
+    trail (``audit events``, ``audit verify``) relays first."""
     if stores.audit_origin is None:
         return
     try:
-        relay_pending(stores, clock)
+        relay(stores.state, stores.audit, stores.audit_origin, clock, wait=False)
     except Exception:  # the change is committed and its event safe in the outbox
         log.warning("audit outbox relay failed; the events wait in the outbox", exc_info=True)
 
