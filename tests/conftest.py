@@ -37,6 +37,8 @@ PG_URL = os.environ.get(
     "READINESS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 _pg_skips: list[str] = []
+# The audit log of the ``project`` fixture directory's settings (audit.origin's default).
+TEST_AUDIT_ORIGIN = "project/audit"
 
 
 def _pg_available() -> str | None:
@@ -135,7 +137,11 @@ def stores(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
     else:
         url = request.getfixturevalue("pg_schema_url")
         state_url = audit_url = url
-    s = Stores(state=create_engine_for(state_url), audit=create_engine_for(audit_url))
+    s = Stores(
+        state=create_engine_for(state_url),
+        audit=create_engine_for(audit_url),
+        audit_origin=TEST_AUDIT_ORIGIN,
+    )
     upgrade_all(s)
     yield s
     s.dispose()

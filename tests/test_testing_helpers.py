@@ -63,7 +63,7 @@ def test_memory_testhealth_judges_a_retry_pass_as_flaky_and_audits_the_ingest(
     assert (health.test_id, health.status) == ("tests/t.py::test_x", TestStatus.FLAKY)
     # A retry pass is also a pass and a failure on one commit: both rules say so.
     assert [r.rule for r in health.rules] == ["same-commit", "retry-pass"]
-    assert [(e.actor, e.action, e.at) for e in events] == [
+    assert [(e.actor_id, e.action, e.occurred_at) for e in events] == [
         ("tester", "tests.run.ingested", clock.now())
     ]
 

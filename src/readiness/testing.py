@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
 from readiness._common.clock import Clock, FrozenClock
-from readiness.audit.service import AuditEvent, list_events
+from readiness.audit.service import PlatformEvent, list_events
 from readiness.config import load_settings
 from readiness.storage.engine import Stores
 from readiness.storage.migrate import upgrade_all
@@ -55,9 +55,10 @@ def _memory_engine() -> sa.Engine:
     return engine
 
 
-def memory_stores() -> Stores:
-    """Migrated state and audit databases that live in memory (gone when disposed)."""
-    stores = Stores(state=_memory_engine(), audit=_memory_engine())
+def memory_stores(audit_origin: str = "memory/audit") -> Stores:
+    """Migrated state and audit databases that live in memory (gone when disposed); the
+    platform's audit events go to the log ``audit_origin``."""
+    stores = Stores(state=_memory_engine(), audit=_memory_engine(), audit_origin=audit_origin)
     upgrade_all(stores)
     return stores
 
@@ -69,7 +70,7 @@ def memory_testhealth(
     settings = load_settings(root, environ={})
     return TestHealthService(
         settings=settings,
-        stores=memory_stores(),
+        stores=memory_stores(settings.audit_origin),
         clock=clock or FrozenClock(DEFAULT_INSTANT),
         actor=actor,
     )
@@ -110,6 +111,8 @@ def junit_xml(
     return xml
 
 
-def captured_audit_events(stores: Stores, *, action_prefix: str | None = None) -> list[AuditEvent]:
-    """Audit events recorded so far, oldest first."""
-    return list(reversed(list_events(stores.audit, limit=10_000, action_prefix=action_prefix)))
+def captured_audit_events(
+    stores: Stores, *, action_prefix: str | None = None
+) -> list[PlatformEvent]:
+    """The platform's audit events recorded so far, oldest first (relayed from the outbox)."""
+    return list(reversed(list_events(stores, limit=10_000, action_prefix=action_prefix)))

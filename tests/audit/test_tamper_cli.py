@@ -177,7 +177,7 @@ def test_a_deleted_audit_database_with_activity_in_the_state_database_is_a_failu
     monkeypatch.setenv("READINESS_AUDIT_URL", stores.audit.url.render_as_string(False))
     cli = Cli(project_dir, capsys)
     assert cli("tokens", "create", "--role", "reader")[0] == 0
-    tamper(stores.audit, "DELETE FROM audit_events")
+    tamper(stores.audit, "DELETE FROM ledger_entries", "DELETE FROM ledger_nodes")
 
     code, report = cli.verify()
 
@@ -290,7 +290,7 @@ def test_an_emptied_audit_database_after_an_ingest_is_a_failure(
     assert cli("tests", "ingest", str(report), "--commit", "c1")[0] == 0
     audit_url = f"sqlite:///{project_dir / '.readiness' / 'audit.db'}"
     engine = create_engine_for(audit_url)
-    tamper(engine, "DELETE FROM audit_events")
+    tamper(engine, "DELETE FROM ledger_entries", "DELETE FROM ledger_nodes")
     engine.dispose()
 
     code, result = cli.verify()

@@ -32,7 +32,7 @@ def test_list_then_revoke_a_session_from_the_command_line(
     clock = SystemClock()
     try:
         _, info = TokenService(stores=stores, clock=clock).create(name="dash", role="reader")
-        SessionService(state=stores.state, audit=stores.audit, clock=clock).start(
+        SessionService(stores=stores, clock=clock).start(
             info, expires_at=clock.now() + timedelta(hours=1), client="Firefox", address="10.0.0.7"
         )
     finally:
@@ -58,11 +58,11 @@ def test_list_then_revoke_a_session_from_the_command_line(
 
     stores = open_stores(load_settings(project_dir, environ={}))
     try:
-        revoked = list_events(stores.audit, action_prefix="session.revoke")
+        revoked = list_events(stores, action_prefix="session.revoke")
     finally:
         stores.dispose()
-    assert [(e.actor, e.target, e.details) for e in revoked] == [
-        ("ops", "session:1", {"token": "dash#1"})
+    assert [(e.actor_id, e.target, e.details) for e in revoked] == [
+        ("ops", "session:1", {"token": "token:1"})
     ]
 
 

@@ -70,8 +70,8 @@ def test_a_revoked_token_is_rejected_and_both_acts_are_audited(
     assert revoked.revoked_at == clock.now()
     with pytest.raises(AuthError, match="was revoked"):
         svc.authenticate(token)
-    events = list_events(stores.audit, action_prefix="token.")
-    assert [(e.action, e.target, e.actor) for e in events] == [
+    events = list_events(stores, action_prefix="token.")
+    assert [(e.action, e.target, e.actor_id) for e in events] == [
         ("token.revoke", f"token:{info.id}", "alice"),
         ("token.create", f"token:{info.id}", "alice"),
     ]

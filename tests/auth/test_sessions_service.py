@@ -19,8 +19,7 @@ KEY = b"k" * 32
 
 def _sessions(stores: Stores, clock: FrozenClock, actor: str = "server") -> SessionService:
     return SessionService(
-        state=stores.state,
-        audit=stores.audit,
+        stores=stores,
         clock=clock,
         actor=actor,
         random_bytes=lambda n: b"\x02" * n,
@@ -56,7 +55,7 @@ def test_a_session_is_found_by_its_secret_until_it_is_signed_out(
         "dash#1",
         datetime(2026, 3, 10, 9, 33, tzinfo=UTC),
     )
-    actions = [e.action for e in reversed(list_events(stores.audit, action_prefix="session."))]
+    actions = [e.action for e in reversed(list_events(stores, action_prefix="session."))]
     assert actions == ["session.start", "session.end"]
 
 
@@ -87,9 +86,7 @@ def test_sessions_over_for_30_days_are_dropped_when_another_starts(
 ) -> None:
     _, token = TokenService(stores=stores, clock=clock).create(name="dash", role="reader")
     rand = iter(bytes([i]) * 32 for i in range(1, 10))
-    svc = SessionService(
-        state=stores.state, audit=stores.audit, clock=clock, random_bytes=lambda n: next(rand)
-    )
+    svc = SessionService(stores=stores, clock=clock, random_bytes=lambda n: next(rand))
     svc.start(token, expires_at=clock.now() + timedelta(hours=1))  # expires, then 30 days pass
     svc.start(token, expires_at=clock.now() + timedelta(days=60))
     svc.sign_out(2)  # ended at 09:30 on day 0

@@ -80,8 +80,8 @@ def test_recording_a_run_creates_its_project_with_an_audit_event(
     record_gate_run(stores, run_at(AT, project="new-app"), clock=clock)
 
     assert ProjectService(stores=stores, clock=clock).find("new-app") is not None
-    events = list_events(stores.audit, limit=10, action_prefix="project.")
-    assert [(e.action, e.actor, e.target) for e in events] == [
+    events = list_events(stores, limit=10, action_prefix="project.")
+    assert [(e.action, e.actor_id, e.target) for e in events] == [
         ("project.create", "ci", "project:1")
     ]
 

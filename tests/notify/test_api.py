@@ -41,8 +41,8 @@ def test_an_admin_adds_a_webhook_and_sees_its_secret_once(server: Server) -> Non
     assert listed[0]["url"] == "https://hooks.example.com/services/T000/B…"
     assert listed[0]["secret_prefix"] == secret[:10] + "…"
     assert secret not in json.dumps(listed)
-    [event] = list_events(server.stores.audit, action_prefix="notify.")
-    assert (event.action, event.actor) == ("notify.webhook.added", "admin-bot#3")
+    [event] = list_events(server.stores, action_prefix="notify.")
+    assert (event.action, event.actor_id) == ("notify.webhook.added", "token:3")
     assert secret not in json.dumps(event.details)
 
 
@@ -150,7 +150,7 @@ def test_a_test_event_is_queued_for_the_webhook(server: Server) -> None:
         "readiness.test",
         PENDING,
     )
-    assert [e.action for e in list_events(server.stores.audit, action_prefix="notify.")] == [
+    assert [e.action for e in list_events(server.stores, action_prefix="notify.")] == [
         "notify.webhook.tested",
         "notify.webhook.added",
     ]

@@ -31,11 +31,11 @@ def test_adding_a_webhook_stores_it_with_a_generated_secret_and_audits_a_prefix(
 
     assert (hook.id, hook.project, hook.kind, hook.events) == (1, "shop", "slack", ("gate.failed",))
     assert hook.secret == "whsec_AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEB"
-    event = list_events(stores.audit)[0]
-    assert (event.action, event.target, event.actor) == (
+    event = list_events(stores)[0]
+    assert (event.action, event.target, event.actor_id) == (
         "notify.webhook.added",
         "webhook:1",
-        "admin-bot#3",
+        "token:3",
     )
     assert event.details["secret"] == "whsec_AQEB…"
     assert hook.secret not in str(event.details)
@@ -94,7 +94,7 @@ def test_removing_a_webhook_removes_its_deliveries_and_is_audited(
 
     assert notify.webhooks(project="shop") == []
     assert notify.deliveries(project=None) == []
-    assert list_events(stores.audit)[0].action == "notify.webhook.removed"
+    assert list_events(stores)[0].action == "notify.webhook.removed"
     with pytest.raises(NotFoundError, match="webhook 1 not found"):
         notify.remove_webhook(hook.id)
 

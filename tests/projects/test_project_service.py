@@ -212,7 +212,7 @@ def test_create_rename_and_delete_are_audited_under_the_project_id(
     events = captured_audit_events(stores, action_prefix="project.")
 
     target = f"project:{created.id}"
-    assert [(e.action, e.target, e.actor, e.details) for e in events] == [
+    assert [(e.action, e.target, e.actor_id, e.details) for e in events] == [
         ("project.create", target, "alice", {"project": "shop"}),
         (
             "project.rename",

@@ -41,15 +41,15 @@ def test_a_writer_sets_the_owner_and_links_an_issue(server: Any) -> None:
         "set_at": "2026-03-10T09:30:00+00:00",
     }
     events = captured_audit_events(server.stores, action_prefix="tests.")
-    assert [(e.action, e.actor, e.details) for e in events if "run" not in e.action] == [
+    assert [(e.action, e.actor_id, e.details) for e in events if "run" not in e.action] == [
         (
             "tests.owner.set",
-            "writer-bot#2",
+            "token:2",
             {"project": "project", "owner": "@payments", "previous": None},
         ),
         (
             "tests.issue.linked",
-            "admin-bot#3",
+            "token:3",
             {"project": "project", "issue": "PAY-9", "previous": None},
         ),
     ]

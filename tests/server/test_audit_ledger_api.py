@@ -116,27 +116,28 @@ def test_checkpoints_are_listed_newest_first_and_served_as_text(server: Server) 
 def test_reading_without_the_auditor_role_is_refused_and_recorded(server: Server) -> None:
     refused = server.client.get(f"{API}/checkpoints", headers=server.auth("writer"))
     assert refused.status_code == 403
-    [event] = list_events(server.stores.audit, limit=1, action_prefix="authz_fail")
-    assert (event.actor, event.action, event.target) == (
-        "writer-bot#2",
+    [event] = list_events(server.stores, limit=1, action_prefix="authz_fail")
+    assert (event.actor_id, event.action, event.target, event.result) == (
+        "token:2",
         "authz_fail",
-        "GET /api/v1/audit/checkpoints",
+        "api_route:GET:/api/v1/audit/checkpoints",
+        "denied",
     )
     assert event.details == {"role": "writer", "required": "auditor", "via": "token"}
     page = server.client.get("/audit", headers=server.auth("reader"))
     assert page.status_code == 403
     assert (
-        list_events(server.stores.audit, limit=1, action_prefix="authz_fail")[0].target
-        == "GET /audit"
+        list_events(server.stores, limit=1, action_prefix="authz_fail")[0].target
+        == "api_route:GET:/audit"
     )
 
 
 def test_every_read_is_recorded(server: Server) -> None:
     server.client.get(f"{API}/verification/runs", headers=server.auth("auditor"))
-    [event] = list_events(server.stores.audit, limit=1, action_prefix="audit.read")
+    [event] = list_events(server.stores, limit=1, action_prefix="audit.read")
     assert (event.action, event.target, event.details) == (
         "audit.read",
-        "audit_verification_runs",
+        "audit_log:audit_verification_runs",
         {"limit": 50, "returned": 0},
     )
 

@@ -70,7 +70,7 @@ def test_refusals_while_locked_are_audited_but_do_not_extend_the_lock(server: Se
     assert server.sign_in(server.tokens["reader"]).status_code == 303
     reasons = [
         e.details["reason"]
-        for e in reversed(list_events(server.stores.audit, action_prefix="session.login_failed"))
+        for e in reversed(list_events(server.stores, action_prefix="session.login_failed"))
     ]
     assert reasons == ["token is not valid; create one with `readiness tokens create`", "locked"]
 

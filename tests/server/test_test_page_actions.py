@@ -20,6 +20,7 @@ from readiness.testing import captured_audit_events
 PAY = "tests/test_orders.py::test_pay"
 PAGE = f"/tests/t/{quote(PAY)}"
 WRITER = "writer-bot#2"  # tokens are created reader, writer, admin, auditor
+WRITER_ID = "token:2"  # the writer's pseudonymous id in audit events
 
 
 def sign_in(server: Any, role: str) -> str:
@@ -80,7 +81,11 @@ def test_quarantine_from_the_test_page_shows_the_entry_and_is_audited(server: An
         in response.text
     )
     [event] = captured_audit_events(server.stores, action_prefix="tests.quarantine")
-    assert (event.actor, event.action, event.target) == (WRITER, "tests.quarantine.add", PAY)
+    assert (event.actor_id, event.action, event.target) == (
+        WRITER_ID,
+        "tests.quarantine.add",
+        f"test:{PAY}",
+    )
     assert event.details == {
         "project": "project",
         "reason": "stub times out",
@@ -123,7 +128,11 @@ def test_release_from_the_test_page_is_audited_with_its_reason(server: Any) -> N
     assert status_message(response.text) == f"Released {PAY} from quarantine."
     assert forms(response.text) == ["quarantine", "owner", "issue"]
     event = captured_audit_events(server.stores, action_prefix="tests.quarantine")[-1]
-    assert (event.actor, event.action, event.target) == (WRITER, "tests.quarantine.remove", PAY)
+    assert (event.actor_id, event.action, event.target) == (
+        WRITER_ID,
+        "tests.quarantine.remove",
+        f"test:{PAY}",
+    )
     assert event.details == {"project": "project", "reason": "fixed in #12", "backend": "db"}
 
 
@@ -139,9 +148,9 @@ def test_set_owner_shows_it_and_records_the_previous_owner(server: Any) -> None:
     events = captured_audit_events(server.stores, action_prefix="tests.owner")
     first = {"project": "project", "owner": "@shop", "previous": None}
     second = {"project": "project", "owner": "@payments", "previous": "@shop"}
-    assert [(e.actor, e.action, e.target, e.details) for e in events] == [
-        (WRITER, "tests.owner.set", PAY, first),
-        (WRITER, "tests.owner.set", PAY, second),
+    assert [(e.actor_id, e.action, e.target, e.details) for e in events] == [
+        (WRITER_ID, "tests.owner.set", f"test:{PAY}", first),
+        (WRITER_ID, "tests.owner.set", f"test:{PAY}", second),
     ]
 
 
@@ -165,10 +174,10 @@ def test_link_issue_renders_an_http_link_and_a_key_as_text(server: Any) -> None:
     assert status_message(keyed.text) == f"Linked PAY-9 to {PAY}."
     assert "<dt>Issue</dt><dd>PAY-9</dd>" in keyed.text
     [first, _] = captured_audit_events(server.stores, action_prefix="tests.issue")
-    assert (first.actor, first.action, first.target, first.details) == (
-        WRITER,
+    assert (first.actor_id, first.action, first.target, first.details) == (
+        WRITER_ID,
         "tests.issue.linked",
-        PAY,
+        f"test:{PAY}",
         {"project": "project", "issue": "https://tracker.example/PAY-9", "previous": None},
     )
 

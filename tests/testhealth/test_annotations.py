@@ -59,9 +59,13 @@ def test_changing_the_owner_replaces_it_and_audits_the_previous_one(
     service.set_owner(PAY, "@payments")
 
     events = captured_audit_events(stores, action_prefix="tests.owner")
-    assert [(e.actor, e.target, e.details) for e in events] == [
-        ("ana", PAY, {"project": "project", "owner": "@shop", "previous": None}),
-        ("ana", PAY, {"project": "project", "owner": "@payments", "previous": "@shop"}),
+    assert [(e.actor_id, e.target, e.details) for e in events] == [
+        ("ana", f"test:{PAY}", {"project": "project", "owner": "@shop", "previous": None}),
+        (
+            "ana",
+            f"test:{PAY}",
+            {"project": "project", "owner": "@payments", "previous": "@shop"},
+        ),
     ]
     assert service.annotation(PAY) is not None
     assert service.annotation(PAY).owner == "@payments"  # type: ignore[union-attr]

@@ -1,5 +1,5 @@
-"""audit: the append-only record of who changed what (the audit database).
+"""audit: the append-only record of who did what (the audit database).
 
-This first version keeps a SHA-256 hash chain over events; the Merkle ledger of the handbook's
-Part XIII builds on the same table in a later issue.
+Application events and the platform's own events live in one Merkle ledger (``trail``,
+``outbox``); ``service`` is what every feature records its events through.
 """

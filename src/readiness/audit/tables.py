@@ -1,4 +1,5 @@
-"""The audit event table (audit database)."""
+"""The old hash chain of platform events (audit database): read-only since revision
+``0003_platform_events`` moved its events into the ledger."""
 
 from __future__ import annotations
 

@@ -14,13 +14,17 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from readiness._common.clock import Clock, SystemClock
 from readiness.audit.events import entry_bytes
+from readiness.audit.outbox.relay import relay
+from readiness.audit.outbox.store import audit_outbox, waiting
 from readiness.audit.query.index import index_appended
 from readiness.audit.service import verify_chain
 from readiness.audit.tables import audit_events
@@ -45,7 +49,6 @@ from readiness.storage.stores import describe, ensure_schema
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from readiness._common.clock import Clock
     from readiness.config import Settings
     from readiness.ledger.store import StoredCheckpoint
 
@@ -114,6 +117,7 @@ class TrailReport:
     checkpoints: int = 0
     stored_checkpoints: int = 0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def verified(self) -> bool:
@@ -126,6 +130,8 @@ class TrailReport:
             "checkpoints": self.checkpoints,
             "stored_checkpoints": self.stored_checkpoints,
             "errors": list(self.errors),
+            # Only when there are some: a verified trail's JSON keeps its documented keys.
+            **({"warnings": list(self.warnings)} if self.warnings else {}),
         }
 
 
@@ -151,6 +157,45 @@ def _verifier(settings: Settings, report: TrailReport) -> Ed25519Verifier | None
             f"the key file {key_path} is not the key of {vkey_path}: the log's key was replaced"
         )
     return external or local
+
+
+OUTBOX_GRACE = timedelta(minutes=1)
+
+
+def relay_outbox(settings: Settings, clock: Clock) -> list[str]:
+    """Move the platform events waiting in the outbox into the audit log; a warning for each
+    problem, and for rows older than :data:`OUTBOX_GRACE` still waiting afterwards."""
+    try:
+        state = create_engine_for(settings.resolved_state_url, create=False)
+    except MissingDatabaseError:
+        return []
+    warnings: list[str] = []
+    try:
+        with state.connect() as conn:
+            if not sa.inspect(conn).has_table(audit_outbox.name):
+                return []  # a state database from before the outbox: nothing waits in it
+        try:
+            audit = create_engine_for(settings.resolved_audit_url, create=False)
+        except MissingDatabaseError as exc:
+            warnings.append(f"the audit database {exc.path} is missing: the outbox was not relayed")
+        else:
+            try:
+                relay(state, audit, settings.audit_origin, clock)
+            except (DBAPIError, LedgerError) as exc:
+                reason = " ".join(str(exc).split())[:200]
+                warnings.append(f"the outbox could not be relayed into the audit log: {reason}")
+            finally:
+                audit.dispose()
+        with state.connect() as conn:
+            count, oldest = waiting(conn, older_than=clock.now() - OUTBOX_GRACE)
+        if count:
+            warnings.append(
+                f"{count} platform events wait in the state database's outbox (the oldest "
+                f"since {oldest:%Y-%m-%d %H:%M:%S}); they are not in the audit log yet"
+            )
+    finally:
+        state.dispose()
+    return warnings
 
 
 def state_activity(settings: Settings) -> tuple[int, int] | None:
@@ -200,9 +245,11 @@ def _claimed_size(text: str) -> int | None:
     return int(lines[1]) if len(lines) > 2 and lines[1].isdigit() else None
 
 
-def verify_trail(settings: Settings) -> TrailReport:
-    """Verify the stored log and every external checkpoint against it (see the module)."""
+def verify_trail(settings: Settings, clock: Clock | None = None) -> TrailReport:
+    """Verify the stored log and every external checkpoint against it (see the module), after
+    relaying the platform events waiting in the state database's outbox."""
     report = TrailReport()
+    report.warnings.extend(relay_outbox(settings, clock or SystemClock()))
     external = external_checkpoints(settings)
     report.checkpoints = len(external)
     verifier = _verifier(settings, report)

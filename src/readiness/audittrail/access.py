@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from readiness.audit.service import record_event
+from readiness.audit.service import append_direct
 from readiness.web.deps import Principal, get_clock, get_stores, require_recorded
 
 AUTHZ_FAIL = "authz_fail"  # the OWASP Logging Vocabulary name
@@ -14,13 +14,15 @@ AUTHZ_FAIL = "authz_fail"  # the OWASP Logging Vocabulary name
 
 def record_refusal(request: Request, principal: Principal, role: str) -> None:
     """Record ``authz_fail``: who was refused what, with which role (never a credential)."""
-    record_event(
-        get_stores(request).audit,
+    append_direct(
+        get_stores(request),
         clock=get_clock(request),
         actor=principal.actor,
         action=AUTHZ_FAIL,
-        target=f"{request.method} {request.url.path}",
+        target_type="api_route",
+        target_id=f"{request.method}:{request.url.path}",
         details={"role": principal.role, "required": role, "via": principal.via},
+        result="denied",
     )
 
 

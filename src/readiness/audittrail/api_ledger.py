@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from readiness.audit.events import MAX_EVENTS, entry_bytes, parse_lines, validate_event
-from readiness.audit.service import record_event
+from readiness.audit.service import append_direct
 from readiness.audit.trail import open_ledger
 from readiness.audit.verification import store as runs_store
 from readiness.audit.verification.anchoring import list_timestamps
@@ -111,12 +111,13 @@ def parse_batch(body: bytes) -> list[dict[str, Any]]:
 
 
 def record_read(request: Request, who: Principal, what: str, details: dict[str, Any]) -> None:
-    record_event(
-        get_stores(request).audit,
+    append_direct(
+        get_stores(request),
         clock=get_clock(request),
         actor=who.actor,
         action="audit.read",
-        target=what,
+        target_type="audit_log",
+        target_id=what,
         details=details,
     )
 
@@ -128,12 +129,13 @@ async def ingest(request: Request, who: Writer) -> dict[str, Any]:
     entries = [entry_bytes(event) for event in events]
     ledger = ledger_of(request)
     indices = ledger.append(entries)  # waits until durable; the sequencer batches callers
-    record_event(
-        get_stores(request).audit,
+    append_direct(
+        get_stores(request),
         clock=get_clock(request),
         actor=who.actor,
         action="audit.append",
-        target="ledger",
+        target_type="audit_log",
+        target_id="ledger",
         details={"appended": len(indices), "first_index": min(indices)},
     )
     return {"appended": len(indices), "leaf_indices": indices, "size": ledger.size()}
@@ -241,12 +243,13 @@ def sign_now(request: Request, who: Admin) -> dict[str, Any]:
     ledger = ledger_of(request)
     settings = get_settings(request)
     stored = sign_checkpoint(settings, ledger, get_stores(request).audit)
-    record_event(
-        get_stores(request).audit,
+    append_direct(
+        get_stores(request),
         clock=get_clock(request),
         actor=who.actor,
         action="audit.checkpoint",
-        target="ledger_checkpoints",
+        target_type="audit_log",
+        target_id="ledger_checkpoints",
         details={"id": stored.id, "size": stored.size, "root": stored.root.hex()},
     )
     return {

@@ -32,7 +32,7 @@ def events_cmd(
     ] = None,
     fmt: Format = FormatOption,
 ) -> None:
-    """Who did what, when (newest first)."""
+    """The platform's own events in the ledger: who did what, when (newest first)."""
     from dataclasses import asdict
 
     from readiness.audit.service import list_events
@@ -40,7 +40,7 @@ def events_cmd(
 
     stores = open_stores(state(ctx).settings, create=False)
     try:
-        found = list_events(stores.audit, limit=limit, action_prefix=action)
+        found = list_events(stores, limit=limit, action_prefix=action, clock=state(ctx).clock)
     finally:
         stores.dispose()
     if fmt is Format.JSON:
@@ -48,15 +48,16 @@ def events_cmd(
         return
     for e in found:
         console.print(
-            f"{e.seq:>6}  {e.at.isoformat(timespec='seconds')}  {e.actor:<16} {e.action:<28} "
-            f"{e.target}",
+            f"{e.index:>6}  {e.occurred_at.isoformat(timespec='seconds')}  {e.actor_id:<16} "
+            f"{e.action:<28} {e.target}  {e.result}",
             markup=False,
         )
 
 
 @app.command("verify-chain")
 def verify_chain_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
-    """Recompute the hash chain of the platform's own events; exit 1 when one was altered."""
+    """Recompute the old hash chain of the platform's events (before they moved into the
+    ledger); exit 1 when one was altered."""
     from readiness.audit.service import verify_chain
     from readiness.storage import open_stores
 
@@ -230,7 +231,10 @@ def verify_cmd(
     report = run_verify(ctx, record=record)
     if fmt is Format.JSON:
         emit_json(report.as_dict())
-    elif report.verified:
+        raise typer.Exit(0 if report.verified else 1)
+    for warning in report.warnings:
+        console.print(f"warning: {warning}", markup=False)
+    if report.verified:
         console.print(
             f"audit trail verified: {report.size} events, {report.checkpoints} external "
             f"checkpoints, {report.stored_checkpoints} stored",

@@ -30,7 +30,7 @@ def run_verify(ctx: typer.Context, *, record: bool) -> TrailReport:
         finally:
             stores.dispose()
         return report
-    report = verify_trail(settings)
+    report = verify_trail(settings, state(ctx).clock)
     if report.stored_checkpoints:
         try:
             engine = create_engine_for(settings.resolved_audit_url, create=False)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from readiness._common.clock import Clock
-from readiness.audit.service import record_event
+from readiness.audit.service import record, relay_after_commit
 from readiness.auth import store
 from readiness.auth.core import (
     MAX_EXPIRES_DAYS,
@@ -81,31 +81,34 @@ class TokenService:
                 f"{MAX_EXPIRES_DAYS} days; give a later --expires, or omit it for no expiry"
             )
         token = make_token(self._random(TOKEN_BYTES))
-        info = store.insert_token(
-            self._stores.state,
-            name=name.strip(),
-            role=role,
-            token_hash=hash_token(token),
-            prefix=display_prefix(token),
-            created_at=now,
-            created_by=self._actor,
-            expires_at=expires_at,
-            projects=scope,
-        )
-        record_event(
-            self._stores.audit,
-            clock=self._clock,
-            actor=self._actor,
-            action="token.create",
-            target=f"token:{info.id}",
-            details={
-                "name": info.name,
-                "role": role,
-                "prefix": info.prefix,
-                "expires_at": info.expires_at.isoformat() if info.expires_at else None,
-                "projects": list(info.projects) if info.projects is not None else None,
-            },
-        )
+        with self._stores.state.begin() as conn:
+            info = store.insert_token(
+                conn,
+                name=name.strip(),
+                role=role,
+                token_hash=hash_token(token),
+                prefix=display_prefix(token),
+                created_at=now,
+                created_by=self._actor,
+                expires_at=expires_at,
+                projects=scope,
+            )
+            record(
+                conn,
+                clock=self._clock,
+                actor=self._actor,
+                action="token.create",
+                target_type="token",
+                target_id=str(info.id),
+                details={
+                    "name": info.name,
+                    "role": role,
+                    "prefix": info.prefix,
+                    "expires_at": info.expires_at.isoformat() if info.expires_at else None,
+                    "projects": list(info.projects) if info.projects is not None else None,
+                },
+            )
+        relay_after_commit(self._stores, self._clock)
         return token, info
 
     def _scope(self, role: str, projects: Sequence[str] | None) -> list[str] | None:
@@ -142,15 +145,19 @@ class TokenService:
     def revoke(self, token_id: int) -> TokenInfo:
         """Revoke a token for good; revoking twice is a no-op that is not audited again."""
         self.get(token_id)
-        if store.mark_revoked(self._stores.state, token_id, self._clock.now()):
-            record_event(
-                self._stores.audit,
-                clock=self._clock,
-                actor=self._actor,
-                action="token.revoke",
-                target=f"token:{token_id}",
-                details={},
-            )
+        with self._stores.state.begin() as conn:
+            revoked = store.mark_revoked(conn, token_id, self._clock.now())
+            if revoked:
+                record(
+                    conn,
+                    clock=self._clock,
+                    actor=self._actor,
+                    action="token.revoke",
+                    target_type="token",
+                    target_id=str(token_id),
+                )
+        if revoked:
+            relay_after_commit(self._stores, self._clock)
         return self.get(token_id)
 
     def authenticate(self, token: str) -> TokenInfo:

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from readiness._common.clock import Clock, utc
-from readiness.audit.service import record_event
+from readiness.audit.service import record, relay_after_commit
 from readiness.auth.core import (
     TOKEN_BYTES,
     TokenInfo,
@@ -27,6 +27,7 @@ from readiness.auth.core import (
 )
 from readiness.auth.tables import api_tokens, sessions, sign_in_failures
 from readiness.errors import NotFoundError
+from readiness.storage.engine import Stores
 
 # Writing last_seen_at on every page view would turn every read into a write.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
@@ -94,26 +95,37 @@ class SessionService:
     def __init__(
         self,
         *,
-        state: Engine,
-        audit: Engine,
+        stores: Stores,
         clock: Clock,
         actor: str = "server",
         random_bytes: Callable[[int], bytes] = os.urandom,
     ) -> None:
-        self._state = state
-        self._audit = audit
+        self._stores = stores
+        self._state: Engine = stores.state
         self._clock = clock
         self._actor = actor
         self._random = random_bytes
 
-    def _record(self, action: str, target: str, details: dict[str, Any]) -> None:
-        record_event(
-            self._audit,
+    def _record(
+        self,
+        conn: Connection,
+        action: str,
+        session: int | None,
+        details: dict[str, Any],
+        *,
+        result: str = "success",
+    ) -> None:
+        """The event, in the transaction of the change (the client's address stays in the state
+        database: a raw IP does not belong in the permanent trail)."""
+        record(
+            conn,
             clock=self._clock,
             actor=self._actor,
             action=action,
-            target=target,
+            target_type="session",
+            target_id=str(session) if session is not None else "none",
             details=details,
+            result=result,
         )
 
     def start(
@@ -141,18 +153,18 @@ class SessionService:
                 )
                 .returning(sessions.c.id)
             ).scalar_one()
-        info = self.get(int(new_id))
-        self._record(
-            "session.start",
-            f"session:{info.id}",
-            {
-                "token": f"{token.name}#{token.id}",
-                "expires_at": info.expires_at.isoformat(),
-                "client": info.client,
-                "address": info.address,
-            },
-        )
-        return secret, info
+            self._record(
+                conn,
+                "session.start",
+                int(new_id),
+                {
+                    "token": f"token:{token.id}",
+                    "expires_at": utc(expires_at).isoformat(),
+                    "client": client[:CLIENT_CHARS],
+                },
+            )
+        relay_after_commit(self._stores, self._clock)
+        return secret, self.get(int(new_id))
 
     def login_failed(
         self,
@@ -167,20 +179,23 @@ class SessionService:
         With ``window``, the refusal also counts towards ``address``'s sign-in lock (see
         :meth:`sign_in_locked_until`); rows older than the window go at the same time.
         """
-        if window is not None:
-            now = self._clock.now()
-            with self._state.begin() as conn:
+        now = self._clock.now()
+        with self._state.begin() as conn:
+            if window is not None:
                 conn.execute(
                     sign_in_failures.delete().where(sign_in_failures.c.failed_at <= now - window)
                 )
                 conn.execute(
                     sign_in_failures.insert().values(address=address[:ADDRESS_CHARS], failed_at=now)
                 )
-        self._record(
-            "session.login_failed",
-            "session:-",
-            {"reason": reason, "client": client[:CLIENT_CHARS], "address": address[:ADDRESS_CHARS]},
-        )
+            self._record(
+                conn,
+                "session.login_failed",
+                None,
+                {"reason": reason, "client": client[:CLIENT_CHARS]},
+                result="failure",
+            )
+        relay_after_commit(self._stores, self._clock)
 
     def sign_in_locked_until(
         self, address: str, *, limit: int, window: timedelta
@@ -242,28 +257,27 @@ class SessionService:
         with self._state.connect() as conn:
             return [_info(r) for r in conn.execute(query)]
 
-    def _end(self, session_id: int, reason: str) -> bool:
+    def _end(self, session_id: int, reason: str, action: str, details: dict[str, Any]) -> None:
+        """End the session and record ``action``, once: an ended session stays as it is."""
         with self._state.begin() as conn:
             result = conn.execute(
                 sessions.update()
                 .where(sessions.c.id == session_id, sessions.c.ended_at.is_(None))
                 .values(ended_at=self._clock.now(), ended_by=self._actor, end_reason=reason)
             )
-        return result.rowcount == 1
+            ended = result.rowcount == 1
+            if ended:
+                self._record(conn, action, session_id, details)
+        if ended:
+            relay_after_commit(self._stores, self._clock)
 
     def sign_out(self, session_id: int, *, reason: str = "signed-out") -> None:
         """End a session at its holder's request: ``signed-out``, or ``replaced`` when the same
         browser signs in again; audited once."""
-        if self._end(session_id, reason):
-            self._record("session.end", f"session:{session_id}", {"reason": reason})
+        self._end(session_id, reason, "session.end", {"reason": reason})
 
     def revoke(self, session_id: int) -> SessionInfo:
         """End a session as an admin; revoking an ended session is a no-op, not audited again."""
         before = self.get(session_id)
-        if self._end(session_id, "revoked"):
-            self._record(
-                "session.revoke",
-                f"session:{session_id}",
-                {"token": f"{before.token_name}#{before.token_id}"},
-            )
+        self._end(session_id, "revoked", "session.revoke", {"token": f"token:{before.token_id}"})
         return self.get(session_id)

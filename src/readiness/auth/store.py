@@ -51,7 +51,7 @@ def _with_projects(conn: Connection, rows: Sequence[Any]) -> list[TokenInfo]:
 
 
 def insert_token(
-    engine: Engine,
+    conn: Connection,
     *,
     name: str,
     role: str,
@@ -62,29 +62,29 @@ def insert_token(
     expires_at: datetime | None,
     projects: Sequence[str] | None = None,
 ) -> TokenInfo:
-    """Store a new token digest and return it; ``projects`` limits it (None: every project)."""
-    with engine.begin() as conn:
-        new_id = conn.execute(
-            api_tokens.insert()
-            .values(
-                name=name,
-                role=role,
-                token_hash=token_hash,
-                prefix=prefix,
-                created_at=created_at,
-                created_by=created_by,
-                expires_at=expires_at,
-                all_projects=projects is None,
-            )
-            .returning(api_tokens.c.id)
-        ).scalar_one()
-        if projects:
-            conn.execute(
-                token_projects.insert(),
-                [{"token_id": new_id, "project": p} for p in sorted(set(projects))],
-            )
-        row = conn.execute(sa.select(*_COLUMNS).where(api_tokens.c.id == new_id)).one()
-        return _with_projects(conn, [row])[0]
+    """Store a new token digest (in the caller's transaction) and return it; ``projects``
+    limits it (None: every project)."""
+    new_id = conn.execute(
+        api_tokens.insert()
+        .values(
+            name=name,
+            role=role,
+            token_hash=token_hash,
+            prefix=prefix,
+            created_at=created_at,
+            created_by=created_by,
+            expires_at=expires_at,
+            all_projects=projects is None,
+        )
+        .returning(api_tokens.c.id)
+    ).scalar_one()
+    if projects:
+        conn.execute(
+            token_projects.insert(),
+            [{"token_id": new_id, "project": p} for p in sorted(set(projects))],
+        )
+    row = conn.execute(sa.select(*_COLUMNS).where(api_tokens.c.id == new_id)).one()
+    return _with_projects(conn, [row])[0]
 
 
 def get_by_hash(engine: Engine, token_hash: str) -> TokenInfo | None:
@@ -110,14 +110,14 @@ def list_tokens(engine: Engine) -> list[TokenInfo]:
         return _with_projects(conn, rows)
 
 
-def mark_revoked(engine: Engine, token_id: int, at: datetime) -> bool:
-    """Set ``revoked_at`` once; False when the token does not exist or was already revoked."""
-    with engine.begin() as conn:
-        result = conn.execute(
-            api_tokens.update()
-            .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=at)
-        )
+def mark_revoked(conn: Connection, token_id: int, at: datetime) -> bool:
+    """Set ``revoked_at`` once (in the caller's transaction); False when the token does not
+    exist or was already revoked."""
+    result = conn.execute(
+        api_tokens.update()
+        .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )
     return result.rowcount == 1
 
 

@@ -21,7 +21,7 @@ def _service(ctx: typer.Context) -> tuple[SessionService, Stores]:
 
     st = state(ctx)
     stores = open_stores(st.settings, create=False)
-    service = SessionService(state=stores.state, audit=stores.audit, clock=st.clock, actor=st.actor)
+    service = SessionService(stores=stores, clock=st.clock, actor=st.actor)
     return service, stores
 
 

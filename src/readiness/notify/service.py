@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from readiness._common.clock import Clock
 from readiness._common.ids import sha256_hex, uuid7
-from readiness.audit.service import record_event
+from readiness.audit.service import record, relay_after_commit
 from readiness.config import NotifySettings
 from readiness.errors import NotFoundError
 from readiness.notify import store
@@ -134,13 +134,15 @@ class NotifyService:
         self.actor = actor
         self._random = random_bytes
 
-    def _audit(self, action: str, hook: Webhook, **extra: Any) -> None:
-        record_event(
-            self.stores.audit,
+    def _audit(self, conn: Connection, action: str, hook: Webhook, **extra: Any) -> None:
+        """The event, in the transaction of the change (``conn``)."""
+        record(
+            conn,
             clock=self.clock,
             actor=self.actor,
             action=action,
-            target=f"webhook:{hook.id}",
+            target_type="webhook",
+            target_id=str(hook.id),
             details={
                 "project": hook.project,
                 "url": _shown_url(hook.url),
@@ -175,7 +177,8 @@ class NotifyService:
                 at=self.clock.now(),
                 by=self.actor,
             )
-        self._audit("notify.webhook.added", hook)
+            self._audit(conn, "notify.webhook.added", hook)
+        relay_after_commit(self.stores, self.clock)
         return hook
 
     def webhooks(self, *, project: str | None) -> list[Webhook]:
@@ -198,8 +201,9 @@ class NotifyService:
         """Delete a webhook and its delivery log."""
         hook = self.webhook(webhook_id, project=project)
         with self.stores.state.begin() as conn:
-            store.delete_webhook(conn, webhook_id)
-        self._audit("notify.webhook.removed", hook)
+            if store.delete_webhook(conn, webhook_id):
+                self._audit(conn, "notify.webhook.removed", hook)
+        relay_after_commit(self.stores, self.clock)
         return hook
 
     def send_test(self, webhook_id: int, *, project: str | None = None) -> Delivery:
@@ -221,7 +225,8 @@ class NotifyService:
                 payload=payload_body(event, kind=hook.kind, public_url=self.settings.public_url),
                 at=event.occurred_at,
             )
-        self._audit("notify.webhook.tested", hook, event_id=event.id)
+            self._audit(conn, "notify.webhook.tested", hook, event_id=event.id)
+        relay_after_commit(self.stores, self.clock)
         found = store.get_delivery(self.stores.state, delivery_id)
         assert found is not None  # committed above
         return found

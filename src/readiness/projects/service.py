@@ -7,15 +7,18 @@ project's name and store it in their ``project`` columns.
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from readiness._common.clock import Clock
 from readiness._common.project_names import check_lookup_name, validate_project_name
-from readiness.audit.service import record_event
+from readiness.audit.service import record, relay_after_commit
 from readiness.errors import NotFoundError
 from readiness.projects.access import check_allowed, choose_project
 from readiness.storage import projects as store
 from readiness.storage.engine import Stores
-from readiness.storage.projects import Project
+from readiness.storage.projects import OnChange, Project
 
 LEGACY_DEFAULT = "default"
 
@@ -67,9 +70,13 @@ class ProjectService:
         """Create a project; ConflictError when the name is taken."""
         validate_project_name(name)
         project = store.insert_project(
-            self._stores.state, name, at=self._clock.now(), by=self._actor
+            self._stores.state,
+            name,
+            at=self._clock.now(),
+            by=self._actor,
+            on_change=self._audit("project.create"),
         )
-        self._audit("project.create", project, {})
+        relay_after_commit(self._stores, self._clock)
         return project
 
     def ensure(self, name: str) -> Project:
@@ -79,10 +86,14 @@ class ProjectService:
             return found
         validate_project_name(name)
         project, created = store.ensure_project(
-            self._stores.state, name, at=self._clock.now(), by=self._actor
+            self._stores.state,
+            name,
+            at=self._clock.now(),
+            by=self._actor,
+            on_change=self._audit("project.create", on_demand=True),
         )
         if created:
-            self._audit("project.create", project, {"on_demand": True})
+            relay_after_commit(self._stores, self._clock)
         return project
 
     def rename(self, old: str, new: str) -> Project:
@@ -91,16 +102,20 @@ class ProjectService:
         validate_project_name(new, what="new project name")
         if new == old:
             return project
-        store.rename_project(self._stores.state, old, new)
-        renamed = self.get(new)
-        self._audit("project.rename", renamed, {"from": old, "to": new})
-        return renamed
+        store.rename_project(
+            self._stores.state,
+            old,
+            new,
+            on_change=self._audit("project.rename", **{"from": old, "to": new}),
+        )
+        relay_after_commit(self._stores, self._clock)
+        return self.get(new)
 
     def delete(self, name: str) -> Project:
         """Delete an empty project (ConflictError while it holds data)."""
         project = self.get(name)
-        store.delete_project(self._stores.state, name)
-        self._audit("project.delete", project, {})
+        store.delete_project(self._stores.state, name, on_change=self._audit("project.delete"))
+        relay_after_commit(self._stores, self._clock)
         return project
 
     def legacy_hint(self, configured: str) -> str | None:
@@ -117,13 +132,19 @@ class ProjectService:
             f"{LEGACY_DEFAULT} {configured}` (or set project = {LEGACY_DEFAULT!r})"
         )
 
-    def _audit(self, action: str, project: Project, details: dict[str, object]) -> None:
-        # The id stays fixed across renames, so events about one project can be followed.
-        record_event(
-            self._stores.audit,
-            clock=self._clock,
-            actor=self._actor,
-            action=action,
-            target=f"project:{project.id}",
-            details={"project": project.name, **details},
-        )
+    def _audit(self, action: str, **details: Any) -> OnChange:
+        """The event of a change, written in its transaction by the store."""
+
+        def write(conn: Connection, project: Project) -> None:
+            # The id stays fixed across renames, so events about one project can be followed.
+            record(
+                conn,
+                clock=self._clock,
+                actor=self._actor,
+                action=action,
+                target_type="project",
+                target_id=str(project.id),
+                details={"project": project.name, **details},
+            )
+
+        return write

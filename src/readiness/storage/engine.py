@@ -102,10 +102,13 @@ def is_sqlite(engine: Engine) -> bool:
 
 @dataclass
 class Stores:
-    """The state and audit engines of one project."""
+    """The state and audit engines of one project, and the name (origin) of the audit log the
+    platform's own events go to (None: this process does not relay them; they wait in the
+    state database's outbox for one that does)."""
 
     state: Engine
     audit: Engine
+    audit_origin: str | None = None
 
     def dispose(self) -> None:
         self.state.dispose()

@@ -14,13 +14,16 @@ from readiness.storage.engine import Stores
 from readiness.storage.schema import HISTORIES, VERSION_TABLES
 
 
-def _config(kind: str, engine: Engine, adopt_project: str | None = None) -> Config:
+def _config(
+    kind: str, engine: Engine, adopt_project: str | None = None, audit_origin: str | None = None
+) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(HISTORIES[kind]))
     cfg.attributes["engine"] = engine
     cfg.attributes["version_table"] = VERSION_TABLES[kind]
     cfg.attributes["kind"] = kind
     cfg.attributes["adopt_project"] = adopt_project
+    cfg.attributes["audit_origin"] = audit_origin
     return cfg
 
 
@@ -74,14 +77,21 @@ def _check_foreign_keys(connection: Connection) -> None:
 
 
 def upgrade(
-    kind: str, engine: Engine, revision: str = "head", *, adopt_project: str | None = None
+    kind: str,
+    engine: Engine,
+    revision: str = "head",
+    *,
+    adopt_project: str | None = None,
+    audit_origin: str | None = None,
 ) -> None:
     """Upgrade the ``kind`` database (``state`` or ``audit``) to ``revision``.
 
     ``adopt_project`` names the project that data stored before projects existed moves to,
     when all of it sits in the old default project (see revision ``0002_projects``).
+    ``audit_origin`` names the audit log the old chain's events move to (revision
+    ``0003_platform_events``).
     """
-    command.upgrade(_config(kind, engine, adopt_project), revision)
+    command.upgrade(_config(kind, engine, adopt_project, audit_origin), revision)
 
 
 def downgrade(kind: str, engine: Engine, revision: str) -> None:
@@ -94,7 +104,7 @@ def upgrade_all(stores: Stores, *, adopt_project: str | None = None) -> None:
     if current_revision("state", stores.state) != head_revision("state"):
         upgrade("state", stores.state, adopt_project=adopt_project)
     if current_revision("audit", stores.audit) != head_revision("audit"):
-        upgrade("audit", stores.audit)
+        upgrade("audit", stores.audit, audit_origin=stores.audit_origin)
 
 
 def current_revision(kind: str, engine: Engine) -> str | None:

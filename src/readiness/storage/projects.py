@@ -13,6 +13,7 @@ Use cases (audited creation and renaming, access checks) are ``readiness.project
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -83,12 +84,21 @@ def list_projects(engine: Engine) -> list[Project]:
     return [_project(r) for r in rows]
 
 
-def insert_project(engine: Engine, name: str, *, at: datetime, by: str) -> Project:
+OnChange = Callable[[Connection, Project], None]
+"""Called in the transaction of a change with the project it changed (the caller's audit
+event goes there, so that the change and its event commit together)."""
+
+
+def insert_project(
+    engine: Engine, name: str, *, at: datetime, by: str, on_change: OnChange | None = None
+) -> Project:
     """Store a new project; ConflictError when the name is taken."""
     try:
         with engine.begin() as conn:
             conn.execute(projects.insert().values(name=name, created_at=at, created_by=by))
             found = get_project(conn, name)
+            if on_change is not None and found is not None:
+                on_change(conn, found)
     except IntegrityError as exc:
         raise ConflictError(
             f"project {name!r} already exists; `readiness projects list` shows every project",
@@ -99,7 +109,7 @@ def insert_project(engine: Engine, name: str, *, at: datetime, by: str) -> Proje
 
 
 def _insert_if_missing(
-    engine: Engine, values: dict[str, Any], *, busy_ms: int | None
+    engine: Engine, values: dict[str, Any], *, busy_ms: int | None, on_change: OnChange | None
 ) -> tuple[Project | None, bool]:
     """Insert a project unless the name exists; True when this call inserted it.
 
@@ -121,10 +131,15 @@ def _insert_if_missing(
         finally:
             if saved is not None:
                 conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(saved)}")
-        return get_project(conn, values["name"]), made
+        found = get_project(conn, values["name"])
+        if made and on_change is not None and found is not None:
+            on_change(conn, found)
+        return found, made
 
 
-def ensure_project(engine: Engine, name: str, *, at: datetime, by: str) -> tuple[Project, bool]:
+def ensure_project(
+    engine: Engine, name: str, *, at: datetime, by: str, on_change: OnChange | None = None
+) -> tuple[Project, bool]:
     """The project ``name``, created when missing; True when this call created it.
 
     Concurrent callers may race to create the same project: the insert ignores a conflict,
@@ -135,13 +150,15 @@ def ensure_project(engine: Engine, name: str, *, at: datetime, by: str) -> tuple
         return found, False
     values = {"name": name, "created_at": at, "created_by": by}
     if engine.dialect.name != "sqlite":
-        project, created = _insert_if_missing(engine, values, busy_ms=None)
+        project, created = _insert_if_missing(engine, values, busy_ms=None, on_change=on_change)
     else:
         # One statement, so replaying it is safe: wait for SQLite's write lock like every writer.
         policy = retry.DEFAULT_WRITE_WAIT
         database = engine.url.database or ":memory:"
         project, created = retry.retry(
-            lambda: _insert_if_missing(engine, values, busy_ms=policy.attempt_ms),
+            lambda: _insert_if_missing(
+                engine, values, busy_ms=policy.attempt_ms, on_change=on_change
+            ),
             retryable=retry.is_sqlite_busy,
             give_up=lambda waited, _exc: retry.lock_wait_expired(database, waited),
             policy=policy,
@@ -150,11 +167,16 @@ def ensure_project(engine: Engine, name: str, *, at: datetime, by: str) -> tuple
     return project, created
 
 
-def rename_project(engine: Engine, old: str, new: str) -> bool:
+def rename_project(
+    engine: Engine, old: str, new: str, *, on_change: OnChange | None = None
+) -> bool:
     """Rename ``old`` to ``new`` (every feature's rows follow); False when ``old`` is unknown."""
     try:
         with engine.begin() as conn:
             result = conn.execute(projects.update().where(projects.c.name == old).values(name=new))
+            renamed = get_project(conn, new) if result.rowcount == 1 else None
+            if on_change is not None and renamed is not None:
+                on_change(conn, renamed)
     except IntegrityError as exc:
         raise ConflictError(
             f"cannot rename project {old!r} to {new!r}: a project called {new!r} already exists",
@@ -163,11 +185,14 @@ def rename_project(engine: Engine, old: str, new: str) -> bool:
     return result.rowcount == 1
 
 
-def delete_project(engine: Engine, name: str) -> bool:
+def delete_project(engine: Engine, name: str, *, on_change: OnChange | None = None) -> bool:
     """Delete an empty project; ConflictError while any feature still stores data in it."""
     try:
         with engine.begin() as conn:
+            found = get_project(conn, name)
             result = conn.execute(projects.delete().where(projects.c.name == name))
+            if on_change is not None and found is not None and result.rowcount == 1:
+                on_change(conn, found)
     except IntegrityError as exc:
         raise ConflictError(
             f"project {name!r} still holds data (test runs, quarantine, ...); only an empty "

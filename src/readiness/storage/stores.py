@@ -44,7 +44,7 @@ def open_stores(settings: Settings, *, upgrade: bool | None = None, create: bool
     except BaseException:
         state.dispose()
         raise
-    stores = Stores(state=state, audit=audit)
+    stores = Stores(state=state, audit=audit, audit_origin=settings.audit_origin)
     if upgrade is False:
         return stores
     migrate = upgrade if upgrade is not None else is_sqlite(stores.state)
@@ -56,7 +56,9 @@ def open_stores(settings: Settings, *, upgrade: bool | None = None, create: bool
             migrate=migrate,
             adopt_project=adoptable_project(settings),
         )
-        ensure_schema("audit", stores.audit, audit_url, migrate=migrate)
+        ensure_schema(
+            "audit", stores.audit, audit_url, migrate=migrate, audit_origin=settings.audit_origin
+        )
     except BaseException:
         stores.dispose()
         raise
@@ -94,11 +96,17 @@ def storage_error(kind: str, url: str, exc: DBAPIError) -> StorageError:
 
 
 def ensure_schema(
-    kind: str, engine: Engine, url: str, *, migrate: bool, adopt_project: str | None = None
+    kind: str,
+    engine: Engine,
+    url: str,
+    *,
+    migrate: bool,
+    adopt_project: str | None = None,
+    audit_origin: str | None = None,
 ) -> None:
     """Check (and with ``migrate`` bring) the ``kind`` database to the newest schema.
 
-    ``adopt_project``: see :func:`readiness.storage.migrate.upgrade`.
+    ``adopt_project``, ``audit_origin``: see :func:`readiness.storage.migrate.upgrade`.
     """
     history = read_history(kind)
     heads = history.heads
@@ -126,7 +134,7 @@ def ensure_schema(
     from readiness.storage.migrate import upgrade
 
     try:
-        upgrade(kind, engine, adopt_project=adopt_project)
+        upgrade(kind, engine, adopt_project=adopt_project, audit_origin=audit_origin)
     except DBAPIError as exc:
         raise storage_error(kind, url, exc) from exc
 

@@ -14,9 +14,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from readiness._common.clock import Clock, utc
-from readiness.audit.service import record_event
+from readiness.audit.service import record, relay_after_commit
 from readiness.errors import InputError, NotFoundError
 from readiness.storage.engine import Stores
 from readiness.testhealth.model import TestAnnotation
@@ -155,6 +156,17 @@ class AnnotationBook:
                 f"{said}; {hint} (`readiness tests known` lists them)", details=exc.details
             ) from None
 
+    def _record(self, conn: Connection, action: str, test_id: str, details: dict[str, Any]) -> None:
+        record(
+            conn,
+            clock=self.clock,
+            actor=self.actor,
+            action=action,
+            target_type="test",
+            target_id=test_id,
+            details=details,
+        )
+
     def _set(self, test_id: str, column: str, value: str, action: str) -> TestAnnotation:
         self._known(test_id)
         previous = self.get(test_id)
@@ -162,28 +174,24 @@ class AnnotationBook:
         values: dict[str, Any] = {column: value, "set_by": self.actor, "set_at": now}
         a = tables.test_annotations
         where = (a.c.project == self.project, a.c.test_key == test_id)
+        details = {
+            "project": self.project,
+            column: value,
+            "previous": getattr(previous, column) if previous else None,
+        }
         try:
             with self.stores.state.begin() as conn:
                 if not conn.execute(a.update().where(*where).values(**values)).rowcount:
                     conn.execute(
                         a.insert().values(project=self.project, test_key=test_id, **values)
                     )
+                self._record(conn, action, test_id, details)
         except sa.exc.IntegrityError:
             # Another replica inserted the row between our update and insert: update it.
             with self.stores.state.begin() as conn:
                 conn.execute(a.update().where(*where).values(**values))
-        record_event(
-            self.stores.audit,
-            clock=self.clock,
-            actor=self.actor,
-            action=action,
-            target=test_id,
-            details={
-                "project": self.project,
-                column: value,
-                "previous": getattr(previous, column) if previous else None,
-            },
-        )
+                self._record(conn, action, test_id, details)
+        relay_after_commit(self.stores, self.clock)
         found = self.get(test_id)
         assert found is not None  # written above
         return found

@@ -7,16 +7,18 @@ quarantine file (``quarantine``) and the audit trail. Time comes from the inject
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from sqlalchemy.engine import Connection
+
 from readiness._common.clock import Clock, storable_date_problem
 from readiness._common.words import plural
-from readiness.audit.service import record_event
+from readiness.audit.service import record, relay_after_commit
 from readiness.config import Settings
 from readiness.errors import InputError, NotFoundError
 from readiness.storage.engine import Stores
@@ -143,25 +145,8 @@ class TestHealthService:
         from readiness.testhealth import notices
 
         before = notices.statuses_before_ingest(self)  # None unless a webhook listens
-        results = ingest_many(self.stores.state, items, options)
-        for result in results:
-            if not result.duplicate:
-                record_event(
-                    self.stores.audit,
-                    clock=self.clock,
-                    actor=self.actor,
-                    action="tests.run.ingested",
-                    target=result.run_key,
-                    details={
-                        "project": self.project,
-                        "source": result.source,
-                        "results": result.results,
-                        "commit": meta.commit,
-                        "branch": meta.branch,
-                        "run_id": meta.run_id,
-                        "pr": meta.pr,
-                    },
-                )
+        results = ingest_many(self.stores.state, items, options, on_stored=self._audit_runs(meta))
+        relay_after_commit(self.stores, self.clock)
         notices.notify_status_changes(self, before, results)  # after the commit; rows only
         return results
 
@@ -449,6 +434,33 @@ class TestHealthService:
         self.ensure_project()
         return self.annotations.link_issue(test_id, issue)
 
+    def _audit_runs(self, meta: RunMeta) -> Callable[[Connection, Sequence[IngestResult]], None]:
+        """The events of the stored runs, written in the ingest's transaction."""
+
+        def write(conn: Connection, results: Sequence[IngestResult]) -> None:
+            for result in results:
+                if result.duplicate:
+                    continue
+                record(
+                    conn,
+                    clock=self.clock,
+                    actor=self.actor,
+                    action="tests.run.ingested",
+                    target_type="run",
+                    target_id=result.run_key,
+                    details={
+                        "project": self.project,
+                        "source": result.source,
+                        "results": result.results,
+                        "commit": meta.commit,
+                        "branch": meta.branch,
+                        "run_id": meta.run_id,
+                        "pr": meta.pr,
+                    },
+                )
+
+        return write
+
     def record_fix_verification(self, outcome: FixVerification) -> FixVerification:
         """Store a verification; a "fixed" verdict releases the test from quarantine."""
         self.ensure_project()
@@ -466,22 +478,24 @@ class TestHealthService:
                     verdict=outcome.verdict,
                 )
             )
-        record_event(
-            self.stores.audit,
-            clock=self.clock,
-            actor=self.actor,
-            action="tests.fix.verified",
-            target=outcome.test_id,
-            details={
-                "project": self.project,
-                "verdict": outcome.verdict,
-                "runs": outcome.runs,
-                "failures": outcome.failures,
-                "required_runs": outcome.required_runs,
-                "flake_rate": outcome.flake_rate,
-                "experiments": outcome.experiments,
-            },
-        )
+            record(
+                conn,
+                clock=self.clock,
+                actor=self.actor,
+                action="tests.fix.verified",
+                target_type="test",
+                target_id=outcome.test_id,
+                details={
+                    "project": self.project,
+                    "verdict": outcome.verdict,
+                    "runs": outcome.runs,
+                    "failures": outcome.failures,
+                    "required_runs": outcome.required_runs,
+                    "flake_rate": outcome.flake_rate,
+                    "experiments": outcome.experiments,
+                },
+            )
+        relay_after_commit(self.stores, self.clock)
         if outcome.verdict == "fixed" and any(
             e.test_id == outcome.test_id for e in self.quarantine_entries()
         ):

@@ -86,10 +86,7 @@ def token_service(request: Request, actor: str = "server") -> TokenService:
 
 
 def session_service(request: Request, actor: str = "server") -> SessionService:
-    stores = get_stores(request)
-    return SessionService(
-        state=stores.state, audit=stores.audit, clock=get_clock(request), actor=actor
-    )
+    return SessionService(stores=get_stores(request), clock=get_clock(request), actor=actor)
 
 
 def client_address(request: Request) -> str:

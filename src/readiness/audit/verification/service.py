@@ -41,7 +41,7 @@ def verify_and_record(
     from readiness.audit.verification.anchoring import verify_timestamps
 
     started = clock.now()
-    report = verify_trail(settings)
+    report = verify_trail(settings, clock)
     if report.stored_checkpoints:
         report.errors.extend(verify_timestamps(settings, engine))
     run = store.insert_run(

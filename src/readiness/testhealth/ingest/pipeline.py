@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -180,12 +180,18 @@ def ingest_stream(
 
 
 def ingest_many(
-    engine: Engine, items: Sequence[tuple[BinaryReader, str]], options: IngestOptions
+    engine: Engine,
+    items: Sequence[tuple[BinaryReader, str]],
+    options: IngestOptions,
+    *,
+    on_stored: Callable[[Connection, Sequence[IngestResult]], None] | None = None,
 ) -> list[IngestResult]:
     """Store every ``(stream, source)`` report as a run, in one transaction: all or none.
 
     A malformed report raises ``JUnitParseError`` when it is the only one, else
     ``JUnitReportsError`` naming each malformed report; nothing is stored then.
+    ``on_stored(conn, results)`` runs in the transaction just before it commits (the caller's
+    audit events go there, so that the runs and their events commit together).
     """
     with (
         engine.connect() as conn,
@@ -224,6 +230,8 @@ def ingest_many(
         try:
             if staging is not None:
                 staging.finish()
+            if on_stored is not None:
+                on_stored(conn, results)
             trans.commit()
         except _db_errors(conn) as exc:
             raise _storage_error(", ".join(source for _s, source in items), exc) from exc

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from readiness._common.canonical import to_jsonable
 from readiness._common.clock import Clock, storable_date_problem, utc
-from readiness.audit.service import record_event
+from readiness.audit.service import record, relay_after_commit
 from readiness.config import Settings
 from readiness.errors import ConflictError, InputError, NotFoundError
 from readiness.storage.engine import Stores
@@ -311,14 +311,16 @@ class QuarantineBook:
                     details=payload,
                 )
             )
-        record_event(
-            self.stores.audit,
-            clock=self.clock,
-            actor=self.actor,
-            action=f"tests.quarantine.{action}",
-            target=test_id,
-            details={"project": self.project, "reason": reason, **payload},
-        )
+            record(
+                conn,
+                clock=self.clock,
+                actor=self.actor,
+                action=f"tests.quarantine.{action}",
+                target_type="test",
+                target_id=test_id,
+                details={"project": self.project, "reason": reason, **payload},
+            )
+        relay_after_commit(self.stores, self.clock)
 
     def history(self, *, test_id: str | None = None) -> list[dict[str, Any]]:
         """Who changed the quarantine list, when and why (newest first)."""

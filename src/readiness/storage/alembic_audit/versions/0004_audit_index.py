@@ -7,7 +7,7 @@ derived data: ``readiness audit reindex`` rebuilds it from the ledger, and ``ver
 reads it.
 
 Revision ID: 0004_audit_index
-Revises: 0002_ledger
+Revises: 0003_platform_events
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_audit_index"
-down_revision = "0002_ledger"
+down_revision = "0003_platform_events"
 branch_labels = None
 depends_on = None
 
