@@ -68,6 +68,7 @@ class DemoReport:
     report: dict[str, Any] = field(default_factory=dict)
     gate: dict[str, Any] = field(default_factory=dict)
     gate_text: str = ""
+    audit: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = to_jsonable(
@@ -80,6 +81,7 @@ class DemoReport:
                 "quarantine": self.quarantine,
                 "report": self.report,
                 "gate": self.gate,
+                "audit": self.audit,
                 "next_commands": next_commands(self.directory),
             }
         )
@@ -194,7 +196,17 @@ def prepare_project(directory: Path | None) -> Path:
         raise ReadinessError(f"demo: {root} already holds a Readiness history; pick an empty --dir")
     shutil.copytree(example_source(), root, dirs_exist_ok=True)
     init_project(root)
+    pyproject = root / "pyproject.toml"
+    with pyproject.open("a", encoding="utf-8") as config:
+        config.write(CAPTURE_CONFIG)
     return root
+
+
+# The shop's API is what the merge gate's audit.capture_coverage check analyses.
+CAPTURE_CONFIG = """
+[tool.readiness.audit.capture]
+app = "shop.app:app"
+"""
 
 
 def run_demo(
@@ -269,6 +281,7 @@ def run_demo(
         report.flaky = [health_view(h) for h in service.flaky()]
         report.quarantine = [quarantine_view(e) for e in service.quarantine_entries()]
         report.report = to_jsonable(service.report())
+        report.audit = record_shop_audit_trail(settings, stores, clock, start)
     finally:
         stores.dispose()
     gate = run_gate_for(
@@ -282,6 +295,122 @@ def run_demo(
     report.gate = {"verdict": "fail" if gate.failed else "pass", "report": render(gate, "json")}
     report.gate_text = render(gate, "text")
     return report
+
+
+# The shop's own audit events over the two weeks: (day, minute, actor, actor type, action,
+# target type, target id, result, extra fields). Actors are pseudonyms, never names.
+SHOP_EVENTS: tuple[tuple[int, int, str, str, str, str, str, str, dict[str, Any]], ...] = (
+    (
+        1,
+        5,
+        "usr_3f9a1c20",
+        "user",
+        "order.place",
+        "order",
+        "ord_1001",
+        "success",
+        {"after": {"sku": "mug", "quantity": 2, "status": "placed"}},
+    ),
+    (1, 40, "usr_b71e0d44", "user", "authn_login_fail", "account", "acct_b71e", "denied", {}),
+    (
+        2,
+        15,
+        "usr_b71e0d44",
+        "user",
+        "order.place",
+        "order",
+        "ord_1002",
+        "success",
+        {"after": {"sku": "tee", "quantity": 1, "status": "placed"}},
+    ),
+    (
+        3,
+        30,
+        "emp_5c2d9e11",
+        "employee",
+        "customer.view",
+        "customer",
+        "cus_3f9a",
+        "allowed",
+        {"target_fields_accessed": ["address", "order_history"], "justification": "SUP-231"},
+    ),
+    (
+        4,
+        10,
+        "emp_5c2d9e11",
+        "employee",
+        "order.refund",
+        "order",
+        "ord_1001",
+        "success",
+        {
+            "before": {"status": "placed"},
+            "after": {"status": "refunded"},
+            "justification": "SUP-231",
+        },
+    ),
+    (6, 45, "usr_9d0c7a35", "user", "authz_fail", "order", "ord_1002", "denied", {}),
+    (
+        8,
+        20,
+        "emp_a04f6b72",
+        "employee",
+        "config.update",
+        "setting",
+        "refund_limit",
+        "success",
+        {"before": {"value": 200}, "after": {"value": 500}},
+    ),
+    (
+        11,
+        5,
+        "svc_exporter",
+        "service",
+        "order.export",
+        "order",
+        "all",
+        "success",
+        {"after": {"rows": 1841, "format": "csv"}},
+    ),
+)
+
+
+def record_shop_audit_trail(
+    settings: Settings, stores: Any, clock: FrozenClock, start: datetime
+) -> dict[str, Any]:
+    """Append the shop's audit events, sign and publish a checkpoint, verify and record it."""
+    from readiness.audit.outbox.event import rfc3339
+    from readiness.audit.trail import append_events, open_ledger
+    from readiness.audit.verification.service import sign_checkpoint, verify_and_record
+
+    events = [
+        {
+            "actor_id": actor,
+            "actor_type": kind,
+            "action": action,
+            "target_type": target_type,
+            "target_id": target_id,
+            "result": result,
+            "occurred_at": rfc3339(start + timedelta(days=day - 1, minutes=minute)),
+            "source": "shop",
+            **extra,
+        }
+        for day, minute, actor, kind, action, target_type, target_id, result, extra in SHOP_EVENTS
+    ]
+    ledger = open_ledger(settings, stores.audit, clock)
+    try:
+        append_events(ledger, stores.audit, events)
+        checkpoint = sign_checkpoint(settings, ledger, stores.audit)
+    finally:
+        ledger.close()
+    verified, _run = verify_and_record(settings, stores.audit, clock, trigger="demo")
+    return {
+        "events": len(events),
+        "size": verified.size,
+        "checkpoint_size": checkpoint.size,
+        "verified": verified.verified,
+        "errors": list(verified.errors),
+    }
 
 
 def _ticks() -> Callable[[], float]:
@@ -314,6 +443,15 @@ def render_demo_text(report: DemoReport, console: Console) -> None:
     console.print(
         f"\n[bold]Merge gate for the pull request[/] (feature/invoices)\n{gate_text}", markup=True
     )
+    audit = report.audit
+    console.print("\n[bold]Audit trail[/]", markup=True)
+    console.print(
+        f"{plural(audit['events'], 'shop audit event')} and the platform's own actions in a "
+        f"Merkle log of {plural(audit['size'], 'entry')}; checkpoint signed at size "
+        f"{audit['checkpoint_size']} and written outside the database; "
+        + ("verified." if audit["verified"] else f"NOT verified: {'; '.join(audit['errors'])}"),
+        markup=False,
+    )
     console.print("\nTry next (each line is a command to paste):", markup=False)
     for command in next_commands(report.directory):
         console.print(f"  {command}", markup=False)
@@ -331,5 +469,7 @@ def next_commands(directory: Path) -> list[str]:
         shlex.join([*where, "tests", "flaky"]),
         shlex.join([*where, "tests", "show", FLAKY_TEST]),
         shlex.join([*where, "tests", "classify", ORDER_VICTIM]),
+        shlex.join([*where, "audit", "verify"]),
+        shlex.join([*where, "audit", "timeline", "order", "ord_1001"]),
         shlex.join([*where, "serve"]),
     ]

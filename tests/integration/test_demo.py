@@ -49,7 +49,7 @@ def test_the_demo_finds_the_race_the_pollution_the_regression_and_the_new_flaky_
         ("tests/test_payments.py::test_webhook_is_acknowledged", "@payments-team")
     ]
     assert gate == {
-        "audit.capture_coverage": "fail",  # the demo project configures no app to analyse
+        "audit.capture_coverage": "fail",  # the shop's three POST routes emit no audit event
         "tests.determinism_hints": "warn",
         "tests.no_new_flaky": "fail",
         "tests.passed": "fail",
@@ -58,6 +58,26 @@ def test_the_demo_finds_the_race_the_pollution_the_regression_and_the_new_flaky_
     }
     assert report.gate["verdict"] == "fail"
     assert report.token.startswith("rdy_")
+
+
+def test_the_demo_keeps_a_verified_audit_trail_of_the_shop_and_the_platform(
+    report: DemoReport,
+) -> None:
+    # 8 shop events after 21 platform events: the move of the old chain, 18 ingests, the
+    # quarantine and the admin token.
+    assert report.audit == {
+        "events": 8,
+        "size": 29,
+        "checkpoint_size": 29,
+        "verified": True,
+        "errors": [],
+    }
+    out = io.StringIO()
+    render_demo_text(report, Console(file=out, width=200, highlight=False, soft_wrap=True))
+    assert (
+        "8 shop audit events and the platform's own actions in a Merkle log of 29 entries; "
+        "checkpoint signed at size 29 and written outside the database; verified."
+    ) in out.getvalue().splitlines()
 
 
 def printed_commands(report: DemoReport) -> list[list[str]]:
@@ -74,21 +94,23 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env | extra
 
 
-def test_the_demo_prints_four_commands_on_its_project(report: DemoReport) -> None:
+def test_the_demo_prints_six_commands_on_its_project(report: DemoReport) -> None:
     commands = printed_commands(report)
 
-    assert [c[:3] for c in commands] == [["readiness", "-C", str(report.directory)]] * 4
+    assert [c[:3] for c in commands] == [["readiness", "-C", str(report.directory)]] * 6
     assert [c[3:] for c in commands] == [
         ["tests", "flaky"],
         ["tests", "show", "tests/test_payments.py::test_webhook_is_acknowledged"],
         ["tests", "classify", "tests/test_currency.py::test_prices_default_to_usd"],
+        ["audit", "verify"],
+        ["audit", "timeline", "order", "ord_1001"],
         ["serve"],
     ]
 
 
 def test_every_printed_report_command_works_when_pasted(report: DemoReport) -> None:
     results = []
-    for command in printed_commands(report)[:3]:
+    for command in printed_commands(report)[:5]:
         proc = subprocess.run(
             [str(READINESS), *command[1:]],
             env=clean_env(),
@@ -102,6 +124,8 @@ def test_every_printed_report_command_works_when_pasted(report: DemoReport) -> N
         (["tests", "flaky"], 0, ""),
         (["tests", "show"], 0, ""),
         (["tests", "classify"], 0, ""),
+        (["audit", "verify"], 0, ""),
+        (["audit", "timeline"], 0, ""),
     ]
 
 
