@@ -39,8 +39,8 @@ def test_the_command_block_runs_and_records_a_verification(project_dir: Path) ->
     assert (done.returncode, done.stderr) == (0, "")
     out = done.stdout
     assert out.startswith(
-        "appended 1 events at 0 (log size 1)\n"
-        "audit trail verified: 1 events, 2 external checkpoints, 1 stored\n"
+        "appended 1 event at 0 (log size 1)\n"
+        "audit trail verified: 1 event, 2 external checkpoints, 1 stored\n"
     )
     report_text, export_text = out.split("\n}\n")[0:2]
     report = json.loads(report_text.split("stored\n", 1)[1] + "}")

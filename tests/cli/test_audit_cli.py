@@ -186,7 +186,7 @@ def test_the_checkpoint_directory_is_configurable_and_a_forged_or_rekeyed_log_fa
 
     assert intact == (0, "audit trail verified: 2 events, 2 external checkpoints, 1 stored\n", "")
     assert forged[0] == 1
-    assert forged[1].startswith("audit trail NOT verified (1 errors):\n  checkpoint file ")
+    assert forged[1].startswith("audit trail NOT verified (1 error):\n  checkpoint file ")
     assert "signature" in forged[1]
     assert rekeyed[0] == 1
     errors = json.loads(rekeyed[1])["errors"]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from readiness._common.words import plural
 from readiness.console import Format, FormatOption, console, emit_json, state
 
 if TYPE_CHECKING:
@@ -138,7 +139,8 @@ def append_cmd(
         emit_json({"appended": len(indices), "first_index": min(indices), "size": size})
         return
     console.print(
-        f"appended {len(indices)} events at {_ranges(indices)} (log size {size})", markup=False
+        f"appended {plural(len(indices), 'event')} at {_ranges(indices)} (log size {size})",
+        markup=False,
     )
 
 
@@ -236,29 +238,28 @@ def verify_cmd(
         console.print(f"warning: {warning}", markup=False)
     if report.verified:
         console.print(
-            f"audit trail verified: {report.size} events, {report.checkpoints} external "
-            f"checkpoints, {report.stored_checkpoints} stored",
+            f"audit trail verified: {plural(report.size, 'event')}, "
+            f"{plural(report.checkpoints, 'external checkpoint')}, "
+            f"{report.stored_checkpoints} stored",
             markup=False,
         )
     else:
-        console.print(f"audit trail NOT verified ({len(report.errors)} errors):", markup=False)
+        console.print(
+            f"audit trail NOT verified ({plural(len(report.errors), 'error')}):", markup=False
+        )
         for error in report.errors:
             console.print(f"  {error}", markup=False)
     raise typer.Exit(0 if report.verified else 1)
 
 
-from readiness.audittrail.cli_privacy import register as _register_privacy  # noqa: E402
+# Each part of the trail adds its commands (privacy, pgaudit, capture, query, verification).
+from readiness.audittrail import (  # noqa: E402 - after app exists
+    cli_capture,
+    cli_pgaudit,
+    cli_privacy,
+    cli_query,
+    cli_verification,
+)
 
-_register_privacy(app)
-from readiness.audittrail import cli_pgaudit  # noqa: E402 - the pgaudit slice's commands
-
-cli_pgaudit.register(app)
-from readiness.audittrail.cli_capture import register as _register_capture  # noqa: E402
-
-_register_capture(app)
-from readiness.audittrail import cli_query  # noqa: E402 - the query slice adds its commands
-
-cli_query.register(app)
-from readiness.audittrail import cli_verification  # noqa: E402 - registers its commands on app
-
-cli_verification.register(app)
+for _part in (cli_privacy, cli_pgaudit, cli_capture, cli_query, cli_verification):
+    _part.register(app)

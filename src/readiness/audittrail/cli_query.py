@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from readiness._common.words import plural
 from readiness.console import Format, FormatOption, console, emit_json, state
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ def query_cmd(
     for hit in page.hits:
         console.print(_line(hit), markup=False)
     console.print(
-        f"{len(page.hits)} events"
+        plural(len(page.hits), "event")
         + (f"; next page: --cursor {page.next_cursor}" if page.next_cursor else ""),
         markup=False,
     )
@@ -144,7 +145,7 @@ def timeline_cmd(
         return
     for hit in found.hits:
         console.print(_line(hit), markup=False)
-    console.print(f"{len(found.hits)} events of {target_type}/{target_id}", markup=False)
+    console.print(f"{plural(len(found.hits), 'event')} of {target_type}/{target_id}", markup=False)
     if found.as_of is not None:
         state_then = found.as_of
         if state_then.exists:
@@ -198,7 +199,7 @@ def export_cmd(
             out, export_format, prepared.checkpoint.note, prepared.header, prepared.rows()
         )
     console.print(
-        f"exported {prepared.count} events proved against tree size "
+        f"exported {plural(prepared.count, 'event')} proved against tree size "
         f"{prepared.checkpoint.size} to {', '.join(str(p) for p in written)}",
         markup=False,
     )
@@ -235,7 +236,7 @@ def verify_export_cmd(
         print_error(f"{file}: NOT verified: {exc.message}")
         raise typer.Exit(1) from exc
     console.print(
-        f"{file}: {check.rows} events verified against the checkpoint of {check.origin} "
+        f"{file}: {plural(check.rows, 'event')} verified against the checkpoint of {check.origin} "
         f"(tree size {check.tree_size})",
         markup=False,
     )
