@@ -85,12 +85,27 @@ def test_a_failed_run_fails_naming_its_first_error(settings: Settings) -> None:
     )
 
 
-def test_events_after_the_newest_checkpoint_fail(settings: Settings) -> None:
-    facts = TrailFacts(run_at(NOW), 9, NOW, 10)
-    result = AuditVerifiedCheck().run(context(settings, facts))
-    assert result.summary == (
+def test_events_a_checkpoint_does_not_cover_pass_until_they_waited_longer_than_allowed(
+    settings: Settings,
+) -> None:
+    waited_48h = TrailFacts(run_at(NOW), 9, NOW, 10, NOW - timedelta(hours=48))
+    result = AuditVerifiedCheck().run(context(settings, waited_48h))
+    assert (result.status, result.summary) == (
+        CheckStatus.PASS,
+        "The audit trail verified under a minute ago (10 events); a checkpoint covers 9 of 10 "
+        "events; the 1 newer event is within the 2.0 days allowed before the next checkpoint",
+    )
+    waited_longer = TrailFacts(run_at(NOW), 8, NOW, 10, NOW - timedelta(hours=48, seconds=1))
+    result = AuditVerifiedCheck().run(context(settings, waited_longer))
+    assert (result.status, result.summary) == (
+        CheckStatus.FAIL,
+        "The audit trail is not verified: 2 events are not covered by a checkpoint (the newest "
+        "covers 8 of 10), the oldest for 2.0 days, longer than the 2.0 days allowed",
+    )
+    unknown = TrailFacts(run_at(NOW), 9, NOW, 10)
+    assert AuditVerifiedCheck().run(context(settings, unknown)).summary == (
         "The audit trail is not verified: 1 event is not covered by a checkpoint (the newest "
-        "covers 9 of 10)"
+        "covers 9 of 10), the oldest for an unknown time, longer than the 2.0 days allowed"
     )
     no_checkpoint = TrailFacts(run_at(NOW), None, None, 3)
     assert AuditVerifiedCheck().run(context(settings, no_checkpoint)).summary == (

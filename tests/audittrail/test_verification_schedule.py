@@ -123,8 +123,16 @@ def test_a_failed_verification_is_recorded_and_sent_to_the_webhooks(
     payload = json.loads(delivery.payload)
     assert payload["link"] == "/audit"
     assert payload["data"]["run_id"] == run.id
-    assert payload["data"]["size"] == 4
+    # What the run verified: the 4 events appended here and the platform's own before them.
+    assert payload["data"]["size"] == run.size == ledger_size(stores, backend_settings)
     assert payload["data"]["errors"] == list(run.errors[:10])
+
+
+def ledger_size(stores: Stores, settings: Settings) -> int:
+    from readiness.ledger.store import stored_size
+
+    with stores.audit.connect() as conn:
+        return stored_size(conn, settings.audit_origin)
 
 
 def test_the_notification_worker_runs_the_schedule_through_the_plugin_hook(

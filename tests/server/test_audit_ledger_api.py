@@ -205,6 +205,7 @@ def test_the_audit_page_says_why_the_trail_is_not_verified(server: Server) -> No
     ingest(server, {"json": events(3)})
     server.client.post(f"{API}/checkpoints", headers=server.auth("admin"))
     ingest(server, {"json": events(1)})
+    server.clock.advance(timedelta(days=3))  # the new event waited longer than allowed
     now = server.clock.now()
     error = "entry 2: stored leaf hash differs from the entry's hash"
     insert_run(
@@ -226,5 +227,8 @@ def test_the_audit_page_says_why_the_trail_is_not_verified(server: Server) -> No
         "<li>the latest verification (2026-03-10 09:30 UTC) failed with 1 error; the first: "
         "entry 2: stored leaf hash differs from the entry&#39;s hash</li>"
     ) in page
-    assert "<li>1 event is not covered by a checkpoint (the newest covers 3 of 4)</li>" in page
+    assert (
+        "<li>1 event is not covered by a checkpoint (the newest covers 3 of 4), the oldest for "
+        "under a minute, longer than the 1 min allowed</li>"
+    ) in page
     assert "failed</span> 1 error</td>" in page

@@ -104,6 +104,16 @@ def stored_size(conn: Connection, log: str) -> int:
 _MAX_INDEX = "SELECT max(leaf_index) FROM ledger_entries WHERE log = ?"
 
 
+def appended_at(conn: Connection, log: str, index: int) -> datetime | None:
+    """When leaf ``index`` of ``log`` was appended; None when there is no such leaf."""
+    found = conn.execute(
+        sa.select(ledger_entries.c.appended_at).where(
+            ledger_entries.c.log == log, ledger_entries.c.leaf_index == index
+        )
+    ).scalar()
+    return None if found is None else utc(found)
+
+
 def fetch_nodes(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[NodeId, bytes]:
     """Every named node in one query; :class:`ProofError` names the first missing one.
 

@@ -144,12 +144,17 @@ def read_facts(settings: Settings, engine: Engine) -> TrailFacts:
     with engine.connect() as conn:
         size = ledger_store.stored_size(conn, origin)
         checkpoints = ledger_store.list_checkpoints(conn, origin)
+        covered = checkpoints[-1].size if checkpoints else 0
+        first_uncovered_at = (
+            ledger_store.appended_at(conn, origin, covered) if covered < size else None
+        )
     newest = checkpoints[-1] if checkpoints else None
     return TrailFacts(
         latest_run=store.latest_run(engine, origin),
         checkpoint_size=newest.size if newest is not None else None,
         checkpoint_at=newest.created_at if newest is not None else None,
         log_size=size,
+        first_uncovered_at=first_uncovered_at,
     )
 
 

@@ -13,12 +13,13 @@ from readiness.audit.verification.store import VerificationRun
 @dataclass(frozen=True, slots=True)
 class TrailFacts:
     """What the status reads: the newest verification run, the newest checkpoint's size and
-    time, and the log's size now."""
+    time, the log's size now, and when the first entry no checkpoint covers was appended."""
 
     latest_run: VerificationRun | None
     checkpoint_size: int | None
     checkpoint_at: datetime | None
     log_size: int
+    first_uncovered_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,12 @@ def _age(delta: timedelta) -> str:
 
 def trail_status(facts: TrailFacts, *, now: datetime, max_age: timedelta) -> TrailStatus:
     """Judge ``facts`` at ``now``: a verification older than ``max_age`` is stale (one exactly
-    ``max_age`` old is still recent)."""
+    ``max_age`` old is still recent).
+
+    Events appended after the newest checkpoint are allowed for ``max_age`` too, like
+    Certificate Transparency's maximum merge delay: reads of the trail are audited, so the log
+    always grows past its checkpoint; what must not happen is an event that no checkpoint
+    covers for longer than that (an unknown append time counts as too old)."""
     run = facts.latest_run
     if run is None and facts.log_size == 0 and facts.checkpoint_size is None:
         return TrailStatus(
@@ -81,18 +87,31 @@ def trail_status(facts: TrailFacts, *, now: datetime, max_age: timedelta) -> Tra
         reasons.append(f"no checkpoint covers the log's {plural(facts.log_size, 'event')}")
     elif facts.checkpoint_size < facts.log_size:
         uncovered = facts.log_size - facts.checkpoint_size
-        reasons.append(
-            f"{plural(uncovered, 'event')} {'is' if uncovered == 1 else 'are'} not covered by a "
-            f"checkpoint (the newest covers "
-            f"{facts.checkpoint_size} of {facts.log_size})"
-        )
+        waited = None if facts.first_uncovered_at is None else now - facts.first_uncovered_at
+        if waited is None or waited > max_age:
+            reasons.append(
+                f"{plural(uncovered, 'event')} {'is' if uncovered == 1 else 'are'} not covered "
+                f"by a checkpoint (the newest covers {facts.checkpoint_size} of "
+                f"{facts.log_size}), the oldest for "
+                + ("an unknown time" if waited is None else _age(waited))
+                + f", longer than the {_age(max_age)} allowed"
+            )
     if reasons:
         return TrailStatus(
             False, "The audit trail is not verified: " + "; ".join(reasons), tuple(reasons)
         )
+    covered = facts.checkpoint_size or 0
+    if covered >= facts.log_size:
+        coverage = f"a checkpoint covers all {plural(facts.log_size, 'event')}"
+    else:
+        newer = facts.log_size - covered
+        coverage = (
+            f"a checkpoint covers {covered} of {plural(facts.log_size, 'event')}; the "
+            f"{plural(newer, 'newer event')} {'is' if newer == 1 else 'are'} within the "
+            f"{_age(max_age)} allowed before the next checkpoint"
+        )
     return TrailStatus(
         True,
-        f"The audit trail verified {_age(age)} ago ({plural(run.size, 'event')}); a checkpoint "
-        f"covers all {plural(facts.log_size, 'event')}",
+        f"The audit trail verified {_age(age)} ago ({plural(run.size, 'event')}); {coverage}",
         (),
     )
