@@ -1,5 +1,10 @@
 """The ledger over HTTP: batch ingest (all or none), proofs that verify, checkpoints, the public
-checkpoint, the /audit page, and refusals recorded as ``authz_fail``."""
+checkpoint, the /audit page, and refusals recorded as ``authz_fail``.
+
+The platform's own audit events share the ledger: the ``server`` fixture's tokens and test run
+are in it before a test starts, each batch ingest is followed by an ``audit.append`` event, each
+checkpoint by an ``audit.checkpoint`` event and each audited read by an ``audit.read`` event. So
+leaf indices and sizes are asserted relative to the log's size when the test starts."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import pytest
 
 from readiness.audit.events import entry_bytes, validate_event
 from readiness.audit.service import list_events
+from readiness.ledger import store
 from readiness.ledger.core.merkle import leaf_hash, verify_consistency, verify_inclusion
 from tests.audittrail.test_verification_schedule import EVENT
 from tests.server.conftest import Server
@@ -21,12 +27,19 @@ def events(n: int) -> list[dict[str, Any]]:
     return [{**EVENT, "target_id": f"inv_{i}"} for i in range(n)]
 
 
+def size(server: Server) -> int:
+    """The number of leaves in the server's audit ledger now."""
+    with server.stores.audit.connect() as conn:
+        return store.stored_size(conn, server.app.state.settings.audit_origin)
+
+
 def ingest(server: Server, body: Any) -> Any:
     headers = {**server.auth("writer"), **body.pop("headers", {})}
     return server.client.post(f"{API}/trail/events", headers=headers, **body)
 
 
 def test_a_json_array_and_json_lines_are_appended_with_their_leaf_indices(server: Server) -> None:
+    base = size(server)
     first = ingest(server, {"json": events(3)})
     lines = "\n".join(json.dumps(e) for e in events(2)) + "\n"
     second = ingest(
@@ -36,17 +49,29 @@ def test_a_json_array_and_json_lines_are_appended_with_their_leaf_indices(server
             "headers": {**server.auth("writer"), "Content-Type": "application/x-ndjson"},
         },
     )
-    assert first.json() == {"appended": 3, "leaf_indices": [0, 1, 2], "size": 3}
+    # each batch is followed by its audit.append event, which the size reported counts
+    assert first.json() == {
+        "appended": 3,
+        "leaf_indices": [base, base + 1, base + 2],
+        "size": base + 4,
+    }
     assert second.status_code == 200, second.text
-    assert second.json() == {"appended": 2, "leaf_indices": [3, 4], "size": 5}
+    assert second.json() == {
+        "appended": 2,
+        "leaf_indices": [base + 4, base + 5],
+        "size": base + 7,
+    }
+    assert size(server) == base + 7
 
 
 def test_one_invalid_event_refuses_the_whole_batch(server: Server) -> None:
+    base = size(server)
     bad = [*events(2), {**EVENT, "actor_type": "Not A Name"}]
     response = ingest(server, {"json": bad})
     assert response.status_code == 400
     assert response.json()["error"]["message"].startswith("event 3: actor_type: ")
-    assert ingest(server, {"json": events(1)}).json()["leaf_indices"] == [0]  # nothing was appended
+    assert size(server) == base  # nothing was appended, not even an audit.append event
+    assert ingest(server, {"json": events(1)}).json()["leaf_indices"] == [base]
 
 
 def test_a_body_that_is_not_json_is_a_400_in_the_one_error_shape(server: Server) -> None:
@@ -60,52 +85,62 @@ def test_a_body_that_is_not_json_is_a_400_in_the_one_error_shape(server: Server)
     )
 
 
-def test_proofs_verify_against_the_roots_and_the_signed_checkpoint(server: Server) -> None:
+def test_proofs_verify_against_the_roots_and_the_signed_checkpoints(server: Server) -> None:
+    auditor = server.auth("auditor")
+    base = size(server)
     batch = events(7)
-    ingest(server, {"json": batch})
-    assert (
-        server.client.get(f"{API}/proofs/inclusion/3", headers=server.auth("auditor")).status_code
-        == 404
-    )
-    signed = server.client.post(f"{API}/checkpoints", headers=server.auth("admin")).json()
-    assert signed["size"] == 7
+    ingest(server, {"json": batch})  # leaves base..base+6, then its audit.append at base+7
+    index = base + 3  # batch[3]
+    assert server.client.get(f"{API}/proofs/inclusion/{index}", headers=auditor).status_code == 404
+    # a proof that is not found is no read: the checkpoint covers the batch and its audit.append
+    first = server.client.post(f"{API}/checkpoints", headers=server.auth("admin")).json()
+    assert first["size"] == base + 8
 
-    proof = server.client.get(f"{API}/proofs/inclusion/3", headers=server.auth("auditor")).json()
-    assert proof["tree_size"] == 7
-    assert proof["checkpoint"] == signed["note"]
+    proof = server.client.get(f"{API}/proofs/inclusion/{index}", headers=auditor).json()
+    assert proof["tree_size"] == first["size"]
+    assert proof["checkpoint"] == first["note"]
     leaf = leaf_hash(entry_bytes(validate_event(batch[3])))
     assert proof["leaf_hash"] == leaf.hex()
     verify_inclusion(
-        3, 7, leaf, [bytes.fromhex(h) for h in proof["path"]], bytes.fromhex(signed["root"])
+        index,
+        first["size"],
+        leaf,
+        [bytes.fromhex(h) for h in proof["path"]],
+        bytes.fromhex(first["root"]),
     )
 
-    c = server.client.get(
-        f"{API}/proofs/consistency?old=4&new=7", headers=server.auth("auditor")
-    ).json()
-    assert c["new_root"] == signed["root"]
+    # audit.checkpoint (base+8) and the proof's audit.read (base+9) are covered by the next one
+    second = server.client.post(f"{API}/checkpoints", headers=server.auth("admin")).json()
+    assert second["size"] == base + 10
+    old, new = first["size"], second["size"]
+    c = server.client.get(f"{API}/proofs/consistency?old={old}&new={new}", headers=auditor).json()
+    assert (c["old_root"], c["new_root"]) == (first["root"], second["root"])
     verify_consistency(
-        4,
-        7,
+        old,
+        new,
         bytes.fromhex(c["old_root"]),
         bytes.fromhex(c["new_root"]),
         [bytes.fromhex(h) for h in c["path"]],
     )
-    bad = server.client.get(f"{API}/proofs/consistency?old=7&new=4", headers=server.auth("auditor"))
+    bad = server.client.get(f"{API}/proofs/consistency?old={new}&new={old}", headers=auditor)
     assert (bad.status_code, bad.json()["error"]["message"]) == (
         400,
-        "old (7) is larger than new (4)",
+        f"old ({new}) is larger than new ({old})",
     )
 
 
 def test_checkpoints_are_listed_newest_first_and_served_as_text(server: Server) -> None:
-    ingest(server, {"json": events(2)})
-    server.client.post(f"{API}/checkpoints", headers=server.auth("admin"))
-    ingest(server, {"json": events(1)})
+    base = size(server)
+    ingest(server, {"json": events(2)})  # base, base+1, then audit.append
+    older = server.client.post(f"{API}/checkpoints", headers=server.auth("admin")).json()
+    ingest(server, {"json": events(1)})  # after audit.checkpoint: base+4, then audit.append
     latest = server.client.post(f"{API}/checkpoints", headers=server.auth("admin")).json()
+    assert (older["size"], latest["size"]) == (base + 3, base + 6)
 
     listed = server.client.get(f"{API}/checkpoints", headers=server.auth("auditor")).json()
-    assert listed["size"] == 3
-    assert [c["size"] for c in listed["checkpoints"]] == [3, 2]
+    # the log also holds the second audit.checkpoint event and this read's audit.read event
+    assert listed["size"] == base + 8
+    assert [c["size"] for c in listed["checkpoints"]] == [base + 6, base + 3]
     assert listed["checkpoints"][0]["note"] == latest["note"]
     assert listed["checkpoints"][0]["cosignatures"] == []
     public = server.client.get("/audit/checkpoint", headers=server.auth("reader"))
@@ -146,23 +181,27 @@ def test_the_audit_page_shows_missing_evidence_then_the_verified_status(server: 
     from readiness.audit.verification.service import verify_and_record
 
     auditor = server.auth("auditor")
-    empty = server.client.get("/audit", headers=auditor)
+    base = size(server)  # the fixture's platform events: the log is not empty, but unverified
+    empty = server.client.get("/audit", headers=auditor)  # read after the facts, at base
     assert empty.status_code == 200
+    assert f"The audit trail ({base} events) was never verified." in empty.text
     assert "No verification runs yet." in empty.text
     assert "No signed checkpoints yet." in empty.text
     assert 'href="/audit/search"' in empty.text
 
-    ingest(server, {"json": events(4)})
-    server.client.post(f"{API}/checkpoints", headers=server.auth("admin"))
+    ingest(server, {"json": events(4)})  # base+1..base+4, then audit.append at base+5
+    checkpoint = server.client.post(f"{API}/checkpoints", headers=server.auth("admin")).json()
+    assert checkpoint["size"] == base + 6  # then audit.checkpoint at base+6
     verify_and_record(server.app.state.settings, server.stores.audit, server.clock, trigger="api")
     page = server.client.get("/audit", headers=auditor)
     assert (
-        "The audit trail verified under a minute ago (4 events); a checkpoint covers all 4 events."
-        in page.text
-    )
+        f"The audit trail verified under a minute ago ({base + 7} events); a checkpoint covers "
+        f"{base + 6} of {base + 7} events; the 1 newer event is within the 2.0 days allowed "
+        "before the next checkpoint."
+    ) in page.text
     assert '<span class="badge status-healthy">verified</span>' in page.text
     runs = server.client.get(f"{API}/verification/runs", headers=auditor).json()
-    assert [(r["size"], r["verified"], r["trigger"]) for r in runs] == [(4, True, "api")]
+    assert [(r["size"], r["verified"], r["trigger"]) for r in runs] == [(base + 7, True, "api")]
 
 
 @pytest.mark.parametrize(
@@ -180,11 +219,13 @@ def test_the_audit_page_shows_missing_evidence_then_the_verified_status(server: 
 def test_hostile_bodies_are_400_with_one_message_and_append_nothing(
     server: Server, body: bytes, message: str
 ) -> None:
+    base = size(server)
     response = server.client.post(
         f"{API}/trail/events", content=body, headers=server.auth("writer")
     )
     assert (response.status_code, response.json()["error"]["message"]) == (400, message)
-    assert ingest(server, {"json": events(1)}).json()["leaf_indices"] == [0]
+    assert size(server) == base
+    assert ingest(server, {"json": events(1)}).json()["leaf_indices"] == [base]
 
 
 def test_a_body_over_one_mebibyte_is_413(server: Server) -> None:
@@ -202,10 +243,15 @@ def test_the_audit_page_says_why_the_trail_is_not_verified(server: Server) -> No
     from readiness.audit.verification.store import insert_run
 
     settings = server.app.state.settings
-    ingest(server, {"json": events(3)})
-    server.client.post(f"{API}/checkpoints", headers=server.auth("admin"))
+    base = size(server)
+    ingest(server, {"json": events(3)})  # base..base+2, then audit.append at base+3
+    checkpoint = server.client.post(f"{API}/checkpoints", headers=server.auth("admin")).json()
+    assert checkpoint["size"] == base + 4
+    # audit.checkpoint at base+4, the event at base+5 and its audit.append at base+6
     ingest(server, {"json": events(1)})
-    server.clock.advance(timedelta(days=3))  # the new event waited longer than allowed
+    assert size(server) == base + 7
+    # the events after the checkpoint wait longer than the 48h audit.verified_max_age allows
+    server.clock.advance(timedelta(days=3))
     now = server.clock.now()
     error = "entry 2: stored leaf hash differs from the entry's hash"
     insert_run(
@@ -213,7 +259,7 @@ def test_the_audit_page_says_why_the_trail_is_not_verified(server: Server) -> No
         settings.audit_origin,
         now - timedelta(days=3),
         now,
-        3,
+        base + 7,
         2,
         [error],
         "schedule",
@@ -224,11 +270,11 @@ def test_the_audit_page_says_why_the_trail_is_not_verified(server: Server) -> No
     assert '<span class="badge status-broken">not verified</span>' in page
     assert "The audit trail is not verified:</p>" in page
     assert (
-        "<li>the latest verification (2026-03-10 09:30 UTC) failed with 1 error; the first: "
+        "<li>the latest verification (2026-03-13 09:30 UTC) failed with 1 error; the first: "
         "entry 2: stored leaf hash differs from the entry&#39;s hash</li>"
     ) in page
     assert (
-        "<li>1 event is not covered by a checkpoint (the newest covers 3 of 4), the oldest for "
-        "under a minute, longer than the 1 min allowed</li>"
+        f"<li>3 events are not covered by a checkpoint (the newest covers {base + 4} of "
+        f"{base + 7}), the oldest for 3.0 days, longer than the 2.0 days allowed</li>"
     ) in page
     assert "failed</span> 1 error</td>" in page
