@@ -307,7 +307,8 @@ def test_the_check_is_registered_for_the_merge_gate_only() -> None:
     from readiness.audittrail.plugin import readiness_gate_checks
 
     assert [c.id for c in readiness_gate_checks(gate=Gate.MERGE)] == ["audit.capture_coverage"]
-    assert readiness_gate_checks(gate=Gate.DEPLOY) == []
+    assert [c.id for c in readiness_gate_checks(gate=Gate.DEPLOY)] == ["audit.verified"]
+    assert [c.id for c in readiness_gate_checks(gate=Gate.VERIFY)] == ["audit.verified"]
 
 
 def test_routes_of_mounted_apps_are_mapped_and_other_mounts_listed(tmp_path: Path) -> None:
