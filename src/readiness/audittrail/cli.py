@@ -4,24 +4,21 @@ and the platform's own events (``events``, ``verify-chain``)."""
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from readiness._common.words import plural
+from readiness.audittrail.cli_io import open_trail, read_input
 from readiness.console import Format, FormatOption, console, emit_json, state
 
 if TYPE_CHECKING:
-    from readiness.config import Settings
-    from readiness.ledger.service import LedgerService
-    from readiness.storage import Stores
+    pass
 
 app = typer.Typer(
     no_args_is_help=True,
     help="The audit trail: append, checkpoint, prove, verify; the platform's own events.",
 )
-MAX_INPUT_BYTES = 256 << 20
 
 
 @app.command("events")
@@ -76,32 +73,6 @@ def verify_chain_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     raise typer.Exit(0 if intact else 1)
 
 
-def _open(ctx: typer.Context) -> tuple[Settings, Stores, LedgerService]:
-    from readiness.audit.trail import open_ledger
-    from readiness.storage import open_stores
-
-    settings = state(ctx).settings
-    stores = open_stores(settings)
-    try:
-        return settings, stores, open_ledger(settings, stores.audit, state(ctx).clock)
-    except BaseException:
-        stores.dispose()
-        raise
-
-
-def _read_input(source: str) -> bytes:
-    from readiness.errors import InputError
-
-    if source == "-":
-        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
-    else:
-        with Path(source).open("rb") as handle:
-            data = handle.read(MAX_INPUT_BYTES + 1)
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputError(f"{source}: more than {MAX_INPUT_BYTES} bytes; append in several calls")
-    return data
-
-
 def _ranges(indices: list[int]) -> str:
     parts: list[str] = []
     start = prev = indices[0]
@@ -127,8 +98,8 @@ def append_cmd(
     from readiness.audit.events import parse_lines
     from readiness.audit.trail import append_events
 
-    events = parse_lines(_read_input(source))
-    _, stores, ledger = _open(ctx)
+    events = parse_lines(read_input(source))
+    _, stores, ledger = open_trail(ctx)
     try:
         indices = append_events(ledger, stores.audit, events)
         size = ledger.size()
@@ -149,7 +120,7 @@ def checkpoint_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     """Sign the current tree head, store it, and write it to the checkpoint directory."""
     from readiness.audit.trail import publish
 
-    settings, stores, ledger = _open(ctx)
+    settings, stores, ledger = open_trail(ctx)
     try:
         stored = ledger.checkpoint()
         path = publish(settings, stored, ledger.verifier)
@@ -184,7 +155,7 @@ def prove_cmd(
     """The inclusion proof of one event against the latest checkpoint that covers it."""
     from readiness.console import print_error
 
-    _, stores, ledger = _open(ctx)
+    _, stores, ledger = open_trail(ctx)
     try:
         covering = [c for c in ledger.checkpoints() if c.size > index]
         if not covering:

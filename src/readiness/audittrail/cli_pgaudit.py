@@ -37,10 +37,10 @@ def ingest_pgaudit_cmd(
     are kept as their shape and a keyed hash, never their values."""
     from readiness.audit.pgaudit import parse_log
     from readiness.audit.pgaudit_ingest import KEY_FILE, ingest, load_or_create_key
-    from readiness.audittrail.cli import _open, _read_input
+    from readiness.audittrail.cli_io import open_trail, read_input
     from readiness.errors import InputError
 
-    data = _read_input(source)
+    data = read_input(source)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -49,7 +49,7 @@ def ingest_pgaudit_cmd(
             "(set the server's client and log encoding to UTF8)"
         ) from exc
     parsed = parse_log(text, log_format=log_format, prefix=prefix)
-    settings, stores, ledger = _open(ctx)
+    settings, stores, ledger = open_trail(ctx)
     try:
         key = load_or_create_key(settings.path(KEY_FILE))
         result = ingest(parsed, engine=stores.audit, ledger=ledger, key=key, clock=state(ctx).clock)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from readiness.audittrail.cli_io import read_input
 from readiness.console import Format, FormatOption, console, emit_json, state
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def resolve_cmd(
     pseudonym: Annotated[str, typer.Argument(help="The pseudonym, e.g. usr_3f9c1a2b4d5e6f70.")],
     justification: Annotated[
         str | None,
-        typer.Option(help="Why (incident number, legal hold reference); required, audited."),
+        typer.Option(help="Why: incident number, legal hold (default: none, which is refused)."),
     ] = None,
     fmt: Format = FormatOption,
 ) -> None:
@@ -140,22 +140,6 @@ def approve_resolve_cmd(
     )
 
 
-MAX_INPUT_BYTES = 256 << 20  # as `readiness audit append`
-
-
-def _read(source: str) -> bytes:
-    from readiness.errors import InputError
-
-    if source == "-":
-        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
-    else:
-        with Path(source).open("rb") as handle:
-            data = handle.read(MAX_INPUT_BYTES + 1)
-    if len(data) > MAX_INPUT_BYTES:
-        raise InputError(f"{source}: more than {MAX_INPUT_BYTES} bytes; give fewer events")
-    return data
-
-
 def seal_cmd(
     ctx: typer.Context,
     subject: Annotated[str, typer.Argument(help="Whose values these are (identity or pseudonym).")],
@@ -169,7 +153,7 @@ def seal_cmd(
     from readiness.audit.events import canonical, parse_lines
     from readiness.audit.privacy.sealing import seal_fields
 
-    events = parse_lines(_read(source))
+    events = parse_lines(read_input(source, too_big="give fewer events"))
     with _service(ctx) as service:
         for event in events:
             sealed = seal_fields(event, subject, field, vault=service.vault)
@@ -180,7 +164,8 @@ def unseal_cmd(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(metavar="[FILE|-]", help="Events as JSON lines.")] = "-",
     justification: Annotated[
-        str | None, typer.Option(help="Why the values are needed; required, audited.")
+        str | None,
+        typer.Option(help="Why the values are needed, audited (default: none, refused)."),
     ] = None,
 ) -> None:
     """Print the events with sealed values opened ([erased] once the subject was erased);
@@ -190,7 +175,7 @@ def unseal_cmd(
     from readiness.audit.privacy.service import check_justification
 
     reason = check_justification(justification)
-    events = parse_lines(_read(source))
+    events = parse_lines(read_input(source, too_big="give fewer events"))
     with _service(ctx) as service:
         actor = service.actor(state(ctx).actor)
         for event in events:
@@ -240,10 +225,10 @@ def security_log_record_cmd(
 def security_log_show_cmd(
     ctx: typer.Context,
     justification: Annotated[
-        str | None, typer.Option(help="Why raw IPs are needed; required, audited.")
+        str | None, typer.Option(help="Why raw IPs are needed, audited (default: none, refused).")
     ] = None,
     ip_hmac: Annotated[
-        str | None, typer.Option("--ip-hmac", help="Only the lines of this ip_hmac.")
+        str | None, typer.Option("--ip-hmac", help="Only the lines of this ip_hmac (default: all).")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many, newest first.")] = 100,
     fmt: Format = FormatOption,

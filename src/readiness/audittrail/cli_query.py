@@ -19,21 +19,31 @@ from readiness.console import Format, FormatOption, console, emit_json, state
 if TYPE_CHECKING:
     from readiness.audit.query.service import TrailReader
 
-ActorOpt = Annotated[str | None, typer.Option("--actor", help="Only this actor_id.")]
-TypeOpt = Annotated[str | None, typer.Option("--target-type", help="Only this target_type.")]
+ActorOpt = Annotated[
+    str | None, typer.Option("--actor", help="Only this actor_id (default: any actor).")
+]
+TypeOpt = Annotated[
+    str | None, typer.Option("--target-type", help="Only this target_type (default: any).")
+]
 IdOpt = Annotated[
-    str | None, typer.Option("--target-id", help="Only this target_id (with --target-type).")
+    str | None,
+    typer.Option("--target-id", help="Only this target_id, with --target-type (default: any)."),
 ]
 ActionOpt = Annotated[
     str | None,
-    typer.Option("--action", help="Only this action, or a prefix ending in * (invoice.*)."),
+    typer.Option("--action", help="Only this action, or a prefix ending in * (default: any)."),
 ]
-ResultOpt = Annotated[str | None, typer.Option("--result", help="Only this result.")]
-TenantOpt = Annotated[str | None, typer.Option("--tenant", help="Only this tenant.")]
+ResultOpt = Annotated[str | None, typer.Option("--result", help="Only this result (default: any).")]
+TenantOpt = Annotated[str | None, typer.Option("--tenant", help="Only this tenant (default: any).")]
 SinceOpt = Annotated[
-    str | None, typer.Option("--since", help="From this date or time (2026-04-10, ...Z).")
+    str | None,
+    typer.Option(
+        "--since", help="From this date or time, 2026-04-10 or ...Z (default: the first event)."
+    ),
 ]
-UntilOpt = Annotated[str | None, typer.Option("--until", help="Up to this date or time.")]
+UntilOpt = Annotated[
+    str | None, typer.Option("--until", help="Up to this date or time (default: now).")
+]
 
 
 @contextmanager
@@ -77,7 +87,8 @@ def query_cmd(
     until: UntilOpt = None,
     limit: Annotated[int, typer.Option(help="Events per page (1 to 1000).")] = 50,
     cursor: Annotated[
-        str | None, typer.Option(help="The next_cursor of the previous page.")
+        str | None,
+        typer.Option(help="The next_cursor of the previous page (default: the newest page)."),
     ] = None,
     fmt: Format = FormatOption,
 ) -> None:
@@ -121,7 +132,9 @@ def timeline_cmd(
     target_id: Annotated[str, typer.Argument(metavar="ID", help="The target_id.")],
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Also the target's state at this date or time."),
+        typer.Option(
+            "--as-of", help="Also the target's state at this date or time (default: not shown)."
+        ),
     ] = None,
     fmt: Format = FormatOption,
 ) -> None:

@@ -163,7 +163,7 @@ def test_a_broken_old_chain_refuses_the_migration_and_changes_nothing(audit: sa.
 def test_old_events_without_a_log_name_refuse_the_migration(audit: sa.Engine) -> None:
     _old_chain(audit, OLD[:1])
 
-    with pytest.raises(StorageError, match="holds 1 events of the old chain to move"):
+    with pytest.raises(StorageError, match="holds 1 event of the old chain to move"):
         upgrade("audit", audit)
 
     assert current_revision("audit", audit) == "0002_ledger"

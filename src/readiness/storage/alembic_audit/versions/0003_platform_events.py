@@ -32,6 +32,7 @@ from alembic import context, op
 
 from readiness._common.canonical import canonical_json
 from readiness._common.clock import utc
+from readiness._common.words import plural
 from readiness.audit.outbox.event import platform_entry, platform_event, pseudonym
 from readiness.errors import StorageError
 from readiness.ledger.core.compact import CompactRange
@@ -177,8 +178,8 @@ def _move_old_events(conn: sa.Connection) -> None:
     origin = context.config.attributes.get("audit_origin")
     if not origin:
         raise StorageError(
-            f"the audit database holds {len(rows)} events of the old chain to move into the "
-            "audit log, but the log's name is not known here; run `readiness db upgrade` in "
+            f"the audit database holds {plural(len(rows), 'event')} of the old chain to move into "
+            "the audit log, but the log's name is not known here; run `readiness db upgrade` in "
             "the project (it takes the name from audit.origin)"
         )
     at = datetime.now(UTC)
