@@ -1,10 +1,17 @@
-"""/api/v1/audit/trail: search pages, timelines with as-of, streamed exports; each read audited."""
+"""/api/v1/audit/trail: search pages, timelines with as-of, streamed exports; each read audited.
+
+The platform's own audit events share the ledger: the ``server`` fixture's tokens and test run
+are in it before a test starts and each audited read appends an ``audit.query`` or
+``audit.export`` event. So leaf indices and sizes are asserted relative to ``trail.base``, the
+log's size before the test's application events were appended."""
 
 from __future__ import annotations
 
 import base64
 import io
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -13,13 +20,29 @@ from readiness.audit.query.export import verify_rows
 from readiness.audit.trail import append_events, open_ledger
 from readiness.config import Settings
 from readiness.ledger import store
+from readiness.ledger.service import LedgerService
 from tests.audit.query.conftest import event
 
 
+@dataclass(frozen=True)
+class Trail:
+    """The server's ledger and its size before the test's four application events."""
+
+    ledger: LedgerService
+    base: int
+
+
+def size(server: Any, settings: Settings) -> int:
+    """The number of leaves in the server's audit ledger now."""
+    with server.stores.audit.connect() as conn:
+        return store.stored_size(conn, settings.audit_origin)
+
+
 @pytest.fixture
-def trail(server: Any, settings: Settings) -> Any:
+def trail(server: Any, settings: Settings) -> Iterator[Trail]:
     ledger = open_ledger(settings, server.stores.audit, server.clock)
     try:
+        base = size(server, settings)
         append_events(
             ledger,
             server.stores.audit,
@@ -30,7 +53,7 @@ def trail(server: Any, settings: Settings) -> Any:
                 event(3),
             ],
         )
-        yield ledger
+        yield Trail(ledger, base)
     finally:
         ledger.close()
 
@@ -43,16 +66,17 @@ def newest(server: Any, settings: Settings) -> dict[str, Any]:
 
 
 def test_a_search_pages_newest_first_and_is_audited(
-    server: Any, trail: Any, settings: Settings
+    server: Any, trail: Trail, settings: Settings
 ) -> None:
+    base = trail.base
     auditor = server.auth("auditor")
-    first = server.client.get("/api/v1/audit/trail?limit=3", headers=auditor).json()
-    assert [e["leaf_index"] for e in first["events"]] == [3, 2, 1]
-    second = server.client.get(
-        f"/api/v1/audit/trail?limit=3&cursor={first['next_cursor']}", headers=auditor
-    ).json()
-    # The first search's own audit event is newer than the cursor: it is not on page two.
-    assert ([e["leaf_index"] for e in second["events"]], second["next_cursor"]) == ([0], None)
+    # Only the four invoice events match: the platform's own events (the fixture's, and each
+    # search's audit.query) have other target types.
+    search = "/api/v1/audit/trail?target_type=invoice&limit=3"
+    first = server.client.get(search, headers=auditor).json()
+    assert [e["leaf_index"] for e in first["events"]] == [base + 3, base + 2, base + 1]
+    second = server.client.get(f"{search}&cursor={first['next_cursor']}", headers=auditor).json()
+    assert ([e["leaf_index"] for e in second["events"]], second["next_cursor"]) == ([base], None)
     recorded = newest(server, settings)
     assert {k: recorded[k] for k in ("actor_id", "actor_type", "action", "source", "after")} == {
         "actor_id": "tok_4",
@@ -61,17 +85,17 @@ def test_a_search_pages_newest_first_and_is_audited(
         "source": "api",
         "after": {
             "query": "search",
-            "filters": {"limit": 3, "cursor": first["next_cursor"]},
+            "filters": {"target_type": "invoice", "limit": 3, "cursor": first["next_cursor"]},
             "returned": 1,
         },
     }
 
 
-def test_filters_are_applied(server: Any, trail: Any) -> None:
+def test_filters_are_applied(server: Any, trail: Trail) -> None:
     found = server.client.get(
         "/api/v1/audit/trail?actor=usr_1&action=invoice.*", headers=server.auth("auditor")
     ).json()
-    assert [e["leaf_index"] for e in found["events"]] == [1]
+    assert [e["leaf_index"] for e in found["events"]] == [trail.base + 1]
 
 
 @pytest.mark.parametrize(
@@ -104,22 +128,23 @@ def test_a_limit_out_of_range_is_422(server: Any) -> None:
     assert response.status_code == 422
 
 
-def test_a_timeline_with_as_of_gives_the_state_then(server: Any, trail: Any) -> None:
+def test_a_timeline_with_as_of_gives_the_state_then(server: Any, trail: Trail) -> None:
+    base = trail.base
     body = server.client.get(
         "/api/v1/audit/trail/timeline/invoice/inv_9?as_of=2026-01-01T00:30:00Z",
         headers=server.auth("auditor"),
     ).json()
-    assert [e["leaf_index"] for e in body["events"]] == [0]
+    assert [e["leaf_index"] for e in body["events"]] == [base]
     assert (body["as_of"]["exists"], body["as_of"]["state"]) == (True, {"amount": 1})
     full = server.client.get(
         "/api/v1/audit/trail/timeline/invoice/inv_9", headers=server.auth("auditor")
     ).json()
-    assert ([e["leaf_index"] for e in full["events"]], full["as_of"]) == ([0, 1], None)
+    assert ([e["leaf_index"] for e in full["events"]], full["as_of"]) == ([base, base + 1], None)
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
 def test_an_export_streams_rows_that_verify_with_the_public_key(
-    server: Any, trail: Any, fmt: str
+    server: Any, trail: Trail, fmt: str
 ) -> None:
     response = server.client.get(
         f"/api/v1/audit/trail/export?format={fmt}&target_type=invoice&target_id=inv_9",
@@ -142,8 +167,14 @@ def test_an_export_streams_rows_that_verify_with_the_public_key(
         import pyarrow.parquet as pq
 
         rows = pq.read_table(io.BytesIO(response.content)).to_pylist()
-    check = verify_rows(note, rows, trail.verifier.vkey)
-    assert (check.rows, check.tree_size, response.headers["Readiness-Rows"]) == (2, 4, "2")
+    check = verify_rows(note, rows, trail.ledger.verifier.vkey)
+    # The checkpoint covers the log up to the application events: the export's own audit
+    # event comes after it.
+    assert (check.rows, check.tree_size, response.headers["Readiness-Rows"]) == (
+        2,
+        trail.base + 4,
+        "2",
+    )
 
 
 def test_an_unknown_export_format_is_422(server: Any) -> None:
@@ -170,7 +201,8 @@ def test_search_and_export_through_the_api_on_both_databases(
         )[0]
         ledger = open_ledger(backend_settings, stores.audit, clock)
         try:
-            append_events(ledger, stores.audit, [event(n) for n in range(5)])
+            # The token's creation is audited too: the application events come after it.
+            leaves = append_events(ledger, stores.audit, [event(n) for n in range(5)])
         finally:
             ledger.close()
         app = create_app(backend_settings, stores=stores, clock=clock, pm=builtin_plugin_manager())
@@ -180,10 +212,14 @@ def test_search_and_export_through_the_api_on_both_databases(
             exported = client.get(
                 "/api/v1/audit/trail/export?format=jsonl&actor=usr_2", headers=headers
             )
-        assert [e["leaf_index"] for e in found["events"]] == [2]
+        base = leaves[0]
+        assert leaves == [base + n for n in range(5)]
+        assert [e["leaf_index"] for e in found["events"]] == [base + 2]
         lines = exported.content.splitlines()
         rows = [json.loads(line) for line in lines[1:]]
         check = verify_rows(json.loads(lines[0])["checkpoint"], rows, ledger.verifier.vkey)
-        assert (check.rows, check.tree_size) == (1, 6)
+        # The checkpoint covers the five events, the app's project.create on start and the
+        # search's audit.query, but not the export's own audit event.
+        assert (check.rows, check.tree_size) == (1, base + 7)
     finally:
         stores.dispose()
