@@ -23,16 +23,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from _audit_db import postgres_engine
 
 from readiness._common.clock import FrozenClock
 from readiness.audit.query import index
@@ -43,34 +41,10 @@ from readiness.ledger.core.compact import CompactRange
 from readiness.ledger.core.merkle import NodeId, leaf_hash
 from readiness.ledger.core.note import Ed25519Signer
 from readiness.ledger.service import LedgerService
-from readiness.storage.engine import create_engine_for
-from readiness.storage.migrate import upgrade
 
-PG_URL = os.environ.get(
-    "READINESS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 LOG = "bench.example/audit"
 NOW = datetime(2026, 12, 31, tzinfo=UTC)
 ACTIONS = ("invoice.view", "invoice.update", "order.create", "payment.refund", "authn_login")
-
-
-@contextmanager
-def postgres_engine() -> Iterator[sa.Engine]:
-    """A migrated audit engine on a fresh schema of the benchmark database."""
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = sa.engine.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = create_engine_for(url.render_as_string(hide_password=False))
-    try:
-        upgrade("audit", engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def entries(count: int, actors: int, rng: random.Random) -> Iterator[bytes]:

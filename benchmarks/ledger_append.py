@@ -31,15 +31,11 @@ import hashlib
 import json
 import os
 import random
-import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import sqlalchemy as sa
+from _audit_db import postgres_engine, sqlite_engine
 
 from readiness._common.clock import SystemClock
 from readiness.ledger.core.merkle import leaf_hash, root_hash
@@ -47,43 +43,8 @@ from readiness.ledger.core.note import Ed25519Signer
 from readiness.ledger.sequencer import Sequencer
 from readiness.ledger.service import LedgerService
 from readiness.ledger.store import iter_entries
-from readiness.storage.engine import create_engine_for
-from readiness.storage.migrate import upgrade
 
-PG_URL = os.environ.get(
-    "READINESS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 LOG = "bench.example/ledger"
-
-
-@contextmanager
-def postgres_engine() -> Iterator[sa.Engine]:
-    """A migrated audit engine on a fresh schema of the benchmark database."""
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = sa.engine.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = create_engine_for(url.render_as_string(hide_password=False))
-    try:
-        upgrade("audit", engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@contextmanager
-def sqlite_engine() -> Iterator[sa.Engine]:
-    with tempfile.TemporaryDirectory() as folder:
-        engine = create_engine_for(f"sqlite:///{Path(folder) / 'audit.db'}")
-        try:
-            upgrade("audit", engine)
-            yield engine
-        finally:
-            engine.dispose()
 
 
 def _entries(events: int, size: int) -> list[bytes]:

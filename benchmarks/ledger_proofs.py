@@ -31,57 +31,23 @@ import json
 import os
 import random
 import struct
-import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
+from _audit_db import postgres_engine, sqlite_engine
 
 from readiness._common.clock import SystemClock
 from readiness.ledger.core.compact import CompactRange
 from readiness.ledger.core.merkle import verify_inclusion
 from readiness.ledger.core.note import Ed25519Signer
 from readiness.ledger.service import LedgerService
-from readiness.storage.engine import create_engine_for
-from readiness.storage.migrate import upgrade
 
-PG_URL = os.environ.get(
-    "READINESS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 LOG = "bench.example/proofs"
 CHUNK = 1 << 18
 _COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
 _COPY_TRAILER = b"\xff\xff"
 _PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-
-
-@contextmanager
-def postgres_engine(keep: bool, reuse: str | None) -> Iterator[sa.Engine]:
-    """A migrated audit engine on a fresh schema of the benchmark database (or on the schema
-    ``reuse`` that an earlier ``--keep`` run built and named)."""
-    schema = reuse or f"bench_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(PG_URL)
-    if reuse is None:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    url = sa.engine.make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-    engine = create_engine_for(url.render_as_string(hide_password=False))
-    try:
-        upgrade("audit", engine)
-        yield engine
-    finally:
-        engine.dispose()
-        if keep or reuse:
-            print(f"schema kept: {schema}", file=sys.stderr)
-        else:
-            with admin.begin() as conn:
-                conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _entry(i: int) -> bytes:
@@ -153,17 +119,6 @@ def build(engine: sa.Engine, size: int) -> tuple[float, bytes]:
         driver.execute("ANALYZE ledger_nodes")
         driver.commit()
     return time.perf_counter() - started, tree.root()
-
-
-@contextmanager
-def sqlite_engine() -> Iterator[sa.Engine]:
-    with tempfile.TemporaryDirectory() as folder:
-        engine = create_engine_for(f"sqlite:///{Path(folder) / 'audit.db'}")
-        try:
-            upgrade("audit", engine)
-            yield engine
-        finally:
-            engine.dispose()
 
 
 def build_sqlite(engine: sa.Engine, size: int) -> tuple[float, bytes]:
@@ -243,7 +198,9 @@ def main() -> None:
     parser.add_argument("--schema", help="measure on a schema an earlier --keep run built")
     args = parser.parse_args()
     sqlite = args.database == "sqlite"
-    with sqlite_engine() if sqlite else postgres_engine(args.keep, args.schema) as engine:
+    with (
+        sqlite_engine() if sqlite else postgres_engine(keep=args.keep, reuse=args.schema) as engine
+    ):
         service = LedgerService(engine, SystemClock(), Ed25519Signer(LOG, bytes(32)), LOG)
         if args.schema and not sqlite:
             build_s, root = 0.0, service.root()
