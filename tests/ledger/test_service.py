@@ -22,6 +22,8 @@ from readiness.ledger.core.checkpoint import open_checkpoint
 from readiness.ledger.core.compact import MemoryTree
 from readiness.ledger.core.cosignature import CosignatureSigner
 from readiness.ledger.core.merkle import (
+    consistency_proof,
+    inclusion_proof,
     leaf_hash,
     root_from_nodes,
     verify_consistency,
@@ -123,7 +125,7 @@ def test_a_checkpoint_is_a_signed_note_of_the_current_tree_and_verify_checks_it(
 
 
 def test_the_database_refuses_to_update_or_delete_ledger_rows(ledger: LedgerService) -> None:
-    ledger.append(entries(2))
+    ledger.append(entries(16))  # 16 leaves: one stored node (level 4)
     ledger.checkpoint()
     engine = ledger._engine
     statements = [
@@ -140,7 +142,7 @@ def test_the_database_refuses_to_update_or_delete_ledger_rows(ledger: LedgerServ
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(sa.text(statement))
     assert ledger.verify().verified
-    assert ledger.size() == 2
+    assert ledger.size() == 16
 
 
 def _tamper(engine: sa.Engine, statement: str) -> None:
@@ -168,9 +170,13 @@ def _tamper(engine: sa.Engine, statement: str) -> None:
             "UPDATE ledger_entries SET entry = :x WHERE leaf_index = 3",
             "entry 3: stored leaf hash differs from the entry's hash",
         ),
-        (
-            "UPDATE ledger_nodes SET hash = :h WHERE level = 1 AND node_index = 2",
+        (  # a log written before MIN_STORED_LEVEL holds level 1 nodes: still compared
+            f"INSERT INTO ledger_nodes VALUES ('{ORIGIN}', 1, 2, :h)",
             "node (level 1, index 2) is altered",
+        ),
+        (
+            f"INSERT INTO ledger_nodes VALUES ('{ORIGIN}', 4, 0, :h)",
+            "1 stored nodes are not produced by the entries (nodes beyond the log's entries)",
         ),
         (
             "DELETE FROM ledger_entries WHERE leaf_index >= 8",
@@ -334,3 +340,46 @@ def test_the_ledger_revision_downgrades_and_upgrades_again(stores: Stores) -> No
         conn.execute(sa.text("INSERT INTO ledger_nodes VALUES ('a', 1, 0, :h)"), {"h": bytes(32)})
     with pytest.raises(DBAPIError, match="append-only"), stores.audit.begin() as conn:
         conn.execute(sa.text("DELETE FROM ledger_nodes"))
+
+
+def test_only_nodes_of_stored_levels_are_written_and_the_others_fold_from_the_leaves(
+    ledger: LedgerService,
+) -> None:
+    ledger.append(entries(37))
+    tree = MemoryTree(leaf_hash(e) for e in entries(37))
+    with ledger._engine.connect() as conn:
+        levels = conn.execute(
+            sa.text("SELECT level, node_index FROM ledger_nodes ORDER BY level, node_index")
+        ).all()
+    # MIN_STORED_LEVEL is 4: of the 36 interior nodes of 37 leaves, (4, 0), (4, 1), (5, 0).
+    assert [tuple(row) for row in levels] == [(4, 0), (4, 1), (5, 0)]
+    for index in (0, 5, 17, 32, 36):
+        proof = ledger.prove_inclusion(index)
+        assert list(proof.path) == inclusion_proof(index, 37, tree.get_node)
+        verify_inclusion(index, 37, leaf_hash(entries(37)[index]), proof.path, tree.root())
+    for old in (1, 3, 6, 20, 33):
+        assert ledger.prove_consistency(old, 37) == consistency_proof(old, 37, tree.get_node)
+    assert ledger.root(23) == tree.root(23)
+
+
+def test_a_log_written_with_every_level_stored_still_proves_and_verifies(
+    ledger: LedgerService,
+) -> None:
+    ledger.append(entries(10))
+    tree = MemoryTree(leaf_hash(e) for e in entries(10))
+    with ledger._engine.begin() as conn:  # the rows the sequencer wrote before
+        for level, index in [(1, i) for i in range(5)] + [(2, 0), (2, 1), (3, 0)]:
+            conn.execute(
+                sa.text("INSERT INTO ledger_nodes VALUES (:o, :l, :i, :h)"),
+                {"o": ORIGIN, "l": level, "i": index, "h": tree.get_node(level, index)},
+            )
+    ledger.checkpoint()
+    assert list(ledger.prove_inclusion(9).path) == inclusion_proof(9, 10, tree.get_node)
+    assert ledger.verify().verified
+
+
+def test_a_missing_leaf_under_an_unstored_node_is_named(ledger: LedgerService) -> None:
+    ledger.append(entries(8))
+    _tamper(ledger._engine, "DELETE FROM ledger_entries WHERE leaf_index = 6")
+    with pytest.raises(ProofError, match=r"node \(level 0, index 6\) is not stored"):
+        ledger.prove_consistency(4, 8)

@@ -5,7 +5,8 @@ are durable. The sequencer thread takes whatever is pending (waiting at most ``w
 more, and no longer once as many entries wait as the last batch held, at most ``max_batch``
 entries), and in ONE transaction: takes the log's write lock, checks
 the stored size, appends every leaf to its in-memory :class:`CompactRange`, inserts the entries
-(with their leaf hashes) and every interior node they complete, commits; then it acknowledges
+(with their leaf hashes) and every interior node they complete of a stored level
+(``store.MIN_STORED_LEVEL`` and above), commits; then it acknowledges
 each submitter with its indices.
 Nothing locks the chain head per event: the lock is taken once per batch.
 
@@ -35,7 +36,7 @@ from readiness._common.clock import Clock
 from readiness.errors import LedgerError
 from readiness.ledger.core.compact import CompactRange
 from readiness.ledger.core.merkle import root_plan
-from readiness.ledger.store import LOG_LENGTH, fetch_nodes, stored_size
+from readiness.ledger.store import LOG_LENGTH, MIN_STORED_LEVEL, fetch_nodes, stored_size
 
 _LEAF = b"\x00"
 _sha256 = hashlib.sha256
@@ -209,8 +210,13 @@ class Sequencer:
                 found = fetch_nodes(conn, self._log, root_plan(size))
                 tree = CompactRange(size, [found[node] for node in root_plan(size)])
             leaves = [_sha256(_LEAF + entry).digest() for entry in entries]
-            # Level 0 is stored once, as the entries' leaf hashes.
-            nodes = [(lv, index, value) for (lv, index), value in tree.extend(leaves) if lv]
+            # Level 0 is stored once, as the entries' leaf hashes; the levels between are folded
+            # from them when needed (store.MIN_STORED_LEVEL).
+            nodes = [
+                (lv, index, value)
+                for (lv, index), value in tree.extend(leaves)
+                if lv >= MIN_STORED_LEVEL
+            ]
             at = self._clock.now()
             if self._pg:
                 self._insert_pg(conn, size, entries, leaves, nodes, at)

@@ -4,10 +4,13 @@ Four append-only tables (the database itself refuses UPDATE and DELETE; see revi
 ``0002_ledger`` of the audit history):
 
 - ``ledger_entries``: one row per leaf: the entry bytes, its RFC 9162 leaf hash, when appended.
-- ``ledger_nodes``: every complete subtree ``(level, node_index)`` of level 1 and above, exactly
-  as :meth:`~readiness.ledger.core.compact.CompactRange.append` creates it; level 0, the leaf
-  hashes, is the ``leaf_hash`` column of ``ledger_entries`` (stored once, not twice). Any root or
-  proof of any size folds from at most ``2·log2(n)`` rows, fetched in one query.
+- ``ledger_nodes``: every complete subtree ``(level, node_index)`` of level
+  :data:`MIN_STORED_LEVEL` and above, exactly as
+  :meth:`~readiness.ledger.core.compact.CompactRange.append` creates it; level 0, the leaf
+  hashes, is the ``leaf_hash`` column of ``ledger_entries`` (stored once, not twice). The levels
+  between are not stored (they were half the rows an append wrote): :func:`fetch_nodes` folds
+  such a node from its at most ``2^(MIN_STORED_LEVEL-1)`` leaf hashes. Any root or proof of any
+  size still folds from ``O(log n)`` rows, fetched in one query.
 - ``ledger_checkpoints``: signed tree heads (the C2SP signed-note text) with their size and root.
 - ``ledger_cosignatures``: witness cosignature lines of a checkpoint.
 
@@ -16,6 +19,7 @@ Every table is keyed by ``log`` (the log's origin line), so one audit database h
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -32,6 +36,15 @@ from readiness.storage.metadata import audit_metadata
 
 _BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 LOG_LENGTH = 200
+MIN_STORED_LEVEL = 4
+"""Interior nodes below this level are not stored (folded from the leaf hashes when needed);
+logs written before keep theirs, which verification still compares."""
+
+
+def is_stored_level(level: int) -> bool:
+    """Whether the nodes of ``level`` have rows (level 0: the entries' leaf hashes)."""
+    return level == 0 or level >= MIN_STORED_LEVEL
+
 
 ledger_entries = sa.Table(
     "ledger_entries",
@@ -117,22 +130,45 @@ def appended_at(conn: Connection, log: str, index: int) -> datetime | None:
 def fetch_nodes(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[NodeId, bytes]:
     """Every named node in one query; :class:`ProofError` names the first missing one.
 
-    Level 0 (the leaf hashes) is read from ``ledger_entries``, the levels above from
-    ``ledger_nodes``, in one ``UNION ALL`` of primary-key lookups.
+    Level 0 (the leaf hashes) is read from ``ledger_entries``, the stored levels from
+    ``ledger_nodes``, in one ``UNION ALL`` of primary-key lookups; a node of an unstored level
+    (below :data:`MIN_STORED_LEVEL`) is folded from its leaf hashes, read in the same query.
     """
     if not nodes:
         return {}
+    wanted: dict[NodeId, None] = {}
+    for level, index in nodes:
+        if is_stored_level(level):
+            wanted[level, index] = None
+        else:
+            leaves = range(index << level, (index + 1) << level)
+            wanted.update(dict.fromkeys((0, leaf) for leaf in leaves))
     if conn.dialect.name == "postgresql":
-        found = _fetch_nodes_pg(conn, log, nodes)
+        found = _fetch_nodes_pg(conn, log, list(wanted))
     else:
-        found = _fetch_nodes_by_level(conn, log, nodes)
-    for node in nodes:
+        found = _fetch_nodes_by_level(conn, log, list(wanted))
+    for node in wanted:
         if node not in found:
             raise ProofError(
                 f"log {log!r}: node (level {node[0]}, index {node[1]}) is not stored; "
                 "the ledger's node table is incomplete (run verify)"
             )
+    for level, index in nodes:
+        if not is_stored_level(level):
+            found[level, index] = _fold_leaves(found, index << level, (index + 1) << level)
     return found
+
+
+def _fold_leaves(found: dict[NodeId, bytes], start: int, end: int) -> bytes:
+    """The root of the complete subtree over the leaves ``[start, end)`` (a power of two)."""
+    current = [found[0, i] for i in range(start, end)]
+    sha = hashlib.sha256
+    while len(current) > 1:
+        pairs = iter(current)
+        current = [
+            sha(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs, strict=False)
+        ]
+    return current[0]
 
 
 _PG_FETCH = (

@@ -4,7 +4,9 @@ Streams the entries in index order, in aligned chunks of 2^14: each entry's leaf
 recomputed and compared with the stored one; inside a chunk every complete node is recomputed
 level by level in bulk (pairs of the level below), above it the chunk roots are merged like a
 binary counter; each is compared with the stored nodes that chunk completes (level L: indices
-``[start >> L, end >> L)``), and no node may be stored that the entries do not produce.
+``[start >> L, end >> L)``): every node of a stored level must be there, a node of the levels
+the sequencer no longer writes (below ``store.MIN_STORED_LEVEL``) is compared when an older log
+holds it; and no node may be stored that the entries do not produce.
 Every checkpoint's signature is checked against the log's key, its size and root against the
 recomputed tree at that size, and each checkpoint is linked to the one before by a consistency
 proof from the stored nodes.
@@ -235,7 +237,11 @@ def _check_chunk(
             sha(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs, strict=False)
         ]
         level += 1
-        _compare_level(report, stored.pop(level, ((), ())), level, start >> level, current)
+        found = stored.pop(level, ((), ()))
+        if store.is_stored_level(level):
+            _compare_level(report, found, level, start >> level, current)
+        else:  # not written since MIN_STORED_LEVEL; an older log's rows are still compared
+            _compare_present(report, found, level, start >> level, current)
         hashes.append(current)
     above = {
         (lv, index): value
@@ -257,6 +263,19 @@ def _compare_level(
     if list(values) == computed and list(indices) == list(range(base, base + len(computed))):
         return
     _compare(report, dict(zip(indices, values, strict=True)), level, base, computed)
+
+
+def _compare_present(
+    report: VerifyReport,
+    stored: tuple[Sequence[int], Sequence[bytes]],
+    level: int,
+    base: int,
+    computed: list[bytes],
+) -> None:
+    """The stored nodes of an unstored level (an older log's) against the recomputed ones."""
+    for index, value in zip(*stored, strict=True):
+        if computed[index - base] != value:
+            report.add(f"node (level {level}, index {index}) is altered")
 
 
 def _compare(
@@ -283,7 +302,7 @@ def _push_chunk_root(
         level += 1
         index >>= 1
         found = levels.above.get((level, index))
-        if found != acc:
+        if found != acc and (found is not None or store.is_stored_level(level)):
             what = "missing" if found is None else "altered"
             report.add(f"node (level {level}, index {index}) is {what}")
     stack.append((level, acc))
