@@ -45,3 +45,18 @@ def test_extend_refuses_a_leaf_of_the_wrong_size_and_changes_nothing() -> None:
     with pytest.raises(ProofError, match="leaf hash must be 32 bytes"):
         tree.extend([*_leaves(2), b"short"])
     assert tree.size == 3
+
+
+@pytest.mark.parametrize("from_level", [1, 4])
+def test_extend_from_a_level_returns_only_the_nodes_of_that_level_and_above(
+    from_level: int,
+) -> None:
+    every, some = CompactRange(), CompactRange()
+    every.extend(_leaves(5))
+    some.extend(_leaves(5), from_level=from_level)
+    batch = _leaves(37)[5:]
+
+    expected = [node for node in every.extend(batch) if node[0][0] >= from_level]
+
+    assert some.extend(batch, from_level=from_level) == expected
+    assert (some.size, some.roots) == (every.size, every.roots)

@@ -11,8 +11,10 @@ import pytest
 
 from readiness._common.clock import FrozenClock
 from readiness.errors import LedgerError
+from readiness.ledger.core.compact import MemoryTree
+from readiness.ledger.core.merkle import leaf_hash, root_plan
 from readiness.ledger.sequencer import Sequencer
-from readiness.ledger.store import iter_entries
+from readiness.ledger.store import fetch_nodes, iter_entries
 from readiness.storage.engine import Stores
 
 LOG = "audit.example/ledger"
@@ -85,3 +87,28 @@ def test_close_writes_what_is_pending_and_refuses_more(stores: Stores, clock: Fr
 def test_a_log_name_too_long_or_empty_is_refused(stores: Stores, clock: FrozenClock) -> None:
     with pytest.raises(LedgerError, match="log name must be 1 to 200 characters"):
         Sequencer(stores.audit, "", clock)
+
+
+def test_a_sequencer_that_finds_the_log_grown_by_another_reloads_and_continues(
+    stores: Stores, clock: FrozenClock
+) -> None:
+    stages: list[str] = []
+    first = Sequencer(stores.audit, LOG, clock, window_ms=0, stage_hook=stages.append)
+    second = Sequencer(stores.audit, LOG, clock, window_ms=0)
+    try:
+        assert first.append([b"a", b"b"]) == [0, 1]
+        assert second.append([b"c"]) == [2]
+        stages.clear()
+        # first's range still says 2 leaves: its guarded insert writes nothing, it reloads.
+        assert first.append([b"d"] * 16) == list(range(3, 19))
+        assert stages == ["locked", "inserted", "committed"]
+        assert second.append([b"e"]) == [19]
+    finally:
+        first.close()
+        second.close()
+    tree = MemoryTree(leaf_hash(e) for e in [b"a", b"b", b"c", *[b"d"] * 16, b"e"])
+    with stores.audit.connect() as conn:
+        found = fetch_nodes(conn, LOG, root_plan(20))  # (4, 0) stored, (2, 4) folded
+        assert [found[node] for node in root_plan(20)] == [
+            tree.get_node(*node) for node in root_plan(20)
+        ]

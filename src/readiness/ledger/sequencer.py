@@ -197,37 +197,60 @@ class Sequencer:
 
     def _write(self, entries: list[bytes], conn: Connection) -> int:
         """Store ``entries`` in one transaction; return the first leaf index given."""
+        leaves = [_sha256(_LEAF + entry).digest() for entry in entries]
+        at = self._clock.now()
         with conn.begin():
-            if self._pg:
-                size = self._lock_pg(conn)
-            else:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-                size = stored_size(conn, self._log)
-            if self._hook is not None:
-                self._hook("locked")
-            tree = self._range
-            if tree is None or tree.size != size:
-                found = fetch_nodes(conn, self._log, root_plan(size))
-                tree = CompactRange(size, [found[node] for node in root_plan(size)])
-            leaves = [_sha256(_LEAF + entry).digest() for entry in entries]
-            # Level 0 is stored once, as the entries' leaf hashes; the levels between are folded
-            # from them when needed (store.MIN_STORED_LEVEL).
-            nodes = [
-                (lv, index, value)
-                for (lv, index), value in tree.extend(leaves)
-                if lv >= MIN_STORED_LEVEL
-            ]
-            at = self._clock.now()
-            if self._pg:
-                self._insert_pg(conn, size, entries, leaves, nodes, at)
-            else:
-                self._insert_sqlite(conn, size, entries, leaves, nodes, at)
+            size, tree = self._store(conn, entries, leaves, at)
             if self._hook is not None:
                 self._hook("inserted")
         self._range = tree
         if self._hook is not None:
             self._hook("committed")
         return size
+
+    def _store(
+        self, conn: Connection, entries: list[bytes], leaves: list[bytes], at: datetime
+    ) -> tuple[int, CompactRange]:
+        """Lock, insert; the first index given and the tree extended by ``leaves``."""
+        tree = self._range
+        if self._pg and tree is not None:
+            # The common case, one round trip: lock, then insert at the size this sequencer
+            # knows, guarded by the stored size read under the lock.
+            size = tree.size
+            nodes = self._extend(tree, leaves)
+            if self._lock_insert_pg(conn, size, entries, leaves, nodes, at):
+                if self._hook is not None:
+                    self._hook("locked")  # locked and inserted in the same round trip
+                return size, tree
+            tree = None  # another process appended: nothing was inserted; reload below
+        if self._pg:
+            size = self._lock_pg(conn)
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            size = stored_size(conn, self._log)
+        if self._hook is not None:
+            self._hook("locked")
+        if tree is None or tree.size != size:
+            found = fetch_nodes(conn, self._log, root_plan(size))
+            tree = CompactRange(size, [found[node] for node in root_plan(size)])
+        nodes = self._extend(tree, leaves)
+        if self._pg:
+            inserted = self._lock_insert_pg(conn, size, entries, leaves, nodes, at)
+            if not inserted:  # pragma: no cover - the size was read under the lock held
+                raise LedgerError(f"log {self._log!r}: its size moved under the write lock")
+        else:
+            self._insert_sqlite(conn, size, entries, leaves, nodes, at)
+        return size, tree
+
+    @staticmethod
+    def _extend(tree: CompactRange, leaves: list[bytes]) -> list[tuple[int, int, bytes]]:
+        """Append ``leaves`` to ``tree``; the nodes to store. Level 0 is stored once, as the
+        entries' leaf hashes; the levels below ``store.MIN_STORED_LEVEL`` are folded from them
+        when needed."""
+        return [
+            (lv, index, value)
+            for (lv, index), value in tree.extend(leaves, from_level=MIN_STORED_LEVEL)
+        ]
 
     def _insert_sqlite(  # noqa: PLR0917 - the rows of one batch
         self,
@@ -265,7 +288,7 @@ class Sequencer:
             row = cursor.fetchone()
         return 0 if row is None or row[0] is None else int(row[0]) + 1
 
-    def _insert_pg(  # noqa: PLR0917 - the rows of one batch
+    def _lock_insert_pg(  # noqa: PLR0917 - the rows of one batch
         self,
         conn: Connection,
         size: int,
@@ -273,33 +296,47 @@ class Sequencer:
         leaves: list[bytes],
         nodes: list[tuple[int, int, bytes]],
         at: datetime,
-    ) -> None:
-        """Entries and nodes in one statement (one round trip): arrays, unnested."""
+    ) -> bool:
+        """Take the log's advisory lock (again: it is re-entrant) and insert entries and nodes
+        in one statement, arrays unnested, all in one round trip (pipelined). The insert is
+        guarded: it writes nothing and returns False unless the stored size, read under the
+        lock, is ``size``."""
         driver = conn.connection.driver_connection
         assert driver is not None
-        driver.execute(
-            _PG_INSERT,
-            {
-                "log": self._log,
-                "start": size,
-                "at": at,
-                "entries": entries,
-                "leaves": leaves,
-                "levels": [level for level, _, _ in nodes],
-                "indices": [index for _, index, _ in nodes],
-                "hashes": [value for _, _, value in nodes],
-            },
-        )
+        with driver.pipeline():
+            driver.execute("SELECT pg_advisory_xact_lock(%s)", [advisory_key(self._log)])
+            cursor = driver.execute(
+                _PG_INSERT,
+                {
+                    "log": self._log,
+                    "start": size,
+                    "at": at,
+                    "entries": entries,
+                    "leaves": leaves,
+                    "levels": [level for level, _, _ in nodes],
+                    "indices": [index for _, index, _ in nodes],
+                    "hashes": [value for _, _, value in nodes],
+                },
+            )
+            row = cursor.fetchone()
+        return row is not None and bool(row[0])
 
 
 _PG_INSERT = """
-WITH new_entries AS (
+WITH guard AS (
+    SELECT coalesce(max(leaf_index) + 1, 0) = %(start)s::bigint AS ok
+    FROM ledger_entries WHERE log = %(log)s
+), new_entries AS (
     INSERT INTO ledger_entries (log, leaf_index, entry, leaf_hash, appended_at)
     SELECT %(log)s, %(start)s::bigint + t.i - 1, t.entry, t.leaf, %(at)s
     FROM unnest(%(entries)b::bytea[], %(leaves)b::bytea[]) WITH ORDINALITY AS t(entry, leaf, i)
+    WHERE (SELECT ok FROM guard)
+), new_nodes AS (
+    INSERT INTO ledger_nodes (log, level, node_index, hash)
+    SELECT %(log)s, n.level, n.node_index, n.hash
+    FROM unnest(%(levels)b::smallint[], %(indices)b::bigint[], %(hashes)b::bytea[])
+        AS n(level, node_index, hash)
+    WHERE (SELECT ok FROM guard)
 )
-INSERT INTO ledger_nodes (log, level, node_index, hash)
-SELECT %(log)s, n.level, n.node_index, n.hash
-FROM unnest(%(levels)b::smallint[], %(indices)b::bigint[], %(hashes)b::bytea[])
-    AS n(level, node_index, hash)
+SELECT ok FROM guard
 """

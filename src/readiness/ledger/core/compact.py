@@ -86,12 +86,13 @@ class CompactRange:
         self._size += 1
         return created
 
-    def extend(self, leaves: Sequence[bytes]) -> list[tuple[NodeId, bytes]]:
-        """Append many leaf hashes at once; return every node they complete (level 0 included).
+    def extend(self, leaves: Sequence[bytes], *, from_level: int = 0) -> list[tuple[NodeId, bytes]]:
+        """Append many leaf hashes at once; return every node they complete of ``from_level``
+        and above (by default every one, level 0 included).
 
         The same nodes and roots as :meth:`append` leaf by leaf, computed level by level in bulk
         (pairs of the level below, the old right edge joining where a level starts odd): what
-        the sequencer uses for a batch.
+        the sequencer uses for a batch (it stores only some levels).
         """
         for value in leaves:
             if len(value) != HASH_SIZE:
@@ -105,7 +106,8 @@ class CompactRange:
         level = 0
         while current:
             start = size >> level
-            created.extend(((level, start + i), value) for i, value in enumerate(current))
+            if level >= from_level:
+                created.extend(((level, start + i), value) for i, value in enumerate(current))
             edge[level] = current[-1]
             parents = []
             first = 0
