@@ -2,10 +2,11 @@
 
 Setup (not timed in the figures, reported as ``build_s``): a log of ``--size`` entries is
 bulk-loaded into a fresh schema: entry ``i`` is a 64-byte JSON-like line, its RFC 9162 leaf hash
-and every interior node are computed with :class:`readiness.ledger.core.compact.CompactRange`
-(exactly the nodes the sequencer stores) and written by binary ``COPY`` straight into
-``ledger_entries`` and ``ledger_nodes`` (primary keys rebuilt after the load). Then a checkpoint
-is signed, and the stored root is checked against the one the compact range computed.
+and its interior nodes are computed with :class:`readiness.ledger.core.compact.CompactRange`
+(exactly the nodes the sequencer stores: levels ``MIN_STORED_LEVEL`` and above) and written by
+binary ``COPY`` straight into ``ledger_entries`` and ``ledger_nodes`` (primary keys rebuilt
+after the load). Then a checkpoint is signed, and the stored root is checked against the one the
+compact range computed.
 
 Timed: ``--proofs`` inclusion proofs (default 1,000) of seeded random indices through
 ``LedgerService.prove_inclusion`` (connection from the pool, the log's size, every node of the
@@ -42,6 +43,7 @@ from readiness.ledger.core.compact import CompactRange
 from readiness.ledger.core.merkle import verify_inclusion
 from readiness.ledger.core.note import Ed25519Signer
 from readiness.ledger.service import LedgerService
+from readiness.ledger.store import MIN_STORED_LEVEL
 
 LOG = "bench.example/proofs"
 CHUNK = 1 << 18
@@ -72,8 +74,7 @@ def _nodes_copy(nodes: list[tuple[tuple[int, int], bytes]]) -> bytes:
     row = struct.Struct("!ihiqi").pack
     parts = [_COPY_HEADER]
     for (level, index), value in nodes:
-        if level:
-            parts += (head, row(2, level, 8, index, 32), value)
+        parts += (head, row(2, level, 8, index, 32), value)
     parts.append(_COPY_TRAILER)
     return b"".join(parts)
 
@@ -95,7 +96,7 @@ def build(engine: sa.Engine, size: int) -> tuple[float, bytes]:
         for first in range(0, size, CHUNK):
             entries = [_entry(i) for i in range(first, min(size, first + CHUNK))]
             leaves = [sha(b"\x00" + entry).digest() for entry in entries]
-            nodes = tree.extend(leaves)
+            nodes = tree.extend(leaves, from_level=MIN_STORED_LEVEL)
             with driver.cursor() as cursor:
                 with cursor.copy(
                     "COPY ledger_entries (log, leaf_index, entry, leaf_hash, appended_at) "
@@ -136,7 +137,7 @@ def build_sqlite(engine: sa.Engine, size: int) -> tuple[float, bytes]:
         for first in range(0, size, CHUNK):
             entries = [_entry(i) for i in range(first, min(size, first + CHUNK))]
             leaves = [sha(b"\x00" + entry).digest() for entry in entries]
-            nodes = tree.extend(leaves)
+            nodes = tree.extend(leaves, from_level=MIN_STORED_LEVEL)
             cursor.executemany(
                 "INSERT INTO ledger_entries (log, leaf_index, entry, leaf_hash, appended_at) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -147,7 +148,7 @@ def build_sqlite(engine: sa.Engine, size: int) -> tuple[float, bytes]:
             )
             cursor.executemany(
                 "INSERT INTO ledger_nodes (log, level, node_index, hash) VALUES (?, ?, ?, ?)",
-                [(LOG, level, index, value) for (level, index), value in nodes if level],
+                [(LOG, level, index, value) for (level, index), value in nodes],
             )
         raw.commit()
     return time.perf_counter() - started, tree.root()

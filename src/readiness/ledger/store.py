@@ -194,7 +194,7 @@ def _fetch_nodes_pg(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict
         "indices": [index for _, index in inner],
     }
     with driver.cursor(binary=True) as cursor:
-        cursor.execute(_PG_FETCH, params)
+        cursor.execute(_PG_FETCH, params, prepare=False)
         rows = cursor.fetchall()
     return {(int(level), int(index)): bytes(value) for level, index, value in rows}
 
