@@ -175,10 +175,14 @@ _PG_FETCH = (
     "SELECT 0::smallint, leaf_index, leaf_hash FROM ledger_entries "
     "WHERE log = %(log)s AND leaf_index = ANY(%(leaves)s::bigint[]) "
     "UNION ALL "
-    "SELECT n.level, n.node_index, n.hash FROM ledger_nodes AS n "
-    "JOIN unnest(%(levels)s::smallint[], %(indices)s::bigint[]) AS w(level, node_index) "
-    "ON n.level = w.level AND n.node_index = w.node_index WHERE n.log = %(log)s"
+    "SELECT w.level, w.node_index, n.hash "
+    "FROM unnest(%(levels)s::smallint[], %(indices)s::bigint[]) AS w(level, node_index) "
+    "CROSS JOIN LATERAL (SELECT hash FROM ledger_nodes WHERE log = %(log)s "
+    "AND level = w.level AND node_index = w.node_index LIMIT 1) AS n"
 )
+"""One primary-key lookup per wanted node: the ``LIMIT 1`` keeps the planner from turning the
+lateral join into a hash join over the whole node table (what it chose on a table without
+statistics yet, a few ms per proof)."""
 
 
 def _fetch_nodes_pg(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[NodeId, bytes]:
@@ -194,7 +198,7 @@ def _fetch_nodes_pg(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict
         "indices": [index for _, index in inner],
     }
     with driver.cursor(binary=True) as cursor:
-        cursor.execute(_PG_FETCH, params, prepare=False)
+        cursor.execute(_PG_FETCH, params)
         rows = cursor.fetchall()
     return {(int(level), int(index)): bytes(value) for level, index, value in rows}
 
