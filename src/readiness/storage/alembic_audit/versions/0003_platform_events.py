@@ -140,12 +140,26 @@ def _append(conn: sa.Connection, origin: str, entries: list[bytes], at: datetime
     plan = root_plan(size)
     found: dict[tuple[int, int], bytes] = {}
     for level, index in plan:
-        if level == 0:
-            value = conn.execute(
-                sa.select(_entries.c.leaf_hash).where(
-                    _entries.c.log == origin, _entries.c.leaf_index == index
-                )
-            ).scalar_one()
+        if level < 4:  # levels 1-3 are not stored since the sequencer's MIN_STORED_LEVEL
+            hashes = [
+                bytes(value)
+                for value in conn.execute(
+                    sa.select(_entries.c.leaf_hash)
+                    .where(
+                        _entries.c.log == origin,
+                        _entries.c.leaf_index >= index << level,
+                        _entries.c.leaf_index < (index + 1) << level,
+                    )
+                    .order_by(_entries.c.leaf_index)
+                ).scalars()
+            ]
+            while len(hashes) > 1:
+                pairs = iter(hashes)
+                hashes = [
+                    hashlib.sha256(b"\x01" + a + b).digest()
+                    for a, b in zip(pairs, pairs, strict=False)
+                ]
+            (value,) = hashes
         else:
             value = conn.execute(
                 sa.select(_nodes.c.hash).where(
