@@ -198,9 +198,8 @@ class Sequencer:
     def _write(self, entries: list[bytes], conn: Connection) -> int:
         """Store ``entries`` in one transaction; return the first leaf index given."""
         leaves = [_sha256(_LEAF + entry).digest() for entry in entries]
-        at = self._clock.now()
         with conn.begin():
-            size, tree = self._store(conn, entries, leaves, at)
+            size, tree = self._store(conn, entries, leaves)
             if self._hook is not None:
                 self._hook("inserted")
         self._range = tree
@@ -209,14 +208,17 @@ class Sequencer:
         return size
 
     def _store(
-        self, conn: Connection, entries: list[bytes], leaves: list[bytes], at: datetime
+        self, conn: Connection, entries: list[bytes], leaves: list[bytes]
     ) -> tuple[int, CompactRange]:
         """Lock, insert; the first index given and the tree extended by ``leaves``."""
         tree = self._range
         if self._pg and tree is not None:
             # The common case, one round trip: lock, then insert at the size this sequencer
-            # knows, guarded by the stored size read under the lock.
+            # knows, guarded by the stored size read under the lock. ``appended_at`` is then
+            # read before the lock is granted (a batch of another process that held it may
+            # carry a time a few ms later than this one's).
             size = tree.size
+            at = self._clock.now()
             nodes = self._extend(tree, leaves)
             if self._lock_insert_pg(conn, size, entries, leaves, nodes, at):
                 if self._hook is not None:
@@ -230,6 +232,7 @@ class Sequencer:
             size = stored_size(conn, self._log)
         if self._hook is not None:
             self._hook("locked")
+        at = self._clock.now()
         if tree is None or tree.size != size:
             found = fetch_nodes(conn, self._log, root_plan(size))
             tree = CompactRange(size, [found[node] for node in root_plan(size)])

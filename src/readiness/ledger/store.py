@@ -19,7 +19,6 @@ Every table is keyed by ``log`` (the log's origin line), so one audit database h
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from sqlalchemy.engine import Connection
 
 from readiness._common.clock import utc
 from readiness.errors import ProofError
-from readiness.ledger.core.merkle import NodeId
+from readiness.ledger.core.merkle import NodeId, root_hash
 from readiness.storage.metadata import audit_metadata
 
 _BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -155,20 +154,9 @@ def fetch_nodes(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[Nod
             )
     for level, index in nodes:
         if not is_stored_level(level):
-            found[level, index] = _fold_leaves(found, index << level, (index + 1) << level)
+            leaves = range(index << level, (index + 1) << level)
+            found[level, index] = root_hash(found[0, leaf] for leaf in leaves)
     return found
-
-
-def _fold_leaves(found: dict[NodeId, bytes], start: int, end: int) -> bytes:
-    """The root of the complete subtree over the leaves ``[start, end)`` (a power of two)."""
-    current = [found[0, i] for i in range(start, end)]
-    sha = hashlib.sha256
-    while len(current) > 1:
-        pairs = iter(current)
-        current = [
-            sha(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs, strict=False)
-        ]
-    return current[0]
 
 
 _PG_FETCH = (
@@ -179,10 +167,7 @@ _PG_FETCH = (
     "FROM unnest(%(levels)s::smallint[], %(indices)s::bigint[]) AS w(level, node_index) "
     "CROSS JOIN LATERAL (SELECT hash FROM ledger_nodes WHERE log = %(log)s "
     "AND level = w.level AND node_index = w.node_index LIMIT 1) AS n"
-)
-"""One primary-key lookup per wanted node: the ``LIMIT 1`` keeps the planner from turning the
-lateral join into a hash join over the whole node table (what it chose on a table without
-statistics yet, a few ms per proof)."""
+)  # LIMIT 1: a lookup per node; without statistics a join became a hash join over the table
 
 
 def _fetch_nodes_pg(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[NodeId, bytes]:

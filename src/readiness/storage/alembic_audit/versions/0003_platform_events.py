@@ -36,7 +36,7 @@ from readiness._common.words import plural
 from readiness.audit.outbox.event import platform_entry, platform_event, pseudonym
 from readiness.errors import StorageError
 from readiness.ledger.core.compact import CompactRange
-from readiness.ledger.core.merkle import root_plan
+from readiness.ledger.core.merkle import root_hash, root_plan
 from readiness.ledger.sequencer import advisory_key
 
 revision = "0003_platform_events"
@@ -141,9 +141,9 @@ def _append(conn: sa.Connection, origin: str, entries: list[bytes], at: datetime
     found: dict[tuple[int, int], bytes] = {}
     for level, index in plan:
         if level < 4:  # levels 1-3 are not stored since the sequencer's MIN_STORED_LEVEL
-            hashes = [
-                bytes(value)
-                for value in conn.execute(
+            leaves = [
+                bytes(leaf)
+                for leaf in conn.execute(
                     sa.select(_entries.c.leaf_hash)
                     .where(
                         _entries.c.log == origin,
@@ -153,13 +153,9 @@ def _append(conn: sa.Connection, origin: str, entries: list[bytes], at: datetime
                     .order_by(_entries.c.leaf_index)
                 ).scalars()
             ]
-            while len(hashes) > 1:
-                pairs = iter(hashes)
-                hashes = [
-                    hashlib.sha256(b"\x01" + a + b).digest()
-                    for a, b in zip(pairs, pairs, strict=False)
-                ]
-            (value,) = hashes
+            if len(leaves) != 1 << level:
+                raise StorageError(f"log {origin!r}: leaves under node ({level}, {index}) missing")
+            value = root_hash(leaves)
         else:
             value = conn.execute(
                 sa.select(_nodes.c.hash).where(
