@@ -14,7 +14,10 @@ Several processes may run a sequencer on the same log: the per-batch lock (Postg
 ``pg_advisory_xact_lock`` on a key derived from the log name; SQLite: ``BEGIN IMMEDIATE``, the
 database's write lock) serialises their batches, and a sequencer that finds the stored size
 moved (another process appended) reloads its compact range from the stored nodes first. The
-primary key ``(log, leaf_index)`` makes a fork impossible even if that logic were wrong.
+primary key ``(log, leaf_index)`` makes a fork impossible even if that logic were wrong. On
+PostgreSQL the lock and the insert go in one round trip, the insert guarded by the size read
+under the lock (when another process appended, it writes nothing, and the batch takes the
+reload path in the same transaction); the stage hook then reports ``locked`` after the insert.
 
 Durability: PostgreSQL commits with ``synchronous_commit`` as configured (default on); the
 sequencer's SQLite connection runs with ``synchronous=FULL``, so an acknowledged entry survives
