@@ -15,7 +15,7 @@ PostgreSQL ``COPY`` of the same rows (entry, leaf hash, index, time: what the le
 event, without its nodes, locks or ordering) into a table of the same shape, in one binary COPY
 and one commit; ``ratio_to_raw_copy`` is ours over it. For context, the same COPY cut into one
 commit per ``threads × per-call`` rows (the most a group commit can hold when every submitter
-waits for its acknowledgement).
+waits for its acknowledgement), and ``ratio_to_raw_copy_in_batches``, ours over that.
 
 Prints one JSON line. PostgreSQL comes from ``READINESS_TEST_PG_URL`` (default: the local
 trust-auth server, database ``test``); each run gets a schema of its own, dropped afterwards.
@@ -196,6 +196,9 @@ def main() -> None:
     result["load_average_1m"] = round(os.getloadavg()[0], 2)
     result["ratio_to_raw_copy"] = round(
         float(str(ours["events_per_s"])) / float(str(peer["events_per_s"])), 2
+    )
+    result["ratio_to_raw_copy_in_batches"] = round(
+        float(str(ours["events_per_s"])) / float(str(batched["events_per_s"])), 2
     )
     print(json.dumps(result))
 
