@@ -11,6 +11,7 @@ directory.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from readiness.ledger.store import StoredCheckpoint
 
 MARKER = ".published"
+_log = logging.getLogger("readiness.audit")
 
 
 @dataclass
@@ -139,3 +141,24 @@ def publish_due(
 def open_http(settings: Settings) -> httpx.Client:
     """The HTTP client of witness requests and publication (``audit.publish.timeout_s``)."""
     return httpx.Client(timeout=settings.audit.publish.timeout_s, follow_redirects=False)
+
+
+def settings_quorum_errors(settings: Settings, engine: Engine) -> list[str]:
+    """The checkpoints short of ``audit.witness_quorum`` cosignatures (``audit verify``)."""
+    from readiness.ledger.witness.quorum import quorum_errors
+
+    keys = [t.verifier for t in witness_targets(settings)]
+    return quorum_errors(engine, settings.audit_origin, keys, settings.audit.witness_quorum)
+
+
+def publish_round(settings: Settings, ledger: LedgerService, engine: Engine) -> None:
+    """One round of the server's schedule: :func:`publish_due`, each problem logged."""
+    audit = settings.audit
+    if not (audit.witnesses or audit.publish.file or audit.publish.url):
+        return
+    with open_http(settings) as http:
+        report = publish_due(settings, ledger, engine, http)
+    if report is None:
+        return
+    for error in report.errors:
+        _log.warning("readiness: audit publication of checkpoint %s: %s", report.size, error)
