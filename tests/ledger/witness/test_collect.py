@@ -10,14 +10,18 @@ import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
 
+from readiness._common.clock import FrozenClock
 from readiness.config import Settings, load_settings
-from readiness.ledger.core.checkpoint import open_checkpoint
+from readiness.ledger.core.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from readiness.ledger.core.compact import MemoryTree
+from readiness.ledger.core.merkle import leaf_hash, root_from_nodes
+from readiness.ledger.core.note import Ed25519Signer
 from readiness.ledger.service import LedgerService
 from readiness.ledger.witness.client import WitnessTarget, collect, last_cosigned
 from readiness.ledger.witness.protocol import AddCheckpoint
 from readiness.ledger.witness.publish import publish_checkpoint, publish_due
 from readiness.ledger.witness.quorum import quorum_errors
-from readiness.ledger.witness.server import Witness
+from readiness.ledger.witness.server import Witness, WitnessState, create_app
 from readiness.storage.engine import Stores
 from tests._live import free_port, live_server
 from tests.ledger.witness.conftest import LOG, ORIGIN, OTHER, WITNESS, entries
@@ -175,3 +179,44 @@ def test_publication_writes_the_file_puts_the_url_and_is_retried_until_complete(
     assert (project_dir / "public" / "checkpoint").read_text() == cosigned
     assert receiver.bodies == [cosigned.encode(), cosigned.encode()]
     assert cosigned.count("\u2014 ") == 2
+
+
+def test_a_witness_that_does_not_know_the_log_or_its_key_says_so(
+    ledger: LedgerService, stores: Stores, tmp_path: Path, clock: FrozenClock, http: httpx.Client
+) -> None:
+    ledger.append(entries(3))
+    stored = ledger.checkpoint()
+    impostor = Ed25519Signer(ORIGIN, bytes(32)).verifier
+    strangers = WitnessState(tmp_path / "s.db")
+    wary = WitnessState(tmp_path / "w.db")
+    with (
+        live_server(create_app(Witness(WITNESS, [], strangers, clock))) as unknown,
+        live_server(create_app(Witness(WITNESS, [impostor], wary, clock))) as distrustful,
+    ):
+        outcomes = collect(
+            ledger, stores.audit, http, [target(unknown), target(distrustful)], stored
+        )
+    strangers.dispose()
+    wary.dispose()
+
+    assert outcomes[0].message == "does not know this log (HTTP 404: unknown log 'project/audit')"
+    assert outcomes[1].message.startswith(
+        "does not trust the log's key (HTTP 403: the log's signature does not verify: "
+    )
+
+
+def test_a_witness_holding_a_fork_refuses_the_proof_after_the_409(
+    ledger: LedgerService, stores: Stores, witness: Witness, witness_url: str, http: httpx.Client
+) -> None:
+    forked = MemoryTree(leaf_hash(e) for e in entries(5, start=100))
+    fork = Checkpoint(ORIGIN, 5, root_from_nodes(5, forked.get_node))
+    witness.add_checkpoint(AddCheckpoint(0, (), sign_checkpoint(fork, LOG)).encode())
+    ledger.append(entries(12))
+    stored = ledger.checkpoint()
+
+    [outcome] = collect(ledger, stores.audit, http, [target(witness_url)], stored)
+
+    assert not outcome.ok
+    assert outcome.message.startswith(
+        "refused the consistency proof (HTTP 422: the consistency proof does not verify: "
+    )
