@@ -210,13 +210,16 @@ def verify_cmd(
         bool, typer.Option("--record", help="Store the run (shown at /audit, read by gates).")
     ] = False,
     tiles: Annotated[
-        Path | None, typer.Option(help="Check a tile export offline instead (no database).")
+        Path | None,
+        typer.Option(help="Check a tile export offline instead (default: the database)."),
     ] = None,
     public_key: Annotated[
-        str | None, typer.Option(help="With --tiles: the log's verifier key, or its file.")
+        str | None,
+        typer.Option(help="With --tiles: the log's verifier key or its file (default: none)."),
     ] = None,
     witness_key: Annotated[
-        list[str] | None, typer.Option(help="With --tiles: a witness key that must cosign.")
+        list[str] | None,
+        typer.Option(help="With --tiles: a witness key that must cosign (default: none)."),
     ] = None,
 ) -> None:
     """Recompute the ledger from its entries and check every checkpoint, stored and external,

@@ -73,6 +73,7 @@ def publish_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
 
 def witnesses_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     """The configured witnesses and the largest checkpoint size each has cosigned."""
+    from readiness._common.redact import mask_url
     from readiness.ledger.witness.client import last_cosigned
     from readiness.ledger.witness.publish import witness_targets
     from readiness.storage import open_stores
@@ -87,7 +88,7 @@ def witnesses_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     rows = [
         {
             "name": t.name,
-            "url": t.url,
+            "url": mask_url(t.url),
             "key": t.verifier.vkey,
             "last_cosigned_size": sizes.get((t.verifier.name, t.verifier.key_id)),
         }

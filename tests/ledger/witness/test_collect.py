@@ -3,6 +3,7 @@ the ledger on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -220,3 +221,20 @@ def test_a_witness_holding_a_fork_refuses_the_proof_after_the_409(
     assert outcome.message.startswith(
         "refused the consistency proof (HTTP 422: the consistency proof does not verify: "
     )
+
+
+def test_a_publication_url_s_password_is_never_in_a_message(
+    ledger: LedgerService, stores: Stores, witness_url: str, http: httpx.Client, project_dir: Path
+) -> None:
+    port = free_port()
+    settings = publishing_settings(
+        project_dir, witness_url, f"http://user:s3cret-pass@127.0.0.1:{port}/checkpoint"
+    )
+    ledger.append(entries(2))
+    stored = ledger.checkpoint()
+
+    report = publish_checkpoint(settings, ledger, stores.audit, stored, http)
+
+    [error] = report.errors
+    assert error.startswith(f"PUT http://user:***@127.0.0.1:{port}/checkpoint failed: ConnectError")
+    assert "s3cret" not in json.dumps(report.as_dict())

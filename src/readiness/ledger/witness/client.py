@@ -17,6 +17,7 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from readiness._common.redact import mask_urls
 from readiness.errors import LedgerError, WitnessError
 from readiness.ledger.core.cosignature import CosignatureVerifier
 from readiness.ledger.service import LedgerService
@@ -95,13 +96,13 @@ def send(http: httpx.Client, witness: WitnessTarget, request: AddCheckpoint) -> 
             witness.endpoint, content=request.encode(), headers={"content-type": "text/plain"}
         )
     except httpx.HTTPError as exc:
-        raise WitnessError(f"unreachable ({type(exc).__name__}: {exc})") from None
+        raise WitnessError(f"unreachable ({type(exc).__name__}: {mask_urls(str(exc))})") from None
     if answer.status_code == 200:
         return cosignature_lines(answer.content)
     content_type = answer.headers.get("content-type", "")
     if answer.status_code == 409 and content_type == SIZE_CONTENT_TYPE:
         raise SizeConflict(parse_size(answer.content))
-    reason = " ".join(answer.text.split())[:200]
+    reason = mask_urls(" ".join(answer.text.split())[:200])
     meaning = {
         400: "refused the request as malformed",
         403: "does not trust the log's key",

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from readiness._common.redact import mask_url, mask_urls
 from readiness.errors import WitnessError
 from readiness.ledger.witness.client import Outcome, WitnessTarget, collect, cosigners
 
@@ -78,9 +79,10 @@ def put(http: httpx.Client, url: str, data: bytes) -> None:
     try:
         answer = http.put(url, content=data, headers={"content-type": "text/plain"})
     except httpx.HTTPError as exc:
-        raise WitnessError(f"PUT {url} failed: {type(exc).__name__}: {exc}") from None
+        reason = mask_urls(str(exc))
+        raise WitnessError(f"PUT {mask_url(url)} failed: {type(exc).__name__}: {reason}") from None
     if not 200 <= answer.status_code < 300:
-        raise WitnessError(f"PUT {url} answered HTTP {answer.status_code}")
+        raise WitnessError(f"PUT {mask_url(url)} answered HTTP {answer.status_code}")
 
 
 def _marker(settings: Settings) -> Path:
@@ -111,7 +113,7 @@ def publish_checkpoint(
     if target.url:
         try:
             put(http, target.url, data)
-            report.published.append(target.url)
+            report.published.append(mask_url(target.url))
         except WitnessError as exc:
             report.errors.append(exc.message)
     if not report.errors:
