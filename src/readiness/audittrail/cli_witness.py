@@ -73,27 +73,15 @@ def publish_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
 
 def witnesses_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
     """The configured witnesses and the largest checkpoint size each has cosigned."""
-    from readiness._common.redact import mask_url
-    from readiness.ledger.witness.client import last_cosigned
-    from readiness.ledger.witness.publish import witness_targets
+    from readiness.ledger.witness.publish import witness_rows
     from readiness.storage import open_stores
 
     settings = state(ctx).settings
-    targets = witness_targets(settings)
     stores = open_stores(settings, create=False)
     try:
-        sizes = last_cosigned(stores.audit, settings.audit_origin)
+        rows = witness_rows(settings, stores.audit)
     finally:
         stores.dispose()
-    rows = [
-        {
-            "name": t.name,
-            "url": mask_url(t.url),
-            "key": t.verifier.vkey,
-            "last_cosigned_size": sizes.get((t.verifier.name, t.verifier.key_id)),
-        }
-        for t in targets
-    ]
     if fmt is Format.JSON:
         emit_json({"quorum": settings.audit.witness_quorum, "witnesses": rows})
         return

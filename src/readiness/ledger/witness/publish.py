@@ -164,3 +164,20 @@ def publish_round(settings: Settings, ledger: LedgerService, engine: Engine) -> 
         return
     for error in report.errors:
         _log.warning("readiness: audit publication of checkpoint %s: %s", report.size, error)
+
+
+def witness_rows(settings: Settings, engine: Engine) -> list[dict[str, object]]:
+    """The configured witnesses (URLs masked) and the largest size each has cosigned (None if
+    it never did): what ``audit witnesses`` and ``GET /api/v1/audit/witnesses`` show."""
+    from readiness.ledger.witness.client import last_cosigned
+
+    sizes = last_cosigned(engine, settings.audit_origin)
+    return [
+        {
+            "name": t.name,
+            "url": mask_url(t.url),
+            "key": t.verifier.vkey,
+            "last_cosigned_size": sizes.get((t.verifier.name, t.verifier.key_id)),
+        }
+        for t in witness_targets(settings)
+    ]
