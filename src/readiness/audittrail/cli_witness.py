@@ -27,6 +27,12 @@ witness_app = typer.Typer(no_args_is_help=True, help="Run a C2SP tlog-witness of
 
 
 def print_publication(report: PublishReport) -> None:
+    if not report.outcomes and not report.published and not report.errors:
+        console.print(
+            "nothing to publish to: no [[tool.readiness.audit.witnesses]] and no "
+            "[tool.readiness.audit.publish] file or url (docs/audit-witness.md)",
+            markup=False,
+        )
     for outcome in report.outcomes:
         mark = "ok" if outcome.ok else "FAILED"
         console.print(f"witness {outcome.witness}: {mark}: {outcome.message}", markup=False)

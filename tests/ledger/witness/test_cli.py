@@ -199,3 +199,15 @@ def test_witness_keygen_writes_a_private_key_once_and_prints_the_verifier_key(
     assert key.stat().st_mode & 0o777 == 0o600
     assert again[0] == 2
     assert again[2] == f"error: {key} exists; a witness key is never replaced\n"
+
+
+def test_checkpoint_publish_with_nothing_configured_says_so(cli: Cli) -> None:
+    assert cli("audit", "append", str(cli.root / "events.jsonl"))[0] == 0
+
+    code, out, _ = cli("audit", "checkpoint", "--publish")
+
+    assert code == 0
+    assert out.splitlines()[-1] == (
+        "nothing to publish to: no [[tool.readiness.audit.witnesses]] and no "
+        "[tool.readiness.audit.publish] file or url (docs/audit-witness.md)"
+    )
