@@ -211,3 +211,23 @@ def test_checkpoint_publish_with_nothing_configured_says_so(cli: Cli) -> None:
         "nothing to publish to: no [[tool.readiness.audit.witnesses]] and no "
         "[tool.readiness.audit.publish] file or url (docs/audit-witness.md)"
     )
+
+
+def test_witness_serve_refuses_a_missing_key_file_in_one_line(cli: Cli, tmp_path: Path) -> None:
+    code, _, err = cli(
+        "audit",
+        "witness",
+        "serve",
+        "--key-file",
+        str(tmp_path / "none.key"),
+        "--log",
+        LOG.verifier.vkey,
+        "--state",
+        str(tmp_path / "w.db"),
+    )
+
+    assert code == 2
+    assert err == (
+        f"error: cannot read the witness key file {tmp_path / 'none.key'}: [Errno 2] No such "
+        f"file or directory: '{tmp_path / 'none.key'}'\n"
+    )

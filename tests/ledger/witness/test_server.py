@@ -122,3 +122,20 @@ def test_the_state_survives_a_restart_of_the_witness(tmp_path: Path, clock: Froz
     with pytest.raises(Refusal, match="the witness knows size 7"):
         Witness(WITNESS, [LOG.verifier], again, clock).add_checkpoint(request(0, 9))
     again.dispose()
+
+
+def test_of_two_requests_from_the_same_size_only_the_first_advances_the_witness(
+    tmp_path: Path,
+) -> None:
+    state = WitnessState(tmp_path / "w.db")
+    five = Checkpoint(ORIGIN, 5, root_from_nodes(5, TREE.get_node))
+    seven = Checkpoint(ORIGIN, 7, root_from_nodes(7, TREE.get_node))
+
+    first = state.advance(ORIGIN, 0, five, note(5))
+    second = state.advance(ORIGIN, 0, seven, note(7))
+    third = state.advance(ORIGIN, 5, seven, note(7))
+    stale = state.advance(ORIGIN, 5, five, note(5))
+
+    assert (first, second, third, stale) == (True, False, True, False)
+    assert state.latest(ORIGIN) == (7, seven.root_hash)
+    state.dispose()
