@@ -146,6 +146,26 @@ def duration_of(text: str) -> timedelta:
     return timedelta(seconds=int(number) * _UNITS[unit])
 
 
+class WitnessEntry(BaseModel):
+    """One ``[[audit.witnesses]]`` entry (docs/audit-witness.md): a C2SP tlog-witness."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="the witness's name, as in its verifier key")
+    url: str = Field(description="the witness's base URL; add-checkpoint is POSTed below it")
+    key: str = Field(description="its verifier key name+hexid+base64(0x04 || key)")
+
+
+class PublishSettings(BaseModel):
+    """``[audit.publish]``: where each checkpoint, with its cosignatures, is published."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str | None = Field(default=None, description="a file, replaced atomically")
+    url: str | None = Field(default=None, description="an URL the note is PUT to")
+    timeout_s: float = Field(default=10.0, gt=0, le=120, description="witness and PUT timeout")
+
+
 class AuditSettings(BaseModel):
     """The application audit trail on the ledger (docs/audit.md)."""
 
@@ -171,6 +191,10 @@ class AuditSettings(BaseModel):
     tsa_url: str | None = Field(default=None, description="an RFC 3161 timestamp authority")
     tsa_ca_file: str | None = Field(default=None, description="PEM: the TSA's trusted CA")
     tsa_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    # Witnesses cosign checkpoints; `audit verify` wants witness_quorum of them on each.
+    witnesses: list[WitnessEntry] = Field(default_factory=list)
+    witness_quorum: int = Field(default=0, ge=0, description="cosignatures every checkpoint needs")
+    publish: PublishSettings = Field(default_factory=PublishSettings)
 
     @field_validator("verify_interval", "checkpoint_interval", "verified_max_age")
     @classmethod

@@ -194,3 +194,10 @@ class TileFormatError(LedgerError):
     """A tile path, tile or entry bundle (c2sp.org/tlog-tiles) is not well formed."""
 
     code = "tile_malformed"
+
+
+class WitnessError(LedgerError):
+    """A witness refused a checkpoint, could not be reached, or a publication failed."""
+
+    code = "witness_failed"
+    http_status = 502

@@ -108,6 +108,8 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("GET", "/api/v1/audit/proofs/consistency?old=1&new=2", "auditor", {}),
     ("GET", "/api/v1/audit/checkpoints", "auditor", {}),
     ("POST", "/api/v1/audit/checkpoints", "admin", {}),
+    ("GET", "/api/v1/audit/witnesses", "auditor", {}),
+    ("POST", "/api/v1/audit/checkpoints/publish", "admin", {}),
     ("GET", "/api/v1/audit/verification/runs", "auditor", {}),
     ("GET", "/audit", "auditor", {}),
     ("GET", "/audit/runs?sort=size", "auditor", {}),
@@ -191,7 +193,7 @@ def _prepare(server: Any, method: str, path: str, kwargs: dict[str, Any]) -> Non
         )
     if "/resolve-requests/1/" in path:
         _open_resolution_request(server)
-    if "/proofs/" in path or path == "/audit/checkpoint":
+    if "/proofs/" in path or path in ("/audit/checkpoint", "/api/v1/audit/checkpoints/publish"):
         # Two events and a checkpoint of them, for the proofs and the public checkpoint.
         assert (
             server.client.post(

@@ -4,6 +4,7 @@ and the platform's own events (``events``, ``verify-chain``)."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -116,9 +117,16 @@ def append_cmd(
 
 
 @app.command("checkpoint")
-def checkpoint_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
+def checkpoint_cmd(
+    ctx: typer.Context,
+    fmt: Format = FormatOption,
+    publish_: Annotated[
+        bool, typer.Option("--publish", help="Collect cosignatures, publish (audit.publish).")
+    ] = False,
+) -> None:
     """Sign the current tree head, store it, and write it to the checkpoint directory."""
     from readiness.audit.trail import publish
+    from readiness.audittrail.cli_witness import publish_stored
 
     settings, stores, ledger = open_trail(ctx)
     try:
@@ -128,6 +136,7 @@ def checkpoint_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
             from readiness.audit.verification.anchoring import timestamp_checkpoint
 
             timestamp_checkpoint(settings, stores.audit, stored, at=stored.created_at)
+        published = publish_stored(settings, stores, ledger, stored) if publish_ else None
     finally:
         ledger.close()
         stores.dispose()
@@ -138,12 +147,16 @@ def checkpoint_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
                 "public_key": ledger.verifier.vkey,
                 "size": stored.size,
                 "file": str(path),
+                **({"publication": published.as_dict()} if published else {}),
             }
         )
-        return
+        raise typer.Exit(1 if published and published.errors else 0)
     sys.stdout.write(stored.note)
     console.print(f"size {stored.size}; written to {path}", markup=False)
     console.print(f"public key: {ledger.verifier.vkey}", markup=False)
+    if published is not None:  # witnesses and publication (docs/audit-witness.md)
+        cli_witness.print_publication(published)
+        raise typer.Exit(1 if published.errors else 0)
 
 
 @app.command("prove")
@@ -196,11 +209,25 @@ def verify_cmd(
     record: Annotated[
         bool, typer.Option("--record", help="Store the run (shown at /audit, read by gates).")
     ] = False,
+    tiles: Annotated[
+        Path | None,
+        typer.Option(help="Check a tile export offline instead (default: the database)."),
+    ] = None,
+    public_key: Annotated[
+        str | None,
+        typer.Option(help="With --tiles: the log's verifier key or its file (default: none)."),
+    ] = None,
+    witness_key: Annotated[
+        list[str] | None,
+        typer.Option(help="With --tiles: a witness key that must cosign (default: none)."),
+    ] = None,
 ) -> None:
     """Recompute the ledger from its entries and check every checkpoint, stored and external,
     and their RFC 3161 timestamps; exit 1 when anything was altered, removed or rolled back."""
     from readiness.audittrail.cli_verification import run_verify
 
+    if tiles is not None or public_key is not None:  # offline (docs/audit-witness.md)
+        cli_witness.verify_tiles_option(tiles, public_key, witness_key or [], fmt)
     report = run_verify(ctx, record=record)
     if fmt is Format.JSON:
         emit_json(report.as_dict())
@@ -230,7 +257,8 @@ from readiness.audittrail import (  # noqa: E402 - after app exists
     cli_privacy,
     cli_query,
     cli_verification,
+    cli_witness,
 )
 
-for _part in (cli_privacy, cli_pgaudit, cli_capture, cli_query, cli_verification):
+for _part in (cli_privacy, cli_pgaudit, cli_capture, cli_query, cli_verification, cli_witness):
     _part.register(app)

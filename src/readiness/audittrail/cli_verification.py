@@ -19,6 +19,7 @@ def run_verify(ctx: typer.Context, *, record: bool) -> TrailReport:
     from readiness.audit.trail import verify_trail
     from readiness.audit.verification.anchoring import verify_timestamps
     from readiness.audit.verification.service import verify_and_record
+    from readiness.ledger.witness.publish import settings_quorum_errors
     from readiness.storage import open_stores
     from readiness.storage.engine import MissingDatabaseError, create_engine_for
 
@@ -38,6 +39,7 @@ def run_verify(ctx: typer.Context, *, record: bool) -> TrailReport:
             return report
         try:
             report.errors.extend(verify_timestamps(settings, engine))
+            report.errors.extend(settings_quorum_errors(settings, engine))  # audit-witness.md
         finally:
             engine.dispose()
     return report

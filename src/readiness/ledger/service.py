@@ -245,8 +245,9 @@ class LedgerService:
                 ]
                 _write(directory / bundle.path, encode_entry_bundle(entries))
                 bundles += 1
-        _write(directory / CHECKPOINT_PATH, latest.note.encode())
-        return TileExport(size, tiles, bundles, latest.note)
+        note = self.cosigned_note(latest.id)  # with the witnesses' cosignatures (if any)
+        _write(directory / CHECKPOINT_PATH, note.encode())
+        return TileExport(size, tiles, bundles, note)
 
 
 def _write(path: Path, data: bytes) -> None:

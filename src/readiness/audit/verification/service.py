@@ -18,6 +18,7 @@ from readiness.audit.verification import store
 from readiness.audit.verification.status import TrailFacts
 from readiness.config import duration_of
 from readiness.errors import ReadinessError
+from readiness.ledger.witness.publish import publish_round, settings_quorum_errors
 from readiness.notify.model import AUDIT_VERIFY_FAILED
 from readiness.notify.service import emit, new_event
 
@@ -44,6 +45,7 @@ def verify_and_record(
     report = verify_trail(settings, clock)
     if report.stored_checkpoints:
         report.errors.extend(verify_timestamps(settings, engine))
+        report.errors.extend(settings_quorum_errors(settings, engine))  # audit-witness.md
     run = store.insert_run(
         engine,
         settings.audit_origin,
@@ -129,6 +131,10 @@ def scheduled_round(settings: Settings, stores: Stores, clock: Clock) -> int:
         checkpoint_if_due(settings, ledger, stores.audit, clock)
     except ReadinessError as exc:  # a TSA down must not stop the verification
         log.warning("readiness: scheduled audit checkpoint failed: %s", exc.message)
+    try:  # witnesses and publication, retried each round until done (docs/audit-witness.md)
+        publish_round(settings, ledger, stores.audit)
+    except ReadinessError as exc:
+        log.warning("readiness: scheduled audit publication failed: %s", exc.message)
     finally:
         ledger.close()
     run = verify_if_due(settings, stores, clock)

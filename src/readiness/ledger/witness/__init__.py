@@ -1,0 +1,1 @@
+"""Witnesses (C2SP tlog-witness): ask them to cosign, be one, publish, verify offline."""
