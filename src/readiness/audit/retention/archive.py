@@ -243,7 +243,7 @@ class Archiver:
                 for p in parts
             ],
         }
-        leaf = append_events(self.ledger, self.engine, [self._event("audit.archive", details)])[0]
+        leaf = append_events(self.ledger, self.engine, [self.event("audit.archive", details)])[0]
         with self.engine.begin() as conn:
             conn.execute(
                 audit_archives.update()
@@ -252,7 +252,7 @@ class Archiver:
             )
         return leaf
 
-    def _event(self, action: str, details: Mapping[str, Any]) -> dict[str, Any]:
+    def event(self, action: str, details: Mapping[str, Any]) -> dict[str, Any]:
         return validate_event(
             {
                 "actor_id": pseudonymous_actor(self.actor),

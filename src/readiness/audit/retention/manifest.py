@@ -43,6 +43,7 @@ class Part:
     event_leaf: int | None
     pruned_at: datetime | None
     pruned_by: str | None
+    prune_event_leaf: int | None = None
 
     @property
     def label(self) -> str:
@@ -70,6 +71,7 @@ def list_parts(conn: Connection, log: str, *, states: tuple[str, ...] | None = N
             None if row.event_leaf is None else int(row.event_leaf),
             None if row.pruned_at is None else utc(row.pruned_at),
             row.pruned_by,
+            None if row.prune_event_leaf is None else int(row.prune_event_leaf),
         )
         for row in conn.execute(query)
     ]
