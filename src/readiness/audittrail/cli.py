@@ -229,8 +229,9 @@ from readiness.audittrail import (  # noqa: E402 - after app exists
     cli_pgaudit,
     cli_privacy,
     cli_query,
+    cli_retention,
     cli_verification,
 )
 
-for _part in (cli_privacy, cli_pgaudit, cli_capture, cli_query, cli_verification):
+for _part in (cli_privacy, cli_pgaudit, cli_capture, cli_query, cli_verification, cli_retention):
     _part.register(app)
