@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from readiness.audit.query.tables import audit_index
@@ -75,3 +76,38 @@ def test_a_dry_run_changes_nothing(project: Project) -> None:
     ]
     assert parts(project.root) == []
     assert project.ledger.size() == 24
+
+
+def test_a_large_month_is_written_as_several_parts(project: Project) -> None:
+    project.fill()
+    result = project.archiver(part_rows=3).run(12)
+    assert [(m["month"], m["entries"]) for m in result.months] == [
+        ("2025-10", 3),
+        ("2025-10", 1),
+        ("2025-11", 3),
+        ("2025-11", 1),
+        ("2025-12", 3),
+        ("2025-12", 1),
+    ]
+    assert parts(project.root)[:2] == [
+        "year=2025/month=10/part-000000000000-000000000002.parquet",
+        "year=2025/month=10/part-000000000003-000000000003.parquet",
+    ]
+    assert project.verify() == ([], [])
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_postgresql_drops_the_emptied_month_partitions_of_the_index(project: Project) -> None:
+    from readiness.audit.query.index import existing_partitions
+
+    project.fill()
+    with project.engine.connect() as conn:
+        before = existing_partitions(conn)
+    project.archiver().run(12)
+    with project.engine.connect() as conn:
+        after = existing_partitions(conn)
+    assert before - after == {
+        "audit_index_y2025m10",
+        "audit_index_y2025m11",
+        "audit_index_y2025m12",
+    }

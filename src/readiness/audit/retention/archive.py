@@ -20,6 +20,7 @@ finished, one whose file does not is dropped and redone from the hot rows (still
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ from readiness.ledger.service import LedgerService
 
 Step = Callable[[str], None]
 STEPS = ("written", "recorded", "removed")
+PART_ROWS = 100_000  # leaves per Parquet part: a large month is several parts
 
 
 def _no_step(_: str) -> None:
@@ -89,6 +91,7 @@ class Archiver:
     actor: str = "cli"
     source: str = "cli"
     step: Step = _no_step
+    part_rows: int = PART_ROWS
 
     @property
     def log(self) -> str:
@@ -108,11 +111,16 @@ class Archiver:
                     {"month": core.month_label(month), "entries": len(leaves), "file": None}
                 )
                 continue
-            part = self._archive_month(month, leaves)
-            if part is not None:
-                result.months.append(
-                    {"month": core.month_label(month), "entries": part.rows, "file": str(part.path)}
-                )
+            for start in range(0, len(leaves), self.part_rows):
+                part = self._archive_month(month, leaves[start : start + self.part_rows])
+                if part is not None:
+                    result.months.append(
+                        {
+                            "month": core.month_label(month),
+                            "entries": part.rows,
+                            "file": str(part.path),
+                        }
+                    )
         if not dry_run:
             result.event_leaf = self._record_event(cutoff)
         return result
@@ -129,8 +137,10 @@ class Archiver:
                 .order_by(c.leaf_index)
             ).all()
         months: dict[core.Month, list[int]] = {}
+        starts = [a for a, _ in done]
         for leaf, at in rows:
-            if not any(a <= leaf < b for a, b in done):
+            slot = bisect.bisect_right(starts, leaf) - 1
+            if slot < 0 or leaf >= done[slot][1]:
                 months.setdefault(index.month_of(at), []).append(int(leaf))
         return dict(sorted(months.items()))
 
