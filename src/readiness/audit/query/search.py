@@ -106,7 +106,7 @@ def search(conn: Connection, log: str, filters: Filters, *, below: int | None = 
         _joined(where).order_by(c.occurred_at.desc(), c.leaf_index.desc()).limit(filters.limit + 1)
     )
     hits = [_hit(*row) for row in conn.execute(query)]
-    files = reader.archived_files(conn, log)
+    files = reader.archived_files(conn, log, filters.since, filters.until)
     if files:
         after = (
             None
@@ -131,7 +131,8 @@ def count(conn: Connection, log: str, filters: Filters, *, below: int | None = N
         .where(*_conditions(log, filters, below=below))
     )
     hot = int(conn.execute(query).scalar_one())
-    return hot + reader.count(reader.archived_files(conn, log), log, filters, below=below)
+    files = reader.archived_files(conn, log, filters.since, filters.until)
+    return hot + reader.count(files, log, filters, below=below)
 
 
 def _merged(hot: list[Hit], archived: list[Hit], *, descending: bool) -> list[Hit]:
@@ -173,7 +174,7 @@ def timeline(
     """Every event of one target, oldest first (``until``: only those at or before it)."""
     c = audit_index.c
     last: tuple[datetime, int] | None = None
-    files = reader.archived_files(conn, log)
+    files = reader.archived_files(conn, log, until=until)
     everything = Filters(target_type=target_type, target_id=target_id)
     while True:
         where: list[Any] = [

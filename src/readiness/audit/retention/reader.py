@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from readiness.audit.query.core import Filters
+from readiness.audit.retention.core import month_end, month_start
 from readiness.audit.retention.manifest import list_parts
 from readiness.audit.retention.tables import ARCHIVED
 from readiness.errors import StorageError
@@ -29,9 +30,18 @@ def micros(at: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def archived_files(conn: Connection, log: str) -> list[Path]:
-    """The archived parts of ``log``; :class:`StorageError` when one is missing."""
-    paths = [part.path for part in list_parts(conn, log, states=(ARCHIVED,))]
+def archived_files(
+    conn: Connection, log: str, since: datetime | None = None, until: datetime | None = None
+) -> list[Path]:
+    """The archived parts of ``log`` whose month meets ``[since, until]`` (partition pruning
+    by the manifest: a search of hot months reads no Parquet); :class:`StorageError` when one
+    is missing."""
+    paths = [
+        part.path
+        for part in list_parts(conn, log, states=(ARCHIVED,))
+        if (since is None or month_end(part.month) > since)
+        and (until is None or month_start(part.month) <= until)
+    ]
     for path in paths:
         if not path.is_file():
             raise StorageError(
