@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from readiness.audit.retention.archive import STEPS
 from readiness.audit.retention.manifest import list_parts
 from readiness.audit.retention.tables import ARCHIVED
+from readiness.errors import ConflictError
 from readiness.ledger import store
 from tests.audit.retention.conftest import Project, parts
 
@@ -134,3 +135,41 @@ def test_a_body_blanked_behind_the_trigger_without_a_manifest_fails_verify(
         )
     errors, _ = project.verify()
     assert errors[0] == "entry 20: stored leaf hash differs from the entry's hash"
+
+
+def test_a_second_archive_run_at_the_same_time_stops_at_the_manifest(project: Project) -> None:
+    project.fill()
+    other: list[int | None] = []
+
+    def meanwhile(step: str) -> None:
+        if step == "written" and not other:
+            other.append(project.archiver().run(12).event_leaf)
+
+    with pytest.raises(ConflictError) as raised:
+        project.archiver(step=meanwhile).run(12)
+    assert str(raised.value) == (
+        "another archive run is moving 2025-10 of this log; run again once it finished"
+    )
+    assert other == [24]
+    assert [i for i, _ in archived_entries(project)] == list(range(12))
+    assert project.verify() == ([], [])
+
+
+def test_prune_refuses_to_remove_an_altered_archive_file(project: Project) -> None:
+    from datetime import UTC, date, datetime
+
+    from readiness.audit.retention.core import Policy
+    from readiness.audit.retention.prune import prune
+
+    project.fill()
+    project.archiver().run(12)
+    path = project.root / "year=2025/month=10/part-000000000000-000000000003.parquet"
+    path.write_bytes(path.read_bytes() + b"\0")
+    project.clock.set(datetime(2040, 1, 1, tzinfo=UTC))
+    with pytest.raises(ConflictError) as raised:
+        prune(project.archiver(), Policy.of(["sox"]), date(2026, 1, 1))
+    assert str(raised.value) == (
+        "archived month 2025-10 (part-000000000000-000000000003.parquet): the file is missing "
+        "or altered; nothing was pruned (run `readiness audit verify`)"
+    )
+    assert len(parts(project.root)) == 3

@@ -30,6 +30,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from readiness._common.clock import Clock
 from readiness.audit.events import validate_event
@@ -42,6 +43,7 @@ from readiness.audit.retention import core, files
 from readiness.audit.retention.manifest import Part, list_parts, trusted_ranges
 from readiness.audit.retention.tables import ARCHIVED, WRITTEN, audit_archives
 from readiness.audit.trail import append_events
+from readiness.errors import ConflictError
 from readiness.ledger import store
 from readiness.ledger.service import LedgerService
 
@@ -152,6 +154,22 @@ class Archiver:
         data = files.encode_part(self.log, month, ranges, rows)
         path = files.write_part(self.root.resolve(), month, ranges, data)
         self.step("written")
+        try:
+            self._record_part(month, path, ranges, rows)
+        except IntegrityError as exc:  # the unique (log, first_leaf) of the manifest
+            raise ConflictError(
+                f"another archive run is moving {core.month_label(month)} of this log; run "
+                "again once it finished"
+            ) from exc
+        self.step("recorded")
+        with self.engine.connect() as conn:
+            [part] = [p for p in list_parts(conn, self.log, states=(WRITTEN,)) if p.path == path]
+        self._remove_hot(part)
+        return part
+
+    def _record_part(
+        self, month: core.Month, path: Path, ranges: core.Ranges, rows: list[files.ArchivedRow]
+    ) -> None:
         with self.engine.begin() as conn:
             conn.execute(
                 audit_archives.insert().values(
@@ -169,11 +187,6 @@ class Archiver:
                     created_at=self.clock.now(),
                 )
             )
-        self.step("recorded")
-        with self.engine.connect() as conn:
-            [part] = [p for p in list_parts(conn, self.log, states=(WRITTEN,)) if p.path == path]
-        self._remove_hot(part)
-        return part
 
     def _rows(self, month: core.Month, leaves: list[int]) -> list[files.ArchivedRow]:
         """The month's leaves as archive rows: only entries with a body whose own

@@ -17,10 +17,11 @@ from typing import Any
 from readiness.audit.query.core import iso
 from readiness.audit.retention import core
 from readiness.audit.retention.archive import Archiver
+from readiness.audit.retention.files import sha256_of
 from readiness.audit.retention.manifest import Part, list_parts
 from readiness.audit.retention.tables import ARCHIVED, PRUNED, audit_archives
 from readiness.audit.trail import append_events
-from readiness.errors import RetentionRefusedError
+from readiness.errors import ConflictError, RetentionRefusedError
 
 
 @dataclass
@@ -64,6 +65,12 @@ def prune(
         refusal = policy.refusal(part.month, today)
         if refusal is not None:
             raise RetentionRefusedError(refusal, details={"month": core.month_label(part.month)})
+    for part in chosen:  # never prune away the evidence of tampering
+        if not part.path.is_file() or sha256_of(part.path) != part.sha256:
+            raise ConflictError(
+                f"{part.label}: the file is missing or altered; nothing was pruned (run "
+                "`readiness audit verify`)"
+            )
     for part in chosen:
         result.months.append(
             {

@@ -44,7 +44,7 @@ audit_archives = sa.Table(
     sa.Column("pruned_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("pruned_by", sa.String(200), nullable=True),
     sa.Column("prune_event_leaf", sa.BigInteger(), nullable=True),
-    sa.Index("ix_audit_archives_log_leaf", "log", "first_leaf"),
+    sa.Index("ix_audit_archives_log_leaf", "log", "first_leaf", unique=True),
     sa.Index("ix_audit_archives_log_month", "log", "year", "month"),
 )
 

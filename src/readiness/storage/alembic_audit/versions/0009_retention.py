@@ -57,7 +57,9 @@ def upgrade() -> None:
         sa.Column("prune_event_leaf", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_archives")),
     )
-    op.create_index("ix_audit_archives_log_leaf", "audit_archives", ["log", "first_leaf"])
+    op.create_index(
+        "ix_audit_archives_log_leaf", "audit_archives", ["log", "first_leaf"], unique=True
+    )
     op.create_index("ix_audit_archives_log_month", "audit_archives", ["log", "year", "month"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
