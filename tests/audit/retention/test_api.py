@@ -53,3 +53,8 @@ def test_an_admin_archives_and_an_auditor_sees_the_months(server: Any, settings:
         "2024-01-05T00:00:00.000000Z",
         "2024-01-05T00:00:00.000000Z",
     ]
+    page = server.client.get("/audit", headers=server.auth("auditor")).text
+    assert (
+        "<dt>Retention</dt><dd>2 months archived (2024-01 to 2024-02); next expiry 2031-02-01</dd>"
+        in page
+    )

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
+from readiness._common.words import plural
 from readiness.audit.query.core import iso
 from readiness.audit.retention import core
 from readiness.audit.retention.archive import Archiver
@@ -155,3 +158,19 @@ def status(archiver: Archiver, policy: core.Policy) -> dict[str, Any]:
         "next_expiry": min(waiting).isoformat() if waiting else None,
         "as_of": iso(archiver.clock.now()),
     }
+
+
+def summary(conn: Connection, log: str, policy: core.Policy, today: date) -> str:
+    """One line for the /audit overview: the archived months and the next expiry."""
+    parts = list_parts(conn, log)
+    archived = sorted({p.month for p in parts if p.state == ARCHIVED})
+    pruned = len({p.month for p in parts if p.state == PRUNED})
+    if not archived and not pruned:
+        return "nothing archived"
+    text = f"{plural(len(archived), 'month')} archived"
+    if archived:
+        text += f" ({core.month_label(archived[0])} to {core.month_label(archived[-1])})"
+    if pruned:
+        text += f", {plural(pruned, 'month')} pruned by policy"
+    waiting = [policy.expiry(m) for m in archived if policy.expiry(m) > today]
+    return text + (f"; next expiry {min(waiting).isoformat()}" if waiting else "")
