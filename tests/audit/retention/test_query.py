@@ -79,3 +79,11 @@ def test_a_missing_archived_file_makes_a_query_fail_not_shrink(project: Project)
     assert str(raised.value) == (
         f"the archived audit file {path} is missing; run `readiness audit verify`"
     )
+
+
+def test_a_full_reindex_after_archiving_keeps_the_answers(project: Project) -> None:
+    project.fill()
+    before = answers(project)
+    project.archiver().run(12)
+    assert reader(project).reindex(full=True) == project.ledger.size()
+    assert answers(project) == before
