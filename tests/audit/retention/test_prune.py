@@ -114,3 +114,24 @@ def test_status_names_the_policy_the_months_and_the_next_expiry(project: Project
         ("2025-12", "archived", 4, "2032-01-01"),
     ]
     assert found["next_expiry"] == "2031-11-01"
+
+
+def test_a_prune_forged_in_the_manifest_without_its_event_is_tampering(project: Project) -> None:
+
+    from readiness.audit.retention.tables import audit_archives
+
+    project.fill()
+    project.archiver().run(12)
+    with project.engine.begin() as conn:
+        conn.execute(
+            audit_archives.update()
+            .where(audit_archives.c.year == 2025, audit_archives.c.month == 10)
+            .values(state="pruned", pruned_at=project.clock.now(), pruned_by="SOX 7y")
+        )
+    path = project.root / "year=2025/month=10/part-000000000000-000000000003.parquet"
+    path.unlink()
+    errors, _ = project.verify()
+    assert errors == [
+        "archived month 2025-10 (part-000000000000-000000000003.parquet): the file is gone and "
+        "no audit.prune event records it"
+    ]

@@ -97,6 +97,10 @@ def check_archives(conn: Connection, log: str) -> ArchiveCheck:
     result = ArchiveCheck(archived=trusted_ranges(parts))
     for part in parts:
         if part.state == PRUNED:
+            problem = _prune_record(conn, log, part)
+            if problem is not None:
+                result.errors.append(problem)
+                continue
             count = sum(b - a for a, b in part.ranges)
             result.notes.append(
                 f"{month_label(part.month)}: {count} entries pruned by policy "
@@ -111,6 +115,29 @@ def check_archives(conn: Connection, log: str) -> ArchiveCheck:
         else:
             result.errors.extend(_check_part(conn, log, part))
     return result
+
+
+def _prune_record(conn: Connection, log: str, part: Part) -> str | None:
+    """Why a pruned part is not a recorded prune (None: it is). The manifest is a table anyone
+    with write access can edit; the ``audit.prune`` event naming the file is in the ledger.
+    A part marked but whose file is still there is an interrupted prune (not yet an error)."""
+    if part.prune_event_leaf is None:
+        if part.path.is_file():
+            return None
+        return f"{part.label}: the file is gone and no audit.prune event records it"
+    found = list(store.iter_entries(conn, log, part.prune_event_leaf, part.prune_event_leaf + 1))
+    try:
+        event = json.loads(found[0][1]) if found else {}
+        files = (
+            event.get("after", {}).get("files", []) if event.get("action") == "audit.prune" else []
+        )
+    except (ValueError, AttributeError):
+        files = []
+    if {"file": part.path.name, "sha256": part.sha256} not in files:
+        return (
+            f"{part.label}: leaf {part.prune_event_leaf} is not the audit.prune event of this file"
+        )
+    return None
 
 
 def _check_part(conn: Connection, log: str, part: Part) -> list[str]:

@@ -3,9 +3,10 @@
 Pruning removes the bodies of archived months (their Parquet files) once every configured
 framework's period has passed; it refuses otherwise, all or nothing. The leaf hashes stay in
 the ledger, so the tree and every proof of the remaining entries stay valid. Order: the
-manifest row is marked ``pruned`` (with the policy that allowed it) before the file is deleted,
-and one ``audit.prune`` event records the run in the trail; ``verify`` then reports the months
-as pruned by policy. A file gone without that record is still tampering.
+manifest row is marked ``pruned`` (with the policy that allowed it), one ``audit.prune`` event
+records the run in the trail (each file's name and SHA-256), and only then are the files
+deleted; ``verify`` then reports the months as pruned by policy. A file gone without that
+event in the ledger is still tampering, whatever the manifest table says.
 """
 
 from __future__ import annotations
@@ -94,12 +95,13 @@ def prune(
                 .values(state=PRUNED, pruned_at=now, pruned_by=_describe(policy, part.month))
             )
         archiver.step("marked")
-    # Files of pruned parts still on disk (this run, or one interrupted after marking).
+    # The event first, then the files (of this run, or of one interrupted after marking): a
+    # file is never gone before the trail records why.
     with archiver.engine.connect() as conn:
         pruned = list_parts(conn, archiver.log, states=(PRUNED,))
+    result.event_leaf = _record(archiver, [p for p in pruned if p.prune_event_leaf is None])
     for part in pruned:
         part.path.unlink(missing_ok=True)
-    result.event_leaf = _record(archiver, [p for p in pruned if p.prune_event_leaf is None])
     return result
 
 
