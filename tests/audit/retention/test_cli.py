@@ -91,3 +91,15 @@ def test_prune_before_expiry_is_refused_in_one_line_and_allowed_on_the_day(run: 
     assert status["next_expiry"] == "2031-12-01"
     code, out, _ = run(datetime(2031, 11, 1, tzinfo=UTC), "verify", "-f", "json")
     assert (code, json.loads(out)["errors"]) == (0, [])
+
+
+def test_a_bad_age_is_one_line_and_exit_2(
+    project_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from readiness.cli.main import main
+
+    code = main(["-C", str(project_dir), "audit", "archive", "--older-than", "12weeks"])
+    assert (code, capsys.readouterr().err) == (
+        2,
+        "error: older-than: '12weeks' is not an age like 12mo or 1y (whole months or years)\n",
+    )
