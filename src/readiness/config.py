@@ -132,6 +132,18 @@ class AuditCaptureSettings(BaseModel):
     )
 
 
+class RetentionSettings(BaseModel):
+    """Retention tiers (docs/audit-retention.md): the ``[audit.retention]`` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    archive_dir: str = ".readiness/audit-archive"  # Hive-partitioned Parquet: year=/month=
+    older_than: str = Field(default="12mo", description="archive months older than this")
+    # Compliance frameworks whose retention applies (soc2, pci_dss: 1y; hipaa: 6y; sox: 7y):
+    # nothing is pruned before the longest one expired.
+    frameworks: list[str] = Field(default_factory=list, description="soc2, pci_dss, hipaa, sox")
+
+
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -180,6 +192,7 @@ class AuditSettings(BaseModel):
     checkpoint_dir: str = ".readiness/checkpoints"
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     capture: AuditCaptureSettings = Field(default_factory=AuditCaptureSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     # Continuous verification (docs/audit-server.md): `readiness serve` verifies the trail and
     # signs a checkpoint when the log grew, each on its schedule; the audit.verified gate check
     # wants a verified run no older than verified_max_age. Durations: 90s, 30m, 24h, 7d.

@@ -101,6 +101,12 @@ class ConflictError(ReadinessError):
     http_status = 409
 
 
+class RetentionRefusedError(ConflictError):
+    """A retention policy forbids the action yet (audit prune before a framework's period)."""
+
+    code = "retention_refused"
+
+
 class AuthError(ReadinessError):
     """Missing or invalid credentials."""
 

@@ -26,6 +26,7 @@ from readiness.audit.events import entry_bytes
 from readiness.audit.outbox.relay import relay
 from readiness.audit.outbox.store import audit_outbox, waiting
 from readiness.audit.query.index import index_appended
+from readiness.audit.retention.manifest import check_archives
 from readiness.audit.service import verify_chain
 from readiness.audit.tables import audit_events
 from readiness.errors import LedgerError, StorageError
@@ -297,9 +298,12 @@ def _verify_stored(
                 f"nor {checkpoint_dir(settings) / VKEY_FILE} exists"
             )
         verifier = Ed25519Signer(origin, bytes(32)).verifier  # checks nothing: no checkpoints
-    ledger = verify_log(engine, origin, verifier)
+    with engine.connect() as conn:  # retention tiers: archived bodies are checked in Parquet
+        archives = check_archives(conn, origin)
+    ledger = verify_log(engine, origin, verifier, archived=archives.archived)
     report.size, report.stored_checkpoints = ledger.size, ledger.checkpoints
-    report.errors.extend(ledger.errors)
+    report.errors.extend([*ledger.errors, *archives.errors])
+    report.warnings.extend(archives.notes)
     intact, broken_at = verify_chain(engine)
     if not intact:
         report.errors.append(

@@ -256,9 +256,18 @@ from readiness.audittrail import (  # noqa: E402 - after app exists
     cli_pgaudit,
     cli_privacy,
     cli_query,
+    cli_retention,
     cli_verification,
     cli_witness,
 )
 
-for _part in (cli_privacy, cli_pgaudit, cli_capture, cli_query, cli_verification, cli_witness):
+for _part in (
+    cli_privacy,
+    cli_pgaudit,
+    cli_capture,
+    cli_query,
+    cli_verification,
+    cli_witness,
+    cli_retention,
+):
     _part.register(app)

@@ -94,7 +94,18 @@ def _status_context(request: Request) -> dict[str, Any]:
         "verify_interval": settings.audit.verify_interval,
         "checkpoint_interval": settings.audit.checkpoint_interval,
         "max_age": settings.audit.verified_max_age,
+        "retention": _retention(request, now),
     }
+
+
+def _retention(request: Request, now: Any) -> str:
+    from readiness.audit.retention.core import Policy
+    from readiness.audit.retention.prune import summary
+
+    settings = get_settings(request)
+    policy = Policy.of(settings.audit.retention.frameworks)
+    with get_stores(request).audit.connect() as conn:
+        return summary(conn, settings.audit_origin, policy, now.date())
 
 
 def _checkpoints_context(request: Request) -> dict[str, Any]:

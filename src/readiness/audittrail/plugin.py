@@ -39,9 +39,10 @@ def readiness_api_routers() -> list[Any]:
     from readiness.audittrail.api_ledger import router as ledger_router
     from readiness.audittrail.api_privacy import router as privacy_router
     from readiness.audittrail.api_query import router as query_router
+    from readiness.audittrail.api_retention import router as retention_router
     from readiness.audittrail.api_witness import router as witness_router
 
-    return [router, ledger_router, privacy_router, query_router, witness_router]
+    return [router, ledger_router, privacy_router, query_router, witness_router, retention_router]
 
 
 @hookimpl

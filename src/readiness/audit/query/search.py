@@ -3,6 +3,10 @@
 The index only finds leaves: what a search returns is each leaf's entry as the ledger stores it
 (joined on ``(log, leaf_index)``), so an index edited by hand can hide an event from a search but
 never change what an event says. Newest first, keyset pages on ``(occurred_at, leaf_index)``.
+
+Months moved to the archive tier (:mod:`readiness.audit.retention`) are searched in their
+Parquet files with the same filters, order and keyset, and merged with the hot rows: a search
+answers the same before and after an archive.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy.engine import Connection
 from readiness._common.clock import utc
 from readiness.audit.query.core import Cursor, Filters
 from readiness.audit.query.tables import audit_index
+from readiness.audit.retention import reader
 from readiness.ledger.store import ledger_entries
 
 _LIKE_ESCAPE = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
@@ -101,6 +106,17 @@ def search(conn: Connection, log: str, filters: Filters, *, below: int | None = 
         _joined(where).order_by(c.occurred_at.desc(), c.leaf_index.desc()).limit(filters.limit + 1)
     )
     hits = [_hit(*row) for row in conn.execute(query)]
+    files = reader.archived_files(conn, log, filters.since, filters.until)
+    if files:
+        after = (
+            None
+            if filters.cursor is None
+            else (filters.cursor.occurred_at, filters.cursor.leaf_index)
+        )
+        archived = reader.search(
+            files, log, filters, limit=filters.limit + 1, below=below, after=after
+        )
+        hits = _merged(hits, [_hit(*row) for row in archived], descending=True)
     more = len(hits) > filters.limit
     hits = hits[: filters.limit]
     cursor = Cursor(hits[-1].occurred_at, hits[-1].leaf_index).encode() if more else None
@@ -114,7 +130,23 @@ def count(conn: Connection, log: str, filters: Filters, *, below: int | None = N
         .select_from(audit_index)
         .where(*_conditions(log, filters, below=below))
     )
-    return int(conn.execute(query).scalar_one())
+    hot = int(conn.execute(query).scalar_one())
+    files = reader.archived_files(conn, log, filters.since, filters.until)
+    return hot + reader.count(files, log, filters, below=below)
+
+
+def _merged(hot: list[Hit], archived: list[Hit], *, descending: bool) -> list[Hit]:
+    """Two ordered lists of hits as one, each leaf once (a leaf archived between the two reads
+    may be in both)."""
+    seen: set[int] = set()
+    out: list[Hit] = []
+    for hit in sorted(
+        [*hot, *archived], key=lambda h: (h.occurred_at, h.leaf_index), reverse=descending
+    ):
+        if hit.leaf_index not in seen:
+            seen.add(hit.leaf_index)
+            out.append(hit)
+    return out
 
 
 def iter_matching(
@@ -142,6 +174,8 @@ def timeline(
     """Every event of one target, oldest first (``until``: only those at or before it)."""
     c = audit_index.c
     last: tuple[datetime, int] | None = None
+    files = reader.archived_files(conn, log, until=until)
+    everything = Filters(target_type=target_type, target_id=target_id)
     while True:
         where: list[Any] = [
             c.log == log,
@@ -160,6 +194,11 @@ def timeline(
             )
         query = _joined(where).order_by(c.occurred_at, c.leaf_index).limit(chunk)
         hits = [_hit(*row) for row in conn.execute(query)]
+        if files:
+            archived = reader.search(
+                files, log, everything, limit=chunk, after=last, ascending=True, until=until
+            )
+            hits = _merged(hits, [_hit(*row) for row in archived], descending=False)[:chunk]
         yield from hits
         if len(hits) < chunk:
             return
