@@ -143,7 +143,8 @@ def domain_create(stmt: Statement, ctx: Context) -> Iterator[Hit]:
 
 @rule("ban-alter-domain-with-add-constraint", W, "ALTER DOMAIN ADD CONSTRAINT", "AlterDomainStmt")
 def domain_alter(stmt: Statement, ctx: Context) -> Iterator[Hit]:
-    if stmt.body.get("subtype") == "C":
+    con = stmt.body.get("def", {}).get("Constraint", {})
+    if stmt.body.get("subtype") == "C" and not con.get("skip_validation"):
         yield Hit(
             "ALTER DOMAIN ADD CONSTRAINT scans every column of the domain under a blocking lock",
             safe_alternative="ALTER DOMAIN ... ADD CONSTRAINT ... NOT VALID;\n"

@@ -95,8 +95,8 @@ def _walk(
         for child in _blocks(stmt):
             _walk(child, out, batch_table=batch_table, transactional=transactional)
         if isinstance(stmt, ast.For):
-            for body in _unrolled(stmt):
-                _walk(body, out, batch_table=batch_table, transactional=transactional)
+            for unrolled in _unrolled(stmt):
+                _walk(unrolled, out, batch_table=batch_table, transactional=transactional)
         for call in _calls(stmt):
             for sql in translate(call, batch_table):
                 out.append(
