@@ -40,9 +40,10 @@ def read_alembic(path: str, text: str) -> MigrationFile | SourceError:
         )
     rev = _REVISION.search(text)
     chunks: list[Chunk] = []
-    inline = _Inline(_module_constants(tree))
+    constants = _module_constants(tree)
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "upgrade":
+            inline = _Inline({**constants, **_dialect_flags(node.body)})
             body = [inline.visit(s) for s in node.body]
             _walk(body, chunks, batch_table=None, transactional=True)
     return MigrationFile(
@@ -132,9 +133,34 @@ def _calls(stmt: ast.stmt) -> list[ast.Call]:
     return []
 
 
-def _dialect_branch(test: ast.expr) -> bool | None:
+def _dialect_flags(body: list[ast.stmt]) -> dict[str, ast.expr]:
+    """Local ``is_sqlite = conn.dialect.name == "sqlite"`` flags, to inline into ``if``s."""
+    return {
+        stmt.targets[0].id: stmt.value
+        for stmt in body
+        if isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+        and _dialect_branch(stmt.value) is not None
+    }
+
+
+_OTHER_DIALECTS = ("mysql", "sqlite", "mssql", "oracle", "mariadb")
+
+
+def _dialect_branch(test: ast.expr) -> bool | None:  # noqa: PLR0911 - one per test shape
     """True when an ``if`` on the dialect name takes its body on PostgreSQL, False when its
     ``else``; None when the test is not about the dialect."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _dialect_branch(test.operand)
+        return None if inner is None else not inner
+    if isinstance(test, ast.Call) and call_name(test) == "bool" and len(test.args) == 1:
+        return _dialect_branch(test.args[0])
+    if isinstance(test, ast.Call) and call_name(test) == "isinstance" and len(test.args) == 2:
+        cls = call_name(test.args[1]).lower()
+        if "postgres" in cls or cls.startswith("pg"):
+            return True
+        return False if any(d in cls or cls.startswith("ms") for d in _OTHER_DIALECTS) else None
     if not isinstance(test, ast.Compare) or len(test.ops) != 1:
         return None
     values = [string(test.left), string(test.comparators[0])]
@@ -143,7 +169,7 @@ def _dialect_branch(test: ast.expr) -> bool | None:
         return None
     if "postgresql" in values:
         return equal
-    if "sqlite" in values or "mysql" in values or "mssql" in values or "oracle" in values:
+    if any(d in values for d in _OTHER_DIALECTS):
         return not equal
     return None
 

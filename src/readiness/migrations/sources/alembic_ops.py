@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+from pglast import parser
+
 from readiness.migrations.sources.alembic_types import column_sql, server_default, sql_type
 from readiness.migrations.sources.pyexpr import (
     UNKNOWN,
@@ -29,20 +31,26 @@ def translate(call: ast.Call, batch_table: str | None) -> list[str]:
         return []
     args, kw = list(call.args), kwargs(call)
     if batch_table is not None and receiver.id != "op":
-        args.insert(_BATCH_TABLE_AT.get(call.func.attr, 0), ast.Constant(batch_table))
+        at, key = _BATCH_TABLE_AT.get(call.func.attr, (0, "table_name"))
+        if len(args) >= at:
+            args.insert(at, ast.Constant(batch_table))
+        else:
+            kw[key] = ast.Constant(batch_table)
     elif receiver.id != "op":
         return []
     handler = _OPS.get(call.func.attr)
     return handler(args, kw) if handler else []
 
 
+# Where a batch operation's implicit table goes: (position, keyword) of the op.* form.
 _BATCH_TABLE_AT = {
-    "create_index": 1,
-    "create_foreign_key": 1,
-    "create_check_constraint": 1,
-    "create_unique_constraint": 1,
-    "create_primary_key": 1,
-    "drop_constraint": 1,
+    "create_index": (1, "table_name"),
+    "create_foreign_key": (1, "source_table"),
+    "create_check_constraint": (1, "table_name"),
+    "create_unique_constraint": (1, "table_name"),
+    "create_primary_key": (1, "table_name"),
+    "drop_constraint": (1, "table_name"),
+    "drop_index": (99, "table_name"),
 }
 
 
@@ -232,8 +240,29 @@ def _drop_constraint(args: list[ast.expr], kw: dict[str, ast.expr]) -> list[str]
 
 
 def _execute(args: list[ast.expr], kw: dict[str, ast.expr]) -> list[str]:
-    sql = string(_arg(args, kw, 0, "sqltext"))
-    return [sql] if sql and sql.strip() else []
+    node = _arg(args, kw, 0, "sqltext")
+    sql = string(node)
+    if not sql or not sql.strip():
+        return []
+    if _dynamic(node) and not _parses(sql):
+        return []  # built at run time (a compiled query, a loop over names): not knowable here
+    return [sql]
+
+
+def _dynamic(node: ast.expr | None) -> bool:
+    if isinstance(node, ast.Call) and node.args:
+        return _dynamic(node.args[0])
+    return isinstance(node, ast.JoinedStr) and any(
+        isinstance(v, ast.FormattedValue) and string(v.value) is None for v in node.values
+    )
+
+
+def _parses(sql: str) -> bool:
+    try:
+        parser.parse_sql_json(sql)
+    except parser.ParseError:
+        return False
+    return True
 
 
 _OPS: dict[str, Callable[[list[ast.expr], dict[str, ast.expr]], list[str]]] = {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 
+from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+
 UNKNOWN = "unknown"
 
 
@@ -58,8 +60,13 @@ def name(node: ast.expr | None) -> str:
     return ident(value)
 
 
+_KEYWORDS = frozenset(RESERVED_KEYWORDS | COL_NAME_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS)
+
+
 def ident(value: str) -> str:
-    if value.replace("_", "a").isalnum() and value.islower() and not value[0].isdigit():
+    """``value`` as an SQL identifier, quoted when it is not a plain lower-case non-keyword."""
+    plain = value.replace("_", "a").isalnum() and value.islower() and not value[0].isdigit()
+    if plain and value not in _KEYWORDS:
         return value
     return '"' + value.replace('"', '""') + '"'
 
