@@ -85,7 +85,13 @@ def _statement(  # noqa: PLR0917 - one statement's source, node and span
     begin = skip_trivia(chunk.sql, begin)
     line, col = _where(chunk, pos, begin)
     return Statement(
-        path, line, col, chunk.sql[begin:end].strip(), node, chunk.transactional, chunk.generated
+        path,
+        line,
+        col,
+        chunk.sql[begin:end].strip().rstrip(";").rstrip(),
+        node,
+        chunk.transactional,
+        chunk.generated,
     )
 
 
