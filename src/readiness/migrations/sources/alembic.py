@@ -95,6 +95,8 @@ def _walk(
             continue
         for child in _blocks(stmt):
             _walk(child, out, batch_table=batch_table, transactional=transactional)
+        if _returns_on_postgresql(stmt):
+            return  # `if dialect != "mssql": return`: the rest is for another database
         if isinstance(stmt, ast.For):
             for unrolled in _unrolled(stmt):
                 _walk(unrolled, out, batch_table=batch_table, transactional=transactional)
@@ -194,3 +196,9 @@ def _unrolled(stmt: ast.For) -> list[list[ast.stmt]]:
         [_Inline({target: value}).visit(copy.deepcopy(s)) for s in stmt.body]
         for value in _loop_values(stmt)
     ]
+
+
+def _returns_on_postgresql(stmt: ast.stmt) -> bool:
+    if not isinstance(stmt, ast.If) or _dialect_branch(stmt.test) is not True:
+        return False
+    return bool(stmt.body) and isinstance(stmt.body[-1], ast.Return)

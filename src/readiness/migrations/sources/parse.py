@@ -124,7 +124,7 @@ def _parse_pieces(  # noqa: PLR0917
             try:
                 tree = json.loads(parser.parse_sql_json(piece))
             except parser.ParseError as exc:
-                offset = begin + (exc.args[1] if len(exc.args) > 1 else 0)
+                offset = begin + _offset(exc, len(piece.rstrip()))
                 line, col = _where(chunk, pos, offset)
                 errors.append(SourceError(path, line, col, str(exc.args[0])))
                 failed = True
@@ -137,6 +137,12 @@ def _parse_pieces(  # noqa: PLR0917
 
 
 def _error(path: str, chunk: Chunk, pos: _Positions, exc: parser.ParseError) -> SourceError:
-    offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
+    offset = _offset(exc, len(chunk.sql.rstrip()))
     line, col = _where(chunk, pos, offset)
     return SourceError(path, line, col, str(exc.args[0]))
+
+
+def _offset(exc: parser.ParseError, end: int) -> int:
+    """Where the parser stopped (the end of the text for "at end of input")."""
+    where = exc.args[1] if len(exc.args) > 1 else None
+    return where if isinstance(where, int) else end
