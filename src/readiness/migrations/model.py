@@ -57,26 +57,28 @@ class MigrationFile:
     comment: str = "--"  # the comment leader suppressions use in this file
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Statement:
-    """One parsed SQL statement with its position in the migration file."""
+    """One parsed SQL statement with its position in the migration file.
+
+    ``node`` is pglast's JSON form (``{"AlterTableStmt": {...}}``); ``kind`` is its one key and
+    ``body`` its value. ``memo`` lets rules share what they derive from the statement."""
 
     file: str
     line: int
     column: int
     sql: str
-    node: dict[str, Any]  # pglast's JSON form: {"AlterTableStmt": {...}}
+    node: dict[str, Any]
     transactional: bool | None = None
     generated: bool = False
+    kind: str = field(init=False)
+    body: dict[str, Any] = field(init=False)
+    memo: dict[str, Any] = field(init=False, default_factory=dict)
 
-    @property
-    def kind(self) -> str:
-        return next(iter(self.node))
-
-    @property
-    def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = self.node[self.kind]
-        return body
+    def __post_init__(self) -> None:
+        ((kind, body),) = self.node.items()
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "body", body)
 
 
 @dataclass(frozen=True)

@@ -69,8 +69,12 @@ def lint_files(files: Sequence[MigrationFile], options: LintOptions | None = Non
         once: set[str] = set()
         for stmt in statements:
             state.before(ctx, stmt)
-            for rule in (*rules.get(stmt.kind, ()), *any_rules):
-                if rule.id in once:
+            kind_rules = rules.get(stmt.kind)
+            subs = _subtypes(stmt)
+            for rule in (*kind_rules, *any_rules) if kind_rules else any_rules:
+                if rule.id in once or (
+                    rule.subtypes and subs is not None and rule.subtypes.isdisjoint(subs)
+                ):
                     continue
                 for hit in rule.check(stmt, ctx):
                     if rule.once_per_file:
@@ -82,6 +86,13 @@ def lint_files(files: Sequence[MigrationFile], options: LintOptions | None = Non
             state.learn(ctx, stmt)
         report.findings[first:] = sorted(report.findings[first:], key=lambda f: f.line)
     return report
+
+
+def _subtypes(stmt: Statement) -> set[str] | None:
+    """The subcommands of an ALTER TABLE (None for other statements)."""
+    if stmt.kind != "AlterTableStmt":
+        return None
+    return {c.get("AlterTableCmd", {}).get("subtype", "") for c in stmt.body.get("cmds", [])}
 
 
 def _finding(rule: Rule, hit: Hit, stmt: Statement) -> Finding:

@@ -30,6 +30,7 @@ class Rule:
     check: Callable[[Statement, Context], Iterable[Hit]]
     style: bool = False  # style rules also apply to tables created in the same set
     once_per_file: bool = False
+    subtypes: frozenset[str] = frozenset()  # ALTER TABLE subcommands it reads (empty: all)
 
 
 @dataclass
@@ -78,13 +79,16 @@ def rule(
     *kinds: str,
     style: bool = False,
     once_per_file: bool = False,
+    subtypes: tuple[str, ...] = (),
 ) -> Callable[[Callable[[Statement, Context], Iterable[Hit]]], Callable[..., Iterable[Hit]]]:
     """Register a rule: ``@rule("drop-column", Severity.ERROR, "...", "AlterTableStmt")``."""
 
     def register(
         fn: Callable[[Statement, Context], Iterable[Hit]],
     ) -> Callable[[Statement, Context], Iterable[Hit]]:
-        RULES[rule_id] = Rule(rule_id, severity, title, kinds or ("*",), fn, style, once_per_file)
+        RULES[rule_id] = Rule(
+            rule_id, severity, title, kinds or ("*",), fn, style, once_per_file, frozenset(subtypes)
+        )
         return fn
 
     return register

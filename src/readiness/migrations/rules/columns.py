@@ -46,7 +46,13 @@ def _has(col: dict[str, Any], contype: str) -> bool:
     return any(c.get("contype") == contype for c in constraints(col))
 
 
-@rule("adding-required-field", E, "Adding a NOT NULL column without a default", "AlterTableStmt")
+@rule(
+    "adding-required-field",
+    E,
+    "Adding a NOT NULL column without a default",
+    "AlterTableStmt",
+    subtypes=("AT_AddColumn",),
+)
 def adding_required_field(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     for table, col in _added_columns(stmt, ctx):
         if _has(col, "CONSTR_NOTNULL") and _default(col) is None and not _generated(col):
@@ -69,7 +75,13 @@ def adding_required_field(stmt: Statement, ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("adding-field-with-default", E, "A default that rewrites the table", "AlterTableStmt")
+@rule(
+    "adding-field-with-default",
+    E,
+    "A default that rewrites the table",
+    "AlterTableStmt",
+    subtypes=("AT_AddColumn",),
+)
 def adding_field_with_default(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     for table, col in _added_columns(stmt, ctx):
         default = _default(col)
@@ -93,7 +105,13 @@ def adding_field_with_default(stmt: Statement, ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("adding-serial-field", E, "Adding a serial or identity column rewrites", "AlterTableStmt")
+@rule(
+    "adding-serial-field",
+    E,
+    "Adding a serial or identity column rewrites",
+    "AlterTableStmt",
+    subtypes=("AT_AddColumn",),
+)
 def adding_serial(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     for table, col in _added_columns(stmt, ctx):
         typ = base_type(type_name(col.get("typeName")))
@@ -117,7 +135,13 @@ def _generated(col: dict[str, Any]) -> bool:
     return _has(col, "CONSTR_GENERATED") or _has(col, "CONSTR_IDENTITY")
 
 
-@rule("adding-stored-generated-column", E, "A stored generated column rewrites", "AlterTableStmt")
+@rule(
+    "adding-stored-generated-column",
+    E,
+    "A stored generated column rewrites",
+    "AlterTableStmt",
+    subtypes=("AT_AddColumn",),
+)
 def adding_generated(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     for table, col in _added_columns(stmt, ctx):
         if _has(col, "CONSTR_GENERATED"):
@@ -134,7 +158,13 @@ def adding_generated(stmt: Statement, ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("set-not-null", E, "SET NOT NULL scans the table under ACCESS EXCLUSIVE", "AlterTableStmt")
+@rule(
+    "set-not-null",
+    E,
+    "SET NOT NULL scans the table under ACCESS EXCLUSIVE",
+    "AlterTableStmt",
+    subtypes=("AT_SetNotNull",),
+)
 def set_not_null(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     table = table_of(stmt)
     if ctx.is_new(table):
@@ -160,7 +190,13 @@ def set_not_null(stmt: Statement, ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("ban-drop-not-null", W, "DROP NOT NULL lets NULLs reach old readers", "AlterTableStmt")
+@rule(
+    "ban-drop-not-null",
+    W,
+    "DROP NOT NULL lets NULLs reach old readers",
+    "AlterTableStmt",
+    subtypes=("AT_DropNotNull",),
+)
 def drop_not_null(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     table = table_of(stmt)
     if ctx.is_new(table):
@@ -210,7 +246,13 @@ def _mods(typ: str) -> tuple[int, int]:
     return int(inner[0]), int(inner[1]) if len(inner) > 1 else 0
 
 
-@rule("changing-column-type", E, "A type change that rewrites the table", "AlterTableStmt")
+@rule(
+    "changing-column-type",
+    E,
+    "A type change that rewrites the table",
+    "AlterTableStmt",
+    subtypes=("AT_AlterColumnType",),
+)
 def changing_column_type(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     table = table_of(stmt)
     if ctx.is_new(table):

@@ -17,6 +17,7 @@ from readiness.migrations.rules.base import (
 )
 
 E, W = Severity.ERROR, Severity.WARNING
+_ADDS = ("AT_AddConstraint", "AT_AddColumn")
 
 
 def _added(stmt: Statement, ctx: Context, contype: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -40,7 +41,13 @@ def _name(con: dict[str, Any], table: str, suffix: str) -> str:
     return str(con.get("conname") or f"{table}_{suffix}")
 
 
-@rule("adding-foreign-key-constraint", E, "A foreign key without NOT VALID", "AlterTableStmt")
+@rule(
+    "adding-foreign-key-constraint",
+    E,
+    "A foreign key without NOT VALID",
+    "AlterTableStmt",
+    subtypes=_ADDS,
+)
 def foreign_key(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     for table, con in _added(stmt, ctx, "CONSTR_FOREIGN"):
         if con.get("skip_validation"):
@@ -59,7 +66,13 @@ def foreign_key(stmt: Statement, ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("constraint-missing-not-valid", E, "A CHECK constraint without NOT VALID", "AlterTableStmt")
+@rule(
+    "constraint-missing-not-valid",
+    E,
+    "A CHECK constraint without NOT VALID",
+    "AlterTableStmt",
+    subtypes=_ADDS,
+)
 def check_constraint(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     for table, con in _added(stmt, ctx, "CONSTR_CHECK"):
         if con.get("skip_validation"):
@@ -75,7 +88,13 @@ def check_constraint(stmt: Statement, ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("disallowed-unique-constraint", E, "UNIQUE built under ACCESS EXCLUSIVE", "AlterTableStmt")
+@rule(
+    "disallowed-unique-constraint",
+    E,
+    "UNIQUE built under ACCESS EXCLUSIVE",
+    "AlterTableStmt",
+    subtypes=_ADDS,
+)
 def unique(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     for table, con in _added(stmt, ctx, "CONSTR_UNIQUE"):
         if con.get("indexname"):
@@ -92,7 +111,11 @@ def unique(stmt: Statement, ctx: Context) -> Iterator[Hit]:
 
 
 @rule(
-    "adding-primary-key-constraint", E, "PRIMARY KEY built under ACCESS EXCLUSIVE", "AlterTableStmt"
+    "adding-primary-key-constraint",
+    E,
+    "PRIMARY KEY built under ACCESS EXCLUSIVE",
+    "AlterTableStmt",
+    subtypes=_ADDS,
 )
 def primary_key(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     for table, con in _added(stmt, ctx, "CONSTR_PRIMARY"):
@@ -115,6 +138,7 @@ def primary_key(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     E,
     "An exclusion constraint on an existing table",
     "AlterTableStmt",
+    subtypes=_ADDS,
 )
 def exclusion(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     for table, con in _added(stmt, ctx, "CONSTR_EXCLUSION"):

@@ -10,7 +10,13 @@ from readiness.migrations.rules.base import Context, Hit, cmds, relname, rule, t
 E, W = Severity.ERROR, Severity.WARNING
 
 
-@rule("drop-column", E, "Dropping a column breaks the previous version", "AlterTableStmt")
+@rule(
+    "drop-column",
+    E,
+    "Dropping a column breaks the previous version",
+    "AlterTableStmt",
+    subtypes=("AT_DropColumn",),
+)
 def drop_column(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     table = table_of(stmt)
     if ctx.is_new(table):

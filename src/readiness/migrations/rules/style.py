@@ -36,16 +36,29 @@ def _new_columns(stmt: Statement) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def _typed(stmt: Statement, wanted: set[str]) -> Iterator[tuple[str, str, str]]:
-    for table, col in _new_columns(stmt):
-        typ = type_name(col.get("typeName"))
+    typed = stmt.memo.get("typed")
+    if typed is None:
+        typed = stmt.memo["typed"] = [
+            (table, str(col.get("colname", "?")), type_name(col.get("typeName")))
+            for table, col in _new_columns(stmt)
+        ]
+    for table, col, typ in typed:
         if base_type(typ) in wanted:
-            yield table, str(col.get("colname", "?")), typ
+            yield table, col, typ
 
 
 _KINDS = ("CreateStmt", "AlterTableStmt")
+_COLUMNS = ("AT_AddColumn", "AT_AlterColumnType")
 
 
-@rule("prefer-bigint-over-int", W, "integer columns overflow at 2^31", *_KINDS, style=True)
+@rule(
+    "prefer-bigint-over-int",
+    W,
+    "integer columns overflow at 2^31",
+    *_KINDS,
+    style=True,
+    subtypes=_COLUMNS,
+)
 def bigint_over_int(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     for table, col, typ in _typed(stmt, {"int4", "serial", "serial4", "int"}):
         yield Hit(
@@ -55,7 +68,14 @@ def bigint_over_int(stmt: Statement, ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("prefer-bigint-over-smallint", W, "smallint columns overflow at 2^15", *_KINDS, style=True)
+@rule(
+    "prefer-bigint-over-smallint",
+    W,
+    "smallint columns overflow at 2^15",
+    *_KINDS,
+    style=True,
+    subtypes=_COLUMNS,
+)
 def bigint_over_smallint(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     for table, col, typ in _typed(stmt, {"int2", "smallserial", "serial2"}):
         yield Hit(
@@ -64,7 +84,14 @@ def bigint_over_smallint(stmt: Statement, ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("prefer-identity", W, "serial columns instead of identity", *_KINDS, style=True)
+@rule(
+    "prefer-identity",
+    W,
+    "serial columns instead of identity",
+    *_KINDS,
+    style=True,
+    subtypes=_COLUMNS,
+)
 def identity(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     for table, col, typ in _typed(
         stmt, {"serial", "bigserial", "smallserial", "serial4", "serial8"}
@@ -76,7 +103,7 @@ def identity(stmt: Statement, ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("prefer-text-field", W, "varchar(n) instead of text", *_KINDS, style=True)
+@rule("prefer-text-field", W, "varchar(n) instead of text", *_KINDS, style=True, subtypes=_COLUMNS)
 def text_field(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     for table, col, typ in _typed(stmt, {"varchar"}):
         if "(" in typ:
@@ -87,7 +114,7 @@ def text_field(stmt: Statement, ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule("ban-char-field", W, "char(n) pads with spaces", *_KINDS, style=True)
+@rule("ban-char-field", W, "char(n) pads with spaces", *_KINDS, style=True, subtypes=_COLUMNS)
 def char_field(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     for table, col, _typ in _typed(stmt, {"bpchar"}):
         yield Hit(
@@ -95,7 +122,9 @@ def char_field(stmt: Statement, ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("prefer-timestamptz", W, "timestamp without time zone", *_KINDS, style=True)
+@rule(
+    "prefer-timestamptz", W, "timestamp without time zone", *_KINDS, style=True, subtypes=_COLUMNS
+)
 def timestamptz(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     for table, col, _typ in _typed(stmt, {"timestamp"}):
         yield Hit(
@@ -104,7 +133,7 @@ def timestamptz(stmt: Statement, ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule("prefer-jsonb", W, "json instead of jsonb", *_KINDS, style=True)
+@rule("prefer-jsonb", W, "json instead of jsonb", *_KINDS, style=True, subtypes=_COLUMNS)
 def jsonb(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     for table, col, _typ in _typed(stmt, {"json"}):
         yield Hit(

@@ -24,9 +24,10 @@ class _Positions:
         self.data = text.encode("utf-8")
         self.ascii = len(self.data) == len(text)
         self.starts = [0]
-        for i, ch in enumerate(text):
-            if ch == "\n":
-                self.starts.append(i + 1)
+        at = text.find("\n")
+        while at >= 0:
+            self.starts.append(at + 1)
+            at = text.find("\n", at + 1)
 
     def char(self, byte_offset: int) -> int:
         if self.ascii:
