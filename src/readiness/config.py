@@ -299,6 +299,7 @@ class MigrationsSettings(BaseModel):
     disable: list[str] = Field(default_factory=list)
     enable: list[str] | None = None  # only these rules (default: every rule)
     runner_transaction: bool = False  # the runner wraps each SQL file in a transaction
+    since: str | None = None  # the first pending migration (file name or Alembic revision)
 
 
 class Settings(BaseModel):

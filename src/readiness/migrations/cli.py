@@ -47,6 +47,15 @@ def lint_cmd(
             help="Exit 1 on findings at or above: info, warning, error (default: error).",
         ),
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="MIGRATION",
+            help="The first pending migration (file name or revision): the ones before it are "
+            "applied, linted for their schema only (default: none, lint every file).",
+        ),
+    ] = None,
     runner_transaction: Annotated[
         bool | None,
         typer.Option(
@@ -75,7 +84,7 @@ def lint_cmd(
             "no migrations to lint: give PATH... or set paths in [tool.readiness.migrations]"
         )
     options = service.options_from(
-        config, pg_version=pg_version, runner_transaction=runner_transaction
+        config, pg_version=pg_version, runner_transaction=runner_transaction, since=since
     )
     report = service.lint(targets, options)
     unreadable = [e for e in report.errors if e.unreadable]

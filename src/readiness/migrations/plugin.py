@@ -21,3 +21,17 @@ def readiness_cli_apps() -> list[tuple[str, Any]]:
     from readiness.migrations.cli import app
 
     return [("migrations", app)]
+
+
+@hookimpl
+def readiness_api_routers() -> list[Any]:
+    from readiness.migrations.api import router
+
+    return [router]
+
+
+@hookimpl
+def readiness_dashboard_pages() -> list[Any]:
+    from readiness.migrations.pages import dashboard_pages
+
+    return dashboard_pages()

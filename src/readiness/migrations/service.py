@@ -18,6 +18,7 @@ def options_from(
     *,
     pg_version: int | None = None,
     runner_transaction: bool | None = None,
+    since: str | None = None,
 ) -> LintOptions:
     """Lint options from ``[tool.readiness.migrations]`` and command-line overrides."""
     unknown = sorted(set(config.disable) | set(config.enable or ()))
@@ -34,6 +35,7 @@ def options_from(
         ),
         disable=frozenset(config.disable),
         enable=frozenset(config.enable) if config.enable is not None else None,
+        since=since or config.since,
     )
 
 
@@ -42,7 +44,14 @@ def configured_paths(settings: Settings) -> list[Path]:
 
 
 def lint(paths: Iterable[str | Path], options: LintOptions) -> LintReport:
-    return lint_paths(paths, options)
+    """Lint the migrations under ``paths``; an unknown ``since`` is an input error."""
+    try:
+        return lint_paths(paths, options)
+    except ValueError as exc:
+        raise InputError(
+            f"--since {exc}: no migration has that file name or revision; give the first "
+            "migration that is not applied yet"
+        ) from None
 
 
 def lint_texts(files: Mapping[str, str], options: LintOptions) -> LintReport:
@@ -52,7 +61,10 @@ def lint_texts(files: Mapping[str, str], options: LintOptions) -> LintReport:
     for name, text in files.items():
         got = load_text(name, text)
         (errors if isinstance(got, SourceError) else loaded).append(got)  # type: ignore[arg-type]
-    report = lint_files(loaded, options)
+    try:
+        report = lint_files(loaded, options)
+    except ValueError as exc:
+        raise InputError(f"since {exc}: no file of the request has that name") from None
     report.errors[:0] = errors
     return report
 

@@ -25,6 +25,18 @@ class LintOptions:
     disable: frozenset[str] = field(default_factory=frozenset)
     enable: frozenset[str] | None = None  # None: every rule
     include_down: bool = False
+    since: str | None = None  # the first pending migration: the files before it are applied
+
+
+def first_pending(files: Sequence[MigrationFile], since: str | None) -> int:
+    """The index of the first file to lint: the one named ``since`` (file name, path suffix or
+    Alembic revision); 0 without ``since``. Raises ValueError when no file has that name."""
+    if since is None:
+        return 0
+    for i, f in enumerate(files):
+        if since in {Path(f.path).name, f.revision} or f.path.endswith(since):
+            return i
+    raise ValueError(since)
 
 
 def _dispatch(options: LintOptions) -> dict[str, list[Rule]]:
@@ -54,6 +66,14 @@ def lint_files(files: Sequence[MigrationFile], options: LintOptions | None = Non
     ctx = Context(pg_version=options.pg_version, runner_transaction=options.runner_transaction)
     rules = _dispatch(options)
     any_rules = rules.get("*", [])
+    pending = first_pending(files, options.since)
+    for file in files[:pending]:  # applied: what they built is the schema, their tables exist
+        statements, _ = parse(file)
+        for stmt in statements:
+            state.learn(ctx, stmt)
+    ctx.created_tables.clear()
+    ctx.created_indexes.clear()
+    files = files[pending:]
     report = LintReport(files=len(files))
     for file in files:
         first = len(report.findings)

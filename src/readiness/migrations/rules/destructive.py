@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from readiness.migrations.model import Severity, Statement
-from readiness.migrations.rules.base import Context, Hit, cmds, relname, rule, table_of
+from readiness.migrations.rules.base import (
+    Context,
+    Hit,
+    cmds,
+    pretty_type,
+    relname,
+    rule,
+    table_of,
+)
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -111,7 +119,9 @@ def rename_column(stmt: Statement, ctx: Context) -> Iterator[Hit]:
         f"uses {old}",
         (table,),
         rollback_safe=False,
-        safe_alternative=_expand_contract(table, old, str(new)),
+        safe_alternative=_expand_contract(
+            table, old, str(new), pretty_type(ctx.column_types.get((table, old), "<type>"))
+        ),
     )
 
 
@@ -151,9 +161,9 @@ def truncate(stmt: Statement, ctx: Context) -> Iterator[Hit]:
     )
 
 
-def _expand_contract(table: str, old: str, new: str) -> str:
+def _expand_contract(table: str, old: str, new: str, typ: str) -> str:
     return (
-        f"-- 1. expand: add the new column\nALTER TABLE {table} ADD COLUMN {new} <type>;\n"
+        f"-- 1. expand: add the new column\nALTER TABLE {table} ADD COLUMN {new} {typ};\n"
         f"-- 2. dual-write: keep both columns in sync while both versions run\n"
         f"CREATE FUNCTION {table}_{new}_sync() RETURNS trigger LANGUAGE plpgsql AS $$\n"
         f"BEGIN NEW.{new} := COALESCE(NEW.{new}, NEW.{old}); "
