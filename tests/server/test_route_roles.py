@@ -110,6 +110,13 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("POST", "/api/v1/audit/checkpoints", "admin", {}),
     ("GET", "/api/v1/audit/verification/runs", "auditor", {}),
     ("GET", "/audit", "auditor", {}),
+    ("GET", "/migrations", "reader", {}),
+    (
+        "POST",
+        "/api/v1/migrations/lint",
+        "writer",
+        {"json": {"files": [{"name": "V1__a.sql", "text": "SELECT 1;"}]}},
+    ),
     ("GET", "/audit/runs?sort=size", "auditor", {}),
     ("GET", "/audit/checkpoint", "reader", {}),
     ("GET", "/api/v1/projects", "reader", {}),
