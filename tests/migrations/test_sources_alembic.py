@@ -181,3 +181,24 @@ def test_a_django_migration_says_to_lint_sqlmigrate_output() -> None:
     got = load_text("app/migrations/0002_x.py", text)
     assert isinstance(got, SourceError)
     assert got.reason == "a Django migration: lint the output of `manage.py sqlmigrate APP NAME`"
+
+
+def test_existing_type_is_a_fact_the_linter_learns_not_an_operation() -> None:
+    from readiness.migrations.lint import lint_files
+
+    f = script(
+        'op.alter_column("tags", "value", existing_type=sa.String(250), type_=sa.String(5000))\n'
+        'op.alter_column("tags", "key", existing_type=sa.Integer(), type_=sa.BigInteger())\n'
+    )
+    assert [(c.sql, c.learn_only) for c in f.chunks] == [
+        ("ALTER TABLE tags ALTER COLUMN value TYPE varchar(250)", True),
+        ("ALTER TABLE tags ALTER COLUMN value TYPE varchar(5000)", False),
+        ("ALTER TABLE tags ALTER COLUMN key TYPE integer", True),
+        ("ALTER TABLE tags ALTER COLUMN key TYPE bigint", False),
+    ]
+    report = lint_files([f])
+    assert report.statements == 2
+    changes = [x for x in report.findings if x.rule == "changing-column-type"]
+    assert [(x.line, x.message[:44]) for x in changes] == [
+        (9, "changing tags.key from integer to bigint rew")
+    ]

@@ -42,6 +42,7 @@ class Chunk:
     column: int = 1
     generated: bool = False
     transactional: bool | None = None
+    learn_only: bool = False  # a fact about the schema (Alembic's existing_type), not an operation
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Statement:
     node: dict[str, Any]
     transactional: bool | None = None
     generated: bool = False
+    learn_only: bool = False
     kind: str = field(init=False)
     body: dict[str, Any] = field(init=False)
     memo: dict[str, Any] = field(init=False, default_factory=dict)

@@ -67,12 +67,7 @@ def lint_files(files: Sequence[MigrationFile], options: LintOptions | None = Non
     rules = _dispatch(options)
     any_rules = rules.get("*", [])
     pending = first_pending(files, options.since)
-    for file in files[:pending]:  # applied: what they built is the schema, their tables exist
-        statements, _ = parse(file)
-        for stmt in statements:
-            state.learn(ctx, stmt)
-    ctx.created_tables.clear()
-    ctx.created_indexes.clear()
+    _learn_applied(ctx, files[:pending])
     files = files[pending:]
     report = LintReport(files=len(files))
     for file in files:
@@ -88,6 +83,10 @@ def lint_files(files: Sequence[MigrationFile], options: LintOptions | None = Non
         state.start_file(ctx, None if file.kind != "alembic" else True)
         once: set[str] = set()
         for stmt in statements:
+            if stmt.learn_only:
+                state.learn(ctx, stmt)
+                report.statements -= 1
+                continue
             state.before(ctx, stmt)
             kind_rules = rules.get(stmt.kind)
             subs = _subtypes(stmt)
@@ -106,6 +105,16 @@ def lint_files(files: Sequence[MigrationFile], options: LintOptions | None = Non
             state.learn(ctx, stmt)
         report.findings[first:] = sorted(report.findings[first:], key=lambda f: f.line)
     return report
+
+
+def _learn_applied(ctx: Context, applied: Sequence[MigrationFile]) -> None:
+    """Applied migrations build the schema the pending ones change; their tables exist."""
+    for file in applied:
+        statements, _ = parse(file)
+        for stmt in statements:
+            state.learn(ctx, stmt)
+    ctx.created_tables.clear()
+    ctx.created_indexes.clear()
 
 
 def _subtypes(stmt: Statement) -> set[str] | None:

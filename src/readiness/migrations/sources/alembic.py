@@ -12,7 +12,7 @@ import copy
 import re
 
 from readiness.migrations.model import Chunk, MigrationFile, SourceError
-from readiness.migrations.sources.alembic_ops import translate
+from readiness.migrations.sources.alembic_ops import Known, translate
 from readiness.migrations.sources.pyexpr import call_name, string
 
 _REVISION = re.compile(r"^revision\s*(?::\s*\w+\s*)?=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
@@ -103,7 +103,14 @@ def _walk(
         for call in _calls(stmt):
             for sql in translate(call, batch_table):
                 out.append(
-                    Chunk(sql, call.lineno, call.col_offset + 1, True, transactional=transactional)
+                    Chunk(
+                        str.__str__(sql),
+                        call.lineno,
+                        call.col_offset + 1,
+                        True,
+                        transactional=transactional,
+                        learn_only=isinstance(sql, Known),
+                    )
                 )
 
 

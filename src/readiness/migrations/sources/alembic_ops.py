@@ -22,6 +22,13 @@ from readiness.migrations.sources.pyexpr import (
 Args = tuple[list[ast.expr], dict[str, ast.expr]]
 
 
+class Known(str):
+    """SQL stating what the script says already holds (``existing_type=``): the linter learns
+    the schema from it and reports nothing on it."""
+
+    __slots__ = ()
+
+
 def translate(call: ast.Call, batch_table: str | None) -> list[str]:
     """The SQL of ``call`` (empty when it is not a schema operation we know)."""
     if not isinstance(call.func, ast.Attribute):
@@ -82,6 +89,8 @@ def _alter_column(args: list[ast.expr], kw: dict[str, ast.expr]) -> list[str]:
     table, column = _table(args, kw), name(_arg(args, kw, 1, "column_name"))
     prefix = f"ALTER TABLE {table} ALTER COLUMN {column}"
     out: list[str] = []
+    if "type_" in kw and "existing_type" in kw:
+        out.append(Known(f"{prefix} TYPE {sql_type(kw['existing_type'])}"))
     if "type_" in kw:
         using = string(kw.get("postgresql_using"))
         out.append(f"{prefix} TYPE {sql_type(kw['type_'])}" + (f" USING {using}" if using else ""))

@@ -93,6 +93,7 @@ def _statement(  # noqa: PLR0917 - one statement's source, node and span
         node,
         chunk.transactional,
         chunk.generated,
+        chunk.learn_only,
     )
 
 
