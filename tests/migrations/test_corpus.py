@@ -48,10 +48,10 @@ def test_readiness_own_alembic_histories_pass_the_linter() -> None:
 
 
 @pytest.mark.skipif(
-    not os.environ.get("READINESS_MIGRATIONS_CORPUS"),
-    reason="set READINESS_MIGRATIONS_CORPUS=DIR to lint a large corpus",
+    not os.environ.get("MIGRATIONS_LINT_CORPUS"),
+    reason="set MIGRATIONS_LINT_CORPUS=DIR to lint a large corpus",
 )
 def test_a_large_corpus_lints_without_crashing() -> None:
-    report = lint_paths([os.environ["READINESS_MIGRATIONS_CORPUS"]])
+    report = lint_paths([os.environ["MIGRATIONS_LINT_CORPUS"]])
     assert report.files >= 100
     assert len(report.errors) <= report.files // 50
