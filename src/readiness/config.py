@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -325,6 +325,20 @@ def fill_link(template: str | None, values: Mapping[str, object]) -> str | None:
     return template.format_map(quoted)
 
 
+class MigrationsSettings(BaseModel):
+    """``[tool.readiness.migrations]``: what ``migrations lint`` and its gate check read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    paths: list[str] = Field(default_factory=list)  # migration directories or files
+    pg_version: int = Field(default=15, ge=9, le=30)
+    fail_on: Literal["info", "warning", "error"] = "error"
+    disable: list[str] = Field(default_factory=list)
+    enable: list[str] | None = None  # only these rules (default: every rule)
+    runner_transaction: bool = False  # the runner wraps each SQL file in a transaction
+    since: str | None = None  # the first pending migration (file name or Alembic revision)
+
+
 class Settings(BaseModel):
     """All settings of one project."""
 
@@ -348,6 +362,7 @@ class Settings(BaseModel):
     links: LinksSettings = Field(default_factory=LinksSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    migrations: MigrationsSettings = Field(default_factory=MigrationsSettings)
 
     @field_validator("project")
     @classmethod

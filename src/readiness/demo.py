@@ -69,6 +69,7 @@ class DemoReport:
     gate: dict[str, Any] = field(default_factory=dict)
     gate_text: str = ""
     audit: dict[str, Any] = field(default_factory=dict)
+    migrations: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = to_jsonable(
@@ -82,6 +83,7 @@ class DemoReport:
                 "report": self.report,
                 "gate": self.gate,
                 "audit": self.audit,
+                "migrations": self.migrations,
                 "next_commands": next_commands(self.directory),
             }
         )
@@ -202,10 +204,15 @@ def prepare_project(directory: Path | None) -> Path:
     return root
 
 
-# The shop's API is what the merge gate's audit.capture_coverage check analyses.
+# The shop's API is what the merge gate's audit.capture_coverage check analyses; its
+# migrations (release 1.4 pending: V3) are what migrations.lint checks.
 CAPTURE_CONFIG = """
 [tool.readiness.audit.capture]
 app = "shop.app:app"
+
+[tool.readiness.migrations]
+paths = ["migrations"]
+since = "V3__rename_total.sql"
 """
 
 
@@ -292,6 +299,7 @@ def run_demo(
         timer=_ticks(),
         actor="demo",
     )
+    report.migrations = lint_shop_migrations(settings)
     report.gate = {"verdict": "fail" if gate.failed else "pass", "report": render(gate, "json")}
     report.gate_text = render(gate, "text")
     return report
@@ -413,6 +421,19 @@ def record_shop_audit_trail(
     }
 
 
+def lint_shop_migrations(settings: Settings) -> dict[str, Any]:
+    """The linter on the shop's pending migration (the rename of release 1.4)."""
+    from readiness.migrations import service
+
+    config = settings.migrations
+    report = service.lint(service.configured_paths(settings), service.options_from(config))
+    root = str(settings.root) + "/"
+    return {
+        "files": report.files,
+        "findings": [{**f.as_dict(), "file": f.file.removeprefix(root)} for f in report.findings],
+    }
+
+
 def _ticks() -> Callable[[], float]:
     counter = iter(range(1_000_000))
     return lambda: float(next(counter)) / 1000
@@ -452,6 +473,13 @@ def render_demo_text(report: DemoReport, console: Console) -> None:
         + ("verified." if audit["verified"] else f"NOT verified: {'; '.join(audit['errors'])}"),
         markup=False,
     )
+    console.print("\n[bold]Migrations[/] (release 1.4, pending)", markup=True)
+    for f in report.migrations.get("findings", []):
+        console.print(
+            f"{f['file']}:{f['line']}: {f['severity']} [{f['rule']}] {f['message']}; lock "
+            f"{f['lock'] or 'none'}, rollback-safe: {'yes' if f['rollback_safe'] else 'no'}",
+            markup=False,
+        )
     console.print("\nTry next (each line is a command to paste):", markup=False)
     for command in next_commands(report.directory):
         console.print(f"  {command}", markup=False)
@@ -471,5 +499,6 @@ def next_commands(directory: Path) -> list[str]:
         shlex.join([*where, "tests", "classify", ORDER_VICTIM]),
         shlex.join([*where, "audit", "verify"]),
         shlex.join([*where, "audit", "timeline", "order", "ord_1001"]),
+        shlex.join([*where, "migrations", "lint"]),
         shlex.join([*where, "serve"]),
     ]

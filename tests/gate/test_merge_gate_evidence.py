@@ -74,6 +74,8 @@ def test_an_unknown_head_fails_every_check_that_reads_runs_and_names_the_recorde
     assert out.splitlines() == [
         "FAIL  audit.capture_coverage    No app is configured for the audit capture coverage check",
         f"      {NO_APP}",
+        "SKIP  migrations.lint           no migrations configured ([tool.readiness.migrations] "
+        "paths)",
         "FAIL  tests.determinism_hints   No test history recorded for commit deadbee",
         remedy,
         "FAIL  tests.no_new_flaky        No test history recorded for commit deadbee",
@@ -83,7 +85,7 @@ def test_an_unknown_head_fails_every_check_that_reads_runs_and_names_the_recorde
         "PASS  tests.quarantine_expired  No test is quarantined",
         "FAIL  tests.time_budget         No test run recorded for commit deadbee",
         remedy,
-        "merge gate: FAIL (1 passed, 0 warned, 5 failed, 0 skipped, 0 errors)",
+        "merge gate: FAIL (1 passed, 0 warned, 5 failed, 1 skipped, 0 errors)",
     ]
 
 
@@ -118,6 +120,7 @@ def test_a_gate_on_a_database_without_runs_fails_naming_the_database_it_read(
             "fail",
             "No app is configured for the audit capture coverage check",
         ),
+        "migrations.lint": ("skip", "no migrations configured ([tool.readiness.migrations] paths)"),
         "tests.determinism_hints": ("fail", summary),
         "tests.no_new_flaky": ("fail", summary),
         "tests.passed": ("fail", summary),
@@ -223,7 +226,7 @@ def test_a_gate_whose_checks_were_all_skipped_exits_2_and_never_prints_pass(
     assert out.splitlines()[-2:] == [
         "every check was skipped, so the merge gate verified nothing and cannot pass; run at "
         "least one check (narrow --skip, or provide what the skipped checks need)",
-        "merge gate: ERROR (0 passed, 0 warned, 0 failed, 6 skipped, 0 errors)",
+        "merge gate: ERROR (0 passed, 0 warned, 0 failed, 7 skipped, 0 errors)",
     ]
 
 

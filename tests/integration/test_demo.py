@@ -50,6 +50,7 @@ def test_the_demo_finds_the_race_the_pollution_the_regression_and_the_new_flaky_
     ]
     assert gate == {
         "audit.capture_coverage": "fail",  # the shop's three POST routes emit no audit event
+        "migrations.lint": "fail",  # release 1.4 renames orders.total
         "tests.determinism_hints": "warn",
         "tests.no_new_flaky": "fail",
         "tests.passed": "fail",
@@ -94,23 +95,37 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env | extra
 
 
-def test_the_demo_prints_six_commands_on_its_project(report: DemoReport) -> None:
+def test_the_demo_lints_the_shop_s_pending_migration(report: DemoReport) -> None:
+    assert [(f["file"], f["line"], f["rule"]) for f in report.migrations["findings"]] == [
+        ("migrations/V3__rename_total.sql", 5, "rename-column")
+    ]
+    out = io.StringIO()
+    render_demo_text(report, Console(file=out, width=200, highlight=False, soft_wrap=True))
+    assert (
+        "migrations/V3__rename_total.sql:5: error [rename-column] renaming column orders.total "
+        "to amount_cents: the previous application version still uses total; lock ACCESS "
+        "EXCLUSIVE, rollback-safe: no"
+    ) in out.getvalue().splitlines()
+
+
+def test_the_demo_prints_seven_commands_on_its_project(report: DemoReport) -> None:
     commands = printed_commands(report)
 
-    assert [c[:3] for c in commands] == [["readiness", "-C", str(report.directory)]] * 6
+    assert [c[:3] for c in commands] == [["readiness", "-C", str(report.directory)]] * 7
     assert [c[3:] for c in commands] == [
         ["tests", "flaky"],
         ["tests", "show", "tests/test_payments.py::test_webhook_is_acknowledged"],
         ["tests", "classify", "tests/test_currency.py::test_prices_default_to_usd"],
         ["audit", "verify"],
         ["audit", "timeline", "order", "ord_1001"],
+        ["migrations", "lint"],
         ["serve"],
     ]
 
 
 def test_every_printed_report_command_works_when_pasted(report: DemoReport) -> None:
     results = []
-    for command in printed_commands(report)[:5]:
+    for command in printed_commands(report)[:6]:
         proc = subprocess.run(
             [str(READINESS), *command[1:]],
             env=clean_env(),
@@ -126,6 +141,7 @@ def test_every_printed_report_command_works_when_pasted(report: DemoReport) -> N
         (["tests", "classify"], 0, ""),
         (["audit", "verify"], 0, ""),
         (["audit", "timeline"], 0, ""),
+        (["migrations", "lint"], 1, ""),  # exit 1: the pending migration has a finding
     ]
 
 

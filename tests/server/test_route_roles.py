@@ -115,6 +115,13 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("POST", "/api/v1/audit/retention/archive", "admin", {"json": {"dry_run": True}}),
     ("POST", "/api/v1/audit/retention/prune", "admin", {"json": {"before": "2020-01-01"}}),
     ("GET", "/audit", "auditor", {}),
+    ("GET", "/migrations", "reader", {}),
+    (
+        "POST",
+        "/api/v1/migrations/lint",
+        "writer",
+        {"json": {"files": [{"name": "V1__a.sql", "text": "SELECT 1;"}]}},
+    ),
     ("GET", "/audit/runs?sort=size", "auditor", {}),
     ("GET", "/audit/checkpoint", "reader", {}),
     ("GET", "/api/v1/projects", "reader", {}),

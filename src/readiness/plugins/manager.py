@@ -11,7 +11,11 @@ from readiness.plugins import hookspecs
 
 hookimpl = pluggy.HookimplMarker("readiness")
 
-BUILTIN_PLUGINS = ("readiness.testhealth.plugin", "readiness.audittrail.plugin")
+BUILTIN_PLUGINS = (
+    "readiness.testhealth.plugin",
+    "readiness.audittrail.plugin",
+    "readiness.migrations.plugin",
+)
 
 
 def builtin_plugin_manager() -> pluggy.PluginManager:

@@ -1,0 +1,37 @@
+"""Migration safety as a built-in plugin: its CLI sub-app, API router, dashboard page and the
+``migrations.lint`` merge-gate check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from readiness.gate.model import Check, Gate
+from readiness.plugins.manager import hookimpl
+
+
+@hookimpl
+def readiness_gate_checks(gate: Gate) -> list[Check]:
+    from readiness.migrations.checks import migration_checks
+
+    return [c for c in migration_checks() if gate in c.gates]
+
+
+@hookimpl
+def readiness_cli_apps() -> list[tuple[str, Any]]:
+    from readiness.migrations.cli import app
+
+    return [("migrations", app)]
+
+
+@hookimpl
+def readiness_api_routers() -> list[Any]:
+    from readiness.migrations.api import router
+
+    return [router]
+
+
+@hookimpl
+def readiness_dashboard_pages() -> list[Any]:
+    from readiness.migrations.pages import dashboard_pages
+
+    return dashboard_pages()

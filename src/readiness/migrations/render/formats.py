@@ -1,0 +1,146 @@
+"""Machine formats of a lint report: JSON, SARIF 2.1.0, GitHub annotations, Markdown."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from readiness import __version__
+from readiness.migrations.model import LintReport, Severity
+from readiness.migrations.rules import RULES
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def json_text(report: LintReport) -> str:
+    return json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def sarif(report: LintReport) -> dict[str, Any]:
+    used = sorted({f.rule for f in report.findings})
+    results: list[dict[str, Any]] = []
+    for f in report.findings:
+        results.append(
+            {
+                "ruleId": f.rule,
+                "level": _SARIF_LEVEL[f.severity],
+                "message": {"text": f.message},
+                "locations": [_location(f.file, f.line, f.column)],
+                "properties": {
+                    "lock": f.lock,
+                    "rewrites": f.rewrites,
+                    "rollback_safe": f.rollback_safe,
+                    "safe_alternative": f.safe_alternative,
+                },
+            }
+        )
+    notifications = [
+        {
+            "level": "error",
+            "message": {"text": e.reason},
+            "locations": [_location(e.file, max(e.line, 1), max(e.column, 1))],
+        }
+        for e in report.errors
+    ]
+    rules = [
+        {
+            "id": rid,
+            "shortDescription": {"text": RULES[rid].title},
+            "defaultConfiguration": {"level": _SARIF_LEVEL[RULES[rid].severity]},
+        }
+        for rid in used
+        if rid in RULES
+    ]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "readiness-migrations",
+                        "version": __version__,
+                        "informationUri": "https://github.com/readiness/readiness",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+                "invocations": [
+                    {
+                        "executionSuccessful": not report.errors,
+                        "toolExecutionNotifications": notifications,
+                    }
+                ],
+            }
+        ],
+    }
+
+
+def _location(path: str, line: int, column: int) -> dict[str, Any]:
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": path},
+            "region": {"startLine": line, "startColumn": column},
+        }
+    }
+
+
+def sarif_text(report: LintReport) -> str:
+    return json.dumps(sarif(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def _escape(value: str, *, prop: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if prop else value
+
+
+def github(report: LintReport) -> str:
+    """GitHub Actions workflow commands (``::error file=...,line=...::message``)."""
+    out = []
+    for f in report.findings:
+        title = _escape(f"{f.rule} ({f.lock or 'no lock'})", prop=True)
+        where = f"file={_escape(f.file, prop=True)},line={f.line},col={f.column},title={title}"
+        out.append(f"::{_GITHUB_LEVEL[f.severity]} {where}::{_escape(f.message)}")
+    for e in report.errors:
+        where = f"file={_escape(e.file, prop=True)},line={max(e.line, 1)},col={max(e.column, 1)}"
+        out.append(f"::error {where},title=unparseable::{_escape(e.reason)}")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def markdown(report: LintReport) -> str:
+    """A pull-request comment: a summary table and each finding's safe alternative."""
+    if not report.findings and not report.errors:
+        return f"### Migration lint\n\nNo findings in {report.files} files.\n"
+    lines = [
+        "### Migration lint",
+        "",
+        "| | rule | where | lock | rewrites | rollback-safe |",
+        "|---|---|---|---|---|---|",
+    ]
+    icon = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
+    for f in report.findings:
+        lines.append(
+            f"| {icon[f.severity]} | `{f.rule}` | `{f.file}:{f.line}` | {f.lock or '—'} | "
+            f"{'yes' if f.rewrites else 'no'} | {'yes' if f.rollback_safe else 'no'} |"
+        )
+    for e in report.errors:
+        lines.append(f"| ❌ | `parse` | `{e.file}:{e.line}:{e.column}` | — | — | — |")
+    for f in report.findings:
+        if f.safe_alternative:
+            lines += [
+                "",
+                f"<details><summary><code>{f.rule}</code> at <code>{f.file}:{f.line}</code>: "
+                f"{_html(f.message)}</summary>",
+                "",
+                "```sql",
+                f.safe_alternative,
+                "```",
+                "</details>",
+            ]
+    return "\n".join(lines) + "\n"
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,152 @@
+"""SQLAlchemy column types and columns (as written in Alembic scripts) to PostgreSQL DDL."""
+
+from __future__ import annotations
+
+import ast
+
+from readiness.migrations.sources.pyexpr import (
+    call_name,
+    constant,
+    ident,
+    kwargs,
+    name,
+    quote_literal,
+    string,
+)
+
+_SIMPLE = {
+    "Integer": "integer",
+    "INTEGER": "integer",
+    "INT": "integer",
+    "SmallInteger": "smallint",
+    "SMALLINT": "smallint",
+    "BigInteger": "bigint",
+    "BIGINT": "bigint",
+    "Text": "text",
+    "TEXT": "text",
+    "UnicodeText": "text",
+    "Boolean": "boolean",
+    "BOOLEAN": "boolean",
+    "Date": "date",
+    "DATE": "date",
+    "Time": "time",
+    "Float": "double precision",
+    "FLOAT": "double precision",
+    "REAL": "real",
+    "DOUBLE_PRECISION": "double precision",
+    "Double": "double precision",
+    "JSON": "json",
+    "JSONB": "jsonb",
+    "LargeBinary": "bytea",
+    "BYTEA": "bytea",
+    "LargeBinaryType": "bytea",
+    "BLOB": "bytea",
+    "UUID": "uuid",
+    "Uuid": "uuid",
+    "Interval": "interval",
+    "INTERVAL": "interval",
+    "INET": "inet",
+    "CIDR": "cidr",
+    "TSVECTOR": "tsvector",
+    "HSTORE": "hstore",
+    "PickleType": "bytea",
+}
+_STRINGS = {"String", "VARCHAR", "Unicode", "NVARCHAR", "StringType"}
+_CHARS = {"CHAR", "NCHAR"}
+_TIMESTAMPS = {"DateTime", "DATETIME", "TIMESTAMP", "TIMESTAMPTZ"}
+_INTEGERS = {"integer": "serial", "bigint": "bigserial", "smallint": "smallserial"}
+
+
+def sql_type(node: ast.expr | None) -> str:  # noqa: PLR0911 - one per type family
+    """The PostgreSQL type an SQLAlchemy type expression creates (``text`` when unknown)."""
+    if node is None:
+        return "text"
+    variant = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    if variant and node.func.attr == "with_variant":  # type: ignore[attr-defined]
+        return sql_type(node.func.value)  # type: ignore[attr-defined]
+    base = call_name(node)
+    args = node.args if isinstance(node, ast.Call) else []
+    kw = kwargs(node) if isinstance(node, ast.Call) else {}
+    if base in _SIMPLE:
+        return _SIMPLE[base]
+    if base in _STRINGS | _CHARS:
+        length = constant(args[0]) if args else constant(kw.get("length"))
+        word = "char" if base in _CHARS else "varchar"
+        return f"{word}({length})" if isinstance(length, int) else word
+    if base in _TIMESTAMPS:
+        tz = constant(kw.get("timezone")) or (constant(args[0]) if args else None)
+        return "timestamptz" if tz is True or base == "TIMESTAMPTZ" else "timestamp"
+    if base in {"Numeric", "NUMERIC", "DECIMAL"}:
+        nums = [constant(a) for a in args[:2]] or [constant(kw.get("precision"))]
+        if kw.get("scale") is not None:
+            nums.append(constant(kw.get("scale")))
+        ints = [str(n) for n in nums if isinstance(n, int)]
+        return f"numeric({','.join(ints)})" if ints else "numeric"
+    if base == "ARRAY" and args:
+        return sql_type(args[0]) + "[]"
+    return "text"  # Enum, custom TypeDecorators: a type without a lock-relevant property
+
+
+def column_sql(col: ast.Call, *, in_create: bool = False, single_pk: bool = False) -> str:
+    """``sa.Column("x", sa.Integer, nullable=False, ...)`` as a PostgreSQL column definition."""
+    kw = kwargs(col)
+    args = list(col.args)
+    col_name = name(args.pop(0)) if args and string(args[0]) is not None else name(kw.get("name"))
+    typ_node = None
+    refs: list[str] = []
+    for arg in args:
+        if isinstance(arg, ast.Call) and call_name(arg) == "ForeignKey":
+            target = string(arg.args[0]) if arg.args else None
+            if target and "." in target:
+                table, _, column = target.rpartition(".")
+                refs.append(f" REFERENCES {ident(table)} ({ident(column)})")
+        elif typ_node is None and call_name(arg) not in {"Sequence", "Identity", "Computed"}:
+            typ_node = arg
+    typ = sql_type(typ_node or kw.get("type_"))
+    pk = constant(kw.get("primary_key")) is True
+    autoinc = constant(kw.get("autoincrement"))
+    if typ in _INTEGERS and (autoinc is True or (pk and single_pk and autoinc is None)):
+        typ = _INTEGERS[typ]
+    parts = [f"{col_name} {typ}"]
+    parts.extend(_computed(args))
+    nullable = constant(kw.get("nullable"))
+    if nullable is False or (pk and nullable is None):
+        parts.append("NOT NULL")
+    default = server_default(kw.get("server_default"))
+    if default is not None:
+        parts.append(f"DEFAULT {default}")
+    if pk and in_create and single_pk:
+        parts.append("PRIMARY KEY")
+    if constant(kw.get("unique")) is True:
+        parts.append("UNIQUE")
+    parts.extend(r.strip() for r in refs)
+    return " ".join(parts)
+
+
+def _computed(args: list[ast.expr]) -> list[str]:
+    out: list[str] = []
+    for arg in args:
+        if isinstance(arg, ast.Call) and call_name(arg) == "Identity":
+            out.append("GENERATED BY DEFAULT AS IDENTITY")
+        elif isinstance(arg, ast.Call) and call_name(arg) == "Computed" and arg.args:
+            out.append(f"GENERATED ALWAYS AS ({string(arg.args[0]) or 'NULL'}) STORED")
+    return out
+
+
+def server_default(node: ast.expr | None) -> str | None:
+    """A ``server_default=`` value as SQL: strings are literals, ``sa.text(...)`` is SQL."""
+    if node is None or (isinstance(node, ast.Constant) and node.value is None):
+        return None
+    if isinstance(node, ast.Call) and call_name(node) in {"text", "literal_column"}:
+        return string(node) or "NULL"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        owner = node.func.value
+        if call_name(owner) == "func":  # sa.func.now()
+            return f"{node.func.attr}()"
+    value = constant(node)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    text = string(node)
+    return quote_literal(text) if text is not None else "NULL"
