@@ -1,0 +1,1 @@
+"""Migration safety: the linter, the live rollback-safety check and the expand/contract toolkit."""

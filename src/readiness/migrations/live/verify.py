@@ -1,0 +1,235 @@
+"""``readiness migrations verify``: is the pending migration rollback-safe, on a real database?
+
+1. create a scratch database on the server of the DSN; apply the migrations up to the
+   previous head; fill every table with generated rows;
+2. replay the previous version's queries once (those already failing are reported apart);
+3. apply the pending migrations one statement at a time, measuring each, and after each
+   statement replay the queries that still work: a query that now fails is attributed to that
+   statement;
+4. where every pending migration has a down script: downgrade, compare the schema with the
+   previous head's, upgrade again and compare with the first upgrade;
+5. apply the whole history to a second, empty scratch database.
+
+Both scratch databases are dropped at the end, even on error.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from readiness.errors import InputError
+from readiness.migrations.live.apply import Applied, apply_statement
+from readiness.migrations.live.catalog import schema_differences, schema_dump
+from readiness.migrations.live.fill import Loaded, load_data
+from readiness.migrations.live.queries import FROM_STATS, OldQuery, classify, read_query_file
+from readiness.migrations.live.replay import replay_all
+from readiness.migrations.live.scratch import connect, scratch_database
+from readiness.migrations.live.sources import Migration, Statement, load_migrations, split_at
+
+
+@dataclass(frozen=True)
+class VerifyRequest:
+    """What to verify."""
+
+    dsn: str
+    migrations: Path
+    previous: str
+    queries: str  # a file path, or "pg_stat_statements"
+    rows: int = 100
+    seed: int = 0
+
+
+@dataclass
+class VerifyReport:
+    """Everything verify found; ``ok`` when nothing broke."""
+
+    previous: str
+    head: str
+    queries: int
+    rows: int
+    broken: list[dict[str, Any]] = field(default_factory=list)
+    already_failing: list[dict[str, Any]] = field(default_factory=list)
+    statements: list[Applied] = field(default_factory=list)
+    loaded: list[Loaded] = field(default_factory=list)
+    migration_error: dict[str, Any] | None = None
+    roundtrip: dict[str, Any] = field(default_factory=dict)
+    history: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return (
+            not self.broken
+            and self.migration_error is None
+            and self.roundtrip.get("identical") is not False
+            and self.history.get("ok") is not False
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "previous": self.previous,
+            "head": self.head,
+            "queries": self.queries,
+            "rows": self.rows,
+            "broken_queries": self.broken,
+            "already_failing": self.already_failing,
+            "migration_error": self.migration_error,
+            "statements": [a.as_dict() for a in self.statements],
+            "data": [item.as_dict() for item in self.loaded],
+            "roundtrip": self.roundtrip,
+            "history": self.history,
+        }
+
+
+def stats_queries(dsn: str) -> list[OldQuery]:
+    """The reads and writes pg_stat_statements recorded on the DSN's database."""
+    with connect(dsn) as conn:
+        try:
+            rows = conn.execute(
+                "SELECT s.query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
+                "WHERE d.datname = current_database() ORDER BY s.calls DESC"
+            ).fetchall()
+        except psycopg.Error as exc:
+            raise InputError(
+                "cannot read pg_stat_statements on the --dsn database "
+                f"({exc.diag.message_primary}); load the extension (shared_preload_libraries) "
+                "or give a query log file"
+            ) from exc
+    queries = [classify(str(r[0])) for r in rows]
+    return [q for q in queries if q.kind != "other" and "pg_catalog" not in q.sql]
+
+
+def _statements(migrations: list[Migration]) -> list[tuple[Migration, Statement]]:
+    return [(m, s) for m in migrations for s in m.up]
+
+
+def _apply_plain(conn: psycopg.Connection, migrations: list[Migration], what: str) -> None:
+    for _migration, statement in _statements(migrations):
+        try:
+            conn.execute(statement.sql)
+        except psycopg.Error as exc:
+            raise InputError(
+                f"migration file {statement.file!r} line {statement.line} fails {what} "
+                f"({exc.diag.message_primary}); the history up to --previous must apply cleanly"
+            ) from exc
+
+
+def _down(conn: psycopg.Connection, migrations: list[Migration]) -> str | None:
+    for migration in reversed(migrations):
+        for statement in migration.down or ():
+            try:
+                conn.execute(statement.sql)
+            except psycopg.Error as exc:
+                return f"{statement.file} line {statement.line}: {exc.diag.message_primary}"
+    return None
+
+
+def _up(conn: psycopg.Connection, migrations: list[Migration]) -> str | None:
+    for _migration, statement in _statements(migrations):
+        try:
+            conn.execute(statement.sql)
+        except psycopg.Error as exc:
+            return f"{statement.file} line {statement.line}: {exc.diag.message_primary}"
+    return None
+
+
+def _roundtrip(
+    conn: psycopg.Connection, pending: list[Migration], at_previous: dict[str, str]
+) -> dict[str, Any]:
+    if not pending:
+        return {"checked": False, "reason": "no pending migration"}
+    missing = [m.file for m in pending if m.down is None]
+    if missing:
+        return {"checked": False, "reason": "no down script for " + ", ".join(missing)}
+    upgraded = schema_dump(conn)
+    error = _down(conn, pending)
+    if error is not None:
+        return {"checked": True, "identical": False, "error": "downgrade failed: " + error}
+    after_down = schema_differences(at_previous, schema_dump(conn))
+    error = _up(conn, pending)
+    if error is not None:
+        return {"checked": True, "identical": False, "error": "re-upgrade failed: " + error}
+    after_up = schema_differences(upgraded, schema_dump(conn))
+    return {
+        "checked": True,
+        "identical": not after_down and not after_up,
+        "downgrade_differences": after_down,
+        "reupgrade_differences": after_up,
+    }
+
+
+def _history(dsn: str, migrations: list[Migration]) -> dict[str, Any]:
+    with scratch_database(dsn) as name, connect(dsn, dbname=name) as conn:
+        error = _up(conn, migrations)
+    return {"ok": error is None, "migrations": len(migrations), "error": error}
+
+
+def _broken(query: OldQuery, error: str, applied: Applied) -> dict[str, Any]:
+    return {
+        "query": query.sql,
+        "kind": query.kind,
+        "error": error,
+        "statement": applied.statement.sql,
+        "migration": applied.version,
+        "file": applied.statement.file,
+        "line": applied.statement.line,
+    }
+
+
+def verify(
+    request: VerifyRequest, *, monotonic: Callable[[], float] = time.perf_counter
+) -> VerifyReport:
+    """Run the live rollback-safety check (see the module docstring)."""
+    if request.rows < 0:
+        raise InputError(f"--rows must be 0 or more (got {request.rows})")
+    migrations = load_migrations(request.migrations)
+    applied_before, pending = split_at(migrations, request.previous)
+    if request.queries == FROM_STATS:
+        queries = stats_queries(request.dsn)
+    else:
+        queries = read_query_file(Path(request.queries))
+    report = VerifyReport(
+        previous=applied_before[-1].version if applied_before else "0",
+        head=migrations[-1].version,
+        queries=len(queries),
+        rows=request.rows,
+    )
+    with scratch_database(request.dsn) as name:
+        with (
+            connect(request.dsn, dbname=name) as conn,
+            connect(request.dsn, dbname=name, autocommit=False) as replayer,
+        ):
+            _apply_plain(conn, applied_before, "before --previous")
+            at_previous = schema_dump(conn)
+            report.loaded = load_data(conn, rows=request.rows, seed=request.seed)
+            failing = replay_all(replayer, queries)
+            report.already_failing = [
+                {"query": queries[i].sql, "error": e} for i, e in sorted(failing.items())
+            ]
+            live = [i for i in range(len(queries)) if i not in failing]
+            for migration, statement in _statements(pending):
+                applied = apply_statement(
+                    conn,
+                    statement,
+                    migration.version,
+                    monotonic=monotonic,
+                    sampler=lambda: connect(request.dsn, dbname=name),
+                )
+                report.statements.append(applied)
+                if applied.error is not None:
+                    report.migration_error = applied.as_dict()
+                    break
+                now_failing = replay_all(replayer, [queries[i] for i in live])
+                for offset, error in sorted(now_failing.items()):
+                    report.broken.append(_broken(queries[live[offset]], error, applied))
+                live = [i for k, i in enumerate(live) if k not in now_failing]
+            if report.migration_error is None:
+                report.roundtrip = _roundtrip(conn, pending, at_previous)
+        report.history = _history(request.dsn, migrations)
+    return report
