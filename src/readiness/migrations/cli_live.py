@@ -95,6 +95,234 @@ def _print_verify(data: dict[str, Any]) -> None:
     typer.echo("\n".join(out))
 
 
+DsnOpt = Annotated[str, typer.Option("--dsn", help="PostgreSQL URL of the database.")]
+KeyOpt = Annotated[str, typer.Option("--key", help="Indexed unique key column (default id).")]
+OutOpt = Annotated[
+    Path, typer.Option("--out", help="Directory the plan's files go to (default migrations).")
+]
+StartOpt = Annotated[
+    int | None,
+    typer.Option("--start", help="First Flyway version (default: after the highest in --out)."),
+]
+plan_app = typer.Typer(help="Write an expand/contract plan as numbered SQL migrations.")
+
+
+def _column_type(dsn: str | None, table: str, column: str, given: str | None) -> str:
+    if given:
+        return given
+    if dsn is None:
+        raise typer.BadParameter("give the column's type with --type, or --dsn to read it")
+    from readiness.migrations.live.scratch import connect
+
+    with connect(dsn) as conn:
+        row = conn.execute(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = to_regclass(%s) AND attname = %s AND NOT attisdropped",
+            (table, column),
+        ).fetchone()
+    if row is None:
+        raise ReadinessError(f"column {table}.{column} not found in the --dsn database")
+    return str(row[0])
+
+
+def _write(steps: list[Any], out: Path, start: int | None, name: str, fmt: Format) -> None:
+    from readiness.migrations.toolkit.plan import next_version, write_plan
+
+    paths = write_plan(steps, out, start=start or next_version(out), name=name)
+    if fmt is Format.JSON:
+        emit_json({"files": [str(p) for p in paths], "steps": [s.purpose for s in steps]})
+    else:
+        typer.echo("\n".join(f"{p}  -- {s.purpose}" for p, s in zip(paths, steps, strict=True)))
+
+
+@plan_app.command("rename-column")
+def plan_rename(  # noqa: PLR0917 - Typer arguments and options
+    target: Annotated[str, typer.Argument(help="TABLE.OLD")],
+    new: Annotated[str, typer.Argument(help="The new column name.")],
+    column_type: Annotated[
+        str | None, typer.Option("--type", help="The column's type (default: read with --dsn).")
+    ] = None,
+    dsn: Annotated[
+        str | None, typer.Option("--dsn", help="Database to read the type from.")
+    ] = None,
+    key: KeyOpt = "id",
+    out: OutOpt = Path("migrations"),
+    start: StartOpt = None,
+    fmt: FormatOpt = Format.TEXT,
+) -> None:
+    """Six steps: add, dual-write trigger, backfill, switch reads, stop writing, drop."""
+    from readiness.migrations.toolkit.plan import rename_column, split_target
+
+    try:
+        table, old = split_target(target, "TABLE.OLD")
+        typ = _column_type(dsn, table, old, column_type)
+        _write(rename_column(table, old, new, typ, key=key), out, start, f"rename_{old}", fmt)
+    except ReadinessError as exc:
+        raise _fail(exc) from exc
+
+
+@plan_app.command("change-type")
+def plan_change_type(  # noqa: PLR0917 - Typer arguments and options
+    target: Annotated[str, typer.Argument(help="TABLE.COLUMN")],
+    new_type: Annotated[str, typer.Argument(help="The new type, e.g. bigint.")],
+    old_type: Annotated[
+        str | None, typer.Option("--from-type", help="The current type (default: read with --dsn).")
+    ] = None,
+    dsn: Annotated[
+        str | None, typer.Option("--dsn", help="Database to read the type from.")
+    ] = None,
+    key: KeyOpt = "id",
+    out: OutOpt = Path("migrations"),
+    start: StartOpt = None,
+    fmt: FormatOpt = Format.TEXT,
+) -> None:
+    """Six steps through a COLUMN_new column of the new type."""
+    from readiness.migrations.toolkit.plan import change_type, split_target
+
+    try:
+        table, column = split_target(target, "TABLE.COLUMN")
+        typ = _column_type(dsn, table, column, old_type)
+        steps = change_type(table, column, new_type, typ, key=key)
+        _write(steps, out, start, f"retype_{column}", fmt)
+    except ReadinessError as exc:
+        raise _fail(exc) from exc
+
+
+@plan_app.command("set-not-null")
+def plan_set_not_null(  # noqa: PLR0917 - Typer arguments and options
+    target: Annotated[str, typer.Argument(help="TABLE.COLUMN")],
+    default: Annotated[
+        str, typer.Option("--default", help="SQL value for old inserts and NULL rows, e.g. 'FR'.")
+    ],
+    key: KeyOpt = "id",
+    out: OutOpt = Path("migrations"),
+    start: StartOpt = None,
+    fmt: FormatOpt = Format.TEXT,
+) -> None:
+    """Six steps: default, NOT VALID check, backfill, validate, SET NOT NULL, drop the check."""
+    from readiness.migrations.toolkit.plan import set_not_null, split_target
+
+    try:
+        table, column = split_target(target, "TABLE.COLUMN")
+        _write(set_not_null(table, column, default, key=key), out, start, f"not_null_{column}", fmt)
+    except ReadinessError as exc:
+        raise _fail(exc) from exc
+
+
+def backfill_cmd(  # noqa: PLR0917 - Typer arguments and options
+    table: Annotated[str, typer.Argument(help="The table to update.")],
+    assign: Annotated[str, typer.Option("--set", help="Assignment, e.g. 'full_name = name'.")],
+    where: Annotated[
+        str, typer.Option("--where", help="Rows still to do, e.g. 'full_name IS NULL'.")
+    ],
+    dsn: DsnOpt,
+    key: KeyOpt = "id",
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", help="Rows per batch (default 5000).")
+    ] = 5000,
+    pause_ms: Annotated[
+        int, typer.Option("--pause-ms", help="Pause between batches (default 100 ms).")
+    ] = 100,
+    max_lag: Annotated[
+        float, typer.Option("--max-lag", help="Pause while replica lag exceeds it (default 1 s).")
+    ] = 1.0,
+    lag_recheck: Annotated[
+        float, typer.Option("--lag-recheck", help="Seconds between lag checks (default 5).")
+    ] = 5.0,
+    replica_dsn: Annotated[
+        str | None,
+        typer.Option("--replica-dsn", help="Replica to read lag on (default: the primary's view)."),
+    ] = None,
+    kill_file: Annotated[
+        Path | None, typer.Option("--kill-file", help="Stop before the next batch when it exists.")
+    ] = None,
+    progress: Annotated[
+        Path | None, typer.Option("--progress", help="Progress file, to resume (default: none).")
+    ] = None,
+    lock_timeout: Annotated[str, typer.Option("--lock-timeout", help="Default 5s.")] = "5s",
+    statement_timeout: Annotated[
+        str, typer.Option("--statement-timeout", help="Default 60s.")
+    ] = "60s",
+    fmt: FormatOpt = Format.TEXT,
+) -> None:
+    """Batched, throttled, resumable backfill that pauses while replicas lag."""
+    import time
+    from contextlib import ExitStack
+
+    from readiness.migrations.live.scratch import connect
+    from readiness.migrations.toolkit.backfill import BackfillSpec, lag_probe, run_backfill
+
+    spec = BackfillSpec(
+        table, assign, where, key, batch_size, pause_ms / 1000, lock_timeout,
+        statement_timeout, max_lag, lag_recheck, kill_file, progress,
+    )  # fmt: skip
+    try:
+        with ExitStack() as stack:
+            conn = stack.enter_context(connect(dsn))
+            lag_conn = stack.enter_context(connect(replica_dsn)) if replica_dsn else conn
+            lag = lag_probe(lag_conn, on_replica=replica_dsn is not None)
+            result = run_backfill(
+                conn,
+                spec,
+                sleep=time.sleep,
+                lag=lag,
+                on_batch=(
+                    lambda r: typer.echo(
+                        f"batch {r.batches}: {r.rows} rows, key {r.last_key}", err=True
+                    )
+                )
+                if fmt is Format.TEXT
+                else None,
+            )
+    except ReadinessError as exc:
+        raise _fail(exc) from exc
+    if fmt is Format.JSON:
+        emit_json(result.as_dict())
+    else:
+        typer.echo(
+            f"backfill {result.status}: {result.rows} rows in {result.batches} batches, "
+            f"last key {result.last_key}, {result.lag_pauses} lag pauses"
+        )
+    if result.status != "done":
+        raise typer.Exit(1)
+
+
+def drift_cmd(  # noqa: PLR0917 - Typer arguments and options
+    table: Annotated[str, typer.Argument(help="The table.")],
+    old: Annotated[str, typer.Argument(help="The old column.")],
+    new: Annotated[str, typer.Argument(help="The new column.")],
+    dsn: DsnOpt,
+    key: KeyOpt = "id",
+    samples: Annotated[int, typer.Option("--samples", help="Rows shown (default 5).")] = 5,
+    fmt: FormatOpt = Format.TEXT,
+) -> None:
+    """Count rows where OLD and NEW differ; exit 1 above 0.01 %."""
+    from readiness.migrations.live.scratch import connect
+    from readiness.migrations.toolkit.drift import measure_drift
+
+    try:
+        with connect(dsn) as conn:
+            drift = measure_drift(conn, table, old, new, key=key, samples=samples)
+    except ReadinessError as exc:
+        raise _fail(exc) from exc
+    if fmt is Format.JSON:
+        emit_json(drift.as_dict())
+    else:
+        lines = [
+            f"{table}: {drift.drifted} of {drift.total} rows differ ({drift.ratio:.4%}; "
+            f"limit {drift.limit:.2%})"
+        ]
+        lines += [
+            f"  {key}={s['key']}: {old}={s['old']!r} {new}={s['new']!r}" for s in drift.samples
+        ]
+        typer.echo("\n".join(lines))
+    if drift.exceeded:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Add verify, plan, backfill and drift to the ``migrations`` app."""
     app.command("verify")(verify_cmd)
+    app.add_typer(plan_app, name="plan")
+    app.command("backfill")(backfill_cmd)
+    app.command("drift")(drift_cmd)

@@ -24,7 +24,9 @@ from readiness.migrations.live.catalog import (
 )
 from readiness.migrations.live.sources import Statement
 
-NO_TRANSACTION = "25001"  # active_sql_transaction: "cannot run inside a transaction block"
+# "cannot run inside a transaction block" (25001); "invalid transaction termination" (2D000):
+# a DO block that COMMITs between batches.
+NO_TRANSACTION = ("25001", "2D000")
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def apply_statement(
             locks = strongest_locks(held_locks(conn, pid))
             after = relation_files(conn)
     except psycopg.Error as exc:
-        if exc.diag.sqlstate == NO_TRANSACTION:
+        if exc.diag.sqlstate in NO_TRANSACTION:
             return _apply_outside(conn, statement, version, monotonic, sampler)
         return Applied(statement, version, duration_ms=0.0, error=_error(exc))
     elapsed = (monotonic() - started) * 1000
