@@ -31,26 +31,41 @@ def verify_cmd(  # noqa: PLR0917 - Typer options
         str, typer.Option("--previous", help="Version the previous release ran against (0: none).")
     ],
     queries: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--queries",
             help="File of the previous version's queries (one per line or ;-separated), "
             "or pg_stat_statements.",
         ),
-    ],
+    ] = None,
     rows: Annotated[
         int, typer.Option("--rows", help="Generated rows per table (default 100).")
     ] = 100,
     seed: Annotated[
         int, typer.Option("--seed", help="Seed of the generated data (default 0).")
     ] = 0,
+    tests: Annotated[
+        Path | None,
+        typer.Option("--previous-tests", help="The previous version's test suite (a directory)."),
+    ] = None,
+    tests_ref: Annotated[
+        str | None,
+        typer.Option("--previous-ref", help="Take --previous-tests as it was at this git ref."),
+    ] = None,
+    tests_env: Annotated[
+        str,
+        typer.Option("--tests-env", help="Variable giving the suite its database URL."),
+    ] = "DATABASE_URL",
     fmt: FormatOpt = Format.TEXT,
 ) -> None:
-    """Replay the previous version's queries after each pending migration statement."""
+    """Replay the previous version's queries (and tests) after each pending statement."""
     from readiness.migrations.live.verify import VerifyRequest, verify
 
+    request = VerifyRequest(
+        dsn, migrations, previous, queries, rows, seed, tests, tests_ref, tests_env
+    )
     try:
-        report = verify(VerifyRequest(dsn, migrations, previous, queries, rows, seed))
+        report = verify(request)
     except ReadinessError as exc:
         raise _fail(exc) from exc
     data = report.as_dict()
@@ -76,6 +91,11 @@ def _print_verify(data: dict[str, Any]) -> None:
     for broken in data["broken_queries"]:
         out.append(
             f"BROKEN {broken['query']}\n  error: {broken['error']}\n  by {broken['file']}:"
+            f"{broken['line']}: {broken['statement']}"
+        )
+    for broken in data["broken_tests"]:
+        out.append(
+            f"BROKEN TEST {broken['test']}\n  error: {broken['error']}\n  by {broken['file']}:"
             f"{broken['line']}: {broken['statement']}"
         )
     if data["migration_error"]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from readiness.migrations.live.queries import FROM_STATS, OldQuery, classify, re
 from readiness.migrations.live.replay import replay_all
 from readiness.migrations.live.scratch import connect, scratch_database
 from readiness.migrations.live.sources import Migration, Statement, load_migrations, split_at
+from readiness.migrations.live.suite import database_url, run_suite, suite_directory
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,12 @@ class VerifyRequest:
     dsn: str
     migrations: Path
     previous: str
-    queries: str  # a file path, or "pg_stat_statements"
+    queries: str | None  # a file path, "pg_stat_statements", or None (with ``tests``)
     rows: int = 100
     seed: int = 0
+    tests: Path | None = None  # the previous version's test suite (second mode)
+    tests_ref: str | None = None  # ... as it was at this git ref
+    tests_env: str = "DATABASE_URL"  # the variable that gives the suite its database
 
 
 @dataclass
@@ -60,11 +65,14 @@ class VerifyReport:
     migration_error: dict[str, Any] | None = None
     roundtrip: dict[str, Any] = field(default_factory=dict)
     history: dict[str, Any] = field(default_factory=dict)
+    broken_tests: list[dict[str, Any]] = field(default_factory=list)
+    tests_failing_before: list[dict[str, str]] | None = None
 
     @property
     def ok(self) -> bool:
         return (
             not self.broken
+            and not self.broken_tests
             and self.migration_error is None
             and self.roundtrip.get("identical") is not False
             and self.history.get("ok") is not False
@@ -84,6 +92,8 @@ class VerifyReport:
             "data": [item.as_dict() for item in self.loaded],
             "roundtrip": self.roundtrip,
             "history": self.history,
+            "broken_tests": self.broken_tests,
+            "tests_failing_before": self.tests_failing_before,
         }
 
 
@@ -170,16 +180,17 @@ def _history(dsn: str, migrations: list[Migration]) -> dict[str, Any]:
     return {"ok": error is None, "migrations": len(migrations), "error": error}
 
 
-def _broken(query: OldQuery, error: str, applied: Applied) -> dict[str, Any]:
+def _where(applied: Applied) -> dict[str, Any]:
     return {
-        "query": query.sql,
-        "kind": query.kind,
-        "error": error,
         "statement": applied.statement.sql,
         "migration": applied.version,
         "file": applied.statement.file,
         "line": applied.statement.line,
     }
+
+
+def _broken(query: OldQuery, error: str, applied: Applied) -> dict[str, Any]:
+    return {"query": query.sql, "kind": query.kind, "error": error, **_where(applied)}
 
 
 def verify(
@@ -190,9 +201,15 @@ def verify(
         raise InputError(f"--rows must be 0 or more (got {request.rows})")
     migrations = load_migrations(request.migrations)
     applied_before, pending = split_at(migrations, request.previous)
+    if request.queries is None and request.tests is None:
+        raise InputError(
+            "nothing to replay: give the previous version's queries (--queries FILE or "
+            "pg_stat_statements) or its test suite (--previous-tests DIR)"
+        )
+    queries: list[OldQuery] = []
     if request.queries == FROM_STATS:
         queries = stats_queries(request.dsn)
-    else:
+    elif request.queries is not None:
         queries = read_query_file(Path(request.queries))
     report = VerifyReport(
         previous=applied_before[-1].version if applied_before else "0",
@@ -200,7 +217,37 @@ def verify(
         queries=len(queries),
         rows=request.rows,
     )
+    with ExitStack() as stack:
+        suite = (
+            stack.enter_context(suite_directory(request.tests, request.tests_ref))
+            if request.tests is not None
+            else None
+        )
+        _run(request, report, queries, pending, applied_before, suite, monotonic)
+    return report
+
+
+def _suite_round(
+    report: VerifyReport, suite: Path, request: VerifyRequest, url: str, applied: Applied
+) -> None:
+    baseline = {t["test"] for t in report.tests_failing_before or []}
+    known = baseline | {t["test"] for t in report.broken_tests}
+    for test, error in sorted(run_suite(suite, request.tests_env, url).items()):
+        if test not in known:
+            report.broken_tests.append({"test": test, "error": error, **_where(applied)})
+
+
+def _run(  # noqa: PLR0917 - one verify run's parts
+    request: VerifyRequest,
+    report: VerifyReport,
+    queries: list[OldQuery],
+    pending: list[Migration],
+    applied_before: list[Migration],
+    suite: Path | None,
+    monotonic: Callable[[], float],
+) -> None:
     with scratch_database(request.dsn) as name:
+        url = database_url(request.dsn, name)
         with (
             connect(request.dsn, dbname=name) as conn,
             connect(request.dsn, dbname=name, autocommit=False) as replayer,
@@ -213,6 +260,11 @@ def verify(
                 {"query": queries[i].sql, "error": e} for i, e in sorted(failing.items())
             ]
             live = [i for i in range(len(queries)) if i not in failing]
+            if suite is not None:
+                before = run_suite(suite, request.tests_env, url)
+                report.tests_failing_before = [
+                    {"test": t, "error": e} for t, e in sorted(before.items())
+                ]
             for migration, statement in _statements(pending):
                 applied = apply_statement(
                     conn,
@@ -229,7 +281,8 @@ def verify(
                 for offset, error in sorted(now_failing.items()):
                     report.broken.append(_broken(queries[live[offset]], error, applied))
                 live = [i for k, i in enumerate(live) if k not in now_failing]
+                if suite is not None:
+                    _suite_round(report, suite, request, url, applied)
             if report.migration_error is None:
                 report.roundtrip = _roundtrip(conn, pending, at_previous)
-        report.history = _history(request.dsn, migrations)
-    return report
+        report.history = _history(request.dsn, [*applied_before, *pending])
