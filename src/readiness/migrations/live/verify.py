@@ -193,37 +193,82 @@ def _broken(query: OldQuery, error: str, applied: Applied) -> dict[str, Any]:
     return {"query": query.sql, "kind": query.kind, "error": error, **_where(applied)}
 
 
+@dataclass(frozen=True)
+class _History:
+    """How one kind of history is applied: up to --previous, and whole on an empty database."""
+
+    previous: str
+    head: str
+    pending: list[Migration]
+    apply_previous: Callable[[psycopg.Connection, str], None]
+    history: Callable[[], dict[str, Any]]
+
+
+def _sql_history(request: VerifyRequest) -> _History:
+    migrations = load_migrations(request.migrations)
+    before, pending = split_at(migrations, request.previous)
+    return _History(
+        before[-1].version if before else "0",
+        migrations[-1].version,
+        pending,
+        lambda conn, _name: _apply_plain(conn, before, "before --previous"),
+        lambda: _history(request.dsn, migrations),
+    )
+
+
+def _alembic_history(request: VerifyRequest) -> _History:
+    from readiness.migrations.live import alembic_source as alembic
+
+    directory = request.migrations
+
+    def whole() -> dict[str, Any]:
+        with scratch_database(request.dsn) as name:
+            try:
+                alembic.upgrade(directory, database_url(request.dsn, name), "head")
+            except InputError as exc:
+                return {"ok": False, "migrations": len(revisions), "error": exc.message}
+        return {"ok": True, "migrations": len(revisions), "error": None}
+
+    revisions = alembic.heads(directory)
+    return _History(
+        request.previous,
+        revisions[-1] if revisions else "base",
+        alembic.pending_migrations(directory, request.dsn, request.previous),
+        lambda _conn, name: alembic.upgrade(
+            directory, database_url(request.dsn, name), request.previous
+        ),
+        whole,
+    )
+
+
 def verify(
     request: VerifyRequest, *, monotonic: Callable[[], float] = time.perf_counter
 ) -> VerifyReport:
     """Run the live rollback-safety check (see the module docstring)."""
+    from readiness.migrations.live.alembic_source import is_alembic
+
     if request.rows < 0:
         raise InputError(f"--rows must be 0 or more (got {request.rows})")
-    migrations = load_migrations(request.migrations)
-    applied_before, pending = split_at(migrations, request.previous)
     if request.queries is None and request.tests is None:
         raise InputError(
             "nothing to replay: give the previous version's queries (--queries FILE or "
             "pg_stat_statements) or its test suite (--previous-tests DIR)"
         )
+    alembic = request.migrations.is_dir() and is_alembic(request.migrations)
+    history = _alembic_history(request) if alembic else _sql_history(request)
     queries: list[OldQuery] = []
     if request.queries == FROM_STATS:
         queries = stats_queries(request.dsn)
     elif request.queries is not None:
         queries = read_query_file(Path(request.queries))
-    report = VerifyReport(
-        previous=applied_before[-1].version if applied_before else "0",
-        head=migrations[-1].version,
-        queries=len(queries),
-        rows=request.rows,
-    )
+    report = VerifyReport(history.previous, history.head, len(queries), request.rows)
     with ExitStack() as stack:
         suite = (
             stack.enter_context(suite_directory(request.tests, request.tests_ref))
             if request.tests is not None
             else None
         )
-        _run(request, report, queries, pending, applied_before, suite, monotonic)
+        _run(request, report, queries, history, suite, monotonic)
     return report
 
 
@@ -241,8 +286,7 @@ def _run(  # noqa: PLR0917 - one verify run's parts
     request: VerifyRequest,
     report: VerifyReport,
     queries: list[OldQuery],
-    pending: list[Migration],
-    applied_before: list[Migration],
+    history: _History,
     suite: Path | None,
     monotonic: Callable[[], float],
 ) -> None:
@@ -252,7 +296,7 @@ def _run(  # noqa: PLR0917 - one verify run's parts
             connect(request.dsn, dbname=name) as conn,
             connect(request.dsn, dbname=name, autocommit=False) as replayer,
         ):
-            _apply_plain(conn, applied_before, "before --previous")
+            history.apply_previous(conn, name)
             at_previous = schema_dump(conn)
             report.loaded = load_data(conn, rows=request.rows, seed=request.seed)
             failing = replay_all(replayer, queries)
@@ -265,7 +309,7 @@ def _run(  # noqa: PLR0917 - one verify run's parts
                 report.tests_failing_before = [
                     {"test": t, "error": e} for t, e in sorted(before.items())
                 ]
-            for migration, statement in _statements(pending):
+            for migration, statement in _statements(history.pending):
                 applied = apply_statement(
                     conn,
                     statement,
@@ -284,5 +328,5 @@ def _run(  # noqa: PLR0917 - one verify run's parts
                 if suite is not None:
                     _suite_round(report, suite, request, url, applied)
             if report.migration_error is None:
-                report.roundtrip = _roundtrip(conn, pending, at_previous)
-        report.history = _history(request.dsn, [*applied_before, *pending])
+                report.roundtrip = _roundtrip(conn, history.pending, at_previous)
+        report.history = history.history()
