@@ -85,8 +85,11 @@ def _print_verify(data: dict[str, Any]) -> None:
     for item in data["statements"]:
         locks = ", ".join(f"{t} {m}" for t, m in item["locks"].items()) or "no table lock"
         rewrite = f"; rewrites {', '.join(item['rewrites'])}" if item["rewrites"] else ""
+        text = " ".join(item["statement"].split())
+        text = text if len(text) <= 60 else text[:57] + "..."
         out.append(
-            f"  {item['file']}:{item['line']}  {item['duration_ms']:.1f} ms  {locks}{rewrite}"
+            f"  {item['file']}:{item['line']}  {text}\n"
+            f"      {item['duration_ms']:.1f} ms, {locks}{rewrite}"
         )
     for broken in data["broken_queries"]:
         out.append(

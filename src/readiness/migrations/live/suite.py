@@ -62,12 +62,18 @@ def suite_directory(path: Path, ref: str | None) -> Iterator[Path]:
 
 def run_suite(directory: Path, env_name: str, url: str) -> dict[str, str]:
     """Run pytest on ``directory`` with ``env_name=url``: failing test id -> first error line."""
+    directory = directory.resolve()
     with tempfile.TemporaryDirectory(prefix="readiness-junit-") as tmp:
         junit = Path(tmp) / "junit.xml"
         env = {**os.environ, env_name: url}
+        # A suite without its own pytest configuration must not pick up the configuration of
+        # a project above it (ours included): give it an empty one.
+        own = [directory / n for n in ("pytest.ini", "pyproject.toml", "setup.cfg", "tox.ini")]
+        config = [] if any(p.is_file() for p in own) else ["-c", str(Path(tmp) / "pytest.ini")]
+        (Path(tmp) / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
         subprocess.run(  # noqa: S603 - our own interpreter running pytest
             [sys.executable, "-m", "pytest", str(directory), "-q", "-p", "no:cacheprovider",
-             f"--junitxml={junit}", f"--rootdir={directory}"],
+             f"--junitxml={junit}", f"--rootdir={directory}", *config],
             cwd=directory, env=env, capture_output=True, check=False,
         )  # fmt: skip
         if not junit.exists():
