@@ -74,7 +74,8 @@ def measure_drift(
         ).fetchone()
         rows = conn.execute(
             sql.SQL(
-                "SELECT {k}::text, {o}::text, {n}::text FROM {t} WHERE {d} ORDER BY {k} LIMIT {s}"
+                "SELECT {k}::text AS sample_key, {o}::text, {n}::text FROM {t} WHERE {d} "
+                "ORDER BY {k} LIMIT {s}"
             ).format(
                 k=sql.Identifier(key),
                 o=sql.Identifier(old),
