@@ -101,7 +101,7 @@ def test_generated_rows_start_with_nulls_then_boundaries_and_unique_values() -> 
         ("text", "text", "S", False, True, (), None),
     ]
 
-    rows = generate_rows(columns, 4, random.Random(0))  # noqa: S311 - test data
+    rows = generate_rows(columns, 4, random.Random(0))
 
     assert rows == [
         [None, "", "u1-Zoë"],
@@ -112,7 +112,7 @@ def test_generated_rows_start_with_nulls_then_boundaries_and_unique_values() -> 
 
 
 def test_numeric_boundaries_follow_precision_and_scale() -> None:
-    rng = random.Random(0)  # noqa: S311 - test data
+    rng = random.Random(0)
 
     values = [value_for("numeric", "numeric(5,2)", "N", (), rng, row) for row in range(4)]
 
