@@ -69,6 +69,32 @@ def caught_up(primary: psycopg.Connection, replica: psycopg.Connection) -> bool:
 
 
 @contextmanager
+def single_cluster(extra_conf: str) -> Iterator[str]:
+    """The URL of a fresh cluster on a free port, ``extra_conf`` added to its configuration."""
+    bindir = _bin_dir()
+    if bindir is None:
+        pytest.skip("no PostgreSQL server binaries (initdb) on this machine")
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        pytest.skip("running as root without runuser: cannot start PostgreSQL as postgres")
+    base = Path(tempfile.mkdtemp(prefix="readiness-cluster-"))
+    base.chmod(0o777)  # the postgres user creates the cluster in it
+    data, port = base / "data", _free_port()
+    started = False
+    try:
+        _run([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-N"])
+        with (data / "postgresql.conf").open("a") as conf:
+            conf.write(f"port = {port}\nlisten_addresses = '127.0.0.1'\n"
+                       f"unix_socket_directories = '{base}'\nfsync = off\n{extra_conf}\n")  # fmt: skip
+        _run([str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "log"), "start"])
+        started = True
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        if started:
+            _run([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"])
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@contextmanager
 def streaming_pair() -> Iterator[tuple[str, str]]:
     """(primary URL, replica URL) of a running primary and streaming replica."""
     bindir = _bin_dir()

@@ -112,7 +112,9 @@ def stats_queries(dsn: str) -> list[OldQuery]:
                 "or give a query log file"
             ) from exc
     queries = [classify(str(r[0])) for r in rows]
-    return [q for q in queries if q.kind != "other" and "pg_catalog" not in q.sql]
+    # Monitoring and catalog queries are not the application's.
+    noise = ("pg_catalog", "pg_stat_statements", "pg_stat_", "pg_database")
+    return [q for q in queries if q.kind != "other" and not any(n in q.sql for n in noise)]
 
 
 def _statements(migrations: list[Migration]) -> list[tuple[Migration, Statement]]:
