@@ -83,8 +83,10 @@ def single_cluster(extra_conf: str) -> Iterator[str]:
     try:
         _run([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-N"])
         with (data / "postgresql.conf").open("a") as conf:
-            conf.write(f"port = {port}\nlisten_addresses = '127.0.0.1'\n"
-                       f"unix_socket_directories = '{base}'\nfsync = off\n{extra_conf}\n")  # fmt: skip
+            conf.write(
+                f"port = {port}\nlisten_addresses = '127.0.0.1'\n"
+                f"unix_socket_directories = '{base}'\nfsync = off\n{extra_conf}\n"
+            )
         _run([str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "log"), "start"])
         started = True
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
