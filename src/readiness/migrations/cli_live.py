@@ -321,15 +321,18 @@ def drift_cmd(  # noqa: PLR0917 - Typer arguments and options
 ) -> None:
     """Count rows where OLD and NEW differ; exit 1 above 0.01 %."""
     from readiness.migrations.live.scratch import connect
+    from readiness.migrations.toolkit.contract import old_column_reads
     from readiness.migrations.toolkit.drift import measure_drift
 
     try:
         with connect(dsn) as conn:
             drift = measure_drift(conn, table, old, new, key=key, samples=samples)
+            reads = old_column_reads(conn, table, old)
     except ReadinessError as exc:
         raise _fail(exc) from exc
+    ready = None if reads is None else not reads and not drift.exceeded
     if fmt is Format.JSON:
-        emit_json(drift.as_dict())
+        emit_json({**drift.as_dict(), "old_column_reads": reads, "contract_ready": ready})
     else:
         lines = [
             f"{table}: {drift.drifted} of {drift.total} rows differ ({drift.ratio:.4%}; "
@@ -338,6 +341,11 @@ def drift_cmd(  # noqa: PLR0917 - Typer arguments and options
         lines += [
             f"  {key}={s['key']}: {old}={s['old']!r} {new}={s['new']!r}" for s in drift.samples
         ]
+        if reads is None:
+            lines.append("old column reads: unknown (pg_stat_statements is not installed)")
+        else:
+            lines += [f"still reads {old}: {r['query']} ({r['calls']} calls)" for r in reads]
+            lines.append(f"contract ready: {'yes' if ready else 'no'}")
         typer.echo("\n".join(lines))
     if drift.exceeded:
         raise typer.Exit(1)

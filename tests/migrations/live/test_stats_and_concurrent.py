@@ -66,3 +66,20 @@ def test_a_concurrent_index_runs_outside_a_transaction_with_sampled_locks(
 
     (statement,) = json.loads(result.stdout)["statements"]
     assert (result.exit_code, statement["lock_source"], statement["error"]) == (0, "sampled", None)
+
+
+def test_drift_reports_the_queries_that_still_read_the_old_column() -> None:
+    with single_cluster("shared_preload_libraries = 'pg_stat_statements'") as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION pg_stat_statements")
+            conn.execute("CREATE TABLE t (id int PRIMARY KEY, name text, full_name text)")
+            conn.execute("INSERT INTO t VALUES (1, 'a', 'a')")
+            conn.execute("SELECT pg_stat_statements_reset()")
+            conn.execute("SELECT name FROM t WHERE id = %s", (1,))
+            conn.execute("SELECT full_name FROM t")
+        args = ["drift", "t", "name", "full_name", "--dsn", url, "--format", "json"]
+        result = CliRunner().invoke(_app(), args)
+
+    data = json.loads(result.stdout)
+    assert (result.exit_code, data["drifted"], data["contract_ready"]) == (0, 0, False)
+    assert data["old_column_reads"] == [{"query": "SELECT name FROM t WHERE id = $1", "calls": 1}]

@@ -145,6 +145,7 @@ def run_backfill(
     start = _progress(spec)
     result = BackfillResult("running", last_key=start, resumed_from=start)
     batch = sql.SQL(
+        "/* readiness:backfill */ "
         "WITH batch AS (SELECT {key} FROM {table} WHERE ({last}::text IS NULL "
         "OR {key} > CAST({last} AS {ktype})) ORDER BY {key} LIMIT {n}), "
         "done AS (UPDATE {table} AS t SET {assign} FROM batch WHERE t.{key} = batch.{key} "

@@ -66,15 +66,18 @@ def measure_drift(
     differs = sql.SQL("{}::text IS DISTINCT FROM {}::text").format(
         sql.Identifier(old), sql.Identifier(new)
     )
+    # The /* readiness:drift */ mark keeps pg_stat_statements' record of these statements
+    # from being taken for the application's (see toolkit.contract).
     try:
         row = conn.execute(
-            sql.SQL("SELECT count(*), count(*) FILTER (WHERE {}) FROM {}").format(
-                differs, sql.SQL(table)
-            )
+            sql.SQL(
+                "/* readiness:drift */ SELECT count(*), count(*) FILTER (WHERE {}) FROM {}"
+            ).format(differs, sql.SQL(table))
         ).fetchone()
         rows = conn.execute(
             sql.SQL(
-                "SELECT {k}::text AS sample_key, {o}::text, {n}::text FROM {t} WHERE {d} "
+                "/* readiness:drift */ SELECT {k}::text AS sample_key, {o}::text, {n}::text "
+                "FROM {t} WHERE {d} "
                 "ORDER BY {k} LIMIT {s}"
             ).format(
                 k=sql.Identifier(key),
