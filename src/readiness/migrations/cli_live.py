@@ -56,23 +56,27 @@ def verify_cmd(  # noqa: PLR0917 - Typer options
         str,
         typer.Option("--tests-env", help="Variable giving the suite its database URL."),
     ] = "DATABASE_URL",
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Golden dataset (SQL) instead of generated rows."),
+    ] = None,
     fmt: FormatOpt = Format.TEXT,
 ) -> None:
     """Replay the previous version's queries (and tests) after each pending statement."""
     from readiness.migrations.live.verify import VerifyRequest, verify
 
     request = VerifyRequest(
-        dsn, migrations, previous, queries, rows, seed, tests, tests_ref, tests_env
+        dsn, migrations, previous, queries, rows, seed, tests, tests_ref, tests_env, data
     )
     try:
         report = verify(request)
     except ReadinessError as exc:
         raise _fail(exc) from exc
-    data = report.as_dict()
+    result = report.as_dict()
     if fmt is Format.JSON:
-        emit_json(data)
+        emit_json(result)
     else:
-        _print_verify(data)
+        _print_verify(result)
     if not report.ok:
         raise typer.Exit(1)
 

@@ -239,3 +239,19 @@ def test_a_not_null_column_without_default_fails_on_the_filled_table(
         '23502: column "country" of relation "users" contains null values'
     )
     assert report["roundtrip"] == {}
+
+
+def test_a_golden_dataset_replaces_the_generated_rows(pg_url: str, tmp_path: Path) -> None:
+    golden = tmp_path / "golden.sql"
+    golden.write_text(
+        "INSERT INTO users (email, name, age) VALUES ('z@example.com', NULL, 7);\n"
+        "INSERT INTO users (email, name, age) VALUES ('y@example.com', 'Y', NULL);\n"
+    )
+
+    code, out = _verify(
+        pg_url, tmp_path, "DELETE FROM users WHERE age IS NULL;", "--data", str(golden)
+    )
+
+    report = json.loads(out)
+    assert (code, report["data"], report["broken_queries"]) == (0, [], [])
+    assert report["statements"][0]["locks"] == {"public.users": "RowExclusiveLock"}

@@ -31,7 +31,13 @@ from readiness.migrations.live.fill import Loaded, load_data
 from readiness.migrations.live.queries import FROM_STATS, OldQuery, classify, read_query_file
 from readiness.migrations.live.replay import replay_all
 from readiness.migrations.live.scratch import connect, scratch_database
-from readiness.migrations.live.sources import Migration, Statement, load_migrations, split_at
+from readiness.migrations.live.sources import (
+    Migration,
+    Statement,
+    load_migrations,
+    split_at,
+    split_statements,
+)
 from readiness.migrations.live.suite import database_url, run_suite, suite_directory
 
 
@@ -48,6 +54,7 @@ class VerifyRequest:
     tests: Path | None = None  # the previous version's test suite (second mode)
     tests_ref: str | None = None  # ... as it was at this git ref
     tests_env: str = "DATABASE_URL"  # the variable that gives the suite its database
+    data: Path | None = None  # a golden dataset (SQL) loaded instead of generated rows
 
 
 @dataclass
@@ -129,6 +136,21 @@ def _apply_plain(conn: psycopg.Connection, migrations: list[Migration], what: st
             raise InputError(
                 f"migration file {statement.file!r} line {statement.line} fails {what} "
                 f"({exc.diag.message_primary}); the history up to --previous must apply cleanly"
+            ) from exc
+
+
+def _load_golden(conn: psycopg.Connection, path: Path) -> None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"--data {str(path)!r} cannot be read ({exc.strerror})") from exc
+    for statement in split_statements(text, path.name):
+        try:
+            conn.execute(statement.sql)
+        except psycopg.Error as exc:
+            raise InputError(
+                f"--data {path.name!r} line {statement.line} fails at the previous head "
+                f"({exc.diag.message_primary}); the dataset must fit the --previous schema"
             ) from exc
 
 
@@ -300,7 +322,10 @@ def _run(  # noqa: PLR0917 - one verify run's parts
         ):
             history.apply_previous(conn, name)
             at_previous = schema_dump(conn)
-            report.loaded = load_data(conn, rows=request.rows, seed=request.seed)
+            if request.data is not None:
+                _load_golden(conn, request.data)
+            else:
+                report.loaded = load_data(conn, rows=request.rows, seed=request.seed)
             failing = replay_all(replayer, queries)
             report.already_failing = [
                 {"query": queries[i].sql, "error": e} for i, e in sorted(failing.items())
