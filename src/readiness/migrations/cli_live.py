@@ -95,6 +95,10 @@ def _print_verify(data: dict[str, Any]) -> None:
             f"  {item['file']}:{item['line']}  {text}\n"
             f"      {item['duration_ms']:.1f} ms, {locks}{rewrite}"
         )
+    for failing in data["already_failing"]:
+        out.append(
+            f"already failing before the migrations: {failing['query']} ({failing['error']})"
+        )
     for broken in data["broken_queries"]:
         out.append(
             f"BROKEN {broken['query']}\n  error: {broken['error']}\n  by {broken['file']}:"

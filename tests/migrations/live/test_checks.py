@@ -119,3 +119,26 @@ def test_applied_compares_the_flyway_head_with_the_directory(  # noqa: PLR0917 -
 
     assert (result.status, result.summary) == (status, summary)
     assert result.evidence == {"expected": "2", "applied": recorded, "tool": "flyway"}
+
+
+class _Unreachable:
+    """Facts whose verify run cannot reach its database."""
+
+    def verify_missing(self) -> list[str]:
+        return []
+
+    def run_verify(self) -> object:
+        from readiness.errors import InputError
+
+        raise InputError("cannot connect to the database of --dsn (refused)")
+
+
+def test_rollback_safe_is_an_error_when_the_live_check_cannot_run(
+    settings: Settings, clock: FrozenClock
+) -> None:
+    result = RollbackSafeCheck().run(_context(settings, clock, Gate.MERGE, _Unreachable()))
+
+    assert (result.status, result.summary) == (
+        CheckStatus.ERROR,
+        "The live check could not run: cannot connect to the database of --dsn (refused)",
+    )
