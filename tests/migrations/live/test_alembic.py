@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typer.testing import CliRunner
+
 from readiness.migrations.live.verify import VerifyRequest, verify
 from tests.migrations.live.conftest import write_migrations
+from tests.migrations.live.test_verify import _app
 
 ENV = """
 from alembic import context
@@ -81,3 +84,19 @@ def test_an_alembic_rename_breaks_the_old_select(pg_url: str, tmp_path: Path) ->
     ]
     assert report["roundtrip"]["identical"] is True
     assert report["history"] == {"ok": True, "migrations": 2, "error": None}
+
+
+def test_an_env_without_offline_mode_is_one_input_error(pg_url: str, tmp_path: Path) -> None:
+    root = write_migrations(tmp_path / "alembic", {"env.py": "raise KeyError('engine')\n"})
+    write_migrations(root / "versions", {"r1_init.py": R1})
+    queries = tmp_path / "q.sql"
+    queries.write_text("SELECT 1\n", encoding="utf-8")
+    args = ["verify", "--dsn", pg_url, "--migrations", str(root), "--previous", "base"]
+
+    result = CliRunner().invoke(_app(), [*args, "--queries", str(queries)])
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: alembic cannot render base:head as SQL (KeyError: 'engine'); verify needs an "
+        "env.py that supports offline mode (`alembic upgrade --sql`)\n"
+    )

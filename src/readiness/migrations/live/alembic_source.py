@@ -19,7 +19,6 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 
 from readiness.errors import InputError
 from readiness.migrations.live.sources import Migration, Statement, split_statements
@@ -53,21 +52,33 @@ def _sa_url(url: str) -> str:
 
 def heads(directory: Path) -> list[str]:
     """The revisions of the history, base first."""
-    script = ScriptDirectory.from_config(_config(directory, "postgresql://localhost/x"))
-    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+    try:
+        script = ScriptDirectory.from_config(_config(directory, "postgresql://localhost/x"))
+        return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+    except Exception as exc:
+        raise InputError(
+            f"{str(directory)!r} is not a readable Alembic history ({type(exc).__name__}: {exc})"
+        ) from exc
 
 
 def upgrade(directory: Path, url: str, target: str) -> None:
     """``alembic upgrade target`` on ``url`` (``0``/``base``: nothing)."""
     if target in ("0", "base", "none", ""):
         return
+    import sqlalchemy as sa
+
+    cfg = _config(directory, _sa_url(url))
+    engine = sa.create_engine(_sa_url(url), poolclass=sa.pool.NullPool)
+    cfg.attributes["engine"] = engine  # for env.py files that take an engine, not a URL
     try:
-        command.upgrade(_config(directory, _sa_url(url)), target)
-    except (CommandError, Exception) as exc:  # env.py may raise anything
+        command.upgrade(cfg, target)
+    except Exception as exc:
         raise InputError(
-            f"alembic upgrade {target} fails on the scratch database ({exc}); the history "
-            "up to --previous must apply cleanly"
+            f"alembic upgrade {target} fails on the scratch database ({type(exc).__name__}: "
+            f"{exc}); the history up to --previous must apply cleanly"
         ) from exc
+    finally:
+        engine.dispose()
 
 
 def _render(directory: Path, url: str, upgrade_range: str, *, down: bool) -> dict[str, str]:
@@ -78,8 +89,11 @@ def _render(directory: Path, url: str, upgrade_range: str, *, down: bool) -> dic
             command.downgrade(cfg, upgrade_range, sql=True)
         else:
             command.upgrade(cfg, upgrade_range, sql=True)
-    except CommandError as exc:
-        raise InputError(f"alembic cannot render {upgrade_range} as SQL ({exc})") from exc
+    except Exception as exc:
+        raise InputError(
+            f"alembic cannot render {upgrade_range} as SQL ({type(exc).__name__}: {exc}); "
+            "verify needs an env.py that supports offline mode (`alembic upgrade --sql`)"
+        ) from exc
     text = buffer.getvalue()
     parts: dict[str, str] = {}
     marks = list(MARKER.finditer(text))
