@@ -143,3 +143,42 @@ def test_drift_above_the_limit_fails(pg_schema_url: str) -> None:
     code, data = _drift(pg_schema_url, 2)
 
     assert (code, data["drifted"], data["ratio"], data["exceeded"]) == (1, 2, 0.0002, True)
+
+
+def test_the_backfill_defaults_are_the_handbook_figures() -> None:
+    spec = BackfillSpec("t", "b = a", "b IS NULL")
+
+    assert (spec.batch_size, spec.pause_s, spec.max_lag_s, spec.lag_recheck_s) == (
+        5000, 0.1, 1.0, 5.0,
+    )  # fmt: skip
+
+
+def test_the_backfill_command_stops_at_an_existing_kill_file(
+    pg_schema_url: str, tmp_path: Path
+) -> None:
+    kill = tmp_path / "STOP"
+    kill.touch()
+    with _table(pg_schema_url, 3):
+        pass
+    args = ["backfill", "t", "--set", "full_name = name", "--where", "full_name IS NULL"]
+    args += ["--dsn", pg_schema_url, "--kill-file", str(kill), "--format", "json"]
+
+    result = CliRunner().invoke(_app(), args)
+
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {
+        "status": "killed", "batches": 0, "rows": 0, "last_key": None,
+        "resumed_from": None, "lag_pauses": 0,
+    }  # fmt: skip
+
+
+def test_the_backfill_command_runs_to_the_end(pg_schema_url: str) -> None:
+    with _table(pg_schema_url, 7):
+        pass
+    args = ["backfill", "t", "--set", "full_name = name", "--where", "full_name IS NULL"]
+    args += ["--dsn", pg_schema_url, "--batch-size", "3", "--pause-ms", "0"]
+
+    result = CliRunner().invoke(_app(), args)
+
+    assert result.exit_code == 0
+    assert result.stdout == "backfill done: 7 rows in 3 batches, last key 7, 0 lag pauses\n"
