@@ -6,6 +6,9 @@ broke, drift is above the limit, a backfill was stopped; 2: an input error, in o
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -297,13 +300,7 @@ def backfill_cmd(  # noqa: PLR0917 - Typer arguments and options
                 spec,
                 sleep=time.sleep,
                 lag=lag,
-                on_batch=(
-                    lambda r: typer.echo(
-                        f"batch {r.batches}: {r.rows} rows, key {r.last_key}", err=True
-                    )
-                )
-                if fmt is Format.TEXT
-                else None,
+                on_batch=stack.enter_context(_progress(conn, spec, fmt)),
             )
     except ReadinessError as exc:
         raise _fail(exc) from exc
@@ -316,6 +313,31 @@ def backfill_cmd(  # noqa: PLR0917 - Typer arguments and options
         )
     if result.status != "done":
         raise typer.Exit(1)
+
+
+@contextmanager
+def _progress(conn: Any, spec: Any, fmt: Format) -> Iterator[Callable[[Any], None] | None]:
+    """A progress bar on a terminal (total: the planner's row estimate), else one line a batch."""
+    if fmt is Format.JSON:
+        yield None
+        return
+    if not sys.stderr.isatty():
+        yield lambda r: typer.echo(f"batch {r.batches}: {r.rows} rows, key {r.last_key}", err=True)
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from readiness.migrations.toolkit.backfill import estimated_rows
+
+    total = estimated_rows(conn, spec.table)
+    with Progress(console=Console(stderr=True)) as bar:
+        task = bar.add_task(f"backfill {spec.table}", total=total)
+
+        def advance(result: Any) -> None:
+            scanned = result.batches * spec.batch_size
+            bar.update(task, completed=min(scanned, total) if total else scanned)
+
+        yield advance
 
 
 def drift_cmd(  # noqa: PLR0917 - Typer arguments and options

@@ -80,6 +80,14 @@ def lag_probe(conn: psycopg.Connection, *, on_replica: bool) -> Callable[[], flo
     return probe
 
 
+def estimated_rows(conn: psycopg.Connection, table: str) -> int | None:
+    """The planner's row count of ``table`` (None: never analysed), for a progress bar."""
+    row = conn.execute(
+        "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)", (table,)
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None and row[0] >= 0 else None
+
+
 def _progress(spec: BackfillSpec) -> str | None:
     if spec.progress_file is None or not spec.progress_file.exists():
         return None
