@@ -1,0 +1,1 @@
+"""The expand/contract toolkit: plans as numbered migrations, backfill, drift."""
