@@ -337,6 +337,14 @@ class MigrationsSettings(BaseModel):
     enable: list[str] | None = None  # only these rules (default: every rule)
     runner_transaction: bool = False  # the runner wraps each SQL file in a transaction
     since: str | None = None  # the first pending migration (file name or Alembic revision)
+    # The live rollback-safety check and the deploy head check (docs/migrations-live.md); a DSN
+    # with a password is better set from the environment: READINESS_MIGRATIONS__VERIFY_DSN.
+    directory: str | None = None  # what the live check applies (default: paths[0], "migrations")
+    verify_dsn: str | None = Field(default=None, repr=False)  # server for scratch databases
+    previous: str | None = None  # the version the previous release ran against
+    queries: str | None = None  # its queries: a file, or "pg_stat_statements"
+    database_url: str | None = Field(default=None, repr=False)  # the deployed database
+    expected_head: str | None = None  # the head it must be at (default: the directory's last)
 
 
 class Settings(BaseModel):

@@ -55,6 +55,11 @@ def ingest(capsys: pytest.CaptureFixture[str], root: Path, xml: bytes, commit: s
     assert (code, err) == (0, "")
 
 
+NO_LIVE_DB = (
+    "No database configured for the live rollback-safety check: set verify_dsn, previous, "
+    "queries in [tool.readiness.migrations]"
+)
+
 def checks_of(out: str) -> dict[str, tuple[str, str]]:
     return {c["id"]: (c["status"], c["summary"]) for c in json.loads(out)["checks"]}
 
@@ -76,6 +81,7 @@ def test_an_unknown_head_fails_every_check_that_reads_runs_and_names_the_recorde
         f"      {NO_APP}",
         "SKIP  migrations.lint           no migrations configured ([tool.readiness.migrations] "
         "paths)",
+        f"SKIP  migrations.rollback_safe  {NO_LIVE_DB}",
         "FAIL  tests.determinism_hints   No test history recorded for commit deadbee",
         remedy,
         "FAIL  tests.no_new_flaky        No test history recorded for commit deadbee",
@@ -85,7 +91,7 @@ def test_an_unknown_head_fails_every_check_that_reads_runs_and_names_the_recorde
         "PASS  tests.quarantine_expired  No test is quarantined",
         "FAIL  tests.time_budget         No test run recorded for commit deadbee",
         remedy,
-        "merge gate: FAIL (1 passed, 0 warned, 5 failed, 1 skipped, 0 errors)",
+        "merge gate: FAIL (1 passed, 0 warned, 5 failed, 2 skipped, 0 errors)",
     ]
 
 
@@ -121,6 +127,7 @@ def test_a_gate_on_a_database_without_runs_fails_naming_the_database_it_read(
             "No app is configured for the audit capture coverage check",
         ),
         "migrations.lint": ("skip", "no migrations configured ([tool.readiness.migrations] paths)"),
+        "migrations.rollback_safe": ("skip", NO_LIVE_DB),
         "tests.determinism_hints": ("fail", summary),
         "tests.no_new_flaky": ("fail", summary),
         "tests.passed": ("fail", summary),
@@ -226,7 +233,7 @@ def test_a_gate_whose_checks_were_all_skipped_exits_2_and_never_prints_pass(
     assert out.splitlines()[-2:] == [
         "every check was skipped, so the merge gate verified nothing and cannot pass; run at "
         "least one check (narrow --skip, or provide what the skipped checks need)",
-        "merge gate: ERROR (0 passed, 0 warned, 0 failed, 7 skipped, 0 errors)",
+        "merge gate: ERROR (0 passed, 0 warned, 0 failed, 8 skipped, 0 errors)",
     ]
 
 

@@ -186,6 +186,7 @@ def test_a_remote_gate_run_is_stored_in_the_server_s_gate_history_under_the_toke
     assert [(c["id"], c["status"]) for c in stored["checks"]] == [
         ("audit.capture_coverage", "fail"),
         ("migrations.lint", "skip"),
+        ("migrations.rollback_safe", "skip"),
         ("tests.determinism_hints", "pass"),
         ("tests.no_new_flaky", "fail"),
         ("tests.passed", "pass"),
@@ -207,7 +208,7 @@ def test_a_gate_run_with_a_reader_token_keeps_its_verdict_and_warns_it_was_not_s
     out, err = capsys.readouterr()
     assert (code, out.splitlines()[-1]) == (
         0,
-        "merge gate: PASS (5 passed, 1 warned, 0 failed, 1 skipped, 0 errors)",
+        "merge gate: PASS (5 passed, 1 warned, 0 failed, 2 skipped, 0 errors)",
     )
     assert err == (
         "warning: the gate run was not stored in the server's gate history (server "

@@ -9,7 +9,6 @@ not do on a request's behalf; run them from the CLI in CI.
 
 from __future__ import annotations
 
-import os
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -80,7 +79,7 @@ def applied_head(request: Request, _who: Reader) -> dict[str, Any]:
     """The deployed database's migration head and the expected one (None: unknown)."""
     from readiness.migrations.live.gate import LiveGate
 
-    facts = LiveGate.from_environ(get_settings(request).root, os.environ)
+    facts = LiveGate.from_settings(get_settings(request))
     applied = facts.applied()
     return {
         "expected": facts.expected(),

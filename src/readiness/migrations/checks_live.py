@@ -1,7 +1,7 @@
 """Gate checks ``migrations.rollback_safe`` (merge) and ``migrations.applied`` (deploy).
 
 Both read a :class:`~readiness.migrations.live.gate.LiveGate` from
-``context.services["migrations_live"]`` (the plugin builds it with ``LiveGate.from_environ``;
+``context.services["migrations_live"]`` (the plugin builds it with ``LiveGate.from_settings``;
 tests pass a fake). Neither passes without evidence: with no database configured the live check
 is skipped with the reason, and an unknown database head fails as missing evidence.
 """
@@ -24,7 +24,7 @@ SAFE_REMEDIATION = (
 )
 APPLIED_REMEDIATION = (
     "Run the pending migrations on the deployed database before the new version takes traffic, "
-    "or set READINESS_MIGRATIONS_EXPECTED_HEAD to the head this release expects"
+    "or set expected_head in [tool.readiness.migrations] to the head this release expects"
 )
 
 
@@ -61,7 +61,8 @@ class RollbackSafeCheck:
             return CheckResult(
                 CheckStatus.SKIP,
                 "No database configured for the live rollback-safety check: set "
-                + ", ".join(missing),
+                + ", ".join(missing)
+                + " in [tool.readiness.migrations]",
             )
         try:
             report = facts.run_verify()
@@ -107,8 +108,8 @@ class AppliedCheck:
             unknown = "expected head" if expected is None else "database head"
             return CheckResult(
                 CheckStatus.FAIL,
-                f"Unknown {unknown}: set READINESS_MIGRATIONS_DATABASE_URL and "
-                "READINESS_MIGRATIONS_DIR (or _EXPECTED_HEAD)",
+                f"Unknown {unknown}: set database_url and directory (or expected_head) in "
+                "[tool.readiness.migrations]",
                 {"expected": expected, "applied": applied[1] if applied else None},
                 remediation=APPLIED_REMEDIATION,
                 missing_evidence=True,

@@ -103,3 +103,12 @@ def rules_cmd() -> None:
 
     for rule in sorted(RULES.values(), key=lambda r: r.id):
         typer.echo(f"{rule.id:<46} {rule.severity.label:<8} {rule.title}")
+
+
+def _register_live() -> None:
+    from readiness.migrations import cli_live
+
+    cli_live.register(app)
+
+
+_register_live()

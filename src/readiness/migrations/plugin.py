@@ -1,5 +1,6 @@
 """Migration safety as a built-in plugin: its CLI sub-app, API router, dashboard page and the
-``migrations.lint`` merge-gate check."""
+gate checks ``migrations.lint`` and ``migrations.rollback_safe`` (merge) and
+``migrations.applied`` (deploy)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,17 @@ from readiness.plugins.manager import hookimpl
 @hookimpl
 def readiness_gate_checks(gate: Gate) -> list[Check]:
     from readiness.migrations.checks import migration_checks
+    from readiness.migrations.checks_live import live_checks
 
-    return [c for c in migration_checks() if gate in c.gates]
+    return [c for c in [*migration_checks(), *live_checks()] if gate in c.gates]
+
+
+@hookimpl
+def readiness_gate_services(settings: Any, stores: Any) -> dict[str, Any]:
+    from readiness.migrations.checks_live import SERVICE_NAME
+    from readiness.migrations.live.gate import LiveGate
+
+    return {SERVICE_NAME: LiveGate.from_settings(settings)}
 
 
 @hookimpl
@@ -26,8 +36,9 @@ def readiness_cli_apps() -> list[tuple[str, Any]]:
 @hookimpl
 def readiness_api_routers() -> list[Any]:
     from readiness.migrations.api import router
+    from readiness.migrations.api_live import api_router
 
-    return [router]
+    return [router, api_router()]
 
 
 @hookimpl

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
@@ -24,6 +25,12 @@ with warnings.catch_warnings():
 
 @pytest.fixture
 def client(settings: Settings, clock: FrozenClock) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    with _client(settings, clock) as pair:
+        yield pair
+
+
+@contextmanager
+def _client(settings: Settings, clock: FrozenClock) -> Iterator[tuple[TestClient, dict[str, str]]]:
     stores = open_stores(settings)
     token = TokenService(stores=stores, clock=clock, actor="setup").create(
         name="reader-bot", role="reader"
@@ -81,13 +88,11 @@ def test_a_missing_field_is_an_input_error(client: tuple[TestClient, dict[str, s
     assert response.json()["error"]["message"] == "set-not-null needs 'default' in the request body"
 
 
-def test_applied_is_unknown_without_configuration(
-    client: tuple[TestClient, dict[str, str]], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    http, auth = client
-    monkeypatch.setenv("READINESS_MIGRATIONS_EXPECTED_HEAD", "7")
-    monkeypatch.delenv("READINESS_MIGRATIONS_DATABASE_URL", raising=False)
-
-    response = http.get("/api/v1/migrations/applied", headers=auth)
+def test_applied_is_unknown_without_a_database_url(settings: Settings, clock: FrozenClock) -> None:
+    configured = settings.model_copy(
+        update={"migrations": settings.migrations.model_copy(update={"expected_head": "7"})}
+    )
+    with _client(configured, clock) as (http, auth):
+        response = http.get("/api/v1/migrations/applied", headers=auth)
 
     assert response.json() == {"expected": "7", "applied": None, "tool": None}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from readiness._common.clock import FrozenClock
-from readiness.config import Settings
+from readiness.config import Settings, load_settings
 from readiness.gate.model import CheckStatus, Gate, GateContext
 from readiness.migrations.checks_live import AppliedCheck, RollbackSafeCheck, live_checks
 from readiness.migrations.live.gate import LiveGate
@@ -38,14 +38,14 @@ def test_the_checks_are_exported_with_their_gates() -> None:
 def test_rollback_safe_is_skipped_with_the_reason_without_a_database(
     settings: Settings, clock: FrozenClock, tmp_path: Path
 ) -> None:
-    facts = LiveGate.from_environ(tmp_path, {"READINESS_MIGRATIONS_PREVIOUS": "1"})
+    facts = LiveGate(tmp_path, previous="1")
 
     result = RollbackSafeCheck().run(_context(settings, clock, Gate.MERGE, facts))
 
     assert result.status is CheckStatus.SKIP
     assert result.summary == (
         "No database configured for the live rollback-safety check: set "
-        "READINESS_MIGRATIONS_VERIFY_DSN, READINESS_MIGRATIONS_QUERIES"
+        "verify_dsn, queries in [tool.readiness.migrations]"
     )
 
 
@@ -69,11 +69,12 @@ def test_rollback_safe_runs_the_live_check(  # noqa: PLR0917 - fixtures and para
 ) -> None:
     root = _project(tmp_path, pending)
     env = {
-        "READINESS_MIGRATIONS_VERIFY_DSN": pg_url,
-        "READINESS_MIGRATIONS_PREVIOUS": "1",
-        "READINESS_MIGRATIONS_QUERIES": "queries.sql",
+        "READINESS_MIGRATIONS__VERIFY_DSN": pg_url,
+        "READINESS_MIGRATIONS__PREVIOUS": "1",
+        "READINESS_MIGRATIONS__QUERIES": "queries.sql",
+        "READINESS_MIGRATIONS__DIRECTORY": "migrations",
     }
-    facts = LiveGate.from_environ(root, env)
+    facts = LiveGate.from_settings(load_settings(root, environ=env))
 
     result = RollbackSafeCheck().run(_context(settings, clock, Gate.MERGE, facts))
 

@@ -1,29 +1,30 @@
 """What the gate checks ``migrations.rollback_safe`` and ``migrations.applied`` read.
 
-:class:`LiveGate` is built from the environment (the settings file has no ``migrations``
-section yet) and handed to the checks as ``context.services["migrations_live"]``:
+:class:`LiveGate` is built from ``[tool.readiness.migrations]`` (each key also settable from the
+environment, ``READINESS_MIGRATIONS__VERIFY_DSN`` and so on) and handed to the checks as
+``context.services["migrations_live"]``:
 
-* ``READINESS_MIGRATIONS_VERIFY_DSN``: server on which verify makes its scratch databases;
-* ``READINESS_MIGRATIONS_DIR``: the migrations directory (default ``migrations``);
-* ``READINESS_MIGRATIONS_PREVIOUS``: the version the previous release ran against;
-* ``READINESS_MIGRATIONS_QUERIES``: its queries (a file, or ``pg_stat_statements``);
-* ``READINESS_MIGRATIONS_DATABASE_URL``: the deployed database, whose head ``applied`` reads;
-* ``READINESS_MIGRATIONS_EXPECTED_HEAD``: the head it must be at (default: the directory's last).
+* ``verify_dsn``: server on which verify makes its scratch databases;
+* ``directory``: the migrations directory (default: the first of ``paths``, else ``migrations``);
+* ``previous``: the version the previous release ran against;
+* ``queries``: its queries (a file, or ``pg_stat_statements``);
+* ``database_url``: the deployed database, whose head ``applied`` reads;
+* ``expected_head``: the head it must be at (default: the directory's last).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import psycopg
-
-from readiness.migrations.live.scratch import connect
+from readiness.config import Settings
 from readiness.migrations.live.sources import load_migrations
-from readiness.migrations.live.verify import VerifyReport, VerifyRequest, verify
 
-PREFIX = "READINESS_MIGRATIONS_"
+if TYPE_CHECKING:  # psycopg (the ``postgres`` extra) is imported only when a check runs
+    import psycopg
+
+    from readiness.migrations.live.verify import VerifyReport
 
 HEAD_QUERIES = (
     ("alembic", "SELECT version_num FROM alembic_version"),
@@ -39,6 +40,8 @@ HEAD_QUERIES = (
 
 def database_head(conn: psycopg.Connection) -> tuple[str, str] | None:
     """(tool, head version) recorded in the database, or None when no tool's table is there."""
+    import psycopg
+
     for tool, query in HEAD_QUERIES:
         try:
             with conn.transaction():
@@ -63,27 +66,29 @@ class LiveGate:
     expected_head: str | None = None
 
     @classmethod
-    def from_environ(cls, root: Path, environ: Mapping[str, str]) -> LiveGate:
-        def get(name: str) -> str | None:
-            return environ.get(PREFIX + name) or None
-
+    def from_settings(cls, settings: Settings) -> LiveGate:
+        """The live check's configuration from ``[tool.readiness.migrations]``."""
+        m = settings.migrations
+        directory = m.directory or (m.paths[0] if m.paths else "migrations")
         return cls(
-            root,
-            get("VERIFY_DSN"),
-            get("DIR") or "migrations",
-            get("PREVIOUS"),
-            get("QUERIES"),
-            get("DATABASE_URL"),
-            get("EXPECTED_HEAD"),
+            settings.root,
+            m.verify_dsn,
+            directory,
+            m.previous,
+            m.queries,
+            m.database_url,
+            m.expected_head,
         )
 
     def verify_missing(self) -> list[str]:
         """The settings the live check lacks (empty: it can run)."""
-        named = {"VERIFY_DSN": self.verify_dsn, "PREVIOUS": self.previous, "QUERIES": self.queries}
-        return [PREFIX + k for k, v in named.items() if not v]
+        named = {"verify_dsn": self.verify_dsn, "previous": self.previous, "queries": self.queries}
+        return [k for k, v in named.items() if not v]
 
     def run_verify(self) -> VerifyReport:
         """Run verify (``verify_missing()`` must be empty)."""
+        from readiness.migrations.live.verify import VerifyRequest, verify
+
         queries = self.queries or ""
         if queries != "pg_stat_statements":
             queries = str(self.root / queries)
@@ -106,5 +111,7 @@ class LiveGate:
         """(tool, head) of the deployed database (None: no URL or no migration table)."""
         if not self.database_url:
             return None
+        from readiness.migrations.live.scratch import connect
+
         with connect(self.database_url, autocommit=False) as conn:
             return database_head(conn)
