@@ -121,7 +121,7 @@ def create_app(
     app.state.templates = make_templates(p.templates for p in pages if p.templates)
     app.state.version = readiness.__version__
     app.state.nav = [
-        {"title": p.title, "path": p.path}
+        {"title": p.title, "path": p.path, "role": p.role}
         for p in sorted(pages, key=lambda p: (p.nav_order or 0, p.title))
         if p.nav_order is not None
     ]
