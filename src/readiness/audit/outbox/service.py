@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
@@ -29,6 +30,29 @@ from readiness.storage.engine import Stores
 log = logging.getLogger(__name__)
 
 READ_CHUNK = 512
+_shared: dict[tuple[Engine, str], Sequencer] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_sequencer(stores: Stores, clock: Clock) -> Sequencer:
+    """This process's one sequencer of the platform's log on ``stores.audit`` (what every
+    direct append shares: no thread per call), started on first use and closed by
+    ``stores.dispose()``."""
+    key = (stores.audit, _origin(stores))
+    with _shared_lock:
+        sequencer = _shared.get(key)
+        if sequencer is None:
+            sequencer = Sequencer(stores.audit, key[1], clock, window_ms=0)
+            _shared[key] = sequencer
+            stores.on_dispose.append(lambda: _close_shared(key))
+    return sequencer
+
+
+def _close_shared(key: tuple[Engine, str]) -> None:
+    with _shared_lock:
+        sequencer = _shared.pop(key, None)
+    if sequencer is not None:
+        sequencer.close()
 
 
 def record(
@@ -101,7 +125,7 @@ def append_direct(
     result: str = "success",
 ) -> int:
     """Append a platform event that goes with no state change (a read of the trail) straight
-    to the ledger; its leaf index once durable."""
+    to the ledger, through the process's shared sequencer; its leaf index once durable."""
     event = platform_event(
         actor=actor,
         action=action,
@@ -112,11 +136,7 @@ def append_direct(
         request_id=f"direct:{uuid.uuid4().hex}",
         result=result,
     )
-    sequencer = Sequencer(stores.audit, _origin(stores), clock, window_ms=0)
-    try:
-        [index] = sequencer.append([platform_entry(event)])
-    finally:
-        sequencer.close()
+    [index] = shared_sequencer(stores, clock).append([platform_entry(event)])
     return index
 
 
