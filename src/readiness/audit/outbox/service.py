@@ -22,6 +22,7 @@ from readiness.audit.outbox.event import (
     read_entry,
 )
 from readiness.audit.outbox.relay import relay
+from readiness.audit.outbox.worker import RelayWorker, running_worker
 from readiness.errors import StorageError
 from readiness.ledger.sequencer import Sequencer
 from readiness.ledger.store import ledger_entries
@@ -101,16 +102,32 @@ def relay_pending(stores: Stores, clock: Clock) -> int:
 
 
 def relay_after_commit(stores: Stores, clock: Clock) -> None:
-    """Best effort, right after a state change committed: while another relay runs (it takes
+    """Best effort, right after a state change committed. Where a :class:`~readiness.audit.
+    outbox.worker.RelayWorker` runs (the server) this only wakes it. Otherwise (the CLI) the
+    rows are relayed now: while another relay runs (it takes
     what is committed before its last round) this returns at once, and a failure leaves the
     rows in the outbox; either way the next relay moves them, and anything that reads the
     trail (``audit events``, ``audit verify``) relays first."""
     if stores.audit_origin is None:
         return
+    worker = running_worker(stores.state)
+    if worker is not None:  # the server: its relay worker moves them, not this request
+        worker.wake()
+        return
     try:
         relay(stores.state, stores.audit, stores.audit_origin, clock, wait=False)
     except Exception:  # the change is committed and its event safe in the outbox
         log.warning("audit outbox relay failed; the events wait in the outbox", exc_info=True)
+
+
+def start_relay_worker(stores: Stores, clock: Clock) -> RelayWorker | None:
+    """Relay this process's platform events in a background thread from now on (the server);
+    None when ``stores`` name no audit log. Stop it with ``worker.stop()``."""
+    if stores.audit_origin is None:
+        return None
+    worker = RelayWorker(stores, clock, relay_pending)
+    worker.start()
+    return worker
 
 
 def append_direct(
