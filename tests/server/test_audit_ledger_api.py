@@ -49,17 +49,17 @@ def test_a_json_array_and_json_lines_are_appended_with_their_leaf_indices(server
             "headers": {**server.auth("writer"), "Content-Type": "application/x-ndjson"},
         },
     )
-    # each batch is followed by its audit.append event, which the size reported counts
+    # the size reported is the tree's right after the batch; its audit.append event follows
     assert first.json() == {
         "appended": 3,
         "leaf_indices": [base, base + 1, base + 2],
-        "size": base + 4,
+        "size": base + 3,
     }
     assert second.status_code == 200, second.text
     assert second.json() == {
         "appended": 2,
         "leaf_indices": [base + 4, base + 5],
-        "size": base + 7,
+        "size": base + 6,
     }
     assert size(server) == base + 7
 

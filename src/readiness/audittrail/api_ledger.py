@@ -138,7 +138,9 @@ async def ingest(request: Request, who: Writer) -> dict[str, Any]:
         target_id="ledger",
         details={"appended": len(indices), "first_index": min(indices)},
     )
-    return {"appended": len(indices), "leaf_indices": indices, "size": ledger.size()}
+    # The tree size right after the batch (its last event the last leaf): what a proof of the
+    # batch can be asked against; the audit.append event above and later appends come after.
+    return {"appended": len(indices), "leaf_indices": indices, "size": max(indices) + 1}
 
 
 @router.get("/proofs/inclusion/{leaf_index}")
