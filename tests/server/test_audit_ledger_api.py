@@ -74,6 +74,24 @@ def test_one_invalid_event_refuses_the_whole_batch(server: Server) -> None:
     assert ingest(server, {"json": events(1)}).json()["leaf_indices"] == [base]
 
 
+@pytest.mark.parametrize("source", ["readiness", "readiness.api"])
+def test_an_event_claiming_the_platforms_source_is_a_422_and_nothing_is_appended(
+    server: Server, source: str
+) -> None:
+    base = size(server)
+    response = ingest(server, {"json": [*events(1), {**EVENT, "source": source}]})
+
+    assert response.status_code == 422
+    assert response.json()["error"] == {
+        "code": "invalid_input",
+        "message": f"event 2: source: {source!r} is reserved for Readiness's own events; name "
+        'your application instead (e.g. "clinical_dashboard"); nothing was appended',
+        "details": {"field": "source", "event": 2},
+    }
+    assert size(server) == base
+    assert ingest(server, {"json": [{**EVENT, "source": "readiness_app"}]}).status_code == 200
+
+
 def test_a_body_that_is_not_json_is_a_400_in_the_one_error_shape(server: Server) -> None:
     response = server.client.post(
         f"{API}/trail/events", content=b"[1, 2", headers=server.auth("writer")
