@@ -211,8 +211,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker.stop()
     if relayer is not None:
         relayer.stop()  # relays what is left
-    ledger = getattr(app.state, "audit_ledger", None)
-    if ledger is not None:
-        ledger.close()
+    for name in ("audit_ledger", "audit_query_ledger"):  # the audit log's sequencers
+        ledger = getattr(app.state, name, None)
+        if ledger is not None:
+            ledger.close()
     if app.state.owns_stores:
         app.state.stores.dispose()
