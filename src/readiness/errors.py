@@ -64,6 +64,13 @@ class InputError(ReadinessError):
     http_status = 400
 
 
+class ReservedSourceError(InputError):
+    """An application event claims a ``source`` reserved for the platform's own events
+    (``readiness``, ``readiness.*``): refused whole, 422 over HTTP."""
+
+    http_status = 422
+
+
 class JUnitParseError(InputError):
     """A JUnit XML file could not be parsed; the message names file, line and problem."""
 

@@ -183,8 +183,10 @@ def test_a_deleted_audit_database_with_activity_in_the_state_database_is_a_failu
 
     assert (code, report["size"], report["checkpoints"]) == (1, 0, 0)
     assert report["errors"] == [
+        "outbox row 1 (token.create) was relayed to leaf 0, but leaf 0 of the audit log is "
+        "missing: the log or the outbox was altered",
         f"{_audit_database(stores)} is empty, but the state database records 0 runs and 1 "
-        "tokens: the audit trail of that activity is gone"
+        "tokens: the audit trail of that activity is gone",
     ]
 
 
@@ -298,7 +300,11 @@ def test_an_emptied_audit_database_after_an_ingest_is_a_failure(
     assert (code, result["errors"]) == (
         1,
         [
+            "outbox row 1 (project.create) was relayed to leaf 0, but leaf 0 of the audit log "
+            "is missing: the log or the outbox was altered",
+            "outbox row 2 (tests.run.ingested) was relayed to leaf 1, but leaf 1 of the audit "
+            "log is missing: the log or the outbox was altered",
             f"audit database {project_dir / '.readiness' / 'audit.db'} is empty, but the state "
-            "database records 1 runs and 0 tokens: the audit trail of that activity is gone"
+            "database records 1 runs and 0 tokens: the audit trail of that activity is gone",
         ],
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from readiness._common.clock import FrozenClock
@@ -57,3 +59,21 @@ def test_the_creation_event_records_the_projects(stores: Stores, tokens: TokenSe
     [event] = captured_audit_events(stores, action_prefix="token.create")
 
     assert event.details["projects"] == ["shop"]
+
+
+def test_the_creation_event_names_the_token_by_id_never_by_its_name(
+    stores: Stores, tokens: TokenService
+) -> None:
+    _, info = tokens.create(name="Ann Smith laptop", role="writer", expires_days=30)
+
+    [event] = captured_audit_events(stores, action_prefix="token.create")
+
+    assert "Ann Smith" not in json.dumps(event.details)
+    assert event.details == {
+        "token": f"token:{info.id}",
+        "role": "writer",
+        "prefix": info.prefix,
+        "expires_at": info.expires_at.isoformat() if info.expires_at else None,
+        "projects": None,
+    }
+    assert info.expires_at is not None

@@ -209,3 +209,20 @@ def test_an_origin_with_a_space_is_a_configuration_error(
         "error: configuration (environment): audit.origin: a log origin has no spaces, no '+' "
         'and no control characters (got "my log"); see `readiness init` for a commented example\n'
     )
+
+
+def test_append_refuses_the_platforms_source_in_one_line_and_appends_nothing(
+    cli: Run, databases: Path, stores: Stores
+) -> None:
+    source = databases / "events.jsonl"
+    source.write_text(lines(event(0), event(1, source="readiness")))
+
+    code, out, err = cli(databases, "audit", "append", str(source))
+
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: event 2: source: 'readiness' is reserved for Readiness's own events; name your "
+        'application instead (e.g. "clinical_dashboard"); nothing was appended\n'
+    )
+    with stores.audit.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM ledger_entries").scalar() == 0

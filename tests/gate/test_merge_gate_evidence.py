@@ -60,6 +60,7 @@ NO_LIVE_DB = (
     "queries in [tool.readiness.migrations]"
 )
 
+
 def checks_of(out: str) -> dict[str, tuple[str, str]]:
     return {c["id"]: (c["status"], c["summary"]) for c in json.loads(out)["checks"]}
 

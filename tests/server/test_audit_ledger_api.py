@@ -49,17 +49,17 @@ def test_a_json_array_and_json_lines_are_appended_with_their_leaf_indices(server
             "headers": {**server.auth("writer"), "Content-Type": "application/x-ndjson"},
         },
     )
-    # each batch is followed by its audit.append event, which the size reported counts
+    # the size reported is the tree's right after the batch; its audit.append event follows
     assert first.json() == {
         "appended": 3,
         "leaf_indices": [base, base + 1, base + 2],
-        "size": base + 4,
+        "size": base + 3,
     }
     assert second.status_code == 200, second.text
     assert second.json() == {
         "appended": 2,
         "leaf_indices": [base + 4, base + 5],
-        "size": base + 7,
+        "size": base + 6,
     }
     assert size(server) == base + 7
 
@@ -72,6 +72,24 @@ def test_one_invalid_event_refuses_the_whole_batch(server: Server) -> None:
     assert response.json()["error"]["message"].startswith("event 3: actor_type: ")
     assert size(server) == base  # nothing was appended, not even an audit.append event
     assert ingest(server, {"json": events(1)}).json()["leaf_indices"] == [base]
+
+
+@pytest.mark.parametrize("source", ["readiness", "readiness.api"])
+def test_an_event_claiming_the_platforms_source_is_a_422_and_nothing_is_appended(
+    server: Server, source: str
+) -> None:
+    base = size(server)
+    response = ingest(server, {"json": [*events(1), {**EVENT, "source": source}]})
+
+    assert response.status_code == 422
+    assert response.json()["error"] == {
+        "code": "invalid_input",
+        "message": f"event 2: source: {source!r} is reserved for Readiness's own events; name "
+        'your application instead (e.g. "clinical_dashboard"); nothing was appended',
+        "details": {"field": "source", "event": 2},
+    }
+    assert size(server) == base
+    assert ingest(server, {"json": [{**EVENT, "source": "readiness_app"}]}).status_code == 200
 
 
 def test_a_body_that_is_not_json_is_a_400_in_the_one_error_shape(server: Server) -> None:

@@ -124,6 +124,8 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ),
     ("GET", "/audit/runs?sort=size", "auditor", {}),
     ("GET", "/audit/checkpoint", "reader", {}),
+    ("GET", "/audit/privacy", "auditor", {}),
+    ("POST", "/audit/privacy/requests/1/approve", "auditor", {}),
     ("GET", "/api/v1/projects", "reader", {}),
     ("GET", f"/api/v1/projects/{P}", "reader", {}),
     ("POST", "/api/v1/projects", "admin", {"json": {"name": "billing"}}),
@@ -263,6 +265,7 @@ def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
     # API routes from the (authenticated) OpenAPI document; pages, sign-in and the project
     # switcher (kept out of the schema) from their routers.
     from readiness.audittrail.pages import dashboard_pages as audit_pages
+    from readiness.audittrail.pages_privacy import dashboard_pages as privacy_pages
     from readiness.server.gates_page import gates_page
     from readiness.server.routes import notify, session
     from readiness.testhealth.pages import dashboard_pages
@@ -271,7 +274,7 @@ def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
     found = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops}
     routers = [("", session.router), ("", notify.page_router)] + [
         ("" if page.path == "/" else page.path.rstrip("/"), page.router)
-        for page in [*dashboard_pages(), gates_page(), *audit_pages()]
+        for page in [*dashboard_pages(), gates_page(), *audit_pages(), *privacy_pages()]
     ]
     for prefix, router in routers:
         for route in router.routes:

@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from readiness.errors import InputError
+from readiness.errors import InputError, ReservedSourceError
 
 REQUIRED = (
     "actor_id",
@@ -343,3 +343,20 @@ def parse_lines(data: bytes) -> list[dict[str, Any]]:
     if not events:
         raise InputError("no events: give one JSON object per line")
     return events
+
+
+PLATFORM_SOURCE = "readiness"  # the platform's own events (and readiness.cli, .api, ...)
+
+
+def refuse_platform_source(events: Sequence[Mapping[str, Any]]) -> None:
+    """Application events may not claim the platform's ``source`` (``readiness`` or
+    ``readiness.<surface>``): the trail tells the platform's events from yours by it. The
+    first such event refuses the whole batch (:class:`ReservedSourceError`)."""
+    for number, event in enumerate(events, start=1):
+        source = event.get("source")
+        if source == PLATFORM_SOURCE or str(source).startswith(PLATFORM_SOURCE + "."):
+            raise ReservedSourceError(
+                f"event {number}: source: {source!r} is reserved for Readiness's own events; "
+                'name your application instead (e.g. "clinical_dashboard"); nothing was appended',
+                details={"field": "source", "event": number},
+            )

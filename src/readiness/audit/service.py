@@ -29,6 +29,7 @@ from readiness.audit.outbox.service import (
     record,
     relay_after_commit,
     relay_pending,
+    start_relay_worker,
 )
 from readiness.audit.tables import audit_events
 
@@ -41,6 +42,7 @@ __all__ = [
     "record",
     "relay_after_commit",
     "relay_pending",
+    "start_relay_worker",
     "verify_chain",
 ]
 

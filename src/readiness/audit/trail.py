@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from readiness._common.clock import Clock, SystemClock
 from readiness.audit.events import entry_bytes
+from readiness.audit.outbox.check import check_relayed
 from readiness.audit.outbox.relay import relay
 from readiness.audit.outbox.store import audit_outbox, waiting
 from readiness.audit.query.index import index_appended
@@ -163,9 +164,10 @@ def _verifier(settings: Settings, report: TrailReport) -> Ed25519Verifier | None
 OUTBOX_GRACE = timedelta(minutes=1)
 
 
-def relay_outbox(settings: Settings, clock: Clock) -> list[str]:
+def relay_outbox(settings: Settings, clock: Clock, errors: list[str] | None = None) -> list[str]:
     """Move the platform events waiting in the outbox into the audit log; a warning for each
-    problem, and for rows older than :data:`OUTBOX_GRACE` still waiting afterwards."""
+    problem, and for rows older than :data:`OUTBOX_GRACE` still waiting afterwards. With
+    ``errors``, also check that every relayed row's leaf holds its event (errors added there)."""
     try:
         state = create_engine_for(settings.resolved_state_url, create=False)
     except MissingDatabaseError:
@@ -185,6 +187,11 @@ def relay_outbox(settings: Settings, clock: Clock) -> list[str]:
             except (DBAPIError, LedgerError) as exc:
                 reason = " ".join(str(exc).split())[:200]
                 warnings.append(f"the outbox could not be relayed into the audit log: {reason}")
+            try:
+                if errors is not None:
+                    errors.extend(check_relayed(state, audit, settings.audit_origin))
+            except DBAPIError as exc:  # an audit database without the ledger: verify says so
+                _log.debug("outbox check skipped: %s", exc)
             finally:
                 audit.dispose()
         with state.connect() as conn:
@@ -250,7 +257,7 @@ def verify_trail(settings: Settings, clock: Clock | None = None) -> TrailReport:
     """Verify the stored log and every external checkpoint against it (see the module), after
     relaying the platform events waiting in the state database's outbox."""
     report = TrailReport()
-    report.warnings.extend(relay_outbox(settings, clock or SystemClock()))
+    report.warnings.extend(relay_outbox(settings, clock or SystemClock(), report.errors))
     external = external_checkpoints(settings)
     report.checkpoints = len(external)
     verifier = _verifier(settings, report)

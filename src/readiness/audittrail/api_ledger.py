@@ -15,7 +15,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from readiness.audit.events import MAX_EVENTS, entry_bytes, parse_lines, validate_event
+from readiness.audit.events import (
+    MAX_EVENTS,
+    entry_bytes,
+    parse_lines,
+    refuse_platform_source,
+    validate_event,
+)
 from readiness.audit.service import append_direct
 from readiness.audit.trail import open_ledger
 from readiness.audit.verification import store as runs_store
@@ -126,6 +132,7 @@ def record_read(request: Request, who: Principal, what: str, details: dict[str, 
 async def ingest(request: Request, who: Writer) -> dict[str, Any]:
     """Append a batch of application events to the ledger, all or none; their leaf indices."""
     events = parse_batch(await request.body())
+    refuse_platform_source(events)  # 422: the platform's own source
     entries = [entry_bytes(event) for event in events]
     ledger = ledger_of(request)
     indices = ledger.append(entries)  # waits until durable; the sequencer batches callers
@@ -138,7 +145,9 @@ async def ingest(request: Request, who: Writer) -> dict[str, Any]:
         target_id="ledger",
         details={"appended": len(indices), "first_index": min(indices)},
     )
-    return {"appended": len(indices), "leaf_indices": indices, "size": ledger.size()}
+    # The tree size right after the batch (its last event the last leaf): what a proof of the
+    # batch can be asked against; the audit.append event above and later appends come after.
+    return {"appended": len(indices), "leaf_indices": indices, "size": max(indices) + 1}
 
 
 @router.get("/proofs/inclusion/{leaf_index}")

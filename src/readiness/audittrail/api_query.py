@@ -19,6 +19,7 @@ from fastapi.responses import StreamingResponse
 
 from readiness.audit.query.core import MAX_LIMIT, make_filters, parse_time
 from readiness.audit.query.export import MEDIA_TYPES, csv_chunks, jsonl_chunks, parquet_bytes
+from readiness.audit.query.filters import FilterText
 from readiness.audit.query.service import MAX_EXPORT, TrailReader
 from readiness.audit.trail import open_ledger, publish
 from readiness.ledger.service import LedgerService
@@ -30,6 +31,26 @@ Auditor = Annotated[Principal, Depends(require_auditor)]
 _ledger_lock = threading.Lock()
 
 Id = Annotated[Line | None, Query(max_length=256)]
+When = Annotated[Line | None, Query(max_length=40, description="Date or time.")]
+
+
+def filter_query(  # noqa: PLR0917 - one query parameter per filter
+    actor: Id = None,
+    target_type: Id = None,
+    target_id: Id = None,
+    action: Annotated[
+        Line | None, Query(max_length=256, description="An action, or a prefix ending in *.")
+    ] = None,
+    result: Id = None,
+    tenant: Id = None,
+    since: When = None,
+    until: When = None,
+) -> FilterText:
+    """The eight filters of a search or export, as query parameters (checked by the route)."""
+    return FilterText(actor, target_type, target_id, action, result, tenant, since, until)
+
+
+FilterQuery = Annotated[FilterText, Depends(filter_query)]
 
 
 def shared_ledger(request: Request) -> LedgerService:
@@ -64,33 +85,14 @@ def event_json(leaf_index: int, event: dict[str, Any]) -> dict[str, Any]:
 def search_trail(
     request: Request,
     who: Auditor,
+    given: FilterQuery,
     *,
-    actor: Id = None,
-    target_type: Id = None,
-    target_id: Id = None,
-    action: Id = None,
-    result: Id = None,
-    tenant: Id = None,
-    since: Annotated[Line | None, Query(max_length=40, description="Date or time.")] = None,
-    until: Annotated[Line | None, Query(max_length=40, description="Date or time.")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     cursor: Annotated[Line | None, Query(max_length=64)] = None,
 ) -> dict[str, Any]:
     """Events of the application trail, newest first; ``next_cursor`` fetches the next page.
     ``action`` ending in ``*`` is a prefix."""
-    filters = make_filters(
-        actor_id=actor,
-        target_type=target_type,
-        target_id=target_id,
-        action=action,
-        result=result,
-        tenant=tenant,
-        since=since,
-        until=until,
-        limit=limit,
-        cursor=cursor,
-    )
-    page = trail_reader(request, who).query(filters)
+    page = trail_reader(request, who).query(given.filters(limit=limit, cursor=cursor))
     return {
         "events": [event_json(h.leaf_index, h.event) for h in page.hits],
         "next_cursor": page.next_cursor,
@@ -132,31 +134,13 @@ EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
 def export_trail(
     request: Request,
     who: Auditor,
+    given: FilterQuery,
     *,
     fmt: Annotated[str, Query(alias="format", pattern="^(jsonl|csv|parquet)$")] = "jsonl",
-    actor: Id = None,
-    target_type: Id = None,
-    target_id: Id = None,
-    action: Id = None,
-    result: Id = None,
-    tenant: Id = None,
-    since: Annotated[Line | None, Query(max_length=40)] = None,
-    until: Annotated[Line | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_EXPORT)] = MAX_EXPORT,
 ) -> StreamingResponse:
     """The matching events with inclusion proofs against a signed checkpoint, streamed."""
-    filters = make_filters(
-        actor_id=actor,
-        target_type=target_type,
-        target_id=target_id,
-        action=action,
-        result=result,
-        tenant=tenant,
-        since=since,
-        until=until,
-        limit=limit,
-        max_limit=MAX_EXPORT,
-    )
+    filters = given.filters(limit=limit, max_limit=MAX_EXPORT)
     settings = get_settings(request)
     ledger = shared_ledger(request)
     prepared = trail_reader(request, who).export(

@@ -96,10 +96,11 @@ def append_cmd(
     fmt: Format = FormatOption,
 ) -> None:
     """Append application events (one JSON object a line) to the ledger, all or none."""
-    from readiness.audit.events import parse_lines
+    from readiness.audit.events import parse_lines, refuse_platform_source
     from readiness.audit.trail import append_events
 
     events = parse_lines(read_input(source))
+    refuse_platform_source(events)
     _, stores, ledger = open_trail(ctx)
     try:
         indices = append_events(ledger, stores.audit, events)

@@ -6,6 +6,9 @@ anything; ``verify-export`` works offline, with an export file and the log's pub
 
 from __future__ import annotations
 
+import functools
+import inspect
+import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,36 +17,70 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from readiness._common.words import plural
+from readiness.audit.query.filters import FILTER_NAMES, FilterText
 from readiness.console import Format, FormatOption, console, emit_json, state
 
 if TYPE_CHECKING:
     from readiness.audit.query.service import TrailReader
 
-ActorOpt = Annotated[
-    str | None, typer.Option("--actor", help="Only this actor_id (default: any actor).")
-]
-TypeOpt = Annotated[
-    str | None, typer.Option("--target-type", help="Only this target_type (default: any).")
-]
-IdOpt = Annotated[
-    str | None,
-    typer.Option("--target-id", help="Only this target_id, with --target-type (default: any)."),
-]
-ActionOpt = Annotated[
-    str | None,
-    typer.Option("--action", help="Only this action, or a prefix ending in * (default: any)."),
-]
-ResultOpt = Annotated[str | None, typer.Option("--result", help="Only this result (default: any).")]
-TenantOpt = Annotated[str | None, typer.Option("--tenant", help="Only this tenant (default: any).")]
-SinceOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--since", help="From this date or time, 2026-04-10 or ...Z (default: the first event)."
-    ),
-]
-UntilOpt = Annotated[
-    str | None, typer.Option("--until", help="Up to this date or time (default: now).")
-]
+FILTER_OPTIONS: dict[str, Any] = {
+    "actor": Annotated[
+        str | None, typer.Option("--actor", help="Only this actor_id (default: any actor).")
+    ],
+    "target_type": Annotated[
+        str | None, typer.Option("--target-type", help="Only this target_type (default: any).")
+    ],
+    "target_id": Annotated[
+        str | None,
+        typer.Option("--target-id", help="Only this target_id, with --target-type (default: any)."),
+    ],
+    "action": Annotated[
+        str | None,
+        typer.Option("--action", help="Only this action, or a prefix ending in * (default: any)."),
+    ],
+    "result": Annotated[
+        str | None, typer.Option("--result", help="Only this result (default: any).")
+    ],
+    "tenant": Annotated[
+        str | None, typer.Option("--tenant", help="Only this tenant (default: any).")
+    ],
+    "since": Annotated[
+        str | None,
+        typer.Option(
+            "--since", help="From this date or time, 2026-04-10 or ...Z (default: the first event)."
+        ),
+    ],
+    "until": Annotated[
+        str | None, typer.Option("--until", help="Up to this date or time (default: now).")
+    ],
+}
+
+
+def with_filter_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The eight filter options (:data:`FILTER_OPTIONS`) added to ``command``, which receives
+    them as one ``filters: FilterText`` keyword argument instead."""
+    signature = inspect.signature(command)
+    kept = [p for p in signature.parameters.values() if p.name != "filters"]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=option)
+        for name, option in FILTER_OPTIONS.items()
+    ]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        text = FilterText(**{name: kwargs.pop(name) for name in FILTER_NAMES})
+        command(*args, filters=text, **kwargs)
+
+    hints = typing.get_type_hints(command, include_extras=True)
+    hints.pop("filters", None)
+    typed = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in kept]
+    wrapper.__annotations__ = {**hints, **FILTER_OPTIONS}
+    wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[p for p in typed if p.kind is not p.KEYWORD_ONLY]
+        + added
+        + [p for p in typed if p.kind is p.KEYWORD_ONLY]
+    )
+    return wrapper
 
 
 @contextmanager
@@ -74,17 +111,11 @@ def _line(hit: Any) -> str:
     )
 
 
+@with_filter_options
 def query_cmd(
     ctx: typer.Context,
     *,
-    actor: ActorOpt = None,
-    target_type: TypeOpt = None,
-    target_id: IdOpt = None,
-    action: ActionOpt = None,
-    result: ResultOpt = None,
-    tenant: TenantOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
+    filters: FilterText,
     limit: Annotated[int, typer.Option(help="Events per page (1 to 1000).")] = 50,
     cursor: Annotated[
         str | None,
@@ -93,22 +124,9 @@ def query_cmd(
     fmt: Format = FormatOption,
 ) -> None:
     """Search the trail, newest first, one page at a time (the read is audited)."""
-    from readiness.audit.query.core import make_filters
-
-    filters = make_filters(
-        limit=limit,
-        cursor=cursor,
-        actor_id=actor,
-        target_type=target_type,
-        target_id=target_id,
-        action=action,
-        result=result,
-        tenant=tenant,
-        since=since,
-        until=until,
-    )
+    checked = filters.filters(limit=limit, cursor=cursor)
     with _reader(ctx) as (reader, _):
-        page = reader.query(filters)
+        page = reader.query(checked)
     if fmt is Format.JSON:
         emit_json(
             {
@@ -167,47 +185,29 @@ def timeline_cmd(
             console.print(f"as of {as_of}: does not exist", markup=False)
 
 
+@with_filter_options
 def export_cmd(
     ctx: typer.Context,
     *,
+    filters: FilterText,
     out: Annotated[Path, typer.Option("--out", help="The file to write.")],
     export_format: Annotated[
         str, typer.Option("--format", "-f", help="jsonl, csv or parquet.")
     ] = "jsonl",
-    actor: ActorOpt = None,
-    target_type: TypeOpt = None,
-    target_id: IdOpt = None,
-    action: ActionOpt = None,
-    result: ResultOpt = None,
-    tenant: TenantOpt = None,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
     limit: Annotated[int, typer.Option(help="At most this many events.")] = 1_000_000,
 ) -> None:
     """Export matching events with inclusion proofs against a signed checkpoint (audited)."""
-    from readiness.audit.query.core import make_filters
     from readiness.audit.query.export import check_format, write_export
     from readiness.audit.query.service import MAX_EXPORT
 
     check_format(export_format)
-    filters = make_filters(
-        limit=limit,
-        max_limit=MAX_EXPORT,
-        actor_id=actor,
-        target_type=target_type,
-        target_id=target_id,
-        action=action,
-        result=result,
-        tenant=tenant,
-        since=since,
-        until=until,
-    )
+    checked = filters.filters(limit=limit, max_limit=MAX_EXPORT)
     if not out.parent.is_dir():
         from readiness.errors import InputError
 
         raise InputError(f"--out: the folder {out.parent} does not exist")
     with _reader(ctx) as (reader, publish):
-        prepared = reader.export(filters, export_format, on_checkpoint=publish)
+        prepared = reader.export(checked, export_format, on_checkpoint=publish)
         written = write_export(
             out, export_format, prepared.checkpoint.note, prepared.header, prepared.rows()
         )

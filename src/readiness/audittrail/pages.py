@@ -167,5 +167,5 @@ def _router() -> APIRouter:
 
 
 def dashboard_pages() -> list[DashboardPage]:
-    """The audit page, in the navigation after Gates."""
-    return [DashboardPage("Audit", "/audit", 60, _router(), TEMPLATES)]
+    """The audit page, in the navigation after Gates for the roles that may open it."""
+    return [DashboardPage("Audit", "/audit", 60, _router(), TEMPLATES, role="auditor")]

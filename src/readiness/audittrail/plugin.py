@@ -48,9 +48,10 @@ def readiness_api_routers() -> list[Any]:
 @hookimpl
 def readiness_dashboard_pages() -> list[Any]:
     from readiness.audittrail.pages import dashboard_pages as overview_pages
+    from readiness.audittrail.pages_privacy import dashboard_pages as privacy_pages
     from readiness.audittrail.pages_search import dashboard_pages as search_pages
 
-    return [*overview_pages(), *search_pages()]
+    return [*overview_pages(), *search_pages(), *privacy_pages()]
 
 
 @hookimpl

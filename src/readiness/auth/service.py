@@ -100,8 +100,10 @@ class TokenService:
                 action="token.create",
                 target_type="token",
                 target_id=str(info.id),
+                # The token by pseudonymous id, never its name: names are chosen by people
+                # (often after a person) and the trail is permanent.
                 details={
-                    "name": info.name,
+                    "token": f"token:{info.id}",
                     "role": role,
                     "prefix": info.prefix,
                     "expires_at": info.expires_at.isoformat() if info.expires_at else None,

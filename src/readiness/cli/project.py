@@ -59,7 +59,7 @@ def _run_server(settings: Settings, host: str, port: int) -> None:
 
     from readiness.server.app import create_app
 
-    server_app = create_app(settings, notify_worker=settings.notify.worker)
+    server_app = create_app(settings, notify_worker=settings.notify.worker, relay_worker=True)
     try:
         # proxy_headers=False: uvicorn would believe X-Forwarded-Proto from 127.0.0.1; the app
         # believes it only from server.trusted_proxies.

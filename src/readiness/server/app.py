@@ -81,11 +81,13 @@ def create_app(
     extra_routers: Sequence[APIRouter] = (),
     extra_pages: Sequence[DashboardPage] = (),
     notify_worker: bool = False,
+    relay_worker: bool = False,
 ) -> FastAPI:
     """Build the server: API routers and dashboard pages come from plugins (``pm``).
 
     With ``notify_worker`` (``readiness serve`` passes ``notify.worker``) the webhook delivery
-    worker runs in a background thread for the app's lifetime.
+    worker runs in a background thread for the app's lifetime; with ``relay_worker`` (``readiness
+    serve``) so does the audit outbox's relay, instead of relaying in each request.
     """
     if pm is None:
         from readiness.plugins import get_plugin_manager
@@ -113,6 +115,7 @@ def create_app(
     app.state.owns_stores = stores is None
     app.state.clock = clock or SystemClock()
     app.state.notify_worker = notify_worker
+    app.state.relay_worker = relay_worker
     app.state.notify_sweeps = [
         s for group in pm.hook.readiness_notify_sweeps(settings=settings) for s in group
     ]
@@ -121,7 +124,7 @@ def create_app(
     app.state.templates = make_templates(p.templates for p in pages if p.templates)
     app.state.version = readiness.__version__
     app.state.nav = [
-        {"title": p.title, "path": p.path}
+        {"title": p.title, "path": p.path, "role": p.role}
         for p in sorted(pages, key=lambda p: (p.nav_order or 0, p.title))
         if p.nav_order is not None
     ]
@@ -187,6 +190,11 @@ def _prepare_default_project(settings: Settings, stores: Stores, clock: Clock) -
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from readiness.audit.service import start_relay_worker
+
+    relayer = (
+        start_relay_worker(app.state.stores, app.state.clock) if app.state.relay_worker else None
+    )
     worker = None
     if app.state.notify_worker:
         from readiness.notify.worker import DeliveryWorker
@@ -201,5 +209,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     if worker is not None:
         worker.stop()
+    if relayer is not None:
+        relayer.stop()  # relays what is left
+    for name in ("audit_ledger", "audit_query_ledger"):  # the audit log's sequencers
+        ledger = getattr(app.state, name, None)
+        if ledger is not None:
+            ledger.close()
     if app.state.owns_stores:
         app.state.stores.dispose()

@@ -5,7 +5,8 @@ Opening (and migrating) both stores of a project is :func:`readiness.storage.sto
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,11 @@ class Stores:
     state: Engine
     audit: Engine
     audit_origin: str | None = None
+    # Run first by dispose(): what features opened on these engines (a shared ledger sequencer).
+    on_dispose: list[Callable[[], None]] = field(default_factory=list, repr=False, compare=False)
 
     def dispose(self) -> None:
+        while self.on_dispose:
+            self.on_dispose.pop()()
         self.state.dispose()
         self.audit.dispose()

@@ -28,6 +28,8 @@ class DashboardPage:
 
     The router's routes are relative to ``path`` (``""`` is the page itself); a page with
     ``nav_order=None`` is served but not listed in the navigation (e.g. per-test pages).
+    ``role``: the role a principal needs to open the page; the navigation lists the page only
+    for principals who hold it (None: every signed-in role).
     """
 
     title: str
@@ -35,6 +37,7 @@ class DashboardPage:
     nav_order: int | None
     router: APIRouter
     templates: Path | None = None
+    role: str | None = None
 
 
 def make_templates(feature_dirs: Iterable[Path] = ()) -> Jinja2Templates:

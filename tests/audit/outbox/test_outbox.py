@@ -201,3 +201,31 @@ def test_concurrent_writers_never_fork_the_log_and_every_event_is_there_once(
     report = verify_log(stores.audit, ORIGIN, Ed25519Signer(ORIGIN, bytes(32)).verifier)
     assert (report.size, report.errors) == (threads * each, [])
     assert all(leaf is not None for _, _, leaf in _rows(stores))
+
+
+def test_direct_appends_share_one_sequencer_until_the_stores_are_disposed(
+    stores: Stores, clock: FrozenClock
+) -> None:
+    from readiness.audit.outbox import service
+
+    def sequencers() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == f"ledger-sequencer:{ORIGIN}"]
+
+    before = len(sequencers())
+    indices = [
+        service.append_direct(
+            stores,
+            clock=clock,
+            actor="alice",
+            action="audit.read",
+            target_type="audit_log",
+            target_id=str(n),
+        )
+        for n in range(3)
+    ]
+
+    assert indices == [0, 1, 2]
+    assert len(sequencers()) == before + 1  # one thread for the three appends, still running
+    stores.dispose()
+    assert len(sequencers()) == before
+    assert stores.on_dispose == []

@@ -117,13 +117,35 @@ class CoverageReport:
 
 def load_app(spec: str, root: Path | None = None) -> Any:
     """The object ``module:attr`` names, imported with ``root`` (default: the current
-    directory) on the import path."""
+    directory) on the import path.
+
+    The import path is restored afterwards, and the modules imported from ``root`` are taken
+    out of ``sys.modules`` again (the app keeps them): loading leaves the process as it was, so
+    a second project's module of the same name is its own, not the first one's.
+    """
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise InputError(f"APP {spec!r}: expected module:attribute, e.g. myapp.main:app")
-    folder = str(root or Path.cwd())
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
+    folder = Path(root or Path.cwd()).resolve()
+    saved_path = list(sys.path)
+    before = set(sys.modules)
+    sys.path.insert(0, str(folder))
+    try:
+        app = _import_app(spec, module_name, attr)
+    finally:
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - before:
+            if _is_under(sys.modules.get(name), folder):
+                del sys.modules[name]
+    return app
+
+
+def _is_under(module: Any, folder: Path) -> bool:
+    origin = getattr(module, "__file__", None)
+    return origin is not None and Path(origin).resolve().is_relative_to(folder)
+
+
+def _import_app(spec: str, module_name: str, attr: str) -> Any:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:

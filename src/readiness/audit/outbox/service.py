@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
@@ -21,6 +22,7 @@ from readiness.audit.outbox.event import (
     read_entry,
 )
 from readiness.audit.outbox.relay import relay
+from readiness.audit.outbox.worker import RelayWorker, running_worker
 from readiness.errors import StorageError
 from readiness.ledger.sequencer import Sequencer
 from readiness.ledger.store import ledger_entries
@@ -29,6 +31,29 @@ from readiness.storage.engine import Stores
 log = logging.getLogger(__name__)
 
 READ_CHUNK = 512
+_shared: dict[tuple[Engine, str], Sequencer] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_sequencer(stores: Stores, clock: Clock) -> Sequencer:
+    """This process's one sequencer of the platform's log on ``stores.audit`` (what every
+    direct append shares: no thread per call), started on first use and closed by
+    ``stores.dispose()``."""
+    key = (stores.audit, _origin(stores))
+    with _shared_lock:
+        sequencer = _shared.get(key)
+        if sequencer is None:
+            sequencer = Sequencer(stores.audit, key[1], clock, window_ms=0)
+            _shared[key] = sequencer
+            stores.on_dispose.append(lambda: _close_shared(key))
+    return sequencer
+
+
+def _close_shared(key: tuple[Engine, str]) -> None:
+    with _shared_lock:
+        sequencer = _shared.pop(key, None)
+    if sequencer is not None:
+        sequencer.close()
 
 
 def record(
@@ -77,16 +102,32 @@ def relay_pending(stores: Stores, clock: Clock) -> int:
 
 
 def relay_after_commit(stores: Stores, clock: Clock) -> None:
-    """Best effort, right after a state change committed: while another relay runs (it takes
+    """Best effort, right after a state change committed. Where a :class:`~readiness.audit.
+    outbox.worker.RelayWorker` runs (the server) this only wakes it. Otherwise (the CLI) the
+    rows are relayed now: while another relay runs (it takes
     what is committed before its last round) this returns at once, and a failure leaves the
     rows in the outbox; either way the next relay moves them, and anything that reads the
     trail (``audit events``, ``audit verify``) relays first."""
     if stores.audit_origin is None:
         return
+    worker = running_worker(stores.state)
+    if worker is not None:  # the server: its relay worker moves them, not this request
+        worker.wake()
+        return
     try:
         relay(stores.state, stores.audit, stores.audit_origin, clock, wait=False)
     except Exception:  # the change is committed and its event safe in the outbox
         log.warning("audit outbox relay failed; the events wait in the outbox", exc_info=True)
+
+
+def start_relay_worker(stores: Stores, clock: Clock) -> RelayWorker | None:
+    """Relay this process's platform events in a background thread from now on (the server);
+    None when ``stores`` name no audit log. Stop it with ``worker.stop()``."""
+    if stores.audit_origin is None:
+        return None
+    worker = RelayWorker(stores, clock, relay_pending)
+    worker.start()
+    return worker
 
 
 def append_direct(
@@ -101,7 +142,7 @@ def append_direct(
     result: str = "success",
 ) -> int:
     """Append a platform event that goes with no state change (a read of the trail) straight
-    to the ledger; its leaf index once durable."""
+    to the ledger, through the process's shared sequencer; its leaf index once durable."""
     event = platform_event(
         actor=actor,
         action=action,
@@ -112,11 +153,7 @@ def append_direct(
         request_id=f"direct:{uuid.uuid4().hex}",
         result=result,
     )
-    sequencer = Sequencer(stores.audit, _origin(stores), clock, window_ms=0)
-    try:
-        [index] = sequencer.append([platform_entry(event)])
-    finally:
-        sequencer.close()
+    [index] = shared_sequencer(stores, clock).append([platform_entry(event)])
     return index
 
 

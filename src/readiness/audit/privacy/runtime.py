@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from readiness.audit.privacy.overview import PrivacyOverview, read_overview
 from readiness.audit.privacy.service import PrivacyService
 from readiness.audit.privacy.vault import Vault, open_vault_engine
 from readiness.audit.trail import open_ledger
@@ -48,14 +49,39 @@ def security_log_engine(settings: Settings, vault: Vault) -> Iterator[Engine]:
         engine.dispose()
 
 
+def vault_exists(settings: Settings) -> bool:
+    """False for an embedded vault never created (nothing in it, and reading it must not
+    create a vault and its key); a configured ``vault_url`` counts as existing."""
+    vault_file = sqlite_path(settings.resolved_vault_url)
+    return vault_file is None or vault_file.is_file()
+
+
+def read_privacy_overview(settings: Settings, clock: Clock) -> PrivacyOverview | None:
+    """The dashboard's privacy facts (counts and key ids, never an identity); None when the
+    project has no vault yet."""
+    if not vault_exists(settings):
+        return None
+    vault = Vault.open(settings, clock)
+    try:
+        with security_log_engine(settings, vault) as log:
+            return read_overview(
+                vault.engine,
+                log,
+                vault_key_id=vault.key_id,
+                settings=settings.audit.privacy,
+                now=clock.now(),
+            )
+    finally:
+        vault.close()
+
+
 def scheduled_purge(settings: Settings, audit: Engine, clock: Clock) -> int:
     """The security log's purge as the server's schedule runs it; lines deleted.
 
     An embedded vault that was never created is left alone (nothing to purge, and a server
     must not create a vault and its key just by starting).
     """
-    vault_file = sqlite_path(settings.resolved_vault_url)
-    if vault_file is not None and not vault_file.is_file():
+    if not vault_exists(settings):
         return 0
     with (
         privacy_service(settings, clock, audit, source="readiness.server") as service,

@@ -93,6 +93,8 @@ class Vault:
         self._rand = rand
         self._index_key = crypto.derive(vault_key, "subject-index")
         self._wrap_key = crypto.derive(vault_key, "wrap")
+        # Which key file the vault runs with (8 hex of a sub-key: tells keys apart, reveals none).
+        self.key_id = crypto.derive(vault_key, "key-id")[:4].hex()
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock) -> Vault:
