@@ -1,10 +1,9 @@
 """``POST /api/v1/migrations/lint`` (writer role): lint migration files sent in the body.
+The body names each file and its text, in apply order; ``.py`` names are read as Alembic
+scripts, the rest as SQL. The answer is the report of ``readiness migrations lint -f json``.
 
 ``GET /api/v1/migrations/reports`` (reader role): the project's stored lint reports, newest
 first (the merge gate and ``readiness migrations lint --record`` store them).
-
-The body names each file and its text, in apply order; ``.py`` names are read as Alembic
-scripts, the rest as SQL. The answer is the report of ``readiness migrations lint -f json``.
 """
 
 from __future__ import annotations
