@@ -8,7 +8,10 @@ from pathlib import Path
 from readiness._common.clock import FrozenClock
 from readiness.config import load_settings
 from readiness.gate.model import CheckStatus, Gate, GateContext
+from readiness.migrations import plugin
+from readiness.migrations.reports import SERVICE_NAME, ReportRecorder, list_reports
 from readiness.plugins.manager import builtin_plugin_manager
+from readiness.storage.engine import Stores
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 SAFE = "BEGIN;\nCREATE TABLE items (id bigint PRIMARY KEY, sku varchar(20));\nCOMMIT;\n"
@@ -76,3 +79,41 @@ def test_it_passes_clean_migrations_and_fails_unparseable_ones(tmp_path: Path) -
     status, summary = run(tmp_path, config)
     assert status == CheckStatus.FAIL
     assert summary.startswith("1 migration(s) cannot be read or parsed (first: ")
+
+
+def test_the_gate_stores_each_lint_report_through_the_plugin_service(
+    tmp_path: Path, stores: Stores
+) -> None:
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "V1__drop.sql").write_text(UNSAFE, encoding="utf-8")
+    (tmp_path / "readiness.toml").write_text('[migrations]\npaths = ["db"]\n', encoding="utf-8")
+    settings = load_settings(tmp_path, environ={})
+    pm = builtin_plugin_manager()
+    services = plugin.readiness_gate_services(settings=settings, stores=stores)
+    assert isinstance(services[SERVICE_NAME], ReportRecorder)
+    remote = plugin.readiness_gate_services(settings=settings, stores=None)
+    assert SERVICE_NAME not in remote
+    [check] = [
+        c
+        for group in pm.hook.readiness_gate_checks(gate=Gate.MERGE)
+        for c in group
+        if c.id == "migrations.lint"
+    ]
+
+    result = check.run(
+        GateContext(Gate.MERGE, tmp_path, settings, FrozenClock(NOW), services=services)
+    )
+
+    [stored] = list_reports(stores.state, settings.project)
+    assert result.status == CheckStatus.FAIL
+    assert (stored.source, stored.at, stored.failed, stored.fail_on, stored.files) == (
+        "gate",
+        NOW,
+        True,
+        "error",
+        1,
+    )
+    assert [(f["file"], f["line"], f["rule"]) for f in stored.findings] == [
+        ("db/V1__drop.sql", 2, "drop-column"),
+        ("db/V1__drop.sql", 2, "require-timeout-settings"),
+    ]

@@ -1,23 +1,35 @@
 """``POST /api/v1/migrations/lint`` (writer role): lint migration files sent in the body.
-
 The body names each file and its text, in apply order; ``.py`` names are read as Alembic
 scripts, the rest as SQL. The answer is the report of ``readiness migrations lint -f json``.
+
+``GET /api/v1/migrations/reports`` (reader role): the project's stored lint reports, newest
+first (the merge gate and ``readiness migrations lint --record`` store them).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from readiness.migrations import service
-from readiness.web.deps import Principal, get_settings, require_writer
+from readiness.migrations.reports import HISTORY, list_reports
+from readiness.web.deps import (
+    CurrentProject,
+    Principal,
+    get_settings,
+    get_stores,
+    require_reader,
+    require_writer,
+)
 
 router = APIRouter(prefix="/migrations", tags=["migrations"])
 Writer = Annotated[Principal, Depends(require_writer)]
+Reader = Annotated[Principal, Depends(require_reader)]
 MAX_FILES = 1000
 MAX_TEXT = 4 << 20
+MAX_REPORTS = 100
 
 
 class MigrationText(BaseModel):
@@ -48,3 +60,15 @@ def lint(request: Request, who: Writer, body: LintRequest) -> dict[str, Any]:
         "fail_on": threshold.label,
         "failed": service.fails(report, threshold),
     }
+
+
+@router.get("/reports")
+def reports(
+    request: Request,
+    _who: Reader,
+    project: CurrentProject,
+    limit: Annotated[int, Query(ge=1, le=MAX_REPORTS)] = HISTORY,
+) -> dict[str, Any]:
+    """The newest ``limit`` stored lint reports of the project, newest first."""
+    found = list_reports(get_stores(request).state, project.name, limit=limit)
+    return {"project": project.name, "reports": [r.as_dict() for r in found]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from readiness.gate.model import Check, CheckResult, CheckStatus, Gate, GateContext
 from readiness.migrations import service
 from readiness.migrations.model import Severity
+from readiness.migrations.reports import SERVICE_NAME, ReportRecorder
 
 REMEDIATION = (
     "Run `readiness migrations lint` and apply each finding's safe alternative, or suppress a "
@@ -36,6 +37,10 @@ class MigrationLintCheck:
         report = service.lint(paths, service.options_from(config))
         threshold = Severity.parse(config.fail_on)
         failing = report.failing(threshold)
+        recorder: ReportRecorder | None = context.services.get(SERVICE_NAME)
+        if recorder is not None:
+            failed = service.fails(report, threshold)
+            recorder.record(report, fail_on=threshold.label, failed=failed, at=context.clock.now())
         evidence = {
             "files": report.files,
             "statements": report.statements,

@@ -116,7 +116,7 @@ class AppliedCheck:
             )
         tool, head = applied
         evidence = {"expected": expected, "applied": head, "tool": tool}
-        from readiness.migrations.live.sources import same_version
+        from readiness.migrations.sources.ordered import same_version
 
         if same_version(head, expected):
             return CheckResult(CheckStatus.PASS, f"Database at {head} ({tool})", evidence)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from readiness.console import state
+
+if TYPE_CHECKING:
+    from readiness.migrations.model import LintReport
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -63,6 +66,13 @@ def lint_cmd(
             help="The runner wraps each SQL file in a transaction (default: from config, no).",
         ),
     ] = None,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="Store the report in the project's lint history (the /migrations page shows it).",
+        ),
+    ] = False,
 ) -> None:
     """Lint migrations; exit 1 on findings at or above --fail-on, 2 on unreadable input."""
     from readiness.console import fail_usage
@@ -92,8 +102,33 @@ def lint_cmd(
     if unreadable:
         first = unreadable[0]
         raise fail_usage(f"{first.file}: {first.reason}")
-    if service.fails(report, threshold):
+    failed = service.fails(report, threshold)
+    if record:
+        _record(ctx, report, threshold.label, failed=failed)
+    if failed:
         raise typer.Exit(1)
+
+
+def _record(ctx: typer.Context, report: LintReport, fail_on: str, *, failed: bool) -> None:
+    from readiness.console import fail_usage
+    from readiness.migrations.reports import ReportRecorder
+    from readiness.storage import open_stores
+
+    cli = state(ctx)
+    settings = cli.settings
+    if settings.is_remote:
+        raise fail_usage(
+            "--record stores the report in the local database; it is not available with a "
+            "server url set (run it where the project's database is)"
+        )
+    stores = open_stores(settings)
+    try:
+        recorder = ReportRecorder(
+            stores, settings.project, cli.clock, source="cli", root=str(settings.root)
+        )
+        recorder.record(report, fail_on=fail_on, failed=failed, at=cli.clock.now())
+    finally:
+        stores.dispose()
 
 
 @app.command("rules")

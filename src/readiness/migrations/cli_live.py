@@ -25,6 +25,20 @@ def _fail(exc: ReadinessError) -> typer.Exit:
     return typer.Exit(2)
 
 
+def _require_psycopg(command: str) -> None:
+    """Exit 2 with one line when psycopg (the ``postgres`` extra) is not installed."""
+    import importlib
+
+    try:
+        importlib.import_module("psycopg")
+    except ImportError:
+        print_error(
+            f"migrations {command} needs psycopg, which is not installed: install "
+            "readiness[postgres] (pip install 'readiness[postgres]')"
+        )
+        raise typer.Exit(2) from None
+
+
 def verify_cmd(  # noqa: PLR0917 - Typer options
     dsn: Annotated[
         str, typer.Option("--dsn", help="PostgreSQL URL; a scratch database is made on its server.")
@@ -66,6 +80,7 @@ def verify_cmd(  # noqa: PLR0917 - Typer options
     fmt: FormatOpt = Format.TEXT,
 ) -> None:
     """Replay the previous version's queries (and tests) after each pending statement."""
+    _require_psycopg("verify")
     from readiness.migrations.live.verify import VerifyRequest, verify
 
     request = VerifyRequest(
@@ -280,6 +295,7 @@ def backfill_cmd(  # noqa: PLR0917 - Typer arguments and options
     fmt: FormatOpt = Format.TEXT,
 ) -> None:
     """Batched, throttled, resumable backfill that pauses while replicas lag."""
+    _require_psycopg("backfill")
     import time
     from contextlib import ExitStack
 
@@ -350,6 +366,7 @@ def drift_cmd(  # noqa: PLR0917 - Typer arguments and options
     fmt: FormatOpt = Format.TEXT,
 ) -> None:
     """Count rows where OLD and NEW differ; exit 1 above 0.01 %."""
+    _require_psycopg("drift")
     from readiness.migrations.live.scratch import connect
     from readiness.migrations.toolkit.contract import old_column_reads
     from readiness.migrations.toolkit.drift import measure_drift

@@ -1,5 +1,6 @@
-"""The ``/migrations`` dashboard page (reader role): the findings of the project's configured
-migrations (``[tool.readiness.migrations] paths``), linted when the page is opened."""
+"""The ``/migrations`` dashboard page (reader role): the project's latest stored lint report
+(findings with rule, severity, lock and rollback safety) and a short history of the reports
+before it. Reports are stored by the merge gate and ``readiness migrations lint --record``."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from readiness.migrations import service
-from readiness.migrations.model import Severity
-from readiness.web.deps import Principal, get_settings, require_reader
+from readiness.migrations.reports import HISTORY, list_reports
+from readiness.web.deps import CurrentProject, Principal, get_stores, require_reader
 from readiness.web.pages import DashboardPage, render
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -22,22 +22,13 @@ def _router() -> APIRouter:
     router = APIRouter()
 
     @router.get("")
-    def migrations_page(request: Request, who: Reader) -> Response:
-        settings = get_settings(request)
-        paths = service.configured_paths(settings)
-        context: dict[str, Any] = {"paths": [str(p) for p in paths], "report": None}
-        if paths:
-            config = settings.migrations
-            report = service.lint(paths, service.options_from(config))
-            threshold = Severity.parse(config.fail_on)
-            root = str(settings.root) + "/"
-            context.update(
-                report=report,
-                threshold=threshold.label,
-                failed=service.fails(report, threshold),
-                rows=[{**f.as_dict(), "file": f.file.removeprefix(root)} for f in report.findings],
-                errors=[{**e.as_dict(), "file": e.file.removeprefix(root)} for e in report.errors],
-            )
+    def migrations_page(request: Request, who: Reader, project: CurrentProject) -> Response:
+        stored = list_reports(get_stores(request).state, project.name, limit=HISTORY)
+        context: dict[str, Any] = {
+            "project": project.name,
+            "latest": stored[0] if stored else None,
+            "history": stored,
+        }
         return render(request, "migrations/lint.html", context)
 
     return router

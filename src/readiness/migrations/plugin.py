@@ -20,10 +20,17 @@ def readiness_gate_checks(gate: Gate) -> list[Check]:
 
 @hookimpl
 def readiness_gate_services(settings: Any, stores: Any) -> dict[str, Any]:
+    from readiness._common.clock import SystemClock
+    from readiness.migrations import reports
     from readiness.migrations.checks_live import SERVICE_NAME
     from readiness.migrations.live.gate import LiveGate
 
-    return {SERVICE_NAME: LiveGate.from_settings(settings)}
+    services: dict[str, Any] = {SERVICE_NAME: LiveGate.from_settings(settings)}
+    if stores is not None:  # a local store: the lint check keeps its report
+        services[reports.SERVICE_NAME] = reports.ReportRecorder(
+            stores, settings.project, SystemClock(), root=str(settings.root)
+        )
+    return services
 
 
 @hookimpl

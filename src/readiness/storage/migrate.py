@@ -28,7 +28,9 @@ def _config(
 
 
 def run_migrations_in_env() -> None:
-    """Body of both histories' ``env.py``: migrate the engine handed over in the config.
+    """Body of the histories' ``env.py``: migrate the engine handed over in the config (or one
+    made from ``sqlalchemy.url`` when none is), or, in offline mode (``alembic upgrade --sql``,
+    which ``readiness migrations verify`` uses), render the SQL without a database.
 
     On SQLite, a migration that rebuilds a table (batch mode: copy, drop, rename) must run with
     foreign keys off, or dropping the old table would cascade-delete every row that references
@@ -40,7 +42,26 @@ def run_migrations_in_env() -> None:
     from alembic import context
 
     cfg = context.config
-    engine: Engine = cfg.attributes["engine"]
+    version_table = cfg.attributes.get("version_table", "alembic_version")
+    if context.is_offline_mode():
+        _offline(cfg.get_main_option("sqlalchemy.url"), version_table)
+        return
+    engine: Engine | None = cfg.attributes.get("engine")
+    if engine is None:  # run by Alembic's own command line or another tool: a URL is given
+        import sqlalchemy as sa
+
+        owned = sa.create_engine(str(cfg.get_main_option("sqlalchemy.url")), poolclass=sa.NullPool)
+        try:
+            _online(owned, version_table)
+        finally:
+            owned.dispose()
+        return
+    _online(engine, version_table)
+
+
+def _online(engine: Engine, version_table: str) -> None:
+    from alembic import context
+
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
         if sqlite:
@@ -53,7 +74,7 @@ def run_migrations_in_env() -> None:
                     connection.exec_driver_sql("BEGIN")
                 context.configure(
                     connection=connection,
-                    version_table=cfg.attributes["version_table"],
+                    version_table=version_table,
                     render_as_batch=sqlite,
                     transactional_ddl=True,
                 )
@@ -64,6 +85,29 @@ def run_migrations_in_env() -> None:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
+
+
+def _offline(url: str | None, version_table: str) -> None:
+    """``alembic upgrade --sql``: render the migrations as SQL for ``url``'s dialect, no database.
+
+    ``readiness migrations verify`` renders our pending revisions this way; revisions that read
+    data (``op.get_bind()``) cannot be rendered offline and are never the newest ones.
+    """
+    from alembic import context
+
+    if not url:
+        raise StorageError(
+            "offline migration (--sql) needs sqlalchemy.url: the database dialect to render for"
+        )
+    context.configure(
+        url=url,
+        version_table=version_table,
+        literal_binds=True,
+        transactional_ddl=True,
+        dialect_opts={"paramstyle": "named"},
+    )
+    with context.begin_transaction():
+        context.run_migrations()
 
 
 def _check_foreign_keys(connection: Connection) -> None:

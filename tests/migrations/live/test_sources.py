@@ -10,7 +10,8 @@ import pytest
 from readiness.errors import InputError
 from readiness.migrations.live.datagen import generate_rows, value_for
 from readiness.migrations.live.queries import parse_queries
-from readiness.migrations.live.sources import load_migrations, split_at
+from readiness.migrations.sources import load
+from readiness.migrations.sources.ordered import load_migrations, split_at
 from readiness.migrations.toolkit.plan import next_version, rename_column, write_plan
 from tests.migrations.live.conftest import write_migrations
 
@@ -136,3 +137,17 @@ def test_a_plan_takes_the_next_flyway_versions_and_never_overwrites(tmp_path: Pa
 def test_a_plan_refuses_names_that_are_not_plain_identifiers() -> None:
     with pytest.raises(InputError, match="NEW must be a plain identifier"):
         rename_column("users", "name", "full name; DROP", "text")
+
+
+def test_the_linter_leaves_down_files_out_that_verify_pairs(tmp_path: Path) -> None:
+    root = write_migrations(
+        tmp_path,
+        {"001_a.up.sql": "SELECT 1;", "001_a.down.sql": "SELECT 0;", "002_b.up.sql": "SELECT 2;"},
+    )
+
+    linted = [Path(f.path).name for f in load([root]).files]
+    (first, _second) = load_migrations(root)
+
+    assert linted == ["001_a.up.sql", "002_b.up.sql"]
+    down = [(s.file, s.line, s.sql) for s in first.down or ()]
+    assert down == [("001_a.down.sql", 1, "SELECT 0")]

@@ -21,7 +21,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 
 from readiness.errors import InputError
-from readiness.migrations.live.sources import Migration, Statement, split_statements
+from readiness.migrations.model import Statement
+from readiness.migrations.sources.ordered import Migration, split_statements
 
 MARKER = re.compile(r"^-- Running (?:upgrade|downgrade) (?P<src>\S*) -> (?P<dst>\S+)\s*$", re.M)
 

@@ -22,7 +22,7 @@ from readiness.migrations.live.catalog import (
     rewritten,
     strongest_locks,
 )
-from readiness.migrations.live.sources import Statement
+from readiness.migrations.model import Statement
 
 # "cannot run inside a transaction block" (25001); "invalid transaction termination" (2D000):
 # a DO block that COMMITs between batches.

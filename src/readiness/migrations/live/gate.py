@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from readiness.config import Settings
-from readiness.migrations.live.sources import load_migrations
+from readiness.migrations.sources.ordered import load_migrations
 
 if TYPE_CHECKING:  # psycopg (the ``postgres`` extra) is imported only when a check runs
     import psycopg

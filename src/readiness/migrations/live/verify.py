@@ -31,14 +31,14 @@ from readiness.migrations.live.fill import Loaded, load_data
 from readiness.migrations.live.queries import FROM_STATS, OldQuery, classify, read_query_file
 from readiness.migrations.live.replay import replay_all
 from readiness.migrations.live.scratch import connect, scratch_database
-from readiness.migrations.live.sources import (
+from readiness.migrations.live.suite import database_url, run_suite, suite_directory
+from readiness.migrations.model import Statement
+from readiness.migrations.sources.ordered import (
     Migration,
-    Statement,
     load_migrations,
     split_at,
     split_statements,
 )
-from readiness.migrations.live.suite import database_url, run_suite, suite_directory
 
 
 @dataclass(frozen=True)
