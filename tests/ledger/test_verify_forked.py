@@ -6,6 +6,7 @@ checkpoints inside both halves and nodes above the chunks that join across the s
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -36,8 +37,8 @@ class Counted(forked.Forked[object]):
         Counted.started += 1
         super().__init__(work)  # type: ignore[arg-type]
 
-    def result(self) -> object | None:
-        value = super().result()
+    def result(self, timeout: float) -> object | None:
+        value = super().result(timeout)
         Counted.used += value is not None
         return value
 
@@ -168,3 +169,22 @@ def test_any_one_byte_change_is_detected_with_the_child_as_without(
             engine.dispose()
     assert reports[0] == reports[1]
     assert reports[1]["verified"] is False
+
+
+def test_a_child_that_sends_nothing_in_time_is_killed_and_gives_no_result() -> None:
+    never, _keep = os.pipe()  # the child blocks reading a pipe nobody writes to
+    try:
+        child = forked.Forked(lambda: os.read(never, 1))
+        assert child.result(0.0) is None
+        assert child._done
+    finally:
+        os.close(never)
+        os.close(_keep)
+
+
+def test_a_child_whose_work_raises_gives_no_result() -> None:
+    def fail() -> int:
+        raise ValueError("no")
+
+    assert forked.Forked(fail).result(30.0) is None
+    assert forked.Forked(lambda: 7).result(30.0) == 7

@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import select
 import signal
+import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -48,11 +50,14 @@ class Forked(Generic[T]):
         self._read = read
         self._done = False
 
-    def result(self) -> T | None:
-        """The child's result, or None when it failed."""
+    def result(self, timeout: float) -> T | None:
+        """The child's result, or None when it failed or sent nothing within ``timeout``
+        seconds (a child forked from a threaded process can block on a lock another thread
+        held at the fork: it is killed and the caller does the work itself)."""
         try:
-            with os.fdopen(self._read, "rb") as source:
-                data = source.read()
+            data = self._receive(time.monotonic() + timeout)
+            if data is None:
+                return None
             _, status = os.waitpid(self._pid, 0)
             self._done = True
             if status != 0 or not data:
@@ -62,13 +67,28 @@ class Forked(Generic[T]):
         finally:
             self.cancel()
 
+    def _receive(self, deadline: float) -> bytes | None:
+        parts: list[bytes] = []
+        while True:
+            ready, _, _ = select.select([self._read], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                return None
+            part = os.read(self._read, 1 << 20)
+            if not part:
+                os.close(self._read)
+                self._read = -1
+                return b"".join(parts)
+            parts.append(part)
+
     def cancel(self) -> None:
         """Stop the child if it still runs (the parent gave up on its result)."""
         if self._done:
             return
         self._done = True
-        with contextlib.suppress(OSError):
-            os.close(self._read)
+        if self._read >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._read)
+            self._read = -1
         with contextlib.suppress(ProcessLookupError):
             os.kill(self._pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):

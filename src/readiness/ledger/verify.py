@@ -19,6 +19,7 @@ import gc
 import hashlib
 import queue
 import threading
+import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -41,6 +42,7 @@ _sha256 = hashlib.sha256
 # and 1M; PostgreSQL, whose server already works beside the reader thread, gained nothing).
 FORK_MIN = 400_000
 FORK_DIALECTS = frozenset({"sqlite"})
+CHILD_WAIT_S = 10.0  # beyond 4 times the parent's half: the child is killed, the log redone here
 
 
 def verify_log(
@@ -134,6 +136,7 @@ def _verify(  # noqa: PLR0917 - one private step of verify_log
     size, stored_nodes = 0, 0
     start = 0
     gap = False
+    started = time.monotonic()
     try:
         end_at = far[0] if far is not None else None
         with contextlib.closing(_read_ahead(conn, log, 0, end_at)) as chunks:
@@ -155,7 +158,8 @@ def _verify(  # noqa: PLR0917 - one private step of verify_log
                     break
                 start += count
         if far is not None:
-            if gap or start != far[0] or (rest := far[1].result()) is None:
+            wait = CHILD_WAIT_S + 4 * (time.monotonic() - started)
+            if gap or start != far[0] or (rest := far[1].result(wait)) is None:
                 return None
             size, joined = _join(report, rest, stack, roots, size)
             stored_nodes += joined
