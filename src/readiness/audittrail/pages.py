@@ -2,7 +2,8 @@
 
 ``/audit``: the verification status of the trail in words (verified or not, when, the log's
 size, what failed), the history of verification runs (the table block, paged), the signed
-checkpoints and a link to the search. Viewing it is recorded in the audit trail.
+checkpoints, the newest checkpoint's witness cosignatures against ``audit.witness_quorum``
+and a link to the search. Viewing it is recorded in the audit trail.
 ``/audit/checkpoint``: the newest signed checkpoint with its cosignatures, as ``text/plain``,
 for any valid token (external monitors and witnesses poll it).
 """
@@ -127,6 +128,37 @@ def _checkpoints_context(request: Request) -> dict[str, Any]:
     }
 
 
+def _witness_context(request: Request) -> dict[str, Any]:
+    """Who cosigned the newest checkpoint, which configured witnesses did not, the quorum."""
+    from readiness.ledger.witness.publish import witness_targets
+    from readiness.ledger.witness.quorum import newest_standing
+
+    settings = get_settings(request)
+    targets = witness_targets(settings)
+    quorum = settings.audit.witness_quorum
+    verifiers = [t.verifier for t in targets]
+    standing = newest_standing(get_stores(request).audit, settings.audit_origin, verifiers, quorum)
+    return {
+        "witness_quorum": quorum,
+        "witnesses_configured": len(targets),
+        "standing": standing,
+        "cosigned": [
+            {
+                "name": c.name,
+                "key_id": f"{c.key_id:08x}",
+                "size": f"{c.size:,}",
+                "at": c.time.strftime("%Y-%m-%d %H:%M:%S") if c.time else "unreadable",
+                "state": "valid" if c.valid else "invalid" if c.configured else "not configured",
+            }
+            for c in (standing.cosigned if standing is not None else ())
+        ],
+        "missing": [
+            {"name": v.name, "key_id": f"{v.key_id:08x}"}
+            for v in (standing.missing if standing is not None else verifiers)
+        ],
+    }
+
+
 def _router() -> APIRouter:
     router = APIRouter()
 
@@ -136,6 +168,7 @@ def _router() -> APIRouter:
             **_status_context(request),
             **_runs_context(request, query),
             **_checkpoints_context(request),
+            **_witness_context(request),
         }
         record_read(request, who, "dashboard /audit", {"runs": context["runs_total"]})
         return render(request, "audittrail/overview.html", context)

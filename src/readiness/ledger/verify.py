@@ -19,57 +19,30 @@ import gc
 import hashlib
 import queue
 import threading
+import time
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import cast
 
 from sqlalchemy.engine import Connection, Engine
 
-from readiness.errors import LedgerError
 from readiness.ledger import store
-from readiness.ledger.core.checkpoint import open_checkpoint
-from readiness.ledger.core.merkle import (
-    EMPTY_ROOT,
-    assemble,
-    consistency_plan,
-    fold,
-    plan_nodes,
-    range_nodes,
-    verify_consistency,
-)
+from readiness.ledger.core.merkle import EMPTY_ROOT, fold, range_nodes
 from readiness.ledger.core.note import Verifier
+from readiness.ledger.forked import Forked, can_fork
+from readiness.ledger.verify_report import MAX_ERRORS, VerifyReport, finish
+
+__all__ = ["MAX_ERRORS", "VerifyReport", "verify_log"]
 
 CHUNK_LEVEL = 14
 CHUNK = 1 << CHUNK_LEVEL  # entries read and checked at a time; aligned, so nodes pair up inside
 _sha256 = hashlib.sha256
-MAX_ERRORS = 100
-
-
-@dataclass
-class VerifyReport:
-    """The outcome: ``verified`` only when ``errors`` is empty."""
-
-    size: int = 0
-    root: bytes = b""
-    checkpoints: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def verified(self) -> bool:
-        return not self.errors
-
-    def add(self, message: str) -> None:
-        if len(self.errors) < MAX_ERRORS:
-            self.errors.append(message)
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "verified": self.verified,
-            "size": self.size,
-            "root": self.root.hex(),
-            "checkpoints": self.checkpoints,
-            "errors": list(self.errors),
-        }
+# A forked child verifies the far half of a log from FORK_MIN entries on, on FORK_DIALECTS
+# (benchmarks/ledger_verify.py on the shared 2 cores: SQLite lost at 200k entries, gained at 500k
+# and 1M; PostgreSQL, whose server already works beside the reader thread, gained nothing).
+FORK_MIN = 400_000
+FORK_DIALECTS = frozenset({"sqlite"})
+CHILD_WAIT_S = 10.0  # beyond 4 times the parent's half: the child is killed, the log redone here
 
 
 def verify_log(
@@ -81,16 +54,92 @@ def verify_log(
     tiers): their stored leaf hashes stand for the leaves (the tree above is still recomputed
     and checked); the caller checks those leaf hashes against the archived bodies.
     """
-    report = VerifyReport()
     with engine.connect() as conn:
         checkpoints = store.list_checkpoints(conn, log)
         wanted = sorted({c.size for c in checkpoints})
-        roots: dict[int, bytes] = {0: EMPTY_ROOT}
-        stack: list[tuple[int, bytes]] = []  # root_plan(start): subtrees of level >= CHUNK_LEVEL
-        size, stored_nodes = 0, 0
-        start = 0
-        gap = False
-        with contextlib.closing(_read_ahead(conn, log)) as chunks:
+        split = _split(engine, store.stored_size(conn, log))
+        if split:
+            child = Forked(lambda: _far_half(engine, log, split, wanted, archived))
+            report = _verify(conn, log, verifier, checkpoints, wanted, archived, (split, child))
+            if report is not None:
+                return report
+        serial = _verify(conn, log, verifier, checkpoints, wanted, archived, None)
+        assert serial is not None
+        return serial
+
+
+def _split(engine: Engine, size: int) -> int:
+    """Where the far half a forked child verifies begins (a multiple of ``CHUNK``), or 0 for a
+    log verified in this process alone: below ``FORK_MIN`` entries, where fork is missing, on
+    a database not in ``FORK_DIALECTS``, or one a new connection would not see (SQLite in
+    memory)."""
+    if size < FORK_MIN or not can_fork() or engine.dialect.name not in FORK_DIALECTS:
+        return 0
+    if engine.dialect.name == "sqlite" and engine.url.database in {None, "", ":memory:"}:
+        return 0
+    return (size // 2) // CHUNK * CHUNK
+
+
+@dataclass(frozen=True)
+class _Far:
+    """What the child found for one chunk of the far half: its range, the stored nodes it
+    fetched, its root, the stored nodes above it and the subtrees each wanted size needs."""
+
+    start: int
+    end: int
+    stored: int
+    root: bytes | None
+    above: dict[tuple[int, int], bytes]
+    inside: dict[int, list[bytes]]
+
+
+def _far_half(
+    engine: Engine, log: str, split: int, wanted: list[int], archived: Sequence[tuple[int, int]]
+) -> list[_Far] | None:
+    """In the child: check every chunk from ``split`` on; None when anything is off (an error,
+    a gap): the parent then verifies the whole log itself, for the same messages."""
+    engine.dispose(close=False)  # the parent's pooled connections stay the parent's
+    report = VerifyReport()
+    found: list[_Far] = []
+    start = split
+    with engine.connect() as conn, contextlib.closing(_read_ahead(conn, log, split)) as chunks:
+        for part, stored in chunks:
+            count, gap = _until_gap(report, start, part.indices)
+            if gap or not count:
+                return None
+            end = start + count
+            levels = _check_chunk(report, start, part, count, stored, archived=archived)
+            inside = {
+                at: [levels.hashes[lv][i - (start >> lv)] for lv, i in range_nodes(start, at)]
+                for at in [s for s in wanted if start < s <= end] + [end]
+            }
+            root = levels.hashes[CHUNK_LEVEL][0] if count == CHUNK else None
+            found.append(_Far(start, end, levels.stored, root, levels.above, inside))
+            start = end
+    return None if report.errors else found
+
+
+def _verify(  # noqa: PLR0917 - one private step of verify_log
+    conn: Connection,
+    log: str,
+    verifier: Verifier,
+    checkpoints: list[store.StoredCheckpoint],
+    wanted: list[int],
+    archived: Sequence[tuple[int, int]],
+    far: tuple[int, Forked[list[_Far] | None]] | None,
+) -> VerifyReport | None:
+    """The whole log here (``far`` None), or the entries before ``far``'s split here and the
+    rest from its child; None when the child's part cannot be used (the caller redoes it all)."""
+    report = VerifyReport()
+    roots: dict[int, bytes] = {0: EMPTY_ROOT}
+    stack: list[tuple[int, bytes]] = []  # root_plan(start): subtrees of level >= CHUNK_LEVEL
+    size, stored_nodes = 0, 0
+    start = 0
+    gap = False
+    started = time.monotonic()
+    try:
+        end_at = far[0] if far is not None else None
+        with contextlib.closing(_read_ahead(conn, log, 0, end_at)) as chunks:
             for part, stored in chunks:
                 count, gap = _until_gap(report, start, part.indices)
                 if count:
@@ -108,14 +157,45 @@ def verify_log(
                 if gap:
                     break
                 start += count
-        if not gap:
-            total = store.count_nodes(conn, log)
-            if total != stored_nodes:
-                report.add(
-                    f"{total - stored_nodes} stored nodes are not produced by the entries "
-                    "(nodes beyond the log's entries)"
-                )
-        return _finish(report, (size, roots[size]), checkpoints, roots, conn, log, verifier)
+        if far is not None:
+            wait = CHILD_WAIT_S + 4 * (time.monotonic() - started)
+            if gap or start != far[0] or (rest := far[1].result(wait)) is None:
+                return None
+            size, joined = _join(report, rest, stack, roots, size)
+            stored_nodes += joined
+    finally:
+        if far is not None:
+            far[1].cancel()
+    if not gap:
+        total = store.count_nodes(conn, log)
+        if total != stored_nodes:
+            report.add(
+                f"{total - stored_nodes} stored nodes are not produced by the entries "
+                "(nodes beyond the log's entries)"
+            )
+    return finish(report, (size, roots[size]), checkpoints, roots, conn, log, verifier)
+
+
+def _join(
+    report: VerifyReport,
+    rest: list[_Far],
+    stack: list[tuple[int, bytes]],
+    roots: dict[int, bytes],
+    size: int,
+) -> tuple[int, int]:
+    """The child's chunks after this process's, in order, as the serial loop takes them: the
+    roots of the wanted sizes, each full chunk's root onto the right edge. Returns the log's
+    size and the stored nodes the child fetched."""
+    fetched = 0
+    for far in rest:
+        fetched += far.stored
+        for at, inside in far.inside.items():
+            roots[at] = fold([value for _, value in stack] + inside)
+        size = far.end
+        if far.root is not None:
+            hashes: list[list[bytes]] = [[] for _ in range(CHUNK_LEVEL)] + [[far.root]]
+            _push_chunk_root(report, _Levels(hashes, far.stored, far.above), stack, far.start)
+    return size, fetched
 
 
 @dataclass
@@ -152,12 +232,13 @@ _Stored = dict[int, tuple[Sequence[int], Sequence[bytes]]]
 _DONE = object()
 
 
-def _read_inline(conn: Connection, log: str) -> Iterator[tuple[store.EntryChunk, _Stored]]:
-    start = 0
+def _read_inline(
+    conn: Connection, log: str, start: int, end: int | None
+) -> Iterator[tuple[store.EntryChunk, _Stored]]:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for part in store.entry_chunks(conn, log, chunk=CHUNK):
+        for part in store.entry_chunks(conn, log, start, end, chunk=CHUNK):
             count = _contiguous(start, part.indices)
             yield part, store.nodes_created_by_level(conn, log, start, start + count)
             if count < len(part.indices):
@@ -169,7 +250,7 @@ def _read_inline(conn: Connection, log: str) -> Iterator[tuple[store.EntryChunk,
 
 
 def _read_ahead(
-    conn: Connection, log: str
+    conn: Connection, log: str, first: int = 0, end: int | None = None
 ) -> Generator[tuple[store.EntryChunk, _Stored], None, None]:
     """Each chunk of entries with the stored nodes it completes, read by a thread one chunk
     ahead: the database sends the next chunk while this thread hashes the current one (the
@@ -178,15 +259,15 @@ def _read_ahead(
     hold no reference cycles, and collecting them dominated the profile."""
     if conn.dialect.name != "postgresql":
         # SQLite reads in this process, under the GIL: a reader thread would only contend.
-        yield from _read_inline(conn, log)
+        yield from _read_inline(conn, log, first, end)
         return
     results: queue.Queue[object] = queue.Queue(maxsize=2)
     stop = threading.Event()
 
     def read() -> None:
         try:
-            start = 0
-            for part in store.entry_chunks(conn, log, chunk=CHUNK):
+            start = first
+            for part in store.entry_chunks(conn, log, first, end, chunk=CHUNK):
                 count = _contiguous(start, part.indices)
                 stored = store.nodes_created_by_level(conn, log, start, start + count)
                 results.put((part, stored))
@@ -319,59 +400,3 @@ def _push_chunk_root(
             what = "missing" if found is None else "altered"
             report.add(f"node (level {level}, index {index}) is {what}")
     stack.append((level, acc))
-
-
-def _finish(  # noqa: PLR0917 - one private step of verify_log
-    report: VerifyReport,
-    head: tuple[int, bytes],
-    checkpoints: list[store.StoredCheckpoint],
-    roots: dict[int, bytes],
-    conn: Connection,
-    log: str,
-    verifier: Verifier,
-) -> VerifyReport:
-    report.size, report.root = head
-    report.checkpoints = len(checkpoints)
-    previous: store.StoredCheckpoint | None = None
-    for stored in checkpoints:
-        label = f"checkpoint {stored.id} (size {stored.size})"
-        try:
-            signed = open_checkpoint(stored.note, verifier, origin=log).checkpoint
-        except LedgerError as exc:
-            report.add(f"{label}: {exc}")
-            continue
-        if (signed.size, signed.root_hash) != (stored.size, stored.root):
-            report.add(f"{label}: the signed note names another tree than its row")
-        if stored.size not in roots:
-            report.add(
-                f"{label}: the log holds only {report.size} entries: it was truncated or "
-                "rolled back"
-            )
-        elif roots[stored.size] != signed.root_hash:
-            report.add(f"{label}: its root differs from the root recomputed from the entries")
-        if previous is not None:
-            _check_link(report, conn, log, previous, stored, label)
-        previous = stored
-    return report
-
-
-def _check_link(  # noqa: PLR0917 - one private step of verify_log
-    report: VerifyReport,
-    conn: Connection,
-    log: str,
-    old: store.StoredCheckpoint,
-    new: store.StoredCheckpoint,
-    label: str,
-) -> None:
-    if new.size < old.size:
-        report.add(f"{label}: smaller than checkpoint {old.id} before it: the log shrank")
-        return
-    if old.size == 0:
-        return
-    try:
-        plan = consistency_plan(old.size, new.size)
-        found = store.fetch_nodes(conn, log, plan_nodes(plan))
-        proof = assemble(plan, lambda level, index: found[(level, index)])
-        verify_consistency(old.size, new.size, old.root, new.root, proof)
-    except LedgerError as exc:
-        report.add(f"{label}: not consistent with checkpoint {old.id}: {exc}")
