@@ -1,0 +1,149 @@
+"""``configure``: one call that sets up structlog and the standard library's ``logging``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, Literal, TextIO
+
+import structlog
+from structlog.typing import Processor
+
+from readiness.logs import fields
+from readiness.logs.render import render_console, render_json
+
+Renderer = Literal["json", "console"]
+
+#: Level names accepted by ``configure(level=...)`` and their ``logging`` numbers.
+LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warn": logging.WARNING,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "fatal": logging.CRITICAL,
+    "critical": logging.CRITICAL,
+}
+
+#: The root handler ``configure`` installed, so a second call replaces it instead of adding one.
+_installed: list[logging.Handler] = []
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_processors(
+    *,
+    service: str,
+    environment: str,
+    version: str,
+    clock: Callable[[], datetime] = _utc_now,
+    otel_names: bool = False,
+    stack_frames: int = fields.DEFAULT_STACK_FRAMES,
+    extra: tuple[Processor, ...] = (),
+) -> list[Processor]:
+    """The shared chain (without the renderer): what both structlog and ``logging`` lines pass."""
+    chain: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        fields.add_level,
+        fields.add_logger_name,
+        fields.error_fields(stack_frames),
+        *extra,
+        fields.baseline(service=service, environment=environment, version=version, clock=clock),
+    ]
+    if otel_names:
+        chain.append(fields.otel_names)
+    return chain
+
+
+def configure(
+    service: str,
+    environment: str,
+    version: str,
+    *,
+    level: str = "info",
+    renderer: Renderer = "json",
+    clock: Callable[[], datetime] = _utc_now,
+    stream: TextIO | None = None,
+    otel_names: bool = False,
+    stack_frames: int = fields.DEFAULT_STACK_FRAMES,
+    extra_processors: tuple[Processor, ...] = (),
+) -> None:
+    """Sets up structlog and the root ``logging`` logger to write one line per call to ``stream``
+    (default: standard error) with the baseline fields. Calling it again replaces the setup."""
+    if level not in LEVELS:
+        raise ValueError(f"log level must be one of {', '.join(LEVELS)} (got {level!r})")
+    if renderer not in ("json", "console"):
+        raise ValueError(f"renderer must be 'json' or 'console' (got {renderer!r})")
+    out = stream if stream is not None else sys.stderr
+    render = render_json if renderer == "json" else render_console
+    chain = build_processors(
+        service=service,
+        environment=environment,
+        version=version,
+        clock=clock,
+        otel_names=otel_names,
+        stack_frames=stack_frames,
+        extra=extra_processors,
+    )
+    structlog.configure(
+        processors=[*chain, render],
+        wrapper_class=structlog.make_filtering_bound_logger(LEVELS[level]),
+        logger_factory=structlog.WriteLoggerFactory(file=out),
+        context_class=dict,
+        cache_logger_on_first_use=False,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *chain],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, render],
+    )
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    while _installed:
+        root.removeHandler(_installed.pop())
+    root.addHandler(handler)
+    root.setLevel(LEVELS[level])
+    _installed.append(handler)
+
+
+def reset() -> None:
+    """Undoes ``configure``: structlog's defaults, the root handler removed, the context cleared."""
+    structlog.reset_defaults()
+    structlog.contextvars.clear_contextvars()
+    while _installed:
+        logging.getLogger().removeHandler(_installed.pop())
+
+
+def get_logger(name: str | None = None, **initial: Any) -> Any:
+    """A structlog logger; ``name`` is recorded as ``logger`` when given."""
+    log = structlog.get_logger()
+    if name is not None:
+        initial.setdefault("logger", name)
+    return log.bind(**initial) if initial else log
+
+
+def bind(**fields_: Any) -> None:
+    """Binds request-scoped fields (``trace_id``, ``request_id``, ``user_id``) to the context."""
+    structlog.contextvars.bind_contextvars(**fields_)
+
+
+def unbind(*keys: str) -> None:
+    """Removes request-scoped fields from this context."""
+    structlog.contextvars.unbind_contextvars(*keys)
+
+
+def clear_context() -> None:
+    """Removes every request-scoped field (call at the start of each request)."""
+    structlog.contextvars.clear_contextvars()
+
+
+@contextmanager
+def bound(**fields_: Any) -> Iterator[None]:
+    """Binds request-scoped fields for the ``with`` block, restoring the previous ones after."""
+    with structlog.contextvars.bound_contextvars(**fields_):
+        yield
