@@ -13,6 +13,7 @@ import structlog
 from structlog.typing import Processor
 
 from readiness.logs import fields
+from readiness.logs.redaction import Redactor
 from readiness.logs.render import render_console, render_json
 
 Renderer = Literal["json", "console"]
@@ -44,6 +45,7 @@ def build_processors(
     clock: Callable[[], datetime] = _utc_now,
     otel_names: bool = False,
     stack_frames: int = fields.DEFAULT_STACK_FRAMES,
+    redactor: Redactor | None = None,
     extra: tuple[Processor, ...] = (),
 ) -> list[Processor]:
     """The shared chain (without the renderer): what both structlog and ``logging`` lines pass."""
@@ -53,6 +55,7 @@ def build_processors(
         fields.add_logger_name,
         fields.error_fields(stack_frames),
         *extra,
+        *((redactor,) if redactor is not None else ()),
         fields.baseline(service=service, environment=environment, version=version, clock=clock),
     ]
     if otel_names:
@@ -71,10 +74,13 @@ def configure(
     stream: TextIO | None = None,
     otel_names: bool = False,
     stack_frames: int = fields.DEFAULT_STACK_FRAMES,
+    redact: bool | Redactor = True,
     extra_processors: tuple[Processor, ...] = (),
 ) -> None:
     """Sets up structlog and the root ``logging`` logger to write one line per call to ``stream``
-    (default: standard error) with the baseline fields. Calling it again replaces the setup."""
+    (default: standard error) with the baseline fields. ``redact`` (on by default; pass a
+    configured ``Redactor`` to change its rules) runs after ``extra_processors``, so it sees
+    every field but the baseline ones. Calling it again replaces the setup."""
     if level not in LEVELS:
         raise ValueError(f"log level must be one of {', '.join(LEVELS)} (got {level!r})")
     if renderer not in ("json", "console"):
@@ -88,6 +94,7 @@ def configure(
         clock=clock,
         otel_names=otel_names,
         stack_frames=stack_frames,
+        redactor=(redact if isinstance(redact, Redactor) else Redactor() if redact else None),
         extra=extra_processors,
     )
     structlog.configure(
