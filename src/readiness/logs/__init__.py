@@ -12,7 +12,18 @@ A platform service: applications import it; it imports no feature.
 
 from __future__ import annotations
 
+from readiness.logs.events import (
+    Event,
+    EventFieldError,
+    Hashed,
+    Never,
+    Privacy,
+    Pseudonymous,
+    Public,
+    dropped_fields,
+)
 from readiness.logs.fields import format_timestamp
+from readiness.logs.redaction import Redactor
 from readiness.logs.render import neutralise, render_console, render_json
 from readiness.logs.setup import (
     LEVELS,
@@ -28,11 +39,20 @@ from readiness.logs.setup import (
 
 __all__ = [
     "LEVELS",
+    "Event",
+    "EventFieldError",
+    "Hashed",
+    "Never",
+    "Privacy",
+    "Pseudonymous",
+    "Public",
+    "Redactor",
     "bind",
     "bound",
     "build_processors",
     "clear_context",
     "configure",
+    "dropped_fields",
     "format_timestamp",
     "get_logger",
     "neutralise",

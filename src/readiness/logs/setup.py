@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ from typing import Any, Literal, TextIO
 import structlog
 from structlog.typing import Processor
 
-from readiness.logs import fields
+from readiness.logs import events, fields
 from readiness.logs.redaction import Redactor
 from readiness.logs.render import render_console, render_json
 
@@ -75,12 +76,16 @@ def configure(
     otel_names: bool = False,
     stack_frames: int = fields.DEFAULT_STACK_FRAMES,
     redact: bool | Redactor = True,
+    strict_events: bool | None = None,
+    hash_key: bytes | None = None,
     extra_processors: tuple[Processor, ...] = (),
 ) -> None:
     """Sets up structlog and the root ``logging`` logger to write one line per call to ``stream``
     (default: standard error) with the baseline fields. ``redact`` (on by default; pass a
     configured ``Redactor`` to change its rules) runs after ``extra_processors``, so it sees
-    every field but the baseline ones. Calling it again replaces the setup."""
+    every field but the baseline ones. Typed events reject unknown fields unless
+    ``strict_events`` is False (default: strict outside ``production``); their ``Hashed`` fields
+    use ``hash_key`` (default: a random key per process). Calling it again replaces the setup."""
     if level not in LEVELS:
         raise ValueError(f"log level must be one of {', '.join(LEVELS)} (got {level!r})")
     if renderer not in ("json", "console"):
@@ -97,9 +102,13 @@ def configure(
         redactor=(redact if isinstance(redact, Redactor) else Redactor() if redact else None),
         extra=extra_processors,
     )
+    events.set_mode(
+        strict=strict_events if strict_events is not None else environment != "production",
+        hash_key=hash_key if hash_key is not None else os.urandom(32),
+    )
     structlog.configure(
         processors=[*chain, render],
-        wrapper_class=structlog.make_filtering_bound_logger(LEVELS[level]),
+        wrapper_class=_with_event_method(structlog.make_filtering_bound_logger(LEVELS[level])),
         logger_factory=structlog.WriteLoggerFactory(file=out),
         context_class=dict,
         cache_logger_on_first_use=False,
@@ -116,6 +125,13 @@ def configure(
     root.addHandler(handler)
     root.setLevel(LEVELS[level])
     _installed.append(handler)
+
+
+def _with_event_method(base: type[Any]) -> type[Any]:
+    def event(self: Any, ev: events.Event, message: str | None = None) -> None:
+        events.emit(self, ev, message)
+
+    return type("ReadinessLogger", (base,), {"event": event})
 
 
 def reset() -> None:
