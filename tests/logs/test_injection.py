@@ -50,6 +50,7 @@ def _emit(renderer: Renderer, message: str, key: str, value: str) -> str:
         renderer=renderer,
         clock=fixed_clock,
         stream=stream,
+        redact=False,
     )
     try:
         logs.get_logger().info(message, **{"k" + key: value, "nested": {key: [value]}})

@@ -178,3 +178,12 @@ def test_reconfiguring_replaces_the_stdlib_handler(configure: Configure) -> None
     out = configure()
     logging.getLogger("x").warning("once")
     assert len(out.records()) == 1
+
+
+def test_reset_restores_the_root_level_and_handlers() -> None:
+    root = logging.getLogger()
+    before = (root.level, list(root.handlers))
+    logs.configure("s", "e", "v", level="error")
+    assert root.level == logging.ERROR
+    logs.reset()
+    assert (root.level, list(root.handlers)) == before

@@ -32,6 +32,8 @@ LEVELS = {
 
 #: The root handler ``configure`` installed, so a second call replaces it instead of adding one.
 _installed: list[logging.Handler] = []
+#: The root logger's level before the first ``configure``, restored by ``reset``.
+_previous_root_level: list[int] = []
 
 
 def _utc_now() -> datetime:
@@ -78,6 +80,7 @@ def configure(
     redact: bool | Redactor = True,
     strict_events: bool | None = None,
     hash_key: bytes | None = None,
+    cache_loggers: bool = True,
     extra_processors: tuple[Processor, ...] = (),
 ) -> None:
     """Sets up structlog and the root ``logging`` logger to write one line per call to ``stream``
@@ -85,7 +88,9 @@ def configure(
     configured ``Redactor`` to change its rules) runs after ``extra_processors``, so it sees
     every field but the baseline ones. Typed events reject unknown fields unless
     ``strict_events`` is False (default: strict outside ``production``); their ``Hashed`` fields
-    use ``hash_key`` (default: a random key per process). Calling it again replaces the setup."""
+    use ``hash_key`` (default: a random key per process). With ``cache_loggers`` (structlog's
+    advice for speed) a logger keeps the setup of its first call; calling ``configure`` again
+    replaces the setup for loggers used after it."""
     if level not in LEVELS:
         raise ValueError(f"log level must be one of {', '.join(LEVELS)} (got {level!r})")
     if renderer not in ("json", "console"):
@@ -111,7 +116,7 @@ def configure(
         wrapper_class=_with_event_method(structlog.make_filtering_bound_logger(LEVELS[level])),
         logger_factory=structlog.WriteLoggerFactory(file=out),
         context_class=dict,
-        cache_logger_on_first_use=False,
+        cache_logger_on_first_use=cache_loggers,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *chain],
@@ -122,6 +127,8 @@ def configure(
     root = logging.getLogger()
     while _installed:
         root.removeHandler(_installed.pop())
+    if not _previous_root_level:
+        _previous_root_level.append(root.level)
     root.addHandler(handler)
     root.setLevel(LEVELS[level])
     _installed.append(handler)
@@ -138,8 +145,11 @@ def reset() -> None:
     """Undoes ``configure``: structlog's defaults, the root handler removed, the context cleared."""
     structlog.reset_defaults()
     structlog.contextvars.clear_contextvars()
+    root = logging.getLogger()
     while _installed:
-        logging.getLogger().removeHandler(_installed.pop())
+        root.removeHandler(_installed.pop())
+    if _previous_root_level:
+        root.setLevel(_previous_root_level.pop())
 
 
 def get_logger(name: str | None = None, **initial: Any) -> Any:

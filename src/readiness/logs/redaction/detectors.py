@@ -23,12 +23,16 @@ MIN_SECRET_LENGTH = 20
 @dataclass(frozen=True)
 class Detector:
     """One kind of sensitive value: ``kind`` counts it, ``replace`` returns the redacted text of a
-    match or None when the validator refuses it. ``hint`` is a substring the text must contain."""
+    match or None when the validator refuses it. ``hint`` is a substring the text must contain,
+    ``min_length`` the shortest text that can hold a finding, ``needs_digit`` whether every
+    finding has a digit: the three let ``scan`` skip a pattern without running it."""
 
     kind: str
     pattern: re.Pattern[str]
     replace: Replace
     hint: str | None = None
+    min_length: int = 0
+    needs_digit: bool = False
 
 
 def _marker(marker: str, valid: Callable[[str], bool]) -> Replace:
@@ -63,6 +67,7 @@ _PHONE = re.compile(
     r"(?<![\w+.\-/:])(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,4}\)[ .\-]?)?\d{1,4}(?:[ .\-]\d{1,4}){1,4}"
     r"(?![\w.\-/:])|(?<![\w+])\+[1-9]\d{6,14}(?!\w)"
 )
+_DIGIT = re.compile(r"\d")
 _TOKEN = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{20,}={0,2}")
 
 
@@ -134,22 +139,22 @@ def _secret(threshold: float) -> Replace:
 def default_detectors(entropy_threshold: float = DEFAULT_ENTROPY_THRESHOLD) -> list[Detector]:
     """Every detector, in the order they run (the most specific first)."""
     return [
-        Detector("jwt", _JWT, _marker("[JWT]", v.jwt_valid), "eyJ"),
-        Detector("api_key:aws", _AWS, _always("[API_KEY:aws]"), "A"),
-        Detector("api_key:github", _GITHUB, _always("[API_KEY:github]"), "g"),
-        Detector("api_key:stripe", _STRIPE, _always("[API_KEY:stripe]"), "k_"),
-        Detector("api_key:slack", _SLACK, _always("[API_KEY:slack]"), "xox"),
-        Detector("api_key:google", _GOOGLE, _always("[API_KEY:google]"), "AIza"),
-        Detector("api_key:openai", _OPENAI, _always("[API_KEY:openai]"), "sk-"),
-        Detector("bearer", _BEARER, _bearer),
-        Detector("email", _EMAIL, _always("[EMAIL]"), "@"),
-        Detector("iban", _IBAN, _iban),
-        Detector("card", _CARD, _card),
-        Detector("ssn", _SSN, _ssn),
-        Detector("ip", _IPV4, _ipv4, "."),
-        Detector("ip", _IPV6, _ipv6, ":"),
-        Detector("phone", _PHONE, _phone),
-        Detector("secret", _TOKEN, _secret(entropy_threshold)),
+        Detector("jwt", _JWT, _marker("[JWT]", v.jwt_valid), "eyJ", 10),
+        Detector("api_key:aws", _AWS, _always("[API_KEY:aws]"), "A", 20),
+        Detector("api_key:github", _GITHUB, _always("[API_KEY:github]"), "_", 40),
+        Detector("api_key:stripe", _STRIPE, _always("[API_KEY:stripe]"), "k_", 18),
+        Detector("api_key:slack", _SLACK, _always("[API_KEY:slack]"), "xox", 15),
+        Detector("api_key:google", _GOOGLE, _always("[API_KEY:google]"), "AIza", 39),
+        Detector("api_key:openai", _OPENAI, _always("[API_KEY:openai]"), "sk-", 23),
+        Detector("bearer", _BEARER, _bearer, None, 23),
+        Detector("email", _EMAIL, _always("[EMAIL]"), "@", 6),
+        Detector("iban", _IBAN, _iban, None, 15, needs_digit=True),
+        Detector("card", _CARD, _card, None, 13, needs_digit=True),
+        Detector("ssn", _SSN, _ssn, None, 11, needs_digit=True),
+        Detector("ip", _IPV4, _ipv4, ".", 7, needs_digit=True),
+        Detector("ip", _IPV6, _ipv6, ":", 2),
+        Detector("phone", _PHONE, _phone, None, 7, needs_digit=True),
+        Detector("secret", _TOKEN, _secret(entropy_threshold), None, 20, needs_digit=True),
     ]
 
 
@@ -158,8 +163,15 @@ def scan(
 ) -> str:
     """``text`` with every validated finding replaced by its marker; ``counts`` adds one per
     finding under its kind."""
+    if len(text) < 2:
+        return text
+    has_digit = _DIGIT.search(text) is not None
     for detector in detectors:
-        if detector.hint is not None and detector.hint not in text:
+        if (
+            len(text) < detector.min_length
+            or (detector.needs_digit and not has_digit)
+            or (detector.hint is not None and detector.hint not in text)
+        ):
             continue
 
         def substitute(m: re.Match[str], detector: Detector = detector) -> str:

@@ -55,6 +55,9 @@ DEFAULT_IDENTIFIER_KEYS = (
     "logger",
 )
 
+#: Distinct key names whose verdict is remembered (keys repeat from line to line).
+CACHE_SIZE = 4096
+
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[^A-Za-z0-9]+")
 
@@ -73,8 +76,10 @@ class KeyRules:
         sensitive: Iterable[str] = DEFAULT_SENSITIVE_KEYS,
         identifiers: Iterable[str] = DEFAULT_IDENTIFIER_KEYS,
     ) -> None:
-        self._sensitive = tuple(key_words(name) for name in sensitive)
+        # " api key " in " x api key ": word sequences compared as space-padded strings.
+        self._sensitive = tuple(f" {' '.join(key_words(name))} " for name in sensitive)
         self._identifiers = frozenset(identifiers)
+        self._cache: dict[str, bool] = {}
 
     def is_identifier(self, key: str) -> bool:
         """A declared identifier field: its value is exempt from every detector."""
@@ -82,9 +87,11 @@ class KeyRules:
 
     def is_sensitive(self, key: str) -> bool:
         """The key names a secret or PII field."""
-        words = key_words(key)
-        for rule in self._sensitive:
-            n = len(rule)
-            if any(words[i : i + n] == rule for i in range(len(words) - n + 1)):
-                return True
-        return False
+        known = self._cache.get(key)
+        if known is not None:
+            return known
+        words = f" {' '.join(key_words(key))} "
+        found = any(rule in words for rule in self._sensitive)
+        if len(self._cache) < CACHE_SIZE:
+            self._cache[key] = found
+        return found
