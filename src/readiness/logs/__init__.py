@@ -12,6 +12,7 @@ A platform service: applications import it; it imports no feature.
 
 from __future__ import annotations
 
+from readiness.logs.asgi import RequestLogging, parse_traceparent
 from readiness.logs.events import (
     Event,
     EventFieldError,
@@ -47,6 +48,7 @@ __all__ = [
     "Pseudonymous",
     "Public",
     "Redactor",
+    "RequestLogging",
     "bind",
     "bound",
     "build_processors",
@@ -56,6 +58,7 @@ __all__ = [
     "format_timestamp",
     "get_logger",
     "neutralise",
+    "parse_traceparent",
     "render_console",
     "render_json",
     "reset",

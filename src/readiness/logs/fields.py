@@ -23,6 +23,7 @@ BASELINE_ORDER = (
     "trace_id",
     "span_id",
     "request_id",
+    "parent_span_id",
     "user_id",
     "action",
     "message",

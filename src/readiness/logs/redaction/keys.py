@@ -44,6 +44,7 @@ DEFAULT_IDENTIFIER_KEYS = (
     "span_id",
     "request_id",
     "parent_id",
+    "parent_span_id",
     "traceparent",
     "correlation_id",
     "timestamp",
