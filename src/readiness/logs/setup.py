@@ -16,6 +16,7 @@ from structlog.typing import Processor
 from readiness.logs import events, fields
 from readiness.logs.redaction import Redactor
 from readiness.logs.render import render_console, render_json
+from readiness.logs.sampling import Sampler
 
 Renderer = Literal["json", "console"]
 
@@ -49,12 +50,14 @@ def build_processors(
     otel_names: bool = False,
     stack_frames: int = fields.DEFAULT_STACK_FRAMES,
     redactor: Redactor | None = None,
+    sampler: Sampler | None = None,
     extra: tuple[Processor, ...] = (),
 ) -> list[Processor]:
     """The shared chain (without the renderer): what both structlog and ``logging`` lines pass."""
     chain: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         fields.add_level,
+        *((sampler,) if sampler is not None else ()),
         fields.add_logger_name,
         fields.error_fields(stack_frames),
         *extra,
@@ -81,6 +84,7 @@ def configure(
     strict_events: bool | None = None,
     hash_key: bytes | None = None,
     cache_loggers: bool = True,
+    sample_rate: float = 1.0,
     extra_processors: tuple[Processor, ...] = (),
 ) -> None:
     """Sets up structlog and the root ``logging`` logger to write one line per call to ``stream``
@@ -90,13 +94,17 @@ def configure(
     ``strict_events`` is False (default: strict outside ``production``); their ``Hashed`` fields
     use ``hash_key`` (default: a random key per process). With ``cache_loggers`` (structlog's
     advice for speed) a logger keeps the setup of its first call; calling ``configure`` again
-    replaces the setup for loggers used after it."""
+    replaces the setup for loggers used after it. ``sample_rate`` below 1 keeps that share of
+    traces' DEBUG/INFO lines, decided per ``trace_id`` (see ``readiness.logs.sampling``)."""
     if level not in LEVELS:
         raise ValueError(f"log level must be one of {', '.join(LEVELS)} (got {level!r})")
     if renderer not in ("json", "console"):
         raise ValueError(f"renderer must be 'json' or 'console' (got {renderer!r})")
     out = stream if stream is not None else sys.stderr
     render = render_json if renderer == "json" else render_console
+    sampler: Sampler | None = Sampler(sample_rate)
+    if sample_rate == 1.0:
+        sampler = None
     chain = build_processors(
         service=service,
         environment=environment,
@@ -105,6 +113,7 @@ def configure(
         otel_names=otel_names,
         stack_frames=stack_frames,
         redactor=(redact if isinstance(redact, Redactor) else Redactor() if redact else None),
+        sampler=sampler,
         extra=extra_processors,
     )
     events.set_mode(
@@ -124,6 +133,8 @@ def configure(
     )
     handler = logging.StreamHandler(out)
     handler.setFormatter(formatter)
+    if sampler is not None:
+        handler.addFilter(sampler)
     root = logging.getLogger()
     while _installed:
         root.removeHandler(_installed.pop())
