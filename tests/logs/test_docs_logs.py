@@ -24,7 +24,7 @@ def samples() -> list[tuple[str, str]]:
 
 
 def test_every_python_block_is_followed_by_its_output() -> None:
-    assert len(samples()) == DOC.read_text(encoding="utf-8").count("```python") == 5
+    assert len(samples()) == DOC.read_text(encoding="utf-8").count("```python") == 6
 
 
 @pytest.mark.parametrize(("code", "expected"), samples())

@@ -158,11 +158,17 @@ def default_detectors(entropy_threshold: float = DEFAULT_ENTROPY_THRESHOLD) -> l
     ]
 
 
+OnFinding = Callable[[str, str], None]
+
+
 def scan(
-    text: str, detectors: list[Detector], counts: MutableMapping[str, int] | None = None
+    text: str,
+    detectors: list[Detector],
+    counts: MutableMapping[str, int] | None = None,
+    on_finding: OnFinding | None = None,
 ) -> str:
     """``text`` with every validated finding replaced by its marker; ``counts`` adds one per
-    finding under its kind."""
+    finding under its kind; ``on_finding(kind, original)`` sees each one (``logs scan``)."""
     if len(text) < 2:
         return text
     has_digit = _DIGIT.search(text) is not None
@@ -180,6 +186,8 @@ def scan(
                 return m.group(0)
             if counts is not None:
                 counts[detector.kind] = counts.get(detector.kind, 0) + 1
+            if on_finding is not None:
+                on_finding(detector.kind, m.group(0))
             return replaced
 
         text = detector.pattern.sub(substitute, text)

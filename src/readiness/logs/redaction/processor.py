@@ -9,6 +9,7 @@ from readiness.logs.redaction import validators
 from readiness.logs.redaction.detectors import (
     DEFAULT_ENTROPY_THRESHOLD,
     Detector,
+    OnFinding,
     default_detectors,
     scan,
 )
@@ -40,12 +41,14 @@ class Redactor:
             detectors if detectors is not None else default_detectors(entropy_threshold)
         )
         self.counts: dict[str, int] = {}
+        #: Called with ``(kind, original)`` for each finding (the scanner sets it).
+        self.on_finding: OnFinding | None = None
 
     def text(self, text: str) -> str:
         """``text`` with every finding replaced by its typed marker."""
         if validators.is_identifier_value(text):
             return text
-        return scan(text, self.detectors, self.counts)
+        return scan(text, self.detectors, self.counts, self.on_finding)
 
     def value(self, value: Any, depth: int = 0) -> Any:
         """A redacted copy of any loggable value."""
@@ -68,6 +71,8 @@ class Redactor:
         """A card number logged as an integer is still a card number."""
         if validators.card_valid(str(abs(value))):
             self.counts["card"] = self.counts.get("card", 0) + 1
+            if self.on_finding is not None:
+                self.on_finding("card", str(value))
             return "[CARD]"
         return value
 
@@ -80,6 +85,8 @@ class Redactor:
                 out[key] = item
             elif self.rules.is_sensitive(name):
                 self.counts["key"] = self.counts.get("key", 0) + 1
+                if self.on_finding is not None:
+                    self.on_finding("key", f"{name}={item}")
                 out[key] = REDACTED
             else:
                 out[self.text(key) if isinstance(key, str) else key] = self.value(item, depth)
