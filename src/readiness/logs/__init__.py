@@ -1,0 +1,66 @@
+"""logs: structured logging with privacy (issue 11).
+
+One call sets up structlog and the standard library's ``logging`` to write JSON lines with the
+handbook's baseline fields (see docs/logs.md)::
+
+    from readiness import logs
+    logs.configure(service="order-service", environment="production", version="v2.14.3")
+    logs.get_logger().info("order placed", action="order.placed", duration_ms=234)
+
+A platform service: applications import it; it imports no feature.
+"""
+
+from __future__ import annotations
+
+from readiness.logs.asgi import RequestLogging, parse_traceparent
+from readiness.logs.events import (
+    Event,
+    EventFieldError,
+    Hashed,
+    Never,
+    Privacy,
+    Pseudonymous,
+    Public,
+    dropped_fields,
+)
+from readiness.logs.fields import format_timestamp
+from readiness.logs.redaction import Redactor
+from readiness.logs.render import neutralise, render_console, render_json
+from readiness.logs.setup import (
+    LEVELS,
+    bind,
+    bound,
+    build_processors,
+    clear_context,
+    configure,
+    get_logger,
+    reset,
+    unbind,
+)
+
+__all__ = [
+    "LEVELS",
+    "Event",
+    "EventFieldError",
+    "Hashed",
+    "Never",
+    "Privacy",
+    "Pseudonymous",
+    "Public",
+    "Redactor",
+    "RequestLogging",
+    "bind",
+    "bound",
+    "build_processors",
+    "clear_context",
+    "configure",
+    "dropped_fields",
+    "format_timestamp",
+    "get_logger",
+    "neutralise",
+    "parse_traceparent",
+    "render_console",
+    "render_json",
+    "reset",
+    "unbind",
+]

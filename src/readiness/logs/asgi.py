@@ -1,0 +1,106 @@
+"""ASGI middleware: W3C trace context in, one request summary line out (never bodies).
+
+    app.add_middleware(RequestLogging)            # FastAPI / Starlette
+    app = RequestLogging(app)                     # any ASGI app
+
+For each HTTP request it clears the request-scoped context, binds ``trace_id`` (from a valid
+``traceparent`` header, else a new one), a new ``span_id``, ``parent_span_id`` when the caller
+sent one, and ``request_id`` (from ``X-Request-ID`` when it is a short token, else new); then,
+when the response has started, writes one ``http.request`` line with the method, the route
+template (``/orders/{order_id}``, not the path with its ids), the status and ``duration_ms``.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import structlog
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+_TRACEPARENT = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,128}")
+
+
+def parse_traceparent(header: str) -> tuple[str, str] | None:
+    """``(trace_id, parent_span_id)`` of a valid W3C ``traceparent``, or None (version ``ff``,
+    all-zero ids and malformed values are invalid, per the W3C Trace Context spec)."""
+    m = _TRACEPARENT.fullmatch(header.strip())
+    if m is None or m.group(1) == "ff":
+        return None
+    trace_id, parent = m.group(2), m.group(3)
+    if trace_id == "0" * 32 or parent == "0" * 16:
+        return None
+    return trace_id, parent
+
+
+class RequestLogging:
+    """The middleware. ``clock`` (seconds, monotonic) and ``token_hex`` are injectable."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        clock: Callable[[], float] = time.perf_counter,
+        token_hex: Callable[[int], str] = secrets.token_hex,
+        logger: Any = None,
+    ) -> None:
+        self.app = app
+        self.clock = clock
+        self.token_hex = token_hex
+        self.logger = logger
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        parsed = parse_traceparent(headers.get("traceparent", ""))
+        trace_id = parsed[0] if parsed else self.token_hex(16)
+        request_id = headers.get("x-request-id", "")
+        if not _REQUEST_ID.fullmatch(request_id):
+            request_id = self.token_hex(8)
+        structlog.contextvars.clear_contextvars()
+        fields: dict[str, Any] = {
+            "trace_id": trace_id,
+            "span_id": self.token_hex(8),
+            "request_id": request_id,
+        }
+        if parsed:
+            fields["parent_span_id"] = parsed[1]
+        structlog.contextvars.bind_contextvars(**fields)
+        started = self.clock()
+        status: list[int] = []
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(int(message["status"]))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            self._summary(scope, status[0] if status else 500, self.clock() - started)
+            structlog.contextvars.clear_contextvars()
+
+    def _summary(self, scope: Scope, status: int, seconds: float) -> None:
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "[unmatched]"
+        log = self.logger if self.logger is not None else structlog.get_logger()
+        method = "error" if status >= 500 else "warning" if status >= 400 else "info"
+        getattr(log, method)(
+            "http.request",
+            action="http.request",
+            http_method=scope.get("method", ""),
+            http_route=template,
+            http_status=status,
+            duration_ms=round(seconds * 1000, 3),
+        )

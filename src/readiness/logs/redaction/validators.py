@@ -1,0 +1,107 @@
+"""Validators: the checks that turn a regex candidate into a finding (pure functions)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from collections import Counter
+
+#: IBAN lengths by country (ISO 13616 registry, the common ones); others need 15 to 34 characters.
+IBAN_LENGTHS = {
+    "AD": 24, "AE": 23, "AT": 20, "BE": 16, "BG": 22, "BR": 29, "CH": 21, "CY": 28, "CZ": 24,
+    "DE": 22, "DK": 18, "EE": 20, "ES": 24, "FI": 18, "FR": 27, "GB": 22, "GI": 23, "GR": 27,
+    "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IS": 26, "IT": 27, "LI": 21, "LT": 20, "LU": 20,
+    "LV": 21, "MC": 27, "MT": 31, "NL": 18, "NO": 15, "PL": 28, "PT": 25, "RO": 24, "SA": 24,
+    "SE": 24, "SI": 19, "SK": 24, "SM": 27, "TR": 26,
+}  # fmt: skip
+
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_TRACEPARENT = re.compile(r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn (mod 10) check digit of payment card numbers."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def card_brand(digits: str) -> str | None:
+    """The card network a number's prefix (IIN) and length belong to, or None."""
+    n = len(digits)
+    two, three, four = int(digits[:2]), int(digits[:3]), int(digits[:4])
+    rules = (
+        ("visa", digits[0] == "4" and n in (13, 16, 19)),
+        ("mastercard", (51 <= two <= 55 or 2221 <= four <= 2720) and n == 16),
+        ("amex", two in (34, 37) and n == 15),
+        ("discover", (four == 6011 or two == 65 or 644 <= three <= 649) and 16 <= n <= 19),
+        ("jcb", two == 35 and 16 <= n <= 19),
+        ("diners", two in (30, 36, 38) and n == 14),
+        ("unionpay", two == 62 and 16 <= n <= 19),
+    )
+    return next((brand for brand, matches in rules if matches), None)
+
+
+def card_valid(digits: str) -> bool:
+    """13 to 19 digits, a known network prefix, a valid Luhn check digit."""
+    return 13 <= len(digits) <= 19 and card_brand(digits) is not None and luhn_valid(digits)
+
+
+def ssn_valid(area: str, group: str, serial: str) -> bool:
+    """A US SSN the SSA can issue: area not 000, 666 or 900-999; group not 00; serial not 0000."""
+    return area not in {"000", "666"} and area[0] != "9" and group != "00" and serial != "0000"
+
+
+def iban_valid(candidate: str) -> bool:
+    """The country's length (or 15-34 if unlisted) and the ISO 7064 mod-97 check digits."""
+    iban = candidate.replace(" ", "").upper()
+    expected = IBAN_LENGTHS.get(iban[:2])
+    if expected is None and not 15 <= len(iban) <= 34:
+        return False
+    if expected is not None and len(iban) != expected:
+        return False
+    rearranged = iban[4:] + iban[:4]
+    number = "".join(str(int(ch, 36)) for ch in rearranged)
+    return int(number) % 97 == 1
+
+
+def _b64url_json(segment: str) -> object:
+    padded = segment + "=" * (-len(segment) % 4)
+    return json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+
+
+def jwt_valid(token: str) -> bool:
+    """Three segments whose header decodes (base64url) to a JSON object naming an ``alg``."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return False
+    try:
+        header = _b64url_json(parts[0])
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return False
+    return isinstance(header, dict) and isinstance(header.get("alg"), str)
+
+
+def shannon_entropy(text: str) -> float:
+    """Bits per character of ``text``'s own character distribution."""
+    if not text:
+        return 0.0
+    n = len(text)
+    return -sum((c / n) * math.log2(c / n) for c in Counter(text).values())
+
+
+def is_identifier_value(text: str) -> bool:
+    """A UUID, a W3C traceparent, or a hex string of 16+ characters (trace/span ids, hashes)."""
+    return bool(
+        (len(text) >= 16 and _HEX.fullmatch(text))
+        or _UUID.fullmatch(text)
+        or _TRACEPARENT.fullmatch(text)
+    )

@@ -1,0 +1,193 @@
+"""``configure``: one call that sets up structlog and the standard library's ``logging``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, Literal, TextIO
+
+import structlog
+from structlog.typing import Processor
+
+from readiness.logs import events, fields
+from readiness.logs.redaction import Redactor
+from readiness.logs.render import render_console, render_json
+from readiness.logs.sampling import Sampler
+
+Renderer = Literal["json", "console"]
+
+#: Level names accepted by ``configure(level=...)`` and their ``logging`` numbers.
+LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warn": logging.WARNING,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "fatal": logging.CRITICAL,
+    "critical": logging.CRITICAL,
+}
+
+#: The root handler ``configure`` installed, so a second call replaces it instead of adding one.
+_installed: list[logging.Handler] = []
+#: The root logger's level before the first ``configure``, restored by ``reset``.
+_previous_root_level: list[int] = []
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_processors(
+    *,
+    service: str,
+    environment: str,
+    version: str,
+    clock: Callable[[], datetime] = _utc_now,
+    otel_names: bool = False,
+    stack_frames: int = fields.DEFAULT_STACK_FRAMES,
+    redactor: Redactor | None = None,
+    sampler: Sampler | None = None,
+    extra: tuple[Processor, ...] = (),
+) -> list[Processor]:
+    """The shared chain (without the renderer): what both structlog and ``logging`` lines pass."""
+    chain: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        fields.add_level,
+        *((sampler,) if sampler is not None else ()),
+        fields.add_logger_name,
+        fields.error_fields(stack_frames),
+        *extra,
+        *((redactor,) if redactor is not None else ()),
+        fields.baseline(service=service, environment=environment, version=version, clock=clock),
+    ]
+    if otel_names:
+        chain.append(fields.otel_names)
+    return chain
+
+
+def configure(
+    service: str,
+    environment: str,
+    version: str,
+    *,
+    level: str = "info",
+    renderer: Renderer = "json",
+    clock: Callable[[], datetime] = _utc_now,
+    stream: TextIO | None = None,
+    otel_names: bool = False,
+    stack_frames: int = fields.DEFAULT_STACK_FRAMES,
+    redact: bool | Redactor = True,
+    strict_events: bool | None = None,
+    hash_key: bytes | None = None,
+    cache_loggers: bool = True,
+    sample_rate: float = 1.0,
+    extra_processors: tuple[Processor, ...] = (),
+) -> None:
+    """Sets up structlog and the root ``logging`` logger to write one line per call to ``stream``
+    (default: standard error) with the baseline fields. ``redact`` (on by default; pass a
+    configured ``Redactor`` to change its rules) runs after ``extra_processors``, so it sees
+    every field but the baseline ones. Typed events reject unknown fields unless
+    ``strict_events`` is False (default: strict outside ``production``); their ``Hashed`` fields
+    use ``hash_key`` (default: a random key per process). With ``cache_loggers`` (structlog's
+    advice for speed) a logger keeps the setup of its first call; calling ``configure`` again
+    replaces the setup for loggers used after it. ``sample_rate`` below 1 keeps that share of
+    traces' DEBUG/INFO lines, decided per ``trace_id`` (see ``readiness.logs.sampling``)."""
+    if level not in LEVELS:
+        raise ValueError(f"log level must be one of {', '.join(LEVELS)} (got {level!r})")
+    if renderer not in ("json", "console"):
+        raise ValueError(f"renderer must be 'json' or 'console' (got {renderer!r})")
+    out = stream if stream is not None else sys.stderr
+    render = render_json if renderer == "json" else render_console
+    sampler: Sampler | None = Sampler(sample_rate)
+    if sample_rate == 1.0:
+        sampler = None
+    chain = build_processors(
+        service=service,
+        environment=environment,
+        version=version,
+        clock=clock,
+        otel_names=otel_names,
+        stack_frames=stack_frames,
+        redactor=(redact if isinstance(redact, Redactor) else Redactor() if redact else None),
+        sampler=sampler,
+        extra=extra_processors,
+    )
+    events.set_mode(
+        strict=strict_events if strict_events is not None else environment != "production",
+        hash_key=hash_key if hash_key is not None else os.urandom(32),
+    )
+    structlog.configure(
+        processors=[*chain, render],
+        wrapper_class=_with_event_method(structlog.make_filtering_bound_logger(LEVELS[level])),
+        logger_factory=structlog.WriteLoggerFactory(file=out),
+        context_class=dict,
+        cache_logger_on_first_use=cache_loggers,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *chain],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, render],
+    )
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(formatter)
+    if sampler is not None:
+        handler.addFilter(sampler)
+    root = logging.getLogger()
+    while _installed:
+        root.removeHandler(_installed.pop())
+    if not _previous_root_level:
+        _previous_root_level.append(root.level)
+    root.addHandler(handler)
+    root.setLevel(LEVELS[level])
+    _installed.append(handler)
+
+
+def _with_event_method(base: type[Any]) -> type[Any]:
+    def event(self: Any, ev: events.Event, message: str | None = None) -> None:
+        events.emit(self, ev, message)
+
+    return type("ReadinessLogger", (base,), {"event": event})
+
+
+def reset() -> None:
+    """Undoes ``configure``: structlog's defaults, the root handler removed, the context cleared."""
+    structlog.reset_defaults()
+    structlog.contextvars.clear_contextvars()
+    root = logging.getLogger()
+    while _installed:
+        root.removeHandler(_installed.pop())
+    if _previous_root_level:
+        root.setLevel(_previous_root_level.pop())
+
+
+def get_logger(name: str | None = None, **initial: Any) -> Any:
+    """A structlog logger; ``name`` is recorded as ``logger`` when given."""
+    log = structlog.get_logger()
+    if name is not None:
+        initial.setdefault("logger", name)
+    return log.bind(**initial) if initial else log
+
+
+def bind(**fields_: Any) -> None:
+    """Binds request-scoped fields (``trace_id``, ``request_id``, ``user_id``) to the context."""
+    structlog.contextvars.bind_contextvars(**fields_)
+
+
+def unbind(*keys: str) -> None:
+    """Removes request-scoped fields from this context."""
+    structlog.contextvars.unbind_contextvars(*keys)
+
+
+def clear_context() -> None:
+    """Removes every request-scoped field (call at the start of each request)."""
+    structlog.contextvars.clear_contextvars()
+
+
+@contextmanager
+def bound(**fields_: Any) -> Iterator[None]:
+    """Binds request-scoped fields for the ``with`` block, restoring the previous ones after."""
+    with structlog.contextvars.bound_contextvars(**fields_):
+        yield
