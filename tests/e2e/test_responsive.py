@@ -19,7 +19,16 @@ from tests.e2e.site import ARGS, CHROMIUM, PAGES, Site, live_site
 
 pytestmark = pytest.mark.e2e
 
-NAV = ["Overview", "Flaky tests", "Suite health", "Quarantine", "Runs", "Gates", "Audit"]
+NAV = [
+    "Overview",
+    "Flaky tests",
+    "Suite health",
+    "Quarantine",
+    "Runs",
+    "Gates",
+    "Audit",
+    "Migrations",
+]
 
 # What the browser says about the page: widths, and the element focused with its outline.
 MEASURE = """() => {

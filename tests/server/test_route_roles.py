@@ -122,6 +122,21 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
         "writer",
         {"json": {"files": [{"name": "V1__a.sql", "text": "SELECT 1;"}]}},
     ),
+    (
+        "POST",
+        "/api/v1/migrations/plan",
+        "reader",
+        {
+            "json": {
+                "kind": "rename-column",
+                "target": "users.name",
+                "new": "full_name",
+                "column_type": "text",
+            }
+        },
+    ),
+    ("GET", "/api/v1/migrations/applied", "reader", {}),
+    ("GET", "/api/v1/migrations/reports", "reader", {}),
     ("GET", "/audit/runs?sort=size", "auditor", {}),
     ("GET", "/audit/checkpoint", "reader", {}),
     ("GET", "/audit/privacy", "auditor", {}),

@@ -52,7 +52,7 @@ def verify_cmd(  # noqa: PLR0917 - Typer options
         typer.Option(
             "--queries",
             help="File of the previous version's queries (one per line or ;-separated), "
-            "or pg_stat_statements.",
+            "or pg_stat_statements (default: none; then --previous-tests is needed).",
         ),
     ] = None,
     rows: Annotated[
@@ -63,11 +63,17 @@ def verify_cmd(  # noqa: PLR0917 - Typer options
     ] = 0,
     tests: Annotated[
         Path | None,
-        typer.Option("--previous-tests", help="The previous version's test suite (a directory)."),
+        typer.Option(
+            "--previous-tests",
+            help="The previous version's test suite, a directory (default: none).",
+        ),
     ] = None,
     tests_ref: Annotated[
         str | None,
-        typer.Option("--previous-ref", help="Take --previous-tests as it was at this git ref."),
+        typer.Option(
+            "--previous-ref",
+            help="Take --previous-tests as it was at this git ref (default: the working tree).",
+        ),
     ] = None,
     tests_env: Annotated[
         str,
@@ -75,7 +81,9 @@ def verify_cmd(  # noqa: PLR0917 - Typer options
     ] = "DATABASE_URL",
     data: Annotated[
         Path | None,
-        typer.Option("--data", help="Golden dataset (SQL) instead of generated rows."),
+        typer.Option(
+            "--data", help="Golden dataset (SQL) instead of generated rows (default: none)."
+        ),
     ] = None,
     fmt: FormatOpt = Format.TEXT,
 ) -> None:
@@ -192,7 +200,10 @@ def plan_rename(  # noqa: PLR0917 - Typer arguments and options
         str | None, typer.Option("--type", help="The column's type (default: read with --dsn).")
     ] = None,
     dsn: Annotated[
-        str | None, typer.Option("--dsn", help="Database to read the type from.")
+        str | None,
+        typer.Option(
+            "--dsn", help="Database to read the type from (default: none; then --type is needed)."
+        ),
     ] = None,
     key: KeyOpt = "id",
     out: OutOpt = Path("migrations"),
@@ -218,7 +229,10 @@ def plan_change_type(  # noqa: PLR0917 - Typer arguments and options
         str | None, typer.Option("--from-type", help="The current type (default: read with --dsn).")
     ] = None,
     dsn: Annotated[
-        str | None, typer.Option("--dsn", help="Database to read the type from.")
+        str | None,
+        typer.Option(
+            "--dsn", help="Database to read the type from (default: none; then --type is needed)."
+        ),
     ] = None,
     key: KeyOpt = "id",
     out: OutOpt = Path("migrations"),
@@ -283,7 +297,10 @@ def backfill_cmd(  # noqa: PLR0917 - Typer arguments and options
         typer.Option("--replica-dsn", help="Replica to read lag on (default: the primary's view)."),
     ] = None,
     kill_file: Annotated[
-        Path | None, typer.Option("--kill-file", help="Stop before the next batch when it exists.")
+        Path | None,
+        typer.Option(
+            "--kill-file", help="Stop before the next batch when it exists (default: none)."
+        ),
     ] = None,
     progress: Annotated[
         Path | None, typer.Option("--progress", help="Progress file, to resume (default: none).")

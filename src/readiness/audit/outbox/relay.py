@@ -13,7 +13,7 @@ A crash after 3's claim and before 4 leaves rows claimed but unmarked: the next 
 what reached the ledger (step 2) and appends only what did not. A crash before the claim
 leaves rows unclaimed: they are appended then. So every committed row is in the ledger once.
 
-The lock: on PostgreSQL a session advisory lock of the state database (released when the
+The lock: on PostgreSQL a session advisory lock of the state schema (released when the
 holder's connection ends, a killed process included); on SQLite an exclusive ``flock`` of
 ``<state.db>.relay-lock`` beside the database (released by the kernel when the process dies).
 """
@@ -39,9 +39,12 @@ from readiness.ledger.sequencer import Sequencer
 from readiness.storage.engine import sqlite_path
 
 DEFAULT_BATCH = 2000
-_LOCK_KEY = int.from_bytes(
-    hashlib.sha256(b"readiness.audit.outbox.relay").digest()[:8], "big", signed=True
+# The advisory lock is (class, schema): two installations in one database, in two schemas
+# (a shared server, the test suite's schema per test), each have their own relay.
+_LOCK_CLASS = int.from_bytes(
+    hashlib.sha256(b"readiness.audit.outbox.relay").digest()[:4], "big", signed=True
 )
+_LOCK_ARGS = "(:cls, hashtext(current_schema()))"
 _thread_locks: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 _guard = threading.Lock()
 
@@ -55,7 +58,7 @@ def relay_lock(state: Engine, *, wait: bool = True) -> Iterator[bool]:
     if state.dialect.name == "postgresql":
         with state.connect() as conn:
             take = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
-            got = conn.execute(sa.text(f"SELECT {take}(:key)"), {"key": _LOCK_KEY}).scalar()
+            got = conn.execute(sa.text(f"SELECT {take}{_LOCK_ARGS}"), {"cls": _LOCK_CLASS}).scalar()
             conn.commit()
             if got is False:
                 yield False
@@ -63,7 +66,9 @@ def relay_lock(state: Engine, *, wait: bool = True) -> Iterator[bool]:
             try:
                 yield True
             finally:
-                conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": _LOCK_KEY})
+                conn.execute(
+                    sa.text(f"SELECT pg_advisory_unlock{_LOCK_ARGS}"), {"cls": _LOCK_CLASS}
+                )
                 conn.commit()
         return
     with _guard:
