@@ -29,7 +29,10 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_registry_schemas")),
         sa.UniqueConstraint(
-            "project", "schema_type", "fingerprint", name=op.f("uq_registry_schemas_fingerprint")
+            "project",
+            "schema_type",
+            "fingerprint",
+            name=op.f("uq_registry_schemas_project_schema_type_fingerprint"),
         ),
     )
     op.create_table(
@@ -42,7 +45,10 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("project", "subject", "version", name=op.f("pk_registry_versions")),
         sa.UniqueConstraint(
-            "project", "subject", "schema_id", name=op.f("uq_registry_versions_schema")
+            "project",
+            "subject",
+            "schema_id",
+            name=op.f("uq_registry_versions_project_subject_schema_id"),
         ),
     )
     op.create_table(
