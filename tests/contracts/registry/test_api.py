@@ -107,7 +107,7 @@ def test_rest_error_codes_and_roles(server: Server) -> None:
 def _client_modules() -> None:
     """confluent-kafka's registry client imports authlib (OAuth only) and cachetools, its
     ``schemaregistry`` extra, which uv.lock lacks: minimal stand-ins when they are absent."""
-    if importlib.util.find_spec("cachetools") is None:
+    if "cachetools" not in sys.modules and importlib.util.find_spec("cachetools") is None:
 
         class _Cache(dict[Any, Any]):
             def __init__(self, maxsize: int = 0, ttl: float = 0, *args: Any) -> None:
@@ -117,7 +117,7 @@ def _client_modules() -> None:
         for name in ("Cache", "LRUCache", "TTLCache"):
             setattr(cache_mod, name, _Cache)
         sys.modules["cachetools"] = cache_mod
-    if importlib.util.find_spec("authlib") is None:
+    if "authlib" not in sys.modules and importlib.util.find_spec("authlib") is None:
         for name in ("authlib", "authlib.integrations", "authlib.integrations.httpx_client"):
             module = types.ModuleType(name)
             module.OAuth2Client = object  # type: ignore[attr-defined]

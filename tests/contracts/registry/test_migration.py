@@ -16,7 +16,10 @@ def test_the_migrated_tables_are_the_declared_tables(stores: Stores) -> None:
     with stores.state.connect() as conn:
         context = MigrationContext.configure(
             conn,
-            opts={"include_name": lambda name, kind, _p: kind != "table" or name in OURS},
+            opts={
+                "include_name": lambda name, kind, _p: kind != "table" or name in OURS,
+                "include_object": lambda obj, name, kind, _r, _c: kind != "table" or name in OURS,
+            },
         )
         differences = compare_metadata(context, state_metadata)
     assert differences == []
