@@ -1,6 +1,8 @@
 """The schema registry's Confluent-compatible REST subset (under ``/api/v1/schema-registry``),
 so ``confluent_kafka.schema_registry.SchemaRegistryClient`` works unchanged.
 
+Requests may be sent as ``application/vnd.schemaregistry.v1+json``; answers are JSON
+(``application/json``, which Confluent clients accept and the OpenAPI document declares).
 Errors carry Confluent's ``error_code`` and ``message`` next to the one error shape
 (``{"error": {...}}``): 40401 subject, 40402 version, 40403 schema not found, 409 incompatible,
 42201 invalid schema, 42203 invalid compatibility level, 401/403 authentication. Clients send a
@@ -38,7 +40,7 @@ from readiness.web.deps import (
 )
 from readiness.web.errors import error_body
 
-MEDIA_TYPE = "application/vnd.schemaregistry.v1+json"
+MEDIA_TYPE = "application/json"  # requests may also be application/vnd.schemaregistry.v1+json
 
 
 def _registry_code(exc: ReadinessError) -> int:
