@@ -20,13 +20,19 @@ and exits 2, the server maps it to a status code and the JSON error shape
     ├── RemoteError                     remote          502
     ├── GateError                       gate_error      500 (a check could not run: exit 2)
     ├── PrivacyError                    privacy_invalid 400 (a sealed value does not open)
-    └── LedgerError                     ledger_invalid  400 (exit 1 from `audit verify`)
-        ├── ProofError                  proof_invalid   400
-        ├── NoteFormatError             note_malformed  400
-        ├── KeyFormatError              key_malformed   400
-        ├── SignatureError              signature_invalid 400
-        ├── CheckpointFormatError       checkpoint_malformed 400
-        └── TileFormatError             tile_malformed  400
+    ├── LedgerError                     ledger_invalid  400 (exit 1 from `audit verify`)
+    │   ├── ProofError                  proof_invalid   400
+    │   ├── NoteFormatError             note_malformed  400
+    │   ├── KeyFormatError              key_malformed   400
+    │   ├── SignatureError              signature_invalid 400
+    │   ├── CheckpointFormatError       checkpoint_malformed 400
+    │   └── TileFormatError             tile_malformed  400
+    └── ContractsError                  contracts       400 (+ the Confluent error_code)
+        ├── SchemaInvalidError          schema_invalid  422 (42201)
+        ├── SubjectNotFoundError        subject_not_found 404 (40401)
+        ├── VersionNotFoundError        version_not_found 404 (40402)
+        ├── SchemaNotFoundError         schema_not_found 404 (40403)
+        └── IncompatibleSchemaError     schema_incompatible 409 (409)
 
 Messages say what was expected, what arrived and how to fix it.
 """
@@ -214,3 +220,52 @@ class WitnessError(LedgerError):
 
     code = "witness_failed"
     http_status = 502
+
+
+class ContractsError(ReadinessError):
+    """Contracts and schemas (readiness.contracts); ``registry_code`` is the Confluent Schema
+    Registry ``error_code`` the registry's REST surface answers with."""
+
+    code = "contracts"
+    http_status = 400
+    registry_code: ClassVar[int] = 50001
+
+
+class SchemaInvalidError(ContractsError, InputError):
+    """A schema does not parse as JSON Schema or Avro (Confluent 42201)."""
+
+    code = "schema_invalid"
+    http_status = 422
+    registry_code = 42201
+
+
+class SubjectNotFoundError(ContractsError, NotFoundError):
+    """No schema is registered under the subject (Confluent 40401)."""
+
+    code = "subject_not_found"
+    http_status = 404
+    registry_code = 40401
+
+
+class VersionNotFoundError(ContractsError, NotFoundError):
+    """The subject has no such version (Confluent 40402)."""
+
+    code = "version_not_found"
+    http_status = 404
+    registry_code = 40402
+
+
+class SchemaNotFoundError(ContractsError, NotFoundError):
+    """No schema has this id, or the subject does not hold this schema (Confluent 40403)."""
+
+    code = "schema_not_found"
+    http_status = 404
+    registry_code = 40403
+
+
+class IncompatibleSchemaError(ContractsError, ConflictError):
+    """A new version breaks the subject's compatibility mode (Confluent 409)."""
+
+    code = "schema_incompatible"
+    http_status = 409
+    registry_code = 409

@@ -15,6 +15,7 @@ BUILTIN_PLUGINS = (
     "readiness.testhealth.plugin",
     "readiness.audittrail.plugin",
     "readiness.migrations.plugin",
+    "readiness.contracts.plugin",
 )
 
 

@@ -1,0 +1,1 @@
+"""contracts: consumer contracts (Pact broker) and the event-schema registry."""

@@ -1,0 +1,1 @@
+"""The event-schema registry: pure compatibility engines (JSON Schema, Avro), store, service."""

@@ -1,0 +1,51 @@
+"""Schema types (JSON Schema, Avro): parsing, canonical form and fingerprint, and the checker
+of each (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from readiness.contracts.schemas import avro_compat, jsonschema_compat
+from readiness.contracts.schemas.compat import Checker
+from readiness.errors import SchemaInvalidError
+
+TYPES = ("AVRO", "JSON")
+
+
+def schema_type(value: str | None) -> str:
+    """The registry's name of a schema type (Confluent's default is AVRO)."""
+    name = (value or "AVRO").upper()
+    if name == "JSONSCHEMA":
+        name = "JSON"
+    if name not in TYPES:
+        raise SchemaInvalidError(
+            f"schema type {value!r} is not supported; expected AVRO or JSON (PROTOBUF may follow)"
+        )
+    return name
+
+
+def parse(text: str, kind: str) -> Any:
+    """The schema document of ``text``; :class:`SchemaInvalidError` when it is not one."""
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise SchemaInvalidError(f"the schema is not JSON: {exc}") from None
+    if kind == "AVRO":
+        avro_compat.parse(document)
+    else:
+        jsonschema_compat.validate_schema(document)
+    return document
+
+
+def canonical(document: Any) -> str:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def fingerprint(document: Any) -> str:
+    return hashlib.sha256(canonical(document).encode()).hexdigest()
+
+
+def checker(kind: str) -> Checker:
+    return avro_compat.check if kind == "AVRO" else jsonschema_compat.check

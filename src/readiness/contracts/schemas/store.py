@@ -1,0 +1,174 @@
+"""The registry's tables (state database) and their queries. ``subject`` ``""`` in
+``registry_config`` is the project's global setting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from readiness.storage.metadata import state_metadata
+
+_BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+registry_schemas = sa.Table(
+    "registry_schemas",
+    state_metadata,
+    sa.Column("id", _BIGINT, primary_key=True, autoincrement=True),
+    sa.Column("project", sa.String(200), nullable=False),
+    sa.Column("schema_type", sa.String(16), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("schema_text", sa.Text(), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("project", "schema_type", "fingerprint"),
+)
+registry_versions = sa.Table(
+    "registry_versions",
+    state_metadata,
+    sa.Column("project", sa.String(200), primary_key=True),
+    sa.Column("subject", sa.String(255), primary_key=True),
+    sa.Column("version", sa.Integer(), primary_key=True),
+    sa.Column("schema_id", sa.BigInteger(), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=False),
+    sa.UniqueConstraint("project", "subject", "schema_id"),
+)
+registry_config = sa.Table(
+    "registry_config",
+    state_metadata,
+    sa.Column("project", sa.String(200), primary_key=True),
+    sa.Column("subject", sa.String(255), primary_key=True),
+    sa.Column("compatibility", sa.String(32), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class StoredSchema:
+    id: int
+    schema_type: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Version:
+    subject: str
+    version: int
+    schema: StoredSchema
+
+
+_V = registry_versions.c
+_S = registry_schemas.c
+
+
+def schema_by_id(conn: Connection, project: str, schema_id: int) -> StoredSchema | None:
+    row = conn.execute(
+        sa.select(_S.id, _S.schema_type, _S.schema_text).where(
+            _S.project == project, _S.id == schema_id
+        )
+    ).first()
+    return None if row is None else StoredSchema(int(row.id), row.schema_type, row.schema_text)
+
+
+def schema_by_fingerprint(
+    conn: Connection, project: str, schema_type: str, fingerprint: str
+) -> StoredSchema | None:
+    row = conn.execute(
+        sa.select(_S.id, _S.schema_type, _S.schema_text).where(
+            _S.project == project, _S.schema_type == schema_type, _S.fingerprint == fingerprint
+        )
+    ).first()
+    return None if row is None else StoredSchema(int(row.id), row.schema_type, row.schema_text)
+
+
+def insert_schema(
+    conn: Connection, project: str, *, schema_type: str, fingerprint: str, text: str, at: datetime
+) -> StoredSchema:
+    result = conn.execute(
+        registry_schemas.insert().values(
+            project=project,
+            schema_type=schema_type,
+            fingerprint=fingerprint,
+            schema_text=text,
+            created_at=at,
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return StoredSchema(int(key[0]), schema_type, text)
+
+
+def versions(conn: Connection, project: str, subject: str) -> list[Version]:
+    """The subject's versions, oldest first."""
+    rows = conn.execute(
+        sa.select(_V.version, _S.id, _S.schema_type, _S.schema_text)
+        .join(registry_schemas, _S.id == _V.schema_id)
+        .where(_V.project == project, _V.subject == subject)
+        .order_by(_V.version)
+    )
+    return [
+        Version(subject, int(r.version), StoredSchema(int(r.id), r.schema_type, r.schema_text))
+        for r in rows
+    ]
+
+
+def insert_version(
+    conn: Connection,
+    project: str,
+    *,
+    subject: str,
+    version: int,
+    schema_id: int,
+    at: datetime,
+    by: str,
+) -> None:
+    conn.execute(
+        registry_versions.insert().values(
+            project=project,
+            subject=subject,
+            version=version,
+            schema_id=schema_id,
+            created_at=at,
+            created_by=by,
+        )
+    )
+
+
+def subjects(conn: Connection, project: str) -> list[str]:
+    rows = conn.execute(
+        sa.select(_V.subject).where(_V.project == project).distinct().order_by(_V.subject)
+    )
+    return [str(r.subject) for r in rows]
+
+
+def subjects_of_schema(conn: Connection, project: str, schema_id: int) -> list[tuple[str, int]]:
+    rows = conn.execute(
+        sa.select(_V.subject, _V.version)
+        .where(_V.project == project, _V.schema_id == schema_id)
+        .order_by(_V.subject, _V.version)
+    )
+    return [(str(r.subject), int(r.version)) for r in rows]
+
+
+def config(conn: Connection, project: str, subject: str) -> str | None:
+    c = registry_config.c
+    value = conn.execute(
+        sa.select(c.compatibility).where(c.project == project, c.subject == subject)
+    ).scalar()
+    return None if value is None else str(value)
+
+
+def set_config(conn: Connection, project: str, subject: str, mode: str, at: datetime) -> None:
+    c = registry_config.c
+    where = (c.project == project) & (c.subject == subject)
+    updated = conn.execute(
+        registry_config.update().where(where).values(compatibility=mode, updated_at=at)
+    )
+    if updated.rowcount == 0:
+        conn.execute(
+            registry_config.insert().values(
+                project=project, subject=subject, compatibility=mode, updated_at=at
+            )
+        )
