@@ -7,7 +7,7 @@ from readiness.storage.migrate import current_revision, downgrade, head_revision
 
 
 def test_both_databases_are_at_head_after_upgrade(stores: Stores) -> None:
-    assert current_revision("state", stores.state) == head_revision("state") == "0011_audit_outbox"
+    assert current_revision("state", stores.state) == head_revision("state") == "0013_pact"
     assert current_revision("audit", stores.audit) == head_revision("audit") == "0009_retention"
 
 

@@ -1,0 +1,1 @@
+"""Contracts: the Pact broker and the event-schema registry (issue 10)."""

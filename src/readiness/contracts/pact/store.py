@@ -1,0 +1,308 @@
+"""The broker's rows (state database): writes in one transaction each, and the snapshot the
+pure core decides on. Every query is scoped to one project."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from readiness.contracts.pact import tables as t
+from readiness.contracts.pact.model import Deployment, Pact, Snapshot, Verification, Version
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class PactStore:
+    def __init__(self, engine: Engine, project: str) -> None:
+        self.engine = engine
+        self.project = project
+
+    # -- writes --------------------------------------------------------------------------
+    def pacticipant(self, conn: Connection, name: str, now: datetime) -> None:
+        found = conn.execute(
+            sa.select(t.pacticipants.c.id).where(
+                t.pacticipants.c.project == self.project, t.pacticipants.c.name == name
+            )
+        ).first()
+        if found is None:
+            conn.execute(
+                t.pacticipants.insert().values(project=self.project, name=name, created_at=now)
+            )
+
+    def set_main_branch(self, conn: Connection, name: str, branch: str, now: datetime) -> None:
+        self.pacticipant(conn, name, now)
+        conn.execute(
+            t.pacticipants.update()
+            .where(t.pacticipants.c.project == self.project, t.pacticipants.c.name == name)
+            .values(main_branch=branch)
+        )
+
+    def version_id(self, conn: Connection, pacticipant: str, number: str) -> int | None:
+        return conn.execute(
+            sa.select(t.versions.c.id).where(
+                t.versions.c.project == self.project,
+                t.versions.c.pacticipant == pacticipant,
+                t.versions.c.number == number,
+            )
+        ).scalar()
+
+    def version(self, conn: Connection, pacticipant: str, number: str, now: datetime) -> int:
+        """The id of the version, created (with its pacticipant) when new."""
+        self.pacticipant(conn, pacticipant, now)
+        found = self.version_id(conn, pacticipant, number)
+        if found is not None:
+            return found
+        return int(
+            conn.execute(
+                t.versions.insert().values(
+                    project=self.project, pacticipant=pacticipant, number=number, created_at=now
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+        )
+
+    def add_branch(self, conn: Connection, version_id: int, branch: str) -> None:
+        exists = conn.execute(
+            sa.select(t.branches.c.id).where(
+                t.branches.c.version_id == version_id, t.branches.c.branch == branch
+            )
+        ).first()
+        if exists is None:
+            conn.execute(
+                t.branches.insert().values(
+                    project=self.project, version_id=version_id, branch=branch
+                )
+            )
+
+    def add_tag(self, conn: Connection, version_id: int, tag: str) -> None:
+        exists = conn.execute(
+            sa.select(t.tags.c.id).where(t.tags.c.version_id == version_id, t.tags.c.name == tag)
+        ).first()
+        if exists is None:
+            conn.execute(
+                t.tags.insert().values(project=self.project, version_id=version_id, name=tag)
+            )
+
+    def content(self, conn: Connection, sha: str) -> dict[str, Any] | None:
+        raw = conn.execute(
+            sa.select(t.contents.c.content).where(
+                t.contents.c.project == self.project, t.contents.c.sha == sha
+            )
+        ).scalar()
+        return None if raw is None else dict(json.loads(raw))
+
+    def pact_sha(self, conn: Connection, version_id: int, provider: str) -> str | None:
+        return conn.execute(
+            sa.select(t.pacts.c.sha).where(
+                t.pacts.c.consumer_version_id == version_id, t.pacts.c.provider == provider
+            )
+        ).scalar()
+
+    def put_pact(
+        self,
+        conn: Connection,
+        version_id: int,
+        *,
+        provider: str,
+        sha: str,
+        content: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        if self.content(conn, sha) is None:
+            conn.execute(
+                t.contents.insert().values(
+                    project=self.project, sha=sha, content=json.dumps(content, sort_keys=True)
+                )
+            )
+        conn.execute(
+            t.pacts.insert().values(
+                project=self.project,
+                consumer_version_id=version_id,
+                provider=provider,
+                sha=sha,
+                created_at=now,
+            )
+        )
+
+    def add_verification(
+        self,
+        conn: Connection,
+        pact: Pact,
+        provider_version_id: int,
+        *,
+        success: bool,
+        body: dict[str, Any],
+        now: datetime,
+    ) -> int:
+        return int(
+            conn.execute(
+                t.verifications.insert().values(
+                    project=self.project,
+                    consumer=pact.consumer,
+                    provider=pact.provider,
+                    sha=pact.sha,
+                    provider_version_id=provider_version_id,
+                    success=success,
+                    body=json.dumps(body, sort_keys=True),
+                    created_at=now,
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+        )
+
+    def environment(self, conn: Connection, name: str) -> dict[str, Any] | None:
+        row = (
+            conn.execute(
+                sa.select(t.environments).where(
+                    t.environments.c.project == self.project, t.environments.c.name == name
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else dict(row)
+
+    def environments(self, conn: Connection) -> list[dict[str, Any]]:
+        rows = conn.execute(
+            sa.select(t.environments)
+            .where(t.environments.c.project == self.project)
+            .order_by(t.environments.c.name)
+        ).mappings()
+        return [dict(r) for r in rows]
+
+    def add_environment(self, conn: Connection, name: str, production: bool, now: datetime) -> str:
+        ident = str(uuid.uuid4())
+        conn.execute(
+            t.environments.insert().values(
+                project=self.project, uuid=ident, name=name, production=production, created_at=now
+            )
+        )
+        return ident
+
+    def record(
+        self,
+        conn: Connection,
+        version_id: int,
+        *,
+        environment: str,
+        kind: str,
+        target: str | None,
+        now: datetime,
+    ) -> str:
+        """Record a deployment (ending the previous one of the same target) or a release."""
+        if kind == "deployment":
+            same = sa.select(t.versions.c.id).where(
+                t.versions.c.pacticipant
+                == sa.select(t.versions.c.pacticipant)
+                .where(t.versions.c.id == version_id)
+                .scalar_subquery()
+            )
+            conn.execute(
+                t.deployments.update()
+                .where(
+                    t.deployments.c.project == self.project,
+                    t.deployments.c.environment == environment,
+                    t.deployments.c.kind == "deployment",
+                    t.deployments.c.ended_at.is_(None),
+                    t.deployments.c.version_id.in_(same),
+                    (t.deployments.c.target == target)
+                    if target
+                    else t.deployments.c.target.is_(None),
+                )
+                .values(ended_at=now)
+            )
+        ident = str(uuid.uuid4())
+        conn.execute(
+            t.deployments.insert().values(
+                project=self.project,
+                uuid=ident,
+                version_id=version_id,
+                environment=environment,
+                kind=kind,
+                target=target,
+                created_at=now,
+            )
+        )
+        return ident
+
+    def end(
+        self, conn: Connection, version_id: int, environment: str, kind: str, now: datetime
+    ) -> int:
+        """Undo: mark the version no longer deployed (or its release no longer supported)."""
+        result = conn.execute(
+            t.deployments.update()
+            .where(
+                t.deployments.c.project == self.project,
+                t.deployments.c.version_id == version_id,
+                t.deployments.c.environment == environment,
+                t.deployments.c.kind == kind,
+                t.deployments.c.ended_at.is_(None),
+            )
+            .values(ended_at=now)
+        )
+        return int(result.rowcount)
+
+    # -- the snapshot --------------------------------------------------------------------
+    def snapshot(self, conn: Connection) -> Snapshot:
+        p = self.project
+        mains = {
+            r.name: r.main_branch
+            for r in conn.execute(sa.select(t.pacticipants).where(t.pacticipants.c.project == p))
+        }
+        vrows = list(conn.execute(sa.select(t.versions).where(t.versions.c.project == p)))
+        by_id = {r.id: r for r in vrows}
+        brs: dict[int, list[str]] = {}
+        for r in conn.execute(sa.select(t.branches).where(t.branches.c.project == p)):
+            brs.setdefault(r.version_id, []).append(r.branch)
+        tgs: dict[int, list[str]] = {}
+        for r in conn.execute(sa.select(t.tags).where(t.tags.c.project == p)):
+            tgs.setdefault(r.version_id, []).append(r.name)
+        versions = tuple(
+            Version(
+                r.pacticipant,
+                r.number,
+                r.id,
+                tuple(sorted(brs.get(r.id, []))),
+                tuple(sorted(tgs.get(r.id, []))),
+            )
+            for r in vrows
+        )
+        pacts = tuple(
+            Pact(
+                by_id[r.consumer_version_id].pacticipant,
+                r.provider,
+                by_id[r.consumer_version_id].number,
+                r.sha,
+                r.id,
+                _aware(r.created_at),
+            )
+            for r in conn.execute(sa.select(t.pacts).where(t.pacts.c.project == p))
+        )
+        verifications = tuple(
+            Verification(
+                r.consumer,
+                r.provider,
+                r.sha,
+                by_id[r.provider_version_id].number,
+                bool(r.success),
+                r.id,
+                _aware(r.created_at),
+            )
+            for r in conn.execute(sa.select(t.verifications).where(t.verifications.c.project == p))
+        )
+        deployments = tuple(
+            Deployment(
+                by_id[r.version_id].pacticipant, by_id[r.version_id].number, r.environment, r.kind
+            )
+            for r in conn.execute(
+                sa.select(t.deployments).where(
+                    t.deployments.c.project == p, t.deployments.c.ended_at.is_(None)
+                )
+            )
+        )
+        return Snapshot(mains, versions, pacts, verifications, deployments)
