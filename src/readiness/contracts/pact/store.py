@@ -14,6 +14,8 @@ from sqlalchemy.engine import Connection, Engine
 from readiness.contracts.pact import tables as t
 from readiness.contracts.pact.model import Deployment, Pact, Snapshot, Verification, Version
 
+MAIN_CANDIDATES = ("main", "master", "develop")
+
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
@@ -68,6 +70,19 @@ class PactStore:
         )
 
     def add_branch(self, conn: Connection, version_id: int, branch: str) -> None:
+        """Put the version on ``branch``; a pacticipant without a main branch gets the first of
+        ``main``, ``master`` or ``develop`` it uses (as the Pact broker's auto-detection)."""
+        if branch in MAIN_CANDIDATES:
+            owner = sa.select(t.versions.c.pacticipant).where(t.versions.c.id == version_id)
+            conn.execute(
+                t.pacticipants.update()
+                .where(
+                    t.pacticipants.c.project == self.project,
+                    t.pacticipants.c.name == owner.scalar_subquery(),
+                    t.pacticipants.c.main_branch.is_(None),
+                )
+                .values(main_branch=branch)
+            )
         exists = conn.execute(
             sa.select(t.branches.c.id).where(
                 t.branches.c.version_id == version_id, t.branches.c.branch == branch

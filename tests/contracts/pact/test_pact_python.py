@@ -1,0 +1,119 @@
+"""pact-python 4.x (its Rust core) against the broker served by a real uvicorn: a consumer test
+writes a pact, it is published, the real Verifier fetches it for verification from the broker,
+verifies a tiny provider and publishes its result back; then can-i-deploy answers."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+from pact import Pact
+from pact.verifier import Verifier
+
+from tests._live import live_server
+from tests.contracts.pact.conftest import Broker
+
+USER = {"id": 1, "name": "Ada"}
+
+
+class _Provider(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = json.dumps(USER if self.path == "/users/1" else {}).encode()
+        self.send_response(200 if self.path == "/users/1" else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+
+@pytest.fixture
+def provider_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Provider)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def _consumer_pact(out: Path) -> Path:
+    pact = Pact("web", "users").with_specification("V4")
+    (
+        pact.upon_receiving("a request for user 1")
+        .with_request("GET", "/users/1")
+        .will_respond_with(200)
+        .with_body(USER, content_type="application/json")
+    )
+    with pact.serve() as mock:
+        assert httpx.get(f"{mock.url}/users/1").json() == USER
+    pact.write_file(out)
+    return out / "web-users.json"
+
+
+def test_pact_python_publishes_verifies_and_can_i_deploy_answers(
+    broker: Broker, provider_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PACT_DO_NOT_TRACK", "true")  # the Rust core's usage metrics: no network
+    pact_file = _consumer_pact(tmp_path)
+    with live_server(broker.app) as url:
+        base = f"{url}/api/v1/pact"
+        writer = {"Authorization": f"Bearer {broker.writer}"}
+        published = httpx.post(
+            f"{base}/contracts/publish",
+            headers=writer,
+            json={
+                "pacticipantName": "web",
+                "pacticipantVersionNumber": "c1",
+                "branch": "main",
+                "contracts": [
+                    {
+                        "consumerName": "web",
+                        "providerName": "users",
+                        "specification": "pact",
+                        "contentType": "application/json",
+                        "content": base64.b64encode(pact_file.read_bytes()).decode(),
+                    }
+                ],
+            },
+        )
+        assert published.status_code == 200, published.text
+        httpx.patch(f"{base}/pacticipants/users", headers=writer, json={"mainBranch": "main"})
+
+        verifier = (
+            Verifier("users", host="127.0.0.1")
+            .add_transport(url=provider_url)
+            .broker_source(base, token=broker.writer, selector=True)
+            .consumer_version(main_branch=True)
+            .include_pending()
+            .provider_branch("main")
+            .build()
+            .set_publish_options(version="p1", branch="main")
+        )
+        verifier.verify()
+
+        env = httpx.post(f"{base}/environments", headers=writer, json={"name": "prod"}).json()
+        deploy = (
+            f"{base}/pacticipants/users/versions/p1/deployed-versions/environment/{env['uuid']}"
+        )
+        assert httpx.post(deploy, headers=writer, json={}).status_code == 200
+        answer = httpx.get(
+            f"{base}/can-i-deploy",
+            params={"pacticipant": "web", "version": "c1", "environment": "prod"},
+            auth=("anyone", broker.reader),
+        ).json()
+
+    assert answer["summary"]["deployable"] is True
+    assert answer["summary"]["success"] == 1
+    assert answer["matrix"][0]["provider"]["version"] == {"number": "p1"}
