@@ -22,6 +22,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from starlette.testclient import TestClient
 
+__all__ = ["Broker", "TestClient"]
+
 
 @dataclass
 class Broker:
