@@ -157,6 +157,22 @@ def can_i_deploy(
     return out
 
 
+@router.post("/can-i-deploy/environment")
+def can_deploy_together(
+    request: Request, body: JsonObject, service: Service, _who: Reader
+) -> dict[str, Any]:
+    """Several versions deployed to an environment at once (``versions``: a list of
+    ``{"pacticipant", "version"}``; empty: is the environment consistent as it is)."""
+    environment = _text(body, "environment") or ""
+    raw = body.get("versions") or []
+    if not isinstance(raw, list) or not all(isinstance(v, dict) for v in raw):
+        raise InputError("'versions' must be a list of {pacticipant, version} objects")
+    versions = [(_text(v, "pacticipant") or "", _text(v, "version") or "") for v in raw]
+    out = decision_json(service.can_deploy_together(versions, environment))
+    out["_links"] = {"self": _link(request, "/can-i-deploy/environment")}
+    return out
+
+
 @router.get("/matrix")
 def matrix(
     request: Request,

@@ -123,3 +123,15 @@ def test_deploy_release_undo_and_can_i_deploy_by_branch(http: TestClient, broker
         params={"q[][pacticipant]": "web", "q[][version]": "1", "environment": "prod"},
     ).json()
     assert matrix["matrix"][0]["provider"]["version"] == {"number": "p1"}
+
+
+def test_can_i_deploy_several_versions_at_once(http: TestClient, broker: Broker) -> None:
+    writer = broker.auth(broker.writer)
+    _put(http, broker, "1", PACT)
+    http.post(f"{BASE}/environments", json={"name": "prod"}, headers=writer)
+    body = {"environment": "prod", "versions": [{"pacticipant": "web", "version": "1"}]}
+
+    answer = http.post(f"{BASE}/can-i-deploy/environment", json=body, headers=writer).json()
+
+    assert answer["summary"]["deployable"] is False
+    assert answer["summary"]["reason"] == "web (1) needs users, which is not in prod"

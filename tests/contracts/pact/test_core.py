@@ -174,3 +174,15 @@ def test_the_diff_of_a_changed_pact() -> None:
         "$.b: removed",
         "$.c: added",
     ]
+
+
+def test_deploying_several_versions_at_once_checks_the_environment_afterwards() -> None:
+    s = snap((ok("sha-2", "p2"),), (Deployment("users", "p1", "prod", "deployment"),))
+
+    together = core.can_deploy_together(s, [("web", "c2"), ("users", "p2")], "prod")
+    assert (together.deployable, len(together.rows)) == (True, 1)
+    alone = core.can_deploy_together(s, [("web", "c2")], "prod")
+    assert alone.reason == "There is no verified pact between web (c2) and users (p1)"
+    assert core.can_deploy_together(s, [], "prod").reason == (
+        "Every pair in prod is verified (no pacts between them)"
+    )

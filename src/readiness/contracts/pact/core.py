@@ -6,11 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
 from readiness.contracts.pact.model import (
     Decision,
+    Deployment,
     MatrixRow,
     Pact,
     Selected,
@@ -330,3 +332,47 @@ def _row_problem(
             f"The verification for the pact between {consumer} ({cv}) and {provider} ({pv}) failed"
         ]
     return []
+
+
+def can_deploy_together(
+    snap: Snapshot, versions: Iterable[tuple[str, str]], environment: str
+) -> Decision:
+    """Whether ``versions`` (pacticipant, version) can go to ``environment`` at once: the
+    environment as it would be afterwards (their current deployments replaced) is checked pair by
+    pair, each consumer's pacts against the providers there. No versions: the environment as is."""
+    chosen = dict(versions)
+    for name, number in chosen.items():
+        if snap.version(name, number) is None:
+            return Decision(False, f"no version {number} of {name} is known to the broker")
+    kept = tuple(
+        d
+        for d in snap.deployments
+        if not (d.environment == environment and d.pacticipant in chosen and d.kind == "deployment")
+    )
+    added = tuple(Deployment(n, v, environment, "deployment") for n, v in sorted(chosen.items()))
+    after = replace(snap, deployments=kept + added)
+    rows: list[MatrixRow] = []
+    problems: list[str] = []
+    there = sorted(
+        {(d.pacticipant, d.version) for d in after.deployments if d.environment == environment}
+    )
+    for consumer, cv in there:
+        for pact in sorted(
+            (p for p in after.pacts if p.consumer == consumer and p.consumer_version == cv),
+            key=lambda p: p.provider,
+        ):
+            providers = _in_environment(after, pact.provider, environment)
+            if not providers:
+                rows.append(MatrixRow(consumer, cv, pact.provider, None, pact, None))
+                problems.append(
+                    f"{consumer} ({cv}) needs {pact.provider}, which is not in {environment}"
+                )
+            for pv in providers:
+                result = _verification(after, pact, pv)
+                rows.append(MatrixRow(consumer, cv, pact.provider, pv, pact, result))
+                problems.extend(_row_problem(consumer, cv, pact.provider, pv, result))
+    if problems:
+        notices = tuple({"type": "error", "text": p} for p in problems)
+        return Decision(False, problems[0], tuple(rows), notices)
+    what = f"{len(rows)} verified pact(s)" if rows else "no pacts between them"
+    return Decision(True, f"Every pair in {environment} is verified ({what})", tuple(rows))

@@ -186,6 +186,15 @@ class PactService:
             snap = self.store.snapshot(conn)
         return core.can_i_deploy(snap, pacticipant, version, environment)
 
+    def can_deploy_together(self, versions: list[tuple[str, str]], environment: str) -> Decision:
+        """Whether these versions can go to ``environment`` at once (none: the environment as it
+        is now is consistent)."""
+        with self.engine.connect() as conn:
+            if self.store.environment(conn, environment) is None:
+                return Decision(False, f"no environment {environment!r} is known to the broker")
+            snap = self.store.snapshot(conn)
+        return core.can_deploy_together(snap, versions, environment)
+
     def latest_on_branch(self, pacticipant: str, branch: str) -> str | None:
         found = [
             v
