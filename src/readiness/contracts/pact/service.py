@@ -183,7 +183,7 @@ class PactService:
         with self.engine.connect() as conn:
             if self.store.environment(conn, environment) is None:
                 return Decision(False, f"no environment {environment!r} is known to the broker")
-            snap = self.store.snapshot(conn)
+            snap = self.store.snapshot(conn, about=pacticipant)
         return core.can_i_deploy(snap, pacticipant, version, environment)
 
     def can_deploy_together(self, versions: list[tuple[str, str]], environment: str) -> Decision:

@@ -92,6 +92,7 @@ pacts = sa.Table(
     sa.Column("sha", sa.String(64), nullable=False),
     sa.Column("created_at", TZ, nullable=False),
     sa.UniqueConstraint("consumer_version_id", "provider"),
+    sa.Index("ix_pb_pacts_project_provider", "project", "provider"),
 )
 
 verifications = sa.Table(
@@ -112,6 +113,7 @@ verifications = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("created_at", TZ, nullable=False),
     sa.Index("ix_pb_verifications_project_provider_sha", "project", "provider", "sha"),
+    sa.Index("ix_pb_verifications_project_consumer", "project", "consumer"),
 )
 
 environments = sa.Table(
@@ -143,4 +145,5 @@ deployments = sa.Table(
     sa.Column("target", sa.String(NAME)),
     sa.Column("created_at", TZ, nullable=False),
     sa.Column("ended_at", TZ),
+    sa.Index("ix_pb_deployments_project_ended_at", "project", "ended_at"),
 )

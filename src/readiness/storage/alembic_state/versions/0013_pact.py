@@ -222,9 +222,17 @@ def upgrade() -> None:
         ["project", "provider", "sha"],
         unique=False,
     )
+    op.create_index(
+        "ix_pb_verifications_project_consumer", "pb_verifications", ["project", "consumer"]
+    )
+    op.create_index("ix_pb_pacts_project_provider", "pb_pacts", ["project", "provider"])
+    op.create_index("ix_pb_deployments_project_ended_at", "pb_deployments", ["project", "ended_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_pb_deployments_project_ended_at", table_name="pb_deployments")
+    op.drop_index("ix_pb_pacts_project_provider", table_name="pb_pacts")
+    op.drop_index("ix_pb_verifications_project_consumer", table_name="pb_verifications")
     op.drop_index("ix_pb_verifications_project_provider_sha", table_name="pb_verifications")
     op.drop_table("pb_verifications")
     op.drop_table("pb_tags")
