@@ -300,10 +300,12 @@ class PactStore:
             .join(v, v.c.id == pc.c.consumer_version_id)
             .where(pc.c.project == p)
         )
-        if about:
-            pact_query = pact_query.where(sa.or_(v.c.pacticipant == about, pc.c.provider == about))
+        wheres = (
+            [v.c.pacticipant == about, pc.c.provider == about] if about else [sa.true()]
+        )  # two indexed queries, not one OR across the join
+        found = {r[4]: r for where in wheres for r in conn.execute(pact_query.where(where))}
         pacts = tuple(
-            Pact(r[0], r[1], r[2], r[3], r[4], _aware(r[5])) for r in conn.execute(pact_query)
+            Pact(r[0], r[1], r[2], r[3], r[4], _aware(r[5])) for _, r in sorted(found.items())
         )
         ver_query = (
             sa.select(
@@ -318,11 +320,11 @@ class PactStore:
             .join(v, v.c.id == vf.c.provider_version_id)
             .where(vf.c.project == p)
         )
-        if about:
-            ver_query = ver_query.where(sa.or_(vf.c.provider == about, vf.c.consumer == about))
+        wheres = [vf.c.provider == about, vf.c.consumer == about] if about else [sa.true()]
+        seen = {r[5]: r for where in wheres for r in conn.execute(ver_query.where(where))}
         verifications = tuple(
             Verification(r[0], r[1], r[2], r[3], bool(r[4]), r[5], _aware(r[6]))
-            for r in conn.execute(ver_query)
+            for _, r in sorted(seen.items())
         )
         dep_query = (
             sa.select(v.c.pacticipant, v.c.number, dp.c.environment, dp.c.kind)
