@@ -1,5 +1,6 @@
-"""``readiness contracts publish|can-i-deploy|record-deployment|record-release|create-environment``:
-the broker from the command line, on the project's own database.
+"""``readiness contracts publish|can-i-deploy|record-deployment|record-release|
+record-undeployment|record-support-ended|create-environment``: the broker from the command line,
+on the project's own database.
 
 :func:`register` adds the commands to a Typer app (the ``contracts`` group). Exit 0: done, or
 deployable; 1: can-i-deploy says no (the reason is printed); 2: an input error, in one line.
@@ -163,6 +164,40 @@ def record_release_cmd(
     _record(ctx, "release", pacticipant, version, env=environment, fmt=fmt)
 
 
+def _undo(ctx: typer.Context, kind: str, p: str, v: str, *, env: str, fmt: Format) -> None:
+    try:
+        with _service(ctx) as service:
+            ended = service.undo(p, v, env, kind=kind)
+    except ReadinessError as exc:
+        print_error(exc.message)
+        raise typer.Exit(2) from exc
+    what = "no longer deployed to" if kind == "deployment" else "no longer supported in"
+    data = {"ended": ended, "kind": kind, "pacticipant": p, "version": v, "environment": env}
+    _done(fmt, data, f"{p} {v} is {what} {env}" + ("" if ended else " (it was not)"))
+
+
+def record_undeployment_cmd(
+    ctx: typer.Context,
+    pacticipant: Pacticipant,
+    version: Version,
+    environment: Environment,
+    fmt: Format = FormatOption,
+) -> None:
+    """Undo a deployment: this version is no longer deployed to the environment."""
+    _undo(ctx, "deployment", pacticipant, version, env=environment, fmt=fmt)
+
+
+def record_support_ended_cmd(
+    ctx: typer.Context,
+    pacticipant: Pacticipant,
+    version: Version,
+    environment: Environment,
+    fmt: Format = FormatOption,
+) -> None:
+    """Undo a release: this version is no longer supported in the environment."""
+    _undo(ctx, "release", pacticipant, version, env=environment, fmt=fmt)
+
+
 def create_environment_cmd(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The environment's name, e.g. production.")],
@@ -189,4 +224,6 @@ def register(app: typer.Typer) -> None:
     app.command("can-i-deploy")(can_i_deploy_cmd)
     app.command("record-deployment")(record_deployment_cmd)
     app.command("record-release")(record_release_cmd)
+    app.command("record-undeployment")(record_undeployment_cmd)
+    app.command("record-support-ended")(record_support_ended_cmd)
     app.command("create-environment")(create_environment_cmd)

@@ -186,3 +186,20 @@ def test_deploying_several_versions_at_once_checks_the_environment_afterwards() 
     assert core.can_deploy_together(s, [], "prod").reason == (
         "Every pair in prod is verified (no pacts between them)"
     )
+
+
+def test_legacy_tags_with_latest_and_fallback() -> None:
+    tagged = tuple(
+        Version(
+            v.pacticipant,
+            v.number,
+            v.seq,
+            v.branches,
+            ("prod",) if v.number in {"c1", "c2"} else ("dev",) if v.number == "c3" else (),
+        )
+        for v in VERSIONS
+    )
+    s = Snapshot(MAINS, tagged, PACTS, (), ())
+    assert picked(Selector(tag="prod"), s=s) == ["c1", "c2"]
+    assert picked(Selector(tag="prod", latest=True), s=s) == ["c2"]
+    assert picked(Selector(tag="qa", fallback_tag="dev"), s=s) == ["c3"]

@@ -46,6 +46,8 @@ def test_the_documented_session_runs_as_printed(
         "can-i-deploy",
         "record-deployment",
         "record-release",
+        "record-undeployment",
+        "record-support-ended",
     ]
     for command, first_line in steps:
         result = CliRunner().invoke(

@@ -88,6 +88,29 @@ def _latest_on(
     return found[-1:] if latest else found
 
 
+def _tagged(
+    snap: Snapshot, pacts: dict[tuple[str, str], Pact], consumer: str, sel: Selector
+) -> list[tuple[Pact, str]]:
+    """Legacy tags: every version with the tag (the newest with ``latest: true``), else the
+    newest with ``fallbackTag``."""
+
+    def having(tag: str) -> list[Pact]:
+        return [
+            pacts[(consumer, v.number)]
+            for v in _versions_of(snap, consumer)
+            if tag in v.tags and (consumer, v.number) in pacts
+        ]
+
+    assert sel.tag is not None
+    found = having(sel.tag)
+    label = sel.tag
+    if not found and sel.fallback_tag:
+        found, label = having(sel.fallback_tag)[-1:], sel.fallback_tag
+    elif sel.latest is True:
+        found = found[-1:]
+    return [(p, f"version of {consumer} tagged '{label}'") for p in found]
+
+
 def _deployed_pacts(
     snap: Snapshot, pacts: dict[tuple[str, str], Pact], consumer: str, sel: Selector
 ) -> list[Pact]:
@@ -137,6 +160,8 @@ def resolve_selector(  # noqa: PLR0912 (one branch per selector kind, as documen
                 label = f"{sel.fallback_branch}' (fallback for '{sel.branch}"
             for p in chosen:
                 out.append((p, f"latest version of {consumer} from branch '{label}'"))
+        elif sel.tag is not None:
+            out.extend(_tagged(snap, pacts, consumer, sel))
         elif sel.deployed_or_released or sel.deployed or sel.released or sel.environment:
             where = f"'{sel.environment}'" if sel.environment else "any environment"
             for p in _deployed_pacts(snap, pacts, consumer, sel):

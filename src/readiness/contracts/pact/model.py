@@ -84,6 +84,8 @@ class Selector:
     environment: str | None = None
     consumer: str | None = None
     latest: bool | None = None
+    tag: str | None = None  # legacy: versions with this tag (``fallbackTag`` when none)
+    fallback_tag: str | None = None
     required: bool = False  # ours: refuse when the selector matches nothing
 
     @classmethod
@@ -104,6 +106,8 @@ class Selector:
             environment=text("environment"),
             consumer=text("consumer"),
             latest=latest if isinstance(latest, bool) else None,
+            tag=text("tag"),
+            fallback_tag=text("fallbackTag"),
             required=raw.get("required") is True,
         )
 
