@@ -117,3 +117,59 @@ def test_pact_python_publishes_verifies_and_can_i_deploy_answers(
     assert answer["summary"]["deployable"] is True
     assert answer["summary"]["success"] == 1
     assert answer["matrix"][0]["provider"]["version"] == {"number": "p1"}
+
+
+def test_a_failing_verification_over_basic_auth_makes_can_i_deploy_say_no(
+    broker: Broker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PACT_DO_NOT_TRACK", "true")
+    pact_file = _consumer_pact(tmp_path)
+    content = json.loads(pact_file.read_text())
+    wrong = ThreadingHTTPServer(("127.0.0.1", 0), _Wrong)
+    thread = threading.Thread(target=wrong.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with live_server(broker.app) as url:
+            base = f"{url}/api/v1/pact"
+            basic = ("ci", broker.writer)
+            put = f"{base}/pacts/provider/users/consumer/web/version/c1"
+            assert httpx.put(put, json=content, auth=basic).status_code == 200
+            verifier = (
+                Verifier("users", host="127.0.0.1")
+                .add_transport(url=f"http://127.0.0.1:{wrong.server_address[1]}")
+                .broker_source(base, username="ci", password=broker.writer, selector=True)
+                .consumer_version(consumer="web")
+                .build()
+                .set_publish_options(version="p9", branch="main")
+            )
+            with pytest.raises(RuntimeError):
+                verifier.verify()
+            httpx.post(f"{base}/environments", json={"name": "prod"}, auth=basic)
+            env = httpx.get(f"{base}/environments", auth=basic).json()
+            uuid = env["_embedded"]["environments"][0]["uuid"]
+            deploy = f"{base}/pacticipants/users/versions/p9/deployed-versions/environment/{uuid}"
+            httpx.post(deploy, json={}, auth=basic)
+            answer = httpx.get(
+                f"{base}/can-i-deploy",
+                params={"pacticipant": "web", "version": "c1", "environment": "prod"},
+                auth=basic,
+            ).json()
+    finally:
+        wrong.shutdown()
+        wrong.server_close()
+        thread.join(timeout=10)
+
+    assert answer["summary"]["deployable"] is False
+    assert answer["summary"]["reason"] == (
+        "The verification for the pact between web (c1) and users (p9) failed"
+    )
+
+
+class _Wrong(_Provider):
+    def do_GET(self) -> None:
+        body = json.dumps({"id": 1}).encode()  # "name" is missing: the pact fails
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
