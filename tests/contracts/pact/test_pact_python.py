@@ -5,8 +5,10 @@ verifies a tiny provider and publishes its result back; then can-i-deploy answer
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import threading
+import warnings
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -14,8 +16,12 @@ from pathlib import Path
 import httpx
 import pytest
 from pact import Pact
+from pact.types import Message
 from pact.verifier import Verifier
 
+from readiness._common.clock import FrozenClock
+from readiness.config import Settings
+from readiness.contracts.pact.service import PactService
 from tests._live import live_server
 from tests.contracts.pact.conftest import Broker
 
@@ -173,3 +179,59 @@ class _Wrong(_Provider):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+EVENT = {"type": "user-created", "id": 1}
+EVENT_MESSAGE: Message = {
+    "contents": json.dumps(EVENT).encode(),
+    "metadata": None,
+    "content_type": "application/json",
+}
+
+
+def test_a_message_pact_is_fetched_and_verified_through_the_broker(
+    broker: Broker,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
+    clock: FrozenClock,
+) -> None:
+    monkeypatch.setenv("PACT_DO_NOT_TRACK", "true")
+    pact = Pact("audit-consumer", "events").with_specification("V4")
+    pact.upon_receiving("a user-created event", "Async").with_body(
+        EVENT, content_type="application/json"
+    )
+    received: list[object] = []
+    pact.verify(lambda body, _meta: received.append(json.loads(body or "{}")), "Async")
+    pact.write_file(tmp_path)
+    content = json.loads((tmp_path / "audit-consumer-events.json").read_text())
+    with live_server(broker.app) as url:
+        base = f"{url}/api/v1/pact"
+        put = f"{base}/pacts/provider/events/consumer/audit-consumer/version/a1"
+        auth = {"Authorization": f"Bearer {broker.writer}"}
+        assert httpx.put(put, json=content, headers=auth).status_code == 200
+        verifier = (
+            Verifier("events", host="127.0.0.1")
+            .message_handler({"a user-created event": EVENT_MESSAGE})
+            .broker_source(base, token=broker.writer, selector=True)
+            .consumer_version(latest=True)
+            .build()
+            .set_publish_options(version="e1")
+        )
+        verifier.verify()
+        del verifier
+        with warnings.catch_warnings():
+            # pact-python's message server shuts down without closing its socket (its
+            # _server.py calls shutdown() only): collect it here, quietly, not in a later test.
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
+        matrix = httpx.get(
+            f"{base}/matrix",
+            params={"q[][pacticipant]": "events", "q[][version]": "e1", "environment": "x"},
+            headers=auth,
+        )
+
+    assert received == [EVENT]
+    assert matrix.json()["summary"]["reason"] == "no environment 'x' is known to the broker"
+    snap = PactService(broker.stores, clock, settings.project).snapshot()
+    assert [(v.provider_version, v.success) for v in snap.verifications] == [("e1", True)]
