@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 
 from readiness.contracts.pact.model import Pact, Selected, Selector
 from readiness.contracts.pact.service import PactService
-from readiness.errors import InputError
+from readiness.errors import InputError, NotFoundError
 from readiness.web.deps import (
     CurrentProject,
     Principal,
@@ -317,6 +317,34 @@ def pacticipant(request: Request, name: str, _who: Reader) -> dict[str, Any]:
                 request, f"/pacticipants/{name}/versions/{{version}}/tags/{{tag}}", templated=True
             ),
         },
+    }
+
+
+@router.get("/pacts/provider/{provider}/latest")
+def latest_pacts(request: Request, provider: str, service: Service, _who: Reader) -> dict[str, Any]:
+    """The latest pact of each consumer of ``provider``."""
+    found = service.for_verification(provider, [])
+    pacts = [
+        {"name": s.pact.consumer, "href": _pact_links(request, s.pact)["self"]["href"]}
+        for s in found
+    ]
+    return {
+        "_links": {"self": _link(request, f"/pacts/provider/{provider}/latest"), "pb:pacts": pacts}
+    }
+
+
+@router.get("/pacticipants/{name}/versions/{version}")
+def pacticipant_version(
+    request: Request, name: str, version: str, service: Service, _who: Reader
+) -> dict[str, Any]:
+    found = service.snapshot().version(name, version)
+    if found is None:
+        raise NotFoundError(f"no version {version} of {name} is known to the broker")
+    return {
+        "number": found.number,
+        "branches": list(found.branches),
+        "tags": list(found.tags),
+        "_links": {"self": _link(request, f"/pacticipants/{name}/versions/{version}")},
     }
 
 

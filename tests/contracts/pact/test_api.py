@@ -135,3 +135,16 @@ def test_can_i_deploy_several_versions_at_once(http: TestClient, broker: Broker)
 
     assert answer["summary"]["deployable"] is False
     assert answer["summary"]["reason"] == "web (1) needs users, which is not in prod"
+
+
+def test_latest_pacts_and_a_version_with_its_branches(http: TestClient, broker: Broker) -> None:
+    writer = broker.auth(broker.writer)
+    _put(http, broker, "1", PACT)
+    http.put(f"{BASE}/pacticipants/web/branches/main/versions/1", headers=writer)
+
+    latest = http.get(f"{BASE}/pacts/provider/users/latest", headers=writer).json()
+    version = http.get(f"{BASE}/pacticipants/web/versions/1", headers=writer).json()
+
+    assert [p["name"] for p in latest["_links"]["pb:pacts"]] == ["web"]
+    assert (version["number"], version["branches"]) == ("1", ["main"])
+    assert http.get(f"{BASE}/pacticipants/web/versions/9", headers=writer).status_code == 404
