@@ -10,7 +10,7 @@ broker that has no evidence, is a FAIL: this check never passes without a verifi
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from readiness.contracts.pact.model import Decision
 from readiness.errors import ReadinessError
@@ -83,3 +83,14 @@ class CanIDeployCheck:
 
 
 CHECKS: list[Check] = [CanIDeployCheck()]
+
+
+def gate_services(settings: Any, stores: Any) -> dict[str, Any]:
+    """What a ``readiness_gate_services`` hook returns for this check: the project's broker
+    (nothing without stores, and the check then fails for missing evidence)."""
+    if stores is None:
+        return {}
+    from readiness._common.clock import SystemClock
+    from readiness.contracts.pact.service import PactService
+
+    return {SERVICE_NAME: PactService(stores, SystemClock(), settings.project)}

@@ -145,3 +145,15 @@ def test_the_check_fails_without_evidence_and_passes_on_a_verified_matrix(
         "environment": "prod",
         "rows": 1,
     }
+
+
+def test_gate_services_give_the_check_the_project_broker(settings: Settings) -> None:
+    from readiness.contracts.checks_pact import SERVICE_NAME, gate_services
+
+    assert gate_services(settings, None) == {}
+    stores = open_stores(settings)
+    try:
+        service = gate_services(settings, stores)[SERVICE_NAME]
+        assert service.store.project == settings.project
+    finally:
+        stores.dispose()
