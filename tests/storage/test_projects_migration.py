@@ -12,6 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 import readiness.auth.tables
+import readiness.contracts.pact.tables
 import readiness.gate.store
 import readiness.notify.tables
 import readiness.testhealth.store.tables  # noqa: F401 - registers the tables compared below

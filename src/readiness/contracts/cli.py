@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
 import typer
 
+from readiness.contracts import cli_pact
 from readiness.contracts.cli_registry import app as schema_app
 
 app = typer.Typer(
@@ -15,6 +13,5 @@ app = typer.Typer(
 )
 app.add_typer(schema_app, name="schema")
 
-# The Pact broker's commands join when that module is present (readiness.contracts.cli_pact).
-if importlib.util.find_spec("readiness.contracts.cli_pact") is not None:
-    importlib.import_module("readiness.contracts.cli_pact").register(app)
+# The Pact broker's commands (publish, can-i-deploy, record-deployment, ...).
+cli_pact.register(app)

@@ -1,11 +1,27 @@
-"""Contracts as a built-in plugin: the ``contracts`` CLI sub-app and the event-schema registry's
-Confluent-compatible REST API (``/schema-registry``)."""
+"""Contracts as a built-in plugin: the ``contracts`` CLI sub-app, the Pact broker
+(``/api/v1/pact``) and the event-schema registry's Confluent-compatible REST API
+(``/api/v1/schema-registry``), and the deploy-gate check ``contracts.can_i_deploy``."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from readiness.gate.model import Check, Gate
 from readiness.plugins.manager import hookimpl
+
+
+@hookimpl
+def readiness_gate_checks(gate: Gate) -> list[Check]:
+    from readiness.contracts.checks_pact import CHECKS
+
+    return [c for c in CHECKS if gate in c.gates]
+
+
+@hookimpl
+def readiness_gate_services(settings: Any, stores: Any) -> dict[str, Any]:
+    from readiness.contracts.checks_pact import gate_services
+
+    return gate_services(settings, stores)
 
 
 @hookimpl
@@ -17,6 +33,7 @@ def readiness_cli_apps() -> list[tuple[str, Any]]:
 
 @hookimpl
 def readiness_api_routers() -> list[Any]:
+    from readiness.contracts.api_pact import api_router
     from readiness.contracts.api_registry import router
 
-    return [router]
+    return [router, api_router()]

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
-from tests._live import live_server
 
 from readiness._common.clock import SystemClock
 from readiness.auth.service import TokenService
@@ -23,6 +22,7 @@ from readiness.config import load_settings
 from readiness.projects.service import ProjectService
 from readiness.server.app import create_app
 from readiness.storage import Stores, open_stores
+from tests._live import live_server
 
 with warnings.catch_warnings():  # as tests/server/conftest.py: plain httpx works unchanged
     warnings.simplefilter("ignore", StarletteDeprecationWarning)

@@ -2,7 +2,7 @@
 (``readiness.migrations.reports``), written by the merge gate and ``migrations lint --record``.
 
 Revision ID: 0014_migration_reports
-Revises: 0011_audit_outbox
+Revises: 0013_pact
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_migration_reports"
-down_revision = "0011_audit_outbox"
+down_revision = "0013_pact"
 branch_labels = None
 depends_on = None
 

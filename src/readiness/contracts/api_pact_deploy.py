@@ -1,0 +1,188 @@
+"""The broker's deployment side (HAL): environments, record-deployment/record-release and their
+undoing, ``/matrix`` and ``/can-i-deploy``. Mounted by :func:`api_pact.api_router`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from readiness.contracts.api_pact import (
+    HalResponse,
+    JsonObject,
+    Reader,
+    Service,
+    Writer,
+    _link,
+    _text,
+)
+from readiness.contracts.pact.model import Decision
+from readiness.errors import InputError, NotFoundError
+
+router = APIRouter(prefix="/pact", tags=["pact"], default_response_class=HalResponse)
+
+
+def _environment(request: Request, env: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "uuid": env["uuid"],
+        "name": env["name"],
+        "production": bool(env["production"]),
+        "_links": {"self": _link(request, f"/environments/{env['uuid']}")},
+    }
+
+
+@router.post("/environments")
+def create_environment(
+    request: Request, body: JsonObject, service: Service, _who: Writer
+) -> dict[str, Any]:
+    name = _text(body, "name") or ""
+    service.create_environment(name, production=body.get("production") is True)
+    env = next(e for e in service.environments() if e["name"] == name)
+    return _environment(request, env)
+
+
+@router.get("/environments")
+def list_environments(request: Request, service: Service, _who: Reader) -> dict[str, Any]:
+    envs = [_environment(request, e) for e in service.environments()]
+    return {
+        "_embedded": {"environments": envs},
+        "_links": {"self": _link(request, "/environments")},
+    }
+
+
+@router.get("/environments/{uuid}")
+def get_environment(request: Request, uuid: str, service: Service, _who: Reader) -> dict[str, Any]:
+    for env in service.environments():
+        if env["uuid"] == uuid:
+            return _environment(request, env)
+    raise NotFoundError(f"no environment with uuid {uuid}")
+
+
+def _env_name(service: Any, uuid: str) -> str:
+    for env in service.environments():
+        if env["uuid"] == uuid:
+            return str(env["name"])
+    raise NotFoundError(f"no environment with uuid {uuid}")
+
+
+@router.post("/pacticipants/{name}/versions/{version}/deployed-versions/environment/{uuid}")
+def record_deployment(
+    name: str, version: str, uuid: str, body: JsonObject, service: Service, _who: Writer
+) -> dict[str, Any]:
+    target = _text(body, "applicationInstance", required=False)
+    ident = service.record(
+        name, version, _env_name(service, uuid), kind="deployment", target=target
+    )
+    return {"uuid": ident, "currentlyDeployed": True}
+
+
+@router.post("/pacticipants/{name}/versions/{version}/released-versions/environment/{uuid}")
+def record_release(
+    name: str, version: str, uuid: str, service: Service, _who: Writer
+) -> dict[str, Any]:
+    ident = service.record(name, version, _env_name(service, uuid), kind="release")
+    return {"uuid": ident, "currentlySupported": True}
+
+
+@router.delete("/pacticipants/{name}/versions/{version}/deployed-versions/environment/{uuid}")
+def record_undeployment(
+    name: str, version: str, uuid: str, service: Service, _who: Writer
+) -> dict[str, Any]:
+    ended = service.undo(name, version, _env_name(service, uuid), kind="deployment")
+    return {"ended": ended, "currentlyDeployed": False}
+
+
+@router.delete("/pacticipants/{name}/versions/{version}/released-versions/environment/{uuid}")
+def record_support_ended(
+    name: str, version: str, uuid: str, service: Service, _who: Writer
+) -> dict[str, Any]:
+    ended = service.undo(name, version, _env_name(service, uuid), kind="release")
+    return {"ended": ended, "currentlySupported": False}
+
+
+def decision_json(decision: Decision) -> dict[str, Any]:
+    """The matrix's JSON shape (the Pact broker's, which the CLI prints with ``--format json``)."""
+    rows = []
+    for r in decision.rows:
+        v = r.verification
+        rows.append(
+            {
+                "consumer": {"name": r.consumer, "version": {"number": r.consumer_version}},
+                "provider": {
+                    "name": r.provider,
+                    "version": {"number": r.provider_version} if r.provider_version else None,
+                },
+                "pact": {"createdAt": r.pact.created_at.isoformat()} if r.pact else None,
+                "verificationResult": None
+                if v is None
+                else {"success": v.success, "verifiedAt": v.created_at.isoformat()},
+            }
+        )
+    failed = sum(1 for r in decision.rows if r.verification and not r.verification.success)
+    ok = sum(1 for r in decision.rows if r.verification and r.verification.success)
+    return {
+        "summary": {
+            "deployable": decision.deployable,
+            "reason": decision.reason,
+            "success": ok,
+            "failed": failed,
+            "unknown": len(decision.rows) - ok - failed,
+        },
+        "notices": list(decision.notices),
+        "matrix": rows,
+    }
+
+
+@router.get("/can-i-deploy")
+def can_i_deploy(
+    request: Request,
+    *,
+    service: Service,
+    _who: Reader,
+    pacticipant: Annotated[str, Query(max_length=200)],
+    environment: Annotated[str, Query(max_length=200)],
+    version: Annotated[str | None, Query(max_length=200)] = None,
+    branch: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict[str, Any]:
+    """Whether a version (or the latest of a branch) may be deployed to an environment."""
+    if (version is None) == (branch is None):
+        raise InputError("give exactly one of 'version' and 'branch'")
+    if branch is not None:
+        version = service.latest_on_branch(pacticipant, branch)
+        if version is None:
+            raise NotFoundError(f"no version of {pacticipant} on branch {branch!r}")
+    assert version is not None
+    out = decision_json(service.can_i_deploy(pacticipant, version, environment))
+    out["_links"] = {"self": _link(request, "/can-i-deploy")}
+    return out
+
+
+@router.post("/can-i-deploy/environment")
+def can_deploy_together(
+    request: Request, body: JsonObject, service: Service, _who: Reader
+) -> dict[str, Any]:
+    """Several versions deployed to an environment at once (``versions``: a list of
+    ``{"pacticipant", "version"}``; empty: is the environment consistent as it is)."""
+    environment = _text(body, "environment") or ""
+    raw = body.get("versions") or []
+    if not isinstance(raw, list) or not all(isinstance(v, dict) for v in raw):
+        raise InputError("'versions' must be a list of {pacticipant, version} objects")
+    versions = [(_text(v, "pacticipant") or "", _text(v, "version") or "") for v in raw]
+    out = decision_json(service.can_deploy_together(versions, environment))
+    out["_links"] = {"self": _link(request, "/can-i-deploy/environment")}
+    return out
+
+
+@router.get("/matrix")
+def matrix(
+    request: Request,
+    service: Service,
+    _who: Reader,
+    pacticipant: Annotated[str, Query(alias="q[][pacticipant]", max_length=200)],
+    version: Annotated[str, Query(alias="q[][version]", max_length=200)],
+    environment: Annotated[str, Query(max_length=200)],
+) -> dict[str, Any]:
+    """The matrix of one version against an environment (``latestby=cvp``)."""
+    out = decision_json(service.can_i_deploy(pacticipant, version, environment))
+    out["_links"] = {"self": _link(request, "/matrix")}
+    return out

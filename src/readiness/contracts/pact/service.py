@@ -1,0 +1,204 @@
+"""The broker's use cases: publish, select for verification, record verifications, branches,
+environments, deployments and releases, the matrix and can-i-deploy. Surfaces stay thin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from readiness._common.clock import Clock
+from readiness.contracts.pact import core
+from readiness.contracts.pact.model import Decision, Pact, Selected, Selector, Snapshot
+from readiness.contracts.pact.store import PactStore
+from readiness.errors import ConflictError, InputError, NotFoundError
+from readiness.storage.engine import Stores
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    consumer: str
+    provider: str
+    version: str
+    sha: str
+    created: bool  # False: the same content was already published for this version
+
+
+class PactService:
+    def __init__(self, stores: Stores, clock: Clock, project: str) -> None:
+        self.engine = stores.state
+        self.clock = clock
+        self.store = PactStore(stores.state, project)
+
+    def snapshot(self) -> Snapshot:
+        with self.engine.connect() as conn:
+            return self.store.snapshot(conn)
+
+    def publish(
+        self,
+        consumer: str,
+        provider: str,
+        version: str,
+        content: dict[str, Any],
+        *,
+        branch: str | None = None,
+        tags: tuple[str, ...] = (),
+    ) -> Published:
+        """Store a pact for ``consumer`` at ``version``; the same content again is a no-op and a
+        different one is a :class:`ConflictError` whose details carry the diff."""
+        for label, value in (("consumer", consumer), ("provider", provider), ("version", version)):
+            if not value:
+                raise InputError(f"a pact needs a {label} name")
+        sha = core.content_sha(content)
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            vid = self.store.version(conn, consumer, version, now)
+            self.store.pacticipant(conn, provider, now)
+            if branch:
+                self.store.add_branch(conn, vid, branch)
+            for tag in tags:
+                self.store.add_tag(conn, vid, tag)
+            existing = self.store.pact_sha(conn, vid, provider)
+            if existing == sha:
+                return Published(consumer, provider, version, sha, False)
+            if existing is not None:
+                old = self.store.content(conn, existing) or {}
+                diff = core.diff_json(old, content)
+                raise ConflictError(
+                    f"a different pact between {consumer} and {provider} is already published "
+                    f"for {consumer} version {version}; publish the change as a new version",
+                    details={"diff": diff[:50]},
+                )
+            self.store.put_pact(conn, vid, provider=provider, sha=sha, content=content, now=now)
+        return Published(consumer, provider, version, sha, True)
+
+    def pact(self, provider: str, consumer: str, version: str) -> tuple[Pact, dict[str, Any]]:
+        snap = self.snapshot()
+        for p in snap.pacts:
+            if (p.provider, p.consumer, p.consumer_version) == (provider, consumer, version):
+                with self.engine.connect() as conn:
+                    return p, self.store.content(conn, p.sha) or {}
+        raise NotFoundError(
+            f"no pact between {consumer} version {version} and {provider}",
+            details={"consumer": consumer, "provider": provider, "version": version},
+        )
+
+    def pact_by_sha(self, provider: str, consumer: str, sha: str) -> tuple[Pact, dict[str, Any]]:
+        snap = self.snapshot()
+        found = [
+            p for p in snap.pacts if (p.provider, p.consumer, p.sha) == (provider, consumer, sha)
+        ]
+        if not found:
+            raise NotFoundError(f"no pact between {consumer} and {provider} with sha {sha}")
+        with self.engine.connect() as conn:
+            return max(found, key=lambda p: p.seq), self.store.content(conn, sha) or {}
+
+    def for_verification(
+        self,
+        provider: str,
+        selectors: list[Selector],
+        *,
+        provider_branch: str | None = None,
+        include_pending: bool = False,
+        wip_since: datetime | None = None,
+        rule: core.PendingRule = "main",
+    ) -> list[Selected]:
+        return core.pacts_for_verification(
+            self.snapshot(),
+            provider,
+            selectors,
+            provider_branch=provider_branch,
+            include_pending=include_pending,
+            wip_since=wip_since,
+            rule=rule,
+        )
+
+    def verify(self, pact: Pact, provider_version: str, success: bool, body: dict[str, Any]) -> int:
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            pvid = self.store.version(conn, pact.provider, provider_version, now)
+            return self.store.add_verification(
+                conn, pact, pvid, success=success, body=body, now=now
+            )
+
+    def branch_version(self, pacticipant: str, branch: str, version: str) -> None:
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            vid = self.store.version(conn, pacticipant, version, now)
+            self.store.add_branch(conn, vid, branch)
+
+    def tag_version(self, pacticipant: str, version: str, tag: str) -> None:
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            self.store.add_tag(conn, self.store.version(conn, pacticipant, version, now), tag)
+
+    def set_main_branch(self, pacticipant: str, branch: str) -> None:
+        with self.engine.begin() as conn:
+            self.store.set_main_branch(conn, pacticipant, branch, self.clock.now())
+
+    def create_environment(self, name: str, *, production: bool = False) -> str:
+        with self.engine.begin() as conn:
+            if self.store.environment(conn, name) is not None:
+                raise ConflictError(f"environment {name!r} exists already")
+            return self.store.add_environment(conn, name, production, self.clock.now())
+
+    def environments(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return self.store.environments(conn)
+
+    def _known(self, conn: Any, pacticipant: str, version: str, environment: str) -> int:
+        if self.store.environment(conn, environment) is None:
+            raise NotFoundError(
+                f"no environment {environment!r}; create it first "
+                f"(`readiness contracts create-environment {environment}`)"
+            )
+        vid = self.store.version_id(conn, pacticipant, version)
+        if vid is None:
+            raise NotFoundError(f"no version {version} of {pacticipant} is known to the broker")
+        return vid
+
+    def record(
+        self,
+        pacticipant: str,
+        version: str,
+        environment: str,
+        *,
+        kind: str = "deployment",
+        target: str | None = None,
+    ) -> str:
+        """Record a deployment (``kind="deployment"``) or a release (``"release"``)."""
+        with self.engine.begin() as conn:
+            vid = self._known(conn, pacticipant, version, environment)
+            return self.store.record(
+                conn, vid, environment=environment, kind=kind, target=target, now=self.clock.now()
+            )
+
+    def undo(self, pacticipant: str, version: str, environment: str, *, kind: str) -> int:
+        """Undo a deployment (no longer deployed) or a release (support ended)."""
+        with self.engine.begin() as conn:
+            vid = self._known(conn, pacticipant, version, environment)
+            return self.store.end(conn, vid, environment, kind, self.clock.now())
+
+    def can_i_deploy(self, pacticipant: str, version: str, environment: str) -> Decision:
+        with self.engine.connect() as conn:
+            if self.store.environment(conn, environment) is None:
+                return Decision(False, f"no environment {environment!r} is known to the broker")
+            snap = self.store.snapshot(conn, about=pacticipant)
+        return core.can_i_deploy(snap, pacticipant, version, environment)
+
+    def can_deploy_together(self, versions: list[tuple[str, str]], environment: str) -> Decision:
+        """Whether these versions can go to ``environment`` at once (none: the environment as it
+        is now is consistent)."""
+        with self.engine.connect() as conn:
+            if self.store.environment(conn, environment) is None:
+                return Decision(False, f"no environment {environment!r} is known to the broker")
+            snap = self.store.snapshot(conn)
+        return core.can_deploy_together(snap, versions, environment)
+
+    def latest_on_branch(self, pacticipant: str, branch: str) -> str | None:
+        found = [
+            v
+            for v in self.snapshot().versions
+            if v.pacticipant == pacticipant and branch in v.branches
+        ]
+        return max(found, key=lambda v: v.seq).number if found else None
