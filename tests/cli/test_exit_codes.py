@@ -53,6 +53,7 @@ def test_the_root_help_lists_every_platform_and_plugin_command(cli: Run) -> None
         "tokens",
         "sessions",
         "audit",
+        "contracts",
         "migrations",
         "notify",
         "tests",

@@ -375,14 +375,3 @@ def update_pacticipant(
     branch = _text(body, "mainBranch") or ""
     service.set_main_branch(name, branch)
     return {"name": name, "mainBranch": branch}
-
-
-def api_router() -> APIRouter:
-    """The broker's router (publishing, verification, and the deployment side), to mount under
-    the API prefix: ``create_app(..., extra_routers=[api_router()])``."""
-    from readiness.contracts.api_pact_deploy import router as deploy
-
-    whole = APIRouter()
-    whole.include_router(router)
-    whole.include_router(deploy)
-    return whole

@@ -1,5 +1,5 @@
 """The broker's deployment side (HAL): environments, record-deployment/record-release and their
-undoing, ``/matrix`` and ``/can-i-deploy``. Mounted by :func:`api_pact.api_router`."""
+undoing, ``/matrix`` and ``/can-i-deploy``. Mounted by :func:`api_broker.api_router`."""
 
 from __future__ import annotations
 

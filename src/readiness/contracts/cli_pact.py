@@ -63,8 +63,12 @@ def publish_cmd(  # noqa: PLR0917 - Typer options
     consumer_version: Annotated[
         str, typer.Option("--consumer-version", help="The consumer's version (e.g. a git SHA).")
     ],
-    branch: Annotated[str | None, typer.Option("--branch", help="The consumer's branch.")] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")] = None,
+    branch: Annotated[
+        str | None, typer.Option("--branch", help="The consumer's branch (default: none).")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="A tag, repeatable (default: none).")
+    ] = None,
     fmt: Format = FormatOption,
 ) -> None:
     """Publish pact files for a consumer version (a changed pact for a published version fails)."""

@@ -88,7 +88,10 @@ def check_cmd(  # noqa: PLR0917 - Typer takes its options as parameters
     file: Annotated[Path, typer.Argument(help="The candidate schema file.")],
     version: Annotated[
         str | None,
-        typer.Option("--version", help="Check against this version only (or latest)."),
+        typer.Option(
+            "--version",
+            help="Check against this version only, or latest (default: every version the mode needs).",
+        ),
     ] = None,
     kind: Annotated[str | None, TypeOption] = None,
     fmt: Format = FormatOption,

@@ -33,7 +33,7 @@ def readiness_cli_apps() -> list[tuple[str, Any]]:
 
 @hookimpl
 def readiness_api_routers() -> list[Any]:
-    from readiness.contracts.api_pact import api_router
+    from readiness.contracts.api_broker import api_router
     from readiness.contracts.api_registry import router
 
     return [router, api_router()]

@@ -13,7 +13,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 from readiness._common.clock import FrozenClock
 from readiness.auth.service import TokenService
 from readiness.config import Settings
-from readiness.contracts.api_pact import api_router
+from readiness.contracts.api_broker import api_router
 from readiness.server.app import create_app
 from readiness.storage import Stores, open_stores
 from tests.server.conftest import empty_plugin_manager
