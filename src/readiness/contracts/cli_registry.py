@@ -90,7 +90,8 @@ def check_cmd(  # noqa: PLR0917 - Typer takes its options as parameters
         str | None,
         typer.Option(
             "--version",
-            help="Check against this version only, or latest (default: every version the mode needs).",
+            help="Check against this version only, or latest (default: the versions the "
+            "subject's mode compares with).",
         ),
     ] = None,
     kind: Annotated[str | None, TypeOption] = None,
