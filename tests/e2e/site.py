@@ -56,6 +56,8 @@ PAGES = (
     Page("run", "/tests/runs/{failing_run}", "Run {failing_run_short}"),
     Page("gates", "/gates", "Gates"),
     Page("audit", "/audit", "Audit trail"),
+    Page("audit-privacy", "/audit/privacy", "Privacy of the audit trail"),
+    Page("migrations", "/migrations", "Migrations"),
     Page("sessions", "/admin/sessions", "Sessions"),
     Page("webhooks", "/admin/webhooks", "Webhooks"),
     Page("not-found", "/no/such/page", "404 · not_found", menu=False),
