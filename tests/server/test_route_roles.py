@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
@@ -17,6 +19,22 @@ T = "tests/test_orders.py::test_pay"
 # The run key of the server fixture's one ingested run (project, metadata and report digest).
 R = "f9b65cfc86d93f6a111e10fbe1b9017dcde4191966115ab0834487dca9ef3e32"
 P = "spare"  # an empty project the project routes read, rename and delete
+# The broker's and the registry's state (see _prepare): a pact of consumer P with provider
+# PROVIDER at version "1", an environment ENV_NAME and a registered SUBJECT version 1.
+PROVIDER = "users"
+PACT = {"consumer": {"name": P}, "provider": {"name": PROVIDER}, "interactions": [{"n": 1}]}
+PACT_B64 = base64.b64encode(json.dumps(PACT).encode()).decode()
+ENV_NAME = "production"
+ENV = "env-uuid"  # replaced by the environment's (random) uuid before the request
+SHA = "pact-sha"  # replaced by the published pact's content sha before the request
+SUBJECT = "orders-value"
+SCHEMA = {
+    "schema": json.dumps({"type": "object", "properties": {"id": {"type": "integer"}}}),
+    "schemaType": "JSON",
+}
+PB = f"/api/v1/pact/pacticipants/{P}/versions/1"
+PACTS = f"/api/v1/pact/pacts/provider/{PROVIDER}"
+SR = "/api/v1/schema-registry"
 AUDIT_EVENT = {
     "actor_id": "usr_0001",
     "actor_type": "user",
@@ -189,6 +207,91 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("POST", "/admin/webhooks/1/test", "admin", {}),
     ("POST", "/admin/webhooks/1/remove", "admin", {}),
     ("GET", "/openapi.json", "reader", {}),
+    # The Pact broker.
+    ("GET", "/api/v1/pact", "reader", {}),
+    ("GET", "/api/v1/pact/", "reader", {}),
+    (
+        "GET",
+        f"/api/v1/pact/can-i-deploy?pacticipant={P}&version=1&environment={ENV_NAME}",
+        "reader",
+        {},
+    ),
+    (
+        "POST",
+        "/api/v1/pact/can-i-deploy/environment",
+        "reader",
+        {"json": {"environment": ENV_NAME, "versions": [{"pacticipant": P, "version": "1"}]}},
+    ),
+    (
+        "GET",
+        "/api/v1/pact/matrix",
+        "reader",
+        {
+            "params": {
+                "q[][pacticipant]": P,
+                "q[][version]": "1",
+                "environment": ENV_NAME,
+            }
+        },
+    ),
+    ("GET", "/api/v1/pact/environments", "reader", {}),
+    ("POST", "/api/v1/pact/environments", "writer", {"json": {"name": "staging"}}),
+    ("GET", f"/api/v1/pact/environments/{ENV}", "reader", {}),
+    ("GET", f"/api/v1/pact/pacticipants/{P}", "reader", {}),
+    ("PATCH", f"/api/v1/pact/pacticipants/{P}", "writer", {"json": {"mainBranch": "main"}}),
+    ("GET", PB, "reader", {}),
+    ("PUT", f"/api/v1/pact/pacticipants/{P}/branches/main/versions/1", "writer", {}),
+    ("PUT", f"{PB}/tags/prod", "writer", {}),
+    ("POST", f"{PB}/deployed-versions/environment/{ENV}", "writer", {"json": {}}),
+    ("DELETE", f"{PB}/deployed-versions/environment/{ENV}", "writer", {}),
+    ("POST", f"{PB}/released-versions/environment/{ENV}", "writer", {}),
+    ("DELETE", f"{PB}/released-versions/environment/{ENV}", "writer", {}),
+    (
+        "POST",
+        "/api/v1/pact/contracts/publish",
+        "writer",
+        {
+            "json": {
+                "pacticipantName": P,
+                "pacticipantVersionNumber": "2",
+                "branch": "main",
+                "contracts": [{"providerName": PROVIDER, "content": PACT_B64}],
+            }
+        },
+    ),
+    ("PUT", f"{PACTS}/consumer/{P}/version/1", "writer", {"json": PACT}),
+    ("GET", f"{PACTS}/consumer/{P}/version/1", "reader", {}),
+    ("GET", f"{PACTS}/consumer/{P}/pact-version/{SHA}", "reader", {}),
+    (
+        "POST",
+        f"{PACTS}/consumer/{P}/pact-version/{SHA}/verification-results",
+        "writer",
+        {"json": {"success": True, "providerApplicationVersion": "p1"}},
+    ),
+    ("GET", f"{PACTS}/for-verification", "reader", {}),
+    (
+        "POST",
+        f"{PACTS}/for-verification",
+        "reader",
+        {"json": {"consumerVersionSelectors": [{"mainBranch": True}]}},
+    ),
+    ("GET", f"{PACTS}/latest", "reader", {}),
+    # The schema registry.
+    ("GET", f"{SR}/subjects", "reader", {}),
+    ("GET", f"{SR}/schemas/types", "reader", {}),
+    ("GET", f"{SR}/schemas/ids/1", "reader", {}),
+    ("GET", f"{SR}/schemas/ids/1/versions", "reader", {}),
+    ("GET", f"{SR}/subjects/{SUBJECT}/versions", "reader", {}),
+    ("GET", f"{SR}/subjects/{SUBJECT}/versions/1", "reader", {}),
+    ("GET", f"{SR}/subjects/{SUBJECT}/versions/1/schema", "reader", {}),
+    ("POST", f"{SR}/subjects/{SUBJECT}/versions", "writer", {"json": SCHEMA}),
+    ("POST", f"{SR}/subjects/{SUBJECT}", "reader", {"json": SCHEMA}),
+    ("POST", f"{SR}/compatibility/subjects/{SUBJECT}/versions", "reader", {"json": SCHEMA}),
+    ("POST", f"{SR}/compatibility/subjects/{SUBJECT}/versions/1", "reader", {"json": SCHEMA}),
+    ("GET", f"{SR}/config", "reader", {}),
+    ("PUT", f"{SR}/config", "writer", {"json": {"compatibility": "FULL"}}),
+    ("GET", f"{SR}/config/{SUBJECT}", "reader", {}),
+    ("PUT", f"{SR}/config/{SUBJECT}", "writer", {"json": {"compatibility": "FULL"}}),
 ]
 CASES = [
     pytest.param(
@@ -199,7 +302,9 @@ CASES = [
 ]
 
 
-def _prepare(server: Any, method: str, path: str, kwargs: dict[str, Any]) -> None:
+def _prepare(server: Any, method: str, path: str, kwargs: dict[str, Any]) -> str:
+    """Create what the request needs; returns its path with the generated ids filled in."""
+    path = _prepare_contracts(server, method, path)
     if path.startswith(f"/api/v1/projects/{P}") or kwargs.get("data", {}).get("project") == P:
         server.client.post("/api/v1/projects", json={"name": P}, headers=server.auth("admin"))
     # Deleting needs something to delete.
@@ -237,6 +342,37 @@ def _prepare(server: Any, method: str, path: str, kwargs: dict[str, Any]) -> Non
             json={"test_id": T, "reason": "flaky"},
             headers=server.auth("admin"),
         )
+    return path
+
+
+def _prepare_contracts(server: Any, method: str, path: str) -> str:
+    """The broker's pact and environment, the registry's subject (as an admin, via the API)."""
+    admin = server.auth("admin")
+    if path.startswith(SR):
+        done = server.client.post(f"{SR}/subjects/{SUBJECT}/versions", json=SCHEMA, headers=admin)
+        assert done.status_code == 200, done.text
+        assert done.json()["id"] == 1, done.text
+        if path.startswith(f"{SR}/config/"):
+            done = server.client.put(
+                f"{SR}/config/{SUBJECT}", json={"compatibility": "BACKWARD"}, headers=admin
+            )
+            assert done.status_code == 200, done.text
+    if not path.startswith("/api/v1/pact"):
+        return path
+    pact = f"{PACTS}/consumer/{P}/version/1"
+    done = server.client.put(pact, json=PACT, headers=admin)
+    assert done.status_code == 200, done.text
+    sha = done.json()["_links"]["self"]["href"].rsplit("/", 1)[1]
+    done = server.client.post(
+        "/api/v1/pact/environments", json={"name": ENV_NAME, "production": True}, headers=admin
+    )
+    assert done.status_code == 200, done.text
+    env = done.json()["uuid"]
+    if method == "DELETE":
+        kind = "deployed" if "/deployed-versions/" in path else "released"
+        done = server.client.post(f"{PB}/{kind}-versions/environment/{env}", json={}, headers=admin)
+        assert done.status_code == 200, done.text
+    return path.replace(SHA, sha).replace(ENV, env)
 
 
 def _open_resolution_request(server: Any) -> None:
@@ -254,7 +390,7 @@ def _open_resolution_request(server: Any) -> None:
 def test_route_admits_exactly_the_roles_that_may_use_it(  # noqa: PLR0917 - one per column
     server: Any, method: str, path: str, role: str, kwargs: dict[str, Any], caller: str
 ) -> None:
-    _prepare(server, method, path, kwargs)
+    path = _prepare(server, method, path, kwargs)
     who = None if caller == "anonymous" else caller
     headers = {**kwargs.get("headers", {}), **server.auth(who), "HX-Request": "true"}
     body = {k: server.junit if v == "JUNIT" else v for k, v in kwargs.items() if k != "headers"}
@@ -309,7 +445,16 @@ def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
             .replace("{run_key}", R)
             .replace("{name}", P)
             .replace("{target_type}/{target_id}", "invoice/inv_1")
-            .replace("{leaf_index}", "0"),
+            .replace("{leaf_index}", "0")
+            .replace("{provider}", PROVIDER)
+            .replace("{consumer}", P)
+            .replace("{version}", "1")
+            .replace("{sha}", SHA)
+            .replace("{uuid}", ENV)
+            .replace("{branch}", "main")
+            .replace("{tag}", "prod")
+            .replace("{subject}", SUBJECT)
+            .replace("{schema_id}", "1"),
         )
         for m, p in found
     }
