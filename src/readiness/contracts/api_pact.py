@@ -29,6 +29,7 @@ from readiness.web.deps import (
     require_reader,
     require_writer,
 )
+from readiness.web.errors import API_ERRORS, json_error_responses
 
 HAL = "application/hal+json"
 
@@ -37,7 +38,12 @@ class HalResponse(JSONResponse):
     media_type = HAL
 
 
-router = APIRouter(prefix="/pact", tags=["pact"], default_response_class=HalResponse)
+router = APIRouter(
+    prefix="/pact",
+    tags=["pact"],
+    default_response_class=HalResponse,
+    responses=json_error_responses(*API_ERRORS, 409),  # errors stay application/json
+)
 Reader = Annotated[Principal, Depends(require_reader)]
 Writer = Annotated[Principal, Depends(require_writer)]
 JsonObject = Annotated[dict[str, Any], Body()]

@@ -18,8 +18,14 @@ from readiness.contracts.api_pact import (
 )
 from readiness.contracts.pact.model import Decision
 from readiness.errors import InputError, NotFoundError
+from readiness.web.errors import API_ERRORS, json_error_responses
 
-router = APIRouter(prefix="/pact", tags=["pact"], default_response_class=HalResponse)
+router = APIRouter(
+    prefix="/pact",
+    tags=["pact"],
+    default_response_class=HalResponse,
+    responses=json_error_responses(*API_ERRORS, 409),  # errors stay application/json
+)
 
 
 def _environment(request: Request, env: dict[str, Any]) -> dict[str, Any]:

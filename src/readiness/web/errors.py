@@ -69,6 +69,16 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def json_error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """As :func:`error_responses`, for a router whose own answers are another media type (the
+    Pact broker's HAL): its errors are still ``application/json`` in the one error shape."""
+    ref = {"$ref": "#/components/schemas/ErrorResponse"}
+    return {
+        status: {"description": _MEANING[status], "content": {"application/json": {"schema": ref}}}
+        for status in statuses
+    }
+
+
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     """The one error shape."""
     return {"error": {"code": code, "message": message, "details": details or {}}}

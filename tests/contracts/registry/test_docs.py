@@ -18,7 +18,7 @@ DOC = (ROOT / "docs" / "contracts-registry.md").read_text(encoding="utf-8")
 
 def commands() -> list[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Contracts", 1)[1].split("\n## ", 1)[0]
+    section = readme.split("\n## Contracts\n", 1)[1].split("\n## ", 1)[0]
     found: list[str] = []
     for text in (DOC, section):
         for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL):
