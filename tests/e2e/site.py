@@ -201,7 +201,9 @@ def live_site(directory: Path) -> Iterator[Site]:
     try:
         with live_server(app) as url:
             headers = {"Authorization": f"Bearer {admin}"}
-            with httpx.Client(base_url=url, headers=headers) as client:
+            # Seeding uploads reports and relays their audit events: on a loaded CI machine a
+            # request can take longer than httpx's 5 s default.
+            with httpx.Client(base_url=url, headers=headers, timeout=60.0) as client:
                 failing_run = _seed(client)
                 _seed_audit(client, settings, stores)
             yield Site(url, admin, failing_run)
