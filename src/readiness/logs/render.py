@@ -3,8 +3,9 @@
 Both neutralise log injection: no character of a key or a value can end the line or forge
 another one. JSON escapes C0 controls itself; the characters that JSON allows raw but that other
 readers take for a line break or a terminal command (DEL, C1 such as NEL, U+2028/U+2029) or that
-reorder text on screen (bidirectional overrides) are escaped as ``\\uXXXX`` as well, which leaves
-the decoded value unchanged. The console renderer escapes every control character.
+reorder text on screen (bidirectional overrides) are escaped too, as ``\\u`` and four hex
+digits, which leaves the decoded value unchanged. The console renderer escapes every control
+character.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import orjson
 _BIDI = [0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
 _RAW_IN_JSON = [0x7F, *range(0x80, 0xA0), 0x2028, 0x2029, *_BIDI]
 
-#: What JSON output still needs escaped after orjson (value-preserving ``\\uXXXX``).
+#: What JSON output still needs escaped after orjson (value-preserving ``\\u`` escapes).
 JSON_ESCAPES = {cp: f"\\u{cp:04x}" for cp in _RAW_IN_JSON}
 
 _NAMED = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}

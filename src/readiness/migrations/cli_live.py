@@ -153,6 +153,14 @@ def _print_verify(data: dict[str, Any]) -> None:
 
 
 DsnOpt = Annotated[str, typer.Option("--dsn", help="PostgreSQL URL of the database.")]
+TypeDsnOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dsn",
+        help="Database to read the column's current type from (default: none; then give the "
+        "type with --type or --from-type).",
+    ),
+]
 KeyOpt = Annotated[str, typer.Option("--key", help="Indexed unique key column (default id).")]
 OutOpt = Annotated[
     Path, typer.Option("--out", help="Directory the plan's files go to (default migrations).")
@@ -199,12 +207,7 @@ def plan_rename(  # noqa: PLR0917 - Typer arguments and options
     column_type: Annotated[
         str | None, typer.Option("--type", help="The column's type (default: read with --dsn).")
     ] = None,
-    dsn: Annotated[
-        str | None,
-        typer.Option(
-            "--dsn", help="Database to read the type from (default: none; then --type is needed)."
-        ),
-    ] = None,
+    dsn: TypeDsnOpt = None,
     key: KeyOpt = "id",
     out: OutOpt = Path("migrations"),
     start: StartOpt = None,
@@ -228,12 +231,7 @@ def plan_change_type(  # noqa: PLR0917 - Typer arguments and options
     old_type: Annotated[
         str | None, typer.Option("--from-type", help="The current type (default: read with --dsn).")
     ] = None,
-    dsn: Annotated[
-        str | None,
-        typer.Option(
-            "--dsn", help="Database to read the type from (default: none; then --type is needed)."
-        ),
-    ] = None,
+    dsn: TypeDsnOpt = None,
     key: KeyOpt = "id",
     out: OutOpt = Path("migrations"),
     start: StartOpt = None,
