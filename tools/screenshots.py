@@ -6,6 +6,7 @@ per page and width, ``<page>-<width>.png``, plus ``menu-open-390.png`` (the phon
 opened). Prints one JSON line: the folder, the files written, and any page wider than its window.
 
     uv run --frozen python tools/screenshots.py [--out screenshots] [--chromium /usr/bin/chromium]
+        [--page overview ...]
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("screenshots"), help="folder to write")
     parser.add_argument("--chromium", default=CHROMIUM, help="the Chromium executable")
+    parser.add_argument(
+        "--page", action="append", default=[], help="only this page (by name; repeatable)"
+    )
     args = parser.parse_args()
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -49,6 +53,8 @@ def main() -> None:
                 page.click("button[type=submit]")
                 page.wait_for_url(f"{site.url}/")
                 for spec in PAGES:
+                    if args.page and spec.name not in args.page:
+                        continue
                     tab = (signed_in if spec.signed_in else signed_out).new_page()
                     tab.goto(site.href(spec))
                     shot = out / f"{spec.name}-{width}.png"
