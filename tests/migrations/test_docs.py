@@ -3,7 +3,6 @@ works when pasted in the repository's root: exit 0 or 1 (findings), nothing on s
 
 from __future__ import annotations
 
-import re
 import shlex
 import subprocess
 import sys
@@ -11,21 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from tests._docs import readme_section, shell_commands
+
 ROOT = Path(__file__).parents[2]
 READINESS = Path(sys.executable).with_name("readiness")
 
 
 def commands() -> list[str]:
-    found: list[str] = []
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### Migrations", 1)[1].split("\n## ", 1)[0]
-    for text in ((ROOT / "docs" / "migrations.md").read_text(encoding="utf-8"), section):
-        for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL):
-            for line in block.splitlines():
-                command = line.split("  #")[0].strip()
-                if command.startswith("readiness "):
-                    found.append(command)
-    return found
+    page = (ROOT / "docs" / "migrations.md").read_text(encoding="utf-8")
+    return shell_commands(page) + shell_commands(readme_section("Migrations"))
 
 
 def test_the_docs_print_the_commands() -> None:

@@ -11,19 +11,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests._docs import readme_section, shell_commands
+
 ROOT = Path(__file__).parents[3]
 READINESS = Path(sys.executable).with_name("readiness")
 DOC = (ROOT / "docs" / "contracts-registry.md").read_text(encoding="utf-8")
 
 
 def commands() -> list[str]:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Contracts\n", 1)[1].split("\n## ", 1)[0]
-    found: list[str] = []
-    for text in (DOC, section):
-        for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL):
-            found += [line.strip() for line in block.splitlines() if line.startswith("readiness ")]
-    return found
+    return shell_commands(DOC) + shell_commands(readme_section("Contracts"))
 
 
 def run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
