@@ -70,6 +70,7 @@ class DemoReport:
     gate_text: str = ""
     audit: dict[str, Any] = field(default_factory=dict)
     migrations: dict[str, Any] = field(default_factory=dict)
+    contracts: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = to_jsonable(
@@ -288,7 +289,7 @@ def run_demo(
         report.flaky = [health_view(h) for h in service.flaky()]
         report.quarantine = [quarantine_view(e) for e in service.quarantine_entries()]
         report.report = to_jsonable(service.report())
-        report.audit = record_shop_audit_trail(settings, stores, clock, start)
+        record_shop_features(report, stores, clock, start)
     finally:
         stores.dispose()
     gate = run_gate_for(
@@ -421,6 +422,69 @@ def record_shop_audit_trail(
     }
 
 
+def record_shop_features(
+    report: DemoReport, stores: Any, clock: FrozenClock, start: datetime
+) -> None:
+    """What the shop's other features left over the two weeks: audit events and contracts."""
+    report.audit = record_shop_audit_trail(report.settings, stores, clock, start)
+    report.contracts = record_shop_contracts(report.settings, stores, clock, start)
+
+
+SUBJECT = "order-placed-value"  # the shop's OrderPlaced events, named as Confluent clients do
+
+
+def record_shop_contracts(
+    settings: Settings, stores: Any, clock: FrozenClock, start: datetime
+) -> dict[str, Any]:
+    """The shop's event schema (two versions registered, the pull request's third checked) and
+    its web front end's pacts with the API (1.0.0 verified and deployed, 1.1.0 failed)."""
+    import json
+
+    from readiness.contracts.pact.service import PactService
+    from readiness.contracts.schemas.service import SchemaRegistry
+
+    contracts = settings.root / "contracts"
+    registry = SchemaRegistry(stores=stores, clock=clock, project=settings.project, actor="demo")
+    for day, name in ((2, "order-placed-v1.json"), (9, "order-placed-v2.json")):
+        clock.set(start + timedelta(days=day - 1, hours=3))
+        registry.register(SUBJECT, (contracts / name).read_text(encoding="utf-8"), "JSON")
+    proposed = registry.test(
+        SUBJECT, (contracts / "order-placed-v3.json").read_text("utf-8"), "JSON"
+    )
+
+    pacts = PactService(stores, clock, settings.project)
+    pacts.create_environment("production", production=True)
+    results = {"shop-web-1.0.0.json": True, "shop-web-1.1.0.json": False}
+    for day, (name, success) in zip((5, 12), results.items(), strict=True):
+        clock.set(start + timedelta(days=day - 1, hours=4))
+        content = json.loads((contracts / "pacts" / name).read_text(encoding="utf-8"))
+        version = name.removeprefix("shop-web-").removesuffix(".json")
+        pacts.publish("shop-web", "shop-api", version, content, branch="main")
+        pact, _content = pacts.pact("shop-api", "shop-web", version)
+        # shop-api's CI ran the pact against the provider and sent its verification result.
+        pacts.verify(
+            pact, "1.4.0", success, {"success": success, "providerApplicationVersion": "1.4.0"}
+        )
+    pacts.record("shop-api", "1.4.0", "production")
+    pacts.record("shop-web", "1.0.0", "production")
+    decisions = {
+        version: pacts.can_i_deploy("shop-web", version, "production")
+        for version in ("1.0.0", "1.1.0")
+    }
+    return {
+        "subject": SUBJECT,
+        "versions": len(registry.versions(SUBJECT)),
+        "proposed": {
+            "compatible": proposed.compatible,
+            "mode": proposed.mode,
+            "messages": proposed.messages,
+        },
+        "can_i_deploy": {
+            v: {"deployable": d.deployable, "reason": d.reason} for v, d in decisions.items()
+        },
+    }
+
+
 def lint_shop_migrations(settings: Settings) -> dict[str, Any]:
     """The linter on the shop's pending migration (the rename of release 1.4)."""
     from readiness.migrations import service
@@ -480,6 +544,24 @@ def render_demo_text(report: DemoReport, console: Console) -> None:
             f"{f['lock'] or 'none'}, rollback-safe: {'yes' if f['rollback_safe'] else 'no'}",
             markup=False,
         )
+    contracts = report.contracts
+    if contracts:
+        console.print("\n[bold]Contracts[/]", markup=True)
+        proposed = contracts["proposed"]
+        console.print(
+            f"{contracts['subject']}: {plural(contracts['versions'], 'version')} registered; the "
+            f"pull request's order-placed-v3.json is "
+            + ("compatible." if proposed["compatible"] else f"NOT {proposed['mode']} compatible:"),
+            markup=False,
+        )
+        for message in proposed["messages"]:
+            console.print(f"  {message}", markup=False)
+        for version, decision in contracts["can_i_deploy"].items():
+            verdict = "yes" if decision["deployable"] else "no"
+            console.print(
+                f"can-i-deploy shop-web {version} to production: {verdict} — {decision['reason']}",
+                markup=False,
+            )
     console.print("\nTry next (each line is a command to paste):", markup=False)
     for command in next_commands(report.directory):
         console.print(f"  {command}", markup=False)
@@ -500,5 +582,28 @@ def next_commands(directory: Path) -> list[str]:
         shlex.join([*where, "audit", "verify"]),
         shlex.join([*where, "audit", "timeline", "order", "ord_1001"]),
         shlex.join([*where, "migrations", "lint"]),
+        shlex.join(
+            [
+                *where,
+                "contracts",
+                "schema",
+                "check",
+                SUBJECT,
+                str(directory / "contracts" / "order-placed-v3.json"),
+            ]
+        ),
+        shlex.join(
+            [
+                *where,
+                "contracts",
+                "can-i-deploy",
+                "--pacticipant",
+                "shop-web",
+                "--version",
+                "1.1.0",
+                "--to-environment",
+                "production",
+            ]
+        ),
         shlex.join([*where, "serve"]),
     ]

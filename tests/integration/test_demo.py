@@ -109,10 +109,49 @@ def test_the_demo_lints_the_shop_s_pending_migration(report: DemoReport) -> None
     ) in out.getvalue().splitlines()
 
 
-def test_the_demo_prints_seven_commands_on_its_project(report: DemoReport) -> None:
+def test_the_demo_checks_the_shop_s_event_schema_and_its_front_end_s_pacts(
+    report: DemoReport,
+) -> None:
+    why = (
+        "BACKWARD: property_became_required at #/properties/currency: writer data may omit "
+        "'currency', the reader requires it; the new schema cannot read data written with the "
+        "old one (reader: True, writer: False)"
+    )
+    assert report.contracts == {
+        "subject": "order-placed-value",
+        "versions": 2,
+        "proposed": {"compatible": False, "mode": "BACKWARD", "messages": [why]},
+        "can_i_deploy": {
+            "1.0.0": {
+                "deployable": True,
+                "reason": "All required verification results are published and successful",
+            },
+            "1.1.0": {
+                "deployable": False,
+                "reason": "The verification for the pact between shop-web (1.1.0) and shop-api "
+                "(1.4.0) failed",
+            },
+        },
+    }
+    out = io.StringIO()
+    render_demo_text(report, Console(file=out, width=200, highlight=False, soft_wrap=True))
+    lines = out.getvalue().splitlines()
+    start = lines.index("Contracts")
+    assert lines[start + 1 : start + 5] == [
+        "order-placed-value: 2 versions registered; the pull request's order-placed-v3.json is "
+        "NOT BACKWARD compatible:",
+        f"  {why}",
+        "can-i-deploy shop-web 1.0.0 to production: yes — All required verification results "
+        "are published and successful",
+        "can-i-deploy shop-web 1.1.0 to production: no — The verification for the pact between "
+        "shop-web (1.1.0) and shop-api (1.4.0) failed",
+    ]
+
+
+def test_the_demo_prints_nine_commands_on_its_project(report: DemoReport) -> None:
     commands = printed_commands(report)
 
-    assert [c[:3] for c in commands] == [["readiness", "-C", str(report.directory)]] * 7
+    assert [c[:3] for c in commands] == [["readiness", "-C", str(report.directory)]] * 9
     assert [c[3:] for c in commands] == [
         ["tests", "flaky"],
         ["tests", "show", "tests/test_payments.py::test_webhook_is_acknowledged"],
@@ -120,13 +159,30 @@ def test_the_demo_prints_seven_commands_on_its_project(report: DemoReport) -> No
         ["audit", "verify"],
         ["audit", "timeline", "order", "ord_1001"],
         ["migrations", "lint"],
+        [
+            "contracts",
+            "schema",
+            "check",
+            "order-placed-value",
+            str(report.directory / "contracts" / "order-placed-v3.json"),
+        ],
+        [
+            "contracts",
+            "can-i-deploy",
+            "--pacticipant",
+            "shop-web",
+            "--version",
+            "1.1.0",
+            "--to-environment",
+            "production",
+        ],
         ["serve"],
     ]
 
 
 def test_every_printed_report_command_works_when_pasted(report: DemoReport) -> None:
     results = []
-    for command in printed_commands(report)[:6]:
+    for command in printed_commands(report)[:8]:
         proc = subprocess.run(
             [str(READINESS), *command[1:]],
             env=clean_env(),
@@ -143,6 +199,8 @@ def test_every_printed_report_command_works_when_pasted(report: DemoReport) -> N
         (["audit", "verify"], 0, ""),
         (["audit", "timeline"], 0, ""),
         (["migrations", "lint"], 1, ""),  # exit 1: the pending migration has a finding
+        (["contracts", "schema"], 1, ""),  # exit 1: the pull request's schema breaks readers
+        (["contracts", "can-i-deploy"], 1, ""),  # exit 1: shop-api failed shop-web 1.1.0's pact
     ]
 
 
