@@ -13,6 +13,7 @@ from opentelemetry.sdk.trace.id_generator import IdGenerator
 
 from readiness import logs
 from readiness.logs import otel
+from readiness.logs.asgi import Receive, Scope, Send
 from tests.logs.conftest import Configure
 
 TRACE_INT = 0x4BF92F3577B34DA6A3CE929D0E0E4736
@@ -133,9 +134,9 @@ def test_request_logging_uses_the_active_span_when_no_traceparent_came(
 
     wrapped = logs.RequestLogging(app)
 
-    async def traced(scope: dict[str, object], receive: object, send: object) -> None:
+    async def traced(scope: Scope, receive: Receive, send: Send) -> None:
         with tracer.start_as_current_span("asgi"):  # what OTel's ASGI instrumentation does
-            await wrapped(scope, receive, send)  # type: ignore[arg-type]  # ASGI callables
+            await wrapped(scope, receive, send)
 
     async def call() -> None:
         transport = httpx.ASGITransport(app=traced)
