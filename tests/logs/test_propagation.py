@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
-import socket
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -20,30 +18,16 @@ from readiness import logs
 from readiness.logs import propagation
 from readiness.logs.asgi import parse_traceparent
 from readiness.logs.propagation import TraceContext
-from tests.logs.conftest import Configure
+from tests.logs.conftest import NATS, RABBIT, Configure, require_broker
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN = "00f067aa0ba902b7"
 PARENT = f"00-{TRACE}-{SPAN}-01"
-RABBIT = ("127.0.0.1", 5672)
-NATS = ("127.0.0.1", 4222)
 
 
 def _ids() -> Callable[[int], str]:
     counter = itertools.count(1)
     return lambda n: f"{next(counter):0{2 * n}x}"
-
-
-def require_broker(name: str, address: tuple[str, int]) -> None:
-    """Skip (locally) or fail (in CI) when a broker does not answer, as tests/conftest.py does
-    for PostgreSQL."""
-    try:
-        socket.create_connection(address, timeout=3).close()
-    except OSError as exc:
-        message = f"{name} unavailable at {address[0]}:{address[1]} ({exc})"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}; CI requires {name}", pytrace=False)
-        pytest.skip(message)
 
 
 # --- pure helpers ---------------------------------------------------------------------------

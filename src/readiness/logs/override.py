@@ -258,7 +258,6 @@ class DebugOverride:
                 action="log.override",
                 grant_id=grant.grant_id,
                 log_level=level,
-                grant_expires=grant.expires,
             )
             await self.app(scope, receive, send)
 
