@@ -249,3 +249,24 @@ def test_the_override_does_not_leak_into_a_concurrent_request(configure: Configu
     assert debug == [("step 1", "a"), ("step 2", "a")]
     logs.get_logger().debug("after the requests")
     assert "after the requests" not in out.text
+
+
+def test_the_middleware_refuses_an_unknown_maximum_level() -> None:
+    with pytest.raises(ValueError, match="max_level must be one of debug, trace"):
+        DebugOverride(FastAPI(), key=KEY, max_level="info")
+
+
+def test_a_service_may_cap_grants_at_debug(configure: Configure) -> None:
+    out = configure()
+    token, _ = issue_grant(KEY, subject="a", level="trace", now=NOW, grant_id="g-3")
+    app = FastAPI()
+
+    @app.get("/orders")
+    def orders() -> dict[str, str]:
+        logs.get_logger().trace("entering lookup")
+        return {}
+
+    app.add_middleware(DebugOverride, key=KEY, clock=lambda: float(NOW), max_level="debug")
+    asyncio.run(_get(app, ("/orders", {"X-Log-Level": "trace", "X-Debug-Grant": token})))
+    assert _messages(out) == []
+    assert override.rejected == {"over_level": 1}

@@ -76,6 +76,17 @@ def test_inject_then_extract_round_trips(trace_id: str, span_id: str, sampled: b
     assert propagation.extract(headers) == context
 
 
+_HEADER_PART = st.one_of(
+    st.text(max_size=80), st.binary(max_size=80), st.sampled_from(["traceparent", "TraceState"])
+)
+
+
+@given(st.dictionaries(_HEADER_PART, st.one_of(_HEADER_PART, st.integers(), st.none())))
+def test_extracting_any_headers_never_raises(headers: dict[object, object]) -> None:
+    context = propagation.extract(headers)
+    assert context is None or propagation.parse(context.traceparent) is not None
+
+
 def test_extract_reads_bytes_values_and_names_in_any_case() -> None:
     headers = {b"TRACEPARENT": PARENT.encode(), "TraceState": b"a=1"}
     assert propagation.extract(headers) == TraceContext(TRACE, SPAN, True, "a=1")

@@ -240,6 +240,10 @@ class DebugOverride:
         max_level: str = "trace",
         logger: Any = None,
     ) -> None:
+        if max_level not in OVERRIDE_LEVELS:
+            raise ValueError(
+                f"max_level must be one of {', '.join(OVERRIDE_LEVELS)} (got {max_level!r})"
+            )
         self.app = app
         self.key = key
         self.clock = clock
