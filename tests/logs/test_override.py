@@ -270,3 +270,12 @@ def test_a_service_may_cap_grants_at_debug(configure: Configure) -> None:
     asyncio.run(_get(app, ("/orders", {"X-Log-Level": "trace", "X-Debug-Grant": token})))
     assert _messages(out) == []
     assert override.rejected == {"over_level": 1}
+
+
+def test_the_lines_of_a_granted_request_are_never_sampled_out(configure: Configure) -> None:
+    out = configure(sample_rate=0.0)
+    asyncio.run(_get(_app(), ("/orders", {"X-Log-Level": "debug", "X-Debug-Grant": TOKEN})))
+    asyncio.run(_get(_app(), ("/orders", {})))
+    # (RequestLogging's summary line is written outside DebugOverride: it is sampled as usual)
+    assert _messages(out) == [("info", "log.override"), ("debug", "cache miss"), ("info", "listed")]
+    assert not any("sample_rate" in r for r in out.records())
