@@ -279,3 +279,19 @@ def test_the_lines_of_a_granted_request_are_never_sampled_out(configure: Configu
     # (RequestLogging's summary line is written outside DebugOverride: it is sampled as usual)
     assert _messages(out) == [("info", "log.override"), ("debug", "cache miss"), ("info", "listed")]
     assert not any("sample_rate" in r for r in out.records())
+
+
+def test_trace_is_a_level_below_debug(configure: Configure) -> None:
+    assert logs.LEVELS["trace"] == override.TRACE < logs.LEVELS["debug"]
+    out = configure(level="trace", cache_loggers=False)
+    logs.get_logger().trace("entering %s", "lookup", cart_total=149.99)
+    logs.get_logger().debug("cache miss")
+    at_debug = configure(level="debug", cache_loggers=False)
+    logs.get_logger().trace("hidden at debug")
+    assert at_debug.text == ""
+    assert out.text.splitlines() == [
+        '{"timestamp":"2025-03-15T14:23:01.123Z","level":"trace","service":"order-service",'
+        '"environment":"test","version":"v2.14.3","message":"entering lookup","cart_total":149.99}',
+        '{"timestamp":"2025-03-15T14:23:01.123Z","level":"debug","service":"order-service",'
+        '"environment":"test","version":"v2.14.3","message":"cache miss"}',
+    ]
