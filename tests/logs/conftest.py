@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import socket
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +14,8 @@ import pytest
 
 from readiness import logs
 
+RABBIT = ("127.0.0.1", 5672)
+NATS = ("127.0.0.1", 4222)
 MOMENT = datetime(2025, 3, 15, 14, 23, 1, 123456, tzinfo=UTC)
 
 
@@ -53,3 +57,15 @@ def configure() -> Iterator[Configure]:
 
     yield _configure
     logs.reset()
+
+
+def require_broker(name: str, address: tuple[str, int]) -> None:
+    """Skip (locally) or fail (in CI) when a broker does not answer, as tests/conftest.py does
+    for PostgreSQL."""
+    try:
+        socket.create_connection(address, timeout=3).close()
+    except OSError as exc:
+        message = f"{name} unavailable at {address[0]}:{address[1]} ({exc})"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI requires {name}", pytrace=False)
+        pytest.skip(message)

@@ -1,4 +1,5 @@
-"""Every Python sample in docs/logs.md runs and prints what the page shows after it."""
+"""Every Python sample in docs/logs.md runs and prints what the page shows after it (the broker
+samples against the local RabbitMQ and NATS, as tests/logs/test_propagation.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.logs.conftest import NATS, RABBIT, require_broker
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "logs.md"
 SAMPLE = re.compile(r"```python\n(.*?)```\n\n(?:[^`\n]*\n\n)?```(?:json|text)\n(.*?)```", re.S)
@@ -24,11 +27,15 @@ def samples() -> list[tuple[str, str]]:
 
 
 def test_every_python_block_is_followed_by_its_output() -> None:
-    assert len(samples()) == DOC.read_text(encoding="utf-8").count("```python") == 6
+    assert len(samples()) == DOC.read_text(encoding="utf-8").count("```python") == 11
 
 
 @pytest.mark.parametrize(("code", "expected"), samples())
 def test_the_sample_prints_what_the_page_shows(code: str, expected: str) -> None:
+    if "import pika" in code:
+        require_broker("RabbitMQ", RABBIT)
+    if "import nats" in code:
+        require_broker("NATS", NATS)
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
     )

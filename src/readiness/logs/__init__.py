@@ -24,6 +24,7 @@ from readiness.logs.events import (
     dropped_fields,
 )
 from readiness.logs.fields import format_timestamp
+from readiness.logs.override import DebugOverride
 from readiness.logs.redaction import Redactor
 from readiness.logs.render import neutralise, render_console, render_json
 from readiness.logs.setup import (
@@ -40,6 +41,7 @@ from readiness.logs.setup import (
 
 __all__ = [
     "LEVELS",
+    "DebugOverride",
     "Event",
     "EventFieldError",
     "Hashed",

@@ -4,7 +4,8 @@
     app = RequestLogging(app)                     # any ASGI app
 
 For each HTTP request it clears the request-scoped context, binds ``trace_id`` (from a valid
-``traceparent`` header, else a new one), a new ``span_id``, ``parent_span_id`` when the caller
+``traceparent`` header, else the active OpenTelemetry span's, else a new one), a new ``span_id``
+(the active span's when that gave the trace), ``parent_span_id`` when the caller
 sent one, and ``request_id`` (from ``X-Request-ID`` when it is a short token, else new); then,
 when the response has started, writes one ``http.request`` line with the method, the route
 template (``/orders/{order_id}``, not the path with its ids), the status and ``duration_ms``.
@@ -19,6 +20,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import structlog
+
+from readiness.logs import otel
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -64,14 +67,17 @@ class RequestLogging:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         parsed = parse_traceparent(headers.get("traceparent", ""))
-        trace_id = parsed[0] if parsed else self.token_hex(16)
+        # logruntime hook: no traceparent, but an OpenTelemetry span is active (its ASGI
+        # instrumentation outside this middleware): log under that span (logs/otel.py)
+        active = None if parsed else otel.active_span_ids()
+        trace_id = parsed[0] if parsed else active[0] if active else self.token_hex(16)
         request_id = headers.get("x-request-id", "")
         if not _REQUEST_ID.fullmatch(request_id):
             request_id = self.token_hex(8)
         structlog.contextvars.clear_contextvars()
         fields: dict[str, Any] = {
             "trace_id": trace_id,
-            "span_id": self.token_hex(8),
+            "span_id": active[1] if active else self.token_hex(8),
             "request_id": request_id,
         }
         if parsed:

@@ -46,6 +46,7 @@ OTEL_NAMES: Mapping[str, str] = {
 
 #: structlog/stdlib method names to the handbook's level names.
 LEVEL_NAMES: Mapping[str, str] = {
+    "trace": "trace",
     "debug": "debug",
     "info": "info",
     "warn": "warn",

@@ -1,8 +1,9 @@
 """Deterministic sampling per trace: a request's DEBUG and INFO lines are kept or dropped whole.
 
-WARN, ERROR and FATAL lines, lines marked ``audit=True`` and lines without a ``trace_id`` are
-never sampled. A trace is kept when ``sample_fraction(trace_id) < rate``; every line of a sampled
-level that is kept records ``sample_rate`` so counts can be scaled back up.
+WARN, ERROR and FATAL lines, lines marked ``audit=True``, lines without a ``trace_id`` and the
+lines written under a debug grant (``readiness.logs.override``) are never sampled. A trace is
+kept when ``sample_fraction(trace_id) < rate``; every line of a sampled level that is kept
+records ``sample_rate`` so counts can be scaled back up.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
+
+from readiness.logs import override
 
 SAMPLED_LEVELS = frozenset({"debug", "info"})
 
@@ -45,7 +48,8 @@ class Sampler:
         level = str(event_dict.get("level", ""))
         trace_id = event_dict.get("trace_id")
         foreign = "_record" in event_dict and not event_dict.get("_from_structlog")
-        audit = bool(event_dict.get("audit"))
+        # logruntime hook: a request being debugged under a grant is kept whole
+        audit = bool(event_dict.get("audit")) or override.request_level() is not None
         if not foreign and not keep(level, trace_id, rate=self.rate, audit=audit):
             # (a third-party line was already decided by ``filter``, before formatting)
             raise structlog.DropEvent

@@ -13,7 +13,7 @@ from typing import Any, Literal, TextIO
 import structlog
 from structlog.typing import Processor
 
-from readiness.logs import events, fields
+from readiness.logs import events, fields, otel, override
 from readiness.logs.redaction import Redactor
 from readiness.logs.render import render_console, render_json
 from readiness.logs.sampling import Sampler
@@ -22,6 +22,7 @@ Renderer = Literal["json", "console"]
 
 #: Level names accepted by ``configure(level=...)`` and their ``logging`` numbers.
 LEVELS = {
+    "trace": override.TRACE,
     "debug": logging.DEBUG,
     "info": logging.INFO,
     "warn": logging.WARNING,
@@ -52,10 +53,13 @@ def build_processors(
     redactor: Redactor | None = None,
     sampler: Sampler | None = None,
     extra: tuple[Processor, ...] = (),
+    otel_spans: bool = True,
 ) -> list[Processor]:
     """The shared chain (without the renderer): what both structlog and ``logging`` lines pass."""
     chain: list[Processor] = [
         structlog.contextvars.merge_contextvars,
+        # logruntime hook: the active OpenTelemetry span when no trace is bound (logs/otel.py)
+        *((otel.add_span_ids,) if otel_spans else ()),
         fields.add_level,
         *((sampler,) if sampler is not None else ()),
         fields.add_logger_name,
@@ -86,6 +90,7 @@ def configure(
     cache_loggers: bool = True,
     sample_rate: float = 1.0,
     extra_processors: tuple[Processor, ...] = (),
+    otel_spans: bool = True,
 ) -> None:
     """Sets up structlog and the root ``logging`` logger to write one line per call to ``stream``
     (default: standard error) with the baseline fields. ``redact`` (on by default; pass a
@@ -95,7 +100,10 @@ def configure(
     use ``hash_key`` (default: a random key per process). With ``cache_loggers`` (structlog's
     advice for speed) a logger keeps the setup of its first call; calling ``configure`` again
     replaces the setup for loggers used after it. ``sample_rate`` below 1 keeps that share of
-    traces' DEBUG/INFO lines, decided per ``trace_id`` (see ``readiness.logs.sampling``)."""
+    traces' DEBUG/INFO lines, decided per ``trace_id`` (see ``readiness.logs.sampling``).
+    ``otel_spans`` takes ``trace_id``/``span_id`` from the active OpenTelemetry span for lines
+    without a bound trace (see ``readiness.logs.otel``). A request with a debug grant writes its
+    ``debug``/``trace`` lines below ``level`` (see ``readiness.logs.override``)."""
     if level not in LEVELS:
         raise ValueError(f"log level must be one of {', '.join(LEVELS)} (got {level!r})")
     if renderer not in ("json", "console"):
@@ -115,6 +123,7 @@ def configure(
         redactor=(redact if isinstance(redact, Redactor) else Redactor() if redact else None),
         sampler=sampler,
         extra=extra_processors,
+        otel_spans=otel_spans,
     )
     events.set_mode(
         strict=strict_events if strict_events is not None else environment != "production",
@@ -122,7 +131,8 @@ def configure(
     )
     structlog.configure(
         processors=[*chain, render],
-        wrapper_class=_with_event_method(structlog.make_filtering_bound_logger(LEVELS[level])),
+        # logruntime hook: ``trace``, and debug/trace lines of a request with a debug grant
+        wrapper_class=_with_event_method(override.level_aware(LEVELS[level])),
         logger_factory=structlog.WriteLoggerFactory(file=out),
         context_class=dict,
         cache_logger_on_first_use=cache_loggers,

@@ -1,0 +1,1 @@
+"""logcheck: the logging feature's surfaces over ``readiness.logs`` (issue 11)."""
