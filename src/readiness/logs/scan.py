@@ -102,14 +102,12 @@ def parse_json_object(line: str) -> dict[str, Any] | None:
     deep to parse): such lines are scanned as text."""
     if not line.startswith("{"):
         return None
+    # The standard library rather than orjson: it keeps integers beyond 64 bits exact (orjson
+    # reads them as floats, which the redacted copy would then change) and reads NaN.
     try:
-        parsed = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        # Big integers, NaN and lone surrogates: the standard library is more lenient.
-        try:
-            parsed = json.loads(line)
-        except (ValueError, RecursionError):
-            return None
+        parsed = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
     return parsed if isinstance(parsed, dict) else None
 
 
@@ -126,6 +124,10 @@ class _KeyedRedactor(Redactor):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.path: list[str] = []
+        self.cards = any(d.kind == "card" for d in self.detectors)
+
+    def integer(self, value: int) -> int | str:
+        return super().integer(value) if self.cards else value
 
     def mapping(self, mapping: Mapping[Any, Any], depth: int = 0) -> dict[Any, Any]:
         out: dict[Any, Any] = {}

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from readiness.logs.redaction import validators as v
 
-Replace = Callable[["re.Match[str]"], "str | None"]
+#: The replacement of a match, or None when the validator refuses it; a pair when only part of
+#: the match is the finding: (the replacement of the whole match, the part found).
+Replace = Callable[["re.Match[str]"], "str | tuple[str, str] | None"]
 
 DEFAULT_ENTROPY_THRESHOLD = 4.0
 MIN_SECRET_LENGTH = 20
@@ -65,7 +67,7 @@ _IPV4 = re.compile(rf"(?<![\w.])({_OCTET})\.({_OCTET})\.({_OCTET})\.{_OCTET}(?![
 _IPV6 = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]{1,38}(?![\w:/])")
 _PHONE = re.compile(
     # International numbers first, so that long groups ("+49 30 12345678") match whole.
-    r"(?<![\w+])\+[1-9]\d{0,3}(?:[ .\-](?:\(\d{1,4}\)|\d{1,8})){1,5}(?![\w.\-/:])"
+    r"(?<![\w+])\+[1-9]\d{0,3}(?:[ .\-](?:\(\d{1,4}\)|\d{1,8})){1,5}(?![\w\-/:]|\.\w)"
     r"|(?<![\w+.\-/:])(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,4}\)[ .\-]?)?\d{1,4}(?:[ .\-]\d{1,4}){1,4}"
     r"(?![\w.\-/:])|(?<![\w+])\+[1-9]\d{6,14}(?!\w)"
 )
@@ -77,21 +79,46 @@ def _bearer(m: re.Match[str]) -> str:
     return f"{m.group(1)} [SECRET]"
 
 
-def _iban(m: re.Match[str]) -> str | None:
+def _iban(m: re.Match[str]) -> str | tuple[str, str] | None:
     # A valid IBAN followed by an unrelated upper-case word: drop trailing groups until valid.
-    text = m.group(0)
+    text = whole = m.group(0)
     while True:
         if v.iban_valid(text):
-            return "[IBAN]" + m.group(0)[len(text) :]
+            return "[IBAN]" if text == whole else ("[IBAN]" + whole[len(text) :], text)
         cut = text.rfind(" ")
         if cut < 15:
             return None
         text = text[:cut]
 
 
-def _card(m: re.Match[str]) -> str | None:
-    digits = re.sub(r"[ \-]", "", m.group(0))
-    return "[CARD]" if v.card_valid(digits) else None
+_CARD_SEPARATORS = re.compile(r"[ \-]")
+_CARD_GROUP_RUN = re.compile(r"(?<!\d)\d{3,19}(?:[ \-]\d{3,19})*(?!\d)")
+
+
+def _card(m: re.Match[str]) -> str | tuple[str, str] | None:
+    text = m.group(0)
+    digits = _CARD_SEPARATORS.sub("", text)
+    if v.card_valid(digits):
+        return "[CARD]"
+    if len(digits) == len(text):
+        return None
+    # A card number beside other digit groups ("4111 1111 1111 1111 0"): the longest run of
+    # whole groups of 3+ digits (cards print in groups of 4, 5 or 6) that is a valid number.
+    best: tuple[int, int] | None = None
+    for run in _CARD_GROUP_RUN.finditer(text):
+        cuts = [run.start() + i for i, ch in enumerate(run.group(0)) if ch in " -"]
+        starts, ends = [run.start(), *(i + 1 for i in cuts)], [*cuts, run.end()]
+        for first in range(len(starts)):
+            for last in range(len(ends) - 1, first - 1, -1):
+                a, b = starts[first], ends[last]
+                if best is not None and b - a <= best[1] - best[0]:
+                    break
+                if v.card_valid(_CARD_SEPARATORS.sub("", text[a:b])):
+                    best = (a, b)
+    if best is None:
+        return None
+    a, b = best
+    return text[:a] + "[CARD]" + text[b:], text[a:b]
 
 
 def _ssn(m: re.Match[str]) -> str | None:
@@ -186,10 +213,13 @@ def scan(
             replaced = detector.replace(m)
             if replaced is None:
                 return m.group(0)
+            found = m.group(0)
+            if isinstance(replaced, tuple):
+                replaced, found = replaced
             if counts is not None:
                 counts[detector.kind] = counts.get(detector.kind, 0) + 1
             if on_finding is not None:
-                on_finding(detector.kind, m.group(0))
+                on_finding(detector.kind, found)
             return replaced
 
         text = detector.pattern.sub(substitute, text)
