@@ -20,7 +20,7 @@ LOG = (
     "2025-03-15 payment card 4111 1111 1111 1111 from 203.0.113.42\n"
     "plain line\n"
 )
-CLEAN = "nothing to see\n{\"level\":\"info\",\"order\":\"ord-1\"}\n"
+CLEAN = 'nothing to see\n{"level":"info","order":"ord-1"}\n'
 
 
 class Cli:
@@ -102,9 +102,7 @@ def test_the_redacted_copy_is_written_and_clean_lines_are_kept_as_they_were(
     assert sorted(p.name for p in target.parent.iterdir()) == ["app.redacted.log"]
 
 
-def test_gzip_logs_are_read_and_a_gz_target_is_compressed(
-    cli: Cli, tmp_path: Path
-) -> None:
+def test_gzip_logs_are_read_and_a_gz_target_is_compressed(cli: Cli, tmp_path: Path) -> None:
     source = tmp_path / "app.log.gz"
     source.write_bytes(gzip.compress(LOG.encode()))
     target = tmp_path / "copy.log.gz"
@@ -118,9 +116,7 @@ def test_gzip_logs_are_read_and_a_gz_target_is_compressed(
     )
 
 
-def test_stdin_is_read_when_the_path_is_a_dash(
-    cli: Cli, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_stdin_is_read_when_the_path_is_a_dash(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     stdin = io.TextIOWrapper(io.BufferedReader(io.BytesIO(b"from 203.0.113.42\n")))
     monkeypatch.setattr(sys, "stdin", stdin)
     assert cli("-") == (1, "-:1: ip 20********42\n1 findings in 1 lines: ip 1\n", "")
@@ -175,7 +171,9 @@ def test_an_unknown_type_or_format_exits_2_naming_the_choices(cli: Cli, log: Pat
     )  # fmt: skip
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.binary(max_size=300))
 def test_any_bytes_scan_and_a_copy_without_findings_equals_the_input(
     cli: Cli, tmp_path: Path, data: bytes
