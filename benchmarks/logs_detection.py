@@ -7,7 +7,8 @@ hashes, timestamps, order numbers, versions) are reported separately, by negativ
 
 Presidio runs its pattern recognizers only: its spaCy engine is a blank English pipeline (no
 model download, no NER), so what is compared is pattern detection, which is what a log scanner
-needs. Presidio has no secret recognizers: its SECRET row is absent. ``uv sync --group bench``
+needs. Presidio has no secret recognizers: its SECRET row is absent. Times are CPU time of this
+process (one core, whatever else runs on the machine). ``uv sync --group bench``
 installs it; without it the line says so.
 
     .venv/bin/python benchmarks/logs_detection.py [--lines 3000] [--seed 11]
@@ -123,16 +124,16 @@ def score(
 
 
 def _timed(run: Callable[[str], Found], texts: list[str]) -> tuple[list[Found], float]:
-    started = time.perf_counter()
+    started = time.process_time()
     found = [run(t) for t in texts]
-    return found, time.perf_counter() - started
+    return found, time.process_time() - started
 
 
 def _redact_seconds(redactor: Redactor, texts: list[str]) -> float:
-    started = time.perf_counter()
+    started = time.process_time()
     for text in texts:
         redactor.text(text)
-    return time.perf_counter() - started
+    return time.process_time() - started
 
 
 def main() -> None:
