@@ -152,3 +152,9 @@ def test_an_iban_sample_leaves_out_the_word_after_it() -> None:
     report = scan_lines(["to DE89 3704 0044 0532 0130 00 THANKS"])
     assert report.redacted == ["to [IBAN] THANKS"]
     assert report.findings == [Finding("-", 1, "iban", "DE***********************00")]
+
+
+def test_a_field_already_redacted_is_not_a_finding_again() -> None:
+    line = '{"password":"[REDACTED]","token":"[SECRET]","pin":"1234"}'
+    report = scan_lines([line])
+    assert report.findings == [Finding("-", 1, "key", "****", "pin")]

@@ -10,6 +10,7 @@ processor's. Pure: the caller opens files and writes the copy (``readiness logs 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,6 +73,9 @@ class ScanReport:
             "lines": self.lines,
             "truncated": self.truncated,
         }
+
+
+_MARKER = re.compile(r"\[[A-Z_]+(?::[a-z]+)?\]")
 
 
 def mask(original: str) -> str:
@@ -164,6 +168,8 @@ class LogScanner:
         self.redactor.on_finding = self._record
 
     def _record(self, kind: str, original: str) -> None:
+        if kind == "key" and _MARKER.fullmatch(original.partition("=")[2]):
+            return  # already redacted ("password": "[REDACTED]"): scanning a copy finds nothing
         self._found_here += 1
         self.report.counts[kind] = self.report.counts.get(kind, 0) + 1
         if self.max_findings is not None and len(self.report.findings) >= self.max_findings:
