@@ -24,7 +24,7 @@ DOC = ROOT / "docs" / "logs-scan.md"
 def commands() -> list[str]:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("\n## Logging", 1)[1].split("\n## ", 1)[0]
-    found = []
+    found: list[str] = []
     for text in (DOC.read_text(encoding="utf-8"), section):
         for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL):
             found.extend(line for line in block.splitlines() if line.startswith("readiness logs "))
