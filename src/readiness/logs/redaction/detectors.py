@@ -35,6 +35,8 @@ class Detector:
     hint: str | None = None
     min_length: int = 0
     needs_digit: bool = False
+    #: A cheap pattern every text with a finding matches (searched before ``pattern`` runs).
+    prefilter: re.Pattern[str] | None = None
 
 
 def _marker(marker: str, valid: Callable[[str], bool]) -> Replace:
@@ -72,6 +74,10 @@ _PHONE = re.compile(
     r"(?![\w.\-/:])|(?<![\w+])\+[1-9]\d{6,14}(?!\w)"
 )
 _DIGIT = re.compile(r"\d")
+# Prefilters: a plain character class first lets the regex engine skip ahead quickly.
+_IPV4_PREFILTER = re.compile(r"\d\.\d{1,3}\.\d")
+_IPV6_PREFILTER = re.compile(r":[0-9A-Fa-f]{0,4}:")
+_BEARER_PREFILTER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr][ \t]")
 _TOKEN = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{20,}={0,2}")
 
 
@@ -175,13 +181,13 @@ def default_detectors(entropy_threshold: float = DEFAULT_ENTROPY_THRESHOLD) -> l
         Detector("api_key:slack", _SLACK, _always("[API_KEY:slack]"), "xox", 15),
         Detector("api_key:google", _GOOGLE, _always("[API_KEY:google]"), "AIza", 39),
         Detector("api_key:openai", _OPENAI, _always("[API_KEY:openai]"), "sk-", 23),
-        Detector("bearer", _BEARER, _bearer, None, 23),
+        Detector("bearer", _BEARER, _bearer, None, 23, prefilter=_BEARER_PREFILTER),
         Detector("email", _EMAIL, _always("[EMAIL]"), "@", 6),
         Detector("iban", _IBAN, _iban, None, 15, needs_digit=True),
         Detector("card", _CARD, _card, None, 13, needs_digit=True),
         Detector("ssn", _SSN, _ssn, None, 11, needs_digit=True),
-        Detector("ip", _IPV4, _ipv4, ".", 7, needs_digit=True),
-        Detector("ip", _IPV6, _ipv6, ":", 2),
+        Detector("ip", _IPV4, _ipv4, ".", 7, needs_digit=True, prefilter=_IPV4_PREFILTER),
+        Detector("ip", _IPV6, _ipv6, ":", 2, prefilter=_IPV6_PREFILTER),
         Detector("phone", _PHONE, _phone, None, 7, needs_digit=True),
         Detector("secret", _TOKEN, _secret(entropy_threshold), None, 20, needs_digit=True),
     ]
@@ -206,6 +212,7 @@ def scan(
             len(text) < detector.min_length
             or (detector.needs_digit and not has_digit)
             or (detector.hint is not None and detector.hint not in text)
+            or (detector.prefilter is not None and detector.prefilter.search(text) is None)
         ):
             continue
 
