@@ -67,11 +67,14 @@ _SSN = re.compile(r"(?<![\w\-])(\d{3})([ \-])(\d{2})\2(\d{4})(?![\w\-])")
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?<![\w.])({_OCTET})\.({_OCTET})\.({_OCTET})\.{_OCTET}(?![\w/]|\.\w)")
 _IPV6 = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]{1,38}(?![\w:/])")
-_PHONE = re.compile(
-    # International numbers first, so that long groups ("+49 30 12345678") match whole.
-    r"(?<![\w+])\+[1-9]\d{0,3}(?:[ .\-](?:\(\d{1,4}\)|\d{1,8})){1,5}(?![\w\-/:]|\.\w)"
-    r"|(?<![\w+.\-/:])(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,4}\)[ .\-]?)?\d{1,4}(?:[ .\-]\d{1,4}){1,4}"
-    r"(?![\w.\-/:])|(?<![\w+])\+[1-9]\d{6,14}(?!\w)"
+# Two patterns, so the international one runs only on texts holding a "+" (one pattern with
+# both cost three times as much per line).
+_PHONE_INTERNATIONAL = re.compile(
+    r"(?<![\w+])\+[1-9]\d{0,3}(?:[ .\-]?\(\d{1,4}\)[ .\-]?\d{1,8}|[ .\-]\d{1,8}){1,5}"
+    r"(?![\w\-/:]|\.\w)|(?<![\w+])\+[1-9]\d{6,14}(?!\w)"
+)
+_PHONE_NATIONAL = re.compile(
+    r"(?<![\w+.\-/:])(?:\(\d{1,4}\)[ .\-]?)?\d{1,4}(?:[ .\-]\d{1,4}){1,4}(?![\w.\-/:])"
 )
 _DIGIT = re.compile(r"\d")
 # Prefilters: a plain character class first lets the regex engine skip ahead quickly.
@@ -188,7 +191,8 @@ def default_detectors(entropy_threshold: float = DEFAULT_ENTROPY_THRESHOLD) -> l
         Detector("ssn", _SSN, _ssn, None, 11, needs_digit=True),
         Detector("ip", _IPV4, _ipv4, ".", 7, needs_digit=True, prefilter=_IPV4_PREFILTER),
         Detector("ip", _IPV6, _ipv6, ":", 2, prefilter=_IPV6_PREFILTER),
-        Detector("phone", _PHONE, _phone, None, 7, needs_digit=True),
+        Detector("phone", _PHONE_INTERNATIONAL, _phone, "+", 8, needs_digit=True),
+        Detector("phone", _PHONE_NATIONAL, _phone, None, 10, needs_digit=True),
         Detector("secret", _TOKEN, _secret(entropy_threshold), None, 20, needs_digit=True),
     ]
 
