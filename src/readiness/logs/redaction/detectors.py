@@ -81,6 +81,7 @@ _DIGIT = re.compile(r"\d")
 _IPV4_PREFILTER = re.compile(r"\d\.\d{1,3}\.\d")
 _IPV6_PREFILTER = re.compile(r":[0-9A-Fa-f]{0,4}:")
 _BEARER_PREFILTER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr][ \t]")
+_IBAN_PREFILTER = re.compile(r"[A-Z][A-Z]\d\d")
 _TOKEN = re.compile(r"(?<![A-Za-z0-9+/_\-])[A-Za-z0-9+/_\-]{20,}={0,2}")
 
 
@@ -186,7 +187,7 @@ def default_detectors(entropy_threshold: float = DEFAULT_ENTROPY_THRESHOLD) -> l
         Detector("api_key:openai", _OPENAI, _always("[API_KEY:openai]"), "sk-", 23),
         Detector("bearer", _BEARER, _bearer, None, 23, prefilter=_BEARER_PREFILTER),
         Detector("email", _EMAIL, _always("[EMAIL]"), "@", 6),
-        Detector("iban", _IBAN, _iban, None, 15, needs_digit=True),
+        Detector("iban", _IBAN, _iban, None, 15, needs_digit=True, prefilter=_IBAN_PREFILTER),
         Detector("card", _CARD, _card, None, 13, needs_digit=True),
         Detector("ssn", _SSN, _ssn, None, 11, needs_digit=True),
         Detector("ip", _IPV4, _ipv4, ".", 7, needs_digit=True, prefilter=_IPV4_PREFILTER),
