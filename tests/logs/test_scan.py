@@ -158,3 +158,8 @@ def test_a_field_already_redacted_is_not_a_finding_again() -> None:
     line = '{"password":"[REDACTED]","token":"[SECRET]","pin":"1234"}'
     report = scan_lines([line])
     assert report.findings == [Finding("-", 1, "key", "****", "pin")]
+
+
+def test_a_secret_field_sample_is_its_value_even_with_an_equals_sign_in_the_name() -> None:
+    report = scan_lines(['{"x=password":"abc=defghij"}'])
+    assert report.findings == [Finding("-", 1, "key", "ab*******ij", "x=password")]

@@ -168,17 +168,18 @@ class LogScanner:
         self.redactor.on_finding = self._record
 
     def _record(self, kind: str, original: str) -> None:
-        if kind == "key" and _MARKER.fullmatch(original.partition("=")[2]):
-            return  # already redacted ("password": "[REDACTED]"): scanning a copy finds nothing
+        path = self.redactor.path
+        if kind == "key" and path:
+            # The redactor reports "name=value"; the sample is the value's alone.
+            original = original[len(path[-1]) + 1 :]
+            if _MARKER.fullmatch(original):
+                return  # already redacted ("password": "[REDACTED]"): a copy scans clean
         self._found_here += 1
         self.report.counts[kind] = self.report.counts.get(kind, 0) + 1
         if self.max_findings is not None and len(self.report.findings) >= self.max_findings:
             self.report.truncated = True
             return
-        key = ".".join(self.redactor.path) if self.redactor.path else None
-        if kind == "key" and key is not None:
-            # The sample of a field named like a secret is its masked value, not "name=value".
-            original = original.partition("=")[2]
+        key = ".".join(path) if path else None
         self.report.findings.append(Finding(self._file, self._line, kind, mask(original), key))
 
     def line(self, raw: str) -> str:
