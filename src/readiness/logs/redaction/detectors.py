@@ -209,9 +209,25 @@ def scan(
 ) -> str:
     """``text`` with every validated finding replaced by its marker; ``counts`` adds one per
     finding under its kind; ``on_finding(kind, original)`` sees each one (``logs scan``)."""
-    if len(text) < 2:
+    if len(text) < 2 or not detectors:
         return text
     has_digit = _DIGIT.search(text) is not None
+    current = detectors[0]
+
+    # One function for every detector (it reads ``current``): no closure made per detector.
+    def substitute(m: re.Match[str]) -> str:
+        replaced = current.replace(m)
+        if replaced is None:
+            return m.group(0)
+        found = m.group(0)
+        if isinstance(replaced, tuple):
+            replaced, found = replaced
+        if counts is not None:
+            counts[current.kind] = counts.get(current.kind, 0) + 1
+        if on_finding is not None:
+            on_finding(current.kind, found)
+        return replaced
+
     for detector in detectors:
         if (
             len(text) < detector.min_length
@@ -220,19 +236,6 @@ def scan(
             or (detector.prefilter is not None and detector.prefilter.search(text) is None)
         ):
             continue
-
-        def substitute(m: re.Match[str], detector: Detector = detector) -> str:
-            replaced = detector.replace(m)
-            if replaced is None:
-                return m.group(0)
-            found = m.group(0)
-            if isinstance(replaced, tuple):
-                replaced, found = replaced
-            if counts is not None:
-                counts[detector.kind] = counts.get(detector.kind, 0) + 1
-            if on_finding is not None:
-                on_finding(detector.kind, found)
-            return replaced
-
+        current = detector
         text = detector.pattern.sub(substitute, text)
     return text
