@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 import time
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from readiness.logs.redaction import Redactor
+from readiness.logs.redaction import Redactor, default_detectors, scan
 
 _trace_ids = st.binary(min_size=16, max_size=16).map(bytes.hex)
 _span_ids = st.binary(min_size=8, max_size=8).map(bytes.hex)
@@ -87,3 +88,14 @@ def test_hostile_inputs_of_200k_characters_scan_in_linear_time(name: str) -> Non
     started = time.perf_counter()
     Redactor().text(HOSTILE[name])
     assert time.perf_counter() - started < 2.0
+
+
+_UNFILTERED = [dataclasses.replace(d, prefilter=None) for d in default_detectors()]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("0123456789abcdefABCDEF:. -\tBbEeAaRr+()")), max_size=120)
+)
+def test_prefilters_only_skip_texts_their_detector_finds_nothing_in(text: str) -> None:
+    assert scan(text, default_detectors()) == scan(text, _UNFILTERED)

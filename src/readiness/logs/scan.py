@@ -1,45 +1,81 @@
 """Scanning existing logs for PII (the incident response of handbook Q21).
 
-``scan_lines`` reads JSON lines (key rules and detectors on the parsed object) or text lines
-(detectors), reports each finding with its line number, its type and a masked sample, and yields
-the redacted copy of every line. Pure: the caller opens files and writes the copy.
+A :class:`LogScanner` reads JSON lines (key rules and detectors on the parsed object, each
+finding naming its key path) or text lines (detectors), one line at a time, records each finding
+with its line number, type and a masked sample, and yields the redacted copy of every line (the
+line itself, untouched, when nothing was found in it). The detectors are the redaction
+processor's. Pure: the caller opens files and writes the copy (``readiness logs scan``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
-from readiness.logs.redaction import Redactor
+from readiness.errors import InputError
+from readiness.logs.redaction import DEFAULT_SENSITIVE_KEYS, Redactor, default_detectors
+
+#: The types ``--types`` accepts: the detector kinds (``api_key`` stands for every provider),
+#: and ``key`` for fields named like secrets (``password``, ``token``...).
+TYPES = ("api_key", "bearer", "card", "email", "iban", "ip", "jwt", "key", "phone", "secret", "ssn")
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One sensitive value found in a log: where, what type, and a masked sample."""
+    """One sensitive value found in a log: where (``key``: the JSON field path), what type, and
+    a masked sample."""
 
     file: str
     line: int
     type: str
     sample: str
+    key: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        """The finding as ``--format json`` prints it (``key`` only for JSON lines)."""
+        out: dict[str, object] = {
+            "file": self.file,
+            "line": self.line,
+            "type": self.type,
+            "sample": self.sample,
+        }
+        if self.key is not None:
+            out["key"] = self.key
+        return out
 
 
 @dataclass
 class ScanReport:
-    """Counts by type, every finding, and the redacted lines (without their newlines)."""
+    """Counts by type (every finding), the findings kept (up to ``max_findings``), and the
+    redacted lines when collected (``scan_lines``)."""
 
     counts: dict[str, int] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     redacted: list[str] = field(default_factory=list)
+    lines: int = 0
+    truncated: bool = False
+
+    @property
+    def total(self) -> int:
+        """How many findings, kept or not."""
+        return sum(self.counts.values())
 
     def as_json(self) -> dict[str, object]:
-        """The ``--format json`` shape: ``counts`` and ``findings``."""
+        """The ``--format json`` shape: ``counts`` and ``findings`` (and ``truncated``)."""
         return {
             "counts": dict(sorted(self.counts.items())),
-            "findings": [vars(f) for f in self.findings],
+            "findings": [f.as_json() for f in self.findings],
+            "lines": self.lines,
+            "truncated": self.truncated,
         }
+
+
+_MARKER = re.compile(r"\[[A-Z_]+(?::[a-z]+)?\]")
 
 
 def mask(original: str) -> str:
@@ -50,32 +86,131 @@ def mask(original: str) -> str:
     return original[:2] + "*" * (len(original) - 4) + original[-2:]
 
 
-def scan_lines(
-    lines: Iterable[str], *, file: str = "-", redactor: Redactor | None = None
-) -> ScanReport:
-    """Scans ``lines`` (with or without their newlines) and returns the report."""
-    scanner = redactor if redactor is not None else Redactor()
-    report = ScanReport()
-    number = 0
+def parse_types(spec: str | Collection[str] | None) -> frozenset[str] | None:
+    """``"email,ip"`` -> ``{"email", "ip"}``; None or empty means every type."""
+    if spec is None:
+        return None
+    names = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else list(spec)
+    chosen = frozenset(n for n in names if n)
+    unknown = sorted(chosen - set(TYPES))
+    if unknown:
+        raise InputError(
+            f"unknown type {unknown[0]!r}: expected a comma-separated list of {', '.join(TYPES)}",
+            details={"types": unknown},
+        )
+    return chosen or None
 
-    def record(kind: str, original: str) -> None:
-        report.counts[kind] = report.counts.get(kind, 0) + 1
-        report.findings.append(Finding(file, number, kind, mask(original)))
 
-    scanner.on_finding = record
+def parse_json_object(line: str) -> dict[str, Any] | None:
+    """The JSON object on ``line``, or None for anything else (text, arrays, broken JSON, too
+    deep to parse): such lines are scanned as text."""
+    if not line.startswith("{"):
+        return None
+    # The standard library rather than orjson: it keeps integers beyond 64 bits exact (orjson
+    # reads them as floats, which the redacted copy would then change) and reads NaN.
     try:
-        for number, raw in enumerate(lines, start=1):  # noqa: B007 - ``record`` reads ``number``
-            line = raw.rstrip("\r\n")
-            parsed: object = None
-            if line.startswith("{"):
-                try:
-                    parsed = json.loads(line)
-                except ValueError:
-                    parsed = None
-            if isinstance(parsed, dict):
-                report.redacted.append(orjson.dumps(scanner.mapping(parsed)).decode())
-            else:
-                report.redacted.append(scanner.text(line))
-    finally:
-        scanner.on_finding = None
-    return report
+        parsed = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def _dumps(obj: Mapping[str, Any]) -> str:
+    try:
+        return orjson.dumps(obj).decode()
+    except TypeError:  # orjson.JSONEncodeError: big integers, lone surrogates
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+class _KeyedRedactor(Redactor):
+    """A redactor that knows the key path of the value it is looking at (``user.email``)."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.path: list[str] = []
+        self.cards = any(d.kind == "card" for d in self.detectors)
+
+    def integer(self, value: int) -> int | str:
+        return super().integer(value) if self.cards else value
+
+    def mapping(self, mapping: Mapping[Any, Any], depth: int = 0) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        for key, item in mapping.items():
+            self.path.append(key if isinstance(key, str) else str(key))
+            try:
+                out.update(super().mapping({key: item}, depth))
+            finally:
+                self.path.pop()
+        return out
+
+
+class LogScanner:
+    """Scans lines, file after file, into one :class:`ScanReport`.
+
+    ``types`` limits the detectors (see :data:`TYPES`); ``max_findings`` caps the findings kept
+    (the counts still count all of them).
+    """
+
+    def __init__(
+        self, *, types: Collection[str] | None = None, max_findings: int | None = None
+    ) -> None:
+        chosen = parse_types(types)
+        detectors = default_detectors()
+        if chosen is not None:
+            detectors = [d for d in detectors if d.kind.split(":")[0] in chosen]
+        sensitive = DEFAULT_SENSITIVE_KEYS if chosen is None or "key" in chosen else ()
+        self.redactor = _KeyedRedactor(detectors=detectors, sensitive_keys=sensitive)
+        self.max_findings = max_findings
+        self.report = ScanReport()
+        self._file = "-"
+        self._line = 0
+        self._found_here = 0
+        self.redactor.on_finding = self._record
+
+    def _record(self, kind: str, original: str) -> None:
+        path = self.redactor.path
+        if kind == "key" and path:
+            # The redactor reports "name=value"; the sample is the value's alone.
+            original = original[len(path[-1]) + 1 :]
+            if _MARKER.fullmatch(original):
+                return  # already redacted ("password": "[REDACTED]"): a copy scans clean
+        self._found_here += 1
+        self.report.counts[kind] = self.report.counts.get(kind, 0) + 1
+        if self.max_findings is not None and len(self.report.findings) >= self.max_findings:
+            self.report.truncated = True
+            return
+        key = ".".join(path) if path else None
+        self.report.findings.append(Finding(self._file, self._line, kind, mask(original), key))
+
+    def line(self, raw: str) -> str:
+        """The redacted copy of one line (the line itself when nothing was found)."""
+        self._line += 1
+        self.report.lines += 1
+        self._found_here = 0
+        text = raw.rstrip("\r\n")
+        parsed = parse_json_object(text)
+        if parsed is None:
+            redacted = self.redactor.text(text)
+            return redacted if self._found_here else text
+        redacted_object = self.redactor.mapping(parsed)
+        return _dumps(redacted_object) if self._found_here else text
+
+    def lines(self, lines: Iterable[str], *, file: str = "-") -> Iterator[str]:
+        """The redacted copy of each of ``lines`` (without newlines), line numbers from 1."""
+        self._file = file
+        self._line = 0
+        for raw in lines:
+            yield self.line(raw)
+
+
+def scan_lines(
+    lines: Iterable[str],
+    *,
+    file: str = "-",
+    types: Collection[str] | None = None,
+    max_findings: int | None = None,
+) -> ScanReport:
+    """Scans ``lines`` (with or without their newlines); the report keeps the redacted lines."""
+    scanner = LogScanner(types=types, max_findings=max_findings)
+    scanner.report.redacted.extend(scanner.lines(lines, file=file))
+    return scanner.report
