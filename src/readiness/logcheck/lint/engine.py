@@ -41,8 +41,11 @@ def _calls(tree: ast.AST, ctx: ModuleContext) -> Iterator[LogCall]:
     return iter(found)
 
 
-def _position(node: ast.AST) -> tuple[int, int]:
-    return getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
+def _position(node: ast.AST) -> tuple[int, int, int]:
+    line = getattr(node, "lineno", 1)
+    end = getattr(node, "end_col_offset", None)
+    same = getattr(node, "end_lineno", None) == line
+    return line, getattr(node, "col_offset", 0) + 1, end + 1 if same and end is not None else 0
 
 
 def _suppressed(hit: Hit, call: LogCall, line: int, found: list[Suppression]) -> bool:
@@ -68,7 +71,8 @@ def _bad_suppressions(path: str, found: list[Suppression]) -> Iterator[Finding]:
             fix = 'add reason="why this log call is safe"'
         else:
             continue
-        yield Finding(rule.id, rule.severity, path, s.line, s.column, message, s.text, fix)
+        end = s.column + len(s.text)
+        yield Finding(rule.id, rule.severity, path, s.line, s.column, message, s.text, fix, end)
 
 
 def lint_source(path: str, source: str, options: LintOptions) -> FileResult:
@@ -92,7 +96,7 @@ def lint_source(path: str, source: str, options: LintOptions) -> FileResult:
             for hit in checker.check(call):
                 if hit.rule in options.disable:
                     continue
-                line, column = _position(hit.node)
+                line, column, end = _position(hit.node)
                 key = (hit.rule, line, column, hit.name)
                 if key in seen:
                     continue
@@ -103,7 +107,15 @@ def lint_source(path: str, source: str, options: LintOptions) -> FileResult:
                 rule = RULES[hit.rule]
                 result.findings.append(
                     Finding(
-                        rule.id, rule.severity, path, line, column, hit.message, hit.name, hit.fix
+                        rule.id,
+                        rule.severity,
+                        path,
+                        line,
+                        column,
+                        hit.message,
+                        hit.name,
+                        hit.fix,
+                        end,
                     )
                 )
         if "bad-suppression" not in options.disable:
@@ -125,4 +137,5 @@ def lint_texts(files: list[tuple[str, str]], options: LintOptions) -> LintReport
         report.suppressed += got.suppressed
         if got.error is not None:
             report.errors.append(got.error)
+        report.sources[path] = source
     return report

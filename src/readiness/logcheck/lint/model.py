@@ -69,6 +69,7 @@ class Finding:
     message: str
     name: str
     fix: str
+    end_column: int = 0  # where the offending text ends on the line (0: unknown)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -118,6 +119,8 @@ class LintReport:
     findings: list[Finding] = field(default_factory=list)
     errors: list[SourceError] = field(default_factory=list)
     suppressed: int = 0
+    #: The linted texts by path, for code frames (never serialised).
+    sources: dict[str, str] = field(default_factory=dict, repr=False)
 
     def failing(self, threshold: Severity) -> list[Finding]:
         return [f for f in self.findings if f.severity >= threshold]

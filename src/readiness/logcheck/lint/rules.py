@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from readiness.logcheck.lint.calls import LogCall, ModuleContext, dotted
 from readiness.logcheck.lint.model import LintOptions, Rule, Severity
-from readiness.logcheck.lint.names import FieldNames, PiiNames
+from readiness.logcheck.lint.names import FieldNames, PiiMatch, PiiNames
 
 RULES: dict[str, Rule] = {
     r.id: r
@@ -97,6 +97,7 @@ TRACEBACK_CALLS = frozenset(
         "traceback.extract_stack",
     }
 )
+_ORIGIN = {"kwarg": "field", "extra": "extra key", "bind": "bound key", "dict": "dict key"}
 TRACE_KEYS = frozenset({"trace_id", "traceparent"})
 ERROR_KEYS = frozenset({"error", "exc_info", "error_type", "error_message"})
 
@@ -148,7 +149,7 @@ class Checker:
         for f in call.fields:
             found = self.pii.match(f.name)
             if found is not None:
-                yield self._pii_hit(f.node, f.name, found.secret, f"{f.origin} key")
+                yield self._pii_hit(f.node, f.name, found, _ORIGIN[f.origin])
             better = self.fields.advice(f.name)
             if better is not None:
                 yield Hit(
@@ -160,16 +161,16 @@ class Checker:
                     f"rename it to {better!r} (or configure field_aliases)",
                 )
 
-    def _pii_hit(self, node: ast.AST, name: str, secret: bool, what: str) -> Hit:
-        kind = "a secret" if secret else "personal data"
+    def _pii_hit(self, node: ast.AST, name: str, term: PiiMatch, what: str) -> Hit:
+        kind = "a secret" if term.secret else "personal data"
         return Hit(
             "pii-name",
             node,
             name,
-            f"{what} {name!r} is named like {kind} and reaches the log line",
-            "log an identifier or a hash instead (user_id, a masked value), or drop it"
-            if not secret
-            else "never log it; log whether it was present (has_token=True) instead",
+            f"{what} {name!r} is named like {kind} ({term.term}) and reaches the log line",
+            f"never log it; log whether it was present (has_{term.term}=True) instead"
+            if term.secret
+            else "log an identifier or a hash instead (user_id, a masked value), or drop it",
         )
 
     def _values(
@@ -243,13 +244,13 @@ class Checker:
                 return
             found = self.pii.match(last)
             if found is not None:
-                yield self._pii_hit(expr, name, found.secret, "variable")
+                yield self._pii_hit(expr, name, found, "variable")
             return
         key = _constant_key(expr)
         if key is not None:
             found = self.pii.match(key)
             if found is not None:
-                yield self._pii_hit(expr, key, found.secret, "value of")
+                yield self._pii_hit(expr, key, found, "value of")
 
     # -- exceptions and stacks ---------------------------------------------------------------
 
