@@ -11,7 +11,7 @@ from pathlib import Path
 from readiness.config import LogsSettings, Settings
 from readiness.errors import InputError
 from readiness.logcheck.lint import RULES, LintOptions, LintReport, Severity, SourceError
-from readiness.logcheck.lint.engine import lint_texts
+from readiness.logcheck.lint.engine import lint_texts as _lint_texts
 from readiness.logcheck.lint.model import DEFAULT_PRINT_ALLOWED
 
 #: Directories never walked into: environments, caches, build output, VCS data.
@@ -106,10 +106,15 @@ def lint(targets: Iterable[str | Path], options: LintOptions, *, base: Path) -> 
             except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
                 undecodable += 1
                 errors.append(SourceError(shown, 1, 1, f"cannot be decoded: {exc}"))
-    report = lint_texts(texts, options)
+    report = _lint_texts(texts, options)
     report.files += undecodable
     report.errors[:0] = errors
     return report
+
+
+def lint_texts(files: Iterable[tuple[str, str]], options: LintOptions) -> LintReport:
+    """Lint uploaded ``(path, source)`` pairs; nothing is read from disk."""
+    return _lint_texts(list(files), options)
 
 
 def fails(report: LintReport, fail_on: Severity) -> bool:
