@@ -99,6 +99,8 @@ class ModuleContext:
     bound: dict[str, frozenset[str]] = field(default_factory=dict)  # variable -> bound keys
     context_bound: set[str] = field(default_factory=set)  # keys bound to the context anywhere
     except_names: set[str] = field(default_factory=set)
+    functions: dict[str, tuple[str, str, str | None]] = field(default_factory=dict)
+    # ^ a bound log method under its own name (``error = logger.error``): flavour, method, logger
     print_shadowed: bool = False
 
     def qualified(self, node: ast.AST) -> str | None:
@@ -158,14 +160,20 @@ def build_context(tree: ast.Module) -> ModuleContext:  # noqa: PLR0912 - one pas
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "print":
             ctx.print_shadowed = True
     assigns: list[tuple[list[str], ast.expr]] = []
+    pairs: list[tuple[ast.expr, ast.expr]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign):
             names = [n for n in (dotted(t) for t in node.targets) if n]
             assigns.append((names, node.value))
+            for each in node.targets:
+                if isinstance(each, ast.Tuple) and isinstance(node.value, ast.Tuple):
+                    pairs.extend(zip(each.elts, node.value.elts, strict=False))
+                else:
+                    pairs.append((each, node.value))
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            target = dotted(node.target)
-            if target:
-                assigns.append(([target], node.value))
+            annotated = dotted(node.target)
+            if annotated:
+                assigns.append(([annotated], node.value))
         if isinstance(node, ast.Name) and node.id == "print" and isinstance(node.ctx, ast.Store):
             ctx.print_shadowed = True
     for _ in range(2):  # a logger bound from another logger assigned later in the file
@@ -184,6 +192,15 @@ def build_context(tree: ast.Module) -> ModuleContext:  # noqa: PLR0912 - one pas
             for name in names:
                 ctx.loggers[name] = flavour
                 ctx.bound[name] = keys
+    for target, value in pairs:
+        if (
+            isinstance(target, ast.Name)
+            and isinstance(value, ast.Attribute)
+            and value.attr in LOG_METHODS | ASYNC_METHODS
+        ):
+            flavour = ctx.logger_flavour(value.value)
+            if flavour is not None:
+                ctx.functions[target.id] = (flavour, value.attr, dotted(value.value))
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and ctx.qualified(node.func) in _CONTEXT_BINDS:
             ctx.context_bound |= _bound_keys(node)
@@ -241,20 +258,23 @@ def recognise(node: ast.Call, ctx: ModuleContext) -> LogCall | None:  # noqa: PL
         call = LogCall("bind", node, qualified.rsplit(".", 1)[-1], "structlog")
         _keywords(call, node, "bind")
         return call
-    if not isinstance(func, ast.Attribute):
+    if isinstance(func, ast.Name) and func.id in ctx.functions:
+        flavour, method, receiver = ctx.functions[func.id]
+    elif isinstance(func, ast.Attribute):
+        found = ctx.logger_flavour(func.value)
+        if found is None:
+            return None
+        flavour, method, receiver = found, func.attr, dotted(func.value)
+    else:
         return None
-    flavour = ctx.logger_flavour(func.value)
-    if flavour is None:
-        return None
-    method = func.attr
     if method in BIND_METHODS:
-        call = LogCall("bind", node, method, flavour, receiver=dotted(func.value))
+        call = LogCall("bind", node, method, flavour, receiver=receiver)
         _keywords(call, node, "bind")
         return call
     base = method[1:] if method in ASYNC_METHODS else method
     if base not in LOG_METHODS:
         return None
-    call = LogCall("log", node, base, flavour, receiver=dotted(func.value))
+    call = LogCall("log", node, base, flavour, receiver=receiver)
     positional = list(node.args)
     if base == "log":
         call.level = _level_of(positional[0]) if positional else None
