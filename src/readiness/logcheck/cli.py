@@ -75,7 +75,7 @@ def lint_cmd(
     if missing:
         raise fail_usage(f"{missing[0]}: no such file or directory")
     options = service.options_from(config, disable=disable or ())
-    report = service.lint(targets, options, base=Path.cwd())
+    report = service.lint(targets, options, base=Path.cwd(), root=settings.root)
     sys.stdout.write(RENDERERS[fmt](report))
     unreadable = [e for e in report.errors if e.unreadable]
     if unreadable:

@@ -72,12 +72,15 @@ def python_files(target: Path) -> Iterator[Path]:
                 yield Path(root) / name
 
 
-def shown_path(path: Path, base: Path) -> str:
-    """``path`` relative to ``base`` when under it (what findings and print_allowed use)."""
-    try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+def shown_path(path: Path, *bases: Path) -> str:
+    """``path`` relative to the first base it is under (what findings and print_allowed use)."""
+    resolved = path.resolve()
+    for base in bases:
+        try:
+            return resolved.relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
 
 
 def decode(data: bytes) -> str:
@@ -86,7 +89,9 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8-sig" if encoding == "utf-8-sig" else encoding)
 
 
-def lint(targets: Iterable[str | Path], options: LintOptions, *, base: Path) -> LintReport:
+def lint(
+    targets: Iterable[str | Path], options: LintOptions, *, base: Path, root: Path | None = None
+) -> LintReport:
     """Lint every Python file under ``targets``. A path that cannot be read is an ``unreadable``
     error; a file that does not decode or parse is reported and the others are linted."""
     texts: list[tuple[str, str]] = []
@@ -94,7 +99,7 @@ def lint(targets: Iterable[str | Path], options: LintOptions, *, base: Path) -> 
     undecodable = 0
     for target in targets:
         for path in python_files(Path(target)):
-            shown = shown_path(path, base)
+            shown = shown_path(path, base, *([root] if root else []))
             try:
                 data = path.read_bytes()
             except OSError as exc:

@@ -64,7 +64,7 @@ RULES: dict[str, Rule] = {
             Severity.WARNING,
             "An ERROR log lacks the minimum context: trace_id, the error, the action",
             'logger.error("Error processing payment")',
-            'log.error("payment failed", action="payment.charge", exc_info=True)  # trace bound',
+            'log.error("payment failed", action="payment.charge", trace_id=tid, exc_info=True)',
         ),
         Rule(
             "unbounded-trace",
