@@ -74,10 +74,10 @@ def python_files(target: Path) -> Iterator[Path]:
 
 def shown_path(path: Path, *bases: Path) -> str:
     """``path`` relative to the first base it is under (what findings and print_allowed use)."""
-    resolved = path.resolve()
+    absolute = path.absolute()  # not resolve(): a symlink keeps its own name
     for base in bases:
         try:
-            return resolved.relative_to(base.resolve()).as_posix()
+            return absolute.relative_to(base.absolute()).as_posix()
         except ValueError:
             continue
     return path.as_posix()

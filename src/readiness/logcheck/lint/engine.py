@@ -43,6 +43,8 @@ def _calls(tree: ast.AST, ctx: ModuleContext) -> Iterator[LogCall]:
 
 def _position(node: ast.AST) -> tuple[int, int, int]:
     line = getattr(node, "lineno", 1)
+    if isinstance(node, ast.keyword) and node.arg is not None:  # the name, not name=value
+        return line, node.col_offset + 1, node.col_offset + 1 + len(node.arg)
     end = getattr(node, "end_col_offset", None)
     same = getattr(node, "end_lineno", None) == line
     return line, getattr(node, "col_offset", 0) + 1, end + 1 if same and end is not None else 0
