@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from readiness.logcheck.lint import RULES
 from readiness.logcheck.pages import catalogue
 from tests.server.conftest import Server, server  # noqa: F401 (the fixture)
@@ -51,6 +53,7 @@ def test_the_lint_api_needs_the_writer_role_and_a_bounded_body(
     assert server.client.post("/api/v1/logs/lint", json=body).status_code == 401
     reader = server.client.post("/api/v1/logs/lint", json=body, headers=server.auth("reader"))
     assert (reader.status_code, reader.json()["error"]["code"]) == (403, "forbidden")
+    bad: dict[str, Any]
     for bad in (
         {"files": []},
         {"files": [{"path": "", "source": ""}]},

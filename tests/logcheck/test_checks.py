@@ -29,7 +29,8 @@ def run(project: Path, config: str, files: dict[str, str]) -> CheckResult:
         for c in group
         if c.id == "logs.no_pii_in_log_calls"
     ]
-    return check.run(GateContext(Gate.MERGE, project, settings, FrozenClock(NOW)))
+    result: CheckResult = check.run(GateContext(Gate.MERGE, project, settings, FrozenClock(NOW)))
+    return result
 
 
 def test_it_is_registered_in_the_merge_gate_only() -> None:
