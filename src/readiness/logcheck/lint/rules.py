@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -97,6 +98,8 @@ TRACEBACK_CALLS = frozenset(
         "traceback.extract_stack",
     }
 )
+_LABEL_END = re.compile(r"([A-Za-z_][\w-]*)\s*[=:]\s*$")
+_PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d+)?(?:\.\d+)?[sdrfixXoeEgGca]")
 _ORIGIN = {"kwarg": "field", "extra": "extra key", "bind": "bound key", "dict": "dict key"}
 TRACE_KEYS = frozenset({"trace_id", "traceparent"})
 ERROR_KEYS = frozenset({"error", "exc_info", "error_type", "error_message"})
@@ -135,10 +138,13 @@ class Checker:
                     "or list the file in print_allowed",
                 )
             yield from self._values(call, call.args, error_context=False)
+            for arg in call.args:
+                yield from self._labels(arg, [])
             return
         yield from self._fields(call)
         error_context = call.exc_info or call.in_except or call.is_error
         yield from self._values(call, call.values(), error_context=error_context)
+        yield from self._labels(call.message, call.args)
         yield from self._traces(call)
         if call.is_error:
             yield from self._context(call)
@@ -187,6 +193,33 @@ class Checker:
                 if id(expr) in pii_keys:
                     continue
                 yield from self._leaf(expr, error_context=error_context)
+
+    def _labels(self, message: ast.expr | None, args: list[ast.expr]) -> Iterator[Hit]:
+        """Labels the message text gives its values: ``f"email={addr}"``, ``"email=%s", addr``
+        (the value's own name is checked by ``_leaf``; this catches ``addr``)."""
+        pairs: list[tuple[str, ast.expr | None]] = []
+        if isinstance(message, ast.JoinedStr):
+            before = ""
+            for part in message.values:
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    before = part.value
+                elif isinstance(part, ast.FormattedValue):
+                    ending = _LABEL_END.search(before)
+                    if ending is not None:
+                        pairs.append((ending[1], part.value))
+                    before = ""
+        elif isinstance(message, ast.Constant) and isinstance(message.value, str) and args:
+            text = message.value.replace("%%", "")
+            for index, found in enumerate(_PLACEHOLDER.finditer(text)):
+                ending = _LABEL_END.search(text[: found.start()])
+                if ending is not None and index < len(args):
+                    pairs.append((ending[1], args[index]))
+        for label, value in pairs:
+            term = self.pii.match(label)
+            name = dotted(value) if value is not None else None
+            if term is None or (name and self.pii.match(name.rsplit(".", 1)[-1])):
+                continue
+            yield self._pii_hit(message or ast.Constant(""), label, term, "value labelled")
 
     def _leaf(self, expr: ast.expr, *, error_context: bool) -> Iterator[Hit]:
         if isinstance(expr, ast.Call):
