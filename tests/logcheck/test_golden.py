@@ -46,3 +46,12 @@ def test_every_rule_fires_on_its_own_failing_example_and_not_on_its_passing_one(
         good = lint_source("app/x.py", f"{prelude}    {rule.good}\n", LintOptions()).findings
         assert (rule.id, rule.id in {f.rule for f in bad}) == (rule.id, True)
         assert (rule.id, [f.rule for f in good if f.rule == rule.id]) == (rule.id, [])
+
+
+def test_real_code_excerpts_give_exactly_their_expected_findings() -> None:
+    corpus = Path(__file__).parent / "corpus"
+    source = (corpus / "celery_excerpts.pysrc").read_text(encoding="utf-8")
+    result = lint_source("celery/excerpts.py", source, LintOptions())
+    found = [f"{f.line}:{f.column} {f.rule} {f.name}" for f in result.findings]
+    expected = (corpus / "celery_excerpts.expected").read_text(encoding="utf-8").splitlines()
+    assert [*found, f"suppressed {result.suppressed}"] == expected
