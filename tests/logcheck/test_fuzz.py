@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from readiness.logcheck.lint import RULES, LintOptions, lint_source, lint_texts
+from readiness.logcheck.lint.names import PiiNames
 from readiness.logcheck.render import RENDERERS
 
 HEAD = (
@@ -90,3 +91,22 @@ def test_generated_log_calls_never_crash_the_linter_or_the_renderers(
     assert report.errors == []
     for render in RENDERERS.values():
         assert isinstance(render(report), str)
+
+
+WORDS = st.sampled_from(["user", "new", "primary", "client", "raw", "order", "billing"])
+TERMS = st.sampled_from(["password", "email", "api_key", "ssn", "phone", "client_ip", "token"])
+
+
+def _camel(parts: list[str]) -> str:
+    return parts[0] + "".join(p.capitalize() for p in parts[1:])
+
+
+@given(st.lists(WORDS, max_size=2), TERMS, st.lists(WORDS, max_size=1))
+def test_a_pii_term_is_found_in_snake_camel_pascal_and_kebab_names_alike(
+    before: list[str], term: str, after: list[str]
+) -> None:
+    parts = [*before, *term.split("_"), *after]
+    names = ["_".join(parts), _camel(parts), _camel(parts)[0].upper() + _camel(parts)[1:]]
+    names.append("-".join(parts))
+    pii = PiiNames()
+    assert {n: pii.match(n) is not None for n in names} == dict.fromkeys(names, True)
