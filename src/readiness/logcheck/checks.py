@@ -9,6 +9,7 @@ from __future__ import annotations
 from readiness.gate.model import Check, CheckResult, CheckStatus, Gate, GateContext
 from readiness.logcheck import service
 from readiness.logcheck.lint import Severity
+from readiness.logcheck.reports import SERVICE_NAME, ReportRecorder
 
 REMEDIATION = (
     "Run `readiness logs lint` and apply each finding's fix, or suppress a finding you have "
@@ -49,6 +50,10 @@ class NoPiiInLogCallsCheck:
             )
         threshold = Severity.parse(config.fail_on)
         failing = report.failing(threshold)
+        recorder: ReportRecorder | None = context.services.get(SERVICE_NAME)
+        if recorder is not None:
+            failed = service.fails(report, threshold)
+            recorder.record(report, fail_on=threshold.label, failed=failed, at=context.clock.now())
         evidence = {
             "files": report.files,
             "findings": [f.as_dict() for f in failing[:SHOWN]],

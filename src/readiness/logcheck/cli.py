@@ -10,11 +10,14 @@ import importlib
 import pkgutil
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from readiness.console import state
+
+if TYPE_CHECKING:
+    from readiness.logcheck.lint import LintReport
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -53,6 +56,13 @@ def lint_cmd(
             help="Skip a rule; repeat for more (default: the config's disable list).",
         ),
     ] = None,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="Store the report in the project's database (the /logs page shows it).",
+        ),
+    ] = False,
 ) -> None:
     """Lint log calls; exit 1 on findings at or above --fail-on, 2 on unreadable input."""
     from readiness.console import fail_usage
@@ -80,8 +90,31 @@ def lint_cmd(
     unreadable = [e for e in report.errors if e.unreadable]
     if unreadable:
         raise fail_usage(f"{unreadable[0].file}: {unreadable[0].reason}")
-    if service.fails(report, threshold):
+    failed = service.fails(report, threshold)
+    if record:
+        _record(ctx, report, threshold.label, failed=failed)
+    if failed:
         raise typer.Exit(1)
+
+
+def _record(ctx: typer.Context, report: LintReport, fail_on: str, *, failed: bool) -> None:
+    from readiness.console import fail_usage
+    from readiness.logcheck.reports import ReportRecorder
+    from readiness.storage import open_stores
+
+    cli = state(ctx)
+    settings = cli.settings
+    if settings.is_remote:
+        raise fail_usage(
+            "--record stores the report in the local database; it is not available with a "
+            "server url set (run it where the project's database is)"
+        )
+    stores = open_stores(settings)
+    try:
+        recorder = ReportRecorder(stores, settings.project, cli.clock, source="cli")
+        recorder.record(report, fail_on=fail_on, failed=failed, at=cli.clock.now())
+    finally:
+        stores.dispose()
 
 
 @app.command("rules")

@@ -1,5 +1,6 @@
-"""The ``/logs`` dashboard page (reader role): the log linter's rule catalogue, each rule with
-the failing example, the finding it produces and the passing example."""
+"""The ``/logs`` dashboard page (reader role): the project's latest stored log-lint report with
+a short history, and the rule catalogue, each rule with the failing example, the finding it
+produces and the passing example. Reports are stored by the merge gate and ``--record``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from readiness.logcheck.lint import RULES, Finding, LintOptions, Severity, lint_source
-from readiness.web.deps import Principal, require_reader
+from readiness.logcheck.reports import HISTORY, list_reports
+from readiness.web.deps import CurrentProject, Principal, get_stores, require_reader
 from readiness.web.pages import DashboardPage, render
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -46,8 +48,15 @@ def _router() -> APIRouter:
     router = APIRouter()
 
     @router.get("")
-    def logs_page(request: Request, who: Reader) -> Response:
-        context: dict[str, Any] = {"rules": catalogue(), "fails_at": Severity.ERROR.label}
+    def logs_page(request: Request, who: Reader, project: CurrentProject) -> Response:
+        stored = list_reports(get_stores(request).state, project.name, limit=HISTORY)
+        context: dict[str, Any] = {
+            "rules": catalogue(),
+            "fails_at": Severity.ERROR.label,
+            "project": project.name,
+            "latest": stored[0] if stored else None,
+            "history": stored,
+        }
         return render(request, "logcheck/rules.html", context)
 
     return router

@@ -17,6 +17,16 @@ def readiness_gate_checks(gate: Gate) -> list[Check]:
 
 
 @hookimpl
+def readiness_gate_services(settings: Any, stores: Any) -> dict[str, Any]:
+    if stores is None:  # a remote gate: the server keeps its own reports
+        return {}
+    from readiness._common.clock import SystemClock
+    from readiness.logcheck.reports import SERVICE_NAME, ReportRecorder
+
+    return {SERVICE_NAME: ReportRecorder(stores, settings.project, SystemClock())}
+
+
+@hookimpl
 def readiness_cli_apps() -> list[tuple[str, Any]]:
     from readiness.logcheck.cli import app
 
