@@ -147,7 +147,8 @@ def _bound_keys(call: ast.Call) -> frozenset[str]:
 def build_context(tree: ast.Module) -> ModuleContext:  # noqa: PLR0912 - one pass per fact
     """Collect imports, logger variables and bound keys (order-insensitive, two passes)."""
     ctx = ModuleContext()
-    for node in ast.walk(tree):
+    nodes = list(ast.walk(tree))  # walked once: the walk costs more than the passes over it
+    for node in nodes:
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.asname:
@@ -161,7 +162,7 @@ def build_context(tree: ast.Module) -> ModuleContext:  # noqa: PLR0912 - one pas
             ctx.print_shadowed = True
     assigns: list[tuple[list[str], ast.expr]] = []
     pairs: list[tuple[ast.expr, ast.expr]] = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Assign):
             names = [n for n in (dotted(t) for t in node.targets) if n]
             assigns.append((names, node.value))
@@ -201,7 +202,7 @@ def build_context(tree: ast.Module) -> ModuleContext:  # noqa: PLR0912 - one pas
             flavour = ctx.logger_flavour(value.value)
             if flavour is not None:
                 ctx.functions[target.id] = (flavour, value.attr, dotted(value.value))
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Call) and ctx.qualified(node.func) in _CONTEXT_BINDS:
             ctx.context_bound |= _bound_keys(node)
     return ctx
