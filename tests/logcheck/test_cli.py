@@ -122,3 +122,31 @@ def test_rules_lists_each_rule_with_its_severity(cli: Cli) -> None:
             ["unbounded-trace", "warning"],
         ],
     )
+
+
+def test_every_cli_module_of_the_package_registers_its_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    import readiness.logcheck
+    from readiness.logcheck import cli as logs_cli
+
+    (tmp_path / "cli_probe.py").write_text(
+        "def register(app):\n"
+        "    @app.command('probe')\n"
+        "    def probe() -> None:\n"
+        "        print('probed')\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(
+        readiness.logcheck, "__path__", [*readiness.logcheck.__path__, str(tmp_path)]
+    )
+    before = list(logs_cli.app.registered_commands)
+    try:
+        logs_cli._register_others()
+        names = [c.name for c in logs_cli.app.registered_commands]
+    finally:
+        logs_cli.app.registered_commands[:] = before
+        sys.modules.pop("readiness.logcheck.cli_probe", None)
+    assert names == ["lint", "rules", "probe"]
