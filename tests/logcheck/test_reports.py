@@ -55,6 +55,15 @@ def test_lint_record_stores_reports_and_the_page_shows_the_newest_with_its_histo
     assert [(f["file"], f["line"], f["rule"], f["name"]) for f in stored[0].findings] == [
         ("src/auth.py", 3, "pii-name", "email")
     ]
+    response = server.client.get("/api/v1/logs/reports?limit=1", headers=server.auth("reader"))
+    assert response.status_code == 200, response.text
+    [latest] = response.json()["reports"]
+    assert (latest["at"], latest["source"], latest["total"], latest["findings"][0]["name"]) == (
+        "2026-12-01T09:30:00+00:00",
+        "cli",
+        1,
+        "email",
+    )
     page = server.client.get("/logs", headers=server.auth("reader"))
     assert page.status_code == 200
     assert "src/auth.py:3:19" in page.text
@@ -89,3 +98,11 @@ def test_the_merge_gate_stores_its_report_through_the_plugin_service(
         FIRST,
     )
     assert SERVICE_NAME in services
+
+
+def test_the_reports_api_needs_a_reader_token_and_a_bounded_limit(
+    server: Server,  # noqa: F811
+) -> None:
+    assert server.client.get("/api/v1/logs/reports").status_code == 401
+    limit = server.client.get("/api/v1/logs/reports?limit=0", headers=server.auth("reader"))
+    assert (limit.status_code, limit.json()["error"]["code"]) == (422, "invalid_input")
