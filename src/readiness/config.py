@@ -347,6 +347,22 @@ class MigrationsSettings(BaseModel):
     expected_head: str | None = None  # the head it must be at (default: the directory's last)
 
 
+class LogsSettings(BaseModel):
+    """``[tool.readiness.logs]``: what ``logs lint`` and the ``logs.no_pii_in_log_calls`` check
+    read (docs/logs-lint.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lint_paths: list[str] = Field(default_factory=list)  # source directories or files
+    pii_names: list[str] = Field(default_factory=list)  # added to the built-in PII/secret names
+    safe_names: list[str] = Field(default_factory=list)  # exact names never reported as PII
+    field_aliases: dict[str, str] = Field(default_factory=dict)  # e.g. {customerId = "user_id"}
+    disable: list[str] = Field(default_factory=list)  # rule ids
+    print_allowed: list[str] | None = None  # globs where print() is fine (default: tests, scripts)
+    fail_on: Literal["info", "warning", "error"] = "error"
+    stack_frames: int = Field(default=10, ge=1, le=1000)  # the frame limit advised
+
+
 class Settings(BaseModel):
     """All settings of one project."""
 
@@ -371,6 +387,7 @@ class Settings(BaseModel):
     notify: NotifySettings = Field(default_factory=NotifySettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     migrations: MigrationsSettings = Field(default_factory=MigrationsSettings)
+    logs: LogsSettings = Field(default_factory=LogsSettings)
 
     @field_validator("project")
     @classmethod

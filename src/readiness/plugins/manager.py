@@ -16,6 +16,7 @@ BUILTIN_PLUGINS = (
     "readiness.audittrail.plugin",
     "readiness.migrations.plugin",
     "readiness.contracts.plugin",
+    "readiness.logcheck.plugin",
 )
 
 

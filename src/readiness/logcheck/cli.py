@@ -1,0 +1,138 @@
+"""``readiness logs``: lint the log calls of Python code for PII, secrets and format mistakes.
+
+Other commands of the ``logs`` group live in ``cli_<name>.py`` modules of this package, each with
+a ``register(app)`` function; the loop at the end of this module adds the ones that exist.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from readiness.console import state
+
+if TYPE_CHECKING:
+    from readiness.logcheck.lint import LintReport
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Logs: lint log calls for PII, secrets and format mistakes.",
+)
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+@app.command("lint")
+def lint_cmd(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Python files or directories (default: [tool.readiness.logs] lint_paths)."
+        ),
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="text, json, sarif or github (default: text)."),
+    ] = "text",
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 on findings at or above: info, warning, error (default: from config, "
+            "error).",
+        ),
+    ] = None,
+    disable: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--disable",
+            metavar="RULE",
+            help="Skip a rule; repeat for more (default: the config's disable list).",
+        ),
+    ] = None,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="Store the report in the project's database (the /logs page shows it).",
+        ),
+    ] = False,
+) -> None:
+    """Lint log calls; exit 1 on findings at or above --fail-on, 2 on unreadable input."""
+    from readiness.console import fail_usage
+    from readiness.logcheck import service
+    from readiness.logcheck.lint import Severity
+    from readiness.logcheck.render import RENDERERS
+
+    if fmt not in FORMATS:
+        raise fail_usage(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
+    settings = state(ctx).settings
+    config = settings.logs
+    try:
+        threshold = Severity.parse(fail_on or config.fail_on)
+    except ValueError as exc:
+        raise fail_usage(f"--fail-on: {exc}") from None
+    targets: list[str | Path] = list(paths or service.configured_paths(settings))
+    if not targets:
+        raise fail_usage("no code to lint: give PATH... or set lint_paths in [tool.readiness.logs]")
+    missing = [str(t) for t in targets if not Path(t).exists()]
+    if missing:
+        raise fail_usage(f"{missing[0]}: no such file or directory")
+    options = service.options_from(config, disable=disable or ())
+    report = service.lint(targets, options, base=Path.cwd(), root=settings.root)
+    sys.stdout.write(RENDERERS[fmt](report))
+    unreadable = [e for e in report.errors if e.unreadable]
+    if unreadable:
+        raise fail_usage(f"{unreadable[0].file}: {unreadable[0].reason}")
+    failed = service.fails(report, threshold)
+    if record:
+        _record(ctx, report, threshold.label, failed=failed)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _record(ctx: typer.Context, report: LintReport, fail_on: str, *, failed: bool) -> None:
+    from readiness.console import fail_usage
+    from readiness.logcheck.reports import ReportRecorder
+    from readiness.storage import open_stores
+
+    cli = state(ctx)
+    settings = cli.settings
+    if settings.is_remote:
+        raise fail_usage(
+            "--record stores the report in the local database; it is not available with a "
+            "server url set (run it where the project's database is)"
+        )
+    stores = open_stores(settings)
+    try:
+        recorder = ReportRecorder(stores, settings.project, cli.clock, source="cli")
+        recorder.record(report, fail_on=fail_on, failed=failed, at=cli.clock.now())
+    finally:
+        stores.dispose()
+
+
+@app.command("rules")
+def rules_cmd() -> None:
+    """List the lint rules with their severity."""
+    from readiness.logcheck.lint import RULES
+
+    for rule in sorted(RULES.values(), key=lambda r: (-r.severity, r.id)):
+        typer.echo(f"{rule.id:<20} {rule.severity.label:<8} {rule.title}")
+
+
+def _register_others() -> None:
+    """Add the commands of every ``cli_*`` module of this package (``cli_scan`` ...)."""
+    package = sys.modules[__name__.rpartition(".")[0]]
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if info.name.startswith("cli_"):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            module.register(app)
+
+
+_register_others()

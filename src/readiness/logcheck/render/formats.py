@@ -1,0 +1,106 @@
+"""Machine formats of a lint report: JSON, SARIF 2.1.0, GitHub Actions annotations."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from readiness import __version__
+from readiness.logcheck.lint import RULES, LintReport, Severity
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def json_text(report: LintReport) -> str:
+    return json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _location(path: str, line: int, column: int, end: int = 0) -> dict[str, Any]:
+    region: dict[str, int] = {"startLine": max(line, 1), "startColumn": max(column, 1)}
+    if end > column:
+        region["endColumn"] = end
+    return {"physicalLocation": {"artifactLocation": {"uri": path}, "region": region}}
+
+
+def sarif(report: LintReport) -> dict[str, Any]:
+    """One SARIF 2.1.0 run: every rule of the catalogue, one result per finding."""
+    ids = sorted(RULES)
+    results = [
+        {
+            "ruleId": f.rule,
+            "ruleIndex": ids.index(f.rule),
+            "level": _SARIF_LEVEL[f.severity],
+            "message": {"text": f"{f.message}. Fix: {f.fix}"},
+            "locations": [_location(f.file, f.line, f.column, f.end_column)],
+            "properties": {"name": f.name},
+        }
+        for f in report.findings
+    ]
+    rules = [
+        {
+            "id": rid,
+            "shortDescription": {"text": RULES[rid].title},
+            "help": {"text": f"Instead of: {RULES[rid].bad}\nWrite: {RULES[rid].good}"},
+            "defaultConfiguration": {"level": _SARIF_LEVEL[RULES[rid].severity]},
+        }
+        for rid in ids
+    ]
+    notifications = [
+        {
+            "level": "error",
+            "message": {"text": e.reason},
+            "locations": [_location(e.file, e.line, e.column)],
+        }
+        for e in report.errors
+    ]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "readiness-logs-lint",
+                        "version": __version__,
+                        "informationUri": "https://github.com/readiness/readiness",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+                "invocations": [
+                    {
+                        "executionSuccessful": not report.errors,
+                        "toolExecutionNotifications": notifications,
+                    }
+                ],
+            }
+        ],
+    }
+
+
+def sarif_text(report: LintReport) -> str:
+    return json.dumps(sarif(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def _escape(value: str, *, prop: bool = False) -> str:
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if prop else value
+
+
+def github(report: LintReport) -> str:
+    """GitHub Actions workflow commands (``::error file=...,line=...::message``)."""
+    out = []
+    for f in report.findings:
+        where = (
+            f"file={_escape(f.file, prop=True)},line={f.line},col={f.column},"
+            f"title={_escape(f.rule, prop=True)}"
+        )
+        out.append(
+            f"::{_GITHUB_LEVEL[f.severity]} {where}::{_escape(f.message + '. Fix: ' + f.fix)}"
+        )
+    for e in report.errors:
+        where = f"file={_escape(e.file, prop=True)},line={max(e.line, 1)},col={max(e.column, 1)}"
+        out.append(f"::error {where},title=not linted::{_escape(e.reason)}")
+    return "\n".join(out) + ("\n" if out else "")
