@@ -16,11 +16,12 @@ from starlette.concurrency import run_in_threadpool
 from readiness.logs.scan import LogScanner
 from readiness.web.deps import Principal, require_reader
 from readiness.web.errors import PayloadTooLargeError
+from readiness.web.limits import LOG_TEXT_LIMIT
 
 router = APIRouter(prefix="/logs", tags=["logs"])
 Reader = Annotated[Principal, Depends(require_reader)]
 #: The largest body accepted, in bytes (the server's body-limit middleware must allow it too).
-MAX_BODY = 10 << 20
+MAX_BODY = LOG_TEXT_LIMIT  # the server's body cap for this route (web.limits)
 MAX_FINDINGS = 10_000
 
 

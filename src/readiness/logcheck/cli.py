@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     no_args_is_help=True,
-    help="Logs: lint log calls for PII, secrets and format mistakes.",
+    help="Logs: lint log calls for PII, secrets and format mistakes; scan logs for PII.",
 )
 
 FORMATS = ("text", "json", "sarif", "github")

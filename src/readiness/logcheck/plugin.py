@@ -1,5 +1,6 @@
-"""The log linter as a built-in plugin: the ``logs`` CLI sub-app, ``POST /api/v1/logs/lint``,
-the ``/logs`` page and the merge-gate check ``logs.no_pii_in_log_calls``."""
+"""Logging as a built-in plugin: the ``logs`` CLI sub-app (lint, scan), the API routes
+``/api/v1/logs/lint|reports|scan|debug-grants``, the ``/logs`` page and the merge-gate check
+``logs.no_pii_in_log_calls``."""
 
 from __future__ import annotations
 
@@ -36,8 +37,10 @@ def readiness_cli_apps() -> list[tuple[str, Any]]:
 @hookimpl
 def readiness_api_routers() -> list[Any]:
     from readiness.logcheck.api import router
+    from readiness.logcheck.api_override import debug_grants_router
+    from readiness.logcheck.api_scan import router as scan_router
 
-    return [router]
+    return [router, scan_router, debug_grants_router()]
 
 
 @hookimpl

@@ -30,7 +30,12 @@ from readiness.storage import Stores, open_stores
 from readiness.web.deps import Principal, require_reader
 from readiness.web.errors import API_ERRORS, error_responses, install_error_handlers
 from readiness.web.headers import SecurityHeadersMiddleware
-from readiness.web.limits import UPLOAD_LIMIT, BodyLimitMiddleware
+from readiness.web.limits import (
+    LOG_TEXT_LIMIT,
+    SOURCE_TEXT_LIMIT,
+    UPLOAD_LIMIT,
+    BodyLimitMiddleware,
+)
 from readiness.web.pages import DashboardPage, make_templates
 from readiness.web.query import refuse_repeated_query
 
@@ -130,7 +135,14 @@ def create_app(
     ]
 
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, prefixes={f"{API_PREFIX}/tests/runs": UPLOAD_LIMIT})
+    app.add_middleware(
+        BodyLimitMiddleware,
+        prefixes={
+            f"{API_PREFIX}/tests/runs": UPLOAD_LIMIT,
+            f"{API_PREFIX}/logs/scan": LOG_TEXT_LIMIT,
+            f"{API_PREFIX}/logs/lint": SOURCE_TEXT_LIMIT,
+        },
+    )
     app.add_middleware(SecurityHeadersMiddleware)  # added last: outermost, sees every response
 
     app.include_router(meta.router)

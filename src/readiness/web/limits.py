@@ -15,6 +15,8 @@ from readiness.web.errors import PayloadTooLargeError, error_body
 
 DEFAULT_LIMIT = 1 << 20  # 1 MiB: JSON bodies and forms
 UPLOAD_LIMIT = 256 << 20  # 256 MiB: JUnit XML uploads
+LOG_TEXT_LIMIT = 10 << 20  # 10 MiB: a log to scan (POST /api/v1/logs/scan)
+SOURCE_TEXT_LIMIT = 32 << 20  # 32 MiB: sources to lint (POST /api/v1/logs/lint)
 
 
 def _too_large(limit: int) -> PayloadTooLargeError:
