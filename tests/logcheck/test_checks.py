@@ -40,13 +40,29 @@ def test_it_is_registered_in_the_merge_gate_only() -> None:
         assert ids.count("logs.no_pii_in_log_calls") == count
 
 
-def test_no_configured_paths_is_a_failure_for_missing_evidence(tmp_path: Path) -> None:
-    result = run(tmp_path, "", {})
+def test_no_configured_paths_and_no_code_found_is_a_failure_for_missing_evidence(
+    tmp_path: Path,
+) -> None:
+    result = run(tmp_path, "", {"tests/__init__.py": "", "docs/conf.py": CLEAN, "tool.py": CLEAN})
     assert (result.status, result.summary, result.missing_evidence) == (
         CheckStatus.FAIL,
-        "no code configured to lint ([tool.readiness.logs] lint_paths)",
+        "no code to lint: no lint_paths in [tool.readiness.logs], no src/ and no package at "
+        "the project's root",
         True,
     )
+
+
+def test_without_lint_paths_it_lints_src(tmp_path: Path) -> None:
+    result = run(tmp_path, "", {"src/app.py": LEAK, "shop/__init__.py": CLEAN})
+    assert (result.status, result.evidence["files"]) == (CheckStatus.FAIL, 1)
+
+
+def test_without_lint_paths_or_src_it_lints_the_root_packages_but_not_tests(
+    tmp_path: Path,
+) -> None:
+    files = {"shop/__init__.py": CLEAN, "shop/app.py": CLEAN, "tests/__init__.py": LEAK}
+    result = run(tmp_path, "", files)
+    assert (result.status, result.evidence["files"]) == (CheckStatus.PASS, 2)
 
 
 def test_paths_without_python_files_are_a_failure_for_missing_evidence(tmp_path: Path) -> None:

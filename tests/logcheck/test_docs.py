@@ -13,22 +13,21 @@ from pathlib import Path
 import pytest
 
 from readiness.config import LogsSettings
+from tests._docs import readme_section, shell_commands
 
 ROOT = Path(__file__).parents[2]
 READINESS = Path(sys.executable).with_name("readiness")
 
 
 def commands() -> list[str]:
-    found: list[str] = []
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Logging", 1)[1].split("\n## ", 1)[0]
-    for text in ((ROOT / "docs" / "logs-lint.md").read_text(encoding="utf-8"), section):
-        for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL):
-            for line in block.splitlines():
-                command = line.split("  #")[0].strip()
-                if command.startswith("readiness logs "):
-                    found.append(command)
-    return found
+    """The lint commands (``readiness logs lint|rules``) of the page and the README."""
+    page = (ROOT / "docs" / "logs-lint.md").read_text(encoding="utf-8")
+    return [
+        command
+        for text in (page, readme_section("Logging"))
+        for command in shell_commands(text, "readiness logs")
+        if not command.startswith("readiness logs scan ")
+    ]
 
 
 def test_the_docs_print_the_commands() -> None:

@@ -16,19 +16,19 @@ import pytest
 import typer
 
 from readiness.logcheck.cli_scan import register
+from tests._docs import readme_section, shell_commands
 
 ROOT = Path(__file__).parents[2]
 DOC = ROOT / "docs" / "logs-scan.md"
 
 
 def commands() -> list[str]:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Logging", 1)[1].split("\n## ", 1)[0]
-    found: list[str] = []
-    for text in (DOC.read_text(encoding="utf-8"), section):
-        for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL):
-            found.extend(line for line in block.splitlines() if line.startswith("readiness logs "))
-    return found
+    page = DOC.read_text(encoding="utf-8")
+    return [
+        command
+        for text in (page, readme_section("Logging"))
+        for command in shell_commands(text, "readiness logs scan")
+    ]
 
 
 def _run(

@@ -32,7 +32,8 @@ class NoPiiInLogCallsCheck:
         if not paths:
             return CheckResult(
                 CheckStatus.FAIL,
-                "no code configured to lint ([tool.readiness.logs] lint_paths)",
+                "no code to lint: no lint_paths in [tool.readiness.logs], no src/ and no package "
+                "at the project's root",
                 remediation='Set lint_paths = ["src"] in [tool.readiness.logs]',
                 missing_evidence=True,
             )
@@ -40,11 +41,11 @@ class NoPiiInLogCallsCheck:
         config = settings.logs
         report = service.lint(existing, service.options_from(config), base=settings.root)
         if not report.files:
-            shown = ", ".join(str(p) for p in settings.logs.lint_paths)
+            shown = [service.shown_path(p, settings.root) for p in paths]
             return CheckResult(
                 CheckStatus.FAIL,
-                f"no Python file found under lint_paths ({shown})",
-                {"paths": list(settings.logs.lint_paths)},
+                f"no Python file found under lint_paths ({', '.join(shown)})",
+                {"paths": shown},
                 remediation="Point lint_paths in [tool.readiness.logs] at the service's code",
                 missing_evidence=True,
             )

@@ -33,7 +33,8 @@ def lint_cmd(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Python files or directories (default: [tool.readiness.logs] lint_paths)."
+            help="Python files or directories (default: [tool.readiness.logs] lint_paths, "
+            "else src/, else the packages at the project's root)."
         ),
     ] = None,
     fmt: Annotated[
@@ -80,7 +81,10 @@ def lint_cmd(
         raise fail_usage(f"--fail-on: {exc}") from None
     targets: list[str | Path] = list(paths or service.configured_paths(settings))
     if not targets:
-        raise fail_usage("no code to lint: give PATH... or set lint_paths in [tool.readiness.logs]")
+        raise fail_usage(
+            "no code to lint: give PATH..., or set lint_paths in [tool.readiness.logs] "
+            "(without it: src/, else the packages at the project's root)"
+        )
     missing = [str(t) for t in targets if not Path(t).exists()]
     if missing:
         raise fail_usage(f"{missing[0]}: no such file or directory")

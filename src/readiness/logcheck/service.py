@@ -56,8 +56,28 @@ def options_from(config: LogsSettings, *, disable: Iterable[str] = ()) -> LintOp
     )
 
 
+# Directories at a project's root that hold no service code of its own.
+NOT_SERVICE_CODE = frozenset({"tests", "test", "docs", "examples", "benchmarks", "build", "dist"})
+
+
 def configured_paths(settings: Settings) -> list[Path]:
-    return [settings.path(p) for p in settings.logs.lint_paths]
+    """``lint_paths`` of ``[tool.readiness.logs]``; without them the project's code as Python
+    projects lay it out: ``src/`` if there is one, else the packages at the root (directories
+    with an ``__init__.py``, not tests, docs, examples or benchmarks). Empty: nothing found."""
+    if settings.logs.lint_paths:
+        return [settings.path(p) for p in settings.logs.lint_paths]
+    root = settings.root
+    if (root / "src").is_dir():
+        return [root / "src"]
+    return sorted(
+        d
+        for d in root.iterdir()
+        if d.is_dir()
+        and (d / "__init__.py").is_file()
+        and d.name not in NOT_SERVICE_CODE
+        and d.name not in SKIPPED_DIRS
+        and not d.name.startswith(".")
+    )
 
 
 def python_files(target: Path) -> Iterator[Path]:
