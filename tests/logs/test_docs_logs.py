@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
+
+from tests._live import free_port, wait_until
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "logs.md"
 SAMPLE = re.compile(r"```python\n(.*?)```\n\n(?:[^`\n]*\n\n)?```(?:json|text)\n(.*?)```", re.S)
@@ -23,14 +28,52 @@ def samples() -> list[tuple[str, str]]:
     return SAMPLE.findall(DOC.read_text(encoding="utf-8"))
 
 
+def _is_server(code: str) -> bool:
+    return "uvicorn.run(" in code
+
+
 def test_every_python_block_is_followed_by_its_output() -> None:
-    assert len(samples()) == DOC.read_text(encoding="utf-8").count("```python") == 6
+    assert len(samples()) == DOC.read_text(encoding="utf-8").count("```python") == 7
+    assert len([code for code, _ in samples() if _is_server(code)]) == 1
 
 
-@pytest.mark.parametrize(("code", "expected"), samples())
+@pytest.mark.parametrize(
+    ("code", "expected"), [sample for sample in samples() if not _is_server(sample[0])]
+)
 def test_the_sample_prints_what_the_page_shows(code: str, expected: str) -> None:
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
     )
     assert (done.returncode, done.stderr) == (0, "")
     assert _steady(done.stdout) == _steady(expected)
+
+
+def test_the_copy_paste_fastapi_service_runs_as_pasted(tmp_path: Path) -> None:
+    [(code, expected)] = [sample for sample in samples() if _is_server(sample[0])]
+    (tmp_path / "main.py").write_text(code, encoding="utf-8")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "main.py"],
+        cwd=tmp_path,
+        env={**os.environ, "PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/orders/ord-7"
+
+    def answered() -> bool:
+        try:
+            return httpx.get(url, headers={"X-Request-ID": "req-1"}).status_code == 200
+        except httpx.HTTPError:
+            return proc.poll() is not None
+
+    try:
+        wait_until(answered, "the documented FastAPI service to answer")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    trace = re.compile(r'"trace_id":"[0-9a-f]{32}"')
+    assert (proc.returncode, out) == (0, "")
+    assert trace.sub("_", _steady(err)) == trace.sub("_", _steady(expected))
