@@ -77,6 +77,11 @@ class TextGate:
         return False
 
 
+#: Key kinds: a key redaction leaves alone (its value is checked), a declared identifier (its
+#: value is exempt), a private key (``_record``: passed through). Other keys are not remembered.
+PLAIN, IDENTIFIER, PRIVATE = 0, 1, 2
+
+
 class Prefiltered:
     """A structlog processor: ``redactor`` for the lines that need it, nothing for the others."""
 
@@ -84,50 +89,28 @@ class Prefiltered:
         self.redactor = redactor
         self.fast = type(redactor) is Redactor
         self.gate = TextGate(redactor.detectors)
-        #: key -> True (identifier: any value), False (clean key: the value is checked).
-        self._keys: dict[str, bool] = {}
+        self._keys: dict[str, int] = {}
         self._clean: set[str] = set()
 
-    def _key_kind(self, key: str) -> bool | None:
-        """True for an identifier key, False for a key redaction leaves alone, None otherwise."""
+    def _key_kind(self, key: str) -> int | None:
+        """``PLAIN``, ``IDENTIFIER`` or ``PRIVATE``; None for a key the redactor must see (a
+        sensitive name, or one a detector could match)."""
         kind = self._keys.get(key)
         if kind is not None:
             return kind
         rules = self.redactor.rules
-        if rules.is_identifier(key):
-            kind = True
+        if key.startswith("_"):
+            kind = PRIVATE
+        elif rules.is_identifier(key):
+            kind = IDENTIFIER
         elif rules.is_sensitive(key) or self.gate.could_match(key):
             return None
         else:
-            kind = False
+            kind = PLAIN
         if len(self._keys) >= CACHE_SIZE:
             self._keys.clear()
         self._keys[key] = kind
         return kind
-
-    def _value_clean(self, value: Any) -> bool:
-        kind = type(value)
-        if kind is str:
-            return value in self._clean or not self.gate.could_match(value)
-        if value is None or kind is bool or kind is float:
-            return True
-        if kind is int:
-            return bool(-_SMALL_INT < value < _SMALL_INT)
-        return False
-
-    def _dirty_keys(self, event_dict: MutableMapping[str, Any]) -> list[str] | None:
-        """The public keys whose field redaction could change; None when a key is not a string
-        (the redactor decides the whole line)."""
-        dirty: list[str] = []
-        for key, value in event_dict.items():
-            if type(key) is not str:
-                return None
-            if key.startswith("_"):
-                continue  # the redactor passes private keys (``_record``) through
-            kind = self._key_kind(key)
-            if kind is None or (kind is False and not self._value_clean(value)):
-                dirty.append(key)
-        return dirty
 
     def _remember(self, value: Any, redacted: Any) -> None:
         """A string the redactor returned unchanged is clean."""
@@ -136,14 +119,57 @@ class Prefiltered:
                 self._clean.clear()
             self._clean.add(value)
 
+    def _triage(self, event_dict: MutableMapping[str, Any]) -> tuple[list[str], bool] | None:
+        """The public keys whose field redaction could change, and whether private keys are
+        present; None when a key is not a string (the redactor decides the whole line)."""
+        keys, clean, could_match = self._keys, self._clean, self.gate.could_match
+        dirty: list[str] = []
+        private = False
+        for key, value in event_dict.items():
+            kind = keys.get(key)
+            if kind is None:
+                if type(key) is not str:
+                    return None
+                kind = self._key_kind(key)
+            if kind == PLAIN:
+                t = type(value)
+                if t is str:
+                    if value in clean or not could_match(value):
+                        continue
+                elif (
+                    value is None
+                    or t is bool
+                    or t is float
+                    or (t is int and -_SMALL_INT < value < _SMALL_INT)
+                ):
+                    continue
+            elif kind == IDENTIFIER:
+                continue
+            elif kind == PRIVATE:
+                private = True
+                continue
+            dirty.append(key)
+        return dirty, private
+
+    def _value(self, value: Any) -> Any:
+        redacted = self.redactor.value(value)
+        self._remember(value, redacted)
+        return redacted
+
     def __call__(
         self, logger: object, method_name: str, event_dict: MutableMapping[str, Any]
     ) -> MutableMapping[str, Any]:
-        dirty = self._dirty_keys(event_dict) if self.fast else None
-        if dirty is None:
+        triage = self._triage(event_dict) if self.fast else None
+        if triage is None:
             return self.redactor(logger, method_name, event_dict)
-        has_private = any(k.startswith("_") for k in event_dict)
-        if not dirty and not has_private:
+        dirty, private = triage
+        if not dirty and not private:
+            return event_dict
+        keys = self._keys
+        if not private and all(keys.get(key) == PLAIN for key in dirty):
+            # Only values can change: redacted in place, every field keeps its place.
+            for key in dirty:
+                event_dict[key] = self._value(event_dict[key])
             return event_dict
         # What ``Redactor.__call__`` returns (its ``mapping`` treats each field on its own):
         # the public fields in order, the ones that could change redacted, then the private ones.
@@ -153,12 +179,10 @@ class Prefiltered:
                 continue
             if key not in dirty:
                 out[key] = value
-            elif self._keys.get(key) is False:  # an ordinary key: only the value can change
-                redacted = self.redactor.value(value)
-                self._remember(value, redacted)
-                out[key] = redacted
+            elif keys.get(key) == PLAIN:
+                out[key] = self._value(value)
             else:
                 out.update(self.redactor.mapping({key: value}))
-        if has_private:
+        if private:
             out.update({k: v for k, v in event_dict.items() if k.startswith("_")})
         return out
