@@ -24,6 +24,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 from readiness import logs
 from readiness._common.clock import FrozenClock
 from readiness.auth.service import TokenService
+from readiness.cli.logsetup import cli_logging
 from readiness.config import Settings, load_settings
 from readiness.plugins.manager import builtin_plugin_manager
 from readiness.server.app import create_app
@@ -245,3 +246,16 @@ def test_readiness_serve_writes_json_lines_and_no_access_log(project_dir: Path) 
     }
     assert token not in err
     assert "authorization" not in err.lower()
+
+
+def test_the_cli_s_own_warnings_go_through_the_console_renderer_and_redaction(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with cli_logging(clock=fixed_clock):
+        logging.getLogger("readiness.storage").warning("moved history for %s", "bob@example.com")
+        logging.getLogger("readiness.storage").info("below the root's WARNING")
+    logging.getLogger("readiness.storage").warning("after the command: not ours")
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "2025-03-15T14:23:01.123Z warn  moved history for [EMAIL] service=readiness "
+        "environment=cli version=0.1.0 logger=readiness.storage"
+    )

@@ -67,6 +67,7 @@ def ensure_port_free(host: str, port: int) -> None:
 def _run_server(settings: Settings, host: str, port: int, log_format: LogFormat = "auto") -> None:
     import uvicorn
 
+    from readiness.cli.logsetup import detach
     from readiness.server.app import create_app
     from readiness.server.logsetup import (
         UVICORN_LOG_OPTIONS,
@@ -74,6 +75,7 @@ def _run_server(settings: Settings, host: str, port: int, log_format: LogFormat 
         configure_server_logging,
     )
 
+    detach()
     configure_server_logging(log_format)
     server_app = create_app(settings, notify_worker=settings.notify.worker, relay_worker=True)
     try:
