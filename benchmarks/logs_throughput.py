@@ -10,6 +10,8 @@ the disk):
 - ``ours_redaction``: ``logs.configure(...)`` (redaction on, the default).
 
 Also the cost of a filtered-out ``debug`` call (ns). Best of ``--repeat`` rounds; one core.
+Times are this process's CPU time (``time.process_time``): on a shared machine, wall time would
+also count the turns other processes take on the core, which is not what a line costs.
 Prints one JSON line.
 
     .venv/bin/python benchmarks/logs_throughput.py [--lines 50000] [--repeat 3]
@@ -38,10 +40,10 @@ class _Sink:
 
 
 def _call(log: Any, n: int) -> float:
-    started = time.perf_counter()
+    started = time.process_time()
     for i in range(n):
         log.info("order placed", action="order.placed", order_id=f"ord-{i}", amount=120.5, n=i)
-    return time.perf_counter() - started
+    return time.process_time() - started
 
 
 def _plain_structlog() -> Any:
@@ -80,16 +82,20 @@ def main() -> None:
         rates[name] = round(args.lines / best)
         structlog.contextvars.bind_contextvars(trace_id="4bf92f3577b34da6a3ce929d0e0e4736")
     log = _ours(redact=True)
-    started = time.perf_counter()
-    for _ in range(args.lines):
-        log.debug("filtered", x=1)
-    debug_ns = round((time.perf_counter() - started) / args.lines * 1e9)
+    debug_s = []
+    for _ in range(args.repeat):
+        started = time.process_time()
+        for _ in range(args.lines):
+            log.debug("filtered", x=1)
+        debug_s.append(time.process_time() - started)
+    debug_ns = round(min(debug_s) / args.lines * 1e9)
     logs.reset()
     print(
         json.dumps(
             {
                 "benchmark": "logs_throughput",
                 "lines": args.lines,
+                "clock": "process_time",
                 "lines_per_s": rates,
                 "filtered_debug_ns": debug_ns,
                 "ratio_redaction_vs_plain": round(

@@ -59,10 +59,12 @@ def test_the_lint_api_needs_the_writer_role_and_a_bounded_body(
         {"files": [{"path": "", "source": ""}]},
         {"files": [{"path": "a.py", "source": ""}] * 501},
         {"files": [{"path": "a.py", "source": ""}], "fail_on": "fatal"},
+        {"files": [{"path": "a.py", "source": "x" * ((1 << 20) + 1)}]},  # one file over 1 MiB
     ):
         response = server.client.post("/api/v1/logs/lint", json=bad, headers=server.auth("writer"))
         assert (response.status_code, response.json()["error"]["code"]) == (422, "invalid_input")
-    huge = {"files": [{"path": "a.py", "source": "x" * ((1 << 20) + 1)}]}
+    # 33 files of 1 MiB: each within its limit, the body over the route's 32 MiB cap
+    huge = {"files": [{"path": "a.py", "source": "x" * (1 << 20)}] * 33}
     response = server.client.post("/api/v1/logs/lint", json=huge, headers=server.auth("writer"))
     assert (response.status_code, response.json()["error"]["code"]) == (413, "too_large")
 

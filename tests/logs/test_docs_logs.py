@@ -3,13 +3,17 @@ samples against the local RabbitMQ and NATS, as tests/logs/test_propagation.py).
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
+from tests._live import free_port, wait_until
 from tests.logs.conftest import NATS, RABBIT, require_broker
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "logs.md"
@@ -26,11 +30,18 @@ def samples() -> list[tuple[str, str]]:
     return SAMPLE.findall(DOC.read_text(encoding="utf-8"))
 
 
+def _is_server(code: str) -> bool:
+    return "uvicorn.run(" in code
+
+
 def test_every_python_block_is_followed_by_its_output() -> None:
-    assert len(samples()) == DOC.read_text(encoding="utf-8").count("```python") == 11
+    assert len(samples()) == DOC.read_text(encoding="utf-8").count("```python") == 12
+    assert len([code for code, _ in samples() if _is_server(code)]) == 1
 
 
-@pytest.mark.parametrize(("code", "expected"), samples())
+@pytest.mark.parametrize(
+    ("code", "expected"), [sample for sample in samples() if not _is_server(sample[0])]
+)
 def test_the_sample_prints_what_the_page_shows(code: str, expected: str) -> None:
     if "import pika" in code:
         require_broker("RabbitMQ", RABBIT)
@@ -41,3 +52,34 @@ def test_the_sample_prints_what_the_page_shows(code: str, expected: str) -> None
     )
     assert (done.returncode, done.stderr) == (0, "")
     assert _steady(done.stdout) == _steady(expected)
+
+
+def test_the_copy_paste_fastapi_service_runs_as_pasted(tmp_path: Path) -> None:
+    [(code, expected)] = [sample for sample in samples() if _is_server(sample[0])]
+    (tmp_path / "main.py").write_text(code, encoding="utf-8")
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "main.py"],
+        cwd=tmp_path,
+        env={**os.environ, "PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}/orders/ord-7"
+
+    def answered() -> bool:
+        try:
+            return httpx.get(url, headers={"X-Request-ID": "req-1"}).status_code == 200
+        except httpx.HTTPError:
+            return proc.poll() is not None
+
+    try:
+        wait_until(answered, "the documented FastAPI service to answer")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    trace = re.compile(r'"trace_id":"[0-9a-f]{32}"')
+    assert (proc.returncode, out) == (0, "")
+    assert trace.sub("_", _steady(err)) == trace.sub("_", _steady(expected))

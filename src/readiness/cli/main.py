@@ -66,8 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     line on stderr, never a traceback (:func:`readiness.cli.errors.report_error`).
     """
     from readiness.cli.errors import run_guarded
+    from readiness.cli.logsetup import cli_logging
 
-    return run_guarded(lambda: app(args=argv, standalone_mode=False, prog_name="readiness"))
+    with cli_logging():  # the CLI's own log lines: readiness.logs' console renderer, on stderr
+        return run_guarded(lambda: app(args=argv, standalone_mode=False, prog_name="readiness"))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import socket
+from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -15,6 +16,15 @@ if TYPE_CHECKING:
     from readiness.config import Settings
 
 PortOption = Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")]
+LogFormat = Literal["auto", "json", "console"]
+
+
+class LogFormatChoice(StrEnum):
+    """``serve --log-format``."""
+
+    AUTO = "auto"
+    JSON = "json"
+    CONSOLE = "console"
 
 
 def init_cmd(ctx: typer.Context, fmt: Format = FormatOption) -> None:
@@ -54,16 +64,31 @@ def ensure_port_free(host: str, port: int) -> None:
             ) from exc
 
 
-def _run_server(settings: Settings, host: str, port: int) -> None:
+def _run_server(settings: Settings, host: str, port: int, log_format: LogFormat = "auto") -> None:
     import uvicorn
 
+    from readiness.cli.logsetup import detach
     from readiness.server.app import create_app
+    from readiness.server.logsetup import (
+        UVICORN_LOG_OPTIONS,
+        ServerRequestLogging,
+        configure_server_logging,
+    )
 
+    detach()
+    configure_server_logging(log_format)
     server_app = create_app(settings, notify_worker=settings.notify.worker, relay_worker=True)
     try:
         # proxy_headers=False: uvicorn would believe X-Forwarded-Proto from 127.0.0.1; the app
-        # believes it only from server.trusted_proxies.
-        uvicorn.run(server_app, host=host, port=port, log_level="warning", proxy_headers=False)
+        # believes it only from server.trusted_proxies. Logging: readiness.logs, one
+        # http.request line per request instead of uvicorn's access log.
+        uvicorn.run(
+            ServerRequestLogging(server_app),
+            host=host,
+            port=port,
+            proxy_headers=False,
+            **UVICORN_LOG_OPTIONS,
+        )
     except SystemExit as exc:  # uvicorn exits 1 when it cannot start (e.g. the port was taken)
         raise ReadinessError(
             f"the server on {host}:{port} could not start (see the message above); "
@@ -79,6 +104,14 @@ def serve_cmd(
     port: Annotated[
         int | None, typer.Option(min=1, max=65535, help="TCP port (default: server.port, 8400).")
     ] = None,
+    log_format: Annotated[
+        LogFormatChoice,
+        typer.Option(
+            "--log-format",
+            help="Server log lines on stderr: json, console, or auto: console when stderr is a "
+            "terminal, else json (default: auto).",
+        ),
+    ] = LogFormatChoice.AUTO,
 ) -> None:
     """Serve the HTTP API and the dashboard."""
     settings = state(ctx).settings
@@ -88,7 +121,7 @@ def serve_cmd(
     console.print(
         f"Readiness serving on http://{bind_host}:{bind_port}/ (Ctrl+C to stop)", markup=False
     )
-    _run_server(settings, bind_host, bind_port)
+    _run_server(settings, bind_host, bind_port, log_format.value)
 
 
 def demo_cmd(

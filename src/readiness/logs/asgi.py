@@ -45,6 +45,21 @@ def parse_traceparent(header: str) -> tuple[str, str] | None:
     return trace_id, parent
 
 
+def route_template(scope: Scope) -> str:
+    """The matched route's template with its routers' prefixes (``/api/v1/orders/{id}``), or
+    ``[unmatched]``. FastAPI 0.16x keeps an included router's routes unprefixed and records the
+    full template in its own scope entry; other frameworks' routes carry it as ``path``."""
+    fastapi_scope = scope.get("fastapi")
+    effective = (
+        fastapi_scope.get("effective_route_context") if isinstance(fastapi_scope, dict) else None
+    )
+    full = getattr(effective, "path_format", None)
+    if isinstance(full, str) and full:
+        return full
+    path = getattr(scope.get("route"), "path", None)
+    return path if isinstance(path, str) and path else "[unmatched]"
+
+
 class RequestLogging:
     """The middleware. ``clock`` (seconds, monotonic) and ``token_hex`` are injectable."""
 
@@ -98,8 +113,7 @@ class RequestLogging:
             structlog.contextvars.clear_contextvars()
 
     def _summary(self, scope: Scope, status: int, seconds: float) -> None:
-        route = scope.get("route")
-        template = getattr(route, "path", None) or "[unmatched]"
+        template = route_template(scope)
         log = self.logger if self.logger is not None else structlog.get_logger()
         method = "error" if status >= 500 else "warning" if status >= 400 else "info"
         getattr(log, method)(

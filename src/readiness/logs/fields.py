@@ -64,6 +64,9 @@ DEFAULT_STACK_FRAMES = 10
 
 def format_timestamp(moment: datetime) -> str:
     """ISO 8601, UTC, millisecond precision, ``Z``: ``2025-03-15T14:23:01.123Z``."""
+    if moment.tzinfo is UTC and moment.year >= 1000:
+        # The common case (the default clock), without strftime: "...:01.123+00:00" -> "...Z".
+        return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
     if moment.tzinfo is None:
         raise ValueError(f"log clock must return an aware datetime (got naive {moment!r})")
     utc = moment.astimezone(UTC)
@@ -125,7 +128,9 @@ def baseline(
         event_dict["version"] = version
         if "event" in event_dict:
             event_dict["message"] = event_dict.pop("event")
-        ordered: dict[str, Any] = {k: event_dict.pop(k) for k in BASELINE_ORDER if k in event_dict}
+        # The baseline fields first; ``update`` keeps their places and appends the others in
+        # the order given.
+        ordered: dict[str, Any] = {k: event_dict[k] for k in BASELINE_ORDER if k in event_dict}
         ordered.update(event_dict)
         return ordered
 

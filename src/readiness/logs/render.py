@@ -43,11 +43,15 @@ def _default(value: object) -> str:
 def render_json(_logger: object, _method_name: str, event_dict: MutableMapping[str, Any]) -> str:
     """One JSON object, one line."""
     try:
-        text = orjson.dumps(event_dict, default=_default, option=orjson.OPT_NON_STR_KEYS).decode()
+        raw = orjson.dumps(event_dict, default=_default, option=orjson.OPT_NON_STR_KEYS)
     except (TypeError, orjson.JSONEncodeError):
         # Lone surrogates (not UTF-8) or integers beyond 64 bits: the stdlib escapes both.
         text = json.dumps(event_dict, default=_default, ensure_ascii=True, separators=(",", ":"))
-    return text.translate(JSON_ESCAPES)
+        return text.translate(JSON_ESCAPES)
+    if raw.isascii() and b"\x7f" not in raw:
+        # Every character JSON_ESCAPES names is DEL or beyond ASCII: nothing to translate.
+        return raw.decode()
+    return raw.decode().translate(JSON_ESCAPES)
 
 
 def _console_value(value: object) -> str:

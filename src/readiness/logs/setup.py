@@ -1,10 +1,31 @@
-"""``configure``: one call that sets up structlog and the standard library's ``logging``."""
+"""``configure``: one call that sets up structlog and the standard library's ``logging``.
+
+The processor chain every line passes, in order (``build_processors`` returns it; structlog
+lines then go to the renderer, ``logging`` records to the same renderer through structlog's
+``ProcessorFormatter``):
+
+1. ``merge_contextvars``: the request-scoped fields (``bind``, the ASGI middleware);
+2. ``fields.add_level``: ``level`` in the handbook's names;
+3. the ``Sampler`` (``sample_rate`` below 1): drops a sampled-out trace's DEBUG/INFO lines;
+4. ``fields.add_logger_name``: ``logger`` for ``logging`` records;
+5. ``fields.error_fields``: ``exc_info`` becomes ``error = {type, message, stack}``;
+6. ``extra`` (``configure(extra_processors=...)``): the caller's own processors;
+7. the redactor (``redact``), behind ``prefilter.Prefiltered``: it sees every field but the
+   baseline ones, and is skipped for lines that cannot hold a finding;
+8. ``fields.baseline``: ``timestamp``, ``service``, ``environment``, ``version``, ``message``,
+   the baseline fields first;
+9. ``fields.otel_names`` (``otel_names=True``): OpenTelemetry's names.
+
+A processor added to the chain goes into ``build_processors`` at its stage; a filtered-out
+call (a level below ``configure(level=...)``) runs none of them.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import sys
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,6 +35,7 @@ import structlog
 from structlog.typing import Processor
 
 from readiness.logs import events, fields, otel, override
+from readiness.logs.prefilter import Prefiltered
 from readiness.logs.redaction import Redactor
 from readiness.logs.render import render_console, render_json
 from readiness.logs.sampling import Sampler
@@ -55,7 +77,8 @@ def build_processors(
     extra: tuple[Processor, ...] = (),
     otel_spans: bool = True,
 ) -> list[Processor]:
-    """The shared chain (without the renderer): what both structlog and ``logging`` lines pass."""
+    """The shared chain (without the renderer): what both structlog and ``logging`` lines pass
+    (the stages are listed in this module's docstring)."""
     chain: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         # logruntime hook: the active OpenTelemetry span when no trace is bound (logs/otel.py)
@@ -65,7 +88,7 @@ def build_processors(
         fields.add_logger_name,
         fields.error_fields(stack_frames),
         *extra,
-        *((redactor,) if redactor is not None else ()),
+        *((Prefiltered(redactor),) if redactor is not None else ()),
         fields.baseline(service=service, environment=environment, version=version, clock=clock),
     ]
     if otel_names:
@@ -98,8 +121,8 @@ def configure(
     every field but the baseline ones. Typed events reject unknown fields unless
     ``strict_events`` is False (default: strict outside ``production``); their ``Hashed`` fields
     use ``hash_key`` (default: a random key per process). With ``cache_loggers`` (structlog's
-    advice for speed) a logger keeps the setup of its first call; calling ``configure`` again
-    replaces the setup for loggers used after it. ``sample_rate`` below 1 keeps that share of
+    advice for speed) a logger from ``get_logger`` assembles its pipeline once and keeps it
+    until ``configure`` or ``reset`` is called again. ``sample_rate`` below 1 keeps that share of
     traces' DEBUG/INFO lines, decided per ``trace_id`` (see ``readiness.logs.sampling``).
     ``otel_spans`` takes ``trace_id``/``span_id`` from the active OpenTelemetry span for lines
     without a bound trace (see ``readiness.logs.otel``). A request with a debug grant writes its
@@ -153,6 +176,8 @@ def configure(
     root.addHandler(handler)
     root.setLevel(LEVELS[level])
     _installed.append(handler)
+    _caching[:] = [cache_loggers]
+    _forget_loggers()
 
 
 def _with_event_method(base: type[Any]) -> type[Any]:
@@ -171,14 +196,59 @@ def reset() -> None:
         root.removeHandler(_installed.pop())
     if _previous_root_level:
         root.setLevel(_previous_root_level.pop())
+    _caching[:] = [False]
+    _forget_loggers()
+
+
+#: Whether loggers keep their assembled methods (``configure(cache_loggers=...)``).
+_caching: list[bool] = [False]
+#: The loggers handed out, so ``configure`` and ``reset`` make them forget their methods.
+_loggers: weakref.WeakSet[Logger] = weakref.WeakSet()
+
+
+def _forget_loggers() -> None:
+    for log in list(_loggers):
+        log.forget()
+
+
+class Logger:
+    """What ``get_logger`` returns: usable at import time, before ``configure``.
+
+    The first call of a method assembles a structlog logger from the setup of the moment and,
+    when ``configure(cache_loggers=True)`` (the default), keeps that method as an attribute of
+    this object, so later calls cost one attribute lookup (a filtered-out ``debug`` returns at
+    once). ``configure`` and ``reset`` make every logger forget what it kept. structlog's own
+    lazy proxy re-dispatches each call through ``__getattr__``, which costs more than the
+    filtered-out call itself."""
+
+    def __init__(self, initial: dict[str, Any]) -> None:
+        self._initial = initial
+        _loggers.add(self)
+
+    def forget(self) -> None:
+        """Drops the kept methods: the next call assembles the current setup."""
+        initial = self._initial
+        self.__dict__.clear()
+        self._initial = initial
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = getattr(structlog.get_logger().bind(**self._initial), name)
+        if _caching[0] and callable(value):
+            self.__dict__[name] = value
+        return value
+
+    def __repr__(self) -> str:
+        return f"<readiness.logs.Logger {self._initial!r}>"
 
 
 def get_logger(name: str | None = None, **initial: Any) -> Any:
-    """A structlog logger; ``name`` is recorded as ``logger`` when given."""
-    log = structlog.get_logger()
+    """A logger (structlog's API: ``info``, ``bind``, ``event`` ...); ``name`` is recorded as
+    ``logger`` when given."""
     if name is not None:
         initial.setdefault("logger", name)
-    return log.bind(**initial) if initial else log
+    return Logger(initial)
 
 
 def bind(**fields_: Any) -> None:
