@@ -26,6 +26,7 @@ from readiness._common.clock import FrozenClock
 from readiness.auth.service import TokenService
 from readiness.cli.logsetup import cli_logging
 from readiness.config import Settings, load_settings
+from readiness.logs.override import derive_key
 from readiness.plugins.manager import builtin_plugin_manager
 from readiness.server.app import create_app
 from readiness.server.logsetup import (
@@ -67,7 +68,14 @@ def logged(settings: Settings, clock: FrozenClock) -> Iterator[tuple[TestClient,
         name="reader-bot", role="reader"
     )[0]
     app = create_app(settings, stores=stores, clock=clock, pm=builtin_plugin_manager())
-    wrapped = ServerRequestLogging(app, clock=_ticks(), token_hex=_ids())
+    key = derive_key(app.state.session_key)
+    wrapped = ServerRequestLogging(
+        app,
+        debug_key=key,
+        grant_clock=lambda: clock.now().timestamp(),
+        clock=_ticks(),
+        token_hex=_ids(),
+    )
     try:
         with TestClient(wrapped, raise_server_exceptions=False) as client:
             yield client, out, token
@@ -130,6 +138,33 @@ def test_each_request_writes_one_exact_line_and_healthz_none(
     assert token not in out.getvalue()
     assert "rdy_wrong" not in out.getvalue()
     assert "authorization" not in out.getvalue().lower()
+
+
+def test_a_debug_grant_the_server_issued_switches_on_debug_for_that_request_only(
+    logged: tuple[TestClient, io.StringIO, str], settings: Settings, clock: FrozenClock
+) -> None:
+    client, out, _reader = logged
+    stores = open_stores(settings)
+    try:
+        admin = TokenService(stores=stores, clock=clock, actor="setup").create(
+            name="admin-bot", role="admin"
+        )[0]
+    finally:
+        stores.dispose()
+    issued = client.post(
+        "/api/v1/logs/debug-grants",
+        json={"level": "debug", "ttl_seconds": 600},
+        headers={"Authorization": f"Bearer {admin}"},
+    ).json()
+    granted = {"X-Log-Level": "debug", "X-Debug-Grant": issued["grant"]}
+    assert client.get("/version", headers=granted).status_code == 200
+    forged = {**granted, "X-Debug-Grant": "rdg1.x.y"}
+    assert client.get("/version", headers=forged).status_code == 200
+    overrides = [
+        r for r in map(json.loads, out.getvalue().splitlines()) if r["message"] == "log.override"
+    ]
+    assert [(r["grant_id"], r["log_level"]) for r in overrides] == [(issued["grant_id"], "debug")]
+    assert issued["grant"] not in out.getvalue()
 
 
 def test_a_dsn_password_in_a_platform_warning_is_masked() -> None:

@@ -68,6 +68,7 @@ def _run_server(settings: Settings, host: str, port: int, log_format: LogFormat 
     import uvicorn
 
     from readiness.cli.logsetup import detach
+    from readiness.logs.override import derive_key
     from readiness.server.app import create_app
     from readiness.server.logsetup import (
         UVICORN_LOG_OPTIONS,
@@ -83,7 +84,7 @@ def _run_server(settings: Settings, host: str, port: int, log_format: LogFormat 
         # believes it only from server.trusted_proxies. Logging: readiness.logs, one
         # http.request line per request instead of uvicorn's access log.
         uvicorn.run(
-            ServerRequestLogging(server_app),
+            ServerRequestLogging(server_app, debug_key=derive_key(server_app.state.session_key)),
             host=host,
             port=port,
             proxy_headers=False,

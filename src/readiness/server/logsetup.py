@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Callable, MutableMapping
 from datetime import datetime
 from typing import Any, Literal, TextIO
@@ -32,6 +33,7 @@ import readiness
 from readiness import logs
 from readiness._common.redact import mask_urls
 from readiness.logs.asgi import ASGIApp, Receive, RequestLogging, Scope, Send
+from readiness.logs.override import DebugOverride
 
 LogFormat = Literal["auto", "json", "console"]
 
@@ -103,11 +105,24 @@ def configure_server_logging(
 
 class ServerRequestLogging:
     """``RequestLogging`` for every path but ``UNLOGGED_PATHS``; keyword arguments (``clock``,
-    ``token_hex``) go to it."""
+    ``token_hex``) go to it. With ``debug_key`` (the key of the debug grants the server issues
+    at ``POST /api/v1/logs/debug-grants``) a request with a valid grant writes its own
+    DEBUG/TRACE lines (``DebugOverride``, inside the request line's trace); ``grant_clock``
+    (seconds since the epoch) decides whether a grant has expired."""
 
-    def __init__(self, app: ASGIApp, **options: Any) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        debug_key: bytes | None = None,
+        grant_clock: Callable[[], float] = time.time,
+        **options: Any,
+    ) -> None:
         self.app = app
-        self.logged = RequestLogging(app, **options)
+        inner: ASGIApp = (
+            app if debug_key is None else DebugOverride(app, key=debug_key, clock=grant_clock)
+        )
+        self.logged = RequestLogging(inner, **options)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("type") == "http" and scope.get("path") in UNLOGGED_PATHS:
