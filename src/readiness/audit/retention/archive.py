@@ -10,7 +10,10 @@ For each month (of the events' ``occurred_at``, UTC) that ends before the cutoff
    the tree and every proof are unchanged), the index rows are deleted (on PostgreSQL the
    month's index partition is detached and dropped once empty) and the row becomes
    ``archived``;
-4. one ``audit.archive`` event records the run in the trail.
+4. on PostgreSQL, every closed month partition of ``ledger_entries`` (months of appending)
+   whose bodies are all archived is detached and dropped, replaced by a compact partition of
+   its leaf hashes (see :mod:`readiness.ledger.partitions`);
+5. one ``audit.archive`` event records the run in the trail.
 
 A crash anywhere leaves a state the next run finishes: a file without a manifest row is
 written again (the same name, the same bytes); a ``written`` row whose file checks is
@@ -44,7 +47,7 @@ from readiness.audit.retention.manifest import Part, list_parts, trusted_ranges
 from readiness.audit.retention.tables import ARCHIVED, WRITTEN, audit_archives
 from readiness.audit.trail import append_events
 from readiness.errors import ConflictError
-from readiness.ledger import store
+from readiness.ledger import partitions, store
 from readiness.ledger.service import LedgerService
 
 Step = Callable[[str], None]
@@ -65,6 +68,7 @@ class ArchiveResult:
     months: list[dict[str, Any]] = field(default_factory=list)
     finished: int = 0  # parts of an interrupted run completed
     event_leaf: int | None = None
+    partitions: list[str] = field(default_factory=list)  # entry partitions dropped (PostgreSQL)
 
     @property
     def entries(self) -> int:
@@ -78,6 +82,7 @@ class ArchiveResult:
             "entries": self.entries,
             "finished_interrupted": self.finished,
             "event_leaf": self.event_leaf,
+            "partitions_dropped": self.partitions,
         }
 
 
@@ -124,8 +129,18 @@ class Archiver:
                         }
                     )
         if not dry_run:
+            result.partitions = self._drop_partitions()
             result.event_leaf = self._record_event(cutoff)
         return result
+
+    def _drop_partitions(self) -> list[str]:
+        """PostgreSQL: every closed month partition of ``ledger_entries`` whose bodies all left
+        for Parquet is detached and dropped, its leaf hashes kept in a compact partition
+        (:func:`readiness.ledger.partitions.compact_archived`); the names dropped."""
+        with self.engine.begin() as conn:
+            if not partitions.is_partitioned(conn):
+                return []
+            return [part.name for part in partitions.compact_archived(conn, self.log)]
 
     # --- steps ---------------------------------------------------------------------------
 
