@@ -27,6 +27,7 @@ from readiness.audit.outbox.check import check_relayed
 from readiness.audit.outbox.relay import relay
 from readiness.audit.outbox.store import audit_outbox, waiting
 from readiness.audit.query.index import index_appended
+from readiness.audit.retention.files import archive_root
 from readiness.audit.retention.manifest import check_archives
 from readiness.audit.service import verify_chain
 from readiness.audit.tables import audit_events
@@ -306,7 +307,7 @@ def _verify_stored(
             )
         verifier = Ed25519Signer(origin, bytes(32)).verifier  # checks nothing: no checkpoints
     with engine.connect() as conn:  # retention tiers: archived bodies are checked in Parquet
-        archives = check_archives(conn, origin)
+        archives = check_archives(conn, origin, archive_root(settings))
     ledger = verify_log(engine, origin, verifier, archived=archives.archived)
     report.size, report.stored_checkpoints = ledger.size, ledger.checkpoints
     report.errors.extend([*ledger.errors, *archives.errors])

@@ -91,9 +91,13 @@ def test_archive_drops_the_archived_month_partitions_and_every_proof_still_holds
         old.size, new.size, old.root, new.root, project.ledger.prove_consistency(old.size, new.size)
     )
     assert project.verify() == ([], [])
-    page = TrailReader(project.engine, project.ledger, project.clock, actor="auditor_1").query(
-        make_filters(target_type="invoice", until="2025-12-01")
-    )
+    page = TrailReader(
+        project.engine,
+        project.ledger,
+        project.clock,
+        actor="auditor_1",
+        archive_root=project.root.resolve(),
+    ).query(make_filters(target_type="invoice", until="2025-12-01"))
     assert [hit.leaf_index for hit in page.hits] == [7, 6, 5, 4, 3, 2, 1, 0]
     # A second run changes nothing more.
     assert project.archiver().run(12).as_dict()["partitions_dropped"] == []

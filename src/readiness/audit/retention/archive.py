@@ -43,7 +43,7 @@ from readiness.audit.query.index import partition_name
 from readiness.audit.query.service import TRAIL_TARGET, pseudonymous_actor
 from readiness.audit.query.tables import audit_index
 from readiness.audit.retention import core, files
-from readiness.audit.retention.manifest import Part, list_parts, trusted_ranges
+from readiness.audit.retention.manifest import Part, list_parts, stored_path, trusted_ranges
 from readiness.audit.retention.tables import ARCHIVED, WRITTEN, audit_archives
 from readiness.audit.trail import append_events
 from readiness.errors import ConflictError
@@ -147,7 +147,7 @@ class Archiver:
     def _candidates(self, boundary: datetime) -> dict[core.Month, list[int]]:
         c = audit_index.c
         with self.engine.connect() as conn:
-            done = trusted_ranges(list_parts(conn, self.log))
+            done = trusted_ranges(list_parts(conn, self.log, self.root.resolve()))
             rows = conn.execute(
                 sa.select(c.leaf_index, c.occurred_at)
                 .where(c.log == self.log, c.occurred_at < boundary)
@@ -178,7 +178,11 @@ class Archiver:
             ) from exc
         self.step("recorded")
         with self.engine.connect() as conn:
-            [part] = [p for p in list_parts(conn, self.log, states=(WRITTEN,)) if p.path == path]
+            [part] = [
+                p
+                for p in list_parts(conn, self.log, self.root.resolve(), states=(WRITTEN,))
+                if p.path == path
+            ]
         self._remove_hot(part)
         return part
 
@@ -191,7 +195,7 @@ class Archiver:
                     log=self.log,
                     year=month[0],
                     month=month[1],
-                    path=str(path),
+                    path=stored_path(self.root.resolve(), path),
                     sha256=files.sha256_of(path),
                     rows=len(rows),
                     first_leaf=ranges[0][0],
@@ -254,7 +258,7 @@ class Archiver:
         """Complete the ``written`` parts of an interrupted run (see the module)."""
         finished = 0
         with self.engine.connect() as conn:
-            pending = list_parts(conn, self.log, states=(WRITTEN,))
+            pending = list_parts(conn, self.log, self.root.resolve(), states=(WRITTEN,))
         for part in pending:
             if part.path.is_file() and files.sha256_of(part.path) == part.sha256:
                 self._remove_hot(part)
@@ -268,7 +272,9 @@ class Archiver:
         """One ``audit.archive`` event for every archived part not yet recorded in the trail."""
         with self.engine.connect() as conn:
             parts = [
-                p for p in list_parts(conn, self.log, states=(ARCHIVED,)) if p.event_leaf is None
+                p
+                for p in list_parts(conn, self.log, self.root.resolve(), states=(ARCHIVED,))
+                if p.event_leaf is None
             ]
         if not parts:
             return None

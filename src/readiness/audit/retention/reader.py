@@ -31,14 +31,18 @@ def micros(at: datetime) -> int:
 
 
 def archived_files(
-    conn: Connection, log: str, since: datetime | None = None, until: datetime | None = None
+    conn: Connection,
+    log: str,
+    root: Path | None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[Path]:
     """The archived parts of ``log`` whose month meets ``[since, until]`` (partition pruning
     by the manifest: a search of hot months reads no Parquet); :class:`StorageError` when one
     is missing."""
     paths = [
         part.path
-        for part in list_parts(conn, log, states=(ARCHIVED,))
+        for part in list_parts(conn, log, root, states=(ARCHIVED,))
         if (since is None or month_end(part.month) > since)
         and (until is None or month_start(part.month) <= until)
     ]
