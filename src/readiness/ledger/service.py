@@ -8,7 +8,7 @@ plans (:func:`~readiness.ledger.core.merkle.inclusion_plan` and friends).
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -215,10 +215,14 @@ class LedgerService:
         """Recompute everything from the stored entries (see :func:`verify_log`)."""
         return verify_log(self._engine, self._origin, self.verifier)
 
-    def export_tiles(self, directory: Path) -> TileExport:
+    def export_tiles(
+        self, directory: Path, *, bodies: Callable[[int], bytes | None] | None = None
+    ) -> TileExport:
         """Write the latest checkpoint's tree as C2SP tiles, entry bundles and ``checkpoint``.
 
         A checkpoint of the current size is made first when the newest one is older.
+        ``bodies(leaf)`` gives the entry of a leaf whose stored body is empty (an archived leaf,
+        read from its archive tier; None: none there, the empty body is written).
         """
         stored = self.checkpoints()
         current = self.size()
@@ -238,8 +242,8 @@ class LedgerService:
             for bundle in bundles_for_size(size):
                 start = bundle.index * TILE_WIDTH
                 entries = [
-                    entry
-                    for _, entry, _ in store.iter_entries(
+                    _body(index, entry, bodies)
+                    for index, entry, _ in store.iter_entries(
                         conn, self._origin, start, start + bundle.width
                     )
                 ]
@@ -248,6 +252,13 @@ class LedgerService:
         note = self.cosigned_note(latest.id)  # with the witnesses' cosignatures (if any)
         _write(directory / CHECKPOINT_PATH, note.encode())
         return TileExport(size, tiles, bundles, note)
+
+
+def _body(index: int, entry: bytes, bodies: Callable[[int], bytes | None] | None) -> bytes:
+    """A leaf's entry for an export: the stored one, or the archived one when it was emptied."""
+    if entry or bodies is None:
+        return entry
+    return bodies(index) or entry
 
 
 def _write(path: Path, data: bytes) -> None:
