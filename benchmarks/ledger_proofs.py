@@ -36,7 +36,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from _audit_db import postgres_engine, sqlite_engine
+from _audit_db import open_partition, postgres_engine, sqlite_engine
 
 from readiness._common.clock import SystemClock
 from readiness.ledger.core.compact import CompactRange
@@ -86,6 +86,7 @@ def build(engine: sa.Engine, size: int) -> tuple[float, bytes]:
     stamp = (now - _PG_EPOCH) // timedelta(microseconds=1)
     tree = CompactRange()
     sha = hashlib.sha256
+    open_partition(engine, LOG, now)
     with engine.connect() as conn:
         driver = conn.connection.driver_connection
         assert driver is not None
