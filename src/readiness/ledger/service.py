@@ -20,6 +20,7 @@ from readiness.ledger import store
 from readiness.ledger.core.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from readiness.ledger.core.cosignature import CosignatureVerifier
 from readiness.ledger.core.merkle import (
+    NodeId,
     assemble,
     consistency_plan,
     fold,
@@ -89,6 +90,7 @@ class LedgerService:
         self._lock = threading.Lock()
         self._window_ms = window_ms
         self._max_batch = max_batch
+        self._proof_size: int | None = None  # the tree size the newest proof was made for
 
     @property
     def origin(self) -> str:
@@ -143,15 +145,42 @@ class LedgerService:
         return fold([found[node] for node in plan])
 
     def prove_inclusion(self, index: int, size: int | None = None) -> InclusionProof:
-        """The inclusion proof of leaf ``index`` in the tree of ``size`` (default: current)."""
+        """The inclusion proof of leaf ``index`` in the tree of ``size`` (default: current).
+
+        One round trip on PostgreSQL when the tree size is known: the given ``size``, or for
+        the current tree the size the previous proof saw (the log's size and the nodes of that
+        tree are fetched together; when the log has grown since, the nodes of the current tree
+        are fetched again)."""
+        guess = size if size is not None else self._proof_size
         with self._engine.connect() as conn:
-            size = self._size_or_current(conn, size)
-            plan = inclusion_plan(index, size)
-            wanted = plan_nodes((*plan, ((0, index),), root_plan(size)))
-            found = store.fetch_nodes(conn, self._origin, wanted)
-        path = assemble(plan, lambda level, i: found[(level, i)])
+            found: dict[NodeId, bytes] | None = None
+            if guess is not None and 0 <= index < guess:
+                current, found = store.size_and_nodes(
+                    conn, self._origin, self._inclusion_nodes(index, guess)
+                )
+                if size is None and current != guess:
+                    found = None  # the log grew: prove against the current tree
+                if size is not None and not 0 <= size <= current:
+                    raise ProofError(
+                        f"tree size {size} is not between 0 and the log's size {current}"
+                    )
+            if found is None:
+                guess = self._size_or_current(conn, size)
+                found = store.fetch_nodes(conn, self._origin, self._inclusion_nodes(index, guess))
+            assert guess is not None  # set whenever found is
+            size = guess
+        if self._proof_size is None or size > self._proof_size:
+            self._proof_size = size
+        nodes: dict[NodeId, bytes] = found
+        plan = inclusion_plan(index, size)
+        path = assemble(plan, lambda level, i: nodes[(level, i)])
         root = fold([found[node] for node in root_plan(size)])
         return InclusionProof(index, size, found[(0, index)], tuple(path), root)
+
+    @staticmethod
+    def _inclusion_nodes(index: int, size: int) -> list[NodeId]:
+        plan = inclusion_plan(index, size)
+        return plan_nodes((*plan, ((0, index),), root_plan(size)))
 
     def prove_consistency(self, old: int, new: int) -> list[bytes]:
         """The RFC 9162 consistency proof from the tree of ``old`` to the tree of ``new``."""
