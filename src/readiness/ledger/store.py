@@ -152,8 +152,8 @@ def fetch_nodes(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[Nod
 def size_and_nodes(
     conn: Connection, log: str, nodes: Sequence[NodeId]
 ) -> tuple[int, dict[NodeId, bytes] | None]:
-    """The log's size and the named nodes, in ONE round trip on PostgreSQL (both queries
-    pipelined; elsewhere one after the other): what a proof whose tree size is known or
+    """The log's size and the named nodes, in ONE round trip on PostgreSQL (one statement;
+    elsewhere one query after the other): what a proof whose tree size is known or
     guessed needs. The nodes are None when one is not stored (a size beyond the log's, or an
     incomplete table: :func:`fetch_nodes` then says which)."""
     if conn.dialect.name != "postgresql":
@@ -165,17 +165,12 @@ def size_and_nodes(
     wanted = _stored_nodes(nodes)
     driver = conn.connection.driver_connection
     assert driver is not None
-    with (
-        driver.pipeline(),
-        driver.cursor(binary=True) as first,
-        driver.cursor(binary=True) as second,
-    ):
-        first.execute(_MAX_INDEX.replace("?", "%s"), (log,))
-        second.execute(_PG_FETCH, _pg_fetch_params(log, wanted))
-        ((last,),) = first.fetchall()
-        rows = second.fetchall()
+    with driver.cursor(binary=True) as cursor:
+        cursor.execute(_PG_SIZE_AND_FETCH, _pg_fetch_params(log, wanted))
+        rows = cursor.fetchall()
+    last = next(index for level, index, _ in rows if level == -1)
     size = 0 if last is None else int(last) + 1
-    found = {(int(level), int(index)): bytes(value) for level, index, value in rows}
+    found = {(int(level), int(index)): bytes(value) for level, index, value in rows if level != -1}
     if any(node not in found for node in wanted):
         return size, None
     return size, _fold_unstored(nodes, found)
@@ -211,6 +206,12 @@ _PG_FETCH = (
     "CROSS JOIN LATERAL (SELECT hash FROM ledger_nodes WHERE log = %(log)s "
     "AND level = w.level AND node_index = w.node_index LIMIT 1) AS n"
 )  # LIMIT 1: a lookup per node; without statistics a join became a hash join over the table
+
+
+_PG_SIZE_AND_FETCH = (  # the size as a row of level -1, then the nodes: one statement
+    "SELECT -1::smallint, (SELECT max(leaf_index) FROM ledger_entries WHERE log = %(log)s), "  # noqa: S608 - constant text, no input
+    "NULL::bytea UNION ALL " + _PG_FETCH
+)
 
 
 def _fetch_nodes_pg(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[NodeId, bytes]:
