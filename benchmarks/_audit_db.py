@@ -9,10 +9,12 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from readiness.ledger import partitions
 from readiness.storage.engine import create_engine_for
 from readiness.storage.migrate import upgrade
 
@@ -43,6 +45,14 @@ def postgres_engine(*, keep: bool = False, reuse: str | None = None) -> Iterator
             with admin.begin() as conn:
                 conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def open_partition(engine: sa.Engine, log: str, at: datetime) -> None:
+    """PostgreSQL: the month partition of ``ledger_entries`` a bulk load of ``log`` (appended
+    at ``at``) goes into, as the sequencer would create it (a COPY needs it to exist)."""
+    with engine.begin() as conn:
+        if partitions.is_partitioned(conn):
+            partitions.ensure_month(conn, log, partitions.month_of(at), 0, at)
 
 
 @contextmanager

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from _audit_db import postgres_engine
+from _audit_db import open_partition, postgres_engine
 
 from readiness._common.clock import FrozenClock
 from readiness.audit.query import index
@@ -62,6 +62,7 @@ def load(engine: sa.Engine, args: argparse.Namespace) -> None:
     rng = random.Random(args.seed)
     tree = CompactRange()
     nodes: list[tuple[NodeId, bytes]] = []
+    open_partition(engine, LOG, NOW)
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()

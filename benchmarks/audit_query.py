@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from _audit_db import postgres_engine
+from _audit_db import open_partition, postgres_engine
 
 from readiness._common.clock import FrozenClock
 from readiness.audit.query import index
@@ -71,6 +71,7 @@ def load(engine: sa.Engine, args: argparse.Namespace) -> float:
     tree = CompactRange()
     nodes: list[tuple[NodeId, bytes]] = []
     began = time.perf_counter()
+    open_partition(engine, LOG, NOW)
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()

@@ -15,7 +15,10 @@ PostgreSQL ``COPY`` of the same rows (entry, leaf hash, index, time: what the le
 event, without its nodes, locks or ordering) into a table of the same shape, in one binary COPY
 and one commit; ``ratio_to_raw_copy`` is ours over it. For context, the same COPY cut into one
 commit per ``threads × per-call`` rows (the most a group commit can hold when every submitter
-waits for its acknowledgement), and ``ratio_to_raw_copy_in_batches``, ours over that.
+waits for its acknowledgement), and ``ratio_to_raw_copy_in_batches``, ours over that: the
+same-durability comparison. Last, the bulk-import path (``readiness audit append --bulk``: one
+transaction, one binary COPY of entries and one of nodes, the tree built with a compact range)
+on the same rows, and ``ratio_bulk_to_raw_copy``, its rate over the one-commit raw COPY.
 
 Prints one JSON line. PostgreSQL comes from ``READINESS_TEST_PG_URL`` (default: the local
 trust-auth server, database ``test``); each run gets a schema of its own, dropped afterwards.
@@ -38,6 +41,7 @@ import sqlalchemy as sa
 from _audit_db import postgres_engine, sqlite_engine
 
 from readiness._common.clock import SystemClock
+from readiness.ledger.bulk import bulk_append
 from readiness.ledger.core.merkle import leaf_hash, root_hash
 from readiness.ledger.core.note import Ed25519Signer
 from readiness.ledger.sequencer import Sequencer
@@ -168,6 +172,30 @@ def run_raw_copy(engine: sa.Engine, args: argparse.Namespace, batch: int) -> dic
     }
 
 
+def run_bulk(engine: sa.Engine, args: argparse.Namespace) -> dict[str, object]:
+    """The bulk-import path (``readiness audit append --bulk``): the same rows, streamed into a
+    log of their own in one transaction by binary COPY, leaf hashes and nodes computed on the
+    way (:func:`readiness.ledger.bulk.bulk_append`); durable (one commit, fsynced) on return."""
+    data = _entries(args.events, args.entry_bytes)
+    log = LOG + "/bulk"
+    started = time.perf_counter()
+    done = bulk_append(engine, log, SystemClock(), data)
+    elapsed = time.perf_counter() - started
+    with engine.connect() as conn:
+        stored = [value for _, _, value in iter_entries(conn, log)]
+    service = LedgerService(engine, SystemClock(), Ed25519Signer(log, bytes(32)), log)
+    try:
+        root_ok = service.root() == root_hash(stored) == root_hash(leaf_hash(e) for e in data)
+    finally:
+        service.close()
+    return {
+        "events": done.count,
+        "seconds": round(elapsed, 3),
+        "events_per_s": round(args.events / elapsed),
+        "root_matches": root_ok,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=200_000)
@@ -190,10 +218,15 @@ def main() -> None:
         ours = run_sequencer(engine, args)
         peer = run_raw_copy(engine, args, args.events)
         batched = run_raw_copy(engine, args, args.threads * args.per_call)
+        bulk = run_bulk(engine, args)
     result["postgres"] = ours
     result["postgres_raw_copy"] = peer
     result["postgres_raw_copy_in_batches"] = batched
+    result["postgres_bulk_import"] = bulk
     result["load_average_1m"] = round(os.getloadavg()[0], 2)
+    result["ratio_bulk_to_raw_copy"] = round(
+        float(str(bulk["events_per_s"])) / float(str(peer["events_per_s"])), 2
+    )
     result["ratio_to_raw_copy"] = round(
         float(str(ours["events_per_s"])) / float(str(peer["events_per_s"])), 2
     )

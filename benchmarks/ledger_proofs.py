@@ -12,7 +12,8 @@ Timed: ``--proofs`` inclusion proofs (default 1,000) of seeded random indices th
 ``LedgerService.prove_inclusion`` (connection from the pool, the log's size, every node of the
 path and of the root in one query), each verified against the root; p50/p99/max milliseconds.
 The peer, in the same run and in the same loop: the floor of any database-backed proof, one
-primary-key lookup of the same event's leaf hash through the same engine.
+primary-key lookup of the same event's leaf hash through the same engine (a pooled connection
+in autocommit, as the proofs read: the pool's ping and one statement).
 
 ``--database sqlite`` builds the same log in a temporary SQLite file (``executemany``) instead.
 
@@ -36,7 +37,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from _audit_db import postgres_engine, sqlite_engine
+from _audit_db import open_partition, postgres_engine, sqlite_engine
 
 from readiness._common.clock import SystemClock
 from readiness.ledger.core.compact import CompactRange
@@ -86,6 +87,7 @@ def build(engine: sa.Engine, size: int) -> tuple[float, bytes]:
     stamp = (now - _PG_EPOCH) // timedelta(microseconds=1)
     tree = CompactRange()
     sha = hashlib.sha256
+    open_partition(engine, LOG, now)
     with engine.connect() as conn:
         driver = conn.connection.driver_connection
         assert driver is not None
@@ -183,7 +185,7 @@ def measure(engine: sa.Engine, size: int, count: int, seed: int) -> dict[str, ob
         verify_inclusion(index, proof.size, proof.leaf_hash, list(proof.path), proof.root)
         ours.append(time.perf_counter() - started)
         started = time.perf_counter()
-        with engine.connect() as conn:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(lookup, {"log": LOG, "i": index}).scalar_one()
         peer.append(time.perf_counter() - started)
     return {"inclusion_proof_ms": _ms(ours), "peer_pk_lookup_ms": _ms(peer)}

@@ -3,7 +3,9 @@ the far half (``readiness.ledger.verify.FORK_MIN``), alternately, on SQLite and 
 
 Appends ``--events`` entries (default 200,000, ``--entry-bytes`` 256) through the sequencer in
 batches of 1,000, signs a checkpoint, then runs ``--rounds`` pairs (default 3) of a serial and
-a forked verification and prints one JSON line: the events/s of each run, per database.
+a forked verification and prints one JSON line: the events/s of each run, per database. The
+peer on PostgreSQL, in each round: a raw binary ``COPY`` out of the same rows (bytes counted,
+nothing parsed or hashed), the server's output rate.
 
     .venv/bin/python benchmarks/ledger_verify.py
     .venv/bin/python benchmarks/ledger_verify.py --events 400000 --rounds 5
@@ -56,13 +58,45 @@ def run(engine: sa.Engine, args: argparse.Namespace) -> dict[str, object]:
     service = LedgerService(engine, SystemClock(), Ed25519Signer(LOG, bytes(32)), LOG)
     try:
         service.checkpoint()
-        serial, forked = [], []
+        serial, forked, peer = [], [], []
         for _ in range(args.rounds):
             serial.append(_measure(service, args.events, 2**62))
             forked.append(_measure(service, args.events, 0))
+            if engine.dialect.name == "postgresql":
+                peer.append(_copy_out(engine, args.events))
     finally:
         service.close()
-    return {"events": args.events, "serial_events_per_s": serial, "forked_events_per_s": forked}
+    found: dict[str, object] = {
+        "events": args.events,
+        "serial_events_per_s": serial,
+        "forked_events_per_s": forked,
+    }
+    if peer:
+        found["peer_raw_copy_out_rows_per_s"] = peer
+    return found
+
+
+def _copy_out(engine: sa.Engine, size: int) -> int:
+    """The peer on PostgreSQL: the rows verify reads, as one binary ``COPY ... TO STDOUT``
+    whose bytes are only counted (no parsing, no hashing): the server's output rate, the
+    ceiling of any verification that reads every entry from it."""
+    with engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        started = time.perf_counter()
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(
+                "COPY (SELECT leaf_index, entry, leaf_hash FROM ledger_entries WHERE log = %s "
+                "ORDER BY leaf_index) TO STDOUT (FORMAT BINARY)",
+                [LOG],
+            ) as copy,
+        ):
+            for _ in copy:
+                pass
+        seconds = time.perf_counter() - started
+        driver.rollback()
+    return round(size / seconds)
 
 
 def main() -> None:

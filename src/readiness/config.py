@@ -132,6 +132,11 @@ class AuditCaptureSettings(BaseModel):
     )
 
 
+RETENTION_FRAMEWORKS = ("soc2", "pci_dss", "hipaa", "sox")
+"""The frameworks ``[audit.retention] frameworks`` may name (their periods:
+``readiness.audit.retention.core.FRAMEWORK_YEARS``)."""
+
+
 class RetentionSettings(BaseModel):
     """Retention tiers (docs/audit-retention.md): the ``[audit.retention]`` table."""
 
@@ -142,6 +147,17 @@ class RetentionSettings(BaseModel):
     # Compliance frameworks whose retention applies (soc2, pci_dss: 1y; hipaa: 6y; sox: 7y):
     # nothing is pruned before the longest one expired.
     frameworks: list[str] = Field(default_factory=list, description="soc2, pci_dss, hipaa, sox")
+
+    @field_validator("frameworks")
+    @classmethod
+    def _frameworks(cls, value: list[str]) -> list[str]:
+        unknown = [n for n in value if n.strip().lower() not in RETENTION_FRAMEWORKS]
+        if unknown:
+            raise ValueError(
+                f"unknown framework {', '.join(map(repr, unknown))}; known: "
+                f"{', '.join(RETENTION_FRAMEWORKS)}"
+            )
+        return value
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -214,6 +230,15 @@ class AuditSettings(BaseModel):
     def _duration(cls, value: str) -> str:
         duration_of(value)
         return value
+
+    @model_validator(mode="after")
+    def _quorum(self) -> AuditSettings:
+        if self.witness_quorum > len(self.witnesses):
+            raise ValueError(
+                f"witness_quorum {self.witness_quorum} needs that many [[audit.witnesses]]; "
+                f"{len(self.witnesses)} configured"
+            )
+        return self
 
     @field_validator("origin")
     @classmethod

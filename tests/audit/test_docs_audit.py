@@ -54,4 +54,4 @@ def test_the_command_block_runs_and_the_documented_proof_check_accepts_its_proof
     namespace: dict[str, Any] = {}
     exec(compile(blocks("python")[0], str(DOC), "exec"), namespace)
     namespace["check"](proof, key, f"{project_dir.name}/audit")
-    assert (proof["leaf_index"], proof["tree_size"]) == (1, 4)
+    assert (proof["leaf_index"], proof["tree_size"]) == (1, 6)

@@ -27,6 +27,7 @@ from readiness.audit.outbox.check import check_relayed
 from readiness.audit.outbox.relay import relay
 from readiness.audit.outbox.store import audit_outbox, waiting
 from readiness.audit.query.index import index_appended
+from readiness.audit.retention.files import archive_root
 from readiness.audit.retention.manifest import check_archives
 from readiness.audit.service import verify_chain
 from readiness.audit.tables import audit_events
@@ -75,6 +76,23 @@ def append_events(
     log), so a failed index write never reports a durable append as failed.
     """
     indices = ledger.append([entry_bytes(event) for event in events])
+    try:
+        index_appended(engine, ledger.origin, list(zip(indices, events, strict=True)))
+    except SQLAlchemyError as exc:
+        _log.warning("audit index not updated after append (caught up later): %s", exc)
+    return indices
+
+
+def bulk_append_events(
+    ledger: LedgerService, engine: Engine, clock: Clock, events: Sequence[Mapping[str, Any]]
+) -> list[int]:
+    """Append validated events in ONE transaction by bulk import
+    (:func:`readiness.ledger.bulk.bulk_append`: a binary ``COPY`` on PostgreSQL), then index
+    them as :func:`append_events` does; their leaf indices."""
+    from readiness.ledger.bulk import bulk_append
+
+    done = bulk_append(engine, ledger.origin, clock, (entry_bytes(event) for event in events))
+    indices = list(range(done.first, done.size))
     try:
         index_appended(engine, ledger.origin, list(zip(indices, events, strict=True)))
     except SQLAlchemyError as exc:
@@ -306,7 +324,7 @@ def _verify_stored(
             )
         verifier = Ed25519Signer(origin, bytes(32)).verifier  # checks nothing: no checkpoints
     with engine.connect() as conn:  # retention tiers: archived bodies are checked in Parquet
-        archives = check_archives(conn, origin)
+        archives = check_archives(conn, origin, archive_root(settings))
     ledger = verify_log(engine, origin, verifier, archived=archives.archived)
     report.size, report.stored_checkpoints = ledger.size, ledger.checkpoints
     report.errors.extend([*ledger.errors, *archives.errors])

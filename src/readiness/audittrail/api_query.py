@@ -21,6 +21,7 @@ from readiness.audit.query.core import MAX_LIMIT, make_filters, parse_time
 from readiness.audit.query.export import MEDIA_TYPES, csv_chunks, jsonl_chunks, parquet_bytes
 from readiness.audit.query.filters import FilterText
 from readiness.audit.query.service import MAX_EXPORT, TrailReader
+from readiness.audit.retention.files import archive_root
 from readiness.audit.trail import open_ledger, publish
 from readiness.ledger.service import LedgerService
 from readiness.web.deps import Principal, get_clock, get_settings, get_stores, require_auditor
@@ -74,6 +75,7 @@ def trail_reader(request: Request, who: Principal, *, source: str = "api") -> Tr
         actor=f"tok_{who.token_id}",
         actor_type="user" if who.via == "session" else "service",
         source=source,
+        archive_root=archive_root(get_settings(request)),
     )
 
 

@@ -94,16 +94,27 @@ def append_cmd(
         str, typer.Argument(metavar="[FILE|-]", help="Events as JSON lines (default: stdin).")
     ] = "-",
     fmt: Format = FormatOption,
+    bulk: Annotated[
+        bool,
+        typer.Option(
+            "--bulk",
+            help="Import in one transaction by COPY (PostgreSQL), for large files "
+            "(default: through the sequencer).",
+        ),
+    ] = False,
 ) -> None:
     """Append application events (one JSON object a line) to the ledger, all or none."""
     from readiness.audit.events import parse_lines, refuse_platform_source
-    from readiness.audit.trail import append_events
+    from readiness.audit.trail import append_events, bulk_append_events
 
     events = parse_lines(read_input(source))
     refuse_platform_source(events)
     _, stores, ledger = open_trail(ctx)
     try:
-        indices = append_events(ledger, stores.audit, events)
+        if bulk:
+            indices = bulk_append_events(ledger, stores.audit, state(ctx).clock, events)
+        else:
+            indices = append_events(ledger, stores.audit, events)
         size = ledger.size()
     finally:
         ledger.close()

@@ -18,6 +18,7 @@ import typer
 
 from readiness._common.words import plural
 from readiness.audit.query.filters import FILTER_NAMES, FilterText
+from readiness.audit.retention.files import archive_root
 from readiness.console import Format, FormatOption, console, emit_json, state
 
 if TYPE_CHECKING:
@@ -95,7 +96,14 @@ def _reader(ctx: typer.Context) -> Iterator[tuple[TrailReader, Callable[[Any], o
     try:
         ledger = open_ledger(settings, stores.audit, cli.clock)
         try:
-            reader = TrailReader(stores.audit, ledger, cli.clock, actor=cli.actor, source="cli")
+            reader = TrailReader(
+                stores.audit,
+                ledger,
+                cli.clock,
+                actor=cli.actor,
+                source="cli",
+                archive_root=archive_root(settings),
+            )
             yield reader, lambda stored: publish(settings, stored, ledger.verifier)
         finally:
             ledger.close()

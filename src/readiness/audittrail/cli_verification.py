@@ -53,6 +53,8 @@ def export_tiles_cmd(
     fmt: Format = FormatOption,
 ) -> None:
     """Write the log as C2SP tlog-tiles (tiles, entry bundles, checkpoint) for static serving."""
+    from readiness.audit.retention.files import archive_root
+    from readiness.audit.retention.reader import ArchivedBodies
     from readiness.audit.trail import open_ledger
     from readiness.storage import open_stores
 
@@ -61,7 +63,9 @@ def export_tiles_cmd(
     try:
         ledger = open_ledger(settings, stores.audit, state(ctx).clock)
         try:
-            export = ledger.export_tiles(directory)
+            with stores.audit.connect() as conn:  # archived bodies come from the Parquet tier
+                bodies = ArchivedBodies(conn, ledger.origin, archive_root(settings))
+            export = ledger.export_tiles(directory, bodies=bodies)
         finally:
             ledger.close()
     finally:

@@ -37,6 +37,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from readiness._common.clock import Clock
 from readiness.errors import LedgerError
+from readiness.ledger import partitions
 from readiness.ledger.core.compact import CompactRange
 from readiness.ledger.core.merkle import root_plan
 from readiness.ledger.store import LOG_LENGTH, MIN_STORED_LEVEL, fetch_nodes, stored_size
@@ -88,6 +89,8 @@ class Sequencer:
         self._engine = engine
         self._log = log
         self._clock = clock
+        self._partitioned: bool | None = None  # PostgreSQL: month partitions (read once)
+        self._open_month: partitions.Month | None = None
         self._window = window_ms / 1000.0
         self._max_batch = max_batch
         self._hook = stage_hook
@@ -175,6 +178,7 @@ class Sequencer:
                     indices = self._write([entry for s in taken for entry in s.entries], conn)
                 except BaseException as exc:
                     self._range = None  # reload from storage before the next batch
+                    self._open_month = None  # and the partition layout (rolled back too)
                     if conn is not None:
                         conn.invalidate()
                         conn.close()
@@ -215,13 +219,13 @@ class Sequencer:
     ) -> tuple[int, CompactRange]:
         """Lock, insert; the first index given and the tree extended by ``leaves``."""
         tree = self._range
-        if self._pg and tree is not None:
+        at = self._clock.now()
+        if self._pg and tree is not None and self._month_open(at):
             # The common case, one round trip: lock, then insert at the size this sequencer
             # knows, guarded by the stored size read under the lock. ``appended_at`` is then
             # read before the lock is granted (a batch of another process that held it may
             # carry a time a few ms later than this one's).
             size = tree.size
-            at = self._clock.now()
             nodes = self._extend(tree, leaves)
             if self._lock_insert_pg(conn, size, entries, leaves, nodes, at):
                 if self._hook is not None:
@@ -236,6 +240,8 @@ class Sequencer:
         if self._hook is not None:
             self._hook("locked")
         at = self._clock.now()
+        if self._pg:
+            self._ensure_partition(conn, size, at)
         if tree is None or tree.size != size:
             found = fetch_nodes(conn, self._log, root_plan(size))
             tree = CompactRange(size, [found[node] for node in root_plan(size)])
@@ -247,6 +253,21 @@ class Sequencer:
         else:
             self._insert_sqlite(conn, size, entries, leaves, nodes, at)
         return size, tree
+
+    def _month_open(self, at: datetime) -> bool:
+        """Whether a batch appended at ``at`` may take the one-round-trip path: the entry table
+        is not partitioned, or its open partition is ``at``'s month."""
+        return self._partitioned is False or self._open_month == partitions.month_of(at)
+
+    def _ensure_partition(self, conn: Connection, size: int, at: datetime) -> None:
+        """Under the lock: roll the log's open month partition over when ``at`` is in a new
+        month (see :mod:`readiness.ledger.partitions`)."""
+        if self._partitioned is None:
+            self._partitioned = partitions.is_partitioned(conn)
+        if self._partitioned:
+            self._open_month = partitions.ensure_month(
+                conn, self._log, partitions.month_of(at), size, at
+            )
 
     @staticmethod
     def _extend(tree: CompactRange, leaves: list[bytes]) -> list[tuple[int, int, bytes]]:

@@ -8,7 +8,7 @@ plans (:func:`~readiness.ledger.core.merkle.inclusion_plan` and friends).
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from readiness.ledger import store
 from readiness.ledger.core.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from readiness.ledger.core.cosignature import CosignatureVerifier
 from readiness.ledger.core.merkle import (
+    NodeId,
     assemble,
     consistency_plan,
     fold,
@@ -89,6 +90,7 @@ class LedgerService:
         self._lock = threading.Lock()
         self._window_ms = window_ms
         self._max_batch = max_batch
+        self._proof_size: int | None = None  # the tree size the newest proof was made for
 
     @property
     def origin(self) -> str:
@@ -143,15 +145,51 @@ class LedgerService:
         return fold([found[node] for node in plan])
 
     def prove_inclusion(self, index: int, size: int | None = None) -> InclusionProof:
-        """The inclusion proof of leaf ``index`` in the tree of ``size`` (default: current)."""
-        with self._engine.connect() as conn:
-            size = self._size_or_current(conn, size)
-            plan = inclusion_plan(index, size)
-            wanted = plan_nodes((*plan, ((0, index),), root_plan(size)))
-            found = store.fetch_nodes(conn, self._origin, wanted)
-        path = assemble(plan, lambda level, i: found[(level, i)])
+        """The inclusion proof of leaf ``index`` in the tree of ``size`` (default: current).
+
+        One round trip on PostgreSQL when the tree size is known: the given ``size``, or for
+        the current tree the size the previous proof saw (the log's size and the nodes of that
+        tree are fetched together; when the log has grown since, the nodes of the current tree
+        are fetched again)."""
+        guess = size if size is not None else self._proof_size
+        with self._read() as conn:
+            found: dict[NodeId, bytes] | None = None
+            if guess is not None and 0 <= index < guess:
+                current, found = store.size_and_nodes(
+                    conn, self._origin, self._inclusion_nodes(index, guess)
+                )
+                if size is None and current != guess:
+                    found = None  # the log grew: prove against the current tree
+                if size is not None and not 0 <= size <= current:
+                    raise ProofError(
+                        f"tree size {size} is not between 0 and the log's size {current}"
+                    )
+            if found is None:
+                guess = self._size_or_current(conn, size)
+                found = store.fetch_nodes(conn, self._origin, self._inclusion_nodes(index, guess))
+            assert guess is not None  # set whenever found is
+            size = guess
+        if self._proof_size is None or size > self._proof_size:
+            self._proof_size = size
+        nodes: dict[NodeId, bytes] = found
+        plan = inclusion_plan(index, size)
+        path = assemble(plan, lambda level, i: nodes[(level, i)])
         root = fold([found[node] for node in root_plan(size)])
         return InclusionProof(index, size, found[(0, index)], tuple(path), root)
+
+    def _read(self) -> Connection:
+        """A connection for one read statement: on PostgreSQL in autocommit (no ``BEGIN``
+        before it, no ``ROLLBACK`` when it returns to the pool: two round trips less; one
+        statement reads one snapshot anyway)."""
+        conn = self._engine.connect()
+        if self._engine.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        return conn
+
+    @staticmethod
+    def _inclusion_nodes(index: int, size: int) -> list[NodeId]:
+        plan = inclusion_plan(index, size)
+        return plan_nodes((*plan, ((0, index),), root_plan(size)))
 
     def prove_consistency(self, old: int, new: int) -> list[bytes]:
         """The RFC 9162 consistency proof from the tree of ``old`` to the tree of ``new``."""
@@ -215,10 +253,14 @@ class LedgerService:
         """Recompute everything from the stored entries (see :func:`verify_log`)."""
         return verify_log(self._engine, self._origin, self.verifier)
 
-    def export_tiles(self, directory: Path) -> TileExport:
+    def export_tiles(
+        self, directory: Path, *, bodies: Callable[[int], bytes | None] | None = None
+    ) -> TileExport:
         """Write the latest checkpoint's tree as C2SP tiles, entry bundles and ``checkpoint``.
 
         A checkpoint of the current size is made first when the newest one is older.
+        ``bodies(leaf)`` gives the entry of a leaf whose stored body is empty (an archived leaf,
+        read from its archive tier; None: none there, the empty body is written).
         """
         stored = self.checkpoints()
         current = self.size()
@@ -238,8 +280,8 @@ class LedgerService:
             for bundle in bundles_for_size(size):
                 start = bundle.index * TILE_WIDTH
                 entries = [
-                    entry
-                    for _, entry, _ in store.iter_entries(
+                    _body(index, entry, bodies)
+                    for index, entry, _ in store.iter_entries(
                         conn, self._origin, start, start + bundle.width
                     )
                 ]
@@ -248,6 +290,13 @@ class LedgerService:
         note = self.cosigned_note(latest.id)  # with the witnesses' cosignatures (if any)
         _write(directory / CHECKPOINT_PATH, note.encode())
         return TileExport(size, tiles, bundles, note)
+
+
+def _body(index: int, entry: bytes, bodies: Callable[[int], bytes | None] | None) -> bytes:
+    """A leaf's entry for an export: the stored one, or the archived one when it was emptied."""
+    if entry or bodies is None:
+        return entry
+    return bodies(index) or entry
 
 
 def _write(path: Path, data: bytes) -> None:

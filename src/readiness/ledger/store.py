@@ -135,6 +135,50 @@ def fetch_nodes(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[Nod
     """
     if not nodes:
         return {}
+    wanted = _stored_nodes(nodes)
+    if conn.dialect.name == "postgresql":
+        found = _fetch_nodes_pg(conn, log, wanted)
+    else:
+        found = _fetch_nodes_by_level(conn, log, wanted)
+    for node in wanted:
+        if node not in found:
+            raise ProofError(
+                f"log {log!r}: node (level {node[0]}, index {node[1]}) is not stored; "
+                "the ledger's node table is incomplete (run verify)"
+            )
+    return _fold_unstored(nodes, found)
+
+
+def size_and_nodes(
+    conn: Connection, log: str, nodes: Sequence[NodeId]
+) -> tuple[int, dict[NodeId, bytes] | None]:
+    """The log's size and the named nodes, in ONE round trip on PostgreSQL (one statement;
+    elsewhere one query after the other): what a proof whose tree size is known or
+    guessed needs. The nodes are None when one is not stored (a size beyond the log's, or an
+    incomplete table: :func:`fetch_nodes` then says which)."""
+    if conn.dialect.name != "postgresql":
+        size = stored_size(conn, log)
+        try:
+            return size, fetch_nodes(conn, log, nodes)
+        except ProofError:
+            return size, None
+    wanted = _stored_nodes(nodes)
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with driver.cursor(binary=True) as cursor:
+        cursor.execute(_PG_SIZE_AND_FETCH, _pg_fetch_params(log, wanted))
+        rows = cursor.fetchall()
+    last = next(index for level, index, _ in rows if level == -1)
+    size = 0 if last is None else int(last) + 1
+    found = {(int(level), int(index)): bytes(value) for level, index, value in rows if level != -1}
+    if any(node not in found for node in wanted):
+        return size, None
+    return size, _fold_unstored(nodes, found)
+
+
+def _stored_nodes(nodes: Sequence[NodeId]) -> list[NodeId]:
+    """The stored rows ``nodes`` need: each node of a stored level, the leaf hashes under a
+    node of an unstored one."""
     wanted: dict[NodeId, None] = {}
     for level, index in nodes:
         if is_stored_level(level):
@@ -142,16 +186,10 @@ def fetch_nodes(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[Nod
         else:
             leaves = range(index << level, (index + 1) << level)
             wanted.update(dict.fromkeys((0, leaf) for leaf in leaves))
-    if conn.dialect.name == "postgresql":
-        found = _fetch_nodes_pg(conn, log, list(wanted))
-    else:
-        found = _fetch_nodes_by_level(conn, log, list(wanted))
-    for node in wanted:
-        if node not in found:
-            raise ProofError(
-                f"log {log!r}: node (level {node[0]}, index {node[1]}) is not stored; "
-                "the ledger's node table is incomplete (run verify)"
-            )
+    return list(wanted)
+
+
+def _fold_unstored(nodes: Sequence[NodeId], found: dict[NodeId, bytes]) -> dict[NodeId, bytes]:
     for level, index in nodes:
         if not is_stored_level(level):
             leaves = range(index << level, (index + 1) << level)
@@ -170,22 +208,31 @@ _PG_FETCH = (
 )  # LIMIT 1: a lookup per node; without statistics a join became a hash join over the table
 
 
+_PG_SIZE_AND_FETCH = (  # the size as a row of level -1, then the nodes: one statement
+    "SELECT -1::smallint, (SELECT max(leaf_index) FROM ledger_entries WHERE log = %(log)s), "  # noqa: S608 - constant text, no input
+    "NULL::bytea UNION ALL " + _PG_FETCH
+)
+
+
 def _fetch_nodes_pg(conn: Connection, log: str, nodes: Sequence[NodeId]) -> dict[NodeId, bytes]:
     """PostgreSQL: the wanted nodes as arrays joined by primary key (cheap to plan), sent
     straight to the driver, the result in binary format."""
-    inner = [node for node in nodes if node[0]]
     driver = conn.connection.driver_connection
     assert driver is not None
-    params = {
+    with driver.cursor(binary=True) as cursor:
+        cursor.execute(_PG_FETCH, _pg_fetch_params(log, nodes))
+        rows = cursor.fetchall()
+    return {(int(level), int(index)): bytes(value) for level, index, value in rows}
+
+
+def _pg_fetch_params(log: str, nodes: Sequence[NodeId]) -> dict[str, object]:
+    inner = [node for node in nodes if node[0]]
+    return {
         "log": log,
         "leaves": [index for level, index in nodes if not level],
         "levels": [level for level, _ in inner],
         "indices": [index for _, index in inner],
     }
-    with driver.cursor(binary=True) as cursor:
-        cursor.execute(_PG_FETCH, params)
-        rows = cursor.fetchall()
-    return {(int(level), int(index)): bytes(value) for level, index, value in rows}
 
 
 _SQLITE_LEAVES = (

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
+from readiness.audit.query.core import make_filters
+from readiness.audit.query.service import TrailReader
 from readiness.audit.query.tables import audit_index
 from readiness.audit.retention.manifest import list_parts
+from readiness.audit.retention.tables import audit_archives
 from readiness.ledger import store
 from readiness.ledger.core.merkle import leaf_hash, verify_inclusion
 from tests.audit.retention.conftest import Project, parts
@@ -56,7 +62,7 @@ def test_an_archived_event_still_proves_against_a_checkpoint(project: Project) -
 
 def list_parts_of(project: Project) -> list:  # type: ignore[type-arg]
     with project.engine.connect() as conn:
-        return list_parts(conn, project.ledger.origin)
+        return list_parts(conn, project.ledger.origin, project.root.resolve())
 
 
 def test_a_second_run_archives_nothing_and_records_no_event(project: Project) -> None:
@@ -111,3 +117,42 @@ def test_postgresql_drops_the_emptied_month_partitions_of_the_index(project: Pro
         "audit_index_y2025m11",
         "audit_index_y2025m12",
     }
+
+
+def test_the_manifest_names_files_relative_to_the_archive_dir_which_can_move(
+    project: Project, tmp_path: Path
+) -> None:
+    project.fill()
+    project.archiver().run(12)
+    with project.engine.connect() as conn:
+        stored = [str(p) for p in conn.scalars(sa.select(audit_archives.c.path))]
+    assert stored == [
+        "year=2025/month=10/part-000000000000-000000000003.parquet",
+        "year=2025/month=11/part-000000000004-000000000007.parquet",
+        "year=2025/month=12/part-000000000008-000000000011.parquet",
+    ]
+    moved = tmp_path / "elsewhere" / "archive"
+    moved.parent.mkdir()
+    shutil.move(project.root, moved)
+    project.settings.audit.retention.archive_dir = str(moved)
+    assert project.verify() == ([], [])
+    page = TrailReader(
+        project.engine, project.ledger, project.clock, actor="auditor_1", archive_root=moved
+    ).query(make_filters(target_type="invoice", until="2025-11-01"))
+    assert [hit.leaf_index for hit in page.hits] == [3, 2, 1, 0]
+
+
+def test_a_manifest_written_with_absolute_paths_is_still_read(project: Project) -> None:
+    project.fill()
+    project.archiver().run(12)
+    with project.engine.begin() as conn:  # as revision 0009's archive runs wrote them
+        for part_id, path in conn.execute(sa.select(audit_archives.c.id, audit_archives.c.path)):
+            conn.execute(
+                audit_archives.update()
+                .where(audit_archives.c.id == part_id)
+                .values(path=str(project.root.resolve() / path))
+            )
+    assert project.verify() == ([], [])
+    assert list_parts_of(project)[0].path == (
+        project.root.resolve() / "year=2025/month=10/part-000000000000-000000000003.parquet"
+    )

@@ -37,7 +37,7 @@ def archived_entries(project: Project) -> list[tuple[int, str]]:
     with project.engine.connect() as conn:
         found = [
             (i, f"{p.month[0]}-{p.month[1]:02d}")
-            for p in list_parts(conn, project.ledger.origin)
+            for p in list_parts(conn, project.ledger.origin, project.root.resolve())
             for a, b in p.ranges
             for i in range(a, b)
         ]
@@ -68,7 +68,7 @@ def test_a_crash_after_any_step_is_finished_by_the_next_run(
     expected = [(i, ["2025-10", "2025-11", "2025-12"][i // 4]) for i in range(12)]
     assert archived_entries(project) == expected  # nothing lost, nothing twice
     with project.engine.connect() as conn:
-        states = {p.state for p in list_parts(conn, project.ledger.origin)}
+        states = {p.state for p in list_parts(conn, project.ledger.origin, project.root.resolve())}
     assert states == {ARCHIVED}
     [recorded] = archive_events(project)
     assert recorded["after"]["entries"] == 12  # type: ignore[index]

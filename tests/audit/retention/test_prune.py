@@ -93,7 +93,10 @@ def test_a_crash_after_marking_is_finished_by_the_next_prune(project: Project) -
     assert [m["month"] for m in again.months] == ["2025-11", "2025-12"]
     assert parts(project.root) == []
     with project.engine.connect() as conn:
-        events = {p.prune_event_leaf for p in list_parts(conn, project.ledger.origin)}
+        events = {
+            p.prune_event_leaf
+            for p in list_parts(conn, project.ledger.origin, project.root.resolve())
+        }
     assert events == {again.event_leaf}
     errors, warnings = project.verify()
     assert (errors, len(warnings)) == ([], 3)

@@ -15,7 +15,13 @@ from tests.audit.retention.conftest import Project
 
 
 def reader(project: Project) -> TrailReader:
-    return TrailReader(project.engine, project.ledger, project.clock, actor="auditor_1")
+    return TrailReader(
+        project.engine,
+        project.ledger,
+        project.clock,
+        actor="auditor_1",
+        archive_root=project.root.resolve(),
+    )
 
 
 def pages(project: Project, **filters: Any) -> list[list[tuple[int, str, bytes]]]:

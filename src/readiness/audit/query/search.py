@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -90,7 +91,14 @@ def _joined(columns_where: list[Any]) -> sa.Select[Any]:
     )
 
 
-def search(conn: Connection, log: str, filters: Filters, *, below: int | None = None) -> Page:
+def search(
+    conn: Connection,
+    log: str,
+    filters: Filters,
+    *,
+    below: int | None = None,
+    root: Path | None = None,
+) -> Page:
     """One page of the events matching ``filters``, newest first (``below``: leaves under it)."""
     c = audit_index.c
     where = _conditions(log, filters, below=below)
@@ -106,7 +114,7 @@ def search(conn: Connection, log: str, filters: Filters, *, below: int | None = 
         _joined(where).order_by(c.occurred_at.desc(), c.leaf_index.desc()).limit(filters.limit + 1)
     )
     hits = [_hit(*row) for row in conn.execute(query)]
-    files = reader.archived_files(conn, log, filters.since, filters.until)
+    files = reader.archived_files(conn, log, root, filters.since, filters.until)
     if files:
         after = (
             None
@@ -123,7 +131,14 @@ def search(conn: Connection, log: str, filters: Filters, *, below: int | None = 
     return Page(hits, cursor)
 
 
-def count(conn: Connection, log: str, filters: Filters, *, below: int | None = None) -> int:
+def count(
+    conn: Connection,
+    log: str,
+    filters: Filters,
+    *,
+    below: int | None = None,
+    root: Path | None = None,
+) -> int:
     """How many events match ``filters`` (ignoring limit and cursor)."""
     query = (
         sa.select(sa.func.count())
@@ -131,7 +146,7 @@ def count(conn: Connection, log: str, filters: Filters, *, below: int | None = N
         .where(*_conditions(log, filters, below=below))
     )
     hot = int(conn.execute(query).scalar_one())
-    files = reader.archived_files(conn, log, filters.since, filters.until)
+    files = reader.archived_files(conn, log, root, filters.since, filters.until)
     return hot + reader.count(files, log, filters, below=below)
 
 
@@ -150,12 +165,18 @@ def _merged(hot: list[Hit], archived: list[Hit], *, descending: bool) -> list[Hi
 
 
 def iter_matching(
-    conn: Connection, log: str, filters: Filters, *, below: int | None = None, chunk: int = 1000
+    conn: Connection,
+    log: str,
+    filters: Filters,
+    *,
+    below: int | None = None,
+    chunk: int = 1000,
+    root: Path | None = None,
 ) -> Iterator[Hit]:
     """Every event matching ``filters`` (no limit), newest first, read ``chunk`` at a time."""
     page_filters = Filters(**{**filters.__dict__, "limit": chunk, "cursor": None})
     while True:
-        page = search(conn, log, page_filters, below=below)
+        page = search(conn, log, page_filters, below=below, root=root)
         yield from page.hits
         if page.next_cursor is None:
             return
@@ -170,11 +191,12 @@ def timeline(
     *,
     until: datetime | None = None,
     chunk: int = 1000,
+    root: Path | None = None,
 ) -> Iterator[Hit]:
     """Every event of one target, oldest first (``until``: only those at or before it)."""
     c = audit_index.c
     last: tuple[datetime, int] | None = None
-    files = reader.archived_files(conn, log, until=until)
+    files = reader.archived_files(conn, log, root, until=until)
     everything = Filters(target_type=target_type, target_id=target_id)
     while True:
         where: list[Any] = [

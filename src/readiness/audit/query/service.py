@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
@@ -81,8 +82,12 @@ class TrailReader:
         actor: str,
         actor_type: str = "user",
         source: str = "cli",
+        archive_root: Path | None = None,
     ) -> None:
+        """``archive_root``: the archive directory (``audit.retention.archive_dir``) the
+        manifest's relative paths are under."""
         self._engine = engine
+        self._root = archive_root
         self._ledger = ledger
         self._clock = clock
         self._actor = pseudonymous_actor(actor)
@@ -114,7 +119,7 @@ class TrailReader:
         """One page of matching events, newest first (audited: ``audit.query``)."""
         self._fresh()
         with self._engine.connect() as conn:
-            page = search.search(conn, self.log, filters)
+            page = search.search(conn, self.log, filters, root=self._root)
         self._record(
             "audit.query",
             {"query": "search", "filters": filters.as_record(), "returned": len(page.hits)},
@@ -147,7 +152,9 @@ class TrailReader:
                 yield hit.leaf_index, hit.event
 
         with self._engine.connect() as conn:
-            found = search.timeline(conn, self.log, target_type, target_id, until=as_of)
+            found = search.timeline(
+                conn, self.log, target_type, target_id, until=as_of, root=self._root
+            )
             if reconstruct or as_of is not None:
                 state: AsOf | None = fold_as_of(target_type, target_id, kept(found), as_of)
             else:
@@ -186,7 +193,9 @@ class TrailReader:
                 on_checkpoint(checkpoint)
         tree = checkpoint.size
         with self._engine.connect() as conn:
-            count = min(search.count(conn, self.log, filters, below=tree), filters.limit)
+            count = min(
+                search.count(conn, self.log, filters, below=tree, root=self._root), filters.limit
+            )
         record = filters.as_record()
         self._record(
             "audit.export",
@@ -197,7 +206,8 @@ class TrailReader:
         def rows() -> Iterator[dict[str, Any]]:
             with self._engine.connect() as conn:
                 hits = itertools.islice(
-                    search.iter_matching(conn, self.log, filters, below=tree), count
+                    search.iter_matching(conn, self.log, filters, below=tree, root=self._root),
+                    count,
                 )
                 while chunk := list(itertools.islice(hits, PROOF_CHUNK)):
                     yield from _proved(conn, self.log, tree, chunk)

@@ -10,7 +10,10 @@ For each month (of the events' ``occurred_at``, UTC) that ends before the cutoff
    the tree and every proof are unchanged), the index rows are deleted (on PostgreSQL the
    month's index partition is detached and dropped once empty) and the row becomes
    ``archived``;
-4. one ``audit.archive`` event records the run in the trail.
+4. on PostgreSQL, every closed month partition of ``ledger_entries`` (months of appending)
+   whose bodies are all archived is detached and dropped, replaced by a compact partition of
+   its leaf hashes (see :mod:`readiness.ledger.partitions`);
+5. one ``audit.archive`` event records the run in the trail.
 
 A crash anywhere leaves a state the next run finishes: a file without a manifest row is
 written again (the same name, the same bytes); a ``written`` row whose file checks is
@@ -40,11 +43,11 @@ from readiness.audit.query.index import partition_name
 from readiness.audit.query.service import TRAIL_TARGET, pseudonymous_actor
 from readiness.audit.query.tables import audit_index
 from readiness.audit.retention import core, files
-from readiness.audit.retention.manifest import Part, list_parts, trusted_ranges
+from readiness.audit.retention.manifest import Part, list_parts, stored_path, trusted_ranges
 from readiness.audit.retention.tables import ARCHIVED, WRITTEN, audit_archives
 from readiness.audit.trail import append_events
 from readiness.errors import ConflictError
-from readiness.ledger import store
+from readiness.ledger import partitions, store
 from readiness.ledger.service import LedgerService
 
 Step = Callable[[str], None]
@@ -65,6 +68,7 @@ class ArchiveResult:
     months: list[dict[str, Any]] = field(default_factory=list)
     finished: int = 0  # parts of an interrupted run completed
     event_leaf: int | None = None
+    partitions: list[str] = field(default_factory=list)  # entry partitions dropped (PostgreSQL)
 
     @property
     def entries(self) -> int:
@@ -78,6 +82,7 @@ class ArchiveResult:
             "entries": self.entries,
             "finished_interrupted": self.finished,
             "event_leaf": self.event_leaf,
+            "partitions_dropped": self.partitions,
         }
 
 
@@ -124,15 +129,25 @@ class Archiver:
                         }
                     )
         if not dry_run:
+            result.partitions = self._drop_partitions()
             result.event_leaf = self._record_event(cutoff)
         return result
+
+    def _drop_partitions(self) -> list[str]:
+        """PostgreSQL: every closed month partition of ``ledger_entries`` whose bodies all left
+        for Parquet is detached and dropped, its leaf hashes kept in a compact partition
+        (:func:`readiness.ledger.partitions.compact_archived`); the names dropped."""
+        with self.engine.begin() as conn:
+            if not partitions.is_partitioned(conn):
+                return []
+            return [part.name for part in partitions.compact_archived(conn, self.log)]
 
     # --- steps ---------------------------------------------------------------------------
 
     def _candidates(self, boundary: datetime) -> dict[core.Month, list[int]]:
         c = audit_index.c
         with self.engine.connect() as conn:
-            done = trusted_ranges(list_parts(conn, self.log))
+            done = trusted_ranges(list_parts(conn, self.log, self.root.resolve()))
             rows = conn.execute(
                 sa.select(c.leaf_index, c.occurred_at)
                 .where(c.log == self.log, c.occurred_at < boundary)
@@ -163,7 +178,11 @@ class Archiver:
             ) from exc
         self.step("recorded")
         with self.engine.connect() as conn:
-            [part] = [p for p in list_parts(conn, self.log, states=(WRITTEN,)) if p.path == path]
+            [part] = [
+                p
+                for p in list_parts(conn, self.log, self.root.resolve(), states=(WRITTEN,))
+                if p.path == path
+            ]
         self._remove_hot(part)
         return part
 
@@ -176,7 +195,7 @@ class Archiver:
                     log=self.log,
                     year=month[0],
                     month=month[1],
-                    path=str(path),
+                    path=stored_path(self.root.resolve(), path),
                     sha256=files.sha256_of(path),
                     rows=len(rows),
                     first_leaf=ranges[0][0],
@@ -239,7 +258,7 @@ class Archiver:
         """Complete the ``written`` parts of an interrupted run (see the module)."""
         finished = 0
         with self.engine.connect() as conn:
-            pending = list_parts(conn, self.log, states=(WRITTEN,))
+            pending = list_parts(conn, self.log, self.root.resolve(), states=(WRITTEN,))
         for part in pending:
             if part.path.is_file() and files.sha256_of(part.path) == part.sha256:
                 self._remove_hot(part)
@@ -253,7 +272,9 @@ class Archiver:
         """One ``audit.archive`` event for every archived part not yet recorded in the trail."""
         with self.engine.connect() as conn:
             parts = [
-                p for p in list_parts(conn, self.log, states=(ARCHIVED,)) if p.event_leaf is None
+                p
+                for p in list_parts(conn, self.log, self.root.resolve(), states=(ARCHIVED,))
+                if p.event_leaf is None
             ]
         if not parts:
             return None

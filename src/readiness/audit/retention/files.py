@@ -17,10 +17,13 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from readiness.audit.query.core import INDEXED
 from readiness.audit.retention.core import Month, Ranges, part_name
+
+if TYPE_CHECKING:
+    from readiness.config import Settings
 
 META_KEY = b"readiness.archive"
 FORMAT = "readiness.audit.archive/v1"
@@ -35,6 +38,12 @@ class ArchivedRow:
     fields: dict[str, str | None]
     entry: bytes
     leaf_hash: bytes
+
+
+def archive_root(settings: Settings) -> Path:
+    """The configured archive directory (``audit.retention.archive_dir``), absolute: what the
+    manifest's relative paths are under."""
+    return settings.path(settings.audit.retention.archive_dir).resolve()
 
 
 def month_dir(root: Path, month: Month) -> Path:

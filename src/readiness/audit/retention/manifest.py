@@ -50,8 +50,13 @@ class Part:
         return f"archived month {month_label(self.month)} ({self.path.name})"
 
 
-def list_parts(conn: Connection, log: str, *, states: tuple[str, ...] | None = None) -> list[Part]:
-    """The manifest rows of ``log``, by first leaf."""
+def list_parts(
+    conn: Connection, log: str, root: Path | None, *, states: tuple[str, ...] | None = None
+) -> list[Part]:
+    """The manifest rows of ``log``, by first leaf. A file's path is stored relative to the
+    archive directory ``root`` (so the directory can move); manifests written before hold
+    absolute paths, which ``root / path`` keeps as they are. ``root`` None: the paths as
+    stored."""
     table = audit_archives
     query = sa.select(table).where(table.c.log == log).order_by(table.c.first_leaf, table.c.id)
     if states is not None:
@@ -61,7 +66,7 @@ def list_parts(conn: Connection, log: str, *, states: tuple[str, ...] | None = N
             int(row.id),
             str(row.log),
             (int(row.year), int(row.month)),
-            Path(row.path),
+            Path(row.path) if root is None else root / row.path,
             str(row.sha256),
             int(row.rows),
             [(int(a), int(b)) for a, b in json.loads(row.leaf_ranges)],
@@ -91,9 +96,19 @@ class ArchiveCheck:
     archived: Ranges = field(default_factory=list)
 
 
-def check_archives(conn: Connection, log: str) -> ArchiveCheck:
-    """Check every archived part of ``log`` (see the module)."""
-    parts = list_parts(conn, log)
+def stored_path(root: Path, path: Path) -> str:
+    """How the manifest records ``path``: relative to the archive directory ``root`` (POSIX
+    separators), absolute only when it lies outside it."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def check_archives(conn: Connection, log: str, root: Path | None) -> ArchiveCheck:
+    """Check every archived part of ``log`` whose archive directory is ``root`` (see the
+    module)."""
+    parts = list_parts(conn, log, root)
     result = ArchiveCheck(archived=trusted_ranges(parts))
     for part in parts:
         if part.state == PRUNED:

@@ -63,7 +63,7 @@ def prune(
     result = PruneResult(before, dry_run)
     today = archiver.clock.now().date()
     with archiver.engine.connect() as conn:
-        parts = list_parts(conn, archiver.log)
+        parts = list_parts(conn, archiver.log, archiver.root.resolve())
     chosen = [p for p in parts if p.state == ARCHIVED and core.month_end(p.month).date() <= before]
     for part in chosen:
         refusal = policy.refusal(part.month, today)
@@ -98,7 +98,7 @@ def prune(
     # The event first, then the files (of this run, or of one interrupted after marking): a
     # file is never gone before the trail records why.
     with archiver.engine.connect() as conn:
-        pruned = list_parts(conn, archiver.log, states=(PRUNED,))
+        pruned = list_parts(conn, archiver.log, archiver.root.resolve(), states=(PRUNED,))
     result.event_leaf = _record(archiver, [p for p in pruned if p.prune_event_leaf is None])
     for part in pruned:
         part.path.unlink(missing_ok=True)
@@ -129,7 +129,7 @@ def status(archiver: Archiver, policy: core.Policy) -> dict[str, Any]:
     """Policies, archived and pruned months, and the next month whose retention expires."""
     today = archiver.clock.now().date()
     with archiver.engine.connect() as conn:
-        parts = list_parts(conn, archiver.log)
+        parts = list_parts(conn, archiver.log, archiver.root.resolve())
     months: dict[str, dict[str, Any]] = {}
     for part in parts:
         label = core.month_label(part.month)
@@ -164,7 +164,7 @@ def status(archiver: Archiver, policy: core.Policy) -> dict[str, Any]:
 
 def summary(conn: Connection, log: str, policy: core.Policy, today: date) -> str:
     """One line for the /audit overview: the archived months and the next expiry."""
-    parts = list_parts(conn, log)
+    parts = list_parts(conn, log, None)  # months and states only: no file is opened
     archived = sorted({p.month for p in parts if p.state == ARCHIVED})
     pruned = len({p.month for p in parts if p.state == PRUNED})
     if not archived and not pruned:

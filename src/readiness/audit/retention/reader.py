@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from readiness.audit.query.core import Filters
 from readiness.audit.retention.core import month_end, month_start
+from readiness.audit.retention.files import read_part, sha256_of
 from readiness.audit.retention.manifest import list_parts
 from readiness.audit.retention.tables import ARCHIVED
 from readiness.errors import StorageError
@@ -31,14 +32,18 @@ def micros(at: datetime) -> int:
 
 
 def archived_files(
-    conn: Connection, log: str, since: datetime | None = None, until: datetime | None = None
+    conn: Connection,
+    log: str,
+    root: Path | None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> list[Path]:
     """The archived parts of ``log`` whose month meets ``[since, until]`` (partition pruning
     by the manifest: a search of hot months reads no Parquet); :class:`StorageError` when one
     is missing."""
     paths = [
         part.path
-        for part in list_parts(conn, log, states=(ARCHIVED,))
+        for part in list_parts(conn, log, root, states=(ARCHIVED,))
         if (since is None or month_end(part.month) > since)
         and (until is None or month_start(part.month) <= until)
     ]
@@ -48,6 +53,31 @@ def archived_files(
                 f"the archived audit file {path} is missing; run `readiness audit verify`"
             )
     return paths
+
+
+class ArchivedBodies:
+    """The archived entry of a leaf, read from its Parquet part (the part last read is kept:
+    an export asks for consecutive leaves). Only parts whose file matches the manifest's
+    SHA-256 are read; a leaf of no such part has no body here (pruned, or not archived)."""
+
+    def __init__(self, conn: Connection, log: str, root: Path | None) -> None:
+        self._parts = [
+            (part.ranges, part.path, part.sha256)
+            for part in list_parts(conn, log, root, states=(ARCHIVED,))
+        ]
+        self._loaded: Path | None = None
+        self._rows: dict[int, bytes] = {}
+
+    def __call__(self, leaf: int) -> bytes | None:
+        for ranges, path, digest in self._parts:
+            if any(a <= leaf < b for a, b in ranges):
+                if self._loaded != path:
+                    self._rows = {}
+                    if path.is_file() and sha256_of(path) == digest:
+                        self._rows = {index: entry for index, entry, _ in read_part(path)}
+                    self._loaded = path
+                return self._rows.get(leaf)
+        return None
 
 
 def _where(

@@ -1,0 +1,272 @@
+"""Month partitions of ``ledger_entries`` on PostgreSQL (audit revision ``0010_entry_partitions``).
+
+PostgreSQL refuses a primary key on a partitioned table that leaves out a partition column, so
+the table is partitioned ``BY RANGE (log, leaf_index)`` with each log's leaves cut at month
+boundaries (of ``appended_at``, UTC): a month's partition holds the leaves
+``FROM (log, first leaf of the month) TO (log, first leaf of the next month)``, the log's open
+partition (the newest month) ``TO (log, MAXVALUE)``. ``ledger_entry_partitions`` maps each
+``(log, first_leaf)`` to its month, partition name and state (``hot``: entries with their
+bodies; ``hashes``: an archived month whose bodies left for Parquet, replaced by a compact
+partition of the same leaves with empty bodies and their leaf hashes, which every proof,
+root and ``verify`` still read).
+
+The roll-over happens in the sequencer's batch, under the log's write lock, when the first
+batch of a new month arrives at leaf ``N``: the open partition is detached, re-attached
+``TO (log, N)`` (PostgreSQL checks the bound with one scan of that month's partition), and
+the new month's partition is created ``FROM (log, N) TO (log, MAXVALUE)``; all of it in the
+batch's transaction, so a crash leaves either the old or the new layout. SQLite keeps one table
+(every function here is a no-op there).
+
+Every partition carries the append-only guard: the row trigger of the parent is cloned by
+PostgreSQL, the ``TRUNCATE`` trigger (a statement trigger, not cloned) is created here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from readiness.storage.metadata import audit_metadata
+
+HOT = "hot"
+HASHES = "hashes"
+Month = tuple[int, int]
+
+ledger_entry_partitions = sa.Table(
+    "ledger_entry_partitions",
+    audit_metadata,
+    sa.Column("log", sa.String(200), primary_key=True),
+    sa.Column("first_leaf", sa.BigInteger(), primary_key=True, autoincrement=False),
+    sa.Column("year", sa.SmallInteger(), nullable=False),
+    sa.Column("month", sa.SmallInteger(), nullable=False),
+    sa.Column("name", sa.String(63), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class EntryPartition:
+    """One month of one log: its leaves ``[first_leaf, end)`` (``end`` None: the open one)."""
+
+    log: str
+    first_leaf: int
+    end: int | None
+    month: Month
+    name: str
+    state: str
+
+
+def partition_name(log: str, month: Month, *, suffix: str = "") -> str:
+    """``ledger_entries_<12 hex of the log's SHA-256>_yYYYYmMM`` (log names are free text)."""
+    digest = hashlib.sha256(log.encode()).hexdigest()[:12]
+    return f"ledger_entries_{digest}_y{month[0]:04d}m{month[1]:02d}{suffix}"
+
+
+def is_partitioned(conn: Connection) -> bool:
+    """Whether ``ledger_entries`` is a partitioned table (PostgreSQL after 0010)."""
+    if conn.dialect.name != "postgresql":
+        return False
+    kind = conn.execute(
+        sa.text("SELECT relkind FROM pg_class WHERE oid = to_regclass('ledger_entries')")
+    ).scalar()
+    return kind == "p"
+
+
+def list_partitions(conn: Connection, log: str) -> list[EntryPartition]:
+    """The partitions of ``log``, oldest first."""
+    p = ledger_entry_partitions.c
+    rows = conn.execute(
+        sa.select(p.first_leaf, p.year, p.month, p.name, p.state)
+        .where(p.log == log)
+        .order_by(p.first_leaf)
+    ).all()
+    out: list[EntryPartition] = []
+    for position, row in enumerate(rows):
+        end = int(rows[position + 1].first_leaf) if position + 1 < len(rows) else None
+        out.append(
+            EntryPartition(
+                log,
+                int(row.first_leaf),
+                end,
+                (int(row.year), int(row.month)),
+                str(row.name),
+                str(row.state),
+            )
+        )
+    return out
+
+
+def month_of(at: datetime) -> Month:
+    return at.year, at.month
+
+
+def ensure_month(conn: Connection, log: str, month: Month, size: int, at: datetime) -> Month:
+    """Under the log's write lock, before leaves ``size..`` appended at ``at`` (of ``month``)
+    are inserted: make sure the open partition of ``log`` is ``month``'s; the open partition's
+    month after. A clock that went back (an older month) keeps the open partition."""
+    parts = list_partitions(conn, log)
+    if parts and parts[-1].month >= month:
+        return parts[-1].month
+    if parts and parts[-1].first_leaf >= size:
+        # The open partition holds no leaf (nothing was inserted since it was made): it
+        # becomes this month's, under its new name.
+        last = parts[-1]
+        _execute(
+            conn, "ALTER TABLE {old} RENAME TO {new}", old=last.name, new=partition_name(log, month)
+        )
+        _rename_trigger(conn, partition_name(log, month), last.name)
+        conn.execute(
+            ledger_entry_partitions.update()
+            .where(
+                ledger_entry_partitions.c.log == log,
+                ledger_entry_partitions.c.first_leaf == last.first_leaf,
+            )
+            .values(year=month[0], month=month[1], name=partition_name(log, month))
+        )
+        return month
+    first = 0 if not parts else size
+    if parts:
+        close(conn, parts[-1], size)
+    name = partition_name(log, month)
+    _execute(
+        conn,
+        "CREATE TABLE {name} PARTITION OF ledger_entries FOR VALUES FROM ({log}, {first}) "
+        "TO ({log}, MAXVALUE)",
+        name=name,
+        log=log,
+        first=first,
+    )
+    guard(conn, name)
+    conn.execute(
+        ledger_entry_partitions.insert().values(
+            log=log,
+            first_leaf=first,
+            year=month[0],
+            month=month[1],
+            name=name,
+            state=HOT,
+            created_at=at,
+        )
+    )
+    return month
+
+
+def close(conn: Connection, part: EntryPartition, end: int) -> None:
+    """Re-bound the open partition ``part`` to ``TO (log, end)`` (detach, re-attach: one scan
+    of the partition checks the bound)."""
+    _execute(conn, "ALTER TABLE ledger_entries DETACH PARTITION {name}", name=part.name)
+    _execute(
+        conn,
+        "ALTER TABLE ledger_entries ATTACH PARTITION {name} FOR VALUES FROM ({log}, {first}) "
+        "TO ({log}, {end})",
+        name=part.name,
+        log=part.log,
+        first=part.first_leaf,
+        end=end,
+    )
+
+
+def guard(conn: Connection, name: str) -> None:
+    """The ``TRUNCATE`` trigger of a partition (the row trigger is the parent's, cloned)."""
+    _execute(
+        conn,
+        "CREATE TRIGGER {trigger} BEFORE TRUNCATE ON {name} FOR EACH STATEMENT "
+        "EXECUTE FUNCTION ledger_append_only()",
+        trigger=f"{name}_no_truncate"[:63],
+        name=name,
+    )
+
+
+def _rename_trigger(conn: Connection, table: str, old: str) -> None:
+    _execute(
+        conn,
+        "ALTER TRIGGER {old} ON {table} RENAME TO {new}",
+        old=f"{old}_no_truncate"[:63],
+        table=table,
+        new=f"{table}_no_truncate"[:63],
+    )
+
+
+def compact_archived(conn: Connection, log: str) -> list[EntryPartition]:
+    """Replace every closed ``hot`` partition of ``log`` whose bodies were all archived (blank)
+    by a compact partition of its leaf hashes: the month's partition is detached and dropped.
+    Proofs, roots and ``verify`` read the leaf hashes as before. The partitions replaced."""
+    done: list[EntryPartition] = []
+    for part in list_partitions(conn, log):
+        if part.state != HOT or part.end is None:
+            continue
+        left = conn.execute(
+            sa.text(f"SELECT EXISTS (SELECT 1 FROM {_ident(part.name)} WHERE length(entry) > 0)")  # noqa: S608 - a quoted identifier
+        ).scalar()
+        if left:
+            continue
+        swap = partition_name(log, part.month, suffix="_h")
+        _execute(
+            conn,
+            "CREATE TABLE {swap} (LIKE ledger_entries INCLUDING DEFAULTS, "
+            "CONSTRAINT {check} CHECK (log = {log} AND leaf_index >= {first} "
+            "AND leaf_index < {end}))",
+            swap=swap,
+            check=f"{swap}_bound"[:63],
+            log=log,
+            first=part.first_leaf,
+            end=part.end,
+        )
+        _execute(
+            conn,
+            "INSERT INTO {swap} (log, leaf_index, entry, leaf_hash, appended_at) "
+            "SELECT log, leaf_index, ''::bytea, leaf_hash, appended_at FROM {name} "
+            "ORDER BY leaf_index",
+            swap=swap,
+            name=part.name,
+        )
+        _execute(conn, "ALTER TABLE ledger_entries DETACH PARTITION {name}", name=part.name)
+        _execute(conn, "DROP TABLE {name}", name=part.name)
+        _execute(conn, "ALTER TABLE {swap} ADD PRIMARY KEY (log, leaf_index)", swap=swap)
+        _execute(
+            conn,
+            "ALTER TABLE ledger_entries ATTACH PARTITION {swap} FOR VALUES "
+            "FROM ({log}, {first}) TO ({log}, {end})",
+            swap=swap,
+            log=log,
+            first=part.first_leaf,
+            end=part.end,
+        )
+        guard(conn, swap)
+        conn.execute(
+            ledger_entry_partitions.update()
+            .where(
+                ledger_entry_partitions.c.log == log,
+                ledger_entry_partitions.c.first_leaf == part.first_leaf,
+            )
+            .values(name=swap, state=HASHES)
+        )
+        done.append(part)
+    return done
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value: str | int) -> str:
+    if isinstance(value, int):
+        return str(int(value))
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _execute(conn: Connection, template: str, **names: str | int) -> None:
+    """DDL (which takes no parameters): ``log`` and integers as literals, the rest as quoted
+    identifiers."""
+    values = {
+        key: _literal(value) if key in {"log", "first", "end"} else _ident(str(value))
+        for key, value in names.items()
+    }
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute(template.format(**values))  # no parameters: nothing is interpolated
