@@ -50,6 +50,7 @@ def test_the_demo_finds_the_race_the_pollution_the_regression_and_the_new_flaky_
     ]
     assert gate == {
         "audit.capture_coverage": "fail",  # the shop's three POST routes emit no audit event
+        "logs.no_pii_in_log_calls": "fail",  # shop.domain logs a registration's email
         "migrations.lint": "fail",  # release 1.4 renames orders.total
         "migrations.rollback_safe": "skip",  # no PostgreSQL in the demo
         "tests.determinism_hints": "warn",
@@ -148,10 +149,33 @@ def test_the_demo_checks_the_shop_s_event_schema_and_its_front_end_s_pacts(
     ]
 
 
-def test_the_demo_prints_nine_commands_on_its_project(report: DemoReport) -> None:
+def test_the_demo_catches_the_shop_s_leaking_log_call_and_shows_the_line_redacted(
+    report: DemoReport,
+) -> None:
+    message = "variable 'email' is named like personal data (email) and reaches the log line"
+    assert [(f["file"], f["line"], f["rule"], f["message"]) for f in report.logs["findings"]] == [
+        ("shop/domain.py", 40, "pii-name", message)
+    ]
+    line = (
+        '{"timestamp":"2026-11-20T09:00:00.000Z","level":"info","service":"shop",'
+        '"environment":"demo","version":"1.4.0","message":"registered ada <[EMAIL]>",'
+        '"logger":"shop"}'
+    )
+    assert report.logs["line"] == line
+    out = io.StringIO()
+    render_demo_text(report, Console(file=out, width=200, highlight=False, soft_wrap=True))
+    lines = out.getvalue().splitlines()
+    start = lines.index("Logging")
+    assert lines[start + 1 : start + 3] == [
+        f"shop/domain.py:40: error [pii-name] {message}",
+        f"what it writes through readiness.logs: {line}",
+    ]
+
+
+def test_the_demo_prints_ten_commands_on_its_project(report: DemoReport) -> None:
     commands = printed_commands(report)
 
-    assert [c[:3] for c in commands] == [["readiness", "-C", str(report.directory)]] * 9
+    assert [c[:3] for c in commands] == [["readiness", "-C", str(report.directory)]] * 10
     assert [c[3:] for c in commands] == [
         ["tests", "flaky"],
         ["tests", "show", "tests/test_payments.py::test_webhook_is_acknowledged"],
@@ -159,6 +183,7 @@ def test_the_demo_prints_nine_commands_on_its_project(report: DemoReport) -> Non
         ["audit", "verify"],
         ["audit", "timeline", "order", "ord_1001"],
         ["migrations", "lint"],
+        ["logs", "lint"],
         [
             "contracts",
             "schema",
@@ -182,7 +207,7 @@ def test_the_demo_prints_nine_commands_on_its_project(report: DemoReport) -> Non
 
 def test_every_printed_report_command_works_when_pasted(report: DemoReport) -> None:
     results = []
-    for command in printed_commands(report)[:8]:
+    for command in printed_commands(report)[:9]:
         proc = subprocess.run(
             [str(READINESS), *command[1:]],
             env=clean_env(),
@@ -199,6 +224,7 @@ def test_every_printed_report_command_works_when_pasted(report: DemoReport) -> N
         (["audit", "verify"], 0, ""),
         (["audit", "timeline"], 0, ""),
         (["migrations", "lint"], 1, ""),  # exit 1: the pending migration has a finding
+        (["logs", "lint"], 1, ""),  # exit 1: shop.domain logs an email
         (["contracts", "schema"], 1, ""),  # exit 1: the pull request's schema breaks readers
         (["contracts", "can-i-deploy"], 1, ""),  # exit 1: shop-api failed shop-web 1.1.0's pact
     ]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
+
+log = logging.getLogger("shop")
 
 # A module-level cache: the kind of shared mutable state that makes tests order-dependent.
 CURRENCY = ["USD"]
@@ -33,6 +36,8 @@ class Shop:
         if handle in self.users:
             raise ValueError(f"user {handle!r} exists")
         self.users[handle] = email
+        # A leak the log linter catches (readiness logs lint) and readiness.logs redacts.
+        log.info("registered %s <%s>", handle, email)
 
     def place(self, user: str, sku: str, quantity: int, unit_cents: int) -> Order:
         if self.stock.get(sku, 0) < quantity:

@@ -30,6 +30,7 @@ class DemoReport:
     audit: dict[str, Any] = field(default_factory=dict)
     migrations: dict[str, Any] = field(default_factory=dict)
     contracts: dict[str, Any] = field(default_factory=dict)
+    logs: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = to_jsonable(
@@ -109,6 +110,14 @@ def render_demo_text(report: DemoReport, console: Console) -> None:
                 f"can-i-deploy shop-web {version} to production: {verdict} — {decision['reason']}",
                 markup=False,
             )
+    if report.logs:
+        console.print("\n[bold]Logging[/]", markup=True)
+        for f in report.logs["findings"]:
+            console.print(
+                f"{f['file']}:{f['line']}: {f['severity']} [{f['rule']}] {f['message']}",
+                markup=False,
+            )
+        console.print(f"what it writes through readiness.logs: {report.logs['line']}", markup=False)
     console.print("\nTry next (each line is a command to paste):", markup=False)
     for command in next_commands(report.directory):
         console.print(f"  {command}", markup=False)
@@ -129,6 +138,7 @@ def next_commands(directory: Path) -> list[str]:
         shlex.join([*where, "audit", "verify"]),
         shlex.join([*where, "audit", "timeline", "order", "ord_1001"]),
         shlex.join([*where, "migrations", "lint"]),
+        shlex.join([*where, "logs", "lint"]),
         shlex.join(
             [
                 *where,

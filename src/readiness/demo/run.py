@@ -32,7 +32,12 @@ from readiness.demo.history import (
     prepare_project,
 )
 from readiness.demo.report import DemoReport
-from readiness.demo.shop import lint_shop_migrations, record_shop_audit_trail, record_shop_contracts
+from readiness.demo.shop import (
+    lint_shop_logs,
+    lint_shop_migrations,
+    record_shop_audit_trail,
+    record_shop_contracts,
+)
 from readiness.testhealth.model import RunMeta
 
 
@@ -119,7 +124,7 @@ def run_demo(
         timer=_ticks(),
         actor="demo",
     )
-    report.migrations = lint_shop_migrations(settings)
+    report.migrations, report.logs = lint_shop_migrations(settings), lint_shop_logs(settings)
     report.gate = {"verdict": "fail" if gate.failed else "pass", "report": render(gate, "json")}
     report.gate_text = render(gate, "text")
     return report

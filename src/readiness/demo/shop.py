@@ -191,3 +191,40 @@ def lint_shop_migrations(settings: Settings) -> dict[str, Any]:
         "files": report.files,
         "findings": [{**f.as_dict(), "file": f.file.removeprefix(root)} for f in report.findings],
     }
+
+
+# The shop's registration under readiness.logs, as its service would log it (fixed clock).
+_LOGGED_REGISTRATION = """
+from datetime import UTC, datetime
+from readiness import logs
+logs.configure("shop", "demo", "1.4.0", clock=lambda: datetime(2026, 11, 20, 9, tzinfo=UTC))
+from shop.domain import Shop
+Shop().register("ada", "ada@example.com")
+"""
+
+
+def lint_shop_logs(settings: Settings) -> dict[str, Any]:
+    """The log linter on the shop's code, and the line its leaking call writes through
+    ``readiness.logs`` (the email redacted)."""
+    import subprocess
+    import sys
+
+    from readiness.logcheck import service
+
+    config = settings.logs
+    report = service.lint(
+        service.configured_paths(settings), service.options_from(config), base=settings.root
+    )
+    done = subprocess.run(  # noqa: S603 - our own interpreter running our own snippet
+        [sys.executable, "-c", _LOGGED_REGISTRATION],
+        cwd=settings.root,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return {
+        "files": report.files,
+        "findings": [f.as_dict() for f in report.findings],
+        "line": done.stderr.strip(),
+    }
