@@ -25,6 +25,7 @@ from readiness.contracts.schemas.store import Version
 from readiness.errors import (
     GovernanceRefusedError,
     InputError,
+    SchemaNotFoundError,
     SubjectNotFoundError,
 )
 
@@ -270,6 +271,13 @@ class SchemaGovernance:
         return policy.removal_problems(removed, history, self._today(), rule)
 
     # ------------------------------------------------------------------ registration
+
+    def registered_version(self, subject: str, text: str, schema_type: str | None) -> int | None:
+        """The subject's version holding exactly this schema, if any."""
+        try:
+            return self.registry.lookup(subject, text, schema_type).version
+        except (SubjectNotFoundError, SchemaNotFoundError):
+            return None
 
     def register(
         self,
