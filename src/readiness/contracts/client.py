@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -49,8 +50,7 @@ def report_processed(
         body["at"] = at.isoformat()
     params = {"project": project} if project else None
     endpoint = (
-        f"{url.rstrip('/')}/api/v1/schema-registry/consumers/"
-        f"{httpx.URL(path=consumer).raw_path.decode()}/processed"
+        f"{url.rstrip('/')}/api/v1/schema-registry/consumers/{quote(consumer, safe='')}/processed"
     )
     try:
         with httpx.Client(timeout=timeout, transport=transport) as client:

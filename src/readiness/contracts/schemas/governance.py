@@ -49,6 +49,7 @@ class Evaluation:
     changelog_missing: list[str]  # affected consumers the changelog does not name
     has_changelog: bool
     meaning_consumers: tuple[str, ...] = ()  # consumers reading a field whose meaning changed
+    governed: bool = False  # registration refuses what refusals() lists
 
     @property
     def affected(self) -> list[str]:
@@ -81,7 +82,7 @@ class Evaluation:
             f"consumer {c.consumer}: {m}" for c in self.consumers if c.broken for m in c.messages()
         ]
         items += [m.message() for m in self.meaning]
-        return items + self.refusals()
+        return items + (self.refusals() if self.governed else [])
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -241,6 +242,7 @@ class SchemaGovernance:
             policy.changelog_missing(changelog, affected) if has else affected,
             has,
             tuple(meaning_consumers),
+            self.settings.governance,
         )
 
     def _removals(
