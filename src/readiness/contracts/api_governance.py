@@ -5,7 +5,7 @@ consumer, reporting processed versions and posting samples the writer role."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -200,7 +200,15 @@ def usage(
 
 
 @router.post("/subjects/{subject}/samples", summary="Count sample events (JSON lines)")
-async def samples(request: Request, subject: str, project: CurrentProject, who: Writer) -> Response:
+async def samples(
+    request: Request,
+    subject: str,
+    project: CurrentProject,
+    who: Writer,
+    day: Annotated[
+        date | None, Query(description="The day they belong to (default: today)")
+    ] = None,
+) -> Response:
     body = await request.body()
     if len(body) > MAX_SAMPLES:
         raise InputError(f"samples are at most {MAX_SAMPLES} bytes per request")
@@ -208,7 +216,8 @@ async def samples(request: Request, subject: str, project: CurrentProject, who: 
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError("samples must be UTF-8 JSON lines") from None
-    return _ok(governance(request, project, who).add_samples(subject, text))
+    at = datetime.combine(day, time(), UTC) if day is not None else None
+    return _ok(governance(request, project, who).add_samples(subject, text, at))
 
 
 @router.get("/subjects/{subject}/presence", summary="Field presence and fields that disappeared")

@@ -94,7 +94,7 @@ def test_consumers_register_replace_and_are_audited(stores: Stores, clock: Froze
         ("billing", [], "{not json", SchemaInvalidError),
     ],
 )
-def test_a_bad_consumer_declaration_is_refused(
+def test_a_bad_consumer_declaration_is_refused(  # noqa: PLR0917 - parametrised
     stores: Stores,
     clock: FrozenClock,
     name: str,
