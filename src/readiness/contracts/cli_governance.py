@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -222,14 +222,7 @@ def processed_cmd(  # noqa: PLR0917 - Typer takes its options as parameters
     fmt: Format = FormatOption,
 ) -> None:
     """Report events of a schema version processed by a consumer (schema-version telemetry)."""
-    from datetime import UTC, datetime, time
-
-    at = None
-    if day is not None:
-        try:
-            at = datetime.combine(date.fromisoformat(day), time(), UTC)
-        except ValueError:
-            raise fail_usage(f"--day {day!r}: expected YYYY-MM-DD") from None
+    at = _day(day)
     with governance(ctx) as gov:
         number = gov.report_processed(subject, consumer, version=version, count=count, at=at)
     data: dict[str, Any] = {
@@ -244,19 +237,33 @@ def processed_cmd(  # noqa: PLR0917 - Typer takes its options as parameters
         console.print(f"{subject} v{number}: {count} events processed by {consumer}", markup=False)
 
 
+def _day(day: str | None) -> datetime | None:
+    if day is None:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(day), time(), UTC)
+    except ValueError:
+        raise fail_usage(f"--day {day!r}: expected YYYY-MM-DD") from None
+
+
 def samples_cmd(
     ctx: typer.Context,
     subject: Annotated[str, typer.Argument(help="The subject.")],
     file: Annotated[
         Path | None, typer.Argument(help="Sample events, JSON lines (default: report only).")
     ] = None,
+    day: Annotated[
+        str | None,
+        typer.Option("--day", help="The day they belong to, YYYY-MM-DD (default: today)."),
+    ] = None,
     fmt: Format = FormatOption,
 ) -> None:
-    """Count sample events into today's field presence and report fields that disappeared
-    (exit 1 when one did)."""
+    """Count sample events into a day's field presence and report the fields present the day
+    before and gone that day (exit 1 when one is)."""
+    at = _day(day)
     with governance(ctx) as gov:
-        added = gov.add_samples(subject, read_text(file)) if file is not None else None
-        report = gov.presence_report(subject)
+        added = gov.add_samples(subject, read_text(file), at) if file is not None else None
+        report = gov.presence_report(subject, at.date() if at else None)
     if fmt is Format.JSON:
         emit_json({"added": added, **report})
     else:

@@ -128,7 +128,7 @@ def test_an_added_enum_value_breaks_strict_readers_only(
     consumer = policy.Consumer("billing", reader_schema=reader, strict=strict)
     found = policy.reader_incompatibilities(consumer, writer, checker)
     assert [i.kind for i in found] == expected
-    assert all(i.direction == "READER" and "'billing'" in i.why for i in found)
+    assert all(i.direction == "READER" and "consumer 'billing'" in i.why for i in found)
 
 
 def test_a_tolerant_reader_still_breaks_on_a_type_change() -> None:

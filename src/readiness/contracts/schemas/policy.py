@@ -75,7 +75,7 @@ def _labelled(item: Incompatibility, consumer: str) -> Incompatibility:
         item.kind,
         item.reader,
         item.writer,
-        f"{item.why}; consumer {consumer!r}'s reader schema cannot read it",
+        f"{item.why}; the reader schema of consumer {consumer!r} cannot read it",
         "READER",
     )
 
@@ -92,10 +92,16 @@ def impact(
     kind: str,
     checker: Checker,
 ) -> list[ConsumerImpact]:
-    """Each consumer with the incompatibilities that touch a field it reads, plus those of its
-    own reader schema against ``writer`` (None: no new writer, the mapping only)."""
+    """Each consumer with what breaks it: a consumer with a reader schema is checked against
+    ``writer`` with that schema (it says exactly what it reads); one without (or when
+    ``writer`` is None) gets the ``incompatibilities`` that touch a field it declares."""
     out: list[ConsumerImpact] = []
     for consumer in sorted(consumers, key=lambda c: c.name):
+        if consumer.reader_schema is not None and writer is not None:
+            out.append(
+                ConsumerImpact(consumer.name, reader_incompatibilities(consumer, writer, checker))
+            )
+            continue
         reads = consumer.reads(kind)
         hits = [
             i
@@ -103,8 +109,6 @@ def impact(
             if (consumer.strict or i.kind not in ENUM_KINDS)
             and any(related(field_path(i.path, kind), f) for f in reads)
         ]
-        if writer is not None:
-            hits += reader_incompatibilities(consumer, writer, checker)
         out.append(ConsumerImpact(consumer.name, hits))
     return out
 
