@@ -148,13 +148,17 @@ def version_dates(conn: Connection, project: str, subject: str) -> dict[int, dat
 
 
 def _add(conn: Connection, table: sa.Table, key: dict[str, object], column: str, n: int) -> None:
-    """Add ``n`` to a daily counter row, creating it at ``n``."""
+    """Add ``n`` to a daily counter row, creating it at ``n``. Two writers creating the same
+    row race: the loser's insert fails inside a savepoint and it adds to the winner's row."""
     where = sa.and_(*(table.c[k] == v for k, v in key.items()))
-    updated = conn.execute(
-        table.update().where(where).values({column: table.c[column] + n})
-    ).rowcount
-    if updated == 0:
-        conn.execute(table.insert().values(**key, **{column: n}))
+    increment = table.update().where(where).values({column: table.c[column] + n})
+    if conn.execute(increment).rowcount:
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(table.insert().values(**key, **{column: n}))
+    except sa.exc.IntegrityError:
+        conn.execute(increment)
 
 
 def add_processed(
