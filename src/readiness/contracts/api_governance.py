@@ -48,8 +48,8 @@ async def _json(request: Request) -> dict[str, Any]:
 
     try:
         data = json.loads(await request.body() or b"{}")
-    except ValueError:
-        raise InputError("the request body is not JSON") from None
+    except (ValueError, RecursionError):
+        raise InputError("the request body is not JSON (or nested too deeply)") from None
     if not isinstance(data, dict):
         raise InputError("the request body is a JSON object")
     return data

@@ -99,8 +99,8 @@ def _ok(data: Any) -> Response:
 async def _body(request: Request) -> dict[str, Any]:
     try:
         data = json.loads(await request.body() or b"{}")
-    except ValueError:
-        raise InputError("the request body is not JSON") from None
+    except (ValueError, RecursionError):
+        raise InputError("the request body is not JSON (or nested too deeply)") from None
     if not isinstance(data, dict):
         raise InputError("the request body is a JSON object")
     return data

@@ -146,6 +146,8 @@ def test_impact_names_the_consumers_of_a_field_and_of_a_candidate(server: Server
         ("put", "/subjects/o/consumers/c", b'{"fields": "amount"}', "'fields' must be a list"),
         ("put", "/subjects/o/consumers/c", b'{"strict": "yes"}', "'strict' must be true or false"),
         ("post", "/consumers/c/processed", b"{", "the request body is not JSON"),
+        ("put", "/subjects/o/consumers/c", b"[" * 100_000, "the request body is not JSON"),
+        ("post", "/subjects/o/samples", b"[" * 100_000, "sample line 1: nested too deeply"),
         (
             "post",
             "/consumers/c/processed",

@@ -4,6 +4,7 @@ cycle), and field presence (exactly at the thresholds)."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import date
 from typing import Any
@@ -311,3 +312,20 @@ def test_a_field_that_disappears_is_reported_exactly_at_the_thresholds(
 
 def test_no_events_on_a_day_reports_nothing() -> None:
     assert presence.drops((10, {"a": 10}), (0, {}), high=100.0, low=0.0) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 100_000, "sample line 1: nested too deeply"),
+        (json.dumps({"a" * 501: 1}), "sample event 1: field path longer than 500 characters"),
+        (
+            json.dumps({f"f{i}": 1 for i in range(10_001)}),
+            "samples hold more than 10000 distinct field paths",
+        ),
+    ],
+)
+def test_hostile_samples_are_refused_with_an_input_error(text: str, message: str) -> None:
+    with pytest.raises(InputError) as refused:
+        presence.count(presence.parse_samples(text))
+    assert refused.value.message.startswith(message)

@@ -427,6 +427,8 @@ class SchemaGovernance:
 
     def add_samples(self, subject: str, text: str, at: datetime | None = None) -> dict[str, Any]:
         """Count a batch of sample events (JSON lines) into ``at``'s day (default today)."""
+        if not subject or len(subject) > 255:
+            raise InputError("a subject name is 1 to 255 characters")
         events = presence.parse_samples(text)
         total, present = presence.count(events)
         day = (at or self.registry.clock.now()).date()

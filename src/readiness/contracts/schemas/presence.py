@@ -15,6 +15,8 @@ from readiness.errors import InputError
 
 MAX_LINE = 1_000_000
 MAX_DEPTH = 32
+MAX_PATH = 500  # the stored path's length
+MAX_PATHS = 10_000  # distinct field paths in one batch
 
 
 def parse_samples(text: str) -> list[dict[str, Any]]:
@@ -29,6 +31,8 @@ def parse_samples(text: str) -> list[dict[str, Any]]:
             event = json.loads(line)
         except ValueError as exc:
             raise InputError(f"sample line {number}: not JSON ({exc})") from None
+        except RecursionError:
+            raise InputError(f"sample line {number}: nested too deeply") from None
         if not isinstance(event, dict):
             raise InputError(
                 f"sample line {number}: expected a JSON object (got {type(event).__name__})"
@@ -65,7 +69,16 @@ def count(events: Iterable[Mapping[str, Any]]) -> tuple[int, Counter[str]]:
     present: Counter[str] = Counter()
     for event in events:
         total += 1
-        present.update(present_paths(event))
+        paths = present_paths(event)
+        long = next((p for p in paths if len(p) > MAX_PATH), None)
+        if long is not None:
+            raise InputError(
+                f"sample event {total}: field path longer than {MAX_PATH} characters "
+                f"({long[:40]}...)"
+            )
+        present.update(paths)
+        if len(present) > MAX_PATHS:
+            raise InputError(f"samples hold more than {MAX_PATHS} distinct field paths")
     return total, present
 
 
