@@ -266,3 +266,38 @@ def test_a_field_present_yesterday_and_gone_today_is_reported(
     ]
     assert [d["message"] for d in report["drops"]] == ["amount: present in 100% of events, then 0%"]
     assert gov.presence_report(SUBJECT, date(2026, 3, 9))["drops"] == []
+
+
+def avro(symbols: list[str], doc: str) -> str:
+    return json.dumps(
+        {
+            "type": "record",
+            "name": "Refund",
+            "fields": [
+                {"name": "amount", "type": "long", "doc": doc},
+                {"name": "reason", "type": {"type": "enum", "name": "R", "symbols": symbols}},
+            ],
+        }
+    )
+
+
+def test_avro_subjects_get_the_same_governance(stores: Stores, clock: FrozenClock) -> None:
+    gov = governed(stores, clock)
+    gov.register("refunds-value", avro(["LATE"], "EUR"), "AVRO")
+    gov.register_consumer("refunds-value", "strict", reader_schema=avro(["LATE"], "EUR"))
+    gov.register_consumer(
+        "refunds-value", "tolerant", reader_schema=avro(["LATE"], "EUR"), strict=False
+    )
+    gov.register_consumer("refunds-value", "billing", fields=["amount"])
+
+    evaluation = gov.evaluate("refunds-value", avro(["LATE", "OTHER"], "cents"))
+
+    assert [(c.consumer, [i.kind for i in c.incompatibilities]) for c in evaluation.consumers] == [
+        ("billing", []),
+        ("strict", ["enum_symbols_missing"]),
+        ("tolerant", []),
+    ]
+    assert [m.message() for m in evaluation.meaning] == [
+        "meaning changed at amount: doc: 'EUR' -> 'cents'"
+    ]
+    assert evaluation.affected == ["billing", "strict", "tolerant"]
