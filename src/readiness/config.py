@@ -388,6 +388,20 @@ class LogsSettings(BaseModel):
     stack_frames: int = Field(default=10, ge=1, le=1000)  # the frame limit advised
 
 
+class ContractsSettings(BaseModel):
+    """``[tool.readiness.contracts]``: schema-registry governance (docs/contracts-registry.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schemas: dict[str, str] = Field(default_factory=dict)  # subject -> schema file in the repo
+    schemas_dir: str | None = None  # or every *.json/*.avsc here, subject = file stem
+    governance: bool = False  # refuse breaking/meaning changes without a changelog, early removals
+    deprecation_days: int = Field(default=90, ge=0)  # the deprecation cycle before a removal
+    usage_window_days: int = Field(default=30, ge=1)  # "no consumer processed it in N days"
+    presence_high: float = Field(default=100.0, ge=0, le=100)  # % of events the day before...
+    presence_low: float = Field(default=0.0, ge=0, le=100)  # ...and at most this % the next day
+
+
 class Settings(BaseModel):
     """All settings of one project."""
 
@@ -413,6 +427,7 @@ class Settings(BaseModel):
     audit: AuditSettings = Field(default_factory=AuditSettings)
     migrations: MigrationsSettings = Field(default_factory=MigrationsSettings)
     logs: LogsSettings = Field(default_factory=LogsSettings)
+    contracts: ContractsSettings = Field(default_factory=ContractsSettings)
 
     @field_validator("project")
     @classmethod

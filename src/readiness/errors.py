@@ -32,7 +32,8 @@ and exits 2, the server maps it to a status code and the JSON error shape
         ├── SubjectNotFoundError        subject_not_found 404 (40401)
         ├── VersionNotFoundError        version_not_found 404 (40402)
         ├── SchemaNotFoundError         schema_not_found 404 (40403)
-        └── IncompatibleSchemaError     schema_incompatible 409 (409)
+        ├── IncompatibleSchemaError     schema_incompatible 409 (409)
+        └── GovernanceRefusedError      schema_governance_refused 409 (409)
 
 Messages say what was expected, what arrived and how to fix it.
 """
@@ -267,5 +268,15 @@ class IncompatibleSchemaError(ContractsError, ConflictError):
     """A new version breaks the subject's compatibility mode (Confluent 409)."""
 
     code = "schema_incompatible"
+    http_status = 409
+    registry_code = 409
+
+
+class GovernanceRefusedError(ContractsError, ConflictError):
+    """Schema governance refuses a registration: a breaking or meaning change without a
+    changelog naming the affected consumers, or a field removed before its deprecation cycle
+    ended (409)."""
+
+    code = "schema_governance_refused"
     http_status = 409
     registry_code = 409

@@ -99,8 +99,8 @@ def _ok(data: Any) -> Response:
 async def _body(request: Request) -> dict[str, Any]:
     try:
         data = json.loads(await request.body() or b"{}")
-    except ValueError:
-        raise InputError("the request body is not JSON") from None
+    except (ValueError, RecursionError):
+        raise InputError("the request body is not JSON (or nested too deeply)") from None
     if not isinstance(data, dict):
         raise InputError("the request body is a JSON object")
     return data
@@ -177,8 +177,13 @@ def get_version_schema(
 async def register(
     request: Request, subject: str, project: CurrentProject, who: Writer
 ) -> Response:
+    from readiness.contracts.api_governance import governance
+
     schema, kind = await _schema_of(request)
-    item = _registry(request, project, who).register(subject, schema, kind)
+    changelog = (await _body(request)).get("changelog")
+    if changelog is not None and not isinstance(changelog, str):
+        raise InputError("'changelog' must be a string naming the affected consumers")
+    item = governance(request, project, who).register(subject, schema, kind, changelog)
     return _ok({"id": item.schema.id, **_version_body(item)})
 
 
@@ -261,3 +266,21 @@ def _no_subject_config(subject: str) -> ReadinessError:
     from readiness.errors import SubjectNotFoundError
 
     return SubjectNotFoundError(f"subject {subject!r} has no compatibility level of its own")
+
+
+def _include_governance() -> None:
+    # The governance routes share the prefix and the registry's error shape.
+    from readiness.contracts.api_governance import router as governance_router
+
+    for route in governance_router.routes:
+        assert isinstance(route, APIRoute)
+        router.add_api_route(
+            route.path,
+            route.endpoint,
+            methods=sorted(route.methods or ()),
+            summary=route.summary,
+            route_class_override=_RegistryRoute,
+        )
+
+
+_include_governance()

@@ -1,16 +1,18 @@
-"""``readiness contracts schema``: register, check, diff and list event schemas in the local
-registry (the project's state database)."""
+"""``readiness schemas`` (also ``readiness contracts schema``): register, check, diff and list
+event schemas in the local registry (the project's state database), and govern them
+(consumers, impact, usage, samples: :mod:`readiness.contracts.cli_governance`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from readiness.console import Format, FormatOption, console, emit_json, fail_usage, state
+from readiness.contracts import cli_governance
 
 if TYPE_CHECKING:
     from readiness.contracts.schemas.service import SchemaRegistry
@@ -54,21 +56,31 @@ def _read(path: Path, kind: str | None) -> tuple[str, str]:
 
 
 @app.command("register")
-def register_cmd(
+def register_cmd(  # noqa: PLR0917 - Typer takes its options as parameters
     ctx: typer.Context,
     subject: Annotated[str, typer.Argument(help="The subject, e.g. payments-value.")],
     file: Annotated[Path, typer.Argument(help="The schema file (.json or .avsc).")],
     kind: Annotated[str | None, TypeOption] = None,
+    changelog: Annotated[
+        Path | None,
+        typer.Option(
+            "--changelog",
+            help="A changelog entry naming the affected consumers, stored with the version "
+            "(default: none).",
+        ),
+    ] = None,
     fmt: Format = FormatOption,
 ) -> None:
-    """Register a schema version; exit 1 when it breaks the subject's compatibility mode."""
-    from readiness.errors import IncompatibleSchemaError
+    """Register a schema version; exit 1 when it breaks the subject's compatibility mode or
+    governance refuses it (a breaking or meaning change without a changelog)."""
+    from readiness.errors import GovernanceRefusedError, IncompatibleSchemaError
 
     text, schema_type = _read(file, kind)
-    with _registry(ctx) as registry:
+    note = cli_governance.read_text(changelog) if changelog is not None else None
+    with cli_governance.governance(ctx) as gov:
         try:
-            version = registry.register(subject, text, schema_type)
-        except IncompatibleSchemaError as exc:
+            version = gov.register(subject, text, schema_type, note)
+        except (IncompatibleSchemaError, GovernanceRefusedError) as exc:
             if fmt is Format.JSON:
                 emit_json({"registered": False, "error": exc.message, **exc.details})
             else:
@@ -95,27 +107,41 @@ def check_cmd(  # noqa: PLR0917 - Typer takes its options as parameters
         ),
     ] = None,
     kind: Annotated[str | None, TypeOption] = None,
+    changelog: Annotated[
+        Path | None,
+        typer.Option("--changelog", help="The changelog entry to check with (default: none)."),
+    ] = None,
     fmt: Format = FormatOption,
 ) -> None:
-    """Would the schema be accepted? Exit 0 compatible, 1 incompatible (each reason printed)."""
+    """Would the schema be accepted? Exit 0 compatible, 1 incompatible (each reason printed,
+    with the registered consumers it affects and what governance asks for)."""
     text, schema_type = _read(file, kind)
-    with _registry(ctx) as registry:
-        result = registry.test(subject, text, schema_type, version)
-    if fmt is Format.JSON:
-        emit_json(
-            {
+    note = cli_governance.read_text(changelog) if changelog is not None else None
+    with cli_governance.governance(ctx) as gov:
+        data: dict[str, Any]
+        if version is not None:
+            result = gov.registry.test(subject, text, schema_type, version)
+            data = {
                 "compatible": result.compatible,
                 "mode": result.mode,
                 "messages": result.messages,
                 "incompatibilities": [i.as_dict() for i in result.incompatibilities],
             }
-        )
+        else:
+            evaluation = gov.evaluate(subject, text, schema_type, note)
+            data = evaluation.as_dict()
+            refused = gov.settings.governance and not evaluation.new_subject
+            data["compatible"] = evaluation.compatible and not (refused and evaluation.refusals())
+    if fmt is Format.JSON:
+        emit_json(data)
     else:
-        verdict = "compatible" if result.compatible else "INCOMPATIBLE"
-        console.print(f"{subject}: {verdict} ({result.mode})")
-        for message in result.messages:
+        verdict = "compatible" if data["compatible"] else "INCOMPATIBLE"
+        console.print(f"{subject}: {verdict} ({data['mode']})")
+        for message in data["messages"]:
             console.print(f"  {message}", markup=False, soft_wrap=True)
-    if not result.compatible:
+        if data.get("affected_consumers"):
+            console.print(f"  consumers affected: {', '.join(data['affected_consumers'])}")
+    if not data["compatible"]:
         raise typer.Exit(1)
 
 
@@ -127,27 +153,20 @@ def diff_cmd(
     new: Annotated[str, typer.Argument(help="The newer version (a number or latest).")] = "latest",
     fmt: Format = FormatOption,
 ) -> None:
-    """A changelog between two versions: fields added, removed, changed, and what breaks."""
-    import json
-
-    from readiness.contracts.schemas import formats
-    from readiness.contracts.schemas.diff import changelog
-
-    with _registry(ctx) as registry:
-        a, b = registry.version(subject, old), registry.version(subject, new)
-    if a.schema.schema_type != b.schema.schema_type:
-        raise fail_usage(f"versions {a.version} and {b.version} have different schema types")
-    log = changelog(
-        json.loads(a.schema.text),
-        json.loads(b.schema.text),
-        formats.checker(a.schema.schema_type),
-    )
+    """A changelog between two versions: fields added, removed, changed, meaning changes, what
+    breaks, the consumers each change affects, and the changelog registered with the newer one."""
+    with cli_governance.governance(ctx) as gov:
+        data = gov.diff(subject, old, new)
     if fmt is Format.JSON:
-        emit_json({"subject": subject, "old": a.version, "new": b.version, **log.as_dict()})
+        emit_json(data)
         return
-    console.print(f"{subject}: version {a.version} -> {b.version}")
-    for line in log.lines():
+    console.print(f"{subject}: version {data['old']} -> {data['new']}")
+    for line in data["lines"]:
         console.print(f"  {line}", markup=False, soft_wrap=True)
+    if data["changelog"]:
+        console.print("  changelog:", markup=False)
+        for line in data["changelog"].splitlines():
+            console.print(f"    {line}", markup=False, soft_wrap=True)
 
 
 @app.command("list")
@@ -208,3 +227,9 @@ def config_cmd(
         emit_json({"subject": subject, "compatibility": current})
     else:
         console.print(f"{subject or '(global)'}: {current}")
+
+
+cli_governance.register(app)
+
+# ``readiness schemas ...``: the same commands as a top-level sub-app (the root mounts it).
+schemas_app = app

@@ -31,7 +31,7 @@ def run(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_the_documented_commands_work_when_pasted(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "examples" / "contracts", tmp_path / "examples" / "contracts")
-    assert len(commands()) == 13
+    assert len(commands()) == 27
     outputs: dict[str, str] = {}
     for command in commands():
         done = run(command, tmp_path)
@@ -41,4 +41,11 @@ def test_the_documented_commands_work_when_pasted(tmp_path: Path) -> None:
     check = (
         "readiness contracts schema check orders-value examples/contracts/orders-v3-breaking.json"
     )
-    assert shown == [outputs[check], outputs["readiness contracts schema diff orders-value 1 2"]]
+    refunds = "readiness contracts schema {} refunds-value examples/contracts/refunds-{}"
+    assert shown == [
+        outputs[check],
+        outputs["readiness contracts schema diff orders-value 1 2"],
+        outputs[refunds.format("check", "v2.json")],
+        outputs["readiness contracts schema diff refunds-value 1 2"],
+        outputs[refunds.format("samples", "samples-day2.jsonl --day 2026-03-10")],
+    ]

@@ -32,6 +32,8 @@ def parse(text: str, kind: str) -> Any:
         document = json.loads(text)
     except ValueError as exc:
         raise SchemaInvalidError(f"the schema is not JSON: {exc}") from None
+    except RecursionError:
+        raise SchemaInvalidError("the schema is nested too deeply") from None
     if kind == "AVRO":
         avro_compat.parse(document)
     else:

@@ -1,0 +1,471 @@
+"""The registry's governance use cases (handbook 21.5, 21.7, Q9, Q11, Q22): consumers and their
+reader schemas, field-level impact, meaning changes, the changelog a breaking or meaning change
+needs, deprecation before removal, processed-version telemetry and field-presence monitoring.
+
+It wraps :class:`~readiness.contracts.schemas.service.SchemaRegistry` (reads and the plain
+registration) and adds its own tables (``governance_store``). Consumer registrations and
+governed registrations write audit events in their transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from readiness.audit.outbox.service import record
+from readiness.config import ContractsSettings
+from readiness.contracts.schemas import formats, governance_store, policy, presence
+from readiness.contracts.schemas.compat import Incompatibility, check_against
+from readiness.contracts.schemas.diff import changelog as diff_changelog
+from readiness.contracts.schemas.fields import fields_of
+from readiness.contracts.schemas.service import SchemaRegistry
+from readiness.contracts.schemas.store import Version
+from readiness.errors import (
+    GovernanceRefusedError,
+    InputError,
+    SchemaNotFoundError,
+    SubjectNotFoundError,
+)
+
+MAX_NAME = 200
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What registering a candidate would do: the mode's verdict, the consumers it touches,
+    the meaning changes and early removals, and whether the changelog covers them."""
+
+    subject: str
+    new_subject: bool
+    mode: str
+    incompatibilities: list[Incompatibility]  # the subject's mode
+    breaking: list[Incompatibility]  # old readers (FORWARD, latest) cannot read new data
+    consumers: list[policy.ConsumerImpact]
+    meaning: list[policy.MeaningChange]
+    removals: list[policy.RemovalProblem]
+    changelog_required: bool
+    changelog_missing: list[str]  # affected consumers the changelog does not name
+    has_changelog: bool
+    meaning_consumers: tuple[str, ...] = ()  # consumers reading a field whose meaning changed
+    governed: bool = False  # registration refuses what refusals() lists
+
+    @property
+    def affected(self) -> list[str]:
+        names = {c.consumer for c in self.consumers if c.broken}
+        return sorted(names | set(self.meaning_consumers))
+
+    @property
+    def compatible(self) -> bool:
+        return not self.incompatibilities
+
+    def refusals(self) -> list[str]:
+        """Why governance refuses the registration (empty: it may go in)."""
+        out = [r.message() for r in self.removals]
+        if self.changelog_required and not self.has_changelog:
+            who = ", ".join(self.affected) or "no registered consumer"
+            out.append(
+                f"a breaking or meaning change needs a changelog entry naming the affected "
+                f"consumers ({who}); pass --changelog FILE or 'changelog' in the request"
+            )
+        elif self.changelog_required and self.changelog_missing:
+            out.append(
+                "the changelog does not name the affected consumers: "
+                + ", ".join(self.changelog_missing)
+            )
+        return out
+
+    def messages(self) -> list[str]:
+        items = [i.message() for i in self.incompatibilities]
+        items += [
+            f"consumer {c.consumer}: {m}" for c in self.consumers if c.broken for m in c.messages()
+        ]
+        items += [m.message() for m in self.meaning]
+        return items + (self.refusals() if self.governed else [])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "subject": self.subject,
+            "new_subject": self.new_subject,
+            "compatible": self.compatible,
+            "mode": self.mode,
+            "messages": self.messages(),
+            "incompatibilities": [i.as_dict() for i in self.incompatibilities],
+            "breaking": [i.as_dict() for i in self.breaking],
+            "consumers": [c.as_dict() for c in self.consumers],
+            "affected_consumers": self.affected,
+            "meaning_changes": [m.as_dict() for m in self.meaning],
+            "removals": [r.message() for r in self.removals],
+            "changelog_required": self.changelog_required,
+            "changelog_missing": self.changelog_missing,
+            "refusals": self.refusals(),
+        }
+
+
+@dataclass
+class SchemaGovernance:
+    """Governance over one project's registry; ``settings`` holds the policy (cycle, window,
+    thresholds, whether registrations are refused)."""
+
+    registry: SchemaRegistry
+    settings: ContractsSettings = field(default_factory=ContractsSettings)
+
+    @property
+    def _project(self) -> str:
+        return self.registry.project
+
+    def _today(self) -> date:
+        return self.registry.clock.now().date()
+
+    def _kind_of(self, subject: str, schema_type: str | None) -> str:
+        if schema_type is not None:
+            return formats.schema_type(schema_type)
+        try:
+            return self.registry.version(subject, "latest").schema.schema_type
+        except SubjectNotFoundError:
+            return "JSON"
+
+    # ------------------------------------------------------------------ consumers
+
+    def register_consumer(
+        self,
+        subject: str,
+        name: str,
+        *,
+        fields: list[str] | None = None,
+        reader_schema: str | None = None,
+        schema_type: str | None = None,
+        strict: bool = True,
+    ) -> policy.Consumer:
+        """Register (or replace) ``name`` as a consumer of ``subject``."""
+        if not name or len(name) > MAX_NAME or not name.strip() == name:
+            raise InputError(f"a consumer name is 1 to {MAX_NAME} characters (got {name!r})")
+        if not subject or len(subject) > 255:
+            raise InputError("a subject name is 1 to 255 characters")
+        paths = [str(f) for f in fields or []]
+        if any(not p or len(p) > 500 for p in paths):
+            raise InputError("each field path is 1 to 500 characters, e.g. order.amount")
+        kind = self._kind_of(subject, schema_type)
+        document = formats.parse(reader_schema, kind) if reader_schema is not None else None
+        self.registry._ensure_project()
+        with self.registry.stores.state.begin() as conn:
+            governance_store.upsert_consumer(
+                conn,
+                self._project,
+                subject,
+                name=name,
+                strict=strict,
+                fields=paths,
+                reader_schema=reader_schema,
+                at=self.registry.clock.now(),
+                by=self.registry.actor,
+            )
+            record(
+                conn,
+                clock=self.registry.clock,
+                actor=self.registry.actor,
+                action="schemas.consumer.registered",
+                target_type="schema_subject",
+                target_id=subject,
+                details={
+                    "project": self._project,
+                    "consumer": name,
+                    "strict": strict,
+                    "fields": sorted(set(paths)),
+                    "reader_schema": document is not None,
+                },
+            )
+        return policy.Consumer(name, tuple(sorted(set(paths))), document, strict)
+
+    def consumers(self, subject: str) -> list[policy.Consumer]:
+        with self.registry.stores.state.connect() as conn:
+            rows = governance_store.consumers(conn, self._project, subject)
+        return [
+            policy.Consumer(
+                r.name,
+                tuple(r.fields),
+                json.loads(r.reader_schema) if r.reader_schema is not None else None,
+                r.strict,
+            )
+            for r in rows
+        ]
+
+    def consumers_reading(self, subject: str, path: str) -> list[str]:
+        """ "Which registered consumers read ``amount``?" """
+        return policy.consumers_reading(self.consumers(subject), path, self._kind_of(subject, None))
+
+    # ------------------------------------------------------------------ evaluation
+
+    def evaluate(
+        self,
+        subject: str,
+        text: str,
+        schema_type: str | None = None,
+        changelog: str | None = None,
+    ) -> Evaluation:
+        """Everything governance says of registering ``text`` under ``subject`` now."""
+        kind = formats.schema_type(schema_type) if schema_type else self._kind_of(subject, None)
+        document = formats.parse(text, kind)
+        checker = formats.checker(kind)
+        consumers = self.consumers(subject)
+        try:
+            existing = self.registry.versions(subject)
+        except SubjectNotFoundError:
+            existing = []
+        mode = self.registry.compatibility(subject)
+        same = [v for v in existing if v.schema.schema_type == kind]
+        olds = [json.loads(v.schema.text) for v in same]
+        incompatible = self.registry.test(subject, text, kind).incompatibilities if existing else []
+        breaking = check_against(checker, "FORWARD", document, olds[-1:]) if olds else []
+        impacts = policy.impact(consumers, breaking + incompatible, document, kind, checker)
+        meaning = policy.meaning_changes(olds[-1], document, kind) if olds else []
+        meaning_consumers = sorted(
+            {n for m in meaning for n in policy.consumers_reading(consumers, m.path, kind)}
+        )
+        removals = self._removals(subject, same, olds, document, kind)
+        required = bool(
+            breaking or incompatible or meaning or any(c.broken for c in impacts) or removals
+        )
+        affected = sorted({c.consumer for c in impacts if c.broken} | set(meaning_consumers))
+        has = bool(changelog and changelog.strip())
+        return Evaluation(
+            subject,
+            not existing,
+            mode,
+            incompatible,
+            breaking,
+            impacts,
+            meaning,
+            removals,
+            required,
+            policy.changelog_missing(changelog, affected) if has else affected,
+            has,
+            tuple(meaning_consumers),
+            self.settings.governance,
+        )
+
+    def _removals(
+        self, subject: str, same: list[Version], olds: list[Any], document: Any, kind: str
+    ) -> list[policy.RemovalProblem]:
+        if not olds:
+            return []
+        removed = policy.removed_fields(fields_of(olds[-1], kind), fields_of(document, kind))
+        if not removed:
+            return []
+        window = self.settings.usage_window_days
+        with self.registry.stores.state.connect() as conn:
+            dates = governance_store.version_dates(conn, self._project, subject)
+            rows = governance_store.usage(
+                conn, self._project, subject, self._today() - timedelta(days=window - 1)
+            )
+        processed: dict[int, dict[str, int]] = {}
+        for row in rows:
+            processed.setdefault(row.version, {})[row.consumer] = row.count
+        history = policy.History(
+            [
+                (v.version, _date(dates[v.version]), fields_of(old, kind))
+                for v, old in zip(same, olds, strict=True)
+            ],
+            processed,
+        )
+        rule = policy.RemovalPolicy(self.settings.deprecation_days, window)
+        return policy.removal_problems(removed, history, self._today(), rule)
+
+    # ------------------------------------------------------------------ registration
+
+    def registered_version(self, subject: str, text: str, schema_type: str | None) -> int | None:
+        """The subject's version holding exactly this schema, if any."""
+        try:
+            return self.registry.lookup(subject, text, schema_type).version
+        except (SubjectNotFoundError, SchemaNotFoundError):
+            return None
+
+    def register(
+        self,
+        subject: str,
+        text: str,
+        schema_type: str | None = None,
+        changelog: str | None = None,
+    ) -> Version:
+        """Register ``text``; with governance on, a breaking or meaning change without a
+        changelog naming its consumers, or an early removal, is refused
+        (:class:`GovernanceRefusedError`, 409). A given changelog is stored with the version."""
+        if self.settings.governance:
+            evaluation = self.evaluate(subject, text, schema_type, changelog)
+            reasons = evaluation.refusals()
+            if reasons and not evaluation.new_subject:
+                raise GovernanceRefusedError(
+                    f"registration of {subject!r} refused by schema governance: "
+                    + "; ".join(reasons),
+                    details={
+                        "reasons": reasons,
+                        "affected_consumers": evaluation.affected,
+                        "messages": evaluation.messages(),
+                    },
+                )
+        version = self.registry.register(subject, text, schema_type)
+        if changelog and changelog.strip():
+            with self.registry.stores.state.begin() as conn:
+                if version.version not in governance_store.changelogs(conn, self._project, subject):
+                    governance_store.insert_changelog(
+                        conn,
+                        self._project,
+                        subject,
+                        version=version.version,
+                        text=changelog,
+                        at=self.registry.clock.now(),
+                    )
+        return version
+
+    def changelogs(self, subject: str) -> dict[int, str]:
+        with self.registry.stores.state.connect() as conn:
+            return governance_store.changelogs(conn, self._project, subject)
+
+    # ------------------------------------------------------------------ diff
+
+    def diff(self, subject: str, old: str | int, new: str | int = "latest") -> dict[str, Any]:
+        """The human-readable changelog between two versions, with meaning changes, the
+        consumers each change touches, and the changelog registered with the newer version."""
+        a, b = self.registry.version(subject, old), self.registry.version(subject, new)
+        if a.schema.schema_type != b.schema.schema_type:
+            raise InputError(f"versions {a.version} and {b.version} have different schema types")
+        kind = a.schema.schema_type
+        found = self.diff_documents(
+            subject, json.loads(a.schema.text), json.loads(b.schema.text), kind
+        )
+        logged = self.changelogs(subject).get(b.version)
+        return found | {"old": a.version, "new": b.version, "changelog": logged}
+
+    def diff_documents(self, subject: str, old: Any, new: Any, kind: str) -> dict[str, Any]:
+        checker = formats.checker(kind)
+        log = diff_changelog(old, new, checker)
+        meaning = policy.meaning_changes(old, new, kind)
+        consumers = self.consumers(subject)
+        impacts = policy.impact(consumers, log.forward, new, kind, checker)
+        lines = log.lines() + [f"! {m.message()}" for m in meaning]
+        lines += [
+            f"! consumer {c.consumer} affected: {m}"
+            for c in impacts
+            if c.broken
+            for m in c.messages()
+        ]
+        return {
+            "subject": subject,
+            **log.as_dict(),
+            "lines": lines,
+            "meaning_changes": [m.as_dict() for m in meaning],
+            "consumers": [c.as_dict() for c in impacts],
+        }
+
+    # ------------------------------------------------------------------ telemetry
+
+    def report_processed(
+        self,
+        subject: str,
+        consumer: str,
+        *,
+        version: int | None = None,
+        schema_id: int | None = None,
+        count: int = 1,
+        at: datetime | None = None,
+    ) -> int:
+        """Add ``count`` events of ``subject``'s version (or schema id) processed by
+        ``consumer`` on ``at``'s day (default today); returns the version number."""
+        if not consumer or len(consumer) > MAX_NAME:
+            raise InputError(f"a consumer name is 1 to {MAX_NAME} characters")
+        if count < 1 or count > 10**12:
+            raise InputError(f"count must be 1 to 10^12 (got {count})")
+        if (version is None) == (schema_id is None):
+            raise InputError("give exactly one of 'version' and 'id'")
+        if version is not None:
+            number = self.registry.version(subject, version).version
+        else:
+            held = [v for v in self.registry.versions(subject) if v.schema.id == schema_id]
+            if not held:
+                raise InputError(f"schema id {schema_id} is not a version of {subject!r}")
+            number = held[0].version
+        day = (at or self.registry.clock.now()).date()
+        with self.registry.stores.state.begin() as conn:
+            governance_store.add_processed(
+                conn, self._project, subject, consumer=consumer, version=number, day=day, n=count
+            )
+        return number
+
+    def usage(self, subject: str, days: int | None = None) -> dict[str, Any]:
+        """Per version: which consumers processed it in the last ``days`` (default the usage
+        window) and how many events; versions nobody processed are listed as unused."""
+        window = days or self.settings.usage_window_days
+        if window < 1:
+            raise InputError(f"days must be at least 1 (got {window})")
+        numbers = [v.version for v in self.registry.versions(subject)]
+        since = self._today() - timedelta(days=window - 1)
+        with self.registry.stores.state.connect() as conn:
+            rows = governance_store.usage(conn, self._project, subject, since)
+        versions = []
+        for number in numbers:
+            mine = [r for r in rows if r.version == number]
+            versions.append(
+                {
+                    "version": number,
+                    "events": sum(r.count for r in mine),
+                    "consumers": [
+                        {"consumer": r.consumer, "events": r.count, "last": r.last_day.isoformat()}
+                        for r in mine
+                    ],
+                }
+            )
+        return {
+            "subject": subject,
+            "days": window,
+            "since": since.isoformat(),
+            "versions": versions,
+            "unused": [v["version"] for v in versions if not v["events"]],
+        }
+
+    # ------------------------------------------------------------------ field presence
+
+    def add_samples(self, subject: str, text: str, at: datetime | None = None) -> dict[str, Any]:
+        """Count a batch of sample events (JSON lines) into ``at``'s day (default today)."""
+        if not subject or len(subject) > 255:
+            raise InputError("a subject name is 1 to 255 characters")
+        events = presence.parse_samples(text)
+        total, present = presence.count(events)
+        day = (at or self.registry.clock.now()).date()
+        if total:
+            with self.registry.stores.state.begin() as conn:
+                governance_store.add_samples(
+                    conn, self._project, subject, day=day, events=total, present=dict(present)
+                )
+        return {"subject": subject, "day": day.isoformat(), "events": total, "fields": len(present)}
+
+    def presence_report(self, subject: str, day: date | None = None) -> dict[str, Any]:
+        """Presence per field on ``day`` (default today) and the day before, and the fields
+        that dropped from ``presence_high`` % to ``presence_low`` % or less."""
+        today = day or self._today()
+        yesterday = today - timedelta(days=1)
+        with self.registry.stores.state.connect() as conn:
+            before = governance_store.presence(conn, self._project, subject, yesterday)
+            after = governance_store.presence(conn, self._project, subject, today)
+        found = presence.drops(
+            before, after, high=self.settings.presence_high, low=self.settings.presence_low
+        )
+        paths = sorted(set(before[1]) | set(after[1]))
+        return {
+            "subject": subject,
+            "day": today.isoformat(),
+            "events": {"before": before[0], "after": after[0]},
+            "fields": [
+                {
+                    "path": p,
+                    "before": presence.percent(before[1].get(p, 0), before[0]),
+                    "after": presence.percent(after[1].get(p, 0), after[0]),
+                }
+                for p in paths
+            ],
+            "drops": [d.as_dict() for d in found],
+        }
+
+
+def _date(value: datetime) -> date:
+    return value.date()
