@@ -291,3 +291,52 @@ def referenced_by(
     if not deleted:
         query = query.where(_V.deleted_at.is_(None))
     return sorted({int(r.schema_id) for r in conn.execute(query)})
+
+
+# ---------------------------------------------------------------- the catalog page
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """A version as the catalog shows it: who registered it and when (soft deletes too)."""
+
+    subject: str
+    version: int
+    schema_id: int
+    schema_type: str
+    created_at: datetime
+    created_by: str
+    deleted: bool
+
+
+def version_infos(conn: Connection, project: str, subject: str | None = None) -> list[VersionInfo]:
+    """Every version of the project (or of one subject), soft-deleted ones included, by
+    subject then version."""
+    query = (
+        sa.select(
+            _V.subject,
+            _V.version,
+            _V.schema_id,
+            _S.schema_type,
+            _V.created_at,
+            _V.created_by,
+            _V.deleted_at,
+        )
+        .join(registry_schemas, _S.id == _V.schema_id)
+        .where(_V.project == project)
+        .order_by(_V.subject, _V.version)
+    )
+    if subject is not None:
+        query = query.where(_V.subject == subject)
+    return [
+        VersionInfo(
+            str(r.subject),
+            int(r.version),
+            int(r.schema_id),
+            str(r.schema_type),
+            r.created_at,
+            str(r.created_by),
+            r.deleted_at is not None,
+        )
+        for r in conn.execute(query)
+    ]
