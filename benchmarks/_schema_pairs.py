@@ -181,3 +181,79 @@ def pair(size: int, seed: int) -> Pair:
 
 def pairs(size: int, n: int, seed: int = 10) -> list[Pair]:
     return [pair(size, seed * 1_000_003 + i) for i in range(n)]
+
+
+def _obj(props: dict[str, Any], **keywords: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": props, **keywords}
+
+
+_S = {"type": "string"}
+# Hand-made pairs (old, new) where JSON Schema checkers are known to differ, with why ours
+# answers as it does. The benchmark checks each with both engines and lists the disagreements.
+EDGE_CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
+    "property_added_to_open_model": (
+        _obj({"a": _S}),
+        _obj({"a": _S, "b": {"type": "integer"}}),
+        "ours: BACKWARD breaks, old data may carry 'b' with any value (the old model is open) "
+        "and the new reader requires an integer; jsoncompat does not treat undeclared "
+        "properties of an open model as possible data, so it finds no counterexample",
+    ),
+    "property_added_to_closed_model": (
+        _obj({"a": _S}, additionalProperties=False),
+        _obj({"a": _S, "b": {"type": "integer"}}, additionalProperties=False),
+        "both: FORWARD breaks (old readers refuse the new property)",
+    ),
+    "required_added": (
+        _obj({"a": _S}),
+        _obj({"a": _S}, required=["a"]),
+        "both: BACKWARD breaks",
+    ),
+    "enum_value_added": (
+        _obj({"a": {"type": "string", "enum": ["x"]}}),
+        _obj({"a": {"type": "string", "enum": ["x", "y"]}}),
+        "both: FORWARD breaks (strict old readers refuse 'y')",
+    ),
+    "format_added": (
+        _obj({"a": _S}),
+        _obj({"a": {"type": "string", "format": "date-time"}}),
+        "ours: BACKWARD breaks, we treat format as an assertion (readers that validate it "
+        "refuse old free text); jsoncompat follows draft 2020-12, where format is an "
+        "annotation unless the format-assertion vocabulary is on",
+    ),
+    "pattern_added": (
+        _obj({"a": _S}),
+        _obj({"a": {"type": "string", "pattern": "^x"}}),
+        "both: BACKWARD breaks",
+    ),
+    "equivalent_patterns": (
+        _obj({"a": {"type": "string", "pattern": "^[a-z]+$"}}),
+        _obj({"a": {"type": "string", "pattern": "^[a-z][a-z]*$"}}),
+        "both: incompatible both ways (neither decides regular-expression equivalence)",
+    ),
+    "integer_to_number_multiple_of_1": (
+        _obj({"a": {"type": "integer"}}),
+        _obj({"a": {"type": "number", "multipleOf": 1}}),
+        "BACKWARD: integers are multiples of 1, both accept; FORWARD: jsoncompat refuses, "
+        "ours too (1.0 is an integer in JSON Schema, but we read number as wider than integer)",
+    ),
+    "oneOf_overlapping_branches": (
+        _obj({"a": {"oneOf": [{"type": "integer"}, {"type": "number"}]}}),
+        _obj({"a": {"type": "number"}}),
+        "ours: FORWARD compatible, jsoncompat: it breaks; an integer matches both branches, so "
+        "the old oneOf refuses integers; ours checks oneOf as anyOf (exclusivity not "
+        "checked), a known gap",
+    ),
+    "equivalent_contains": (
+        _obj({"a": {"type": "array", "contains": {"const": 1}}}),
+        _obj({"a": {"type": "array", "contains": {"type": "integer", "minimum": 1, "maximum": 1}}}),
+        "ours: incompatible both ways, we compare contains textually; jsoncompat proves the "
+        "two equivalent (a false positive of ours, on the safe side)",
+    ),
+    "unsatisfiable_old_field": (
+        _obj({"a": {"type": "string", "minLength": 3, "maxLength": 2}}),
+        _obj({"a": {"type": "integer"}}),
+        "ours: BACKWARD breaks on the type change; jsoncompat sees no old value of 'a' can "
+        "exist (minLength 3 > maxLength 2), so nothing old is refused (ours does not detect "
+        "unsatisfiable schemas; on the safe side)",
+    ),
+}

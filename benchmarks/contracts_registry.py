@@ -130,6 +130,31 @@ def _ours_avro(p: _schema_pairs.Pair) -> object:
     return (avro_compat.check(p.avro_new, p.avro_old), avro_compat.check(p.avro_old, p.avro_new))
 
 
+def _edge_disagreements(python: str) -> list[dict[str, Any]]:
+    """The hand-made edge cases (``_schema_pairs.EDGE_CASES``) where jsoncompat and ours differ."""
+    cases = list(_schema_pairs.EDGE_CASES.items())
+    pairs = [_schema_pairs.Pair(0, [name], old, new, {}, {}) for name, (old, new, _why) in cases]
+    theirs = _jsoncompat(python, pairs, 1)
+    out = []
+    for (name, (old, new, why)), verdict in zip(cases, theirs, strict=True):
+        for label, found, ok in (
+            ("BACKWARD", jsonschema_compat.check(new, old), verdict["backward"]),
+            ("FORWARD", jsonschema_compat.check(old, new), verdict["forward"]),
+        ):
+            if (not found) != bool(ok):
+                out.append(
+                    {
+                        "case": name,
+                        "direction": label,
+                        "ours": not found,
+                        "jsoncompat": bool(ok),
+                        "our_reasons": sorted({f.kind for f in found}),
+                        "why": why,
+                    }
+                )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=8, help="pairs per size (default: 8)")
@@ -202,6 +227,8 @@ def main() -> None:
                                 }
                             )
         sizes[str(size)] = entry
+    if jc_python is not None:
+        disagreements += _edge_disagreements(jc_python)
     result = {
         "benchmark": "contracts_registry",
         "unit": "median microseconds per pair, FULL check (both directions)",

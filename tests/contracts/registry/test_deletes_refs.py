@@ -289,3 +289,13 @@ def test_the_real_confluent_client_deletes_and_references(server: Server) -> Non
         assert client.delete_version("address", 1, permanent=True) == 1
         assert client.get_subjects() == []
         assert address_id != order_id
+
+
+def test_an_integer_writer_meets_a_reader_multiple_of_a_unit_fraction() -> None:
+    from readiness.contracts.schemas.jsonschema_compat import check
+
+    integer = {"type": "integer"}
+    for step, kinds in ((1, []), (0.5, []), (2, ["multipleOf_added"])):
+        reader = {"type": "number", "multipleOf": step}
+        assert [i.kind for i in check(reader, integer)] == kinds
+    assert [i.kind for i in check(integer, {"type": "number", "multipleOf": 1})] == ["type_changed"]
