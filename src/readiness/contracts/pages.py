@@ -68,6 +68,7 @@ class Entry:
 
 def _catalog(stores: Stores, project: str) -> list[Entry]:
     registry = SchemaRegistry(stores, _NoClock(), project)
+    pacticipants = _pacticipant_names(stores, project)
     with stores.state.connect() as conn:
         infos = store.version_infos(conn, project)
         by_subject: dict[str, list[store.VersionInfo]] = {}
@@ -92,12 +93,26 @@ def _catalog(stores: Stores, project: str) -> list[Entry]:
                     latest.schema.schema_type,
                     len(live),
                     live[-1].version,
-                    rows[0].created_by,
+                    _producer(rows[0].created_by, pacticipants),
                     subject_consumers(stores, project, subject),
                     paths,
                 )
             )
     return out
+
+
+def _pacticipant_names(stores: Stores, project: str) -> set[str]:
+    from readiness.contracts.pact.service import PactService
+
+    snap = PactService(stores, _NoClock(), project).snapshot()
+    return {v.pacticipant for v in snap.versions} | set(snap.main_branches)
+
+
+def _producer(created_by: str, pacticipants: set[str]) -> str:
+    """Who registered a subject: the token's (or CLI actor's) name, without the token id,
+    marked when a pacticipant of the broker has that name."""
+    name = created_by.split("#", 1)[0]
+    return f"{name} (pacticipant)" if name in pacticipants else name
 
 
 def search(entries: list[Entry], query: str, by: str) -> list[Entry]:

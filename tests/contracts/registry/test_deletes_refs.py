@@ -90,8 +90,16 @@ def test_soft_then_permanent_deletes(stores: Stores, clock: FrozenClock) -> None
     with pytest.raises(SubjectSoftDeletedError) as again:
         reg.delete_subject("p")
     assert again.value.registry_code == 40404
+    p_id = reg.version("p", 1, deleted=True).schema.id
+    assert reg.schema(p_id).text == V1  # o v1 holds the same schema
     assert reg.delete_subject("p", permanent=True) == [1]
     assert reg.subjects(deleted=True) == ["o"]
+    v2_id = reg.register("gone", V2, "JSON").schema.id
+    reg.delete_subject("gone")
+    assert reg.schema(v2_id).text == V2  # soft-deleted versions keep their schema readable
+    reg.delete_subject("gone", permanent=True)
+    with pytest.raises(SchemaNotFoundError):
+        reg.schema(v2_id)
     with pytest.raises(SubjectNotFoundError):
         reg.delete_subject("p")
 
@@ -104,6 +112,8 @@ def test_soft_then_permanent_deletes(stores: Stores, clock: FrozenClock) -> None
         assert [r.action for r in rows] == [
             "schemas.version.deleted",
             "schemas.version.deleted",
+            "schemas.subject.deleted",
+            "schemas.subject.deleted",
             "schemas.subject.deleted",
             "schemas.subject.deleted",
         ]

@@ -97,6 +97,10 @@ class SchemaRegistry:
     def schema(self, schema_id: int) -> store.StoredSchema:
         with self.stores.state.connect() as conn:
             found = store.schema_by_id(conn, self.project, schema_id)
+            if found is not None and not store.subjects_of_schema(
+                conn, self.project, schema_id, deleted=True
+            ):
+                found = None  # every version holding it was permanently deleted (Confluent)
         if found is None:
             raise SchemaNotFoundError(f"schema {schema_id} not found")
         return found
