@@ -134,11 +134,11 @@ def test_a_subject_shows_versions_examples_and_the_diff(site: Site) -> None:
     ]
     # Each example against v1 and v2: v2 requires a currency of 3+ characters.
     assert rows[2:] == [
-        f'v1 example 1 {{"amount": 12.5, "id": 7}} valid invalid {NO_CURRENCY}',
-        f'v1 example 2 {{"id": 8}} valid invalid {NO_CURRENCY}',
-        f'v1 minimal {{"id": 0}} valid invalid {NO_CURRENCY}',
-        'v2 example 1 {"currency": "EUR", "id": 9} valid valid',
-        'v2 minimal {"currency": "xxx", "id": 0} valid valid',
+        f'v1 example 1 payload {{"amount": 12.5, "id": 7}} valid invalid {NO_CURRENCY}',
+        f'v1 example 2 payload {{"id": 8}} valid invalid {NO_CURRENCY}',
+        f'v1 minimal payload {{"id": 0}} valid invalid {NO_CURRENCY}',
+        'v2 example 1 payload {"currency": "EUR", "id": 9} valid valid',
+        'v2 minimal payload {"currency": "xxx", "id": 0} valid valid',
     ]
     assert (
         "+ /properties/currency: {&#34;minLength&#34;: 3, &#34;type&#34;: &#34;string&#34;}"
@@ -148,7 +148,7 @@ def test_a_subject_shows_versions_examples_and_the_diff(site: Site) -> None:
     same = site.get("/contracts/subjects/orders-value?from=2&to=2").text
     assert "(no changes)" in same
     avro = site.get("/contracts/subjects/payments-value")
-    assert _rows(avro.text)[1:] == ['v1 minimal {"id": "", "status": "OK"} valid']
+    assert _rows(avro.text)[1:] == ['v1 minimal payload {"id": "", "status": "OK"} valid']
     shipment = site.get("/contracts/subjects/shipment-value").text
     assert "order.json</a> (orders-value v2)" in shipment
     missing = site.get("/contracts/subjects/nope")

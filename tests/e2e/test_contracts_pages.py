@@ -105,7 +105,9 @@ PAGES = (
 
 
 @pytest.mark.parametrize("width", [390, 1400])
-def test_the_contracts_pages_fit_the_width(site: Site, chromium_path: str, width: int) -> None:
+def test_the_contracts_pages_fit_the_width(
+    site: Site, chromium_path: str, width: int, tmp_path: Path
+) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     measured: dict[str, tuple[int, int]] = {}
@@ -123,6 +125,8 @@ def test_the_contracts_pages_fit_the_width(site: Site, chromium_path: str, width
                 measured[path] = page.evaluate(
                     "[document.documentElement.scrollWidth, window.innerWidth]"
                 )
+                shot = tmp_path / f"contracts-{len(measured)}-{width}.png"
+                page.screenshot(path=str(shot), full_page=True)
             page.goto(f"{site.url}/contracts")
             expect(page.locator("table.data tbody tr")).to_have_count(1)
             page.goto(f"{site.url}/contracts/subjects/{quote(SUBJECT)}")
