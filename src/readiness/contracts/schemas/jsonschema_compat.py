@@ -197,8 +197,8 @@ class _Checker:
         if rm is not None:
             wm = w.get("multipleOf")
             # an integer-only writer writes multiples of 1, which are multiples of 1/k
-            wm = 1 if wm is None and _types(w) == {"integer"} else wm
-            if wm is None or Fraction(str(wm)) % Fraction(str(rm)) != 0:
+            step = 1 if wm is None and _types(w) == {"integer"} else wm
+            if step is None or Fraction(str(step)) % Fraction(str(rm)) != 0:
                 self.bad(
                     path, "multipleOf_added", rm, wm, f"writer values need not be multiples of {rm}"
                 )
