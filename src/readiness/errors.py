@@ -280,3 +280,43 @@ class GovernanceRefusedError(ContractsError, ConflictError):
     code = "schema_governance_refused"
     http_status = 409
     registry_code = 409
+
+
+class SubjectSoftDeletedError(ContractsError, NotFoundError):
+    """The subject's versions are all soft deleted already (Confluent 40404)."""
+
+    code = "subject_soft_deleted"
+    http_status = 404
+    registry_code = 40404
+
+
+class SubjectNotSoftDeletedError(ContractsError, NotFoundError):
+    """A permanent delete of a subject not soft deleted first (Confluent 40405)."""
+
+    code = "subject_not_soft_deleted"
+    http_status = 404
+    registry_code = 40405
+
+
+class VersionSoftDeletedError(ContractsError, NotFoundError):
+    """The version is soft deleted already (Confluent 40406)."""
+
+    code = "version_soft_deleted"
+    http_status = 404
+    registry_code = 40406
+
+
+class VersionNotSoftDeletedError(ContractsError, NotFoundError):
+    """A permanent delete of a version not soft deleted first (Confluent 40407)."""
+
+    code = "version_not_soft_deleted"
+    http_status = 404
+    registry_code = 40407
+
+
+class ReferenceExistsError(ContractsError, ConflictError):
+    """A version another live schema references cannot be deleted (Confluent 42206)."""
+
+    code = "schema_referenced"
+    http_status = 422
+    registry_code = 42206

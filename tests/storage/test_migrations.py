@@ -7,9 +7,11 @@ from readiness.storage.migrate import current_revision, downgrade, head_revision
 
 
 def test_both_databases_are_at_head_after_upgrade(stores: Stores) -> None:
-    state_head = "0015_log_reports"
+    state_head = "0018_schema_refs"
     assert current_revision("state", stores.state) == head_revision("state") == state_head
-    assert current_revision("audit", stores.audit) == head_revision("audit") == "0010_entry_partitions"
+    assert (
+        current_revision("audit", stores.audit) == head_revision("audit") == "0010_entry_partitions"
+    )
 
 
 def test_downgrade_to_base_drops_every_table_and_upgrade_restores_them(stores: Stores) -> None:

@@ -5,7 +5,9 @@ Requests may be sent as ``application/vnd.schemaregistry.v1+json``; answers are 
 (``application/json``, which Confluent clients accept and the OpenAPI document declares).
 Errors carry Confluent's ``error_code`` and ``message`` next to the one error shape
 (``{"error": {...}}``): 40401 subject, 40402 version, 40403 schema not found, 409 incompatible,
-42201 invalid schema, 42203 invalid compatibility level, 401/403 authentication. Clients send a
+42201 invalid schema, 42203 invalid compatibility level, 401/403 authentication; deletes answer
+40404/40405 (subject soft deleted / not soft deleted first), 40406/40407 (the same for a version)
+and 42206 (a version another live schema references). Clients send a
 platform token as ``Bearer`` or as the password of HTTP Basic; reading needs the reader role,
 registering and configuring the writer role.
 """
@@ -22,13 +24,14 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from readiness.contracts.schemas.service import SchemaRegistry
-from readiness.contracts.schemas.store import Version
+from readiness.contracts.schemas.store import Reference, Version
 from readiness.errors import (
     AuthError,
     ContractsError,
     InputError,
     PermissionDeniedError,
     ReadinessError,
+    SchemaInvalidError,
 )
 from readiness.web.deps import (
     CurrentProject,
@@ -107,29 +110,71 @@ async def _body(request: Request) -> dict[str, Any]:
 
 
 async def _schema_of(request: Request) -> tuple[str, str | None]:
+    schema, kind, _ = await _schema_and_references(request)
+    return schema, kind
+
+
+async def _schema_and_references(request: Request) -> tuple[str, str | None, list[Reference]]:
     data = await _body(request)
     schema = data.get("schema")
     if not isinstance(schema, str):
         raise InputError("the body needs 'schema': the schema as a string")
-    if data.get("references"):
-        raise InputError("schema references are not supported yet")
     kind = data.get("schemaType")
-    return schema, kind if isinstance(kind, str) else None
+    return schema, kind if isinstance(kind, str) else None, _references(data.get("references"))
 
 
-def _version_body(item: Version) -> dict[str, Any]:
-    return {
+def _references(value: Any) -> list[Reference]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > 100:
+        raise SchemaInvalidError("'references' is a list of at most 100 {name, subject, version}")
+    out = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise SchemaInvalidError("a reference is an object {name, subject, version}")
+        name, subject, version = item.get("name"), item.get("subject"), item.get("version")
+        if (
+            not isinstance(name, str)
+            or not isinstance(subject, str)
+            or not name
+            or not subject
+            or len(name) > 500
+            or len(subject) > 255
+            or isinstance(version, bool)
+            or not isinstance(version, int)
+        ):
+            raise SchemaInvalidError(
+                "a reference needs 'name' and 'subject' (strings) and 'version' (an integer)"
+            )
+        out.append(Reference(name, subject, version))
+    return out
+
+
+def _version_body(item: Version, registry: SchemaRegistry | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "subject": item.subject,
         "version": item.version,
         "id": item.schema.id,
         "schemaType": item.schema.schema_type,
         "schema": item.schema.text,
     }
+    refs = registry.references(item.schema.id) if registry is not None else []
+    if refs:
+        body["references"] = [r.as_dict() for r in refs]
+    return body
+
+
+def _deleted(request: Request) -> bool:
+    return request.query_params.get("deleted", "").lower() == "true"
+
+
+def _permanent(request: Request) -> bool:
+    return request.query_params.get("permanent", "").lower() == "true"
 
 
 @router.get("/subjects", summary="The project's subjects")
 def list_subjects(request: Request, project: CurrentProject, who: Reader) -> Response:
-    return _ok(_registry(request, project, who).subjects())
+    return _ok(_registry(request, project, who).subjects(deleted=_deleted(request)))
 
 
 @router.get("/schemas/types", summary="The supported schema types")
@@ -141,35 +186,43 @@ def schema_types(who: Reader) -> Response:
 def schema_by_id(
     request: Request, schema_id: int, project: CurrentProject, who: Reader
 ) -> Response:
-    found = _registry(request, project, who).schema(schema_id)
-    return _ok({"schema": found.text, "schemaType": found.schema_type})
+    registry = _registry(request, project, who)
+    found = registry.schema(schema_id)
+    body: dict[str, Any] = {"schema": found.text, "schemaType": found.schema_type}
+    refs = registry.references(schema_id)
+    if refs:
+        body["references"] = [r.as_dict() for r in refs]
+    return _ok(body)
 
 
 @router.get("/schemas/ids/{schema_id}/versions", summary="Where a schema is registered")
 def schema_versions(
     request: Request, schema_id: int, project: CurrentProject, who: Reader
 ) -> Response:
-    usages = _registry(request, project, who).usages(schema_id)
+    usages = _registry(request, project, who).usages(schema_id, deleted=_deleted(request))
     return _ok([{"subject": s, "version": v} for s, v in usages])
 
 
 @router.get("/subjects/{subject}/versions", summary="A subject's version numbers")
 def list_versions(request: Request, subject: str, project: CurrentProject, who: Reader) -> Response:
-    return _ok([v.version for v in _registry(request, project, who).versions(subject)])
+    registry = _registry(request, project, who)
+    return _ok([v.version for v in registry.versions(subject, deleted=_deleted(request))])
 
 
 @router.get("/subjects/{subject}/versions/{version}", summary="One version (or latest)")
 def get_version(
     request: Request, subject: str, version: str, project: CurrentProject, who: Reader
 ) -> Response:
-    return _ok(_version_body(_registry(request, project, who).version(subject, version)))
+    registry = _registry(request, project, who)
+    item = registry.version(subject, version, deleted=_deleted(request))
+    return _ok(_version_body(item, registry))
 
 
 @router.get("/subjects/{subject}/versions/{version}/schema", summary="One version's schema")
 def get_version_schema(
     request: Request, subject: str, version: str, project: CurrentProject, who: Reader
 ) -> Response:
-    item = _registry(request, project, who).version(subject, version)
+    item = _registry(request, project, who).version(subject, version, deleted=_deleted(request))
     return Response(item.schema.text, media_type=MEDIA_TYPE)
 
 
@@ -179,26 +232,28 @@ async def register(
 ) -> Response:
     from readiness.contracts.api_governance import governance
 
-    schema, kind = await _schema_of(request)
+    schema, kind, refs = await _schema_and_references(request)
     changelog = (await _body(request)).get("changelog")
     if changelog is not None and not isinstance(changelog, str):
         raise InputError("'changelog' must be a string naming the affected consumers")
-    item = governance(request, project, who).register(subject, schema, kind, changelog)
-    return _ok({"id": item.schema.id, **_version_body(item)})
+    item = governance(request, project, who).register(subject, schema, kind, changelog, refs)
+    return _ok({"id": item.schema.id, **_version_body(item, _registry(request, project, who))})
 
 
 @router.post("/subjects/{subject}", summary="Look a schema up in a subject")
 async def lookup(request: Request, subject: str, project: CurrentProject, who: Reader) -> Response:
-    schema, kind = await _schema_of(request)
-    return _ok(_version_body(_registry(request, project, who).lookup(subject, schema, kind)))
+    schema, kind, refs = await _schema_and_references(request)
+    registry = _registry(request, project, who)
+    item = registry.lookup(subject, schema, kind, refs, deleted=_deleted(request))
+    return _ok(_version_body(item, registry))
 
 
 async def _compatibility(
     request: Request, subject: str, version: str | None, project: Any, who: Principal
 ) -> Response:
-    schema, kind = await _schema_of(request)
+    schema, kind, refs = await _schema_and_references(request)
     registry = _registry(request, project, who)
-    result = registry.test(subject, schema, kind, version)
+    result = registry.test(subject, schema, kind, version, refs)
     body: dict[str, Any] = {"is_compatible": result.compatible}
     if request.query_params.get("verbose", "").lower() == "true":
         body["messages"] = result.messages
@@ -284,3 +339,33 @@ def _include_governance() -> None:
 
 
 _include_governance()
+# ------------------------------------------------------------ deletes and references
+
+
+@router.delete("/subjects/{subject}", summary="Soft delete a subject (permanent=true: for good)")
+def delete_subject(
+    request: Request, subject: str, project: CurrentProject, who: Writer
+) -> Response:
+    registry = _registry(request, project, who)
+    return _ok(registry.delete_subject(subject, permanent=_permanent(request)))
+
+
+@router.delete(
+    "/subjects/{subject}/versions/{version}",
+    summary="Soft delete a version (permanent=true: for good)",
+)
+def delete_version(
+    request: Request, subject: str, version: str, project: CurrentProject, who: Writer
+) -> Response:
+    registry = _registry(request, project, who)
+    return _ok(registry.delete_version(subject, version, permanent=_permanent(request)))
+
+
+@router.get(
+    "/subjects/{subject}/versions/{version}/referencedby",
+    summary="The ids of the schemas referencing a version",
+)
+def referenced_by(
+    request: Request, subject: str, version: str, project: CurrentProject, who: Reader
+) -> Response:
+    return _ok(_registry(request, project, who).referenced_by(subject, version))

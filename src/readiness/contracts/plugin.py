@@ -1,6 +1,7 @@
-"""Contracts as a built-in plugin: the ``contracts`` CLI sub-app, the Pact broker
+"""Contracts as a built-in plugin: the ``contracts`` and ``schemas`` CLI sub-apps, the Pact broker
 (``/api/v1/pact``) and the event-schema registry's Confluent-compatible REST API
-(``/api/v1/schema-registry``), and the deploy-gate check ``contracts.can_i_deploy``."""
+(``/api/v1/schema-registry``), the ``/contracts`` pages, the merge-gate check
+``contracts.schemas_compatible`` and the deploy-gate check ``contracts.can_i_deploy``."""
 
 from __future__ import annotations
 
@@ -12,23 +13,27 @@ from readiness.plugins.manager import hookimpl
 
 @hookimpl
 def readiness_gate_checks(gate: Gate) -> list[Check]:
-    from readiness.contracts.checks_pact import CHECKS
+    from readiness.contracts import checks_pact, checks_registry
 
-    return [c for c in CHECKS if gate in c.gates]
+    return [c for c in [*checks_pact.CHECKS, *checks_registry.CHECKS] if gate in c.gates]
 
 
 @hookimpl
 def readiness_gate_services(settings: Any, stores: Any) -> dict[str, Any]:
-    from readiness.contracts.checks_pact import gate_services
+    from readiness.contracts import checks_pact, checks_registry
 
-    return gate_services(settings, stores)
+    return {
+        **checks_pact.gate_services(settings, stores),
+        **checks_registry.gate_services(settings, stores),
+    }
 
 
 @hookimpl
 def readiness_cli_apps() -> list[tuple[str, Any]]:
     from readiness.contracts.cli import app
+    from readiness.contracts.cli_registry import schemas_app
 
-    return [("contracts", app)]
+    return [("contracts", app), ("schemas", schemas_app)]
 
 
 @hookimpl
@@ -37,3 +42,10 @@ def readiness_api_routers() -> list[Any]:
     from readiness.contracts.api_registry import router
 
     return [router, api_router()]
+
+
+@hookimpl
+def readiness_dashboard_pages() -> list[Any]:
+    from readiness.contracts.pages import dashboard_pages
+
+    return dashboard_pages()

@@ -9,7 +9,15 @@ from readiness.contracts.schemas import store
 from readiness.storage import Stores
 from readiness.storage.metadata import state_metadata
 
-OURS = {t.name for t in (store.registry_schemas, store.registry_versions, store.registry_config)}
+OURS = {
+    t.name
+    for t in (
+        store.registry_schemas,
+        store.registry_versions,
+        store.registry_config,
+        store.registry_references,
+    )
+}
 
 
 def test_the_migrated_tables_are_the_declared_tables(stores: Stores) -> None:

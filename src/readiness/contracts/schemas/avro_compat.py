@@ -11,7 +11,6 @@ writer when one branch does. Named types are compared once per pair (recursive t
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from readiness.contracts.schemas.compat import Incompatibility
@@ -32,7 +31,8 @@ def parse(schema: Any) -> Any:
     import fastavro
 
     try:
-        return fastavro.parse_schema(json.loads(json.dumps(schema)))
+        # fastavro builds a new parsed form and leaves ``schema`` as it was (no copy needed)
+        return fastavro.parse_schema(schema)
     except Exception as exc:  # fastavro raises several exception types for bad schemas
         raise SchemaInvalidError(f"invalid Avro schema: {exc}") from None
 
@@ -168,6 +168,8 @@ class _Checker:
 
 
 def _same_name(r: dict[str, Any], w: dict[str, Any]) -> bool:
+    if r["name"] == w["name"]:
+        return True
     names = {r["name"], _short(r["name"])} | set(r.get("aliases", []))
     names |= {_short(a) for a in r.get("aliases", [])}
     return w["name"] in names or _short(w["name"]) in names

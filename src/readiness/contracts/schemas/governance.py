@@ -21,7 +21,7 @@ from readiness.contracts.schemas.compat import Incompatibility, check_against
 from readiness.contracts.schemas.diff import changelog as diff_changelog
 from readiness.contracts.schemas.fields import fields_of
 from readiness.contracts.schemas.service import SchemaRegistry
-from readiness.contracts.schemas.store import Version
+from readiness.contracts.schemas.store import Reference, Version
 from readiness.errors import (
     GovernanceRefusedError,
     InputError,
@@ -203,6 +203,7 @@ class SchemaGovernance:
         text: str,
         schema_type: str | None = None,
         changelog: str | None = None,
+        references: list[Reference] | None = None,
     ) -> Evaluation:
         """Everything governance says of registering ``text`` under ``subject`` now."""
         kind = formats.schema_type(schema_type) if schema_type else self._kind_of(subject, None)
@@ -216,7 +217,11 @@ class SchemaGovernance:
         mode = self.registry.compatibility(subject)
         same = [v for v in existing if v.schema.schema_type == kind]
         olds = [json.loads(v.schema.text) for v in same]
-        incompatible = self.registry.test(subject, text, kind).incompatibilities if existing else []
+        incompatible = (
+            self.registry.test(subject, text, kind, references=references).incompatibilities
+            if existing
+            else []
+        )
         breaking = check_against(checker, "FORWARD", document, olds[-1:]) if olds else []
         impacts = policy.impact(consumers, breaking + incompatible, document, kind, checker)
         meaning = policy.meaning_changes(olds[-1], document, kind) if olds else []
@@ -287,12 +292,13 @@ class SchemaGovernance:
         text: str,
         schema_type: str | None = None,
         changelog: str | None = None,
+        references: list[Reference] | None = None,
     ) -> Version:
-        """Register ``text``; with governance on, a breaking or meaning change without a
-        changelog naming its consumers, or an early removal, is refused
+        """Register ``text`` (with its ``references``); with governance on, a breaking or
+        meaning change without a changelog naming its consumers, or an early removal, is refused
         (:class:`GovernanceRefusedError`, 409). A given changelog is stored with the version."""
         if self.settings.governance:
-            evaluation = self.evaluate(subject, text, schema_type, changelog)
+            evaluation = self.evaluate(subject, text, schema_type, changelog, references)
             reasons = evaluation.refusals()
             if reasons and not evaluation.new_subject:
                 raise GovernanceRefusedError(
@@ -304,7 +310,7 @@ class SchemaGovernance:
                         "messages": evaluation.messages(),
                     },
                 )
-        version = self.registry.register(subject, text, schema_type)
+        version = self.registry.register(subject, text, schema_type, references)
         if changelog and changelog.strip():
             with self.registry.stores.state.begin() as conn:
                 if version.version not in governance_store.changelogs(conn, self._project, subject):

@@ -196,7 +196,9 @@ class _Checker:
         rm = r.get("multipleOf")
         if rm is not None:
             wm = w.get("multipleOf")
-            if wm is None or Fraction(str(wm)) % Fraction(str(rm)) != 0:
+            # an integer-only writer writes multiples of 1, which are multiples of 1/k
+            step = 1 if wm is None and _types(w) == {"integer"} else wm
+            if step is None or Fraction(str(step)) % Fraction(str(rm)) != 0:
                 self.bad(
                     path, "multipleOf_added", rm, wm, f"writer values need not be multiples of {rm}"
                 )

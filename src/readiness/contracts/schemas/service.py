@@ -8,12 +8,13 @@ in the same transaction (``schemas.version.registered``, ``schemas.config.set``)
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from readiness._common.clock import Clock
 from readiness.audit.outbox.service import record
-from readiness.contracts.schemas import formats, store
+from readiness.contracts.schemas import formats, jsonschema_compat, references, store
 from readiness.contracts.schemas.compat import (
     DEFAULT_MODE,
     Incompatibility,
@@ -23,9 +24,15 @@ from readiness.contracts.schemas.compat import (
 from readiness.errors import (
     IncompatibleSchemaError,
     InputError,
+    ReferenceExistsError,
+    SchemaInvalidError,
     SchemaNotFoundError,
     SubjectNotFoundError,
+    SubjectNotSoftDeletedError,
+    SubjectSoftDeletedError,
     VersionNotFoundError,
+    VersionNotSoftDeletedError,
+    VersionSoftDeletedError,
 )
 from readiness.storage.engine import Stores
 
@@ -62,19 +69,20 @@ class SchemaRegistry:
 
     # ------------------------------------------------------------------ reads
 
-    def subjects(self) -> list[str]:
+    def subjects(self, *, deleted: bool = False) -> list[str]:
         with self.stores.state.connect() as conn:
-            return store.subjects(conn, self.project)
+            return store.subjects(conn, self.project, deleted=deleted)
 
-    def versions(self, subject: str) -> list[store.Version]:
+    def versions(self, subject: str, *, deleted: bool = False) -> list[store.Version]:
+        """The subject's live versions (soft-deleted ones too with ``deleted``), oldest first."""
         with self.stores.state.connect() as conn:
-            found = store.versions(conn, self.project, subject)
+            found = store.versions(conn, self.project, subject, deleted=deleted)
         if not found:
             raise SubjectNotFoundError(f"subject {subject!r} not found")
         return found
 
-    def version(self, subject: str, version: str | int) -> store.Version:
-        found = self.versions(subject)
+    def version(self, subject: str, version: str | int, *, deleted: bool = False) -> store.Version:
+        found = self.versions(subject, deleted=deleted)
         if str(version) in ("latest", "-1"):
             return found[-1]
         try:
@@ -89,25 +97,36 @@ class SchemaRegistry:
     def schema(self, schema_id: int) -> store.StoredSchema:
         with self.stores.state.connect() as conn:
             found = store.schema_by_id(conn, self.project, schema_id)
+            if found is not None and not store.subjects_of_schema(
+                conn, self.project, schema_id, deleted=True
+            ):
+                found = None  # every version holding it was permanently deleted (Confluent)
         if found is None:
             raise SchemaNotFoundError(f"schema {schema_id} not found")
         return found
 
-    def usages(self, schema_id: int) -> list[tuple[str, int]]:
+    def usages(self, schema_id: int, *, deleted: bool = False) -> list[tuple[str, int]]:
         self.schema(schema_id)
         with self.stores.state.connect() as conn:
-            return store.subjects_of_schema(conn, self.project, schema_id)
+            return store.subjects_of_schema(conn, self.project, schema_id, deleted=deleted)
 
-    def lookup(self, subject: str, text: str, schema_type: str | None = None) -> store.Version:
+    def lookup(
+        self,
+        subject: str,
+        text: str,
+        schema_type: str | None = None,
+        references: list[store.Reference] | None = None,
+        *,
+        deleted: bool = False,
+    ) -> store.Version:
         """The subject's version holding this schema (40401 unknown subject, 40403 not held)."""
         kind = formats.schema_type(schema_type)
-        fp = formats.fingerprint(formats.parse(text, kind))
-        for item in self.versions(subject):
-            if (
-                item.schema.schema_type == kind
-                and formats.fingerprint(formats.parse(item.schema.text, kind)) == fp
-            ):
-                return item
+        found = self.versions(subject, deleted=deleted)
+        with self.stores.state.connect() as conn:
+            _, fp = self._resolve(conn, kind, text, references or [])
+            for item in found:
+                if item.schema.schema_type == kind and self._fingerprint(conn, item.schema) == fp:
+                    return item
         raise SchemaNotFoundError(f"subject {subject!r} does not hold this schema")
 
     def compatibility(self, subject: str | None = None) -> str:
@@ -128,22 +147,23 @@ class SchemaRegistry:
         text: str,
         schema_type: str | None = None,
         version: str | int | None = None,
+        references: list[store.Reference] | None = None,
     ) -> CompatibilityResult:
         """Would ``text`` be accepted: against one version (``version``) with the mode's direction,
         or (None) against what the mode asks for (latest, or all for ``_TRANSITIVE``)."""
         kind = formats.schema_type(schema_type)
-        document = formats.parse(text, kind)
         mode = self.compatibility(subject)
         with self.stores.state.connect() as conn:
+            document, _ = self._resolve(conn, kind, text, references or [])
             existing = store.versions(conn, self.project, subject)
-        if version is not None:
-            existing = [self.version(subject, version)]
-            mode = mode.removesuffix("_TRANSITIVE")
-        found = self._incompatibilities(kind, mode, document, existing)
+            if version is not None:
+                existing = [self.version(subject, version)]
+                mode = mode.removesuffix("_TRANSITIVE")
+            found = self._incompatibilities(conn, kind, mode, document, existing)
         return CompatibilityResult(not found, mode, found)
 
     def _incompatibilities(
-        self, kind: str, mode: str, document: Any, existing: list[store.Version]
+        self, conn: Any, kind: str, mode: str, document: Any, existing: list[store.Version]
     ) -> list[Incompatibility]:
         same_kind = [v for v in existing if v.schema.schema_type == kind]
         if len(same_kind) != len(existing) and check_mode(mode) != "NONE":
@@ -156,35 +176,108 @@ class SchemaRegistry:
                     "a subject keeps one schema type",
                 )
             ]
-        olds = [formats.parse(v.schema.text, kind) for v in same_kind]
+        olds = [self.document(conn, v.schema) for v in same_kind]
         return check_against(formats.checker(kind), mode, document, olds)
+
+    # ------------------------------------------------------------- references
+
+    def _resolve(
+        self, conn: Any, kind: str, text: str, refs: list[store.Reference], depth: int = 0
+    ) -> tuple[Any, str]:
+        """The schema as one checkable document (its references bundled in) and its
+        fingerprint; :class:`SchemaInvalidError` for a bad schema or an unknown reference."""
+        if not refs:
+            document = formats.parse(text, kind)
+            return document, formats.fingerprint(document)
+        if depth > 32:
+            raise SchemaInvalidError("schema references nest deeper than 32 levels (a cycle?)")
+        try:
+            raw = json.loads(text)
+        except ValueError as exc:
+            raise SchemaInvalidError(f"the schema is not JSON: {exc}") from None
+        if len({r.name for r in refs}) != len(refs):
+            raise SchemaInvalidError("two references of the schema have the same name")
+        referenced: dict[str, Any] = {}
+        for ref in refs:
+            target = next(
+                (
+                    v
+                    for v in store.versions(conn, self.project, ref.subject, deleted=True)
+                    if v.version == ref.version
+                ),
+                None,
+            )
+            if target is None:
+                raise SchemaInvalidError(
+                    f"reference {ref.name!r}: subject {ref.subject!r} has no version {ref.version}"
+                )
+            if target.schema.schema_type != kind:
+                raise SchemaInvalidError(
+                    f"reference {ref.name!r} is a {target.schema.schema_type} schema, not {kind}"
+                )
+            referenced[ref.name] = self._resolve(
+                conn,
+                kind,
+                target.schema.text,
+                store.references_of(conn, self.project, target.schema.id),
+                depth + 1,
+            )[0]
+        if kind == "JSON":
+            jsonschema_compat.validate_schema(raw)
+        document = references.bundle(kind, raw, referenced)
+        return document, references.fingerprint(raw, [r.as_dict() for r in refs])
+
+    def document(self, conn: Any, schema: store.StoredSchema) -> Any:
+        """A stored schema as one checkable document (references bundled in)."""
+        refs = store.references_of(conn, self.project, schema.id)
+        return self._resolve(conn, schema.schema_type, schema.text, refs)[0]
+
+    def _fingerprint(self, conn: Any, schema: store.StoredSchema) -> str:
+        refs = store.references_of(conn, self.project, schema.id)
+        return self._resolve(conn, schema.schema_type, schema.text, refs)[1]
+
+    def references(self, schema_id: int) -> list[store.Reference]:
+        with self.stores.state.connect() as conn:
+            return store.references_of(conn, self.project, schema_id)
+
+    def referenced_by(self, subject: str, version: str | int) -> list[int]:
+        """The ids of live schemas referencing the subject's version (Confluent's
+        ``referencedby``)."""
+        item = self.version(subject, version, deleted=True)
+        with self.stores.state.connect() as conn:
+            return store.referenced_by(conn, self.project, subject, item.version)
 
     # ----------------------------------------------------------------- writes
 
-    def register(self, subject: str, text: str, schema_type: str | None = None) -> store.Version:
+    def register(
+        self,
+        subject: str,
+        text: str,
+        schema_type: str | None = None,
+        references: list[store.Reference] | None = None,
+    ) -> store.Version:
         """Register ``text`` under ``subject``: its existing version when it is already there,
-        else a new version when compatible (:class:`IncompatibleSchemaError` otherwise)."""
+        else a new version when compatible (:class:`IncompatibleSchemaError` otherwise).
+        Soft-deleted versions are neither matched nor checked against: registering a
+        soft-deleted schema again makes a new version."""
         if not subject or len(subject) > 255:
             raise InputError("a subject name is 1 to 255 characters")
         kind = formats.schema_type(schema_type)
-        document = formats.parse(text, kind)
-        fp = formats.fingerprint(document)
+        refs = list(references or [])
         self._ensure_project()
         at = self.clock.now()
         with self.stores.state.begin() as conn:
+            document, fp = self._resolve(conn, kind, text, refs)
             existing = store.versions(conn, self.project, subject)
             for item in existing:
-                if (
-                    item.schema.schema_type == kind
-                    and formats.fingerprint(formats.parse(item.schema.text, kind)) == fp
-                ):
+                if item.schema.schema_type == kind and self._fingerprint(conn, item.schema) == fp:
                     return item
             mode = (
                 store.config(conn, self.project, subject)
                 or store.config(conn, self.project, GLOBAL)
                 or DEFAULT_MODE
             )
-            found = self._incompatibilities(kind, mode, document, existing)
+            found = self._incompatibilities(conn, kind, mode, document, existing)
             if found:
                 raise IncompatibleSchemaError(
                     f"Schema being registered is incompatible with an earlier schema for subject "
@@ -196,7 +289,8 @@ class SchemaRegistry:
                 stored = store.insert_schema(
                     conn, self.project, schema_type=kind, fingerprint=fp, text=text, at=at
                 )
-            number = existing[-1].version + 1 if existing else 1
+                store.insert_references(conn, self.project, stored.id, refs)
+            number = store.last_version_number(conn, self.project, subject) + 1
             store.insert_version(
                 conn,
                 self.project,
@@ -219,6 +313,7 @@ class SchemaRegistry:
                     "schema_id": stored.id,
                     "schema_type": kind,
                     "compatibility": mode,
+                    **({"references": [r.as_dict() for r in refs]} if refs else {}),
                 },
             )
         return store.Version(subject, number, stored)
@@ -239,3 +334,108 @@ class SchemaRegistry:
                 details={"project": self.project, "compatibility": mode},
             )
         return mode
+
+    # ---------------------------------------------------------------- deletes
+
+    def delete_subject(self, subject: str, *, permanent: bool = False) -> list[int]:
+        """Soft delete every live version of ``subject`` (Confluent's ``DELETE /subjects/{s}``),
+        or with ``permanent`` remove the soft-deleted ones for good (all must be soft deleted
+        first: 40405). Refused (42206) while a live schema references one of them. Returns
+        the version numbers deleted; audited as ``schemas.subject.deleted``."""
+        self._ensure_project()
+        with self.stores.state.begin() as conn:
+            every = store.versions(conn, self.project, subject, deleted=True)
+            if not every:
+                raise SubjectNotFoundError(f"subject {subject!r} not found")
+            live = [v.version for v in every if not v.deleted]
+            if permanent and live:
+                raise SubjectNotSoftDeletedError(
+                    f"subject {subject!r} was not deleted first before being permanently deleted"
+                )
+            if not permanent and not live:
+                raise SubjectSoftDeletedError(f"subject {subject!r} was soft deleted")
+            numbers = [v.version for v in every] if permanent else live
+            self._refuse_referenced(conn, subject, numbers, permanent=permanent)
+            if permanent:
+                store.hard_delete(conn, self.project, subject, numbers)
+                store.delete_config(conn, self.project, subject)
+            else:
+                store.soft_delete(conn, self.project, subject, numbers, self.clock.now())
+            record(
+                conn,
+                clock=self.clock,
+                actor=self.actor,
+                action="schemas.subject.deleted",
+                target_type="schema_subject",
+                target_id=subject,
+                details={"project": self.project, "versions": numbers, "permanent": permanent},
+            )
+        return numbers
+
+    def delete_version(self, subject: str, version: str | int, *, permanent: bool = False) -> int:
+        """Soft delete one version (40406 when it already is), or with ``permanent`` remove a
+        soft-deleted one (40407 when it is not soft deleted); ``latest`` is the latest live
+        version. Refused (42206) while a live schema references it. Audited as
+        ``schemas.version.deleted``."""
+        self._ensure_project()
+        with self.stores.state.begin() as conn:
+            every = store.versions(conn, self.project, subject, deleted=True)
+            if not every:
+                raise SubjectNotFoundError(f"subject {subject!r} not found")
+            item = _pick(subject, every, version)
+            if permanent and not item.deleted:
+                raise VersionNotSoftDeletedError(
+                    f"subject {subject!r} version {item.version} was not deleted first before "
+                    "being permanently deleted"
+                )
+            if not permanent and item.deleted:
+                raise VersionSoftDeletedError(
+                    f"subject {subject!r} version {item.version} was soft deleted"
+                )
+            self._refuse_referenced(conn, subject, [item.version], permanent=permanent)
+            if permanent:
+                store.hard_delete(conn, self.project, subject, [item.version])
+            else:
+                store.soft_delete(conn, self.project, subject, [item.version], self.clock.now())
+            record(
+                conn,
+                clock=self.clock,
+                actor=self.actor,
+                action="schemas.version.deleted",
+                target_type="schema_subject",
+                target_id=subject,
+                details={
+                    "project": self.project,
+                    "version": item.version,
+                    "schema_id": item.schema.id,
+                    "permanent": permanent,
+                },
+            )
+        return item.version
+
+    def _refuse_referenced(
+        self, conn: Any, subject: str, numbers: list[int], *, permanent: bool
+    ) -> None:
+        for number in numbers:
+            users = store.referenced_by(conn, self.project, subject, number, deleted=permanent)
+            if users:
+                raise ReferenceExistsError(
+                    f"subject {subject!r} version {number} is referenced by schemas {users}",
+                    details={"subject": subject, "version": number, "referenced_by": users},
+                )
+
+
+def _pick(subject: str, every: list[store.Version], version: str | int) -> store.Version:
+    if str(version) in ("latest", "-1"):
+        live = [v for v in every if not v.deleted]
+        if not live:
+            raise VersionNotFoundError(f"subject {subject!r} has no live version")
+        return live[-1]
+    try:
+        number = int(version)
+    except ValueError:
+        raise VersionNotFoundError(f"version {version!r} is not a number or 'latest'") from None
+    for item in every:
+        if item.version == number:
+            return item
+    raise VersionNotFoundError(f"version {number} of subject {subject!r} not found")

@@ -33,7 +33,7 @@ registry_versions = sa.Table(
     sa.Column("schema_id", sa.BigInteger(), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("created_by", sa.String(200), nullable=False),
-    sa.UniqueConstraint("project", "subject", "schema_id"),
+    sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),  # soft delete
 )
 registry_config = sa.Table(
     "registry_config",
@@ -42,6 +42,19 @@ registry_config = sa.Table(
     sa.Column("subject", sa.String(255), primary_key=True),
     sa.Column("compatibility", sa.String(32), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+registry_references = sa.Table(
+    "registry_references",
+    state_metadata,
+    sa.Column("project", sa.String(200), primary_key=True),
+    sa.Column("schema_id", sa.BigInteger(), primary_key=True),
+    sa.Column("position", sa.Integer(), primary_key=True),
+    sa.Column("name", sa.String(500), nullable=False),
+    sa.Column("subject", sa.String(255), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Index(None, "project", "subject", "version"),
 )
 
 
@@ -57,6 +70,7 @@ class Version:
     subject: str
     version: int
     schema: StoredSchema
+    deleted: bool = False
 
 
 _V = registry_versions.c
@@ -100,17 +114,26 @@ def insert_schema(
     return StoredSchema(int(key[0]), schema_type, text)
 
 
-def versions(conn: Connection, project: str, subject: str) -> list[Version]:
-    """The subject's versions, oldest first."""
-    rows = conn.execute(
-        sa.select(_V.version, _S.id, _S.schema_type, _S.schema_text)
+def versions(
+    conn: Connection, project: str, subject: str, *, deleted: bool = False
+) -> list[Version]:
+    """The subject's versions, oldest first (soft-deleted ones too with ``deleted``)."""
+    query = (
+        sa.select(_V.version, _V.deleted_at, _S.id, _S.schema_type, _S.schema_text)
         .join(registry_schemas, _S.id == _V.schema_id)
         .where(_V.project == project, _V.subject == subject)
         .order_by(_V.version)
     )
+    if not deleted:
+        query = query.where(_V.deleted_at.is_(None))
     return [
-        Version(subject, int(r.version), StoredSchema(int(r.id), r.schema_type, r.schema_text))
-        for r in rows
+        Version(
+            subject,
+            int(r.version),
+            StoredSchema(int(r.id), r.schema_type, r.schema_text),
+            r.deleted_at is not None,
+        )
+        for r in conn.execute(query)
     ]
 
 
@@ -136,19 +159,23 @@ def insert_version(
     )
 
 
-def subjects(conn: Connection, project: str) -> list[str]:
-    rows = conn.execute(
-        sa.select(_V.subject).where(_V.project == project).distinct().order_by(_V.subject)
-    )
+def subjects(conn: Connection, project: str, *, deleted: bool = False) -> list[str]:
+    query = sa.select(_V.subject).where(_V.project == project)
+    if not deleted:
+        query = query.where(_V.deleted_at.is_(None))
+    rows = conn.execute(query.distinct().order_by(_V.subject))
     return [str(r.subject) for r in rows]
 
 
-def subjects_of_schema(conn: Connection, project: str, schema_id: int) -> list[tuple[str, int]]:
-    rows = conn.execute(
-        sa.select(_V.subject, _V.version)
-        .where(_V.project == project, _V.schema_id == schema_id)
-        .order_by(_V.subject, _V.version)
+def subjects_of_schema(
+    conn: Connection, project: str, schema_id: int, *, deleted: bool = False
+) -> list[tuple[str, int]]:
+    query = sa.select(_V.subject, _V.version).where(
+        _V.project == project, _V.schema_id == schema_id
     )
+    if not deleted:
+        query = query.where(_V.deleted_at.is_(None))
+    rows = conn.execute(query.order_by(_V.subject, _V.version))
     return [(str(r.subject), int(r.version)) for r in rows]
 
 
@@ -172,3 +199,144 @@ def set_config(conn: Connection, project: str, subject: str, mode: str, at: date
                 project=project, subject=subject, compatibility=mode, updated_at=at
             )
         )
+
+
+# ---------------------------------------------------------------- deletes and references
+
+_R = registry_references.c
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A schema's reference to another subject's version, by the name the schema uses."""
+
+    name: str
+    subject: str
+    version: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"name": self.name, "subject": self.subject, "version": self.version}
+
+
+def last_version_number(conn: Connection, project: str, subject: str) -> int:
+    """The highest version number the subject holds, soft-deleted ones included (0: none)."""
+    value = conn.execute(
+        sa.select(sa.func.max(_V.version)).where(_V.project == project, _V.subject == subject)
+    ).scalar()
+    return int(value or 0)
+
+
+def soft_delete(
+    conn: Connection, project: str, subject: str, numbers: list[int], at: datetime
+) -> None:
+    conn.execute(
+        registry_versions.update()
+        .where(_V.project == project, _V.subject == subject, _V.version.in_(numbers))
+        .values(deleted_at=at)
+    )
+
+
+def hard_delete(conn: Connection, project: str, subject: str, numbers: list[int]) -> None:
+    conn.execute(
+        registry_versions.delete().where(
+            _V.project == project, _V.subject == subject, _V.version.in_(numbers)
+        )
+    )
+
+
+def delete_config(conn: Connection, project: str, subject: str) -> None:
+    c = registry_config.c
+    conn.execute(registry_config.delete().where(c.project == project, c.subject == subject))
+
+
+def references_of(conn: Connection, project: str, schema_id: int) -> list[Reference]:
+    rows = conn.execute(
+        sa.select(_R.name, _R.subject, _R.version)
+        .where(_R.project == project, _R.schema_id == schema_id)
+        .order_by(_R.position)
+    )
+    return [Reference(str(r.name), str(r.subject), int(r.version)) for r in rows]
+
+
+def insert_references(
+    conn: Connection, project: str, schema_id: int, references: list[Reference]
+) -> None:
+    if references:
+        conn.execute(
+            registry_references.insert(),
+            [
+                {
+                    "project": project,
+                    "schema_id": schema_id,
+                    "position": i,
+                    "name": ref.name,
+                    "subject": ref.subject,
+                    "version": ref.version,
+                }
+                for i, ref in enumerate(references)
+            ],
+        )
+
+
+def referenced_by(
+    conn: Connection, project: str, subject: str, version: int, *, deleted: bool = False
+) -> list[int]:
+    """The ids of the schemas, registered in a (live unless ``deleted``) version, that
+    reference ``subject`` version ``version``."""
+    query = (
+        sa.select(_R.schema_id)
+        .join(registry_versions, (_V.project == _R.project) & (_V.schema_id == _R.schema_id))
+        .where(_R.project == project, _R.subject == subject, _R.version == version)
+    )
+    if not deleted:
+        query = query.where(_V.deleted_at.is_(None))
+    return sorted({int(r.schema_id) for r in conn.execute(query)})
+
+
+# ---------------------------------------------------------------- the catalog page
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """A version as the catalog shows it: who registered it and when (soft deletes too)."""
+
+    subject: str
+    version: int
+    schema_id: int
+    schema_type: str
+    created_at: datetime
+    created_by: str
+    deleted: bool
+
+
+def version_infos(conn: Connection, project: str, subject: str | None = None) -> list[VersionInfo]:
+    """Every version of the project (or of one subject), soft-deleted ones included, by
+    subject then version."""
+    query = (
+        sa.select(
+            _V.subject,
+            _V.version,
+            _V.schema_id,
+            _S.schema_type,
+            _V.created_at,
+            _V.created_by,
+            _V.deleted_at,
+        )
+        .join(registry_schemas, _S.id == _V.schema_id)
+        .where(_V.project == project)
+        .order_by(_V.subject, _V.version)
+    )
+    if subject is not None:
+        query = query.where(_V.subject == subject)
+    return [
+        VersionInfo(
+            str(r.subject),
+            int(r.version),
+            int(r.schema_id),
+            str(r.schema_type),
+            r.created_at,
+            str(r.created_by),
+            r.deleted_at is not None,
+        )
+        for r in conn.execute(query)
+    ]

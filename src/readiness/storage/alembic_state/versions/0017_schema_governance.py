@@ -3,7 +3,7 @@ their reader schemas, changelogs registered with versions, processed-version cou
 presence from sample events (daily aggregates).
 
 Revision ID: 0017_schema_governance
-Revises: 0014_migration_reports
+Revises: 0015_log_reports
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_schema_governance"
-down_revision = "0014_migration_reports"
+down_revision = "0015_log_reports"
 branch_labels = None
 depends_on = None
 
