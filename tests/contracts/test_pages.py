@@ -19,6 +19,7 @@ from readiness.auth.service import TokenService
 from readiness.config import load_settings
 from readiness.contracts import pages
 from readiness.contracts.pact.service import PactService
+from readiness.contracts.schemas.governance import SchemaGovernance
 from readiness.contracts.schemas.service import SchemaRegistry
 from readiness.contracts.schemas.store import Reference
 from readiness.projects.service import ProjectService
@@ -83,6 +84,8 @@ def site(tmp_path: Path, clock: FrozenClock) -> Iterator[Site]:
         "JSON",
         [Reference("order.json", "orders-value", 2)],
     )
+    governance = SchemaGovernance(registry, settings.contracts)
+    governance.register_consumer("orders-value", "billing", fields=["amount"])
     pact = PactService(stores, clock, settings.project)
     pact.publish("web", "orders-api", "1.0.0", PACT, branch="main")
     pact.create_environment("production", production=True)
@@ -107,19 +110,21 @@ def test_the_catalog_lists_and_searches_subjects(site: Site) -> None:
     page = site.get("/contracts")
     assert page.status_code == 200
     assert _rows(page.text) == [
-        "orders-value JSON 2 2 orders-service — 3",
+        "orders-value JSON 2 2 orders-service billing 3",
         "payments-value AVRO 1 1 payments-ci — 2",
         "shipment-value JSON 1 1 orders-service — 4",
     ]
     by_field = site.get("/contracts?q=currency&by=field").text
     assert _rows(by_field) == [
-        "orders-value fields: currency JSON 2 2 orders-service — 3",
+        "orders-value fields: currency JSON 2 2 orders-service billing 3",
         "shipment-value fields: order.currency JSON 1 1 orders-service — 4",
     ]
     assert [r.split()[0] for r in _rows(site.get("/contracts?q=payments-ci&by=producer").text)] == [
         "payments-value"
     ]
-    assert _rows(site.get("/contracts?q=web&by=consumer").text) == []  # no consumer registry yet
+    assert _rows(site.get("/contracts?q=web&by=consumer").text) == []  # a pacticipant, no reader
+    by_consumer = _rows(site.get("/contracts?q=billing&by=consumer").text)
+    assert [r.split()[0] for r in by_consumer] == ["orders-value"]
     assert "No subject matches “zzz” (any)." in site.get("/contracts?q=zzz").text
     assert site.get("/contracts?by=%3Cscript%3E").status_code == 200  # unknown facet: any
 

@@ -25,7 +25,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from readiness.contracts.schemas import diff, examples, formats, store
+from readiness.contracts.schemas import diff, examples, formats, governance_store, store
 from readiness.contracts.schemas.service import SchemaRegistry
 from readiness.errors import NotFoundError, ReadinessError
 from readiness.storage.engine import Stores
@@ -45,11 +45,10 @@ MAX_QUERY = 200
 
 
 def subject_consumers(stores: Stores, project: str, subject: str) -> list[str]:
-    """HOOK: the consumers registered for ``subject`` (reader schemas, reported processing).
-
-    The catalog's consumer search and the subject page read this; it answers [] until the
-    consumer registry (schema governance) fills it in from its own tables."""
-    return []
+    """The consumers registered for ``subject`` (``readiness schemas consumer register``), by
+    name: what the catalog's consumer search and the subject page show."""
+    with stores.state.connect() as conn:
+        return sorted(r.name for r in governance_store.consumers(conn, project, subject))
 
 
 @dataclass
