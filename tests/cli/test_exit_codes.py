@@ -54,8 +54,10 @@ def test_the_root_help_lists_every_platform_and_plugin_command(cli: Run) -> None
         "sessions",
         "audit",
         "contracts",
+        "logs",
         "migrations",
         "notify",
+        "schemas",
         "tests",
     }
 

@@ -28,6 +28,8 @@ NAV = [
     "Gates",
     "Audit",
     "Migrations",
+    "Contracts",
+    "Logs",
 ]
 
 # What the browser says about the page: widths, and the element focused with its outline.
