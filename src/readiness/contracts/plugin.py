@@ -1,6 +1,7 @@
 """Contracts as a built-in plugin: the ``contracts`` CLI sub-app, the Pact broker
-(``/api/v1/pact``) and the event-schema registry's Confluent-compatible REST API
-(``/api/v1/schema-registry``), and the deploy-gate check ``contracts.can_i_deploy``."""
+(``/pact``, also ``/api/v1/pact``) and the event-schema registry's Confluent-compatible REST API
+(``/schema-registry``, also ``/api/v1/schema-registry``), the merge-gate check
+``contracts.verified`` and the deploy-gate check ``contracts.can_i_deploy``."""
 
 from __future__ import annotations
 
@@ -33,6 +34,14 @@ def readiness_cli_apps() -> list[tuple[str, Any]]:
 
 @hookimpl
 def readiness_api_routers() -> list[Any]:
+    from readiness.contracts.api_broker import api_router
+    from readiness.contracts.api_registry import router
+
+    return [router, api_router()]
+
+
+@hookimpl
+def readiness_root_routers() -> list[Any]:
     from readiness.contracts.api_broker import api_router
     from readiness.contracts.api_registry import router
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from readiness._common.clock import Clock
 from readiness.contracts.pact import core
+from readiness.contracts.pact.evidence import Evidence, provider_evidence
 from readiness.contracts.pact.model import Decision, Pact, Selected, Selector, Snapshot
 from readiness.contracts.pact.store import PactStore
 from readiness.errors import ConflictError, InputError, NotFoundError
@@ -120,6 +121,11 @@ class PactService:
             return self.store.add_verification(
                 conn, pact, pvid, success=success, body=body, now=now
             )
+
+    def evidence(self, provider: str, provider_version: str) -> list[Evidence]:
+        """What ``provider_version`` verified of the pacts it had to (``contracts.verified``)."""
+        # The whole snapshot: selecting consumers' main branches reads their versions too.
+        return provider_evidence(self.snapshot(), provider, provider_version)
 
     def branch_version(self, pacticipant: str, branch: str, version: str) -> None:
         now = self.clock.now()
