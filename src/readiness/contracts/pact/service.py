@@ -10,6 +10,8 @@ from typing import Any
 from readiness._common.clock import Clock
 from readiness.contracts.pact import core
 from readiness.contracts.pact.evidence import Evidence, provider_evidence
+from readiness.contracts.pact.matrix import MatrixSelector
+from readiness.contracts.pact.matrix import matrix as pact_matrix
 from readiness.contracts.pact.model import Decision, Pact, Selected, Selector, Snapshot
 from readiness.contracts.pact.store import PactStore
 from readiness.errors import ConflictError, InputError, NotFoundError
@@ -126,6 +128,10 @@ class PactService:
         """What ``provider_version`` verified of the pacts it had to (``contracts.verified``)."""
         # The whole snapshot: selecting consumers' main branches reads their versions too.
         return provider_evidence(self.snapshot(), provider, provider_version)
+
+    def matrix(self, selectors: list[MatrixSelector], latestby: str | None = None) -> Decision:
+        """The ``/matrix`` between the selected versions (see :mod:`.matrix`)."""
+        return pact_matrix(self.snapshot(), selectors, latestby)
 
     def branch_version(self, pacticipant: str, branch: str, version: str) -> None:
         now = self.clock.now()
