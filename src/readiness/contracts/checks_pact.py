@@ -198,6 +198,6 @@ def gate_services(settings: Any, stores: Any) -> dict[str, Any]:
     # contracts.allow_no_pacts lives in the contracts settings when the configuration has them.
     allow = bool(getattr(getattr(settings, "contracts", None), "allow_no_pacts", False))
     return {
-        SERVICE_NAME: PactService(stores, SystemClock(), settings.project),
+        SERVICE_NAME: PactService(stores, SystemClock(), settings.project, notify=settings.notify),
         ALLOW_NO_PACTS: allow,
     }

@@ -38,7 +38,7 @@ def _service(ctx: typer.Context) -> Iterator[PactService]:
     try:
         project = st.settings.project
         ProjectService(stores=stores, clock=st.clock, actor=st.actor).ensure(project)
-        yield PactService(stores, st.clock, project)
+        yield PactService(stores, st.clock, project, notify=st.settings.notify)
     finally:
         stores.dispose()
 
