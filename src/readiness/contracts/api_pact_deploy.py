@@ -16,8 +16,7 @@ from readiness.contracts.api_pact import (
     _link,
     _text,
 )
-from readiness.contracts.pact.matrix import parse_selectors
-from readiness.contracts.pact.model import Decision
+from readiness.contracts.pact.matrix import decision_json, parse_selectors
 from readiness.errors import InputError, NotFoundError
 from readiness.web.errors import API_ERRORS, json_error_responses
 
@@ -105,39 +104,6 @@ def record_support_ended(
 ) -> dict[str, Any]:
     ended = service.undo(name, version, _env_name(service, uuid), kind="release")
     return {"ended": ended, "currentlySupported": False}
-
-
-def decision_json(decision: Decision) -> dict[str, Any]:
-    """The matrix's JSON shape (the Pact broker's, which the CLI prints with ``--format json``)."""
-    rows = []
-    for r in decision.rows:
-        v = r.verification
-        rows.append(
-            {
-                "consumer": {"name": r.consumer, "version": {"number": r.consumer_version}},
-                "provider": {
-                    "name": r.provider,
-                    "version": {"number": r.provider_version} if r.provider_version else None,
-                },
-                "pact": {"createdAt": r.pact.created_at.isoformat()} if r.pact else None,
-                "verificationResult": None
-                if v is None
-                else {"success": v.success, "verifiedAt": v.created_at.isoformat()},
-            }
-        )
-    failed = sum(1 for r in decision.rows if r.verification and not r.verification.success)
-    ok = sum(1 for r in decision.rows if r.verification and r.verification.success)
-    return {
-        "summary": {
-            "deployable": decision.deployable,
-            "reason": decision.reason,
-            "success": ok,
-            "failed": failed,
-            "unknown": len(decision.rows) - ok - failed,
-        },
-        "notices": list(decision.notices),
-        "matrix": rows,
-    }
 
 
 @router.get("/can-i-deploy")

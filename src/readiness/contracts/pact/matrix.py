@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from readiness.contracts.pact.core import _row_problem
 from readiness.contracts.pact.model import Decision, MatrixRow, Snapshot
@@ -152,3 +153,36 @@ def matrix(
         notices = tuple({"type": "error", "text": p} for p in problems)
         return Decision(False, problems[0], found, notices)
     return Decision(True, "All required verification results are published and successful", found)
+
+
+def decision_json(decision: Decision) -> dict[str, Any]:
+    """The matrix's JSON shape (the Pact broker's, which the CLI prints with ``--format json``)."""
+    rows = []
+    for r in decision.rows:
+        v = r.verification
+        rows.append(
+            {
+                "consumer": {"name": r.consumer, "version": {"number": r.consumer_version}},
+                "provider": {
+                    "name": r.provider,
+                    "version": {"number": r.provider_version} if r.provider_version else None,
+                },
+                "pact": {"createdAt": r.pact.created_at.isoformat()} if r.pact else None,
+                "verificationResult": None
+                if v is None
+                else {"success": v.success, "verifiedAt": v.created_at.isoformat()},
+            }
+        )
+    failed = sum(1 for r in decision.rows if r.verification and not r.verification.success)
+    ok = sum(1 for r in decision.rows if r.verification and r.verification.success)
+    return {
+        "summary": {
+            "deployable": decision.deployable,
+            "reason": decision.reason,
+            "success": ok,
+            "failed": failed,
+            "unknown": len(decision.rows) - ok - failed,
+        },
+        "notices": list(decision.notices),
+        "matrix": rows,
+    }
