@@ -280,6 +280,48 @@ def create_environment_cmd(  # noqa: PLR0917 - Typer options
     )
 
 
+def coverage_cmd(  # noqa: PLR0917 - Typer options
+    ctx: typer.Context,
+    provider: Annotated[str, typer.Option("--provider", help="The provider's name.")],
+    openapi: Annotated[
+        Path | None,
+        typer.Option("--openapi", help="The provider's OpenAPI document, JSON (default: none)."),
+    ] = None,
+    message: Annotated[
+        list[str] | None,
+        typer.Option("--message", help="A message type it sends, repeatable (default: none)."),
+    ] = None,
+    fmt: Format = FormatOption,
+    broker_url: BrokerUrl = None,
+    broker_token: BrokerToken = None,
+) -> None:
+    """Which endpoints and message types of the provider no consumer contract exercises
+    (exit 0 all covered, 1 some are not)."""
+    try:
+        doc: Any = {}
+        if openapi is not None:
+            try:
+                doc = json.loads(openapi.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise InputError(
+                    f"cannot read the OpenAPI document {openapi} as JSON: {exc}"
+                ) from exc
+        if openapi is None and not message:
+            raise InputError("give --openapi FILE or --message TYPE (or both)")
+        with _broker(ctx, broker_url, broker_token) as broker:
+            out = broker.coverage(provider, doc, list(message or []))
+    except ReadinessError as exc:
+        print_error(exc.message)
+        raise typer.Exit(2) from exc
+    lines = [f"{out['provider']}: {out['covered']} of {out['total']} covered by consumer contracts"]
+    for row in [*out["endpoints"], *out["messages"]]:
+        who = ", ".join(row["consumers"]) or "NO CONSUMER CONTRACT"
+        lines.append(f"  {row['name']}: {who}")
+    _done(fmt, out, "\n".join(lines))
+    if out["uncovered"]:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Add the broker's commands to ``app`` (the ``contracts`` group)."""
     app.command("publish")(publish_cmd)
@@ -289,3 +331,4 @@ def register(app: typer.Typer) -> None:
     app.command("record-undeployment")(record_undeployment_cmd)
     app.command("record-support-ended")(record_support_ended_cmd)
     app.command("create-environment")(create_environment_cmd)
+    app.command("coverage")(coverage_cmd)

@@ -41,6 +41,8 @@ class Broker(Protocol):
 
     def create_environment(self, name: str, *, production: bool) -> str: ...
 
+    def coverage(self, provider: str, openapi: Any, messages: list[str]) -> dict[str, Any]: ...
+
 
 class LocalBroker:
     """The project's own database, through :class:`PactService`."""
@@ -72,6 +74,9 @@ class LocalBroker:
 
     def create_environment(self, name: str, *, production: bool) -> str:
         return self.service.create_environment(name, production=production)
+
+    def coverage(self, provider: str, openapi: Any, messages: list[str]) -> dict[str, Any]:
+        return self.service.coverage(provider, openapi, messages).as_json()
 
 
 _ERRORS: dict[int, type[ReadinessError]] = {
@@ -203,3 +208,7 @@ class RemoteBroker:
     def create_environment(self, name: str, *, production: bool) -> str:
         body = {"name": name, "production": production}
         return str(self._call("POST", "/environments", json=body)["uuid"])
+
+    def coverage(self, provider: str, openapi: Any, messages: list[str]) -> dict[str, Any]:
+        path = f"/pacticipants/{quote(provider, safe='')}/coverage"
+        return dict(self._call("POST", path, json={"openapi": openapi, "messages": messages}))

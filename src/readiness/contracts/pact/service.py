@@ -3,6 +3,7 @@ environments, deployments and releases, the matrix and can-i-deploy. Surfaces st
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,8 @@ from sqlalchemy.engine import Connection
 from readiness._common.clock import Clock
 from readiness.config import NotifySettings
 from readiness.contracts.pact import core
+from readiness.contracts.pact.coverage import Coverage, endpoints_of, webhooks_of
+from readiness.contracts.pact.coverage import coverage as pact_coverage
 from readiness.contracts.pact.evidence import Evidence, provider_evidence
 from readiness.contracts.pact.matrix import MatrixSelector
 from readiness.contracts.pact.matrix import matrix as pact_matrix
@@ -184,6 +187,21 @@ class PactService:
         """What ``provider_version`` verified of the pacts it had to (``contracts.verified``)."""
         # The whole snapshot: selecting consumers' main branches reads their versions too.
         return provider_evidence(self.snapshot(), provider, provider_version)
+
+    def coverage(self, provider: str, openapi_doc: Any, messages: Sequence[str] = ()) -> Coverage:
+        """Which of ``provider``'s endpoints (its OpenAPI document) and message types (``messages``
+        and the document's ``webhooks``) no consumer's newest pact exercises."""
+        endpoints = endpoints_of(openapi_doc)
+        kinds = [*messages, *webhooks_of(openapi_doc)]
+        newest: dict[str, Pact] = {}
+        for p in self.snapshot().pacts:
+            if p.provider == provider and (
+                p.consumer not in newest or p.seq > newest[p.consumer].seq
+            ):
+                newest[p.consumer] = p
+        with self.engine.connect() as conn:
+            contents = {c: self.store.content(conn, p.sha) or {} for c, p in newest.items()}
+        return pact_coverage(provider, endpoints, kinds, contents)
 
     def matrix(self, selectors: list[MatrixSelector], latestby: str | None = None) -> Decision:
         """The ``/matrix`` between the selected versions (see :mod:`.matrix`)."""
