@@ -66,8 +66,10 @@ class Coverage:
 def endpoints_of(doc: Any) -> list[Endpoint]:
     """The operations of an OpenAPI document (3.x or Swagger 2.0), in document order."""
     if not isinstance(doc, Mapping):
-        raise InputError("an OpenAPI document must be a JSON/YAML object")
-    paths = doc.get("paths") or {}
+        raise InputError("an OpenAPI document must be a JSON object")
+    paths = doc.get("paths", {})
+    if paths is None:
+        paths = {}
     if not isinstance(paths, Mapping):
         raise InputError("the OpenAPI document's 'paths' must be an object")
     prefix = _base_path(doc)
