@@ -48,8 +48,16 @@ AUDIT = {  # v4: a message interaction named by its metadata
     "consumer": {"name": "audit"},
     "provider": {"name": "users"},
     "interactions": [
-        {"type": "Asynchronous/Messages", "description": "an event", "metadata": {"type": "User-Created"}},
-        {"type": "Synchronous/HTTP", "description": "b", "request": {"method": "POST", "path": "/api/users"}},
+        {
+            "type": "Asynchronous/Messages",
+            "description": "an event",
+            "metadata": {"type": "User-Created"},
+        },
+        {
+            "type": "Synchronous/HTTP",
+            "description": "b",
+            "request": {"method": "POST", "path": "/api/users"},
+        },
     ],
 }  # fmt: skip
 
@@ -119,7 +127,9 @@ def test_malformed_documents_are_input_errors(doc: Any, message: str) -> None:
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=30,
 )  # fmt: skip
 
