@@ -13,8 +13,11 @@ import pytest
 from readiness._common.clock import FrozenClock
 from readiness.config import NotifySettings, Settings
 from readiness.contracts.pact.service import PactService
+from readiness.errors import ConflictError
 from readiness.notify.service import NotifyService
 from readiness.notify.worker import deliver_due
+from readiness.projects.service import ProjectService
+from readiness.storage import Stores
 from tests.contracts.pact.conftest import Broker, TestClient
 from tests.notify.receiver import Receiver, running_receiver
 
@@ -137,3 +140,25 @@ def test_the_public_url_makes_the_pact_url_absolute(
     assert body["data"]["pact_url"] == (
         "https://readiness.example/pact/pacts/provider/users/consumer/web/version/1.0%20beta"
     )
+
+
+def test_events_are_queued_with_the_change_on_both_databases(
+    stores: Stores, clock: FrozenClock, receiver: Receiver
+) -> None:
+    ProjectService(stores=stores, clock=clock, actor="test").ensure("shop")
+    NotifyService(stores=stores, clock=clock, settings=FAST).add_webhook(
+        project="shop", url=receiver.url, events=["pact.contract_content_changed"]
+    )
+    service = PactService(stores, clock, "shop")
+    service.publish("web", "users", "c1", PACT)
+    service.publish("web", "users", "c2", PACT)
+    with pytest.raises(ConflictError):
+        service.publish("web", "users", "c2", CHANGED)  # refused: announces nothing
+    service.publish("web", "users", "c3", CHANGED)
+
+    deliver_due(stores, settings=FAST, clock=clock)
+
+    assert [json.loads(r.body)["data"]["consumer_version"] for r in receiver.requests] == [
+        "c1",
+        "c3",
+    ]
