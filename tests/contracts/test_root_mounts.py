@@ -98,3 +98,17 @@ def test_the_real_confluent_client_given_the_root_registry_url(url: str, server:
     ).json()
     assert (latest.version, latest.schema_id) == (1, schema_id)
     assert (same["version"], same["id"]) == (1, schema_id)
+
+
+@pytest.mark.parametrize("base", ["/pact", "/api/v1/pact"])
+def test_a_repeated_single_valued_parameter_is_a_400_under_both_mounts(
+    url: str, server: Server, base: str
+) -> None:
+    query = "pacticipant=a&pacticipant=b&version=1&environment=x"
+
+    answer = httpx.get(f"{url}{base}/can-i-deploy?{query}", auth=("any", server.reader))
+
+    assert answer.status_code == 400
+    assert answer.json()["error"]["message"] == (
+        "query parameter given more than once ('pacticipant' 2 times); give each once"
+    )
