@@ -162,3 +162,20 @@ def test_events_are_queued_with_the_change_on_both_databases(
         "c1",
         "c3",
     ]
+
+
+def test_the_slack_headline_names_the_pair_and_the_outcome(clock: FrozenClock) -> None:
+    from readiness.notify.core import headline
+    from readiness.notify.service import new_event
+
+    data = {"consumer": "web", "consumer_version": "c1", "provider": "users"}
+    published = new_event("pact.contract_published", project="shop", clock=clock, data=data)
+    failed = new_event(
+        "pact.provider_verification_failed",
+        project="shop",
+        clock=clock,
+        data={**data, "provider_version": "p1", "verification": {"success": False}},
+    )
+
+    assert headline(published) == "shop: contract_published (web c1 -> users)"
+    assert headline(failed) == "shop: verification of web c1 -> users p1 failed"
