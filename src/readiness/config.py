@@ -400,6 +400,7 @@ class ContractsSettings(BaseModel):
     usage_window_days: int = Field(default=30, ge=1)  # "no consumer processed it in N days"
     presence_high: float = Field(default=100.0, ge=0, le=100)  # % of events the day before...
     presence_low: float = Field(default=0.0, ge=0, le=100)  # ...and at most this % the next day
+    allow_no_pacts: bool = False  # contracts.verified passes a provider no consumer has a pact with
 
 
 class Settings(BaseModel):

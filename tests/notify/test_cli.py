@@ -42,6 +42,11 @@ def test_add_prints_the_secret_once_and_list_shows_its_prefix_only(
         "quarantine.expired",
         "gate.failed",
         "audit.verify_failed",
+        "pact.contract_content_changed",
+        "pact.contract_published",
+        "pact.provider_verification_published",
+        "pact.provider_verification_succeeded",
+        "pact.provider_verification_failed",
     ]
     assert json.loads(listed) == [{k: v for k, v in created.items() if k != "secret"}]
     assert created["secret"] not in listed

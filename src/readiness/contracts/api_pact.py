@@ -50,7 +50,8 @@ JsonObject = Annotated[dict[str, Any], Body()]
 
 
 def _service(request: Request, project: CurrentProject) -> PactService:
-    return PactService(get_stores(request), get_clock(request), project.name)
+    notify = request.app.state.settings.notify
+    return PactService(get_stores(request), get_clock(request), project.name, notify=notify)
 
 
 Service = Annotated[PactService, Depends(_service)]

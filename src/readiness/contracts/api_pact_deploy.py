@@ -16,7 +16,7 @@ from readiness.contracts.api_pact import (
     _link,
     _text,
 )
-from readiness.contracts.pact.model import Decision
+from readiness.contracts.pact.matrix import decision_json, parse_selectors
 from readiness.errors import InputError, NotFoundError
 from readiness.web.errors import API_ERRORS, json_error_responses
 
@@ -106,39 +106,6 @@ def record_support_ended(
     return {"ended": ended, "currentlySupported": False}
 
 
-def decision_json(decision: Decision) -> dict[str, Any]:
-    """The matrix's JSON shape (the Pact broker's, which the CLI prints with ``--format json``)."""
-    rows = []
-    for r in decision.rows:
-        v = r.verification
-        rows.append(
-            {
-                "consumer": {"name": r.consumer, "version": {"number": r.consumer_version}},
-                "provider": {
-                    "name": r.provider,
-                    "version": {"number": r.provider_version} if r.provider_version else None,
-                },
-                "pact": {"createdAt": r.pact.created_at.isoformat()} if r.pact else None,
-                "verificationResult": None
-                if v is None
-                else {"success": v.success, "verifiedAt": v.created_at.isoformat()},
-            }
-        )
-    failed = sum(1 for r in decision.rows if r.verification and not r.verification.success)
-    ok = sum(1 for r in decision.rows if r.verification and r.verification.success)
-    return {
-        "summary": {
-            "deployable": decision.deployable,
-            "reason": decision.reason,
-            "success": ok,
-            "failed": failed,
-            "unknown": len(decision.rows) - ok - failed,
-        },
-        "notices": list(decision.notices),
-        "matrix": rows,
-    }
-
-
 @router.get("/can-i-deploy")
 def can_i_deploy(
     request: Request,
@@ -184,11 +151,27 @@ def matrix(
     request: Request,
     service: Service,
     _who: Reader,
-    pacticipant: Annotated[str, Query(alias="q[][pacticipant]", max_length=200)],
-    version: Annotated[str, Query(alias="q[][version]", max_length=200)],
-    environment: Annotated[str, Query(max_length=200)],
+    latestby: Annotated[str | None, Query(max_length=10)] = None,
+    environment: Annotated[str | None, Query(max_length=200)] = None,
+    # Declared for the OpenAPI document and as repeatable; read in order by parse_selectors.
+    _pacticipant: Annotated[list[str] | None, Query(alias="q[][pacticipant]")] = None,
+    _version: Annotated[list[str] | None, Query(alias="q[][version]")] = None,
+    _branch: Annotated[list[str] | None, Query(alias="q[][branch]")] = None,
+    _tag: Annotated[list[str] | None, Query(alias="q[][tag]")] = None,
+    _latest: Annotated[list[str] | None, Query(alias="q[][latest]")] = None,
 ) -> dict[str, Any]:
-    """The matrix of one version against an environment (``latestby=cvp``)."""
-    out = decision_json(service.can_i_deploy(pacticipant, version, environment))
+    """The matrix between the versions the ``q[]`` selectors name, in their order: each
+    ``q[][pacticipant]`` followed by ``q[][version]``, ``q[][branch]``, ``q[][tag]`` or
+    ``q[][latest]=true``; ``latestby=cvp|cvpv``. With ``environment`` and one selector naming a
+    version: that version's matrix against the environment (as can-i-deploy)."""
+    selectors = parse_selectors(request.query_params.multi_items())
+    one = selectors[0]
+    if environment is not None:
+        if len(selectors) != 1 or one.version is None:
+            raise InputError("with 'environment', give one selector with q[][version]")
+        decision = service.can_i_deploy(one.pacticipant, one.version, environment)
+    else:
+        decision = service.matrix(selectors, latestby)
+    out = decision_json(decision)
     out["_links"] = {"self": _link(request, "/matrix")}
     return out

@@ -1,5 +1,9 @@
-"""Gate check ``contracts.can_i_deploy`` (deploy gate): the broker's matrix says this version
-may go to the target environment.
+"""Gate checks of the Pact broker: ``contracts.can_i_deploy`` (deploy gate): the broker's matrix
+says this version may go to the target environment; ``contracts.verified`` (merge gate): this
+provider version verified, successfully, the pacts its build had to verify (see
+:mod:`readiness.contracts.pact.evidence`); a pending pact's failure is a warning; no pacts at all
+is a failure for missing evidence unless ``allow_no_pacts`` of ``[tool.readiness.contracts]``
+is set.
 
 It reads ``context.services["contracts_pact"]`` (anything with ``can_i_deploy(pacticipant,
 version, environment)``, e.g. :class:`~readiness.contracts.pact.service.PactService`); the
@@ -12,12 +16,14 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from readiness.contracts.pact.evidence import Evidence
 from readiness.contracts.pact.model import Decision
 from readiness.errors import ReadinessError
 from readiness.gate.model import Check, CheckResult, CheckStatus, Gate, GateContext
 
 SERVICE_NAME = "contracts_pact"
 PACTICIPANT = "contracts_pacticipant"
+ALLOW_NO_PACTS = "contracts_allow_no_pacts"
 REMEDIATION = (
     "Verify the pacts with the versions deployed to the target environment (the provider's "
     "build publishes verification results), then run `readiness contracts can-i-deploy`"
@@ -26,6 +32,105 @@ REMEDIATION = (
 
 class Broker(Protocol):
     def can_i_deploy(self, pacticipant: str, version: str, environment: str) -> Decision: ...
+
+
+class VerificationEvidence(Protocol):
+    def evidence(self, provider: str, provider_version: str) -> list[Evidence]: ...
+
+
+VERIFY_REMEDIATION = (
+    "Run the provider's pact verification for this version with results published "
+    "(pact-python's Verifier: broker_source(...) and set_publish_options(version=...))"
+)
+
+
+class VerifiedCheck:
+    """The pacts this provider version had to verify are verified, successfully."""
+
+    id: str = "contracts.verified"
+    title: str = "Consumer pacts verified by this provider version"
+    checklist_item: str = "Consumer-driven contracts verified before merging"
+    gates: tuple[Gate, ...] = (Gate.MERGE,)
+
+    def run(self, context: GateContext) -> CheckResult:
+        broker: VerificationEvidence | None = context.services.get(SERVICE_NAME)
+        provider = str(context.services.get(PACTICIPANT) or context.settings.project)
+        if broker is None or not context.head:
+            missing = [
+                name
+                for name, value in (
+                    ("a Pact broker (contracts_pact service)", broker),
+                    ("the version (--head)", context.head),
+                )
+                if not value
+            ]
+            return CheckResult(
+                CheckStatus.FAIL,
+                "No verification evidence: missing " + ", ".join(missing),
+                {"missing": missing},
+                remediation=VERIFY_REMEDIATION,
+                missing_evidence=True,
+            )
+        try:
+            found = broker.evidence(provider, context.head)
+        except ReadinessError as exc:
+            message = f"verification evidence unreadable: {exc.message}"
+            return CheckResult(CheckStatus.ERROR, message)
+        return _judge(provider, context.head, found, bool(context.services.get(ALLOW_NO_PACTS)))
+
+
+def _judge(provider: str, version: str, found: list[Evidence], allow_none: bool) -> CheckResult:
+    rows = [
+        {
+            "consumer": e.pact.consumer,
+            "consumer_version": e.pact.consumer_version,
+            "state": e.state,
+            "pending": e.pending,
+        }
+        for e in found
+    ]
+    evidence = {"provider": provider, "version": version, "pacts": rows}
+    if not found:
+        if allow_none:
+            return CheckResult(
+                CheckStatus.PASS, f"{provider} has no consumer pacts (allowed)", evidence
+            )
+        return CheckResult(
+            CheckStatus.FAIL,
+            f"{provider} has no consumer pacts: nothing was verified",
+            evidence,
+            remediation=(
+                "Publish the consumers' pacts, or set allow_no_pacts = true in "
+                "[tool.readiness.contracts]"
+            ),
+            missing_evidence=True,
+        )
+    blocking = [e for e in found if e.state != "verified" and not e.pending]
+    pending = [e for e in found if e.state != "verified" and e.pending]
+
+    def named(items: list[Evidence]) -> str:
+        return ", ".join(f"{e.pact.consumer} {e.pact.consumer_version} ({e.state})" for e in items)
+
+    if blocking:
+        return CheckResult(
+            CheckStatus.FAIL,
+            f"{provider} {version} did not verify: {named(blocking)}",
+            evidence,
+            remediation=VERIFY_REMEDIATION,
+            missing_evidence=all(e.state == "unverified" for e in blocking),
+        )
+    if pending:
+        return CheckResult(
+            CheckStatus.WARN,
+            f"{provider} {version}: pending pacts not verified: {named(pending)}",
+            evidence,
+            remediation=VERIFY_REMEDIATION,
+        )
+    return CheckResult(
+        CheckStatus.PASS,
+        f"{provider} {version} verified {len(found)} pact(s) successfully",
+        evidence,
+    )
 
 
 class CanIDeployCheck:
@@ -82,7 +187,7 @@ class CanIDeployCheck:
         )
 
 
-CHECKS: list[Check] = [CanIDeployCheck()]
+CHECKS: list[Check] = [VerifiedCheck(), CanIDeployCheck()]
 
 
 def gate_services(settings: Any, stores: Any) -> dict[str, Any]:
@@ -93,4 +198,8 @@ def gate_services(settings: Any, stores: Any) -> dict[str, Any]:
     from readiness._common.clock import SystemClock
     from readiness.contracts.pact.service import PactService
 
-    return {SERVICE_NAME: PactService(stores, SystemClock(), settings.project)}
+    allow = settings.contracts.allow_no_pacts
+    return {
+        SERVICE_NAME: PactService(stores, SystemClock(), settings.project, notify=settings.notify),
+        ALLOW_NO_PACTS: allow,
+    }

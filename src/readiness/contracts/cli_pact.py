@@ -1,6 +1,8 @@
 """``readiness contracts publish|can-i-deploy|record-deployment|record-release|
 record-undeployment|record-support-ended|create-environment``: the broker from the command line,
-on the project's own database.
+on the project's own database, or over HTTP on a remote broker with ``--broker-url`` and
+``--broker-token`` (``PACT_BROKER_BASE_URL``, ``PACT_BROKER_TOKEN``, as pact-broker-client reads
+them): the same output and exit codes either way.
 
 :func:`register` adds the commands to a Typer app (the ``contracts`` group). Exit 0: done, or
 deployable; 1: can-i-deploy says no (the reason is printed); 2: an input error, in one line.
@@ -20,25 +22,59 @@ from readiness.console import Format, FormatOption, console, emit_json, print_er
 from readiness.errors import InputError, ReadinessError
 
 if TYPE_CHECKING:
-    from readiness.contracts.pact.service import PactService
+    from readiness.contracts.pact.remote import Broker
 
 Pacticipant = Annotated[str, typer.Option("--pacticipant", "-a", help="The application's name.")]
 Version = Annotated[str, typer.Option("--version", "-e", help="The application's version.")]
 Environment = Annotated[str, typer.Option("--environment", help="The environment's name.")]
 
 
+BrokerUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--broker-url",
+        envvar="PACT_BROKER_BASE_URL",
+        help="A remote broker's base URL, e.g. https://readiness.example/pact "
+        "(default: $PACT_BROKER_BASE_URL, else the project's own database).",
+    ),
+]
+BrokerToken = Annotated[
+    str | None,
+    typer.Option(
+        "--broker-token",
+        envvar="PACT_BROKER_TOKEN",
+        show_envvar=True,
+        help="The remote broker's token, sent as Bearer, never printed "
+        "(default: $PACT_BROKER_TOKEN).",
+    ),
+]
+
+
+Remote = tuple[str | None, str | None]  # (--broker-url, --broker-token)
+
+
 @contextmanager
-def _service(ctx: typer.Context) -> Iterator[PactService]:
+def _broker(ctx: typer.Context, url: str | None, token: str | None) -> Iterator[Broker]:
+    from readiness.contracts.pact.remote import LocalBroker, RemoteBroker
+
+    st = state(ctx)
+    if url:
+        project = st.settings.project if st.settings.project_is_explicit else None
+        remote = RemoteBroker(url, token, project=project)
+        try:
+            yield remote
+        finally:
+            remote.close()
+        return
     from readiness.contracts.pact.service import PactService
     from readiness.projects.service import ProjectService
     from readiness.storage import open_stores
 
-    st = state(ctx)
     stores = open_stores(st.settings, create=True)
     try:
         project = st.settings.project
         ProjectService(stores=stores, clock=st.clock, actor=st.actor).ensure(project)
-        yield PactService(stores, st.clock, project)
+        yield LocalBroker(PactService(stores, st.clock, project, notify=st.settings.notify))
     finally:
         stores.dispose()
 
@@ -70,6 +106,8 @@ def publish_cmd(  # noqa: PLR0917 - Typer options
         list[str] | None, typer.Option("--tag", help="A tag, repeatable (default: none).")
     ] = None,
     fmt: Format = FormatOption,
+    broker_url: BrokerUrl = None,
+    broker_token: BrokerToken = None,
 ) -> None:
     """Publish pact files for a consumer version (a changed pact for a published version fails)."""
     try:
@@ -80,9 +118,9 @@ def publish_cmd(  # noqa: PLR0917 - Typer options
             except (OSError, ValueError) as exc:
                 raise InputError(f"cannot read the pact {path}: {exc}") from exc
             loaded.append((path, content, *_names(content, path)))
-        with _service(ctx) as service:
-            done = [
-                service.publish(
+        with _broker(ctx, broker_url, broker_token) as broker:
+            rows = [
+                broker.publish(
                     c, p, consumer_version, content, branch=branch, tags=tuple(tag or ())
                 )
                 for _path, content, c, p in loaded
@@ -90,16 +128,6 @@ def publish_cmd(  # noqa: PLR0917 - Typer options
     except ReadinessError as exc:
         print_error(exc.message)
         raise typer.Exit(2) from exc
-    rows = [
-        {
-            "consumer": d.consumer,
-            "provider": d.provider,
-            "version": d.version,
-            "sha": d.sha,
-            "created": d.created,
-        }
-        for d in done
-    ]
     text = "\n".join(
         f"published the pact {r['consumer']} ({r['version']}) -> {r['provider']}"
         + ("" if r["created"] else " (unchanged)")
@@ -108,34 +136,40 @@ def publish_cmd(  # noqa: PLR0917 - Typer options
     _done(fmt, {"published": rows}, text)
 
 
-def can_i_deploy_cmd(
+def can_i_deploy_cmd(  # noqa: PLR0917 - Typer options
     ctx: typer.Context,
     pacticipant: Pacticipant,
     version: Version,
     environment: Annotated[str, typer.Option("--to-environment", help="The target environment.")],
     fmt: Format = FormatOption,
+    broker_url: BrokerUrl = None,
+    broker_token: BrokerToken = None,
 ) -> None:
     """Whether this version may be deployed to the environment (exit 0 yes, 1 no)."""
-    from readiness.contracts.api_pact_deploy import decision_json
-
     try:
-        with _service(ctx) as service:
-            decision = service.can_i_deploy(pacticipant, version, environment)
+        with _broker(ctx, broker_url, broker_token) as broker:
+            out = broker.can_i_deploy(pacticipant, version, environment)
+        deployable = out["summary"]["deployable"] is True
+        reason = str(out["summary"]["reason"])
     except ReadinessError as exc:
         print_error(exc.message)
         raise typer.Exit(2) from exc
-    out = decision_json(decision)
-    data = {"deployable": decision.deployable, "reason": decision.reason, **out}
-    verdict = "Computer says yes \\o/" if decision.deployable else "Computer says no ¯\\_(ツ)_/¯"
-    _done(fmt, data, f"{verdict}\n{decision.reason}")
-    if not decision.deployable:
+    except (KeyError, TypeError) as exc:
+        print_error("the Pact broker's can-i-deploy answer has no summary (deployable, reason)")
+        raise typer.Exit(2) from exc
+    data = {"deployable": deployable, "reason": reason, **out}
+    verdict = "Computer says yes \\o/" if deployable else "Computer says no ¯\\_(ツ)_/¯"
+    _done(fmt, data, f"{verdict}\n{reason}")
+    if not deployable:
         raise typer.Exit(1)
 
 
-def _record(ctx: typer.Context, kind: str, p: str, v: str, *, env: str, fmt: Format) -> None:
+def _record(
+    ctx: typer.Context, kind: str, p: str, v: str, *, env: str, fmt: Format, remote: Remote
+) -> None:
     try:
-        with _service(ctx) as service:
-            ident = service.record(p, v, env, kind=kind)
+        with _broker(ctx, *remote) as broker:
+            ident = broker.record(p, v, env, kind=kind)
     except ReadinessError as exc:
         print_error(exc.message)
         raise typer.Exit(2) from exc
@@ -146,32 +180,44 @@ def _record(ctx: typer.Context, kind: str, p: str, v: str, *, env: str, fmt: For
     )
 
 
-def record_deployment_cmd(
+def record_deployment_cmd(  # noqa: PLR0917 - Typer options
     ctx: typer.Context,
     pacticipant: Pacticipant,
     version: Version,
     environment: Environment,
     fmt: Format = FormatOption,
+    broker_url: BrokerUrl = None,
+    broker_token: BrokerToken = None,
 ) -> None:
     """Record that this version is now deployed to the environment (replacing the previous)."""
-    _record(ctx, "deployment", pacticipant, version, env=environment, fmt=fmt)
+    _record(
+        ctx, "deployment", pacticipant, version, env=environment, fmt=fmt,
+        remote=(broker_url, broker_token),
+    )  # fmt: skip
 
 
-def record_release_cmd(
+def record_release_cmd(  # noqa: PLR0917 - Typer options
     ctx: typer.Context,
     pacticipant: Pacticipant,
     version: Version,
     environment: Environment,
     fmt: Format = FormatOption,
+    broker_url: BrokerUrl = None,
+    broker_token: BrokerToken = None,
 ) -> None:
     """Record that this version is released (supported) in the environment."""
-    _record(ctx, "release", pacticipant, version, env=environment, fmt=fmt)
+    _record(
+        ctx, "release", pacticipant, version, env=environment, fmt=fmt,
+        remote=(broker_url, broker_token),
+    )  # fmt: skip
 
 
-def _undo(ctx: typer.Context, kind: str, p: str, v: str, *, env: str, fmt: Format) -> None:
+def _undo(
+    ctx: typer.Context, kind: str, p: str, v: str, *, env: str, fmt: Format, remote: Remote
+) -> None:
     try:
-        with _service(ctx) as service:
-            ended = service.undo(p, v, env, kind=kind)
+        with _broker(ctx, *remote) as broker:
+            ended = broker.undo(p, v, env, kind=kind)
     except ReadinessError as exc:
         print_error(exc.message)
         raise typer.Exit(2) from exc
@@ -180,38 +226,50 @@ def _undo(ctx: typer.Context, kind: str, p: str, v: str, *, env: str, fmt: Forma
     _done(fmt, data, f"{p} {v} is {what} {env}" + ("" if ended else " (it was not)"))
 
 
-def record_undeployment_cmd(
+def record_undeployment_cmd(  # noqa: PLR0917 - Typer options
     ctx: typer.Context,
     pacticipant: Pacticipant,
     version: Version,
     environment: Environment,
     fmt: Format = FormatOption,
+    broker_url: BrokerUrl = None,
+    broker_token: BrokerToken = None,
 ) -> None:
     """Undo a deployment: this version is no longer deployed to the environment."""
-    _undo(ctx, "deployment", pacticipant, version, env=environment, fmt=fmt)
+    _undo(
+        ctx, "deployment", pacticipant, version, env=environment, fmt=fmt,
+        remote=(broker_url, broker_token),
+    )  # fmt: skip
 
 
-def record_support_ended_cmd(
+def record_support_ended_cmd(  # noqa: PLR0917 - Typer options
     ctx: typer.Context,
     pacticipant: Pacticipant,
     version: Version,
     environment: Environment,
     fmt: Format = FormatOption,
+    broker_url: BrokerUrl = None,
+    broker_token: BrokerToken = None,
 ) -> None:
     """Undo a release: this version is no longer supported in the environment."""
-    _undo(ctx, "release", pacticipant, version, env=environment, fmt=fmt)
+    _undo(
+        ctx, "release", pacticipant, version, env=environment, fmt=fmt,
+        remote=(broker_url, broker_token),
+    )  # fmt: skip
 
 
-def create_environment_cmd(
+def create_environment_cmd(  # noqa: PLR0917 - Typer options
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The environment's name, e.g. production.")],
     production: Annotated[bool, typer.Option("--production", help="A production one.")] = False,
     fmt: Format = FormatOption,
+    broker_url: BrokerUrl = None,
+    broker_token: BrokerToken = None,
 ) -> None:
     """Create an environment deployments and releases are recorded to."""
     try:
-        with _service(ctx) as service:
-            ident = service.create_environment(name, production=production)
+        with _broker(ctx, broker_url, broker_token) as broker:
+            ident = broker.create_environment(name, production=production)
     except ReadinessError as exc:
         print_error(exc.message)
         raise typer.Exit(2) from exc
@@ -220,6 +278,48 @@ def create_environment_cmd(
         {"uuid": ident, "name": name, "production": production},
         f"created the environment {name}",
     )
+
+
+def coverage_cmd(  # noqa: PLR0917 - Typer options
+    ctx: typer.Context,
+    provider: Annotated[str, typer.Option("--provider", help="The provider's name.")],
+    openapi: Annotated[
+        Path | None,
+        typer.Option("--openapi", help="The provider's OpenAPI document, JSON (default: none)."),
+    ] = None,
+    message: Annotated[
+        list[str] | None,
+        typer.Option("--message", help="A message type it sends, repeatable (default: none)."),
+    ] = None,
+    fmt: Format = FormatOption,
+    broker_url: BrokerUrl = None,
+    broker_token: BrokerToken = None,
+) -> None:
+    """Which endpoints and message types of the provider no consumer contract exercises
+    (exit 0 all covered, 1 some are not)."""
+    try:
+        doc: Any = {}
+        if openapi is not None:
+            try:
+                doc = json.loads(openapi.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise InputError(
+                    f"cannot read the OpenAPI document {openapi} as JSON: {exc}"
+                ) from exc
+        if openapi is None and not message:
+            raise InputError("give --openapi FILE or --message TYPE (or both)")
+        with _broker(ctx, broker_url, broker_token) as broker:
+            out = broker.coverage(provider, doc, list(message or []))
+    except ReadinessError as exc:
+        print_error(exc.message)
+        raise typer.Exit(2) from exc
+    lines = [f"{out['provider']}: {out['covered']} of {out['total']} covered by consumer contracts"]
+    for row in [*out["endpoints"], *out["messages"]]:
+        who = ", ".join(row["consumers"]) or "NO CONSUMER CONTRACT"
+        lines.append(f"  {row['name']}: {who}")
+    _done(fmt, out, "\n".join(lines))
+    if out["uncovered"]:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
@@ -231,3 +331,4 @@ def register(app: typer.Typer) -> None:
     app.command("record-undeployment")(record_undeployment_cmd)
     app.command("record-support-ended")(record_support_ended_cmd)
     app.command("create-environment")(create_environment_cmd)
+    app.command("coverage")(coverage_cmd)

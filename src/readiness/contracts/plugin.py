@@ -1,7 +1,8 @@
 """Contracts as a built-in plugin: the ``contracts`` and ``schemas`` CLI sub-apps, the Pact broker
-(``/api/v1/pact``) and the event-schema registry's Confluent-compatible REST API
-(``/api/v1/schema-registry``), the ``/contracts`` pages, the merge-gate check
-``contracts.schemas_compatible`` and the deploy-gate check ``contracts.can_i_deploy``."""
+(``/pact``, also ``/api/v1/pact``) and the event-schema registry's Confluent-compatible REST API
+(``/schema-registry``, also ``/api/v1/schema-registry``), the ``/contracts`` pages, the merge-gate
+checks ``contracts.verified`` and ``contracts.schemas_compatible`` and the deploy-gate check
+``contracts.can_i_deploy``."""
 
 from __future__ import annotations
 
@@ -49,3 +50,10 @@ def readiness_dashboard_pages() -> list[Any]:
     from readiness.contracts.pages import dashboard_pages
 
     return dashboard_pages()
+
+
+def readiness_root_routers() -> list[Any]:
+    from readiness.contracts.api_broker import api_router
+    from readiness.contracts.api_registry import router
+
+    return [router, api_router()]

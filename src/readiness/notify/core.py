@@ -100,6 +100,12 @@ def headline(event: Event) -> str:  # noqa: PLR0911 - one return per event type
         return f"{event.project}: the audit trail failed verification{first}"
     if event.type == TEST_EVENT:
         return f"{event.project}: test event from Readiness (the webhook works)"
+    if event.type.startswith("pact."):
+        pair = f"{d.get('consumer', '?')} {d.get('consumer_version', '?')} -> {d.get('provider')}"
+        if "verification" in d:
+            ok = "succeeded" if d["verification"].get("success") else "failed"
+            return f"{event.project}: verification of {pair} {d.get('provider_version')} {ok}"
+        return f"{event.project}: {event.type.removeprefix('pact.')} ({pair})"
     return f"{event.project}: {event.type}"
 
 

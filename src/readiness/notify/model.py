@@ -12,6 +12,12 @@ QUARANTINE_EXPIRING = "quarantine.expiring"
 QUARANTINE_EXPIRED = "quarantine.expired"
 GATE_FAILED = "gate.failed"
 AUDIT_VERIFY_FAILED = "audit.verify_failed"  # a scheduled verification of the trail failed
+# The Pact broker's webhook events (its own names, under "pact.").
+PACT_CONTENT_CHANGED = "pact.contract_content_changed"  # a pact differs from the pair's previous
+PACT_PUBLISHED = "pact.contract_published"  # every publication, changed or not
+PACT_VERIFICATION_PUBLISHED = "pact.provider_verification_published"
+PACT_VERIFICATION_SUCCEEDED = "pact.provider_verification_succeeded"
+PACT_VERIFICATION_FAILED = "pact.provider_verification_failed"
 TEST_EVENT = "readiness.test"  # what ``notify webhooks test`` sends; every webhook accepts it
 
 EVENT_TYPES: tuple[str, ...] = (
@@ -21,6 +27,11 @@ EVENT_TYPES: tuple[str, ...] = (
     QUARANTINE_EXPIRED,
     GATE_FAILED,
     AUDIT_VERIFY_FAILED,
+    PACT_CONTENT_CHANGED,
+    PACT_PUBLISHED,
+    PACT_VERIFICATION_PUBLISHED,
+    PACT_VERIFICATION_SUCCEEDED,
+    PACT_VERIFICATION_FAILED,
 )
 
 KINDS: tuple[str, ...] = ("generic", "slack")

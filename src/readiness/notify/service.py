@@ -75,6 +75,12 @@ def _queue(conn: Connection, event: Event, *, public_url: str | None) -> int:
     return queued
 
 
+def queue(conn: Connection, event: Event, *, settings: NotifySettings) -> int:
+    """Queue ``event`` inside the caller's transaction (``conn``), so that the change and its
+    notification commit together or not at all; returns how many deliveries were queued."""
+    return _queue(conn, event, public_url=settings.public_url)
+
+
 def emit(
     engine: Engine,
     event: Event,

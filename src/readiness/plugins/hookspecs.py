@@ -33,6 +33,14 @@ def readiness_api_routers() -> list[Any]:  # type: ignore[empty-body]
 
 
 @hookspec
+def readiness_root_routers() -> list[Any]:  # type: ignore[empty-body]
+    """Return FastAPI ``APIRouter`` objects mounted at the server's root as well (the Pact broker
+    under ``/pact``, the schema registry under ``/schema-registry``), for clients configured with a
+    base URL of their own. They also answer under ``/api/v1``: return them from
+    :func:`readiness_api_routers` too; the same auth dependencies apply under both."""
+
+
+@hookspec
 def readiness_dashboard_pages() -> list[Any]:  # type: ignore[empty-body]
     """Return ``readiness.web.pages.DashboardPage`` objects (navigation entry + router)."""
 

@@ -85,6 +85,7 @@ def create_app(
     pm: Any = None,
     extra_routers: Sequence[APIRouter] = (),
     extra_pages: Sequence[DashboardPage] = (),
+    extra_root_routers: Sequence[APIRouter] = (),
     notify_worker: bool = False,
     relay_worker: bool = False,
 ) -> FastAPI:
@@ -100,6 +101,8 @@ def create_app(
         pm = get_plugin_manager()
     routers: list[APIRouter] = [r for group in pm.hook.readiness_api_routers() for r in group]
     routers.extend(extra_routers)
+    root_routers: list[APIRouter] = [r for group in pm.hook.readiness_root_routers() for r in group]
+    root_routers.extend(extra_root_routers)
     pages: list[DashboardPage] = [p for group in pm.hook.readiness_dashboard_pages() for p in group]
     pages.extend(extra_pages)
     pages.append(gates_page())
@@ -158,6 +161,9 @@ def create_app(
         *routers,
     ):
         app.include_router(router, prefix=API_PREFIX, responses=errors)
+    for router in root_routers:  # the same routers at the root (clients' own base URLs)
+        app.include_router(router, responses=errors, include_in_schema=False)
+    app.state.api_roots = _roots(root_routers)
     for page in pages:
         app.include_router(page.router, prefix=_mount_path(page.path), include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -168,6 +174,26 @@ def create_app(
         return app.openapi()
 
     return app
+
+
+def _roots(routers: Sequence[Any]) -> tuple[str, ...]:
+    """The first path segments of root-mounted routers' routes: their errors are answered in
+    JSON. FastAPI 0.16x keeps an included router nested (``original_router``): walked too."""
+    found: set[str] = set()
+    for router in routers:
+        prefix = getattr(router, "prefix", "")
+        if prefix:
+            found.add("/" + prefix.split("/")[1])
+            continue
+        for route in router.routes:
+            nested = getattr(route, "original_router", None)
+            if nested is not None:
+                found.update(_roots([nested]))
+                continue
+            path = getattr(route, "path", "")
+            if path.startswith("/") and len(path) > 1:
+                found.add("/" + path.split("/")[1])
+    return tuple(sorted(found))
 
 
 def _prepare_default_project(settings: Settings, stores: Stores, clock: Clock) -> None:

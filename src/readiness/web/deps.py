@@ -251,7 +251,9 @@ def project_service(request: Request, actor: str = "server") -> ProjectService:
 
 
 def _is_dashboard(request: Request) -> bool:
-    return not request.url.path.startswith("/api/")
+    from readiness.web.errors import is_api
+
+    return not is_api(request)
 
 
 def _remembered(request: Request, service: ProjectService, principal: Principal) -> str | None:

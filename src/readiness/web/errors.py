@@ -84,9 +84,18 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
+def is_api(request: Request) -> bool:
+    """Whether ``request`` is an API call (JSON errors, no dashboard cookie context)."""
+    return _is_api(request)
+
+
 def _is_api(request: Request) -> bool:
     path = request.url.path
-    return path.startswith("/api/") or path in ("/healthz", "/version", "/openapi.json")
+    if path.startswith("/api/") or path in ("/healthz", "/version", "/openapi.json"):
+        return True
+    # Routers mounted at the root too (the Pact broker's /pact): the app factory lists them.
+    roots: tuple[str, ...] = getattr(request.app.state, "api_roots", ())
+    return any(path == root or path.startswith(root + "/") for root in roots)
 
 
 def _respond(request: Request, status: int, code: str, message: str, details: Any) -> Response:

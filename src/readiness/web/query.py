@@ -46,10 +46,16 @@ def repeated(query: Iterable[tuple[str, str]], lists: frozenset[str]) -> list[tu
     return sorted((n, c) for n, c in counts.items() if c > 1 and n not in lists)
 
 
+def _is_api(request: Request) -> bool:
+    from readiness.web.errors import is_api  # the API prefix and the root-mounted API routers
+
+    return request.url.path.startswith(API_PATHS) or is_api(request)
+
+
 async def refuse_repeated_query(request: Request) -> None:
     """App-wide dependency: a single-valued API query parameter given twice is a 400."""
     route = request.scope.get("route")
-    if not isinstance(route, APIRoute) or not request.url.path.startswith(API_PATHS):
+    if not isinstance(route, APIRoute) or not _is_api(request):
         return
     query = request.query_params.multi_items()
     if len(query) < 2:

@@ -116,7 +116,7 @@ def _context(settings: Settings, clock: FrozenClock, **services: object) -> Gate
 def test_the_check_fails_without_evidence_and_passes_on_a_verified_matrix(
     settings: Settings, clock: FrozenClock
 ) -> None:
-    assert [c.id for c in CHECKS] == ["contracts.can_i_deploy"]
+    assert [c.id for c in CHECKS] == ["contracts.verified", "contracts.can_i_deploy"]
     check = CanIDeployCheck()
     none = check.run(_context(settings, clock))
     assert none.status is CheckStatus.FAIL

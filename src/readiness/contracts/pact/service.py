@@ -3,15 +3,34 @@ environments, deployments and releases, the matrix and can-i-deploy. Surfaces st
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy.engine import Connection
 
 from readiness._common.clock import Clock
+from readiness.config import NotifySettings
 from readiness.contracts.pact import core
+from readiness.contracts.pact.coverage import Coverage, endpoints_of, webhooks_of
+from readiness.contracts.pact.coverage import coverage as pact_coverage
+from readiness.contracts.pact.evidence import Evidence, provider_evidence
+from readiness.contracts.pact.matrix import MatrixSelector
+from readiness.contracts.pact.matrix import matrix as pact_matrix
 from readiness.contracts.pact.model import Decision, Pact, Selected, Selector, Snapshot
 from readiness.contracts.pact.store import PactStore
 from readiness.errors import ConflictError, InputError, NotFoundError
+from readiness.notify.core import absolute_link
+from readiness.notify.model import (
+    PACT_CONTENT_CHANGED,
+    PACT_PUBLISHED,
+    PACT_VERIFICATION_FAILED,
+    PACT_VERIFICATION_PUBLISHED,
+    PACT_VERIFICATION_SUCCEEDED,
+)
+from readiness.notify.service import new_event, queue
 from readiness.storage.engine import Stores
 
 
@@ -25,10 +44,27 @@ class Published:
 
 
 class PactService:
-    def __init__(self, stores: Stores, clock: Clock, project: str) -> None:
+    """The broker of one project. Publications and verification results queue the project's
+    webhooks (``pact.*`` events, docs/notifications.md) in their own transaction."""
+
+    def __init__(
+        self, stores: Stores, clock: Clock, project: str, *, notify: NotifySettings | None = None
+    ) -> None:
         self.engine = stores.state
         self.clock = clock
+        self.project = project
+        self.notify = notify or NotifySettings()
         self.store = PactStore(stores.state, project)
+
+    def _announce(self, conn: Connection, types: list[str], data: dict[str, Any]) -> None:
+        consumer, provider, version = data["consumer"], data["provider"], data["consumer_version"]
+        path = "/pact/pacts/provider/{}/consumer/{}/version/{}".format(
+            *(quote(x, safe="") for x in (provider, consumer, version))
+        )
+        data["pact_url"] = absolute_link(path, self.notify.public_url)
+        for kind in types:
+            event = new_event(kind, project=self.project, clock=self.clock, data=dict(data))
+            queue(conn, event, settings=self.notify)
 
     def snapshot(self) -> Snapshot:
         with self.engine.connect() as conn:
@@ -59,7 +95,15 @@ class PactService:
             for tag in tags:
                 self.store.add_tag(conn, vid, tag)
             existing = self.store.pact_sha(conn, vid, provider)
-            if existing == sha:
+            announced = {
+                "consumer": consumer,
+                "provider": provider,
+                "consumer_version": version,
+                "branch": branch,
+                "sha": sha,
+            }
+            if existing == sha:  # the Ruby broker announces a republication too
+                self._announce(conn, [PACT_PUBLISHED], announced)
                 return Published(consumer, provider, version, sha, False)
             if existing is not None:
                 old = self.store.content(conn, existing) or {}
@@ -69,7 +113,11 @@ class PactService:
                     f"for {consumer} version {version}; publish the change as a new version",
                     details={"diff": diff[:50]},
                 )
+            changed = self.store.latest_sha(conn, consumer, provider) != sha
             self.store.put_pact(conn, vid, provider=provider, sha=sha, content=content, now=now)
+            self._announce(
+                conn, [PACT_PUBLISHED] + ([PACT_CONTENT_CHANGED] if changed else []), announced
+            )
         return Published(consumer, provider, version, sha, True)
 
     def pact(self, provider: str, consumer: str, version: str) -> tuple[Pact, dict[str, Any]]:
@@ -117,9 +165,47 @@ class PactService:
         now = self.clock.now()
         with self.engine.begin() as conn:
             pvid = self.store.version(conn, pact.provider, provider_version, now)
-            return self.store.add_verification(
+            found = self.store.add_verification(
                 conn, pact, pvid, success=success, body=body, now=now
             )
+            outcome = PACT_VERIFICATION_SUCCEEDED if success else PACT_VERIFICATION_FAILED
+            self._announce(
+                conn,
+                [PACT_VERIFICATION_PUBLISHED, outcome],
+                {
+                    "consumer": pact.consumer,
+                    "provider": pact.provider,
+                    "consumer_version": pact.consumer_version,
+                    "provider_version": provider_version,
+                    "sha": pact.sha,
+                    "verification": {"id": found, "success": success},
+                },
+            )
+            return found
+
+    def evidence(self, provider: str, provider_version: str) -> list[Evidence]:
+        """What ``provider_version`` verified of the pacts it had to (``contracts.verified``)."""
+        # The whole snapshot: selecting consumers' main branches reads their versions too.
+        return provider_evidence(self.snapshot(), provider, provider_version)
+
+    def coverage(self, provider: str, openapi_doc: Any, messages: Sequence[str] = ()) -> Coverage:
+        """Which of ``provider``'s endpoints (its OpenAPI document) and message types (``messages``
+        and the document's ``webhooks``) no consumer's newest pact exercises."""
+        endpoints = endpoints_of(openapi_doc)
+        kinds = [*messages, *webhooks_of(openapi_doc)]
+        newest: dict[str, Pact] = {}
+        for p in self.snapshot().pacts:
+            if p.provider == provider and (
+                p.consumer not in newest or p.seq > newest[p.consumer].seq
+            ):
+                newest[p.consumer] = p
+        with self.engine.connect() as conn:
+            contents = {c: self.store.content(conn, p.sha) or {} for c, p in newest.items()}
+        return pact_coverage(provider, endpoints, kinds, contents)
+
+    def matrix(self, selectors: list[MatrixSelector], latestby: str | None = None) -> Decision:
+        """The ``/matrix`` between the selected versions (see :mod:`.matrix`)."""
+        return pact_matrix(self.snapshot(), selectors, latestby)
 
     def branch_version(self, pacticipant: str, branch: str, version: str) -> None:
         now = self.clock.now()

@@ -112,6 +112,18 @@ class PactStore:
         ).scalar()
         return None if raw is None else dict(json.loads(raw))
 
+    def latest_sha(self, conn: Connection, consumer: str, provider: str) -> str | None:
+        """The content of the newest pact ``consumer`` published for ``provider``."""
+        v, pc = t.versions, t.pacts
+        return conn.execute(
+            sa.select(pc.c.sha)
+            .join(v, v.c.id == pc.c.consumer_version_id)
+            .where(pc.c.project == self.project, pc.c.provider == provider)
+            .where(v.c.pacticipant == consumer)
+            .order_by(pc.c.id.desc())
+            .limit(1)
+        ).scalar()
+
     def pact_sha(self, conn: Connection, version_id: int, provider: str) -> str | None:
         return conn.execute(
             sa.select(t.pacts.c.sha).where(
