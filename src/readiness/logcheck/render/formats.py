@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from readiness import __version__
+from readiness._common.annotations import github_command, sarif_location
 from readiness.logcheck.lint import RULES, LintReport, Severity
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -17,13 +18,6 @@ def json_text(report: LintReport) -> str:
     return json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def _location(path: str, line: int, column: int, end: int = 0) -> dict[str, Any]:
-    region: dict[str, int] = {"startLine": max(line, 1), "startColumn": max(column, 1)}
-    if end > column:
-        region["endColumn"] = end
-    return {"physicalLocation": {"artifactLocation": {"uri": path}, "region": region}}
-
-
 def sarif(report: LintReport) -> dict[str, Any]:
     """One SARIF 2.1.0 run: every rule of the catalogue, one result per finding."""
     ids = sorted(RULES)
@@ -33,7 +27,7 @@ def sarif(report: LintReport) -> dict[str, Any]:
             "ruleIndex": ids.index(f.rule),
             "level": _SARIF_LEVEL[f.severity],
             "message": {"text": f"{f.message}. Fix: {f.fix}"},
-            "locations": [_location(f.file, f.line, f.column, f.end_column)],
+            "locations": [sarif_location(f.file, f.line, f.column, f.end_column)],
             "properties": {"name": f.name},
         }
         for f in report.findings
@@ -51,7 +45,7 @@ def sarif(report: LintReport) -> dict[str, Any]:
         {
             "level": "error",
             "message": {"text": e.reason},
-            "locations": [_location(e.file, e.line, e.column)],
+            "locations": [sarif_location(e.file, e.line, e.column)],
         }
         for e in report.errors
     ]
@@ -84,23 +78,30 @@ def sarif_text(report: LintReport) -> str:
     return json.dumps(sarif(report), indent=2, ensure_ascii=False) + "\n"
 
 
-def _escape(value: str, *, prop: bool = False) -> str:
-    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return value.replace(":", "%3A").replace(",", "%2C") if prop else value
-
-
 def github(report: LintReport) -> str:
     """GitHub Actions workflow commands (``::error file=...,line=...::message``)."""
     out = []
     for f in report.findings:
-        where = (
-            f"file={_escape(f.file, prop=True)},line={f.line},col={f.column},"
-            f"title={_escape(f.rule, prop=True)}"
-        )
+        message = f"{f.message}. Fix: {f.fix}"
         out.append(
-            f"::{_GITHUB_LEVEL[f.severity]} {where}::{_escape(f.message + '. Fix: ' + f.fix)}"
+            github_command(
+                _GITHUB_LEVEL[f.severity],
+                file=f.file,
+                line=f.line,
+                column=f.column,
+                title=f.rule,
+                message=message,
+            )
         )
     for e in report.errors:
-        where = f"file={_escape(e.file, prop=True)},line={max(e.line, 1)},col={max(e.column, 1)}"
-        out.append(f"::error {where},title=not linted::{_escape(e.reason)}")
+        out.append(
+            github_command(
+                "error",
+                file=e.file,
+                line=max(e.line, 1),
+                column=max(e.column, 1),
+                title="not linted",
+                message=e.reason,
+            )
+        )
     return "\n".join(out) + ("\n" if out else "")

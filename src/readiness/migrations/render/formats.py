@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from readiness import __version__
+from readiness._common.annotations import github_command, sarif_location
 from readiness.migrations.model import LintReport, Severity
 from readiness.migrations.rules import RULES
 
@@ -27,7 +28,7 @@ def sarif(report: LintReport) -> dict[str, Any]:
                 "ruleId": f.rule,
                 "level": _SARIF_LEVEL[f.severity],
                 "message": {"text": f.message},
-                "locations": [_location(f.file, f.line, f.column)],
+                "locations": [sarif_location(f.file, f.line, f.column)],
                 "properties": {
                     "lock": f.lock,
                     "rewrites": f.rewrites,
@@ -40,7 +41,7 @@ def sarif(report: LintReport) -> dict[str, Any]:
         {
             "level": "error",
             "message": {"text": e.reason},
-            "locations": [_location(e.file, max(e.line, 1), max(e.column, 1))],
+            "locations": [sarif_location(e.file, max(e.line, 1), max(e.column, 1))],
         }
         for e in report.errors
     ]
@@ -78,34 +79,36 @@ def sarif(report: LintReport) -> dict[str, Any]:
     }
 
 
-def _location(path: str, line: int, column: int) -> dict[str, Any]:
-    return {
-        "physicalLocation": {
-            "artifactLocation": {"uri": path},
-            "region": {"startLine": line, "startColumn": column},
-        }
-    }
-
-
 def sarif_text(report: LintReport) -> str:
     return json.dumps(sarif(report), indent=2, ensure_ascii=False) + "\n"
-
-
-def _escape(value: str, *, prop: bool = False) -> str:
-    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return value.replace(":", "%3A").replace(",", "%2C") if prop else value
 
 
 def github(report: LintReport) -> str:
     """GitHub Actions workflow commands (``::error file=...,line=...::message``)."""
     out = []
     for f in report.findings:
-        title = _escape(f"{f.rule} ({f.lock or 'no lock'})", prop=True)
-        where = f"file={_escape(f.file, prop=True)},line={f.line},col={f.column},title={title}"
-        out.append(f"::{_GITHUB_LEVEL[f.severity]} {where}::{_escape(f.message)}")
+        title = f"{f.rule} ({f.lock or 'no lock'})"
+        out.append(
+            github_command(
+                _GITHUB_LEVEL[f.severity],
+                file=f.file,
+                line=f.line,
+                column=f.column,
+                title=title,
+                message=f.message,
+            )
+        )
     for e in report.errors:
-        where = f"file={_escape(e.file, prop=True)},line={max(e.line, 1)},col={max(e.column, 1)}"
-        out.append(f"::error {where},title=unparseable::{_escape(e.reason)}")
+        out.append(
+            github_command(
+                "error",
+                file=e.file,
+                line=max(e.line, 1),
+                column=max(e.column, 1),
+                title="unparseable",
+                message=e.reason,
+            )
+        )
     return "\n".join(out) + ("\n" if out else "")
 
 

@@ -1,0 +1,34 @@
+"""Where a finding is, as CI systems read it: a SARIF 2.1.0 location and a GitHub Actions workflow
+command (``::error file=...,line=...,col=...,title=...::message``). The linters' renderers
+(migrations, logs) build their reports from these."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def sarif_location(path: str, line: int, column: int, end_column: int = 0) -> dict[str, Any]:
+    """A SARIF ``location`` of ``path`` at ``line``:``column`` (to ``end_column`` when past the
+    start); SARIF counts from 1, so an unknown line or column (0) is 1."""
+    region: dict[str, int] = {"startLine": max(line, 1), "startColumn": max(column, 1)}
+    if end_column > column:
+        region["endColumn"] = end_column
+    return {"physicalLocation": {"artifactLocation": {"uri": path}, "region": region}}
+
+
+def _data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(value: str) -> str:
+    return _data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_command(
+    level: str, *, file: str, line: int, column: int, title: str, message: str
+) -> str:
+    """One workflow command: ``level`` is ``error``, ``warning`` or ``notice``; every value is
+    escaped as GitHub asks (``%``, CR and LF everywhere, ``:`` and ``,`` in properties), so a
+    message cannot end the command or forge another one."""
+    where = f"file={_property(file)},line={line},col={column},title={_property(title)}"
+    return f"::{level} {where}::{_data(message)}"

@@ -1,0 +1,47 @@
+"""CI annotations: a finding's message or file name can never end a GitHub workflow command or
+start another one, and SARIF locations count from 1."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from readiness._common.annotations import github_command, sarif_location
+
+
+def test_a_command_escapes_what_github_reads_as_syntax() -> None:
+    line = github_command(
+        "error",
+        file="a,b:c.py",
+        line=3,
+        column=7,
+        title="rule, with: colon",
+        message="100% broken\n::error::forged\r",
+    )
+    assert line == (
+        "::error file=a%2Cb%3Ac.py,line=3,col=7,title=rule%2C with%3A colon::"
+        "100%25 broken%0A::error::forged%0D"
+    )
+
+
+@given(st.text(), st.text(), st.text())
+def test_any_text_stays_one_line_of_one_command(file: str, title: str, message: str) -> None:
+    line = github_command("warning", file=file, line=1, column=1, title=title, message=message)
+    assert "\n" not in line
+    assert "\r" not in line
+    assert line.count("::") - message.count("::") == 2  # only the command's own separators
+
+
+def test_a_location_counts_from_one_and_keeps_an_end_past_its_start() -> None:
+    assert sarif_location("m.sql", 0, 0) == {
+        "physicalLocation": {
+            "artifactLocation": {"uri": "m.sql"},
+            "region": {"startLine": 1, "startColumn": 1},
+        }
+    }
+    assert sarif_location("a.py", 4, 2, 9)["physicalLocation"]["region"] == {
+        "startLine": 4,
+        "startColumn": 2,
+        "endColumn": 9,
+    }
+    assert "endColumn" not in sarif_location("a.py", 4, 9, 9)["physicalLocation"]["region"]
