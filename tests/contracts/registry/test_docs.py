@@ -39,13 +39,13 @@ def test_the_documented_commands_work_when_pasted(tmp_path: Path) -> None:
         outputs.setdefault(command, done.stdout)
     shown = re.findall(r"```text\n(.*?)```", DOC, re.DOTALL)
     check = (
-        "readiness contracts schema check orders-value examples/contracts/orders-v3-breaking.json"
+        "readiness schemas check orders-value examples/contracts/orders-v3-breaking.json"
     )
-    refunds = "readiness contracts schema {} refunds-value examples/contracts/refunds-{}"
+    refunds = "readiness schemas {} refunds-value examples/contracts/refunds-{}"
     assert shown == [
         outputs[check],
-        outputs["readiness contracts schema diff orders-value 1 2"],
+        outputs["readiness schemas diff orders-value 1 2"],
         outputs[refunds.format("check", "v2.json")],
-        outputs["readiness contracts schema diff refunds-value 1 2"],
+        outputs["readiness schemas diff refunds-value 1 2"],
         outputs[refunds.format("samples", "samples-day2.jsonl --day 2026-03-10")],
     ]
