@@ -1,8 +1,11 @@
-"""Value detectors: a linear-time regex finds candidates, a validator confirms them.
+r"""Value detectors: a linear-time regex finds candidates, a validator confirms them.
 
 Every pattern starts only where its own character class does not precede it (a lookbehind),
 and its repetitions are bounded or unambiguous, so scanning is linear in the text's length:
 no catastrophic backtracking (``tests/logs/test_redaction_fuzz.py`` times hostile inputs).
+Where a pattern's first character is a literal or a plain class, the lookbehind comes after it
+(``\d(?<![\w\-+]\d)`` rather than ``(?<![\w\-+])\d``: the same matches) so the engine skips
+to candidate characters instead of trying every position; ASCII texts run ``re.ASCII`` twins.
 """
 
 from __future__ import annotations
@@ -47,34 +50,35 @@ def _always(marker: str) -> Replace:
     return lambda _m: marker
 
 
-_JWT = re.compile(r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*")
-_AWS = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?![A-Za-z0-9])")
+_JWT = re.compile(r"eyJ(?<![A-Za-z0-9_\-]eyJ)[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*")
+_AWS = re.compile(r"A(?<![A-Za-z0-9]A)(?:KIA|SIA|BIA|CCA)[0-9A-Z]{16}(?![A-Za-z0-9])")
 _GITHUB = re.compile(
-    r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})(?![A-Za-z0-9_])"
+    r"g(?<![A-Za-z0-9_]g)(?:h[pousr]_[A-Za-z0-9]{36}|ithub_pat_[A-Za-z0-9_]{82})(?![A-Za-z0-9_])"
 )
-_STRIPE = re.compile(r"(?<![A-Za-z0-9_])[sr]k_(?:live|test)_[A-Za-z0-9]{10,99}(?![A-Za-z0-9])")
-_SLACK = re.compile(r"(?<![A-Za-z0-9_\-])xox[abposr]-[A-Za-z0-9\-]{10,250}")
-_GOOGLE = re.compile(r"(?<![A-Za-z0-9_\-])AIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])")
-_OPENAI = re.compile(r"(?<![A-Za-z0-9_\-])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,250}")
-_BEARER = re.compile(r"(?i)(?<![A-Za-z0-9])(bearer)[ \t]+[A-Za-z0-9\-._~+/]{16,4096}=*")
+_STRIPE = re.compile(r"[sr](?<![A-Za-z0-9_][sr])k_(?:live|test)_[A-Za-z0-9]{10,99}(?![A-Za-z0-9])")
+_SLACK = re.compile(r"xox(?<![A-Za-z0-9_\-]xox)[abposr]-[A-Za-z0-9\-]{10,250}")
+_GOOGLE = re.compile(r"AIza(?<![A-Za-z0-9_\-]AIza)[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])")
+_OPENAI = re.compile(r"sk-(?<![A-Za-z0-9_\-]sk-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,250}")
+_BEARER = re.compile(r"(?i)(b(?<![A-Za-z0-9]b)earer)[ \t]+[A-Za-z0-9\-._~+/]{16,4096}=*")
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}"
     r"(?:\.[A-Za-z0-9\-]{1,63})*\.[A-Za-z]{2,63}(?![A-Za-z0-9\-])"
 )
-_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
-_CARD = re.compile(r"(?<![\w\-+])\d(?:[ \-]?\d){12,18}(?![\w\-])")
-_SSN = re.compile(r"(?<![\w\-])(\d{3})([ \-])(\d{2})\2(\d{4})(?![\w\-])")
+_IBAN = re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
+_CARD = re.compile(r"\d(?<![\w\-+]\d)(?:[ \-]?\d){12,18}(?![\w\-])")
+_SSN = re.compile(r"(\d(?<![\w\-]\d)\d\d)([ \-])(\d{2})\2(\d{4})(?![\w\-])")
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?<![\w.])({_OCTET})\.({_OCTET})\.({_OCTET})\.{_OCTET}(?![\w/]|\.\w)")
 _IPV6 = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]{1,38}(?![\w:/])")
 # Two patterns, so the international one runs only on texts holding a "+" (one pattern with
 # both cost three times as much per line).
 _PHONE_INTERNATIONAL = re.compile(
-    r"(?<![\w+])\+[1-9]\d{0,3}(?:[ .\-]?\(\d{1,4}\)[ .\-]?\d{1,8}|[ .\-]\d{1,8}){1,5}"
-    r"(?![\w\-/:]|\.\w)|(?<![\w+])\+[1-9]\d{6,14}(?!\w)"
+    r"\+(?<![\w+]\+)(?:[1-9]\d{0,3}(?:[ .\-]?\(\d{1,4}\)[ .\-]?\d{1,8}|[ .\-]\d{1,8}){1,5}"
+    r"(?![\w\-/:]|\.\w)|[1-9]\d{6,14}(?!\w))"
 )
 _PHONE_NATIONAL = re.compile(
-    r"(?<![\w+.\-/:])(?:\(\d{1,4}\)[ .\-]?)?\d{1,4}(?:[ .\-]\d{1,4}){1,4}(?![\w.\-/:])"
+    r"[(\d](?<![\w+.\-/:][(\d])(?:(?<=\()\d{1,4}\)[ .\-]?\d{1,4}|(?<=\d)\d{0,3})"
+    r"(?:[ .\-]\d{1,4}){1,4}(?![\w.\-/:])"
 )
 _DIGIT = re.compile(r"\d")
 # Prefilters: a plain character class first lets the regex engine skip ahead quickly.
@@ -200,6 +204,26 @@ def default_detectors(entropy_threshold: float = DEFAULT_ENTROPY_THRESHOLD) -> l
 
 OnFinding = Callable[[str, str], None]
 
+_ASCII_TWINS: dict[re.Pattern[str], re.Pattern[str]] = {}
+
+
+def _ascii_twin(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` compiled with ``re.ASCII``: on an ASCII text it matches exactly what
+    ``pattern`` does (``\\d`` and ``\\w`` are then the same classes, and no non-ASCII character is
+    there to fold), and the engine tests its classes faster. An ASCII pattern only, without
+    ``\\s`` (Unicode counts four ASCII control characters as spaces); else ``pattern`` itself."""
+    twin = _ASCII_TWINS.get(pattern)
+    if twin is None:
+        twin = pattern
+        source = pattern.pattern
+        if source.isascii() and "\\s" not in source and "\\S" not in source:
+            try:
+                twin = re.compile(source, (pattern.flags & ~re.UNICODE) | re.ASCII)
+            except re.error:
+                twin = pattern
+        _ASCII_TWINS[pattern] = twin
+    return twin
+
 
 def scan(
     text: str,
@@ -212,6 +236,7 @@ def scan(
     if len(text) < 2 or not detectors:
         return text
     has_digit = _DIGIT.search(text) is not None
+    ascii_text = text.isascii()
     current = detectors[0]
 
     # One function for every detector (it reads ``current``): no closure made per detector.
@@ -228,14 +253,24 @@ def scan(
             on_finding(current.kind, found)
         return replaced
 
+    size = len(text)
     for detector in detectors:
         if (
-            len(text) < detector.min_length
+            size < detector.min_length
             or (detector.needs_digit and not has_digit)
             or (detector.hint is not None and detector.hint not in text)
-            or (detector.prefilter is not None and detector.prefilter.search(text) is None)
         ):
             continue
+        prefilter = detector.prefilter
+        if prefilter is not None:
+            if ascii_text:
+                prefilter = _ascii_twin(prefilter)
+            if prefilter.search(text) is None:
+                continue
         current = detector
-        text = detector.pattern.sub(substitute, text)
+        pattern = _ascii_twin(detector.pattern) if ascii_text else detector.pattern
+        replaced_text = pattern.sub(substitute, text)
+        if replaced_text != text:
+            # A custom detector may put non-ASCII text in.
+            text, size, ascii_text = replaced_text, len(replaced_text), replaced_text.isascii()
     return text
