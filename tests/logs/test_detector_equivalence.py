@@ -3,13 +3,14 @@ findings in the same order, same counts, on generated log lines and on any text.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from readiness.logs.redaction import default_detectors, scan
+from readiness.logs.redaction import Detector, default_detectors, scan
 from tests.logs import _reference_detectors as reference
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -73,3 +74,14 @@ def test_the_benchmark_corpus_gives_the_reference_findings() -> None:
     differing = [s.text for s in samples if _new(s.text) != _old(s.text)]
     assert differing == []
     assert sum(len(_new(s.text)[1]) for s in samples) > 1500
+
+
+def test_digit_run_skips_a_detector_on_ascii_texts_without_a_long_enough_run() -> None:
+    # A detector breaking its own bound shows where the gate stops it.
+    five = Detector("five", re.compile(r"\d[\d .\-)]*"), lambda _m: "[FIVE]", digit_run=5)
+    counts: dict[str, int] = {}
+    assert scan("call 12 34 x", [five], counts) == "call 12 34 x"
+    assert scan("id 12-3)4.5 end", [five], counts) == "id [FIVE]end"
+    # Not ASCII: other digits count too, so the detector always runs.
+    assert scan("n \u0661\u0662", [five], counts) == "n [FIVE]"
+    assert counts == {"five": 2}
