@@ -85,3 +85,12 @@ def test_digit_run_skips_a_detector_on_ascii_texts_without_a_long_enough_run() -
     # Not ASCII: other digits count too, so the detector always runs.
     assert scan("n \u0661\u0662", [five], counts) == "n [FIVE]"
     assert counts == {"five": 2}
+
+
+def test_a_detector_list_changed_in_place_is_planned_again() -> None:
+    detectors = default_detectors()
+    assert scan("to jo@example.com", detectors) == "to [EMAIL]"
+    detectors[:] = [d for d in detectors if d.kind != "email"]
+    assert scan("to jo@example.com", detectors) == "to jo@example.com"
+    detectors.append(default_detectors()[8])
+    assert scan("to jo@example.com", detectors) == "to [EMAIL]"

@@ -238,6 +238,53 @@ def _digit_runs(text: str) -> bytes:
     return text.encode("ascii").translate(_DIGITS_TO_ZERO, _RUN_SEPARATORS)
 
 
+#: One detector as ``scan`` runs it: (detector, min_length, needs_digit, hint, prefilter,
+#: its ASCII twin, pattern, its ASCII twin, the digit run as ``b"0" * digit_run`` or None).
+_Step = tuple[
+    Detector,
+    int,
+    bool,
+    "str | None",
+    "re.Pattern[str] | None",
+    "re.Pattern[str] | None",
+    "re.Pattern[str]",
+    "re.Pattern[str]",
+    "bytes | None",
+]
+#: Plans by ``id`` of the detector list: the list (kept alive, so the id stays its own), its
+#: items when planned (a list changed since is planned again), the steps, and the steps of the
+#: detectors that do not need a digit (all a text without digits runs).
+_Plan = tuple[tuple[_Step, ...], tuple[_Step, ...]]
+_PLANS: dict[int, tuple[list[Detector], tuple[Detector, ...], _Plan]] = {}
+_MAX_PLANS = 64
+
+
+def _plan(detectors: list[Detector]) -> _Plan:
+    items = tuple(detectors)
+    cached = _PLANS.get(id(detectors))
+    if cached is not None and cached[0] is detectors and cached[1] == items:
+        return cached[2]
+    steps = tuple(
+        (
+            d,
+            d.min_length,
+            d.needs_digit,
+            d.hint,
+            d.prefilter,
+            None if d.prefilter is None else _ascii_twin(d.prefilter),
+            d.pattern,
+            _ascii_twin(d.pattern),
+            b"0" * d.digit_run if d.digit_run > 0 else None,
+        )
+        for d in items
+    )
+    plan = (steps, tuple(step for step in steps if not step[2]))
+    if len(_PLANS) >= _MAX_PLANS:
+        _PLANS.clear()
+    _PLANS[id(detectors)] = (detectors, items, plan)
+    return plan
+
+
 def scan(
     text: str,
     detectors: list[Detector],
@@ -269,27 +316,30 @@ def scan(
     size = len(text)
     #: ``_digit_runs(text)``, made when a detector first needs it.
     runs: bytes | None = None
-    for detector in detectors:
-        if (
-            size < detector.min_length
-            or (detector.needs_digit and not has_digit)
-            or (detector.hint is not None and detector.hint not in text)
-        ):
+    for (
+        detector,
+        min_length,
+        _needs_digit,
+        hint,
+        prefilter,
+        ascii_prefilter,
+        pattern,
+        ascii_pattern,
+        digit_run,
+    ) in _plan(detectors)[0 if has_digit else 1]:
+        if size < min_length or (hint is not None and hint not in text):
             continue
-        prefilter = detector.prefilter
         if prefilter is not None:
-            if ascii_text:
-                prefilter = _ascii_twin(prefilter)
-            if prefilter.search(text) is None:
+            chosen = ascii_prefilter if ascii_text else prefilter
+            if chosen is not None and chosen.search(text) is None:
                 continue
-        if detector.digit_run and ascii_text:
+        if digit_run is not None and ascii_text:
             if runs is None:
                 runs = _digit_runs(text)
-            if b"0" * detector.digit_run not in runs:
+            if digit_run not in runs:
                 continue
         current = detector
-        pattern = _ascii_twin(detector.pattern) if ascii_text else detector.pattern
-        replaced_text = pattern.sub(substitute, text)
+        replaced_text = (ascii_pattern if ascii_text else pattern).sub(substitute, text)
         if replaced_text != text:
             # A custom detector may put non-ASCII text in.
             text, size, ascii_text = replaced_text, len(replaced_text), replaced_text.isascii()
