@@ -1,8 +1,11 @@
-"""Value detectors: a linear-time regex finds candidates, a validator confirms them.
+r"""Value detectors: a linear-time regex finds candidates, a validator confirms them.
 
 Every pattern starts only where its own character class does not precede it (a lookbehind),
 and its repetitions are bounded or unambiguous, so scanning is linear in the text's length:
 no catastrophic backtracking (``tests/logs/test_redaction_fuzz.py`` times hostile inputs).
+Where a pattern's first character is a literal or a plain class, the lookbehind comes after it
+(``\d(?<![\w\-+]\d)`` rather than ``(?<![\w\-+])\d``: the same matches) so the engine skips
+to candidate characters instead of trying every position; ASCII texts run ``re.ASCII`` twins.
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ class Detector:
     needs_digit: bool = False
     #: A cheap pattern every text with a finding matches (searched before ``pattern`` runs).
     prefilter: re.Pattern[str] | None = None
+    #: How many ASCII digits in a row every finding holds once the separators `` .-)`` are
+    #: dropped (0: no such bound); checked on ASCII texts with a bytes translation.
+    digit_run: int = 0
 
 
 def _marker(marker: str, valid: Callable[[str], bool]) -> Replace:
@@ -47,34 +53,35 @@ def _always(marker: str) -> Replace:
     return lambda _m: marker
 
 
-_JWT = re.compile(r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*")
-_AWS = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?![A-Za-z0-9])")
+_JWT = re.compile(r"eyJ(?<![A-Za-z0-9_\-]eyJ)[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*")
+_AWS = re.compile(r"A(?<![A-Za-z0-9]A)(?:KIA|SIA|BIA|CCA)[0-9A-Z]{16}(?![A-Za-z0-9])")
 _GITHUB = re.compile(
-    r"(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82})(?![A-Za-z0-9_])"
+    r"g(?<![A-Za-z0-9_]g)(?:h[pousr]_[A-Za-z0-9]{36}|ithub_pat_[A-Za-z0-9_]{82})(?![A-Za-z0-9_])"
 )
-_STRIPE = re.compile(r"(?<![A-Za-z0-9_])[sr]k_(?:live|test)_[A-Za-z0-9]{10,99}(?![A-Za-z0-9])")
-_SLACK = re.compile(r"(?<![A-Za-z0-9_\-])xox[abposr]-[A-Za-z0-9\-]{10,250}")
-_GOOGLE = re.compile(r"(?<![A-Za-z0-9_\-])AIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])")
-_OPENAI = re.compile(r"(?<![A-Za-z0-9_\-])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,250}")
-_BEARER = re.compile(r"(?i)(?<![A-Za-z0-9])(bearer)[ \t]+[A-Za-z0-9\-._~+/]{16,4096}=*")
+_STRIPE = re.compile(r"[sr](?<![A-Za-z0-9_][sr])k_(?:live|test)_[A-Za-z0-9]{10,99}(?![A-Za-z0-9])")
+_SLACK = re.compile(r"xox(?<![A-Za-z0-9_\-]xox)[abposr]-[A-Za-z0-9\-]{10,250}")
+_GOOGLE = re.compile(r"AIza(?<![A-Za-z0-9_\-]AIza)[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])")
+_OPENAI = re.compile(r"sk-(?<![A-Za-z0-9_\-]sk-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,250}")
+_BEARER = re.compile(r"(?i)(b(?<![A-Za-z0-9]b)earer)[ \t]+[A-Za-z0-9\-._~+/]{16,4096}=*")
 _EMAIL = re.compile(
     r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}"
     r"(?:\.[A-Za-z0-9\-]{1,63})*\.[A-Za-z]{2,63}(?![A-Za-z0-9\-])"
 )
-_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
-_CARD = re.compile(r"(?<![\w\-+])\d(?:[ \-]?\d){12,18}(?![\w\-])")
-_SSN = re.compile(r"(?<![\w\-])(\d{3})([ \-])(\d{2})\2(\d{4})(?![\w\-])")
+_IBAN = re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])")
+_CARD = re.compile(r"\d(?<![\w\-+]\d)(?:[ \-]?\d){12,18}(?![\w\-])")
+_SSN = re.compile(r"(\d(?<![\w\-]\d)\d\d)([ \-])(\d{2})\2(\d{4})(?![\w\-])")
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?<![\w.])({_OCTET})\.({_OCTET})\.({_OCTET})\.{_OCTET}(?![\w/]|\.\w)")
 _IPV6 = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]{1,38}(?![\w:/])")
 # Two patterns, so the international one runs only on texts holding a "+" (one pattern with
 # both cost three times as much per line).
 _PHONE_INTERNATIONAL = re.compile(
-    r"(?<![\w+])\+[1-9]\d{0,3}(?:[ .\-]?\(\d{1,4}\)[ .\-]?\d{1,8}|[ .\-]\d{1,8}){1,5}"
-    r"(?![\w\-/:]|\.\w)|(?<![\w+])\+[1-9]\d{6,14}(?!\w)"
+    r"\+(?<![\w+]\+)(?:[1-9]\d{0,3}(?:[ .\-]?\(\d{1,4}\)[ .\-]?\d{1,8}|[ .\-]\d{1,8}){1,5}"
+    r"(?![\w\-/:]|\.\w)|[1-9]\d{6,14}(?!\w))"
 )
 _PHONE_NATIONAL = re.compile(
-    r"(?<![\w+.\-/:])(?:\(\d{1,4}\)[ .\-]?)?\d{1,4}(?:[ .\-]\d{1,4}){1,4}(?![\w.\-/:])"
+    r"[(\d](?<![\w+.\-/:][(\d])(?:(?<=\()\d{1,4}\)[ .\-]?\d{1,4}|(?<=\d)\d{0,3})"
+    r"(?:[ .\-]\d{1,4}){1,4}(?![\w.\-/:])"
 )
 _DIGIT = re.compile(r"\d")
 # Prefilters: a plain character class first lets the regex engine skip ahead quickly.
@@ -188,17 +195,94 @@ def default_detectors(entropy_threshold: float = DEFAULT_ENTROPY_THRESHOLD) -> l
         Detector("bearer", _BEARER, _bearer, None, 23, prefilter=_BEARER_PREFILTER),
         Detector("email", _EMAIL, _always("[EMAIL]"), "@", 6),
         Detector("iban", _IBAN, _iban, None, 15, needs_digit=True, prefilter=_IBAN_PREFILTER),
-        Detector("card", _CARD, _card, None, 13, needs_digit=True),
-        Detector("ssn", _SSN, _ssn, None, 11, needs_digit=True),
+        Detector("card", _CARD, _card, None, 13, needs_digit=True, digit_run=13),
+        Detector("ssn", _SSN, _ssn, None, 11, needs_digit=True, digit_run=9),
         Detector("ip", _IPV4, _ipv4, ".", 7, needs_digit=True, prefilter=_IPV4_PREFILTER),
         Detector("ip", _IPV6, _ipv6, ":", 2, prefilter=_IPV6_PREFILTER),
         Detector("phone", _PHONE_INTERNATIONAL, _phone, "+", 8, needs_digit=True),
-        Detector("phone", _PHONE_NATIONAL, _phone, None, 10, needs_digit=True),
+        Detector("phone", _PHONE_NATIONAL, _phone, None, 10, needs_digit=True, digit_run=10),
         Detector("secret", _TOKEN, _secret(entropy_threshold), None, 20, needs_digit=True),
     ]
 
 
 OnFinding = Callable[[str, str], None]
+
+_ASCII_TWINS: dict[re.Pattern[str], re.Pattern[str]] = {}
+
+
+def _ascii_twin(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` compiled with ``re.ASCII``: on an ASCII text it matches exactly what
+    ``pattern`` does (``\\d`` and ``\\w`` are then the same classes, and no non-ASCII character is
+    there to fold), and the engine tests its classes faster. An ASCII pattern only, without
+    ``\\s`` (Unicode counts four ASCII control characters as spaces); else ``pattern`` itself."""
+    twin = _ASCII_TWINS.get(pattern)
+    if twin is None:
+        twin = pattern
+        source = pattern.pattern
+        if source.isascii() and "\\s" not in source and "\\S" not in source:
+            try:
+                twin = re.compile(source, (pattern.flags & ~re.UNICODE) | re.ASCII)
+            except re.error:
+                twin = pattern
+        _ASCII_TWINS[pattern] = twin
+    return twin
+
+
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_RUN_SEPARATORS = b" .-)"
+
+
+def _digit_runs(text: str) -> bytes:
+    """The ASCII ``text`` with every digit a ``0`` and ``_RUN_SEPARATORS`` dropped: it holds
+    ``b"0" * n`` when ``text`` has n digits in a row, separators aside."""
+    return text.encode("ascii").translate(_DIGITS_TO_ZERO, _RUN_SEPARATORS)
+
+
+#: One detector as ``scan`` runs it: (detector, min_length, needs_digit, hint, prefilter,
+#: its ASCII twin, pattern, its ASCII twin, the digit run as ``b"0" * digit_run`` or None).
+_Step = tuple[
+    Detector,
+    int,
+    bool,
+    "str | None",
+    "re.Pattern[str] | None",
+    "re.Pattern[str] | None",
+    "re.Pattern[str]",
+    "re.Pattern[str]",
+    "bytes | None",
+]
+#: Plans by ``id`` of the detector list: the list (kept alive, so the id stays its own), its
+#: items when planned (a list changed since is planned again), the steps, and the steps of the
+#: detectors that do not need a digit (all a text without digits runs).
+_Plan = tuple[tuple[_Step, ...], tuple[_Step, ...]]
+_PLANS: dict[int, tuple[list[Detector], tuple[Detector, ...], _Plan]] = {}
+_MAX_PLANS = 64
+
+
+def _plan(detectors: list[Detector]) -> _Plan:
+    items = tuple(detectors)
+    cached = _PLANS.get(id(detectors))
+    if cached is not None and cached[0] is detectors and cached[1] == items:
+        return cached[2]
+    steps = tuple(
+        (
+            d,
+            d.min_length,
+            d.needs_digit,
+            d.hint,
+            d.prefilter,
+            None if d.prefilter is None else _ascii_twin(d.prefilter),
+            d.pattern,
+            _ascii_twin(d.pattern),
+            b"0" * d.digit_run if d.digit_run > 0 else None,
+        )
+        for d in items
+    )
+    plan = (steps, tuple(step for step in steps if not step[2]))
+    if len(_PLANS) >= _MAX_PLANS:
+        _PLANS.clear()
+    _PLANS[id(detectors)] = (detectors, items, plan)
+    return plan
 
 
 def scan(
@@ -212,6 +296,7 @@ def scan(
     if len(text) < 2 or not detectors:
         return text
     has_digit = _DIGIT.search(text) is not None
+    ascii_text = text.isascii()
     current = detectors[0]
 
     # One function for every detector (it reads ``current``): no closure made per detector.
@@ -228,14 +313,35 @@ def scan(
             on_finding(current.kind, found)
         return replaced
 
-    for detector in detectors:
-        if (
-            len(text) < detector.min_length
-            or (detector.needs_digit and not has_digit)
-            or (detector.hint is not None and detector.hint not in text)
-            or (detector.prefilter is not None and detector.prefilter.search(text) is None)
-        ):
+    size = len(text)
+    #: ``_digit_runs(text)``, made when a detector first needs it.
+    runs: bytes | None = None
+    for (
+        detector,
+        min_length,
+        _needs_digit,
+        hint,
+        prefilter,
+        ascii_prefilter,
+        pattern,
+        ascii_pattern,
+        digit_run,
+    ) in _plan(detectors)[0 if has_digit else 1]:
+        if size < min_length or (hint is not None and hint not in text):
             continue
+        if prefilter is not None:
+            chosen = ascii_prefilter if ascii_text else prefilter
+            if chosen is not None and chosen.search(text) is None:
+                continue
+        if digit_run is not None and ascii_text:
+            if runs is None:
+                runs = _digit_runs(text)
+            if digit_run not in runs:
+                continue
         current = detector
-        text = detector.pattern.sub(substitute, text)
+        replaced_text = (ascii_pattern if ascii_text else pattern).sub(substitute, text)
+        if replaced_text != text:
+            # A custom detector may put non-ASCII text in.
+            text, size, ascii_text = replaced_text, len(replaced_text), replaced_text.isascii()
+            runs = None
     return text

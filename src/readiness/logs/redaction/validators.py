@@ -100,6 +100,8 @@ def shannon_entropy(text: str) -> float:
 
 def is_identifier_value(text: str) -> bool:
     """A UUID, a W3C traceparent, or a hex string of 16+ characters (trace/span ids, hashes)."""
+    if len(text) < 16:
+        return False
     return bool(
         (len(text) >= 16 and _HEX.fullmatch(text))
         or _UUID.fullmatch(text)
