@@ -43,6 +43,11 @@ class EventChoice(StrEnum):
     QUARANTINE_EXPIRED = "quarantine.expired"
     GATE_FAILED = "gate.failed"
     AUDIT_VERIFY_FAILED = "audit.verify_failed"
+    PACT_CONTENT_CHANGED = "pact.contract_content_changed"
+    PACT_PUBLISHED = "pact.contract_published"
+    PACT_VERIFICATION_PUBLISHED = "pact.provider_verification_published"
+    PACT_VERIFICATION_SUCCEEDED = "pact.provider_verification_succeeded"
+    PACT_VERIFICATION_FAILED = "pact.provider_verification_failed"
 
 
 class StatusChoice(StrEnum):

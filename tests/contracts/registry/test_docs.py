@@ -38,9 +38,7 @@ def test_the_documented_commands_work_when_pasted(tmp_path: Path) -> None:
         assert (command, done.returncode in {0, 1}, done.stderr) == (command, True, "")
         outputs.setdefault(command, done.stdout)
     shown = re.findall(r"```text\n(.*?)```", DOC, re.DOTALL)
-    check = (
-        "readiness schemas check orders-value examples/contracts/orders-v3-breaking.json"
-    )
+    check = "readiness schemas check orders-value examples/contracts/orders-v3-breaking.json"
     refunds = "readiness schemas {} refunds-value examples/contracts/refunds-{}"
     assert shown == [
         outputs[check],

@@ -40,6 +40,11 @@ EventType = Literal[
     "quarantine.expired",
     "gate.failed",
     "audit.verify_failed",
+    "pact.contract_content_changed",
+    "pact.contract_published",
+    "pact.provider_verification_published",
+    "pact.provider_verification_succeeded",
+    "pact.provider_verification_failed",
 ]
 Status = Literal["pending", "sending", "delivered", "failed", "dead"]
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
