@@ -285,7 +285,7 @@ class PactStore:
             pi.insert().values(
                 project=self.project,
                 provider=provider,
-                openapi=json.dumps(openapi, sort_keys=True),
+                openapi=json.dumps(openapi),  # keeps the document order of paths
                 messages=json.dumps(messages),
                 updated_at=now,
             )
