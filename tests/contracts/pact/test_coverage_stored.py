@@ -31,6 +31,7 @@ from readiness.projects.service import ProjectService
 from readiness.server.app import create_app
 from readiness.storage import Stores, open_stores
 from readiness.storage.metadata import state_metadata
+from tests._live import live_server
 from tests.contracts.pact.conftest import TestClient
 from tests.contracts.pact.test_coverage import AUDIT, OPENAPI, WEB
 from tests.server.conftest import empty_plugin_manager
@@ -238,3 +239,49 @@ def test_the_migrated_table_is_the_declared_table(stores: Stores) -> None:
             },
         )
         assert compare_metadata(context, state_metadata) == []
+
+
+def test_the_command_records_on_a_remote_broker_with_a_writer_token(
+    settings: Settings, clock: FrozenClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PACT_BROKER_BASE_URL", raising=False)
+    doc = tmp_path / "openapi.json"
+    doc.write_text(json.dumps(OPENAPI))
+    args = ("coverage", "--provider", "users", "--openapi", str(doc), "--record")
+    stores = open_stores(settings, create=True)
+    try:
+        ProjectService(stores=stores, clock=clock, actor="t").ensure(settings.project)
+        tokens = TokenService(stores=stores, clock=clock, actor="t")
+        writer = tokens.create(name="w", role="writer")[0]
+        reader = tokens.create(name="r", role="reader")[0]
+        with live_server(create_app(settings, stores=stores, clock=clock)) as url:
+            refused = _run(
+                settings, clock, *args, "--broker-url", f"{url}/pact", "--broker-token", reader
+            )
+            done = _run(
+                settings, clock, *args, "--broker-url", f"{url}/pact", "--broker-token", writer
+            )
+        [(found, _at)] = PactService(stores, clock, settings.project).stored_coverage()
+    finally:
+        stores.dispose()
+
+    assert refused[0] == 2, refused
+    assert refused[1] == (
+        f"error: the Pact broker at {url}/pact refused the token (403); "
+        "check --broker-token (PACT_BROKER_TOKEN) and its role\n"
+    )
+    assert writer not in refused[1] and reader not in refused[1]
+    assert done == (
+        1,
+        "users: 0 of 4 covered by consumer contracts\n"
+        "  GET /api/users/{id}: NO CONSUMER CONTRACT\n"
+        "  DELETE /api/users/{id}: NO CONSUMER CONTRACT\n"
+        "  POST /api/users: NO CONSUMER CONTRACT\n"
+        "  user-created: NO CONSUMER CONTRACT\n",
+    )
+    assert found.uncovered == [
+        "GET /api/users/{id}",
+        "DELETE /api/users/{id}",
+        "POST /api/users",
+        "user-created",
+    ]
