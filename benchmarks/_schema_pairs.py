@@ -239,9 +239,8 @@ EDGE_CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
     "oneOf_overlapping_branches": (
         _obj({"a": {"oneOf": [{"type": "integer"}, {"type": "number"}]}}),
         _obj({"a": {"type": "number"}}),
-        "ours: FORWARD compatible, jsoncompat: it breaks; an integer matches both branches, so "
-        "the old oneOf refuses integers; ours checks oneOf as anyOf (exclusivity not "
-        "checked), a known gap",
+        "both: FORWARD breaks; an integer matches both branches, so the old oneOf refuses "
+        "integers (ours tests oneOf branches for overlap: oneOf_branches_overlap)",
     ),
     "equivalent_contains": (
         _obj({"a": {"type": "array", "contains": {"const": 1}}}),

@@ -1,14 +1,18 @@
 """Contract coverage over HTTP: ``POST /pact/pacticipants/{provider}/coverage`` with the provider's
 OpenAPI document (``openapi``) and message types (``messages``) answers which of them no consumer
-contract exercises (reader role; nothing is stored)."""
+contract exercises (reader role; nothing is stored); ``PUT /pact/pacticipants/{provider}/openapi``
+with the same body stores them (writer role, JSON only, at most 1 MiB) so the dashboard's Pact page
+shows the provider's coverage."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
+from starlette.concurrency import run_in_threadpool
 
-from readiness.contracts.api_pact import Reader, Service
+from readiness.contracts.api_pact import Reader, Service, Writer
 from readiness.errors import InputError
 from readiness.web.errors import API_ERRORS, json_error_responses
 
@@ -35,3 +39,25 @@ def coverage(
     if "openapi" not in body and not messages:
         raise InputError("give the provider's OpenAPI document as 'openapi', or 'messages'")
     return service.coverage(provider, body.get("openapi", {}), messages).as_json()
+
+
+@router.put("/pacticipants/{provider}/openapi")
+async def record_interface(
+    provider: str, request: Request, service: Service, _who: Writer
+) -> dict[str, Any]:
+    """Store ``provider``'s OpenAPI document and message types (body: ``{"openapi": {...},
+    "messages": ["..."]}``, replacing what was stored) and answer its coverage."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json":
+        raise InputError("the request body must be JSON (Content-Type: application/json)")
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, RecursionError):
+        raise InputError("the request body is not valid JSON") from None
+    if not isinstance(body, dict) or not isinstance(body.get("openapi"), dict):
+        raise InputError("the request body needs 'openapi', the provider's OpenAPI document")
+    messages = body.get("messages", [])
+    if not isinstance(messages, list):
+        raise InputError("'messages' must be a list of message type names")
+    found = await run_in_threadpool(service.record_interface, provider, body["openapi"], messages)
+    return found.as_json()

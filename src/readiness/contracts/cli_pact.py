@@ -291,12 +291,20 @@ def coverage_cmd(  # noqa: PLR0917 - Typer options
         list[str] | None,
         typer.Option("--message", help="A message type it sends, repeatable (default: none)."),
     ] = None,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="Store the document and message types for the dashboard's Pact page, "
+            "replacing what was stored for the provider (default: off).",
+        ),
+    ] = False,
     fmt: Format = FormatOption,
     broker_url: BrokerUrl = None,
     broker_token: BrokerToken = None,
 ) -> None:
     """Which endpoints and message types of the provider no consumer contract exercises
-    (exit 0 all covered, 1 some are not)."""
+    (exit 0 all covered, 1 some are not); with --record, also store them."""
     try:
         doc: Any = {}
         if openapi is not None:
@@ -308,8 +316,11 @@ def coverage_cmd(  # noqa: PLR0917 - Typer options
                 ) from exc
         if openapi is None and not message:
             raise InputError("give --openapi FILE or --message TYPE (or both)")
+        if record and openapi is None:
+            raise InputError("--record needs --openapi FILE")
         with _broker(ctx, broker_url, broker_token) as broker:
-            out = broker.coverage(provider, doc, list(message or []))
+            call = broker.record_interface if record else broker.coverage
+            out = call(provider, doc, list(message or []))
     except ReadinessError as exc:
         print_error(exc.message)
         raise typer.Exit(2) from exc

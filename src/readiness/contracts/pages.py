@@ -10,7 +10,9 @@ Pact section.
   versions (``?from=&to=``).
 - ``/contracts/pact``: pacticipants, the latest pact of each consumer/provider pair with its
   verification status (the matrix), and can-i-deploy of each pacticipant's latest version to
-  each environment.
+  each environment; the contract coverage of each provider whose OpenAPI document is stored
+  (``readiness contracts coverage --record``): endpoints and message types no consumer contract
+  exercises.
 
 Pages show schemas, names and versions only: no token or secret is read or displayed.
 """
@@ -318,11 +320,36 @@ def _pact_context(stores: Stores, project: str, request: Request) -> dict[str, A
                     "reason": decision.reason,
                 }
             )
+    coverage = []
+    for found, recorded in service.stored_coverage():
+        coverage.append(
+            {
+                "provider": found.provider,
+                "recorded": recorded,
+                "endpoints": len(found.endpoints),
+                "endpoints_covered": sum(1 for c in found.endpoints if c.consumers),
+                "messages": len(found.messages),
+                "messages_covered": sum(1 for c in found.messages if c.consumers),
+                "uncovered": [
+                    *(
+                        {"kind": "endpoint", "name": c.name}
+                        for c in found.endpoints
+                        if not c.consumers
+                    ),
+                    *(
+                        {"kind": "message type", "name": c.name}
+                        for c in found.messages
+                        if not c.consumers
+                    ),
+                ],
+            }
+        )
     return {
         "pacticipants": pacticipants,
         "matrix": matrix,
         "environments": environments,
         "deploy": deploy,
+        "coverage": coverage,
     }
 
 

@@ -52,6 +52,7 @@ def readiness_dashboard_pages() -> list[Any]:
     return dashboard_pages()
 
 
+@hookimpl
 def readiness_root_routers() -> list[Any]:
     from readiness.contracts.api_broker import api_router
     from readiness.contracts.api_registry import router

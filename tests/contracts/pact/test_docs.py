@@ -14,6 +14,8 @@ from readiness._common.clock import FrozenClock
 from readiness.config import Settings
 from readiness.console import CliState
 from readiness.contracts.cli_pact import register
+from readiness.contracts.pact.service import PactService
+from readiness.storage import open_stores
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "contracts-pact.md"
 
@@ -52,6 +54,7 @@ def test_the_documented_session_runs_as_printed(
         "record-undeployment",
         "record-support-ended",
         "coverage",
+        "coverage",
     ]
     for command, first_line in steps:
         result = CliRunner().invoke(
@@ -60,3 +63,12 @@ def test_the_documented_session_runs_as_printed(
         fails = command.startswith(("can-i-deploy", "coverage"))  # no, and uncovered
         assert result.exit_code == (1 if fails else 0), result.output
         assert result.output.splitlines()[0] == first_line
+    stores = open_stores(settings)
+    try:
+        [(found, _at)] = PactService(stores, clock, settings.project).stored_coverage()
+    finally:
+        stores.dispose()
+    assert (found.provider, found.uncovered) == (
+        "users",
+        ["GET /users/{id}", "POST /users", "user-created"],
+    )

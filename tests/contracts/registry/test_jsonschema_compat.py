@@ -139,6 +139,43 @@ def test_one_of_any_of_all_of() -> None:
     assert kinds(both, obj({"a": S, "b": I})) == ["property_became_required"]
 
 
+def test_one_of_whose_branches_overlap_refuses_a_value_matching_two() -> None:
+    overlapping = obj({"a": {"oneOf": [I, {"type": "number"}]}})
+    [item] = check(overlapping, obj({"a": {"type": "number"}}))
+    assert (item.kind, item.path) == ("oneOf_branches_overlap", "#/properties/a")
+    assert item.reader == [I, {"type": "number"}]
+    assert item.writer == {"type": "number"}
+    assert item.why == (
+        "a writer value can match the reader's oneOf branches 0 and 1 at once, "
+        "and oneOf refuses a value that matches more than one"
+    )
+    # the other direction: a plain number reader accepts every oneOf value
+    assert kinds(obj({"a": {"type": "number"}}), overlapping) == []
+    # const/enum intersections overlap, disjoint ones do not
+    assert kinds({"oneOf": [{"enum": [1, 2]}, {"enum": [2.0, 3]}]}, {"const": 2}) == [
+        "oneOf_branches_overlap"
+    ]
+    assert kinds({"oneOf": [{"enum": [1, 2]}, {"enum": [3, 4]}]}, {"enum": [1, 2]}) == []
+    assert kinds({"oneOf": [{"const": True}, {"const": 1}]}, {"const": True}) == []
+    # a writer that can only reach one of two overlapping branches is fine
+    assert kinds({"oneOf": [S, {"type": "string", "minLength": 2}, I]}, I) == []
+
+
+def test_one_of_discriminated_by_a_required_const_is_not_flagged() -> None:
+    def event(kind: str, **props: Any) -> dict[str, Any]:
+        return obj({"type": {"const": kind}, **props}, ["type"])
+
+    union = {"oneOf": [event("created", id=S), event("deleted", id=S, why=S)]}
+    assert kinds(union, union) == []
+    assert kinds(union, event("created", id=S)) == []
+    # without `required` the discriminator may be absent: both branches match {}
+    loose = {"oneOf": [obj({"type": {"const": "a"}}), obj({"type": {"const": "b"}})]}
+    assert kinds(loose, loose) == ["oneOf_branches_overlap", "oneOf_branches_overlap"]
+    # a property one branch requires and the other's closed model refuses also discriminates
+    closed = {"oneOf": [obj({"x": S}, ["x"]), obj({"y": S}, ["y"], additionalProperties=False)]}
+    assert kinds(closed, closed) == []
+
+
 def test_modes_label_each_direction() -> None:
     v1 = obj({"a": S})
     v2 = obj({"a": S}, ["a"])
@@ -194,3 +231,20 @@ _schema = st.recursive(
 def test_every_schema_is_compatible_with_itself_in_every_mode(schema: Any) -> None:
     for mode in MODES:
         assert check_against(check, mode, schema, [schema, schema]) == []
+
+
+_kinds = st.lists(st.text("abcdef", min_size=1, max_size=4), min_size=1, max_size=4, unique=True)
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(_kinds, st.lists(_leaf, min_size=4, max_size=4), st.sampled_from(["kind", "type"]))
+def test_one_of_discriminated_by_distinct_consts_is_compatible_with_itself(
+    names: list[str], payloads: list[Any], tag: str
+) -> None:
+    union = {
+        "oneOf": [
+            obj({tag: {"const": name}, "body": payloads[i]}, [tag]) for i, name in enumerate(names)
+        ]
+    }
+    for mode in MODES:
+        assert check_against(check, mode, union, [union]) == []

@@ -43,6 +43,10 @@ class Broker(Protocol):
 
     def coverage(self, provider: str, openapi: Any, messages: list[str]) -> dict[str, Any]: ...
 
+    def record_interface(
+        self, provider: str, openapi: Any, messages: list[str]
+    ) -> dict[str, Any]: ...
+
 
 class LocalBroker:
     """The project's own database, through :class:`PactService`."""
@@ -77,6 +81,9 @@ class LocalBroker:
 
     def coverage(self, provider: str, openapi: Any, messages: list[str]) -> dict[str, Any]:
         return self.service.coverage(provider, openapi, messages).as_json()
+
+    def record_interface(self, provider: str, openapi: Any, messages: list[str]) -> dict[str, Any]:
+        return self.service.record_interface(provider, openapi, messages).as_json()
 
 
 _ERRORS: dict[int, type[ReadinessError]] = {
@@ -212,3 +219,7 @@ class RemoteBroker:
     def coverage(self, provider: str, openapi: Any, messages: list[str]) -> dict[str, Any]:
         path = f"/pacticipants/{quote(provider, safe='')}/coverage"
         return dict(self._call("POST", path, json={"openapi": openapi, "messages": messages}))
+
+    def record_interface(self, provider: str, openapi: Any, messages: list[str]) -> dict[str, Any]:
+        path = f"/pacticipants/{quote(provider, safe='')}/openapi"
+        return dict(self._call("PUT", path, json={"openapi": openapi, "messages": messages}))

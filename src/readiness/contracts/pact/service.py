@@ -3,6 +3,7 @@ environments, deployments and releases, the matrix and can-i-deploy. Surfaces st
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +33,10 @@ from readiness.notify.model import (
 )
 from readiness.notify.service import new_event, queue
 from readiness.storage.engine import Stores
+
+MAX_NAME = 200
+MAX_INTERFACE_BYTES = 1 << 20  # a stored OpenAPI document, as JSON
+MAX_MESSAGE_TYPES = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +207,37 @@ class PactService:
         with self.engine.connect() as conn:
             contents = {c: self.store.content(conn, p.sha) or {} for c, p in newest.items()}
         return pact_coverage(provider, endpoints, kinds, contents)
+
+    def record_interface(
+        self, provider: str, openapi_doc: Any, messages: Sequence[str] = ()
+    ) -> Coverage:
+        """Store ``provider``'s OpenAPI document and message types (replacing what was stored),
+        so the dashboard shows its coverage; answers the coverage as :meth:`coverage` does."""
+        if not provider or len(provider) > MAX_NAME:
+            raise InputError(f"a provider name is 1 to {MAX_NAME} characters")
+        endpoints_of(openapi_doc)  # refuse what is not an OpenAPI document before storing it
+        if len(json.dumps(openapi_doc)) > MAX_INTERFACE_BYTES:
+            raise InputError(
+                f"the OpenAPI document is larger than {MAX_INTERFACE_BYTES} bytes as JSON"
+            )
+        if len(messages) > MAX_MESSAGE_TYPES or not all(
+            isinstance(m, str) and 0 < len(m) <= MAX_NAME for m in messages
+        ):
+            raise InputError(
+                f"message types are at most {MAX_MESSAGE_TYPES} names of 1 to {MAX_NAME} characters"
+            )
+        kinds = list(dict.fromkeys(messages))
+        now = self.clock.now()
+        with self.engine.begin() as conn:
+            self.store.put_interface(conn, provider, openapi_doc, kinds, now)
+        return self.coverage(provider, openapi_doc, kinds)
+
+    def stored_coverage(self) -> list[tuple[Coverage, datetime]]:
+        """The coverage of every provider with a stored interface, by provider name, with when
+        its interface was recorded."""
+        with self.engine.connect() as conn:
+            stored = self.store.interfaces(conn)
+        return [(self.coverage(p, doc, kinds), at) for p, doc, kinds, at in stored]
 
     def matrix(self, selectors: list[MatrixSelector], latestby: str | None = None) -> Decision:
         """The ``/matrix`` between the selected versions (see :mod:`.matrix`)."""

@@ -274,6 +274,36 @@ class PactStore:
         )
         return int(result.rowcount)
 
+    def put_interface(
+        self, conn: Connection, provider: str, openapi: Any, messages: list[str], now: datetime
+    ) -> None:
+        """Store (replace) ``provider``'s OpenAPI document and declared message types."""
+        pi = t.provider_interfaces
+        own = (pi.c.project == self.project, pi.c.provider == provider)
+        conn.execute(pi.delete().where(*own))
+        conn.execute(
+            pi.insert().values(
+                project=self.project,
+                provider=provider,
+                openapi=json.dumps(openapi),  # keeps the document order of paths
+                messages=json.dumps(messages),
+                updated_at=now,
+            )
+        )
+
+    def interfaces(self, conn: Connection) -> list[tuple[str, Any, list[str], datetime]]:
+        """The stored provider interfaces: ``(provider, openapi, messages, updated_at)``."""
+        pi = t.provider_interfaces
+        rows = conn.execute(
+            sa.select(pi.c.provider, pi.c.openapi, pi.c.messages, pi.c.updated_at)
+            .where(pi.c.project == self.project)
+            .order_by(pi.c.provider)
+        )
+        return [
+            (r.provider, json.loads(r.openapi), json.loads(r.messages), _aware(r.updated_at))
+            for r in rows
+        ]
+
     # -- the snapshot --------------------------------------------------------------------
     def snapshot(self, conn: Connection, about: str | None = None) -> Snapshot:
         """The project's records; with ``about`` only what a decision on that pacticipant reads

@@ -147,3 +147,14 @@ deployments = sa.Table(
     sa.Column("ended_at", TZ),
     sa.Index("ix_pb_deployments_project_ended_at", "project", "ended_at"),
 )
+
+provider_interfaces = sa.Table(
+    "pb_provider_interfaces",
+    state_metadata,
+    project_column(ondelete="CASCADE"),
+    sa.Column("provider", sa.String(NAME), nullable=False),
+    sa.Column("openapi", sa.Text, nullable=False),  # the OpenAPI document, JSON
+    sa.Column("messages", sa.Text, nullable=False),  # the declared message types, a JSON list
+    sa.Column("updated_at", TZ, nullable=False),
+    sa.PrimaryKeyConstraint("project", "provider"),
+)

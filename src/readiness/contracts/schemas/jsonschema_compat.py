@@ -12,6 +12,7 @@ document (cycles are assumed compatible once entered: a co-inductive check), and
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 from typing import Any
 
@@ -117,21 +118,42 @@ class _Checker:
             return
         r_any = r.get("anyOf") or r.get("oneOf")
         if r_any is not None:
-            rest = {k: v for k, v in r.items() if k not in ("anyOf", "oneOf")}
-            for branch in r_any:
-                trial = _Checker(self.roots[0], self.roots[1])
-                trial.seen = dict(self.seen)
-                trial.sub(w, branch, path)
-                if not trial.out:
-                    break
-            else:
-                self.bad(
-                    path, "no_matching_branch", r_any, w, "no reader branch accepts the writer"
-                )
-            if rest:
-                self.sub(w, rest, path)
+            self.reader_any(w, r, r_any, path)
             return
         self.plain(w, r, path)
+
+    def reader_any(self, w: dict[str, Any], r: dict[str, Any], r_any: list[Any], path: str) -> None:
+        """Some reader branch must accept the writer; for ``oneOf``, exactly one may match."""
+        rest = {k: v for k, v in r.items() if k not in ("anyOf", "oneOf")}
+        for branch in r_any:
+            trial = _Checker(self.roots[0], self.roots[1])
+            trial.seen = dict(self.seen)
+            trial.sub(w, branch, path)
+            if not trial.out:
+                if "oneOf" in r:
+                    self.exactly_one(w, r["oneOf"], path)
+                break
+        else:
+            self.bad(path, "no_matching_branch", r_any, w, "no reader branch accepts the writer")
+        if rest:
+            self.sub(w, rest, path)
+
+    def exactly_one(self, w: dict[str, Any], branches: list[Any], path: str) -> None:
+        """Flag a writer value that can match two ``oneOf`` branches (the reader refuses it)."""
+        overlap, reader = _Overlap(self), self.roots[0]
+        live = [(i, b) for i, b in enumerate(branches) if overlap((w, self.roots[1]), (b, reader))]
+        for n, (i, bi) in enumerate(live):
+            for j, bj in live[n + 1 :]:
+                if overlap((bi, reader), (bj, reader)):
+                    self.bad(
+                        path,
+                        "oneOf_branches_overlap",
+                        branches,
+                        w,
+                        f"a writer value can match the reader's oneOf branches {i} and {j} "
+                        "at once, and oneOf refuses a value that matches more than one",
+                    )
+                    return
 
     def plain(self, w: dict[str, Any], r: dict[str, Any], path: str) -> None:
         wt, rt = _types(w), _types(r)
@@ -368,3 +390,78 @@ def _merge(base: dict[str, Any], branch: Any, root: Any, checker: _Checker) -> A
     if "required" in base or "required" in branch:
         merged["required"] = sorted(set(base.get("required", [])) | set(branch.get("required", [])))
     return merged
+
+
+_OVERLAP_DEPTH = 16
+Side = tuple[Any, Any]  # a schema node and the root document its $refs resolve in
+
+
+class _Overlap:
+    """Whether some value may be valid under two schemas: conservative, True unless a type,
+    a const/enum or a required-property discriminator makes them disjoint."""
+
+    def __init__(self, checker: _Checker) -> None:
+        self.checker = checker
+
+    def __call__(self, one: Side, two: Side, depth: int = 0) -> bool:
+        a, b = self.checker.resolve(*one), self.checker.resolve(*two)
+        if a is False or b is False:
+            return False
+        if not isinstance(a, dict) or not isinstance(b, dict) or depth > _OVERLAP_DEPTH:
+            return True
+        for x, rx, other in ((a, one[1], (b, two[1])), (b, two[1], (a, one[1]))):
+            if "allOf" in x:
+                merged = {k: v for k, v in x.items() if k != "allOf"}
+                for branch in x["allOf"]:
+                    merged = _merge(merged, branch, rx, self.checker)
+                return self((merged, rx), other, depth + 1)
+            alts = x.get("anyOf") or x.get("oneOf")
+            if alts is not None:
+                base = {k: v for k, v in x.items() if k not in ("anyOf", "oneOf")}
+                return any(
+                    self((_merge(base, alt, rx, self.checker), rx), other, depth + 1)
+                    for alt in alts
+                )
+        common = _common_types(a, b)
+        va, vb = _values(a), _values(b)
+        if va is not None and vb is not None:
+            keys_b = {_value_key(v) for v in vb}
+            if not any(_value_key(v) in keys_b for v in va):
+                return False
+        return bool(common) and not (
+            common == {"object"} and self.objects_disjoint((a, one[1]), (b, two[1]), depth)
+        )
+
+    def objects_disjoint(self, one: Side, two: Side, depth: int) -> bool:
+        """A property one side requires whose schemas on the two sides are disjoint (the
+        ``type`` + ``const`` discriminator pattern, or a closed model refusing it)."""
+        a, b = one[0], two[0]
+        required = set(a.get("required", [])) | set(b.get("required", []))
+        return any(
+            not self((_property(a, name), one[1]), (_property(b, name), two[1]), depth + 1)
+            for name in sorted(required)
+        )
+
+
+def _property(node: dict[str, Any], name: str) -> Any:
+    """The schema ``node`` gives property ``name`` (True when patternProperties may apply)."""
+    props = node.get("properties", {})
+    if name in props:
+        return props[name]
+    return True if "patternProperties" in node else node.get("additionalProperties", True)
+
+
+def _common_types(a: dict[str, Any], b: dict[str, Any]) -> set[str]:
+    ta, tb = _types(a), _types(b)
+    if ta is None:
+        return set(tb) if tb is not None else set(TYPES)
+    if tb is None:
+        return set(ta)
+    return {t for t in ta if _type_ok(t, tb)} | {t for t in tb if _type_ok(t, ta)}
+
+
+def _value_key(value: Any) -> str:
+    """A canonical text of a JSON value (``1`` and ``1.0`` are one value, ``true`` is not ``1``)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return json.dumps(value, sort_keys=True, default=str)
