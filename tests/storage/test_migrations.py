@@ -7,7 +7,7 @@ from readiness.storage.migrate import current_revision, downgrade, head_revision
 
 
 def test_both_databases_are_at_head_after_upgrade(stores: Stores) -> None:
-    state_head = "0018_schema_refs"
+    state_head = "0019_provider_interfaces"
     assert current_revision("state", stores.state) == head_revision("state") == state_head
     assert (
         current_revision("audit", stores.audit) == head_revision("audit") == "0010_entry_partitions"
