@@ -161,7 +161,7 @@ def test_a_local_gate_run_is_stored_in_the_project_s_database_with_its_duration(
         "fail",
         "ci-bot",
     )
-    assert (stored.at, stored.duration_s) == (clock.now(), 8.5)  # 17 ticks: 2 per check, 1 end
+    assert (stored.at, stored.duration_s) == (clock.now(), 11.5)  # 23 ticks: 2 per check, 1 end
 
 
 def test_a_gate_run_with_record_off_stores_nothing(

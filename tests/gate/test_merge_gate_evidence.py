@@ -59,6 +59,11 @@ NO_LIVE_DB = (
     "No database configured for the live rollback-safety check: set verify_dsn, previous, "
     "queries in [tool.readiness.migrations]"
 )
+NO_SCHEMAS = "No event schemas configured ([tool.readiness.contracts] schemas or schemas_dir)"
+NO_CODE = (
+    "no code to lint: no lint_paths in [tool.readiness.logs], no src/ and no package at the "
+    "project's root"
+)
 
 
 def checks_of(out: str) -> dict[str, tuple[str, str]]:
@@ -78,21 +83,28 @@ def test_an_unknown_head_fails_every_check_that_reads_runs_and_names_the_recorde
     )
     assert code == 1
     assert out.splitlines() == [
-        "FAIL  audit.capture_coverage    No app is configured for the audit capture coverage check",
+        "FAIL  audit.capture_coverage        No app is configured for the audit capture "
+        "coverage check",
         f"      {NO_APP}",
-        "SKIP  migrations.lint           no migrations configured ([tool.readiness.migrations] "
-        "paths)",
-        f"SKIP  migrations.rollback_safe  {NO_LIVE_DB}",
-        "FAIL  tests.determinism_hints   No test history recorded for commit deadbee",
+        f"SKIP  contracts.schemas_compatible  {NO_SCHEMAS}",
+        "FAIL  contracts.verified            project has no consumer pacts: nothing was verified",
+        "      Publish the consumers' pacts, or set allow_no_pacts = true in "
+        "[tool.readiness.contracts]",
+        f"FAIL  logs.no_pii_in_log_calls      {NO_CODE}",
+        '      Set lint_paths = ["src"] in [tool.readiness.logs]',
+        "SKIP  migrations.lint               no migrations configured "
+        "([tool.readiness.migrations] paths)",
+        f"SKIP  migrations.rollback_safe      {NO_LIVE_DB}",
+        "FAIL  tests.determinism_hints       No test history recorded for commit deadbee",
         remedy,
-        "FAIL  tests.no_new_flaky        No test history recorded for commit deadbee",
+        "FAIL  tests.no_new_flaky            No test history recorded for commit deadbee",
         remedy,
-        "FAIL  tests.passed              No test run recorded for commit deadbee",
+        "FAIL  tests.passed                  No test run recorded for commit deadbee",
         remedy,
-        "PASS  tests.quarantine_expired  No test is quarantined",
-        "FAIL  tests.time_budget         No test run recorded for commit deadbee",
+        "PASS  tests.quarantine_expired      No test is quarantined",
+        "FAIL  tests.time_budget             No test run recorded for commit deadbee",
         remedy,
-        "merge gate: FAIL (1 passed, 0 warned, 5 failed, 2 skipped, 0 errors)",
+        "merge gate: FAIL (1 passed, 0 warned, 7 failed, 3 skipped, 0 errors)",
     ]
 
 
@@ -127,6 +139,9 @@ def test_a_gate_on_a_database_without_runs_fails_naming_the_database_it_read(
             "fail",
             "No app is configured for the audit capture coverage check",
         ),
+        "contracts.schemas_compatible": ("skip", NO_SCHEMAS),
+        "contracts.verified": ("fail", "No verification evidence: missing the version (--head)"),
+        "logs.no_pii_in_log_calls": ("fail", NO_CODE),
         "migrations.lint": ("skip", "no migrations configured ([tool.readiness.migrations] paths)"),
         "migrations.rollback_safe": ("skip", NO_LIVE_DB),
         "tests.determinism_hints": ("fail", summary),
@@ -145,7 +160,8 @@ def test_allow_missing_lets_the_gate_pass_and_says_so_in_every_allowed_check(
     code, out, _ = cli(
         capsys, project_dir, "gate", "merge", "--head", "deadbee",
         "--allow-missing", "tests.passed", "--allow-missing", "tests.*",
-        "--allow-missing", "audit.*", "-f", "json",
+        "--allow-missing", "audit.*", "--allow-missing", "contracts.*",
+        "--allow-missing", "logs.*", "-f", "json",
     )  # fmt: skip
 
     document = json.loads(out)
@@ -155,6 +171,8 @@ def test_allow_missing_lets_the_gate_pass_and_says_so_in_every_allowed_check(
     assert (code, document["verdict"]) == (0, "pass")
     assert allowed == [
         ("audit.capture_coverage", "warn", "audit.*"),
+        ("contracts.verified", "warn", "contracts.*"),
+        ("logs.no_pii_in_log_calls", "warn", "logs.*"),
         ("tests.determinism_hints", "warn", "tests.*"),
         ("tests.no_new_flaky", "warn", "tests.*"),
         ("tests.passed", "warn", "tests.passed"),
@@ -227,14 +245,15 @@ def test_a_gate_whose_checks_were_all_skipped_exits_2_and_never_prints_pass(
     ingest(capsys, project_dir, junit_xml({REFUND: "passed"}), "c1")
 
     code, out, _ = cli(
-        capsys, project_dir, "gate", "merge", "--skip", "tests.*", "--skip", "audit.*"
-    )
+        capsys, project_dir, "gate", "merge", "--skip", "tests.*", "--skip", "audit.*",
+        "--skip", "contracts.*", "--skip", "logs.*",
+    )  # fmt: skip
 
     assert code == 2
     assert out.splitlines()[-2:] == [
         "every check was skipped, so the merge gate verified nothing and cannot pass; run at "
         "least one check (narrow --skip, or provide what the skipped checks need)",
-        "merge gate: ERROR (0 passed, 0 warned, 0 failed, 8 skipped, 0 errors)",
+        "merge gate: ERROR (0 passed, 0 warned, 0 failed, 11 skipped, 0 errors)",
     ]
 
 

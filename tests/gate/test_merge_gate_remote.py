@@ -56,6 +56,13 @@ def server_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
         stores.dispose()
 
 
+REMOTE_NO_BROKER = (
+    "fail",
+    "No verification evidence: missing a Pact broker (contracts_pact service)",
+)
+LOCAL_NO_PACTS = ("fail", "local has no consumer pacts: nothing was verified")
+
+
 def cli(capsys: pytest.CaptureFixture[str], root: Path, *args: str) -> tuple[int, str]:
     code = main(["-C", str(root), *args])
     out, _ = capsys.readouterr()
@@ -109,6 +116,9 @@ def test_the_remote_gate_judges_flakiness_as_of_the_head_commit_like_the_local_o
     monkeypatch.delenv("READINESS_URL")
     local_at_c1 = gate(capsys, local, "c1")
 
+    # The remote gate has no broker evidence yet (the local one reads the project's broker).
+    assert remote_at_c1[1].pop("contracts.verified") == REMOTE_NO_BROKER
+    assert local_at_c1[1].pop("contracts.verified") == LOCAL_NO_PACTS
     assert remote_at_c1 == local_at_c1
     assert remote_at_c1[1]["tests.no_new_flaky"] == ("pass", "No test became flaky (2 tests known)")
     assert remote_at_c2[1]["tests.no_new_flaky"] == ("fail", f"1 new test is flaky: {WEBHOOK}")
@@ -125,6 +135,8 @@ def test_the_remote_gate_fails_an_unknown_head_with_the_local_gate_s_words(
     monkeypatch.delenv("READINESS_URL")
     local_code, local_checks = gate(capsys, local, "deadbee")
 
+    assert remote_checks.pop("contracts.verified") == REMOTE_NO_BROKER
+    assert local_checks.pop("contracts.verified") == LOCAL_NO_PACTS
     assert (remote_code, remote_checks) == (local_code, local_checks)
     assert remote_code == 1
     assert remote_checks["tests.passed"] == ("fail", "No test run recorded for commit deadbee")
@@ -185,6 +197,9 @@ def test_a_remote_gate_run_is_stored_in_the_server_s_gate_history_under_the_toke
     )
     assert [(c["id"], c["status"]) for c in stored["checks"]] == [
         ("audit.capture_coverage", "fail"),
+        ("contracts.schemas_compatible", "skip"),
+        ("contracts.verified", "fail"),
+        ("logs.no_pii_in_log_calls", "fail"),
         ("migrations.lint", "skip"),
         ("migrations.rollback_safe", "skip"),
         ("tests.determinism_hints", "pass"),
@@ -203,12 +218,15 @@ def test_a_gate_run_with_a_reader_token_keeps_its_verdict_and_warns_it_was_not_s
     _local, remote = local_and_remote
     monkeypatch.setenv("READINESS_TOKEN", os.environ["TEST_READER_TOKEN"])
 
-    code = main(["-C", str(remote), "gate", "merge", "--head", "c1", "--allow-missing", "audit.*"])
+    code = main([
+        "-C", str(remote), "gate", "merge", "--head", "c1", "--allow-missing", "audit.*",
+        "--allow-missing", "contracts.*", "--allow-missing", "logs.*",
+    ])  # fmt: skip
 
     out, err = capsys.readouterr()
     assert (code, out.splitlines()[-1]) == (
         0,
-        "merge gate: PASS (5 passed, 1 warned, 0 failed, 2 skipped, 0 errors)",
+        "merge gate: PASS (5 passed, 3 warned, 0 failed, 3 skipped, 0 errors)",
     )
     assert err == (
         "warning: the gate run was not stored in the server's gate history (server "

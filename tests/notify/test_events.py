@@ -67,6 +67,8 @@ def test_a_failing_merge_gate_queues_gate_failed_which_the_worker_delivers(
     assert (body["type"], body["data"]["gate"]) == ("gate.failed", "merge")
     assert body["data"]["failed_checks"] == [
         "audit.capture_coverage",
+        "contracts.verified",
+        "logs.no_pii_in_log_calls",
         "tests.determinism_hints",
         "tests.no_new_flaky",
         "tests.passed",

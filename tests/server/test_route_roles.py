@@ -292,6 +292,57 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("PUT", f"{SR}/config", "writer", {"json": {"compatibility": "FULL"}}),
     ("GET", f"{SR}/config/{SUBJECT}", "reader", {}),
     ("PUT", f"{SR}/config/{SUBJECT}", "writer", {"json": {"compatibility": "FULL"}}),
+    ("DELETE", f"{SR}/subjects/{SUBJECT}/versions/1", "writer", {}),
+    ("DELETE", f"{SR}/subjects/{SUBJECT}/versions/1?permanent=true", "writer", {}),
+    ("DELETE", f"{SR}/subjects/{SUBJECT}", "writer", {}),
+    ("DELETE", f"{SR}/subjects/{SUBJECT}?permanent=true", "writer", {}),
+    ("GET", f"{SR}/subjects/{SUBJECT}/versions/1/referencedby", "reader", {}),
+    # The registry's governance.
+    ("GET", f"{SR}/subjects/{SUBJECT}/consumers", "reader", {}),
+    ("PUT", f"{SR}/subjects/{SUBJECT}/consumers/{P}", "writer", {"json": {"fields": ["id"]}}),
+    (
+        "POST",
+        f"{SR}/consumers/{P}/processed",
+        "writer",
+        {"json": {"subject": SUBJECT, "version": 1}},
+    ),
+    ("GET", f"{SR}/subjects/{SUBJECT}/impact?field=id", "reader", {}),
+    ("POST", f"{SR}/subjects/{SUBJECT}/impact", "reader", {"json": SCHEMA}),
+    ("GET", f"{SR}/subjects/{SUBJECT}/diff?from=1", "reader", {}),
+    ("GET", f"{SR}/subjects/{SUBJECT}/usage", "reader", {}),
+    ("POST", f"{SR}/subjects/{SUBJECT}/samples", "writer", {"content": '{"id": 1}\n'}),
+    ("GET", f"{SR}/subjects/{SUBJECT}/presence", "reader", {}),
+    # Contract coverage of the broker's provider.
+    (
+        "POST",
+        f"/api/v1/pact/pacticipants/{PROVIDER}/coverage",
+        "reader",
+        {"json": {"messages": ["order.created"]}},
+    ),
+    ("GET", "/contracts", "reader", {}),
+    ("GET", "/contracts/pact", "reader", {}),
+    ("GET", f"/contracts/subjects/{SUBJECT}", "reader", {}),
+    # Log checks.
+    (
+        "POST",
+        "/api/v1/logs/lint",
+        "writer",
+        {"json": {"files": [{"path": "app/orders.py", "source": "log.info('paid')\n"}]}},
+    ),
+    ("GET", "/api/v1/logs/reports", "reader", {}),
+    (
+        "POST",
+        "/api/v1/logs/scan",
+        "reader",
+        {"content": "paid by ann@example.org\n", "headers": {"Content-Type": "text/plain"}},
+    ),
+    (
+        "POST",
+        "/api/v1/logs/debug-grants",
+        "admin",
+        {"json": {"level": "debug", "ttl_seconds": 600}},
+    ),
+    ("GET", "/logs", "reader", {}),
 ]
 CASES = [
     pytest.param(
@@ -348,13 +399,22 @@ def _prepare(server: Any, method: str, path: str, kwargs: dict[str, Any]) -> str
 def _prepare_contracts(server: Any, method: str, path: str) -> str:
     """The broker's pact and environment, the registry's subject (as an admin, via the API)."""
     admin = server.auth("admin")
-    if path.startswith(SR):
+    if path.startswith((SR, "/contracts/subjects/")):
         done = server.client.post(f"{SR}/subjects/{SUBJECT}/versions", json=SCHEMA, headers=admin)
         assert done.status_code == 200, done.text
         assert done.json()["id"] == 1, done.text
         if path.startswith(f"{SR}/config/"):
             done = server.client.put(
                 f"{SR}/config/{SUBJECT}", json={"compatibility": "BACKWARD"}, headers=admin
+            )
+            assert done.status_code == 200, done.text
+        if method == "DELETE" and path.endswith("permanent=true"):
+            # A permanent delete needs a soft delete first.
+            done = server.client.delete(path.split("?", maxsplit=1)[0], headers=admin)
+            assert done.status_code == 200, done.text
+        if "/consumers/" in path and method == "POST":
+            done = server.client.put(
+                f"{SR}/subjects/{SUBJECT}/consumers/{P}", json={"fields": ["id"]}, headers=admin
             )
             assert done.status_code == 200, done.text
     if not path.startswith("/api/v1/pact"):
@@ -417,6 +477,8 @@ def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
     # switcher (kept out of the schema) from their routers.
     from readiness.audittrail.pages import dashboard_pages as audit_pages
     from readiness.audittrail.pages_privacy import dashboard_pages as privacy_pages
+    from readiness.contracts.pages import dashboard_pages as contracts_pages
+    from readiness.logcheck.pages import dashboard_pages as logs_pages
     from readiness.server.gates_page import gates_page
     from readiness.server.routes import notify, session
     from readiness.testhealth.pages import dashboard_pages
@@ -425,7 +487,14 @@ def test_every_route_of_the_app_is_in_the_role_table(server: Any) -> None:
     found = {(m.upper(), p) for p, ops in schema["paths"].items() for m in ops}
     routers = [("", session.router), ("", notify.page_router)] + [
         ("" if page.path == "/" else page.path.rstrip("/"), page.router)
-        for page in [*dashboard_pages(), gates_page(), *audit_pages(), *privacy_pages()]
+        for page in [
+            *dashboard_pages(),
+            gates_page(),
+            *audit_pages(),
+            *privacy_pages(),
+            *contracts_pages(),
+            *logs_pages(),
+        ]
     ]
     for prefix, router in routers:
         for route in router.routes:
