@@ -319,6 +319,12 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
         "reader",
         {"json": {"messages": ["order.created"]}},
     ),
+    (
+        "PUT",
+        f"/api/v1/pact/pacticipants/{PROVIDER}/openapi",
+        "writer",
+        {"json": {"openapi": {"openapi": "3.1.0", "paths": {}}, "messages": ["order.created"]}},
+    ),
     ("GET", "/contracts", "reader", {}),
     ("GET", "/contracts/pact", "reader", {}),
     ("GET", f"/contracts/subjects/{SUBJECT}", "reader", {}),
