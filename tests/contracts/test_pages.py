@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,10 @@ def site(tmp_path: Path, clock: FrozenClock) -> Iterator[Site]:
     )
     governance = SchemaGovernance(registry, settings.contracts)
     governance.register_consumer("orders-value", "billing", fields=["amount"])
+    governance.report_processed("orders-value", "billing", version=2, count=120)
+    yesterday = clock.now() - timedelta(days=1)
+    governance.add_samples("orders-value", '{"order_id": "o1", "coupon": "X"}\n', at=yesterday)
+    governance.add_samples("orders-value", '{"order_id": "o2"}\n')
     pact = PactService(stores, clock, settings.project)
     pact.publish("web", "orders-api", "1.0.0", PACT, branch="main")
     pact.create_environment("production", production=True)
@@ -137,8 +142,10 @@ def test_a_subject_shows_versions_examples_and_the_diff(site: Site) -> None:
         "1 1 JSON 2026-03-10 09:30 UTC orders-service — live",
         "2 2 JSON 2026-03-10 09:30 UTC orders-service — live",
     ]
-    # Each example against v1 and v2: v2 requires a currency of 3+ characters.
-    assert rows[2:] == [
+    # What consumers processed, per version; then each example against v1 and v2 (v2 requires
+    # a currency of 3+ characters).
+    assert rows[2:4] == ["1 0 —", "2 120 billing (120, 2026-03-10)"]
+    assert rows[4:] == [
         f'v1 example 1 payload {{"amount": 12.5, "id": 7}} valid invalid {NO_CURRENCY}',
         f'v1 example 2 payload {{"id": 8}} valid invalid {NO_CURRENCY}',
         f'v1 minimal payload {{"id": 0}} valid invalid {NO_CURRENCY}',
@@ -153,7 +160,7 @@ def test_a_subject_shows_versions_examples_and_the_diff(site: Site) -> None:
     same = site.get("/contracts/subjects/orders-value?from=2&to=2").text
     assert "(no changes)" in same
     avro = site.get("/contracts/subjects/payments-value")
-    assert _rows(avro.text)[1:] == ['v1 minimal payload {"id": "", "status": "OK"} valid']
+    assert _rows(avro.text)[2:] == ['v1 minimal payload {"id": "", "status": "OK"} valid']
     shipment = site.get("/contracts/subjects/shipment-value").text
     assert "order.json</a> (orders-value v2)" in shipment
     missing = site.get("/contracts/subjects/nope")
@@ -170,3 +177,14 @@ def test_the_pact_page(site: Site) -> None:
         "web 1.0.0 production no " + _rows(page.text)[-1].split(" no ", 1)[1],
     ]
     assert "Bearer" not in page.text and site.reader not in page.text
+
+
+def test_a_subject_shows_what_consumers_processed_and_the_fields_that_stopped_arriving(
+    site: Site,
+) -> None:
+    page = site.get("/contracts/subjects/orders-value").text
+    text = html_text.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+    assert "No consumer processed version 1 in the last 30 days." in text
+    assert "2 120 billing (120, 2026-03-10)" in text
+    assert "Sample events: 1 the day before, 1 on 2026-03-10." in text
+    assert "coupon: present in 100% of events, then 0%" in text

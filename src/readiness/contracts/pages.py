@@ -28,6 +28,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from readiness.contracts.schemas import diff, examples, formats, governance_store, store
+from readiness.contracts.schemas.governance import SchemaGovernance
 from readiness.contracts.schemas.service import SchemaRegistry
 from readiness.errors import NotFoundError, ReadinessError
 from readiness.storage.engine import Stores
@@ -35,6 +36,7 @@ from readiness.web.deps import (
     CurrentProject,
     Principal,
     get_clock,
+    get_settings,
     get_stores,
     require_reader,
 )
@@ -229,6 +231,14 @@ def _subject_context(
     }
 
 
+def _telemetry(request: Request, project: str, subject: str) -> dict[str, Any]:
+    """What consumers reported (handbook 21.7): who processed each version in the usage window,
+    and the fields that stopped arriving in the sample events (Q11)."""
+    registry = SchemaRegistry(get_stores(request), get_clock(request), project)
+    governance = SchemaGovernance(registry, get_settings(request).contracts)
+    return {"usage": governance.usage(subject), "presence": governance.presence_report(subject)}
+
+
 def _avro_ready_doc(document: Any) -> Any:
     import fastavro
 
@@ -385,6 +395,7 @@ def _router() -> APIRouter:
         request: Request, subject: str, who: Reader, project: CurrentProject
     ) -> Response:
         context = _subject_context(get_stores(request), project.name, subject, request)
+        context.update(_telemetry(request, project.name, subject))
         return render(request, "contracts/subject.html", context)
 
     return router
