@@ -194,6 +194,9 @@ def test_auto_picks_the_console_renderer_on_a_terminal() -> None:
     assert renderer_for("auto", io.StringIO()) == "json"
     assert renderer_for("console", io.StringIO()) == "console"
     out = _Terminal()
+    # As an in-process uvicorn leaves them: its own handler, not propagating.
+    logging.getLogger("uvicorn").propagate = False
+    logging.getLogger("uvicorn").addHandler(logging.NullHandler())
     configure_server_logging("auto", stream=out, clock=fixed_clock)
     try:
         logging.getLogger("uvicorn.error").info("Started server process [%d]", 42)

@@ -43,6 +43,8 @@ ENVIRONMENT = "production"
 UNLOGGED_PATHS = frozenset({"/healthz"})
 #: Loggers whose INFO lines say nothing to an operator, and the level they get.
 QUIET_LOGGERS = {"alembic.runtime.plugins": logging.WARNING}
+#: The loggers uvicorn writes to.
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 #: ``uvicorn.run`` options: no logging setup of its own, no access log, its messages at INFO.
 UVICORN_LOG_OPTIONS: dict[str, Any] = {"log_config": None, "access_log": False, "log_level": "info"}
 
@@ -101,6 +103,14 @@ def configure_server_logging(
     )
     for name, level in QUIET_LOGGERS.items():
         logging.getLogger(name).setLevel(level)
+    # uvicorn's own logging setup (a dictConfig in this process, e.g. an earlier in-process
+    # server) gives its loggers handlers and stops them propagating: undo it, so its lines go
+    # through this pipeline and nowhere else.
+    for name in UVICORN_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
+        logger.setLevel(logging.NOTSET)
 
 
 class ServerRequestLogging:

@@ -251,7 +251,7 @@ def project_service(request: Request, actor: str = "server") -> ProjectService:
 
 
 def _is_dashboard(request: Request) -> bool:
-    from readiness.web.errors import is_api
+    from readiness.web.routing import is_api
 
     return not is_api(request)
 

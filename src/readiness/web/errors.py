@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from readiness.errors import AuthError, InputError, PermissionDeniedError, ReadinessError
 from readiness.web.headers import SECURITY_HEADERS
+from readiness.web.routing import is_api
 
 log = logging.getLogger("readiness.server")
 
@@ -84,20 +85,6 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
-def is_api(request: Request) -> bool:
-    """Whether ``request`` is an API call (JSON errors, no dashboard cookie context)."""
-    return _is_api(request)
-
-
-def _is_api(request: Request) -> bool:
-    path = request.url.path
-    if path.startswith("/api/") or path in ("/healthz", "/version", "/openapi.json"):
-        return True
-    # Routers mounted at the root too (the Pact broker's /pact): the app factory lists them.
-    roots: tuple[str, ...] = getattr(request.app.state, "api_roots", ())
-    return any(path == root or path.startswith(root + "/") for root in roots)
-
-
 def _respond(request: Request, status: int, code: str, message: str, details: Any) -> Response:
     response = _error_response(request, status, code, message, details)
     # A 500 is answered outside the middleware stack: its security headers are set here.
@@ -109,7 +96,7 @@ def _respond(request: Request, status: int, code: str, message: str, details: An
 def _error_response(
     request: Request, status: int, code: str, message: str, details: Any
 ) -> Response:
-    if _is_api(request):
+    if is_api(request):
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
     from readiness.web.pages import render, render_login
@@ -185,7 +172,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404:
             where = (
                 "the API is described at /openapi.json"
-                if _is_api(request)
+                if is_api(request)
                 else "the link below leads back to the dashboard"
             )
             message = f"nothing at {request.method} {request.url.path}; {where}"

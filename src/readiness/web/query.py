@@ -47,7 +47,7 @@ def repeated(query: Iterable[tuple[str, str]], lists: frozenset[str]) -> list[tu
 
 
 def _is_api(request: Request) -> bool:
-    from readiness.web.errors import is_api  # the API prefix and the root-mounted API routers
+    from readiness.web.routing import is_api  # the API prefix and the root-mounted API routers
 
     return request.url.path.startswith(API_PATHS) or is_api(request)
 

@@ -61,10 +61,35 @@ def upgrade() -> None:
         "PARTITION BY RANGE (log, leaf_index)"
     )
     _guard_parent("ledger_entries_guard")
+    _copy_grants(conn, _OLD, "ledger_entries")
     logs = [str(log) for (log,) in conn.exec_driver_sql(f"SELECT DISTINCT log FROM {_OLD}")]  # noqa: S608
     for log in logs:
         _move_log(conn, log)
     op.execute(f"DROP TABLE {_OLD}")
+
+
+def _copy_grants(conn: sa.Connection, source: str, target: str) -> None:
+    """The privileges roles (and PUBLIC) hold on ``source``, granted the same on ``target``: the
+    application role keeps reading and appending, and what was revoked stays revoked."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT grantee, privilege_type FROM information_schema.table_privileges "
+            "WHERE table_schema = current_schema() AND table_name = :t"
+        ),
+        {"t": source},
+    ).all()
+    owner = conn.execute(
+        sa.text(
+            "SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() AND "
+            "tablename = :t"
+        ),
+        {"t": source},
+    ).scalar_one()
+    for grantee, privilege in rows:
+        if grantee == owner:
+            continue  # the owner's own privileges come with the new table
+        who = "PUBLIC" if grantee == "PUBLIC" else conn.dialect.identifier_preparer.quote(grantee)
+        conn.exec_driver_sql(f"GRANT {privilege} ON {target} TO {who}")
 
 
 def _guard_parent(function: str) -> None:
