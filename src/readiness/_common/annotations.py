@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
 
 def sarif_location(path: str, line: int, column: int, end_column: int = 0) -> dict[str, Any]:
     """A SARIF ``location`` of ``path`` at ``line``:``column`` (to ``end_column`` when past the
@@ -32,3 +34,37 @@ def github_command(
     message cannot end the command or forge another one."""
     where = f"file={_property(file)},line={line},col={column},title={_property(title)}"
     return f"::{level} {where}::{_data(message)}"
+
+
+def sarif_log(
+    tool: str,
+    version: str,
+    rules: list[dict[str, Any]],
+    results: list[dict[str, Any]],
+    notifications: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """A SARIF 2.1.0 log of one run of ``tool``: its rules, results, and the files it could not
+    read as tool notifications (the run then did not execute successfully)."""
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": tool,
+                        "version": version,
+                        "informationUri": "https://github.com/readiness/readiness",
+                        "rules": rules,
+                    }
+                },
+                "results": results,
+                "invocations": [
+                    {
+                        "executionSuccessful": not notifications,
+                        "toolExecutionNotifications": notifications,
+                    }
+                ],
+            }
+        ],
+    }

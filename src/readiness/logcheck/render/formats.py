@@ -6,10 +6,13 @@ import json
 from typing import Any
 
 from readiness import __version__
-from readiness._common.annotations import github_command, sarif_location
+from readiness._common.annotations import (
+    github_command,
+    sarif_location,
+    sarif_log,
+)
 from readiness.logcheck.lint import RULES, LintReport, Severity
 
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -49,29 +52,7 @@ def sarif(report: LintReport) -> dict[str, Any]:
         }
         for e in report.errors
     ]
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "readiness-logs-lint",
-                        "version": __version__,
-                        "informationUri": "https://github.com/readiness/readiness",
-                        "rules": rules,
-                    }
-                },
-                "results": results,
-                "invocations": [
-                    {
-                        "executionSuccessful": not report.errors,
-                        "toolExecutionNotifications": notifications,
-                    }
-                ],
-            }
-        ],
-    }
+    return sarif_log("readiness-logs-lint", __version__, rules, results, notifications)
 
 
 def sarif_text(report: LintReport) -> str:
