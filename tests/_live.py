@@ -11,6 +11,8 @@ from contextlib import contextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from readiness.server.app import prepare_routes
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -29,6 +31,7 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = 60.0) 
 @contextmanager
 def live_server(app: FastAPI) -> Iterator[str]:
     """Serve ``app`` on a free loopback port; yields its base URL; stops on exit."""
+    prepare_routes(app)  # as `readiness serve` does: the first request's timeout is not spent on it
     port = free_port()
     server = uvicorn.Server(
         # As `readiness serve` runs it: uvicorn's own proxy-header rewriting is off, the app

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests._live import free_port
 from tests.cli.conftest import Run
 
 
@@ -67,3 +68,19 @@ def test_a_port_out_of_range_is_a_usage_error(cli: Run) -> None:
     assert err == (
         "error: Invalid value for '--port': Input should be less than or equal to 65535\n"
     )
+
+
+def test_serve_prepares_the_routes_before_it_listens(
+    cli: Run, project_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first request is not the one that waits for FastAPI to build the routes."""
+    events: list[str] = []
+    monkeypatch.setattr("readiness.cli.logsetup.detach", lambda: None)
+    monkeypatch.setattr("readiness.server.logsetup.configure_server_logging", lambda _: None)
+    monkeypatch.setattr("readiness.server.app.prepare_routes", lambda _: events.append("prepared"))
+    monkeypatch.setattr("uvicorn.run", lambda *_args, **_kwargs: events.append("listening"))
+
+    code, _, err = cli(project_dir, "serve", "--port", str(free_port()))
+
+    assert (code, err) == (0, "")
+    assert events == ["prepared", "listening"]

@@ -69,7 +69,7 @@ def _run_server(settings: Settings, host: str, port: int, log_format: LogFormat 
 
     from readiness.cli.logsetup import detach
     from readiness.logs.override import derive_key
-    from readiness.server.app import create_app
+    from readiness.server.app import create_app, prepare_routes
     from readiness.server.logsetup import (
         UVICORN_LOG_OPTIONS,
         ServerRequestLogging,
@@ -79,6 +79,7 @@ def _run_server(settings: Settings, host: str, port: int, log_format: LogFormat 
     detach()
     configure_server_logging(log_format)
     server_app = create_app(settings, notify_worker=settings.notify.worker, relay_worker=True)
+    prepare_routes(server_app)
     try:
         # proxy_headers=False: uvicorn would believe X-Forwarded-Proto from 127.0.0.1; the app
         # believes it only from server.trusted_proxies. Logging: readiness.logs, one
