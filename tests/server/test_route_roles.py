@@ -240,6 +240,7 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("GET", f"/api/v1/pact/pacticipants/{P}", "reader", {}),
     ("PATCH", f"/api/v1/pact/pacticipants/{P}", "writer", {"json": {"mainBranch": "main"}}),
     ("GET", PB, "reader", {}),
+    ("GET", f"{PB}/verification-evidence", "reader", {}),
     ("PUT", f"/api/v1/pact/pacticipants/{P}/branches/main/versions/1", "writer", {}),
     ("PUT", f"{PB}/tags/prod", "writer", {}),
     ("POST", f"{PB}/deployed-versions/environment/{ENV}", "writer", {"json": {}}),

@@ -16,6 +16,7 @@ from readiness.contracts.api_pact import (
     _link,
     _text,
 )
+from readiness.contracts.pact.evidence import evidence_json
 from readiness.contracts.pact.matrix import decision_json, parse_selectors
 from readiness.errors import InputError, NotFoundError
 from readiness.web.errors import API_ERRORS, json_error_responses
@@ -104,6 +105,20 @@ def record_support_ended(
 ) -> dict[str, Any]:
     ended = service.undo(name, version, _env_name(service, uuid), kind="release")
     return {"ended": ended, "currentlySupported": False}
+
+
+@router.get("/pacticipants/{name}/versions/{version}/verification-evidence")
+def verification_evidence(
+    request: Request, name: str, version: str, service: Service, _who: Reader
+) -> dict[str, Any]:
+    """What ``version`` of the provider ``name`` verified of the pacts it had to: the consumers'
+    main branches and what is deployed or released (else each consumer's latest pact), each
+    ``verified``, ``failed`` or ``unverified`` and whether it is pending. The merge gate's
+    ``contracts.verified`` reads it when it runs against a server (``READINESS_URL``)."""
+    out = evidence_json(name, version, service.evidence(name, version))
+    path = f"/pacticipants/{name}/versions/{version}/verification-evidence"
+    out["_links"] = {"self": _link(request, path)}
+    return out
 
 
 @router.get("/can-i-deploy")

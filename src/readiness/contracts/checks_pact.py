@@ -14,10 +14,9 @@ broker that has no evidence, is a FAIL: this check never passes without a verifi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
-from readiness.contracts.pact.evidence import Evidence
-from readiness.contracts.pact.model import Decision
 from readiness.errors import ReadinessError
 from readiness.gate.model import Check, CheckResult, CheckStatus, Gate, GateContext
 
@@ -30,12 +29,36 @@ REMEDIATION = (
 )
 
 
+class Verdict(Protocol):
+    """What the check reads of a can-i-deploy answer (a ``Decision``, or a remote one)."""
+
+    @property
+    def deployable(self) -> bool: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def rows(self) -> Sequence[object]: ...
+
+
 class Broker(Protocol):
-    def can_i_deploy(self, pacticipant: str, version: str, environment: str) -> Decision: ...
+    def can_i_deploy(self, pacticipant: str, version: str, environment: str) -> Verdict: ...
+
+
+class PactEvidence(Protocol):
+    """One pact the provider version had to verify (an ``Evidence``, or a remote one)."""
+
+    @property
+    def consumer(self) -> str: ...
+    @property
+    def consumer_version(self) -> str: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def pending(self) -> bool: ...
 
 
 class VerificationEvidence(Protocol):
-    def evidence(self, provider: str, provider_version: str) -> list[Evidence]: ...
+    def evidence(self, provider: str, provider_version: str) -> Sequence[PactEvidence]: ...
 
 
 VERIFY_REMEDIATION = (
@@ -79,11 +102,13 @@ class VerifiedCheck:
         return _judge(provider, context.head, found, bool(context.services.get(ALLOW_NO_PACTS)))
 
 
-def _judge(provider: str, version: str, found: list[Evidence], allow_none: bool) -> CheckResult:
+def _judge(
+    provider: str, version: str, found: Sequence[PactEvidence], allow_none: bool
+) -> CheckResult:
     rows = [
         {
-            "consumer": e.pact.consumer,
-            "consumer_version": e.pact.consumer_version,
+            "consumer": e.consumer,
+            "consumer_version": e.consumer_version,
             "state": e.state,
             "pending": e.pending,
         }
@@ -108,8 +133,8 @@ def _judge(provider: str, version: str, found: list[Evidence], allow_none: bool)
     blocking = [e for e in found if e.state != "verified" and not e.pending]
     pending = [e for e in found if e.state != "verified" and e.pending]
 
-    def named(items: list[Evidence]) -> str:
-        return ", ".join(f"{e.pact.consumer} {e.pact.consumer_version} ({e.state})" for e in items)
+    def named(items: list[PactEvidence]) -> str:
+        return ", ".join(f"{e.consumer} {e.consumer_version} ({e.state})" for e in items)
 
     if blocking:
         return CheckResult(
@@ -191,15 +216,18 @@ CHECKS: list[Check] = [VerifiedCheck(), CanIDeployCheck()]
 
 
 def gate_services(settings: Any, stores: Any) -> dict[str, Any]:
-    """What a ``readiness_gate_services`` hook returns for this check: the project's broker
-    (nothing without stores, and the check then fails for missing evidence)."""
+    """What a ``readiness_gate_services`` hook returns for this check: the project's broker, the
+    local one or, for a gate against a server (``READINESS_URL``), the server's."""
+    allow = {ALLOW_NO_PACTS: settings.contracts.allow_no_pacts}
     if stores is None:
-        return {}
+        if not settings.is_remote:
+            return {}
+        from readiness.contracts.pact.remote_gate import RemoteGateBroker
+
+        remote = RemoteGateBroker(str(settings.url), settings.resolved_token(), settings.project)
+        return {SERVICE_NAME: remote, **allow}
     from readiness._common.clock import SystemClock
     from readiness.contracts.pact.service import PactService
 
-    allow = settings.contracts.allow_no_pacts
-    return {
-        SERVICE_NAME: PactService(stores, SystemClock(), settings.project, notify=settings.notify),
-        ALLOW_NO_PACTS: allow,
-    }
+    local = PactService(stores, SystemClock(), settings.project, notify=settings.notify)
+    return {SERVICE_NAME: local, **allow}

@@ -5,6 +5,7 @@ each with the version's verification result and whether the pact is still pendin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from readiness.contracts.pact.core import is_pending, pacts_for_verification
 from readiness.contracts.pact.model import Pact, Selector, Snapshot, Verification
@@ -19,6 +20,14 @@ class Evidence:
     pact: Pact
     verification: Verification | None  # this provider version's latest result, if any
     pending: bool  # never verified successfully from the provider's main branch
+
+    @property
+    def consumer(self) -> str:
+        return self.pact.consumer
+
+    @property
+    def consumer_version(self) -> str:
+        return self.pact.consumer_version
 
     @property
     def state(self) -> str:
@@ -45,3 +54,21 @@ def provider_evidence(snap: Snapshot, provider: str, provider_version: str) -> l
         verification = max(found, key=lambda v: v.seq) if found else None
         out.append(Evidence(item.pact, verification, is_pending(snap, item.pact, None)))
     return out
+
+
+def evidence_json(provider: str, provider_version: str, found: list[Evidence]) -> dict[str, Any]:
+    """The evidence as the API answers it (what a remote gate reads)."""
+    return {
+        "provider": provider,
+        "version": provider_version,
+        "pacts": [
+            {
+                "consumer": e.consumer,
+                "consumer_version": e.consumer_version,
+                "sha": e.pact.sha,
+                "state": e.state,
+                "pending": e.pending,
+            }
+            for e in found
+        ],
+    }

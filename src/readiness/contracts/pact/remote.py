@@ -104,10 +104,13 @@ class RemoteBroker:
         *,
         project: str | None = None,
         transport: httpx.BaseTransport | None = None,
+        url_setting: str = "--broker-url",
+        auth_setting: str = "--broker-token (PACT_BROKER_TOKEN)",
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
-            raise InputError(f"--broker-url must be an http:// or https:// URL (got {base_url!r})")
+            raise InputError(f"{url_setting} must be an http:// or https:// URL (got {base_url!r})")
         self.base = base_url.rstrip("/")
+        self.url_setting, self.auth_setting = url_setting, auth_setting
         headers = {"Accept": "application/hal+json, application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -127,12 +130,12 @@ class RemoteBroker:
         except httpx.HTTPError as exc:
             raise RemoteError(
                 f"the Pact broker at {self.base} cannot be reached ({type(exc).__name__}); "
-                "check --broker-url"
+                f"check {self.url_setting}"
             ) from exc
         if answer.status_code in (401, 403):
             raise RemoteError(
                 f"the Pact broker at {self.base} refused the token ({answer.status_code}); "
-                "check --broker-token (PACT_BROKER_TOKEN) and its role"
+                f"check {self.auth_setting} and its role"
             )
         try:
             body = answer.json()
@@ -190,6 +193,13 @@ class RemoteBroker:
             "sha": content_sha(content),
             "created": ALREADY not in notices,
         }
+
+    def verification_evidence(self, provider: str, version: str) -> dict[str, Any]:
+        path = (
+            f"/pacticipants/{quote(provider, safe='')}/versions/{quote(version, safe='')}"
+            "/verification-evidence"
+        )
+        return dict(self._call("GET", path))
 
     def can_i_deploy(self, pacticipant: str, version: str, environment: str) -> dict[str, Any]:
         query = {"pacticipant": pacticipant, "version": version, "environment": environment}
