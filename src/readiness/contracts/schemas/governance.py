@@ -4,7 +4,10 @@ needs, deprecation before removal, processed-version telemetry and field-presenc
 
 It wraps :class:`~readiness.contracts.schemas.service.SchemaRegistry` (reads and the plain
 registration) and adds its own tables (``governance_store``). Consumer registrations and
-governed registrations write audit events in their transaction.
+governed registrations write audit events in their transaction. A governed registration is
+evaluated and registered in one transaction that holds the subject
+(:meth:`SchemaRegistry.locked`), so two registrations racing for the same subject are judged
+one after the other, each against the version before it.
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from readiness.audit.outbox.service import record
 from readiness.config import ContractsSettings
 from readiness.contracts.schemas import formats, governance_store, policy, presence
 from readiness.contracts.schemas.compat import Incompatibility, check_against
 from readiness.contracts.schemas.diff import changelog as diff_changelog
 from readiness.contracts.schemas.fields import fields_of
-from readiness.contracts.schemas.service import SchemaRegistry
+from readiness.contracts.schemas.service import SchemaRegistry, check_subject
 from readiness.contracts.schemas.store import Reference, Version
 from readiness.errors import (
     GovernanceRefusedError,
@@ -121,8 +126,13 @@ class SchemaGovernance:
     def _kind_of(self, subject: str, schema_type: str | None) -> str:
         if schema_type is not None:
             return formats.schema_type(schema_type)
+        with self.registry.stores.state.connect() as conn:
+            return self._kind_in(conn, subject)
+
+    def _kind_in(self, conn: Connection, subject: str) -> str:
+        """The schema type of the subject's latest version (JSON for a new subject)."""
         try:
-            return self.registry.version(subject, "latest").schema.schema_type
+            return self.registry.versions_in(conn, subject)[-1].schema.schema_type
         except SubjectNotFoundError:
             return "JSON"
 
@@ -180,7 +190,10 @@ class SchemaGovernance:
 
     def consumers(self, subject: str) -> list[policy.Consumer]:
         with self.registry.stores.state.connect() as conn:
-            rows = governance_store.consumers(conn, self._project, subject)
+            return self._consumers_in(conn, subject)
+
+    def _consumers_in(self, conn: Connection, subject: str) -> list[policy.Consumer]:
+        rows = governance_store.consumers(conn, self._project, subject)
         return [
             policy.Consumer(
                 r.name,
@@ -206,19 +219,32 @@ class SchemaGovernance:
         references: list[Reference] | None = None,
     ) -> Evaluation:
         """Everything governance says of registering ``text`` under ``subject`` now."""
-        kind = formats.schema_type(schema_type) if schema_type else self._kind_of(subject, None)
+        with self.registry.stores.state.connect() as conn:
+            return self._evaluate(conn, subject, text, schema_type, changelog, references)
+
+    def _evaluate(  # noqa: PLR0917 - evaluate()'s arguments and the connection
+        self,
+        conn: Connection,
+        subject: str,
+        text: str,
+        schema_type: str | None,
+        changelog: str | None,
+        references: list[Reference] | None,
+    ) -> Evaluation:
+        """:meth:`evaluate`, reading on ``conn``."""
+        kind = formats.schema_type(schema_type) if schema_type else self._kind_in(conn, subject)
         document = formats.parse(text, kind)
         checker = formats.checker(kind)
-        consumers = self.consumers(subject)
+        consumers = self._consumers_in(conn, subject)
         try:
-            existing = self.registry.versions(subject)
+            existing = self.registry.versions_in(conn, subject)
         except SubjectNotFoundError:
             existing = []
-        mode = self.registry.compatibility(subject)
+        mode = self.registry.compatibility_in(conn, subject)
         same = [v for v in existing if v.schema.schema_type == kind]
         olds = [json.loads(v.schema.text) for v in same]
         incompatible = (
-            self.registry.test(subject, text, kind, references=references).incompatibilities
+            self.registry.test_in(conn, subject, text, kind, references).incompatibilities
             if existing
             else []
         )
@@ -228,7 +254,7 @@ class SchemaGovernance:
         meaning_consumers = sorted(
             {n for m in meaning for n in policy.consumers_reading(consumers, m.path, kind)}
         )
-        removals = self._removals(subject, same, olds, document, kind)
+        removals = self._removals(conn, subject, same, olds, document, kind)
         required = bool(
             breaking or incompatible or meaning or any(c.broken for c in impacts) or removals
         )
@@ -250,8 +276,14 @@ class SchemaGovernance:
             self.settings.governance,
         )
 
-    def _removals(
-        self, subject: str, same: list[Version], olds: list[Any], document: Any, kind: str
+    def _removals(  # noqa: PLR0917 - the evaluation's parts, passed on
+        self,
+        conn: Connection,
+        subject: str,
+        same: list[Version],
+        olds: list[Any],
+        document: Any,
+        kind: str,
     ) -> list[policy.RemovalProblem]:
         if not olds:
             return []
@@ -259,11 +291,10 @@ class SchemaGovernance:
         if not removed:
             return []
         window = self.settings.usage_window_days
-        with self.registry.stores.state.connect() as conn:
-            dates = governance_store.version_dates(conn, self._project, subject)
-            rows = governance_store.usage(
-                conn, self._project, subject, self._today() - timedelta(days=window - 1)
-            )
+        dates = governance_store.version_dates(conn, self._project, subject)
+        rows = governance_store.usage(
+            conn, self._project, subject, self._today() - timedelta(days=window - 1)
+        )
         processed: dict[int, dict[str, int]] = {}
         for row in rows:
             processed.setdefault(row.version, {})[row.consumer] = row.count
@@ -296,32 +327,34 @@ class SchemaGovernance:
     ) -> Version:
         """Register ``text`` (with its ``references``); with governance on, a breaking or
         meaning change without a changelog naming its consumers, or an early removal, is refused
-        (:class:`GovernanceRefusedError`, 409). A given changelog is stored with the version."""
-        if self.settings.governance:
-            evaluation = self.evaluate(subject, text, schema_type, changelog, references)
-            reasons = evaluation.refusals()
-            if reasons and not evaluation.new_subject:
-                raise GovernanceRefusedError(
-                    f"registration of {subject!r} refused by schema governance: "
-                    + "; ".join(reasons),
-                    details={
-                        "reasons": reasons,
-                        "affected_consumers": evaluation.affected,
-                        "messages": evaluation.messages(),
-                    },
-                )
-        version = self.registry.register(subject, text, schema_type, references)
-        if changelog and changelog.strip():
-            with self.registry.stores.state.begin() as conn:
-                if version.version not in governance_store.changelogs(conn, self._project, subject):
-                    governance_store.insert_changelog(
-                        conn,
-                        self._project,
-                        subject,
-                        version=version.version,
-                        text=changelog,
-                        at=self.registry.clock.now(),
+        (:class:`GovernanceRefusedError`, 409). A given changelog is stored with the version.
+        Evaluation, registration and changelog are one transaction holding the subject."""
+        check_subject(subject)
+        with self.registry.locked(subject) as conn:
+            if self.settings.governance:
+                evaluation = self._evaluate(conn, subject, text, schema_type, changelog, references)
+                reasons = evaluation.refusals()
+                if reasons and not evaluation.new_subject:
+                    raise GovernanceRefusedError(
+                        f"registration of {subject!r} refused by schema governance: "
+                        + "; ".join(reasons),
+                        details={
+                            "reasons": reasons,
+                            "affected_consumers": evaluation.affected,
+                            "messages": evaluation.messages(),
+                        },
                     )
+            version = self.registry.register_locked(conn, subject, text, schema_type, references)
+            logged = governance_store.changelogs(conn, self._project, subject)
+            if changelog and changelog.strip() and version.version not in logged:
+                governance_store.insert_changelog(
+                    conn,
+                    self._project,
+                    subject,
+                    version=version.version,
+                    text=changelog,
+                    at=self.registry.clock.now(),
+                )
         return version
 
     def changelogs(self, subject: str) -> dict[int, str]:

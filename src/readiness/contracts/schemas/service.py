@@ -4,13 +4,22 @@ Every subject, version, schema and setting belongs to the service's project; sch
 global (one sequence for all projects) and stable (the same schema in a project keeps its id
 in every subject). Registering a version and changing a setting write a platform audit event
 in the same transaction (``schemas.version.registered``, ``schemas.config.set``).
+
+Writes to a subject's versions run in a transaction that holds the subject
+(:meth:`SchemaRegistry.locked`): a registration checks compatibility against, and numbers
+itself after, the versions that are there when it commits, and governance evaluates a
+candidate in the same transaction that registers it.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from readiness._common.clock import Clock
 from readiness.audit.outbox.service import record
@@ -76,7 +85,13 @@ class SchemaRegistry:
     def versions(self, subject: str, *, deleted: bool = False) -> list[store.Version]:
         """The subject's live versions (soft-deleted ones too with ``deleted``), oldest first."""
         with self.stores.state.connect() as conn:
-            found = store.versions(conn, self.project, subject, deleted=deleted)
+            return self.versions_in(conn, subject, deleted=deleted)
+
+    def versions_in(
+        self, conn: Connection, subject: str, *, deleted: bool = False
+    ) -> list[store.Version]:
+        """:meth:`versions` read on ``conn``."""
+        found = store.versions(conn, self.project, subject, deleted=deleted)
         if not found:
             raise SubjectNotFoundError(f"subject {subject!r} not found")
         return found
@@ -132,8 +147,12 @@ class SchemaRegistry:
     def compatibility(self, subject: str | None = None) -> str:
         """The mode in force: the subject's, else the project's global one, else BACKWARD."""
         with self.stores.state.connect() as conn:
-            mode = store.config(conn, self.project, subject) if subject else None
-            return mode or store.config(conn, self.project, GLOBAL) or DEFAULT_MODE
+            return self.compatibility_in(conn, subject)
+
+    def compatibility_in(self, conn: Connection, subject: str | None = None) -> str:
+        """:meth:`compatibility` read on ``conn``."""
+        mode = store.config(conn, self.project, subject) if subject else None
+        return mode or store.config(conn, self.project, GLOBAL) or DEFAULT_MODE
 
     def subject_config(self, subject: str) -> str | None:
         with self.stores.state.connect() as conn:
@@ -151,15 +170,31 @@ class SchemaRegistry:
     ) -> CompatibilityResult:
         """Would ``text`` be accepted: against one version (``version``) with the mode's direction,
         or (None) against what the mode asks for (latest, or all for ``_TRANSITIVE``)."""
-        kind = formats.schema_type(schema_type)
-        mode = self.compatibility(subject)
-        with self.stores.state.connect() as conn:
-            document, _ = self._resolve(conn, kind, text, references or [])
-            existing = store.versions(conn, self.project, subject)
-            if version is not None:
+        if version is not None:
+            kind = formats.schema_type(schema_type)
+            mode = self.compatibility(subject).removesuffix("_TRANSITIVE")
+            with self.stores.state.connect() as conn:
+                document, _ = self._resolve(conn, kind, text, references or [])
                 existing = [self.version(subject, version)]
-                mode = mode.removesuffix("_TRANSITIVE")
-            found = self._incompatibilities(conn, kind, mode, document, existing)
+                found = self._incompatibilities(conn, kind, mode, document, existing)
+            return CompatibilityResult(not found, mode, found)
+        with self.stores.state.connect() as conn:
+            return self.test_in(conn, subject, text, schema_type, references)
+
+    def test_in(
+        self,
+        conn: Connection,
+        subject: str,
+        text: str,
+        schema_type: str | None = None,
+        references: list[store.Reference] | None = None,
+    ) -> CompatibilityResult:
+        """:meth:`test` against what the mode asks for, read on ``conn``."""
+        kind = formats.schema_type(schema_type)
+        mode = self.compatibility_in(conn, subject)
+        document, _ = self._resolve(conn, kind, text, references or [])
+        existing = store.versions(conn, self.project, subject)
+        found = self._incompatibilities(conn, kind, mode, document, existing)
         return CompatibilityResult(not found, mode, found)
 
     def _incompatibilities(
@@ -249,6 +284,16 @@ class SchemaRegistry:
 
     # ----------------------------------------------------------------- writes
 
+    @contextmanager
+    def locked(self, subject: str) -> Iterator[Connection]:
+        """A write transaction of the project that holds ``subject`` from its first statement
+        (:func:`store.lock_subject`): what it reads of the subject's versions stays true until
+        it commits."""
+        self._ensure_project()
+        with self.stores.state.begin() as conn:
+            store.lock_subject(conn, self.project, subject)
+            yield conn
+
     def register(
         self,
         subject: str,
@@ -260,62 +305,68 @@ class SchemaRegistry:
         else a new version when compatible (:class:`IncompatibleSchemaError` otherwise).
         Soft-deleted versions are neither matched nor checked against: registering a
         soft-deleted schema again makes a new version."""
-        if not subject or len(subject) > 255:
-            raise InputError("a subject name is 1 to 255 characters")
+        check_subject(subject)
+        with self.locked(subject) as conn:
+            return self.register_locked(conn, subject, text, schema_type, references)
+
+    def register_locked(
+        self,
+        conn: Connection,
+        subject: str,
+        text: str,
+        schema_type: str | None = None,
+        references: list[store.Reference] | None = None,
+    ) -> store.Version:
+        """:meth:`register` in a transaction of :meth:`locked` that holds ``subject``."""
+        check_subject(subject)
         kind = formats.schema_type(schema_type)
         refs = list(references or [])
-        self._ensure_project()
         at = self.clock.now()
-        with self.stores.state.begin() as conn:
-            document, fp = self._resolve(conn, kind, text, refs)
-            existing = store.versions(conn, self.project, subject)
-            for item in existing:
-                if item.schema.schema_type == kind and self._fingerprint(conn, item.schema) == fp:
-                    return item
-            mode = (
-                store.config(conn, self.project, subject)
-                or store.config(conn, self.project, GLOBAL)
-                or DEFAULT_MODE
+        document, fp = self._resolve(conn, kind, text, refs)
+        existing = store.versions(conn, self.project, subject)
+        for item in existing:
+            if item.schema.schema_type == kind and self._fingerprint(conn, item.schema) == fp:
+                return item
+        mode = self.compatibility_in(conn, subject)
+        found = self._incompatibilities(conn, kind, mode, document, existing)
+        if found:
+            raise IncompatibleSchemaError(
+                f"Schema being registered is incompatible with an earlier schema for subject "
+                f"{subject!r} ({mode}): " + "; ".join(i.message() for i in found[:5]),
+                details={"messages": [i.message() for i in found], "mode": mode},
             )
-            found = self._incompatibilities(conn, kind, mode, document, existing)
-            if found:
-                raise IncompatibleSchemaError(
-                    f"Schema being registered is incompatible with an earlier schema for subject "
-                    f"{subject!r} ({mode}): " + "; ".join(i.message() for i in found[:5]),
-                    details={"messages": [i.message() for i in found], "mode": mode},
-                )
-            stored = store.schema_by_fingerprint(conn, self.project, kind, fp)
-            if stored is None:
-                stored = store.insert_schema(
-                    conn, self.project, schema_type=kind, fingerprint=fp, text=text, at=at
-                )
-                store.insert_references(conn, self.project, stored.id, refs)
-            number = store.last_version_number(conn, self.project, subject) + 1
-            store.insert_version(
-                conn,
-                self.project,
-                subject=subject,
-                version=number,
-                schema_id=stored.id,
-                at=at,
-                by=self.actor,
+        stored = store.schema_by_fingerprint(conn, self.project, kind, fp)
+        if stored is None:
+            stored = store.insert_schema(
+                conn, self.project, schema_type=kind, fingerprint=fp, text=text, at=at
             )
-            record(
-                conn,
-                clock=self.clock,
-                actor=self.actor,
-                action="schemas.version.registered",
-                target_type="schema_subject",
-                target_id=subject,
-                details={
-                    "project": self.project,
-                    "version": number,
-                    "schema_id": stored.id,
-                    "schema_type": kind,
-                    "compatibility": mode,
-                    **({"references": [r.as_dict() for r in refs]} if refs else {}),
-                },
-            )
+            store.insert_references(conn, self.project, stored.id, refs)
+        number = store.last_version_number(conn, self.project, subject) + 1
+        store.insert_version(
+            conn,
+            self.project,
+            subject=subject,
+            version=number,
+            schema_id=stored.id,
+            at=at,
+            by=self.actor,
+        )
+        record(
+            conn,
+            clock=self.clock,
+            actor=self.actor,
+            action="schemas.version.registered",
+            target_type="schema_subject",
+            target_id=subject,
+            details={
+                "project": self.project,
+                "version": number,
+                "schema_id": stored.id,
+                "schema_type": kind,
+                "compatibility": mode,
+                **({"references": [r.as_dict() for r in refs]} if refs else {}),
+            },
+        )
         return store.Version(subject, number, stored)
 
     def set_compatibility(self, mode: str, subject: str | None = None) -> str:
@@ -342,8 +393,7 @@ class SchemaRegistry:
         or with ``permanent`` remove the soft-deleted ones for good (all must be soft deleted
         first: 40405). Refused (42206) while a live schema references one of them. Returns
         the version numbers deleted; audited as ``schemas.subject.deleted``."""
-        self._ensure_project()
-        with self.stores.state.begin() as conn:
+        with self.locked(subject) as conn:
             every = store.versions(conn, self.project, subject, deleted=True)
             if not every:
                 raise SubjectNotFoundError(f"subject {subject!r} not found")
@@ -377,8 +427,7 @@ class SchemaRegistry:
         soft-deleted one (40407 when it is not soft deleted); ``latest`` is the latest live
         version. Refused (42206) while a live schema references it. Audited as
         ``schemas.version.deleted``."""
-        self._ensure_project()
-        with self.stores.state.begin() as conn:
+        with self.locked(subject) as conn:
             every = store.versions(conn, self.project, subject, deleted=True)
             if not every:
                 raise SubjectNotFoundError(f"subject {subject!r} not found")
@@ -423,6 +472,12 @@ class SchemaRegistry:
                     f"subject {subject!r} version {number} is referenced by schemas {users}",
                     details={"subject": subject, "version": number, "referenced_by": users},
                 )
+
+
+def check_subject(subject: str) -> None:
+    """:class:`InputError` unless ``subject`` is a valid subject name."""
+    if not subject or len(subject) > 255:
+        raise InputError("a subject name is 1 to 255 characters")
 
 
 def _pick(subject: str, every: list[store.Version], version: str | int) -> store.Version:

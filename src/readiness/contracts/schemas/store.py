@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from readiness.storage.metadata import state_metadata
+from readiness.storage.retry import begin_immediate
 
 _BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -157,6 +160,31 @@ def insert_version(
             created_by=by,
         )
     )
+
+
+def subject_lock_key(project: str, subject: str) -> int:
+    """The signed 64-bit PostgreSQL advisory lock key of a project's subject."""
+    named = b"readiness.schemas\x00" + project.encode() + b"\x00" + subject.encode()
+    return int.from_bytes(hashlib.sha256(named).digest()[:8], "big", signed=True)
+
+
+def lock_subject(conn: Connection, project: str, subject: str) -> None:
+    """Hold the subject until ``conn``'s transaction ends: the transaction's first statement.
+
+    A subject has no row of its own to lock ``FOR UPDATE`` (and its first registration has no
+    row at all), so PostgreSQL takes a transaction advisory lock on (project, subject), and
+    SQLite, which has one writer at a time anyway, takes its write lock (``BEGIN IMMEDIATE``,
+    waiting behind other writers as :mod:`readiness.storage.retry` allows) before anything is
+    read. Whoever holds it reads the subject's versions knowing that nobody registers after
+    them until it commits."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:key)"),
+            {"key": subject_lock_key(project, subject)},
+        )
+    else:
+        dbapi: Any = conn.connection.dbapi_connection
+        begin_immediate(dbapi, database=str(conn.engine.url.database))
 
 
 def subjects(conn: Connection, project: str, *, deleted: bool = False) -> list[str]:
