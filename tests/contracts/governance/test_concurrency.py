@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from readiness._common.clock import FrozenClock
 from readiness.audit.outbox.store import audit_outbox
 from readiness.config import ContractsSettings
-from readiness.contracts.schemas.governance import SchemaGovernance
+from readiness.contracts.schemas.governance.service import SchemaGovernance
 from readiness.contracts.schemas.service import SchemaRegistry
 from readiness.errors import GovernanceRefusedError
 from readiness.storage import Stores

@@ -13,7 +13,6 @@ candidate in the same transaction that registers it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,25 +22,21 @@ from sqlalchemy.engine import Connection
 
 from readiness._common.clock import Clock
 from readiness.audit.outbox.service import record
-from readiness.contracts.schemas import formats, jsonschema_compat, references, store
-from readiness.contracts.schemas.compat import (
+from readiness.contracts.schemas import deletes, resolution
+from readiness.contracts.schemas.core import formats
+from readiness.contracts.schemas.core.compat import (
     DEFAULT_MODE,
     Incompatibility,
     check_against,
     check_mode,
 )
+from readiness.contracts.schemas.store import registry as store
 from readiness.errors import (
     IncompatibleSchemaError,
     InputError,
-    ReferenceExistsError,
-    SchemaInvalidError,
     SchemaNotFoundError,
     SubjectNotFoundError,
-    SubjectNotSoftDeletedError,
-    SubjectSoftDeletedError,
     VersionNotFoundError,
-    VersionNotSoftDeletedError,
-    VersionSoftDeletedError,
 )
 from readiness.storage.engine import Stores
 
@@ -217,50 +212,10 @@ class SchemaRegistry:
     # ------------------------------------------------------------- references
 
     def _resolve(
-        self, conn: Any, kind: str, text: str, refs: list[store.Reference], depth: int = 0
+        self, conn: Any, kind: str, text: str, refs: list[store.Reference]
     ) -> tuple[Any, str]:
-        """The schema as one checkable document (its references bundled in) and its
-        fingerprint; :class:`SchemaInvalidError` for a bad schema or an unknown reference."""
-        if not refs:
-            document = formats.parse(text, kind)
-            return document, formats.fingerprint(document)
-        if depth > 32:
-            raise SchemaInvalidError("schema references nest deeper than 32 levels (a cycle?)")
-        try:
-            raw = json.loads(text)
-        except ValueError as exc:
-            raise SchemaInvalidError(f"the schema is not JSON: {exc}") from None
-        if len({r.name for r in refs}) != len(refs):
-            raise SchemaInvalidError("two references of the schema have the same name")
-        referenced: dict[str, Any] = {}
-        for ref in refs:
-            target = next(
-                (
-                    v
-                    for v in store.versions(conn, self.project, ref.subject, deleted=True)
-                    if v.version == ref.version
-                ),
-                None,
-            )
-            if target is None:
-                raise SchemaInvalidError(
-                    f"reference {ref.name!r}: subject {ref.subject!r} has no version {ref.version}"
-                )
-            if target.schema.schema_type != kind:
-                raise SchemaInvalidError(
-                    f"reference {ref.name!r} is a {target.schema.schema_type} schema, not {kind}"
-                )
-            referenced[ref.name] = self._resolve(
-                conn,
-                kind,
-                target.schema.text,
-                store.references_of(conn, self.project, target.schema.id),
-                depth + 1,
-            )[0]
-        if kind == "JSON":
-            jsonschema_compat.validate_schema(raw)
-        document = references.bundle(kind, raw, referenced)
-        return document, references.fingerprint(raw, [r.as_dict() for r in refs])
+        """The schema as one checkable document and its fingerprint (:mod:`.resolution`)."""
+        return resolution.resolve(conn, self.project, kind, text, refs)
 
     def document(self, conn: Any, schema: store.StoredSchema) -> Any:
         """A stored schema as one checkable document (references bundled in)."""
@@ -389,108 +344,17 @@ class SchemaRegistry:
     # ---------------------------------------------------------------- deletes
 
     def delete_subject(self, subject: str, *, permanent: bool = False) -> list[int]:
-        """Soft delete every live version of ``subject`` (Confluent's ``DELETE /subjects/{s}``),
-        or with ``permanent`` remove the soft-deleted ones for good (all must be soft deleted
-        first: 40405). Refused (42206) while a live schema references one of them. Returns
-        the version numbers deleted; audited as ``schemas.subject.deleted``."""
-        with self.locked(subject) as conn:
-            every = store.versions(conn, self.project, subject, deleted=True)
-            if not every:
-                raise SubjectNotFoundError(f"subject {subject!r} not found")
-            live = [v.version for v in every if not v.deleted]
-            if permanent and live:
-                raise SubjectNotSoftDeletedError(
-                    f"subject {subject!r} was not deleted first before being permanently deleted"
-                )
-            if not permanent and not live:
-                raise SubjectSoftDeletedError(f"subject {subject!r} was soft deleted")
-            numbers = [v.version for v in every] if permanent else live
-            self._refuse_referenced(conn, subject, numbers, permanent=permanent)
-            if permanent:
-                store.hard_delete(conn, self.project, subject, numbers)
-                store.delete_config(conn, self.project, subject)
-            else:
-                store.soft_delete(conn, self.project, subject, numbers, self.clock.now())
-            record(
-                conn,
-                clock=self.clock,
-                actor=self.actor,
-                action="schemas.subject.deleted",
-                target_type="schema_subject",
-                target_id=subject,
-                details={"project": self.project, "versions": numbers, "permanent": permanent},
-            )
-        return numbers
+        """Soft delete every live version of ``subject``, or with ``permanent`` remove the
+        soft-deleted ones for good (:func:`.deletes.delete_subject`)."""
+        return deletes.delete_subject(self, subject, permanent=permanent)
 
     def delete_version(self, subject: str, version: str | int, *, permanent: bool = False) -> int:
-        """Soft delete one version (40406 when it already is), or with ``permanent`` remove a
-        soft-deleted one (40407 when it is not soft deleted); ``latest`` is the latest live
-        version. Refused (42206) while a live schema references it. Audited as
-        ``schemas.version.deleted``."""
-        with self.locked(subject) as conn:
-            every = store.versions(conn, self.project, subject, deleted=True)
-            if not every:
-                raise SubjectNotFoundError(f"subject {subject!r} not found")
-            item = _pick(subject, every, version)
-            if permanent and not item.deleted:
-                raise VersionNotSoftDeletedError(
-                    f"subject {subject!r} version {item.version} was not deleted first before "
-                    "being permanently deleted"
-                )
-            if not permanent and item.deleted:
-                raise VersionSoftDeletedError(
-                    f"subject {subject!r} version {item.version} was soft deleted"
-                )
-            self._refuse_referenced(conn, subject, [item.version], permanent=permanent)
-            if permanent:
-                store.hard_delete(conn, self.project, subject, [item.version])
-            else:
-                store.soft_delete(conn, self.project, subject, [item.version], self.clock.now())
-            record(
-                conn,
-                clock=self.clock,
-                actor=self.actor,
-                action="schemas.version.deleted",
-                target_type="schema_subject",
-                target_id=subject,
-                details={
-                    "project": self.project,
-                    "version": item.version,
-                    "schema_id": item.schema.id,
-                    "permanent": permanent,
-                },
-            )
-        return item.version
-
-    def _refuse_referenced(
-        self, conn: Any, subject: str, numbers: list[int], *, permanent: bool
-    ) -> None:
-        for number in numbers:
-            users = store.referenced_by(conn, self.project, subject, number, deleted=permanent)
-            if users:
-                raise ReferenceExistsError(
-                    f"subject {subject!r} version {number} is referenced by schemas {users}",
-                    details={"subject": subject, "version": number, "referenced_by": users},
-                )
+        """Soft delete one version, or with ``permanent`` remove a soft-deleted one
+        (:func:`.deletes.delete_version`)."""
+        return deletes.delete_version(self, subject, version, permanent=permanent)
 
 
 def check_subject(subject: str) -> None:
     """:class:`InputError` unless ``subject`` is a valid subject name."""
     if not subject or len(subject) > 255:
         raise InputError("a subject name is 1 to 255 characters")
-
-
-def _pick(subject: str, every: list[store.Version], version: str | int) -> store.Version:
-    if str(version) in ("latest", "-1"):
-        live = [v for v in every if not v.deleted]
-        if not live:
-            raise VersionNotFoundError(f"subject {subject!r} has no live version")
-        return live[-1]
-    try:
-        number = int(version)
-    except ValueError:
-        raise VersionNotFoundError(f"version {version!r} is not a number or 'latest'") from None
-    for item in every:
-        if item.version == number:
-            return item
-    raise VersionNotFoundError(f"version {number} of subject {subject!r} not found")

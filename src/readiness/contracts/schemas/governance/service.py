@@ -1,9 +1,10 @@
-"""The registry's governance use cases (handbook 21.5, 21.7, Q9, Q11, Q22): consumers and their
-reader schemas, field-level impact, meaning changes, the changelog a breaking or meaning change
-needs, deprecation before removal, processed-version telemetry and field-presence monitoring.
+"""The registry's governance use cases (handbook 21.5, Q9, Q22): consumers and their reader
+schemas, field-level impact, meaning changes, the changelog a breaking or meaning change needs,
+deprecation before removal and diffs; processed-version telemetry and field-presence monitoring
+come from :class:`~.telemetry.Telemetry`.
 
 It wraps :class:`~readiness.contracts.schemas.service.SchemaRegistry` (reads and the plain
-registration) and adds its own tables (``governance_store``). Consumer registrations and
+registration) and adds its own tables (:mod:`..store.governance`). Consumer registrations and
 governed registrations write audit events in their transaction. A governed registration is
 evaluated and registered in one transaction that holds the subject
 (:meth:`SchemaRegistry.locked`), so two registrations racing for the same subject are judged
@@ -13,20 +14,23 @@ one after the other, each against the version before it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from readiness.audit.outbox.service import record
-from readiness.config import ContractsSettings
-from readiness.contracts.schemas import formats, governance_store, policy, presence
-from readiness.contracts.schemas.compat import Incompatibility, check_against
-from readiness.contracts.schemas.diff import changelog as diff_changelog
-from readiness.contracts.schemas.fields import fields_of
-from readiness.contracts.schemas.service import SchemaRegistry, check_subject
-from readiness.contracts.schemas.store import Reference, Version
+from readiness.contracts.schemas.core import formats
+from readiness.contracts.schemas.core.compat import check_against
+from readiness.contracts.schemas.core.diff import changelog as diff_changelog
+from readiness.contracts.schemas.core.fields import fields_of
+from readiness.contracts.schemas.governance import policy
+from readiness.contracts.schemas.governance.base import MAX_NAME
+from readiness.contracts.schemas.governance.evaluation import Evaluation
+from readiness.contracts.schemas.governance.telemetry import Telemetry
+from readiness.contracts.schemas.service import check_subject
+from readiness.contracts.schemas.store import governance as governance_store
+from readiness.contracts.schemas.store.registry import Reference, Version
 from readiness.errors import (
     GovernanceRefusedError,
     InputError,
@@ -34,107 +38,10 @@ from readiness.errors import (
     SubjectNotFoundError,
 )
 
-MAX_NAME = 200
 
-
-@dataclass(frozen=True)
-class Evaluation:
-    """What registering a candidate would do: the mode's verdict, the consumers it touches,
-    the meaning changes and early removals, and whether the changelog covers them."""
-
-    subject: str
-    new_subject: bool
-    mode: str
-    incompatibilities: list[Incompatibility]  # the subject's mode
-    breaking: list[Incompatibility]  # old readers (FORWARD, latest) cannot read new data
-    consumers: list[policy.ConsumerImpact]
-    meaning: list[policy.MeaningChange]
-    removals: list[policy.RemovalProblem]
-    changelog_required: bool
-    changelog_missing: list[str]  # affected consumers the changelog does not name
-    has_changelog: bool
-    meaning_consumers: tuple[str, ...] = ()  # consumers reading a field whose meaning changed
-    governed: bool = False  # registration refuses what refusals() lists
-
-    @property
-    def affected(self) -> list[str]:
-        names = {c.consumer for c in self.consumers if c.broken}
-        return sorted(names | set(self.meaning_consumers))
-
-    @property
-    def compatible(self) -> bool:
-        return not self.incompatibilities
-
-    def refusals(self) -> list[str]:
-        """Why governance refuses the registration (empty: it may go in)."""
-        out = [r.message() for r in self.removals]
-        if self.changelog_required and not self.has_changelog:
-            who = ", ".join(self.affected) or "no registered consumer"
-            out.append(
-                f"a breaking or meaning change needs a changelog entry naming the affected "
-                f"consumers ({who}); pass --changelog FILE or 'changelog' in the request"
-            )
-        elif self.changelog_required and self.changelog_missing:
-            out.append(
-                "the changelog does not name the affected consumers: "
-                + ", ".join(self.changelog_missing)
-            )
-        return out
-
-    def messages(self) -> list[str]:
-        items = [i.message() for i in self.incompatibilities]
-        items += [
-            f"consumer {c.consumer}: {m}" for c in self.consumers if c.broken for m in c.messages()
-        ]
-        items += [m.message() for m in self.meaning]
-        return items + (self.refusals() if self.governed else [])
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "subject": self.subject,
-            "new_subject": self.new_subject,
-            "compatible": self.compatible,
-            "mode": self.mode,
-            "messages": self.messages(),
-            "incompatibilities": [i.as_dict() for i in self.incompatibilities],
-            "breaking": [i.as_dict() for i in self.breaking],
-            "consumers": [c.as_dict() for c in self.consumers],
-            "affected_consumers": self.affected,
-            "meaning_changes": [m.as_dict() for m in self.meaning],
-            "removals": [r.message() for r in self.removals],
-            "changelog_required": self.changelog_required,
-            "changelog_missing": self.changelog_missing,
-            "refusals": self.refusals(),
-        }
-
-
-@dataclass
-class SchemaGovernance:
-    """Governance over one project's registry; ``settings`` holds the policy (cycle, window,
-    thresholds, whether registrations are refused)."""
-
-    registry: SchemaRegistry
-    settings: ContractsSettings = field(default_factory=ContractsSettings)
-
-    @property
-    def _project(self) -> str:
-        return self.registry.project
-
-    def _today(self) -> date:
-        return self.registry.clock.now().date()
-
-    def _kind_of(self, subject: str, schema_type: str | None) -> str:
-        if schema_type is not None:
-            return formats.schema_type(schema_type)
-        with self.registry.stores.state.connect() as conn:
-            return self._kind_in(conn, subject)
-
-    def _kind_in(self, conn: Connection, subject: str) -> str:
-        """The schema type of the subject's latest version (JSON for a new subject)."""
-        try:
-            return self.registry.versions_in(conn, subject)[-1].schema.schema_type
-        except SubjectNotFoundError:
-            return "JSON"
+class SchemaGovernance(Telemetry):
+    """Governance over one project's registry: consumers, evaluation, governed registration
+    and diffs (telemetry from :class:`Telemetry`)."""
 
     # ------------------------------------------------------------------ consumers
 
@@ -395,114 +302,6 @@ class SchemaGovernance:
             "lines": lines,
             "meaning_changes": [m.as_dict() for m in meaning],
             "consumers": [c.as_dict() for c in impacts],
-        }
-
-    # ------------------------------------------------------------------ telemetry
-
-    def report_processed(
-        self,
-        subject: str,
-        consumer: str,
-        *,
-        version: int | None = None,
-        schema_id: int | None = None,
-        count: int = 1,
-        at: datetime | None = None,
-    ) -> int:
-        """Add ``count`` events of ``subject``'s version (or schema id) processed by
-        ``consumer`` on ``at``'s day (default today); returns the version number."""
-        if not consumer or len(consumer) > MAX_NAME:
-            raise InputError(f"a consumer name is 1 to {MAX_NAME} characters")
-        if count < 1 or count > 10**12:
-            raise InputError(f"count must be 1 to 10^12 (got {count})")
-        if (version is None) == (schema_id is None):
-            raise InputError("give exactly one of 'version' and 'id'")
-        if version is not None:
-            number = self.registry.version(subject, version).version
-        else:
-            held = [v for v in self.registry.versions(subject) if v.schema.id == schema_id]
-            if not held:
-                raise InputError(f"schema id {schema_id} is not a version of {subject!r}")
-            number = held[0].version
-        day = (at or self.registry.clock.now()).date()
-        with self.registry.stores.state.begin() as conn:
-            governance_store.add_processed(
-                conn, self._project, subject, consumer=consumer, version=number, day=day, n=count
-            )
-        return number
-
-    def usage(self, subject: str, days: int | None = None) -> dict[str, Any]:
-        """Per version: which consumers processed it in the last ``days`` (default the usage
-        window) and how many events; versions nobody processed are listed as unused."""
-        window = days or self.settings.usage_window_days
-        if window < 1:
-            raise InputError(f"days must be at least 1 (got {window})")
-        numbers = [v.version for v in self.registry.versions(subject)]
-        since = self._today() - timedelta(days=window - 1)
-        with self.registry.stores.state.connect() as conn:
-            rows = governance_store.usage(conn, self._project, subject, since)
-        versions = []
-        for number in numbers:
-            mine = [r for r in rows if r.version == number]
-            versions.append(
-                {
-                    "version": number,
-                    "events": sum(r.count for r in mine),
-                    "consumers": [
-                        {"consumer": r.consumer, "events": r.count, "last": r.last_day.isoformat()}
-                        for r in mine
-                    ],
-                }
-            )
-        return {
-            "subject": subject,
-            "days": window,
-            "since": since.isoformat(),
-            "versions": versions,
-            "unused": [v["version"] for v in versions if not v["events"]],
-        }
-
-    # ------------------------------------------------------------------ field presence
-
-    def add_samples(self, subject: str, text: str, at: datetime | None = None) -> dict[str, Any]:
-        """Count a batch of sample events (JSON lines) into ``at``'s day (default today)."""
-        if not subject or len(subject) > 255:
-            raise InputError("a subject name is 1 to 255 characters")
-        events = presence.parse_samples(text)
-        total, present = presence.count(events)
-        day = (at or self.registry.clock.now()).date()
-        if total:
-            with self.registry.stores.state.begin() as conn:
-                governance_store.add_samples(
-                    conn, self._project, subject, day=day, events=total, present=dict(present)
-                )
-        return {"subject": subject, "day": day.isoformat(), "events": total, "fields": len(present)}
-
-    def presence_report(self, subject: str, day: date | None = None) -> dict[str, Any]:
-        """Presence per field on ``day`` (default today) and the day before, and the fields
-        that dropped from ``presence_high`` % to ``presence_low`` % or less."""
-        today = day or self._today()
-        yesterday = today - timedelta(days=1)
-        with self.registry.stores.state.connect() as conn:
-            before = governance_store.presence(conn, self._project, subject, yesterday)
-            after = governance_store.presence(conn, self._project, subject, today)
-        found = presence.drops(
-            before, after, high=self.settings.presence_high, low=self.settings.presence_low
-        )
-        paths = sorted(set(before[1]) | set(after[1]))
-        return {
-            "subject": subject,
-            "day": today.isoformat(),
-            "events": {"before": before[0], "after": after[0]},
-            "fields": [
-                {
-                    "path": p,
-                    "before": presence.percent(before[1].get(p, 0), before[0]),
-                    "after": presence.percent(after[1].get(p, 0), after[0]),
-                }
-                for p in paths
-            ],
-            "drops": [d.as_dict() for d in found],
         }
 
 
