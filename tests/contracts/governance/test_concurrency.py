@@ -141,3 +141,30 @@ def test_concurrent_plain_registrations_of_one_subject_get_consecutive_versions(
     stored = [(v.version, v.schema.text) for v in registry.versions("orders")]
     registered = sorted((number, CANDIDATES[name][0]) for name, number in got.items())
     assert stored == [(1, V1), *registered]
+
+
+def test_one_new_schema_registered_under_two_subjects_at_once_gets_one_id(
+    stores: Stores, clock: FrozenClock
+) -> None:
+    barrier = threading.Barrier(2)
+    got: dict[str, Any] = {}
+
+    def register(subject: str) -> None:
+        mine = SchemaRegistry(stores, clock, "shop", actor=subject)
+        mine._ensure_project()
+        barrier.wait()
+        try:
+            got[subject] = mine.register(subject, V1, "JSON").schema.id
+        except Exception as exc:  # collected for the assertion
+            got[subject] = exc
+
+    threads = [threading.Thread(target=register, args=(s,)) for s in ("orders", "refunds")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    registry = SchemaRegistry(stores, clock, "shop")
+    assert got["orders"] == got["refunds"], got
+    assert registry.usages(got["orders"]) == [("orders", 1), ("refunds", 1)]
+    assert registry.schema(got["orders"]).text == V1

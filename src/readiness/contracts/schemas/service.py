@@ -290,12 +290,9 @@ class SchemaRegistry:
                 f"{subject!r} ({mode}): " + "; ".join(i.message() for i in found[:5]),
                 details={"messages": [i.message() for i in found], "mode": mode},
             )
-        stored = store.schema_by_fingerprint(conn, self.project, kind, fp)
-        if stored is None:
-            stored = store.insert_schema(
-                conn, self.project, schema_type=kind, fingerprint=fp, text=text, at=at
-            )
-            store.insert_references(conn, self.project, stored.id, refs)
+        stored = store.stored_schema(
+            conn, self.project, schema_type=kind, fingerprint=fp, text=text, at=at, references=refs
+        )
         number = store.last_version_number(conn, self.project, subject) + 1
         store.insert_version(
             conn,

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from readiness.storage.metadata import state_metadata
 from readiness.storage.retry import begin_immediate
@@ -115,6 +116,39 @@ def insert_schema(
     key = result.inserted_primary_key
     assert key is not None
     return StoredSchema(int(key[0]), schema_type, text)
+
+
+def stored_schema(
+    conn: Connection,
+    project: str,
+    *,
+    schema_type: str,
+    fingerprint: str,
+    text: str,
+    at: datetime,
+    references: list[Reference],
+) -> StoredSchema:
+    """The project's schema with this fingerprint, inserted with its ``references`` when new.
+
+    Ids are per project, not per subject, so the subject lock does not cover them: another
+    subject's registration of the same new schema may insert it at the same time. The insert
+    runs in a savepoint; when the other one wins (a unique-key violation, raised once it
+    commits), its row is the schema."""
+    found = schema_by_fingerprint(conn, project, schema_type, fingerprint)
+    if found is not None:
+        return found
+    try:
+        with conn.begin_nested():
+            stored = insert_schema(
+                conn, project, schema_type=schema_type, fingerprint=fingerprint, text=text, at=at
+            )
+            insert_references(conn, project, stored.id, references)
+    except IntegrityError:
+        found = schema_by_fingerprint(conn, project, schema_type, fingerprint)
+        if found is None:
+            raise
+        return found
+    return stored
 
 
 def versions(
