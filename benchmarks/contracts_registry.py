@@ -5,10 +5,10 @@ fields and a realistic change mix, rendered alike as JSON Schema and as Avro. On
 FULL: both directions (reader=new/writer=old, then reader=old/writer=new). Figures are the
 median microseconds per pair of:
 
-- ``ours_json``: ``jsonschema_compat.check`` on the JSON Schema documents;
+- ``ours_json``: ``json_schema.check`` on the JSON Schema documents;
 - ``avro``: the ``avro`` package's ``ReaderWriterCompatibilityChecker`` on the Avro schemas,
   parsed beforehand (``avro.schema.parse``, not timed);
-- ``ours_avro``: ``avro_compat.check`` on the Avro documents (its fastavro parse is timed);
+- ``ours_avro``: ``avro_schema.check`` on the Avro documents (its fastavro parse is timed);
 - ``jsoncompat`` (Rust, Python >= 3.12): ``check_compat`` with the roles ``deserializer``
   (BACKWARD) and ``serializer`` (FORWARD) on the JSON Schema pairs, run in a Python 3.12
   virtualenv it creates on first use under the cache folder (``--cache``); reported
@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _schema_pairs
 
-from readiness.contracts.schemas import avro_compat, jsonschema_compat
+from readiness.contracts.schemas.core import avro_schema, json_schema
 
 SIZES = (16, 115, 1640)
 PY312 = "/root/.pyenv/versions/3.12.1/bin/python"
@@ -116,8 +116,8 @@ def _jsoncompat(python: str, pairs: list[_schema_pairs.Pair], repeat: int) -> li
 
 def _ours_json(p: _schema_pairs.Pair) -> object:
     return (
-        jsonschema_compat.check(p.json_new, p.json_old),
-        jsonschema_compat.check(p.json_old, p.json_new),
+        json_schema.check(p.json_new, p.json_old),
+        json_schema.check(p.json_old, p.json_new),
     )
 
 
@@ -127,7 +127,7 @@ def _avro_peer(checker: Any, old: Any, new: Any) -> object:
 
 
 def _ours_avro(p: _schema_pairs.Pair) -> object:
-    return (avro_compat.check(p.avro_new, p.avro_old), avro_compat.check(p.avro_old, p.avro_new))
+    return (avro_schema.check(p.avro_new, p.avro_old), avro_schema.check(p.avro_old, p.avro_new))
 
 
 def _edge_disagreements(python: str) -> list[dict[str, Any]]:
@@ -138,8 +138,8 @@ def _edge_disagreements(python: str) -> list[dict[str, Any]]:
     out = []
     for (name, (old, new, why)), verdict in zip(cases, theirs, strict=True):
         for label, found, ok in (
-            ("BACKWARD", jsonschema_compat.check(new, old), verdict["backward"]),
-            ("FORWARD", jsonschema_compat.check(old, new), verdict["forward"]),
+            ("BACKWARD", json_schema.check(new, old), verdict["backward"]),
+            ("FORWARD", json_schema.check(old, new), verdict["forward"]),
         ):
             if (not found) != bool(ok):
                 out.append(
@@ -187,8 +187,8 @@ def main() -> None:
             ours_avro.append(_median_us(partial(_ours_avro, p), repeat))
             verdicts.append(
                 (
-                    jsonschema_compat.check(p.json_new, p.json_old),
-                    jsonschema_compat.check(p.json_old, p.json_new),
+                    json_schema.check(p.json_new, p.json_old),
+                    json_schema.check(p.json_old, p.json_new),
                 )
             )
         entry: dict[str, Any] = {

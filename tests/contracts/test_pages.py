@@ -20,9 +20,9 @@ from readiness.auth.service import TokenService
 from readiness.config import load_settings
 from readiness.contracts import pages
 from readiness.contracts.pact.service import PactService
-from readiness.contracts.schemas.governance import SchemaGovernance
+from readiness.contracts.schemas.governance.service import SchemaGovernance
 from readiness.contracts.schemas.service import SchemaRegistry
-from readiness.contracts.schemas.store import Reference
+from readiness.contracts.schemas.store.registry import Reference
 from readiness.projects.service import ProjectService
 from readiness.server.app import create_app
 from readiness.storage import open_stores

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from readiness.contracts.schemas.governance import SchemaGovernance
+from readiness.contracts.schemas.governance.service import SchemaGovernance
 from readiness.contracts.schemas.service import SchemaRegistry
 from readiness.errors import InputError
 from readiness.web.deps import (

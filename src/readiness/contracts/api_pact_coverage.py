@@ -2,7 +2,8 @@
 OpenAPI document (``openapi``) and message types (``messages``) answers which of them no consumer
 contract exercises (reader role; nothing is stored); ``PUT /pact/pacticipants/{provider}/openapi``
 with the same body stores them (writer role, JSON only, at most 1 MiB) so the dashboard's Pact page
-shows the provider's coverage."""
+shows the provider's coverage; ``GET`` of the same path answers what is stored (reader role) and
+``DELETE`` forgets it (writer role); both answer 404 when nothing is stored."""
 
 from __future__ import annotations
 
@@ -61,3 +62,18 @@ async def record_interface(
         raise InputError("'messages' must be a list of message type names")
     found = await run_in_threadpool(service.record_interface, provider, body["openapi"], messages)
     return found.as_json()
+
+
+@router.get("/pacticipants/{provider}/openapi")
+def stored_interface(provider: str, service: Service, _who: Reader) -> dict[str, Any]:
+    """``provider``'s stored OpenAPI document and message types, with when they were recorded
+    (``{"provider", "openapi", "messages", "updated_at"}``; 404 when none is stored)."""
+    return service.interface(provider).as_json()
+
+
+@router.delete("/pacticipants/{provider}/openapi")
+def forget_interface(provider: str, service: Service, _who: Writer) -> dict[str, Any]:
+    """Forget ``provider``'s stored OpenAPI document and message types: the dashboard stops
+    showing its coverage (404 when none is stored)."""
+    service.delete_interface(provider)
+    return {"provider": provider, "deleted": True}

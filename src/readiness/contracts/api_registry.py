@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from readiness.contracts.schemas.service import SchemaRegistry
-from readiness.contracts.schemas.store import Reference, Version
+from readiness.contracts.schemas.store.registry import Reference, Version
 from readiness.errors import (
     AuthError,
     ContractsError,

@@ -134,7 +134,7 @@ def gate_services(settings: Any, stores: Any) -> dict[str, Any]:
     if stores is None:
         return {}
     from readiness._common.clock import SystemClock
-    from readiness.contracts.schemas.governance import SchemaGovernance
+    from readiness.contracts.schemas.governance.service import SchemaGovernance
     from readiness.contracts.schemas.service import SchemaRegistry
 
     registry = SchemaRegistry(stores, SystemClock(), settings.project, actor="gate")

@@ -15,13 +15,13 @@ import typer
 from readiness.console import Format, FormatOption, console, emit_json, fail_usage, state
 
 if TYPE_CHECKING:
-    from readiness.contracts.schemas.governance import SchemaGovernance
+    from readiness.contracts.schemas.governance.service import SchemaGovernance
 
 
 @contextmanager
 def governance(ctx: typer.Context) -> Iterator[SchemaGovernance]:
     """The project's governed registry on its state database."""
-    from readiness.contracts.schemas.governance import SchemaGovernance
+    from readiness.contracts.schemas.governance.service import SchemaGovernance
     from readiness.contracts.schemas.service import SchemaRegistry
     from readiness.storage import open_stores
 

@@ -54,7 +54,7 @@ Remote = tuple[str | None, str | None]  # (--broker-url, --broker-token)
 
 
 @contextmanager
-def _broker(ctx: typer.Context, url: str | None, token: str | None) -> Iterator[Broker]:
+def open_broker(ctx: typer.Context, url: str | None, token: str | None) -> Iterator[Broker]:
     from readiness.contracts.pact.remote import LocalBroker, RemoteBroker
 
     st = state(ctx)
@@ -79,7 +79,7 @@ def _broker(ctx: typer.Context, url: str | None, token: str | None) -> Iterator[
         stores.dispose()
 
 
-def _done(fmt: Format, data: dict[str, Any], text: str) -> None:
+def print_done(fmt: Format, data: dict[str, Any], text: str) -> None:
     if fmt is Format.JSON:
         emit_json(data)
     else:
@@ -118,7 +118,7 @@ def publish_cmd(  # noqa: PLR0917 - Typer options
             except (OSError, ValueError) as exc:
                 raise InputError(f"cannot read the pact {path}: {exc}") from exc
             loaded.append((path, content, *_names(content, path)))
-        with _broker(ctx, broker_url, broker_token) as broker:
+        with open_broker(ctx, broker_url, broker_token) as broker:
             rows = [
                 broker.publish(
                     c, p, consumer_version, content, branch=branch, tags=tuple(tag or ())
@@ -133,7 +133,7 @@ def publish_cmd(  # noqa: PLR0917 - Typer options
         + ("" if r["created"] else " (unchanged)")
         for r in rows
     )
-    _done(fmt, {"published": rows}, text)
+    print_done(fmt, {"published": rows}, text)
 
 
 def can_i_deploy_cmd(  # noqa: PLR0917 - Typer options
@@ -147,7 +147,7 @@ def can_i_deploy_cmd(  # noqa: PLR0917 - Typer options
 ) -> None:
     """Whether this version may be deployed to the environment (exit 0 yes, 1 no)."""
     try:
-        with _broker(ctx, broker_url, broker_token) as broker:
+        with open_broker(ctx, broker_url, broker_token) as broker:
             out = broker.can_i_deploy(pacticipant, version, environment)
         deployable = out["summary"]["deployable"] is True
         reason = str(out["summary"]["reason"])
@@ -159,7 +159,7 @@ def can_i_deploy_cmd(  # noqa: PLR0917 - Typer options
         raise typer.Exit(2) from exc
     data = {"deployable": deployable, "reason": reason, **out}
     verdict = "Computer says yes \\o/" if deployable else "Computer says no ¯\\_(ツ)_/¯"
-    _done(fmt, data, f"{verdict}\n{reason}")
+    print_done(fmt, data, f"{verdict}\n{reason}")
     if not deployable:
         raise typer.Exit(1)
 
@@ -168,12 +168,12 @@ def _record(
     ctx: typer.Context, kind: str, p: str, v: str, *, env: str, fmt: Format, remote: Remote
 ) -> None:
     try:
-        with _broker(ctx, *remote) as broker:
+        with open_broker(ctx, *remote) as broker:
             ident = broker.record(p, v, env, kind=kind)
     except ReadinessError as exc:
         print_error(exc.message)
         raise typer.Exit(2) from exc
-    _done(
+    print_done(
         fmt,
         {"uuid": ident, "kind": kind, "pacticipant": p, "version": v, "environment": env},
         f"recorded the {kind} of {p} {v} to {env}",
@@ -216,14 +216,14 @@ def _undo(
     ctx: typer.Context, kind: str, p: str, v: str, *, env: str, fmt: Format, remote: Remote
 ) -> None:
     try:
-        with _broker(ctx, *remote) as broker:
+        with open_broker(ctx, *remote) as broker:
             ended = broker.undo(p, v, env, kind=kind)
     except ReadinessError as exc:
         print_error(exc.message)
         raise typer.Exit(2) from exc
     what = "no longer deployed to" if kind == "deployment" else "no longer supported in"
     data = {"ended": ended, "kind": kind, "pacticipant": p, "version": v, "environment": env}
-    _done(fmt, data, f"{p} {v} is {what} {env}" + ("" if ended else " (it was not)"))
+    print_done(fmt, data, f"{p} {v} is {what} {env}" + ("" if ended else " (it was not)"))
 
 
 def record_undeployment_cmd(  # noqa: PLR0917 - Typer options
@@ -268,69 +268,16 @@ def create_environment_cmd(  # noqa: PLR0917 - Typer options
 ) -> None:
     """Create an environment deployments and releases are recorded to."""
     try:
-        with _broker(ctx, broker_url, broker_token) as broker:
+        with open_broker(ctx, broker_url, broker_token) as broker:
             ident = broker.create_environment(name, production=production)
     except ReadinessError as exc:
         print_error(exc.message)
         raise typer.Exit(2) from exc
-    _done(
+    print_done(
         fmt,
         {"uuid": ident, "name": name, "production": production},
         f"created the environment {name}",
     )
-
-
-def coverage_cmd(  # noqa: PLR0917 - Typer options
-    ctx: typer.Context,
-    provider: Annotated[str, typer.Option("--provider", help="The provider's name.")],
-    openapi: Annotated[
-        Path | None,
-        typer.Option("--openapi", help="The provider's OpenAPI document, JSON (default: none)."),
-    ] = None,
-    message: Annotated[
-        list[str] | None,
-        typer.Option("--message", help="A message type it sends, repeatable (default: none)."),
-    ] = None,
-    record: Annotated[
-        bool,
-        typer.Option(
-            "--record",
-            help="Store the document and message types for the dashboard's Pact page, "
-            "replacing what was stored for the provider (default: off).",
-        ),
-    ] = False,
-    fmt: Format = FormatOption,
-    broker_url: BrokerUrl = None,
-    broker_token: BrokerToken = None,
-) -> None:
-    """Which endpoints and message types of the provider no consumer contract exercises
-    (exit 0 all covered, 1 some are not); with --record, also store them."""
-    try:
-        doc: Any = {}
-        if openapi is not None:
-            try:
-                doc = json.loads(openapi.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise InputError(
-                    f"cannot read the OpenAPI document {openapi} as JSON: {exc}"
-                ) from exc
-        if openapi is None and not message:
-            raise InputError("give --openapi FILE or --message TYPE (or both)")
-        if record and openapi is None:
-            raise InputError("--record needs --openapi FILE")
-        with _broker(ctx, broker_url, broker_token) as broker:
-            call = broker.record_interface if record else broker.coverage
-            out = call(provider, doc, list(message or []))
-    except ReadinessError as exc:
-        print_error(exc.message)
-        raise typer.Exit(2) from exc
-    lines = [f"{out['provider']}: {out['covered']} of {out['total']} covered by consumer contracts"]
-    for row in [*out["endpoints"], *out["messages"]]:
-        who = ", ".join(row["consumers"]) or "NO CONSUMER CONTRACT"
-        lines.append(f"  {row['name']}: {who}")
-    _done(fmt, out, "\n".join(lines))
-    if out["uncovered"]:
-        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
@@ -342,4 +289,3 @@ def register(app: typer.Typer) -> None:
     app.command("record-undeployment")(record_undeployment_cmd)
     app.command("record-support-ended")(record_support_ended_cmd)
     app.command("create-environment")(create_environment_cmd)
-    app.command("coverage")(coverage_cmd)

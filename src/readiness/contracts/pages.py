@@ -27,9 +27,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from readiness.contracts.schemas import diff, examples, formats, governance_store, store
-from readiness.contracts.schemas.governance import SchemaGovernance
+from readiness.contracts.pages_pact import pact_context
+from readiness.contracts.schemas.core import diff, examples, formats
+from readiness.contracts.schemas.governance.service import SchemaGovernance
 from readiness.contracts.schemas.service import SchemaRegistry
+from readiness.contracts.schemas.store import governance as governance_store
+from readiness.contracts.schemas.store import registry as store
 from readiness.errors import NotFoundError, ReadinessError
 from readiness.storage.engine import Stores
 from readiness.web.deps import (
@@ -265,104 +268,6 @@ def _number(raw: str | None, numbers: list[int], default: int) -> int:
     return value if value in numbers else default
 
 
-def _pact_context(stores: Stores, project: str, request: Request) -> dict[str, Any]:
-    from readiness.contracts.pact.service import PactService
-
-    service = PactService(stores, get_clock(request), project)
-    snap = service.snapshot()
-    environments = [str(e["name"]) for e in service.environments()]
-    names = sorted({v.pacticipant for v in snap.versions} | set(snap.main_branches))
-    latest: dict[str, Any] = {}
-    for v in snap.versions:
-        if v.pacticipant not in latest or v.seq > latest[v.pacticipant].seq:
-            latest[v.pacticipant] = v
-    pacticipants = [
-        {
-            "name": n,
-            "main_branch": snap.main_branches.get(n),
-            "versions": sum(1 for v in snap.versions if v.pacticipant == n),
-            "latest": latest[n].number if n in latest else None,
-        }
-        for n in names
-    ]
-    newest: dict[tuple[str, str], Any] = {}
-    for pact in snap.pacts:
-        key = (pact.consumer, pact.provider)
-        if key not in newest or pact.seq > newest[key].seq:
-            newest[key] = pact
-    matrix = []
-    for (consumer, provider), pact in sorted(newest.items()):
-        results = sorted(
-            (
-                x
-                for x in snap.verifications
-                if x.consumer == consumer and x.provider == provider and x.sha == pact.sha
-            ),
-            key=lambda x: x.seq,
-        )
-        last = results[-1] if results else None
-        matrix.append(
-            {
-                "consumer": consumer,
-                "consumer_version": pact.consumer_version,
-                "provider": provider,
-                "provider_version": last.provider_version if last else None,
-                "status": "unverified"
-                if last is None
-                else "verified"
-                if last.success
-                else "failed",
-                "published": pact.created_at,
-            }
-        )
-    deploy = []
-    for n in names:
-        if n not in latest:
-            continue
-        for env in environments:
-            decision = service.can_i_deploy(n, latest[n].number, env)
-            deploy.append(
-                {
-                    "pacticipant": n,
-                    "version": latest[n].number,
-                    "environment": env,
-                    "deployable": decision.deployable,
-                    "reason": decision.reason,
-                }
-            )
-    coverage = []
-    for found, recorded in service.stored_coverage():
-        coverage.append(
-            {
-                "provider": found.provider,
-                "recorded": recorded,
-                "endpoints": len(found.endpoints),
-                "endpoints_covered": sum(1 for c in found.endpoints if c.consumers),
-                "messages": len(found.messages),
-                "messages_covered": sum(1 for c in found.messages if c.consumers),
-                "uncovered": [
-                    *(
-                        {"kind": "endpoint", "name": c.name}
-                        for c in found.endpoints
-                        if not c.consumers
-                    ),
-                    *(
-                        {"kind": "message type", "name": c.name}
-                        for c in found.messages
-                        if not c.consumers
-                    ),
-                ],
-            }
-        )
-    return {
-        "pacticipants": pacticipants,
-        "matrix": matrix,
-        "environments": environments,
-        "deploy": deploy,
-        "coverage": coverage,
-    }
-
-
 def _router() -> APIRouter:
     router = APIRouter()
 
@@ -387,7 +292,7 @@ def _router() -> APIRouter:
         return render(
             request,
             "contracts/pact.html",
-            _pact_context(get_stores(request), project.name, request),
+            pact_context(get_stores(request), project.name, request),
         )
 
     @router.get("/subjects/{subject}")

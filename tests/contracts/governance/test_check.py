@@ -13,7 +13,7 @@ import pytest
 from readiness._common.clock import FrozenClock
 from readiness.config import ContractsSettings, Settings, load_settings
 from readiness.contracts.checks_registry import CHECKS, gate_services, schema_files
-from readiness.contracts.schemas.governance import SchemaGovernance
+from readiness.contracts.schemas.governance.service import SchemaGovernance
 from readiness.contracts.schemas.service import SchemaRegistry
 from readiness.gate.model import CheckResult, CheckStatus, Gate, GateContext
 from readiness.storage import Stores

@@ -9,9 +9,10 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from readiness.contracts.schemas import avro_compat, jsonschema_compat, policy, presence
-from readiness.contracts.schemas.compat import Incompatibility
-from readiness.contracts.schemas.fields import fields_of
+from readiness.contracts.schemas.core import avro_schema, json_schema
+from readiness.contracts.schemas.core.compat import Incompatibility
+from readiness.contracts.schemas.core.fields import fields_of
+from readiness.contracts.schemas.governance import policy, presence
 from readiness.errors import InputError
 
 NAMES = st.sampled_from(["id", "amount", "currency", "status", "note", "lines", "sku"])
@@ -52,13 +53,13 @@ AVRO_SCHEMAS = st.dictionaries(NAMES, AVRO_TYPES, min_size=1, max_size=5).map(
 @given(JSON_SCHEMAS, st.booleans())
 def test_a_json_schema_never_breaks_its_own_consumers(schema: Any, strict: bool) -> None:
     consumer = policy.Consumer("c", reader_schema=schema, strict=strict)
-    assert policy.reader_incompatibilities(consumer, schema, jsonschema_compat.check) == []
+    assert policy.reader_incompatibilities(consumer, schema, json_schema.check) == []
 
 
 @given(AVRO_SCHEMAS, st.booleans())
 def test_an_avro_schema_never_breaks_its_own_consumers(schema: Any, strict: bool) -> None:
     consumer = policy.Consumer("c", reader_schema=schema, strict=strict)
-    assert policy.reader_incompatibilities(consumer, schema, avro_compat.check) == []
+    assert policy.reader_incompatibilities(consumer, schema, avro_schema.check) == []
 
 
 PATHS = st.lists(NAMES, min_size=1, max_size=3).map(".".join)
@@ -80,7 +81,7 @@ def test_impact_is_monotone_in_the_fields_a_consumer_reads(
 ) -> None:
     def hits(fields: list[str], is_strict: bool) -> set[Incompatibility]:
         consumer = policy.Consumer("c", tuple(fields), strict=is_strict)
-        (result,) = policy.impact([consumer], found, None, "JSON", jsonschema_compat.check)
+        (result,) = policy.impact([consumer], found, None, "JSON", json_schema.check)
         return set(result.incompatibilities)
 
     assert hits(reads, strict) <= hits(reads + more, strict)
@@ -91,15 +92,13 @@ def test_impact_is_monotone_in_the_fields_a_consumer_reads(
 def test_adding_a_consumer_never_changes_the_others_impact(
     found: list[Incompatibility], a: list[str], b: list[str]
 ) -> None:
-    one = policy.impact(
-        [policy.Consumer("a", tuple(a))], found, None, "JSON", jsonschema_compat.check
-    )
+    one = policy.impact([policy.Consumer("a", tuple(a))], found, None, "JSON", json_schema.check)
     two = policy.impact(
         [policy.Consumer("a", tuple(a)), policy.Consumer("b", tuple(b))],
         found,
         None,
         "JSON",
-        jsonschema_compat.check,
+        json_schema.check,
     )
     assert two[0] == one[0]
 

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from readiness.contracts.schemas import avro_compat, jsonschema_compat, policy, presence
-from readiness.contracts.schemas.compat import Incompatibility
-from readiness.contracts.schemas.fields import field_path, fields_of, related
+from readiness.contracts.schemas.core import avro_schema, json_schema
+from readiness.contracts.schemas.core.compat import Incompatibility
+from readiness.contracts.schemas.core.fields import field_path, fields_of, related
+from readiness.contracts.schemas.governance import policy, presence
 from readiness.errors import InputError
 
 
@@ -125,7 +126,7 @@ def test_related_paths_are_equal_nested_or_the_whole_datum() -> None:
 def test_an_added_enum_value_breaks_strict_readers_only(
     reader: Any, writer: Any, kind: str, strict: bool, expected: list[str]
 ) -> None:
-    checker = avro_compat.check if kind == "AVRO" else jsonschema_compat.check
+    checker = avro_schema.check if kind == "AVRO" else json_schema.check
     consumer = policy.Consumer("billing", reader_schema=reader, strict=strict)
     found = policy.reader_incompatibilities(consumer, writer, checker)
     assert [i.kind for i in found] == expected
@@ -136,7 +137,7 @@ def test_a_tolerant_reader_still_breaks_on_a_type_change() -> None:
     reader = obj({"status": {"type": "string", "enum": ["NEW"]}})
     writer = obj({"status": {"type": "integer"}})
     consumer = policy.Consumer("billing", reader_schema=reader, strict=False)
-    found = policy.reader_incompatibilities(consumer, writer, jsonschema_compat.check)
+    found = policy.reader_incompatibilities(consumer, writer, json_schema.check)
     assert [i.kind for i in found] == ["type_changed"]
 
 
@@ -163,7 +164,7 @@ def test_incompatibilities_map_to_the_consumers_reading_their_fields() -> None:
         "#/properties/order/properties/state", "enum_values_not_accepted", 1, 2, "y"
     )
     tolerant = [*CONSUMERS[:1], policy.Consumer("ledger", ("order",), strict=False)]
-    found = policy.impact(tolerant, [bad, enum], None, "JSON", jsonschema_compat.check)
+    found = policy.impact(tolerant, [bad, enum], None, "JSON", json_schema.check)
     assert [(c.consumer, [i.kind for i in c.incompatibilities]) for c in found] == [
         ("billing", ["type_changed"]),
         ("ledger", []),  # tolerant: the enum value maps to its default

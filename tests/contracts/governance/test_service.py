@@ -16,9 +16,9 @@ from alembic.migration import MigrationContext
 from readiness._common.clock import FrozenClock
 from readiness.audit.outbox.store import audit_outbox
 from readiness.config import ContractsSettings
-from readiness.contracts.schemas import governance_store
-from readiness.contracts.schemas.governance import SchemaGovernance
+from readiness.contracts.schemas.governance.service import SchemaGovernance
 from readiness.contracts.schemas.service import SchemaRegistry
+from readiness.contracts.schemas.store import governance as governance_store
 from readiness.errors import GovernanceRefusedError, InputError, SchemaInvalidError
 from readiness.storage import Stores
 from readiness.storage.metadata import state_metadata

@@ -18,7 +18,7 @@ from readiness._common.clock import FrozenClock
 from readiness.auth.service import TokenService
 from readiness.config import Settings
 from readiness.console import CliState
-from readiness.contracts.cli_pact import register
+from readiness.contracts.cli_coverage import register
 from readiness.contracts.pact.coverage import Endpoint, coverage, endpoints_of
 from readiness.contracts.pact.service import PactService
 from readiness.errors import InputError

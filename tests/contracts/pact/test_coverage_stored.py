@@ -23,7 +23,7 @@ from readiness.config import Settings
 from readiness.console import CliState
 from readiness.contracts import pages
 from readiness.contracts.api_broker import api_router
-from readiness.contracts.cli_pact import register
+from readiness.contracts.cli_coverage import register
 from readiness.contracts.pact import tables
 from readiness.contracts.pact.service import PactService
 from readiness.errors import InputError

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from readiness._common.clock import FrozenClock
 from readiness.config import Settings
 from readiness.console import CliState
-from readiness.contracts.cli_pact import register
+from readiness.contracts import cli_coverage, cli_pact
 from readiness.contracts.pact.service import PactService
 from readiness.storage import open_stores
 
@@ -43,7 +43,8 @@ def test_the_documented_session_runs_as_printed(
     openapi = {"openapi": "3.1.0", "paths": {"/users/{id}": {"get": {}}, "/users": {"post": {}}}}
     (settings.root / "pacts" / "users-openapi.json").write_text(json.dumps(openapi))
     app = typer.Typer()
-    register(app)
+    cli_pact.register(app)
+    cli_coverage.register(app)
     steps = _transcript()
     assert [s[0].split()[0] for s in steps] == [
         "publish",
@@ -55,6 +56,8 @@ def test_the_documented_session_runs_as_printed(
         "record-support-ended",
         "coverage",
         "coverage",
+        "show-interface",
+        "delete-interface",
     ]
     for command, first_line in steps:
         result = CliRunner().invoke(
@@ -65,10 +68,6 @@ def test_the_documented_session_runs_as_printed(
         assert result.output.splitlines()[0] == first_line
     stores = open_stores(settings)
     try:
-        [(found, _at)] = PactService(stores, clock, settings.project).stored_coverage()
+        assert PactService(stores, clock, settings.project).stored_coverage() == []
     finally:
         stores.dispose()
-    assert (found.provider, found.uncovered) == (
-        "users",
-        ["GET /users/{id}", "POST /users", "user-created"],
-    )

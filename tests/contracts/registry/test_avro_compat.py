@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from readiness.contracts.schemas.avro_compat import check
-from readiness.contracts.schemas.compat import MODES, check_against
+from readiness.contracts.schemas.core.avro_schema import check
+from readiness.contracts.schemas.core.compat import MODES, check_against
 from readiness.errors import SchemaInvalidError
 
 

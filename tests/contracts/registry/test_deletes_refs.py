@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from readiness._common.clock import FrozenClock
 from readiness.audit.outbox.store import audit_outbox
 from readiness.contracts.schemas.service import SchemaRegistry
-from readiness.contracts.schemas.store import Reference
+from readiness.contracts.schemas.store.registry import Reference
 from readiness.errors import (
     IncompatibleSchemaError,
     ReferenceExistsError,
@@ -302,7 +302,7 @@ def test_the_real_confluent_client_deletes_and_references(server: Server) -> Non
 
 
 def test_an_integer_writer_meets_a_reader_multiple_of_a_unit_fraction() -> None:
-    from readiness.contracts.schemas.jsonschema_compat import check
+    from readiness.contracts.schemas.core.json_schema import check
 
     integer = {"type": "integer"}
     for step, kinds in ((1, []), (0.5, []), (2, ["multipleOf_added"])):

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from readiness.contracts.schemas.compat import MODES, check_against
-from readiness.contracts.schemas.jsonschema_compat import check, validate_schema
+from readiness.contracts.schemas.core.compat import MODES, check_against
+from readiness.contracts.schemas.core.json_schema import check, validate_schema
 from readiness.errors import SchemaInvalidError
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from readiness.contracts.schemas import store
+from readiness.contracts.schemas.store import registry as store
 from readiness.storage import Stores
 from readiness.storage.metadata import state_metadata
 

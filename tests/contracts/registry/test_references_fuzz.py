@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from readiness.contracts.api_registry import _references
-from readiness.contracts.schemas import references
-from readiness.contracts.schemas.jsonschema_compat import check
+from readiness.contracts.schemas.core import references
+from readiness.contracts.schemas.core.json_schema import check
 from readiness.errors import SchemaInvalidError
 from tests.contracts.registry.test_jsonschema_compat import _schema
 

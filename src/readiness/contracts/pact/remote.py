@@ -47,6 +47,10 @@ class Broker(Protocol):
         self, provider: str, openapi: Any, messages: list[str]
     ) -> dict[str, Any]: ...
 
+    def interface(self, provider: str) -> dict[str, Any]: ...
+
+    def delete_interface(self, provider: str) -> None: ...
+
 
 class LocalBroker:
     """The project's own database, through :class:`PactService`."""
@@ -84,6 +88,12 @@ class LocalBroker:
 
     def record_interface(self, provider: str, openapi: Any, messages: list[str]) -> dict[str, Any]:
         return self.service.record_interface(provider, openapi, messages).as_json()
+
+    def interface(self, provider: str) -> dict[str, Any]:
+        return self.service.interface(provider).as_json()
+
+    def delete_interface(self, provider: str) -> None:
+        self.service.delete_interface(provider)
 
 
 _ERRORS: dict[int, type[ReadinessError]] = {
@@ -233,3 +243,9 @@ class RemoteBroker:
     def record_interface(self, provider: str, openapi: Any, messages: list[str]) -> dict[str, Any]:
         path = f"/pacticipants/{quote(provider, safe='')}/openapi"
         return dict(self._call("PUT", path, json={"openapi": openapi, "messages": messages}))
+
+    def interface(self, provider: str) -> dict[str, Any]:
+        return dict(self._call("GET", f"/pacticipants/{quote(provider, safe='')}/openapi"))
+
+    def delete_interface(self, provider: str) -> None:
+        self._call("DELETE", f"/pacticipants/{quote(provider, safe='')}/openapi")

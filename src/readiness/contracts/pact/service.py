@@ -48,6 +48,31 @@ class Published:
     created: bool  # False: the same content was already published for this version
 
 
+@dataclass(frozen=True, slots=True)
+class StoredInterface:
+    """A provider's recorded interface: its OpenAPI document and message types."""
+
+    provider: str
+    openapi: Any
+    messages: list[str]
+    updated_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "openapi": self.openapi,
+            "messages": self.messages,
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+def _no_interface(provider: str) -> str:
+    return (
+        f"no OpenAPI interface is stored for provider {provider!r}; record one with "
+        f"`readiness contracts coverage --provider {provider} --openapi FILE --record`"
+    )
+
+
 class PactService:
     """The broker of one project. Publications and verification results queue the project's
     webhooks (``pact.*`` events, docs/notifications.md) in their own transaction."""
@@ -231,6 +256,22 @@ class PactService:
         with self.engine.begin() as conn:
             self.store.put_interface(conn, provider, openapi_doc, kinds, now)
         return self.coverage(provider, openapi_doc, kinds)
+
+    def interface(self, provider: str) -> StoredInterface:
+        """``provider``'s stored OpenAPI document and message types (:class:`NotFoundError`
+        when none is stored)."""
+        with self.engine.connect() as conn:
+            found = self.store.interface(conn, provider)
+        if found is None:
+            raise NotFoundError(_no_interface(provider))
+        return StoredInterface(provider, *found)
+
+    def delete_interface(self, provider: str) -> None:
+        """Forget ``provider``'s stored interface (:class:`NotFoundError` when none is stored):
+        the dashboard stops showing its coverage."""
+        with self.engine.begin() as conn:
+            if not self.store.delete_interface(conn, provider):
+                raise NotFoundError(_no_interface(provider))
 
     def stored_coverage(self) -> list[tuple[Coverage, datetime]]:
         """The coverage of every provider with a stored interface, by provider name, with when

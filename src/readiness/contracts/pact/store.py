@@ -291,6 +291,26 @@ class PactStore:
             )
         )
 
+    def interface(self, conn: Connection, provider: str) -> tuple[Any, list[str], datetime] | None:
+        """``provider``'s stored ``(openapi, messages, updated_at)``, None when none is."""
+        pi = t.provider_interfaces
+        row = conn.execute(
+            sa.select(pi.c.openapi, pi.c.messages, pi.c.updated_at).where(
+                pi.c.project == self.project, pi.c.provider == provider
+            )
+        ).first()
+        if row is None:
+            return None
+        return json.loads(row.openapi), json.loads(row.messages), _aware(row.updated_at)
+
+    def delete_interface(self, conn: Connection, provider: str) -> bool:
+        """Forget ``provider``'s stored interface; whether one was stored."""
+        pi = t.provider_interfaces
+        done = conn.execute(
+            pi.delete().where(pi.c.project == self.project, pi.c.provider == provider)
+        )
+        return bool(done.rowcount)
+
     def interfaces(self, conn: Connection) -> list[tuple[str, Any, list[str], datetime]]:
         """The stored provider interfaces: ``(provider, openapi, messages, updated_at)``."""
         pi = t.provider_interfaces

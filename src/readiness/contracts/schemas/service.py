@@ -4,35 +4,39 @@ Every subject, version, schema and setting belongs to the service's project; sch
 global (one sequence for all projects) and stable (the same schema in a project keeps its id
 in every subject). Registering a version and changing a setting write a platform audit event
 in the same transaction (``schemas.version.registered``, ``schemas.config.set``).
+
+Writes to a subject's versions run in a transaction that holds the subject
+(:meth:`SchemaRegistry.locked`): a registration checks compatibility against, and numbers
+itself after, the versions that are there when it commits, and governance evaluates a
+candidate in the same transaction that registers it.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from readiness._common.clock import Clock
 from readiness.audit.outbox.service import record
-from readiness.contracts.schemas import formats, jsonschema_compat, references, store
-from readiness.contracts.schemas.compat import (
+from readiness.contracts.schemas import deletes, resolution
+from readiness.contracts.schemas.core import formats
+from readiness.contracts.schemas.core.compat import (
     DEFAULT_MODE,
     Incompatibility,
     check_against,
     check_mode,
 )
+from readiness.contracts.schemas.store import registry as store
 from readiness.errors import (
     IncompatibleSchemaError,
     InputError,
-    ReferenceExistsError,
-    SchemaInvalidError,
     SchemaNotFoundError,
     SubjectNotFoundError,
-    SubjectNotSoftDeletedError,
-    SubjectSoftDeletedError,
     VersionNotFoundError,
-    VersionNotSoftDeletedError,
-    VersionSoftDeletedError,
 )
 from readiness.storage.engine import Stores
 
@@ -76,7 +80,13 @@ class SchemaRegistry:
     def versions(self, subject: str, *, deleted: bool = False) -> list[store.Version]:
         """The subject's live versions (soft-deleted ones too with ``deleted``), oldest first."""
         with self.stores.state.connect() as conn:
-            found = store.versions(conn, self.project, subject, deleted=deleted)
+            return self.versions_in(conn, subject, deleted=deleted)
+
+    def versions_in(
+        self, conn: Connection, subject: str, *, deleted: bool = False
+    ) -> list[store.Version]:
+        """:meth:`versions` read on ``conn``."""
+        found = store.versions(conn, self.project, subject, deleted=deleted)
         if not found:
             raise SubjectNotFoundError(f"subject {subject!r} not found")
         return found
@@ -132,8 +142,12 @@ class SchemaRegistry:
     def compatibility(self, subject: str | None = None) -> str:
         """The mode in force: the subject's, else the project's global one, else BACKWARD."""
         with self.stores.state.connect() as conn:
-            mode = store.config(conn, self.project, subject) if subject else None
-            return mode or store.config(conn, self.project, GLOBAL) or DEFAULT_MODE
+            return self.compatibility_in(conn, subject)
+
+    def compatibility_in(self, conn: Connection, subject: str | None = None) -> str:
+        """:meth:`compatibility` read on ``conn``."""
+        mode = store.config(conn, self.project, subject) if subject else None
+        return mode or store.config(conn, self.project, GLOBAL) or DEFAULT_MODE
 
     def subject_config(self, subject: str) -> str | None:
         with self.stores.state.connect() as conn:
@@ -151,15 +165,31 @@ class SchemaRegistry:
     ) -> CompatibilityResult:
         """Would ``text`` be accepted: against one version (``version``) with the mode's direction,
         or (None) against what the mode asks for (latest, or all for ``_TRANSITIVE``)."""
-        kind = formats.schema_type(schema_type)
-        mode = self.compatibility(subject)
-        with self.stores.state.connect() as conn:
-            document, _ = self._resolve(conn, kind, text, references or [])
-            existing = store.versions(conn, self.project, subject)
-            if version is not None:
+        if version is not None:
+            kind = formats.schema_type(schema_type)
+            mode = self.compatibility(subject).removesuffix("_TRANSITIVE")
+            with self.stores.state.connect() as conn:
+                document, _ = self._resolve(conn, kind, text, references or [])
                 existing = [self.version(subject, version)]
-                mode = mode.removesuffix("_TRANSITIVE")
-            found = self._incompatibilities(conn, kind, mode, document, existing)
+                found = self._incompatibilities(conn, kind, mode, document, existing)
+            return CompatibilityResult(not found, mode, found)
+        with self.stores.state.connect() as conn:
+            return self.test_in(conn, subject, text, schema_type, references)
+
+    def test_in(
+        self,
+        conn: Connection,
+        subject: str,
+        text: str,
+        schema_type: str | None = None,
+        references: list[store.Reference] | None = None,
+    ) -> CompatibilityResult:
+        """:meth:`test` against what the mode asks for, read on ``conn``."""
+        kind = formats.schema_type(schema_type)
+        mode = self.compatibility_in(conn, subject)
+        document, _ = self._resolve(conn, kind, text, references or [])
+        existing = store.versions(conn, self.project, subject)
+        found = self._incompatibilities(conn, kind, mode, document, existing)
         return CompatibilityResult(not found, mode, found)
 
     def _incompatibilities(
@@ -182,50 +212,10 @@ class SchemaRegistry:
     # ------------------------------------------------------------- references
 
     def _resolve(
-        self, conn: Any, kind: str, text: str, refs: list[store.Reference], depth: int = 0
+        self, conn: Any, kind: str, text: str, refs: list[store.Reference]
     ) -> tuple[Any, str]:
-        """The schema as one checkable document (its references bundled in) and its
-        fingerprint; :class:`SchemaInvalidError` for a bad schema or an unknown reference."""
-        if not refs:
-            document = formats.parse(text, kind)
-            return document, formats.fingerprint(document)
-        if depth > 32:
-            raise SchemaInvalidError("schema references nest deeper than 32 levels (a cycle?)")
-        try:
-            raw = json.loads(text)
-        except ValueError as exc:
-            raise SchemaInvalidError(f"the schema is not JSON: {exc}") from None
-        if len({r.name for r in refs}) != len(refs):
-            raise SchemaInvalidError("two references of the schema have the same name")
-        referenced: dict[str, Any] = {}
-        for ref in refs:
-            target = next(
-                (
-                    v
-                    for v in store.versions(conn, self.project, ref.subject, deleted=True)
-                    if v.version == ref.version
-                ),
-                None,
-            )
-            if target is None:
-                raise SchemaInvalidError(
-                    f"reference {ref.name!r}: subject {ref.subject!r} has no version {ref.version}"
-                )
-            if target.schema.schema_type != kind:
-                raise SchemaInvalidError(
-                    f"reference {ref.name!r} is a {target.schema.schema_type} schema, not {kind}"
-                )
-            referenced[ref.name] = self._resolve(
-                conn,
-                kind,
-                target.schema.text,
-                store.references_of(conn, self.project, target.schema.id),
-                depth + 1,
-            )[0]
-        if kind == "JSON":
-            jsonschema_compat.validate_schema(raw)
-        document = references.bundle(kind, raw, referenced)
-        return document, references.fingerprint(raw, [r.as_dict() for r in refs])
+        """The schema as one checkable document and its fingerprint (:mod:`.resolution`)."""
+        return resolution.resolve(conn, self.project, kind, text, refs)
 
     def document(self, conn: Any, schema: store.StoredSchema) -> Any:
         """A stored schema as one checkable document (references bundled in)."""
@@ -249,6 +239,16 @@ class SchemaRegistry:
 
     # ----------------------------------------------------------------- writes
 
+    @contextmanager
+    def locked(self, subject: str) -> Iterator[Connection]:
+        """A write transaction of the project that holds ``subject`` from its first statement
+        (:func:`store.lock_subject`): what it reads of the subject's versions stays true until
+        it commits."""
+        self._ensure_project()
+        with self.stores.state.begin() as conn:
+            store.lock_subject(conn, self.project, subject)
+            yield conn
+
     def register(
         self,
         subject: str,
@@ -260,62 +260,65 @@ class SchemaRegistry:
         else a new version when compatible (:class:`IncompatibleSchemaError` otherwise).
         Soft-deleted versions are neither matched nor checked against: registering a
         soft-deleted schema again makes a new version."""
-        if not subject or len(subject) > 255:
-            raise InputError("a subject name is 1 to 255 characters")
+        check_subject(subject)
+        with self.locked(subject) as conn:
+            return self.register_locked(conn, subject, text, schema_type, references)
+
+    def register_locked(
+        self,
+        conn: Connection,
+        subject: str,
+        text: str,
+        schema_type: str | None = None,
+        references: list[store.Reference] | None = None,
+    ) -> store.Version:
+        """:meth:`register` in a transaction of :meth:`locked` that holds ``subject``."""
+        check_subject(subject)
         kind = formats.schema_type(schema_type)
         refs = list(references or [])
-        self._ensure_project()
         at = self.clock.now()
-        with self.stores.state.begin() as conn:
-            document, fp = self._resolve(conn, kind, text, refs)
-            existing = store.versions(conn, self.project, subject)
-            for item in existing:
-                if item.schema.schema_type == kind and self._fingerprint(conn, item.schema) == fp:
-                    return item
-            mode = (
-                store.config(conn, self.project, subject)
-                or store.config(conn, self.project, GLOBAL)
-                or DEFAULT_MODE
+        document, fp = self._resolve(conn, kind, text, refs)
+        existing = store.versions(conn, self.project, subject)
+        for item in existing:
+            if item.schema.schema_type == kind and self._fingerprint(conn, item.schema) == fp:
+                return item
+        mode = self.compatibility_in(conn, subject)
+        found = self._incompatibilities(conn, kind, mode, document, existing)
+        if found:
+            raise IncompatibleSchemaError(
+                f"Schema being registered is incompatible with an earlier schema for subject "
+                f"{subject!r} ({mode}): " + "; ".join(i.message() for i in found[:5]),
+                details={"messages": [i.message() for i in found], "mode": mode},
             )
-            found = self._incompatibilities(conn, kind, mode, document, existing)
-            if found:
-                raise IncompatibleSchemaError(
-                    f"Schema being registered is incompatible with an earlier schema for subject "
-                    f"{subject!r} ({mode}): " + "; ".join(i.message() for i in found[:5]),
-                    details={"messages": [i.message() for i in found], "mode": mode},
-                )
-            stored = store.schema_by_fingerprint(conn, self.project, kind, fp)
-            if stored is None:
-                stored = store.insert_schema(
-                    conn, self.project, schema_type=kind, fingerprint=fp, text=text, at=at
-                )
-                store.insert_references(conn, self.project, stored.id, refs)
-            number = store.last_version_number(conn, self.project, subject) + 1
-            store.insert_version(
-                conn,
-                self.project,
-                subject=subject,
-                version=number,
-                schema_id=stored.id,
-                at=at,
-                by=self.actor,
-            )
-            record(
-                conn,
-                clock=self.clock,
-                actor=self.actor,
-                action="schemas.version.registered",
-                target_type="schema_subject",
-                target_id=subject,
-                details={
-                    "project": self.project,
-                    "version": number,
-                    "schema_id": stored.id,
-                    "schema_type": kind,
-                    "compatibility": mode,
-                    **({"references": [r.as_dict() for r in refs]} if refs else {}),
-                },
-            )
+        stored = store.stored_schema(
+            conn, self.project, schema_type=kind, fingerprint=fp, text=text, at=at, references=refs
+        )
+        number = store.last_version_number(conn, self.project, subject) + 1
+        store.insert_version(
+            conn,
+            self.project,
+            subject=subject,
+            version=number,
+            schema_id=stored.id,
+            at=at,
+            by=self.actor,
+        )
+        record(
+            conn,
+            clock=self.clock,
+            actor=self.actor,
+            action="schemas.version.registered",
+            target_type="schema_subject",
+            target_id=subject,
+            details={
+                "project": self.project,
+                "version": number,
+                "schema_id": stored.id,
+                "schema_type": kind,
+                "compatibility": mode,
+                **({"references": [r.as_dict() for r in refs]} if refs else {}),
+            },
+        )
         return store.Version(subject, number, stored)
 
     def set_compatibility(self, mode: str, subject: str | None = None) -> str:
@@ -338,104 +341,17 @@ class SchemaRegistry:
     # ---------------------------------------------------------------- deletes
 
     def delete_subject(self, subject: str, *, permanent: bool = False) -> list[int]:
-        """Soft delete every live version of ``subject`` (Confluent's ``DELETE /subjects/{s}``),
-        or with ``permanent`` remove the soft-deleted ones for good (all must be soft deleted
-        first: 40405). Refused (42206) while a live schema references one of them. Returns
-        the version numbers deleted; audited as ``schemas.subject.deleted``."""
-        self._ensure_project()
-        with self.stores.state.begin() as conn:
-            every = store.versions(conn, self.project, subject, deleted=True)
-            if not every:
-                raise SubjectNotFoundError(f"subject {subject!r} not found")
-            live = [v.version for v in every if not v.deleted]
-            if permanent and live:
-                raise SubjectNotSoftDeletedError(
-                    f"subject {subject!r} was not deleted first before being permanently deleted"
-                )
-            if not permanent and not live:
-                raise SubjectSoftDeletedError(f"subject {subject!r} was soft deleted")
-            numbers = [v.version for v in every] if permanent else live
-            self._refuse_referenced(conn, subject, numbers, permanent=permanent)
-            if permanent:
-                store.hard_delete(conn, self.project, subject, numbers)
-                store.delete_config(conn, self.project, subject)
-            else:
-                store.soft_delete(conn, self.project, subject, numbers, self.clock.now())
-            record(
-                conn,
-                clock=self.clock,
-                actor=self.actor,
-                action="schemas.subject.deleted",
-                target_type="schema_subject",
-                target_id=subject,
-                details={"project": self.project, "versions": numbers, "permanent": permanent},
-            )
-        return numbers
+        """Soft delete every live version of ``subject``, or with ``permanent`` remove the
+        soft-deleted ones for good (:func:`.deletes.delete_subject`)."""
+        return deletes.delete_subject(self, subject, permanent=permanent)
 
     def delete_version(self, subject: str, version: str | int, *, permanent: bool = False) -> int:
-        """Soft delete one version (40406 when it already is), or with ``permanent`` remove a
-        soft-deleted one (40407 when it is not soft deleted); ``latest`` is the latest live
-        version. Refused (42206) while a live schema references it. Audited as
-        ``schemas.version.deleted``."""
-        self._ensure_project()
-        with self.stores.state.begin() as conn:
-            every = store.versions(conn, self.project, subject, deleted=True)
-            if not every:
-                raise SubjectNotFoundError(f"subject {subject!r} not found")
-            item = _pick(subject, every, version)
-            if permanent and not item.deleted:
-                raise VersionNotSoftDeletedError(
-                    f"subject {subject!r} version {item.version} was not deleted first before "
-                    "being permanently deleted"
-                )
-            if not permanent and item.deleted:
-                raise VersionSoftDeletedError(
-                    f"subject {subject!r} version {item.version} was soft deleted"
-                )
-            self._refuse_referenced(conn, subject, [item.version], permanent=permanent)
-            if permanent:
-                store.hard_delete(conn, self.project, subject, [item.version])
-            else:
-                store.soft_delete(conn, self.project, subject, [item.version], self.clock.now())
-            record(
-                conn,
-                clock=self.clock,
-                actor=self.actor,
-                action="schemas.version.deleted",
-                target_type="schema_subject",
-                target_id=subject,
-                details={
-                    "project": self.project,
-                    "version": item.version,
-                    "schema_id": item.schema.id,
-                    "permanent": permanent,
-                },
-            )
-        return item.version
-
-    def _refuse_referenced(
-        self, conn: Any, subject: str, numbers: list[int], *, permanent: bool
-    ) -> None:
-        for number in numbers:
-            users = store.referenced_by(conn, self.project, subject, number, deleted=permanent)
-            if users:
-                raise ReferenceExistsError(
-                    f"subject {subject!r} version {number} is referenced by schemas {users}",
-                    details={"subject": subject, "version": number, "referenced_by": users},
-                )
+        """Soft delete one version, or with ``permanent`` remove a soft-deleted one
+        (:func:`.deletes.delete_version`)."""
+        return deletes.delete_version(self, subject, version, permanent=permanent)
 
 
-def _pick(subject: str, every: list[store.Version], version: str | int) -> store.Version:
-    if str(version) in ("latest", "-1"):
-        live = [v for v in every if not v.deleted]
-        if not live:
-            raise VersionNotFoundError(f"subject {subject!r} has no live version")
-        return live[-1]
-    try:
-        number = int(version)
-    except ValueError:
-        raise VersionNotFoundError(f"version {version!r} is not a number or 'latest'") from None
-    for item in every:
-        if item.version == number:
-            return item
-    raise VersionNotFoundError(f"version {number} of subject {subject!r} not found")
+def check_subject(subject: str) -> None:
+    """:class:`InputError` unless ``subject`` is a valid subject name."""
+    if not subject or len(subject) > 255:
+        raise InputError("a subject name is 1 to 255 characters")

@@ -7,8 +7,8 @@ import hashlib
 import json
 from typing import Any
 
-from readiness.contracts.schemas import avro_compat, jsonschema_compat
-from readiness.contracts.schemas.compat import Checker
+from readiness.contracts.schemas.core import avro_schema, json_schema
+from readiness.contracts.schemas.core.compat import Checker
 from readiness.errors import SchemaInvalidError
 
 TYPES = ("AVRO", "JSON")
@@ -35,9 +35,9 @@ def parse(text: str, kind: str) -> Any:
     except RecursionError:
         raise SchemaInvalidError("the schema is nested too deeply") from None
     if kind == "AVRO":
-        avro_compat.parse(document)
+        avro_schema.parse(document)
     else:
-        jsonschema_compat.validate_schema(document)
+        json_schema.validate_schema(document)
     return document
 
 
@@ -50,4 +50,4 @@ def fingerprint(document: Any) -> str:
 
 
 def checker(kind: str) -> Checker:
-    return avro_compat.check if kind == "AVRO" else jsonschema_compat.check
+    return avro_schema.check if kind == "AVRO" else json_schema.check

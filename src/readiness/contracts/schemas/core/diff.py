@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from readiness.contracts.schemas.compat import Checker, Incompatibility
+from readiness.contracts.schemas.core.compat import Checker, Incompatibility
 
 
 @dataclass(frozen=True)

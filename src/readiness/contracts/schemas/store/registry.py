@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from readiness.storage.metadata import state_metadata
+from readiness.storage.retry import begin_immediate
 
 _BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -114,6 +118,39 @@ def insert_schema(
     return StoredSchema(int(key[0]), schema_type, text)
 
 
+def stored_schema(
+    conn: Connection,
+    project: str,
+    *,
+    schema_type: str,
+    fingerprint: str,
+    text: str,
+    at: datetime,
+    references: list[Reference],
+) -> StoredSchema:
+    """The project's schema with this fingerprint, inserted with its ``references`` when new.
+
+    Ids are per project, not per subject, so the subject lock does not cover them: another
+    subject's registration of the same new schema may insert it at the same time. The insert
+    runs in a savepoint; when the other one wins (a unique-key violation, raised once it
+    commits), its row is the schema."""
+    found = schema_by_fingerprint(conn, project, schema_type, fingerprint)
+    if found is not None:
+        return found
+    try:
+        with conn.begin_nested():
+            stored = insert_schema(
+                conn, project, schema_type=schema_type, fingerprint=fingerprint, text=text, at=at
+            )
+            insert_references(conn, project, stored.id, references)
+    except IntegrityError:
+        found = schema_by_fingerprint(conn, project, schema_type, fingerprint)
+        if found is None:
+            raise
+        return found
+    return stored
+
+
 def versions(
     conn: Connection, project: str, subject: str, *, deleted: bool = False
 ) -> list[Version]:
@@ -157,6 +194,31 @@ def insert_version(
             created_by=by,
         )
     )
+
+
+def subject_lock_key(project: str, subject: str) -> int:
+    """The signed 64-bit PostgreSQL advisory lock key of a project's subject."""
+    named = b"readiness.schemas\x00" + project.encode() + b"\x00" + subject.encode()
+    return int.from_bytes(hashlib.sha256(named).digest()[:8], "big", signed=True)
+
+
+def lock_subject(conn: Connection, project: str, subject: str) -> None:
+    """Hold the subject until ``conn``'s transaction ends: the transaction's first statement.
+
+    A subject has no row of its own to lock ``FOR UPDATE`` (and its first registration has no
+    row at all), so PostgreSQL takes a transaction advisory lock on (project, subject), and
+    SQLite, which has one writer at a time anyway, takes its write lock (``BEGIN IMMEDIATE``,
+    waiting behind other writers as :mod:`readiness.storage.retry` allows) before anything is
+    read. Whoever holds it reads the subject's versions knowing that nobody registers after
+    them until it commits."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:key)"),
+            {"key": subject_lock_key(project, subject)},
+        )
+    else:
+        dbapi: Any = conn.connection.dbapi_connection
+        begin_immediate(dbapi, database=str(conn.engine.url.database))
 
 
 def subjects(conn: Connection, project: str, *, deleted: bool = False) -> list[str]:

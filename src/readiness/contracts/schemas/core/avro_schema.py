@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from readiness.contracts.schemas.compat import Incompatibility
+from readiness.contracts.schemas.core.compat import Incompatibility
 from readiness.errors import SchemaInvalidError
 
 PROMOTIONS = {

@@ -11,7 +11,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from readiness.contracts.schemas.store import registry_versions
+from readiness.contracts.schemas.store.registry import registry_versions
 from readiness.storage.metadata import state_metadata
 
 registry_consumers = sa.Table(

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from readiness.contracts.schemas.compat import Checker, Incompatibility
-from readiness.contracts.schemas.fields import FieldInfo, field_path, fields_of, related
+from readiness.contracts.schemas.core.compat import Checker, Incompatibility
+from readiness.contracts.schemas.core.fields import FieldInfo, field_path, fields_of, related
 
 # What a tolerant reader maps to a default instead of rejecting: an unknown enum value.
 ENUM_KINDS = frozenset({"enum_values_not_accepted", "enum_symbols_missing", "enum_added"})

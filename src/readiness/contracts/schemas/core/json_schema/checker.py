@@ -12,21 +12,24 @@ document (cycles are assumed compatible once entered: a co-inductive check), and
 
 from __future__ import annotations
 
-import json
 from fractions import Fraction
 from typing import Any
 
-from readiness.contracts.schemas.compat import Incompatibility
+from readiness.contracts.schemas.core.compat import Incompatibility
+from readiness.contracts.schemas.core.json_schema.nodes import (
+    TYPES,
+    bound,
+    merge,
+    resolve,
+    type_ok,
+    types,
+    values,
+)
+from readiness.contracts.schemas.core.json_schema.overlap import Overlap
 from readiness.errors import SchemaInvalidError
 
-_ANNOTATIONS = frozenset(
-    ("$ref", "$defs", "definitions", "$schema", "$id", "$comment", "title", "description")
-)
-TYPES = ("null", "boolean", "object", "array", "number", "integer", "string")
 _LOWER = (("minimum", False), ("exclusiveMinimum", True))
 _UPPER = (("maximum", False), ("exclusiveMaximum", True))
-_MIN_KEYS = ("minLength", "minItems", "minProperties")
-_MAX_KEYS = ("maxLength", "maxItems", "maxProperties")
 
 
 def validate_schema(schema: Any) -> None:
@@ -61,28 +64,9 @@ class _Checker:
     def bad(self, path: str, kind: str, r: Any, w: Any, why: str) -> None:
         self.out.append(Incompatibility(path, kind, r, w, why))
 
-    def resolve(self, node: Any, root: Any) -> Any:
-        hops = 0
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-            ref = node["$ref"]
-            if not ref.startswith("#"):
-                raise SchemaInvalidError(f"only local $ref is supported, not {ref!r}")
-            target: Any = root
-            for raw in [p for p in ref[1:].split("/") if p]:
-                part = raw.replace("~1", "/").replace("~0", "~")
-                if not isinstance(target, dict) or part not in target:
-                    raise SchemaInvalidError(f"$ref {ref!r} points nowhere")
-                target = target[part]
-            rest = {k: v for k, v in node.items() if k not in _ANNOTATIONS}
-            node = {**target, **rest} if rest and isinstance(target, dict) else target
-            hops += 1
-            if hops > 64:
-                raise SchemaInvalidError(f"$ref {ref!r} only refers to itself")
-        return node
-
     def sub(self, w: Any, r: Any, path: str) -> None:
         """Record why instances of ``w`` (writer) are not all valid under ``r`` (reader)."""
-        w, r = self.resolve(w, self.roots[1]), self.resolve(r, self.roots[0])
+        w, r = resolve(w, self.roots[1]), resolve(r, self.roots[0])
         key = (id(w), id(r))
         if key in self.seen:
             return
@@ -101,12 +85,12 @@ class _Checker:
         if w_any is not None:
             base = {k: v for k, v in w.items() if k not in ("anyOf", "oneOf")}
             for i, branch in enumerate(w_any):
-                self.sub(_merge(base, branch, self.roots[1], self), r, f"{path}/anyOf/{i}")
+                self.sub(merge(base, branch, self.roots[1]), r, f"{path}/anyOf/{i}")
             return
         if "allOf" in w:
             merged = {k: v for k, v in w.items() if k != "allOf"}
             for branch in w["allOf"]:
-                merged = _merge(merged, branch, self.roots[1], self)
+                merged = merge(merged, branch, self.roots[1])
             self.sub(merged, r, path)
             return
         if "allOf" in r:
@@ -140,7 +124,7 @@ class _Checker:
 
     def exactly_one(self, w: dict[str, Any], branches: list[Any], path: str) -> None:
         """Flag a writer value that can match two ``oneOf`` branches (the reader refuses it)."""
-        overlap, reader = _Overlap(self), self.roots[0]
+        overlap, reader = Overlap(), self.roots[0]
         live = [(i, b) for i, b in enumerate(branches) if overlap((w, self.roots[1]), (b, reader))]
         for n, (i, bi) in enumerate(live):
             for j, bj in live[n + 1 :]:
@@ -156,9 +140,9 @@ class _Checker:
                     return
 
     def plain(self, w: dict[str, Any], r: dict[str, Any], path: str) -> None:
-        wt, rt = _types(w), _types(r)
+        wt, rt = types(w), types(r)
         if rt is not None:
-            missing = sorted(t for t in (wt or set(TYPES)) if not _type_ok(t, rt))
+            missing = sorted(t for t in (wt or set(TYPES)) if not type_ok(t, rt))
             if missing:
                 self.bad(
                     path,
@@ -180,10 +164,10 @@ class _Checker:
             self.objects(w, r, path)
 
     def values(self, w: dict[str, Any], r: dict[str, Any], path: str) -> None:
-        allowed = _values(r)
+        allowed = values(r)
         if allowed is None:
             return
-        given = _values(w)
+        given = values(w)
         if given is None:
             self.bad(path, "enum_added", allowed, None, "the reader restricts values to an enum")
             return
@@ -199,7 +183,7 @@ class _Checker:
 
     def numbers(self, w: dict[str, Any], r: dict[str, Any], path: str) -> None:
         for keys, lower in ((_LOWER, True), (_UPPER, False)):
-            rb, wb = _bound(r, keys, lower), _bound(w, keys, lower)
+            rb, wb = bound(r, keys, lower), bound(w, keys, lower)
             if rb is None:
                 continue
             looser = wb is not None and (
@@ -219,7 +203,7 @@ class _Checker:
         if rm is not None:
             wm = w.get("multipleOf")
             # an integer-only writer writes multiples of 1, which are multiples of 1/k
-            step = 1 if wm is None and _types(w) == {"integer"} else wm
+            step = 1 if wm is None and types(w) == {"integer"} else wm
             if step is None or Fraction(str(step)) % Fraction(str(rm)) != 0:
                 self.bad(
                     path, "multipleOf_added", rm, wm, f"writer values need not be multiples of {rm}"
@@ -293,7 +277,7 @@ class _Checker:
             if name in wp and name in rp:
                 self.sub(wp[name], rp[name], where)
             elif name in wp:
-                if self.resolve(r_add, self.roots[0]) is False:
+                if resolve(r_add, self.roots[0]) is False:
                     self.bad(
                         where,
                         "property_removed_from_closed_model",
@@ -303,7 +287,7 @@ class _Checker:
                     )
                 else:
                     self.sub(wp[name], r_add, where)
-            elif self.resolve(w_add, self.roots[1]) is not False and name not in w_req:
+            elif resolve(w_add, self.roots[1]) is not False and name not in w_req:
                 trial = _Checker(self.roots[0], self.roots[1])
                 trial.sub(w_add, rp[name], where)
                 if trial.out:
@@ -315,8 +299,8 @@ class _Checker:
                         f"the writer's open model lets data carry {name!r} with any value, "
                         "the reader constrains it",
                     )
-        if self.resolve(w_add, self.roots[1]) is not False:
-            if self.resolve(r_add, self.roots[0]) is False:
+        if resolve(w_add, self.roots[1]) is not False:
+            if resolve(r_add, self.roots[0]) is False:
                 self.bad(
                     path,
                     "content_model_closed",
@@ -326,142 +310,3 @@ class _Checker:
                 )
             else:
                 self.sub(w_add, r_add, f"{path}/additionalProperties")
-
-
-def _types(node: dict[str, Any]) -> set[str] | None:
-    t = node.get("type")
-    if t is None:
-        if "const" in node or "enum" in node:
-            return {_type_of(v) for v in _values(node) or []}
-        return None
-    return {t} if isinstance(t, str) else set(t)
-
-
-def _type_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "integer" if value.is_integer() else "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
-def _type_ok(t: str, reader: set[str]) -> bool:
-    return t in reader or (t == "integer" and "number" in reader)
-
-
-def _values(node: dict[str, Any]) -> list[Any] | None:
-    if "const" in node:
-        return [node["const"]]
-    enum = node.get("enum")
-    return list(enum) if enum is not None else None
-
-
-def _bound(
-    node: dict[str, Any], keys: tuple[tuple[str, bool], ...], lower: bool
-) -> tuple[Any, bool] | None:
-    best: tuple[Any, bool] | None = None
-    for key, exclusive in keys:
-        value = node.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            continue
-        if (
-            best is None
-            or (value > best[0] if lower else value < best[0])
-            or (value == best[0] and exclusive)
-        ):
-            best = (value, exclusive)
-    return best
-
-
-def _merge(base: dict[str, Any], branch: Any, root: Any, checker: _Checker) -> Any:
-    """``base`` and ``branch`` as one schema (properties and required united, else branch wins)."""
-    branch = checker.resolve(branch, root)
-    if not isinstance(branch, dict):
-        return branch if not base else base if branch is True else False
-    merged = {**base, **branch}
-    if "properties" in base or "properties" in branch:
-        merged["properties"] = {**base.get("properties", {}), **branch.get("properties", {})}
-    if "required" in base or "required" in branch:
-        merged["required"] = sorted(set(base.get("required", [])) | set(branch.get("required", [])))
-    return merged
-
-
-_OVERLAP_DEPTH = 16
-Side = tuple[Any, Any]  # a schema node and the root document its $refs resolve in
-
-
-class _Overlap:
-    """Whether some value may be valid under two schemas: conservative, True unless a type,
-    a const/enum or a required-property discriminator makes them disjoint."""
-
-    def __init__(self, checker: _Checker) -> None:
-        self.checker = checker
-
-    def __call__(self, one: Side, two: Side, depth: int = 0) -> bool:
-        a, b = self.checker.resolve(*one), self.checker.resolve(*two)
-        if a is False or b is False:
-            return False
-        if not isinstance(a, dict) or not isinstance(b, dict) or depth > _OVERLAP_DEPTH:
-            return True
-        for x, rx, other in ((a, one[1], (b, two[1])), (b, two[1], (a, one[1]))):
-            if "allOf" in x:
-                merged = {k: v for k, v in x.items() if k != "allOf"}
-                for branch in x["allOf"]:
-                    merged = _merge(merged, branch, rx, self.checker)
-                return self((merged, rx), other, depth + 1)
-            alts = x.get("anyOf") or x.get("oneOf")
-            if alts is not None:
-                base = {k: v for k, v in x.items() if k not in ("anyOf", "oneOf")}
-                return any(
-                    self((_merge(base, alt, rx, self.checker), rx), other, depth + 1)
-                    for alt in alts
-                )
-        common = _common_types(a, b)
-        va, vb = _values(a), _values(b)
-        if va is not None and vb is not None:
-            keys_b = {_value_key(v) for v in vb}
-            if not any(_value_key(v) in keys_b for v in va):
-                return False
-        return bool(common) and not (
-            common == {"object"} and self.objects_disjoint((a, one[1]), (b, two[1]), depth)
-        )
-
-    def objects_disjoint(self, one: Side, two: Side, depth: int) -> bool:
-        """A property one side requires whose schemas on the two sides are disjoint (the
-        ``type`` + ``const`` discriminator pattern, or a closed model refusing it)."""
-        a, b = one[0], two[0]
-        required = set(a.get("required", [])) | set(b.get("required", []))
-        return any(
-            not self((_property(a, name), one[1]), (_property(b, name), two[1]), depth + 1)
-            for name in sorted(required)
-        )
-
-
-def _property(node: dict[str, Any], name: str) -> Any:
-    """The schema ``node`` gives property ``name`` (True when patternProperties may apply)."""
-    props = node.get("properties", {})
-    if name in props:
-        return props[name]
-    return True if "patternProperties" in node else node.get("additionalProperties", True)
-
-
-def _common_types(a: dict[str, Any], b: dict[str, Any]) -> set[str]:
-    ta, tb = _types(a), _types(b)
-    if ta is None:
-        return set(tb) if tb is not None else set(TYPES)
-    if tb is None:
-        return set(ta)
-    return {t for t in ta if _type_ok(t, tb)} | {t for t in tb if _type_ok(t, ta)}
-
-
-def _value_key(value: Any) -> str:
-    """A canonical text of a JSON value (``1`` and ``1.0`` are one value, ``true`` is not ``1``)."""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return json.dumps(value, sort_keys=True, default=str)
