@@ -241,6 +241,8 @@ ROUTES: list[tuple[str, str, str, dict[str, object]]] = [
     ("PATCH", f"/api/v1/pact/pacticipants/{P}", "writer", {"json": {"mainBranch": "main"}}),
     ("GET", PB, "reader", {}),
     ("GET", f"{PB}/verification-evidence", "reader", {}),
+    ("GET", f"/api/v1/pact/pacticipants/{PROVIDER}/openapi", "reader", {}),
+    ("DELETE", f"/api/v1/pact/pacticipants/{PROVIDER}/openapi", "writer", {}),
     ("PUT", f"/api/v1/pact/pacticipants/{P}/branches/main/versions/1", "writer", {}),
     ("PUT", f"{PB}/tags/prod", "writer", {}),
     ("POST", f"{PB}/deployed-versions/environment/{ENV}", "writer", {"json": {}}),
@@ -426,6 +428,10 @@ def _prepare_contracts(server: Any, method: str, path: str) -> str:
             assert done.status_code == 200, done.text
     if not path.startswith("/api/v1/pact"):
         return path
+    if path.endswith("/openapi") and method in ("GET", "DELETE"):
+        document = {"openapi": {"openapi": "3.1.0", "paths": {}}}
+        done = server.client.put(path, json=document, headers=admin)
+        assert done.status_code == 200, done.text
     pact = f"{PACTS}/consumer/{P}/version/1"
     done = server.client.put(pact, json=PACT, headers=admin)
     assert done.status_code == 200, done.text
@@ -435,7 +441,7 @@ def _prepare_contracts(server: Any, method: str, path: str) -> str:
     )
     assert done.status_code == 200, done.text
     env = done.json()["uuid"]
-    if method == "DELETE":
+    if method == "DELETE" and "-versions/environment/" in path:
         kind = "deployed" if "/deployed-versions/" in path else "released"
         done = server.client.post(f"{PB}/{kind}-versions/environment/{env}", json={}, headers=admin)
         assert done.status_code == 200, done.text

@@ -1,4 +1,4 @@
-"""Schema-registry governance (readiness.contracts.schemas.governance_store): consumers and
+"""Schema-registry governance (readiness.contracts.schemas.store.governance): consumers and
 their reader schemas, changelogs registered with versions, processed-version counts and field
 presence from sample events (daily aggregates).
 
