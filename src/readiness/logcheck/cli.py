@@ -17,6 +17,7 @@ import typer
 from readiness.console import state
 
 if TYPE_CHECKING:
+    from readiness.config import Settings
     from readiness.logcheck.lint import LintReport
 
 app = typer.Typer(
@@ -33,8 +34,18 @@ def lint_cmd(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Python files or directories (default: [tool.readiness.logs] lint_paths, "
-            "else src/, else the packages at the project's root)."
+            help="Python files or directories, or - for source on stdin (default: "
+            "[tool.readiness.logs] lint_paths, else src/, else the packages at the project's "
+            "root)."
+        ),
+    ] = None,
+    stdin_filename: Annotated[
+        str | None,
+        typer.Option(
+            "--stdin-filename",
+            metavar="NAME",
+            help="The file name findings give the source read from stdin; implies - "
+            "(default: <stdin>).",
         ),
     ] = None,
     fmt: Annotated[
@@ -79,17 +90,11 @@ def lint_cmd(
         threshold = Severity.parse(fail_on or config.fail_on)
     except ValueError as exc:
         raise fail_usage(f"--fail-on: {exc}") from None
-    targets: list[str | Path] = list(paths or service.configured_paths(settings))
-    if not targets:
-        raise fail_usage(
-            "no code to lint: give PATH..., or set lint_paths in [tool.readiness.logs] "
-            "(without it: src/, else the packages at the project's root)"
-        )
-    missing = [str(t) for t in targets if not Path(t).exists()]
-    if missing:
-        raise fail_usage(f"{missing[0]}: no such file or directory")
-    options = service.options_from(config, disable=disable or ())
-    report = service.lint(targets, options, base=Path.cwd(), root=settings.root)
+    stdin = stdin_filename is not None or any(str(p) == "-" for p in paths or ())
+    if stdin:
+        report = _lint_stdin(paths or [], stdin_filename, disable or [], settings)
+    else:
+        report = _lint_paths(paths or [], disable or [], settings)
     sys.stdout.write(RENDERERS[fmt](report))
     unreadable = [e for e in report.errors if e.unreadable]
     if unreadable:
@@ -99,6 +104,52 @@ def lint_cmd(
         _record(ctx, report, threshold.label, failed=failed)
     if failed:
         raise typer.Exit(1)
+
+
+def _lint_paths(paths: list[Path], disable: list[str], settings: Settings) -> LintReport:
+    from readiness.console import fail_usage
+    from readiness.logcheck import service
+
+    targets: list[str | Path] = list(paths or service.configured_paths(settings))
+    if not targets:
+        raise fail_usage(
+            "no code to lint: give PATH..., or set lint_paths in [tool.readiness.logs] "
+            "(without it: src/, else the packages at the project's root)"
+        )
+    missing = [str(t) for t in targets if not Path(t).exists()]
+    if missing:
+        raise fail_usage(f"{missing[0]}: no such file or directory")
+    options = service.options_from(settings.logs, disable=disable)
+    return service.lint(targets, options, base=Path.cwd(), root=settings.root)
+
+
+def _lint_stdin(
+    paths: list[Path], stdin_filename: str | None, disable: list[str], settings: Settings
+) -> LintReport:
+    """``logs lint -``: the module on stdin, named ``--stdin-filename`` (as a path given on the
+    command line is shown: relative to the working directory or the project root)."""
+    from readiness.console import fail_usage
+    from readiness.logcheck import service
+
+    others = [str(p) for p in paths if str(p) != "-"]
+    if others:
+        raise fail_usage(
+            f"{others[0]}: - (or --stdin-filename) lints the source on stdin and takes no other "
+            "PATH; run it once for stdin and once for the paths"
+        )
+    if stdin_filename == "":
+        raise fail_usage("--stdin-filename: expected a file name, got an empty one")
+    name = (
+        service.STDIN_NAME
+        if stdin_filename is None
+        else service.shown_path(Path(stdin_filename), Path.cwd(), settings.root)
+    )
+    options = service.options_from(settings.logs, disable=disable)
+    try:
+        data = sys.stdin.buffer.read()
+    except OSError as exc:
+        raise fail_usage(f"{name}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    return service.lint_bytes(data, name, options)
 
 
 def _record(ctx: typer.Context, report: LintReport, fail_on: str, *, failed: bool) -> None:
