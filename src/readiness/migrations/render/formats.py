@@ -6,16 +6,10 @@ import json
 from typing import Any
 
 from readiness import __version__
-from readiness._common.annotations import (
-    github_command,
-    sarif_location,
-    sarif_log,
-)
+from readiness._common.annotations import github_command, lint_sarif_log, sarif_location
+from readiness._common.severity import GITHUB_LEVEL, SARIF_LEVEL
 from readiness.migrations.model import LintReport, Severity
 from readiness.migrations.rules import RULES
-
-_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def json_text(report: LintReport) -> str:
@@ -29,7 +23,7 @@ def sarif(report: LintReport) -> dict[str, Any]:
         results.append(
             {
                 "ruleId": f.rule,
-                "level": _SARIF_LEVEL[f.severity],
+                "level": SARIF_LEVEL[f.severity],
                 "message": {"text": f.message},
                 "locations": [sarif_location(f.file, f.line, f.column)],
                 "properties": {
@@ -52,12 +46,12 @@ def sarif(report: LintReport) -> dict[str, Any]:
         {
             "id": rid,
             "shortDescription": {"text": RULES[rid].title},
-            "defaultConfiguration": {"level": _SARIF_LEVEL[RULES[rid].severity]},
+            "defaultConfiguration": {"level": SARIF_LEVEL[RULES[rid].severity]},
         }
         for rid in used
         if rid in RULES
     ]
-    return sarif_log("readiness-migrations", __version__, rules, results, notifications)
+    return lint_sarif_log("readiness-migrations", __version__, rules, results, notifications)
 
 
 def sarif_text(report: LintReport) -> str:
@@ -71,7 +65,7 @@ def github(report: LintReport) -> str:
         title = f"{f.rule} ({f.lock or 'no lock'})"
         out.append(
             github_command(
-                _GITHUB_LEVEL[f.severity],
+                GITHUB_LEVEL[f.severity],
                 file=f.file,
                 line=f.line,
                 column=f.column,
