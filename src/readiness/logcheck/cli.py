@@ -15,10 +15,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from readiness.console import state
+from readiness.lint_reports.cli import fail_on_option, format_option, record_option
 
 if TYPE_CHECKING:
+    from readiness._common.clock import Clock
     from readiness.config import Settings
     from readiness.logcheck.lint import LintReport
+    from readiness.logcheck.reports import ReportRecorder
+    from readiness.storage.engine import Stores
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -48,18 +52,8 @@ def lint_cmd(
             "(default: <stdin>).",
         ),
     ] = None,
-    fmt: Annotated[
-        str,
-        typer.Option("--format", "-f", help="text, json, sarif or github (default: text)."),
-    ] = "text",
-    fail_on: Annotated[
-        str | None,
-        typer.Option(
-            "--fail-on",
-            help="Exit 1 on findings at or above: info, warning, error (default: from config, "
-            "error).",
-        ),
-    ] = None,
+    fmt: Annotated[str, format_option(FORMATS)] = "text",
+    fail_on: Annotated[str | None, fail_on_option("from config, error")] = None,
     disable: Annotated[
         list[str] | None,
         typer.Option(
@@ -69,41 +63,31 @@ def lint_cmd(
         ),
     ] = None,
     record: Annotated[
-        bool,
-        typer.Option(
-            "--record",
-            help="Store the report in the project's database (the /logs page shows it).",
-        ),
+        bool, record_option("the project's database (the /logs page shows it)")
     ] = False,
 ) -> None:
     """Lint log calls; exit 1 on findings at or above --fail-on, 2 on unreadable input."""
-    from readiness.console import fail_usage
+    from readiness.lint_reports.cli import check_format, finish, threshold
     from readiness.logcheck import service
-    from readiness.logcheck.lint import Severity
     from readiness.logcheck.render import RENDERERS
 
-    if fmt not in FORMATS:
-        raise fail_usage(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
+    check_format(fmt, FORMATS)
     settings = state(ctx).settings
-    config = settings.logs
-    try:
-        threshold = Severity.parse(fail_on or config.fail_on)
-    except ValueError as exc:
-        raise fail_usage(f"--fail-on: {exc}") from None
+    fails_at = threshold(fail_on, settings.logs.fail_on)
     stdin = stdin_filename is not None or any(str(p) == "-" for p in paths or ())
     if stdin:
         report = _lint_stdin(paths or [], stdin_filename, disable or [], settings)
     else:
         report = _lint_paths(paths or [], disable or [], settings)
-    sys.stdout.write(RENDERERS[fmt](report))
-    unreadable = [e for e in report.errors if e.unreadable]
-    if unreadable:
-        raise fail_usage(f"{unreadable[0].file}: {unreadable[0].reason}")
-    failed = service.fails(report, threshold)
-    if record:
-        _record(ctx, report, threshold.label, failed=failed)
-    if failed:
-        raise typer.Exit(1)
+    failed = service.fails(report, fails_at)
+    finish(
+        ctx,
+        report,
+        RENDERERS[fmt](report),
+        fails_at,
+        failed=failed,
+        record=_recorder if record else None,
+    )
 
 
 def _lint_paths(paths: list[Path], disable: list[str], settings: Settings) -> LintReport:
@@ -152,24 +136,10 @@ def _lint_stdin(
     return service.lint_bytes(data, name, options)
 
 
-def _record(ctx: typer.Context, report: LintReport, fail_on: str, *, failed: bool) -> None:
-    from readiness.console import fail_usage
+def _recorder(stores: Stores, settings: Settings, clock: Clock) -> ReportRecorder:
     from readiness.logcheck.reports import ReportRecorder
-    from readiness.storage import open_stores
 
-    cli = state(ctx)
-    settings = cli.settings
-    if settings.is_remote:
-        raise fail_usage(
-            "--record stores the report in the local database; it is not available with a "
-            "server url set (run it where the project's database is)"
-        )
-    stores = open_stores(settings)
-    try:
-        recorder = ReportRecorder(stores, settings.project, cli.clock, source="cli")
-        recorder.record(report, fail_on=fail_on, failed=failed, at=cli.clock.now())
-    finally:
-        stores.dispose()
+    return ReportRecorder(stores, settings.project, clock, source="cli")
 
 
 @app.command("rules")
