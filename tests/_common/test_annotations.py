@@ -8,7 +8,15 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from readiness._common.annotations import github_command, lint_sarif_log, sarif_location, sarif_log
+from readiness._common.annotations import (
+    github_command,
+    github_errors,
+    lint_sarif_log,
+    sarif_location,
+    sarif_log,
+    sarif_notifications,
+)
+from readiness.logcheck.lint import SourceError
 
 
 def test_a_command_escapes_what_github_reads_as_syntax() -> None:
@@ -75,3 +83,24 @@ def test_a_linter_run_with_unreadable_files_did_not_execute_successfully() -> No
         [{"executionSuccessful": True, "toolExecutionNotifications": []}],
         [{"executionSuccessful": False, "toolExecutionNotifications": [note]}],
     )
+
+
+def test_unlinted_files_become_error_commands_and_tool_notifications() -> None:
+    bad = SourceError("app/x.py", 0, 0, "cannot be read (No such file)")
+    assert github_errors([bad], "not linted") == [
+        "::error file=app/x.py,line=1,col=1,title=not linted::cannot be read (No such file)"
+    ]
+    assert sarif_notifications([bad]) == [
+        {
+            "level": "error",
+            "message": {"text": "cannot be read (No such file)"},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": "app/x.py"},
+                        "region": {"startLine": 1, "startColumn": 1},
+                    }
+                }
+            ],
+        }
+    ]

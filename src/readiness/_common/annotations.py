@@ -5,8 +5,8 @@ reports from these."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -20,6 +20,50 @@ def sarif_location(path: str, line: int, column: int, end_column: int = 0) -> di
     if end_column > column:
         region["endColumn"] = end_column
     return {"physicalLocation": {"artifactLocation": {"uri": path}, "region": region}}
+
+
+class Unlinted(Protocol):
+    """A file a linter could not read or parse, and where."""
+
+    @property
+    def file(self) -> str: ...
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def column(self) -> int: ...
+
+    @property
+    def reason(self) -> str: ...
+
+
+def sarif_notifications(errors: Iterable[Unlinted]) -> list[dict[str, Any]]:
+    """The tool notifications (level ``error``) of the files a linter could not lint."""
+    return [
+        {
+            "level": "error",
+            "message": {"text": e.reason},
+            "locations": [sarif_location(e.file, e.line, e.column)],
+        }
+        for e in errors
+    ]
+
+
+def github_errors(errors: Iterable[Unlinted], title: str) -> list[str]:
+    """One ``::error`` command titled ``title`` per file a linter could not lint (an unknown
+    line or column is 1)."""
+    return [
+        github_command(
+            "error",
+            file=e.file,
+            line=max(e.line, 1),
+            column=max(e.column, 1),
+            title=title,
+            message=e.reason,
+        )
+        for e in errors
+    ]
 
 
 def _data(value: str) -> str:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from readiness.lint_reports.api import add_reports_route
+from readiness.lint_reports.api import add_reports_route, lint_answer
 from readiness.logcheck import service
 from readiness.logcheck.lint import Severity
 from readiness.logcheck.reports import REPORTS
@@ -46,11 +46,7 @@ def lint(request: Request, who: Writer, body: LintRequest) -> dict[str, Any]:
     options = service.options_from(config, disable=body.disable)
     report = service.lint_texts([(f.path, f.source) for f in body.files], options)
     threshold = Severity.parse(body.fail_on or config.fail_on)
-    return {
-        **report.as_dict(),
-        "fail_on": threshold.label,
-        "failed": service.fails(report, threshold),
-    }
+    return lint_answer(report, threshold, failed=service.fails(report, threshold))
 
 
 add_reports_route(router, REPORTS)

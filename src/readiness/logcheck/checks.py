@@ -7,9 +7,10 @@ that found nothing to read has not shown that no log call leaks personal data.
 from __future__ import annotations
 
 from readiness.gate.model import Check, CheckResult, CheckStatus, Gate, GateContext
+from readiness.lint_reports.recorder import record_in_gate
 from readiness.logcheck import service
 from readiness.logcheck.lint import Severity
-from readiness.logcheck.reports import SERVICE_NAME, ReportRecorder
+from readiness.logcheck.reports import SERVICE_NAME
 
 REMEDIATION = (
     "Run `readiness logs lint` and apply each finding's fix, or suppress a finding you have "
@@ -51,10 +52,9 @@ class NoPiiInLogCallsCheck:
             )
         threshold = Severity.parse(config.fail_on)
         failing = report.failing(threshold)
-        recorder: ReportRecorder | None = context.services.get(SERVICE_NAME)
-        if recorder is not None:
-            failed = service.fails(report, threshold)
-            recorder.record(report, fail_on=threshold.label, failed=failed, at=context.clock.now())
+        record_in_gate(
+            context, SERVICE_NAME, report, threshold, failed=service.fails(report, threshold)
+        )
         evidence = {
             "files": report.files,
             "findings": [f.as_dict() for f in failing[:SHOWN]],

@@ -9,11 +9,11 @@ Findings and files that could not be linted are JSON arrays read whole with thei
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import ClassVar
 
 from sqlalchemy.engine import Engine
 
+from readiness.lint_reports.recorder import Contents
 from readiness.lint_reports.recorder import ReportRecorder as _Recorder
 from readiness.lint_reports.store import HISTORY, ReportStore
 from readiness.lint_reports.store import StoredReport as _Stored
@@ -26,7 +26,6 @@ __all__ = [
     "SERVICE_NAME",
     "ReportRecorder",
     "StoredReport",
-    "insert_report",
     "list_reports",
     "log_reports",
 ]
@@ -48,34 +47,6 @@ REPORTS = ReportStore("log_reports", StoredReport)
 log_reports = REPORTS.table
 
 
-def insert_report(
-    engine: Engine,
-    project: str,
-    report: LintReport,
-    *,
-    source: str,
-    fail_on: str,
-    failed: bool,
-    at: datetime,
-) -> int:
-    """Store ``report`` of ``project``; its id."""
-    return REPORTS.insert(
-        engine,
-        project,
-        source=source,
-        fail_on=fail_on,
-        failed=failed,
-        counts={
-            "files": report.files,
-            "suppressed": report.suppressed,
-            "total": len(report.findings),
-        },
-        findings=[f.as_dict() for f in report.findings[:MAX_STORED]],
-        errors=[e.as_dict() for e in report.errors[:MAX_STORED]],
-        at=at,
-    )
-
-
 def list_reports(engine: Engine, project: str, *, limit: int = HISTORY) -> list[StoredReport]:
     """The newest ``limit`` reports of ``project``, newest first."""
     return REPORTS.list(engine, project, limit=limit)
@@ -86,14 +57,15 @@ class ReportRecorder(_Recorder[LintReport]):
     """Stores log-lint reports of ``project`` (the gate check finds it in its services)."""
 
     actor: ClassVar[str] = "logcheck"
+    reports: ClassVar[ReportStore[StoredReport]] = REPORTS
 
-    def insert(self, report: LintReport, *, fail_on: str, failed: bool, at: datetime) -> int:
-        return insert_report(
-            self.stores.state,
-            self.project,
-            report,
-            source=self.source,
-            fail_on=fail_on,
-            failed=failed,
-            at=at,
-        )
+    def contents(self, report: LintReport) -> Contents:
+        return {
+            "counts": {
+                "files": report.files,
+                "suppressed": report.suppressed,
+                "total": len(report.findings),
+            },
+            "findings": [f.as_dict() for f in report.findings[:MAX_STORED]],
+            "errors": [e.as_dict() for e in report.errors[:MAX_STORED]],
+        }

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from readiness.lint_reports.api import add_reports_route
+from readiness.lint_reports.api import add_reports_route, lint_answer
 from readiness.migrations import service
 from readiness.migrations.reports import REPORTS
 from readiness.web.deps import Principal, get_settings, require_writer
@@ -47,11 +47,7 @@ def lint(request: Request, who: Writer, body: LintRequest) -> dict[str, Any]:
     )
     report = service.lint_texts({f.name: f.text for f in body.files}, options)
     threshold = Severity.parse(body.fail_on or config.fail_on)
-    return {
-        **report.as_dict(),
-        "fail_on": threshold.label,
-        "failed": service.fails(report, threshold),
-    }
+    return lint_answer(report, threshold, failed=service.fails(report, threshold))
 
 
 add_reports_route(router, REPORTS)

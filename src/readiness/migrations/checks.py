@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from readiness.gate.model import Check, CheckResult, CheckStatus, Gate, GateContext
+from readiness.lint_reports.recorder import record_in_gate
 from readiness.migrations import service
 from readiness.migrations.model import Severity
-from readiness.migrations.reports import SERVICE_NAME, ReportRecorder
+from readiness.migrations.reports import SERVICE_NAME
 
 REMEDIATION = (
     "Run `readiness migrations lint` and apply each finding's safe alternative, or suppress a "
@@ -37,10 +38,9 @@ class MigrationLintCheck:
         report = service.lint(paths, service.options_from(config))
         threshold = Severity.parse(config.fail_on)
         failing = report.failing(threshold)
-        recorder: ReportRecorder | None = context.services.get(SERVICE_NAME)
-        if recorder is not None:
-            failed = service.fails(report, threshold)
-            recorder.record(report, fail_on=threshold.label, failed=failed, at=context.clock.now())
+        record_in_gate(
+            context, SERVICE_NAME, report, threshold, failed=service.fails(report, threshold)
+        )
         evidence = {
             "files": report.files,
             "statements": report.statements,

@@ -10,11 +10,11 @@ The findings and unparseable files are a JSON array read whole with their report
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import ClassVar
 
 from sqlalchemy.engine import Engine
 
+from readiness.lint_reports.recorder import Contents
 from readiness.lint_reports.recorder import ReportRecorder as _Recorder
 from readiness.lint_reports.store import HISTORY, ReportStore
 from readiness.lint_reports.store import StoredReport as _Stored
@@ -27,7 +27,6 @@ __all__ = [
     "SOURCES",
     "ReportRecorder",
     "StoredReport",
-    "insert_report",
     "list_reports",
     "migration_reports",
 ]
@@ -54,36 +53,6 @@ REPORTS = ReportStore("migration_reports", StoredReport)
 migration_reports = REPORTS.table
 
 
-def insert_report(
-    engine: Engine,
-    project: str,
-    report: LintReport,
-    *,
-    source: str,
-    fail_on: str,
-    failed: bool,
-    at: datetime,
-    root: str = "",
-) -> int:
-    """Store ``report`` of ``project`` (file names relative to ``root``); its id."""
-    prefix = root.rstrip("/") + "/" if root else ""
-    return REPORTS.insert(
-        engine,
-        project,
-        source=source,
-        fail_on=fail_on,
-        failed=failed,
-        counts={
-            "files": report.files,
-            "statements": report.statements,
-            "suppressed": report.suppressed,
-        },
-        findings=[{**f.as_dict(), "file": f.file.removeprefix(prefix)} for f in report.findings],
-        errors=[{**e.as_dict(), "file": e.file.removeprefix(prefix)} for e in report.errors],
-        at=at,
-    )
-
-
 def list_reports(engine: Engine, project: str, *, limit: int = HISTORY) -> list[StoredReport]:
     """The newest ``limit`` reports of ``project``, newest first."""
     return REPORTS.list(engine, project, limit=limit)
@@ -94,17 +63,20 @@ class ReportRecorder(_Recorder[LintReport]):
     """Stores migration-lint reports of ``project`` (the gate check finds it in its services)."""
 
     actor: ClassVar[str] = "migrations"
+    reports: ClassVar[ReportStore[StoredReport]] = REPORTS
 
     root: str = ""  # the project directory: stored file names are relative to it
 
-    def insert(self, report: LintReport, *, fail_on: str, failed: bool, at: datetime) -> int:
-        return insert_report(
-            self.stores.state,
-            self.project,
-            report,
-            source=self.source,
-            fail_on=fail_on,
-            failed=failed,
-            at=at,
-            root=self.root,
-        )
+    def contents(self, report: LintReport) -> Contents:
+        prefix = self.root.rstrip("/") + "/" if self.root else ""
+        return {
+            "counts": {
+                "files": report.files,
+                "statements": report.statements,
+                "suppressed": report.suppressed,
+            },
+            "findings": [
+                {**f.as_dict(), "file": f.file.removeprefix(prefix)} for f in report.findings
+            ],
+            "errors": [{**e.as_dict(), "file": e.file.removeprefix(prefix)} for e in report.errors],
+        }

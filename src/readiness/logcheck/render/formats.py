@@ -6,7 +6,13 @@ import json
 from typing import Any
 
 from readiness import __version__
-from readiness._common.annotations import github_command, lint_sarif_log, sarif_location
+from readiness._common.annotations import (
+    github_command,
+    github_errors,
+    lint_sarif_log,
+    sarif_location,
+    sarif_notifications,
+)
 from readiness._common.severity import GITHUB_LEVEL, SARIF_LEVEL
 from readiness.logcheck.lint import RULES, LintReport
 
@@ -38,14 +44,7 @@ def sarif(report: LintReport) -> dict[str, Any]:
         }
         for rid in ids
     ]
-    notifications = [
-        {
-            "level": "error",
-            "message": {"text": e.reason},
-            "locations": [sarif_location(e.file, e.line, e.column)],
-        }
-        for e in report.errors
-    ]
+    notifications = sarif_notifications(report.errors)
     return lint_sarif_log("readiness-logs-lint", __version__, rules, results, notifications)
 
 
@@ -68,15 +67,5 @@ def github(report: LintReport) -> str:
                 message=message,
             )
         )
-    for e in report.errors:
-        out.append(
-            github_command(
-                "error",
-                file=e.file,
-                line=max(e.line, 1),
-                column=max(e.column, 1),
-                title="not linted",
-                message=e.reason,
-            )
-        )
+    out += github_errors(report.errors, "not linted")
     return "\n".join(out) + ("\n" if out else "")

@@ -6,7 +6,13 @@ import json
 from typing import Any
 
 from readiness import __version__
-from readiness._common.annotations import github_command, lint_sarif_log, sarif_location
+from readiness._common.annotations import (
+    github_command,
+    github_errors,
+    lint_sarif_log,
+    sarif_location,
+    sarif_notifications,
+)
 from readiness._common.severity import GITHUB_LEVEL, SARIF_LEVEL
 from readiness.migrations.model import LintReport, Severity
 from readiness.migrations.rules import RULES
@@ -34,14 +40,7 @@ def sarif(report: LintReport) -> dict[str, Any]:
                 },
             }
         )
-    notifications = [
-        {
-            "level": "error",
-            "message": {"text": e.reason},
-            "locations": [sarif_location(e.file, max(e.line, 1), max(e.column, 1))],
-        }
-        for e in report.errors
-    ]
+    notifications = sarif_notifications(report.errors)
     rules = [
         {
             "id": rid,
@@ -73,17 +72,7 @@ def github(report: LintReport) -> str:
                 message=f.message,
             )
         )
-    for e in report.errors:
-        out.append(
-            github_command(
-                "error",
-                file=e.file,
-                line=max(e.line, 1),
-                column=max(e.column, 1),
-                title="unparseable",
-                message=e.reason,
-            )
-        )
+    out += github_errors(report.errors, "unparseable")
     return "\n".join(out) + ("\n" if out else "")
 
 
