@@ -3,10 +3,20 @@ start another one, and SARIF locations count from 1."""
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from readiness._common.annotations import github_command, sarif_location
+from readiness._common.annotations import (
+    github_command,
+    github_errors,
+    lint_sarif_log,
+    sarif_location,
+    sarif_log,
+    sarif_notifications,
+)
+from readiness.logcheck.lint import SourceError
 
 
 def test_a_command_escapes_what_github_reads_as_syntax() -> None:
@@ -45,3 +55,52 @@ def test_a_location_counts_from_one_and_keeps_an_end_past_its_start() -> None:
         "endColumn": 9,
     }
     assert "endColumn" not in sarif_location("a.py", 4, 9, 9)["physicalLocation"]["region"]
+
+
+def test_the_sarif_envelope_keeps_the_run_properties_in_the_order_given() -> None:
+    log = sarif_log({"name": "t"}, automationDetails={"id": "a/"}, invocations=[], results=[])
+    assert json.dumps(log) == (
+        '{"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", '
+        '"runs": [{"tool": {"driver": {"name": "t"}}, "automationDetails": {"id": "a/"}, '
+        '"invocations": [], "results": []}]}'
+    )
+
+
+def test_a_linter_run_with_unreadable_files_did_not_execute_successfully() -> None:
+    note = {"level": "error", "message": {"text": "cannot be read"}}
+    clean = lint_sarif_log("lint", "1.0", [], [], [])["runs"][0]
+    broken = lint_sarif_log("lint", "1.0", [], [], [note])["runs"][0]
+    assert (list(clean), clean["tool"]["driver"]) == (
+        ["tool", "results", "invocations"],
+        {
+            "name": "lint",
+            "version": "1.0",
+            "informationUri": "https://github.com/readiness/readiness",
+            "rules": [],
+        },
+    )
+    assert (clean["invocations"], broken["invocations"]) == (
+        [{"executionSuccessful": True, "toolExecutionNotifications": []}],
+        [{"executionSuccessful": False, "toolExecutionNotifications": [note]}],
+    )
+
+
+def test_unlinted_files_become_error_commands_and_tool_notifications() -> None:
+    bad = SourceError("app/x.py", 0, 0, "cannot be read (No such file)")
+    assert github_errors([bad], "not linted") == [
+        "::error file=app/x.py,line=1,col=1,title=not linted::cannot be read (No such file)"
+    ]
+    assert sarif_notifications([bad]) == [
+        {
+            "level": "error",
+            "message": {"text": "cannot be read (No such file)"},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": "app/x.py"},
+                        "region": {"startLine": 1, "startColumn": 1},
+                    }
+                }
+            ],
+        }
+    ]

@@ -43,6 +43,30 @@ def test_a_documented_command_works_when_pasted(command: str) -> None:
     assert (done.returncode in {0, 1}, done.stderr) == (True, "")
 
 
+def piped_commands() -> list[str]:
+    """The page's ``... | readiness logs lint ... -`` commands (source on stdin)."""
+    page = (ROOT / "docs" / "logs-lint.md").read_text(encoding="utf-8")
+    return [c for c in shell_commands(page, "cat") if "| readiness logs lint " in c]
+
+
+def test_the_page_pipes_source_into_the_linter_twice() -> None:
+    assert len(piped_commands()) == 2
+
+
+@pytest.mark.parametrize("command", piped_commands())
+def test_a_documented_pipe_works_when_pasted(command: str) -> None:
+    source, _, lint = command.partition(" | ")
+    argv = shlex.split(lint)
+    done = subprocess.run(
+        [str(READINESS), *argv[1:]],
+        cwd=ROOT,
+        input=(ROOT / shlex.split(source)[1]).read_bytes(),
+        capture_output=True,
+        check=False,
+    )
+    assert (done.returncode in {0, 1}, done.stderr, done.stdout != b"") == (True, b"", True)
+
+
 def test_the_leaking_example_of_the_docs_exits_1() -> None:
     done = subprocess.run(
         [str(READINESS), "logs", "lint", "tests/logcheck/golden/pii_name.pysrc"],

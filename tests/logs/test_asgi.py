@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import warnings
 from collections.abc import Callable
@@ -9,6 +10,8 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.exceptions import StarletteDeprecationWarning
 
 with warnings.catch_warnings():
@@ -16,8 +19,10 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from readiness import logs
+from readiness.logs import override
 from readiness.logs.asgi import RequestLogging, parse_traceparent
-from tests.logs.conftest import Captured, Configure
+from readiness.logs.sampling import sample_fraction
+from tests.logs.conftest import Captured, Configure, fixed_clock
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT = "00f067aa0ba902b7"
@@ -137,3 +142,106 @@ def test_the_context_does_not_leak_between_requests(configure: Configure) -> Non
     client.post("/orders/a", json={}, headers={"traceparent": f"00-{TRACE}-{PARENT}-01"})
     logs.get_logger().info("after")
     assert "trace_id" not in out.records()[-1]
+
+
+# --- a request under a debug grant keeps its summary line ---------------------------------
+
+KEY = override.derive_key(b"k" * 32)
+NOW = 1_700_000_000
+GRANT, _ = override.issue_grant(KEY, subject="alice#3", level="debug", now=NOW, grant_id="g-1")
+#: Sampled out at rate 0.5 (its place is 0.878...); TRACE is kept (0.224...).
+DROPPED = "00000000000000000000000000000001"
+
+
+def _configured(rate: float) -> Captured:
+    """As the ``configure`` fixture (which a Hypothesis test cannot take) at sampling ``rate``."""
+    stream = io.StringIO()
+    logs.configure(
+        service="order-service",
+        environment="test",
+        version="v2.14.3",
+        clock=fixed_clock,
+        stream=stream,
+        sample_rate=rate,
+    )
+    return Captured(stream)
+
+
+def _granted_client() -> TestClient:
+    app = FastAPI()
+
+    @app.get("/orders/{order_id}")
+    def show(order_id: str) -> dict[str, str]:
+        logs.get_logger().debug("cache miss")
+        return {}
+
+    app.add_middleware(override.DebugOverride, key=KEY, clock=lambda: NOW + 10.0)
+    app.add_middleware(RequestLogging, clock=_ticks(), token_hex=_ids())
+    return TestClient(app)
+
+
+def _headers(trace_id: str, *, granted: bool) -> dict[str, str]:
+    headers = {"traceparent": f"00-{trace_id}-{PARENT}-01", "X-Request-ID": "req-1"}
+    if granted:
+        headers |= {"X-Log-Level": "debug", "X-Debug-Grant": GRANT}
+    return headers
+
+
+def _summary_line(trace_id: str, extra: str = "") -> str:
+    return (
+        '{"timestamp":"2025-03-15T14:23:01.123Z","level":"info","service":"order-service",'
+        f'"environment":"test","version":"v2.14.3","trace_id":"{trace_id}",'
+        f'"span_id":"0000000000000001","request_id":"req-1","parent_span_id":"{PARENT}",'
+        '"action":"http.request","message":"http.request","duration_ms":42.5,'
+        f'"http_method":"GET","http_route":"/orders/{{order_id}}","http_status":200{extra}}}'
+    )
+
+
+def test_a_sampled_out_request_keeps_its_summary_line_under_a_debug_grant(
+    configure: Configure,
+) -> None:
+    assert (sample_fraction(DROPPED) >= 0.5, sample_fraction(TRACE) < 0.5) == (True, True)
+    granted = configure(sample_rate=0.5)
+    _granted_client().get("/orders/o-1", headers=_headers(DROPPED, granted=True))
+    plain = configure(sample_rate=0.5)
+    _granted_client().get("/orders/o-1", headers=_headers(DROPPED, granted=False))
+    assert [r["message"] for r in _ours(granted)] == ["log.override", "cache miss", "http.request"]
+    assert [r for r in granted.text.splitlines() if '"http.request"' in r] == [
+        _summary_line(DROPPED)
+    ]
+    assert _ours(plain) == []
+
+
+def test_a_kept_request_records_the_rate_without_a_grant_and_not_under_one(
+    configure: Configure,
+) -> None:
+    granted = configure(sample_rate=0.5)
+    _granted_client().get("/orders/o-1", headers=_headers(TRACE, granted=True))
+    plain = configure(sample_rate=0.5)
+    _granted_client().get("/orders/o-1", headers=_headers(TRACE, granted=False))
+    assert [r for r in granted.text.splitlines() if '"http.request"' in r] == [_summary_line(TRACE)]
+    assert [r for r in plain.text.splitlines() if '"http.request"' in r] == [
+        _summary_line(TRACE, ',"sample_rate":0.5')
+    ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(trace_id=st.from_regex(r"[0-9a-f]{32}", fullmatch=True), rate=st.sampled_from([0.1, 0.5]))
+def test_under_a_grant_the_summary_line_is_kept_for_every_trace_id(
+    trace_id: str, rate: float
+) -> None:
+    if trace_id == "0" * 32:  # not a valid traceparent: a new trace would be made
+        return
+    try:
+        granted = _configured(rate)
+        _granted_client().get("/orders/o-1", headers=_headers(trace_id, granted=True))
+        plain = _configured(rate)
+        _granted_client().get("/orders/o-1", headers=_headers(trace_id, granted=False))
+    finally:
+        logs.reset()
+    summaries = [
+        [r["trace_id"] for r in _ours(out) if r.get("action") == "http.request"]
+        for out in (granted, plain)
+    ]
+    kept = sample_fraction(trace_id) < rate
+    assert summaries == [[trace_id], [trace_id] if kept else []]

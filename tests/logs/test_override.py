@@ -276,8 +276,13 @@ def test_the_lines_of_a_granted_request_are_never_sampled_out(configure: Configu
     out = configure(sample_rate=0.0)
     asyncio.run(_get(_app(), ("/orders", {"X-Log-Level": "debug", "X-Debug-Grant": TOKEN})))
     asyncio.run(_get(_app(), ("/orders", {})))
-    # (RequestLogging's summary line is written outside DebugOverride: it is sampled as usual)
-    assert _messages(out) == [("info", "log.override"), ("debug", "cache miss"), ("info", "listed")]
+    # the summary line too (tests/logs/test_asgi.py); the request without a grant loses all
+    assert _messages(out) == [
+        ("info", "log.override"),
+        ("debug", "cache miss"),
+        ("info", "listed"),
+        ("info", "http.request"),
+    ]
     assert not any("sample_rate" in r for r in out.records())
 
 

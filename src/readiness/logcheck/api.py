@@ -12,25 +12,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from readiness.lint_reports.api import add_reports_route, lint_answer
 from readiness.logcheck import service
 from readiness.logcheck.lint import Severity
-from readiness.logcheck.reports import HISTORY, list_reports
-from readiness.web.deps import (
-    CurrentProject,
-    Principal,
-    get_settings,
-    get_stores,
-    require_reader,
-    require_writer,
-)
+from readiness.logcheck.reports import REPORTS
+from readiness.web.deps import Principal, get_settings, require_writer
 
 router = APIRouter(prefix="/logs", tags=["logs"])
 Writer = Annotated[Principal, Depends(require_writer)]
-Reader = Annotated[Principal, Depends(require_reader)]
-MAX_REPORTS = 100
 MAX_FILES = 500
 MAX_SOURCE = 1 << 20  # characters per file
 MAX_RULES = 20
@@ -54,20 +46,7 @@ def lint(request: Request, who: Writer, body: LintRequest) -> dict[str, Any]:
     options = service.options_from(config, disable=body.disable)
     report = service.lint_texts([(f.path, f.source) for f in body.files], options)
     threshold = Severity.parse(body.fail_on or config.fail_on)
-    return {
-        **report.as_dict(),
-        "fail_on": threshold.label,
-        "failed": service.fails(report, threshold),
-    }
+    return lint_answer(report, threshold, failed=service.fails(report, threshold))
 
 
-@router.get("/reports")
-def reports(
-    request: Request,
-    _who: Reader,
-    project: CurrentProject,
-    limit: Annotated[int, Query(ge=1, le=MAX_REPORTS)] = HISTORY,
-) -> dict[str, Any]:
-    """The newest ``limit`` stored lint reports of the project, newest first."""
-    found = list_reports(get_stores(request).state, project.name, limit=limit)
-    return {"project": project.name, "reports": [r.as_dict() for r in found]}
+add_reports_route(router, REPORTS)

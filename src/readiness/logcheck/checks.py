@@ -7,15 +7,16 @@ that found nothing to read has not shown that no log call leaks personal data.
 from __future__ import annotations
 
 from readiness.gate.model import Check, CheckResult, CheckStatus, Gate, GateContext
+from readiness.lint_reports.recorder import record_in_gate
+from readiness.lint_reports.verdict import lint_verdict
 from readiness.logcheck import service
 from readiness.logcheck.lint import Severity
-from readiness.logcheck.reports import SERVICE_NAME, ReportRecorder
+from readiness.logcheck.reports import SERVICE_NAME
 
 REMEDIATION = (
     "Run `readiness logs lint` and apply each finding's fix, or suppress a finding you have "
     'checked with `# readiness: allow RULE reason="..."`'
 )
-SHOWN = 10
 
 
 class NoPiiInLogCallsCheck:
@@ -50,41 +51,17 @@ class NoPiiInLogCallsCheck:
                 missing_evidence=True,
             )
         threshold = Severity.parse(config.fail_on)
-        failing = report.failing(threshold)
-        recorder: ReportRecorder | None = context.services.get(SERVICE_NAME)
-        if recorder is not None:
-            failed = service.fails(report, threshold)
-            recorder.record(report, fail_on=threshold.label, failed=failed, at=context.clock.now())
-        evidence = {
-            "files": report.files,
-            "findings": [f.as_dict() for f in failing[:SHOWN]],
-            "errors": [e.as_dict() for e in report.errors[:SHOWN]],
-            "suppressed": report.suppressed,
-        }
-        if report.errors:
-            first = report.errors[0]
-            return CheckResult(
-                CheckStatus.FAIL,
-                f"{len(report.errors)} file(s) cannot be read or parsed "
-                f"(first: {first.file}:{first.line}:{first.column}: {first.reason})",
-                evidence,
-                remediation=REMEDIATION,
-            )
-        if failing:
-            first_f = failing[0]
-            return CheckResult(
-                CheckStatus.FAIL,
-                f"{len(failing)} finding(s) at or above {threshold.label} in {report.files} "
-                f"file(s) (first: {first_f.file}:{first_f.line} {first_f.rule} {first_f.name})",
-                evidence,
-                remediation=REMEDIATION,
-            )
-        below = len(report.findings)
-        return CheckResult(
-            CheckStatus.WARN if below else CheckStatus.PASS,
-            f"{report.files} file(s): "
-            + (f"{below} finding(s) below {threshold.label}" if below else "no findings"),
-            evidence,
+        record_in_gate(
+            context, SERVICE_NAME, report, threshold, failed=service.fails(report, threshold)
+        )
+        return lint_verdict(
+            report,
+            threshold,
+            counts={},
+            unlinted="file(s)",
+            first=lambda f: f"{f.file}:{f.line} {f.rule} {f.name}",
+            scope=f"{report.files} file(s)",
+            remediation=REMEDIATION,
         )
 
 

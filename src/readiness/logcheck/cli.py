@@ -15,9 +15,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from readiness.console import state
+from readiness.lint_reports.cli import fail_on_option, format_option, record_option
 
 if TYPE_CHECKING:
+    from readiness._common.clock import Clock
+    from readiness.config import Settings
     from readiness.logcheck.lint import LintReport
+    from readiness.logcheck.reports import ReportRecorder
+    from readiness.storage.engine import Stores
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -33,22 +38,22 @@ def lint_cmd(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Python files or directories (default: [tool.readiness.logs] lint_paths, "
-            "else src/, else the packages at the project's root)."
+            help="Python files or directories, or - for source on stdin (default: "
+            "[tool.readiness.logs] lint_paths, else src/, else the packages at the project's "
+            "root)."
         ),
     ] = None,
-    fmt: Annotated[
-        str,
-        typer.Option("--format", "-f", help="text, json, sarif or github (default: text)."),
-    ] = "text",
-    fail_on: Annotated[
+    stdin_filename: Annotated[
         str | None,
         typer.Option(
-            "--fail-on",
-            help="Exit 1 on findings at or above: info, warning, error (default: from config, "
-            "error).",
+            "--stdin-filename",
+            metavar="NAME",
+            help="The file name findings give the source read from stdin; implies - "
+            "(default: <stdin>).",
         ),
     ] = None,
+    fmt: Annotated[str, format_option(FORMATS)] = "text",
+    fail_on: Annotated[str | None, fail_on_option("from config, error")] = None,
     disable: Annotated[
         list[str] | None,
         typer.Option(
@@ -58,27 +63,37 @@ def lint_cmd(
         ),
     ] = None,
     record: Annotated[
-        bool,
-        typer.Option(
-            "--record",
-            help="Store the report in the project's database (the /logs page shows it).",
-        ),
+        bool, record_option("the project's database (the /logs page shows it)")
     ] = False,
 ) -> None:
     """Lint log calls; exit 1 on findings at or above --fail-on, 2 on unreadable input."""
-    from readiness.console import fail_usage
+    from readiness.lint_reports.cli import check_format, finish, threshold
     from readiness.logcheck import service
-    from readiness.logcheck.lint import Severity
     from readiness.logcheck.render import RENDERERS
 
-    if fmt not in FORMATS:
-        raise fail_usage(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
+    check_format(fmt, FORMATS)
     settings = state(ctx).settings
-    config = settings.logs
-    try:
-        threshold = Severity.parse(fail_on or config.fail_on)
-    except ValueError as exc:
-        raise fail_usage(f"--fail-on: {exc}") from None
+    fails_at = threshold(fail_on, settings.logs.fail_on)
+    stdin = stdin_filename is not None or any(str(p) == "-" for p in paths or ())
+    if stdin:
+        report = _lint_stdin(paths or [], stdin_filename, disable or [], settings)
+    else:
+        report = _lint_paths(paths or [], disable or [], settings)
+    failed = service.fails(report, fails_at)
+    finish(
+        ctx,
+        report,
+        RENDERERS[fmt](report),
+        fails_at,
+        failed=failed,
+        record=_recorder if record else None,
+    )
+
+
+def _lint_paths(paths: list[Path], disable: list[str], settings: Settings) -> LintReport:
+    from readiness.console import fail_usage
+    from readiness.logcheck import service
+
     targets: list[str | Path] = list(paths or service.configured_paths(settings))
     if not targets:
         raise fail_usage(
@@ -88,37 +103,43 @@ def lint_cmd(
     missing = [str(t) for t in targets if not Path(t).exists()]
     if missing:
         raise fail_usage(f"{missing[0]}: no such file or directory")
-    options = service.options_from(config, disable=disable or ())
-    report = service.lint(targets, options, base=Path.cwd(), root=settings.root)
-    sys.stdout.write(RENDERERS[fmt](report))
-    unreadable = [e for e in report.errors if e.unreadable]
-    if unreadable:
-        raise fail_usage(f"{unreadable[0].file}: {unreadable[0].reason}")
-    failed = service.fails(report, threshold)
-    if record:
-        _record(ctx, report, threshold.label, failed=failed)
-    if failed:
-        raise typer.Exit(1)
+    options = service.options_from(settings.logs, disable=disable)
+    return service.lint(targets, options, base=Path.cwd(), root=settings.root)
 
 
-def _record(ctx: typer.Context, report: LintReport, fail_on: str, *, failed: bool) -> None:
+def _lint_stdin(
+    paths: list[Path], stdin_filename: str | None, disable: list[str], settings: Settings
+) -> LintReport:
+    """``logs lint -``: the module on stdin, named ``--stdin-filename`` (as a path given on the
+    command line is shown: relative to the working directory or the project root)."""
     from readiness.console import fail_usage
-    from readiness.logcheck.reports import ReportRecorder
-    from readiness.storage import open_stores
+    from readiness.logcheck import service
 
-    cli = state(ctx)
-    settings = cli.settings
-    if settings.is_remote:
+    others = [str(p) for p in paths if str(p) != "-"]
+    if others:
         raise fail_usage(
-            "--record stores the report in the local database; it is not available with a "
-            "server url set (run it where the project's database is)"
+            f"{others[0]}: - (or --stdin-filename) lints the source on stdin and takes no other "
+            "PATH; run it once for stdin and once for the paths"
         )
-    stores = open_stores(settings)
+    if stdin_filename == "":
+        raise fail_usage("--stdin-filename: expected a file name, got an empty one")
+    name = (
+        service.STDIN_NAME
+        if stdin_filename is None
+        else service.shown_path(Path(stdin_filename), Path.cwd(), settings.root)
+    )
+    options = service.options_from(settings.logs, disable=disable)
     try:
-        recorder = ReportRecorder(stores, settings.project, cli.clock, source="cli")
-        recorder.record(report, fail_on=fail_on, failed=failed, at=cli.clock.now())
-    finally:
-        stores.dispose()
+        data = sys.stdin.buffer.read()
+    except OSError as exc:
+        raise fail_usage(f"{name}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    return service.lint_bytes(data, name, options)
+
+
+def _recorder(stores: Stores, settings: Settings, clock: Clock) -> ReportRecorder:
+    from readiness.logcheck.reports import ReportRecorder
+
+    return ReportRecorder(stores, settings.project, clock, source="cli")
 
 
 @app.command("rules")

@@ -10,9 +10,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from readiness.lint_reports.pages import report_history
 from readiness.logcheck.lint import RULES, Finding, LintOptions, Severity, lint_source
-from readiness.logcheck.reports import HISTORY, list_reports
-from readiness.web.deps import CurrentProject, Principal, get_stores, require_reader
+from readiness.logcheck.reports import REPORTS
+from readiness.web.deps import CurrentProject, Principal, require_reader
 from readiness.web.pages import DashboardPage, render
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -49,13 +50,10 @@ def _router() -> APIRouter:
 
     @router.get("")
     def logs_page(request: Request, who: Reader, project: CurrentProject) -> Response:
-        stored = list_reports(get_stores(request).state, project.name, limit=HISTORY)
         context: dict[str, Any] = {
             "rules": catalogue(),
             "fails_at": Severity.ERROR.label,
-            "project": project.name,
-            "latest": stored[0] if stored else None,
-            "history": stored,
+            **report_history(request, project.name, REPORTS),
         }
         return render(request, "logcheck/rules.html", context)
 

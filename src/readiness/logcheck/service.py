@@ -137,6 +137,25 @@ def lint(
     return report
 
 
+#: The name findings give the source read from stdin when ``--stdin-filename`` names none.
+STDIN_NAME = "<stdin>"
+
+
+def lint_bytes(data: bytes, name: str, options: LintOptions) -> LintReport:
+    """Lint one module's bytes (``logs lint -``: what stdin held) under the name ``name``.
+
+    Treated as a file of that name would be: text that does not decode or parse is the report's
+    error (the run fails, exit 1), not an exception. No bytes at all is nothing to lint, as a
+    directory without a Python file: a report of 0 files."""
+    if not data:
+        return LintReport()
+    try:
+        source = decode(data)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        return LintReport(files=1, errors=[SourceError(name, 1, 1, f"cannot be decoded: {exc}")])
+    return _lint_texts([(name, source)], options)
+
+
 def lint_texts(files: Iterable[tuple[str, str]], options: LintOptions) -> LintReport:
     """Lint uploaded ``(path, source)`` pairs; nothing is read from disk."""
     return _lint_texts(list(files), options)

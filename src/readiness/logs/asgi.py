@@ -9,10 +9,17 @@ For each HTTP request it clears the request-scoped context, binds ``trace_id`` (
 sent one, and ``request_id`` (from ``X-Request-ID`` when it is a short token, else new); then,
 when the response has started, writes one ``http.request`` line with the method, the route
 template (``/orders/{order_id}``, not the path with its ids), the status and ``duration_ms``.
+
+The summary line is written in the request's context as it stood when the response started, so
+what the request's handling set for its own lines holds for it too: a request under a debug
+grant (``DebugOverride``, added inside this middleware) keeps its summary line whatever the
+sampling rate, as it keeps its other lines. The grant's middleware has left that context by the
+time the app returns; the line is written after.
 """
 
 from __future__ import annotations
 
+import contextvars
 import re
 import secrets
 import time
@@ -100,16 +107,21 @@ class RequestLogging:
         structlog.contextvars.bind_contextvars(**fields)
         started = self.clock()
         status: list[int] = []
+        handling: list[contextvars.Context] = []
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status.append(int(message["status"]))
+                handling.append(contextvars.copy_context())
             await send(message)
 
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            self._summary(scope, status[0] if status else 500, self.clock() - started)
+            seconds = self.clock() - started
+            # Without a response (the app raised) the line is an ERROR one: never sampled.
+            context = handling[0] if handling else contextvars.copy_context()
+            context.run(self._summary, scope, status[0] if status else 500, seconds)
             structlog.contextvars.clear_contextvars()
 
     def _summary(self, scope: Scope, status: int, seconds: float) -> None:

@@ -10,26 +10,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from readiness.lint_reports.api import add_reports_route, lint_answer
 from readiness.migrations import service
-from readiness.migrations.reports import HISTORY, list_reports
-from readiness.web.deps import (
-    CurrentProject,
-    Principal,
-    get_settings,
-    get_stores,
-    require_reader,
-    require_writer,
-)
+from readiness.migrations.reports import REPORTS
+from readiness.web.deps import Principal, get_settings, require_writer
 
 router = APIRouter(prefix="/migrations", tags=["migrations"])
 Writer = Annotated[Principal, Depends(require_writer)]
-Reader = Annotated[Principal, Depends(require_reader)]
 MAX_FILES = 1000
 MAX_TEXT = 4 << 20
-MAX_REPORTS = 100
 
 
 class MigrationText(BaseModel):
@@ -55,20 +47,7 @@ def lint(request: Request, who: Writer, body: LintRequest) -> dict[str, Any]:
     )
     report = service.lint_texts({f.name: f.text for f in body.files}, options)
     threshold = Severity.parse(body.fail_on or config.fail_on)
-    return {
-        **report.as_dict(),
-        "fail_on": threshold.label,
-        "failed": service.fails(report, threshold),
-    }
+    return lint_answer(report, threshold, failed=service.fails(report, threshold))
 
 
-@router.get("/reports")
-def reports(
-    request: Request,
-    _who: Reader,
-    project: CurrentProject,
-    limit: Annotated[int, Query(ge=1, le=MAX_REPORTS)] = HISTORY,
-) -> dict[str, Any]:
-    """The newest ``limit`` stored lint reports of the project, newest first."""
-    found = list_reports(get_stores(request).state, project.name, limit=limit)
-    return {"project": project.name, "reports": [r.as_dict() for r in found]}
+add_reports_route(router, REPORTS)

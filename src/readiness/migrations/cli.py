@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from readiness.console import state
+from readiness.lint_reports.cli import fail_on_option, format_option, record_option
 
 if TYPE_CHECKING:
-    from readiness.migrations.model import LintReport
+    from readiness._common.clock import Clock
+    from readiness.config import Settings
+    from readiness.migrations.reports import ReportRecorder
+    from readiness.storage.engine import Stores
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -31,25 +34,14 @@ def lint_cmd(
             help="Migration files or directories (default: [tool.readiness.migrations] paths)."
         ),
     ] = None,
-    fmt: Annotated[
-        str,
-        typer.Option(
-            "--format", "-f", help="text, json, sarif, github or markdown (default: text)."
-        ),
-    ] = "text",
+    fmt: Annotated[str, format_option(FORMATS)] = "text",
     pg_version: Annotated[
         int | None,
         typer.Option(
             "--pg-version", min=9, max=30, help="Target PostgreSQL major version (default: 15)."
         ),
     ] = None,
-    fail_on: Annotated[
-        str | None,
-        typer.Option(
-            "--fail-on",
-            help="Exit 1 on findings at or above: info, warning, error (default: error).",
-        ),
-    ] = None,
+    fail_on: Annotated[str | None, fail_on_option()] = None,
     since: Annotated[
         str | None,
         typer.Option(
@@ -67,27 +59,19 @@ def lint_cmd(
         ),
     ] = None,
     record: Annotated[
-        bool,
-        typer.Option(
-            "--record",
-            help="Store the report in the project's lint history (the /migrations page shows it).",
-        ),
+        bool, record_option("the project's lint history (the /migrations page shows it)")
     ] = False,
 ) -> None:
     """Lint migrations; exit 1 on findings at or above --fail-on, 2 on unreadable input."""
     from readiness.console import fail_usage
+    from readiness.lint_reports.cli import check_format, finish, threshold
     from readiness.migrations import service
-    from readiness.migrations.model import Severity
     from readiness.migrations.render import RENDERERS
 
-    if fmt not in FORMATS:
-        raise fail_usage(f"--format {fmt}: expected one of {', '.join(FORMATS)}")
+    check_format(fmt, FORMATS)
     settings = state(ctx).settings
     config = settings.migrations
-    try:
-        threshold = Severity.parse(fail_on or config.fail_on)
-    except ValueError as exc:
-        raise fail_usage(f"--fail-on: {exc}") from None
+    fails_at = threshold(fail_on, config.fail_on)
     targets: list[str | Path] = list(paths or service.configured_paths(settings))
     if not targets:
         raise fail_usage(
@@ -97,38 +81,15 @@ def lint_cmd(
         config, pg_version=pg_version, runner_transaction=runner_transaction, since=since
     )
     report = service.lint(targets, options)
-    unreadable = [e for e in report.errors if e.unreadable]
-    sys.stdout.write(RENDERERS[fmt](report))
-    if unreadable:
-        first = unreadable[0]
-        raise fail_usage(f"{first.file}: {first.reason}")
-    failed = service.fails(report, threshold)
-    if record:
-        _record(ctx, report, threshold.label, failed=failed)
-    if failed:
-        raise typer.Exit(1)
+    failed = service.fails(report, fails_at)
+    output = RENDERERS[fmt](report)
+    finish(ctx, report, output, fails_at, failed=failed, record=_recorder if record else None)
 
 
-def _record(ctx: typer.Context, report: LintReport, fail_on: str, *, failed: bool) -> None:
-    from readiness.console import fail_usage
+def _recorder(stores: Stores, settings: Settings, clock: Clock) -> ReportRecorder:
     from readiness.migrations.reports import ReportRecorder
-    from readiness.storage import open_stores
 
-    cli = state(ctx)
-    settings = cli.settings
-    if settings.is_remote:
-        raise fail_usage(
-            "--record stores the report in the local database; it is not available with a "
-            "server url set (run it where the project's database is)"
-        )
-    stores = open_stores(settings)
-    try:
-        recorder = ReportRecorder(
-            stores, settings.project, cli.clock, source="cli", root=str(settings.root)
-        )
-        recorder.record(report, fail_on=fail_on, failed=failed, at=cli.clock.now())
-    finally:
-        stores.dispose()
+    return ReportRecorder(stores, settings.project, clock, source="cli", root=str(settings.root))
 
 
 @app.command("rules")

@@ -3,29 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
-
-class Severity(IntEnum):
-    """How bad a finding is; ``--fail-on`` compares against it."""
-
-    INFO = 1
-    WARNING = 2
-    ERROR = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def parse(cls, text: str) -> Severity:
-        try:
-            return cls[text.strip().upper()]
-        except KeyError:
-            raise ValueError(
-                f"unknown severity {text!r}; expected info, warning or error"
-            ) from None
+from readiness._common.severity import Severity as Severity  # noqa: PLC0414 (re-exported)
 
 
 @dataclass(frozen=True)

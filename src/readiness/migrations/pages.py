@@ -5,13 +5,14 @@ before it. Reports are stored by the merge gate and ``readiness migrations lint 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from readiness.migrations.reports import HISTORY, list_reports
-from readiness.web.deps import CurrentProject, Principal, get_stores, require_reader
+from readiness.lint_reports.pages import report_history
+from readiness.migrations.reports import REPORTS
+from readiness.web.deps import CurrentProject, Principal, require_reader
 from readiness.web.pages import DashboardPage, render
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -23,12 +24,7 @@ def _router() -> APIRouter:
 
     @router.get("")
     def migrations_page(request: Request, who: Reader, project: CurrentProject) -> Response:
-        stored = list_reports(get_stores(request).state, project.name, limit=HISTORY)
-        context: dict[str, Any] = {
-            "project": project.name,
-            "latest": stored[0] if stored else None,
-            "history": stored,
-        }
+        context = report_history(request, project.name, REPORTS)
         return render(request, "migrations/lint.html", context)
 
     return router

@@ -16,12 +16,11 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import readiness
+from readiness._common.annotations import sarif_log as envelope
 from readiness._common.canonical import to_jsonable
 from readiness.gate.model import CheckOutcome, CheckStatus, GateReport
 from readiness.gate.runner import verdict, verdict_reason
 
-SARIF_SCHEMA: Final = "https://json.schemastore.org/sarif-2.1.0.json"
-SARIF_VERSION: Final = "2.1.0"
 INFORMATION_URI: Final = "https://github.com/readiness-dev/readiness"
 
 # (kind, level) per status; SARIF requires level "none" whenever kind is not "fail".
@@ -115,25 +114,18 @@ def sarif_log(report: GateReport) -> dict[str, Any]:
     """The SARIF log of ``report`` as a dict (``render_sarif`` serialises it)."""
     rules = [_rule(o) for o in report.outcomes]
     results = [r for i, o in enumerate(report.outcomes) for r in _results(i, o)]
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": SARIF_VERSION,
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "readiness",
-                        "informationUri": INFORMATION_URI,
-                        "version": readiness.__version__,
-                        "rules": rules,
-                    }
-                },
-                "automationDetails": {"id": f"readiness/gate/{report.gate.value}/"},
-                "invocations": [_invocation(report)],
-                "results": results,
-            }
-        ],
+    driver = {
+        "name": "readiness",
+        "informationUri": INFORMATION_URI,
+        "version": readiness.__version__,
+        "rules": rules,
     }
+    return envelope(
+        driver,
+        automationDetails={"id": f"readiness/gate/{report.gate.value}/"},
+        invocations=[_invocation(report)],
+        results=results,
+    )
 
 
 def render_sarif(report: GateReport) -> str:

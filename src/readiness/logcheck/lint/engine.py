@@ -80,6 +80,11 @@ def _bad_suppressions(path: str, found: list[Suppression]) -> Iterator[Finding]:
 def lint_source(path: str, source: str, options: LintOptions) -> FileResult:
     """Lint one module's text; a syntax error is reported as the file's error."""
     result = FileResult()
+    nul = source.find("\0")
+    if nul >= 0:  # Python 3.11 raises ValueError for it, 3.12 a SyntaxError: one message for both
+        line, column = source.count("\n", 0, nul) + 1, nul - source.rfind("\n", 0, nul)
+        result.error = SourceError(path, line, column, "not valid Python: a NUL byte")
+        return result
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError as exc:

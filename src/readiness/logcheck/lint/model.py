@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any
 
+from readiness._common.severity import Severity as Severity  # noqa: PLC0414 (re-exported)
 from readiness.logs.fields import BASELINE_ORDER, DEFAULT_STACK_FRAMES
 
 #: Files where ``print()`` is expected: tests, scripts, tools (path globs, ``**`` for any depth).
@@ -23,27 +23,6 @@ DEFAULT_PRINT_ALLOWED = (
     "docs/**",
     "__main__.py",
 )
-
-
-class Severity(IntEnum):
-    """How bad a finding is; ``--fail-on`` compares against it."""
-
-    INFO = 1
-    WARNING = 2
-    ERROR = 3
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def parse(cls, text: str) -> Severity:
-        try:
-            return cls[text.strip().upper()]
-        except KeyError:
-            raise ValueError(
-                f"unknown severity {text!r}; expected info, warning or error"
-            ) from None
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,13 @@ from typing import Any
 from readiness import __version__
 from readiness._common.annotations import (
     github_command,
+    github_errors,
+    lint_sarif_log,
     sarif_location,
-    sarif_log,
+    sarif_notifications,
 )
-from readiness.logcheck.lint import RULES, LintReport, Severity
-
-_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+from readiness._common.severity import GITHUB_LEVEL, SARIF_LEVEL
+from readiness.logcheck.lint import RULES, LintReport
 
 
 def json_text(report: LintReport) -> str:
@@ -28,7 +28,7 @@ def sarif(report: LintReport) -> dict[str, Any]:
         {
             "ruleId": f.rule,
             "ruleIndex": ids.index(f.rule),
-            "level": _SARIF_LEVEL[f.severity],
+            "level": SARIF_LEVEL[f.severity],
             "message": {"text": f"{f.message}. Fix: {f.fix}"},
             "locations": [sarif_location(f.file, f.line, f.column, f.end_column)],
             "properties": {"name": f.name},
@@ -40,19 +40,12 @@ def sarif(report: LintReport) -> dict[str, Any]:
             "id": rid,
             "shortDescription": {"text": RULES[rid].title},
             "help": {"text": f"Instead of: {RULES[rid].bad}\nWrite: {RULES[rid].good}"},
-            "defaultConfiguration": {"level": _SARIF_LEVEL[RULES[rid].severity]},
+            "defaultConfiguration": {"level": SARIF_LEVEL[RULES[rid].severity]},
         }
         for rid in ids
     ]
-    notifications = [
-        {
-            "level": "error",
-            "message": {"text": e.reason},
-            "locations": [sarif_location(e.file, e.line, e.column)],
-        }
-        for e in report.errors
-    ]
-    return sarif_log("readiness-logs-lint", __version__, rules, results, notifications)
+    notifications = sarif_notifications(report.errors)
+    return lint_sarif_log("readiness-logs-lint", __version__, rules, results, notifications)
 
 
 def sarif_text(report: LintReport) -> str:
@@ -66,7 +59,7 @@ def github(report: LintReport) -> str:
         message = f"{f.message}. Fix: {f.fix}"
         out.append(
             github_command(
-                _GITHUB_LEVEL[f.severity],
+                GITHUB_LEVEL[f.severity],
                 file=f.file,
                 line=f.line,
                 column=f.column,
@@ -74,15 +67,5 @@ def github(report: LintReport) -> str:
                 message=message,
             )
         )
-    for e in report.errors:
-        out.append(
-            github_command(
-                "error",
-                file=e.file,
-                line=max(e.line, 1),
-                column=max(e.column, 1),
-                title="not linted",
-                message=e.reason,
-            )
-        )
+    out += github_errors(report.errors, "not linted")
     return "\n".join(out) + ("\n" if out else "")

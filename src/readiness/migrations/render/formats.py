@@ -8,14 +8,14 @@ from typing import Any
 from readiness import __version__
 from readiness._common.annotations import (
     github_command,
+    github_errors,
+    lint_sarif_log,
     sarif_location,
-    sarif_log,
+    sarif_notifications,
 )
+from readiness._common.severity import GITHUB_LEVEL, SARIF_LEVEL
 from readiness.migrations.model import LintReport, Severity
 from readiness.migrations.rules import RULES
-
-_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def json_text(report: LintReport) -> str:
@@ -29,7 +29,7 @@ def sarif(report: LintReport) -> dict[str, Any]:
         results.append(
             {
                 "ruleId": f.rule,
-                "level": _SARIF_LEVEL[f.severity],
+                "level": SARIF_LEVEL[f.severity],
                 "message": {"text": f.message},
                 "locations": [sarif_location(f.file, f.line, f.column)],
                 "properties": {
@@ -40,24 +40,17 @@ def sarif(report: LintReport) -> dict[str, Any]:
                 },
             }
         )
-    notifications = [
-        {
-            "level": "error",
-            "message": {"text": e.reason},
-            "locations": [sarif_location(e.file, max(e.line, 1), max(e.column, 1))],
-        }
-        for e in report.errors
-    ]
+    notifications = sarif_notifications(report.errors)
     rules = [
         {
             "id": rid,
             "shortDescription": {"text": RULES[rid].title},
-            "defaultConfiguration": {"level": _SARIF_LEVEL[RULES[rid].severity]},
+            "defaultConfiguration": {"level": SARIF_LEVEL[RULES[rid].severity]},
         }
         for rid in used
         if rid in RULES
     ]
-    return sarif_log("readiness-migrations", __version__, rules, results, notifications)
+    return lint_sarif_log("readiness-migrations", __version__, rules, results, notifications)
 
 
 def sarif_text(report: LintReport) -> str:
@@ -71,7 +64,7 @@ def github(report: LintReport) -> str:
         title = f"{f.rule} ({f.lock or 'no lock'})"
         out.append(
             github_command(
-                _GITHUB_LEVEL[f.severity],
+                GITHUB_LEVEL[f.severity],
                 file=f.file,
                 line=f.line,
                 column=f.column,
@@ -79,17 +72,7 @@ def github(report: LintReport) -> str:
                 message=f.message,
             )
         )
-    for e in report.errors:
-        out.append(
-            github_command(
-                "error",
-                file=e.file,
-                line=max(e.line, 1),
-                column=max(e.column, 1),
-                title="unparseable",
-                message=e.reason,
-            )
-        )
+    out += github_errors(report.errors, "unparseable")
     return "\n".join(out) + ("\n" if out else "")
 
 
