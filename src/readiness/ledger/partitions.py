@@ -8,7 +8,8 @@ partition (the newest month) ``TO (log, MAXVALUE)``. ``ledger_entry_partitions``
 ``(log, first_leaf)`` to its month, partition name and state (``hot``: entries with their
 bodies; ``hashes``: an archived month whose bodies left for Parquet, replaced by a compact
 partition of the same leaves with empty bodies and their leaf hashes, which every proof,
-root and ``verify`` still read).
+root and ``verify`` still read; a body not archived yet, of a younger month's event, is kept
+there until its own month is archived).
 
 The roll-over never scans a partition under the log's write lock. Re-bounding the open
 partition ``TO (log, C)`` needs PostgreSQL to know that no row reaches ``C``: it scans the
@@ -312,17 +313,23 @@ def _rename_trigger(conn: Connection, table: str, old: str) -> None:
 
 
 def compact_archived(conn: Connection, log: str) -> list[EntryPartition]:
-    """Replace every closed ``hot`` partition of ``log`` whose bodies were all archived (blank)
-    by a compact partition of its leaf hashes: the month's partition is detached and dropped.
-    Proofs, roots and ``verify`` read the leaf hashes as before. The partitions replaced."""
+    """Replace every closed ``hot`` partition of ``log`` whose bodies were at least half
+    archived (blank) by a compact partition of its live rows: leaf hashes with empty bodies,
+    and the bodies not archived yet (events of a younger month appended in this one, which
+    its own archive run blanks later, wherever they are); the month's partition, with the dead
+    row versions the blanking left, is detached and dropped. Proofs, roots and ``verify`` read
+    the same rows as before. The partitions replaced."""
     done: list[EntryPartition] = []
     for part in list_partitions(conn, log):
         if part.state != HOT or part.end is None:
             continue
-        left = conn.execute(
-            sa.text(f"SELECT EXISTS (SELECT 1 FROM {_ident(part.name)} WHERE length(entry) > 0)")  # noqa: S608 - a quoted identifier
-        ).scalar()
-        if left:
+        kept, rows = conn.execute(
+            sa.text(
+                "SELECT count(*) FILTER (WHERE length(entry) > 0), count(*) "  # noqa: S608 - a quoted identifier
+                f"FROM {_ident(part.name)}"
+            )
+        ).one()
+        if 2 * int(kept) > int(rows):  # mostly hot still: nothing much to reclaim yet
             continue
         swap = partition_name(log, part.month, suffix="_h")
         _execute(
@@ -339,7 +346,7 @@ def compact_archived(conn: Connection, log: str) -> list[EntryPartition]:
         _execute(
             conn,
             "INSERT INTO {swap} (log, leaf_index, entry, leaf_hash, appended_at) "
-            "SELECT log, leaf_index, ''::bytea, leaf_hash, appended_at FROM {name} "
+            "SELECT log, leaf_index, entry, leaf_hash, appended_at FROM {name} "
             "ORDER BY leaf_index",
             swap=swap,
             name=part.name,
