@@ -183,3 +183,21 @@ def test_a_small_open_partition_is_still_cut_exactly_at_the_first_leaf_of_the_mo
     finally:
         sequencer.close()
     assert _layout(stores.audit) == [(0, 3, (2026, 1), 3), (3, None, (2026, 2), 2)]
+
+
+def test_a_clock_back_in_the_old_month_still_finishes_the_cut_before_passing_it(
+    stores: Stores, clock: FrozenClock
+) -> None:
+    sequencer = _sequencer(stores.audit, clock, cut_margin=10, validate_cuts=False)
+    try:
+        clock.set(JAN)
+        sequencer.append([b"a", b"b", b"c"])
+        clock.set(FEB)
+        sequencer.append([b"d", b"e"])  # cut at 15
+        clock.set(JAN)  # the clock steps back
+        assert sequencer.append([b"%d" % i for i in range(5)]) == [5, 6, 7, 8, 9]
+        assert _layout(stores.audit) == [(0, None, (2026, 1), 10)]
+        assert sequencer.append([b"%d" % i for i in range(6)]) == list(range(10, 16))
+    finally:
+        sequencer.close()
+    assert _layout(stores.audit) == [(0, 15, (2026, 1), 15), (15, None, (2026, 2), 1)]

@@ -45,6 +45,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -73,6 +74,14 @@ ledger_entry_partitions = sa.Table(
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+
+class Opened(NamedTuple):
+    """The open partition's month after :func:`ensure_month`, and whether a cut is under way
+    on it (its batches then go through :func:`ensure_month` until the roll-over finished)."""
+
+    month: Month
+    cut_pending: bool
 
 
 @dataclass(frozen=True)
@@ -151,18 +160,24 @@ def ensure_month(  # noqa: PLR0917 - the batch's position and time
     *,
     margin: int = CUT_MARGIN,
     exact_below: int = EXACT_CUT_ROWS,
-) -> Month:
+) -> Opened:
     """Under the log's write lock, before leaves ``[size, end)`` appended at ``at`` (of
     ``month``) are inserted: make sure they have a partition, rolling the open partition of
-    ``log`` over when ``month`` is a new one (see the module). The open partition's month after:
-    still the old one while its cut waits for validation. A clock that went back (an older
+    ``log`` over when ``month`` is a new one (see the module). The open partition after: still
+    the old one while its cut waits for validation. A clock that went back (an older
     month) keeps the open partition. ``end`` None (the batch's end is not known) or an open
     partition of at most ``exact_below`` leaves: it is cut at ``size`` at once, validated in
     this transaction."""
     parts = list_partitions(conn, log)
-    if parts and parts[-1].month >= month:
-        return parts[-1].month
-    if parts and parts[-1].first_leaf >= size:
+    cut: Cut | None = None
+    if parts and parts[-1].month >= month:  # this month's partition, or the clock went back
+        cut = pending_cut(conn, parts[-1])
+        if cut is None or (end is not None and end <= cut.end):
+            return Opened(parts[-1].month, cut_pending=cut is not None)
+        # A cut is under way and this batch would pass it: finish the roll-over now, into the
+        # month after the open partition's (the one whose first batch made the cut).
+        month = _next_month(parts[-1].month)
+    elif parts and parts[-1].first_leaf >= size:
         # The open partition holds no leaf (nothing was inserted since it was made): it
         # becomes this month's, under its new name.
         last = parts[-1]
@@ -178,20 +193,20 @@ def ensure_month(  # noqa: PLR0917 - the batch's position and time
             )
             .values(year=month[0], month=month[1], name=partition_name(log, month))
         )
-        return month
+        return Opened(month, cut_pending=False)
     if not parts:
         _create(conn, log, month, 0, at)
-        return month
+        return Opened(month, cut_pending=False)
     last = parts[-1]
-    cut = pending_cut(conn, last)
+    cut = cut or pending_cut(conn, last)
     if cut is None:
         exact = end is None or size - last.first_leaf <= exact_below
         cut = _add_cut(conn, last, size if exact or end is None else end + margin)
     if not cut.valid and (end is None or end > cut.end):
         _validate(conn, last, cut)  # in line: the margin did not cover the validation
         cut = Cut(cut.name, cut.end, valid=True)
-    if not cut.valid:
-        return last.month  # the validator thread is checking the cut; leaves go on below it
+    if not cut.valid:  # the validator thread checks the cut; leaves go on below it
+        return Opened(last.month, cut_pending=True)
     _execute(conn, "ALTER TABLE ledger_entries DETACH PARTITION {name}", name=last.name)
     _execute(
         conn,
@@ -203,7 +218,11 @@ def ensure_month(  # noqa: PLR0917 - the batch's position and time
         end=cut.end,
     )  # implied by the valid cut constraint: no scan
     _create(conn, log, month, cut.end, at)
-    return month
+    return Opened(month, cut_pending=False)
+
+
+def _next_month(month: Month) -> Month:
+    return (month[0] + 1, 1) if month[1] == 12 else (month[0], month[1] + 1)
 
 
 def _create(conn: Connection, log: str, month: Month, first: int, at: datetime) -> None:

@@ -27,6 +27,7 @@ a crash of the process and of the machine.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -42,6 +43,7 @@ from readiness.ledger.core.compact import CompactRange
 from readiness.ledger.core.merkle import root_plan
 from readiness.ledger.store import LOG_LENGTH, MIN_STORED_LEVEL, fetch_nodes, stored_size
 
+_log = logging.getLogger(__name__)
 _LEAF = b"\x00"
 _sha256 = hashlib.sha256
 DEFAULT_WINDOW_MS = 2.0
@@ -143,7 +145,8 @@ class Sequencer:
         return submission.future
 
     def close(self) -> None:
-        """Write what is pending, then stop the thread."""
+        """Write what is pending, then stop the thread (and wait for a cut validation under
+        way: one scan of a month partition)."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()
@@ -247,8 +250,13 @@ class Sequencer:
         try:
             with self._engine.begin() as conn:
                 partitions.validate_cut(conn, self._log)
-        except Exception:  # noqa: S110 - the batch that needs the cut validates it
-            pass
+        except Exception:
+            _log.warning(
+                "log %r: validating the cut of its month partition failed; the next batch "
+                "tries again, and validates in line once it must",
+                self._log,
+                exc_info=True,
+            )
 
     def _store(
         self, conn: Connection, entries: list[bytes], leaves: list[bytes]
@@ -301,18 +309,20 @@ class Sequencer:
         if self._partitioned is None:
             self._partitioned = partitions.is_partitioned(conn)
         if self._partitioned:
-            month = partitions.month_of(at)
-            self._open_month = partitions.ensure_month(
+            opened = partitions.ensure_month(
                 conn,
                 self._log,
-                month,
+                partitions.month_of(at),
                 size,
                 at,
                 end,
                 margin=self._cut_margin,
                 exact_below=self._exact_cut_rows,
             )
-            self._cut_pending = self._open_month < month
+            # While a cut is under way every batch comes back here (no one-round-trip path):
+            # one that would pass the cut finishes the roll-over first.
+            self._cut_pending = opened.cut_pending
+            self._open_month = None if opened.cut_pending else opened.month
 
     @staticmethod
     def _extend(tree: CompactRange, leaves: list[bytes]) -> list[tuple[int, int, bytes]]:
