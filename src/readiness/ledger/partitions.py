@@ -11,10 +11,10 @@ partition of the same leaves with empty bodies and their leaf hashes, which ever
 root and ``verify`` still read; a body not archived yet, of a younger month's event, is kept
 there until its own month is archived).
 
-The roll-over never scans a partition under the log's write lock. Re-bounding the open
-partition ``TO (log, C)`` needs PostgreSQL to know that no row reaches ``C``: it scans the
-partition when it attaches it, unless a *valid* ``CHECK`` constraint says so. So it happens in
-three steps (each crash-safe: the catalog holds the state):
+The roll-over of a large open partition does not scan it under the log's write lock.
+Re-bounding the open partition ``TO (log, C)`` needs PostgreSQL to know that no row reaches
+``C``: it scans the partition when it attaches it, unless a *valid* ``CHECK`` constraint says
+so. So it happens in three steps (each crash-safe: the catalog holds the state):
 
 1. **Cut.** The first batch of a new month, at leaves ``[N, E)``, under the lock: the open
    partition gets ``CHECK (log = .. AND leaf_index >= first AND leaf_index < C) NOT VALID``
