@@ -9,11 +9,18 @@ after the load). Then a checkpoint is signed, and the stored root is checked aga
 compact range computed.
 
 Timed: ``--proofs`` inclusion proofs (default 1,000) of seeded random indices through
-``LedgerService.prove_inclusion`` (connection from the pool, the log's size, every node of the
-path and of the root in one query), each verified against the root; p50/p99/max milliseconds.
+``LedgerService.prove_inclusion`` (the log's size and every node of the path and of the root
+that the service has not cached, in one query), each verified against the root; p50/p99/max
+milliseconds.
 The peer, in the same run and in the same loop: the floor of any database-backed proof, one
 primary-key lookup of the same event's leaf hash through the same engine (a pooled connection
-in autocommit, as the proofs read: the pool's ping and one statement).
+in autocommit: the pool's ping and one statement), and the same lookup on one connection held
+for the whole run (one statement, no ping: what a proof sends when its service kept a
+connection, :class:`readiness.ledger.reads.ReadConnections`). The service keeps its stored
+nodes between proofs (:class:`readiness.ledger.reads.NodeCache`, default bound): the JSON gives
+how many it held at the end and its hits and misses (leaf hashes, never cached, count as
+misses). In the same loop, the proof of the same index by a service that keeps neither nodes
+nor connections (``cached_nodes=0, kept_connections=0``: what a proof did before).
 
 ``--database sqlite`` builds the same log in a temporary SQLite file (``executemany``) instead.
 
@@ -169,26 +176,51 @@ def _ms(values: list[float]) -> dict[str, float]:
     }
 
 
+def _prove(service: LedgerService, index: int) -> float:
+    started = time.perf_counter()
+    proof = service.prove_inclusion(index)
+    verify_inclusion(index, proof.size, proof.leaf_hash, list(proof.path), proof.root)
+    return time.perf_counter() - started
+
+
 def measure(engine: sa.Engine, size: int, count: int, seed: int) -> dict[str, object]:
-    service = LedgerService(engine, SystemClock(), Ed25519Signer(LOG, bytes(32)), LOG)
+    signer = Ed25519Signer(LOG, bytes(32))
+    service = LedgerService(engine, SystemClock(), signer, LOG)
+    uncached = LedgerService(engine, SystemClock(), signer, LOG, cached_nodes=0, kept_connections=0)
     service.checkpoint()
     rng = random.Random(seed)
-    ours: list[float] = []
-    peer: list[float] = []
+    timings: dict[str, list[float]] = {name: [] for name in ("ours", "uncached", "peer", "held")}
     lookup = sa.text("SELECT leaf_hash FROM ledger_entries WHERE log = :log AND leaf_index = :i")
     for _ in range(10):  # warm the pool and the plans
         service.prove_inclusion(rng.randrange(size))
-    for _ in range(count):
-        index = rng.randrange(size)
-        started = time.perf_counter()
-        proof = service.prove_inclusion(index)
-        verify_inclusion(index, proof.size, proof.leaf_hash, list(proof.path), proof.root)
-        ours.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(lookup, {"log": LOG, "i": index}).scalar_one()
-        peer.append(time.perf_counter() - started)
-    return {"inclusion_proof_ms": _ms(ours), "peer_pk_lookup_ms": _ms(peer)}
+        uncached.prove_inclusion(rng.randrange(size))
+    held = engine.connect()
+    if engine.dialect.name == "postgresql":
+        held = held.execution_options(isolation_level="AUTOCOMMIT")
+    with held:
+        for _ in range(count):
+            index = rng.randrange(size)
+            timings["ours"].append(_prove(service, index))
+            timings["uncached"].append(_prove(uncached, index))
+            started = time.perf_counter()
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(lookup, {"log": LOG, "i": index}).scalar_one()
+            timings["peer"].append(time.perf_counter() - started)
+            started = time.perf_counter()
+            held.execute(lookup, {"log": LOG, "i": index}).scalar_one()
+            timings["held"].append(time.perf_counter() - started)
+    cache = service.node_cache
+    service.close()
+    uncached.close()
+    return {
+        "inclusion_proof_ms": _ms(timings["ours"]),
+        "uncached_pinged_proof_ms": _ms(timings["uncached"]),
+        "peer_pk_lookup_ms": _ms(timings["peer"]),
+        "peer_held_connection_pk_lookup_ms": _ms(timings["held"]),
+        "cached_nodes": len(cache),
+        "cache_hits": cache.hits,
+        "cache_misses": cache.misses,
+    }
 
 
 def main() -> None:

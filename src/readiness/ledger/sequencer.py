@@ -27,6 +27,7 @@ a crash of the process and of the machine.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -42,6 +43,7 @@ from readiness.ledger.core.compact import CompactRange
 from readiness.ledger.core.merkle import root_plan
 from readiness.ledger.store import LOG_LENGTH, MIN_STORED_LEVEL, fetch_nodes, stored_size
 
+_log = logging.getLogger(__name__)
 _LEAF = b"\x00"
 _sha256 = hashlib.sha256
 DEFAULT_WINDOW_MS = 2.0
@@ -79,9 +81,17 @@ class Sequencer:
         window_ms: float = DEFAULT_WINDOW_MS,
         max_batch: int = DEFAULT_MAX_BATCH,
         stage_hook: Callable[[str], None] | None = None,
+        cut_margin: int = partitions.CUT_MARGIN,
+        exact_cut_rows: int = partitions.EXACT_CUT_ROWS,
+        validate_cuts: bool = True,
     ) -> None:
         """``stage_hook(stage)`` is called in each batch after ``locked``, ``inserted`` and
-        ``committed`` (before acknowledging): what crash tests use to stop at each point."""
+        ``committed`` (before acknowledging): what crash tests use to stop at each point.
+
+        PostgreSQL month partitions: a closing partition of more than ``exact_cut_rows``
+        leaves is cut ``cut_margin`` leaves after the month's first batch and validated
+        outside the lock; ``validate_cuts`` False: no validator thread (someone else runs
+        :func:`readiness.ledger.partitions.validate_cut`)."""
         if not log or len(log) > LOG_LENGTH:
             raise LedgerError(f"log name must be 1 to {LOG_LENGTH} characters (got {len(log)})")
         if window_ms < 0 or max_batch < 1:
@@ -91,6 +101,11 @@ class Sequencer:
         self._clock = clock
         self._partitioned: bool | None = None  # PostgreSQL: month partitions (read once)
         self._open_month: partitions.Month | None = None
+        self._cut_margin = cut_margin
+        self._exact_cut_rows = exact_cut_rows
+        self._validate_cuts = validate_cuts
+        self._validator: threading.Thread | None = None
+        self._cut_pending = False  # the last batch left a roll-over waiting for validation
         self._window = window_ms / 1000.0
         self._max_batch = max_batch
         self._hook = stage_hook
@@ -130,11 +145,14 @@ class Sequencer:
         return submission.future
 
     def close(self) -> None:
-        """Write what is pending, then stop the thread."""
+        """Write what is pending, then stop the thread (and wait for a cut validation under
+        way: one scan of a month partition)."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()
         self._thread.join()
+        if self._validator is not None:
+            self._validator.join()
 
     def _take(self) -> list[_Submission] | None:
         with self._cond:
@@ -205,6 +223,7 @@ class Sequencer:
     def _write(self, entries: list[bytes], conn: Connection) -> int:
         """Store ``entries`` in one transaction; return the first leaf index given."""
         leaves = [_sha256(_LEAF + entry).digest() for entry in entries]
+        self._cut_pending = False
         with conn.begin():
             size, tree = self._store(conn, entries, leaves)
             if self._hook is not None:
@@ -212,7 +231,32 @@ class Sequencer:
         self._range = tree
         if self._hook is not None:
             self._hook("committed")
+        if self._cut_pending:
+            self._start_validator()  # a roll-over waits for its cut to be validated
         return size
+
+    def _start_validator(self) -> None:
+        if not self._validate_cuts or (self._validator and self._validator.is_alive()):
+            return
+        self._validator = threading.Thread(
+            target=self._validate, name=f"ledger-cut-validator:{self._log}", daemon=True
+        )
+        self._validator.start()
+
+    def _validate(self) -> None:
+        """Check the closing partition's cut outside the write lock (see
+        :mod:`readiness.ledger.partitions`); the next batch finishes the roll-over. A failure
+        is left to that batch: it validates in line when it must."""
+        try:
+            with self._engine.begin() as conn:
+                partitions.validate_cut(conn, self._log)
+        except Exception:
+            _log.warning(
+                "log %r: validating the cut of its month partition failed; the next batch "
+                "tries again, and validates in line once it must",
+                self._log,
+                exc_info=True,
+            )
 
     def _store(
         self, conn: Connection, entries: list[bytes], leaves: list[bytes]
@@ -241,7 +285,7 @@ class Sequencer:
             self._hook("locked")
         at = self._clock.now()
         if self._pg:
-            self._ensure_partition(conn, size, at)
+            self._ensure_partition(conn, size, at, size + len(entries))
         if tree is None or tree.size != size:
             found = fetch_nodes(conn, self._log, root_plan(size))
             tree = CompactRange(size, [found[node] for node in root_plan(size)])
@@ -259,15 +303,26 @@ class Sequencer:
         is not partitioned, or its open partition is ``at``'s month."""
         return self._partitioned is False or self._open_month == partitions.month_of(at)
 
-    def _ensure_partition(self, conn: Connection, size: int, at: datetime) -> None:
+    def _ensure_partition(self, conn: Connection, size: int, at: datetime, end: int) -> None:
         """Under the lock: roll the log's open month partition over when ``at`` is in a new
         month (see :mod:`readiness.ledger.partitions`)."""
         if self._partitioned is None:
             self._partitioned = partitions.is_partitioned(conn)
         if self._partitioned:
-            self._open_month = partitions.ensure_month(
-                conn, self._log, partitions.month_of(at), size, at
+            opened = partitions.ensure_month(
+                conn,
+                self._log,
+                partitions.month_of(at),
+                size,
+                at,
+                end,
+                margin=self._cut_margin,
+                exact_below=self._exact_cut_rows,
             )
+            # While a cut is under way every batch comes back here (no one-round-trip path):
+            # one that would pass the cut finishes the roll-over first.
+            self._cut_pending = opened.cut_pending
+            self._open_month = None if opened.cut_pending else opened.month
 
     @staticmethod
     def _extend(tree: CompactRange, leaves: list[bytes]) -> list[tuple[int, int, bytes]]:

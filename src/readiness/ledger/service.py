@@ -1,8 +1,10 @@
 """The ledger of one log on the audit database: append, roots, proofs, checkpoints, export.
 
 :class:`LedgerService` owns the log's :class:`~readiness.ledger.sequencer.Sequencer` in this
-process; reads go straight to the stored nodes, each proof in one query through the core's
-plans (:func:`~readiness.ledger.core.merkle.inclusion_plan` and friends).
+process; reads go to the stored nodes, each proof in one query through the core's plans
+(:func:`~readiness.ledger.core.merkle.inclusion_plan` and friends), asking only for the nodes
+the service's :class:`~readiness.ledger.reads.NodeCache` does not hold yet, on a connection
+kept for reads (:class:`~readiness.ledger.reads.ReadConnections`: no pool ping before it).
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ from readiness.ledger.core.tiles import (
     tile_nodes,
     tiles_for_size,
 )
+from readiness.ledger.reads import (
+    DEFAULT_CACHED_NODES,
+    DEFAULT_KEPT_CONNECTIONS,
+    NodeCache,
+    ReadConnections,
+)
 from readiness.ledger.sequencer import DEFAULT_MAX_BATCH, DEFAULT_WINDOW_MS, Sequencer
 from readiness.ledger.verify import VerifyReport, verify_log
 from readiness.storage.files import make_private_dir
@@ -65,7 +73,10 @@ class TileExport:
 
 
 class LedgerService:
-    """One log (named by its ``origin``) on the audit database ``engine``."""
+    """One log (named by its ``origin``) on the audit database ``engine``.
+
+    ``cached_nodes``: how many stored interior nodes proofs keep in this process (0: none);
+    ``kept_connections``: how many PostgreSQL connections reads keep checked out."""
 
     def __init__(
         self,
@@ -76,6 +87,8 @@ class LedgerService:
         *,
         window_ms: float = DEFAULT_WINDOW_MS,
         max_batch: int = DEFAULT_MAX_BATCH,
+        cached_nodes: int = DEFAULT_CACHED_NODES,
+        kept_connections: int = DEFAULT_KEPT_CONNECTIONS,
     ) -> None:
         if signer.name != origin:
             raise ProofError(
@@ -91,6 +104,8 @@ class LedgerService:
         self._window_ms = window_ms
         self._max_batch = max_batch
         self._proof_size: int | None = None  # the tree size the newest proof was made for
+        self._cache = NodeCache(cached_nodes)
+        self._reads = ReadConnections(engine, kept_connections)
 
     @property
     def origin(self) -> str:
@@ -117,12 +132,19 @@ class LedgerService:
                 )
             return self._sequencer
 
+    @property
+    def node_cache(self) -> NodeCache:
+        """The stored nodes this service's proofs keep (see :mod:`readiness.ledger.reads`)."""
+        return self._cache
+
     def close(self) -> None:
-        """Stop this process's sequencer (after writing what is pending)."""
+        """Stop this process's sequencer (after writing what is pending); release the
+        connections kept for reads."""
         with self._lock:
             sequencer, self._sequencer = self._sequencer, None
         if sequencer is not None:
             sequencer.close()
+        self._reads.close()
 
     def size(self) -> int:
         with self._engine.connect() as conn:
@@ -138,11 +160,13 @@ class LedgerService:
 
     def root(self, size: int | None = None) -> bytes:
         """The root hash of the tree of ``size`` leaves (default: the current size)."""
-        with self._engine.connect() as conn:
-            size = self._size_or_current(conn, size)
-            plan = root_plan(size)
-            found = store.fetch_nodes(conn, self._origin, plan)
-        return fold([found[node] for node in plan])
+
+        def read(conn: Connection) -> bytes:
+            plan = root_plan(self._size_or_current(conn, size))
+            found = self._fetch(conn, plan)
+            return fold([found[node] for node in plan])
+
+        return self._reads.run(read)
 
     def prove_inclusion(self, index: int, size: int | None = None) -> InclusionProof:
         """The inclusion proof of leaf ``index`` in the tree of ``size`` (default: current).
@@ -151,52 +175,50 @@ class LedgerService:
         the current tree the size the previous proof saw (the log's size and the nodes of that
         tree are fetched together; when the log has grown since, the nodes of the current tree
         are fetched again)."""
+        return self._reads.run(lambda conn: self._prove_inclusion(conn, index, size))
+
+    def _prove_inclusion(self, conn: Connection, index: int, size: int | None) -> InclusionProof:
         guess = size if size is not None else self._proof_size
-        with self._read() as conn:
-            found: dict[NodeId, bytes] | None = None
-            if guess is not None and 0 <= index < guess:
-                current, found = store.size_and_nodes(
-                    conn, self._origin, self._inclusion_nodes(index, guess)
-                )
-                if size is None and current != guess:
-                    found = None  # the log grew: prove against the current tree
-                if size is not None and not 0 <= size <= current:
-                    raise ProofError(
-                        f"tree size {size} is not between 0 and the log's size {current}"
-                    )
-            if found is None:
-                guess = self._size_or_current(conn, size)
-                found = store.fetch_nodes(conn, self._origin, self._inclusion_nodes(index, guess))
-            assert guess is not None  # set whenever found is
-            size = guess
-        if self._proof_size is None or size > self._proof_size:
-            self._proof_size = size
+        found: dict[NodeId, bytes] | None = None
+        if guess is not None and 0 <= index < guess:
+            parts = _InclusionParts(index, guess)
+            cached, missing = self._cache.split(parts.nodes)
+            current, read = store.size_and_nodes(conn, self._origin, missing)
+            if read is not None:
+                self._cache.keep(read, missing)
+                found = {**cached, **read}
+            if size is None and current != guess:
+                found = None  # the log grew: prove against the current tree
+            if size is not None and not 0 <= size <= current:
+                raise ProofError(f"tree size {size} is not between 0 and the log's size {current}")
+        if found is None:
+            parts = _InclusionParts(index, self._size_or_current(conn, size))
+            found = self._fetch(conn, parts.nodes)
+        if self._proof_size is None or parts.size > self._proof_size:
+            self._proof_size = parts.size
         nodes: dict[NodeId, bytes] = found
-        plan = inclusion_plan(index, size)
-        path = assemble(plan, lambda level, i: nodes[(level, i)])
-        root = fold([found[node] for node in root_plan(size)])
-        return InclusionProof(index, size, found[(0, index)], tuple(path), root)
+        path = assemble(parts.plan, lambda level, i: nodes[(level, i)])
+        root = fold([found[node] for node in parts.roots])
+        return InclusionProof(index, parts.size, found[(0, index)], tuple(path), root)
 
-    def _read(self) -> Connection:
-        """A connection for one read statement: on PostgreSQL in autocommit (no ``BEGIN``
-        before it, no ``ROLLBACK`` when it returns to the pool: two round trips less; one
-        statement reads one snapshot anyway)."""
-        conn = self._engine.connect()
-        if self._engine.dialect.name == "postgresql":
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        return conn
-
-    @staticmethod
-    def _inclusion_nodes(index: int, size: int) -> list[NodeId]:
-        plan = inclusion_plan(index, size)
-        return plan_nodes((*plan, ((0, index),), root_plan(size)))
+    def _fetch(self, conn: Connection, nodes: Sequence[NodeId]) -> dict[NodeId, bytes]:
+        """The named nodes: the cached ones, the rest in one query (then cached)."""
+        found, missing = self._cache.split(nodes)
+        if missing:
+            read = store.fetch_nodes(conn, self._origin, missing)
+            self._cache.keep(read, missing)
+            found.update(read)
+        return found
 
     def prove_consistency(self, old: int, new: int) -> list[bytes]:
         """The RFC 9162 consistency proof from the tree of ``old`` to the tree of ``new``."""
-        with self._engine.connect() as conn:
+        plan = consistency_plan(old, new)
+
+        def read(conn: Connection) -> dict[NodeId, bytes]:
             self._size_or_current(conn, new)
-            plan = consistency_plan(old, new)
-            found = store.fetch_nodes(conn, self._origin, plan_nodes(plan))
+            return self._fetch(conn, plan_nodes(plan))
+
+        found = self._reads.run(read)
         return assemble(plan, lambda level, i: found[(level, i)])
 
     def checkpoint(self) -> store.StoredCheckpoint:
@@ -290,6 +312,19 @@ class LedgerService:
         note = self.cosigned_note(latest.id)  # with the witnesses' cosignatures (if any)
         _write(directory / CHECKPOINT_PATH, note.encode())
         return TileExport(size, tiles, bundles, note)
+
+
+class _InclusionParts:
+    """What the inclusion proof of leaf ``index`` in the tree of ``size`` folds: the proof's
+    plan, the root's nodes, and every node to read (computed once per proof)."""
+
+    __slots__ = ("nodes", "plan", "roots", "size")
+
+    def __init__(self, index: int, size: int) -> None:
+        self.size = size
+        self.plan = inclusion_plan(index, size)
+        self.roots = root_plan(size)
+        self.nodes = plan_nodes((*self.plan, ((0, index),), self.roots))
 
 
 def _body(index: int, entry: bytes, bodies: Callable[[int], bytes | None] | None) -> bytes:

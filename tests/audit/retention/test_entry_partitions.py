@@ -104,9 +104,12 @@ def test_archive_drops_the_archived_month_partitions_and_every_proof_still_holds
 
 
 @pytest.mark.parametrize("backend", ["postgres"])
-def test_a_month_partition_with_a_body_left_is_kept(project: Project) -> None:
+def test_a_month_partition_holding_a_younger_event_is_compacted_with_that_body_kept(
+    project: Project,
+) -> None:
     # November 2025's appends carry an event of March 2026 (younger than the cutoff): its body
-    # stays hot, so November's partition stays; October's and December's are dropped.
+    # stays hot, in November's compact partition, until March is archived; the other three
+    # of November's bodies went to Parquet, so the partition is compacted with the rest.
     n = 0
     for year, month in MONTHS[:3]:
         at = datetime(year, month, 2, 10, tzinfo=UTC)
@@ -119,15 +122,31 @@ def test_a_month_partition_with_a_body_left_is_kept(project: Project) -> None:
     project.clock.set(datetime(2026, 1, 3, tzinfo=UTC))
     append_events(project.ledger, project.engine, [event(12, datetime(2026, 1, 3, tzinfo=UTC))])
     project.clock.set(datetime(2027, 1, 15, 12, tzinfo=UTC))
+    younger = _body(project, 6)
 
     result = project.archiver().run(12)
 
     assert result.entries == 11
     assert layout(project) == [
         (0, 4, (2025, 10), "hashes"),
-        (4, 8, (2025, 11), "hot"),
+        (4, 8, (2025, 11), "hashes"),
         (8, 12, (2025, 12), "hashes"),
         (12, 13, (2026, 1), "hot"),
         (13, None, (2027, 1), "hot"),
     ]
+    assert younger
+    assert _body(project, 6) == younger  # in the compact partition, as appended
+    assert [leaf for leaf in range(4, 8) if _body(project, leaf)] == [6]
     assert project.verify() == ([], [])
+
+    # March 2026 archived a year later: the body leaves the compact partition too.
+    project.clock.set(datetime(2027, 4, 15, 12, tzinfo=UTC))
+    assert project.archiver().run(12).entries == 2  # leaf 6 (March) and leaf 12 (January)
+    assert [leaf for leaf in range(13) if _body(project, leaf)] == []
+    assert project.verify() == ([], [])
+
+
+def _body(project: Project, leaf: int) -> bytes:
+    with project.engine.connect() as conn:
+        [(_, entry, _)] = store.iter_entries(conn, project.ledger.origin, leaf, leaf + 1)
+    return entry
