@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from readiness import logs
+from readiness.logs.override import overridden
 from readiness.logs.sampling import keep, sample_fraction
 from tests.logs.conftest import Configure
 
@@ -60,6 +61,25 @@ def test_a_request_is_kept_or_dropped_whole_and_kept_lines_record_the_rate(
     assert [(r["message"], r.get("sample_rate")) for r in out.records()] == [
         ("d", 0.5),
         ("lib i", 0.5),
+    ]
+
+
+def test_a_request_under_a_debug_grant_keeps_its_own_and_its_libraries_lines_whole(
+    configure: Configure,
+) -> None:
+    out = configure(level="info", sample_rate=sample_fraction(TRACE))  # the trace is dropped
+    log = logs.get_logger()
+    with logs.bound(trace_id=TRACE):
+        log.info("dropped")
+        logging.getLogger("lib").info("lib dropped")
+        with overridden("debug"):
+            log.debug("d")
+            log.info("i")
+            logging.getLogger("lib").info("lib i")
+    assert [(r["message"], r.get("sample_rate")) for r in out.records()] == [
+        ("d", None),
+        ("i", None),
+        ("lib i", None),
     ]
 
 

@@ -63,4 +63,6 @@ class Sampler:
             record.levelname.lower(), record.levelname.lower()
         )
         trace_id = structlog.contextvars.get_contextvars().get("trace_id")
-        return keep(level, trace_id, rate=self.rate, audit=bool(getattr(record, "audit", False)))
+        # A request under a debug grant keeps its third-party lines too, as its own.
+        audit = bool(getattr(record, "audit", False)) or override.request_level() is not None
+        return keep(level, trace_id, rate=self.rate, audit=audit)
