@@ -28,7 +28,7 @@ def coverage_cmd(
             "--observed",
             metavar="FILE",
             help="JSON lines written by the middleware in the app's test run "
-            "(READINESS_AUDIT_OBSERVED=FILE pytest; default: [audit.capture] observed).",
+            "(READINESS_AUDIT_OBSERVED=FILE pytest; default: \\[audit.capture] observed).",
         ),
     ] = None,
     fmt: Format = FormatOption,

@@ -168,7 +168,7 @@ def unseal_cmd(
         typer.Option(help="Why the values are needed, audited (default: none, refused)."),
     ] = None,
 ) -> None:
-    """Print the events with sealed values opened ([erased] once the subject was erased);
+    """Print the events with sealed values opened (\\[erased] once the subject was erased);
     each opening is recorded in the trail first."""
     from readiness.audit.events import canonical, parse_lines
     from readiness.audit.privacy.sealing import open_fields, sealed_paths

@@ -39,7 +39,7 @@ def lint_cmd(
         list[Path] | None,
         typer.Argument(
             help="Python files or directories, or - for source on stdin (default: "
-            "[tool.readiness.logs] lint_paths, else src/, else the packages at the project's "
+            "\\[tool.readiness.logs] lint_paths, else src/, else the packages at the project's "
             "root)."
         ),
     ] = None,

@@ -31,7 +31,7 @@ def lint_cmd(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Migration files or directories (default: [tool.readiness.migrations] paths)."
+            help="Migration files or directories (default: \\[tool.readiness.migrations] paths)."
         ),
     ] = None,
     fmt: Annotated[str, format_option(FORMATS)] = "text",
