@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
 import typer.main
 from rich.text import Text
 
@@ -17,7 +16,7 @@ def _help_texts() -> list[tuple[str, str]]:
     """(where, text) of every command's and parameter's help in the whole command tree."""
     found: list[tuple[str, str]] = []
 
-    def walk(command: Any, path: str, ctx: click.Context) -> None:
+    def walk(command: Any, path: str, ctx: Any) -> None:
         if command.help:
             found.append((path, command.help))
         for param in command.params:
