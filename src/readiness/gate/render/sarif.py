@@ -16,12 +16,11 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import readiness
+from readiness._common.annotations import INFORMATION_URI
 from readiness._common.annotations import sarif_log as envelope
 from readiness._common.canonical import to_jsonable
 from readiness.gate.model import CheckOutcome, CheckStatus, GateReport
 from readiness.gate.runner import verdict, verdict_reason
-
-INFORMATION_URI: Final = "https://github.com/readiness-dev/readiness"
 
 # (kind, level) per status; SARIF requires level "none" whenever kind is not "fail".
 _KIND_LEVEL: Final = {
