@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 
+from readiness.logs.redaction import gates as g
 from readiness.logs.redaction import validators as v
 
 #: The replacement of a match, or None when the validator refuses it; a pair when only part of
@@ -43,6 +44,12 @@ class Detector:
     #: How many ASCII digits in a row every finding holds once the separators `` .-)`` are
     #: dropped (0: no such bound); checked on ASCII texts with a bytes translation.
     digit_run: int = 0
+    #: A Hyperscan expression every ASCII text holding a finding matches (``gates.py``): on
+    #: ASCII texts, one Hyperscan pass over every gate tells which detectors to run at all.
+    gate: str | None = None
+    #: A function of an ASCII text, False when the text holds no finding (run before
+    #: ``pattern`` on ASCII texts).
+    ascii_check: Callable[[str], bool] | None = None
 
 
 def _marker(marker: str, valid: Callable[[str], bool]) -> Replace:
@@ -170,6 +177,30 @@ def _phone(m: re.Match[str]) -> str | None:
     return "[PHONE]"
 
 
+#: ``bytes.translate`` tables: the characters of ``_TOKEN`` and "=" kept, every other byte a space;
+#: the hex digits and "-", deleted.
+_TOKEN_BYTES = bytes(
+    ch if chr(ch).isascii() and (chr(ch).isalnum() or chr(ch) in "+/_-=") else 32
+    for ch in range(256)
+)
+_HEX_AND_DASH = b"0123456789abcdefABCDEF-"
+
+
+def _secret_candidates(text: str) -> bool:
+    """Whether the ASCII ``text`` has a run of ``_TOKEN`` characters the secret validator could
+    accept: 20 or more, not (dashes dropped) 16 or more hex digits. A run of hex digits and
+    dashes is refused unless fewer than 16 hex digits are left; a run with "=" after it or with
+    any other character goes on to the validator."""
+    runs = text.encode("ascii").translate(_TOKEN_BYTES).split()
+    if max(map(len, runs), default=0) < MIN_SECRET_LENGTH:
+        return False
+    return any(
+        len(run) >= MIN_SECRET_LENGTH
+        and (bool(run.translate(None, _HEX_AND_DASH)) or len(run) - run.count(b"-") < 16)
+        for run in runs
+    )
+
+
 def _secret(threshold: float) -> Replace:
     def replace(m: re.Match[str]) -> str | None:
         text = m.group(0)
@@ -185,23 +216,76 @@ def _secret(threshold: float) -> Replace:
 def default_detectors(entropy_threshold: float = DEFAULT_ENTROPY_THRESHOLD) -> list[Detector]:
     """Every detector, in the order they run (the most specific first)."""
     return [
-        Detector("jwt", _JWT, _marker("[JWT]", v.jwt_valid), "eyJ", 10),
-        Detector("api_key:aws", _AWS, _always("[API_KEY:aws]"), "A", 20),
-        Detector("api_key:github", _GITHUB, _always("[API_KEY:github]"), "_", 40),
-        Detector("api_key:stripe", _STRIPE, _always("[API_KEY:stripe]"), "k_", 18),
-        Detector("api_key:slack", _SLACK, _always("[API_KEY:slack]"), "xox", 15),
-        Detector("api_key:google", _GOOGLE, _always("[API_KEY:google]"), "AIza", 39),
-        Detector("api_key:openai", _OPENAI, _always("[API_KEY:openai]"), "sk-", 23),
-        Detector("bearer", _BEARER, _bearer, None, 23, prefilter=_BEARER_PREFILTER),
-        Detector("email", _EMAIL, _always("[EMAIL]"), "@", 6),
-        Detector("iban", _IBAN, _iban, None, 15, needs_digit=True, prefilter=_IBAN_PREFILTER),
-        Detector("card", _CARD, _card, None, 13, needs_digit=True, digit_run=13),
-        Detector("ssn", _SSN, _ssn, None, 11, needs_digit=True, digit_run=9),
-        Detector("ip", _IPV4, _ipv4, ".", 7, needs_digit=True, prefilter=_IPV4_PREFILTER),
-        Detector("ip", _IPV6, _ipv6, ":", 2, prefilter=_IPV6_PREFILTER),
-        Detector("phone", _PHONE_INTERNATIONAL, _phone, "+", 8, needs_digit=True),
-        Detector("phone", _PHONE_NATIONAL, _phone, None, 10, needs_digit=True, digit_run=10),
-        Detector("secret", _TOKEN, _secret(entropy_threshold), None, 20, needs_digit=True),
+        Detector("jwt", _JWT, _marker("[JWT]", v.jwt_valid), "eyJ", 10, gate=g.GATE_JWT),
+        Detector("api_key:aws", _AWS, _always("[API_KEY:aws]"), "A", 20, gate=g.GATE_AWS),
+        Detector(
+            "api_key:github", _GITHUB, _always("[API_KEY:github]"), "_", 40, gate=g.GATE_GITHUB
+        ),
+        Detector(
+            "api_key:stripe", _STRIPE, _always("[API_KEY:stripe]"), "k_", 18, gate=g.GATE_STRIPE
+        ),
+        Detector("api_key:slack", _SLACK, _always("[API_KEY:slack]"), "xox", 15, gate=g.GATE_SLACK),
+        Detector(
+            "api_key:google", _GOOGLE, _always("[API_KEY:google]"), "AIza", 39, gate=g.GATE_GOOGLE
+        ),
+        Detector(
+            "api_key:openai", _OPENAI, _always("[API_KEY:openai]"), "sk-", 23, gate=g.GATE_OPENAI
+        ),
+        Detector(
+            "bearer", _BEARER, _bearer, None, 23, prefilter=_BEARER_PREFILTER, gate=g.GATE_BEARER
+        ),
+        Detector("email", _EMAIL, _always("[EMAIL]"), "@", 6, gate=g.GATE_EMAIL),
+        Detector(
+            "iban",
+            _IBAN,
+            _iban,
+            None,
+            15,
+            needs_digit=True,
+            prefilter=_IBAN_PREFILTER,
+            gate=g.GATE_IBAN,
+        ),
+        Detector("card", _CARD, _card, None, 13, needs_digit=True, digit_run=13, gate=g.GATE_CARD),
+        Detector("ssn", _SSN, _ssn, None, 11, needs_digit=True, digit_run=9, gate=g.GATE_SSN),
+        Detector(
+            "ip",
+            _IPV4,
+            _ipv4,
+            ".",
+            7,
+            needs_digit=True,
+            prefilter=_IPV4_PREFILTER,
+            gate=g.GATE_IPV4,
+        ),
+        Detector("ip", _IPV6, _ipv6, ":", 2, prefilter=_IPV6_PREFILTER, gate=g.GATE_IPV6),
+        Detector(
+            "phone",
+            _PHONE_INTERNATIONAL,
+            _phone,
+            "+",
+            8,
+            needs_digit=True,
+            gate=g.GATE_PHONE_INTERNATIONAL,
+        ),
+        Detector(
+            "phone",
+            _PHONE_NATIONAL,
+            _phone,
+            None,
+            10,
+            needs_digit=True,
+            digit_run=10,
+            gate=g.GATE_PHONE_NATIONAL,
+        ),
+        Detector(
+            "secret",
+            _TOKEN,
+            _secret(entropy_threshold),
+            None,
+            20,
+            needs_digit=True,
+            gate=g.GATE_SECRET,
+        ),
     ]
 
 
@@ -251,12 +335,40 @@ _Step = tuple[
     "re.Pattern[str]",
     "bytes | None",
 ]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How ``scan`` runs a detector list: ``steps`` (those of the detectors needing no digit in
+    ``no_digit``); with Hyperscan, ``gates`` scans the gates of the steps ``gated`` names (in the
+    order compiled), ``ungated`` lists the steps without a gate (they always run), and
+    ``markers_safe`` says that every gate is a default one (see ``_MARKERS``)."""
+
+    steps: tuple[_Step, ...]
+    no_digit: tuple[_Step, ...]
+    gates: g.Gates | None
+    gated: tuple[int, ...]
+    ungated: tuple[int, ...]
+    markers_safe: bool
+    #: Whether every step has a gate, in order (the gates found are the steps to run).
+    identity: bool
+
+
 #: Plans by ``id`` of the detector list: the list (kept alive, so the id stays its own), its
-#: items when planned (a list changed since is planned again), the steps, and the steps of the
-#: detectors that do not need a digit (all a text without digits runs).
-_Plan = tuple[tuple[_Step, ...], tuple[_Step, ...]]
+#: items when planned (a list changed since is planned again), the plan.
 _PLANS: dict[int, tuple[list[Detector], tuple[Detector, ...], _Plan]] = {}
 _MAX_PLANS = 64
+
+#: The replacements of the default detectors that hold no gate match and stop every default gate
+#: at their brackets: after putting only these in, the gates matched before still cover the text
+#: (a gate matching the new text but not the old would have to cross a bracket).
+_MARKERS = frozenset(
+    {
+        "[JWT]", "[API_KEY:aws]", "[API_KEY:github]", "[API_KEY:stripe]", "[API_KEY:slack]",
+        "[API_KEY:google]", "[API_KEY:openai]", "[EMAIL]", "[IBAN]", "[CARD]", "[SSN]",
+        "[PHONE]", "[SECRET]",
+    }
+)  # fmt: skip
 
 
 def _plan(detectors: list[Detector]) -> _Plan:
@@ -278,7 +390,17 @@ def _plan(detectors: list[Detector]) -> _Plan:
         )
         for d in items
     )
-    plan = (steps, tuple(step for step in steps if not step[2]))
+    gated = tuple(i for i, d in enumerate(items) if d.gate is not None)
+    gates = g.compiled([d.gate for d in items if d.gate is not None]) if gated else None
+    plan = _Plan(
+        steps=steps,
+        no_digit=tuple(step for step in steps if not step[2]),
+        gates=gates,
+        gated=gated if gates is not None else (),
+        ungated=tuple(i for i in range(len(items)) if gates is None or i not in gated),
+        markers_safe=all(d.gate in g.DEFAULT_GATES for d in items if d.gate is not None),
+        identity=gates is not None and gated == tuple(range(len(items))),
+    )
     if len(_PLANS) >= _MAX_PLANS:
         _PLANS.clear()
     _PLANS[id(detectors)] = (detectors, items, plan)
@@ -295,9 +417,120 @@ def scan(
     finding under its kind; ``on_finding(kind, original)`` sees each one (``logs scan``)."""
     if len(text) < 2 or not detectors:
         return text
+    plan = _plan(detectors)
+    if plan.gates is not None and text.isascii():
+        return _scan_gated(text, plan, plan.gates, counts, on_finding)
+    return _scan_steps(text, plan.steps, plan.no_digit, counts, on_finding)
+
+
+def _to_run(plan: _Plan, found: list[int], has_digit: bool) -> list[int]:
+    """The steps to run, in order, from the gates ``found`` in a text (the digit gate left out;
+    the steps needing a digit only if the text ``scan`` was given held one)."""
+    found.sort()
+    if found and found[-1] == len(plan.gated):
+        found.pop()
+    todo = found if plan.identity else [plan.gated[i] for i in found]
+    if plan.ungated:
+        todo.extend(plan.ungated)
+        todo.sort()
+    if not has_digit:
+        steps = plan.steps
+        todo = [i for i in todo if not steps[i][2]]
+    return todo
+
+
+def _scan_gated(
+    text: str,
+    plan: _Plan,
+    gates: g.Gates,
+    counts: MutableMapping[str, int] | None,
+    on_finding: OnFinding | None,
+) -> str:
+    found = gates(text.encode("ascii"))
+    if not found and not plan.ungated:
+        return text
+    has_digit = len(plan.gated) in found
+    todo = _to_run(plan, found, has_digit)
+    if not todo:
+        return text
+    steps = plan.steps
+    current = steps[todo[0]][0]
+    #: Whether a replacement other than a marker of ``_MARKERS`` went in.
+    unsafe = not plan.markers_safe
+
+    def substitute(m: re.Match[str]) -> str:
+        nonlocal unsafe
+        replaced = current.replace(m)
+        if replaced is None:
+            return m.group(0)
+        found = m.group(0)
+        if isinstance(replaced, tuple):
+            replaced, found = replaced
+            unsafe = True
+        elif replaced not in _MARKERS:
+            unsafe = True
+        if counts is not None:
+            counts[current.kind] = counts.get(current.kind, 0) + 1
+        if on_finding is not None:
+            on_finding(current.kind, found)
+        return replaced
+
+    #: Whether the text changed since the gates were scanned: a gate matched then may no
+    #: longer, so the detector's own cheap checks run first.
+    stale = False
+    k = 0
+    while k < len(todo):
+        index = todo[k]
+        k += 1
+        step = steps[index]
+        if (stale or index in plan.ungated) and not _passes(step, text, has_digit):
+            continue
+        current = step[0]
+        replaced_text = step[7].sub(substitute, text)
+        if replaced_text == text:
+            continue
+        text = replaced_text
+        if not text.isascii():
+            # A custom detector put non-ASCII text in: the rest runs without gates.
+            rest = steps[index + 1 :]
+            return _scan_steps(text, rest, tuple(s for s in rest if not s[2]), counts, on_finding)
+        if unsafe:
+            todo = _to_run(plan, gates(text.encode("ascii")), has_digit)
+            todo, k = [i for i in todo if i > index], 0
+            unsafe, stale = not plan.markers_safe, False
+        else:
+            stale = True
+    return text
+
+
+def _passes(step: _Step, text: str, has_digit: bool) -> bool:
+    """Whether the cheap checks of a detector without a gate let it run on the ASCII ``text``
+    (``has_digit``: whether the text ``scan`` was given held a digit)."""
+    detector, min_length, needs_digit, hint, _p, ascii_prefilter, _pattern, _a, digit_run = step
+    if len(text) < min_length or (hint is not None and hint not in text):
+        return False
+    if needs_digit and not has_digit:
+        return False
+    if ascii_prefilter is not None and ascii_prefilter.search(text) is None:
+        return False
+    if digit_run is not None and digit_run not in _digit_runs(text):
+        return False
+    return detector.ascii_check is None or detector.ascii_check(text)
+
+
+def _scan_steps(
+    text: str,
+    steps: tuple[_Step, ...],
+    no_digit: tuple[_Step, ...],
+    counts: MutableMapping[str, int] | None,
+    on_finding: OnFinding | None,
+) -> str:
+    """``scan`` without gates: each detector's cheap checks, then its regex."""
+    if not steps:
+        return text
     has_digit = _DIGIT.search(text) is not None
     ascii_text = text.isascii()
-    current = detectors[0]
+    current = steps[0][0]
 
     # One function for every detector (it reads ``current``): no closure made per detector.
     def substitute(m: re.Match[str]) -> str:
@@ -326,7 +559,7 @@ def scan(
         pattern,
         ascii_pattern,
         digit_run,
-    ) in _plan(detectors)[0 if has_digit else 1]:
+    ) in steps if has_digit else no_digit:
         if size < min_length or (hint is not None and hint not in text):
             continue
         if prefilter is not None:
@@ -338,6 +571,8 @@ def scan(
                 runs = _digit_runs(text)
             if digit_run not in runs:
                 continue
+        if ascii_text and detector.ascii_check is not None and not detector.ascii_check(text):
+            continue
         current = detector
         replaced_text = (ascii_pattern if ascii_text else pattern).sub(substitute, text)
         if replaced_text != text:

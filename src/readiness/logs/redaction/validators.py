@@ -18,9 +18,10 @@ IBAN_LENGTHS = {
     "SE": 24, "SI": 19, "SK": 24, "SM": 27, "TR": 26,
 }  # fmt: skip
 
-_HEX = re.compile(r"[0-9a-fA-F]+")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _TRACEPARENT = re.compile(r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
+#: The three in one pattern (one call rather than three).
+_IDENTIFIER = re.compile(f"[0-9a-fA-F]{{16,}}|{_UUID.pattern}|{_TRACEPARENT.pattern}")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -100,10 +101,4 @@ def shannon_entropy(text: str) -> float:
 
 def is_identifier_value(text: str) -> bool:
     """A UUID, a W3C traceparent, or a hex string of 16+ characters (trace/span ids, hashes)."""
-    if len(text) < 16:
-        return False
-    return bool(
-        (len(text) >= 16 and _HEX.fullmatch(text))
-        or _UUID.fullmatch(text)
-        or _TRACEPARENT.fullmatch(text)
-    )
+    return len(text) >= 16 and _IDENTIFIER.fullmatch(text) is not None

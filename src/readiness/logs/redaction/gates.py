@@ -1,0 +1,156 @@
+r"""Gates: one Hyperscan pass over an ASCII text tells which detectors can find anything in it.
+
+A detector's ``gate`` is a Hyperscan expression that every ASCII text holding one of its findings
+matches (a superset: a gate may match where the detector finds nothing, never the reverse). The
+gates of a detector list are compiled into one database (cached by their expressions), scanned
+once per text with ``HS_FLAG_SINGLEMATCH``: the detectors whose gate did not match are skipped
+without running their Python regex. Gates are context-free (no anchors, no lookarounds), so a
+gate that does not match a text matches none of its substrings either.
+
+Hyperscan is a compiled dependency; where it cannot be imported (or refuses an expression) the
+gates are off and ``scan`` runs every detector's own Python checks, with the same results.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+_hs: Any
+try:
+    _hs = importlib.import_module("hyperscan")
+except ImportError:  # pragma: no cover - the wheel exists for the platforms we ship on
+    _hs = None
+
+#: Token characters of the secret detector (``_TOKEN``), and those that are not hex digits.
+_T = r"[A-Za-z0-9+/_\-]"
+_NOT_HEX = r"[G-Zg-z+/_]"
+_H = r"[0-9A-Fa-f\-]"
+_NOT_T = r"[^A-Za-z0-9+/_\-]"
+#: Between two digit groups of a national phone number: a separator, or the ``)`` of an area code.
+_PHONE_SEPARATOR = r"(?:\)[ .\-]?|[ .\-])"
+
+
+def _phone_national_gate(digits: int = 10) -> str:
+    # A finding has 10 or 11 digits in groups of 1 to 4 joined by one separator: it holds
+    # ``digits`` digits in such groups (the first and last may be cut short). Factored as a
+    # tree (the first group's size, then the rest): a flat list of the shapes is too long.
+    shapes = [rf"\d{{{digits}}}"] if digits <= 4 else []
+    shapes += [
+        rf"\d{{{first}}}{_PHONE_SEPARATOR}(?:{_phone_national_gate(digits - first)})"
+        for first in range(1, 5)
+        if first < digits
+    ]
+    return "|".join(shapes)
+
+
+def _secret_gate() -> str:
+    # A run of 20+ token characters is refused when, dashes dropped, it is 16+ hex digits. So a
+    # finding's run has a character that is not a hex digit or a dash (found by the first one,
+    # at ``first``, the run starting where a non-token character or the text ends), or "=" after
+    # 20 hex digits and dashes, or 5 dashes among hex digits (then fewer than 16 are left).
+    firsts = "|".join(
+        (f"{_H}{{{first}}}" if first else "")
+        + _NOT_HEX
+        + (f"{_T}{{{19 - first}}}" if first < 19 else "")
+        for first in range(20)
+    )
+    return rf"(?:^|{_NOT_T})(?:{_H}{{20}}{_H}*[G-Zg-z+/_=]|{firsts})|-(?:[0-9A-Fa-f]*-){{4}}"
+
+
+#: The gates of ``default_detectors``, by detector kind (the two phone patterns apart).
+GATE_JWT = r"eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\."
+GATE_AWS = r"A(?:KIA|SIA|BIA|CCA)[0-9A-Z]{16}"
+GATE_GITHUB = r"gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{82}"
+GATE_STRIPE = r"[sr]k_(?:live|test)_[A-Za-z0-9]{10}"
+GATE_SLACK = r"xox[abposr]-[A-Za-z0-9\-]{10}"
+GATE_GOOGLE = r"AIza[0-9A-Za-z_\-]{35}"
+GATE_OPENAI = r"sk-[A-Za-z0-9_\-]{20}"
+GATE_BEARER = r"(?i)bearer[ \t]+[A-Za-z0-9\-._~+/]{16}"
+GATE_EMAIL = r"[A-Za-z0-9._%+\-]@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2}"
+GATE_IBAN = r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11}"
+# Every card network's numbers start with 2 to 6 (``validators.card_brand``).
+GATE_CARD = r"[2-6](?:[ \-]?[0-9]){12}"
+# The SSA issues no area 9xx.
+GATE_SSN = r"[0-8][0-9]{2}[ \-][0-9]{2}[ \-][0-9]{4}"
+GATE_IPV4 = r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]"
+# An IPv6 address without "::" has eight groups.
+GATE_IPV6 = r"::|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]"
+GATE_PHONE_INTERNATIONAL = r"\+[1-9](?:[0-9]{0,3}[ .\-(]|[0-9]{6})"
+GATE_PHONE_NATIONAL = _phone_national_gate()
+GATE_SECRET = _secret_gate()
+
+#: The default gates (``scan`` knows no default gate matches a ``[`` or ``]``, nor inside a
+#: marker such as ``[API_KEY:github]``, so a marker put in needs no new gate scan).
+DEFAULT_GATES = frozenset(
+    {
+        GATE_JWT, GATE_AWS, GATE_GITHUB, GATE_STRIPE, GATE_SLACK, GATE_GOOGLE, GATE_OPENAI,
+        GATE_BEARER, GATE_EMAIL, GATE_IBAN, GATE_CARD, GATE_SSN, GATE_IPV4, GATE_IPV6,
+        GATE_PHONE_INTERNATIONAL, GATE_PHONE_NATIONAL, GATE_SECRET,
+    }
+)  # fmt: skip
+
+#: ``gates(data)``: the indexes (into the expressions compiled) of the gates ``data`` matches, and
+#: ``len(expressions)`` when it holds an ASCII digit (in no particular order).
+Gates = Callable[[bytes], list[int]]
+
+_COMPILED: dict[tuple[str, ...], Gates | None] = {}
+_LOCK = threading.Lock()
+
+
+def available() -> bool:
+    """Whether Hyperscan can be imported here."""
+    return _hs is not None
+
+
+def _collect(gate: int, _start: int, _end: int, _flags: int, found: list[int]) -> None:
+    found.append(gate)
+
+
+def _build(expressions: tuple[str, ...]) -> Gates | None:
+    if _hs is None:
+        return None
+    hs = _hs
+    flags = []
+    sources = []
+    for expression in (*expressions, "[0-9]"):
+        caseless = expression.startswith("(?i)")
+        sources.append(expression.removeprefix("(?i)").encode("ascii"))
+        flags.append(hs.HS_FLAG_SINGLEMATCH | (hs.HS_FLAG_CASELESS if caseless else 0))
+    database = hs.Database()
+    try:
+        database.compile(expressions=sources, ids=list(range(len(sources))), flags=flags)
+    except hs.error:
+        return None
+    prototype = hs.Scratch(database)
+    local = threading.local()
+    scan = database.scan
+
+    def gates(data: bytes) -> list[int]:
+        # Scratch space is per thread: Hyperscan releases the GIL while it scans.
+        try:
+            scratch = local.scratch
+        except AttributeError:
+            with _LOCK:
+                scratch = local.scratch = prototype.clone()
+        found: list[int] = []
+        scan(data, _collect, 0, found, scratch)
+        return found
+
+    return gates
+
+
+def compiled(expressions: Sequence[str]) -> Gates | None:
+    """The scanner of ``expressions`` (compiled once per process), or None when Hyperscan is
+    missing or refuses one of them."""
+    key = tuple(expressions)
+    try:
+        return _COMPILED[key]
+    except KeyError:
+        pass
+    with _LOCK:
+        if key not in _COMPILED:
+            _COMPILED[key] = _build(key)
+        return _COMPILED[key]
