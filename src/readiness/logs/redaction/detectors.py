@@ -56,8 +56,21 @@ def _marker(marker: str, valid: Callable[[str], bool]) -> Replace:
     return lambda m: marker if valid(m.group(0)) else None
 
 
+class _Always:
+    """The ``Replace`` of a detector without a validator: every match becomes ``marker`` (so
+    ``scan`` can substitute it without a call per match when nobody asks for the findings)."""
+
+    __slots__ = ("marker",)
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __call__(self, _m: re.Match[str]) -> str:
+        return self.marker
+
+
 def _always(marker: str) -> Replace:
-    return lambda _m: marker
+    return _Always(marker)
 
 
 _JWT = re.compile(r"eyJ(?<![A-Za-z0-9_\-]eyJ)[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*")
@@ -157,11 +170,34 @@ def _ipv6(m: re.Match[str]) -> str | None:
     text = m.group(0)
     if text.count(":") < 2 or not any(ch not in ":" for ch in text):
         return None
+    prefix = _ipv6_prefix(text)
+    if prefix is not None:
+        return f"{ipaddress.IPv6Address(prefix)}/48"
     try:
         network = ipaddress.IPv6Network(f"{text}/48", strict=False)
     except ValueError:
         return None
     return f"{network.network_address}/48"
+
+
+def _ipv6_prefix(text: str) -> int | None:
+    """The first 48 bits of the address ``text`` (hex digits and colons) when it is written the
+    plain way: 8 groups of 1 to 4 hex digits, or fewer around one "::"; None for anything else
+    (``ipaddress`` then decides, as it does for these)."""
+    head, double, tail = text.partition("::")
+    if double:
+        left = head.split(":") if head else []
+        right = tail.split(":") if tail else []
+        if len(left) + len(right) > 7:
+            return None
+        groups = [*left, *["0"] * (8 - len(left) - len(right)), *right]
+    else:
+        groups = text.split(":")
+        if len(groups) != 8:
+            return None
+    if not all(1 <= len(group) <= 4 for group in groups):
+        return None
+    return (int(groups[0], 16) << 112) | (int(groups[1], 16) << 96) | (int(groups[2], 16) << 80)
 
 
 def _phone(m: re.Match[str]) -> str | None:
@@ -285,6 +321,7 @@ def default_detectors(entropy_threshold: float = DEFAULT_ENTROPY_THRESHOLD) -> l
             20,
             needs_digit=True,
             gate=g.GATE_SECRET,
+            ascii_check=_secret_candidates,
         ),
     ]
 
@@ -323,7 +360,8 @@ def _digit_runs(text: str) -> bytes:
 
 
 #: One detector as ``scan`` runs it: (detector, min_length, needs_digit, hint, prefilter,
-#: its ASCII twin, pattern, its ASCII twin, the digit run as ``b"0" * digit_run`` or None).
+#: its ASCII twin, pattern, its ASCII twin, the digit run as ``b"0" * digit_run`` or None, the
+#: marker every match becomes when the detector has no validator, else None).
 _Step = tuple[
     Detector,
     int,
@@ -334,6 +372,7 @@ _Step = tuple[
     "re.Pattern[str]",
     "re.Pattern[str]",
     "bytes | None",
+    "str | None",
 ]
 
 
@@ -352,6 +391,9 @@ class _Plan:
     markers_safe: bool
     #: Whether every step has a gate, in order (the gates found are the steps to run).
     identity: bool
+    #: The steps with a contextual gate (``gates.CONTEXTUAL_GATES``): checked again after a
+    #: marker went in.
+    contextual: tuple[int, ...]
 
 
 #: Plans by ``id`` of the detector list: the list (kept alive, so the id stays its own), its
@@ -371,6 +413,12 @@ _MARKERS = frozenset(
 )  # fmt: skip
 
 
+#: Where a contextual gate (``gates.CONTEXTUAL_GATES``) may match a text with markers put in but
+#: not the text before: its last digit (and a ".") then a marker's "[" (its other characters
+#: are no marker's, and its look after a digit is one character).
+_MARKER_AFTER_DIGIT = re.compile(r"[0-9]\.?\[")
+
+
 def _plan(detectors: list[Detector]) -> _Plan:
     items = tuple(detectors)
     cached = _PLANS.get(id(detectors))
@@ -387,6 +435,10 @@ def _plan(detectors: list[Detector]) -> _Plan:
             d.pattern,
             _ascii_twin(d.pattern),
             b"0" * d.digit_run if d.digit_run > 0 else None,
+            # Without a backslash, ``sub`` takes the marker as it is.
+            d.replace.marker
+            if isinstance(d.replace, _Always) and "\\" not in d.replace.marker
+            else None,
         )
         for d in items
     )
@@ -398,8 +450,10 @@ def _plan(detectors: list[Detector]) -> _Plan:
         gates=gates,
         gated=gated if gates is not None else (),
         ungated=tuple(i for i in range(len(items)) if gates is None or i not in gated),
-        markers_safe=all(d.gate in g.DEFAULT_GATES for d in items if d.gate is not None),
+        # A detector without a gate might put a marker of ``_MARKERS`` anywhere.
+        markers_safe=all(d.gate in g.DEFAULT_GATES for d in items),
         identity=gates is not None and gated == tuple(range(len(items))),
+        contextual=tuple(i for i in gated if items[i].gate in g.CONTEXTUAL_GATES),
     )
     if len(_PLANS) >= _MAX_PLANS:
         _PLANS.clear()
@@ -486,7 +540,14 @@ def _scan_gated(
         if (stale or index in plan.ungated) and not _passes(step, text, has_digit):
             continue
         current = step[0]
-        replaced_text = step[7].sub(substitute, text)
+        marker = step[9]
+        if marker is not None and on_finding is None:
+            replaced_text, many = step[7].subn(marker, text)
+            if many and counts is not None:
+                counts[current.kind] = counts.get(current.kind, 0) + many
+            unsafe = unsafe or (many > 0 and marker not in _MARKERS)
+        else:
+            replaced_text = step[7].sub(substitute, text)
         if replaced_text == text:
             continue
         text = replaced_text
@@ -495,18 +556,25 @@ def _scan_gated(
             rest = steps[index + 1 :]
             return _scan_steps(text, rest, tuple(s for s in rest if not s[2]), counts, on_finding)
         if unsafe:
-            todo = _to_run(plan, gates(text.encode("ascii")), has_digit)
-            todo, k = [i for i in todo if i > index], 0
-            unsafe, stale = not plan.markers_safe, False
+            todo = [i for i in _to_run(plan, gates(text.encode("ascii")), has_digit) if i > index]
         else:
-            stale = True
+            todo = _still_to_run(plan, text, todo[k:], index)
+        k, stale, unsafe = 0, not unsafe, not plan.markers_safe
     return text
+
+
+def _still_to_run(plan: _Plan, text: str, rest: list[int], index: int) -> list[int]:
+    """The steps still to run after the step ``index`` put only markers of ``_MARKERS`` in:
+    ``rest``, and the contextual ones after it if a marker follows a digit."""
+    if not plan.contextual or _MARKER_AFTER_DIGIT.search(text) is None:
+        return rest
+    return sorted({*rest, *(i for i in plan.contextual if i > index)})
 
 
 def _passes(step: _Step, text: str, has_digit: bool) -> bool:
     """Whether the cheap checks of a detector without a gate let it run on the ASCII ``text``
     (``has_digit``: whether the text ``scan`` was given held a digit)."""
-    detector, min_length, needs_digit, hint, _p, ascii_prefilter, _pattern, _a, digit_run = step
+    detector, min_length, needs_digit, hint, _p, ascii_prefilter, _pattern, _a, digit_run, _m = step
     if len(text) < min_length or (hint is not None and hint not in text):
         return False
     if needs_digit and not has_digit:
@@ -559,6 +627,7 @@ def _scan_steps(
         pattern,
         ascii_pattern,
         digit_run,
+        _marker,
     ) in steps if has_digit else no_digit:
         if size < min_length or (hint is not None and hint not in text):
             continue

@@ -38,17 +38,23 @@ def luhn_valid(digits: str) -> bool:
 def card_brand(digits: str) -> str | None:
     """The card network a number's prefix (IIN) and length belong to, or None."""
     n = len(digits)
-    two, three, four = int(digits[:2]), int(digits[:3]), int(digits[:4])
-    rules = (
-        ("visa", digits[0] == "4" and n in (13, 16, 19)),
-        ("mastercard", (51 <= two <= 55 or 2221 <= four <= 2720) and n == 16),
-        ("amex", two in (34, 37) and n == 15),
-        ("discover", (four == 6011 or two == 65 or 644 <= three <= 649) and 16 <= n <= 19),
-        ("jcb", two == 35 and 16 <= n <= 19),
-        ("diners", two in (30, 36, 38) and n == 14),
-        ("unionpay", two == 62 and 16 <= n <= 19),
-    )
-    return next((brand for brand, matches in rules if matches), None)
+    two, four = int(digits[:2]), int(digits[:4])
+    brand = None
+    if digits[0] == "4" and n in (13, 16, 19):
+        brand = "visa"
+    elif (51 <= two <= 55 or 2221 <= four <= 2720) and n == 16:
+        brand = "mastercard"
+    elif two in (34, 37) and n == 15:
+        brand = "amex"
+    elif (four == 6011 or two == 65 or 644 <= int(digits[:3]) <= 649) and 16 <= n <= 19:
+        brand = "discover"
+    elif two == 35 and 16 <= n <= 19:
+        brand = "jcb"
+    elif two in (30, 36, 38) and n == 14:
+        brand = "diners"
+    elif two == 62 and 16 <= n <= 19:
+        brand = "unionpay"
+    return brand
 
 
 def card_valid(digits: str) -> bool:
@@ -70,8 +76,15 @@ def iban_valid(candidate: str) -> bool:
     if expected is not None and len(iban) != expected:
         return False
     rearranged = iban[4:] + iban[:4]
-    number = "".join(str(int(ch, 36)) for ch in rearranged)
+    if rearranged.isascii() and rearranged.isalnum():
+        # Each letter as its number (A=10 ... Z=35), in one translation.
+        number = rearranged.translate(_IBAN_LETTERS)
+    else:
+        number = "".join(str(int(ch, 36)) for ch in rearranged)
     return int(number) % 97 == 1
+
+
+_IBAN_LETTERS = str.maketrans({chr(ord("A") + i): str(10 + i) for i in range(26)})
 
 
 def _b64url_json(segment: str) -> object:
