@@ -128,13 +128,12 @@ def _iban(m: re.Match[str]) -> str | tuple[str, str] | None:
         text = text[:cut]
 
 
-_CARD_SEPARATORS = re.compile(r"[ \-]")
 _CARD_GROUP_RUN = re.compile(r"(?<!\d)\d{3,19}(?:[ \-]\d{3,19})*(?!\d)")
 
 
 def _card(m: re.Match[str]) -> str | tuple[str, str] | None:
     text = m.group(0)
-    digits = _CARD_SEPARATORS.sub("", text)
+    digits = text.replace(" ", "").replace("-", "")
     if v.card_valid(digits):
         return "[CARD]"
     if len(digits) == len(text):
@@ -150,7 +149,7 @@ def _card(m: re.Match[str]) -> str | tuple[str, str] | None:
                 a, b = starts[first], ends[last]
                 if best is not None and b - a <= best[1] - best[0]:
                     break
-                if v.card_valid(_CARD_SEPARATORS.sub("", text[a:b])):
+                if v.card_valid(text[a:b].replace(" ", "").replace("-", "")):
                     best = (a, b)
     if best is None:
         return None
@@ -200,14 +199,20 @@ def _ipv6_prefix(text: str) -> int | None:
     return (int(groups[0], 16) << 112) | (int(groups[1], 16) << 96) | (int(groups[2], 16) << 80)
 
 
+#: What a phone match holds besides digits (``str.translate`` deletes them).
+_PHONE_PUNCTUATION = str.maketrans("", "", "+ .-()")
+_PHONE_GROUPS = re.compile(r"[ .\-()]+")
+
+
 def _phone(m: re.Match[str]) -> str | None:
     text = m.group(0)
-    digits = sum(ch.isdigit() for ch in text)
+    # The patterns match digits and those characters only.
+    digits = len(text.translate(_PHONE_PUNCTUATION))
     if text.startswith("+"):
         return "[PHONE]" if 7 <= digits <= 15 else None
     if not 10 <= digits <= 11:
         return None
-    groups = re.split(r"[ .\-()]+", text.strip("()"))
+    groups = _PHONE_GROUPS.split(text.strip("()"))
     if len(groups) > 2 and all(len(g) == 3 for g in groups[1:]):
         return None  # thousands grouping: "1 000 000 000"
     return "[PHONE]"
@@ -471,46 +476,53 @@ def scan(
     finding under its kind; ``on_finding(kind, original)`` sees each one (``logs scan``)."""
     if len(text) < 2 or not detectors:
         return text
-    plan = _plan(detectors)
-    if plan.gates is not None and text.isascii():
-        return _scan_gated(text, plan, plan.gates, counts, on_finding)
-    return _scan_steps(text, plan.steps, plan.no_digit, counts, on_finding)
+    # ``_plan`` inlined for its cached case: this runs once per string logged.
+    cached = _PLANS.get(id(detectors))
+    if cached is not None and cached[0] is detectors and cached[1] == tuple(detectors):
+        plan = cached[2]
+    else:
+        plan = _plan(detectors)
+    gates = plan.gates
+    if gates is None or not text.isascii():
+        return _scan_steps(text, plan.steps, plan.no_digit, counts, on_finding)
+    found: list[int] = []
+    scratch = getattr(gates.local, "scratch", None) or gates.scratch()
+    gates.scan(f"\n{text}\n".encode("ascii"), g.collect, 0, found, scratch)  # gates.framed
+    if not found and not plan.ungated:
+        return text
+    return _scan_gated(text, plan, gates, found, counts=counts, on_finding=on_finding)
 
 
-def _to_run(plan: _Plan, found: list[int], has_digit: bool) -> list[int]:
-    """The steps to run, in order, from the gates ``found`` in a text (the digit gate left out;
-    the steps needing a digit only if the text ``scan`` was given held one)."""
+def _ordered(plan: _Plan, found: list[int]) -> list[int]:
+    """The steps to run, in order: those whose gate is in ``found``, and those without a gate."""
     found.sort()
-    if found and found[-1] == len(plan.gated):
-        found.pop()
     todo = found if plan.identity else [plan.gated[i] for i in found]
     if plan.ungated:
         todo.extend(plan.ungated)
         todo.sort()
-    if not has_digit:
-        steps = plan.steps
-        todo = [i for i in todo if not steps[i][2]]
     return todo
 
 
-def _scan_gated(
+def _scan_gated(  # noqa: PLR0912, PLR0915 - one loop kept whole: it runs for most strings logged
     text: str,
     plan: _Plan,
     gates: g.Gates,
+    found: list[int],
+    *,
     counts: MutableMapping[str, int] | None,
     on_finding: OnFinding | None,
 ) -> str:
-    found = gates(text.encode("ascii"))
-    if not found and not plan.ungated:
-        return text
-    has_digit = len(plan.gated) in found
-    todo = _to_run(plan, found, has_digit)
-    if not todo:
-        return text
+    """``scan`` of an ASCII ``text`` whose gates ``found`` matched."""
+    todo = _ordered(plan, found)
     steps = plan.steps
     current = steps[todo[0]][0]
     #: Whether a replacement other than a marker of ``_MARKERS`` went in.
     unsafe = not plan.markers_safe
+    #: Whether the text ``scan`` was given holds a digit (None: not looked at yet). Detectors
+    #: that need one are skipped without it, as ``_scan_steps`` does; on that text itself, a
+    #: default detector needing a digit finds nothing without one, so it may run.
+    has_digit: bool | None = None
+    original = text
 
     def substitute(m: re.Match[str]) -> str:
         nonlocal unsafe
@@ -537,7 +549,12 @@ def _scan_gated(
         index = todo[k]
         k += 1
         step = steps[index]
-        if (stale or index in plan.ungated) and not _passes(step, text, has_digit):
+        if step[2] and (text is not original or not plan.markers_safe):
+            if has_digit is None:
+                has_digit = _DIGIT.search(original) is not None
+            if not has_digit:
+                continue
+        if (stale or index in plan.ungated) and not _passes(step, text):
             continue
         current = step[0]
         marker = step[9]
@@ -553,10 +570,13 @@ def _scan_gated(
         text = replaced_text
         if not text.isascii():
             # A custom detector put non-ASCII text in: the rest runs without gates.
+            # (Those needing a digit run if and only if the text ``scan`` was given held one.)
             rest = steps[index + 1 :]
-            return _scan_steps(text, rest, tuple(s for s in rest if not s[2]), counts, on_finding)
+            if _DIGIT.search(original) is None:
+                rest = tuple(s for s in rest if not s[2])
+            return _scan_steps(text, rest, rest, counts, on_finding)
         if unsafe:
-            todo = [i for i in _to_run(plan, gates(text.encode("ascii")), has_digit) if i > index]
+            todo = [i for i in _ordered(plan, gates(text)) if i > index]
         else:
             todo = _still_to_run(plan, text, todo[k:], index)
         k, stale, unsafe = 0, not unsafe, not plan.markers_safe
@@ -571,13 +591,11 @@ def _still_to_run(plan: _Plan, text: str, rest: list[int], index: int) -> list[i
     return sorted({*rest, *(i for i in plan.contextual if i > index)})
 
 
-def _passes(step: _Step, text: str, has_digit: bool) -> bool:
-    """Whether the cheap checks of a detector without a gate let it run on the ASCII ``text``
-    (``has_digit``: whether the text ``scan`` was given held a digit)."""
-    detector, min_length, needs_digit, hint, _p, ascii_prefilter, _pattern, _a, digit_run, _m = step
+def _passes(step: _Step, text: str) -> bool:
+    """Whether a detector's own cheap checks let it run on the ASCII ``text`` (its need of a
+    digit aside)."""
+    detector, min_length, _n, hint, _p, ascii_prefilter, _pattern, _a, digit_run, _m = step
     if len(text) < min_length or (hint is not None and hint not in text):
-        return False
-    if needs_digit and not has_digit:
         return False
     if ascii_prefilter is not None and ascii_prefilter.search(text) is None:
         return False

@@ -1,11 +1,11 @@
 r"""Gates: one Hyperscan pass over an ASCII text tells which detectors can find anything in it.
 
 A detector's ``gate`` is a Hyperscan expression that every ASCII text holding one of its findings
-matches (a superset: a gate may match where the detector finds nothing, never the reverse). The
-gates of a detector list are compiled into one database (cached by their expressions), scanned
-once per text with ``HS_FLAG_SINGLEMATCH``: the detectors whose gate did not match are skipped
-without running their Python regex. Gates are context-free (no anchors, no lookarounds), so a
-gate that does not match a text matches none of its substrings either.
+matches when scanned between two newlines (``framed``): a superset, a gate may match where the
+detector finds nothing, never the reverse. The gates of a detector list are compiled into one
+database (cached by their expressions), scanned once per text with ``HS_FLAG_SINGLEMATCH``: the
+detectors whose gate did not match are skipped without running their Python regex. Hyperscan
+has no lookarounds: a gate that looks at the character before or after a finding matches it.
 
 Hyperscan is a compiled dependency; where it cannot be imported (or refuses an expression) the
 gates are off and ``scan`` runs every detector's own Python checks, with the same results.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 _hs: Any
@@ -61,7 +61,7 @@ def _secret_gate() -> str:
         else f"{_H}{{{first},{first + 4}}}{_NOT_HEX}"
         for first in range(0, 20, 5)
     )  # fmt: skip
-    return rf"(?:^|{_NOT_T})(?:{_H}{{20}}{_H}*[G-Zg-z+/_=]|{firsts})|-(?:[0-9A-Fa-f]*-){{4}}"
+    return rf"{_NOT_T}(?:{_H}{{20}}{_H}*[G-Zg-z+/_=]|{firsts})|-(?:[0-9A-Fa-f]*-){{4}}"
 
 
 #: The gates of ``default_detectors``, by detector kind (the two phone patterns apart).
@@ -78,19 +78,19 @@ GATE_IBAN = r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11}"
 # Every card network's numbers start with 2 to 6 (``validators.card_brand``); 12 to 18 more
 # digits follow to the end of the match (a card among other digit groups ends it or comes
 # before the groups that do), then what the pattern's lookahead allows.
-GATE_CARD = r"[2-6](?:[ \-]?[0-9]){12,18}(?:[^0-9A-Za-z_\-]|$)"
+GATE_CARD = r"[2-6](?:[ \-]?[0-9]){12,18}[^0-9A-Za-z_\-]"
 # The SSA issues no area 9xx.
 GATE_SSN = r"[0-8][0-9]{2}[ \-][0-9]{2}[ \-][0-9]{4}"
 # Then what the pattern's lookahead allows: no word character, "/", or "." and a word character.
 GATE_IPV4 = (
     r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"
-    r"(?:[^0-9A-Za-z_/.]|\.[^0-9A-Za-z_]|\.$|$)"
+    r"(?:[^0-9A-Za-z_/.]|\.[^0-9A-Za-z_])"
 )
 # An IPv6 address without "::" has eight groups.
 GATE_IPV6 = r"::|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]"
 GATE_PHONE_INTERNATIONAL = r"\+[1-9](?:[0-9]{0,3}[ .\-(]|[0-9]{6})"
 # 10 digits in groups (then the rest of the last group, and what the pattern's lookahead allows).
-GATE_PHONE_NATIONAL = rf"(?:{_digit_groups(10)})[0-9]{{0,3}}(?:[^0-9A-Za-z_.\-/:]|$)"
+GATE_PHONE_NATIONAL = rf"(?:{_digit_groups(10)})[0-9]{{0,3}}[^0-9A-Za-z_.\-/:]"
 GATE_SECRET = _secret_gate()
 
 #: The default gates. None matches inside a marker such as ``[API_KEY:github]``; none but the
@@ -110,10 +110,6 @@ DEFAULT_GATES = frozenset(
 #: their detectors again).
 CONTEXTUAL_GATES = frozenset({GATE_CARD, GATE_IPV4, GATE_PHONE_NATIONAL})
 
-#: ``gates(data)``: the indexes (into the expressions compiled) of the gates ``data`` matches, and
-#: ``len(expressions)`` when it holds an ASCII digit (in no particular order).
-Gates = Callable[[bytes], list[int]]
-
 _COMPILED: dict[tuple[str, ...], Gates | None] = {}
 _LOCK = threading.Lock()
 
@@ -123,8 +119,41 @@ def available() -> bool:
     return _hs is not None
 
 
-def _collect(gate: int, _start: int, _end: int, _flags: int, found: list[int]) -> None:
+def collect(gate: int, _start: int, _end: int, _flags: int, found: list[int]) -> None:
+    """The match handler of ``Gates.scan``: ``found`` (its context) gets the gate's index."""
     found.append(gate)
+
+
+class Gates:
+    """Gates compiled into one Hyperscan database. ``scan(framed(text), collect, 0, found,
+    scratch())`` appends to ``found`` the index of each gate the ASCII ``text`` matches.
+    ``scan`` is Hyperscan's own, called directly by ``detectors.scan`` (no call of ours in
+    between, once per text)."""
+
+    def __init__(self, database: Any) -> None:
+        self.scan = database.scan
+        self.local = threading.local()
+        self._prototype = _hs.Scratch(database)
+
+    def scratch(self) -> Any:
+        """This thread's scratch space (Hyperscan releases the GIL while it scans)."""
+        scratch = getattr(self.local, "scratch", None)
+        if scratch is None:
+            with _LOCK:
+                scratch = self.local.scratch = self._prototype.clone()
+        return scratch
+
+    def __call__(self, text: str) -> list[int]:
+        """The gates the ASCII ``text`` matches, in no particular order."""
+        found: list[int] = []
+        self.scan(framed(text), collect, 0, found, self.scratch())
+        return found
+
+
+def framed(text: str) -> bytes:
+    """What the gates scan: the ASCII ``text`` between two newlines, so a gate's look before
+    and after a finding needs no ``^`` or ``$`` (each costs a slower engine)."""
+    return f"\n{text}\n".encode("ascii")
 
 
 def _build(expressions: tuple[str, ...]) -> Gates | None:
@@ -133,7 +162,7 @@ def _build(expressions: tuple[str, ...]) -> Gates | None:
     hs = _hs
     flags = []
     sources = []
-    for expression in (*expressions, "[0-9]"):
+    for expression in expressions:
         caseless = expression.startswith("(?i)")
         sources.append(expression.removeprefix("(?i)").encode("ascii"))
         flags.append(hs.HS_FLAG_SINGLEMATCH | (hs.HS_FLAG_CASELESS if caseless else 0))
@@ -142,27 +171,12 @@ def _build(expressions: tuple[str, ...]) -> Gates | None:
         database.compile(expressions=sources, ids=list(range(len(sources))), flags=flags)
     except hs.error:
         return None
-    prototype = hs.Scratch(database)
-    local = threading.local()
-    scan = database.scan
-
-    def gates(data: bytes) -> list[int]:
-        # Scratch space is per thread: Hyperscan releases the GIL while it scans.
-        try:
-            scratch = local.scratch
-        except AttributeError:
-            with _LOCK:
-                scratch = local.scratch = prototype.clone()
-        found: list[int] = []
-        scan(data, _collect, 0, found, scratch)
-        return found
-
-    return gates
+    return Gates(database)
 
 
 def compiled(expressions: Sequence[str]) -> Gates | None:
-    """The scanner of ``expressions`` (compiled once per process), or None when Hyperscan is
-    missing or refuses one of them."""
+    """The gates ``expressions`` compiled (once per process), or None when Hyperscan is missing
+    or refuses one of them."""
     key = tuple(expressions)
     try:
         return _COMPILED[key]
