@@ -401,9 +401,9 @@ class _Plan:
     contextual: tuple[int, ...]
 
 
-#: Plans by ``id`` of the detector list: the list (kept alive, so the id stays its own), its
-#: items when planned (a list changed since is planned again), the plan.
-_PLANS: dict[int, tuple[list[Detector], tuple[Detector, ...], _Plan]] = {}
+#: Plans by ``id`` of the detector list: the list (kept alive, so the id stays its own), a copy
+#: of it when planned (a list changed since is planned again), the plan.
+_PLANS: dict[int, tuple[list[Detector], list[Detector], _Plan]] = {}
 _MAX_PLANS = 64
 
 #: The replacements of the default detectors that hold no gate match and stop every default gate
@@ -425,7 +425,7 @@ _MARKER_AFTER_DIGIT = re.compile(r"[0-9]\.?\[")
 
 
 def _plan(detectors: list[Detector]) -> _Plan:
-    items = tuple(detectors)
+    items = list(detectors)
     cached = _PLANS.get(id(detectors))
     if cached is not None and cached[0] is detectors and cached[1] == items:
         return cached[2]
@@ -478,7 +478,7 @@ def scan(
         return text
     # ``_plan`` inlined for its cached case: this runs once per string logged.
     cached = _PLANS.get(id(detectors))
-    if cached is not None and cached[0] is detectors and cached[1] == tuple(detectors):
+    if cached is not None and cached[0] is detectors and cached[1] == detectors:
         plan = cached[2]
     else:
         plan = _plan(detectors)

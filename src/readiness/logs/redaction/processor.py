@@ -46,7 +46,8 @@ class Redactor:
 
     def text(self, text: str) -> str:
         """``text`` with every finding replaced by its typed marker."""
-        if validators.is_identifier_value(text):
+        # ``validators.is_identifier_value``, inlined: this runs for every string logged.
+        if len(text) >= 16 and validators.IDENTIFIER.fullmatch(text) is not None:
             return text
         return scan(text, self.detectors, self.counts, self.on_finding)
 

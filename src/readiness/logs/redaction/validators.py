@@ -20,8 +20,8 @@ IBAN_LENGTHS = {
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _TRACEPARENT = re.compile(r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
-#: The three in one pattern (one call rather than three).
-_IDENTIFIER = re.compile(f"[0-9a-fA-F]{{16,}}|{_UUID.pattern}|{_TRACEPARENT.pattern}")
+#: What ``is_identifier_value`` accepts (of 16 characters or more): the three in one pattern.
+IDENTIFIER = re.compile(f"[0-9a-fA-F]{{16,}}|{_UUID.pattern}|{_TRACEPARENT.pattern}")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -114,4 +114,4 @@ def shannon_entropy(text: str) -> float:
 
 def is_identifier_value(text: str) -> bool:
     """A UUID, a W3C traceparent, or a hex string of 16+ characters (trace/span ids, hashes)."""
-    return len(text) >= 16 and _IDENTIFIER.fullmatch(text) is not None
+    return len(text) >= 16 and IDENTIFIER.fullmatch(text) is not None
