@@ -74,7 +74,8 @@ GATE_GOOGLE = r"AIza[0-9A-Za-z_\-]{35}"
 GATE_OPENAI = r"sk-[A-Za-z0-9_\-]{20}"
 GATE_BEARER = r"(?i)bearer[ \t]+[A-Za-z0-9\-._~+/]{16}"
 GATE_EMAIL = r"[A-Za-z0-9._%+\-]@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2}"
-GATE_IBAN = r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11}"
+# (11 characters or more, spaces among them, follow the check digits.)
+GATE_IBAN = r"[A-Z]{2}[0-9]{2}[ A-Z0-9]{11}"
 # Every card network's numbers start with 2 to 6 (``validators.card_brand``); 12 to 18 more
 # digits follow to the end of the match (a card among other digit groups ends it or comes
 # before the groups that do), then what the pattern's lookahead allows.
@@ -86,8 +87,8 @@ GATE_IPV4 = (
     r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"
     r"(?:[^0-9A-Za-z_/.]|\.[^0-9A-Za-z_])"
 )
-# An IPv6 address without "::" has eight groups.
-GATE_IPV6 = r"::|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]"
+# An IPv6 address without "::" has eight groups (five are enough here: cheaper to scan).
+GATE_IPV6 = r"::|[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]"
 GATE_PHONE_INTERNATIONAL = r"\+[1-9](?:[0-9]{0,3}[ .\-(]|[0-9]{6})"
 # 10 digits in groups (then the rest of the last group, and what the pattern's lookahead allows).
 GATE_PHONE_NATIONAL = rf"(?:{_digit_groups(10)})[0-9]{{0,3}}[^0-9A-Za-z_.\-/:]"
