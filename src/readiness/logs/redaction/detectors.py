@@ -399,6 +399,11 @@ class _Plan:
     #: The steps with a contextual gate (``gates.CONTEXTUAL_GATES``): checked again after a
     #: marker went in.
     contextual: tuple[int, ...]
+    #: Texts shorter than ``short`` (the least ``min_length`` of the detectors without a hint)
+    #: can only hold findings of ``short_hints`` (min_length, hint), by min_length: one whose
+    #: hint it holds, at least that long (the check ``_scan_steps`` makes, done first).
+    short: int
+    short_hints: tuple[tuple[int, str], ...]
 
 
 #: Plans by ``id`` of the detector list: the list (kept alive, so the id stays its own), a copy
@@ -459,6 +464,8 @@ def _plan(detectors: list[Detector]) -> _Plan:
         markers_safe=all(d.gate in g.DEFAULT_GATES for d in items),
         identity=gates is not None and gated == tuple(range(len(items))),
         contextual=tuple(i for i in gated if items[i].gate in g.CONTEXTUAL_GATES),
+        short=min((d.min_length for d in items if d.hint is None), default=1 << 62),
+        short_hints=tuple(sorted((d.min_length, d.hint) for d in items if d.hint is not None)),
     )
     if len(_PLANS) >= _MAX_PLANS:
         _PLANS.clear()
@@ -482,6 +489,16 @@ def scan(
         plan = cached[2]
     else:
         plan = _plan(detectors)
+    size = len(text)
+    if size < plan.short:
+        # Keys and short values: most hold no detector's hint.
+        for min_length, hint in plan.short_hints:
+            if size < min_length:
+                return text
+            if hint in text:
+                break
+        else:
+            return text
     gates = plan.gates
     if gates is None or not text.isascii():
         return _scan_steps(text, plan.steps, plan.no_digit, counts, on_finding)
