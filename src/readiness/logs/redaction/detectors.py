@@ -530,7 +530,11 @@ def _scan_gated(  # noqa: PLR0912, PLR0915 - one loop kept whole: it runs for mo
     on_finding: OnFinding | None,
 ) -> str:
     """``scan`` of an ASCII ``text`` whose gates ``found`` matched."""
-    todo = _ordered(plan, found)
+    if plan.identity and not plan.ungated:
+        found.sort()
+        todo = found
+    else:
+        todo = _ordered(plan, found)
     steps = plan.steps
     current = steps[todo[0]][0]
     #: Whether a replacement other than a marker of ``_MARKERS`` went in.
@@ -594,17 +598,17 @@ def _scan_gated(  # noqa: PLR0912, PLR0915 - one loop kept whole: it runs for mo
             return _scan_steps(text, rest, rest, counts, on_finding)
         if unsafe:
             todo = [i for i in _ordered(plan, gates(text)) if i > index]
+        elif plan.contextual and _MARKER_AFTER_DIGIT.search(text) is not None:
+            todo = _still_to_run(plan, todo[k:], index)
         else:
-            todo = _still_to_run(plan, text, todo[k:], index)
+            todo = todo[k:]
         k, stale, unsafe = 0, not unsafe, not plan.markers_safe
     return text
 
 
-def _still_to_run(plan: _Plan, text: str, rest: list[int], index: int) -> list[int]:
-    """The steps still to run after the step ``index`` put only markers of ``_MARKERS`` in:
-    ``rest``, and the contextual ones after it if a marker follows a digit."""
-    if not plan.contextual or _MARKER_AFTER_DIGIT.search(text) is None:
-        return rest
+def _still_to_run(plan: _Plan, rest: list[int], index: int) -> list[int]:
+    """The steps still to run after the step ``index`` put only markers of ``_MARKERS`` in, one
+    of them after a digit: ``rest``, and the contextual ones after ``index``."""
     return sorted({*rest, *(i for i in plan.contextual if i > index)})
 
 
