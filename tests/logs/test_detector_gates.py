@@ -14,8 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from readiness.logs.redaction import Detector, Redactor, default_detectors, gates, scan
-from readiness.logs.redaction import detectors as detectors_module
+from readiness.logs.redaction import Detector, Redactor, default_detectors, gates, scan, scanning
 from tests.logs import _reference_detectors as reference
 
 #: Values each detector looks for, near misses, and the pieces around them that decide a gate or
@@ -70,7 +69,7 @@ def without_hyperscan(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Gates off, as where Hyperscan cannot be imported (plans made now have none)."""
     monkeypatch.setattr(gates, "_hs", None)
     monkeypatch.setattr(gates, "_COMPILED", {})
-    monkeypatch.setattr(detectors_module, "_PLANS", {})
+    monkeypatch.setattr(scanning, "_PLANS", {})
     yield
 
 
@@ -88,14 +87,14 @@ def test_a_gate_matches_every_text_its_detector_finds_something_in(text: str) ->
     for detector in default_detectors():
         assert detector.gate is not None
         step = _step(detector)
-        if detectors_module._scan_steps(text, (step,), (step,), None, None) != text:
+        if scanning._scan_steps(text, (step,), (step,), None, None) != text:
             compiled = gates.compiled([detector.gate])
             assert compiled is not None
             assert (detector.kind, compiled(text)) == (detector.kind, [0])
 
 
-def _step(detector: Detector) -> detectors_module._Step:
-    return detectors_module._plan([detector]).steps[0]
+def _step(detector: Detector) -> scanning._Step:
+    return scanning._plan([detector]).steps[0]
 
 
 @settings(max_examples=1500, deadline=None)
@@ -147,7 +146,7 @@ def test_detectors_without_a_gate_run_among_gated_ones_as_before(text: str) -> N
 @settings(max_examples=600, deadline=None)
 @given(text=_ASCII_LINES)
 def test_without_hyperscan_the_python_path_gives_the_reference_findings(text: str) -> None:
-    assert detectors_module._plan(default_detectors()).gates is None
+    assert scanning._plan(default_detectors()).gates is None
     assert _ours(text, default_detectors()) == _reference(text)
 
 

@@ -9,11 +9,10 @@ from readiness.logs.redaction import validators
 from readiness.logs.redaction.detectors import (
     DEFAULT_ENTROPY_THRESHOLD,
     Detector,
-    OnFinding,
     default_detectors,
-    scan,
 )
 from readiness.logs.redaction.keys import DEFAULT_IDENTIFIER_KEYS, DEFAULT_SENSITIVE_KEYS, KeyRules
+from readiness.logs.redaction.scanning import OnFinding, scan
 
 REDACTED = "[REDACTED]"
 MAX_DEPTH = 32
