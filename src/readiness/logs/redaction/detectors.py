@@ -171,7 +171,11 @@ def _ipv6(m: re.Match[str]) -> str | None:
         return None
     prefix = _ipv6_prefix(text)
     if prefix is not None:
-        return f"{ipaddress.IPv6Address(prefix)}/48"
+        # What ``ipaddress`` prints for the /48 network: the longest run of zero groups (the
+        # last five, and the zero groups before them) as "::".
+        while prefix and prefix[-1] == 0:
+            prefix.pop()
+        return ":".join(f"{group:x}" for group in prefix) + "::/48"
     try:
         network = ipaddress.IPv6Network(f"{text}/48", strict=False)
     except ValueError:
@@ -179,10 +183,10 @@ def _ipv6(m: re.Match[str]) -> str | None:
     return f"{network.network_address}/48"
 
 
-def _ipv6_prefix(text: str) -> int | None:
-    """The first 48 bits of the address ``text`` (hex digits and colons) when it is written the
-    plain way: 8 groups of 1 to 4 hex digits, or fewer around one "::"; None for anything else
-    (``ipaddress`` then decides, as it does for these)."""
+def _ipv6_prefix(text: str) -> list[int] | None:
+    """The first three groups of the address ``text`` (hex digits and colons) when it is written
+    the plain way: 8 groups of 1 to 4 hex digits, or fewer around one "::"; None for anything
+    else (``ipaddress`` then decides, as it does for these)."""
     head, double, tail = text.partition("::")
     if double:
         left = head.split(":") if head else []
@@ -196,7 +200,7 @@ def _ipv6_prefix(text: str) -> int | None:
             return None
     if not all(1 <= len(group) <= 4 for group in groups):
         return None
-    return (int(groups[0], 16) << 112) | (int(groups[1], 16) << 96) | (int(groups[2], 16) << 80)
+    return [int(group, 16) for group in groups[:3]]
 
 
 #: What a phone match holds besides digits (``str.translate`` deletes them).

@@ -26,6 +26,11 @@ IDENTIFIER = re.compile(f"[0-9a-fA-F]{{16,}}|{_UUID.pattern}|{_TRACEPARENT.patte
 
 def luhn_valid(digits: str) -> bool:
     """The Luhn (mod 10) check digit of payment card numbers."""
+    if digits.isascii() and digits.isdigit():
+        # The same sum without a Python loop: every second digit from the right doubled (its
+        # digits summed) by a translation.
+        doubled = digits[-2::-2].translate(_LUHN_DOUBLED)
+        return (sum(map(int, digits[::-2])) + sum(map(int, doubled))) % 10 == 0
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = ord(ch) - 48
@@ -33,6 +38,9 @@ def luhn_valid(digits: str) -> bool:
             d = d * 2 - 9 if d > 4 else d * 2
         total += d
     return total % 10 == 0
+
+
+_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")
 
 
 def card_brand(digits: str) -> str | None:
