@@ -8,8 +8,9 @@ hashes, timestamps, order numbers, versions) are reported separately, by negativ
 Presidio runs its pattern recognizers only: its spaCy engine is a blank English pipeline (no
 model download, no NER), so what is compared is pattern detection, which is what a log scanner
 needs. Presidio has no secret recognizers: its SECRET row is absent. Times are CPU time of this
-process (one core, whatever else runs on the machine). ``uv sync --group bench``
-installs it; without it the line says so.
+process (one core, whatever else runs on the machine); ``ours.gates`` says whether the detectors
+ran behind their Hyperscan gates. ``uv sync --group bench`` installs Presidio; without it the
+line says so.
 
     .venv/bin/python benchmarks/logs_detection.py [--lines 3000] [--seed 11]
 """
@@ -30,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _pii_corpus import NEGATIVE_TYPES, POSITIVE_TYPES, Sample, generate
 
-from readiness.logs.redaction import Redactor
+from readiness.logs.redaction import Redactor, gates
 
 #: Our detector kinds -> corpus types.
 OURS = {
@@ -155,7 +156,12 @@ def main() -> None:
         "benchmark": "logs_detection",
         "lines": len(texts),
         "seed": args.seed,
-        "ours": {**score(samples, ours_found), "lines_per_s": round(len(texts) / ours_seconds)},
+        "ours": {
+            **score(samples, ours_found),
+            "lines_per_s": round(len(texts) / ours_seconds),
+            # Which path ran: Hyperscan's gates, or each detector's Python checks without it.
+            "gates": "hyperscan" if gates.available() else "python",
+        },
     }
     presidio = presidio_detector()
     if isinstance(presidio, str):

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _pii_corpus import generate
 
 from readiness.logcheck.cli_scan import atomic_text, scan_files
-from readiness.logs.redaction import default_detectors
+from readiness.logs.redaction import default_detectors, gates
 from readiness.logs.scan import LogScanner
 
 ACTIONS = ("order.placed", "payment.captured", "cart.updated", "user.login", "stock.reserved")
@@ -111,7 +111,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     target = int(args.mb * 1_000_000)
-    result: dict[str, object] = {"benchmark": "logs_scan", "cores": 1}
+    result: dict[str, object] = {
+        "benchmark": "logs_scan",
+        "cores": 1,
+        "gates": "hyperscan" if gates.available() else "python",
+    }
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for name, make in (("service", _service_lines), ("dense", _dense_lines)):

@@ -18,7 +18,12 @@ from typing import Any
 import orjson
 
 from readiness.errors import InputError
-from readiness.logs.redaction import DEFAULT_SENSITIVE_KEYS, Redactor, default_detectors
+from readiness.logs.redaction import (
+    DEFAULT_SENSITIVE_KEYS,
+    REDACTED,
+    Redactor,
+    default_detectors,
+)
 
 #: The types ``--types`` accepts: the detector kinds (``api_key`` stands for every provider),
 #: and ``key`` for fields named like secrets (``password``, ``token``...).
@@ -134,13 +139,25 @@ class _KeyedRedactor(Redactor):
         return super().integer(value) if self.cards else value
 
     def mapping(self, mapping: Mapping[Any, Any], depth: int = 0) -> dict[Any, Any]:
+        # ``Redactor.mapping``, one key at a time with its path pushed (inlined: it runs for
+        # every field of every line scanned).
         out: dict[Any, Any] = {}
+        rules, path = self.rules, self.path
         for key, item in mapping.items():
-            self.path.append(key if isinstance(key, str) else str(key))
+            name = key if isinstance(key, str) else str(key)
+            path.append(name)
             try:
-                out.update(super().mapping({key: item}, depth))
+                if rules.is_identifier(name):
+                    out[key] = item
+                elif rules.is_sensitive(name):
+                    self.counts["key"] = self.counts.get("key", 0) + 1
+                    if self.on_finding is not None:
+                        self.on_finding("key", f"{name}={item}")
+                    out[key] = REDACTED
+                else:
+                    out[self.text(key) if isinstance(key, str) else key] = self.value(item, depth)
             finally:
-                self.path.pop()
+                path.pop()
         return out
 
 

@@ -11,7 +11,6 @@ from readiness.logs.redaction.detectors import (
     DEFAULT_ENTROPY_THRESHOLD,
     Detector,
     default_detectors,
-    scan,
 )
 from readiness.logs.redaction.keys import (
     DEFAULT_IDENTIFIER_KEYS,
@@ -20,6 +19,7 @@ from readiness.logs.redaction.keys import (
     key_words,
 )
 from readiness.logs.redaction.processor import REDACTED, Redactor
+from readiness.logs.redaction.scanning import scan
 
 __all__ = [
     "DEFAULT_ENTROPY_THRESHOLD",

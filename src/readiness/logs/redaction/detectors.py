@@ -6,15 +6,17 @@ no catastrophic backtracking (``tests/logs/test_redaction_fuzz.py`` times hostil
 Where a pattern's first character is a literal or a plain class, the lookbehind comes after it
 (``\d(?<![\w\-+]\d)`` rather than ``(?<![\w\-+])\d``: the same matches) so the engine skips
 to candidate characters instead of trying every position; ASCII texts run ``re.ASCII`` twins.
+Each default detector also has a Hyperscan ``gate`` (``gates.py``); ``scanning.scan`` runs them.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from readiness.logs.redaction import gates as g
 from readiness.logs.redaction import validators as v
 
 #: The replacement of a match, or None when the validator refuses it; a pair when only part of
@@ -43,14 +45,33 @@ class Detector:
     #: How many ASCII digits in a row every finding holds once the separators `` .-)`` are
     #: dropped (0: no such bound); checked on ASCII texts with a bytes translation.
     digit_run: int = 0
+    #: A Hyperscan expression every ASCII text holding a finding matches (``gates.py``): on
+    #: ASCII texts, one Hyperscan pass over every gate tells which detectors to run at all.
+    gate: str | None = None
+    #: A function of an ASCII text, False when the text holds no finding (run before
+    #: ``pattern`` on ASCII texts).
+    ascii_check: Callable[[str], bool] | None = None
 
 
 def _marker(marker: str, valid: Callable[[str], bool]) -> Replace:
     return lambda m: marker if valid(m.group(0)) else None
 
 
+class _Always:
+    """The ``Replace`` of a detector without a validator: every match becomes ``marker`` (so
+    ``scan`` can substitute it without a call per match when nobody asks for the findings)."""
+
+    __slots__ = ("marker",)
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __call__(self, _m: re.Match[str]) -> str:
+        return self.marker
+
+
 def _always(marker: str) -> Replace:
-    return lambda _m: marker
+    return _Always(marker)
 
 
 _JWT = re.compile(r"eyJ(?<![A-Za-z0-9_\-]eyJ)[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*")
@@ -83,7 +104,6 @@ _PHONE_NATIONAL = re.compile(
     r"[(\d](?<![\w+.\-/:][(\d])(?:(?<=\()\d{1,4}\)[ .\-]?\d{1,4}|(?<=\d)\d{0,3})"
     r"(?:[ .\-]\d{1,4}){1,4}(?![\w.\-/:])"
 )
-_DIGIT = re.compile(r"\d")
 # Prefilters: a plain character class first lets the regex engine skip ahead quickly.
 _IPV4_PREFILTER = re.compile(r"\d\.\d{1,3}\.\d")
 _IPV6_PREFILTER = re.compile(r":[0-9A-Fa-f]{0,4}:")
@@ -108,13 +128,12 @@ def _iban(m: re.Match[str]) -> str | tuple[str, str] | None:
         text = text[:cut]
 
 
-_CARD_SEPARATORS = re.compile(r"[ \-]")
 _CARD_GROUP_RUN = re.compile(r"(?<!\d)\d{3,19}(?:[ \-]\d{3,19})*(?!\d)")
 
 
 def _card(m: re.Match[str]) -> str | tuple[str, str] | None:
     text = m.group(0)
-    digits = _CARD_SEPARATORS.sub("", text)
+    digits = text.replace(" ", "").replace("-", "")
     if v.card_valid(digits):
         return "[CARD]"
     if len(digits) == len(text):
@@ -130,7 +149,7 @@ def _card(m: re.Match[str]) -> str | tuple[str, str] | None:
                 a, b = starts[first], ends[last]
                 if best is not None and b - a <= best[1] - best[0]:
                     break
-                if v.card_valid(_CARD_SEPARATORS.sub("", text[a:b])):
+                if v.card_valid(text[a:b].replace(" ", "").replace("-", "")):
                     best = (a, b)
     if best is None:
         return None
@@ -150,6 +169,13 @@ def _ipv6(m: re.Match[str]) -> str | None:
     text = m.group(0)
     if text.count(":") < 2 or not any(ch not in ":" for ch in text):
         return None
+    prefix = _ipv6_prefix(text)
+    if prefix is not None:
+        # What ``ipaddress`` prints for the /48 network: the longest run of zero groups (the
+        # last five, and the zero groups before them) as "::".
+        while prefix and prefix[-1] == 0:
+            prefix.pop()
+        return ":".join(f"{group:x}" for group in prefix) + "::/48"
     try:
         network = ipaddress.IPv6Network(f"{text}/48", strict=False)
     except ValueError:
@@ -157,17 +183,67 @@ def _ipv6(m: re.Match[str]) -> str | None:
     return f"{network.network_address}/48"
 
 
+def _ipv6_prefix(text: str) -> list[int] | None:
+    """The first three groups of the address ``text`` (hex digits and colons) when it is written
+    the plain way: 8 groups of 1 to 4 hex digits, or fewer around one "::"; None for anything
+    else (``ipaddress`` then decides, as it does for these)."""
+    head, double, tail = text.partition("::")
+    if double:
+        left = head.split(":") if head else []
+        right = tail.split(":") if tail else []
+        if len(left) + len(right) > 7:
+            return None
+        groups = [*left, *["0"] * (8 - len(left) - len(right)), *right]
+    else:
+        groups = text.split(":")
+        if len(groups) != 8:
+            return None
+    if not all(1 <= len(group) <= 4 for group in groups):
+        return None
+    return [int(group, 16) for group in groups[:3]]
+
+
+#: What a phone match holds besides digits (``str.translate`` deletes them).
+_PHONE_PUNCTUATION = str.maketrans("", "", "+ .-()")
+_PHONE_GROUPS = re.compile(r"[ .\-()]+")
+
+
 def _phone(m: re.Match[str]) -> str | None:
     text = m.group(0)
-    digits = sum(ch.isdigit() for ch in text)
+    # The patterns match digits and those characters only.
+    digits = len(text.translate(_PHONE_PUNCTUATION))
     if text.startswith("+"):
         return "[PHONE]" if 7 <= digits <= 15 else None
     if not 10 <= digits <= 11:
         return None
-    groups = re.split(r"[ .\-()]+", text.strip("()"))
+    groups = _PHONE_GROUPS.split(text.strip("()"))
     if len(groups) > 2 and all(len(g) == 3 for g in groups[1:]):
         return None  # thousands grouping: "1 000 000 000"
     return "[PHONE]"
+
+
+#: ``bytes.translate`` tables: the characters of ``_TOKEN`` and "=" kept, every other byte a space;
+#: the hex digits and "-", deleted.
+_TOKEN_BYTES = bytes(
+    ch if chr(ch).isascii() and (chr(ch).isalnum() or chr(ch) in "+/_-=") else 32
+    for ch in range(256)
+)
+_HEX_AND_DASH = b"0123456789abcdefABCDEF-"
+
+
+def _secret_candidates(text: str) -> bool:
+    """Whether the ASCII ``text`` has a run of ``_TOKEN`` characters the secret validator could
+    accept: 20 or more, not (dashes dropped) 16 or more hex digits. A run of hex digits and
+    dashes is refused unless fewer than 16 hex digits are left; a run with "=" after it or with
+    any other character goes on to the validator."""
+    runs = text.encode("ascii").translate(_TOKEN_BYTES).split()
+    if max(map(len, runs), default=0) < MIN_SECRET_LENGTH:
+        return False
+    return any(
+        len(run) >= MIN_SECRET_LENGTH
+        and (bool(run.translate(None, _HEX_AND_DASH)) or len(run) - run.count(b"-") < 16)
+        for run in runs
+    )
 
 
 def _secret(threshold: float) -> Replace:
@@ -185,163 +261,75 @@ def _secret(threshold: float) -> Replace:
 def default_detectors(entropy_threshold: float = DEFAULT_ENTROPY_THRESHOLD) -> list[Detector]:
     """Every detector, in the order they run (the most specific first)."""
     return [
-        Detector("jwt", _JWT, _marker("[JWT]", v.jwt_valid), "eyJ", 10),
-        Detector("api_key:aws", _AWS, _always("[API_KEY:aws]"), "A", 20),
-        Detector("api_key:github", _GITHUB, _always("[API_KEY:github]"), "_", 40),
-        Detector("api_key:stripe", _STRIPE, _always("[API_KEY:stripe]"), "k_", 18),
-        Detector("api_key:slack", _SLACK, _always("[API_KEY:slack]"), "xox", 15),
-        Detector("api_key:google", _GOOGLE, _always("[API_KEY:google]"), "AIza", 39),
-        Detector("api_key:openai", _OPENAI, _always("[API_KEY:openai]"), "sk-", 23),
-        Detector("bearer", _BEARER, _bearer, None, 23, prefilter=_BEARER_PREFILTER),
-        Detector("email", _EMAIL, _always("[EMAIL]"), "@", 6),
-        Detector("iban", _IBAN, _iban, None, 15, needs_digit=True, prefilter=_IBAN_PREFILTER),
-        Detector("card", _CARD, _card, None, 13, needs_digit=True, digit_run=13),
-        Detector("ssn", _SSN, _ssn, None, 11, needs_digit=True, digit_run=9),
-        Detector("ip", _IPV4, _ipv4, ".", 7, needs_digit=True, prefilter=_IPV4_PREFILTER),
-        Detector("ip", _IPV6, _ipv6, ":", 2, prefilter=_IPV6_PREFILTER),
-        Detector("phone", _PHONE_INTERNATIONAL, _phone, "+", 8, needs_digit=True),
-        Detector("phone", _PHONE_NATIONAL, _phone, None, 10, needs_digit=True, digit_run=10),
-        Detector("secret", _TOKEN, _secret(entropy_threshold), None, 20, needs_digit=True),
+        Detector("jwt", _JWT, _marker("[JWT]", v.jwt_valid), "eyJ", 10, gate=g.GATE_JWT),
+        Detector("api_key:aws", _AWS, _always("[API_KEY:aws]"), "A", 20, gate=g.GATE_AWS),
+        Detector(
+            "api_key:github", _GITHUB, _always("[API_KEY:github]"), "_", 40, gate=g.GATE_GITHUB
+        ),
+        Detector(
+            "api_key:stripe", _STRIPE, _always("[API_KEY:stripe]"), "k_", 18, gate=g.GATE_STRIPE
+        ),
+        Detector("api_key:slack", _SLACK, _always("[API_KEY:slack]"), "xox", 15, gate=g.GATE_SLACK),
+        Detector(
+            "api_key:google", _GOOGLE, _always("[API_KEY:google]"), "AIza", 39, gate=g.GATE_GOOGLE
+        ),
+        Detector(
+            "api_key:openai", _OPENAI, _always("[API_KEY:openai]"), "sk-", 23, gate=g.GATE_OPENAI
+        ),
+        Detector(
+            "bearer", _BEARER, _bearer, None, 23, prefilter=_BEARER_PREFILTER, gate=g.GATE_BEARER
+        ),
+        Detector("email", _EMAIL, _always("[EMAIL]"), "@", 6, gate=g.GATE_EMAIL),
+        Detector(
+            "iban",
+            _IBAN,
+            _iban,
+            None,
+            15,
+            needs_digit=True,
+            prefilter=_IBAN_PREFILTER,
+            gate=g.GATE_IBAN,
+        ),
+        Detector("card", _CARD, _card, None, 13, needs_digit=True, digit_run=13, gate=g.GATE_CARD),
+        Detector("ssn", _SSN, _ssn, None, 11, needs_digit=True, digit_run=9, gate=g.GATE_SSN),
+        Detector(
+            "ip",
+            _IPV4,
+            _ipv4,
+            ".",
+            7,
+            needs_digit=True,
+            prefilter=_IPV4_PREFILTER,
+            gate=g.GATE_IPV4,
+        ),
+        Detector("ip", _IPV6, _ipv6, ":", 2, prefilter=_IPV6_PREFILTER, gate=g.GATE_IPV6),
+        Detector(
+            "phone",
+            _PHONE_INTERNATIONAL,
+            _phone,
+            "+",
+            8,
+            needs_digit=True,
+            gate=g.GATE_PHONE_INTERNATIONAL,
+        ),
+        Detector(
+            "phone",
+            _PHONE_NATIONAL,
+            _phone,
+            None,
+            10,
+            needs_digit=True,
+            digit_run=10,
+            gate=g.GATE_PHONE_NATIONAL,
+        ),
+        Detector(
+            "secret",
+            _TOKEN,
+            _secret(entropy_threshold),
+            None,
+            20,
+            needs_digit=True,
+            gate=g.GATE_SECRET,
+            ascii_check=_secret_candidates,
+        ),
     ]
-
-
-OnFinding = Callable[[str, str], None]
-
-_ASCII_TWINS: dict[re.Pattern[str], re.Pattern[str]] = {}
-
-
-def _ascii_twin(pattern: re.Pattern[str]) -> re.Pattern[str]:
-    """``pattern`` compiled with ``re.ASCII``: on an ASCII text it matches exactly what
-    ``pattern`` does (``\\d`` and ``\\w`` are then the same classes, and no non-ASCII character is
-    there to fold), and the engine tests its classes faster. An ASCII pattern only, without
-    ``\\s`` (Unicode counts four ASCII control characters as spaces); else ``pattern`` itself."""
-    twin = _ASCII_TWINS.get(pattern)
-    if twin is None:
-        twin = pattern
-        source = pattern.pattern
-        if source.isascii() and "\\s" not in source and "\\S" not in source:
-            try:
-                twin = re.compile(source, (pattern.flags & ~re.UNICODE) | re.ASCII)
-            except re.error:
-                twin = pattern
-        _ASCII_TWINS[pattern] = twin
-    return twin
-
-
-_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_RUN_SEPARATORS = b" .-)"
-
-
-def _digit_runs(text: str) -> bytes:
-    """The ASCII ``text`` with every digit a ``0`` and ``_RUN_SEPARATORS`` dropped: it holds
-    ``b"0" * n`` when ``text`` has n digits in a row, separators aside."""
-    return text.encode("ascii").translate(_DIGITS_TO_ZERO, _RUN_SEPARATORS)
-
-
-#: One detector as ``scan`` runs it: (detector, min_length, needs_digit, hint, prefilter,
-#: its ASCII twin, pattern, its ASCII twin, the digit run as ``b"0" * digit_run`` or None).
-_Step = tuple[
-    Detector,
-    int,
-    bool,
-    "str | None",
-    "re.Pattern[str] | None",
-    "re.Pattern[str] | None",
-    "re.Pattern[str]",
-    "re.Pattern[str]",
-    "bytes | None",
-]
-#: Plans by ``id`` of the detector list: the list (kept alive, so the id stays its own), its
-#: items when planned (a list changed since is planned again), the steps, and the steps of the
-#: detectors that do not need a digit (all a text without digits runs).
-_Plan = tuple[tuple[_Step, ...], tuple[_Step, ...]]
-_PLANS: dict[int, tuple[list[Detector], tuple[Detector, ...], _Plan]] = {}
-_MAX_PLANS = 64
-
-
-def _plan(detectors: list[Detector]) -> _Plan:
-    items = tuple(detectors)
-    cached = _PLANS.get(id(detectors))
-    if cached is not None and cached[0] is detectors and cached[1] == items:
-        return cached[2]
-    steps = tuple(
-        (
-            d,
-            d.min_length,
-            d.needs_digit,
-            d.hint,
-            d.prefilter,
-            None if d.prefilter is None else _ascii_twin(d.prefilter),
-            d.pattern,
-            _ascii_twin(d.pattern),
-            b"0" * d.digit_run if d.digit_run > 0 else None,
-        )
-        for d in items
-    )
-    plan = (steps, tuple(step for step in steps if not step[2]))
-    if len(_PLANS) >= _MAX_PLANS:
-        _PLANS.clear()
-    _PLANS[id(detectors)] = (detectors, items, plan)
-    return plan
-
-
-def scan(
-    text: str,
-    detectors: list[Detector],
-    counts: MutableMapping[str, int] | None = None,
-    on_finding: OnFinding | None = None,
-) -> str:
-    """``text`` with every validated finding replaced by its marker; ``counts`` adds one per
-    finding under its kind; ``on_finding(kind, original)`` sees each one (``logs scan``)."""
-    if len(text) < 2 or not detectors:
-        return text
-    has_digit = _DIGIT.search(text) is not None
-    ascii_text = text.isascii()
-    current = detectors[0]
-
-    # One function for every detector (it reads ``current``): no closure made per detector.
-    def substitute(m: re.Match[str]) -> str:
-        replaced = current.replace(m)
-        if replaced is None:
-            return m.group(0)
-        found = m.group(0)
-        if isinstance(replaced, tuple):
-            replaced, found = replaced
-        if counts is not None:
-            counts[current.kind] = counts.get(current.kind, 0) + 1
-        if on_finding is not None:
-            on_finding(current.kind, found)
-        return replaced
-
-    size = len(text)
-    #: ``_digit_runs(text)``, made when a detector first needs it.
-    runs: bytes | None = None
-    for (
-        detector,
-        min_length,
-        _needs_digit,
-        hint,
-        prefilter,
-        ascii_prefilter,
-        pattern,
-        ascii_pattern,
-        digit_run,
-    ) in _plan(detectors)[0 if has_digit else 1]:
-        if size < min_length or (hint is not None and hint not in text):
-            continue
-        if prefilter is not None:
-            chosen = ascii_prefilter if ascii_text else prefilter
-            if chosen is not None and chosen.search(text) is None:
-                continue
-        if digit_run is not None and ascii_text:
-            if runs is None:
-                runs = _digit_runs(text)
-            if digit_run not in runs:
-                continue
-        current = detector
-        replaced_text = (ascii_pattern if ascii_text else pattern).sub(substitute, text)
-        if replaced_text != text:
-            # A custom detector may put non-ASCII text in.
-            text, size, ascii_text = replaced_text, len(replaced_text), replaced_text.isascii()
-            runs = None
-    return text
