@@ -8,24 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
+from readiness._common.annotations import Unlinted as UnreadFile
 from readiness._common.severity import Severity
 from readiness.gate.model import CheckResult, CheckStatus
 
 SHOWN = 10
 
 
-class Unlinted(Protocol):
-    @property
-    def file(self) -> str: ...
-
-    @property
-    def line(self) -> int: ...
-
-    @property
-    def column(self) -> int: ...
-
-    @property
-    def reason(self) -> str: ...
+class Unlinted(UnreadFile, Protocol):
+    """An unread file as the verdict shows it in its evidence."""
 
     def as_dict(self) -> dict[str, Any]: ...
 
