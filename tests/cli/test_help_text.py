@@ -16,8 +16,9 @@ from tests.cli.conftest import Run
 from tests.cli.test_exit_codes import every_command_path
 
 # What Typer would print for a Python annotation: <str>, <bool>, <list[Path]>, <int range>.
-# ("list" and "float" alone are English words in the help texts; "list[" is not.)
-PYTHON_TYPE = re.compile(r"<[^>]*>|\blist\[|\b(str|int|bool|Path|NoneType|datetime)\b")
+# ("list" and "float" alone are English words in the help texts; "list[" is not. "<stdin>" is
+# the name `logs lint -` gives standard input, as Python does.)
+PYTHON_TYPE = re.compile(r"<(?!stdin>)[^>]*>|\blist\[|\b(str|int|bool|Path|NoneType|datetime)\b")
 
 
 @pytest.fixture(autouse=True)
