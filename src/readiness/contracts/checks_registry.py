@@ -66,7 +66,7 @@ class SchemasCompatibleCheck:
                 CheckStatus.FAIL,
                 "No schema registry to compare with (contracts_schemas service)",
                 {"subjects": sorted(files)},
-                remediation="Run the gate with the project's state database or server",
+                remediation="Run the gate with the project's state database or against its server",
                 missing_evidence=True,
             )
         subjects: dict[str, Any] = {}
@@ -108,7 +108,7 @@ def _one(governance: Any, subject: str, path: Path) -> dict[str, Any]:
         return {**base, "status": "pass", "summary": "new subject"}
     if governance.registered_version(subject, text, kind) is not None:
         return {**base, "status": "pass", "summary": "unchanged"}
-    problems = [i.message() for i in evaluation.incompatibilities] + evaluation.refusals()
+    problems = evaluation.problems()
     who = ", ".join(evaluation.affected) or "none"
     if problems:
         return {
@@ -130,9 +130,15 @@ CHECKS: list[Check] = [SchemasCompatibleCheck()]
 
 def gate_services(settings: Any, stores: Any) -> dict[str, Any]:
     """What a ``readiness_gate_services`` hook returns for this check: the project's governed
-    registry (nothing without stores, and the check then fails for missing evidence)."""
+    registry, the local one or, for a gate against a server (``READINESS_URL``), the server's
+    (nothing else: the check then fails for missing evidence)."""
     if stores is None:
-        return {}
+        if not settings.is_remote:
+            return {}
+        from readiness.contracts.schemas.remote import RemoteGovernance
+
+        remote = RemoteGovernance(str(settings.url), settings.resolved_token(), settings.project)
+        return {SERVICE_NAME: remote}
     from readiness._common.clock import SystemClock
     from readiness.contracts.schemas.governance.service import SchemaGovernance
     from readiness.contracts.schemas.service import SchemaRegistry

@@ -54,6 +54,10 @@ class Evaluation:
             )
         return out
 
+    def problems(self) -> list[str]:
+        """Why the schema may not go in: the mode's incompatibilities, then the refusals."""
+        return [i.message() for i in self.incompatibilities] + self.refusals()
+
     def messages(self) -> list[str]:
         items = [i.message() for i in self.incompatibilities]
         items += [
