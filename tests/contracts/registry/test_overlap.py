@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # (no stubs in the lock)
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
