@@ -110,6 +110,20 @@ def test_the_changelog_next_to_the_schema_reaches_the_server(
     )
 
 
+def test_a_schema_the_registry_refuses_fails_in_the_same_words_remotely(
+    project_dir: Path, clock: FrozenClock, gov: SchemaGovernance, remote: RemoteGovernance
+) -> None:
+    (project_dir / "schemas").mkdir()
+    (project_dir / "schemas" / "orders-value.json").write_text('{"type": 12}', encoding="utf-8")
+    settings = settings_for(project_dir, 'schemas_dir = "schemas"\n')
+
+    here, there = _both(project_dir, settings, clock, gov, remote)
+
+    assert there == here
+    assert there.status is CheckStatus.FAIL
+    assert there.summary.startswith("1 of 1 schemas fail: orders-value: orders-value.json: ")
+
+
 def test_an_unreachable_server_fails_every_schema_naming_readiness_url(
     project_dir: Path, clock: FrozenClock
 ) -> None:

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import httpx
 
-from readiness.errors import RemoteError
+from readiness.errors import InputError, RemoteError
 
 #: Confluent error codes of a lookup that found nothing: no such subject, no such schema in it.
 _NOT_REGISTERED = {40401, 40403}
@@ -111,9 +111,14 @@ class RemoteGovernance:
             )
         if missing and answer.status_code == 404 and data.get("error_code") in _NOT_REGISTERED:
             return None
+        message = data.get("message")
+        if 400 <= answer.status_code < 500 and isinstance(message, str) and message:
+            raise InputError(message)  # the registry's own words, as the local check says them
         if answer.status_code >= 400:
-            message = data.get("message") or f"status {answer.status_code}"
-            raise RemoteError(f"the schema registry at {self.base} refused: {message}")
+            raise RemoteError(
+                f"the schema registry at {self.base} answered {answer.status_code}; try again or "
+                "ask its operator"
+            )
         return data
 
     def _unexpected(self, what: str) -> RemoteError:
