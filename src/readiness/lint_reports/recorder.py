@@ -4,6 +4,7 @@ it is missing."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypedDict, TypeVar
@@ -28,7 +29,7 @@ class Contents(TypedDict):
 
 
 @dataclass(frozen=True)
-class ReportRecorder(Generic[LintReportT]):
+class ReportRecorder(ABC, Generic[LintReportT]):
     """Stores lint reports of ``project`` in ``reports``; a linter's subclass names them, its
     ``actor`` (who the project is created by) and what a report of its kind stores
     (:meth:`contents`)."""
@@ -56,9 +57,9 @@ class ReportRecorder(Generic[LintReportT]):
             **self.contents(report),
         )
 
+    @abstractmethod
     def contents(self, report: LintReportT) -> Contents:
-        """The counts, findings and unlinted files ``report`` stores."""
-        raise NotImplementedError
+        """The counts, findings and unlinted files ``report`` stores (each linter's own)."""
 
 
 def record_in_gate(
