@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
+from readiness.contracts import remote_http
 from readiness.contracts.pact.core import content_sha
 from readiness.contracts.pact.matrix import decision_json
 from readiness.contracts.pact.service import PactService
@@ -121,32 +122,23 @@ class RemoteBroker:
             raise InputError(f"{url_setting} must be an http:// or https:// URL (got {base_url!r})")
         self.base = base_url.rstrip("/")
         self.url_setting, self.auth_setting = url_setting, auth_setting
-        headers = {"Accept": "application/hal+json, application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        self.client = httpx.Client(
-            headers=headers,
-            params={"project": project} if project else None,
-            timeout=httpx.Timeout(30.0, connect=10.0),
-            transport=transport,
+        self.client = remote_http.client(
+            token, project, transport=transport, accept="application/hal+json, application/json"
         )
 
     def close(self) -> None:
         self.client.close()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            answer = self.client.request(method, self.base + path, **kwargs)
-        except httpx.HTTPError as exc:
-            raise RemoteError(
-                f"the Pact broker at {self.base} cannot be reached ({type(exc).__name__}); "
-                f"check {self.url_setting}"
-            ) from exc
-        if answer.status_code in (401, 403):
-            raise RemoteError(
-                f"the Pact broker at {self.base} refused the token ({answer.status_code}); "
-                f"check {self.auth_setting} and its role"
-            )
+        answer = remote_http.send(
+            self.client,
+            method,
+            self.base + path,
+            who=f"the Pact broker at {self.base}",
+            url_setting=self.url_setting,
+            auth_setting=self.auth_setting,
+            **kwargs,
+        )
         try:
             body = answer.json()
         except ValueError:

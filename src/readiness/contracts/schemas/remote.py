@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import httpx
 
+from readiness.contracts import remote_http
 from readiness.errors import InputError, RemoteError
 
 #: Confluent error codes of a lookup that found nothing: no such subject, no such schema in it.
@@ -47,13 +48,7 @@ class RemoteGovernance:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base = f"{url.rstrip('/')}/api/v1/schema-registry"
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.client = httpx.Client(
-            headers=headers,
-            params={"project": project},
-            timeout=httpx.Timeout(30.0, connect=10.0),
-            transport=transport,
-        )
+        self.client = remote_http.client(token, project, transport=transport)
 
     def close(self) -> None:
         self.client.close()
@@ -88,18 +83,15 @@ class RemoteGovernance:
         return version
 
     def _call(self, path: str, body: dict[str, Any], *, missing: bool) -> dict[str, Any] | None:
-        try:
-            answer = self.client.post(self.base + path, json=body)
-        except httpx.HTTPError as exc:
-            raise RemoteError(
-                f"the schema registry at {self.base} cannot be reached ({type(exc).__name__}); "
-                "check READINESS_URL"
-            ) from exc
-        if answer.status_code in (401, 403):
-            raise RemoteError(
-                f"the schema registry at {self.base} refused the token ({answer.status_code}); "
-                "check READINESS_TOKEN and its role"
-            )
+        answer = remote_http.send(
+            self.client,
+            "POST",
+            self.base + path,
+            who=f"the schema registry at {self.base}",
+            url_setting="READINESS_URL",
+            auth_setting="READINESS_TOKEN",
+            json=body,
+        )
         try:
             data = answer.json()
         except ValueError:
