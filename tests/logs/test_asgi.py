@@ -9,10 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.exceptions import StarletteDeprecationWarning
+from starlette.middleware.base import BaseHTTPMiddleware
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)  # as tests/server/conftest.py
@@ -167,7 +168,9 @@ def _configured(rate: float) -> Captured:
     return Captured(stream)
 
 
-def _granted_client() -> TestClient:
+def _granted_client(*, task_middleware: bool = False) -> TestClient:
+    """``task_middleware``: a Starlette ``BaseHTTPMiddleware`` between the two (it runs the app
+    in a task of its own and starts the response from its own)."""
     app = FastAPI()
 
     @app.get("/orders/{order_id}")
@@ -176,8 +179,14 @@ def _granted_client() -> TestClient:
         return {}
 
     app.add_middleware(override.DebugOverride, key=KEY, clock=lambda: NOW + 10.0)
+    if task_middleware:
+        app.add_middleware(BaseHTTPMiddleware, dispatch=_pass_on)
     app.add_middleware(RequestLogging, clock=_ticks(), token_hex=_ids())
     return TestClient(app)
+
+
+async def _pass_on(request: Request, call_next: Any) -> Any:
+    return await call_next(request)
 
 
 def _headers(trace_id: str, *, granted: bool) -> dict[str, str]:
@@ -205,6 +214,24 @@ def test_a_sampled_out_request_keeps_its_summary_line_under_a_debug_grant(
     _granted_client().get("/orders/o-1", headers=_headers(DROPPED, granted=True))
     plain = configure(sample_rate=0.5)
     _granted_client().get("/orders/o-1", headers=_headers(DROPPED, granted=False))
+    assert [r["message"] for r in _ours(granted)] == ["log.override", "cache miss", "http.request"]
+    assert [r for r in granted.text.splitlines() if '"http.request"' in r] == [
+        _summary_line(DROPPED)
+    ]
+    assert _ours(plain) == []
+
+
+def test_the_summary_line_keeps_the_grant_through_a_middleware_running_the_app_in_its_own_task(
+    configure: Configure,
+) -> None:
+    granted = configure(sample_rate=0.5)
+    _granted_client(task_middleware=True).get(
+        "/orders/o-1", headers=_headers(DROPPED, granted=True)
+    )
+    plain = configure(sample_rate=0.5)
+    _granted_client(task_middleware=True).get(
+        "/orders/o-1", headers=_headers(DROPPED, granted=False)
+    )
     assert [r["message"] for r in _ours(granted)] == ["log.override", "cache miss", "http.request"]
     assert [r for r in granted.text.splitlines() if '"http.request"' in r] == [
         _summary_line(DROPPED)

@@ -14,7 +14,10 @@ The summary line is written in the request's context as it stood when the respon
 what the request's handling set for its own lines holds for it too: a request under a debug
 grant (``DebugOverride``, added inside this middleware) keeps its summary line whatever the
 sampling rate, as it keeps its other lines. The grant's middleware has left that context by the
-time the app returns; the line is written after.
+time the app returns; the line is written after. A middleware between the two that runs the app in
+a task of its own (Starlette's ``BaseHTTPMiddleware``) starts the response from a context the grant
+never reached: the grant's level also travels back in a holder this middleware puts in the scope
+(:data:`LEVEL_SCOPE_KEY`), and the summary line is written at that level.
 """
 
 from __future__ import annotations
@@ -35,6 +38,16 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+#: The scope entry through which an inner middleware (``DebugOverride``) hands this request's
+#: overridden level back: a one-entry dict shared by every layer that passes the scope on.
+LEVEL_SCOPE_KEY = "readiness.logs.level"
+
+#: The level a debug grant switched this request's lines down to (None: the configured one).
+#: Set in the request's task by ``DebugOverride``; read by the loggers and the sampler.
+REQUEST_LEVEL: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "readiness_log_level", default=None
+)
 
 _TRACEPARENT = re.compile(r"([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._\-]{1,128}")
@@ -106,6 +119,8 @@ class RequestLogging:
             fields["parent_span_id"] = parsed[1]
         structlog.contextvars.bind_contextvars(**fields)
         started = self.clock()
+        handed_back: dict[str, int] = {}
+        scope = {**scope, LEVEL_SCOPE_KEY: handed_back}
         status: list[int] = []
         handling: list[contextvars.Context] = []
 
@@ -121,10 +136,13 @@ class RequestLogging:
             seconds = self.clock() - started
             # Without a response (the app raised) the line is an ERROR one: never sampled.
             context = handling[0] if handling else contextvars.copy_context()
-            context.run(self._summary, scope, status[0] if status else 500, seconds)
+            level = handed_back.get("level")
+            context.run(self._summary, scope, status[0] if status else 500, seconds, level)
             structlog.contextvars.clear_contextvars()
 
-    def _summary(self, scope: Scope, status: int, seconds: float) -> None:
+    def _summary(self, scope: Scope, status: int, seconds: float, level: int | None) -> None:
+        if level is not None and REQUEST_LEVEL.get() is None:
+            REQUEST_LEVEL.set(level)  # in this copy of the context only
         template = route_template(scope)
         log = self.logger if self.logger is not None else structlog.get_logger()
         method = "error" if status >= 500 else "warning" if status >= 400 else "info"

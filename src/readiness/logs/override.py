@@ -30,14 +30,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 
 from readiness.errors import InputError
-from readiness.logs.asgi import ASGIApp, Receive, Scope, Send
+from readiness.logs.asgi import LEVEL_SCOPE_KEY, REQUEST_LEVEL, ASGIApp, Receive, Scope, Send
 
 #: Below DEBUG: function entries and exits, values at each step (handbook 20.1).
 TRACE = 5
@@ -58,7 +57,7 @@ _KEY_PURPOSE = b"readiness.logs.debug-grant\x00"
 #: header without a grant).
 rejected: Counter[str] = Counter()
 
-_request_level: ContextVar[int | None] = ContextVar("readiness_log_level", default=None)
+_request_level = REQUEST_LEVEL
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +254,9 @@ class DebugOverride:
         if grant is None:
             await self.app(scope, receive, send)
             return
+        handed_back = scope.get(LEVEL_SCOPE_KEY)
+        if isinstance(handed_back, dict):  # RequestLogging outside: its summary line's level
+            handed_back["level"] = OVERRIDE_LEVELS[level]
         with overridden(level):
             log = self.logger if self.logger is not None else structlog.get_logger()
             log.info(
