@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from readiness.logs.redaction import validators
@@ -12,7 +12,7 @@ from readiness.logs.redaction.detectors import (
     default_detectors,
 )
 from readiness.logs.redaction.keys import DEFAULT_IDENTIFIER_KEYS, DEFAULT_SENSITIVE_KEYS, KeyRules
-from readiness.logs.redaction.scanning import OnFinding, scan
+from readiness.logs.redaction.scanning import OnFinding, clean, prescan, scan
 
 REDACTED = "[REDACTED]"
 MAX_DEPTH = 32
@@ -49,6 +49,28 @@ class Redactor:
         if len(text) >= 16 and validators.IDENTIFIER.fullmatch(text) is not None:
             return text
         return scan(text, self.detectors, self.counts, self.on_finding)
+
+    def texts(self, texts: Sequence[str]) -> list[str]:
+        """``[self.text(t) for t in texts]``: the same results, counts and findings in the same
+        order, faster. One Hyperscan scan finds the gates of them all (``scanning.prescan``); a
+        text no gate matched comes back without a Python step of its own. (A subclass with its
+        own ``text`` has it called for each text.)"""
+        prescanned = (
+            None if type(self).text is not Redactor.text else prescan(texts, self.detectors)
+        )
+        if prescanned is None:
+            return [self.text(t) for t in texts]
+        detectors, counts, on_finding = self.detectors, self.counts, self.on_finding
+        every_gated = clean([], detectors)
+        identifier = validators.IDENTIFIER.fullmatch
+        out: list[str] = []
+        for text, found in zip(texts, prescanned, strict=True):
+            clean_text = found is not None and not found and every_gated
+            if clean_text or (len(text) >= 16 and identifier(text) is not None):
+                out.append(text)
+            else:
+                out.append(scan(text, detectors, counts, on_finding, found=found))
+        return out
 
     def value(self, value: Any, depth: int = 0) -> Any:
         """A redacted copy of any loggable value."""
