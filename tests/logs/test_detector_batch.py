@@ -5,6 +5,7 @@ in the joined buffer, are the ones that line's own scan finds."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from readiness.logs.redaction import Detector, Redactor, default_detectors, gates, scanning
 from readiness.logs.redaction import validators as v
+from readiness.logs.scan import BATCH_LINES, LogScanner, ScanReport
 from tests.logs import _reference_detectors as reference
 from tests.logs.test_detector_gates import _ASCII_LINES, _PIECES, _mixed, without_hyperscan
 
@@ -126,3 +128,47 @@ def test_prescan_leaves_texts_that_are_not_ascii_to_scan() -> None:
 def test_without_hyperscan_texts_give_the_reference(texts: list[str]) -> None:
     assert scanning.prescan(texts, default_detectors()) is None
     assert _batch(texts) == _reference(texts)
+
+
+def _scanned_one_by_one(lines: list[str], types: list[str] | None) -> tuple[list[str], ScanReport]:
+    scanner = LogScanner(types=types)
+    scanner._file = "f"
+    return [scanner.line(raw) for raw in lines], scanner.report
+
+
+_SCAN_LINES = st.lists(
+    st.one_of(
+        _LINES.map(" ".join),
+        st.fixed_dictionaries({"msg": _ASCII_LINES, "password": st.just("x")}).map(json.dumps),
+        st.just("{broken"),
+    ),
+    max_size=BATCH_LINES + 5,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lines=_SCAN_LINES,
+    types=st.none() | st.lists(st.sampled_from(["email", "card", "ip", "secret", "key"])),
+)
+def test_logs_scan_in_batches_gives_what_it_gives_line_by_line(
+    lines: list[str], types: list[str] | None
+) -> None:
+    scanner = LogScanner(types=types)
+    copy = list(scanner.lines([f"{line}\n" for line in lines], file="f"))
+    expected_copy, expected = _scanned_one_by_one(lines, types)
+    assert copy == expected_copy
+    assert scanner.report == expected
+
+
+def test_logs_scan_batches_number_their_findings_by_line() -> None:
+    lines = ["nothing", "to jo@example.com", '{"note": "4111 1111 1111 1111"}'] * 100
+    scanner = LogScanner()
+    copy = list(scanner.lines(lines, file="f"))
+    # Lines 256 to 258: the last of the first batch, the first two of the second.
+    assert copy[255:258] == ["nothing", "to [EMAIL]", '{"note":"[CARD]"}']
+    assert [(f.line, f.type, f.key) for f in scanner.report.findings[170:172]] == [
+        (257, "email", None),
+        (258, "card", "note"),
+    ]
+    assert scanner.report.lines == 300

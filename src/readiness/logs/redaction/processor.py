@@ -50,6 +50,17 @@ class Redactor:
             return text
         return scan(text, self.detectors, self.counts, self.on_finding)
 
+    def prescanned_text(self, text: str, found: list[int] | None) -> str:
+        """``self.text(text)``, given the gates ``text`` matches as ``scanning.prescan`` found
+        them (None: not found, ``text`` is scanned as ``self.text`` does)."""
+        if type(self).text is not Redactor.text:
+            return self.text(text)
+        if found is not None and not found and clean(found, self.detectors):
+            return text
+        if len(text) >= 16 and validators.IDENTIFIER.fullmatch(text) is not None:
+            return text
+        return scan(text, self.detectors, self.counts, self.on_finding, found=found)
+
     def texts(self, texts: Sequence[str]) -> list[str]:
         """``[self.text(t) for t in texts]``: the same results, counts and findings in the same
         order, faster. One Hyperscan scan finds the gates of them all (``scanning.prescan``); a
