@@ -153,22 +153,6 @@ class Gates:
         return found
 
 
-class _Lines:
-    """The match handler of ``Gates.many``: each match's gate goes to the line its last
-    character is in (a line's newline after it counts as its own)."""
-
-    __slots__ = ("found", "newlines")
-
-    def __init__(self, newlines: list[int], found: list[list[int]]) -> None:
-        self.newlines = newlines
-        self.found = found
-
-    def __call__(self, gate: int, _start: int, end: int, _flags: int, _context: object) -> None:
-        line = self.found[bisect_left(self.newlines, end - 1)]
-        if gate not in line:
-            line.append(gate)
-
-
 def many(gates: Gates, texts: Sequence[str]) -> list[list[int]]:
     """What ``gates(text)`` gives for each of the ASCII ``texts`` (without repeats), in one
     Hyperscan scan of ``"\\n".join(texts)`` framed: ``gates`` compiled by ``compiled_many``
@@ -181,9 +165,16 @@ def many(gates: Gates, texts: Sequence[str]) -> list[list[int]]:
         position += len(text) + 1
         newlines.append(position)
     found: list[list[int]] = [[] for _ in texts]
+
+    def on_match(gate: int, _start: int, end: int, _flags: int, _context: object) -> None:
+        # The line of the match's last character (a line's newline after it is its own).
+        line = found[bisect_left(newlines, end - 1)]
+        if gate not in line:
+            line.append(gate)
+
     if texts:
         buffer = ("\n" + "\n".join(texts) + "\n").encode("ascii")
-        gates.scan(buffer, _Lines(newlines, found), 0, None, gates.scratch())
+        gates.scan(buffer, on_match, 0, None, gates.scratch())
     return found
 
 

@@ -28,9 +28,11 @@ def luhn_valid(digits: str) -> bool:
     """The Luhn (mod 10) check digit of payment card numbers."""
     if digits.isascii() and digits.isdigit():
         # The same sum without a Python loop: every second digit from the right doubled (its
-        # digits summed) by a translation.
-        doubled = digits[-2::-2].translate(_LUHN_DOUBLED)
-        return (sum(map(int, digits[::-2])) + sum(map(int, doubled))) % 10 == 0
+        # digits summed) by a translation, the digits summed as bytes (each one 48 too many).
+        raw = digits.encode("ascii")
+        return (
+            sum(raw[::-2]) + sum(raw[-2::-2].translate(_LUHN_DOUBLED)) - 48 * len(raw)
+        ) % 10 == 0
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = ord(ch) - 48
@@ -40,7 +42,7 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")
+_LUHN_DOUBLED = bytes.maketrans(b"0123456789", b"0246813579")
 
 
 def card_brand(digits: str) -> str | None:
