@@ -12,9 +12,16 @@ from readiness.logs.redaction.detectors import (
     default_detectors,
 )
 from readiness.logs.redaction.keys import DEFAULT_IDENTIFIER_KEYS, DEFAULT_SENSITIVE_KEYS, KeyRules
-from readiness.logs.redaction.scanning import OnFinding, clean, prescan, scan
+from readiness.logs.redaction.scanning import OnFinding, clean, prescan, scan, scan_many
 
 REDACTED = "[REDACTED]"
+
+
+def _identifier(text: str) -> bool:
+    """``validators.is_identifier_value``, inlined (``Redactor.text`` leaves those alone)."""
+    return len(text) >= 16 and validators.IDENTIFIER.fullmatch(text) is not None
+
+
 MAX_DEPTH = 32
 
 
@@ -71,17 +78,14 @@ class Redactor:
         )
         if prescanned is None:
             return [self.text(t) for t in texts]
-        detectors, counts, on_finding = self.detectors, self.counts, self.on_finding
-        every_gated = clean([], detectors)
-        identifier = validators.IDENTIFIER.fullmatch
-        out: list[str] = []
-        for text, found in zip(texts, prescanned, strict=True):
-            clean_text = found is not None and not found and every_gated
-            if clean_text or (len(text) >= 16 and identifier(text) is not None):
-                out.append(text)
-            else:
-                out.append(scan(text, detectors, counts, on_finding, found=found))
-        return out
+        return scan_many(
+            texts,
+            prescanned,
+            self.detectors,
+            counts=self.counts,
+            on_finding=self.on_finding,
+            keep=_identifier,
+        )
 
     def value(self, value: Any, depth: int = 0) -> Any:
         """A redacted copy of any loggable value."""

@@ -185,6 +185,50 @@ def clean(found: list[int] | None, detectors: list[Detector]) -> bool:
     return found is not None and not found and not _plan(detectors).ungated
 
 
+def scan_many(
+    texts: Sequence[str],
+    prescanned: list[list[int] | None],
+    detectors: list[Detector],
+    *,
+    counts: MutableMapping[str, int] | None = None,
+    on_finding: OnFinding | None = None,
+    keep: Callable[[str], bool] | None = None,
+) -> list[str]:
+    """``[scan(t, detectors, counts, on_finding, found=f) for t, f in zip(texts, prescanned)]``
+    (``prescanned`` from ``prescan``, its lists used up), a text for which ``keep`` is true
+    left as it is: the same texts, counts and findings in the same order, the plan looked up
+    once and a text no gate matched passed over."""
+    plan = _plan(detectors)
+    gates = plan.gates
+    if gates is None:
+        raise ValueError("scan_many: these detectors have no gates (prescan gave None)")
+    out: list[str] = []
+    append = out.append
+    every_gated = not plan.ungated
+    short, short_hints = plan.short, plan.short_hints
+    for text, found in zip(texts, prescanned, strict=True):
+        if (found is not None and not found and every_gated) or (keep is not None and keep(text)):
+            append(text)
+        elif found is None:
+            append(scan(text, detectors, counts, on_finding))
+        elif len(text) < 2 or (len(text) < short and not _hinted(text, short_hints)):
+            append(text)
+        else:
+            append(_scan_gated(text, plan, gates, found, counts=counts, on_finding=on_finding))
+    return out
+
+
+def _hinted(text: str, short_hints: tuple[tuple[int, str], ...]) -> bool:
+    """Whether a text shorter than the plan's ``short`` may hold a finding (``scan``'s check)."""
+    size = len(text)
+    for min_length, hint in short_hints:
+        if size < min_length:
+            return False
+        if hint in text:
+            return True
+    return False
+
+
 def scan(
     text: str,
     detectors: list[Detector],
