@@ -216,8 +216,12 @@ _PHONE_GROUPS = re.compile(r"[ .\-()]+")
 
 def _phone(m: re.Match[str]) -> str | None:
     text = m.group(0)
-    # The patterns match digits and those characters only.
-    digits = len(text.translate(_PHONE_PUNCTUATION))
+    # The patterns match digits and those characters only (as bytes, where ASCII: faster).
+    digits = (
+        len(text.encode("ascii").translate(None, b"+ .-()"))
+        if text.isascii()
+        else len(text.translate(_PHONE_PUNCTUATION))
+    )
     if text.startswith("+"):
         return "[PHONE]" if 7 <= digits <= 15 else None
     if not 10 <= digits <= 11:

@@ -94,7 +94,11 @@ def iban_valid(candidate: str) -> bool:
     return int(number) % 97 == 1
 
 
-_IBAN_LETTERS = str.maketrans({chr(ord("A") + i): str(10 + i) for i in range(26)})
+#: Each ASCII character as itself, each capital as its number: a list (indexed by code point) is
+#: a faster ``str.translate`` table than a dict; the text translated is ASCII.
+_IBAN_LETTERS = [
+    str(10 + code - ord("A")) if "A" <= chr(code) <= "Z" else chr(code) for code in range(128)
+]
 
 
 def _b64url_json(segment: str) -> object:
