@@ -17,6 +17,7 @@ import importlib
 import threading
 from bisect import bisect_left
 from collections.abc import Sequence
+from itertools import accumulate
 from typing import Any
 
 _hs: Any
@@ -159,11 +160,8 @@ def many(gates: Gates, texts: Sequence[str]) -> list[list[int]]:
     (every match reported, not only each gate's first). Only for gates that match a newline
     first or last if at all, never inside a match (``DEFAULT_GATES``): no match of the joined
     buffer spans two lines' frames, each line's is its own (``framed``)."""
-    newlines: list[int] = []
-    position = 0
-    for text in texts:
-        position += len(text) + 1
-        newlines.append(position)
+    # Where each line's newline is: its length plus one, summed.
+    newlines = list(accumulate(map((1).__add__, map(len, texts))))
     found: list[list[int]] = [[] for _ in texts]
 
     def on_match(gate: int, _start: int, end: int, _flags: int, _context: object) -> None:

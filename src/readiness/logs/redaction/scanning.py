@@ -171,6 +171,8 @@ def prescan(texts: Sequence[str], detectors: list[Detector]) -> list[list[int] |
     gates = g.compiled_many([d.gate for d in detectors if d.gate is not None])
     if gates is None:
         return None
+    if "".join(texts).isascii():
+        return list(g.many(gates, texts))
     ascii_texts = [text if text.isascii() else "" for text in texts]
     found: list[list[int] | None] = list(g.many(gates, ascii_texts))
     for i, text in enumerate(texts):
