@@ -15,13 +15,6 @@ from readiness.logs.redaction.keys import DEFAULT_IDENTIFIER_KEYS, DEFAULT_SENSI
 from readiness.logs.redaction.scanning import OnFinding, clean, prescan, scan, scan_many
 
 REDACTED = "[REDACTED]"
-
-
-def _identifier(text: str) -> bool:
-    """``validators.is_identifier_value``, inlined (``Redactor.text`` leaves those alone)."""
-    return len(text) >= 16 and validators.IDENTIFIER.fullmatch(text) is not None
-
-
 MAX_DEPTH = 32
 
 
@@ -84,7 +77,8 @@ class Redactor:
             self.detectors,
             counts=self.counts,
             on_finding=self.on_finding,
-            keep=_identifier,
+            # ``validators.is_identifier_value``: its pattern matches 16 characters or more.
+            keep=validators.IDENTIFIER.fullmatch,
         )
 
     def value(self, value: Any, depth: int = 0) -> Any:

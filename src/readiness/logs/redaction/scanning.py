@@ -194,10 +194,10 @@ def scan_many(
     *,
     counts: MutableMapping[str, int] | None = None,
     on_finding: OnFinding | None = None,
-    keep: Callable[[str], bool] | None = None,
+    keep: Callable[[str], object] | None = None,
 ) -> list[str]:
     """``[scan(t, detectors, counts, on_finding, found=f) for t, f in zip(texts, prescanned)]``
-    (``prescanned`` from ``prescan``, its lists used up), a text for which ``keep`` is true
+    (``prescanned`` from ``prescan``, its lists used up), a text for which ``keep`` is truthy
     left as it is: the same texts, counts and findings in the same order, the plan looked up
     once and a text no gate matched passed over."""
     plan = _plan(detectors)
