@@ -69,6 +69,7 @@ def without_hyperscan(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Gates off, as where Hyperscan cannot be imported (plans made now have none)."""
     monkeypatch.setattr(gates, "_hs", None)
     monkeypatch.setattr(gates, "_COMPILED", {})
+    monkeypatch.setattr(gates, "_COMPILED_MANY", {})
     monkeypatch.setattr(scanning, "_PLANS", {})
     yield
 

@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -24,6 +25,11 @@ from readiness.logs.redaction import (
     Redactor,
     default_detectors,
 )
+from readiness.logs.redaction.scanning import prescan
+
+#: Lines read ahead by ``LogScanner.lines``: their text lines' gates are found in one Hyperscan
+#: scan (``scanning.prescan``).
+BATCH_LINES = 256
 
 #: The types ``--types`` accepts: the detector kinds (``api_key`` stands for every provider),
 #: and ``key`` for fields named like secrets (``password``, ``token``...).
@@ -201,23 +207,35 @@ class LogScanner:
 
     def line(self, raw: str) -> str:
         """The redacted copy of one line (the line itself when nothing was found)."""
+        text = raw.rstrip("\r\n")
+        return self._scanned(text, parse_json_object(text), None)
+
+    def _scanned(self, text: str, parsed: dict[str, Any] | None, found: list[int] | None) -> str:
+        """``line``, of the line ``text`` parsed as ``parsed`` (None: a text line, whose gates
+        ``prescan`` found as ``found``)."""
         self._line += 1
         self.report.lines += 1
         self._found_here = 0
-        text = raw.rstrip("\r\n")
-        parsed = parse_json_object(text)
         if parsed is None:
-            redacted = self.redactor.text(text)
+            redacted = self.redactor.prescanned_text(text, found)
             return redacted if self._found_here else text
         redacted_object = self.redactor.mapping(parsed)
         return _dumps(redacted_object) if self._found_here else text
 
     def lines(self, lines: Iterable[str], *, file: str = "-") -> Iterator[str]:
-        """The redacted copy of each of ``lines`` (without newlines), line numbers from 1."""
+        """The redacted copy of each of ``lines`` (without newlines), line numbers from 1.
+        Read ``BATCH_LINES`` at a time: the gates of their text lines are found in one scan."""
         self._file = file
         self._line = 0
-        for raw in lines:
-            yield self.line(raw)
+        stream = iter(lines)
+        detectors = self.redactor.detectors
+        while chunk := list(islice(stream, BATCH_LINES)):
+            texts = [raw.rstrip("\r\n") for raw in chunk]
+            parsed = [parse_json_object(text) for text in texts]
+            plain = [text for text, obj in zip(texts, parsed, strict=True) if obj is None]
+            found = iter(prescan(plain, detectors) or [None] * len(plain))
+            for text, obj in zip(texts, parsed, strict=True):
+                yield self._scanned(text, obj, next(found) if obj is None else None)
 
 
 def scan_lines(

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import importlib
 import threading
+from bisect import bisect_left
 from collections.abc import Sequence
+from itertools import accumulate
 from typing import Any
 
 _hs: Any
@@ -112,6 +114,7 @@ DEFAULT_GATES = frozenset(
 CONTEXTUAL_GATES = frozenset({GATE_CARD, GATE_IPV4, GATE_PHONE_NATIONAL})
 
 _COMPILED: dict[tuple[str, ...], Gates | None] = {}
+_COMPILED_MANY: dict[tuple[str, ...], Gates | None] = {}
 _LOCK = threading.Lock()
 
 
@@ -151,13 +154,35 @@ class Gates:
         return found
 
 
+def many(gates: Gates, texts: Sequence[str]) -> list[list[int]]:
+    """What ``gates(text)`` gives for each of the ASCII ``texts`` (without repeats), in one
+    Hyperscan scan of ``"\\n".join(texts)`` framed: ``gates`` compiled by ``compiled_many``
+    (every match reported, not only each gate's first). Only for gates that match a newline
+    first or last if at all, never inside a match (``DEFAULT_GATES``): no match of the joined
+    buffer spans two lines' frames, each line's is its own (``framed``)."""
+    # Where each line's newline is: its length plus one, summed.
+    newlines = list(accumulate(map((1).__add__, map(len, texts))))
+    found: list[list[int]] = [[] for _ in texts]
+
+    def on_match(gate: int, _start: int, end: int, _flags: int, _context: object) -> None:
+        # The line of the match's last character (a line's newline after it is its own).
+        line = found[bisect_left(newlines, end - 1)]
+        if gate not in line:
+            line.append(gate)
+
+    if texts:
+        buffer = ("\n" + "\n".join(texts) + "\n").encode("ascii")
+        gates.scan(buffer, on_match, 0, None, gates.scratch())
+    return found
+
+
 def framed(text: str) -> bytes:
     """What the gates scan: the ASCII ``text`` between two newlines, so a gate's look before
     and after a finding needs no ``^`` or ``$`` (each costs a slower engine)."""
     return f"\n{text}\n".encode("ascii")
 
 
-def _build(expressions: tuple[str, ...]) -> Gates | None:
+def _build(expressions: tuple[str, ...], *, single: bool = True) -> Gates | None:
     if _hs is None:
         return None
     hs = _hs
@@ -166,7 +191,9 @@ def _build(expressions: tuple[str, ...]) -> Gates | None:
     for expression in expressions:
         caseless = expression.startswith("(?i)")
         sources.append(expression.removeprefix("(?i)").encode("ascii"))
-        flags.append(hs.HS_FLAG_SINGLEMATCH | (hs.HS_FLAG_CASELESS if caseless else 0))
+        flags.append(
+            (hs.HS_FLAG_SINGLEMATCH if single else 0) | (hs.HS_FLAG_CASELESS if caseless else 0)
+        )
     database = hs.Database()
     try:
         database.compile(expressions=sources, ids=list(range(len(sources))), flags=flags)
@@ -187,3 +214,19 @@ def compiled(expressions: Sequence[str]) -> Gates | None:
         if key not in _COMPILED:
             _COMPILED[key] = _build(key)
         return _COMPILED[key]
+
+
+def compiled_many(expressions: Sequence[str]) -> Gates | None:
+    """``compiled(expressions)`` reporting every match, for ``many`` (once per process); None
+    when Hyperscan is missing or refuses one, or when an expression is not a default gate (only
+    those are known never to match across a newline)."""
+    key = tuple(expressions)
+    try:
+        return _COMPILED_MANY[key]
+    except KeyError:
+        pass
+    with _LOCK:
+        if key not in _COMPILED_MANY:
+            known = all(expression in DEFAULT_GATES for expression in key)
+            _COMPILED_MANY[key] = _build(key, single=False) if known else None
+        return _COMPILED_MANY[key]

@@ -9,7 +9,7 @@ prefilter, digit run), then its regex runs (an ``re.ASCII`` twin on ASCII texts)
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 
 from readiness.logs.redaction import gates as g
@@ -111,8 +111,9 @@ _MARKERS = frozenset(
 
 #: Where a contextual gate (``gates.CONTEXTUAL_GATES``) may match a text with markers put in but
 #: not the text before: its last digit (and a ".") then a marker's "[" (its other characters
-#: are no marker's, and its look after a digit is one character).
-_MARKER_AFTER_DIGIT = re.compile(r"[0-9]\.?\[")
+#: are no marker's, and its look after a digit is one character). The "[" first, its look
+#: behind after it: the engine skips to each "[" (``[0-9]\.?\[`` tried every digit).
+_MARKER_AFTER_DIGIT = re.compile(r"\[(?:(?<=[0-9]\[)|(?<=[0-9]\.\[))")
 
 
 def _plan(detectors: list[Detector]) -> _Plan:
@@ -159,14 +160,88 @@ def _plan(detectors: list[Detector]) -> _Plan:
     return plan
 
 
+def prescan(texts: Sequence[str], detectors: list[Detector]) -> list[list[int] | None] | None:
+    """The gates each of ``texts`` matches, found in one Hyperscan scan of them all
+    (``gates.many``), for ``scan(text, detectors, ..., found=...)``: None for a text that is not
+    ASCII (``scan`` looks at it alone); None for them all when ``detectors`` have no gates, a
+    gate that is not a default one, or Hyperscan is missing."""
+    plan = _plan(detectors)
+    if plan.gates is None:
+        return None
+    gates = g.compiled_many([d.gate for d in detectors if d.gate is not None])
+    if gates is None:
+        return None
+    if "".join(texts).isascii():
+        return list(g.many(gates, texts))
+    ascii_texts = [text if text.isascii() else "" for text in texts]
+    found: list[list[int] | None] = list(g.many(gates, ascii_texts))
+    for i, text in enumerate(texts):
+        if ascii_texts[i] is not text:
+            found[i] = None
+    return found
+
+
+def clean(found: list[int] | None, detectors: list[Detector]) -> bool:
+    """Whether a text whose gates ``prescan`` found as ``found`` is sure to come back from
+    ``scan`` as it is: an ASCII text no gate matched, every detector gated."""
+    return found is not None and not found and not _plan(detectors).ungated
+
+
+def scan_many(
+    texts: Sequence[str],
+    prescanned: list[list[int] | None],
+    detectors: list[Detector],
+    *,
+    counts: MutableMapping[str, int] | None = None,
+    on_finding: OnFinding | None = None,
+    keep: Callable[[str], object] | None = None,
+) -> list[str]:
+    """``[scan(t, detectors, counts, on_finding, found=f) for t, f in zip(texts, prescanned)]``
+    (``prescanned`` from ``prescan``, its lists used up), a text for which ``keep`` is truthy
+    left as it is: the same texts, counts and findings in the same order, the plan looked up
+    once and a text no gate matched passed over."""
+    plan = _plan(detectors)
+    gates = plan.gates
+    if gates is None:
+        raise ValueError("scan_many: these detectors have no gates (prescan gave None)")
+    out: list[str] = []
+    append = out.append
+    every_gated = not plan.ungated
+    short, short_hints = plan.short, plan.short_hints
+    for text, found in zip(texts, prescanned, strict=True):
+        if (found is not None and not found and every_gated) or (keep is not None and keep(text)):
+            append(text)
+        elif found is None:
+            append(scan(text, detectors, counts, on_finding))
+        elif len(text) < 2 or (len(text) < short and not _hinted(text, short_hints)):
+            append(text)
+        else:
+            append(_scan_gated(text, plan, gates, found, counts=counts, on_finding=on_finding))
+    return out
+
+
+def _hinted(text: str, short_hints: tuple[tuple[int, str], ...]) -> bool:
+    """Whether a text shorter than the plan's ``short`` may hold a finding (``scan``'s check)."""
+    size = len(text)
+    for min_length, hint in short_hints:
+        if size < min_length:
+            return False
+        if hint in text:
+            return True
+    return False
+
+
 def scan(
     text: str,
     detectors: list[Detector],
     counts: MutableMapping[str, int] | None = None,
     on_finding: OnFinding | None = None,
+    *,
+    found: list[int] | None = None,
 ) -> str:
     """``text`` with every validated finding replaced by its marker; ``counts`` adds one per
-    finding under its kind; ``on_finding(kind, original)`` sees each one (``logs scan``)."""
+    finding under its kind; ``on_finding(kind, original)`` sees each one (``logs scan``).
+    ``found``: the gates ``text`` matches, from ``prescan`` (then not scanned again)."""
     if len(text) < 2 or not detectors:
         return text
     # ``_plan`` inlined for its cached case: this runs once per string logged.
@@ -188,9 +263,13 @@ def scan(
     gates = plan.gates
     if gates is None or not text.isascii():
         return _scan_steps(text, plan.steps, plan.no_digit, counts, on_finding)
-    found: list[int] = []
-    scratch = getattr(gates.local, "scratch", None) or gates.scratch()
-    gates.scan(f"\n{text}\n".encode("ascii"), g.collect, 0, found, scratch)  # gates.framed
+    if found is None:
+        found = []
+        scratch = getattr(gates.local, "scratch", None) or gates.scratch()
+        gates.scan(f"\n{text}\n".encode("ascii"), g.collect, 0, found, scratch)  # gates.framed
+    else:
+        # ``_scan_gated`` sorts and cuts the list it is given.
+        found = list(found)
     if not found and not plan.ungated:
         return text
     return _scan_gated(text, plan, gates, found, counts=counts, on_finding=on_finding)
