@@ -23,6 +23,8 @@ from readiness.storage.engine import Stores, create_engine_for
 from tests.ledger.test_service import ORIGIN, SIGNER, _tamper, entries
 from tests.ledger.test_tamper_property import CLOCK, TARGETS, _edit, pristine
 
+pytestmark = pytest.mark.usefixtures("verify_hashing")  # accelerator and hashlib
+
 __all__ = ["pristine"]
 SERIAL = 2**62
 
