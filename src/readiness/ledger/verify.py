@@ -261,13 +261,20 @@ _Stored = dict[int, tuple[Sequence[int], Sequence[bytes]]]
 _DONE = object()
 
 
+def _chunks(conn: Connection, log: str, start: int, end: int | None) -> Iterator[store.EntryChunk]:
+    """The entries from ``start`` on, by aligned chunks; those below the log's size read now
+    without their indices (``store.entry_chunks``'s ``dense_below``)."""
+    size = store.stored_size(conn, log)
+    return store.entry_chunks(conn, log, start, end, chunk=CHUNK, dense_below=size)
+
+
 def _read_inline(
     conn: Connection, log: str, start: int, end: int | None
 ) -> Iterator[tuple[store.EntryChunk, _Stored]]:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for part in store.entry_chunks(conn, log, start, end, chunk=CHUNK):
+        for part in _chunks(conn, log, start, end):
             count = _contiguous(start, part.indices)
             yield part, store.nodes_created_by_level(conn, log, start, start + count)
             if count < len(part.indices):
@@ -296,7 +303,7 @@ def _read_ahead(
     def read() -> None:
         try:
             start = first
-            for part in store.entry_chunks(conn, log, first, end, chunk=CHUNK):
+            for part in _chunks(conn, log, first, end):
                 count = _contiguous(start, part.indices)
                 stored = store.nodes_created_by_level(conn, log, start, start + count)
                 results.put((part, stored))
