@@ -190,3 +190,19 @@ def test_a_child_whose_work_raises_gives_no_result() -> None:
 
     assert forked.Forked(fail).result(30.0) is None
     assert forked.Forked(lambda: 7).result(30.0) == 7
+
+
+@pytest.mark.parametrize(("missing", "readers"), [(25, 4), (3, 4), (25, 100)])
+def test_a_gap_in_the_chunks_the_two_readers_take_is_reported_as_by_one_reader(
+    ledger: LedgerService, monkeypatch: pytest.MonkeyPatch, missing: int, readers: int
+) -> None:
+    """PostgreSQL reads full chunks with two readers from PARALLEL_MIN_CHUNKS chunks on (here 9
+    chunks of 4); they stop before the chunk with the gap, the one reader reports it."""
+    monkeypatch.setattr(verify, "FORK_MIN", SERIAL)
+    monkeypatch.setattr(verify, "PARALLEL_MIN_CHUNKS", readers)
+    _tamper(ledger._engine, f"DELETE FROM ledger_entries WHERE leaf_index = {missing}")
+
+    report = ledger.verify()
+
+    assert report.errors[0] == f"entries {missing}..{missing} are missing (a gap in the log)"
+    assert not report.verified
