@@ -408,10 +408,13 @@ def entry_chunks(
     last = end if end is not None else 2**63 - 1
     while position < last:
         high = min(position + chunk, last)
-        if high <= dense_below and (dense := entry_range(conn, log, position, high)):
-            yield dense
-            position = high
-            continue
+        if high <= dense_below:
+            dense = _driver_rows(conn, _ENTRY_BODIES, (log, position, high))
+            if len(dense) == high - position:
+                entries, hashes = zip(*dense, strict=True)
+                yield EntryChunk(range(position, high), entries, hashes)
+                position = high
+                continue
         rows = _driver_rows(conn, _ENTRY_RANGE, (log, position, last, chunk))
         if not rows:
             return
@@ -420,16 +423,6 @@ def entry_chunks(
         if len(rows) < chunk:
             return
         position = int(indices[-1]) + 1
-
-
-def entry_range(conn: Connection, log: str, start: int, end: int) -> EntryChunk | None:
-    """The entries ``[start, end)`` read without their indices, or None when some are missing
-    (fewer rows than indices; the primary key makes the rows' indices distinct)."""
-    rows = _driver_rows(conn, _ENTRY_BODIES, (log, start, end))
-    if not rows or len(rows) != end - start:
-        return None
-    entries, hashes = zip(*rows, strict=True)
-    return EntryChunk(range(start, end), entries, hashes)
 
 
 def iter_entries(

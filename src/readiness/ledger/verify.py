@@ -45,7 +45,6 @@ _sha256 = hashlib.sha256
 # and 1M; PostgreSQL, whose server already works beside the reader thread, gained nothing).
 FORK_MIN = 400_000
 FORK_DIALECTS = frozenset({"sqlite"})
-PARALLEL_MIN_CHUNKS = 4  # PostgreSQL: from this many full chunks on, two readers, two connections
 CHILD_WAIT_S = 10.0  # beyond 4 times the parent's half: the child is killed, the log redone here
 
 
@@ -298,78 +297,6 @@ def _read_ahead(
         # SQLite reads in this process, under the GIL: a reader thread would only contend.
         yield from _read_inline(conn, log, first, end)
         return
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        size = store.stored_size(conn, log)
-        last = size if end is None else min(end, size)
-        position = first
-        if last - first >= PARALLEL_MIN_CHUNKS * CHUNK:
-            with contextlib.closing(_read_parallel(conn, log, first, last)) as chunks:
-                for part, stored in chunks:
-                    yield part, stored
-                    position = part.indices[-1] + 1
-        yield from _read_serial(conn, log, position, end)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _read_parallel(
-    conn: Connection, log: str, first: int, last: int
-) -> Generator[tuple[store.EntryChunk, _Stored], None, None]:
-    """The full chunks from ``first`` (aligned) up to ``last`` (the log's size as read), by two
-    reader threads on two connections taking alternate chunks (the server reads and sends two
-    at once), handed over in order. Stops before the first chunk with a missing entry: the
-    serial reader takes over there and reports the gap."""
-    chunks = range(first // CHUNK, last // CHUNK)
-    results: list[queue.Queue[object]] = [queue.Queue(maxsize=2), queue.Queue(maxsize=2)]
-    stop = threading.Event()
-    other = conn.engine.connect()
-
-    def read(reader: int, link: Connection) -> None:
-        try:
-            for k in chunks[reader::2]:
-                part = store.entry_range(link, log, k * CHUNK, (k + 1) * CHUNK)
-                if part is None or stop.is_set():
-                    break
-                stored = store.nodes_created_by_level(link, log, k * CHUNK, (k + 1) * CHUNK)
-                results[reader].put((part, stored))
-        except BaseException as exc:  # handed to the consuming thread
-            results[reader].put(exc)
-        finally:
-            results[reader].put(_DONE)
-
-    readers = [
-        threading.Thread(target=read, args=(i, link), name=f"ledger-verify:{log}", daemon=True)
-        for i, link in enumerate((conn, other))
-    ]
-    for reader in readers:
-        reader.start()
-    try:
-        for at in range(len(chunks)):
-            item = results[at % 2].get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield cast("tuple[store.EntryChunk, _Stored]", item)
-    finally:
-        stop.set()
-        for reader, found in zip(readers, results, strict=True):
-            while reader.is_alive():
-                with contextlib.suppress(queue.Empty):
-                    found.get(timeout=0.05)
-            reader.join()
-        with contextlib.suppress(Exception):
-            other.rollback()
-        other.close()
-
-
-def _read_serial(
-    conn: Connection, log: str, first: int, end: int | None
-) -> Generator[tuple[store.EntryChunk, _Stored], None, None]:
-    """From ``first`` on, by one reader thread one chunk ahead (see :func:`_read_ahead`)."""
     results: queue.Queue[object] = queue.Queue(maxsize=2)
     stop = threading.Event()
 
@@ -389,6 +316,8 @@ def _read_serial(
             results.put(_DONE)
 
     reader = threading.Thread(target=read, name=f"ledger-verify:{log}", daemon=True)
+    collecting = gc.isenabled()
+    gc.disable()
     reader.start()
     try:
         while (item := results.get()) is not _DONE:
@@ -401,6 +330,8 @@ def _read_serial(
             with contextlib.suppress(queue.Empty):
                 results.get(timeout=0.05)
         reader.join()
+        if collecting:
+            gc.enable()
 
 
 class _Packed(Sequence[bytes]):
