@@ -3,7 +3,8 @@ the far half (``readiness.ledger.verify.FORK_MIN``), alternately, on SQLite and 
 
 Appends ``--events`` entries (default 200,000, ``--entry-bytes`` 256) through the sequencer in
 batches of 1,000, signs a checkpoint, then runs ``--rounds`` pairs (default 3) of a serial and
-a forked verification and prints one JSON line: the events/s of each run, per database. The
+a forked verification and prints one JSON line: the events/s and CPU seconds of each run, per
+database, and whether the C accelerator hashed (``READINESS_PURE_PYTHON=1``: hashlib). The
 peer on PostgreSQL, in each round: a raw binary ``COPY`` out of the same rows (bytes counted,
 nothing parsed or hashed), the server's output rate.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import time
 
 import sqlalchemy as sa
@@ -30,17 +32,26 @@ from readiness.ledger.service import LedgerService
 LOG = "bench.example/ledger"
 
 
-def _measure(service: LedgerService, size: int, fork_min: int) -> int:
+def _measure(service: LedgerService, size: int, fork_min: int) -> tuple[int, float]:
+    """Events/s of one full verification, and the CPU seconds it took in this process (every
+    thread) and in a forked child."""
     saved = verify.FORK_MIN
     verify.FORK_MIN = fork_min
     try:
+        cpu = time.process_time() + _children_cpu()
         started = time.perf_counter()
         report = service.verify()
         seconds = time.perf_counter() - started
+        cpu = time.process_time() + _children_cpu() - cpu
     finally:
         verify.FORK_MIN = saved
     assert report.verified, report.errors
-    return round(size / seconds)
+    return round(size / seconds), round(cpu, 3)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run(engine: sa.Engine, args: argparse.Namespace) -> dict[str, object]:
@@ -68,8 +79,10 @@ def run(engine: sa.Engine, args: argparse.Namespace) -> dict[str, object]:
         service.close()
     found: dict[str, object] = {
         "events": args.events,
-        "serial_events_per_s": serial,
-        "forked_events_per_s": forked,
+        "serial_events_per_s": [rate for rate, _ in serial],
+        "serial_cpu_s": [cpu for _, cpu in serial],
+        "forked_events_per_s": [rate for rate, _ in forked],
+        "forked_cpu_s": [cpu for _, cpu in forked],
     }
     if peer:
         found["peer_raw_copy_out_rows_per_s"] = peer
@@ -106,7 +119,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     args = parser.parse_args()
-    result: dict[str, object] = {"load_average": round(os.getloadavg()[0], 2)}
+    result: dict[str, object] = {
+        "load_average": round(os.getloadavg()[0], 2),
+        "hashing": "hashlib" if verify._speedups is None else "accelerator",
+    }
     if args.only != "postgresql":
         with sqlite_engine() as engine:
             result["sqlite"] = run(engine, args)

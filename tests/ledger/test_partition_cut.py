@@ -16,7 +16,7 @@ from readiness._common.clock import FrozenClock
 from readiness.ledger import partitions
 from readiness.ledger.core.compact import MemoryTree
 from readiness.ledger.core.merkle import leaf_hash
-from readiness.ledger.sequencer import Sequencer
+from readiness.ledger.sequencer import Sequencer, advisory_key
 from readiness.ledger.store import iter_entries
 from readiness.storage.engine import Stores, create_engine_for
 
@@ -201,3 +201,73 @@ def test_a_clock_back_in_the_old_month_still_finishes_the_cut_before_passing_it(
     finally:
         sequencer.close()
     assert _layout(stores.audit) == [(0, 15, (2026, 1), 15), (15, None, (2026, 2), 1)]
+
+
+def test_a_process_whose_clock_is_still_in_the_old_month_does_not_fail_a_batch_at_the_cut(
+    stores: Stores, clock: FrozenClock
+) -> None:
+    """Two sequencers on their own connections: the one whose clock reached February cuts
+    January's partition; the other, still in January, knew January open (the one-round-trip
+    path) and appends past the cut before it learned of it: its batch is not refused by the cut
+    constraint, it finishes the roll-over in the same call."""
+    late = FrozenClock(JAN)
+    ahead = _sequencer(stores.audit, clock, cut_margin=10, validate_cuts=False)
+    behind = _sequencer(stores.audit, late, cut_margin=10, validate_cuts=False)
+    try:
+        clock.set(JAN)
+        assert ahead.append([b"a", b"b", b"c"]) == [0, 1, 2]
+        assert behind.append([b"d"]) == [3]  # knows January's partition open
+        clock.set(FEB)
+        assert ahead.append([b"e", b"f"]) == [4, 5]  # cut at 16, not yet valid
+        assert _cut(stores.audit) == partitions.Cut(
+            partitions.cut_name(partitions.partition_name(LOG, (2026, 1))), 16, valid=False
+        )
+        assert behind.append([b"%d" % i for i in range(4)]) == [6, 7, 8, 9]  # below the cut
+        assert behind.append([b"%d" % i for i in range(20)]) == list(range(10, 30))
+        assert _layout(stores.audit) == [(0, 16, (2026, 1), 16), (16, None, (2026, 2), 14)]
+        assert ahead.append([b"g"]) == [30]
+        assert behind.append([b"h"]) == [31]
+    finally:
+        ahead.close()
+        behind.close()
+    expected = [
+        *(e.encode() for e in "abcdef"),
+        *(b"%d" % i for i in range(4)),
+        *(b"%d" % i for i in range(20)),
+        b"g",
+        b"h",
+    ]
+    assert _entries(stores.audit) == list(enumerate(expected))
+    with stores.audit.connect() as conn:
+        hashes = [value for _, _, value in iter_entries(conn, LOG)]
+    assert MemoryTree(hashes).root() == MemoryTree([leaf_hash(e) for e in expected]).root()
+
+
+def test_a_batch_on_the_one_round_trip_path_that_runs_into_a_cut_rolls_over_in_the_same_call(
+    stores: Stores, clock: FrozenClock
+) -> None:
+    """A cut this sequencer has not seen at the size it knows (made on another connection, in a
+    transaction of the log's lock that stored no leaf): its next batch, on the one-round-trip
+    path, is refused by the cut constraint; the same call redoes it on the locked path, which
+    validates the cut and rolls over: the batch is stored once, acknowledged, nothing lost."""
+    sequencer = _sequencer(stores.audit, clock, cut_margin=2, validate_cuts=False)
+    try:
+        clock.set(JAN)
+        assert sequencer.append([b"a", b"b", b"c"]) == [0, 1, 2]
+        assert sequencer.append([b"d"]) == [3]  # the one-round-trip path from here on
+        with stores.audit.begin() as other:
+            other.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (advisory_key(LOG),))
+            opened = partitions.ensure_month(
+                other, LOG, (2026, 2), 4, FEB, 4, margin=2, exact_below=0
+            )
+            assert opened == partitions.Opened((2026, 1), cut_pending=True)
+        assert _cut(stores.audit) == partitions.Cut(
+            partitions.cut_name(partitions.partition_name(LOG, (2026, 1))), 6, valid=False
+        )
+        assert sequencer.append([b"%d" % i for i in range(5)]) == [4, 5, 6, 7, 8]
+        assert _layout(stores.audit) == [(0, 6, (2026, 1), 6), (6, None, (2026, 2), 3)]
+        assert sequencer.append([b"e"]) == [9]
+    finally:
+        sequencer.close()
+    expected = [b"a", b"b", b"c", b"d", *(b"%d" % i for i in range(5)), b"e"]
+    assert _entries(stores.audit) == list(enumerate(expected))

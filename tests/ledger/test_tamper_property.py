@@ -23,6 +23,8 @@ from readiness.ledger.service import LedgerService
 from readiness.storage.engine import create_engine_for
 from readiness.storage.migrate import upgrade
 
+pytestmark = pytest.mark.usefixtures("verify_hashing")  # accelerator and hashlib
+
 ORIGIN = "audit.example/ledger"
 SIGNER = Ed25519Signer(ORIGIN, bytes(range(32)))
 CLOCK = FrozenClock(datetime(2026, 3, 10, 9, 30, tzinfo=UTC))

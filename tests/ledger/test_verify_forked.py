@@ -23,6 +23,8 @@ from readiness.storage.engine import Stores, create_engine_for
 from tests.ledger.test_service import ORIGIN, SIGNER, _tamper, entries
 from tests.ledger.test_tamper_property import CLOCK, TARGETS, _edit, pristine
 
+pytestmark = pytest.mark.usefixtures("verify_hashing")  # accelerator and hashlib
+
 __all__ = ["pristine"]
 SERIAL = 2**62
 
@@ -188,3 +190,18 @@ def test_a_child_whose_work_raises_gives_no_result() -> None:
 
     assert forked.Forked(fail).result(30.0) is None
     assert forked.Forked(lambda: 7).result(30.0) == 7
+
+
+@pytest.mark.parametrize("missing", [3, 16, 25, 35])
+def test_a_gap_in_a_full_chunk_read_without_indices_is_reported_exactly(
+    ledger: LedgerService, monkeypatch: pytest.MonkeyPatch, missing: int
+) -> None:
+    """A full range below the log's size is read without its indices; the one with the gap
+    comes back short and is read again by keyset, so the gap is named as before."""
+    monkeypatch.setattr(verify, "FORK_MIN", SERIAL)
+    _tamper(ledger._engine, f"DELETE FROM ledger_entries WHERE leaf_index = {missing}")
+
+    report = ledger.verify()
+
+    assert report.errors[0] == f"entries {missing}..{missing} are missing (a gap in the log)"
+    assert not report.verified

@@ -18,6 +18,9 @@ primary key ``(log, leaf_index)`` makes a fork impossible even if that logic wer
 PostgreSQL the lock and the insert go in one round trip, the insert guarded by the size read
 under the lock (when another process appended, it writes nothing, and the batch takes the
 reload path in the same transaction); the stage hook then reports ``locked`` after the insert.
+That path is taken only for the month partition the sequencer knows open; when its insert is
+refused by the cut constraint of a roll-over it had not seen (another process's), nothing was
+stored and the same call redoes the batch on the locked path, which finishes the roll-over.
 
 Durability: PostgreSQL commits with ``synchronous_commit`` as configured (default on); the
 sequencer's SQLite connection runs with ``synchronous=FULL``, so an acknowledged entry survives
@@ -224,10 +227,21 @@ class Sequencer:
         """Store ``entries`` in one transaction; return the first leaf index given."""
         leaves = [_sha256(_LEAF + entry).digest() for entry in entries]
         self._cut_pending = False
-        with conn.begin():
-            size, tree = self._store(conn, entries, leaves)
-            if self._hook is not None:
-                self._hook("inserted")
+        try:
+            with conn.begin():
+                size, tree = self._store(conn, entries, leaves)
+                if self._hook is not None:
+                    self._hook("inserted")
+        except _CutPassed:
+            # The one-round-trip insert ran into the cut of a roll-over this sequencer had not
+            # seen (another process's): its transaction stored nothing and was rolled back.
+            # The same call takes the locked path, which finishes the roll-over first.
+            self._range = None
+            self._open_month = None
+            with conn.begin():
+                size, tree = self._store(conn, entries, leaves)
+                if self._hook is not None:
+                    self._hook("inserted")
         self._range = tree
         if self._hook is not None:
             self._hook("committed")
@@ -271,7 +285,7 @@ class Sequencer:
             # carry a time a few ms later than this one's).
             size = tree.size
             nodes = self._extend(tree, leaves)
-            if self._lock_insert_pg(conn, size, entries, leaves, nodes, at):
+            if self._insert_known_month(conn, size, entries, leaves, nodes, at):
                 if self._hook is not None:
                     self._hook("locked")  # locked and inserted in the same round trip
                 return size, tree
@@ -297,6 +311,24 @@ class Sequencer:
         else:
             self._insert_sqlite(conn, size, entries, leaves, nodes, at)
         return size, tree
+
+    def _insert_known_month(  # noqa: PLR0917 - the rows of one batch
+        self,
+        conn: Connection,
+        size: int,
+        entries: list[bytes],
+        leaves: list[bytes],
+        nodes: list[tuple[int, int, bytes]],
+        at: datetime,
+    ) -> bool:
+        """:meth:`_lock_insert_pg` into the partition this sequencer knows open; its refusal by
+        the cut constraint of a roll-over this sequencer has not seen: :class:`_CutPassed`."""
+        try:
+            return self._lock_insert_pg(conn, size, entries, leaves, nodes, at)
+        except Exception as exc:
+            if _passes_cut(exc, self._log, self._open_month):
+                raise _CutPassed from exc
+            raise
 
     def _month_open(self, at: datetime) -> bool:
         """Whether a batch appended at ``at`` may take the one-round-trip path: the entry table
@@ -402,6 +434,24 @@ class Sequencer:
             )
             row = cursor.fetchone()
         return row is not None and bool(row[0])
+
+
+class _CutPassed(Exception):
+    """The one-round-trip insert of a batch was refused by the cut constraint of its open
+    partition (a roll-over another process began); nothing of the batch was stored."""
+
+
+_CHECK_VIOLATION = "23514"
+
+
+def _passes_cut(exc: Exception, log: str, month: partitions.Month | None) -> bool:
+    """Whether ``exc`` is PostgreSQL refusing a row by the cut constraint of the partition of
+    ``log`` for ``month`` (the open one this sequencer knew)."""
+    if month is None or getattr(exc, "sqlstate", None) != _CHECK_VIOLATION:
+        return False
+    diag = getattr(exc, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    return name == partitions.cut_name(partitions.partition_name(log, month))
 
 
 _PG_INSERT = """

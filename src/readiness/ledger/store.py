@@ -19,6 +19,7 @@ Every table is keyed by ``log`` (the log's origin line), so one audit database h
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -290,28 +291,34 @@ def nodes_created_by_level(
     conn: Connection, log: str, start: int, end: int
 ) -> dict[int, tuple[Sequence[int], Sequence[bytes]]]:
     """What :func:`nodes_created` reads, as ``level -> (indices, hashes)`` in index order (one
-    primary-key range query per level): what verification compares with a recomputed level as
-    a whole (one list comparison, not a lookup per node)."""
-    found: dict[int, tuple[Sequence[int], Sequence[bytes]]] = {}
+    round trip: a primary-key range query per level glued with ``UNION ALL``): what
+    verification compares with a recomputed level as a whole (one list comparison, not a
+    lookup per node)."""
+    params: list[object] = []
     level = 1
     while end >> level:
         low, high = start >> level, end >> level
         if low < high:
-            rows = _driver_rows(conn, _LEVEL_RANGE_IN_ORDER, (log, level, low, high))
-            if rows:
-                indices, hashes = zip(*rows, strict=True)
-                found[level] = (indices, hashes)
+            params.extend((log, level, low, high))
         level += 1
+    found: dict[int, tuple[Sequence[int], Sequence[bytes]]] = {}
+    if not params:
+        return found
+    sql = " UNION ALL ".join([_LEVEL_RANGE] * (len(params) // 4)) + " ORDER BY 1, 2"
+    rows = _driver_rows(conn, sql, params)
+    for level, group in itertools.groupby(rows, key=_first):
+        _, indices, hashes = zip(*group, strict=True)
+        found[int(level)] = (indices, hashes)
     return found
+
+
+def _first(row: tuple[Any, ...]) -> Any:
+    return row[0]
 
 
 _LEVEL_RANGE = (
     "SELECT level, node_index, hash FROM ledger_nodes "
     "WHERE log = ? AND level = ? AND node_index >= ? AND node_index < ?"
-)
-_LEVEL_RANGE_IN_ORDER = (
-    "SELECT node_index, hash FROM ledger_nodes "
-    "WHERE log = ? AND level = ? AND node_index >= ? AND node_index < ? ORDER BY node_index"
 )
 
 
@@ -362,6 +369,10 @@ def _driver_rows(conn: Connection, sql: str, params: Sequence[object]) -> list[t
         cursor.close()
 
 
+_ENTRY_BODIES = (
+    "SELECT entry, leaf_hash FROM ledger_entries WHERE log = ? "
+    "AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index"
+)
 _ENTRY_RANGE = (
     "SELECT leaf_index, entry, leaf_hash FROM ledger_entries WHERE log = ? "
     "AND leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index LIMIT ?"
@@ -378,13 +389,32 @@ class EntryChunk:
 
 
 def entry_chunks(
-    conn: Connection, log: str, start: int = 0, end: int | None = None, *, chunk: int = 8192
+    conn: Connection,
+    log: str,
+    start: int = 0,
+    end: int | None = None,
+    *,
+    chunk: int = 8192,
+    dense_below: int = 0,
 ) -> Iterator[EntryChunk]:
     """The entries ``[start, end)`` in index order, ``chunk`` rows per query (keyset paging on
-    the primary key), each chunk as three columns."""
+    the primary key), each chunk as three columns.
+
+    ``dense_below``: the log's size as last read; a range ``[p, p + chunk)`` below it is read
+    first without its indices (what verification streams: fewer bytes to send and to parse).
+    When ``chunk`` rows come back they are all of its indices (the primary key makes them
+    distinct); a short range (a gap) is read again by keyset, with its indices."""
     position = start
     last = end if end is not None else 2**63 - 1
     while position < last:
+        high = min(position + chunk, last)
+        if high <= dense_below:
+            dense = _driver_rows(conn, _ENTRY_BODIES, (log, position, high))
+            if len(dense) == high - position:
+                entries, hashes = zip(*dense, strict=True)
+                yield EntryChunk(range(position, high), entries, hashes)
+                position = high
+                continue
         rows = _driver_rows(conn, _ENTRY_RANGE, (log, position, last, chunk))
         if not rows:
             return

@@ -17,12 +17,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import importlib
+import os
 import queue
 import threading
 import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import Protocol, cast, overload
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -34,6 +36,7 @@ from readiness.ledger.verify_report import MAX_ERRORS, VerifyReport, finish
 
 __all__ = ["MAX_ERRORS", "VerifyReport", "verify_log"]
 
+HASH = 32  # bytes of a SHA-256 hash
 CHUNK_LEVEL = 14
 CHUNK = 1 << CHUNK_LEVEL  # entries read and checked at a time; aligned, so nodes pair up inside
 _sha256 = hashlib.sha256
@@ -43,6 +46,32 @@ _sha256 = hashlib.sha256
 FORK_MIN = 400_000
 FORK_DIALECTS = frozenset({"sqlite"})
 CHILD_WAIT_S = 10.0  # beyond 4 times the parent's half: the child is killed, the log redone here
+
+
+class _Hasher(Protocol):
+    """The Merkle hashing of the optional C accelerator (``native/``, ``readiness[speedups]``,
+    built with OpenSSL's headers): many hashes per call, the GIL released while hashing."""
+
+    def leaf_hashes(self, entries: Sequence[bytes], /) -> bytes: ...
+
+    def node_level(self, hashes: bytes, /) -> bytes: ...
+
+
+def _load_speedups() -> _Hasher | None:
+    """The accelerator, or None (not installed, built without OpenSSL, or
+    ``READINESS_PURE_PYTHON`` set): the same hashes are then computed with ``hashlib``."""
+    if os.environ.get("READINESS_PURE_PYTHON"):
+        return None
+    try:
+        module = importlib.import_module("_readiness_speedups")
+    except ImportError:
+        return None
+    if not hasattr(module, "leaf_hashes"):  # pragma: no cover - a build without OpenSSL
+        return None
+    return cast("_Hasher", module)
+
+
+_speedups = _load_speedups()
 
 
 def verify_log(
@@ -193,7 +222,7 @@ def _join(
             roots[at] = fold([value for _, value in stack] + inside)
         size = far.end
         if far.root is not None:
-            hashes: list[list[bytes]] = [[] for _ in range(CHUNK_LEVEL)] + [[far.root]]
+            hashes: list[Sequence[bytes]] = [[] for _ in range(CHUNK_LEVEL)] + [[far.root]]
             _push_chunk_root(report, _Levels(hashes, far.stored, far.above), stack, far.start)
     return size, fetched
 
@@ -203,7 +232,7 @@ class _Levels:
     """The recomputed complete nodes of one chunk, level by level, and the stored ones above
     the chunk's own levels (checked when the chunk's root joins the right edge)."""
 
-    hashes: list[list[bytes]]
+    hashes: list[Sequence[bytes]]
     stored: int
     above: dict[tuple[int, int], bytes]
 
@@ -232,13 +261,20 @@ _Stored = dict[int, tuple[Sequence[int], Sequence[bytes]]]
 _DONE = object()
 
 
+def _chunks(conn: Connection, log: str, start: int, end: int | None) -> Iterator[store.EntryChunk]:
+    """The entries from ``start`` on, by aligned chunks; those below the log's size read now
+    without their indices (``store.entry_chunks``'s ``dense_below``)."""
+    size = store.stored_size(conn, log)
+    return store.entry_chunks(conn, log, start, end, chunk=CHUNK, dense_below=size)
+
+
 def _read_inline(
     conn: Connection, log: str, start: int, end: int | None
 ) -> Iterator[tuple[store.EntryChunk, _Stored]]:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for part in store.entry_chunks(conn, log, start, end, chunk=CHUNK):
+        for part in _chunks(conn, log, start, end):
             count = _contiguous(start, part.indices)
             yield part, store.nodes_created_by_level(conn, log, start, start + count)
             if count < len(part.indices):
@@ -267,7 +303,7 @@ def _read_ahead(
     def read() -> None:
         try:
             start = first
-            for part in store.entry_chunks(conn, log, first, end, chunk=CHUNK):
+            for part in _chunks(conn, log, first, end):
                 count = _contiguous(start, part.indices)
                 stored = store.nodes_created_by_level(conn, log, start, start + count)
                 results.put((part, stored))
@@ -298,6 +334,59 @@ def _read_ahead(
             gc.enable()
 
 
+class _Packed(Sequence[bytes]):
+    """The hashes of one level as one ``bytes`` of 32-byte hashes (what the C accelerator
+    returns), read as a sequence of hashes without a Python object per hash."""
+
+    __slots__ = ("blob",)
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+
+    def __len__(self) -> int:
+        return len(self.blob) // HASH
+
+    @overload
+    def __getitem__(self, index: int) -> bytes: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[bytes]: ...
+    def __getitem__(self, index: int | slice) -> bytes | list[bytes]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.blob[index * HASH : (index + 1) * HASH]
+
+
+def _leaves(entries: Sequence[bytes]) -> Sequence[bytes]:
+    """The leaf hashes of ``entries`` (RFC 9162: SHA-256 of 0x00 || entry)."""
+    if _speedups is not None:
+        return _Packed(_speedups.leaf_hashes(entries))
+    sha = _sha256
+    return [sha(b"\x00" + entry).digest() for entry in entries]
+
+
+def _parents(level: Sequence[bytes]) -> Sequence[bytes]:
+    """The parents of each complete pair of ``level`` (SHA-256 of 0x01 || left || right)."""
+    if _speedups is not None:
+        blob = level.blob if isinstance(level, _Packed) else b"".join(level)
+        return _Packed(_speedups.node_level(blob))
+    sha = _sha256
+    pairs = iter(level)
+    return [sha(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs, strict=False)]
+
+
+def _same(computed: Sequence[bytes], stored: Sequence[bytes]) -> bool:
+    """Whether the stored hashes are the recomputed ones, in order. Packed: one comparison of
+    the joined bytes, once every stored hash is 32 bytes long (two stored values of 33 and 31
+    bytes must not pass for the two hashes they join into)."""
+    if isinstance(computed, _Packed):
+        return set(map(len, stored)) <= {HASH} and b"".join(stored) == computed.blob
+    return list(stored) == list(computed)
+
+
 def _check_chunk(
     report: VerifyReport,
     start: int,
@@ -310,14 +399,13 @@ def _check_chunk(
     """Recompute the leaf hashes and every complete node inside ``[start, start+count)``, level
     by level in bulk, and compare each level with the stored one as a whole (node by node only
     when they differ)."""
-    sha = _sha256
-    leaves = [sha(b"\x00" + entry).digest() for entry in part.entries[:count]]
+    leaves = _leaves(part.entries[:count])
     stored_leaves = part.leaf_hashes[:count]
     for low, high in archived:  # bodies archived: the stored leaf hash stands for the leaf
         if low < start + count and high > start:
             first, last = max(low, start) - start, min(high, start + count) - start
-            leaves[first:last] = stored_leaves[first:last]
-    if leaves != list(stored_leaves):
+            leaves = [*leaves[:first], *stored_leaves[first:last], *leaves[last:]]
+    if not _same(leaves, stored_leaves):
         for index, stored_leaf, value in zip(part.indices, stored_leaves, leaves, strict=False):
             if value != stored_leaf:
                 report.add(f"entry {index}: stored leaf hash differs from the entry's hash")
@@ -326,10 +414,7 @@ def _check_chunk(
     current = leaves
     level = 0
     while len(current) > 1:
-        pairs = iter(current)
-        current = [
-            sha(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs, strict=False)
-        ]
+        current = _parents(current)
         level += 1
         found = stored.pop(level, ((), ()))
         if store.is_stored_level(level):
@@ -350,11 +435,11 @@ def _compare_level(
     stored: tuple[Sequence[int], Sequence[bytes]],
     level: int,
     base: int,
-    computed: list[bytes],
+    computed: Sequence[bytes],
 ) -> None:
     """The stored nodes of ``level`` against the recomputed ones ``base, base+1, ...``."""
     indices, values = stored
-    if list(values) == computed and list(indices) == list(range(base, base + len(computed))):
+    if _same(computed, values) and list(indices) == list(range(base, base + len(computed))):
         return
     _compare(report, dict(zip(indices, values, strict=True)), level, base, computed)
 
@@ -364,7 +449,7 @@ def _compare_present(
     stored: tuple[Sequence[int], Sequence[bytes]],
     level: int,
     base: int,
-    computed: list[bytes],
+    computed: Sequence[bytes],
 ) -> None:
     """The stored nodes of an unstored level (an older log's) against the recomputed ones."""
     for index, value in zip(*stored, strict=True):
@@ -377,7 +462,7 @@ def _compare(
     stored: dict[int, bytes],
     level: int,
     base: int,
-    computed: list[bytes],
+    computed: Sequence[bytes],
 ) -> None:
     for offset, value in enumerate(computed):
         found = stored.get(base + offset)
