@@ -41,8 +41,8 @@ _pg_skips: list[str] = []
 
 # A new SQLite database upgraded to head is a copy of one real upgrade per test process (see
 # tests/_migrated.py); except in the tests of the migrations themselves: these modules, and any
-# test marked ``real_migrations``. READINESS_TESTS_REAL_MIGRATIONS=1 turns the copies off.
-if not os.environ.get("READINESS_TESTS_REAL_MIGRATIONS"):
+# test marked ``real_migrations``. TESTS_REAL_MIGRATIONS=1 turns the copies off.
+if not os.environ.get("TESTS_REAL_MIGRATIONS"):
     _migrated.install()
 REAL_MIGRATIONS = (
     "tests/storage/test_migrations.py",

@@ -24,6 +24,9 @@ PRAGMAS = (
     "encoding",
     "freelist_count",
 )
+pytestmark = pytest.mark.skipif(
+    migrate.upgrade is not _migrated.upgrade, reason="TESTS_REAL_MIGRATIONS: no copies"
+)
 ARGUMENTS = [
     ("state", {}),
     ("state", {"adopt_project": "project"}),
