@@ -102,6 +102,11 @@ def require_postgres() -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _migrated.copies:
+        terminalreporter.write_line(
+            f"{_migrated.copies} new SQLite databases were copies of a migrated template "
+            "(tests/_migrated.py; TESTS_REAL_MIGRATIONS=1 migrates each)"
+        )
     if _pg_skips:
         terminalreporter.write_sep(
             "!", f"{len(_pg_skips)} PostgreSQL tests SKIPPED: {_pg_skips[0]}", red=True, bold=True
