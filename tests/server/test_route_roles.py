@@ -522,11 +522,11 @@ def _check(  # noqa: PLR0917 - one per column
     response = server.client.request(method, path, headers=headers, **body)
 
     if who is None:
-        assert response.status_code == 401, response.text[:300]
+        assert response.status_code == 401, f"as {caller}: {response.text[:300]}"
     elif who in GRANTS[role]:
-        assert 200 <= response.status_code < 300, response.text[:300]
+        assert 200 <= response.status_code < 300, f"as {caller}: {response.text[:300]}"
     else:
-        assert response.status_code == 403, response.text[:300]
+        assert response.status_code == 403, f"as {caller}: {response.text[:300]}"
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/version"])
