@@ -23,6 +23,7 @@ from readiness._common.clock import FrozenClock
 from readiness.config import Settings, load_settings
 from readiness.storage.engine import Stores, create_engine_for
 from readiness.storage.migrate import upgrade_all
+from tests import _migrated
 
 # httpx imports httpcore lazily and maps its exceptions by class. pytester's in-process runs drop
 # modules first imported inside them, so a later re-import would make new classes that httpx
@@ -37,6 +38,38 @@ PG_URL = os.environ.get(
     "READINESS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 _pg_skips: list[str] = []
+
+# A new SQLite database upgraded to head is a copy of one real upgrade per test process (see
+# tests/_migrated.py); except in the tests of the migrations themselves: these modules, and any
+# test marked ``real_migrations``. TESTS_REAL_MIGRATIONS=1 turns the copies off.
+if not os.environ.get("TESTS_REAL_MIGRATIONS"):
+    _migrated.install()
+REAL_MIGRATIONS = (
+    "tests/storage/test_migrations.py",
+    "tests/storage/test_projects_migration.py",
+    "tests/audit/outbox/test_migration.py",
+    "tests/contracts/registry/test_migration.py",
+    "tests/cli/test_db_vault.py",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "real_migrations: every upgrade runs the migrations (no migrated template)"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _real_migrations(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The tests of the migrations run them (autouse: before any fixture opens a database)."""
+    where = request.node.path.relative_to(request.config.rootpath).as_posix()
+    if where in REAL_MIGRATIONS or request.node.get_closest_marker("real_migrations"):
+        with _migrated.real_migrations():
+            yield
+    else:
+        yield
+
+
 # The audit log of the ``project`` fixture directory's settings (audit.origin's default).
 TEST_AUDIT_ORIGIN = "project/audit"
 
@@ -69,6 +102,11 @@ def require_postgres() -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _migrated.copies:
+        terminalreporter.write_line(
+            f"{_migrated.copies} new SQLite databases were copies of a migrated template "
+            "(tests/_migrated.py; TESTS_REAL_MIGRATIONS=1 migrates each)"
+        )
     if _pg_skips:
         terminalreporter.write_sep(
             "!", f"{len(_pg_skips)} PostgreSQL tests SKIPPED: {_pg_skips[0]}", red=True, bold=True

@@ -11,6 +11,7 @@ from typing import Any
 
 import pluggy
 import pytest
+import sqlalchemy as sa
 from starlette.exceptions import StarletteDeprecationWarning
 
 from readiness._common.clock import FrozenClock
@@ -67,6 +68,37 @@ class Server:
         )
 
 
+# A token's first request records its use (``last_used_at``): the one write a refused or reading
+# call makes. No route answers one token according to another token's last use.
+USE_RECORDS = {"rd_tokens": {"last_used_at"}}
+
+
+def database_contents(stores: Stores) -> list[tuple[str, list[str]]]:
+    """Every row of every table of both databases (but USE_RECORDS' columns), to tell whether a
+    request changed what later requests see."""
+    found: list[tuple[str, list[str]]] = []
+    urls: set[str] = set()
+    for engine in (stores.state, stores.audit):
+        url = engine.url.render_as_string(hide_password=False)
+        if url in urls:  # one database for both (PostgreSQL)
+            continue
+        urls.add(url)
+        with engine.connect() as conn:
+            for table in sorted(sa.inspect(conn).get_table_names()):
+                ignored = USE_RECORDS.get(table, set())
+                rows = conn.execute(sa.text(f'SELECT * FROM "{table}"')).mappings()
+                found.append(
+                    (
+                        table,
+                        sorted(
+                            repr(sorted((k, v) for k, v in row.items() if k not in ignored))
+                            for row in rows
+                        ),
+                    )
+                )
+    return found
+
+
 def empty_plugin_manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager("readiness")
     pm.add_hookspecs(hookspecs)
@@ -97,8 +129,9 @@ def reader_client(
         stores.dispose()
 
 
-@pytest.fixture
-def server(settings: Settings, clock: FrozenClock) -> Iterator[Server]:
+@contextmanager
+def open_server(settings: Settings, clock: FrozenClock) -> Iterator[Server]:
+    """A real app on ``settings``' (new) databases: one token per role, one ingested run."""
     stores = open_stores(settings)
     svc = TokenService(stores=stores, clock=clock, actor="setup")
     tokens = {
@@ -116,3 +149,9 @@ def server(settings: Settings, clock: FrozenClock) -> Iterator[Server]:
         assert response.status_code == 200, response.text
         yield server
     stores.dispose()
+
+
+@pytest.fixture
+def server(settings: Settings, clock: FrozenClock) -> Iterator[Server]:
+    with open_server(settings, clock) as server:
+        yield server
