@@ -1,0 +1,164 @@
+"""The card and IBAN validators both ways: the optional C accelerator (``native/``) answers what
+the Python functions answer wherever it answers (None: the Python function decides), and the
+public validators give the same results with and without it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from readiness.logs.redaction import validators
+
+ACCELERATOR = validators._load_speedups()
+
+needs_accelerator = pytest.mark.skipif(
+    ACCELERATOR is None, reason="the C accelerator (native/) is not installed"
+)
+
+#: Characters an IBAN candidate may hold, and some it may not (the Python path decides those).
+_IBAN_CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcxyz0123456789 "
+_COUNTRIES = st.sampled_from(sorted(validators.IBAN_LENGTHS))
+
+
+def _with_check_digits(country: str, bban: str) -> str:
+    """``country`` and ``bban`` with the check digits that make them a valid IBAN."""
+    number = int("".join(str(int(ch, 36)) for ch in f"{bban}{country}00"))
+    return f"{country}{98 - number % 97:02d}{bban}"
+
+
+_IBANS = st.one_of(
+    st.text(alphabet=_IBAN_CHARACTERS, max_size=40),
+    st.builds(
+        _with_check_digits,
+        _COUNTRIES,
+        st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=11, max_size=30),
+    ),
+    st.builds(
+        lambda country, digits: country + digits,
+        _COUNTRIES,
+        st.text(alphabet="0123456789 ", min_size=10, max_size=34),
+    ),
+    st.text(max_size=30),
+)
+_CARDS = st.one_of(
+    st.text(alphabet="0123456789", max_size=22),
+    st.builds(
+        lambda prefix, rest: prefix + rest,
+        st.sampled_from(["4", "51", "55", "2221", "2720", "34", "37", "6011", "65", "644", "649"]),
+        st.text(alphabet="0123456789", min_size=9, max_size=17),
+    ),
+    st.builds(
+        lambda prefix, rest: prefix + rest,
+        st.sampled_from(["35", "30", "36", "38", "62", "2220", "2721", "643", "650"]),
+        st.text(alphabet="0123456789", min_size=9, max_size=17),
+    ),
+    st.text(max_size=20),
+)
+
+
+@pytest.fixture(params=["accelerator", "python"])
+def speedups(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The validators with the accelerator and without it (``READINESS_PURE_PYTHON``), restored
+    after."""
+    if request.param == "accelerator" and ACCELERATOR is None:
+        pytest.skip("the C accelerator (native/) is not installed")
+    saved = validators._speedups
+    validators._speedups = ACCELERATOR if request.param == "accelerator" else None
+    try:
+        yield str(request.param)
+    finally:
+        validators._speedups = saved
+
+
+def _python_card(digits: str) -> bool | str:
+    try:
+        return validators._card_valid(digits)
+    except ValueError:
+        return "ValueError"
+
+
+def _python_iban(candidate: str) -> bool | str:
+    try:
+        return validators._iban_valid(candidate)
+    except ValueError:
+        return "ValueError"
+
+
+@needs_accelerator
+@settings(max_examples=3000, deadline=None)
+@given(digits=_CARDS)
+def test_the_accelerated_card_check_answers_what_python_answers(digits: str) -> None:
+    assert ACCELERATOR is not None
+    fast = ACCELERATOR.card_valid(digits)
+    if fast is None:
+        assert not (digits.isascii() and digits.isdigit())
+    else:
+        assert fast == _python_card(digits)
+
+
+@needs_accelerator
+def test_every_card_prefix_and_length_gets_the_python_answer() -> None:
+    assert ACCELERATOR is not None
+    for prefix in range(10_000):
+        for length in range(12, 21):
+            for last in "0123456789":
+                digits = f"{prefix:04d}{'7' * (length - 5)}{last}"
+                assert ACCELERATOR.card_valid(digits) == validators._card_valid(digits), digits
+
+
+@needs_accelerator
+@settings(max_examples=3000, deadline=None)
+@given(candidate=_IBANS)
+def test_the_accelerated_iban_check_answers_what_python_answers(candidate: str) -> None:
+    assert ACCELERATOR is not None
+    fast = ACCELERATOR.iban_valid(candidate, validators.IBAN_LENGTHS)
+    if fast is not None:
+        assert fast == _python_iban(candidate)
+    if candidate.isascii() and len(candidate) <= 64:
+        assert (fast is None) == any(not (c.isalnum() or c == " ") for c in candidate)
+
+
+def test_known_values_both_ways(speedups: str) -> None:
+    assert validators.card_valid("4111111111111111") is True
+    assert validators.card_valid("4111111111111112") is False
+    assert validators.card_valid("3579137884828885") is True
+    # Arabic-Indic digits: the Python path (``int`` reads them, Luhn takes their code points).
+    for digits in ("\u0665\u0661" + "1" * 14, "\u0664" * 16):
+        assert validators.card_valid(digits) == validators._card_valid(digits)
+    assert validators.iban_valid("GB82 WEST 1234 5698 7654 32") is True
+    assert validators.iban_valid("gb82 west 1234 5698 7654 32") is True
+    assert validators.iban_valid("GB82 WEST 1234 5698 7654 33") is False
+    assert validators.iban_valid("GB82 WEST 1234 5698 7654") is False
+    with pytest.raises(ValueError):
+        validators.iban_valid("XX82-WEST-1234-5698-7654-32")
+
+
+@settings(max_examples=500, deadline=None)
+@given(digits=_CARDS, candidate=_IBANS)
+def test_the_public_validators_agree_both_ways(digits: str, candidate: str) -> None:
+    results = []
+    saved = validators._speedups
+    try:
+        for chosen in (ACCELERATOR, None):
+            validators._speedups = chosen
+            results.append((_public_card(digits), _public_iban(candidate)))
+    finally:
+        validators._speedups = saved
+    assert results[0] == results[1]
+
+
+def _public_card(digits: str) -> bool | str:
+    try:
+        return validators.card_valid(digits)
+    except ValueError:
+        return "ValueError"
+
+
+def _public_iban(candidate: str) -> bool | str:
+    try:
+        return validators.iban_valid(candidate)
+    except ValueError:
+        return "ValueError"
