@@ -509,6 +509,134 @@ static PyObject *iban_valid(PyObject *self, PyObject *args) {
     return PyBool_FromLong(rest == 1);
 }
 
+/* GateLines(texts): the match handler of one Hyperscan scan of "\n" + "\n".join(texts) + "\n"
+ * (readiness.logs.redaction.gates.many): each call (gate, from, to, flags, context) marks the
+ * gate on the line of the match's last character; found() gives each line's gates, ascending.
+ * Gates 0 to 63 only (the caller checks). */
+
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t lines;
+    unsigned long long *newlines; /* where each line's newline is: its length plus one, summed */
+    unsigned long long *gates;    /* each line's gates, one bit each */
+} GateLines;
+
+static void gate_lines_dealloc(GateLines *self) {
+    PyMem_Free(self->newlines);
+    PyMem_Free(self->gates);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *gate_lines_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    PyObject *texts;
+    if (kwds != NULL && PyDict_GET_SIZE(kwds) != 0) {
+        PyErr_SetString(PyExc_TypeError, "GateLines() takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "O:GateLines", &texts)) return NULL;
+    PyObject *seq = PySequence_Fast(texts, "GateLines(): texts must be a sequence");
+    if (seq == NULL) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    GateLines *self = (GateLines *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        Py_DECREF(seq);
+        return NULL;
+    }
+    self->lines = n;
+    self->newlines = PyMem_Calloc(n ? (size_t)n : 1, sizeof(unsigned long long));
+    self->gates = PyMem_Calloc(n ? (size_t)n : 1, sizeof(unsigned long long));
+    if (self->newlines == NULL || self->gates == NULL) {
+        Py_DECREF(seq);
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    unsigned long long at = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *text = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyUnicode_Check(text)) {
+            Py_DECREF(seq);
+            Py_DECREF(self);
+            PyErr_SetString(PyExc_TypeError, "GateLines(): texts must be strings");
+            return NULL;
+        }
+        at += (unsigned long long)PyUnicode_GET_LENGTH(text) + 1;
+        self->newlines[i] = at;
+    }
+    Py_DECREF(seq);
+    return (PyObject *)self;
+}
+
+static PyObject *gate_lines_call(GateLines *self, PyObject *args, PyObject *kwds) {
+    (void)kwds;
+    if (!PyTuple_Check(args) || PyTuple_GET_SIZE(args) < 3) {
+        PyErr_SetString(PyExc_TypeError, "GateLines: called with (gate, from, to, ...)");
+        return NULL;
+    }
+    unsigned long long gate = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(args, 0));
+    if (gate == (unsigned long long)-1 && PyErr_Occurred()) return NULL;
+    unsigned long long end = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(args, 2));
+    if (end == (unsigned long long)-1 && PyErr_Occurred()) return NULL;
+    if (gate >= 64) {
+        PyErr_SetString(PyExc_ValueError, "GateLines: gates 0 to 63 only");
+        return NULL;
+    }
+    /* bisect_left(newlines, end - 1) */
+    unsigned long long key = end - 1;
+    Py_ssize_t lo = 0, hi = self->lines;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (self->newlines[mid] < key) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo < self->lines) self->gates[lo] |= 1ULL << gate;
+    Py_RETURN_NONE;
+}
+
+static PyObject *gate_lines_found(GateLines *self, PyObject *unused) {
+    (void)unused;
+    PyObject *out = PyList_New(self->lines);
+    if (out == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < self->lines; i++) {
+        unsigned long long bits = self->gates[i];
+        PyObject *line = PyList_New(0);
+        if (line == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        for (int gate = 0; bits != 0; gate++, bits >>= 1) {
+            if (!(bits & 1ULL)) continue;
+            PyObject *number = PyLong_FromLong(gate);
+            if (number == NULL || PyList_Append(line, number) < 0) {
+                Py_XDECREF(number);
+                Py_DECREF(line);
+                Py_DECREF(out);
+                return NULL;
+            }
+            Py_DECREF(number);
+        }
+        PyList_SET_ITEM(out, i, line);
+    }
+    return out;
+}
+
+static PyMethodDef gate_lines_methods[] = {
+    {"found", (PyCFunction)gate_lines_found, METH_NOARGS,
+     "found() -> each line's gates, ascending"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject GateLinesType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "_readiness_speedups.GateLines",
+    .tp_basicsize = sizeof(GateLines),
+    .tp_dealloc = (destructor)gate_lines_dealloc,
+    .tp_call = (ternaryfunc)gate_lines_call,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "GateLines(texts): a Hyperscan match handler marking each line's gates",
+    .tp_methods = gate_lines_methods,
+    .tp_new = gate_lines_new,
+};
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
      "scan(text, suite, prefix_of, parse_time) -> (rows, special, held) or None"},
@@ -534,4 +662,15 @@ static struct PyModuleDef module = {
     NULL, NULL, NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__readiness_speedups(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__readiness_speedups(void) {
+    if (PyType_Ready(&GateLinesType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) return NULL;
+    Py_INCREF(&GateLinesType);
+    if (PyModule_AddObject(m, "GateLines", (PyObject *)&GateLinesType) < 0) {
+        Py_DECREF(&GateLinesType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

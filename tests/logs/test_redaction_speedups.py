@@ -1,6 +1,8 @@
-"""The card and IBAN validators both ways: the optional C accelerator (``native/``) answers what
-the Python functions answer wherever it answers (None: the Python function decides), and the
-public validators give the same results with and without it."""
+"""The redaction's use of the optional C accelerator (``native/``), both ways. The card and IBAN
+validators: the accelerator answers what the Python functions answer wherever it answers (None:
+the Python function decides), and the public validators give the same results with and without
+it. ``gates.many``: each line's gates, placed by ``GateLines`` in C, are the ones the Python
+match handler places."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from readiness.logs.redaction import validators
+from readiness.logs.redaction import default_detectors, gates, validators
+from tests.logs.test_detector_gates import _ASCII_LINES
 
 ACCELERATOR = validators._load_speedups()
 
@@ -162,3 +165,38 @@ def _public_iban(candidate: str) -> bool | str:
         return validators.iban_valid(candidate)
     except ValueError:
         return "ValueError"
+
+
+def _many_gates() -> gates.Gates:
+    many = gates.compiled_many([d.gate for d in default_detectors() if d.gate is not None])
+    assert many is not None
+    return many
+
+
+@pytest.mark.skipif(gates._gate_lines is None, reason="the C accelerator (native/) is missing")
+@settings(max_examples=500, deadline=None)
+@given(texts=st.lists(_ASCII_LINES, max_size=12))
+def test_gate_lines_place_each_match_where_python_does(texts: list[str]) -> None:
+    many = _many_gates()
+    saved = gates._gate_lines
+    try:
+        gates._gate_lines = None
+        in_python = gates.many(many, texts)
+    finally:
+        gates._gate_lines = saved
+    in_c = gates.many(many, texts)
+    assert in_c == [sorted(line) for line in in_python]
+    assert all(len(set(line)) == len(line) for line in in_python)
+
+
+@pytest.mark.skipif(gates._gate_lines is None, reason="the C accelerator (native/) is missing")
+def test_gate_lines_exact_places() -> None:
+    assert gates._gate_lines is not None
+    lines = gates._gate_lines(["ab", "", "xyz"])
+    # "\nab\n\nxyz\n": a match ending on a line's last character or on its newline is its own.
+    for gate, end in ((3, 2), (5, 4), (1, 8), (1, 9), (0, 3)):
+        assert lines(gate, 0, end, 0, None) is None
+    assert lines.found() == [[0, 3, 5], [], [1]]
+    with pytest.raises(ValueError, match="0 to 63"):
+        lines(64, 0, 1, 0, None)
+    assert gates.many(_many_gates(), []) == []
