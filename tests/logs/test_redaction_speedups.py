@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from readiness.logs.redaction import default_detectors, gates, validators
+from readiness.logs.redaction import default_detectors, detectors, gates, validators
 from tests.logs.test_detector_gates import _ASCII_LINES
 
 ACCELERATOR = validators._load_speedups()
@@ -165,6 +165,38 @@ def _public_iban(candidate: str) -> bool | str:
         return validators.iban_valid(candidate)
     except ValueError:
         return "ValueError"
+
+
+_TOKENS = st.text(alphabet='0123456789abcdefABCDEFghxyzGXZ+/_-= .:"', max_size=90)
+
+
+@needs_accelerator
+@settings(max_examples=3000, deadline=None)
+@given(text=_TOKENS | st.text(max_size=40))
+def test_the_accelerated_secret_check_answers_what_python_answers(text: str) -> None:
+    assert ACCELERATOR is not None
+    fast = ACCELERATOR.secret_candidates(text)
+    if text.isascii():
+        assert fast == detectors._secret_candidates(text)
+    else:
+        assert fast is None
+
+
+def test_the_secret_detector_takes_the_check_of_the_validators_in_use(speedups: str) -> None:
+    secret = default_detectors()[-1]
+    if speedups == "python":
+        assert secret.ascii_check is detectors._secret_candidates
+    else:
+        assert ACCELERATOR is not None
+        assert secret.ascii_check is ACCELERATOR.secret_candidates
+    assert secret.ascii_check is not None
+    check = secret.ascii_check
+    assert check("k: " + "0123456789abcdef" * 2) is False  # hex: an identifier
+    assert check("k: 0123-4567-89ab-cdef-0123") is False  # 20 hex digits among dashes
+    assert check("k: 0-1-2-3-4-5-6-7-8-9-a") is True  # 11 hex digits, 10 dashes
+    assert check("k: " + "g1B2" * 5) is True
+    assert check("k: " + "g1B2" * 4 + "g1B") is False  # 19 long
+    assert check("k=" + "0123456789abcdef" * 2) is True  # "k=" is part of the run
 
 
 def _many_gates() -> gates.Gates:

@@ -35,6 +35,8 @@ class _Validators(Protocol):
 
     def iban_valid(self, candidate: str, lengths: dict[str, int], /) -> bool | None: ...
 
+    def secret_candidates(self, text: str, /) -> bool | None: ...
+
 
 def _load_speedups() -> _Validators | None:
     """The accelerator, or None (not installed, an older build, or ``READINESS_PURE_PYTHON``
@@ -45,7 +47,7 @@ def _load_speedups() -> _Validators | None:
         module = importlib.import_module("_readiness_speedups")
     except ImportError:
         return None
-    if not hasattr(module, "card_valid"):  # pragma: no cover - a build older than these
+    if not hasattr(module, "secret_candidates"):  # pragma: no cover - a build older than these
         return None
     return cast("_Validators", module)
 
