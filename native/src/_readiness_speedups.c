@@ -637,6 +637,119 @@ static PyTypeObject GateLinesType = {
     .tp_new = gate_lines_new,
 };
 
+/* detectors._secret_candidates on an ASCII text (None otherwise): whether a run of token
+ * characters (ASCII letters and digits, "+/_-=") is 20 long or more and either holds a
+ * character other than a hex digit or "-", or fewer than 16 characters besides its dashes. */
+static PyObject *secret_candidates(PyObject *self, PyObject *arg) {
+    (void)self;
+    if (!PyUnicode_Check(arg) || !PyUnicode_IS_ASCII(arg)) Py_RETURN_NONE;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    const unsigned char *s = PyUnicode_1BYTE_DATA(arg);
+    Py_ssize_t run = 0, dashes = 0;
+    int other = 0;
+    for (Py_ssize_t i = 0; i <= n; i++) {
+        unsigned char c = i < n ? s[i] : 0;
+        int digit = c >= '0' && c <= '9';
+        int hex_letter = (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        int letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (digit || letter || c == '+' || c == '/' || c == '_' || c == '-' || c == '=') {
+            run++;
+            if (c == '-') dashes++;
+            else if (!digit && !hex_letter) other = 1;
+            continue;
+        }
+        if (run >= 20 && (other || run - dashes < 16)) Py_RETURN_TRUE;
+        run = 0;
+        dashes = 0;
+        other = 0;
+    }
+    Py_RETURN_FALSE;
+}
+
+/* The SSN detector (detectors._SSN and _ssn) on an ASCII text (None otherwise): what
+ * _SSN.sub(_ssn...) gives, and the matches replaced. A match is 3 digits (not after a word
+ * character or "-"), " " or "-", 2 digits, the same separator, 4 digits (not before a word
+ * character or "-"); it is replaced by [SSN] when the SSA can issue it (validators.ssn_valid). */
+static int ssn_word(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'
+           || c == '-';
+}
+
+static int ssn_digits(const unsigned char *s, Py_ssize_t at, Py_ssize_t count) {
+    for (Py_ssize_t k = 0; k < count; k++) {
+        if (s[at + k] < '0' || s[at + k] > '9') return 0;
+    }
+    return 1;
+}
+
+static PyObject *ssn_sub(PyObject *self, PyObject *arg) {
+    (void)self;
+    if (!PyUnicode_Check(arg) || !PyUnicode_IS_ASCII(arg)) Py_RETURN_NONE;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    const unsigned char *s = PyUnicode_1BYTE_DATA(arg);
+    PyObject *found = PyList_New(0);
+    if (found == NULL) return NULL;
+    PyObject *out = NULL;
+    Py_ssize_t copied = 0; /* s[:copied] is in out */
+    char *buffer = NULL;
+    Py_ssize_t used = 0;
+    Py_ssize_t i = 0;
+    while (i + 11 <= n) {
+        unsigned char sep = s[i + 3];
+        if (!ssn_digits(s, i, 3) || (i > 0 && ssn_word(s[i - 1])) || (sep != ' ' && sep != '-')
+            || !ssn_digits(s, i + 4, 2) || s[i + 6] != sep || !ssn_digits(s, i + 7, 4)
+            || (i + 11 < n && ssn_word(s[i + 11]))) {
+            i++;
+            continue;
+        }
+        const unsigned char *a = s + i;
+        int valid = !(a[0] == '0' && a[1] == '0' && a[2] == '0')
+                    && !(a[0] == '6' && a[1] == '6' && a[2] == '6') && a[0] != '9'
+                    && !(a[4] == '0' && a[5] == '0')
+                    && !(a[7] == '0' && a[8] == '0' && a[9] == '0' && a[10] == '0');
+        if (valid) {
+            PyObject *original = PyUnicode_FromStringAndSize((const char *)a, 11);
+            if (original == NULL || PyList_Append(found, original) < 0) {
+                Py_XDECREF(original);
+                goto fail;
+            }
+            Py_DECREF(original);
+            if (buffer == NULL) {
+                buffer = PyMem_Malloc((size_t)n + 1); /* "[SSN]" is shorter than a match */
+                if (buffer == NULL) {
+                    PyErr_NoMemory();
+                    goto fail;
+                }
+            }
+            memcpy(buffer + used, s + copied, (size_t)(i - copied));
+            used += i - copied;
+            memcpy(buffer + used, "[SSN]", 5);
+            used += 5;
+            copied = i + 11;
+        }
+        i += 11;
+    }
+    if (buffer == NULL) {
+        Py_INCREF(arg);
+        out = arg;
+    } else {
+        memcpy(buffer + used, s + copied, (size_t)(n - copied));
+        used += n - copied;
+        out = PyUnicode_FromStringAndSize(buffer, used);
+        PyMem_Free(buffer);
+        buffer = NULL;
+        if (out == NULL) goto fail;
+    }
+    PyObject *pair = PyTuple_Pack(2, out, found);
+    Py_DECREF(out);
+    Py_DECREF(found);
+    return pair;
+fail:
+    PyMem_Free(buffer);
+    Py_DECREF(found);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
      "scan(text, suite, prefix_of, parse_time) -> (rows, special, held) or None"},
@@ -648,6 +761,10 @@ static PyMethodDef methods[] = {
 #endif
     {"card_valid", card_valid, METH_O,
      "card_valid(digits) -> validators.card_valid(digits), or None unless ASCII digits"},
+    {"secret_candidates", secret_candidates, METH_O,
+     "secret_candidates(text) -> detectors._secret_candidates(text), or None unless ASCII"},
+    {"ssn_sub", ssn_sub, METH_O,
+     "ssn_sub(text) -> (the text with each SSN as [SSN], the SSNs), or None unless ASCII"},
     {"iban_valid", iban_valid, METH_VARARGS,
      "iban_valid(candidate, lengths) -> validators.iban_valid(candidate), or None unless "
      "ASCII letters, digits and spaces"},
