@@ -6,13 +6,21 @@ match handler places."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from readiness.logs.redaction import default_detectors, detectors, gates, validators
+from readiness.logs.redaction import (
+    Redactor,
+    default_detectors,
+    detectors,
+    gates,
+    scanning,
+    validators,
+)
 from tests.logs.test_detector_gates import _ASCII_LINES
 
 ACCELERATOR = validators._load_speedups()
@@ -197,6 +205,47 @@ def test_the_secret_detector_takes_the_check_of_the_validators_in_use(speedups: 
     assert check("k: " + "g1B2" * 5) is True
     assert check("k: " + "g1B2" * 4 + "g1B") is False  # 19 long
     assert check("k=" + "0123456789abcdef" * 2) is True  # "k=" is part of the run
+
+
+_SSN_TEXTS = st.text(alphabet="0123456789 -_xA.\u00e9", max_size=60)
+
+
+def _ssn_in_python(text: str) -> tuple[str, list[str]]:
+    found: list[str] = []
+
+    def replace(m: re.Match[str]) -> str:
+        replaced = detectors._ssn(m)
+        if replaced is None:
+            return m.group(0)
+        found.append(m.group(0))
+        return replaced
+
+    return scanning._ascii_twin(detectors._SSN).sub(replace, text), found
+
+
+@needs_accelerator
+@settings(max_examples=5000, deadline=None)
+@given(text=_SSN_TEXTS | st.text(max_size=40))
+def test_the_accelerated_ssn_detector_gives_what_its_pattern_gives(text: str) -> None:
+    assert ACCELERATOR is not None
+    fast = ACCELERATOR.ssn_sub(text)
+    if text.isascii():
+        assert fast == _ssn_in_python(text)
+    else:
+        assert fast is None
+
+
+def test_the_ssn_detector_takes_the_accelerator_in_use(speedups: str) -> None:
+    ssn = next(d for d in default_detectors() if d.kind == "ssn")
+    assert (ssn.ascii_sub is None) == (speedups == "python")
+    redactor = Redactor(detectors=default_detectors())
+    found: list[tuple[str, str]] = []
+    redactor.on_finding = lambda kind, original: found.append((kind, original))
+    lines = ["ssn 123-45-6789, 000-12-3456 and 219 09 9999", "ids 123-45-67890 987-65-4321"]
+    assert redactor.texts(lines) == ["ssn [SSN], 000-12-3456 and [SSN]", lines[1]]
+    assert [redactor.text(line) for line in lines] == redactor.texts(lines)
+    assert found == [("ssn", "123-45-6789"), ("ssn", "219 09 9999")] * 3
+    assert redactor.counts == {"ssn": 6}
 
 
 def _many_gates() -> gates.Gates:

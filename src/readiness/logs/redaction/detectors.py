@@ -52,6 +52,10 @@ class Detector:
     #: A function of an ASCII text, False when the text holds no finding (run before
     #: ``pattern`` on ASCII texts).
     ascii_check: Callable[[str], bool] | None = None
+    #: What ``pattern`` and ``replace`` give on an ASCII text, in one call: (the text with every
+    #: finding replaced, the findings); run in their place on ASCII texts behind the gates. Only
+    #: for a detector whose every replacement is one marker of ``scanning._MARKERS``.
+    ascii_sub: Callable[[str], tuple[str, list[str]]] | None = None
 
 
 def _marker(marker: str, valid: Callable[[str], bool]) -> Replace:
@@ -268,6 +272,12 @@ def _secret_check() -> Callable[[str], bool]:
     )
 
 
+def _ssn_sub() -> Callable[[str], tuple[str, list[str]]] | None:
+    """The C accelerator's SSN detector (``validators._speedups``), or None without it."""
+    fast = v._speedups
+    return None if fast is None else fast.ssn_sub
+
+
 def _secret(threshold: float) -> Replace:
     def replace(m: re.Match[str]) -> str | None:
         text = m.group(0)
@@ -313,7 +323,17 @@ def default_detectors(entropy_threshold: float = DEFAULT_ENTROPY_THRESHOLD) -> l
             gate=g.GATE_IBAN,
         ),
         Detector("card", _CARD, _card, None, 13, needs_digit=True, digit_run=13, gate=g.GATE_CARD),
-        Detector("ssn", _SSN, _ssn, None, 11, needs_digit=True, digit_run=9, gate=g.GATE_SSN),
+        Detector(
+            "ssn",
+            _SSN,
+            _ssn,
+            None,
+            11,
+            needs_digit=True,
+            digit_run=9,
+            gate=g.GATE_SSN,
+            ascii_sub=_ssn_sub(),
+        ),
         Detector(
             "ip",
             _IPV4,

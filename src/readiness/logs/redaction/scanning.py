@@ -362,7 +362,9 @@ def _single(text: str, index: int, plan: _Plan, gates: g.Gates, sub: _Substitute
     step = plan.steps[index]
     marker = step[9]
     sub.unsafe = False
-    if marker is not None and sub.on_finding is None:
+    if step[0].ascii_sub is not None:
+        replaced = _ascii_sub(step[0], text, sub)
+    elif marker is not None and sub.on_finding is None:
         replaced, many = step[7].subn(marker, text)
         if not many:
             return text
@@ -390,7 +392,7 @@ def _single(text: str, index: int, plan: _Plan, gates: g.Gates, sub: _Substitute
     return _run(replaced, text, plan, gates, [], sub=sub, changed_at=index)
 
 
-def _run(  # noqa: PLR0912 - one loop kept whole: it runs for most strings logged
+def _run(  # noqa: PLR0912, PLR0915 - one loop kept whole: it runs for most strings logged
     text: str,
     original: str,
     plan: _Plan,
@@ -448,7 +450,9 @@ def _run(  # noqa: PLR0912 - one loop kept whole: it runs for most strings logge
             continue
         current = step[0]
         marker = step[9]
-        if marker is not None and on_finding is None:
+        if current.ascii_sub is not None:
+            replaced_text = _ascii_sub(current, text, sub)
+        elif marker is not None and on_finding is None:
             replaced_text, many = step[7].subn(marker, text)
             if many and counts is not None:
                 counts[current.kind] = counts.get(current.kind, 0) + many
@@ -461,6 +465,22 @@ def _run(  # noqa: PLR0912 - one loop kept whole: it runs for most strings logge
             continue
         text = replaced_text
         changed = True
+
+
+def _ascii_sub(detector: Detector, text: str, sub: _Substitute) -> str:
+    """``detector.ascii_sub`` on the ASCII ``text``, its findings counted and told as
+    ``sub.substitute`` does (its replacements are markers of ``_MARKERS``: ``sub.unsafe``
+    stays as it is)."""
+    assert detector.ascii_sub is not None
+    replaced, found = detector.ascii_sub(text)
+    if found:
+        kind = detector.kind
+        if sub.counts is not None:
+            sub.counts[kind] = sub.counts.get(kind, 0) + len(found)
+        if sub.on_finding is not None:
+            for original in found:
+                sub.on_finding(kind, original)
+    return replaced
 
 
 def _still_to_run(plan: _Plan, rest: list[int], index: int) -> list[int]:

@@ -37,6 +37,8 @@ class _Validators(Protocol):
 
     def secret_candidates(self, text: str, /) -> bool | None: ...
 
+    def ssn_sub(self, text: str, /) -> tuple[str, list[str]]: ...
+
 
 def _load_speedups() -> _Validators | None:
     """The accelerator, or None (not installed, an older build, or ``READINESS_PURE_PYTHON``
@@ -47,7 +49,7 @@ def _load_speedups() -> _Validators | None:
         module = importlib.import_module("_readiness_speedups")
     except ImportError:
         return None
-    if not hasattr(module, "secret_candidates"):  # pragma: no cover - a build older than these
+    if not hasattr(module, "ssn_sub"):  # pragma: no cover - a build older than these
         return None
     return cast("_Validators", module)
 
