@@ -740,10 +740,109 @@ static PyObject *ssn_sub(PyObject *self, PyObject *arg) {
         buffer = NULL;
         if (out == NULL) goto fail;
     }
-    PyObject *pair = PyTuple_Pack(2, out, found);
+    PyObject *triple = PyTuple_Pack(3, out, found, Py_True);
     Py_DECREF(out);
     Py_DECREF(found);
-    return pair;
+    return triple;
+fail:
+    PyMem_Free(buffer);
+    Py_DECREF(found);
+    return NULL;
+}
+
+/* The IPv4 detector (detectors._IPV4 and _ipv4) on an ASCII text (None otherwise): what
+ * _IPV4.sub(_ipv4...) gives, the matches, and False (the replacements are not markers). A
+ * match is four octets (0 to 255, no leading zero) joined by "." after neither a word character
+ * nor "."; no word character or "/" follows it, nor "." and a word character. Each octet is a
+ * whole run of digits (a "." or that look follows it), so it is one. Each becomes its first
+ * three octets and ".0/24". */
+static int ipv4_word(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static Py_ssize_t ipv4_octet(const unsigned char *s, Py_ssize_t n, Py_ssize_t at) {
+    /* The length of the octet at ``at`` (the whole run of digits there), or 0. */
+    Py_ssize_t len = 0;
+    while (at + len < n && s[at + len] >= '0' && s[at + len] <= '9') len++;
+    const unsigned char *d = s + at;
+    if (len == 1) return 1;
+    if (len == 2) return d[0] != '0' ? 2 : 0;
+    if (len == 3) {
+        int ok = d[0] == '1' || (d[0] == '2' && (d[1] <= '4' || (d[1] == '5' && d[2] <= '5')));
+        return ok ? 3 : 0;
+    }
+    return 0;
+}
+
+static PyObject *ipv4_sub(PyObject *self, PyObject *arg) {
+    (void)self;
+    if (!PyUnicode_Check(arg) || !PyUnicode_IS_ASCII(arg)) Py_RETURN_NONE;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    const unsigned char *s = PyUnicode_1BYTE_DATA(arg);
+    PyObject *found = PyList_New(0);
+    if (found == NULL) return NULL;
+    PyObject *out = NULL;
+    char *buffer = NULL;
+    Py_ssize_t used = 0, copied = 0, i = 0;
+    while (i < n) {
+        if (s[i] < '0' || s[i] > '9' || (i > 0 && (ipv4_word(s[i - 1]) || s[i - 1] == '.'))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t at = i, last = 0, end = 0;
+        int k = 0;
+        for (; k < 4; k++) {
+            Py_ssize_t len = ipv4_octet(s, n, at);
+            if (len == 0) break;
+            if (k < 3) {
+                if (at + len >= n || s[at + len] != '.') break;
+                at += len + 1;
+            } else {
+                last = at;
+                end = at + len;
+            }
+        }
+        if (k < 4 || (end < n && (ipv4_word(s[end]) || s[end] == '/'))
+            || (end + 1 < n && s[end] == '.' && ipv4_word(s[end + 1]))) {
+            i++;
+            continue;
+        }
+        PyObject *original = PyUnicode_FromStringAndSize((const char *)s + i, end - i);
+        if (original == NULL || PyList_Append(found, original) < 0) {
+            Py_XDECREF(original);
+            goto fail;
+        }
+        Py_DECREF(original);
+        if (buffer == NULL) {
+            /* Each match grows by 3 at most ("0/24" for one digit). */
+            buffer = PyMem_Malloc((size_t)n * 2 + 8);
+            if (buffer == NULL) {
+                PyErr_NoMemory();
+                goto fail;
+            }
+        }
+        memcpy(buffer + used, s + copied, (size_t)(last - copied));
+        used += last - copied;
+        memcpy(buffer + used, "0/24", 4);
+        used += 4;
+        copied = end;
+        i = end;
+    }
+    if (buffer == NULL) {
+        Py_INCREF(arg);
+        out = arg;
+    } else {
+        memcpy(buffer + used, s + copied, (size_t)(n - copied));
+        used += n - copied;
+        out = PyUnicode_FromStringAndSize(buffer, used);
+        PyMem_Free(buffer);
+        buffer = NULL;
+        if (out == NULL) goto fail;
+    }
+    PyObject *triple = PyTuple_Pack(3, out, found, Py_False);
+    Py_DECREF(out);
+    Py_DECREF(found);
+    return triple;
 fail:
     PyMem_Free(buffer);
     Py_DECREF(found);
@@ -764,7 +863,10 @@ static PyMethodDef methods[] = {
     {"secret_candidates", secret_candidates, METH_O,
      "secret_candidates(text) -> detectors._secret_candidates(text), or None unless ASCII"},
     {"ssn_sub", ssn_sub, METH_O,
-     "ssn_sub(text) -> (the text with each SSN as [SSN], the SSNs), or None unless ASCII"},
+     "ssn_sub(text) -> (the text with each SSN as [SSN], the SSNs, True), or None unless ASCII"},
+    {"ipv4_sub", ipv4_sub, METH_O,
+     "ipv4_sub(text) -> (the text with each IPv4 address as its /24, the addresses, False), or "
+     "None unless ASCII"},
     {"iban_valid", iban_valid, METH_VARARGS,
      "iban_valid(candidate, lengths) -> validators.iban_valid(candidate), or None unless "
      "ASCII letters, digits and spaces"},

@@ -210,17 +210,22 @@ def test_the_secret_detector_takes_the_check_of_the_validators_in_use(speedups: 
 _SSN_TEXTS = st.text(alphabet="0123456789 -_xA.\u00e9", max_size=60)
 
 
-def _ssn_in_python(text: str) -> tuple[str, list[str]]:
+def _in_python(name: str, text: str) -> tuple[str, list[str], bool]:
+    detector = next(d for d in default_detectors() if d.pattern is getattr(detectors, name))
     found: list[str] = []
+    markers = True
 
     def replace(m: re.Match[str]) -> str:
-        replaced = detectors._ssn(m)
+        nonlocal markers
+        replaced = detector.replace(m)
+        assert isinstance(replaced, str | None)
         if replaced is None:
             return m.group(0)
         found.append(m.group(0))
+        markers = markers and replaced in scanning._MARKERS
         return replaced
 
-    return scanning._ascii_twin(detectors._SSN).sub(replace, text), found
+    return scanning._ascii_twin(detector.pattern).sub(replace, text), found, markers
 
 
 @needs_accelerator
@@ -230,7 +235,27 @@ def test_the_accelerated_ssn_detector_gives_what_its_pattern_gives(text: str) ->
     assert ACCELERATOR is not None
     fast = ACCELERATOR.ssn_sub(text)
     if text.isascii():
-        assert fast == _ssn_in_python(text)
+        assert fast == _in_python("_SSN", text)
+    else:
+        assert fast is None
+
+
+_IPV4_TEXTS = st.lists(
+    st.sampled_from(["1", "0", "00", "01", "25", "255", "256", "199", "249", "2", "300", "9999"])
+    | st.sampled_from([".", ".", ".", " ", "/", "a", "_", "-", ":", ".x", "\u00e9"]),
+    max_size=24,
+).map("".join)
+
+
+@needs_accelerator
+@settings(max_examples=8000, deadline=None)
+@given(text=_IPV4_TEXTS | st.text(alphabet="0123456789. /a", max_size=40))
+def test_the_accelerated_ipv4_detector_gives_what_its_pattern_gives(text: str) -> None:
+    assert ACCELERATOR is not None
+    fast = ACCELERATOR.ipv4_sub(text)
+    if text.isascii():
+        replaced, found, _markers = _in_python("_IPV4", text)
+        assert fast == (replaced, found, False)  # its replacements are no markers
     else:
         assert fast is None
 
@@ -238,6 +263,8 @@ def test_the_accelerated_ssn_detector_gives_what_its_pattern_gives(text: str) ->
 def test_the_ssn_detector_takes_the_accelerator_in_use(speedups: str) -> None:
     ssn = next(d for d in default_detectors() if d.kind == "ssn")
     assert (ssn.ascii_sub is None) == (speedups == "python")
+    ipv4 = next(d for d in default_detectors() if d.pattern is detectors._IPV4)
+    assert (ipv4.ascii_sub is None) == (speedups == "python")
     redactor = Redactor(detectors=default_detectors())
     found: list[tuple[str, str]] = []
     redactor.on_finding = lambda kind, original: found.append((kind, original))

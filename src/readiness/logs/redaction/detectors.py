@@ -23,6 +23,8 @@ from readiness.logs.redaction import validators as v
 #: The replacement of a match, or None when the validator refuses it; a pair when only part of
 #: the match is the finding: (the replacement of the whole match, the part found).
 Replace = Callable[["re.Match[str]"], "str | tuple[str, str] | None"]
+#: A detector's pattern and replacement in one call on an ASCII text (``Detector.ascii_sub``).
+AsciiSub = Callable[[str], tuple[str, list[str], bool]]
 
 DEFAULT_ENTROPY_THRESHOLD = 4.0
 MIN_SECRET_LENGTH = 20
@@ -53,9 +55,9 @@ class Detector:
     #: ``pattern`` on ASCII texts).
     ascii_check: Callable[[str], bool] | None = None
     #: What ``pattern`` and ``replace`` give on an ASCII text, in one call: (the text with every
-    #: finding replaced, the findings); run in their place on ASCII texts behind the gates. Only
-    #: for a detector whose every replacement is one marker of ``scanning._MARKERS``.
-    ascii_sub: Callable[[str], tuple[str, list[str]]] | None = None
+    #: finding replaced, the findings, whether every replacement is a marker of
+    #: ``scanning._MARKERS``); run in their place on ASCII texts behind the gates.
+    ascii_sub: AsciiSub | None = None
 
 
 def _marker(marker: str, valid: Callable[[str], bool]) -> Replace:
@@ -272,10 +274,16 @@ def _secret_check() -> Callable[[str], bool]:
     )
 
 
-def _ssn_sub() -> Callable[[str], tuple[str, list[str]]] | None:
+def _ssn_sub() -> AsciiSub | None:
     """The C accelerator's SSN detector (``validators._speedups``), or None without it."""
     fast = v._speedups
     return None if fast is None else fast.ssn_sub
+
+
+def _ipv4_sub() -> AsciiSub | None:
+    """The C accelerator's IPv4 detector (``validators._speedups``), or None without it."""
+    fast = v._speedups
+    return None if fast is None else fast.ipv4_sub
 
 
 def _secret(threshold: float) -> Replace:
@@ -343,6 +351,7 @@ def default_detectors(entropy_threshold: float = DEFAULT_ENTROPY_THRESHOLD) -> l
             needs_digit=True,
             prefilter=_IPV4_PREFILTER,
             gate=g.GATE_IPV4,
+            ascii_sub=_ipv4_sub(),
         ),
         Detector("ip", _IPV6, _ipv6, ":", 2, prefilter=_IPV6_PREFILTER, gate=g.GATE_IPV6),
         Detector(

@@ -469,11 +469,13 @@ def _run(  # noqa: PLR0912, PLR0915 - one loop kept whole: it runs for most stri
 
 def _ascii_sub(detector: Detector, text: str, sub: _Substitute) -> str:
     """``detector.ascii_sub`` on the ASCII ``text``, its findings counted and told as
-    ``sub.substitute`` does (its replacements are markers of ``_MARKERS``: ``sub.unsafe``
-    stays as it is)."""
+    ``sub.substitute`` does (``sub.unsafe`` set when a replacement is not a marker of
+    ``_MARKERS``)."""
     assert detector.ascii_sub is not None
-    replaced, found = detector.ascii_sub(text)
+    replaced, found, markers = detector.ascii_sub(text)
     if found:
+        if not markers:
+            sub.unsafe = True
         kind = detector.kind
         if sub.counts is not None:
             sub.counts[kind] = sub.counts.get(kind, 0) + len(found)

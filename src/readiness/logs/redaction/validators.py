@@ -37,7 +37,9 @@ class _Validators(Protocol):
 
     def secret_candidates(self, text: str, /) -> bool | None: ...
 
-    def ssn_sub(self, text: str, /) -> tuple[str, list[str]]: ...
+    def ssn_sub(self, text: str, /) -> tuple[str, list[str], bool]: ...
+
+    def ipv4_sub(self, text: str, /) -> tuple[str, list[str], bool]: ...
 
 
 def _load_speedups() -> _Validators | None:
@@ -49,7 +51,7 @@ def _load_speedups() -> _Validators | None:
         module = importlib.import_module("_readiness_speedups")
     except ImportError:
         return None
-    if not hasattr(module, "ssn_sub"):  # pragma: no cover - a build older than these
+    if not hasattr(module, "ipv4_sub"):  # pragma: no cover - a build older than these
         return None
     return cast("_Validators", module)
 
