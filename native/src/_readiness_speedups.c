@@ -849,6 +849,104 @@ fail:
     return NULL;
 }
 
+/* The e-mail detector (detectors._EMAIL, every match [EMAIL]) on an ASCII text (None otherwise):
+ * (the text with each address as [EMAIL], the addresses, True). A match starts a run of local
+ * characters (letters, digits, "._%+-") of 64 at most, then "@" and labels (runs of letters,
+ * digits and "-", 63 at most) joined by "."; the last label taken is 2 to 63 letters with no
+ * label character after it, and as many labels are taken as allow one. (The local part is
+ * possessive and each label is followed by "." or ends the match, so every run is whole.) */
+static int email_local(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.'
+           || c == '_' || c == '%' || c == '+' || c == '-';
+}
+
+static int email_label(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+}
+
+/* The end of the address starting at ``i`` (a local run's start), or -1. */
+static Py_ssize_t email_end(const unsigned char *s, Py_ssize_t n, Py_ssize_t i) {
+    Py_ssize_t at = i;
+    while (at < n && email_local(s[at])) at++;
+    if (at - i > 64 || at >= n || s[at] != '@') return -1;
+    at++;
+    Py_ssize_t labels = 0, end = -1;
+    for (;;) {
+        Py_ssize_t start = at;
+        int letters = 1;
+        while (at < n && email_label(s[at])) {
+            unsigned char c = s[at];
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) letters = 0;
+            at++;
+        }
+        Py_ssize_t len = at - start;
+        if (len < 1 || len > 63) break;
+        labels++;
+        if (labels >= 2 && letters && len >= 2) end = at;
+        if (at >= n || s[at] != '.') break;
+        at++;
+    }
+    return end;
+}
+
+static PyObject *email_sub(PyObject *self, PyObject *arg) {
+    (void)self;
+    if (!PyUnicode_Check(arg) || !PyUnicode_IS_ASCII(arg)) Py_RETURN_NONE;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    const unsigned char *s = PyUnicode_1BYTE_DATA(arg);
+    PyObject *found = PyList_New(0);
+    if (found == NULL) return NULL;
+    PyObject *out = NULL;
+    char *buffer = NULL;
+    Py_ssize_t used = 0, copied = 0, i = 0;
+    while (i < n) {
+        Py_ssize_t end = -1;
+        if (email_local(s[i]) && (i == 0 || !email_local(s[i - 1]))) end = email_end(s, n, i);
+        if (end < 0) {
+            i++;
+            continue;
+        }
+        PyObject *original = PyUnicode_FromStringAndSize((const char *)s + i, end - i);
+        if (original == NULL || PyList_Append(found, original) < 0) {
+            Py_XDECREF(original);
+            goto fail;
+        }
+        Py_DECREF(original);
+        if (buffer == NULL) {
+            buffer = PyMem_Malloc((size_t)n + 8); /* "[EMAIL]" is 7, a match 5 at least */
+            if (buffer == NULL) {
+                PyErr_NoMemory();
+                goto fail;
+            }
+        }
+        memcpy(buffer + used, s + copied, (size_t)(i - copied));
+        used += i - copied;
+        memcpy(buffer + used, "[EMAIL]", 7);
+        used += 7;
+        copied = end;
+        i = end;
+    }
+    if (buffer == NULL) {
+        Py_INCREF(arg);
+        out = arg;
+    } else {
+        memcpy(buffer + used, s + copied, (size_t)(n - copied));
+        used += n - copied;
+        out = PyUnicode_FromStringAndSize(buffer, used);
+        PyMem_Free(buffer);
+        buffer = NULL;
+        if (out == NULL) goto fail;
+    }
+    PyObject *triple = PyTuple_Pack(3, out, found, Py_True);
+    Py_DECREF(out);
+    Py_DECREF(found);
+    return triple;
+fail:
+    PyMem_Free(buffer);
+    Py_DECREF(found);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
      "scan(text, suite, prefix_of, parse_time) -> (rows, special, held) or None"},
@@ -862,6 +960,9 @@ static PyMethodDef methods[] = {
      "card_valid(digits) -> validators.card_valid(digits), or None unless ASCII digits"},
     {"secret_candidates", secret_candidates, METH_O,
      "secret_candidates(text) -> detectors._secret_candidates(text), or None unless ASCII"},
+    {"email_sub", email_sub, METH_O,
+     "email_sub(text) -> (the text with each address as [EMAIL], the addresses, True), or None "
+     "unless ASCII"},
     {"ssn_sub", ssn_sub, METH_O,
      "ssn_sub(text) -> (the text with each SSN as [SSN], the SSNs, True), or None unless ASCII"},
     {"ipv4_sub", ipv4_sub, METH_O,

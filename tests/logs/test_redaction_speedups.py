@@ -240,6 +240,30 @@ def test_the_accelerated_ssn_detector_gives_what_its_pattern_gives(text: str) ->
         assert fast is None
 
 
+_EMAIL_TEXTS = st.one_of(
+    st.text(alphabet="ab1-.@_%+ Z.", max_size=30),
+    st.builds(
+        lambda local, domain, top, after: f"{local}@{domain}.{top}{after}",
+        st.sampled_from(["x" * 63, "x" * 64, "x" * 65, "a.b", "-", "%+_"]),
+        st.sampled_from(["b" * 62, "b" * 63, "b" * 64, "b.c", "b..c", "1-2"]),
+        st.sampled_from(["c", "cc", "c" * 63, "c" * 64, "c1", "cc.dd"]),
+        st.sampled_from(["", " ", "-", ".", "@x.io", "1"]),
+    ),
+)
+
+
+@needs_accelerator
+@settings(max_examples=8000, deadline=None)
+@given(text=_EMAIL_TEXTS | st.text(max_size=30))
+def test_the_accelerated_email_detector_gives_what_its_pattern_gives(text: str) -> None:
+    assert ACCELERATOR is not None
+    fast = ACCELERATOR.email_sub(text)
+    if text.isascii():
+        assert fast == _in_python("_EMAIL", text)
+    else:
+        assert fast is None
+
+
 _IPV4_TEXTS = st.lists(
     st.sampled_from(["1", "0", "00", "01", "25", "255", "256", "199", "249", "2", "300", "9999"])
     | st.sampled_from([".", ".", ".", " ", "/", "a", "_", "-", ":", ".x", "\u00e9"]),
@@ -263,8 +287,9 @@ def test_the_accelerated_ipv4_detector_gives_what_its_pattern_gives(text: str) -
 def test_the_ssn_detector_takes_the_accelerator_in_use(speedups: str) -> None:
     ssn = next(d for d in default_detectors() if d.kind == "ssn")
     assert (ssn.ascii_sub is None) == (speedups == "python")
-    ipv4 = next(d for d in default_detectors() if d.pattern is detectors._IPV4)
-    assert (ipv4.ascii_sub is None) == (speedups == "python")
+    for pattern in (detectors._IPV4, detectors._EMAIL):
+        detector = next(d for d in default_detectors() if d.pattern is pattern)
+        assert (detector.ascii_sub is None) == (speedups == "python")
     redactor = Redactor(detectors=default_detectors())
     found: list[tuple[str, str]] = []
     redactor.on_finding = lambda kind, original: found.append((kind, original))

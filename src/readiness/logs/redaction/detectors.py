@@ -280,6 +280,12 @@ def _ssn_sub() -> AsciiSub | None:
     return None if fast is None else fast.ssn_sub
 
 
+def _email_sub() -> AsciiSub | None:
+    """The C accelerator's e-mail detector (``validators._speedups``), or None without it."""
+    fast = v._speedups
+    return None if fast is None else fast.email_sub
+
+
 def _ipv4_sub() -> AsciiSub | None:
     """The C accelerator's IPv4 detector (``validators._speedups``), or None without it."""
     fast = v._speedups
@@ -319,7 +325,9 @@ def default_detectors(entropy_threshold: float = DEFAULT_ENTROPY_THRESHOLD) -> l
         Detector(
             "bearer", _BEARER, _bearer, None, 23, prefilter=_BEARER_PREFILTER, gate=g.GATE_BEARER
         ),
-        Detector("email", _EMAIL, _always("[EMAIL]"), "@", 6, gate=g.GATE_EMAIL),
+        Detector(
+            "email", _EMAIL, _always("[EMAIL]"), "@", 6, gate=g.GATE_EMAIL, ascii_sub=_email_sub()
+        ),
         Detector(
             "iban",
             _IBAN,

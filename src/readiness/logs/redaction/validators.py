@@ -41,6 +41,8 @@ class _Validators(Protocol):
 
     def ipv4_sub(self, text: str, /) -> tuple[str, list[str], bool]: ...
 
+    def email_sub(self, text: str, /) -> tuple[str, list[str], bool]: ...
+
 
 def _load_speedups() -> _Validators | None:
     """The accelerator, or None (not installed, an older build, or ``READINESS_PURE_PYTHON``
@@ -51,7 +53,7 @@ def _load_speedups() -> _Validators | None:
         module = importlib.import_module("_readiness_speedups")
     except ImportError:
         return None
-    if not hasattr(module, "ipv4_sub"):  # pragma: no cover - a build older than these
+    if not hasattr(module, "email_sub"):  # pragma: no cover - a build older than these
         return None
     return cast("_Validators", module)
 
