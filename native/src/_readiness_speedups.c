@@ -19,6 +19,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #define MAX_ATTRS 32
@@ -947,6 +948,75 @@ fail:
     return NULL;
 }
 
+/* detectors._ipv6 of an address written the plain way (8 groups of 1 to 4 hex digits, or fewer
+ * around one "::"; only hex digits and colons): its /48 network as ipaddress prints it (the
+ * first three groups, trailing zero groups dropped, then "::/48"); None for anything else
+ * (detectors._ipv6 then decides). */
+static int hex_value(unsigned char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* The groups of s[from:to] split on ":" (none when empty): their count, or -1 when one is
+ * empty, longer than 4 or not hex, or there are more than ``most``. */
+static int ipv6_groups(const unsigned char *s, Py_ssize_t from, Py_ssize_t to, int most,
+                       int *values) {
+    if (from == to) return 0;
+    int count = 0, len = 0, value = 0;
+    for (Py_ssize_t i = from; i <= to; i++) {
+        if (i == to || s[i] == ':') {
+            if (len == 0 || count == most) return -1;
+            values[count++] = value;
+            len = 0;
+            value = 0;
+            continue;
+        }
+        int v = hex_value(s[i]);
+        if (v < 0 || ++len > 4) return -1;
+        value = value * 16 + v;
+    }
+    return count;
+}
+
+static PyObject *ipv6_network(PyObject *self, PyObject *arg) {
+    (void)self;
+    if (!PyUnicode_Check(arg) || !PyUnicode_IS_ASCII(arg)) Py_RETURN_NONE;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    const unsigned char *s = PyUnicode_1BYTE_DATA(arg);
+    Py_ssize_t colons = 0, other = 0, dbl = -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (s[i] == ':') {
+            colons++;
+            if (dbl < 0 && i + 1 < n && s[i + 1] == ':') dbl = i;
+        } else {
+            other++;
+        }
+    }
+    if (colons < 2 || other == 0) Py_RETURN_NONE;
+    int groups[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    if (dbl >= 0) {
+        int left[8], right[8];
+        int l = ipv6_groups(s, 0, dbl, 8, left);
+        int r = ipv6_groups(s, dbl + 2, n, 8, right);
+        if (l < 0 || r < 0 || l + r > 7) Py_RETURN_NONE;
+        for (int k = 0; k < l; k++) groups[k] = left[k];
+        for (int k = 0; k < r; k++) groups[8 - r + k] = right[k];
+    } else if (ipv6_groups(s, 0, n, 8, groups) != 8) {
+        Py_RETURN_NONE;
+    }
+    int kept = 3;
+    while (kept > 0 && groups[kept - 1] == 0) kept--;
+    char out[32];
+    int used = 0;
+    for (int k = 0; k < kept; k++) {
+        used += snprintf(out + used, sizeof(out) - (size_t)used, k ? ":%x" : "%x", groups[k]);
+    }
+    used += snprintf(out + used, sizeof(out) - (size_t)used, "::/48");
+    return PyUnicode_FromStringAndSize(out, used);
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
      "scan(text, suite, prefix_of, parse_time) -> (rows, special, held) or None"},
@@ -963,6 +1033,8 @@ static PyMethodDef methods[] = {
     {"email_sub", email_sub, METH_O,
      "email_sub(text) -> (the text with each address as [EMAIL], the addresses, True), or None "
      "unless ASCII"},
+    {"ipv6_network", ipv6_network, METH_O,
+     "ipv6_network(text) -> detectors._ipv6 of a plainly written address, or None"},
     {"ssn_sub", ssn_sub, METH_O,
      "ssn_sub(text) -> (the text with each SSN as [SSN], the SSNs, True), or None unless ASCII"},
     {"ipv4_sub", ipv4_sub, METH_O,

@@ -264,6 +264,29 @@ def test_the_accelerated_email_detector_gives_what_its_pattern_gives(text: str) 
         assert fast is None
 
 
+@needs_accelerator
+@settings(max_examples=8000, deadline=None)
+@given(text=st.text(alphabet="0012abcdefABCDEF::", max_size=40) | st.text(max_size=20))
+def test_the_accelerated_ipv6_network_is_what_python_gives(text: str) -> None:
+    assert ACCELERATOR is not None
+    fast = ACCELERATOR.ipv6_network(text)
+    match = re.fullmatch(r".*", text, re.S)
+    assert match is not None
+    saved = detectors._ipv6_network
+    try:
+        detectors._ipv6_network = None
+        try:
+            in_python: str | None = detectors._ipv6(match)
+        except ValueError:
+            in_python = None
+    finally:
+        detectors._ipv6_network = saved
+    if fast is not None:
+        assert fast == in_python
+    if re.fullmatch(r"[0-9a-fA-F]{1,4}(:[0-9a-fA-F]{1,4}){7}", text):
+        assert fast is not None
+
+
 _IPV4_TEXTS = st.lists(
     st.sampled_from(["1", "0", "00", "01", "25", "255", "256", "199", "249", "2", "300", "9999"])
     | st.sampled_from([".", ".", ".", " ", "/", "a", "_", "-", ":", ".x", "\u00e9"]),

@@ -43,6 +43,8 @@ class _Validators(Protocol):
 
     def email_sub(self, text: str, /) -> tuple[str, list[str], bool]: ...
 
+    def ipv6_network(self, text: str, /) -> str | None: ...
+
 
 def _load_speedups() -> _Validators | None:
     """The accelerator, or None (not installed, an older build, or ``READINESS_PURE_PYTHON``
@@ -53,7 +55,7 @@ def _load_speedups() -> _Validators | None:
         module = importlib.import_module("_readiness_speedups")
     except ImportError:
         return None
-    if not hasattr(module, "email_sub"):  # pragma: no cover - a build older than these
+    if not hasattr(module, "ipv6_network"):  # pragma: no cover - a build older than these
         return None
     return cast("_Validators", module)
 
