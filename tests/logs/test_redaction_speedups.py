@@ -356,3 +356,28 @@ def test_gate_lines_exact_places() -> None:
     with pytest.raises(ValueError, match="0 to 63"):
         lines(64, 0, 1, 0, None)
     assert gates.many(_many_gates(), []) == []
+
+
+def _detectors_without_accelerator() -> list[detectors.Detector]:
+    saved = validators._speedups
+    try:
+        validators._speedups = None
+        return default_detectors()
+    finally:
+        validators._speedups = saved
+
+
+@needs_accelerator
+@settings(max_examples=400, deadline=None)
+@given(texts=st.lists(_ASCII_LINES | _EMAIL_TEXTS | _IPV4_TEXTS | _SSN_TEXTS, max_size=8))
+def test_texts_give_the_same_with_and_without_the_accelerator(texts: list[str]) -> None:
+    runs = []
+    for chosen in (default_detectors(), _detectors_without_accelerator()):
+        redactor = Redactor(detectors=chosen)
+        found: list[tuple[str, str]] = []
+        redactor.on_finding = lambda kind, original, found=found: found.append((kind, original))
+        batch = redactor.texts(texts)
+        redactor.on_finding = None
+        one_by_one = [redactor.text(text) for text in texts]
+        runs.append((batch, one_by_one, found, redactor.counts))
+    assert runs[0] == runs[1]
