@@ -19,6 +19,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #define MAX_ATTRS 32
@@ -434,6 +435,588 @@ static PyObject *node_level(PyObject *self, PyObject *arg) {
 }
 #endif
 
+/* The redaction validators (readiness.logs.redaction.validators) for plain ASCII input: the
+ * same answers as the Python functions, None where they would take another path (non-ASCII
+ * digits or letters, other characters), so the caller then runs the Python function. */
+
+static PyObject *card_valid(PyObject *self, PyObject *arg) {
+    (void)self;
+    if (!PyUnicode_Check(arg) || !PyUnicode_IS_ASCII(arg)) Py_RETURN_NONE;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    const unsigned char *d = PyUnicode_1BYTE_DATA(arg);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (d[i] < '0' || d[i] > '9') Py_RETURN_NONE;
+    }
+    if (n < 13 || n > 19) Py_RETURN_FALSE;
+    int two = (d[0] - '0') * 10 + (d[1] - '0');
+    int three = two * 10 + (d[2] - '0');
+    int four = three * 10 + (d[3] - '0');
+    /* validators.card_brand is not None (n is 19 at most). */
+    int known = (d[0] == '4' && (n == 13 || n == 16 || n == 19))
+                || (((51 <= two && two <= 55) || (2221 <= four && four <= 2720)) && n == 16)
+                || ((two == 34 || two == 37) && n == 15)
+                || ((four == 6011 || two == 65 || (644 <= three && three <= 649)) && n >= 16)
+                || (two == 35 && n >= 16)
+                || ((two == 30 || two == 36 || two == 38) && n == 14)
+                || (two == 62 && n >= 16);
+    if (!known) Py_RETURN_FALSE;
+    int total = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int v = d[n - 1 - i] - '0';
+        if (i % 2 == 1) v = v > 4 ? v * 2 - 9 : v * 2;
+        total += v;
+    }
+    return PyBool_FromLong(total % 10 == 0);
+}
+
+static PyObject *iban_valid(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *text, *lengths;
+    if (!PyArg_ParseTuple(args, "UO!", &text, &PyDict_Type, &lengths)) return NULL;
+    if (!PyUnicode_IS_ASCII(text)) Py_RETURN_NONE;
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    const unsigned char *s = PyUnicode_1BYTE_DATA(text);
+    unsigned char iban[64];
+    Py_ssize_t n = 0;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        unsigned char c = s[i];
+        if (c == ' ') continue;
+        if (c >= 'a' && c <= 'z') c = (unsigned char)(c - 'a' + 'A');
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) Py_RETURN_NONE;
+        if (n == (Py_ssize_t)sizeof(iban)) Py_RETURN_NONE;
+        iban[n++] = c;
+    }
+    long expected = -1;
+    if (n >= 2) {
+        PyObject *country = PyUnicode_FromStringAndSize((const char *)iban, 2);
+        if (country == NULL) return NULL;
+        PyObject *found = PyDict_GetItemWithError(lengths, country);
+        Py_DECREF(country);
+        if (found == NULL && PyErr_Occurred()) return NULL;
+        if (found != NULL) {
+            expected = PyLong_AsLong(found);
+            if (expected == -1 && PyErr_Occurred()) return NULL;
+        }
+    }
+    if (expected < 0 && !(15 <= n && n <= 34)) Py_RETURN_FALSE;
+    if (expected >= 0 && n != expected) Py_RETURN_FALSE;
+    if (n < 4) Py_RETURN_NONE;
+    int rest = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        unsigned char c = iban[(k + 4) % n];
+        if (c <= '9') rest = (rest * 10 + (c - '0')) % 97;
+        else rest = (rest * 100 + (c - 'A' + 10)) % 97;
+    }
+    return PyBool_FromLong(rest == 1);
+}
+
+/* GateLines(texts): the match handler of one Hyperscan scan of "\n" + "\n".join(texts) + "\n"
+ * (readiness.logs.redaction.gates.many): each call (gate, from, to, flags, context) marks the
+ * gate on the line of the match's last character; found() gives each line's gates, ascending.
+ * Gates 0 to 63 only (the caller checks). */
+
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t lines;
+    unsigned long long *newlines; /* where each line's newline is: its length plus one, summed */
+    unsigned long long *gates;    /* each line's gates, one bit each */
+} GateLines;
+
+static void gate_lines_dealloc(GateLines *self) {
+    PyMem_Free(self->newlines);
+    PyMem_Free(self->gates);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *gate_lines_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    PyObject *texts;
+    if (kwds != NULL && PyDict_GET_SIZE(kwds) != 0) {
+        PyErr_SetString(PyExc_TypeError, "GateLines() takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "O:GateLines", &texts)) return NULL;
+    PyObject *seq = PySequence_Fast(texts, "GateLines(): texts must be a sequence");
+    if (seq == NULL) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    GateLines *self = (GateLines *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        Py_DECREF(seq);
+        return NULL;
+    }
+    self->lines = n;
+    self->newlines = PyMem_Calloc(n ? (size_t)n : 1, sizeof(unsigned long long));
+    self->gates = PyMem_Calloc(n ? (size_t)n : 1, sizeof(unsigned long long));
+    if (self->newlines == NULL || self->gates == NULL) {
+        Py_DECREF(seq);
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    unsigned long long at = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *text = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyUnicode_Check(text)) {
+            Py_DECREF(seq);
+            Py_DECREF(self);
+            PyErr_SetString(PyExc_TypeError, "GateLines(): texts must be strings");
+            return NULL;
+        }
+        at += (unsigned long long)PyUnicode_GET_LENGTH(text) + 1;
+        self->newlines[i] = at;
+    }
+    Py_DECREF(seq);
+    return (PyObject *)self;
+}
+
+static PyObject *gate_lines_call(GateLines *self, PyObject *args, PyObject *kwds) {
+    (void)kwds;
+    if (!PyTuple_Check(args) || PyTuple_GET_SIZE(args) < 3) {
+        PyErr_SetString(PyExc_TypeError, "GateLines: called with (gate, from, to, ...)");
+        return NULL;
+    }
+    unsigned long long gate = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(args, 0));
+    if (gate == (unsigned long long)-1 && PyErr_Occurred()) return NULL;
+    unsigned long long end = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(args, 2));
+    if (end == (unsigned long long)-1 && PyErr_Occurred()) return NULL;
+    if (gate >= 64) {
+        PyErr_SetString(PyExc_ValueError, "GateLines: gates 0 to 63 only");
+        return NULL;
+    }
+    /* bisect_left(newlines, end - 1) */
+    unsigned long long key = end - 1;
+    Py_ssize_t lo = 0, hi = self->lines;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (self->newlines[mid] < key) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo < self->lines) self->gates[lo] |= 1ULL << gate;
+    Py_RETURN_NONE;
+}
+
+static PyObject *gate_lines_found(GateLines *self, PyObject *unused) {
+    (void)unused;
+    PyObject *out = PyList_New(self->lines);
+    if (out == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < self->lines; i++) {
+        unsigned long long bits = self->gates[i];
+        PyObject *line = PyList_New(0);
+        if (line == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        for (int gate = 0; bits != 0; gate++, bits >>= 1) {
+            if (!(bits & 1ULL)) continue;
+            PyObject *number = PyLong_FromLong(gate);
+            if (number == NULL || PyList_Append(line, number) < 0) {
+                Py_XDECREF(number);
+                Py_DECREF(line);
+                Py_DECREF(out);
+                return NULL;
+            }
+            Py_DECREF(number);
+        }
+        PyList_SET_ITEM(out, i, line);
+    }
+    return out;
+}
+
+static PyMethodDef gate_lines_methods[] = {
+    {"found", (PyCFunction)gate_lines_found, METH_NOARGS,
+     "found() -> each line's gates, ascending"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject GateLinesType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "_readiness_speedups.GateLines",
+    .tp_basicsize = sizeof(GateLines),
+    .tp_dealloc = (destructor)gate_lines_dealloc,
+    .tp_call = (ternaryfunc)gate_lines_call,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "GateLines(texts): a Hyperscan match handler marking each line's gates",
+    .tp_methods = gate_lines_methods,
+    .tp_new = gate_lines_new,
+};
+
+/* detectors._secret_candidates on an ASCII text (None otherwise): whether a run of token
+ * characters (ASCII letters and digits, "+/_-=") is 20 long or more and either holds a
+ * character other than a hex digit or "-", or fewer than 16 characters besides its dashes. */
+static PyObject *secret_candidates(PyObject *self, PyObject *arg) {
+    (void)self;
+    if (!PyUnicode_Check(arg) || !PyUnicode_IS_ASCII(arg)) Py_RETURN_NONE;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    const unsigned char *s = PyUnicode_1BYTE_DATA(arg);
+    Py_ssize_t run = 0, dashes = 0;
+    int other = 0;
+    for (Py_ssize_t i = 0; i <= n; i++) {
+        unsigned char c = i < n ? s[i] : 0;
+        int digit = c >= '0' && c <= '9';
+        int hex_letter = (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        int letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (digit || letter || c == '+' || c == '/' || c == '_' || c == '-' || c == '=') {
+            run++;
+            if (c == '-') dashes++;
+            else if (!digit && !hex_letter) other = 1;
+            continue;
+        }
+        if (run >= 20 && (other || run - dashes < 16)) Py_RETURN_TRUE;
+        run = 0;
+        dashes = 0;
+        other = 0;
+    }
+    Py_RETURN_FALSE;
+}
+
+/* The SSN detector (detectors._SSN and _ssn) on an ASCII text (None otherwise): what
+ * _SSN.sub(_ssn...) gives, and the matches replaced. A match is 3 digits (not after a word
+ * character or "-"), " " or "-", 2 digits, the same separator, 4 digits (not before a word
+ * character or "-"); it is replaced by [SSN] when the SSA can issue it (validators.ssn_valid). */
+static int ssn_word(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'
+           || c == '-';
+}
+
+static int ssn_digits(const unsigned char *s, Py_ssize_t at, Py_ssize_t count) {
+    for (Py_ssize_t k = 0; k < count; k++) {
+        if (s[at + k] < '0' || s[at + k] > '9') return 0;
+    }
+    return 1;
+}
+
+static PyObject *ssn_sub(PyObject *self, PyObject *arg) {
+    (void)self;
+    if (!PyUnicode_Check(arg) || !PyUnicode_IS_ASCII(arg)) Py_RETURN_NONE;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    const unsigned char *s = PyUnicode_1BYTE_DATA(arg);
+    PyObject *found = PyList_New(0);
+    if (found == NULL) return NULL;
+    PyObject *out = NULL;
+    Py_ssize_t copied = 0; /* s[:copied] is in out */
+    char *buffer = NULL;
+    Py_ssize_t used = 0;
+    Py_ssize_t i = 0;
+    while (i + 11 <= n) {
+        unsigned char sep = s[i + 3];
+        if (!ssn_digits(s, i, 3) || (i > 0 && ssn_word(s[i - 1])) || (sep != ' ' && sep != '-')
+            || !ssn_digits(s, i + 4, 2) || s[i + 6] != sep || !ssn_digits(s, i + 7, 4)
+            || (i + 11 < n && ssn_word(s[i + 11]))) {
+            i++;
+            continue;
+        }
+        const unsigned char *a = s + i;
+        int valid = !(a[0] == '0' && a[1] == '0' && a[2] == '0')
+                    && !(a[0] == '6' && a[1] == '6' && a[2] == '6') && a[0] != '9'
+                    && !(a[4] == '0' && a[5] == '0')
+                    && !(a[7] == '0' && a[8] == '0' && a[9] == '0' && a[10] == '0');
+        if (valid) {
+            PyObject *original = PyUnicode_FromStringAndSize((const char *)a, 11);
+            if (original == NULL || PyList_Append(found, original) < 0) {
+                Py_XDECREF(original);
+                goto fail;
+            }
+            Py_DECREF(original);
+            if (buffer == NULL) {
+                buffer = PyMem_Malloc((size_t)n + 1); /* "[SSN]" is shorter than a match */
+                if (buffer == NULL) {
+                    PyErr_NoMemory();
+                    goto fail;
+                }
+            }
+            memcpy(buffer + used, s + copied, (size_t)(i - copied));
+            used += i - copied;
+            memcpy(buffer + used, "[SSN]", 5);
+            used += 5;
+            copied = i + 11;
+        }
+        i += 11;
+    }
+    if (buffer == NULL) {
+        Py_INCREF(arg);
+        out = arg;
+    } else {
+        memcpy(buffer + used, s + copied, (size_t)(n - copied));
+        used += n - copied;
+        out = PyUnicode_FromStringAndSize(buffer, used);
+        PyMem_Free(buffer);
+        buffer = NULL;
+        if (out == NULL) goto fail;
+    }
+    PyObject *triple = PyTuple_Pack(3, out, found, Py_True);
+    Py_DECREF(out);
+    Py_DECREF(found);
+    return triple;
+fail:
+    PyMem_Free(buffer);
+    Py_DECREF(found);
+    return NULL;
+}
+
+/* The IPv4 detector (detectors._IPV4 and _ipv4) on an ASCII text (None otherwise): what
+ * _IPV4.sub(_ipv4...) gives, the matches, and False (the replacements are not markers). A
+ * match is four octets (0 to 255, no leading zero) joined by "." after neither a word character
+ * nor "."; no word character or "/" follows it, nor "." and a word character. Each octet is a
+ * whole run of digits (a "." or that look follows it), so it is one. Each becomes its first
+ * three octets and ".0/24". */
+static int ipv4_word(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static Py_ssize_t ipv4_octet(const unsigned char *s, Py_ssize_t n, Py_ssize_t at) {
+    /* The length of the octet at ``at`` (the whole run of digits there), or 0. */
+    Py_ssize_t len = 0;
+    while (at + len < n && s[at + len] >= '0' && s[at + len] <= '9') len++;
+    const unsigned char *d = s + at;
+    if (len == 1) return 1;
+    if (len == 2) return d[0] != '0' ? 2 : 0;
+    if (len == 3) {
+        int ok = d[0] == '1' || (d[0] == '2' && (d[1] <= '4' || (d[1] == '5' && d[2] <= '5')));
+        return ok ? 3 : 0;
+    }
+    return 0;
+}
+
+static PyObject *ipv4_sub(PyObject *self, PyObject *arg) {
+    (void)self;
+    if (!PyUnicode_Check(arg) || !PyUnicode_IS_ASCII(arg)) Py_RETURN_NONE;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    const unsigned char *s = PyUnicode_1BYTE_DATA(arg);
+    PyObject *found = PyList_New(0);
+    if (found == NULL) return NULL;
+    PyObject *out = NULL;
+    char *buffer = NULL;
+    Py_ssize_t used = 0, copied = 0, i = 0;
+    while (i < n) {
+        if (s[i] < '0' || s[i] > '9' || (i > 0 && (ipv4_word(s[i - 1]) || s[i - 1] == '.'))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t at = i, last = 0, end = 0;
+        int k = 0;
+        for (; k < 4; k++) {
+            Py_ssize_t len = ipv4_octet(s, n, at);
+            if (len == 0) break;
+            if (k < 3) {
+                if (at + len >= n || s[at + len] != '.') break;
+                at += len + 1;
+            } else {
+                last = at;
+                end = at + len;
+            }
+        }
+        if (k < 4 || (end < n && (ipv4_word(s[end]) || s[end] == '/'))
+            || (end + 1 < n && s[end] == '.' && ipv4_word(s[end + 1]))) {
+            i++;
+            continue;
+        }
+        PyObject *original = PyUnicode_FromStringAndSize((const char *)s + i, end - i);
+        if (original == NULL || PyList_Append(found, original) < 0) {
+            Py_XDECREF(original);
+            goto fail;
+        }
+        Py_DECREF(original);
+        if (buffer == NULL) {
+            /* Each match grows by 3 at most ("0/24" for one digit). */
+            buffer = PyMem_Malloc((size_t)n * 2 + 8);
+            if (buffer == NULL) {
+                PyErr_NoMemory();
+                goto fail;
+            }
+        }
+        memcpy(buffer + used, s + copied, (size_t)(last - copied));
+        used += last - copied;
+        memcpy(buffer + used, "0/24", 4);
+        used += 4;
+        copied = end;
+        i = end;
+    }
+    if (buffer == NULL) {
+        Py_INCREF(arg);
+        out = arg;
+    } else {
+        memcpy(buffer + used, s + copied, (size_t)(n - copied));
+        used += n - copied;
+        out = PyUnicode_FromStringAndSize(buffer, used);
+        PyMem_Free(buffer);
+        buffer = NULL;
+        if (out == NULL) goto fail;
+    }
+    PyObject *triple = PyTuple_Pack(3, out, found, Py_False);
+    Py_DECREF(out);
+    Py_DECREF(found);
+    return triple;
+fail:
+    PyMem_Free(buffer);
+    Py_DECREF(found);
+    return NULL;
+}
+
+/* The e-mail detector (detectors._EMAIL, every match [EMAIL]) on an ASCII text (None otherwise):
+ * (the text with each address as [EMAIL], the addresses, True). A match starts a run of local
+ * characters (letters, digits, "._%+-") of 64 at most, then "@" and labels (runs of letters,
+ * digits and "-", 63 at most) joined by "."; the last label taken is 2 to 63 letters with no
+ * label character after it, and as many labels are taken as allow one. (The local part is
+ * possessive and each label is followed by "." or ends the match, so every run is whole.) */
+static int email_local(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.'
+           || c == '_' || c == '%' || c == '+' || c == '-';
+}
+
+static int email_label(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+}
+
+/* The end of the address starting at ``i`` (a local run's start), or -1. */
+static Py_ssize_t email_end(const unsigned char *s, Py_ssize_t n, Py_ssize_t i) {
+    Py_ssize_t at = i;
+    while (at < n && email_local(s[at])) at++;
+    if (at - i > 64 || at >= n || s[at] != '@') return -1;
+    at++;
+    Py_ssize_t labels = 0, end = -1;
+    for (;;) {
+        Py_ssize_t start = at;
+        int letters = 1;
+        while (at < n && email_label(s[at])) {
+            unsigned char c = s[at];
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) letters = 0;
+            at++;
+        }
+        Py_ssize_t len = at - start;
+        if (len < 1 || len > 63) break;
+        labels++;
+        if (labels >= 2 && letters && len >= 2) end = at;
+        if (at >= n || s[at] != '.') break;
+        at++;
+    }
+    return end;
+}
+
+static PyObject *email_sub(PyObject *self, PyObject *arg) {
+    (void)self;
+    if (!PyUnicode_Check(arg) || !PyUnicode_IS_ASCII(arg)) Py_RETURN_NONE;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    const unsigned char *s = PyUnicode_1BYTE_DATA(arg);
+    PyObject *found = PyList_New(0);
+    if (found == NULL) return NULL;
+    PyObject *out = NULL;
+    char *buffer = NULL;
+    Py_ssize_t used = 0, copied = 0, i = 0;
+    while (i < n) {
+        Py_ssize_t end = -1;
+        if (email_local(s[i]) && (i == 0 || !email_local(s[i - 1]))) end = email_end(s, n, i);
+        if (end < 0) {
+            i++;
+            continue;
+        }
+        PyObject *original = PyUnicode_FromStringAndSize((const char *)s + i, end - i);
+        if (original == NULL || PyList_Append(found, original) < 0) {
+            Py_XDECREF(original);
+            goto fail;
+        }
+        Py_DECREF(original);
+        if (buffer == NULL) {
+            buffer = PyMem_Malloc((size_t)n + 8); /* "[EMAIL]" is 7, a match 5 at least */
+            if (buffer == NULL) {
+                PyErr_NoMemory();
+                goto fail;
+            }
+        }
+        memcpy(buffer + used, s + copied, (size_t)(i - copied));
+        used += i - copied;
+        memcpy(buffer + used, "[EMAIL]", 7);
+        used += 7;
+        copied = end;
+        i = end;
+    }
+    if (buffer == NULL) {
+        Py_INCREF(arg);
+        out = arg;
+    } else {
+        memcpy(buffer + used, s + copied, (size_t)(n - copied));
+        used += n - copied;
+        out = PyUnicode_FromStringAndSize(buffer, used);
+        PyMem_Free(buffer);
+        buffer = NULL;
+        if (out == NULL) goto fail;
+    }
+    PyObject *triple = PyTuple_Pack(3, out, found, Py_True);
+    Py_DECREF(out);
+    Py_DECREF(found);
+    return triple;
+fail:
+    PyMem_Free(buffer);
+    Py_DECREF(found);
+    return NULL;
+}
+
+/* detectors._ipv6 of an address written the plain way (8 groups of 1 to 4 hex digits, or fewer
+ * around one "::"; only hex digits and colons): its /48 network as ipaddress prints it (the
+ * first three groups, trailing zero groups dropped, then "::/48"); None for anything else
+ * (detectors._ipv6 then decides). */
+static int hex_value(unsigned char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* The groups of s[from:to] split on ":" (none when empty): their count, or -1 when one is
+ * empty, longer than 4 or not hex, or there are more than ``most``. */
+static int ipv6_groups(const unsigned char *s, Py_ssize_t from, Py_ssize_t to, int most,
+                       int *values) {
+    if (from == to) return 0;
+    int count = 0, len = 0, value = 0;
+    for (Py_ssize_t i = from; i <= to; i++) {
+        if (i == to || s[i] == ':') {
+            if (len == 0 || count == most) return -1;
+            values[count++] = value;
+            len = 0;
+            value = 0;
+            continue;
+        }
+        int v = hex_value(s[i]);
+        if (v < 0 || ++len > 4) return -1;
+        value = value * 16 + v;
+    }
+    return count;
+}
+
+static PyObject *ipv6_network(PyObject *self, PyObject *arg) {
+    (void)self;
+    if (!PyUnicode_Check(arg) || !PyUnicode_IS_ASCII(arg)) Py_RETURN_NONE;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    const unsigned char *s = PyUnicode_1BYTE_DATA(arg);
+    Py_ssize_t colons = 0, other = 0, dbl = -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (s[i] == ':') {
+            colons++;
+            if (dbl < 0 && i + 1 < n && s[i + 1] == ':') dbl = i;
+        } else {
+            other++;
+        }
+    }
+    if (colons < 2 || other == 0) Py_RETURN_NONE;
+    int groups[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    if (dbl >= 0) {
+        int left[8], right[8];
+        int l = ipv6_groups(s, 0, dbl, 8, left);
+        int r = ipv6_groups(s, dbl + 2, n, 8, right);
+        if (l < 0 || r < 0 || l + r > 7) Py_RETURN_NONE;
+        for (int k = 0; k < l; k++) groups[k] = left[k];
+        for (int k = 0; k < r; k++) groups[8 - r + k] = right[k];
+    } else if (ipv6_groups(s, 0, n, 8, groups) != 8) {
+        Py_RETURN_NONE;
+    }
+    int kept = 3;
+    while (kept > 0 && groups[kept - 1] == 0) kept--;
+    char out[32];
+    int used = 0;
+    for (int k = 0; k < kept; k++) {
+        used += snprintf(out + used, sizeof(out) - (size_t)used, k ? ":%x" : "%x", groups[k]);
+    }
+    used += snprintf(out + used, sizeof(out) - (size_t)used, "::/48");
+    return PyUnicode_FromStringAndSize(out, used);
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
      "scan(text, suite, prefix_of, parse_time) -> (rows, special, held) or None"},
@@ -443,14 +1026,43 @@ static PyMethodDef methods[] = {
     {"node_level", node_level, METH_O,
      "node_level(hashes) -> the parents of each pair of concatenated 32-byte hashes"},
 #endif
+    {"card_valid", card_valid, METH_O,
+     "card_valid(digits) -> validators.card_valid(digits), or None unless ASCII digits"},
+    {"secret_candidates", secret_candidates, METH_O,
+     "secret_candidates(text) -> detectors._secret_candidates(text), or None unless ASCII"},
+    {"email_sub", email_sub, METH_O,
+     "email_sub(text) -> (the text with each address as [EMAIL], the addresses, True), or None "
+     "unless ASCII"},
+    {"ipv6_network", ipv6_network, METH_O,
+     "ipv6_network(text) -> detectors._ipv6 of a plainly written address, or None"},
+    {"ssn_sub", ssn_sub, METH_O,
+     "ssn_sub(text) -> (the text with each SSN as [SSN], the SSNs, True), or None unless ASCII"},
+    {"ipv4_sub", ipv4_sub, METH_O,
+     "ipv4_sub(text) -> (the text with each IPv4 address as its /24, the addresses, False), or "
+     "None unless ASCII"},
+    {"iban_valid", iban_valid, METH_VARARGS,
+     "iban_valid(candidate, lengths) -> validators.iban_valid(candidate), or None unless "
+     "ASCII letters, digits and spaces"},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_readiness_speedups",
-    "Optional accelerator for readiness.testhealth.junit_fast and readiness.ledger.verify.", -1,
+    "Optional accelerator for readiness.testhealth.junit_fast, readiness.ledger.verify and "
+    "readiness.logs.redaction.validators.", -1,
     methods,
     NULL, NULL, NULL, NULL,
 };
 
-PyMODINIT_FUNC PyInit__readiness_speedups(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__readiness_speedups(void) {
+    if (PyType_Ready(&GateLinesType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) return NULL;
+    Py_INCREF(&GateLinesType);
+    if (PyModule_AddObject(m, "GateLines", (PyObject *)&GateLinesType) < 0) {
+        Py_DECREF(&GateLinesType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -15,6 +15,7 @@ import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from readiness.logs.redaction import gates as g
 from readiness.logs.redaction import validators as v
@@ -22,6 +23,8 @@ from readiness.logs.redaction import validators as v
 #: The replacement of a match, or None when the validator refuses it; a pair when only part of
 #: the match is the finding: (the replacement of the whole match, the part found).
 Replace = Callable[["re.Match[str]"], "str | tuple[str, str] | None"]
+#: A detector's pattern and replacement in one call on an ASCII text (``Detector.ascii_sub``).
+AsciiSub = Callable[[str], tuple[str, list[str], bool]]
 
 DEFAULT_ENTROPY_THRESHOLD = 4.0
 MIN_SECRET_LENGTH = 20
@@ -51,6 +54,10 @@ class Detector:
     #: A function of an ASCII text, False when the text holds no finding (run before
     #: ``pattern`` on ASCII texts).
     ascii_check: Callable[[str], bool] | None = None
+    #: What ``pattern`` and ``replace`` give on an ASCII text, in one call: (the text with every
+    #: finding replaced, the findings, whether every replacement is a marker of
+    #: ``scanning._MARKERS``); run in their place on ASCII texts behind the gates.
+    ascii_sub: AsciiSub | None = None
 
 
 def _marker(marker: str, valid: Callable[[str], bool]) -> Replace:
@@ -169,6 +176,11 @@ def _ipv4(m: re.Match[str]) -> str:
 
 def _ipv6(m: re.Match[str]) -> str | None:
     text = m.group(0)
+    if _ipv6_network is not None:
+        # The C accelerator, for an address written the plain way (None: the rest decides).
+        plain = _ipv6_network(text)
+        if plain is not None:
+            return plain
     if text.count(":") < 2 or not any(ch not in ":" for ch in text):
         return None
     prefix = _ipv6_prefix(text)
@@ -187,6 +199,15 @@ def _ipv6(m: re.Match[str]) -> str | None:
     except ValueError:
         return None
     return f"{network.network_address}/48"
+
+
+def _load_ipv6_network() -> Callable[[str], str | None] | None:
+    fast = v._speedups
+    return None if fast is None else fast.ipv6_network
+
+
+#: The C accelerator's ``_ipv6`` of a plainly written address (``validators._speedups``).
+_ipv6_network = _load_ipv6_network()
 
 
 def _ipv6_prefix(text: str) -> list[int] | None:
@@ -256,6 +277,35 @@ def _secret_candidates(text: str) -> bool:
     )
 
 
+def _secret_check() -> Callable[[str], bool]:
+    """``_secret_candidates``, or the C accelerator's (the same answer on ASCII texts, the only
+    ones it is given; ``validators._speedups``)."""
+    fast = v._speedups
+    return (
+        _secret_candidates
+        if fast is None
+        else cast("Callable[[str], bool]", fast.secret_candidates)
+    )
+
+
+def _ssn_sub() -> AsciiSub | None:
+    """The C accelerator's SSN detector (``validators._speedups``), or None without it."""
+    fast = v._speedups
+    return None if fast is None else fast.ssn_sub
+
+
+def _email_sub() -> AsciiSub | None:
+    """The C accelerator's e-mail detector (``validators._speedups``), or None without it."""
+    fast = v._speedups
+    return None if fast is None else fast.email_sub
+
+
+def _ipv4_sub() -> AsciiSub | None:
+    """The C accelerator's IPv4 detector (``validators._speedups``), or None without it."""
+    fast = v._speedups
+    return None if fast is None else fast.ipv4_sub
+
+
 def _secret(threshold: float) -> Replace:
     def replace(m: re.Match[str]) -> str | None:
         text = m.group(0)
@@ -289,7 +339,9 @@ def default_detectors(entropy_threshold: float = DEFAULT_ENTROPY_THRESHOLD) -> l
         Detector(
             "bearer", _BEARER, _bearer, None, 23, prefilter=_BEARER_PREFILTER, gate=g.GATE_BEARER
         ),
-        Detector("email", _EMAIL, _always("[EMAIL]"), "@", 6, gate=g.GATE_EMAIL),
+        Detector(
+            "email", _EMAIL, _always("[EMAIL]"), "@", 6, gate=g.GATE_EMAIL, ascii_sub=_email_sub()
+        ),
         Detector(
             "iban",
             _IBAN,
@@ -301,7 +353,17 @@ def default_detectors(entropy_threshold: float = DEFAULT_ENTROPY_THRESHOLD) -> l
             gate=g.GATE_IBAN,
         ),
         Detector("card", _CARD, _card, None, 13, needs_digit=True, digit_run=13, gate=g.GATE_CARD),
-        Detector("ssn", _SSN, _ssn, None, 11, needs_digit=True, digit_run=9, gate=g.GATE_SSN),
+        Detector(
+            "ssn",
+            _SSN,
+            _ssn,
+            None,
+            11,
+            needs_digit=True,
+            digit_run=9,
+            gate=g.GATE_SSN,
+            ascii_sub=_ssn_sub(),
+        ),
         Detector(
             "ip",
             _IPV4,
@@ -311,6 +373,7 @@ def default_detectors(entropy_threshold: float = DEFAULT_ENTROPY_THRESHOLD) -> l
             needs_digit=True,
             prefilter=_IPV4_PREFILTER,
             gate=g.GATE_IPV4,
+            ascii_sub=_ipv4_sub(),
         ),
         Detector("ip", _IPV6, _ipv6, ":", 2, prefilter=_IPV6_PREFILTER, gate=g.GATE_IPV6),
         Detector(
@@ -340,6 +403,6 @@ def default_detectors(entropy_threshold: float = DEFAULT_ENTROPY_THRESHOLD) -> l
             20,
             needs_digit=True,
             gate=g.GATE_SECRET,
-            ascii_check=_secret_candidates,
+            ascii_check=_secret_check(),
         ),
     ]

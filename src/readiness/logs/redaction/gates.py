@@ -14,6 +14,7 @@ gates are off and ``scan`` runs every detector's own Python checks, with the sam
 from __future__ import annotations
 
 import importlib
+import os
 import threading
 from bisect import bisect_left
 from collections.abc import Sequence
@@ -25,6 +26,22 @@ try:
     _hs = importlib.import_module("hyperscan")
 except ImportError:  # pragma: no cover - the wheel exists for the platforms we ship on
     _hs = None
+
+
+def _load_gate_lines() -> Any:
+    """The optional C accelerator's ``GateLines`` (``native/``): ``many``'s match handler in C.
+    None when it is not installed, is older, or ``READINESS_PURE_PYTHON`` is set: ``many`` then
+    places each match in Python, with the same result."""
+    if os.environ.get("READINESS_PURE_PYTHON"):
+        return None
+    try:
+        module = importlib.import_module("_readiness_speedups")
+    except ImportError:
+        return None
+    return getattr(module, "GateLines", None)
+
+
+_gate_lines: Any = _load_gate_lines()
 
 #: Token characters of the secret detector (``_TOKEN``), and those that are not hex digits.
 _T = r"[A-Za-z0-9+/_\-]"
@@ -134,8 +151,10 @@ class Gates:
     ``scan`` is Hyperscan's own, called directly by ``detectors.scan`` (no call of ours in
     between, once per text)."""
 
-    def __init__(self, database: Any) -> None:
+    def __init__(self, database: Any, size: int = 0) -> None:
         self.scan = database.scan
+        #: How many gates were compiled.
+        self.size = size
         self.local = threading.local()
         self._prototype = _hs.Scratch(database)
 
@@ -160,6 +179,15 @@ def many(gates: Gates, texts: Sequence[str]) -> list[list[int]]:
     (every match reported, not only each gate's first). Only for gates that match a newline
     first or last if at all, never inside a match (``DEFAULT_GATES``): no match of the joined
     buffer spans two lines' frames, each line's is its own (``framed``)."""
+    if not texts:
+        return []
+    buffer = ("\n" + "\n".join(texts) + "\n").encode("ascii")
+    if _gate_lines is not None and gates.size <= 64:
+        # The same, each match placed in C (a set bit per gate and line).
+        lines = _gate_lines(texts)
+        gates.scan(buffer, lines, 0, None, gates.scratch())
+        found_: list[list[int]] = lines.found()
+        return found_
     # Where each line's newline is: its length plus one, summed.
     newlines = list(accumulate(map((1).__add__, map(len, texts))))
     found: list[list[int]] = [[] for _ in texts]
@@ -170,9 +198,7 @@ def many(gates: Gates, texts: Sequence[str]) -> list[list[int]]:
         if gate not in line:
             line.append(gate)
 
-    if texts:
-        buffer = ("\n" + "\n".join(texts) + "\n").encode("ascii")
-        gates.scan(buffer, on_match, 0, None, gates.scratch())
+    gates.scan(buffer, on_match, 0, None, gates.scratch())
     return found
 
 
@@ -199,7 +225,7 @@ def _build(expressions: tuple[str, ...], *, single: bool = True) -> Gates | None
         database.compile(expressions=sources, ids=list(range(len(sources))), flags=flags)
     except hs.error:
         return None
-    return Gates(database)
+    return Gates(database, len(sources))
 
 
 def compiled(expressions: Sequence[str]) -> Gates | None:

@@ -208,6 +208,9 @@ def scan_many(
     append = out.append
     every_gated = not plan.ungated
     short, short_hints = plan.short, plan.short_hints
+    sub = _Substitute(counts, on_finding)
+    #: Whether a text with one gate found may take ``_single``.
+    single = plan.identity and every_gated and plan.markers_safe
     for text, found in zip(texts, prescanned, strict=True):
         if (found is not None and not found and every_gated) or (keep is not None and keep(text)):
             append(text)
@@ -215,8 +218,12 @@ def scan_many(
             append(scan(text, detectors, counts, on_finding))
         elif len(text) < 2 or (len(text) < short and not _hinted(text, short_hints)):
             append(text)
+        elif single and len(found) == 1:
+            append(_single(text, found[0], plan, gates, sub))
         else:
-            append(_scan_gated(text, plan, gates, found, counts=counts, on_finding=on_finding))
+            append(
+                _scan_gated(text, plan, gates, found, counts=counts, on_finding=on_finding, sub=sub)
+            )
     return out
 
 
@@ -231,7 +238,7 @@ def _hinted(text: str, short_hints: tuple[tuple[int, str], ...]) -> bool:
     return False
 
 
-def scan(
+def scan(  # noqa: PLR0911, PLR0912 - the cheap exits first: it runs once per string logged
     text: str,
     detectors: list[Detector],
     counts: MutableMapping[str, int] | None = None,
@@ -270,8 +277,11 @@ def scan(
     else:
         # ``_scan_gated`` sorts and cuts the list it is given.
         found = list(found)
-    if not found and not plan.ungated:
-        return text
+    if not plan.ungated:
+        if not found:
+            return text
+        if len(found) == 1 and plan.identity and plan.markers_safe:
+            return _single(text, found[0], plan, gates, _Substitute(counts, on_finding))
     return _scan_gated(text, plan, gates, found, counts=counts, on_finding=on_finding)
 
 
@@ -285,7 +295,43 @@ def _ordered(plan: _Plan, found: list[int]) -> list[int]:
     return todo
 
 
-def _scan_gated(  # noqa: PLR0912, PLR0915 - one loop kept whole: it runs for most strings logged
+class _Substitute:
+    """What ``re.sub`` calls for each match of a validated detector (``current``): its
+    replacement, counted under its kind and told to ``on_finding``; ``unsafe`` becomes True when
+    a replacement other than a marker of ``_MARKERS`` goes in. One per scan (or batch), so no
+    closure is made per text."""
+
+    __slots__ = ("counts", "current", "on_finding", "unsafe")
+
+    def __init__(
+        self, counts: MutableMapping[str, int] | None, on_finding: OnFinding | None
+    ) -> None:
+        self.counts = counts
+        self.on_finding = on_finding
+        self.current: Detector | None = None
+        self.unsafe = False
+
+    def substitute(self, m: re.Match[str]) -> str:
+        current = self.current
+        assert current is not None
+        replaced = current.replace(m)
+        if replaced is None:
+            return m.group(0)
+        found = m.group(0)
+        if isinstance(replaced, tuple):
+            replaced, found = replaced
+            self.unsafe = True
+        elif replaced not in _MARKERS:
+            self.unsafe = True
+        counts = self.counts
+        if counts is not None:
+            counts[current.kind] = counts.get(current.kind, 0) + 1
+        if self.on_finding is not None:
+            self.on_finding(current.kind, found)
+        return replaced
+
+
+def _scan_gated(
     text: str,
     plan: _Plan,
     gates: g.Gates,
@@ -293,45 +339,105 @@ def _scan_gated(  # noqa: PLR0912, PLR0915 - one loop kept whole: it runs for mo
     *,
     counts: MutableMapping[str, int] | None,
     on_finding: OnFinding | None,
+    sub: _Substitute | None = None,
 ) -> str:
-    """``scan`` of an ASCII ``text`` whose gates ``found`` matched."""
+    """``scan`` of an ASCII ``text`` whose gates ``found`` matched (``sub``: a ``_Substitute``
+    of these ``counts`` and ``on_finding`` to reuse)."""
     if plan.identity and not plan.ungated:
         found.sort()
         todo = found
     else:
         todo = _ordered(plan, found)
+    if sub is None:
+        sub = _Substitute(counts, on_finding)
+    sub.unsafe = not plan.markers_safe
+    return _run(text, text, plan, gates, todo, sub=sub)
+
+
+def _single(text: str, index: int, plan: _Plan, gates: g.Gates, sub: _Substitute) -> str:
+    """``_scan_gated(text, plan, gates, [index], ...)`` of a plan whose every step has a gate
+    (``identity``, no ``ungated``) and every gate is a default one (``markers_safe``): the step
+    ``index`` runs as the first step there does (no digit or cheap checks: its gate matched
+    this very text), and most texts are then done without the loop of ``_run``."""
+    step = plan.steps[index]
+    marker = step[9]
+    sub.unsafe = False
+    if step[0].ascii_sub is not None:
+        replaced = _ascii_sub(step[0], text, sub)
+    elif marker is not None and sub.on_finding is None:
+        replaced, many = step[7].subn(marker, text)
+        if not many:
+            return text
+        counts = sub.counts
+        if counts is not None:
+            kind = step[0].kind
+            counts[kind] = counts.get(kind, 0) + many
+        if marker not in _MARKERS:
+            sub.unsafe = True
+    else:
+        sub.current = step[0]
+        replaced = step[7].sub(sub.substitute, text)
+    if replaced == text:
+        return text
+    if (
+        not sub.unsafe
+        and replaced.isascii()
+        and (
+            not plan.contextual
+            or plan.contextual[-1] <= index
+            or _MARKER_AFTER_DIGIT.search(replaced) is None
+        )
+    ):
+        return replaced
+    return _run(replaced, text, plan, gates, [], sub=sub, changed_at=index)
+
+
+def _run(  # noqa: PLR0912, PLR0915 - one loop kept whole: it runs for most strings logged
+    text: str,
+    original: str,
+    plan: _Plan,
+    gates: g.Gates,
+    todo: list[int],
+    *,
+    sub: _Substitute,
+    changed_at: int = -1,
+) -> str:
+    """The steps ``todo`` (in order) on the ASCII ``text``, from the ``original`` that
+    ``scan`` was given, ``sub.unsafe`` as it stands; ``changed_at``: the step that has just
+    changed ``original`` into ``text`` (``todo`` then the steps after it, its gates' verdict)."""
     steps = plan.steps
-    current = steps[todo[0]][0]
-    #: Whether a replacement other than a marker of ``_MARKERS`` went in.
-    unsafe = not plan.markers_safe
+    counts, on_finding = sub.counts, sub.on_finding
     #: Whether the text ``scan`` was given holds a digit (None: not looked at yet). Detectors
     #: that need one are skipped without it, as ``_scan_steps`` does; on that text itself, a
     #: default detector needing a digit finds nothing without one, so it may run.
     has_digit: bool | None = None
-    original = text
-
-    def substitute(m: re.Match[str]) -> str:
-        nonlocal unsafe
-        replaced = current.replace(m)
-        if replaced is None:
-            return m.group(0)
-        found = m.group(0)
-        if isinstance(replaced, tuple):
-            replaced, found = replaced
-            unsafe = True
-        elif replaced not in _MARKERS:
-            unsafe = True
-        if counts is not None:
-            counts[current.kind] = counts.get(current.kind, 0) + 1
-        if on_finding is not None:
-            on_finding(current.kind, found)
-        return replaced
-
     #: Whether the text changed since the gates were scanned: a gate matched then may no
     #: longer, so the detector's own cheap checks run first.
     stale = False
     k = 0
-    while k < len(todo):
+    index = changed_at
+    changed = changed_at >= 0
+    while True:
+        if changed:
+            changed = False
+            if not text.isascii():
+                # A custom detector put non-ASCII text in: the rest runs without gates.
+                # (Those needing a digit run if and only if the text ``scan`` was given held
+                # one.)
+                rest = steps[index + 1 :]
+                if _DIGIT.search(original) is None:
+                    rest = tuple(s for s in rest if not s[2])
+                return _scan_steps(text, rest, rest, counts, on_finding)
+            unsafe = sub.unsafe
+            if unsafe:
+                todo = [i for i in _ordered(plan, gates(text)) if i > index]
+            elif plan.contextual and _MARKER_AFTER_DIGIT.search(text) is not None:
+                todo = _still_to_run(plan, todo[k:], index)
+            else:
+                todo = todo[k:]
+            k, stale, sub.unsafe = 0, not unsafe, not plan.markers_safe
+        if k >= len(todo):
+            return text
         index = todo[k]
         k += 1
         step = steps[index]
@@ -344,31 +450,39 @@ def _scan_gated(  # noqa: PLR0912, PLR0915 - one loop kept whole: it runs for mo
             continue
         current = step[0]
         marker = step[9]
-        if marker is not None and on_finding is None:
+        if current.ascii_sub is not None:
+            replaced_text = _ascii_sub(current, text, sub)
+        elif marker is not None and on_finding is None:
             replaced_text, many = step[7].subn(marker, text)
             if many and counts is not None:
                 counts[current.kind] = counts.get(current.kind, 0) + many
-            unsafe = unsafe or (many > 0 and marker not in _MARKERS)
+            if many > 0 and marker not in _MARKERS:
+                sub.unsafe = True
         else:
-            replaced_text = step[7].sub(substitute, text)
+            sub.current = current
+            replaced_text = step[7].sub(sub.substitute, text)
         if replaced_text == text:
             continue
         text = replaced_text
-        if not text.isascii():
-            # A custom detector put non-ASCII text in: the rest runs without gates.
-            # (Those needing a digit run if and only if the text ``scan`` was given held one.)
-            rest = steps[index + 1 :]
-            if _DIGIT.search(original) is None:
-                rest = tuple(s for s in rest if not s[2])
-            return _scan_steps(text, rest, rest, counts, on_finding)
-        if unsafe:
-            todo = [i for i in _ordered(plan, gates(text)) if i > index]
-        elif plan.contextual and _MARKER_AFTER_DIGIT.search(text) is not None:
-            todo = _still_to_run(plan, todo[k:], index)
-        else:
-            todo = todo[k:]
-        k, stale, unsafe = 0, not unsafe, not plan.markers_safe
-    return text
+        changed = True
+
+
+def _ascii_sub(detector: Detector, text: str, sub: _Substitute) -> str:
+    """``detector.ascii_sub`` on the ASCII ``text``, its findings counted and told as
+    ``sub.substitute`` does (``sub.unsafe`` set when a replacement is not a marker of
+    ``_MARKERS``)."""
+    assert detector.ascii_sub is not None
+    replaced, found, markers = detector.ascii_sub(text)
+    if found:
+        if not markers:
+            sub.unsafe = True
+        kind = detector.kind
+        if sub.counts is not None:
+            sub.counts[kind] = sub.counts.get(kind, 0) + len(found)
+        if sub.on_finding is not None:
+            for original in found:
+                sub.on_finding(kind, original)
+    return replaced
 
 
 def _still_to_run(plan: _Plan, rest: list[int], index: int) -> list[int]:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import importlib
 import json
 import math
+import os
 import re
 from collections import Counter
+from typing import Protocol, cast
 
 #: IBAN lengths by country (ISO 13616 registry, the common ones); others need 15 to 34 characters.
 IBAN_LENGTHS = {
@@ -22,6 +25,42 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 _TRACEPARENT = re.compile(r"[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}")
 #: What ``is_identifier_value`` accepts (of 16 characters or more): the three in one pattern.
 IDENTIFIER = re.compile(f"[0-9a-fA-F]{{16,}}|{_UUID.pattern}|{_TRACEPARENT.pattern}")
+
+
+class _Validators(Protocol):
+    """The validators of the optional C accelerator (``native/``): the same answers on ASCII
+    input, None where the Python function takes another path."""
+
+    def card_valid(self, digits: str, /) -> bool | None: ...
+
+    def iban_valid(self, candidate: str, lengths: dict[str, int], /) -> bool | None: ...
+
+    def secret_candidates(self, text: str, /) -> bool | None: ...
+
+    def ssn_sub(self, text: str, /) -> tuple[str, list[str], bool]: ...
+
+    def ipv4_sub(self, text: str, /) -> tuple[str, list[str], bool]: ...
+
+    def email_sub(self, text: str, /) -> tuple[str, list[str], bool]: ...
+
+    def ipv6_network(self, text: str, /) -> str | None: ...
+
+
+def _load_speedups() -> _Validators | None:
+    """The accelerator, or None (not installed, an older build, or ``READINESS_PURE_PYTHON``
+    set): the Python functions below then answer alone."""
+    if os.environ.get("READINESS_PURE_PYTHON"):
+        return None
+    try:
+        module = importlib.import_module("_readiness_speedups")
+    except ImportError:
+        return None
+    if not hasattr(module, "ipv6_network"):  # pragma: no cover - a build older than these
+        return None
+    return cast("_Validators", module)
+
+
+_speedups = _load_speedups()
 
 
 def luhn_valid(digits: str) -> bool:
@@ -69,6 +108,15 @@ def card_brand(digits: str) -> str | None:
 
 def card_valid(digits: str) -> bool:
     """13 to 19 digits, a known network prefix, a valid Luhn check digit."""
+    if _speedups is not None:
+        fast = _speedups.card_valid(digits)
+        if fast is not None:
+            return fast
+    return _card_valid(digits)
+
+
+def _card_valid(digits: str) -> bool:
+    """``card_valid`` in Python."""
     return 13 <= len(digits) <= 19 and card_brand(digits) is not None and luhn_valid(digits)
 
 
@@ -79,6 +127,15 @@ def ssn_valid(area: str, group: str, serial: str) -> bool:
 
 def iban_valid(candidate: str) -> bool:
     """The country's length (or 15-34 if unlisted) and the ISO 7064 mod-97 check digits."""
+    if _speedups is not None:
+        fast = _speedups.iban_valid(candidate, IBAN_LENGTHS)
+        if fast is not None:
+            return fast
+    return _iban_valid(candidate)
+
+
+def _iban_valid(candidate: str) -> bool:
+    """``iban_valid`` in Python."""
     iban = candidate.replace(" ", "").upper()
     expected = IBAN_LENGTHS.get(iban[:2])
     if expected is None and not 15 <= len(iban) <= 34:
