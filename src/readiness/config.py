@@ -24,9 +24,16 @@ from readiness.errors import ConfigError, InputError
 
 ENV_PREFIX = "READINESS_"
 # Variables with the prefix that are not settings: who acts (audit), the test database, the
-# file the audit capture middleware records routes to during an app's test run.
+# file the audit capture middleware records routes to during an app's test run, tracebacks on,
+# the C accelerator off.
 NOT_SETTINGS = frozenset(
-    {"READINESS_ACTOR", "READINESS_TEST_PG_URL", "READINESS_DEBUG", "READINESS_AUDIT_OBSERVED"}
+    {
+        "READINESS_ACTOR",
+        "READINESS_TEST_PG_URL",
+        "READINESS_DEBUG",
+        "READINESS_AUDIT_OBSERVED",
+        "READINESS_PURE_PYTHON",
+    }
 )
 
 
