@@ -667,6 +667,62 @@ static PyObject *secret_candidates(PyObject *self, PyObject *arg) {
     Py_RETURN_FALSE;
 }
 
+/* The output of a substitution: grown as needed, so no assumption on how much a replacement
+ * adds can overrun it. */
+typedef struct {
+    char *data;
+    Py_ssize_t used, cap;
+} Text;
+
+/* Append ``len`` bytes; -1 with MemoryError set when it cannot grow. */
+static int text_put(Text *t, const void *src, Py_ssize_t len) {
+    if (len <= 0) return 0;
+    if (len > PY_SSIZE_T_MAX - t->used) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t need = t->used + len;
+    if (need > t->cap) {
+        Py_ssize_t cap = t->cap > 0 ? t->cap : 64;
+        while (cap < need) cap = cap > PY_SSIZE_T_MAX / 2 ? need : cap * 2;
+        char *grown = PyMem_Realloc(t->data, (size_t)cap);
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        t->data = grown;
+        t->cap = cap;
+    }
+    memcpy(t->data + t->used, src, (size_t)len);
+    t->used = need;
+    return 0;
+}
+
+/* The (text, matches, markers) triple of a substitution: ``arg`` itself when nothing was
+ * replaced (``t`` unused), else ``t`` with the rest of ``s`` from ``copied``. Frees ``t``. */
+static PyObject *text_result(PyObject *arg, Text *t, const unsigned char *s, Py_ssize_t n,
+                             Py_ssize_t copied, PyObject *found, PyObject *markers) {
+    PyObject *out;
+    if (t->data == NULL) {
+        Py_INCREF(arg);
+        out = arg;
+    } else {
+        out = text_put(t, s + copied, n - copied) < 0
+                  ? NULL
+                  : PyUnicode_FromStringAndSize(t->data, t->used);
+        PyMem_Free(t->data);
+        t->data = NULL;
+    }
+    if (out == NULL) {
+        Py_DECREF(found);
+        return NULL;
+    }
+    PyObject *triple = PyTuple_Pack(3, out, found, markers);
+    Py_DECREF(out);
+    Py_DECREF(found);
+    return triple;
+}
+
 /* The SSN detector (detectors._SSN and _ssn) on an ASCII text (None otherwise): what
  * _SSN.sub(_ssn...) gives, and the matches replaced. A match is 3 digits (not after a word
  * character or "-"), " " or "-", 2 digits, the same separator, 4 digits (not before a word
@@ -690,10 +746,8 @@ static PyObject *ssn_sub(PyObject *self, PyObject *arg) {
     const unsigned char *s = PyUnicode_1BYTE_DATA(arg);
     PyObject *found = PyList_New(0);
     if (found == NULL) return NULL;
-    PyObject *out = NULL;
-    Py_ssize_t copied = 0; /* s[:copied] is in out */
-    char *buffer = NULL;
-    Py_ssize_t used = 0;
+    Text t = {NULL, 0, 0};
+    Py_ssize_t copied = 0; /* s[:copied] is in t */
     Py_ssize_t i = 0;
     while (i + 11 <= n) {
         unsigned char sep = s[i + 3];
@@ -715,38 +769,15 @@ static PyObject *ssn_sub(PyObject *self, PyObject *arg) {
                 goto fail;
             }
             Py_DECREF(original);
-            if (buffer == NULL) {
-                buffer = PyMem_Malloc((size_t)n + 1); /* "[SSN]" is shorter than a match */
-                if (buffer == NULL) {
-                    PyErr_NoMemory();
-                    goto fail;
-                }
-            }
-            memcpy(buffer + used, s + copied, (size_t)(i - copied));
-            used += i - copied;
-            memcpy(buffer + used, "[SSN]", 5);
-            used += 5;
+            if (text_put(&t, s + copied, i - copied) < 0 || text_put(&t, "[SSN]", 5) < 0)
+                goto fail;
             copied = i + 11;
         }
         i += 11;
     }
-    if (buffer == NULL) {
-        Py_INCREF(arg);
-        out = arg;
-    } else {
-        memcpy(buffer + used, s + copied, (size_t)(n - copied));
-        used += n - copied;
-        out = PyUnicode_FromStringAndSize(buffer, used);
-        PyMem_Free(buffer);
-        buffer = NULL;
-        if (out == NULL) goto fail;
-    }
-    PyObject *triple = PyTuple_Pack(3, out, found, Py_True);
-    Py_DECREF(out);
-    Py_DECREF(found);
-    return triple;
+    return text_result(arg, &t, s, n, copied, found, Py_True);
 fail:
-    PyMem_Free(buffer);
+    PyMem_Free(t.data);
     Py_DECREF(found);
     return NULL;
 }
@@ -782,9 +813,8 @@ static PyObject *ipv4_sub(PyObject *self, PyObject *arg) {
     const unsigned char *s = PyUnicode_1BYTE_DATA(arg);
     PyObject *found = PyList_New(0);
     if (found == NULL) return NULL;
-    PyObject *out = NULL;
-    char *buffer = NULL;
-    Py_ssize_t used = 0, copied = 0, i = 0;
+    Text t = {NULL, 0, 0};
+    Py_ssize_t copied = 0, i = 0;
     while (i < n) {
         if (s[i] < '0' || s[i] > '9' || (i > 0 && (ipv4_word(s[i - 1]) || s[i - 1] == '.'))) {
             i++;
@@ -814,38 +844,14 @@ static PyObject *ipv4_sub(PyObject *self, PyObject *arg) {
             goto fail;
         }
         Py_DECREF(original);
-        if (buffer == NULL) {
-            /* Each match grows by 3 at most ("0/24" for one digit). */
-            buffer = PyMem_Malloc((size_t)n * 2 + 8);
-            if (buffer == NULL) {
-                PyErr_NoMemory();
-                goto fail;
-            }
-        }
-        memcpy(buffer + used, s + copied, (size_t)(last - copied));
-        used += last - copied;
-        memcpy(buffer + used, "0/24", 4);
-        used += 4;
+        if (text_put(&t, s + copied, last - copied) < 0 || text_put(&t, "0/24", 4) < 0)
+            goto fail;
         copied = end;
         i = end;
     }
-    if (buffer == NULL) {
-        Py_INCREF(arg);
-        out = arg;
-    } else {
-        memcpy(buffer + used, s + copied, (size_t)(n - copied));
-        used += n - copied;
-        out = PyUnicode_FromStringAndSize(buffer, used);
-        PyMem_Free(buffer);
-        buffer = NULL;
-        if (out == NULL) goto fail;
-    }
-    PyObject *triple = PyTuple_Pack(3, out, found, Py_False);
-    Py_DECREF(out);
-    Py_DECREF(found);
-    return triple;
+    return text_result(arg, &t, s, n, copied, found, Py_False);
 fail:
-    PyMem_Free(buffer);
+    PyMem_Free(t.data);
     Py_DECREF(found);
     return NULL;
 }
@@ -897,9 +903,8 @@ static PyObject *email_sub(PyObject *self, PyObject *arg) {
     const unsigned char *s = PyUnicode_1BYTE_DATA(arg);
     PyObject *found = PyList_New(0);
     if (found == NULL) return NULL;
-    PyObject *out = NULL;
-    char *buffer = NULL;
-    Py_ssize_t used = 0, copied = 0, i = 0;
+    Text t = {NULL, 0, 0};
+    Py_ssize_t copied = 0, i = 0;
     while (i < n) {
         Py_ssize_t end = -1;
         if (email_local(s[i]) && (i == 0 || !email_local(s[i - 1]))) end = email_end(s, n, i);
@@ -913,37 +918,14 @@ static PyObject *email_sub(PyObject *self, PyObject *arg) {
             goto fail;
         }
         Py_DECREF(original);
-        if (buffer == NULL) {
-            buffer = PyMem_Malloc((size_t)n + 8); /* "[EMAIL]" is 7, a match 5 at least */
-            if (buffer == NULL) {
-                PyErr_NoMemory();
-                goto fail;
-            }
-        }
-        memcpy(buffer + used, s + copied, (size_t)(i - copied));
-        used += i - copied;
-        memcpy(buffer + used, "[EMAIL]", 7);
-        used += 7;
+        if (text_put(&t, s + copied, i - copied) < 0 || text_put(&t, "[EMAIL]", 7) < 0)
+            goto fail;
         copied = end;
         i = end;
     }
-    if (buffer == NULL) {
-        Py_INCREF(arg);
-        out = arg;
-    } else {
-        memcpy(buffer + used, s + copied, (size_t)(n - copied));
-        used += n - copied;
-        out = PyUnicode_FromStringAndSize(buffer, used);
-        PyMem_Free(buffer);
-        buffer = NULL;
-        if (out == NULL) goto fail;
-    }
-    PyObject *triple = PyTuple_Pack(3, out, found, Py_True);
-    Py_DECREF(out);
-    Py_DECREF(found);
-    return triple;
+    return text_result(arg, &t, s, n, copied, found, Py_True);
 fail:
-    PyMem_Free(buffer);
+    PyMem_Free(t.data);
     Py_DECREF(found);
     return NULL;
 }

@@ -307,6 +307,40 @@ def test_the_accelerated_ipv4_detector_gives_what_its_pattern_gives(text: str) -
         assert fast is None
 
 
+#: Short matches packed densely: the replacements ("[EMAIL]" for a 6-character address, a /24
+#: for "1.2.3.4") make the text longer than it was, by more the more matches it holds.
+_DENSE = st.lists(
+    st.sampled_from(["a@b.cc", "x.y@ab.io", "1.2.3.4", "10.0.0.1", "123-45-6789", "078 05 1120"])
+    | st.sampled_from([" ", ",", "\t", "x", "-", "."]),
+    max_size=3000,
+).map("".join)
+
+
+@needs_accelerator
+@settings(max_examples=200, deadline=None)
+@given(text=_DENSE)
+def test_the_accelerated_detectors_agree_on_long_texts_dense_with_short_matches(
+    text: str,
+) -> None:
+    assert ACCELERATOR is not None
+    assert ACCELERATOR.email_sub(text) == _in_python("_EMAIL", text)
+    assert ACCELERATOR.ssn_sub(text) == _in_python("_SSN", text)
+    replaced, found, _markers = _in_python("_IPV4", text)
+    assert ACCELERATOR.ipv4_sub(text) == (replaced, found, False)
+
+
+@needs_accelerator
+def test_five_thousand_adjacent_addresses_are_all_replaced() -> None:
+    # The e-mail output once had room for the text and 8 bytes more: this line overran it
+    # (5,000 addresses of 6 characters grow by 1 each) and the process aborted.
+    assert ACCELERATOR is not None
+    text = " ".join(["a@b.cc"] * 5000)
+    replaced, found, markers = ACCELERATOR.email_sub(text)
+    assert (replaced, len(found), markers) == (" ".join(["[EMAIL]"] * 5000), 5000, True)
+    replaced, found, _ = ACCELERATOR.ipv4_sub(" ".join(["1.2.3.4"] * 5000))
+    assert (replaced, len(found)) == (" ".join(["1.2.3.0/24"] * 5000), 5000)
+
+
 def test_the_ssn_detector_takes_the_accelerator_in_use(speedups: str) -> None:
     ssn = next(d for d in default_detectors() if d.kind == "ssn")
     assert (ssn.ascii_sub is None) == (speedups == "python")
