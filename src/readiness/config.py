@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from readiness._common import speedups
 from readiness._common.project_names import project_name_from, validate_project_name
 from readiness._common.words import shown
 from readiness.errors import ConfigError, InputError
@@ -32,7 +33,7 @@ NOT_SETTINGS = frozenset(
         "READINESS_TEST_PG_URL",
         "READINESS_DEBUG",
         "READINESS_AUDIT_OBSERVED",
-        "READINESS_PURE_PYTHON",
+        speedups.OFF_SWITCH,
     }
 )
 

@@ -17,8 +17,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import importlib
-import os
 import queue
 import threading
 import time
@@ -28,6 +26,7 @@ from typing import Protocol, cast, overload
 
 from sqlalchemy.engine import Connection, Engine
 
+from readiness._common import speedups
 from readiness.ledger import store
 from readiness.ledger.core.merkle import EMPTY_ROOT, fold, range_nodes
 from readiness.ledger.core.note import Verifier
@@ -60,15 +59,8 @@ class _Hasher(Protocol):
 def _load_speedups() -> _Hasher | None:
     """The accelerator, or None (not installed, built without OpenSSL, or
     ``READINESS_PURE_PYTHON`` set): the same hashes are then computed with ``hashlib``."""
-    if os.environ.get("READINESS_PURE_PYTHON"):
-        return None
-    try:
-        module = importlib.import_module("_readiness_speedups")
-    except ImportError:
-        return None
-    if not hasattr(module, "leaf_hashes"):  # pragma: no cover - a build without OpenSSL
-        return None
-    return cast("_Hasher", module)
+    module = speedups.accelerator("leaf_hashes", "node_level")
+    return None if module is None else cast("_Hasher", module)
 
 
 _speedups = _load_speedups()

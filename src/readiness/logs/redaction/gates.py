@@ -14,12 +14,13 @@ gates are off and ``scan`` runs every detector's own Python checks, with the sam
 from __future__ import annotations
 
 import importlib
-import os
 import threading
 from bisect import bisect_left
 from collections.abc import Sequence
 from itertools import accumulate
 from typing import Any
+
+from readiness._common import speedups
 
 _hs: Any
 try:
@@ -32,13 +33,8 @@ def _load_gate_lines() -> Any:
     """The optional C accelerator's ``GateLines`` (``native/``): ``many``'s match handler in C.
     None when it is not installed, is older, or ``READINESS_PURE_PYTHON`` is set: ``many`` then
     places each match in Python, with the same result."""
-    if os.environ.get("READINESS_PURE_PYTHON"):
-        return None
-    try:
-        module = importlib.import_module("_readiness_speedups")
-    except ImportError:
-        return None
-    return getattr(module, "GateLines", None)
+    module = speedups.accelerator("GateLines")
+    return None if module is None else module.GateLines
 
 
 _gate_lines: Any = _load_gate_lines()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import importlib
 import json
 import math
-import os
 import re
 from collections import Counter
 from typing import Protocol, cast
+
+from readiness._common import speedups
 
 #: IBAN lengths by country (ISO 13616 registry, the common ones); others need 15 to 34 characters.
 IBAN_LENGTHS = {
@@ -49,15 +49,11 @@ class _Validators(Protocol):
 def _load_speedups() -> _Validators | None:
     """The accelerator, or None (not installed, an older build, or ``READINESS_PURE_PYTHON``
     set): the Python functions below then answer alone."""
-    if os.environ.get("READINESS_PURE_PYTHON"):
-        return None
-    try:
-        module = importlib.import_module("_readiness_speedups")
-    except ImportError:
-        return None
-    if not hasattr(module, "ipv6_network"):  # pragma: no cover - a build older than these
-        return None
-    return cast("_Validators", module)
+    module = speedups.accelerator(
+        "card_valid", "iban_valid", "secret_candidates", "ssn_sub", "ipv4_sub", "email_sub",
+        "ipv6_network",
+    )  # fmt: skip
+    return None if module is None else cast("_Validators", module)
 
 
 _speedups = _load_speedups()

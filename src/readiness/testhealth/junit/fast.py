@@ -19,15 +19,14 @@ The read loop that cuts the input into regions and hands over to the exact reade
 
 from __future__ import annotations
 
-import importlib
 import math
-import os
 import re
 from collections.abc import Callable, Sequence
 from itertools import compress, repeat
 from operator import add, itemgetter
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
+from readiness._common import speedups
 from readiness.testhealth.junit.ids import id_prefix
 from readiness.testhealth.junit.markup import NAME, HandOver, attr_value, char_data, parse_attrs
 from readiness.testhealth.junit.report import PREFIX_CACHE
@@ -66,13 +65,8 @@ class _Scanner(Protocol):
 
 
 def _load_speedups() -> _Scanner | None:
-    if os.environ.get("READINESS_PURE_PYTHON"):
-        return None
-    try:
-        module: _Scanner = importlib.import_module("_readiness_speedups")
-    except ImportError:
-        return None
-    return module
+    module = speedups.accelerator("scan")
+    return None if module is None else cast("_Scanner", module)
 
 
 _speedups = _load_speedups()
