@@ -698,6 +698,18 @@ static int text_put(Text *t, const void *src, Py_ssize_t len) {
     return 0;
 }
 
+/* One match of a substitution: s[start:end] appended to ``found``, then s[copied:keep] and
+ * ``marker`` to ``t`` (the caller carries on from ``end``). -1 with an exception set. */
+static int text_replace(PyObject *found, Text *t, const unsigned char *s, Py_ssize_t copied,
+                        Py_ssize_t start, Py_ssize_t end, Py_ssize_t keep, const char *marker) {
+    PyObject *original = PyUnicode_FromStringAndSize((const char *)s + start, end - start);
+    if (original == NULL) return -1;
+    int failed = PyList_Append(found, original) < 0;
+    Py_DECREF(original);
+    if (failed || text_put(t, s + copied, keep - copied) < 0) return -1;
+    return text_put(t, marker, (Py_ssize_t)strlen(marker));
+}
+
 /* The (text, matches, markers) triple of a substitution: ``arg`` itself when nothing was
  * replaced (``t`` unused), else ``t`` with the rest of ``s`` from ``copied``. Frees ``t``. */
 static PyObject *text_result(PyObject *arg, Text *t, const unsigned char *s, Py_ssize_t n,
@@ -763,14 +775,7 @@ static PyObject *ssn_sub(PyObject *self, PyObject *arg) {
                     && !(a[4] == '0' && a[5] == '0')
                     && !(a[7] == '0' && a[8] == '0' && a[9] == '0' && a[10] == '0');
         if (valid) {
-            PyObject *original = PyUnicode_FromStringAndSize((const char *)a, 11);
-            if (original == NULL || PyList_Append(found, original) < 0) {
-                Py_XDECREF(original);
-                goto fail;
-            }
-            Py_DECREF(original);
-            if (text_put(&t, s + copied, i - copied) < 0 || text_put(&t, "[SSN]", 5) < 0)
-                goto fail;
+            if (text_replace(found, &t, s, copied, i, i + 11, i, "[SSN]") < 0) goto fail;
             copied = i + 11;
         }
         i += 11;
@@ -838,14 +843,7 @@ static PyObject *ipv4_sub(PyObject *self, PyObject *arg) {
             i++;
             continue;
         }
-        PyObject *original = PyUnicode_FromStringAndSize((const char *)s + i, end - i);
-        if (original == NULL || PyList_Append(found, original) < 0) {
-            Py_XDECREF(original);
-            goto fail;
-        }
-        Py_DECREF(original);
-        if (text_put(&t, s + copied, last - copied) < 0 || text_put(&t, "0/24", 4) < 0)
-            goto fail;
+        if (text_replace(found, &t, s, copied, i, end, last, "0/24") < 0) goto fail;
         copied = end;
         i = end;
     }
@@ -912,14 +910,7 @@ static PyObject *email_sub(PyObject *self, PyObject *arg) {
             i++;
             continue;
         }
-        PyObject *original = PyUnicode_FromStringAndSize((const char *)s + i, end - i);
-        if (original == NULL || PyList_Append(found, original) < 0) {
-            Py_XDECREF(original);
-            goto fail;
-        }
-        Py_DECREF(original);
-        if (text_put(&t, s + copied, i - copied) < 0 || text_put(&t, "[EMAIL]", 7) < 0)
-            goto fail;
+        if (text_replace(found, &t, s, copied, i, end, i, "[EMAIL]") < 0) goto fail;
         copied = end;
         i = end;
     }
