@@ -516,22 +516,9 @@ def _scan_steps(
         return text
     has_digit = _DIGIT.search(text) is not None
     ascii_text = text.isascii()
-    current = steps[0][0]
-
-    # One function for every detector (it reads ``current``): no closure made per detector.
-    def substitute(m: re.Match[str]) -> str:
-        replaced = current.replace(m)
-        if replaced is None:
-            return m.group(0)
-        found = m.group(0)
-        if isinstance(replaced, tuple):
-            replaced, found = replaced
-        if counts is not None:
-            counts[current.kind] = counts.get(current.kind, 0) + 1
-        if on_finding is not None:
-            on_finding(current.kind, found)
-        return replaced
-
+    # One substitution for every detector (it reads ``sub.current``); its ``unsafe`` is unused
+    # here: without gates there is no rescan to decide.
+    sub = _Substitute(counts, on_finding)
     size = len(text)
     #: ``_digit_runs(text)``, made when a detector first needs it.
     runs: bytes | None = None
@@ -560,8 +547,8 @@ def _scan_steps(
                 continue
         if ascii_text and detector.ascii_check is not None and not detector.ascii_check(text):
             continue
-        current = detector
-        replaced_text = (ascii_pattern if ascii_text else pattern).sub(substitute, text)
+        sub.current = detector
+        replaced_text = (ascii_pattern if ascii_text else pattern).sub(sub.substitute, text)
         if replaced_text != text:
             # A custom detector may put non-ASCII text in.
             text, size, ascii_text = replaced_text, len(replaced_text), replaced_text.isascii()
